@@ -1,0 +1,35 @@
+/* alloc.h — allocation with overflow-checked sizes (internal). All library
+ * memory goes through these, so a failed allocation is always reported as
+ * LQ_ERR_NOMEM by the caller instead of crashing. */
+#ifndef LQ_CORE_ALLOC_H
+#define LQ_CORE_ALLOC_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#define LQ__ALIGN 64
+
+/* 64-byte aligned; NULL on failure or when size is 0. Free with lq__free. */
+void *lq__malloc(size_t size);
+void *lq__calloc(size_t count, size_t size); /* zeroed; NULL on overflow */
+void lq__free(void *ptr);
+
+/* a * b without overflow; false if it would overflow. */
+static inline bool lq__mul_size(size_t a, size_t b, size_t *out)
+{
+    if (b != 0 && a > SIZE_MAX / b)
+        return false;
+    *out = a * b;
+    return true;
+}
+
+static inline bool lq__add_size(size_t a, size_t b, size_t *out)
+{
+    if (a > SIZE_MAX - b)
+        return false;
+    *out = a + b;
+    return true;
+}
+
+#endif

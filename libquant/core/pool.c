@@ -1,0 +1,166 @@
+/* pool.c — persistent worker threads that help callers run chunked loops. */
+#include <pthread.h>
+#include <stdatomic.h>
+#include <stdbool.h>
+
+#include "ctx.h"
+#include "error.h"
+#include "pool.h"
+
+typedef struct job {
+    lq__range_fn fn;
+    void *arg;
+    int64_t n, grain, nchunks;
+    atomic_llong next;   /* next chunk to claim */
+    atomic_llong done;   /* chunks finished */
+    atomic_int cancel;
+    int helpers_wanted;  /* pool workers allowed on this job */
+    int helpers_in;      /* workers running it now (under the pool mutex) */
+    struct job *older, *newer;
+} job;
+
+static struct {
+    pthread_mutex_t mu;
+    pthread_cond_t work; /* a job was posted */
+    pthread_cond_t left; /* a worker left a job */
+    int nworkers;
+    job *head, *tail;
+} pool = {PTHREAD_MUTEX_INITIALIZER, PTHREAD_COND_INITIALIZER, PTHREAD_COND_INITIALIZER, 0, NULL, NULL};
+
+/* Claim and run one chunk; false when none is left or the job was cancelled. */
+static bool run_chunk(job *j)
+{
+    if (atomic_load(&j->cancel))
+        return false;
+    long long c = atomic_fetch_add(&j->next, 1);
+    if (c >= j->nchunks)
+        return false;
+    int64_t b = c * j->grain;
+    int64_t e = b + j->grain < j->n ? b + j->grain : j->n;
+    j->fn(j->arg, b, e);
+    atomic_fetch_add(&j->done, 1);
+    return true;
+}
+
+static job *find_work(void)
+{
+    for (job *j = pool.head; j; j = j->newer)
+        if (j->helpers_in < j->helpers_wanted && atomic_load(&j->next) < j->nchunks &&
+            !atomic_load(&j->cancel))
+            return j;
+    return NULL;
+}
+
+static void *worker_main(void *unused)
+{
+    (void)unused;
+    pthread_mutex_lock(&pool.mu);
+    for (;;) {
+        job *j = find_work();
+        if (!j) {
+            pthread_cond_wait(&pool.work, &pool.mu);
+            continue;
+        }
+        j->helpers_in++;
+        pthread_mutex_unlock(&pool.mu);
+        while (run_chunk(j)) {
+        }
+        pthread_mutex_lock(&pool.mu);
+        if (--j->helpers_in == 0)
+            pthread_cond_broadcast(&pool.left);
+    }
+    return NULL;
+}
+
+/* Grow the pool to `want` workers (under the mutex); returns how many exist.
+ * A failure to start a thread is not an error: the caller does the work. */
+static int ensure_workers(int want)
+{
+    while (pool.nworkers < want) {
+        pthread_t t;
+        pthread_attr_t attr;
+        pthread_attr_init(&attr);
+        pthread_attr_setdetachstate(&attr, PTHREAD_CREATE_DETACHED);
+        int rc = pthread_create(&t, &attr, worker_main, NULL);
+        pthread_attr_destroy(&attr);
+        if (rc != 0)
+            break;
+        pool.nworkers++;
+    }
+    return pool.nworkers;
+}
+
+static bool report(const lq_ctx *ctx, const char *stage, job *j)
+{
+    if (!ctx || !ctx->progress)
+        return true;
+    double f = (double)atomic_load(&j->done) / (double)j->nchunks;
+    if (ctx->progress(ctx->progress_user, stage, f) != 0) {
+        atomic_store(&j->cancel, 1);
+        return false;
+    }
+    return true;
+}
+
+lq_status lq__parallel_for(const lq_ctx *ctx, const char *stage, int64_t n,
+                           int64_t grain, lq__range_fn fn, void *arg)
+{
+    if (n <= 0)
+        return LQ_OK;
+    if (grain < 1)
+        grain = 1;
+    job j = {.fn = fn, .arg = arg, .n = n, .grain = grain, .nchunks = (n + grain - 1) / grain};
+    atomic_init(&j.next, 0);
+    atomic_init(&j.done, 0);
+    atomic_init(&j.cancel, 0);
+
+    int threads = lq__ctx_threads(ctx);
+    int64_t helpers = threads - 1 < j.nchunks - 1 ? threads - 1 : j.nchunks - 1;
+    if (helpers > 0) {
+        pthread_mutex_lock(&pool.mu);
+        int have = ensure_workers((int)helpers);
+        j.helpers_wanted = (int)(helpers < have ? helpers : have);
+        if (j.helpers_wanted > 0) {
+            j.older = pool.tail;
+            if (pool.tail)
+                pool.tail->newer = &j;
+            else
+                pool.head = &j;
+            pool.tail = &j;
+            pthread_cond_broadcast(&pool.work);
+        }
+        pthread_mutex_unlock(&pool.mu);
+    }
+
+    bool go_on = report(ctx, stage, &j);
+    while (go_on && run_chunk(&j))
+        go_on = report(ctx, stage, &j);
+
+    if (j.helpers_wanted > 0) {
+        pthread_mutex_lock(&pool.mu);
+        if (j.older)
+            j.older->newer = j.newer;
+        else
+            pool.head = j.newer;
+        if (j.newer)
+            j.newer->older = j.older;
+        else
+            pool.tail = j.older;
+        while (j.helpers_in > 0)
+            pthread_cond_wait(&pool.left, &pool.mu);
+        pthread_mutex_unlock(&pool.mu);
+    }
+    if (atomic_load(&j.cancel))
+        return lq__fail(LQ_ERR_CANCELLED, "%s: cancelled by the progress callback", stage);
+    if (ctx && ctx->progress)
+        (void)ctx->progress(ctx->progress_user, stage, 1.0); /* finished: too late to cancel */
+    return LQ_OK;
+}
+
+int64_t lq__grain_for(int64_t item_work, int64_t per_chunk_work)
+{
+    if (item_work < 1)
+        item_work = 1;
+    int64_t g = per_chunk_work / item_work;
+    return g < 1 ? 1 : g;
+}

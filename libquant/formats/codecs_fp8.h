@@ -1,0 +1,9 @@
+/* codecs_fp8.h — the codec table rows for fp8_e4m3, fp8_e5m2 (fp8.c). */
+#ifndef LQ_FORMATS_CODECS_FP8_H
+#define LQ_FORMATS_CODECS_FP8_H
+
+#include "codec.h"
+
+#define LQ__CODECS_FP8
+
+#endif

@@ -1,0 +1,128 @@
+/* quantize.c — lq_quantize and lq_scheme_tensor_bytes: from a float tensor
+ * and a scheme to a quantized tensor. */
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/alloc.h"
+#include "../core/error.h"
+#include "../core/tensor.h"
+#include "../core/type_info.h"
+#include "../formats/convert.h"
+#include "method.h"
+#include "scheme_internal.h"
+
+static lq_status rtn_run(const lq__method_job *job)
+{
+    const lq__codec *c = lq__codec_for(job->q.qp->type);
+    if (!c->quantize)
+        return lq__fail(LQ_ERR_UNSUPPORTED, "type %s cannot be quantized to",
+                        lq_type_name(job->q.qp->type));
+    return c->quantize(&job->q);
+}
+
+static const lq__method rtn = {0, rtn_run};
+
+const lq__method *lq__method_for(int method)
+{
+    switch (method) {
+    case LQ_METHOD_RTN: return &rtn;
+    default: return NULL;
+    }
+}
+
+/* The first non-finite value, as row and column, for the message. */
+static lq_status check_finite(const char *fn, const char *name, const float *x, int64_t rows,
+                              int64_t cols)
+{
+    int64_t n = rows * cols;
+    for (int64_t i = 0; i < n; i++) {
+        if (!isfinite(x[i]))
+            return lq__fail(LQ_ERR_NONFINITE, "%s: tensor '%s': %s at row %lld, column %lld", fn,
+                            name, isnan(x[i]) ? "NaN" : "infinity", (long long)(i / cols),
+                            (long long)(i % cols));
+    }
+    return LQ_OK;
+}
+
+lq_status lq_quantize(lq_ctx *ctx, const lq_tensor *src, const lq_scheme *scheme,
+                      const lq_calib *calib, const float *imatrix, lq_tensor **out)
+{
+    static const char fn[] = "lq_quantize";
+    if (!out)
+        return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
+    *out = NULL;
+    if (!src || !scheme)
+        return lq__fail(LQ_ERR_INVALID, "%s: %s is NULL", fn, src ? "scheme" : "src");
+    if (src->type != LQ_TYPE_F32 && src->type != LQ_TYPE_F16 && src->type != LQ_TYPE_BF16)
+        return lq__fail(LQ_ERR_INVALID, "%s: tensor '%s' is %s; quantize takes f32, f16 or bf16",
+                        fn, src->name, lq_type_name(src->type));
+    const lq__method *m = lq__method_for(scheme->method);
+    if (!m)
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: method %s is not available in this build", fn,
+                        lq__method_name(scheme->method));
+    if (m->needs_calib && !calib)
+        return lq__fail(LQ_ERR_INVALID, "%s: tensor '%s': %s needs a calibration set", fn,
+                        src->name, lq__method_name(scheme->method));
+
+    int64_t rows = lq__tensor_rows(src), cols = lq__tensor_cols(src);
+    lq__layout layout;
+    lq_status st = lq__codec_layout(fn, &scheme->qp, rows, cols, &layout);
+    if (st != LQ_OK)
+        return st;
+
+    float *tmp = NULL;
+    const float *x = (const float *)src->data;
+    if (src->type != LQ_TYPE_F32) {
+        st = lq__to_f32(ctx, fn, src, &tmp);
+        if (st != LQ_OK)
+            return st;
+        x = tmp;
+    }
+    st = check_finite(fn, src->name, x, rows, cols);
+    if (st == LQ_OK && imatrix) {
+        for (int64_t c = 0; c < cols; c++) {
+            if (!isfinite(imatrix[c]) || imatrix[c] < 0) {
+                st = lq__fail(LQ_ERR_INVALID, "%s: tensor '%s': imatrix[%lld] = %g is not a finite "
+                              "non-negative weight", fn, src->name, (long long)c, imatrix[c]);
+                break;
+            }
+        }
+    }
+    lq_tensor *q = NULL;
+    if (st == LQ_OK)
+        st = lq__tensor_alloc(fn, scheme->qp.type, src->ndim, src->shape, src->name, layout.total,
+                              scheme, &q);
+    if (st == LQ_OK) {
+        lq__method_job job = {
+            {ctx, x, rows, cols, &q->scheme->qp, imatrix, q->data, &layout}, q->scheme, calib,
+            src->name};
+        st = m->run(&job);
+        if (st != LQ_OK && st != LQ_ERR_CANCELLED) {
+            char prefix[LQ_MAX_NAME + 32];
+            snprintf(prefix, sizeof prefix, "%s: tensor '%s'", fn, src->name);
+            lq__error_prefix(prefix);
+        }
+    }
+    lq__free(tmp);
+    if (st != LQ_OK) {
+        lq_tensor_free(q);
+        return st;
+    }
+    *out = q;
+    return LQ_OK;
+}
+
+lq_status lq_scheme_tensor_bytes(const lq_scheme *s, int64_t rows, int64_t cols, uint64_t *out)
+{
+    static const char fn[] = "lq_scheme_tensor_bytes";
+    if (!s || !out)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    if (rows < 0 || cols < 0)
+        return lq__fail(LQ_ERR_INVALID, "%s: negative shape", fn);
+    lq__layout layout;
+    lq_status st = lq__codec_layout(fn, &s->qp, rows, cols, &layout);
+    if (st == LQ_OK)
+        *out = layout.total;
+    return st;
+}
