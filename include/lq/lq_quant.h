@@ -60,6 +60,19 @@ LQ_API lq_status lq_dequantize(lq_ctx *ctx, const lq_tensor *q, lq_type type,
 LQ_API lq_status lq_dequantize_f32(lq_ctx *ctx, const lq_tensor *q, float *dst,
                                    int64_t count);
 
+/* CONSTRUCTOR. A quantized tensor over bytes that are already in `scheme`'s
+ * layout (doc/formats.md), for example blocks read from a file or the output of
+ * another program. `nbytes` must equal lq_scheme_tensor_bytes for the shape.
+ * LQ_BORROW keeps the pointer (the caller keeps the bytes alive and unchanged
+ * until lq_tensor_free); LQ_COPY copies them. The bytes are not validated
+ * beyond their size: decoding garbage gives garbage numbers, never a crash.
+ * Errors: LQ_ERR_INVALID (NULL arguments, a bad shape or mode, a method other
+ * than rtn), LQ_ERR_SHAPE (nbytes or the row length do not fit the scheme),
+ * LQ_ERR_NOMEM. */
+LQ_API lq_status lq_tensor_wrap_quantized(lq_tensor **out, const lq_scheme *scheme, int ndim,
+                                          const int64_t *shape, const void *data,
+                                          size_t nbytes, int mode, const char *name);
+
 /* The scheme a quantized tensor was made with (borrowed: valid while the
  * tensor lives; do not free or modify). NULL for plain tensors. */
 LQ_API const lq_scheme *lq_tensor_scheme(const lq_tensor *t);

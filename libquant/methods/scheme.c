@@ -521,3 +521,19 @@ lq_status lq_scheme_set_float(lq_scheme *s, int param, double value)
     }
     return commit(fn, s, &c);
 }
+
+lq_status lq__scheme_default(lq_type type, struct lq_scheme *out)
+{
+    const lq__type_info *ti = lq__type(type);
+    if (!ti)
+        return lq__fail(LQ_ERR_INVALID, "%d is not an lq_type", type);
+    unset(out);
+    out->qp.type = type;
+    fill_defaults(out);
+    char why_buf[96];
+    const char *why = inconsistency(out, why_buf, sizeof why_buf);
+    if (why)
+        return lq__fail(LQ_ERR_INVALID, "type %s: %s", ti->name, why);
+    make_canonical(out);
+    return LQ_OK;
+}
