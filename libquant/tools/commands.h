@@ -1,0 +1,9 @@
+/* commands.h — every lq subcommand's entry point (one file each). */
+#ifndef LQ_TOOLS_COMMANDS_H
+#define LQ_TOOLS_COMMANDS_H
+
+int lq_cmd_version(int argc, char **argv);
+int lq_cmd_estimate(int argc, char **argv);
+int lq_cmd_demo(int argc, char **argv);
+
+#endif

@@ -1,0 +1,40 @@
+/* lq.c — the lq command: dispatches to one subcommand per file. */
+#include <stdio.h>
+#include <string.h>
+
+#include "commands.h"
+#include "tool.h"
+
+static const lq_tool_cmd commands[] = {
+    {"demo", "quantize a synthetic weight matrix with every scheme and compare", lq_cmd_demo},
+    {"estimate", "memory needed for weights and KV cache", lq_cmd_estimate},
+    {"version", "library version and build information", lq_cmd_version},
+};
+
+static void usage(FILE *f)
+{
+    fprintf(f, "usage: lq COMMAND [ARGS...]\n\ncommands:\n");
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        fprintf(f, "  %-10s %s\n", commands[i].name, commands[i].summary);
+    fprintf(f, "\n'lq COMMAND --help' describes a command.\n");
+}
+
+int main(int argc, char **argv)
+{
+    if (argc < 2) {
+        usage(stderr);
+        return LQ_TOOL_USAGE;
+    }
+    if (strcmp(argv[1], "--help") == 0 || strcmp(argv[1], "-h") == 0 || strcmp(argv[1], "help") == 0) {
+        usage(stdout);
+        return 0;
+    }
+    if (strcmp(argv[1], "--version") == 0)
+        return lq_cmd_version(1, argv + 1);
+    for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)
+        if (strcmp(argv[1], commands[i].name) == 0)
+            return commands[i].run(argc - 1, argv + 1);
+    fprintf(stderr, "lq: unknown command '%s'\n\n", argv[1]);
+    usage(stderr);
+    return LQ_TOOL_USAGE;
+}

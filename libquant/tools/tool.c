@@ -1,0 +1,120 @@
+/* tool.c — helpers shared by the lq subcommands. */
+#include <errno.h>
+#include <math.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <time.h>
+#include <unistd.h>
+
+#include "tool.h"
+
+int lq_tool_usage_error(const char *cmd, const char *fmt, ...)
+{
+    va_list ap;
+    fprintf(stderr, "lq %s: ", cmd);
+    va_start(ap, fmt);
+    vfprintf(stderr, fmt, ap);
+    va_end(ap);
+    fprintf(stderr, "\n(see 'lq %s --help')\n", cmd);
+    return LQ_TOOL_USAGE;
+}
+
+int lq_tool_lib_error(const char *cmd, const char *what, lq_status st)
+{
+    fprintf(stderr, "lq %s: %s: %s (%s)\n", cmd, what, lq_last_error(), lq_status_str(st));
+    return 1;
+}
+
+bool lq_tool_parse_double(const char *s, double *out)
+{
+    if (!s || !*s)
+        return false;
+    errno = 0;
+    char *end;
+    double v = strtod(s, &end);
+    if (errno || *end || !isfinite(v))
+        return false;
+    *out = v;
+    return true;
+}
+
+bool lq_tool_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out)
+{
+    double v;
+    if (!lq_tool_parse_double(s, &v) || v != floor(v) || v < (double)lo || v > (double)hi)
+        return false;
+    *out = (int64_t)v;
+    return true;
+}
+
+const char *lq_tool_option(int argc, char **argv, int *i, const char *opt, bool *missing)
+{
+    size_t n = strlen(opt);
+    const char *a = argv[*i];
+    if (strncmp(a, opt, n) != 0)
+        return NULL;
+    if (a[n] == '=')
+        return a + n + 1;
+    if (a[n] != 0)
+        return NULL;
+    if (*i + 1 >= argc) {
+        *missing = true;
+        return NULL;
+    }
+    return argv[++*i];
+}
+
+double lq_tool_now(void)
+{
+    struct timespec ts;
+    clock_gettime(CLOCK_MONOTONIC, &ts);
+    return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+const char *lq_tool_bytes(double bytes, char *buf, int cap)
+{
+    static const char *const units[] = {"B", "KiB", "MiB", "GiB", "TiB"};
+    int u = 0;
+    while (bytes >= 1024 && u < 4) {
+        bytes /= 1024;
+        u++;
+    }
+    snprintf(buf, (size_t)cap, u ? "%.2f %s" : "%.0f %s", bytes, units[u]);
+    return buf;
+}
+
+void lq_tool_progress_init(lq_tool_progress *p, const char *label)
+{
+    p->label = label;
+    p->started = lq_tool_now();
+    p->tty = isatty(STDERR_FILENO) != 0;
+    p->last_permille = -1;
+}
+
+int lq_tool_progress_cb(void *user, const char *stage, double fraction)
+{
+    lq_tool_progress *p = user;
+    int permille = (int)(fraction * 1000);
+    if (!p->tty || permille == p->last_permille)
+        return 0;
+    p->last_permille = permille;
+    double elapsed = lq_tool_now() - p->started;
+    double eta = fraction > 0.01 ? elapsed * (1 - fraction) / fraction : 0;
+    int filled = (int)(fraction * 30);
+    char bar[31];
+    for (int i = 0; i < 30; i++)
+        bar[i] = i < filled ? '#' : '.';
+    bar[30] = 0;
+    fprintf(stderr, "\r\033[K%-32.32s %-10s [%s] %5.1f%%  %5.1fs  ETA %5.1fs", p->label, stage,
+            bar, 100 * fraction, elapsed, eta);
+    fflush(stderr);
+    return 0;
+}
+
+void lq_tool_progress_done(lq_tool_progress *p)
+{
+    if (p->tty && p->last_permille >= 0)
+        fprintf(stderr, "\r\033[K");
+}

@@ -1,0 +1,56 @@
+/* tool.h — what the lq subcommands share: argument helpers, table output,
+ * the progress bar. The tool uses only the public API. */
+#ifndef LQ_TOOLS_TOOL_H
+#define LQ_TOOLS_TOOL_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lq/lq.h>
+
+#define LQ_TOOL_USAGE 2 /* exit status for bad arguments */
+
+/* One subcommand: `lq NAME ...`. run() gets argv after the subcommand name
+ * (argv[0] is the subcommand) and returns the exit status. */
+typedef struct lq_tool_cmd {
+    const char *name;
+    const char *summary;
+    int (*run)(int argc, char **argv);
+} lq_tool_cmd;
+
+/* Print "lq NAME: message" to stderr (printf-style) and return LQ_TOOL_USAGE. */
+int lq_tool_usage_error(const char *cmd, const char *fmt, ...)
+    __attribute__((format(printf, 2, 3)));
+
+/* Print "lq NAME: what: <lq_last_error()>" and return 1. */
+int lq_tool_lib_error(const char *cmd, const char *what, lq_status st);
+
+/* Parse a whole-string number; false on junk or range errors. Accepts
+ * scientific notation for doubles ("70e9"). */
+bool lq_tool_parse_double(const char *s, double *out);
+bool lq_tool_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out);
+
+/* Fetch the value of option argv[*i] ("--opt VALUE" or "--opt=VALUE"):
+ * returns it and advances *i, or NULL when `opt` does not match. Sets
+ * *missing when the option matched but has no value. */
+const char *lq_tool_option(int argc, char **argv, int *i, const char *opt, bool *missing);
+
+/* A progress bar on stderr when it is a terminal, silent otherwise. */
+typedef struct lq_tool_progress {
+    const char *label; /* what is being worked on, e.g. a tensor name */
+    double started;    /* seconds, lq_tool_now() */
+    bool tty;
+    int last_permille;
+} lq_tool_progress;
+
+void lq_tool_progress_init(lq_tool_progress *p, const char *label);
+/* An lq_progress_fn; user is an lq_tool_progress. */
+int lq_tool_progress_cb(void *user, const char *stage, double fraction);
+/* Clear the bar line (call when the step ends). */
+void lq_tool_progress_done(lq_tool_progress *p);
+
+double lq_tool_now(void);
+/* Human-readable byte count ("1.50 GiB"). */
+const char *lq_tool_bytes(double bytes, char *buf, int cap);
+
+#endif
