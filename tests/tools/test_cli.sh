@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# The lq command line: exit statuses, usage messages, and figures that can be
+# checked by hand. TAP output. Usage: test_cli.sh PATH/TO/lq
+lq="$1"
+n=0; failed=0
+ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
+expect_status() { # expect_status WANT DESCRIPTION ARGS...
+  local want=$1 desc=$2; shift 2
+  out=$("$lq" "$@" 2>&1); rc=$?
+  [ "$rc" = "$want" ]; ok $? "$desc (exit $rc, want $want)"
+  [ "$rc" = "$want" ] || printf '# %s\n' "$out" | head -5
+}
+contains() { # contains DESCRIPTION NEEDLE (in $out)
+  case "$out" in *"$2"*) ok 0 "$1" ;; *) ok 1 "$1"; printf '# output lacks "%s":\n' "$2"; printf '%s\n' "$out" | head -8 | sed 's/^/# /' ;; esac
+}
+
+expect_status 2 "no command" ; contains "usage lists commands" "commands:"
+expect_status 2 "unknown command" frobnicate ; contains "names the command" "frobnicate"
+expect_status 0 "help" --help
+expect_status 0 "version" version ; contains "version line" "version="
+expect_status 2 "version with junk" version extra
+
+# estimate: 7e9 q4_0 = 7e9 * 4.5 / 8 bytes = 3.667 GiB; KV 2*32*8*128*4096*2 B = 0.5 GiB
+expect_status 0 "estimate" estimate --params 7e9 --scheme q4_0 --layers 32 --kv-heads 8 --head-dim 128 --ctx 4096
+contains "q4_0 weights GiB" "3.67"
+contains "KV GiB" "0.50"
+contains "total GiB" "4.17"
+expect_status 0 "estimate 70B q4_k_m with the README's arguments" estimate --params 70e9 --scheme q4_k_m,int4:g128 --layers 80 --kv-heads 8 --head-dim 128 --ctx 8192
+contains "KV of 70B at 8k is 2.5 GiB" "2.50"
+expect_status 2 "estimate without params" estimate --scheme q4_0
+expect_status 2 "estimate with a bad number" estimate --params 7x9 --scheme q4_0
+contains "names the bad value" "7x9"
+expect_status 2 "estimate with a bad scheme" estimate --params 7e9 --scheme q4_9
+contains "names the bad scheme" "q4_9"
+expect_status 2 "estimate with half a KV shape" estimate --params 7e9 --scheme q4_0 --layers 32
+expect_status 2 "estimate with a missing value" estimate --params
+expect_status 2 "estimate with a bad KV type" estimate --params 1e9 --scheme q8_0 --layers 1 --kv-heads 1 --head-dim 1 --ctx 1 --kv q3
+
+expect_status 0 "demo on a small matrix" demo --rows 16 --cols 256 --schemes f16,bf16
+contains "demo table header" "SQNR dB"
+contains "demo f16 row" "f16"
+expect_status 2 "demo with a bad option" demo --rows 0
+expect_status 1 "demo with an invalid scheme fails" demo --rows 4 --cols 256 --schemes int4:g100x
+
+echo "1..$n"
+[ "$failed" = 0 ]
