@@ -88,6 +88,7 @@ const char *lq_tool_bytes(double bytes, char *buf, int cap)
 void lq_tool_progress_init(lq_tool_progress *p, const char *label)
 {
     p->label = label;
+    p->total_bytes = 0;
     p->started = lq_tool_now();
     p->tty = isatty(STDERR_FILENO) != 0;
     p->last_permille = -1;
@@ -107,8 +108,11 @@ int lq_tool_progress_cb(void *user, const char *stage, double fraction)
     for (int i = 0; i < 30; i++)
         bar[i] = i < filled ? '#' : '.';
     bar[30] = 0;
-    fprintf(stderr, "\r\033[K%-32.32s %-10s [%s] %5.1f%%  %5.1fs  ETA %5.1fs", p->label, stage,
-            bar, 100 * fraction, elapsed, eta);
+    char rate[32] = "";
+    if (p->total_bytes > 0 && elapsed > 0)
+        snprintf(rate, sizeof rate, "  %7.1f MiB/s", fraction * p->total_bytes / elapsed / 1048576);
+    fprintf(stderr, "\r\033[K%-36.36s [%s] %5.1f%%%s  %5.1fs  ETA %5.1fs",
+            p->label ? p->label : stage, bar, 100 * fraction, rate, elapsed, eta);
     fflush(stderr);
     return 0;
 }

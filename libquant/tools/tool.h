@@ -37,7 +37,8 @@ const char *lq_tool_option(int argc, char **argv, int *i, const char *opt, bool 
 
 /* A progress bar on stderr when it is a terminal, silent otherwise. */
 typedef struct lq_tool_progress {
-    const char *label; /* what is being worked on, e.g. a tensor name */
+    const char *label; /* what is being worked on; NULL: the callback's stage is the label */
+    double total_bytes; /* when known (> 0), the bar shows a rate in MiB/s */
     double started;    /* seconds, lq_tool_now() */
     bool tty;
     int last_permille;
