@@ -1,9 +1,22 @@
-/* codecs_bnb4.h — the codec table rows for nf4, fp4 (bnb4.c). */
+/* codecs_bnb4.h — the codec table rows for nf4, fp4 (bnb4.c), and the code
+ * tables that a bitsandbytes checkpoint stores beside the codes (quant_map,
+ * nested_quant_map). */
 #ifndef LQ_FORMATS_CODECS_BNB4_H
 #define LQ_FORMATS_CODECS_BNB4_H
 
 #include "codec.h"
 
-#define LQ__CODECS_BNB4
+extern const lq__codec lq__codec_bnb4;
+
+#define LQ__CODECS_BNB4 [LQ_TYPE_NF4] = &lq__codec_bnb4, [LQ_TYPE_FP4] = &lq__codec_bnb4,
+
+/* The 16 values of LQ_TYPE_NF4 or LQ_TYPE_FP4 (any other type: nf4), indexed
+ * by code, as f32 in [-1, 1]. Static; thread-safe. */
+const float *lq__bnb4_code(lq_type type);
+
+/* bitsandbytes' signed 8-bit dynamic map (256 sorted values in
+ * [-0.99296875, 1]), which double quantization uses for the block absmax.
+ * Built on first use; thread-safe. */
+const float *lq__bnb_dynamic_map(void);
 
 #endif

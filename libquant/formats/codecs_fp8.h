@@ -4,6 +4,8 @@
 
 #include "codec.h"
 
-#define LQ__CODECS_FP8
+extern const lq__codec lq__codec_fp8;
+
+#define LQ__CODECS_FP8 [LQ_TYPE_FP8_E4M3] = &lq__codec_fp8, [LQ_TYPE_FP8_E5M2] = &lq__codec_fp8,
 
 #endif

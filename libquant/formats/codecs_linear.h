@@ -4,6 +4,10 @@
 
 #include "codec.h"
 
-#define LQ__CODECS_LINEAR
+extern const lq__codec lq__codec_linear;
+
+#define LQ__CODECS_LINEAR                                                              \
+    [LQ_TYPE_INT8] = &lq__codec_linear, [LQ_TYPE_INT4] = &lq__codec_linear,             \
+    [LQ_TYPE_INT3] = &lq__codec_linear, [LQ_TYPE_INT2] = &lq__codec_linear,
 
 #endif
