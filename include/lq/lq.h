@@ -10,6 +10,7 @@
  *   lq_scheme.h   schemes ("int4:g128", "q4_k", "nf4:b64:dq", ...)
  *   lq_quant.h    lq_quantize / lq_dequantize
  *   lq_quality.h  error metrics, output error, memory estimator
+ *   lq_io.h       GGUF and safetensors files
  *
  * Conventions, everywhere:
  *   - every public name starts with lq_ (LQ_ for macros);
@@ -60,5 +61,6 @@
 #include <lq/lq_scheme.h>
 #include <lq/lq_quant.h>
 #include <lq/lq_quality.h>
+#include <lq/lq_io.h>
 
 #endif /* LQ_H */

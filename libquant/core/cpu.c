@@ -7,6 +7,9 @@
 #if defined(__aarch64__) && defined(__linux__)
 #include <sys/auxv.h>
 #endif
+#if defined(__x86_64__) && defined(__GNUC__)
+#include <cpuid.h>
+#endif
 
 #include "cpu.h"
 
@@ -34,14 +37,22 @@ int lq__arch_compiled(lq__arch arch)
     }
 }
 
+#if defined(__x86_64__) && defined(__GNUC__)
+/* CPUID leaf 1, ECX bit 29 (clang 14 has no __builtin_cpu_supports("f16c")) */
+static int has_f16c(void)
+{
+    unsigned a, b, c, d;
+    return __get_cpuid(1, &a, &b, &c, &d) && (c & (1u << 29));
+}
+#endif
+
 int lq__arch_supported(lq__arch arch)
 {
     switch (arch) {
     case LQ__ARCH_REF: return 1;
 #if defined(__x86_64__) && defined(__GNUC__)
     case LQ__ARCH_AVX2:
-        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") &&
-               __builtin_cpu_supports("f16c");
+        return __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && has_f16c();
     case LQ__ARCH_AVX512:
         return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
                __builtin_cpu_supports("avx512vl") && lq__arch_supported(LQ__ARCH_AVX2);

@@ -181,6 +181,19 @@ static void append(char *buf, const char *fmt, ...)
     va_end(ap);
 }
 
+/* ":key=value" with the shortest decimal that reads back as the same double,
+ * so that the canonical string always parses to the identical scheme. */
+static void append_number(char *buf, const char *key, double v)
+{
+    char num[32];
+    for (int prec = 1; prec <= 17; prec++) {
+        snprintf(num, sizeof num, "%.*g", prec, v);
+        if (strtod(num, NULL) == v)
+            break;
+    }
+    append(buf, ":%s=%s", key, num);
+}
+
 static void make_canonical(struct lq_scheme *s)
 {
     char *b = s->text;
@@ -209,12 +222,12 @@ static void make_canonical(struct lq_scheme *s)
         if (s->static_groups)
             append(b, ":static_groups");
         if (s->damp != 0.01)
-            append(b, ":damp=%g", s->damp);
+            append_number(b, "damp", s->damp);
     }
     if (s->method == LQ_METHOD_SMOOTHQUANT && s->alpha != 0.5)
-        append(b, ":alpha=%g", s->alpha);
+        append_number(b, "alpha", s->alpha);
     if (s->method == LQ_METHOD_LLM_INT8 && s->threshold != 6.0)
-        append(b, ":threshold=%g", s->threshold);
+        append_number(b, "threshold", s->threshold);
     if (s->method == LQ_METHOD_HQQ && s->iters != 20)
         append(b, ":iters=%d", s->iters);
 }

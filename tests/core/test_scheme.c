@@ -46,6 +46,9 @@ static void canonical_forms(void)
     expect_canon("smoothquant:int8", "smoothquant:int8:channel:sym");
     expect_canon("smoothquant:int8:alpha=0.85", "smoothquant:int8:channel:sym:alpha=0.85");
     expect_canon("llm_int8:int8:threshold=4", "llm_int8:int8:channel:sym:threshold=4");
+    /* numbers keep every bit, so the canonical form parses to the same scheme */
+    expect_canon("gptq:int3:damp=.9999999999992", "gptq:int3:g128:sym:damp=0.9999999999992");
+    expect_canon("gptq:int4:damp=0.1", "gptq:int4:g128:sym:damp=0.1");
 }
 
 static void expect_invalid(const char *text, const char *needle)

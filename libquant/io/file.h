@@ -1,0 +1,66 @@
+/* file.h — reading files through a read-only map, and writing them
+ * atomically (internal).
+ *
+ * A map is the whole file, read-only and private; an empty file maps to
+ * (NULL, 0). An out file is a temporary made with mkstemp beside the final
+ * path; lq__out_commit flushes, fsyncs and renames it into place, and
+ * lq__out_abort (also called on every failure inside these functions)
+ * removes it, so the final name only ever holds a complete file. */
+#ifndef LQ_IO_FILE_H
+#define LQ_IO_FILE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+
+#include <lq/lq_core.h>
+
+typedef struct lq__map {
+    const uint8_t *data;
+    size_t size;
+} lq__map;
+
+/* Map `path`. Errors: LQ_ERR_IO (not a regular file, cannot open or map),
+ * with "fn: path: reason" messages. */
+lq_status lq__map_open(const char *fn, const char *path, lq__map *out);
+void lq__map_close(lq__map *m);
+
+typedef struct lq__out {
+    int fd;             /* -1 once closed (by lq__out_sync, commit or abort) */
+    char *tmp_path;     /* NULL once renamed or removed */
+    char *final_path;
+    uint64_t written;
+    uint8_t *buf;       /* write buffer, made on the first write */
+    size_t buf_used;
+    const char *fn;     /* public function, for messages */
+} lq__out;
+
+lq_status lq__out_open(const char *fn, const char *path, lq__out *out);
+/* Buffered writes; on failure the file is aborted. */
+lq_status lq__out_write(lq__out *o, const void *data, size_t n);
+lq_status lq__out_zeros(lq__out *o, uint64_t n);
+/* Flush, fsync and close, without renaming (for sets of files renamed
+ * together); only lq__out_commit or lq__out_abort may follow. */
+lq_status lq__out_sync(lq__out *o);
+/* Sync (if not yet) and rename into place; on failure the file is aborted. */
+lq_status lq__out_commit(lq__out *o);
+/* Remove the temporary (if any) and release everything. Safe to call twice,
+ * and on any lq__out that lq__out_open has seen (opened, failed or committed)
+ * or that was zeroed with fd set to -1. */
+void lq__out_abort(lq__out *o);
+
+/* Is `path` a directory? */
+bool lq__is_dir(const char *path);
+
+/* "dir/base" joined; NULL when out of memory. Free with lq__free. */
+char *lq__path_join(const char *dir, const char *base);
+/* The folder part of path ("." when there is none); NULL when out of memory. */
+char *lq__path_dir(const char *path);
+/* The file-name part of path (a pointer into path). */
+const char *lq__path_base(const char *path);
+
+/* A copy of s (NULL when out of memory). Free with lq__free. */
+char *lq__strdup(const char *s);
+char *lq__strndup(const char *s, size_t n);
+
+#endif

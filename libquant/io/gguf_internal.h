@@ -1,0 +1,86 @@
+/* gguf_internal.h — the data behind lq_gguf, shared by the reader, the
+ * metadata and tensor calls, and the writer (internal). */
+#ifndef LQ_IO_GGUF_INTERNAL_H
+#define LQ_IO_GGUF_INTERNAL_H
+
+#include <lq/lq_io.h>
+
+#include "buf.h"
+#include "file.h"
+#include "names.h"
+
+#define LQ__GGUF_MAX_KEY 65535        /* longest key, as the GGUF spec allows */
+#define LQ__GGUF_MAX_ARRAY_DEPTH 8    /* arrays of arrays, nested at most this deep */
+#define LQ__GGUF_N_TYPES 13
+
+/* One metadata entry. Every value is an owned copy, decoded from the file:
+ *   scalars        data = the value's bytes (little-endian), size = 1..8
+ *   string         data = the bytes and a NUL, size = length without the NUL
+ *   numeric array  data = count packed elements, size = their bytes
+ *   string array   data = every string followed by a NUL; str_off[i] is where
+ *                  string i starts, str_off[count] = size
+ *   nested array   data = the elements exactly as the file stores them
+ *                  (each a type, a count and its elements), size = their bytes */
+typedef struct lq__gguf_kv {
+    char *key;
+    size_t key_len;
+    int type;        /* enum lq_gguf_type */
+    int elem_type;   /* arrays: the element type */
+    uint64_t count;  /* arrays: the element count */
+    uint8_t *data;
+    size_t size;
+    uint64_t *str_off;
+} lq__gguf_kv;
+
+typedef struct lq__gguf_tensor {
+    char name[LQ_GGUF_MAX_NAME + 1];
+    size_t name_len;
+    int ggml_type;
+    int ndim;
+    int64_t ne[LQ_MAX_DIMS]; /* GGUF order: ne[0] is the row length */
+    uint64_t nbytes;
+    uint64_t offset;         /* from the start of the data section */
+    const uint8_t *data;     /* NULL for a declared tensor */
+    uint8_t *owned;          /* a copy made by LQ_COPY, else NULL */
+} lq__gguf_tensor;
+
+struct lq_gguf {
+    lq__map map;             /* the opened file; empty for a created handle */
+    uint64_t data_offset;
+    lq__gguf_kv *kv;
+    int64_t n_kv, cap_kv;
+    lq__names kv_index;
+    lq__gguf_tensor *t;
+    int64_t n_t, cap_t;
+    lq__names t_index;
+};
+
+/* Size in bytes of one scalar of type `type`, 0 for string and array. */
+size_t lq__gguf_scalar_size(int type);
+const char *lq__gguf_type_name(int type);
+
+lq__name_ref lq__gguf_kv_name(const void *g, int64_t i);
+lq__name_ref lq__gguf_tensor_name(const void *g, int64_t i);
+
+void lq__gguf_kv_clear(lq__gguf_kv *kv);
+/* Append a slot at the end of g->kv (zeroed). NULL when out of memory. */
+lq__gguf_kv *lq__gguf_kv_append(lq_gguf *g);
+/* Append a slot at the end of g->t (zeroed). NULL when out of memory. */
+lq__gguf_tensor *lq__gguf_tensor_append(lq_gguf *g);
+
+/* general.alignment, or 32. */
+uint64_t lq__gguf_alignment(const lq_gguf *g);
+/* Give every tensor the offset lq_gguf_save will write it at (after the
+ * alignment changed). */
+void lq__gguf_relayout(lq_gguf *g);
+
+/* Parse and validate a whole GGUF image (the reader, and the fuzz target
+ * without a file). `name` is used in messages. On success *out borrows
+ * `data`, which must outlive it. */
+lq_status lq__gguf_parse(const char *fn, const char *name, const uint8_t *data, size_t size,
+                         lq_gguf **out);
+
+/* The header (everything before the data section, padding included). */
+lq_status lq__gguf_header(const char *fn, const lq_gguf *g, lq__buf *out);
+
+#endif

@@ -1,0 +1,247 @@
+/* test_ggml_oracle.c — the ggml block codecs against llama.cpp itself.
+ *
+ * dlopen()s ggml's libggml-base.so (LQ_GGML_LIB, else the copy the
+ * dependency installer puts under ~/.cache/libquant/npm) and compares, for
+ * random and adversarial rows, every quantized byte with ggml_quantize_chunk
+ * (with and without an importance matrix) and every decoded float bit with
+ * ggml's dequantize_row_*. Skips (passing) when the library is not there. */
+#include <dlfcn.h>
+
+#include "../harness.h"
+#include "ggml_cases.h"
+#include "libquant/formats/codec.h"
+
+enum { COLS = 512, PER_KIND = 6 };
+
+typedef size_t (*chunk_fn)(int type, const float *src, void *dst, int64_t start, int64_t nrows,
+                           int64_t n_per_row, const float *imatrix);
+typedef void (*row_fn)(const float *x, void *y, int64_t k);
+typedef void (*deq_fn)(const void *x, float *y, int64_t k);
+
+static void *lib;
+static chunk_fn ggml_quantize_chunk;
+
+/* dlsym's object pointer as a function pointer (a plain cast is not ISO C) */
+#define FN(type, ptr) (((union { void *p; type f; }){ptr}).f)
+
+/* ggml's function `prefix` + case name, e.g. dequantize_row_q4_K */
+static void *sym(const char *prefix, const ggml_case *c, const char *suffix)
+{
+    char name[64];
+    snprintf(name, sizeof name, "%s%s%s", prefix, c->file, suffix);
+    void *p = dlsym(lib, name);
+    CHECKF(p != NULL, "%s not in the oracle", name);
+    return p;
+}
+
+/* ---- rows ---- */
+
+static float student_t2(lqt_rng *r) /* heavy tails: t with 2 degrees of freedom */
+{
+    float z = lqt_normal(r), a = lqt_normal(r), b = lqt_normal(r);
+    return z / sqrtf((a * a + b * b) / 2 + 1e-12f);
+}
+
+enum {
+    K_NORMAL, K_ZERO, K_ONE_HUGE, K_TINY, K_SUBNORMAL, K_UNDERFLOW2, K_CONSTANT, K_STUDENT,
+    K_CAUCHY, K_TIES, K_ALTERNATING, K_FP16_EDGE, K_BEYOND_FP16, K_HUGE, K_SPARSE, K_POSITIVE,
+    K_NEGATIVE, K_BLOCK_SCALES, K_ZERO_BLOCKS, K_SIGNED_ZEROS, K_LEVEL_TIES, K_COUNT
+};
+static const char *const kind_names[K_COUNT] = {
+    "normal", "zero", "one huge", "tiny 1e-30", "subnormal", "squares underflow", "constant",
+    "student-t", "cauchy", "exact ties", "alternating", "fp16 edge", "beyond fp16", "huge 1e36",
+    "sparse", "positive", "negative", "block scales", "zero blocks", "signed zeros",
+    "level ties"};
+
+static void make_row(int kind, lqt_rng *r, float *x)
+{
+    for (int i = 0; i < COLS; i++) {
+        float z = lqt_normal(r);
+        switch (kind) {
+        case K_NORMAL: x[i] = z; break;
+        case K_ZERO: x[i] = 0; break;
+        case K_ONE_HUGE: x[i] = 0.02f * z; break;
+        case K_TINY: x[i] = 1e-30f * z; break;
+        case K_SUBNORMAL: x[i] = 1e-39f * z; break;
+        case K_UNDERFLOW2: x[i] = 1e-22f * z; break;
+        case K_CONSTANT: x[i] = (lqt_next(r) & 1) ? 0.75f : -3.0f; break;
+        case K_STUDENT: x[i] = student_t2(r); break;
+        case K_CAUCHY: x[i] = (float)tan(3.14159265358979 * (lqt_uniform(r) - 0.5)); break;
+        case K_TIES: x[i] = 0.25f * (float)((int)(lqt_next(r) % 9) - 4); break;
+        case K_ALTERNATING: x[i] = (i & 1 ? -1.f : 1.f) * fabsf(z); break;
+        case K_FP16_EDGE: x[i] = 65504.f * (float)(2 * lqt_uniform(r) - 1); break;
+        case K_BEYOND_FP16: x[i] = 1e6f * z; break;
+        case K_HUGE: x[i] = 1e36f * z; break;
+        case K_SPARSE: x[i] = lqt_next(r) % 16 == 0 ? z : 0.f; break;
+        case K_POSITIVE: x[i] = (float)lqt_uniform(r); break;
+        case K_NEGATIVE: x[i] = -(float)lqt_uniform(r) - 0.5f; break;
+        case K_BLOCK_SCALES: x[i] = z; break;
+        case K_ZERO_BLOCKS: x[i] = (i / 32) % 3 == 1 ? 0.f : z; break;
+        case K_SIGNED_ZEROS: x[i] = lqt_next(r) % 4 ? -0.f : (i % 64 < 32 ? 0.f : fabsf(z)); break;
+        /* integers with 127 leading each block: IQ4's first pass lands on the
+         * exact midpoints between its levels (7, 19, -16, ...) */
+        case K_LEVEL_TIES: x[i] = i % 32 ? (float)((int)(lqt_next(r) % 255) - 127) : 127.f; break;
+        }
+    }
+    if (kind == K_CONSTANT && (lqt_next(r) & 1)) /* and some truly constant rows */
+        for (int i = 0; i < COLS; i++)
+            x[i] = x[0];
+    if (kind == K_ONE_HUGE)
+        x[lqt_next(r) % COLS] = (lqt_next(r) & 1 ? 1 : -1) * (float)(1e3 * (1 + lqt_uniform(r)));
+    if (kind == K_BLOCK_SCALES) /* every 16 values at their own scale, 1e-20 .. 1e20 */
+        for (int b = 0; b < COLS / 16; b++) {
+            float s = powf(10.f, (float)((int)(lqt_next(r) % 41) - 20));
+            for (int i = 0; i < 16; i++)
+                x[16 * b + i] *= s;
+        }
+}
+
+/* ---- comparisons ---- */
+
+/* Index of the first float whose bits differ, or -1. Two NaNs count as equal:
+ * which NaN a sum of two NaNs keeps depends on the compiler's operand order,
+ * and no payload carries meaning here. */
+static long first_float_diff(const float *a, const float *b, int n)
+{
+    for (int i = 0; i < n; i++)
+        if (memcmp(&a[i], &b[i], sizeof(float)) != 0 && !(isnan(a[i]) && isnan(b[i])))
+            return i;
+    return -1;
+}
+
+typedef struct {
+    float *x;             /* rows * COLS */
+    int rows;
+    float *imat[3];       /* random, with zeros, uniform */
+} data;
+
+static int make_data(data *d)
+{
+    d->rows = K_COUNT * PER_KIND;
+    d->x = malloc(sizeof(float) * (size_t)d->rows * COLS);
+    lqt_rng r = {0x9E3779B97F4A7C15ULL};
+    for (int k = 0; k < 3; k++)
+        d->imat[k] = malloc(sizeof(float) * COLS);
+    if (!d->x || !d->imat[0] || !d->imat[1] || !d->imat[2])
+        return 0;
+    for (int row = 0; row < d->rows; row++)
+        make_row(row / PER_KIND, &r, d->x + (size_t)row * COLS);
+    for (int i = 0; i < COLS; i++) {
+        d->imat[0][i] = expf(2 * lqt_normal(&r));
+        d->imat[1][i] = i % 7 == 0 || (i / 32) % 5 == 2 ? 0.f : (float)lqt_uniform(&r);
+        d->imat[2][i] = 1.f;
+    }
+    return 1;
+}
+
+static void free_data(data *d)
+{
+    free(d->x);
+    for (int k = 0; k < 3; k++)
+        free(d->imat[k]);
+}
+
+/* Quantize every row with libquant and with the oracle; compare the bytes
+ * and the decoded floats. `imat` is NULL or COLS weights. */
+static void compare_type(const ggml_case *c, const data *d, const float *imat, const char *what)
+{
+    const lq__codec *codec = lq__codec_for(c->type);
+    deq_fn deq = c->type == LQ_TYPE_Q8_1 ? NULL : FN(deq_fn, sym("dequantize_row_", c, ""));
+    row_fn ref = c->weight ? NULL : FN(row_fn, sym("quantize_row_", c, "_ref"));
+    const size_t row_bytes = (size_t)COLS / c->block * c->bytes;
+    unsigned char *mine = calloc(row_bytes, 1), *theirs = calloc(row_bytes, 1);
+    float *fm = malloc(sizeof(float) * COLS), *ft = malloc(sizeof(float) * COLS);
+    int reported = 0;
+    for (int row = 0; row < d->rows && mine && theirs && fm && ft; row++) {
+        const float *x = d->x + (size_t)row * COLS;
+        memset(mine, 0, row_bytes);
+        memset(theirs, 0, row_bytes);
+        codec->quantize_row(x, mine, COLS, imat);
+        if (c->weight)
+            ggml_quantize_chunk(lq_type_ggml_id(c->type), x, theirs, 0, 1, COLS, imat);
+        else if (ref)
+            ref(x, theirs, COLS);
+        long b = first_diff(mine, theirs, row_bytes);
+        int fail = b >= 0;
+        if (!fail && deq) {
+            codec->dequantize_row(mine, fm, COLS);
+            deq(theirs, ft, COLS);
+            fail = first_float_diff(fm, ft, COLS) >= 0;
+        }
+        if (fail && reported++ < 3)
+            CHECKF(0, "%s %s, row %d (%s): %s differ%s, block %ld", c->file, what, row,
+                   kind_names[row / PER_KIND], b >= 0 ? "bytes" : "floats",
+                   b >= 0 ? "" : " (bytes equal)", b >= 0 ? b / c->bytes : -1L);
+    }
+    free(mine), free(theirs), free(fm), free(ft);
+}
+
+static void quantize_like_ggml(void)
+{
+    data d;
+    CHECK(make_data(&d));
+    for (int t = 0; t < GGML_NCASES && d.x; t++) {
+        const ggml_case *c = &ggml_cases[t];
+        compare_type(c, &d, NULL, "no imatrix");
+        if (!c->weight)
+            continue;
+        compare_type(c, &d, d.imat[0], "random imatrix");
+        compare_type(c, &d, d.imat[1], "imatrix with zeros");
+        compare_type(c, &d, d.imat[2], "imatrix of ones");
+    }
+    free_data(&d);
+}
+
+/* Arbitrary bytes (NaN and infinite scales included) decode to the same bits. */
+static void decode_garbage_like_ggml(void)
+{
+    lqt_rng r = {12345};
+    for (int t = 0; t < GGML_NCASES; t++) {
+        const ggml_case *c = &ggml_cases[t];
+        if (c->type == LQ_TYPE_Q8_1)
+            continue; /* ggml has no dequantize_row_q8_1 */
+        deq_fn deq = FN(deq_fn, sym("dequantize_row_", c, ""));
+        const lq__codec *codec = lq__codec_for(c->type);
+        const size_t bytes = (size_t)COLS / c->block * c->bytes;
+        unsigned char *blk = malloc(bytes);
+        float *fm = malloc(sizeof(float) * COLS), *ft = malloc(sizeof(float) * COLS);
+        for (int rep = 0; rep < 200 && blk && fm && ft && deq; rep++) {
+            for (size_t i = 0; i < bytes; i++)
+                blk[i] = (unsigned char)lqt_next(&r);
+            codec->dequantize_row(blk, fm, COLS);
+            deq(blk, ft, COLS);
+            long f = first_float_diff(fm, ft, COLS);
+            CHECKF(f < 0, "%s: random blocks decode differently at float %ld", c->file, f);
+            if (f >= 0)
+                break;
+        }
+        free(blk), free(fm), free(ft);
+    }
+}
+
+static const char *default_path(char *buf, size_t cap)
+{
+    const char *home = getenv("HOME");
+    snprintf(buf, cap, "%s/.cache/libquant/npm/node_modules/@node-llama-cpp/linux-x64/bins/"
+                       "linux-x64/libggml-base.so", home ? home : "");
+    return buf;
+}
+
+int main(void)
+{
+    char buf[1024];
+    const char *path = getenv("LQ_GGML_LIB");
+    if (!path || !*path)
+        path = default_path(buf, sizeof buf);
+    lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (lib)
+        ggml_quantize_chunk = FN(chunk_fn, dlsym(lib, "ggml_quantize_chunk"));
+    if (!lib || !ggml_quantize_chunk) {
+        printf("1..0 # SKIP llama.cpp oracle not installed: %s\n", path);
+        return 0;
+    }
+    lqt_case_fn cases[] = {quantize_like_ggml, decode_garbage_like_ggml};
+    int status = lqt_run("quantize_like_ggml, decode_garbage_like_ggml", cases, 2);
+    dlclose(lib);
+    return status;
+}
