@@ -45,17 +45,29 @@ if [ ! -d build-asan ]; then
 fi
 if meson compile -C build-asan >/dev/null; then
   UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-    meson_suite "sanitized tests" build-asan --no-suite abi
+    meson_suite "sanitized tests" build-asan --no-suite abi --no-suite interop
 else
   count "sanitized build" 0 1
 fi
 
-for extra in bindings/run-tests.sh tests/kernels/run-neon.sh tests/fuzz/run.sh; do
-  if [ -x "$extra" ]; then
-    note "$extra"
-    step "$extra" "./$extra" "$root/build"
-  fi
-done
+# Suites with runners of their own. Each prints a closing "NAME: N passed, N
+# failed" line whose counts join the total; one that does not counts as one.
+extra_suite() { # extra_suite NAME COMMAND...
+  note "$1"
+  local log; log=$(mktemp)
+  "${@:2}" 2>&1 | tee "$log" | tail -n 40
+  local rc=${PIPESTATUS[0]}
+  local line; line=$(grep -E '^[^ ]+: [0-9]+ passed, [0-9]+ failed$' "$log" | tail -n 1)
+  rm -f "$log"
+  if [ -n "$line" ]; then
+    local p f; p=$(sed -E 's/.*: ([0-9]+) passed.*/\1/' <<< "$line"); f=$(sed -E 's/.* ([0-9]+) failed$/\1/' <<< "$line")
+    [ "$rc" -eq 0 ] || [ "$f" -gt 0 ] || f=1
+    count "$1" "$p" "$f"
+  elif [ "$rc" -eq 0 ]; then count "$1" 1 0; else count "$1" 0 1; fi
+}
+[ -x bindings/run-tests.sh ] && extra_suite "bindings" bindings/run-tests.sh "$root/build"
+[ -x tests/kernels/run-neon.sh ] && extra_suite "neon (qemu)" tests/kernels/run-neon.sh
+[ -x tests/fuzz/run.sh ] && extra_suite "fuzz" tests/fuzz/run.sh "${LQ_FUZZ_SECONDS:-45}"
 
 note "summary"
 for f in "${failures[@]+"${failures[@]}"}"; do echo "  FAILED: $f"; done
