@@ -132,7 +132,7 @@ static void q2_k_finish(const float *x, void *vy, int imat, kq_work *k, int s)
         if (max_min > 0) {
             const float iscale = 15.f / max_min;
             for (int j = 0; j < NSUB16; j++)
-                y->scales[j] = (uint8_t)(y->scales[j] | (lq__nearest_int(iscale * mins[j]) << 4));
+                y->scales[j] = (uint8_t)(y->scales[j] | ((unsigned)lq__nearest_int(iscale * mins[j]) << 4));
             dmin = max_min / 15.f;
         }
     }
