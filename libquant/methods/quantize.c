@@ -1,15 +1,18 @@
 /* quantize.c — lq_quantize and lq_scheme_tensor_bytes: from a float tensor
- * and a scheme to a quantized tensor. */
+ * and a scheme to a quantized tensor. Each method other than rtn lives in its
+ * own file and registers here. */
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
 
+#include "../calib/calib.h"
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/tensor.h"
 #include "../core/type_info.h"
 #include "../formats/convert.h"
-#include "method.h"
+#include "methods.h"
+#include "quantize.h"
 #include "scheme_internal.h"
 
 static lq_status rtn_run(const lq__method_job *job)
@@ -27,6 +30,11 @@ const lq__method *lq__method_for(int method)
 {
     switch (method) {
     case LQ_METHOD_RTN: return &rtn;
+    case LQ_METHOD_GPTQ: return &lq__method_gptq;
+    case LQ_METHOD_AWQ: return &lq__method_awq;
+    case LQ_METHOD_HQQ: return &lq__method_hqq;
+    case LQ_METHOD_SMOOTHQUANT: return &lq__method_smoothquant;
+    case LQ_METHOD_LLM_INT8: return &lq__method_llm_int8;
     default: return NULL;
     }
 }
@@ -45,10 +53,11 @@ static lq_status check_finite(const char *fn, const char *name, const float *x, 
     return LQ_OK;
 }
 
-lq_status lq_quantize(lq_ctx *ctx, const lq_tensor *src, const lq_scheme *scheme,
-                      const lq_calib *calib, const float *imatrix, lq_tensor **out)
+lq_status lq__quantize_with(const char *fn, lq_ctx *ctx, const lq_tensor *src,
+                            const lq_scheme *scheme, const lq_calib *calib, const float *imatrix,
+                            lq_status (*run)(const lq__method_job *job, void *arg), void *arg,
+                            lq_tensor **out)
 {
-    static const char fn[] = "lq_quantize";
     if (!out)
         return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
     *out = NULL;
@@ -66,6 +75,9 @@ lq_status lq_quantize(lq_ctx *ctx, const lq_tensor *src, const lq_scheme *scheme
                         src->name, lq__method_name(scheme->method));
 
     int64_t rows = lq__tensor_rows(src), cols = lq__tensor_cols(src);
+    if (m->needs_calib && calib->n != cols)
+        return lq__fail(LQ_ERR_INVALID, "%s: tensor '%s' has %lld columns, the calibration set "
+                        "%lld features", fn, src->name, (long long)cols, (long long)calib->n);
     lq__layout layout;
     lq_status st = lq__codec_layout(fn, &scheme->qp, rows, cols, &layout);
     if (st != LQ_OK)
@@ -97,7 +109,7 @@ lq_status lq_quantize(lq_ctx *ctx, const lq_tensor *src, const lq_scheme *scheme
         lq__method_job job = {
             {ctx, x, rows, cols, &q->scheme->qp, imatrix, q->data, &layout}, q->scheme, calib,
             src->name};
-        st = m->run(&job);
+        st = run ? run(&job, arg) : m->run(&job);
         if (st != LQ_OK && st != LQ_ERR_CANCELLED) {
             char prefix[LQ_MAX_NAME + 32];
             snprintf(prefix, sizeof prefix, "%s: tensor '%s'", fn, src->name);
@@ -111,6 +123,12 @@ lq_status lq_quantize(lq_ctx *ctx, const lq_tensor *src, const lq_scheme *scheme
     }
     *out = q;
     return LQ_OK;
+}
+
+lq_status lq_quantize(lq_ctx *ctx, const lq_tensor *src, const lq_scheme *scheme,
+                      const lq_calib *calib, const float *imatrix, lq_tensor **out)
+{
+    return lq__quantize_with("lq_quantize", ctx, src, scheme, calib, imatrix, NULL, NULL, out);
 }
 
 lq_status lq_scheme_tensor_bytes(const lq_scheme *s, int64_t rows, int64_t cols, uint64_t *out)

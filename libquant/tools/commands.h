@@ -5,5 +5,9 @@
 int lq_cmd_version(int argc, char **argv);
 int lq_cmd_estimate(int argc, char **argv);
 int lq_cmd_demo(int argc, char **argv);
+int lq_cmd_quantize(int argc, char **argv);
+int lq_cmd_inspect(int argc, char **argv);
+int lq_cmd_compare(int argc, char **argv);
+int lq_cmd_eval(int argc, char **argv);
 
 #endif

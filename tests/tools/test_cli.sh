@@ -2,6 +2,8 @@
 # The lq command line: exit statuses, usage messages, and figures that can be
 # checked by hand. TAP output. Usage: test_cli.sh PATH/TO/lq
 lq="$1"
+fixture="${LQ_SOURCE_ROOT:-$(dirname "$0")/../..}/tests/model/fixture/tiny-llama-f32.gguf"
+tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 n=0; failed=0
 ok() { n=$((n+1)); if [ "$1" = 0 ]; then echo "ok $n - $2"; else echo "not ok $n - $2"; failed=$((failed+1)); fi; }
 expect_status() { # expect_status WANT DESCRIPTION ARGS...
@@ -41,6 +43,33 @@ contains "demo table header" "SQNR dB"
 contains "demo f16 row" "f16"
 expect_status 2 "demo with a bad option" demo --rows 0
 expect_status 1 "demo with an invalid scheme fails" demo --rows 4 --cols 256 --schemes int4:g100x
+
+# model files: quantize, inspect, compare
+expect_status 0 "quantize the fixture to Q4_K_M" quantize "$fixture" "$tmp/q4km.gguf" Q4_K_M --threads 2
+contains "quantize summary" "bits per weight"
+expect_status 0 "inspect the result" inspect "$tmp/q4km.gguf"
+contains "inspect lists q6_k tensors (attn_v, ffn_down, output)" "q6_k"
+contains "inspect shows the file type key" "general.file_type"
+contains "inspect totals" "total"
+expect_status 0 "compare f32 with Q4_K_M" compare "$fixture" "$tmp/q4km.gguf"
+contains "compare reports every tensor" "39 tensors compared, 0 only in A, 0 only in B"
+expect_status 0 "pure Q8_0 with a tensor-type override" quantize "$fixture" "$tmp/q8.gguf" q8_0 --pure --tensor-type 'ffn_down=q6_k'
+"$lq" inspect "$tmp/q8.gguf" --no-metadata > "$tmp/q8.txt" 2>&1
+out=$(grep "blk.0.ffn_down" "$tmp/q8.txt"); contains "override applied" "q6_k"
+out=$(grep "blk.0.attn_v" "$tmp/q8.txt"); contains "pure: attn_v keeps the default type" "q8_0"
+expect_status 2 "quantize to an unknown file type" quantize "$fixture" "$tmp/x.gguf" Q4_K_X
+contains "lists the file types" "Q4_K_M"
+[ ! -e "$tmp/x.gguf" ]; ok $? "no output file after a refused type"
+expect_status 2 "quantize with a bad pattern" quantize "$fixture" "$tmp/x.gguf" Q4_0 --tensor-type '(=q8_0'
+printf 'GGUF\003\000\000\000garbage' > "$tmp/bad.gguf"
+expect_status 1 "quantize a malformed file" quantize "$tmp/bad.gguf" "$tmp/x.gguf" Q4_0
+contains "names the file" "bad.gguf"
+[ ! -e "$tmp/x.gguf" ]; ok $? "no output file after a failure"
+expect_status 1 "requantizing is refused by default" quantize "$tmp/q4km.gguf" "$tmp/x.gguf" Q8_0
+contains "says how to allow it" "allow-requantize"
+expect_status 0 "requantizing when allowed" quantize "$tmp/q4km.gguf" "$tmp/x.gguf" Q8_0 --allow-requantize
+expect_status 1 "inspect a missing file" inspect "$tmp/none.gguf"
+expect_status 2 "compare with one file" compare "$fixture"
 
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -1,0 +1,3 @@
+module libquant.dev/go/libquant
+
+go 1.19

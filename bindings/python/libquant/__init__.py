@@ -1,0 +1,45 @@
+"""libquant — quantize LLM weights, from Python.
+
+    import numpy as np
+    import libquant as lq
+
+    w = np.random.default_rng(0).standard_normal((256, 512), dtype=np.float32)
+    with lq.quantize(w, "int4:g128") as q:
+        print(q.scheme, q.bits_per_weight, lq.error_stats(w, q)["rmse"])
+
+Pure Python over ctypes: the shared library is found through
+$LIBQUANT_LIBRARY (a file), $LIBQUANT_LIB_DIR (a directory), or the system
+loader; importing fails with LibraryNotFoundError or LibraryVersionError
+(both ImportError) naming what was tried. Failed calls raise LqError
+subclasses carrying the library's status and message.
+"""
+from ._loader import EXPECTED_VERSION
+from .errors import (LibraryNotFoundError, LibraryVersionError, LqCancelled, LqError,
+                     LqFormatError, LqInternalError, LqInvalidArgument, LqIOError, LqNoMemory,
+                     LqNonFinite, LqNumericError, LqShapeError, LqStateError, LqUnsupported)
+from ._core import Context, build_info, version, version_info
+from ._types import is_quantized, type_id, type_name
+from ._scheme import GROUP_CHANNEL, GROUP_TENSOR, METHODS, Scheme
+from ._tensor import QuantizedTensor, Tensor
+from ._quant import quantize
+from ._quality import METRICS, error_stats, estimate, output_error
+from ._matmul import matmul, matmul_w8a8
+from ._calib import (STATS, Calibration, Imatrix, awq_search, gptq_quantize, llm_int8_matmul,
+                     method_error, scales_apply, smoothquant_scales, w8a8_matmul)
+from ._io import GGUF, GGUF_TYPES, Safetensors
+
+__version__ = "0.1.0"
+
+__all__ = [
+    "EXPECTED_VERSION", "GGUF_TYPES", "GROUP_CHANNEL", "GROUP_TENSOR", "METHODS", "METRICS",
+    "STATS",
+    "Calibration", "Context", "GGUF", "Imatrix", "QuantizedTensor", "Safetensors", "Scheme",
+    "Tensor",
+    "awq_search", "build_info", "error_stats", "estimate", "gptq_quantize", "is_quantized",
+    "llm_int8_matmul", "matmul", "matmul_w8a8", "method_error", "output_error", "quantize",
+    "scales_apply", "smoothquant_scales", "type_id", "type_name", "version", "version_info",
+    "w8a8_matmul",
+    "LibraryNotFoundError", "LibraryVersionError", "LqError", "LqCancelled", "LqFormatError",
+    "LqInternalError", "LqInvalidArgument", "LqIOError", "LqNoMemory", "LqNonFinite",
+    "LqNumericError", "LqShapeError", "LqStateError", "LqUnsupported",
+]

@@ -1,0 +1,91 @@
+/*
+ * lq_hf.h — Hugging Face quantized-checkpoint layouts: converting libquant's
+ * quantized tensors to the tensor sets that transformers, vLLM, AutoGPTQ /
+ * GPTQModel, AutoAWQ and bitsandbytes load, and back (doc/hf-formats.md gives
+ * every layout and the reference each follows).
+ *
+ * The tensors go into (and come from) an lq_safetensors handle (lq_io.h): one
+ * made with lq_safetensors_create and saved with lq_safetensors_save, or one
+ * opened from a checkpoint. A layer's tensors are named "<prefix>.<part>",
+ * prefix being the module path ("model.layers.0.self_attn.q_proj").
+ *
+ * Conversions are exact: importing what was exported gives the same bytes,
+ * and lq_hf_dequantize decodes a layer exactly as the Python loaders do.
+ * Everything read is checked (dtypes, shapes, value ranges) before use.
+ * Thread safety: the functions only read their inputs, except the handle an
+ * export adds to. Part of the stable libquant API.
+ */
+#ifndef LQ_HF_H
+#define LQ_HF_H
+
+#include <lq/lq_calib.h>
+#include <lq/lq_core.h>
+#include <lq/lq_io.h>
+#include <lq/lq_scheme.h>
+#include <lq/lq_tensor.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Layouts. Pinned values. */
+enum lq_hf_format {
+    LQ_HF_GPTQ = 0,    /* AutoGPTQ "gptq" (v1): qweight, qzeros (zero - 1), scales, g_idx;
+                        * int2/3/4/8 with groups or per channel */
+    LQ_HF_GPTQ_V2 = 1, /* GPTQModel "gptq_v2": the same with zeros stored as they are */
+    LQ_HF_AWQ = 2,     /* AutoAWQ "gemm": qweight, qzeros, scales, nibbles interleaved; int4 */
+    LQ_HF_BNB4 = 3,    /* bitsandbytes Linear4bit: weight and its quant state; nf4, fp4 */
+    LQ_HF_FP8 = 4,     /* vLLM / compressed-tensors fp8: weight, weight_scale; fp8_e4m3;
+                        * activations scaled dynamically */
+    LQ_HF_INT8 = 5,    /* bitsandbytes Linear8bitLt (LLM.int8): weight, SCB; int8:channel:sym */
+    LQ_HF_FP8_STATIC = 6 /* LQ_HF_FP8 plus input_scale, a static per-tensor activation scale
+                          * from a calibration set */
+};
+
+/* Add the tensors of quantized weight `q` ([out, in]) in `format` to `st`,
+ * named after `prefix`. `perm` (in int32, may be NULL for the identity) is
+ * the column order lq_gptq_quantize returned: GPTQ writes it as g_idx (the
+ * other formats need the identity). `calib` (may be NULL) describes the
+ * layer's input; LQ_HF_FP8_STATIC needs it for input_scale = max |x| / 448.
+ * The tensors are copied into st.
+ * Errors: LQ_ERR_INVALID (NULL arguments, a tensor the format cannot hold:
+ * the message says why, e.g. "awq stores int4 only"; no calibration set, or
+ * one of another width, for LQ_HF_FP8_STATIC), LQ_ERR_SHAPE (sizes the
+ * packing needs: in a multiple of 32 / bits, out a multiple of 8 for awq ...),
+ * LQ_ERR_UNSUPPORTED (asym gptq v1 with a zero point of 0, which v1 cannot
+ * store: use LQ_HF_GPTQ_V2 or awq), LQ_ERR_NOMEM. */
+LQ_API lq_status lq_hf_export(const lq_tensor *q, const int32_t *perm, const lq_calib *calib,
+                              int format, const char *prefix, lq_safetensors *st);
+
+/* CONSTRUCTOR. Read the layer `prefix` of `format` from st as a libquant
+ * tensor (named "<prefix>.weight") holding the same codes, scales and zero
+ * points (an fp8 input_scale is not part of the weight and is not read).
+ * perm (in int32, may be NULL) receives the column order as for
+ * lq_gptq_quantize: a GPTQ g_idx that is not c / group_size gives a tensor
+ * whose column j is source column perm[j] (then perm may not be NULL); a
+ * g_idx that no column order turns into equal consecutive groups gives
+ * LQ_ERR_UNSUPPORTED (lq_hf_dequantize still decodes it). Bit widths and
+ * group sizes come from the tensor shapes; the bnb4 quant state JSON is
+ * parsed. Errors: LQ_ERR_INVALID (NULL arguments, unknown format, perm NULL
+ * for a g_idx that orders the columns), LQ_ERR_FORMAT (a missing tensor, a wrong dtype or shape, values out of
+ * range; the message names the tensor), LQ_ERR_UNSUPPORTED, LQ_ERR_NOMEM. */
+LQ_API lq_status lq_hf_import(const lq_safetensors *st, int format, const char *prefix,
+                              lq_tensor **out, int32_t *perm);
+
+/* Decode layer `prefix` of `format` straight to floats ([out, in] row-major,
+ * `count` = out * in), as the reference loaders compute it, with any g_idx.
+ * Errors: as lq_hf_import, plus LQ_ERR_SHAPE when count differs. */
+LQ_API lq_status lq_hf_dequantize(const lq_safetensors *st, int format, const char *prefix,
+                                  float *out, int64_t count);
+
+/* The "quantization_config" JSON object for `format` made with `scheme`,
+ * as config.json carries it (for gptq also the content of
+ * quantize_config.json). *json is NUL-terminated; free it with lq_free.
+ * Errors: LQ_ERR_INVALID (NULL arguments, a scheme the format cannot hold),
+ * LQ_ERR_NOMEM. */
+LQ_API lq_status lq_hf_config(int format, const lq_scheme *scheme, char **json);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LQ_HF_H */

@@ -1,0 +1,65 @@
+/*
+ * lq_matmul.h — run quantized weights: matrix products with a weight tensor of
+ * any type, and the int8 x int8 (W8A8) product.
+ *
+ * Shapes follow a linear layer: a weight W is [n, k] = [out_features,
+ * in_features], activations X are m rows of k floats (row-major), and the
+ * result Y = X W^T is m rows of n floats. One row of X ("a token") gives a
+ * matrix-vector product, the decoding case; many rows give a matrix-matrix
+ * product, the prompt case. Part of the stable libquant API.
+ *
+ * Accuracy. f32 weights give the BLAS sgemm result. Other weights are decoded
+ * exactly as lq_dequantize_f32 decodes them, then multiplied in f32, except
+ * when m < 16 for the ggml block types (q4_0 ... q8_0, q2_k ... q6_k, iq4_nl,
+ * iq4_xs) and for int8 / int4 with groups of a multiple of 32: these quantize
+ * each row of X on the fly to 8 bits in blocks of 32 or 256 (q8_0, q8_1 or
+ * q8_K, as llama.cpp does) and take integer dot products, which moves each
+ * output by at most sum_t |w_t| * max|x in t's block| / 200. Results never
+ * depend on the thread count; different SIMD levels (LQ_ARCH) differ only by
+ * float rounding.
+ */
+#ifndef LQ_MATMUL_H
+#define LQ_MATMUL_H
+
+#include <lq/lq_core.h>
+#include <lq/lq_tensor.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* y[m, n] = x[m, k] * w^T, where w is a 2-D tensor [n, k] of any type that
+ * decodes to numbers (plain or quantized). x must hold m * k floats and y
+ * room for m * n floats; they must not overlap. m = 0 does nothing; k = 0
+ * gives zeros. `ctx` (may be NULL) sets the thread count; the progress
+ * callback is not called. Large products call the BLAS single-threaded on each
+ * of our threads: with OpenBLAS, its process-wide thread count is set to 1
+ * for the duration of the call and then restored.
+ *
+ * Errors: LQ_ERR_INVALID (a NULL pointer, m < 0), LQ_ERR_SHAPE (w not 2-D, a
+ * dimension above 2^31 - 1), LQ_ERR_NONFINITE (a NaN or infinity in x; the
+ * message gives its row and column), LQ_ERR_UNSUPPORTED (a type with no
+ * decoder in this build), LQ_ERR_NOMEM.
+ * Thread safety: w and x are only read; several threads may multiply with the
+ * same weight at once, each with its own ctx and y. */
+LQ_API lq_status lq_matmul(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w,
+                           float *y);
+
+/* W8A8 (SmoothQuant, LLM.int8): y[m, n] = x[m, k] * (sw * w)^T with w int8
+ * [n, k] row-major and sw n per-output-channel scales. Each row i of x is
+ * quantized on the fly to int8 with its own scale sx_i = max|x_i| / 127
+ * (codes round(x * (1 / sx_i)), halves away from zero); products are summed in int32
+ * and y[i, j] = sx_i * sw[j] * sum_t xq[i, t] * w[j, t]. Integer sums are
+ * exact, so the result does not depend on the SIMD level or thread count.
+ *
+ * Errors: LQ_ERR_INVALID (a NULL pointer, m, n < 0, k < 1, k > 131072 — the
+ * bound that keeps int32 sums exact), LQ_ERR_NONFINITE (a NaN or infinity in
+ * x; the message gives its row and column), LQ_ERR_NOMEM. Thread safety: as
+ * lq_matmul. */
+LQ_API lq_status lq_matmul_w8a8(lq_ctx *ctx, const float *x, int64_t m, int64_t k,
+                                const int8_t *w, const float *sw, int64_t n, float *y);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LQ_MATMUL_H */

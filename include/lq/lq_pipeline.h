@@ -1,0 +1,74 @@
+/*
+ * lq_pipeline.h — whole-model operations on files: quantize a GGUF model the
+ * way llama.cpp's llama-quantize does, tensor for tensor and byte for byte.
+ *
+ * Part of the stable libquant API. Include <lq/lq.h> rather than this file.
+ */
+#ifndef LQ_PIPELINE_H
+#define LQ_PIPELINE_H
+
+#include <lq/lq_core.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* Options for lq_gguf_quantize: a llama.cpp file type and the choices
+ * llama-quantize offers. Not locked internally; may be shared read-only. */
+typedef struct lq_qopts lq_qopts;
+
+/* Flags for lq_qopts_set_flag. Pinned. */
+enum lq_qopt_flag {
+    LQ_QOPT_PURE = 0,             /* every quantizable tensor gets the file type's default type */
+    LQ_QOPT_LEAVE_OUTPUT = 1,     /* keep output.weight as it is */
+    LQ_QOPT_ALLOW_REQUANTIZE = 2  /* quantize tensors that are already quantized (lossy twice) */
+};
+
+/* CONSTRUCTOR. `file_type` is a llama.cpp file type name, case-insensitive:
+ * F32, F16, BF16, Q4_0, Q4_1, Q5_0, Q5_1, Q8_0, Q2_K, Q2_K_S, Q3_K_S, Q3_K_M,
+ * Q3_K_L, Q4_K_S, Q4_K_M, Q5_K_S, Q5_K_M, Q6_K, IQ4_NL, IQ4_XS. Errors:
+ * LQ_ERR_INVALID (NULL arguments, unknown name: the message lists the
+ * names), LQ_ERR_NOMEM. */
+LQ_API lq_status lq_qopts_create(const char *file_type, lq_qopts **out);
+
+/* DESTRUCTOR. Accepts NULL. */
+LQ_API void lq_qopts_free(lq_qopts *o);
+
+/* Use an importance matrix file as llama-quantize --imatrix does (llama.cpp's
+ * legacy .dat layout or its GGUF layout; see lq_imatrix_load in lq_calib.h).
+ * The file is read now. Errors: LQ_ERR_INVALID, LQ_ERR_IO, LQ_ERR_FORMAT. */
+LQ_API lq_status lq_qopts_set_imatrix(lq_qopts *o, const char *path);
+
+/* --tensor-type PATTERN=TYPE: tensors whose name matches the POSIX extended
+ * regular expression get TYPE (a ggml type name such as "q8_0"); the first
+ * matching pattern wins. Errors: LQ_ERR_INVALID (bad pattern or type). */
+LQ_API lq_status lq_qopts_add_tensor_type(lq_qopts *o, const char *pattern, const char *type);
+
+/* --output-tensor-type and --token-embedding-type. Errors: LQ_ERR_INVALID. */
+LQ_API lq_status lq_qopts_set_output_type(lq_qopts *o, const char *type);
+LQ_API lq_status lq_qopts_set_token_embedding_type(lq_qopts *o, const char *type);
+
+/* Turn a flag (enum lq_qopt_flag) on or off. Errors: LQ_ERR_INVALID. */
+LQ_API lq_status lq_qopts_set_flag(lq_qopts *o, int flag, int on);
+
+/* Quantize the GGUF model `in_path` into `out_path`. Each tensor gets the
+ * type llama.cpp's rules give it for the file type (by role and layer, with
+ * the same fallbacks for rows that do not fit a block), and the bytes its
+ * reference quantizer would write; tensors in llama.cpp's order; metadata
+ * copied, with general.quantization_version = 2 and general.file_type set.
+ * Streaming: one tensor at a time is in memory besides the mapped input. The
+ * output is written atomically (nothing under out_path unless complete).
+ * `ctx` (may be NULL) gives threads, and its progress callback is called with
+ * the tensor name as the stage and the fraction of all tensor bytes done.
+ * Errors: LQ_ERR_INVALID (NULL arguments, an imatrix entry of the wrong
+ * length, a file type that needs an imatrix without one, requantizing without
+ * LQ_QOPT_ALLOW_REQUANTIZE), LQ_ERR_FORMAT (a bad input file),
+ * LQ_ERR_UNSUPPORTED (a tensor type libquant cannot convert), LQ_ERR_IO,
+ * LQ_ERR_NOMEM, LQ_ERR_CANCELLED. */
+LQ_API lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *out_path,
+                                  const lq_qopts *opts);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LQ_PIPELINE_H */

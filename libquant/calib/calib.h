@@ -1,0 +1,52 @@
+/* calib.h — the data behind lq_calib, for the methods (internal).
+ *
+ * The Hessian is accumulated in the UPPER triangle only (row-major: h[i*n+j]
+ * for j >= i is valid, the rest is garbage); lq__calib_hessian gives the full
+ * symmetric matrix. Sums are kept in double so that long runs do not lose
+ * small tokens. */
+#ifndef LQ_CALIB_CALIB_H
+#define LQ_CALIB_CALIB_H
+
+#include <stdint.h>
+
+#include <lq/lq_calib.h>
+
+#define LQ__CALIB_MAX_FEATURES 65536
+#define LQ__CALIB_DEFAULT_SAMPLES 512
+#define LQ__CALIB_MAX_SAMPLES ((int64_t)1 << 20)
+
+struct lq_calib {
+    int64_t n;       /* in_features */
+    int64_t tokens;  /* N */
+    float *h;        /* n*n, upper triangle: running average of 2 x x^T */
+    double *sum_abs; /* n */
+    double *sum_sq;  /* n */
+    float *max_abs;  /* n */
+    /* A uniform sample of rows: each kept row has a random key, and the set
+     * keeps the max_samples rows with the largest keys, so that two samples
+     * merge exactly (the top keys of the union). */
+    int64_t max_samples, nsamples;
+    float *samples;  /* nsamples * n */
+    double *keys;    /* nsamples, in [0, 1) */
+    uint64_t rng;
+};
+
+/* A new empty set (no error message set on failure: the caller reports). */
+lq_calib *lq__calib_new(int64_t n, int64_t max_samples);
+
+/* An independent copy of c, or NULL when out of memory. */
+lq_calib *lq__calib_clone(const lq_calib *c);
+
+/* The full symmetric Hessian into out[n*n] (float or double). */
+void lq__calib_hessian(const lq_calib *c, float *out);
+void lq__calib_hessian_f64(const lq_calib *c, double *out);
+
+/* Per-channel mean |x| and mean x^2 (zero before any token). */
+void lq__calib_mean_abs(const lq_calib *c, float *out);
+void lq__calib_mean_sq(const lq_calib *c, float *out);
+
+/* Check that a set fits a weight of `cols` columns and has tokens; `fn`
+ * names the public function for the message. */
+lq_status lq__calib_check(const char *fn, const lq_calib *c, int64_t cols);
+
+#endif

@@ -1,0 +1,79 @@
+/* dispatch.c — one kernel table per instruction-set level, built once: the
+ * reference first, then each level the table may use, lowest first. */
+#include <pthread.h>
+
+#include "../core/type_info.h"
+#include "kernels.h"
+
+static lq__kernels tables[LQ__ARCH_COUNT];
+static pthread_once_t once = PTHREAD_ONCE_INIT, f16_once = PTHREAD_ONCE_INIT;
+
+float lq__f16_table[1 << 16];
+
+static void fill_f16_table(void)
+{
+    for (uint32_t h = 0; h < (1u << 16); h++)
+        lq__f16_table[h] = lq__f16_to_f32((uint16_t)h);
+}
+
+int lq__kernels_build(lq__kernels *k, lq__arch arch, int optional)
+{
+    if ((unsigned)arch >= LQ__ARCH_COUNT || !lq__arch_compiled(arch) || !lq__arch_supported(arch))
+        return 0;
+    pthread_once(&f16_once, fill_f16_table);
+    k->arch = arch;
+    lq__kernels_fill_ref(k);
+#ifdef LQ_HAVE_AVX2
+    if (arch == LQ__ARCH_AVX2 || arch == LQ__ARCH_AVX512)
+        lq__kernels_fill_avx2(k);
+#endif
+#ifdef LQ_HAVE_AVX512
+    if (arch == LQ__ARCH_AVX512) {
+        lq__kernels_fill_avx512(k);
+        if (optional && lq__cpu_has_vnni())
+            lq__kernels_fill_avx512_vnni(k);
+    }
+#endif
+#ifdef LQ_HAVE_NEON
+    if (arch == LQ__ARCH_NEON)
+        lq__kernels_fill_neon(k, optional && lq__cpu_has_dotprod());
+#endif
+    (void)optional;
+    return 1;
+}
+
+static void build(void)
+{
+    for (int a = 0; a < LQ__ARCH_COUNT; a++)
+        lq__kernels_build(&tables[a], (lq__arch)a, 1);
+}
+
+const lq__kernels *lq__kernels_for(lq__arch arch)
+{
+    if ((unsigned)arch >= LQ__ARCH_COUNT || !lq__arch_compiled(arch) || !lq__arch_supported(arch))
+        return NULL;
+    pthread_once(&once, build);
+    return &tables[arch];
+}
+
+const lq__kernels *lq__kernels_get(void)
+{
+    return lq__kernels_for(lq__arch_selected());
+}
+
+void lq__dequant_row_f16(const lq__kernels *k, lq_type type, const void *x, uint16_t *y,
+                         int64_t n)
+{
+    /* 256 elements: a whole number of blocks of every type */
+    enum { PIECE = 256 };
+    const lq__type_info *ti = lq__type(type);
+    int64_t piece_bytes = ti->flags & LQ__T_GGML ? PIECE / ti->block_elems * ti->block_bytes
+                                                 : PIECE * ti->elem_bytes;
+    float buf[PIECE];
+    const uint8_t *p = x;
+    for (int64_t i = 0; i < n; i += PIECE, p += piece_bytes) {
+        int64_t len = n - i < PIECE ? n - i : PIECE;
+        k->t[type].dequant(p, buf, len);
+        k->to_f16(buf, y + i, len);
+    }
+}

@@ -1,0 +1,151 @@
+/* kernels.h — the kernel table: per type, how to decode a row and how to take
+ * its dot product with an activation row (internal).
+ *
+ * One table per instruction-set level. The dispatcher (dispatch.c) fills it
+ * from the scalar reference (kernels/ref/, the specification) and then lets
+ * each level it may use overwrite the entries it implements (x86/avx2.c,
+ * x86/avx512.c and x86/avx512_vnni.c, arm/neon.c and arm/neon_dotprod.c), as
+ * BLIS and libsodium do.
+ *
+ * Row kernels (t[type]) work on self-contained rows: the plain float types
+ * and the ggml block types, whose row of n elements is n / block_elems blocks.
+ * int8 and int4 keep their scales in another plane and have the linear
+ * kernels (lin_dequant, lin_dot) over an lq__lin_row. Every other type (int3,
+ * int2, nf4, fp4, fp8, the integer types) is decoded by its codec and then
+ * multiplied with dot_f32 (decode.h puts the three behind one interface).
+ *
+ * Dot products of ggml types take the activations quantized to act_type
+ * (q8_0, q8_1 or q8_K, as ggml's CPU backend does), the linear kernels q8_0;
+ * both accumulate integers within a block. Every level computes the same
+ * integers, so levels differ only by float rounding in the order the scaled
+ * block sums are added. Decoders are bit-identical on every level.
+ */
+#ifndef LQ_KERNELS_KERNELS_H
+#define LQ_KERNELS_KERNELS_H
+
+#include <stddef.h>
+#include <stdint.h>
+#include <string.h>
+
+#include <lq/lq_types.h>
+
+#include "../core/cpu.h"
+#include "../core/half.h"
+
+/* Decode one row of n elements to f32. */
+typedef void (*lq__dequant_fn)(const void *x, float *y, int64_t n);
+/* Convert n floats to f16 bit patterns, rounding to nearest even. */
+typedef void (*lq__to_f16_fn)(const float *x, uint16_t *y, int64_t n);
+/* Dot product of a weight row and an activation row of n elements. */
+typedef float (*lq__vec_dot_fn)(int64_t n, const void *w, const void *a);
+/* Quantize an activation row of n floats (n a multiple of the block). */
+typedef void (*lq__quant_act_fn)(const float *x, void *y, int64_t n);
+
+typedef struct lq__type_kernels {
+    lq_type act_type;          /* the vec_dot activation type: F32, Q8_0, Q8_1 or Q8_K */
+    lq__dequant_fn dequant;    /* NULL: no row kernel for this type */
+    lq__vec_dot_fn vec_dot;    /* NULL: decode to f32 and use dot_f32 */
+} lq__type_kernels;
+
+/* One row of a linear int8 / int4 tensor (formats/linear.h): packed codes
+ * and the row's scales and zero points. */
+typedef struct lq__lin_row {
+    const uint8_t *codes;  /* the row's code bytes, LSB first */
+    const uint8_t *scales; /* the row's first scale: f16 or f32, little-endian */
+    const uint8_t *zeros;  /* the row's first zero point, or NULL for the implicit 2^(bits-1) */
+    int f32_scales;        /* 1: f32 scales, 0: f16 */
+    int64_t group;         /* elements per scale (the whole row for channel / tensor) */
+} lq__lin_row;
+
+/* Scale g of a linear row. */
+static inline float lq__lin_scale(const lq__lin_row *w, int64_t g)
+{
+    if (w->f32_scales) {
+        float f;
+        memcpy(&f, w->scales + 4 * g, sizeof f);
+        return f;
+    }
+    return lq__f16_to_f32((uint16_t)(w->scales[2 * g] | w->scales[2 * g + 1] << 8));
+}
+
+/* Decode a linear row of k elements: y = scale * (q - zero), bit-identical to
+ * the codec. */
+typedef void (*lq__lin_dequant_fn)(int64_t k, const lq__lin_row *w, float *y);
+/* Dot product of a linear row with k activations in q8_0 blocks; k and the
+ * group must be multiples of 32. */
+typedef float (*lq__lin_dot_fn)(int64_t k, const lq__lin_row *w, const void *a);
+
+/* W8A8: dot products of int8 rows, k elements each, computing
+ * y[i*ldy + j] = sx[i] * sw[j] * sum_t x[i*k + t] * w[j*k + t] for i < m, j < n. */
+typedef void (*lq__gemm_i8_fn)(int64_t m, int64_t n, int64_t k, const int8_t *x, const float *sx,
+                               const int8_t *w, const float *sw, float *y, int64_t ldy);
+
+typedef struct lq__kernels {
+    lq__arch arch;
+    lq__type_kernels t[LQ_TYPE_COUNT_];
+    lq__vec_dot_fn dot_f32;   /* f32 . f32, any n */
+    lq__to_f16_fn to_f16;     /* bit-identical to lq__f32_to_f16 on every level */
+    lq__gemm_i8_fn gemm_i8;   /* any m, n, k */
+    lq__lin_dequant_fn lin_dequant[2]; /* [0] int8, [1] int4 */
+    lq__lin_dot_fn lin_dot[2];
+} lq__kernels;
+
+/* Unroll the next short loop completely, so that shift counts and shuffle
+ * controls that depend on its index become constants and small arrays of
+ * vectors stay in registers. */
+#define LQ__UNROLL _Pragma("GCC unroll 8")
+
+/* Prefetch the weight bytes a row kernel will read LQ__PREFETCH_DISTANCE bytes
+ * later. Hardware prefetchers stop at 4 KiB pages and leave one stream well
+ * short of the memory bandwidth (measured here: q4_0 matrix-vector from DRAM,
+ * one thread, 6.2 GB/s without, 11.7 GB/s with). A prefetch never faults, so
+ * running past the end of the weights is harmless. */
+#define LQ__PREFETCH_DISTANCE 8192
+static inline void lq__prefetch(const void *p, size_t bytes)
+{
+    for (size_t o = 0; o < bytes; o += 64)
+        __builtin_prefetch((const char *)p + LQ__PREFETCH_DISTANCE + o);
+}
+
+/* Every f16 bit pattern as float (built with the tables): a load is cheaper
+ * than a scalar F16C conversion, whose moves between register files compete
+ * with the vector shuffles of the block kernels. */
+extern float lq__f16_table[1 << 16];
+
+/* The table of the level this process runs (lq__arch_selected()). Never NULL. */
+const lq__kernels *lq__kernels_get(void);
+
+/* The table of one level, or NULL when the build lacks it or the CPU cannot
+ * run it (for tests and benchmarks that compare levels). */
+const lq__kernels *lq__kernels_for(lq__arch arch);
+
+/* Decode one row of n elements of `type` to f16 with table k: the row kernel
+ * to f32, then to_f16, a cache-sized piece at a time. k->t[type].dequant must
+ * not be NULL. */
+void lq__dequant_row_f16(const lq__kernels *k, lq_type type, const void *x, uint16_t *y,
+                         int64_t n);
+
+/* Activation quantizers, shared by every level so that activation bytes never
+ * depend on the level (they cost O(k) per row against O(n k) for the product).
+ * Bit-exact with ggml's quantize_row_q8_0/q8_1/q8_K reference functions.
+ * Returns NULL for other types. */
+lq__quant_act_fn lq__quant_act_for(lq_type act_type);
+
+/* Bytes of one activation row of n elements in act_type (n a multiple of its
+ * block; F32 is 4n). */
+int64_t lq__act_row_bytes(lq_type act_type, int64_t n);
+
+/* Build the table of a level into k: 0 when the build or CPU lacks it.
+ * optional = 0 leaves out the optional extension of the level (VNNI on
+ * AVX-512, dotprod on NEON) even where the CPU has it, for tests. */
+int lq__kernels_build(lq__kernels *k, lq__arch arch, int optional);
+
+/* Fill-in functions of each level; each overwrites the entries it has. */
+void lq__kernels_fill_ref(lq__kernels *k);
+void lq__kernels_fill_avx2(lq__kernels *k);
+void lq__kernels_fill_avx512(lq__kernels *k);
+void lq__kernels_fill_avx512_vnni(lq__kernels *k); /* after avx512, when lq__cpu_has_vnni() */
+void lq__kernels_fill_neon(lq__kernels *k, int dotprod);
+void lq__kernels_fill_neon_dotprod(lq__kernels *k); /* called by lq__kernels_fill_neon */
+
+#endif

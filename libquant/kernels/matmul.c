@@ -1,0 +1,263 @@
+/* matmul.c — lq_matmul: Y = X W^T for a weight of any type.
+ *
+ * Weight rows are read through a row decoder (decode.h): the row kernels of
+ * the kernel table, the linear int8 / int4 kernels, or the type's codec.
+ * Two ways to multiply, chosen by the number of rows m of X:
+ *   - dot (m < LQ__MATMUL_GEMM_ROWS): every weight row is read once and dotted
+ *     with every row of X. Types with integer dot kernels get X quantized once
+ *     to their activation type (q8_0 / q8_1 / q8_K); the others decode the row
+ *     into a small buffer and use the f32 dot. This is the decoding case,
+ *     bound by the bytes of W.
+ *   - gemm: chunks of W are decoded to f32 and multiplied by the BLAS sgemm,
+ *     one single-threaded sgemm per chunk on our threads (f32 weights take
+ *     this path for any m, without decoding).
+ * Work is split over weight rows in chunks whose size depends only on the
+ * shapes, and each output is computed by one thread, so results never depend
+ * on the thread count. */
+#include <cblas.h>
+#include <math.h>
+#include <stdatomic.h>
+
+#include "../core/alloc.h"
+#include "../core/ctx.h"
+#include "../core/error.h"
+#include "../core/pool.h"
+#include "../core/tensor.h"
+#include "../formats/convert.h"
+#include "decode.h"
+#include "kernels.h"
+#include "matmul.h"
+
+#ifdef LQ_HAVE_OPENBLAS_THREADS
+void openblas_set_num_threads(int num_threads);
+int openblas_get_num_threads(void);
+#endif
+
+typedef struct mm {
+    const lq__kernels *kern;
+    lq__qview view;
+    lq__row_decoder dec;
+    lq_type act_type;         /* F32, or what X is quantized to on the dot path */
+    lq__vec_dot_fn vec_dot;   /* row kernels with an integer or float dot */
+    const float *x;
+    int64_t m, n, k;
+    const uint8_t *act;       /* dot path: m activation rows of act_bytes */
+    size_t act_bytes;
+    float *y;                 /* m x n outputs */
+    atomic_int nomem;
+    /* gemm path: one decode buffer per thread, allocated once per call (fresh
+     * pages for every chunk would cost the kernel's zeroing each time) */
+    float *tiles;
+    size_t tile_floats;
+    atomic_flag *busy;
+    int ntiles;
+} mm;
+
+static void dot_rows(void *arg, int64_t r0, int64_t r1)
+{
+    mm *p = arg;
+    const lq__row_decoder *d = &p->dec;
+    float *buf = NULL;
+    if (p->act_type == LQ_TYPE_F32 && !p->vec_dot) {
+        buf = lq__malloc((size_t)p->k * sizeof *buf);
+        if (!buf) {
+            atomic_store(&p->nomem, 1);
+            return;
+        }
+    }
+    for (int64_t r = r0; r < r1; r++) {
+        float *out = p->y + r;
+        if (buf) { /* decode the row, then f32 dot products */
+            lq__row_decoder_run(d, r, r + 1, buf);
+            for (int64_t i = 0; i < p->m; i++)
+                out[i * p->n] = p->kern->dot_f32(p->k, buf, p->x + i * p->k);
+        } else if (p->vec_dot) {
+            const uint8_t *wr = p->view.data + (size_t)r * d->row_bytes;
+            for (int64_t i = 0; i < p->m; i++)
+                out[i * p->n] = p->vec_dot(p->k, wr, p->act + (size_t)i * p->act_bytes);
+        } else {
+            lq__lin_row row;
+            lq__row_decoder_lin_row(d, r, &row);
+            for (int64_t i = 0; i < p->m; i++)
+                out[i * p->n] = p->kern->lin_dot[d->lin](p->k, &row, p->act + (size_t)i * p->act_bytes);
+        }
+    }
+    lq__free(buf);
+}
+
+static void quant_act_rows(void *arg, int64_t i0, int64_t i1)
+{
+    mm *p = arg;
+    lq__quant_act_fn q = lq__quant_act_for(p->act_type);
+    for (int64_t i = i0; i < i1; i++)
+        q(p->x + i * p->k, (uint8_t *)p->act + (size_t)i * p->act_bytes, p->k);
+}
+
+static lq_status nomem(const char *what)
+{
+    return lq__fail(LQ_ERR_NOMEM, "lq_matmul: cannot allocate %s", what);
+}
+
+static lq_status dot_path(const lq_ctx *ctx, mm *p)
+{
+    uint8_t *act = NULL;
+    lq_status st = LQ_OK;
+    if (p->act_type == LQ_TYPE_F32) {
+        p->act = (const uint8_t *)p->x;
+        p->act_bytes = (size_t)p->k * sizeof(float);
+    } else {
+        p->act_bytes = (size_t)lq__act_row_bytes(p->act_type, p->k);
+        act = lq__malloc(p->act_bytes * (size_t)p->m);
+        if (!act)
+            return nomem("the quantized activations");
+        p->act = act;
+        st = lq__parallel_for(ctx, "matmul", p->m, 1, quant_act_rows, p);
+    }
+    if (st == LQ_OK)
+        st = lq__parallel_for(ctx, "matmul", p->n, lq__grain_for(p->k * p->m, 1 << 16), dot_rows, p);
+    lq__free(act);
+    if (st == LQ_OK && atomic_load(&p->nomem))
+        st = nomem("a row buffer");
+    return st;
+}
+
+/* One chunk of the gemm path: decode weight rows [r0, r1) (f32 weights are
+ * used in place) and multiply them with all of X by a single-threaded sgemm.
+ * Chunks have a fixed size, so each output is computed the same way whatever
+ * the number of threads. */
+static void gemm_rows(void *arg, int64_t r0, int64_t r1)
+{
+    mm *p = arg;
+    const float *wt = (const float *)p->view.data + r0 * p->k;
+    int slot = -1;
+    if (p->view.qp->type != LQ_TYPE_F32) {
+        /* at most ntiles chunks run at once (one per thread): a free slot exists */
+        do
+            slot = (slot + 1) % p->ntiles;
+        while (atomic_flag_test_and_set(&p->busy[slot]));
+        float *buf = p->tiles + (size_t)slot * p->tile_floats;
+        lq__row_decoder_run(&p->dec, r0, r1, buf);
+        wt = buf;
+    }
+    cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)p->m, (int)(r1 - r0), (int)p->k, 1.0f,
+                p->x, (int)p->k, wt, (int)p->k, 0.0f, p->y + r0, (int)p->n);
+    if (slot >= 0)
+        atomic_flag_clear(&p->busy[slot]);
+}
+
+static lq_status gemm_path(const lq_ctx *ctx, mm *p)
+{
+    /* chunks of about 8 MiB of f32 weights, a multiple of 16 rows: large
+     * enough that the BLAS's packing of X is paid rarely */
+    int64_t rows = ((int64_t)1 << 21) / p->k / 16 * 16;
+    rows = rows < 16 ? 16 : rows;
+    int64_t chunks = (p->n + rows - 1) / rows, threads = lq__ctx_threads(ctx);
+    p->ntiles = (int)(threads < chunks ? threads : chunks);
+    p->tile_floats = (size_t)rows * (size_t)p->k;
+    if (p->view.qp->type != LQ_TYPE_F32) {
+        size_t bytes;
+        p->busy = lq__calloc((size_t)p->ntiles, sizeof *p->busy);
+        p->tiles = lq__mul_size(p->tile_floats * sizeof(float), (size_t)p->ntiles, &bytes)
+                       ? lq__malloc(bytes) : NULL;
+        if (!p->busy || !p->tiles) {
+            lq__free(p->busy), lq__free(p->tiles);
+            return nomem("the weight tiles");
+        }
+        for (int i = 0; i < p->ntiles; i++)
+            atomic_flag_clear(&p->busy[i]);
+    }
+#ifdef LQ_HAVE_OPENBLAS_THREADS
+    /* Our threads run the chunks; OpenBLAS must not split them again (its
+     * results would then depend on its thread count). Its count is
+     * process-wide: restore it afterwards. */
+    int blas_threads = openblas_get_num_threads();
+    openblas_set_num_threads(1);
+#endif
+    lq_status st = lq__parallel_for(ctx, "matmul", p->n, rows, gemm_rows, p);
+#ifdef LQ_HAVE_OPENBLAS_THREADS
+    openblas_set_num_threads(blas_threads);
+#endif
+    lq__free(p->busy);
+    lq__free(p->tiles);
+    return st;
+}
+
+/* Set up the decoder and, for the dot path, the activation type. The caller
+ * has checked the layout of p->view. */
+static void plan(mm *p)
+{
+    lq__row_decoder_init(&p->dec, p->kern, &p->view);
+    const lq__type_kernels *tk = &p->kern->t[p->view.qp->type];
+    p->act_type = LQ_TYPE_F32;
+    if (p->dec.kind == LQ__DECODE_ROW_KERNEL && tk->vec_dot) {
+        p->vec_dot = tk->vec_dot;
+        p->act_type = tk->act_type;
+    } else if (p->dec.kind == LQ__DECODE_LINEAR && p->k % 32 == 0 && p->dec.map.group % 32 == 0) {
+        p->act_type = LQ_TYPE_Q8_0;
+    }
+}
+
+/* The view of w with its layout checked; false (and a message) when w's
+ * bytes do not match its layout. */
+static lq_status view_of(const char *fn, const lq_tensor *w, lq__qparams *qp, lq__qview *v)
+{
+    lq__tensor_qparams(w, qp);
+    *v = (lq__qview){w->data, w->shape[0], w->shape[1], qp, {0}};
+    lq_status st = lq__codec_layout(fn, qp, v->rows, v->cols, &v->layout);
+    if (st == LQ_OK && v->layout.total != w->nbytes)
+        st = lq__fail(LQ_ERR_INTERNAL, "%s: tensor '%s' holds %zu bytes, its layout %zu", fn, w->name,
+                      w->nbytes, v->layout.total);
+    return st;
+}
+
+int lq__matmul_quantizes_activations(const lq_tensor *w, int64_t m)
+{
+    lq__qparams qp;
+    mm p = {.kern = lq__kernels_get(), .n = w->shape[0], .k = w->shape[1]};
+    if (m >= LQ__MATMUL_GEMM_ROWS || w->type == LQ_TYPE_F32 || view_of("lq_matmul", w, &qp, &p.view) != LQ_OK)
+        return 0;
+    plan(&p);
+    return p.act_type != LQ_TYPE_F32;
+}
+
+lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y)
+{
+    lq__qparams qp;
+    mm p = {.kern = lq__kernels_get(), .x = x, .m = m, .n = w->shape[0], .k = w->shape[1], .y = y};
+    atomic_init(&p.nomem, 0);
+    lq_status st = view_of("lq_matmul", w, &qp, &p.view);
+    if (st != LQ_OK || m == 0 || p.n == 0)
+        return st;
+    if (p.k == 0) {
+        for (int64_t i = 0; i < m * p.n; i++)
+            y[i] = 0.0f;
+        return LQ_OK;
+    }
+    plan(&p);
+    if (m >= LQ__MATMUL_GEMM_ROWS || w->type == LQ_TYPE_F32)
+        return gemm_path(ctx, &p);
+    return dot_path(ctx, &p);
+}
+
+lq_status lq_matmul(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y)
+{
+    static const char fn[] = "lq_matmul";
+    if (!w || (m > 0 && (!x || !y)))
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    if (m < 0)
+        return lq__fail(LQ_ERR_INVALID, "%s: m = %lld rows", fn, (long long)m);
+    if (w->ndim != 2)
+        return lq__fail(LQ_ERR_SHAPE, "%s: weight '%s' has %d dimensions, not 2 ([n, k])", fn,
+                        w->name, w->ndim);
+    int64_t n = w->shape[0], k = w->shape[1];
+    if (m > INT32_MAX || n > INT32_MAX || k > INT32_MAX) /* the BLAS takes int sizes */
+        return lq__fail(LQ_ERR_SHAPE, "%s: [%lld x %lld] x [%lld x %lld]^T exceeds 2^31 - 1 "
+                        "in a dimension", fn, (long long)m, (long long)k, (long long)n,
+                        (long long)k);
+    for (int64_t i = 0; i < m * k; i++) {
+        if (!isfinite(x[i]))
+            return lq__fail(LQ_ERR_NONFINITE, "%s: x[%lld, %lld] is %s", fn, (long long)(i / k),
+                            (long long)(i % k), isnan(x[i]) ? "NaN" : "infinite");
+    }
+    return lq__matmul(ctx, x, m, w, y);
+}

@@ -1,0 +1,31 @@
+/* matmul.h — matrix products inside the library (internal). The public
+ * wrappers lq_matmul and lq_matmul_w8a8 check arguments and call these. */
+#ifndef LQ_KERNELS_MATMUL_H
+#define LQ_KERNELS_MATMUL_H
+
+#include <stdint.h>
+
+#include <lq/lq_matmul.h>
+
+/* Rows of x from which lq_matmul decodes weight tiles and calls the BLAS
+ * instead of taking row dot products (measured with `lq bench`). */
+#define LQ__MATMUL_GEMM_ROWS 16
+
+/* y[m, n] = x[m, k] * w^T, as lq_matmul; the caller checked the arguments. */
+lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y);
+
+/* 1 when lq_matmul with m rows quantizes X to 8 bits for this weight (the
+ * integer dot path), 0 when it works in f32; for tests and benchmarks. */
+int lq__matmul_quantizes_activations(const lq_tensor *w, int64_t m);
+
+/* W8A8 on int8 activations already quantized: y[i, j] = sx[i] * sw[j] *
+ * sum_t xq[i, t] w[j, t], split over output columns on ctx's threads. */
+lq_status lq__w8a8_gemm(const lq_ctx *ctx, const int8_t *xq, const float *sx, int64_t m,
+                        int64_t k, const int8_t *w, const float *sw, int64_t n, float *y);
+
+/* Per-row int8 quantization of activations: sx[i] = max|x_i| / 127 and
+ * xq = round(x * (1 / sx[i])) (halves away from zero), as lq_matmul_w8a8 does. x must be
+ * finite. */
+void lq__quant_rows_i8(const float *x, int64_t m, int64_t k, int8_t *xq, float *sx);
+
+#endif

@@ -1,0 +1,27 @@
+/* ref.h — the scalar reference kernels (internal). Each SIMD kernel is tested
+ * against its twin here. */
+#ifndef LQ_KERNELS_REF_H
+#define LQ_KERNELS_REF_H
+
+#include <stdint.h>
+
+#define LQ__REF_TYPES(X) \
+    X(f32) X(f16) X(bf16) X(q4_0) X(q4_1) X(q5_0) X(q5_1) X(q8_0) X(q2_k) X(q3_k) X(q4_k) \
+    X(q5_k) X(q6_k) X(iq4_nl) X(iq4_xs)
+
+#define LQ__REF_DECLARE(t)                                                  \
+    void lq__ref_dequant_##t(const void *x, float *y, int64_t n);            \
+    float lq__ref_dot_##t(int64_t n, const void *w, const void *a);
+LQ__REF_TYPES(LQ__REF_DECLARE)
+#undef LQ__REF_DECLARE
+
+void lq__ref_gemm_i8(int64_t m, int64_t n, int64_t k, const int8_t *x, const float *sx,
+                     const int8_t *w, const float *sw, float *y, int64_t ldy);
+struct lq__lin_row;
+void lq__ref_lin8_dequant(int64_t k, const struct lq__lin_row *w, float *y);
+void lq__ref_lin4_dequant(int64_t k, const struct lq__lin_row *w, float *y);
+float lq__ref_lin8_dot(int64_t k, const struct lq__lin_row *w, const void *a);
+float lq__ref_lin4_dot(int64_t k, const struct lq__lin_row *w, const void *a);
+void lq__ref_to_f16(const float *x, uint16_t *y, int64_t n);
+
+#endif

@@ -1,0 +1,891 @@
+/* kernels256.h — the 256-bit kernels, as static functions, for every x86
+ * level: avx2.c compiles them with AVX2 + FMA + F16C, avx512_vnni.c again with
+ * AVX-512 VL + VNNI, where x86.h's integer dot primitive becomes one vpdpbusd
+ * (ggml builds its CPU variants the same way). Include once per file.
+ *
+ * Decoders compute each value with the same operations as ref/dequant.c
+ * (a multiply, then an add or subtract: never a fused multiply-add), so they
+ * are bit-identical to it. Dot products compute the same integer block sums as
+ * ref/dot.c and add the scaled sums in eight lanes. */
+#ifndef LQ_KERNELS_X86_KERNELS256_H
+#define LQ_KERNELS_X86_KERNELS256_H
+
+#include <immintrin.h>
+
+#include "../blocks.h"
+#include "../kernels.h"
+#include "x86.h"
+
+/* ---- plain floats ------------------------------------------------------- */
+
+static float dot_f32(int64_t n, const void *vw, const void *va)
+{
+    const float *w = vw, *a = va;
+    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(),
+                     _mm256_setzero_ps()};
+    int64_t i = 0;
+    for (; i + 32 <= n; i += 32) {
+        lq__prefetch(w + i, 128);
+        for (int u = 0; u < 4; u++)
+            acc[u] = _mm256_fmadd_ps(_mm256_loadu_ps(w + i + 8 * u), _mm256_loadu_ps(a + i + 8 * u),
+                                     acc[u]);
+    }
+    for (; i + 8 <= n; i += 8)
+        acc[0] = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(a + i), acc[0]);
+    float s = lq__hsum256(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    for (; i < n; i++)
+        s += w[i] * a[i];
+    return s;
+}
+
+static void to_f16(const float *x, uint16_t *y, int64_t n)
+{
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm_storeu_si128((__m128i *)(y + i),
+                         _mm256_cvtps_ph(_mm256_loadu_ps(x + i), _MM_FROUND_TO_NEAREST_INT));
+    for (; i < n; i++)
+        y[i] = lq__f32_to_f16(x[i]);
+}
+
+static inline __m256 load8_f16(const uint8_t *p)
+{
+    return _mm256_cvtph_ps(_mm_loadu_si128((const __m128i *)p));
+}
+
+static inline __m256 load8_bf16(const uint8_t *p)
+{
+    __m256i h = _mm256_cvtepu16_epi32(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_castsi256_ps(_mm256_slli_epi32(h, 16));
+}
+
+static void dequant_f16(const void *x, float *y, int64_t n)
+{
+    const uint8_t *p = x;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, load8_f16(p + 2 * i));
+    for (; i < n; i++)
+        y[i] = lq__x86_ld_f16(p + 2 * i);
+}
+
+static void dequant_bf16(const void *x, float *y, int64_t n)
+{
+    const uint8_t *p = x;
+    int64_t i = 0;
+    for (; i + 8 <= n; i += 8)
+        _mm256_storeu_ps(y + i, load8_bf16(p + 2 * i));
+    for (; i < n; i++)
+        y[i] = lq__bf16_to_f32(lq__ld_u16(p + 2 * i));
+}
+
+#define HALF_DOT(name, load, scalar)                                                     \
+    static float name(int64_t n, const void *vw, const void *va)                         \
+    {                                                                                    \
+        const uint8_t *w = vw;                                                           \
+        const float *a = va;                                                             \
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                   \
+        int64_t i = 0;                                                                   \
+        for (; i + 16 <= n; i += 16) {                                                   \
+            lq__prefetch(w + 2 * i, 32);                                                 \
+            acc0 = _mm256_fmadd_ps(load(w + 2 * i), _mm256_loadu_ps(a + i), acc0);       \
+            acc1 = _mm256_fmadd_ps(load(w + 2 * i + 16), _mm256_loadu_ps(a + i + 8), acc1); \
+        }                                                                                \
+        float s = lq__hsum256(_mm256_add_ps(acc0, acc1));                                \
+        for (; i < n; i++)                                                               \
+            s += scalar * a[i];                                                          \
+        return s;                                                                        \
+    }
+HALF_DOT(dot_f16, load8_f16, lq__x86_ld_f16(w + 2 * i))
+HALF_DOT(dot_bf16, load8_bf16, lq__bf16_to_f32(lq__ld_u16(w + 2 * i)))
+
+/* ---- helpers for the block types ------------------------------------------ */
+
+/* 32 values of 8 bits, sign-extended to four vectors of 8 floats, each times d
+ * (the same single rounding as (float)q * d). */
+static inline void store32_scaled(__m256i q, __m256 d, float *y)
+{
+    __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+    _mm256_storeu_ps(y + 0, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), d));
+    _mm256_storeu_ps(y + 8, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8))), d));
+    _mm256_storeu_ps(y + 16, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), d));
+    _mm256_storeu_ps(y + 24, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))), d));
+}
+
+/* The same, then minus m: (float)q * d - m, two roundings as in the reference. */
+static inline void store32_scaled_sub(__m256i q, __m256 d, __m256 m, float *y)
+{
+    __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+    __m128i part[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+    for (int u = 0; u < 4; u++) {
+        __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(part[u]));
+        _mm256_storeu_ps(y + 8 * u, _mm256_sub_ps(_mm256_mul_ps(d, v), m));
+    }
+}
+
+/* 16 packed bytes to 32 nibbles: low nibbles (elements 0..15) then high. */
+static inline __m256i nibbles_split(const uint8_t *p)
+{
+    __m128i b = _mm_loadu_si128((const __m128i *)p);
+    __m256i v = _mm256_set_m128i(_mm_srli_epi16(b, 4), b);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
+}
+
+/* 16 packed bytes to 32 nibbles in stream order (element 2i low, 2i+1 high):
+ * widen each byte b to 16 bits, then (b | b << 4) & 0x0F0F puts its low
+ * nibble in the low byte and its high nibble in the high byte. */
+static inline __m256i nibbles_interleaved(const uint8_t *p)
+{
+    __m256i w = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)p));
+    return _mm256_and_si256(_mm256_or_si256(w, _mm256_slli_epi16(w, 4)), _mm256_set1_epi16(0x0F0F));
+}
+
+/* ---- q4_0, q4_1, q8_0, iq4_nl --------------------------------------------- */
+
+static void dequant_q4_0(const void *x, float *y, int64_t n)
+{
+    const lq__blk_q4_0 *b = x;
+    for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK) {
+        __m256i q = _mm256_sub_epi8(nibbles_split(b->qs), _mm256_set1_epi8(8));
+        store32_scaled(q, _mm256_set1_ps(lq__x86_ld_f16(b->d)), y);
+    }
+}
+
+/* One block's contribution: acc + d_w * d_a * (integer block sum), in 8 lanes. */
+static inline __m256 q4_0_block(const lq__blk_q4_0 *w, const lq__blk_q8_0 *a, __m256 acc)
+{
+    __m256i q = _mm256_sub_epi8(nibbles_split(w->qs), _mm256_set1_epi8(8));
+    __m256i s = lq__dot_i8_32(q, _mm256_loadu_si256((const __m256i *)a->qs));
+    __m256 d = _mm256_set1_ps(lq__x86_ld_f16(w->d) * lq__x86_f16(a->d));
+    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
+}
+
+/* A dot product over 32-element blocks, two blocks per step into two
+ * accumulators (one would wait on the FMA latency every block). */
+#define BLOCK_DOT(name, wtype, atype, block)                                   \
+    static float name(int64_t n, const void *vw, const void *va)              \
+    {                                                                         \
+        const wtype *w = vw;                                                  \
+        const atype *a = va;                                                  \
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();        \
+        int64_t nb = n / LQ__QK, i = 0;                                       \
+        for (; i + 2 <= nb; i += 2) {                                         \
+            lq__prefetch(&w[i], 2 * sizeof *w);                               \
+            acc0 = block(&w[i], &a[i], acc0);                                 \
+            acc1 = block(&w[i + 1], &a[i + 1], acc1);                         \
+        }                                                                     \
+        if (i < nb)                                                           \
+            acc0 = block(&w[i], &a[i], acc0);                                 \
+        return lq__hsum256(_mm256_add_ps(acc0, acc1));                        \
+    }
+
+BLOCK_DOT(dot_q4_0, lq__blk_q4_0, lq__blk_q8_0, q4_0_block)
+
+static void dequant_q4_1(const void *x, float *y, int64_t n)
+{
+    const lq__blk_q4_1 *b = x;
+    for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK) {
+        __m256 d = _mm256_set1_ps(lq__x86_ld_f16(b->d)), m = _mm256_set1_ps(lq__x86_ld_f16(b->m));
+        __m256i q = nibbles_split(b->qs);
+        __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+        __m128i part[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+        for (int u = 0; u < 4; u++) {
+            __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(part[u]));
+            _mm256_storeu_ps(y + 8 * u, _mm256_add_ps(_mm256_mul_ps(v, d), m));
+        }
+    }
+}
+
+/* q4_1 / q5_1: acc + d_w d_a (integer sum), with the block's m_w * s_a added
+ * to lane 0 (the lanes are summed at the end). */
+static inline __m256 min_term(const uint8_t *m, uint16_t s)
+{
+    return _mm256_castps128_ps256(_mm_set_ss(lq__x86_ld_f16(m) * lq__x86_f16(s)));
+}
+
+static inline __m256 q4_1_block(const lq__blk_q4_1 *w, const lq__blk_q8_1 *a, __m256 acc)
+{
+    __m256i s = lq__dot_u8i8_32(nibbles_split(w->qs), _mm256_loadu_si256((const __m256i *)a->qs));
+    __m256 d = _mm256_set1_ps(lq__x86_ld_f16(w->d) * lq__x86_f16(a->d));
+    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), _mm256_add_ps(acc, min_term(w->m, a->s)));
+}
+
+BLOCK_DOT(dot_q4_1, lq__blk_q4_1, lq__blk_q8_1, q4_1_block)
+
+static void dequant_q8_0(const void *x, float *y, int64_t n)
+{
+    const lq__blk_q8_0w *b = x;
+    for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK)
+        store32_scaled(_mm256_loadu_si256((const __m256i *)b->qs), _mm256_set1_ps(lq__x86_ld_f16(b->d)), y);
+}
+
+static inline __m256 q8_0_block(const lq__blk_q8_0w *w, const lq__blk_q8_0 *a, __m256 acc)
+{
+    __m256i s = lq__dot_i8_32(_mm256_loadu_si256((const __m256i *)w->qs),
+                              _mm256_loadu_si256((const __m256i *)a->qs));
+    __m256 d = _mm256_set1_ps(lq__x86_ld_f16(w->d) * lq__x86_f16(a->d));
+    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
+}
+
+BLOCK_DOT(dot_q8_0, lq__blk_q8_0w, lq__blk_q8_0, q8_0_block)
+
+static inline __m256i iq4nl_lookup(__m256i idx)
+{
+    const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)lq__iq4nl_values));
+    return _mm256_shuffle_epi8(table, idx);
+}
+
+static void dequant_iq4_nl(const void *x, float *y, int64_t n)
+{
+    const lq__blk_iq4_nl *b = x;
+    for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK)
+        store32_scaled(iq4nl_lookup(nibbles_split(b->qs)), _mm256_set1_ps(lq__x86_ld_f16(b->d)), y);
+}
+
+static inline __m256 iq4_nl_block(const lq__blk_iq4_nl *w, const lq__blk_q8_0 *a, __m256 acc)
+{
+    __m256i s = lq__dot_i8_32(iq4nl_lookup(nibbles_split(w->qs)),
+                              _mm256_loadu_si256((const __m256i *)a->qs));
+    __m256 d = _mm256_set1_ps(lq__x86_ld_f16(w->d) * lq__x86_f16(a->d));
+    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
+}
+
+BLOCK_DOT(dot_iq4_nl, lq__blk_iq4_nl, lq__blk_q8_0, iq4_nl_block)
+
+/* ---- q5_0, q5_1: the fifth bits --------------------------------------------- */
+
+/* 32 bytes, byte j = 0x10 when bit j of the little-endian qh is set. */
+static inline __m256i q5_high_bits(const uint8_t *qh4)
+{
+    uint32_t qh;
+    memcpy(&qh, qh4, sizeof qh);
+    const __m256i spread = _mm256_set_epi64x(0x0303030303030303LL, 0x0202020202020202LL,
+                                             0x0101010101010101LL, 0x0000000000000000LL);
+    __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)qh), spread);
+    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    v = _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
+    return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
+}
+
+static inline __m256i q5_codes(const uint8_t *qs, const uint8_t *qh)
+{
+    return _mm256_or_si256(nibbles_split(qs), q5_high_bits(qh));
+}
+
+static void dequant_q5_0(const void *x, float *y, int64_t n)
+{
+    const lq__blk_q5_0 *b = x;
+    for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK)
+        store32_scaled(_mm256_sub_epi8(q5_codes(b->qs, b->qh), _mm256_set1_epi8(16)),
+                       _mm256_set1_ps(lq__x86_ld_f16(b->d)), y);
+}
+
+static inline __m256 q5_0_block(const lq__blk_q5_0 *w, const lq__blk_q8_0 *a, __m256 acc)
+{
+    __m256i q = _mm256_sub_epi8(q5_codes(w->qs, w->qh), _mm256_set1_epi8(16));
+    __m256i s = lq__dot_i8_32(q, _mm256_loadu_si256((const __m256i *)a->qs));
+    __m256 d = _mm256_set1_ps(lq__x86_ld_f16(w->d) * lq__x86_f16(a->d));
+    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
+}
+
+BLOCK_DOT(dot_q5_0, lq__blk_q5_0, lq__blk_q8_0, q5_0_block)
+
+static void dequant_q5_1(const void *x, float *y, int64_t n)
+{
+    const lq__blk_q5_1 *b = x;
+    for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK) {
+        __m256 d = _mm256_set1_ps(lq__x86_ld_f16(b->d)), m = _mm256_set1_ps(lq__x86_ld_f16(b->m));
+        __m256i q = q5_codes(b->qs, b->qh);
+        __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+        __m128i part[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+        for (int u = 0; u < 4; u++) {
+            __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(part[u]));
+            _mm256_storeu_ps(y + 8 * u, _mm256_add_ps(_mm256_mul_ps(v, d), m));
+        }
+    }
+}
+
+static inline __m256 q5_1_block(const lq__blk_q5_1 *w, const lq__blk_q8_1 *a, __m256 acc)
+{
+    __m256i s = lq__dot_u8i8_32(q5_codes(w->qs, w->qh), _mm256_loadu_si256((const __m256i *)a->qs));
+    __m256 d = _mm256_set1_ps(lq__x86_ld_f16(w->d) * lq__x86_f16(a->d));
+    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), _mm256_add_ps(acc, min_term(w->m, a->s)));
+}
+
+BLOCK_DOT(dot_q5_1, lq__blk_q5_1, lq__blk_q8_1, q5_1_block)
+
+/* ---- k-quants --------------------------------------------------------------- */
+
+/* The 8 scales (bytes 0..7) and 8 mins (bytes 8..15) of a q4_K / q5_K
+ * super-block, with 32-bit operations instead of eight lq__k4_scale_min. */
+static inline __m128i k4_scales_mins(const uint8_t *q)
+{
+    uint32_t u[3];
+    memcpy(u, q, 12);
+    const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, top2 = 0x03030303;
+    /* built in registers: a store and a wider reload would stall forwarding */
+    return _mm_set_epi32((int)(((u[2] >> 4) & low4) | (((u[1] >> 6) & top2) << 4)), /* mins 4..7 */
+                         (int)(u[1] & low6),                                         /* mins 0..3 */
+                         (int)((u[2] & low4) | (((u[0] >> 6) & top2) << 4)),         /* scales 4..7 */
+                         (int)(u[0] & low6));                                        /* scales 0..3 */
+}
+
+/* Byte-shuffle controls that broadcast 16-bit element j to every lane. */
+static inline __m256i broadcast_i16(__m256i v, int j)
+{
+    return _mm256_shuffle_epi8(v, _mm256_set1_epi16((short)(2 * j | (2 * j + 1) << 8)));
+}
+
+/* sum_j mins[j] * (bsums[2j] + bsums[2j+1]), mins in bytes 8..15 of sm. */
+static inline int k4_min_sum(__m128i sm, const int16_t *bsums)
+{
+    __m256i bs = _mm256_loadu_si256((const __m256i *)bsums);
+    __m128i pairs = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
+    __m128i mins = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
+    return lq__hsum128_i32(_mm_madd_epi16(mins, pairs));
+}
+
+/* q4_K / q5_K: sum over the 4 chunks of sc * (codes . activations); lo/hi
+ * give chunk c's two 32-code halves. */
+#define K4_DOT(name, btype, codes)                                                                   \
+    static float name(int64_t n, const void *vw, const void *va)                                     \
+    {                                                                                                \
+        const btype *w = vw;                                                                         \
+        const lq__blk_q8_k *a = va;                                                                  \
+        __m256 acc = _mm256_setzero_ps();                                                            \
+        float accm = 0.0f;                                                                           \
+        for (int64_t i = 0; i < n / LQ__QK_K; i++) {                                                 \
+            lq__prefetch(&w[i], sizeof *w);                                                          \
+            __m128i sm = k4_scales_mins(w[i].scales);                                                \
+            __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));                         \
+            __m256i sumi0 = _mm256_setzero_si256(), sumi1 = _mm256_setzero_si256();                  \
+            LQ__UNROLL                                                                               \
+            for (int c = 0; c < 4; c++) {                                                            \
+                __m256i lo, hi;                                                                      \
+                codes(&w[i], c, &lo, &hi);                                                           \
+                const int8_t *q8 = a[i].qs + 64 * c;                                                 \
+                __m256i plo = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)q8));     \
+                __m256i phi = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(q8 + 32))); \
+                sumi0 = _mm256_add_epi32(sumi0, _mm256_madd_epi16(plo, broadcast_i16(sc, 2 * c)));  \
+                sumi1 = _mm256_add_epi32(sumi1, _mm256_madd_epi16(phi, broadcast_i16(sc, 2 * c + 1))); \
+            }                                                                                        \
+            float d = a[i].d * lq__x86_ld_f16(w[i].d);                                               \
+            acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi0, sumi1)), acc); \
+            accm += a[i].d * lq__x86_ld_f16(w[i].dmin) * (float)k4_min_sum(sm, a[i].bsums);          \
+        }                                                                                            \
+        return lq__hsum256(acc) - accm;                                                              \
+    }
+
+static inline void q4_k_codes(const lq__blk_q4_k *b, int c, __m256i *lo, __m256i *hi)
+{
+    __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * c));
+    *lo = _mm256_and_si256(q, _mm256_set1_epi8(0x0F));
+    *hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), _mm256_set1_epi8(0x0F));
+}
+
+static inline void q5_k_codes(const lq__blk_q5_k *b, int c, __m256i *lo, __m256i *hi)
+{
+    __m256i q = _mm256_loadu_si256((const __m256i *)(b->qs + 32 * c));
+    __m256i qh = _mm256_loadu_si256((const __m256i *)b->qh);
+    __m256i h0 = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * c), _mm256_set1_epi8(1));
+    __m256i h1 = _mm256_and_si256(_mm256_srli_epi16(qh, 2 * c + 1), _mm256_set1_epi8(1));
+    *lo = _mm256_or_si256(_mm256_and_si256(q, _mm256_set1_epi8(0x0F)), _mm256_slli_epi16(h0, 4));
+    *hi = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(q, 4), _mm256_set1_epi8(0x0F)),
+                          _mm256_slli_epi16(h1, 4));
+}
+
+K4_DOT(dot_q4_k, lq__blk_q4_k, q4_k_codes)
+K4_DOT(dot_q5_k, lq__blk_q5_k, q5_k_codes)
+
+/* q4_K / q5_K decoding: (d * sc) * q - dmin * m per 32-element half. */
+#define K4_DEQUANT(name, btype, codes)                                                          \
+    static void name(const void *x, float *y, int64_t n)                                        \
+    {                                                                                           \
+        const btype *b = x;                                                                     \
+        for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {                                       \
+            float d = lq__x86_ld_f16(b->d), dmin = lq__x86_ld_f16(b->dmin);                     \
+            uint8_t sm[16];                                                                     \
+            _mm_storeu_si128((__m128i *)sm, k4_scales_mins(b->scales));                         \
+            for (int c = 0; c < 4; c++, y += 64) {                                              \
+                __m256i lo, hi;                                                                 \
+                codes(b, c, &lo, &hi);                                                          \
+                store32_scaled_sub(lo, _mm256_set1_ps(d * (float)sm[2 * c]),                    \
+                                   _mm256_set1_ps(dmin * (float)sm[8 + 2 * c]), y);             \
+                store32_scaled_sub(hi, _mm256_set1_ps(d * (float)sm[2 * c + 1]),                \
+                                   _mm256_set1_ps(dmin * (float)sm[8 + 2 * c + 1]), y + 32);    \
+            }                                                                                   \
+        }                                                                                       \
+    }
+
+K4_DEQUANT(dequant_q4_k, lq__blk_q4_k, q4_k_codes)
+K4_DEQUANT(dequant_q5_k, lq__blk_q5_k, q5_k_codes)
+
+/* q6_K: the four 32-element groups of a 128 chunk as codes 0..63. */
+static inline void q6_codes(const uint8_t *ql, const uint8_t *qh, __m256i q[4])
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0F), m2 = _mm256_set1_epi8(0x30);
+    __m256i l0 = _mm256_loadu_si256((const __m256i *)ql);
+    __m256i l1 = _mm256_loadu_si256((const __m256i *)(ql + 32));
+    __m256i h = _mm256_loadu_si256((const __m256i *)qh);
+    q[0] = _mm256_or_si256(_mm256_and_si256(l0, m4), _mm256_and_si256(_mm256_slli_epi16(h, 4), m2));
+    q[1] = _mm256_or_si256(_mm256_and_si256(l1, m4), _mm256_and_si256(_mm256_slli_epi16(h, 2), m2));
+    q[2] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l0, 4), m4), _mm256_and_si256(h, m2));
+    q[3] = _mm256_or_si256(_mm256_and_si256(_mm256_srli_epi16(l1, 4), m4),
+                           _mm256_and_si256(_mm256_srli_epi16(h, 2), m2));
+}
+
+static void dequant_q6_k(const void *x, float *y, int64_t n)
+{
+    const lq__blk_q6_k *b = x;
+    for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
+        float d = lq__x86_ld_f16(b->d);
+        for (int h = 0; h < 2; h++, y += 128) {
+            __m256i q[4];
+            q6_codes(b->ql + 64 * h, b->qh + 32 * h, q);
+            const int8_t *sc = b->scales + 8 * h;
+            LQ__UNROLL
+            for (int g = 0; g < 4; g++) {
+                __m256i v = _mm256_sub_epi8(q[g], _mm256_set1_epi8(32));
+                __m128i lo = _mm256_castsi256_si128(v), hi = _mm256_extracti128_si256(v, 1);
+                __m256 d0 = _mm256_set1_ps(d * (float)sc[2 * g]), d1 = _mm256_set1_ps(d * (float)sc[2 * g + 1]);
+                float *o = y + 32 * g;
+                _mm256_storeu_ps(o, _mm256_mul_ps(d0, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo))));
+                _mm256_storeu_ps(o + 8, _mm256_mul_ps(d0, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8)))));
+                _mm256_storeu_ps(o + 16, _mm256_mul_ps(d1, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi))));
+                _mm256_storeu_ps(o + 24, _mm256_mul_ps(d1, _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8)))));
+            }
+        }
+    }
+}
+
+/* Sixteen int8 sub-block scales as int16: [0..7] and [8..15], each half
+ * broadcast to both 128-bit lanes. */
+static inline void scales16(__m128i s8, __m256i half[2])
+{
+    half[0] = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(s8));
+    half[1] = _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(_mm_srli_si128(s8, 8)));
+}
+
+/* [s[2g] x 8 | s[2g+1] x 8] from 8 int16 scales in both lanes: the scales of
+ * the two 16-element sub-blocks of a 32-element group g. */
+static inline __m256i pair_scales(__m256i v, int g)
+{
+    const short lo = (short)(4 * g | (4 * g + 1) << 8), hi = (short)((4 * g + 2) | (4 * g + 3) << 8);
+    return _mm256_shuffle_epi8(v, _mm256_set_m128i(_mm_set1_epi16(hi), _mm_set1_epi16(lo)));
+}
+
+/* sum_j scale_j * bsums_j over the 16 sub-blocks: the integer correction for
+ * codes stored with an offset (q - offset) . a = q . a - offset * sum(a). */
+static inline int scaled_bsums(__m128i s8, const int16_t *bsums)
+{
+    __m256i sc = _mm256_cvtepi8_epi16(s8);
+    return lq__hsum256_i32(_mm256_madd_epi16(sc, _mm256_loadu_si256((const __m256i *)bsums)));
+}
+
+static float dot_q6_k(int64_t n, const void *vw, const void *va)
+{
+    const lq__blk_q6_k *w = vw;
+    const lq__blk_q8_k *a = va;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
+        lq__prefetch(&w[i], sizeof *w);
+        __m128i s8 = _mm_loadu_si128((const __m128i *)w[i].scales);
+        __m256i sc[2];
+        scales16(s8, sc);
+        __m256i sumi0 = _mm256_setzero_si256(), sumi1 = _mm256_setzero_si256();
+        LQ__UNROLL
+        for (int h = 0; h < 2; h++) {
+            __m256i q[4];
+            q6_codes(w[i].ql + 64 * h, w[i].qh + 32 * h, q);
+            LQ__UNROLL
+            for (int g = 0; g < 4; g += 2) {
+                const int8_t *q8 = a[i].qs + 128 * h + 32 * g;
+                __m256i p0 = _mm256_maddubs_epi16(q[g], _mm256_loadu_si256((const __m256i *)q8));
+                __m256i p1 = _mm256_maddubs_epi16(q[g + 1], _mm256_loadu_si256((const __m256i *)(q8 + 32)));
+                sumi0 = _mm256_add_epi32(sumi0, _mm256_madd_epi16(p0, pair_scales(sc[h], g)));
+                sumi1 = _mm256_add_epi32(sumi1, _mm256_madd_epi16(p1, pair_scales(sc[h], g + 1)));
+            }
+        }
+        /* codes are q + 32: take 32 * sum_j sc_j bsums_j off, in lane 0 */
+        __m256i corr = _mm256_castsi128_si256(_mm_cvtsi32_si128(32 * scaled_bsums(s8, a[i].bsums)));
+        __m256i sumi = _mm256_sub_epi32(_mm256_add_epi32(sumi0, sumi1), corr);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_ld_f16(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return lq__hsum256(acc);
+}
+
+/* q2_K and q3_K: the four 32-element groups of a 128 chunk, 2-bit codes. */
+static inline void k2_codes(const uint8_t *qs, __m256i q[4])
+{
+    __m256i v = _mm256_loadu_si256((const __m256i *)qs);
+    const __m256i m3 = _mm256_set1_epi8(3);
+    q[0] = _mm256_and_si256(v, m3);
+    q[1] = _mm256_and_si256(_mm256_srli_epi16(v, 2), m3);
+    q[2] = _mm256_and_si256(_mm256_srli_epi16(v, 4), m3);
+    q[3] = _mm256_and_si256(_mm256_srli_epi16(v, 6), m3);
+}
+
+static void dequant_q2_k(const void *x, float *y, int64_t n)
+{
+    const lq__blk_q2_k *b = x;
+    for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
+        float d = lq__x86_ld_f16(b->d), dmin = lq__x86_ld_f16(b->dmin);
+        LQ__UNROLL
+        for (int h = 0; h < 2; h++) {
+            __m256i q[4];
+            k2_codes(b->qs + 32 * h, q);
+            for (int g = 0; g < 4; g++, y += 32) {
+                const uint8_t *sc = b->scales + 8 * h + 2 * g;
+                __m128i lo = _mm256_castsi256_si128(q[g]), hi = _mm256_extracti128_si256(q[g], 1);
+                __m256 d0 = _mm256_set1_ps(d * (float)(sc[0] & 0xF)), m0 = _mm256_set1_ps(dmin * (float)(sc[0] >> 4));
+                __m256 d1 = _mm256_set1_ps(d * (float)(sc[1] & 0xF)), m1 = _mm256_set1_ps(dmin * (float)(sc[1] >> 4));
+                __m128i part[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+                for (int u = 0; u < 4; u++) {
+                    __m256 v = _mm256_cvtepi32_ps(_mm256_cvtepu8_epi32(part[u]));
+                    _mm256_storeu_ps(y + 8 * u, _mm256_sub_ps(_mm256_mul_ps(u < 2 ? d0 : d1, v), u < 2 ? m0 : m1));
+                }
+            }
+        }
+    }
+}
+
+static float dot_q2_k(int64_t n, const void *vw, const void *va)
+{
+    const lq__blk_q2_k *w = vw;
+    const lq__blk_q8_k *a = va;
+    __m256 acc = _mm256_setzero_ps();
+    float accm = 0.0f;
+    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
+        lq__prefetch(&w[i], sizeof *w);
+        __m128i packed = _mm_loadu_si128((const __m128i *)w[i].scales);
+        __m128i s8 = _mm_and_si128(packed, _mm_set1_epi8(0x0F));
+        __m128i m8 = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F));
+        __m256i sc[2];
+        scales16(s8, sc);
+        __m256i sumi = _mm256_setzero_si256();
+        LQ__UNROLL
+        for (int h = 0; h < 2; h++) {
+            __m256i q[4];
+            k2_codes(w[i].qs + 32 * h, q);
+            LQ__UNROLL
+            for (int g = 0; g < 4; g++) {
+                __m256i a8 = _mm256_loadu_si256((const __m256i *)(a[i].qs + 128 * h + 32 * g));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(_mm256_maddubs_epi16(q[g], a8),
+                                                                pair_scales(sc[h], g)));
+            }
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_ld_f16(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+        accm += a[i].d * lq__x86_ld_f16(w[i].dmin) * (float)scaled_bsums(m8, a[i].bsums);
+    }
+    return lq__hsum256(acc) - accm;
+}
+
+/* The 16 six-bit scales of a q3_K super-block minus 32, as int8, with 32-bit
+ * operations (the layout of lq__k3_scales). */
+static inline __m128i k3_scales(const uint8_t *s)
+{
+    uint32_t u[3];
+    memcpy(u, s, 12);
+    const uint32_t low4 = 0x0f0f0f0f, two = 0x03030303;
+    /* built in registers: a store and a wider reload would stall forwarding */
+    __m128i v = _mm_set_epi32((int)(((u[1] >> 4) & low4) | (((u[2] >> 6) & two) << 4)),
+                              (int)(((u[0] >> 4) & low4) | (((u[2] >> 4) & two) << 4)),
+                              (int)((u[1] & low4) | (((u[2] >> 2) & two) << 4)),
+                              (int)((u[0] & low4) | ((u[2] & two) << 4)));
+    return _mm_sub_epi8(v, _mm_set1_epi8(32));
+}
+
+/* q3_K codes as signed values: 2 low bits minus 4 where the hmask bit is clear. */
+static inline void k3_codes(const uint8_t *qs, __m256i hmask, int h, __m256i q[4])
+{
+    k2_codes(qs, q);
+    for (int g = 0; g < 4; g++) {
+        __m256i bit = _mm256_set1_epi8((char)(1 << (4 * h + g)));
+        __m256i clear = _mm256_cmpeq_epi8(_mm256_and_si256(hmask, bit), _mm256_setzero_si256());
+        q[g] = _mm256_sub_epi8(q[g], _mm256_and_si256(clear, _mm256_set1_epi8(4)));
+    }
+}
+
+static void dequant_q3_k(const void *x, float *y, int64_t n)
+{
+    const lq__blk_q3_k *b = x;
+    for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
+        float d = lq__x86_ld_f16(b->d);
+        int8_t sc[16];
+        lq__k3_scales(b->scales, sc);
+        __m256i hm = _mm256_loadu_si256((const __m256i *)b->hmask);
+        LQ__UNROLL
+        for (int h = 0; h < 2; h++) {
+            __m256i q[4];
+            k3_codes(b->qs + 32 * h, hm, h, q);
+            for (int g = 0; g < 4; g++, y += 32) {
+                __m128i lo = _mm256_castsi256_si128(q[g]), hi = _mm256_extracti128_si256(q[g], 1);
+                __m256 d0 = _mm256_set1_ps(d * (float)sc[8 * h + 2 * g]);
+                __m256 d1 = _mm256_set1_ps(d * (float)sc[8 * h + 2 * g + 1]);
+                __m128i part[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+                for (int u = 0; u < 4; u++)
+                    _mm256_storeu_ps(y + 8 * u, _mm256_mul_ps(u < 2 ? d0 : d1,
+                                                              _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(part[u]))));
+            }
+        }
+    }
+}
+
+static float dot_q3_k(int64_t n, const void *vw, const void *va)
+{
+    const lq__blk_q3_k *w = vw;
+    const lq__blk_q8_k *a = va;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
+        lq__prefetch(&w[i], sizeof *w);
+        __m128i s8 = k3_scales(w[i].scales);
+        __m256i sc[2];
+        scales16(s8, sc);
+        __m256i hm = _mm256_loadu_si256((const __m256i *)w[i].hmask);
+        __m256i sumi = _mm256_setzero_si256();
+        LQ__UNROLL
+        for (int h = 0; h < 2; h++) {
+            __m256i q[4];
+            k2_codes(w[i].qs + 32 * h, q);
+            LQ__UNROLL
+            for (int g = 0; g < 4; g++) {
+                /* code 0..7 = 2 low bits + 4 * hmask bit; the value is code - 4 */
+                __m256i hb = _mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + g), _mm256_set1_epi8(1));
+                __m256i code = _mm256_or_si256(q[g], _mm256_slli_epi16(hb, 2));
+                __m256i a8 = _mm256_loadu_si256((const __m256i *)(a[i].qs + 128 * h + 32 * g));
+                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(_mm256_maddubs_epi16(code, a8),
+                                                                pair_scales(sc[h], g)));
+            }
+        }
+        __m256i corr = _mm256_castsi128_si256(_mm_cvtsi32_si128(4 * scaled_bsums(s8, a[i].bsums)));
+        sumi = _mm256_sub_epi32(sumi, corr);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_ld_f16(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+    }
+    return lq__hsum256(acc);
+}
+
+static void dequant_iq4_xs(const void *x, float *y, int64_t n)
+{
+    const lq__blk_iq4_xs *b = x;
+    for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
+        float d = lq__x86_ld_f16(b->d);
+        for (int j = 0; j < 8; j++, y += 32)
+            store32_scaled(iq4nl_lookup(nibbles_split(b->qs + 16 * j)),
+                               _mm256_set1_ps(d * (float)lq__iq4xs_scale(b, j)), y);
+    }
+}
+
+/* The 8 scales of an iq4_XS super-block minus 32, as int16 in both lanes:
+ * nibbles of scales_l and 2-bit fields of scales_h spread to bytes with
+ * 64-bit arithmetic (lq__iq4xs_scale is the reference). */
+static inline __m256i iq4xs_scales(const lq__blk_iq4_xs *b)
+{
+    uint64_t lo, hi;
+    uint32_t l;
+    memcpy(&l, b->scales_l, 4);
+    lo = l;
+    lo = ((lo & 0xFFFF0000u) << 16) | (lo & 0xFFFFu);
+    lo = ((lo & 0x0000FF000000FF00ULL) << 8) | (lo & 0x000000FF000000FFULL);
+    lo = ((lo & 0x00F000F000F000F0ULL) << 4) | (lo & 0x000F000F000F000FULL);
+    hi = lq__ld_u16(b->scales_h);
+    hi = ((hi & 0xFF00u) << 24) | (hi & 0xFFu);
+    hi = ((hi & 0x000000F0000000F0ULL) << 12) | (hi & 0x0000000F0000000FULL);
+    hi = ((hi & 0x000C000C000C000CULL) << 6) | (hi & 0x0003000300030003ULL);
+    __m128i s8 = _mm_sub_epi8(_mm_cvtsi64_si128((long long)(lo | hi << 4)), _mm_set1_epi8(32));
+    return _mm256_broadcastsi128_si256(_mm_cvtepi8_epi16(s8));
+}
+
+static float dot_iq4_xs(int64_t n, const void *vw, const void *va)
+{
+    const lq__blk_iq4_xs *w = vw;
+    const lq__blk_q8_k *a = va;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
+        lq__prefetch(&w[i], sizeof *w);
+        __m256i sc = iq4xs_scales(&w[i]);
+        __m256i sumi0 = _mm256_setzero_si256(), sumi1 = _mm256_setzero_si256();
+        LQ__UNROLL
+        for (int j = 0; j < 8; j += 2) {
+            __m256i q0 = iq4nl_lookup(nibbles_split(w[i].qs + 16 * j));
+            __m256i q1 = iq4nl_lookup(nibbles_split(w[i].qs + 16 * j + 16));
+            __m256i a0 = _mm256_loadu_si256((const __m256i *)(a[i].qs + 32 * j));
+            __m256i a1 = _mm256_loadu_si256((const __m256i *)(a[i].qs + 32 * j + 32));
+            __m256i p0 = _mm256_maddubs_epi16(_mm256_abs_epi8(q0), _mm256_sign_epi8(a0, q0));
+            __m256i p1 = _mm256_maddubs_epi16(_mm256_abs_epi8(q1), _mm256_sign_epi8(a1, q1));
+            sumi0 = _mm256_add_epi32(sumi0, _mm256_madd_epi16(p0, broadcast_i16(sc, j)));
+            sumi1 = _mm256_add_epi32(sumi1, _mm256_madd_epi16(p1, broadcast_i16(sc, j + 1)));
+        }
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_ld_f16(w[i].d)),
+                              _mm256_cvtepi32_ps(_mm256_add_epi32(sumi0, sumi1)), acc);
+    }
+    return lq__hsum256(acc);
+}
+
+/* ---- linear int8 / int4 rows ------------------------------------------------ */
+
+static void lin_dequant(int64_t k, const lq__lin_row *w, float *y, int bits)
+{
+    for (int64_t g = 0; g * w->group < k; g++) {
+        float scale = w->f32_scales ? lq__lin_scale(w, g) : lq__x86_ld_f16(w->scales + 2 * g);
+        int zero = w->zeros ? w->zeros[g] : 1 << (bits - 1);
+        __m256 s = _mm256_set1_ps(scale);
+        __m256i z = _mm256_set1_epi32(zero);
+        int64_t j = g * w->group, end = j + w->group;
+        if (bits == 8) {
+            for (; j + 8 <= end; j += 8) {
+                __m256i q = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(w->codes + j)));
+                _mm256_storeu_ps(y + j, _mm256_mul_ps(s, _mm256_cvtepi32_ps(_mm256_sub_epi32(q, z))));
+            }
+        } else {
+            for (; j + 32 <= end && j % 2 == 0; j += 32) {
+                __m256i q = nibbles_interleaved(w->codes + j / 2);
+                __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+                __m128i part[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
+                for (int u = 0; u < 4; u++) {
+                    __m256i v = _mm256_sub_epi32(_mm256_cvtepu8_epi32(part[u]), z);
+                    _mm256_storeu_ps(y + j + 8 * u, _mm256_mul_ps(s, _mm256_cvtepi32_ps(v)));
+                }
+            }
+        }
+        for (; j < end; j++) {
+            int q = bits == 8 ? w->codes[j] : (w->codes[j / 2] >> (4 * (j % 2))) & 0xF;
+            y[j] = scale * (float)(q - zero);
+        }
+    }
+}
+
+static void lin8_dequant(int64_t k, const lq__lin_row *w, float *y) { lin_dequant(k, w, y, 8); }
+static void lin4_dequant(int64_t k, const lq__lin_row *w, float *y) { lin_dequant(k, w, y, 4); }
+
+/* sum (q - zero) * a over the blocks of 32 of each group, for codes given as
+ * unsigned bytes (int4, 0..15) or as q - 128 (int8, signed); the group's
+ * scale and zero point are read once. */
+static float lin_dot(int64_t k, const lq__lin_row *w, const void *va, int bits)
+{
+    const lq__blk_q8_0 *a = va;
+    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
+    const __m256i ones = _mm256_set1_epi8(1);
+    int64_t per_group = w->group / LQ__QK;
+    for (int64_t g = 0, b = 0; b < k / LQ__QK; g++) {
+        float scale = w->f32_scales ? lq__lin_scale(w, g) : lq__x86_ld_f16(w->scales + 2 * g);
+        int zero = w->zeros ? w->zeros[g] : 1 << (bits - 1);
+        __m256i zb = _mm256_set1_epi8((char)zero), zc = _mm256_set1_epi32(zero - 128);
+        for (int64_t end = b + per_group; b < end; b++) {
+            lq__prefetch(w->codes + 4 * bits * b, 4 * (size_t)bits);
+            __m256i a8 = _mm256_loadu_si256((const __m256i *)a[b].qs);
+            __m256i s;
+            if (bits == 8) {
+                __m256i q = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(w->codes + 32 * b)),
+                                             _mm256_set1_epi8((char)0x80));
+                s = lq__dot_i8_32(q, a8);
+                if (zero != 128)
+                    s = _mm256_sub_epi32(s, _mm256_mullo_epi32(zc, lq__dot_u8i8_32(ones, a8)));
+            } else {
+                __m256i q = nibbles_interleaved(w->codes + 16 * b);
+                __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, a8), _mm256_maddubs_epi16(zb, a8));
+                s = _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+            }
+            __m256 d = _mm256_set1_ps(scale * lq__x86_f16(a[b].d));
+            if (b % 2)
+                acc1 = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc1);
+            else
+                acc0 = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc0);
+        }
+    }
+    return lq__hsum256(_mm256_add_ps(acc0, acc1));
+}
+
+static float lin8_dot(int64_t k, const lq__lin_row *w, const void *a) { return lin_dot(k, w, a, 8); }
+static float lin4_dot(int64_t k, const lq__lin_row *w, const void *a) { return lin_dot(k, w, a, 4); }
+
+/* ---- W8A8 ------------------------------------------------------------------- */
+
+/* 2 activation rows x 4 weight rows at a time, 32 products per step, with
+ * the sign trick so that maddubs sees |w| (at most 128) and sign(x) (at most
+ * 127 in magnitude): pair sums stay below 2^15. */
+static void gemm_i8(int64_t m, int64_t n, int64_t k, const int8_t *x, const float *sx,
+                    const int8_t *w, const float *sw, float *y, int64_t ldy)
+{
+    int64_t k32 = k / 32 * 32;
+    for (int64_t j0 = 0; j0 < n; j0 += 4) {
+        int nj = n - j0 < 4 ? (int)(n - j0) : 4;
+        for (int64_t i0 = 0; i0 < m; i0 += 2) {
+            int ni = m - i0 < 2 ? (int)(m - i0) : 2;
+            __m256i acc[2][4];
+            LQ__UNROLL
+            for (int i = 0; i < 2; i++)
+                LQ__UNROLL
+                for (int j = 0; j < 4; j++)
+                    acc[i][j] = _mm256_setzero_si256();
+            for (int64_t t = 0; t < k32; t += 32) {
+                __m256i xv[2];
+                LQ__UNROLL
+                for (int i = 0; i < 2; i++)
+                    xv[i] = _mm256_loadu_si256((const __m256i *)(x + (i0 + (i < ni ? i : 0)) * k + t));
+                LQ__UNROLL
+                for (int j = 0; j < 4; j++) {
+                    __m256i wv = _mm256_loadu_si256((const __m256i *)(w + (j0 + (j < nj ? j : 0)) * k + t));
+                    __m256i aw = _mm256_abs_epi8(wv);
+                    LQ__UNROLL
+                    for (int i = 0; i < 2; i++) {
+                        __m256i p = _mm256_maddubs_epi16(aw, _mm256_sign_epi8(xv[i], wv));
+                        acc[i][j] = _mm256_add_epi32(acc[i][j], _mm256_madd_epi16(p, _mm256_set1_epi16(1)));
+                    }
+                }
+            }
+            int32_t sums[2][4]; /* out of the vectors first: acc stays in registers */
+            LQ__UNROLL
+            for (int i = 0; i < 2; i++)
+                LQ__UNROLL
+                for (int j = 0; j < 4; j++)
+                    sums[i][j] = lq__hsum256_i32(acc[i][j]);
+            for (int i = 0; i < ni; i++) {
+                for (int j = 0; j < nj; j++) {
+                    const int8_t *xr = x + (i0 + i) * k, *wr = w + (j0 + j) * k;
+                    int32_t sum = sums[i][j];
+                    for (int64_t t = k32; t < k; t++)
+                        sum += xr[t] * wr[t];
+                    y[(i0 + i) * ldy + j0 + j] = sx[i0 + i] * sw[j0 + j] * (float)sum;
+                }
+            }
+        }
+    }
+}
+
+/* Fill the entries of the block and integer kernels. */
+static inline void fill_256_blocks(lq__kernels *k)
+{
+#define SET(T, f) k->t[LQ_TYPE_##T].dequant = dequant_##f, k->t[LQ_TYPE_##T].vec_dot = dot_##f;
+    SET(Q4_0, q4_0)
+    SET(Q4_1, q4_1)
+    SET(Q5_0, q5_0)
+    SET(Q5_1, q5_1)
+    SET(Q8_0, q8_0)
+    SET(Q2_K, q2_k)
+    SET(Q3_K, q3_k)
+    SET(Q4_K, q4_k)
+    SET(Q5_K, q5_k)
+    SET(Q6_K, q6_k)
+    SET(IQ4_NL, iq4_nl)
+    SET(IQ4_XS, iq4_xs)
+#undef SET
+    k->gemm_i8 = gemm_i8;
+    k->lin_dequant[0] = lin8_dequant;
+    k->lin_dequant[1] = lin4_dequant;
+    k->lin_dot[0] = lin8_dot;
+    k->lin_dot[1] = lin4_dot;
+}
+
+/* ... and of the float kernels. */
+static inline void fill_256_floats(lq__kernels *k)
+{
+    k->t[LQ_TYPE_F16].dequant = dequant_f16;
+    k->t[LQ_TYPE_F16].vec_dot = dot_f16;
+    k->t[LQ_TYPE_BF16].dequant = dequant_bf16;
+    k->t[LQ_TYPE_BF16].vec_dot = dot_bf16;
+    k->t[LQ_TYPE_F32].vec_dot = dot_f32;
+    k->dot_f32 = dot_f32;
+    k->to_f16 = to_f16;
+}
+
+#endif

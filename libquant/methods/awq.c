@@ -1,0 +1,346 @@
+/* awq.c — Activation-aware Weight Quantization (Lin et al. 2023) as AutoAWQ
+ * runs it (doc/methods.md; facts in algorithms.md 2.1-2.3).
+ *
+ * Two searches, both scored by the layer's output error, which the
+ * calibration Hessian gives exactly over every token (layer_error.h) where
+ * the reference forwards sampled tokens:
+ *   - lq_awq_search: per-input-channel scales s = x_mean^r / w_mean^(1-r)
+ *     (duo scaling) over the 20-point ratio grid r = 0, 0.05, ... 0.95,
+ *     normalised by sqrt(max s min s), each scored on Q(W diag(s)) diag(s)^-1;
+ *   - the method itself (lq_quantize): on a weight whose scales were already
+ *     applied, the clipping search (10 shrink steps of each group's absmax,
+ *     1.00 .. 0.55, per row and group), then AWQ's quantizer on the clipped
+ *     weight, stored in the int layout.
+ * AWQ's quantizer differs from the round-to-nearest codec: asym grids span
+ * [min, max] without forcing 0 in, and sym grids use amax / (2^(b-1) - 1). */
+#include <math.h>
+#include <string.h>
+
+#include <cblas.h>
+
+#include "../calib/calib.h"
+#include "../core/alloc.h"
+#include "../core/error.h"
+#include "../core/tensor.h"
+#include "../formats/convert.h"
+#include "../formats/linear.h"
+#include "awq.h"
+#include "layer_error.h"
+#include "methods.h"
+
+#define AWQ_GRID 20
+#define AWQ_CLIP_STEPS 10 /* max_shrink 0.5 of a 20-point grid */
+
+/* AWQ's grid for n values (pseudo_quantize_tensor), with the scale as stored. */
+static lq_status awq_grid(const float *x, int64_t n, const lq__linear_map *m,
+                          lq__linear_param *p)
+{
+    float mn = x[0], mx = x[0];
+    for (int64_t i = 1; i < n; i++) {
+        mn = fminf(mn, x[i]);
+        mx = fmaxf(mx, x[i]);
+    }
+    float scale = m->sym ? fmaxf(fmaxf(-mn, mx), 1e-5f) / (float)((1 << (m->bits - 1)) - 1)
+                         : fmaxf(mx - mn, 1e-5f) / (float)m->maxq;
+    p->scale = lq__scale_round(m->scale_type, scale);
+    if (!isfinite(p->scale))
+        return lq__fail(LQ_ERR_NUMERIC, "awq: values in [%g, %g] need a scale of %g, which f16 "
+                        "cannot hold; use scale=f32", mn, mx, scale);
+    if (m->sym) {
+        p->zero = 1 << (m->bits - 1);
+    } else {
+        float z = -nearbyintf(mn / p->scale);
+        p->zero = z < 0.0f ? 0 : z > (float)m->maxq ? m->maxq : (int)z;
+    }
+    return LQ_OK;
+}
+
+/* x through the grid and back. */
+static float round_trip(float x, lq__linear_param p, int maxq)
+{
+    return lq__linear_dequantize_value(lq__linear_quantize_value(x, p, maxq), p);
+}
+
+/* Elements sharing a grid along a row: the group, or the row for channel
+ * and tensor granularity (a tensor grid is made over all rows at once). */
+static int64_t run_length(const lq__linear_map *m)
+{
+    return m->per_tensor ? m->cols : m->group;
+}
+
+/* out = Q(w) for a [rows, cols] matrix, or out = Q(w) - ref when ref is given. */
+static lq_status fake_quantize(const lq__linear_map *m, const float *w, int64_t rows,
+                               const float *ref, float *out)
+{
+    const int64_t cols = m->cols, len = run_length(m);
+    lq__linear_param p;
+    lq_status st = LQ_OK;
+    if (m->per_tensor)
+        st = awq_grid(w, rows * cols, m, &p);
+    for (int64_t r = 0; st == LQ_OK && r < rows; r++) {
+        for (int64_t c0 = 0; st == LQ_OK && c0 < cols; c0 += len) {
+            const float *x = w + r * cols + c0;
+            if (!m->per_tensor)
+                st = awq_grid(x, len, m, &p);
+            for (int64_t k = 0; st == LQ_OK && k < len; k++) {
+                float q = round_trip(x[k], p, m->maxq);
+                out[r * cols + c0 + k] = ref ? q - ref[r * cols + c0 + k] : q;
+            }
+        }
+    }
+    return st;
+}
+
+int lq__awq_skips_clip(const char *name)
+{
+    /* The reference skips q and k (their outputs meet in q k^T, so a layer's
+     * own output error misleads); GGUF names are matched too. */
+    static const char *const parts[] = {"q_", "k_", "query", "key", "Wqkv",
+                                        "attn_q.", "attn_k.", "attn_qkv."};
+    for (size_t i = 0; name && i < sizeof parts / sizeof *parts; i++)
+        if (strstr(name, parts[i]))
+            return 1;
+    return 0;
+}
+
+/* ---- scale search --------------------------------------------------------- */
+
+/* w_mean: mean over all rows of |w| / (max |w| of its group + 1e-6). */
+static void weight_means(const lq__linear_map *m, const float *const *w, const int64_t *rows,
+                         int n, float *w_mean)
+{
+    const int64_t cols = m->cols, len = m->group > 0 && !m->per_tensor ? m->group : cols;
+    double *acc = lq__calloc((size_t)cols, sizeof *acc);
+    int64_t total = 0;
+    for (int i = 0; i < n && acc; i++) {
+        for (int64_t r = 0; r < rows[i]; r++) {
+            const float *x = w[i] + r * cols;
+            for (int64_t c0 = 0; c0 < cols; c0 += len) {
+                float amax = 0.0f;
+                for (int64_t k = 0; k < len; k++)
+                    amax = fmaxf(amax, fabsf(x[c0 + k]));
+                for (int64_t k = 0; k < len; k++)
+                    acc[c0 + k] += fabsf(x[c0 + k]) / (amax + 1e-6f);
+            }
+        }
+        total += rows[i];
+    }
+    for (int64_t j = 0; j < cols; j++)
+        w_mean[j] = acc ? (float)(acc[j] / (double)total) : 1.0f;
+    lq__free(acc);
+}
+
+/* Candidate k of the grid (duo scaling), normalised; inf/nan -> 1. */
+static void candidate(const float *x_mean, const float *w_mean, int64_t cols, int k, float *s)
+{
+    float ratio = (float)k / AWQ_GRID, mx = 0.0f, mn = INFINITY;
+    for (int64_t j = 0; j < cols; j++) {
+        s[j] = fmaxf(powf(x_mean[j], ratio) / (powf(w_mean[j], 1.0f - ratio) + 1e-4f), 1e-4f);
+        mx = fmaxf(mx, s[j]);
+        mn = fminf(mn, s[j]);
+    }
+    float norm = sqrtf(mx * mn);
+    for (int64_t j = 0; j < cols; j++) {
+        s[j] /= norm;
+        if (!isfinite(s[j]))
+            s[j] = 1.0f;
+    }
+}
+
+lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
+                         const float *const *w, const int64_t *rows, int n, float *best)
+{
+    const int64_t cols = m->cols;
+    int64_t maxrows = 0;
+    for (int i = 0; i < n; i++)
+        maxrows = rows[i] > maxrows ? rows[i] : maxrows;
+    float *x_mean = lq__malloc((size_t)cols * sizeof *x_mean);
+    float *w_mean = lq__malloc((size_t)cols * sizeof *w_mean);
+    float *s = lq__malloc((size_t)cols * sizeof *s);
+    float *ws = lq__malloc((size_t)(maxrows * cols) * sizeof *ws);
+    float *d = lq__malloc((size_t)(maxrows * cols) * sizeof *d);
+    lq_status st = x_mean && w_mean && s && ws && d ? LQ_OK
+                                                    : lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
+    if (st == LQ_OK) {
+        lq__calib_mean_abs(c, x_mean);
+        weight_means(m, w, rows, n, w_mean);
+    }
+    double best_err = INFINITY;
+    for (int k = 0; st == LQ_OK && k < AWQ_GRID; k++) {
+        candidate(x_mean, w_mean, cols, k, s);
+        double err = 0;
+        for (int i = 0; st == LQ_OK && i < n; i++) {
+            /* d = Q(W diag(s)) diag(s)^-1 - W */
+            for (int64_t r = 0; r < rows[i]; r++)
+                for (int64_t j = 0; j < cols; j++)
+                    ws[r * cols + j] = w[i][r * cols + j] * s[j];
+            st = fake_quantize(m, ws, rows[i], NULL, d);
+            for (int64_t r = 0; st == LQ_OK && r < rows[i]; r++)
+                for (int64_t j = 0; j < cols; j++)
+                    d[r * cols + j] = d[r * cols + j] / s[j] - w[i][r * cols + j];
+            double e = 0;
+            if (st == LQ_OK)
+                st = lq__hessian_error(c, d, rows[i], &e);
+            err += e;
+        }
+        if (st == LQ_OK && err < best_err) {
+            best_err = err;
+            memcpy(best, s, (size_t)cols * sizeof *s);
+        }
+        if (st == LQ_OK)
+            st = lq__method_progress(ctx, "awq", (double)(k + 1) / AWQ_GRID);
+    }
+    if (st == LQ_OK && !(best_err < INFINITY))
+        st = lq__fail(LQ_ERR_NUMERIC, "awq: no candidate scale gave a finite error");
+    lq__free(x_mean);
+    lq__free(w_mean);
+    lq__free(s);
+    lq__free(ws);
+    lq__free(d);
+    return st;
+}
+
+lq_status lq_awq_search(lq_ctx *ctx, const lq_scheme *scheme, const lq_calib *calib,
+                        const lq_tensor *const *w, int n, float *scales)
+{
+    static const char fn[] = "lq_awq_search";
+    if (!scheme || !calib || !w || !scales || n < 1)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument or no weights", fn);
+    if (scheme->method != LQ_METHOD_AWQ)
+        return lq__fail(LQ_ERR_INVALID, "%s: '%s' is not an awq scheme", fn, scheme->text);
+    float **wf = lq__calloc((size_t)n, sizeof *wf);
+    int64_t *rows = lq__calloc((size_t)n, sizeof *rows);
+    lq_status st = wf && rows ? LQ_OK : lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+    for (int i = 0; st == LQ_OK && i < n; i++) {
+        if (!w[i])
+            st = lq__fail(LQ_ERR_INVALID, "%s: weight %d is NULL", fn, i);
+        else if (w[i]->ndim != 2)
+            st = lq__fail(LQ_ERR_SHAPE, "%s: weight %d is not 2-D", fn, i);
+        else if ((st = lq__calib_check(fn, calib, w[i]->shape[1])) == LQ_OK)
+            st = lq__to_f32(ctx, fn, w[i], &wf[i]);
+        if (st == LQ_OK)
+            rows[i] = w[i]->shape[0];
+    }
+    lq__linear_map m;
+    lq__layout layout;
+    if (st == LQ_OK)
+        st = lq__codec_layout(fn, &scheme->qp, 1, calib->n, &layout);
+    if (st == LQ_OK) {
+        lq__linear_map_init(&m, &scheme->qp, 1, calib->n, &layout);
+        st = lq__awq_search(ctx, &m, calib, (const float *const *)wf, rows, n, scales);
+        if (st != LQ_OK && st != LQ_ERR_CANCELLED)
+            lq__error_prefix(fn);
+    }
+    for (int i = 0; wf && i < n; i++)
+        lq__free(wf[i]);
+    lq__free(wf);
+    lq__free(rows);
+    return st;
+}
+
+/* ---- clipping search and the method --------------------------------------- */
+
+lq_status lq__awq_clip(const lq__linear_map *m, const lq_calib *c, float *w, int64_t rows)
+{
+    const int64_t cols = m->cols, len = m->group > 0 ? m->group : cols;
+    float *d = lq__malloc((size_t)(rows * len) * sizeof *d);
+    float *t = lq__malloc((size_t)(rows * len) * sizeof *t);
+    float *tmp = lq__malloc((size_t)len * sizeof *tmp);
+    float *org = lq__malloc((size_t)rows * sizeof *org);
+    float *best = lq__malloc((size_t)rows * sizeof *best);
+    double *best_err = lq__malloc((size_t)rows * sizeof *best_err);
+    lq_status st = d && t && tmp && org && best && best_err
+                       ? LQ_OK : lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
+    for (int64_t c0 = 0; st == LQ_OK && c0 < cols; c0 += len) {
+        for (int64_t r = 0; r < rows; r++) {
+            org[r] = 0.0f;
+            for (int64_t k = 0; k < len; k++)
+                org[r] = fmaxf(org[r], fabsf(w[r * cols + c0 + k]));
+            best[r] = org[r];
+            best_err[r] = INFINITY;
+        }
+        for (int i = 0; st == LQ_OK && i < AWQ_CLIP_STEPS; i++) {
+            for (int64_t r = 0; st == LQ_OK && r < rows; r++) {
+                const float *x = w + r * cols + c0;
+                float mv = org[r] * (1.0f - (float)i / AWQ_GRID);
+                for (int64_t k = 0; k < len; k++)
+                    tmp[k] = fminf(fmaxf(x[k], -mv), mv);
+                lq__linear_param p;
+                st = awq_grid(tmp, len, m, &p);
+                for (int64_t k = 0; st == LQ_OK && k < len; k++)
+                    d[r * len + k] = round_trip(tmp[k], p, m->maxq) - x[k];
+            }
+            if (st != LQ_OK)
+                break;
+            /* t = d H_gg: the group's diagonal block of H (upper triangle) */
+            cblas_ssymm(CblasRowMajor, CblasRight, CblasUpper, (int)rows, (int)len, 1.0f,
+                        c->h + c0 * cols + c0, (int)cols, d, (int)len, 0.0f, t, (int)len);
+            for (int64_t r = 0; r < rows; r++) {
+                double e = 0;
+                for (int64_t k = 0; k < len; k++)
+                    e += (double)t[r * len + k] * d[r * len + k];
+                if (e < best_err[r]) {
+                    best_err[r] = e;
+                    best[r] = org[r] * (1.0f - (float)i / AWQ_GRID);
+                }
+            }
+        }
+        for (int64_t r = 0; st == LQ_OK && r < rows; r++)
+            for (int64_t k = 0; k < len; k++)
+                w[r * cols + c0 + k] = fminf(fmaxf(w[r * cols + c0 + k], -best[r]), best[r]);
+    }
+    lq__free(d);
+    lq__free(t);
+    lq__free(tmp);
+    lq__free(org);
+    lq__free(best);
+    lq__free(best_err);
+    return st;
+}
+
+lq_status lq__awq_store(const lq__linear_map *m, const float *w, uint8_t *dst)
+{
+    const int64_t cols = m->cols, len = run_length(m);
+    lq__linear_param p;
+    lq_status st = LQ_OK;
+    if (m->per_tensor && (st = awq_grid(w, m->rows * cols, m, &p)) == LQ_OK)
+        lq__linear_store_param(dst, m, 0, p);
+    for (int64_t r = 0; st == LQ_OK && r < m->rows; r++) {
+        uint8_t *codes = dst + m->codes + (size_t)r * m->row_bytes;
+        for (int64_t c0 = 0; st == LQ_OK && c0 < cols; c0 += len) {
+            const float *x = w + r * cols + c0;
+            if (!m->per_tensor) {
+                if ((st = awq_grid(x, len, m, &p)) != LQ_OK)
+                    break;
+                lq__linear_store_param(dst, m, lq__linear_param_index(m, r, c0), p);
+            }
+            for (int64_t k = 0; k < len; k++)
+                lq__linear_put_code(codes, c0 + k, m->bits,
+                                    lq__linear_quantize_value(x[k], p, m->maxq));
+        }
+    }
+    return st;
+}
+
+static lq_status awq_run(const lq__method_job *job)
+{
+    const lq__qjob *q = &job->q;
+    lq__linear_map m;
+    lq__linear_map_init(&m, q->qp, q->rows, q->cols, q->layout);
+    lq_status st = lq__calib_check("awq", job->calib, q->cols);
+    if (st != LQ_OK || q->rows == 0)
+        return st;
+    float *w = lq__malloc((size_t)(q->rows * q->cols) * sizeof *w);
+    if (!w)
+        return lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
+    memcpy(w, q->src, (size_t)(q->rows * q->cols) * sizeof *w);
+    /* per-tensor grids have no groups to clip */
+    if (!m.per_tensor && !lq__awq_skips_clip(job->name))
+        st = lq__awq_clip(&m, job->calib, w, q->rows);
+    if (st == LQ_OK)
+        st = lq__awq_store(&m, w, q->dst);
+    lq__free(w);
+    return st;
+}
+
+const lq__method lq__method_awq = {1, awq_run};

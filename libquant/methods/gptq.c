@@ -1,0 +1,520 @@
+/* gptq.c — GPTQ (Frantar et al. 2022) as IST-DASLab/gptq and AutoGPTQ run it
+ * (doc/methods.md; facts in algorithms.md 1.2-1.6).
+ *
+ * Columns are quantized one after another; the error of each is spread over
+ * the columns not yet quantized through the upper Cholesky factor U of H^-1,
+ * within blocks of 128 columns (rank-1 updates) and lazily to the rest
+ * (one sgemm per block). W is kept transposed, one source column per row of
+ * `wt`, so both updates run over contiguous memory.
+ *
+ * Int types follow the reference exactly: damping percdamp x mean diag(H),
+ * dead columns, act_order (descending diag, ties to the lower index),
+ * static_groups, and group parameters taken at a group's first column from
+ * the current W outside the block (the in-block updates of that group's
+ * later columns are not seen yet: the reference's quirk, kept).
+ *
+ * ggml block types cannot take one column at a time: a block's codes depend
+ * on all of its 32 or 256 values. Each block of columns is quantized as a unit
+ * by the type's quantize_row, then its columns' errors are propagated one by
+ * one as usual — for fixed codes this is the same optimal compensation of
+ * the remaining columns. The block quantizer gets the caller's importance
+ * weights, or else the calibration set's mean x^2 (llama.cpp's imatrix of
+ * these same activations). act_order orders whole blocks by their summed
+ * diagonal, so the layout stays llama.cpp's. */
+#include <cblas.h>
+#include <lapacke.h>
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../calib/calib.h"
+#include "../core/alloc.h"
+#include "../core/error.h"
+#include "../core/pool.h"
+#include "../core/tensor.h"
+#include "../core/type_info.h"
+#include "../formats/linear.h"
+#include "methods.h"
+#include "quantize.h"
+
+#define GPTQ_BLOCK 128
+
+typedef struct gptq {
+    const lq__method_job *job;
+    int64_t rows, cols;
+    float *wt;        /* cols x rows: W^T in processing order */
+    float *u;         /* cols x cols, upper triangle: U with H^-1 = U^T U */
+    int32_t *perm;    /* processing position -> source column */
+    int permuted_out; /* codes stored in processing order (act_order, groups) */
+    int64_t bsz;      /* columns per lazy-update block */
+    /* int types */
+    lq__linear_map m;
+    lq__linear_param *cur;  /* rows: the grid of the current group */
+    lq__linear_param *stat; /* static groups or channel/tensor: n_params x rows */
+    /* ggml types */
+    const lq__codec *codec;
+    int64_t be, bb;   /* elements and bytes per block */
+    const float *imatrix; /* the caller's, or own_imatrix */
+    float *own_imatrix;
+} gptq;
+
+static int is_int(lq_type t) { return lq__linear_bits(t) != 0; }
+
+/* Stored column of processing position c. */
+static int64_t out_col(const gptq *g, int64_t c)
+{
+    return g->permuted_out ? c : g->perm[c];
+}
+
+/* ---- the Hessian, its order and its inverse factor -------------------- */
+
+typedef struct {
+    double key;
+    int32_t index;
+} ranked;
+
+/* Descending key, then ascending index: a total order, so qsort's result is
+ * the same everywhere. */
+static int by_key_desc(const void *pa, const void *pb)
+{
+    const ranked *a = pa, *b = pb;
+    if (a->key != b->key)
+        return a->key < b->key ? 1 : -1;
+    return (a->index > b->index) - (a->index < b->index);
+}
+
+/* The processing order: identity, or by descending diag(H) with ties to the
+ * lower index (torch's argsort is not stable, so the reference is not
+ * reproducible on ties). For ggml types whole blocks move, ordered by their
+ * summed diagonal. */
+static lq_status find_order(gptq *g, const double *diag)
+{
+    const int64_t n = g->cols;
+    const int64_t unit = g->codec ? g->be : 1, nu = n / unit;
+    for (int64_t i = 0; i < n; i++)
+        g->perm[i] = (int32_t)i;
+    if (!g->job->scheme->act_order)
+        return LQ_OK;
+    ranked *r = lq__malloc((size_t)nu * sizeof *r);
+    if (!r)
+        return lq__fail(LQ_ERR_NOMEM, "gptq: out of memory");
+    for (int64_t b = 0; b < nu; b++) {
+        r[b].key = 0;
+        for (int64_t k = 0; k < unit; k++)
+            r[b].key += diag[b * unit + k];
+        r[b].index = (int32_t)b;
+    }
+    qsort(r, (size_t)nu, sizeof *r, by_key_desc);
+    for (int64_t b = 0; b < nu; b++)
+        for (int64_t k = 0; k < unit; k++)
+            g->perm[b * unit + k] = (int32_t)(r[b].index * unit + k);
+    lq__free(r);
+    return LQ_OK;
+}
+
+static void reverse(double *a, int64_t len)
+{
+    for (int64_t i = 0, j = len - 1; i < j; i++, j--) {
+        double t = a[i];
+        a[i] = a[j];
+        a[j] = t;
+    }
+}
+
+/* The upper Cholesky factor U of H^-1 (H^-1 = U^T U), in place in h (n x n,
+ * row-major; only the upper triangle is meaningful afterwards), in double:
+ * false when H is not positive definite. The reference computes chol(H),
+ * then H^-1, then chol(H^-1); the same U (the factor is unique) comes from
+ * half the work: with P the index reversal, P H P = L L^T gives
+ * H = (P L P)(P L P)^T with P L P upper, so U = (P L P)^-1 = P L^-1 P.
+ * Reversing both indices of a row-major matrix reverses its array. LAPACK
+ * sees the row-major lower triangle as a column-major upper one. */
+static bool inverse_factor(double *h, int64_t n)
+{
+    int ni = (int)n;
+    reverse(h, n * n);
+    if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', ni, h, ni) != 0 ||
+        LAPACKE_dtrtri(LAPACK_COL_MAJOR, 'U', 'N', ni, h, ni) != 0)
+        return false;
+    reverse(h, n * n);
+    return true;
+}
+
+/* Damp H (processing order, dead columns already set to 1) and factor it.
+ * Like GPTQModel: on failure raise the damping by 0.01 while it stays below
+ * 1; if that does not help, add a diagonal floor of 1e-6 max diag x 10^(k-1)
+ * (k = 1..6) and run the damping loop again. */
+static lq_status damp_and_factor(gptq *g, const double *h)
+{
+    const int64_t n = g->cols;
+    double mean = 0, maxd = 0;
+    for (int64_t i = 0; i < n; i++) {
+        mean += h[i * n + i];
+        maxd = fmax(maxd, fabs(h[i * n + i]));
+    }
+    mean /= (double)n;
+    double *a = lq__malloc((size_t)(n * n) * sizeof *a);
+    if (!a)
+        return lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate a %lld x %lld matrix", (long long)n,
+                        (long long)n);
+    bool ok = false;
+    for (int floor_step = 0; floor_step <= 6 && !ok; floor_step++) {
+        double floor = floor_step ? 1e-6 * maxd * pow(10.0, floor_step - 1) : 0.0;
+        for (double p = g->job->scheme->damp; p < 1.0 && !ok; p += 0.01) {
+            memcpy(a, h, (size_t)(n * n) * sizeof *a);
+            for (int64_t i = 0; i < n; i++)
+                a[i * n + i] += p * mean + floor;
+            ok = inverse_factor(a, n);
+        }
+    }
+    if (ok)
+        for (int64_t i = 0; i < n; i++)
+            for (int64_t j = i; j < n; j++)
+                g->u[i * n + j] = (float)a[i * n + j];
+    lq__free(a);
+    return ok ? LQ_OK : lq__fail(LQ_ERR_NUMERIC, "gptq: the Hessian is not positive definite "
+                                 "even with damping up to 1 and a diagonal floor");
+}
+
+/* wt and the damped, factored Hessian in processing order. */
+static lq_status prepare(gptq *g)
+{
+    const lq__method_job *job = g->job;
+    const lq_calib *c = job->calib;
+    const int64_t n = g->cols, rows = g->rows;
+    double *diag = lq__malloc((size_t)n * sizeof *diag);
+    double *h = lq__malloc((size_t)(n * n) * sizeof *h);
+    lq_status st = LQ_OK;
+    if (!diag || !h) {
+        st = lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate the Hessian");
+        goto done;
+    }
+    for (int64_t i = 0; i < n; i++)
+        diag[i] = c->h[i * n + i] == 0.0f ? 1.0 : c->h[i * n + i]; /* dead: 1 */
+    if ((st = find_order(g, diag)) != LQ_OK)
+        goto done;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t a = g->perm[i];
+        for (int64_t j = 0; j < n; j++) {
+            int64_t b = g->perm[j];
+            h[i * n + j] = a == b ? diag[a] : a < b ? c->h[a * n + b] : c->h[b * n + a];
+        }
+        /* dead columns: W[:, dead] = 0 */
+        float *dst = g->wt + i * rows;
+        if (c->h[a * n + a] == 0.0f)
+            memset(dst, 0, (size_t)rows * sizeof *dst);
+        else
+            for (int64_t r = 0; r < rows; r++)
+                dst[r] = job->q.src[r * n + a];
+    }
+    st = damp_and_factor(g, h);
+done:
+    lq__free(diag);
+    lq__free(h);
+    return st;
+}
+
+/* ---- int types ---------------------------------------------------------- */
+
+/* The reference quantizer's grid for [lo, hi]: an all-zero range becomes
+ * [-1, 1] (find_params), which matters when later updates move those
+ * columns away from zero. */
+static lq_status grid_for(const gptq *g, float lo, float hi, lq__linear_param *p)
+{
+    if (lo == 0.0f && hi == 0.0f) {
+        lo = -1.0f;
+        hi = 1.0f;
+    }
+    return lq__linear_param_for_range(lo, hi, g->m.bits, g->m.sym, g->m.scale_type, p);
+}
+
+/* Grids of every row over source columns [c0, c0 + len) of the original W
+ * (before dead columns are zeroed, as the reference's find_params(W) runs
+ * first for per-channel grids) or of wt rows (processing order). */
+static lq_status grids_of(const gptq *g, const float *w, int64_t stride_r, int64_t stride_c,
+                          int64_t len, lq__linear_param *out)
+{
+    for (int64_t r = 0; r < g->rows; r++) {
+        float lo = 0.0f, hi = 0.0f;
+        for (int64_t k = 0; k < len; k++) {
+            float v = w[r * stride_r + k * stride_c];
+            lo = fminf(lo, v);
+            hi = fmaxf(hi, v);
+        }
+        lq_status st = grid_for(g, lo, hi, &out[r]);
+        if (st != LQ_OK)
+            return st;
+    }
+    return LQ_OK;
+}
+
+/* Grids fixed before the sweep: per channel, per tensor, or static groups
+ * (consecutive source columns of W with dead columns zeroed). Stored in the
+ * output right away. */
+static lq_status fixed_grids(gptq *g)
+{
+    const lq__linear_map *m = &g->m;
+    const float *src = g->job->q.src;
+    const int64_t rows = g->rows, cols = g->cols;
+    lq_status st = LQ_OK;
+    if (m->per_tensor) {
+        float lo = 0.0f, hi = 0.0f;
+        for (int64_t i = 0; i < rows * cols; i++) {
+            lo = fminf(lo, src[i]);
+            hi = fmaxf(hi, src[i]);
+        }
+        st = grid_for(g, lo, hi, &g->stat[0]);
+        for (int64_t r = 1; r < rows; r++)
+            g->stat[r] = g->stat[0];
+        lq__linear_store_param(g->job->q.dst, m, 0, g->stat[0]);
+        return st;
+    }
+    if (m->row_params == 1) {
+        st = grids_of(g, src, cols, 1, cols, g->stat);
+    } else if (g->job->scheme->static_groups) {
+        /* source column s sits at processing position inv[s] */
+        int32_t *inv = lq__malloc((size_t)cols * sizeof *inv);
+        float *tmp = lq__malloc((size_t)(rows * m->group) * sizeof *tmp);
+        if (!inv || !tmp)
+            st = lq__fail(LQ_ERR_NOMEM, "gptq: out of memory");
+        for (int64_t i = 0; st == LQ_OK && i < cols; i++)
+            inv[g->perm[i]] = (int32_t)i;
+        for (int64_t k = 0; st == LQ_OK && k < m->row_params; k++) {
+            for (int64_t j = 0; j < m->group; j++)
+                memcpy(tmp + j * rows, g->wt + (int64_t)inv[k * m->group + j] * rows,
+                       (size_t)rows * sizeof *tmp);
+            st = grids_of(g, tmp, 1, rows, m->group, g->stat + k * rows);
+        }
+        lq__free(inv);
+        lq__free(tmp);
+    } else {
+        return LQ_OK; /* found during the sweep */
+    }
+    for (int64_t k = 0; st == LQ_OK && k < m->row_params; k++)
+        for (int64_t r = 0; r < rows; r++)
+            lq__linear_store_param(g->job->q.dst, m, (size_t)(r * m->row_params + k),
+                                   g->stat[k * rows + r]);
+    return st;
+}
+
+/* The grids for processing position c (NULL on a failure to make them). */
+static const lq__linear_param *grids_at(gptq *g, int64_t c, lq_status *st)
+{
+    const lq__linear_map *m = &g->m;
+    if (m->per_tensor || m->row_params == 1)
+        return g->stat;
+    if (g->job->scheme->static_groups)
+        return g->stat + (g->perm[c] / m->group) * g->rows;
+    if (c % m->group == 0) {
+        /* from the global W: the reference's quirk for groups < block */
+        *st = grids_of(g, g->wt + c * g->rows, 1, g->rows, m->group, g->cur);
+        if (*st != LQ_OK)
+            return NULL;
+        for (int64_t r = 0; r < g->rows; r++)
+            lq__linear_store_param(g->job->q.dst, m, (size_t)(r * m->row_params + c / m->group),
+                                   g->cur[r]);
+    }
+    return g->cur;
+}
+
+/* Quantize column i of the block copy w1 (processing position c): codes into
+ * the output, errors (w - q) / d into err. */
+static lq_status int_column(gptq *g, int64_t c, const float *w, float *err)
+{
+    lq_status st = LQ_OK;
+    const lq__linear_param *p = grids_at(g, c, &st);
+    if (!p)
+        return st;
+    const lq__linear_map *m = &g->m;
+    uint8_t *codes = g->job->q.dst + m->codes;
+    int64_t oc = out_col(g, c);
+    float d = g->u[c * g->cols + c];
+    for (int64_t r = 0; r < g->rows; r++) {
+        int q = lq__linear_quantize_value(w[r], p[r], m->maxq);
+        lq__linear_put_code(codes + (size_t)r * m->row_bytes, oc, m->bits, q);
+        err[r] = (w[r] - lq__linear_dequantize_value(q, p[r])) / d;
+    }
+    return LQ_OK;
+}
+
+/* ---- ggml block types ------------------------------------------------- */
+
+typedef struct {
+    gptq *g;
+    const float *w1;  /* block copy, (i2 - i1) x rows */
+    float *q;         /* be x rows: the dequantized block */
+    int64_t k0;       /* first column of the ggml block within the copy */
+    int64_t c0;       /* its processing position */
+} ggml_block;
+
+static void ggml_rows(void *arg, int64_t r0, int64_t r1)
+{
+    const ggml_block *b = arg;
+    const gptq *g = b->g;
+    float x[256], y[256];
+    int64_t oc = out_col(g, b->c0);
+    size_t row_bytes = (size_t)(g->cols / g->be) * (size_t)g->bb;
+    const float *imat = g->imatrix + oc;
+    for (int64_t r = r0; r < r1; r++) {
+        for (int64_t k = 0; k < g->be; k++)
+            x[k] = b->w1[(b->k0 + k) * g->rows + r];
+        uint8_t *blk = g->job->q.dst + (size_t)r * row_bytes + (size_t)(oc / g->be) * (size_t)g->bb;
+        g->codec->quantize_row(x, blk, g->be, imat);
+        g->codec->dequantize_row(blk, y, g->be);
+        for (int64_t k = 0; k < g->be; k++)
+            b->q[k * g->rows + r] = y[k];
+    }
+}
+
+/* ---- the sweep ---------------------------------------------------------- */
+
+/* w1[j] -= err * U[c, i1 + j] for the columns j after i in the block. */
+static void spread_in_block(const gptq *g, float *w1, int64_t i, int64_t count, int64_t i1,
+                            const float *err)
+{
+    const float *urow = g->u + (i1 + i) * g->cols + i1;
+    for (int64_t j = i + 1; j < count; j++) {
+        float f = urow[j];
+        float *dst = w1 + j * g->rows;
+        for (int64_t r = 0; r < g->rows; r++)
+            dst[r] -= err[r] * f;
+    }
+}
+
+static lq_status sweep(gptq *g)
+{
+    const int64_t rows = g->rows, cols = g->cols;
+    float *w1 = lq__malloc((size_t)(g->bsz * rows) * sizeof *w1);
+    float *e1 = lq__malloc((size_t)(g->bsz * rows) * sizeof *e1);
+    float *q = g->codec ? lq__malloc((size_t)(g->be * rows) * sizeof *q) : NULL;
+    lq_status st = LQ_OK;
+    if (!w1 || !e1 || (g->codec && !q))
+        st = lq__fail(LQ_ERR_NOMEM, "gptq: out of memory");
+    for (int64_t i1 = 0; st == LQ_OK && i1 < cols; i1 += g->bsz) {
+        int64_t i2 = i1 + g->bsz < cols ? i1 + g->bsz : cols, count = i2 - i1;
+        memcpy(w1, g->wt + i1 * rows, (size_t)(count * rows) * sizeof *w1);
+        for (int64_t i = 0; st == LQ_OK && i < count; i++) {
+            float *err = e1 + i * rows;
+            if (!g->codec) {
+                st = int_column(g, i1 + i, w1 + i * rows, err);
+            } else {
+                if (i % g->be == 0) {
+                    ggml_block b = {g, w1, q, i, i1 + i};
+                    st = lq__parallel_for(g->job->q.ctx, "gptq", rows,
+                                          lq__grain_for(g->be * 64, 1 << 16), ggml_rows, &b);
+                }
+                const float *qc = q + (i % g->be) * rows, *w = w1 + i * rows;
+                float d = g->u[(i1 + i) * cols + i1 + i];
+                for (int64_t r = 0; r < rows; r++)
+                    err[r] = (w[r] - qc[r]) / d;
+            }
+            if (st == LQ_OK)
+                spread_in_block(g, w1, i, count, i1, err);
+        }
+        if (st == LQ_OK && i2 < cols) /* W[:, i2:] -= Err1 U[i1:i2, i2:], transposed */
+            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(cols - i2), (int)rows,
+                        (int)count, -1.0f, g->u + i1 * cols + i2, (int)cols, e1, (int)rows, 1.0f,
+                        g->wt + i2 * rows, (int)rows);
+        if (st == LQ_OK)
+            st = lq__method_progress(g->job->q.ctx, "gptq", (double)i2 / (double)cols);
+    }
+    lq__free(w1);
+    lq__free(e1);
+    lq__free(q);
+    return st;
+}
+
+/* ---- entry points ------------------------------------------------------- */
+
+static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int allow_permuted)
+{
+    const lq_scheme *s = job->scheme;
+    const lq__qparams *qp = job->q.qp;
+    gptq g;
+    memset(&g, 0, sizeof g);
+    g.job = job;
+    g.rows = job->q.rows;
+    g.cols = job->q.cols;
+    lq_status st = lq__calib_check("gptq", job->calib, g.cols);
+    if (st != LQ_OK)
+        return st;
+    if (is_int(qp->type)) {
+        lq__linear_map_init(&g.m, qp, g.rows, g.cols, job->q.layout);
+        g.bsz = GPTQ_BLOCK;
+        g.permuted_out = s->act_order && qp->group > 0 && !s->static_groups;
+    } else {
+        const lq__type_info *ti = lq__type(qp->type);
+        g.codec = lq__codec_for(qp->type);
+        if (!(ti->flags & LQ__T_GGML) || !g.codec || !g.codec->quantize_row ||
+            ti->block_elems > 256)
+            return lq__fail(LQ_ERR_UNSUPPORTED, "gptq: no row quantizer for %s in this build",
+                            ti->name);
+        g.be = ti->block_elems;
+        g.bb = ti->block_bytes;
+        g.bsz = g.be >= GPTQ_BLOCK ? g.be : GPTQ_BLOCK;
+        g.imatrix = job->q.imatrix;
+        if (!g.imatrix) {
+            if (!(g.own_imatrix = lq__malloc((size_t)g.cols * sizeof *g.own_imatrix)))
+                return lq__fail(LQ_ERR_NOMEM, "gptq: out of memory");
+            lq__calib_mean_sq(job->calib, g.own_imatrix);
+            g.imatrix = g.own_imatrix;
+        }
+    }
+    if (g.permuted_out && !allow_permuted) /* (int types only: own_imatrix is NULL) */
+        return lq__fail(LQ_ERR_UNSUPPORTED, "gptq: act_order with groups of %lld and no "
+                        "static_groups makes groups of scattered columns, which this layout "
+                        "cannot say; add static_groups, or use lq_gptq_quantize, which returns "
+                        "the column order", (long long)qp->group);
+    if (g.rows == 0) {
+        lq__free(g.own_imatrix);
+        return LQ_OK;
+    }
+    size_t n_stat = g.codec ? 0 : (size_t)(g.m.row_params > 1 ? g.m.row_params : 1);
+    g.wt = lq__malloc((size_t)(g.cols * g.rows) * sizeof *g.wt);
+    g.u = lq__malloc((size_t)(g.cols * g.cols) * sizeof *g.u);
+    g.perm = lq__malloc((size_t)g.cols * sizeof *g.perm);
+    g.cur = g.codec ? NULL : lq__malloc((size_t)g.rows * sizeof *g.cur);
+    g.stat = g.codec ? NULL : lq__malloc(n_stat * (size_t)g.rows * sizeof *g.stat);
+    if (!g.wt || !g.u || !g.perm || (!g.codec && (!g.cur || !g.stat)))
+        st = lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate the work space of a %lld x %lld "
+                      "layer", (long long)g.rows, (long long)g.cols);
+    if (st == LQ_OK)
+        st = prepare(&g);
+    if (st == LQ_OK && !g.codec)
+        st = fixed_grids(&g);
+    if (st == LQ_OK)
+        st = sweep(&g);
+    if (st == LQ_OK && perm_out)
+        for (int64_t i = 0; i < g.cols; i++)
+            perm_out[i] = g.permuted_out ? g.perm[i] : (int32_t)i;
+    lq__free(g.wt);
+    lq__free(g.u);
+    lq__free(g.perm);
+    lq__free(g.cur);
+    lq__free(g.stat);
+    lq__free(g.own_imatrix);
+    return st;
+}
+
+static lq_status gptq_run(const lq__method_job *job)
+{
+    return gptq_solve(job, NULL, 0);
+}
+
+const lq__method lq__method_gptq = {1, gptq_run};
+
+static lq_status gptq_run_perm(const lq__method_job *job, void *perm)
+{
+    return gptq_solve(job, perm, perm != NULL);
+}
+
+lq_status lq_gptq_quantize(lq_ctx *ctx, const lq_tensor *src, const lq_scheme *scheme,
+                           const lq_calib *calib, lq_tensor **out, int32_t *perm)
+{
+    static const char fn[] = "lq_gptq_quantize";
+    if (out)
+        *out = NULL;
+    if (scheme && scheme->method != LQ_METHOD_GPTQ)
+        return lq__fail(LQ_ERR_INVALID, "%s: scheme '%s' is not a gptq scheme", fn, scheme->text);
+    return lq__quantize_with(fn, ctx, src, scheme, calib, NULL, gptq_run_perm, perm, out);
+}

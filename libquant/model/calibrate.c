@@ -1,0 +1,215 @@
+/* calibrate.c — a model's weight inputs on calibration text, layer by layer
+ * (lq__calibrate), and the importance matrix llama-imatrix would compute from
+ * them (lq_model_imatrix). */
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/alloc.h"
+#include "../core/ctx.h"
+#include "../core/error.h"
+#include "calibrate.h"
+
+int64_t lq__site_width(const lq__hparams *hp, int site)
+{
+    switch (site) {
+    case LQ__SITE_ATTN_OUT: return hp->n_head * hp->head_dim;
+    case LQ__SITE_FFN_DOWN: return hp->n_ff;
+    default: return hp->n_embd;
+    }
+}
+
+typedef struct {
+    const char *fn;
+    lq_ctx quiet;          /* the caller's threads, no progress */
+    const lq_ctx *user;
+    lq_model *source, *follow;
+    int64_t n_tokens, window, n_windows, n_embd;
+    float *states;         /* n_tokens rows of n_embd: the hidden state entering the layer */
+    float *scratch;        /* one window of states, run through `source` when it is not `follow` */
+    lq_calib *sets[LQ__SITE_COUNT];
+} walk;
+
+static lq_status add_rows(void *user, int64_t layer, int site, const float *x, int64_t n)
+{
+    (void)layer;
+    return lq_calib_add(((walk *)user)->sets[site], x, n);
+}
+
+static void free_sets(walk *w)
+{
+    for (int s = 0; s < LQ__SITE_COUNT; s++) {
+        lq_calib_free(w->sets[s]);
+        w->sets[s] = NULL;
+    }
+}
+
+static lq_status new_sets(walk *w, int n)
+{
+    for (int s = 0; s < n; s++) {
+        lq_status st = lq_calib_create(&w->sets[s], lq__site_width(&w->source->hp, s));
+        if (st != LQ_OK) {
+            lq__error_prefix(w->fn);
+            return st;
+        }
+    }
+    return LQ_OK;
+}
+
+/* Window k: its first row and length. */
+static float *window_rows(const walk *w, float *base, int64_t k, int64_t *len)
+{
+    int64_t first = k * w->window;
+    *len = w->n_tokens - first < w->window ? w->n_tokens - first : w->window;
+    return base + first * w->n_embd;
+}
+
+/* The sets of layer il, with the states moved on through `follow`'s layer il
+ * (after the visitor, which may have changed it). */
+static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *user)
+{
+    lq__tap tap = {add_rows, w};
+    lq_status st = new_sets(w, LQ__SITE_COUNT);
+    bool same = w->source == w->follow;
+    for (int64_t k = 0; st == LQ_OK && k < w->n_windows; k++) {
+        int64_t len;
+        float *x = window_rows(w, w->states, k, &len);
+        if (!same) {
+            memcpy(w->scratch, x, (size_t)(len * w->n_embd) * sizeof *x);
+            x = w->scratch;
+        }
+        st = lq__model_layer(&w->quiet, w->source, il, x, len, &tap);
+    }
+    if (st == LQ_OK)
+        st = visit(user, il, w->sets);
+    free_sets(w);
+    for (int64_t k = 0; st == LQ_OK && !same && k < w->n_windows; k++) {
+        int64_t len;
+        float *x = window_rows(w, w->states, k, &len);
+        st = lq__model_layer(&w->quiet, w->follow, il, x, len, NULL);
+    }
+    if (st != LQ_OK && st != LQ_ERR_CANCELLED && strncmp(lq_last_error(), w->fn, strlen(w->fn)))
+        lq__error_prefix(w->fn);
+    return st;
+}
+
+static lq_status head_input(walk *w, lq__calib_visit visit, void *user)
+{
+    lq_status st = new_sets(w, 1);
+    for (int64_t k = 0; st == LQ_OK && k < w->n_windows; k++) {
+        int64_t len;
+        const float *x = window_rows(w, w->states, k, &len);
+        lq__model_head_input(w->source, x, len, w->scratch);
+        st = lq_calib_add(w->sets[0], w->scratch, len);
+    }
+    if (st == LQ_OK)
+        st = visit(user, w->source->hp.n_layer, w->sets);
+    free_sets(w);
+    return st;
+}
+
+static lq_status report(const walk *w, double fraction)
+{
+    if (w->user && w->user->progress &&
+        w->user->progress(w->user->progress_user, "calibrate", fraction) != 0)
+        return lq__fail(LQ_ERR_CANCELLED, "%s: cancelled by the progress callback", w->fn);
+    return LQ_OK;
+}
+
+lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_model *follow,
+                        const int32_t *tokens, int64_t n_tokens, int64_t window, bool head,
+                        lq__calib_visit visit, void *user)
+{
+    const lq__hparams *hp = &source->hp;
+    if (!tokens || n_tokens < 1)
+        return lq__fail(LQ_ERR_INVALID, "%s: no calibration tokens", fn);
+    for (int64_t i = 0; i < n_tokens; i++)
+        if (tokens[i] < 0 || tokens[i] >= hp->n_vocab)
+            return lq__fail(LQ_ERR_INVALID, "%s: calibration token %lld = %d is outside the "
+                            "vocabulary of %lld", fn, (long long)i, tokens[i], (long long)hp->n_vocab);
+    walk w = {.fn = fn, .quiet = {lq__ctx_threads(ctx), NULL, NULL}, .user = ctx,
+              .source = source, .follow = follow, .n_tokens = n_tokens, .window = window,
+              .n_embd = hp->n_embd};
+    w.n_windows = (n_tokens + window - 1) / window;
+    size_t rows;
+    if (lq__mul_size((size_t)n_tokens, (size_t)hp->n_embd, &rows))
+        w.states = lq__calloc(rows, sizeof(float));
+    w.scratch = lq__calloc((size_t)(window * hp->n_embd), sizeof(float));
+    if (!w.states || !w.scratch) {
+        lq__free(w.states);
+        lq__free(w.scratch);
+        return lq__fail(LQ_ERR_NOMEM, "%s: cannot hold the hidden states of %lld calibration "
+                        "tokens", fn, (long long)n_tokens);
+    }
+    int32_t bos = source->vocab.add_bos ? source->vocab.bos : -1;
+    for (int64_t k = 0; k < w.n_windows; k++) {
+        int64_t len;
+        float *x = window_rows(&w, w.states, k, &len);
+        const int32_t *t = tokens + k * window;
+        lq__model_embed(follow, t, len, x);
+        if (bos >= 0)
+            lq__model_embed(follow, &bos, 1, x);
+    }
+    lq_status st = LQ_OK;
+    for (int64_t il = 0; st == LQ_OK && il < hp->n_layer; il++) {
+        st = one_layer(&w, il, visit, user);
+        if (st == LQ_OK)
+            st = report(&w, (double)(il + 1) / (double)(hp->n_layer + head));
+    }
+    if (st == LQ_OK && head && (st = head_input(&w, visit, user)) == LQ_OK)
+        st = report(&w, 1.0);
+    lq__free(w.states);
+    lq__free(w.scratch);
+    return st;
+}
+
+/* ---- lq_model_imatrix ---- */
+
+typedef struct {
+    const lq_model *m;
+    lq_imatrix *im;
+} imatrix_job;
+
+static lq_status record(void *user, int64_t layer, lq_calib *const *sets)
+{
+    static const struct { int site; const char *part; } weights[] = {
+        {LQ__SITE_ATTN, "attn_q"},   {LQ__SITE_ATTN, "attn_k"}, {LQ__SITE_ATTN, "attn_v"},
+        {LQ__SITE_ATTN_OUT, "attn_output"}, {LQ__SITE_FFN, "ffn_gate"}, {LQ__SITE_FFN, "ffn_up"},
+        {LQ__SITE_FFN_DOWN, "ffn_down"},
+    };
+    imatrix_job *j = user;
+    if (layer == j->m->hp.n_layer) /* the head: token_embd.weight when tied, as llama-imatrix records it */
+        return lq_imatrix_add(j->im, lq_tensor_name(j->m->output.t), sets[0]);
+    lq_status st = LQ_OK;
+    for (size_t i = 0; st == LQ_OK && i < sizeof weights / sizeof *weights; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "blk.%lld.%s.weight", (long long)layer, weights[i].part);
+        st = lq_imatrix_add(j->im, name, sets[weights[i].site]);
+    }
+    return st;
+}
+
+lq_status lq_model_imatrix(lq_ctx *ctx, lq_model *m, const int32_t *tokens, int64_t n_tokens,
+                           int64_t n_ctx, lq_imatrix **out)
+{
+    static const char fn[] = "lq_model_imatrix";
+    if (!out)
+        return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
+    *out = NULL;
+    if (!m || !tokens)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    if (n_ctx == 0)
+        n_ctx = m->kv.n_ctx;
+    if (n_ctx < 1 || n_ctx > m->kv.n_ctx)
+        return lq__fail(LQ_ERR_INVALID, "%s: windows of %lld tokens do not fit a KV cache of %lld",
+                        fn, (long long)n_ctx, (long long)m->kv.n_ctx);
+    imatrix_job j = {m, NULL};
+    lq_status st = lq_imatrix_create(&j.im);
+    if (st == LQ_OK)
+        st = lq__calibrate(ctx, fn, m, m, tokens, n_tokens, n_ctx, true, record, &j);
+    if (st != LQ_OK) {
+        lq_imatrix_free(j.im);
+        return st;
+    }
+    *out = j.im;
+    return LQ_OK;
+}

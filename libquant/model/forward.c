@@ -1,0 +1,265 @@
+/* forward.c — the Llama forward pass over a run of tokens (lq_model_eval). */
+#include <math.h>
+#include <string.h>
+
+#include "../core/alloc.h"
+#include "../core/ctx.h"
+#include "../core/error.h"
+#include "../core/pool.h"
+#include "model.h"
+
+/* Activations of one call: n tokens attending to t = pos + n positions. */
+typedef struct {
+    float *x, *h, *q, *k, *v, *att, *proj, *gate, *up; /* per token */
+    float *keys, *vals;  /* the cache decoded: t rows of n_head_kv * head_dim */
+    float *scores;       /* t floats per query head */
+    float *buf;
+} activations;
+
+static lq_status activations_alloc(activations *a, const lq__hparams *hp, int64_t n, int64_t t)
+{
+    int64_t e = hp->n_embd, qd = hp->n_head * hp->head_dim, kvd = hp->n_head_kv * hp->head_dim;
+    int64_t sizes[] = {n * e, n * e, n * qd, n * kvd, n * kvd, n * qd, n * e, n * hp->n_ff,
+                       n * hp->n_ff, t * kvd, t * kvd, hp->n_head * t};
+    float **slots[] = {&a->x, &a->h, &a->q, &a->k, &a->v, &a->att, &a->proj, &a->gate,
+                       &a->up, &a->keys, &a->vals, &a->scores};
+    size_t total = 0;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
+        if (!lq__add_size(total, (size_t)sizes[i], &total))
+            return LQ_ERR_NOMEM;
+    a->buf = lq__calloc(total, sizeof(float));
+    if (!a->buf)
+        return LQ_ERR_NOMEM;
+    float *p = a->buf;
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
+        *slots[i] = p;
+        p += sizes[i];
+    }
+    return LQ_OK;
+}
+
+/* y = x / sqrt(mean(x^2) + eps) * w, for n rows of e floats. */
+static void rms_norm(const float *x, const float *w, int64_t n, int64_t e, float eps, float *y)
+{
+    for (int64_t i = 0; i < n; i++) {
+        const float *xi = x + i * e;
+        double ss = 0;
+        for (int64_t j = 0; j < e; j++)
+            ss += (double)xi[j] * xi[j];
+        float scale = 1.0f / sqrtf((float)(ss / (double)e) + eps);
+        for (int64_t j = 0; j < e; j++)
+            y[i * e + j] = xi[j] * scale * w[j];
+    }
+}
+
+/* Rotate the first n_rot dimensions of each head of each token by position:
+ * pairs (2i, 2i+1) turn by pos * base^(-2i / n_rot), llama.cpp's normal type. */
+static void rope(float *x, int64_t n, int64_t heads, const lq__hparams *hp, int64_t pos)
+{
+    for (int64_t t = 0; t < n; t++) {
+        for (int64_t i = 0; i < hp->n_rot; i += 2) {
+            double theta = (double)(pos + t) * pow(hp->rope_base, -(double)i / (double)hp->n_rot);
+            float c = (float)cos(theta), s = (float)sin(theta);
+            for (int64_t h = 0; h < heads; h++) {
+                float *p = x + (t * heads + h) * hp->head_dim + i;
+                float x0 = p[0], x1 = p[1];
+                p[0] = x0 * c - x1 * s;
+                p[1] = x0 * s + x1 * c;
+            }
+        }
+    }
+}
+
+typedef struct {
+    const lq__hparams *hp;
+    activations *a;
+    int64_t n, pos;
+} attention_job;
+
+/* Causal attention of query heads [h0, h1) for every token. */
+static void attention_heads(void *arg, int64_t h0, int64_t h1)
+{
+    const attention_job *j = arg;
+    const lq__hparams *hp = j->hp;
+    int64_t d = hp->head_dim, group = hp->n_head / hp->n_head_kv;
+    int64_t qd = hp->n_head * d, kvd = hp->n_head_kv * d;
+    float scale = 1.0f / sqrtf((float)d);
+    for (int64_t h = h0; h < h1; h++) {
+        int64_t g = h / group; /* the KV head this query head reads, as ggml broadcasts */
+        float *s = j->a->scores + h * (j->pos + j->n);
+        for (int64_t i = 0; i < j->n; i++) {
+            const float *q = j->a->q + i * qd + h * d;
+            int64_t t = j->pos + i + 1; /* positions this token sees */
+            float max = -INFINITY;
+            for (int64_t p = 0; p < t; p++) {
+                const float *k = j->a->keys + p * kvd + g * d;
+                float dot = 0;
+                for (int64_t c = 0; c < d; c++)
+                    dot += q[c] * k[c];
+                s[p] = dot * scale;
+                max = fmaxf(max, s[p]);
+            }
+            double sum = 0;
+            for (int64_t p = 0; p < t; p++) {
+                s[p] = expf(s[p] - max);
+                sum += s[p];
+            }
+            float inv = (float)(1.0 / sum);
+            float *o = j->a->att + i * qd + h * d;
+            memset(o, 0, (size_t)d * sizeof *o);
+            for (int64_t p = 0; p < t; p++) {
+                const float *v = j->a->vals + p * kvd + g * d;
+                float w = s[p] * inv;
+                for (int64_t c = 0; c < d; c++)
+                    o[c] += w * v[c];
+            }
+        }
+    }
+}
+
+static void add(float *x, const float *y, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        x[i] += y[i];
+}
+
+static bool all_finite(const float *x, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        if (!isfinite(x[i]))
+            return false;
+    return true;
+}
+
+/* Show the input of a layer's linear weights to the tap, if any. */
+static lq_status tap(const lq__tap *t, int64_t il, int site, const float *x, int64_t n)
+{
+    return t ? t->fn(t->user, il, site, x, n) : LQ_OK;
+}
+
+static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations *a, int64_t n,
+                               int64_t pos, const lq__tap *watch)
+{
+    const lq__hparams *hp = &m->hp;
+    const lq__layer *y = &m->layers[il];
+    int64_t e = hp->n_embd, kvd = hp->n_head_kv * hp->head_dim, t = pos + n;
+    lq_status st;
+
+    rms_norm(a->x, y->attn_norm, n, e, hp->norm_eps, a->h);
+    if ((st = tap(watch, il, LQ__SITE_ATTN, a->h, n)) ||
+        (st = lq__linear_forward(ctx, &y->q, a->h, n, a->q)) ||
+        (st = lq__linear_forward(ctx, &y->k, a->h, n, a->k)) ||
+        (st = lq__linear_forward(ctx, &y->v, a->h, n, a->v)))
+        return st;
+    rope(a->q, n, hp->n_head, hp, pos);
+    rope(a->k, n, hp->n_head_kv, hp, pos);
+    for (int64_t i = 0; i < n; i++) {
+        lq__kv_store(&m->kv, il, LQ__KV_K, pos + i, a->k + i * kvd);
+        lq__kv_store(&m->kv, il, LQ__KV_V, pos + i, a->v + i * kvd);
+    }
+    /* attention reads every position back from the cache, in the cache's precision */
+    lq__kv_load(&m->kv, il, LQ__KV_K, t, a->keys);
+    lq__kv_load(&m->kv, il, LQ__KV_V, t, a->vals);
+    attention_job job = {hp, a, n, pos};
+    if ((st = lq__parallel_for(ctx, "attention", hp->n_head, 1, attention_heads, &job)) ||
+        (st = tap(watch, il, LQ__SITE_ATTN_OUT, a->att, n)) ||
+        (st = lq__linear_forward(ctx, &y->o, a->att, n, a->proj)))
+        return st;
+    add(a->x, a->proj, n * e);
+
+    rms_norm(a->x, y->ffn_norm, n, e, hp->norm_eps, a->h);
+    if ((st = tap(watch, il, LQ__SITE_FFN, a->h, n)) ||
+        (st = lq__linear_forward(ctx, &y->gate, a->h, n, a->gate)) ||
+        (st = lq__linear_forward(ctx, &y->up, a->h, n, a->up)))
+        return st;
+    for (int64_t i = 0; i < n * hp->n_ff; i++) {
+        float g = a->gate[i];
+        a->gate[i] = g / (1.0f + expf(-g)) * a->up[i]; /* SwiGLU: silu(gate) * up */
+    }
+    if ((st = tap(watch, il, LQ__SITE_FFN_DOWN, a->gate, n)) ||
+        (st = lq__linear_forward(ctx, &y->down, a->gate, n, a->proj)))
+        return st;
+    add(a->x, a->proj, n * e);
+    if (!all_finite(a->x, n * e))
+        return lq__fail(LQ_ERR_NONFINITE, "lq_model_eval: activations are not finite after "
+                        "layer %lld", (long long)il);
+    return LQ_OK;
+}
+
+void lq__model_embed(const lq_model *m, const int32_t *tokens, int64_t n, float *x)
+{
+    for (int64_t i = 0; i < n; i++)
+        lq__linear_row(&m->embd, tokens[i], x + i * m->hp.n_embd);
+}
+
+void lq__model_head_input(const lq_model *m, const float *x, int64_t n, float *h)
+{
+    rms_norm(x, m->output_norm, n, m->hp.n_embd, m->hp.norm_eps, h);
+}
+
+static lq_status alloc_failed(int64_t n)
+{
+    return lq__fail(LQ_ERR_NOMEM, "lq_model_eval: cannot allocate activations for %lld tokens",
+                    (long long)n);
+}
+
+lq_status lq__model_layer(lq_ctx *ctx, lq_model *m, int64_t il, float *x, int64_t n,
+                          const lq__tap *t)
+{
+    activations a;
+    if (activations_alloc(&a, &m->hp, n, n) != LQ_OK)
+        return alloc_failed(n);
+    m->n_past = 0; /* the other layers' cache no longer goes with this one's */
+    size_t bytes = (size_t)(n * m->hp.n_embd) * sizeof *x;
+    memcpy(a.x, x, bytes);
+    lq_status st = layer_forward(ctx, m, il, &a, n, 0, t);
+    if (st == LQ_OK)
+        memcpy(x, a.x, bytes);
+    lq__free(a.buf);
+    return st;
+}
+
+static lq_status forward(lq_ctx *ctx, lq_model *m, const int32_t *tokens, int64_t n,
+                            int64_t pos, int64_t logits_from, float *logits)
+{
+    const lq__hparams *hp = &m->hp;
+    activations a;
+    if (activations_alloc(&a, hp, n, pos + n) != LQ_OK)
+        return alloc_failed(n);
+    m->n_past = pos; /* positions at and above pos are rewritten now */
+    lq__model_embed(m, tokens, n, a.x);
+    lq_status st = LQ_OK;
+    for (int64_t il = 0; st == LQ_OK && il < hp->n_layer; il++)
+        st = layer_forward(ctx, m, il, &a, n, pos, NULL);
+    if (st == LQ_OK && logits_from < n) {
+        int64_t rows = n - logits_from;
+        lq__model_head_input(m, a.x + logits_from * hp->n_embd, rows, a.h);
+        st = lq__linear_forward(ctx, &m->output, a.h, rows, logits);
+    }
+    if (st == LQ_OK)
+        m->n_past = pos + n;
+    lq__free(a.buf);
+    return st;
+}
+
+lq_status lq_model_eval(lq_ctx *ctx, lq_model *m, const int32_t *tokens, int64_t n, int64_t pos,
+                        int64_t logits_from, float *logits)
+{
+    static const char fn[] = "lq_model_eval";
+    if (!m || !tokens)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    if (n < 1 || pos < 0 || pos > m->n_past || n > m->kv.n_ctx - pos)
+        return lq__fail(LQ_ERR_INVALID, "%s: %lld tokens at position %lld do not fit a cache of "
+                        "%lld positions holding %lld", fn, (long long)n, (long long)pos,
+                        (long long)m->kv.n_ctx, (long long)m->n_past);
+    if (logits_from < 0 || logits_from > n || (logits_from < n && !logits))
+        return lq__fail(LQ_ERR_INVALID, "%s: logits_from %lld is outside [0, %lld] or logits is "
+                        "NULL", fn, (long long)logits_from, (long long)n);
+    for (int64_t i = 0; i < n; i++)
+        if (tokens[i] < 0 || tokens[i] >= m->hp.n_vocab)
+            return lq__fail(LQ_ERR_INVALID, "%s: tokens[%lld] = %d is outside the vocabulary of "
+                            "%lld", fn, (long long)i, tokens[i], (long long)m->hp.n_vocab);
+    /* the library's own loops report no progress of their own */
+    lq_ctx quiet = {lq__ctx_threads(ctx), NULL, NULL};
+    return forward(&quiet, m, tokens, n, pos, logits_from, logits);
+}

@@ -1,0 +1,60 @@
+/* linear.c — the runner's weight matrices: products through lq_matmul (or a
+ * W8A8 product), rows through the codec. */
+#include <string.h>
+
+#include <lq/lq_calib.h>
+#include <lq/lq_matmul.h>
+
+#include "../core/error.h"
+#include "../core/tensor.h"
+#include "../formats/convert.h"
+#include "../kernels/matmul.h"
+#include "linear.h"
+
+lq_status lq__linear_init(lq__linear *l, const lq_tensor *t, const char *fn)
+{
+    memset(l, 0, sizeof *l);
+    if (t->ndim != 2)
+        return lq__fail(LQ_ERR_SHAPE, "%s: tensor '%s' has %d dimensions, wanted 2", fn, t->name,
+                        t->ndim);
+    l->t = t;
+    l->rows = t->shape[0];
+    l->cols = t->shape[1];
+    lq__tensor_qparams(t, &l->qp);
+    int64_t method = LQ_METHOD_RTN;
+    if (lq_tensor_scheme(t))
+        lq_scheme_get_int(lq_tensor_scheme(t), LQ_PARAM_METHOD, &method);
+    l->method = (int)method;
+    l->act_rows = lq_type_ggml_id(t->type) >= 0 && lq__matmul_quantizes_activations(t, 1)
+                      ? LQ__MATMUL_GEMM_ROWS - 1
+                      : 0;
+    l->codec = lq__codec_for(l->qp.type);
+    if (!l->codec)
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: tensor '%s' has type %s, which this build cannot "
+                        "decode", fn, t->name, lq_type_name(t->type));
+    return lq__codec_layout(fn, &l->qp, l->rows, l->cols, &l->layout);
+}
+
+lq_status lq__linear_forward(lq_ctx *ctx, const lq__linear *l, const float *x, int64_t n,
+                             float *y)
+{
+    switch (l->method) {
+    case LQ_METHOD_SMOOTHQUANT: return lq_w8a8_matmul(ctx, x, n, l->t, y);
+    case LQ_METHOD_LLM_INT8: return lq_llm_int8_matmul(ctx, x, n, l->t, 0, y, NULL);
+    default: break;
+    }
+    if (!l->act_rows)
+        return lq_matmul(ctx, x, n, l->t, y);
+    lq_status st = LQ_OK;
+    for (int64_t i = 0; st == LQ_OK && i < n; i += l->act_rows) {
+        int64_t rows = n - i < l->act_rows ? n - i : l->act_rows;
+        st = lq_matmul(ctx, x + i * l->cols, rows, l->t, y + i * l->rows);
+    }
+    return st;
+}
+
+void lq__linear_row(const lq__linear *l, int64_t r, float *dst)
+{
+    lq__qview v = {l->t->data, l->rows, l->cols, &l->qp, l->layout};
+    l->codec->dequantize(&v, r, r + 1, dst);
+}

@@ -1,0 +1,44 @@
+/* linear.h — a weight matrix of the runner (internal).
+ *
+ * A weight is [rows, cols] = [out_features, in_features] of any type libquant
+ * decodes, kept as stored (quantized weights stay quantized in memory) and
+ * multiplied with lq_matmul. The ggml block types (q4_0 ... q8_0, k-quants,
+ * iq4_nl, iq4_xs) multiply as llama.cpp multiplies them at every batch size:
+ * activations quantized to 8 bits (q8_0, q8_1, q8_K) and integer dot products,
+ * which is what lq_matmul does for fewer than LQ__MATMUL_GEMM_ROWS rows, so
+ * larger batches go through it in slices of that many rows. Weights made by
+ * the smoothquant and llm_int8 methods run as those methods define the
+ * product: int8 activations (lq_w8a8_matmul), or int8 with float outlier
+ * columns (lq_llm_int8_matmul). Other types multiply in f32.
+ * Rows can also be decoded one at a time, for the token embedding. */
+#ifndef LQ_MODEL_LINEAR_H
+#define LQ_MODEL_LINEAR_H
+
+#include <stdint.h>
+
+#include <lq/lq_core.h>
+#include <lq/lq_tensor.h>
+
+#include "../formats/codec.h"
+
+typedef struct lq__linear {
+    const lq_tensor *t; /* borrowed */
+    int64_t rows, cols;
+    const lq__codec *codec;
+    lq__qparams qp;
+    lq__layout layout;
+    int method;         /* enum lq_method of a quantized weight, LQ_METHOD_RTN otherwise */
+    int64_t act_rows;   /* > 0: rows per lq_matmul call that keep llama.cpp's 8-bit activations */
+} lq__linear;
+
+/* Prepare `t` (2-D) for use. `fn` names the public function in messages. */
+lq_status lq__linear_init(lq__linear *l, const lq_tensor *t, const char *fn);
+
+/* y[n][rows] = x[n][cols] W^T, on ctx's threads. */
+lq_status lq__linear_forward(lq_ctx *ctx, const lq__linear *l, const float *x, int64_t n,
+                             float *y);
+
+/* Row r of W decoded to cols floats: an embedding lookup. */
+void lq__linear_row(const lq__linear *l, int64_t r, float *dst);
+
+#endif

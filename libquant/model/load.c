@@ -1,0 +1,360 @@
+/* load.c — building an lq_model from a llama-architecture GGUF: hyperparameters,
+ * weights, vocabulary and KV cache (lq_model_load, lq_model_from_gguf,
+ * lq_model_free, lq_model_set_cache, lq_model_info). */
+#include <stdio.h>
+#include <string.h>
+
+#include "../core/alloc.h"
+#include "../core/ctx.h"
+#include "../core/error.h"
+#include "../formats/convert.h"
+#include "model.h"
+
+/* Largest hyperparameter accepted: keeps every product of a few of them far
+ * from overflow, and BLAS sizes inside int. */
+#define MAX_DIM ((int64_t)1 << 24)
+
+typedef struct {
+    lq_model *m;
+    const lq_gguf *g;
+    const lq_ctx *ctx;
+    int64_t loaded, total; /* tensors, for progress */
+    const char *fn;
+} loader;
+
+static lq_status get_dim(loader *L, const char *key, int64_t def, int64_t *out)
+{
+    if (lq_gguf_find_key(L->g, key) < 0) {
+        if (def < 0)
+            return lq__fail(LQ_ERR_FORMAT, "%s: key %s is missing", L->fn, key);
+        *out = def;
+        return LQ_OK;
+    }
+    if (lq_gguf_get_int(L->g, key, out) != LQ_OK)
+        return lq__fail(LQ_ERR_FORMAT, "%s: key %s is not an integer", L->fn, key);
+    if (*out < 1 || *out > MAX_DIM)
+        return lq__fail(LQ_ERR_FORMAT, "%s: %s = %lld is outside 1..%lld", L->fn, key,
+                        (long long)*out, (long long)MAX_DIM);
+    return LQ_OK;
+}
+
+static lq_status get_float(loader *L, const char *key, double def, float *out)
+{
+    if (lq_gguf_find_key(L->g, key) < 0) {
+        if (def < 0)
+            return lq__fail(LQ_ERR_FORMAT, "%s: key %s is missing", L->fn, key);
+        *out = (float)def;
+        return LQ_OK;
+    }
+    if (lq_gguf_get_f32(L->g, key, out) != LQ_OK || !(*out > 0) || *out > 1e30f)
+        return lq__fail(LQ_ERR_FORMAT, "%s: key %s is not a positive f32", L->fn, key);
+    return LQ_OK;
+}
+
+static lq_status read_hparams(loader *L)
+{
+    lq__hparams *hp = &L->m->hp;
+    const char *arch;
+    if (lq_gguf_find_key(L->g, "general.architecture") < 0 ||
+        lq_gguf_get_string(L->g, "general.architecture", &arch, NULL) != LQ_OK)
+        return lq__fail(LQ_ERR_FORMAT, "%s: general.architecture is missing or not a string", L->fn);
+    if (strcmp(arch, "llama") != 0)
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: architecture '%.32s' (only 'llama' is supported)",
+                        L->fn, arch);
+    const char *scaling;
+    if (lq_gguf_find_key(L->g, "llama.rope.scaling.type") >= 0 &&
+        (lq_gguf_get_string(L->g, "llama.rope.scaling.type", &scaling, NULL) != LQ_OK ||
+         strcmp(scaling, "none") != 0))
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: RoPE scaling (llama.rope.scaling.type) is not "
+                        "supported", L->fn);
+    if (lq_gguf_find_tensor(L->g, "rope_freqs.weight") >= 0)
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: per-dimension RoPE frequencies (rope_freqs.weight) "
+                        "are not supported", L->fn);
+    lq_status st;
+    if ((st = get_dim(L, "llama.context_length", -1, &hp->n_ctx_train)) ||
+        (st = get_dim(L, "llama.embedding_length", -1, &hp->n_embd)) ||
+        (st = get_dim(L, "llama.block_count", -1, &hp->n_layer)) ||
+        (st = get_dim(L, "llama.feed_forward_length", -1, &hp->n_ff)) ||
+        (st = get_dim(L, "llama.attention.head_count", -1, &hp->n_head)) ||
+        (st = get_dim(L, "llama.attention.head_count_kv", hp->n_head, &hp->n_head_kv)) ||
+        (st = get_float(L, "llama.attention.layer_norm_rms_epsilon", -1, &hp->norm_eps)) ||
+        (st = get_float(L, "llama.rope.freq_base", 10000.0, &hp->rope_base)))
+        return st;
+    if (hp->n_embd % hp->n_head != 0 || hp->n_head % hp->n_head_kv != 0)
+        return lq__fail(LQ_ERR_FORMAT, "%s: %lld heads do not divide the embedding width %lld, or "
+                        "%lld KV heads do not divide them", L->fn, (long long)hp->n_head,
+                        (long long)hp->n_embd, (long long)hp->n_head_kv);
+    hp->head_dim = hp->n_embd / hp->n_head;
+    int64_t k_len, v_len;
+    if ((st = get_dim(L, "llama.attention.key_length", hp->head_dim, &k_len)) ||
+        (st = get_dim(L, "llama.attention.value_length", hp->head_dim, &v_len)) ||
+        (st = get_dim(L, "llama.rope.dimension_count", hp->head_dim, &hp->n_rot)))
+        return st;
+    if (k_len != hp->head_dim || v_len != hp->head_dim)
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: key/value length %lld/%lld differs from the head "
+                        "size %lld", L->fn, (long long)k_len, (long long)v_len,
+                        (long long)hp->head_dim);
+    if (hp->n_rot > hp->head_dim || hp->n_rot % 2 != 0)
+        return lq__fail(LQ_ERR_FORMAT, "%s: llama.rope.dimension_count %lld is odd or above the "
+                        "head size %lld", L->fn, (long long)hp->n_rot, (long long)hp->head_dim);
+    hp->n_vocab = L->m->vocab.n;
+    return LQ_OK;
+}
+
+static lq_status report(loader *L)
+{
+    L->loaded++;
+    if (L->ctx && L->ctx->progress &&
+        L->ctx->progress(L->ctx->progress_user, "load", (double)L->loaded / (double)L->total) != 0)
+        return lq__fail(LQ_ERR_CANCELLED, "%s: cancelled by the progress callback", L->fn);
+    return LQ_OK;
+}
+
+/* "[d0, d1, ...]" of n dimensions. */
+static const char *shape_text(char *buf, size_t size, int n, const int64_t *d)
+{
+    size_t at = (size_t)snprintf(buf, size, "[");
+    for (int i = 0; i < n && at < size; i++)
+        at += (size_t)snprintf(buf + at, size - at, "%s%lld", i ? ", " : "", (long long)d[i]);
+    if (at < size)
+        snprintf(buf + at, size - at, "]");
+    return buf;
+}
+
+/* The tensor called `name` with the given shape (outermost first), as a view
+ * the model frees; *out stays NULL when optional and absent. */
+static lq_status get_tensor(loader *L, const char *name, int ndim, int64_t d0, int64_t d1,
+                            int optional, const lq_tensor **out)
+{
+    *out = NULL;
+    int64_t i = lq_gguf_find_tensor(L->g, name);
+    if (i < 0)
+        return optional ? LQ_OK : lq__fail(LQ_ERR_FORMAT, "%s: tensor '%s' is missing", L->fn, name);
+    int64_t want[2] = {d0, d1}, have[LQ_MAX_DIMS] = {0};
+    int nd = lq_gguf_tensor_ndim(L->g, i);
+    bool ok = nd == ndim;
+    for (int d = 0; d < nd && d < LQ_MAX_DIMS; d++) {
+        have[d] = lq_gguf_tensor_dim(L->g, i, d);
+        ok = ok && have[d] == want[d];
+    }
+    if (!ok) {
+        char a[96], b[96];
+        return lq__fail(LQ_ERR_SHAPE, "%s: tensor '%s' has shape %s, wanted %s", L->fn, name,
+                        shape_text(a, sizeof a, nd, have), shape_text(b, sizeof b, ndim, want));
+    }
+    lq_tensor *t = NULL;
+    lq_status st = lq_gguf_get_tensor(L->g, i, &t);
+    if (st != LQ_OK) {
+        lq__error_prefix(L->fn);
+        return st;
+    }
+    L->m->tensors[L->m->n_tensors++] = t;
+    L->m->n_params += lq_tensor_numel(t);
+    *out = t;
+    return report(L);
+}
+
+static lq_status get_linear(loader *L, const char *name, int64_t rows, int64_t cols, lq__linear *l)
+{
+    const lq_tensor *t;
+    lq_status st = get_tensor(L, name, 2, rows, cols, 0, &t);
+    return st != LQ_OK ? st : lq__linear_init(l, t, L->fn);
+}
+
+static lq_status get_norm(loader *L, const char *name, float **out)
+{
+    const lq_tensor *t;
+    lq_status st = get_tensor(L, name, 1, L->m->hp.n_embd, 0, 0, &t);
+    return st != LQ_OK ? st : lq__to_f32(NULL, L->fn, t, out); /* small: no progress */
+}
+
+static lq_status read_layer(loader *L, int64_t il)
+{
+    const lq__hparams *hp = &L->m->hp;
+    lq__layer *y = &L->m->layers[il];
+    int64_t e = hp->n_embd, qd = hp->n_head * hp->head_dim, kvd = hp->n_head_kv * hp->head_dim;
+    struct { const char *part; lq__linear *l; int64_t rows, cols; } lin[] = {
+        {"attn_q", &y->q, qd, e},         {"attn_k", &y->k, kvd, e},
+        {"attn_v", &y->v, kvd, e},        {"attn_output", &y->o, e, qd},
+        {"ffn_gate", &y->gate, hp->n_ff, e}, {"ffn_up", &y->up, hp->n_ff, e},
+        {"ffn_down", &y->down, e, hp->n_ff},
+    };
+    char name[64];
+    lq_status st;
+    snprintf(name, sizeof name, "blk.%lld.attn_norm.weight", (long long)il);
+    if ((st = get_norm(L, name, &y->attn_norm)) != LQ_OK)
+        return st;
+    snprintf(name, sizeof name, "blk.%lld.ffn_norm.weight", (long long)il);
+    if ((st = get_norm(L, name, &y->ffn_norm)) != LQ_OK)
+        return st;
+    for (size_t i = 0; i < sizeof lin / sizeof *lin; i++) {
+        snprintf(name, sizeof name, "blk.%lld.%s.weight", (long long)il, lin[i].part);
+        if ((st = get_linear(L, name, lin[i].rows, lin[i].cols, lin[i].l)) != LQ_OK)
+            return st;
+    }
+    return LQ_OK;
+}
+
+static lq_status read_weights(loader *L)
+{
+    lq_model *m = L->m;
+    const lq__hparams *hp = &m->hp;
+    L->total = 2 + hp->n_layer * 9 + (lq_gguf_find_tensor(L->g, "output.weight") >= 0);
+    m->tensors = lq__calloc((size_t)L->total, sizeof *m->tensors);
+    m->layers = lq__calloc((size_t)hp->n_layer, sizeof *m->layers);
+    if (!m->tensors || !m->layers)
+        return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate %lld layers", L->fn, (long long)hp->n_layer);
+    lq_status st = get_linear(L, "token_embd.weight", hp->n_vocab, hp->n_embd, &m->embd);
+    for (int64_t il = 0; st == LQ_OK && il < hp->n_layer; il++)
+        st = read_layer(L, il);
+    if (st == LQ_OK)
+        st = get_norm(L, "output_norm.weight", &m->output_norm);
+    const lq_tensor *out = NULL;
+    if (st == LQ_OK)
+        st = get_tensor(L, "output.weight", 2, hp->n_vocab, hp->n_embd, 1, &out);
+    if (st == LQ_OK && out)
+        st = lq__linear_init(&m->output, out, L->fn);
+    if (st == LQ_OK && !out)
+        m->output = m->embd; /* tied embeddings */
+    return st;
+}
+
+lq_status lq__model_build(lq_ctx *ctx, const lq_gguf *g, int64_t n_ctx, int kv_type,
+                          lq_model **out, const char *fn)
+{
+    if (!out)
+        return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
+    *out = NULL;
+    if (!g)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    if (n_ctx < 0 || n_ctx > MAX_DIM)
+        return lq__fail(LQ_ERR_INVALID, "%s: n_ctx %lld is outside 0..%lld", fn, (long long)n_ctx,
+                        (long long)MAX_DIM);
+    if (!lq_kv_type_name(kv_type))
+        return lq__fail(LQ_ERR_INVALID, "%s: unknown KV type %d", fn, kv_type);
+    lq_model *m = lq__calloc(1, sizeof *m);
+    if (!m)
+        return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate the model", fn);
+    m->src = g;
+    loader L = {m, g, ctx, 0, 1, fn};
+    lq_status st = lq__vocab_load(&m->vocab, g, fn);
+    if (st == LQ_OK)
+        st = read_hparams(&L);
+    if (st == LQ_OK)
+        st = read_weights(&L);
+    if (st == LQ_OK)
+        st = lq__kv_init(&m->kv, kv_type, m->hp.n_layer, m->hp.n_head_kv, m->hp.head_dim,
+                         n_ctx ? n_ctx : m->hp.n_ctx_train, fn);
+    if (st != LQ_OK) {
+        lq_model_free(m);
+        return st;
+    }
+    *out = m;
+    return LQ_OK;
+}
+
+lq_status lq_model_from_gguf(lq_ctx *ctx, const lq_gguf *g, int64_t n_ctx, int kv_type,
+                             lq_model **out)
+{
+    return lq__model_build(ctx, g, n_ctx, kv_type, out, "lq_model_from_gguf");
+}
+
+lq_status lq_model_load(lq_ctx *ctx, const char *path, int64_t n_ctx, int kv_type, lq_model **out)
+{
+    static const char fn[] = "lq_model_load";
+    if (!out)
+        return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
+    *out = NULL;
+    if (!path)
+        return lq__fail(LQ_ERR_INVALID, "%s: path is NULL", fn);
+    lq_gguf *g = NULL;
+    lq_status st = lq_gguf_open(path, &g);
+    if (st != LQ_OK) {
+        lq__error_prefix(fn);
+        return st;
+    }
+    st = lq__model_build(ctx, g, n_ctx, kv_type, out, fn);
+    if (st != LQ_OK) {
+        lq_gguf_free(g);
+        return st;
+    }
+    (*out)->file = g;
+    return LQ_OK;
+}
+
+void lq_model_free(lq_model *m)
+{
+    if (!m)
+        return;
+    for (int64_t il = 0; m->layers && il < m->hp.n_layer; il++) {
+        lq__layer *y = &m->layers[il];
+        lq__free(y->attn_norm);
+        lq__free(y->ffn_norm);
+    }
+    lq__free(m->layers);
+    lq__free(m->output_norm);
+    for (int64_t i = 0; i < m->n_tensors; i++)
+        lq_tensor_free(m->tensors[i]);
+    lq__free(m->tensors);
+    lq__kv_free(&m->kv);
+    lq__vocab_free(&m->vocab);
+    lq_gguf_free(m->file);
+    lq__free(m);
+}
+
+lq_status lq_model_set_cache(lq_model *m, int64_t n_ctx, int kv_type)
+{
+    static const char fn[] = "lq_model_set_cache";
+    if (!m)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL model", fn);
+    if (n_ctx < 0 || n_ctx > MAX_DIM)
+        return lq__fail(LQ_ERR_INVALID, "%s: n_ctx %lld is outside 0..%lld", fn, (long long)n_ctx,
+                        (long long)MAX_DIM);
+    lq__kv kv;
+    lq_status st = lq__kv_init(&kv, kv_type, m->hp.n_layer, m->hp.n_head_kv, m->hp.head_dim,
+                               n_ctx ? n_ctx : m->hp.n_ctx_train, fn);
+    if (st != LQ_OK)
+        return st; /* the old cache stays */
+    lq__kv_free(&m->kv);
+    m->kv = kv;
+    m->n_past = 0;
+    return LQ_OK;
+}
+
+static int64_t weight_bytes(const lq_model *m)
+{
+    int64_t norms = (2 * m->hp.n_layer + 1) * m->hp.n_embd * (int64_t)sizeof(float);
+    int64_t b = norms;
+    for (int64_t i = 0; i < m->n_tensors; i++)
+        if (lq_tensor_ndim(m->tensors[i]) == 2) /* the norms are held as f32, counted above */
+            b += (int64_t)lq_tensor_nbytes(m->tensors[i]);
+    return b;
+}
+
+int64_t lq_model_info(const lq_model *m, int field)
+{
+    if (!m)
+        return -1;
+    const lq__hparams *hp = &m->hp;
+    switch (field) {
+    case LQ_MODEL_N_VOCAB: return hp->n_vocab;
+    case LQ_MODEL_N_EMBD: return hp->n_embd;
+    case LQ_MODEL_N_LAYER: return hp->n_layer;
+    case LQ_MODEL_N_HEAD: return hp->n_head;
+    case LQ_MODEL_N_HEAD_KV: return hp->n_head_kv;
+    case LQ_MODEL_HEAD_DIM: return hp->head_dim;
+    case LQ_MODEL_N_FF: return hp->n_ff;
+    case LQ_MODEL_N_CTX_TRAIN: return hp->n_ctx_train;
+    case LQ_MODEL_N_CTX: return m->kv.n_ctx;
+    case LQ_MODEL_KV_TYPE: return m->kv.type;
+    case LQ_MODEL_KV_BYTES: return (int64_t)m->kv.bytes;
+    case LQ_MODEL_WEIGHT_BYTES: return weight_bytes(m);
+    case LQ_MODEL_N_PARAMS: return m->n_params;
+    case LQ_MODEL_TOKEN_BOS: return m->vocab.bos;
+    case LQ_MODEL_TOKEN_EOS: return m->vocab.eos;
+    case LQ_MODEL_TOKEN_UNK: return m->vocab.unk;
+    case LQ_MODEL_ADD_BOS: return m->vocab.add_bos;
+    case LQ_MODEL_N_PAST: return m->n_past;
+    default: return -1;
+    }
+}

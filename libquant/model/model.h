@@ -1,0 +1,72 @@
+/* model.h — the data behind lq_model (internal). */
+#ifndef LQ_MODEL_MODEL_H
+#define LQ_MODEL_MODEL_H
+
+#include <lq/lq_model.h>
+
+#include "kv_cache.h"
+#include "linear.h"
+#include "vocab.h"
+
+typedef struct lq__hparams {
+    int64_t n_vocab, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, n_ctx_train;
+    int64_t n_rot;    /* leading dimensions of each head that RoPE rotates */
+    float rope_base;  /* theta */
+    float norm_eps;   /* RMSNorm epsilon */
+} lq__hparams;
+
+typedef struct lq__layer {
+    float *attn_norm, *ffn_norm; /* n_embd each */
+    lq__linear q, k, v, o, gate, up, down;
+} lq__layer;
+
+struct lq_model {
+    lq_gguf *file;          /* lq_model_load's own handle, NULL for lq_model_from_gguf */
+    const lq_gguf *src;     /* what the model was built from: file, or the caller's handle */
+    lq__hparams hp;
+    lq__vocab vocab;
+    lq_tensor **tensors;    /* views of the file's tensors, freed with the model */
+    int64_t n_tensors;
+    lq__linear embd, output; /* output is a copy of embd when the file has no output.weight */
+    float *output_norm;
+    lq__layer *layers;
+    lq__kv kv;
+    int64_t n_past;         /* positions held in the cache */
+    int64_t n_params;
+};
+
+/* Build a model from g (borrowed), as lq_model_from_gguf; `fn` names the
+ * public function in messages. */
+lq_status lq__model_build(lq_ctx *ctx, const lq_gguf *g, int64_t n_ctx, int kv_type,
+                          lq_model **out, const char *fn);
+
+/* ---- pieces of the forward pass (forward.c), for calibration ---- */
+
+/* Where a layer's linear weights read their input. */
+enum {
+    LQ__SITE_ATTN = 0,      /* normed hidden state: attn_q, attn_k, attn_v */
+    LQ__SITE_ATTN_OUT = 1,  /* attention output: attn_output */
+    LQ__SITE_FFN = 2,       /* normed hidden state: ffn_gate, ffn_up */
+    LQ__SITE_FFN_DOWN = 3,  /* silu(gate) * up: ffn_down */
+    LQ__SITE_COUNT = 4
+};
+
+/* Sees the n input rows of the weights at `site` of layer `layer`. */
+typedef struct lq__tap {
+    lq_status (*fn)(void *user, int64_t layer, int site, const float *x, int64_t n);
+    void *user;
+} lq__tap;
+
+/* x[n][n_embd] = the embedding rows of n tokens. */
+void lq__model_embed(const lq_model *m, const int32_t *tokens, int64_t n, float *x);
+
+/* Run layer il alone over n tokens at positions 0 .. n-1 (its cache is
+ * rewritten; the model's cache is left empty): x[n][n_embd] in and out. The
+ * tap (may be NULL) sees each input of the layer's weights. */
+lq_status lq__model_layer(lq_ctx *ctx, lq_model *m, int64_t il, float *x, int64_t n,
+                          const lq__tap *t);
+
+/* h[n][n_embd] = the output head's input: x after the final RMSNorm. */
+void lq__model_head_input(const lq_model *m, const float *x, int64_t n, float *h);
+
+#endif

@@ -1,0 +1,406 @@
+/* quantize.c — lq_model_quantize: a model's weights quantized in memory with
+ * any scheme. llama.cpp mixtures choose a type per tensor by llama.cpp's rules
+ * (methods/mixture.h, as lq_gguf_quantize does); the calibrated methods learn
+ * from the model's own inputs on calibration text (calibrate.h), layer by
+ * layer, with AWQ and SmoothQuant scales moved into the norms and weights
+ * before them. */
+#include <stdio.h>
+#include <string.h>
+
+#include <lq/lq_quant.h>
+
+#include "../core/alloc.h"
+#include "../core/ctx.h"
+#include "../core/error.h"
+#include "../methods/mixture.h"
+#include "calibrate.h"
+
+#define PARTS 7 /* linear weights per layer */
+
+/* One weight of the new model and what it becomes. */
+typedef struct {
+    lq__linear *l;  /* NULL for the output head of a model with tied embeddings */
+    int site;       /* LQ__SITE_* of a layer's weight, -1 for token_embd and output */
+    lq_type mix;    /* the mixture's type for it (mixtures only) */
+} slot;
+
+typedef struct {
+    const char *fn;
+    const lq_ctx *user;
+    lq_ctx quiet;              /* the caller's threads, no progress */
+    lq_model *base, *q;
+    const lq_scheme *scheme;
+    int method;
+    bool mixture;
+    lq_scheme *side;           /* token_embd and output under a calibrated method: the same, rtn */
+    const lq_imatrix *imatrix;
+    slot *slots;               /* token_embd, output, then PARTS per layer */
+    int64_t n_slots, done;
+} job;
+
+static const int part_site[PARTS] = {LQ__SITE_ATTN, LQ__SITE_ATTN, LQ__SITE_ATTN,
+                                     LQ__SITE_ATTN_OUT, LQ__SITE_FFN, LQ__SITE_FFN,
+                                     LQ__SITE_FFN_DOWN};
+
+static slot *layer_slot(const job *j, int64_t il, int part)
+{
+    return &j->slots[2 + il * PARTS + part];
+}
+
+static lq_status make_slots(job *j)
+{
+    lq_model *q = j->q;
+    j->n_slots = 2 + q->hp.n_layer * PARTS;
+    j->slots = lq__calloc((size_t)j->n_slots, sizeof *j->slots);
+    if (!j->slots)
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", j->fn);
+    j->slots[0] = (slot){&q->embd, -1, -1};
+    j->slots[1] = (slot){q->output.t == q->embd.t ? NULL : &q->output, -1, -1};
+    for (int64_t il = 0; il < q->hp.n_layer; il++) {
+        lq__layer *y = &q->layers[il];
+        lq__linear *parts[PARTS] = {&y->q, &y->k, &y->v, &y->o, &y->gate, &y->up, &y->down};
+        for (int p = 0; p < PARTS; p++)
+            *layer_slot(j, il, p) = (slot){parts[p], part_site[p], -1};
+    }
+    return LQ_OK;
+}
+
+/* The mixture's type for every slot, chosen in llama.cpp's tensor order so
+ * that its layer counters advance as they do in lq_gguf_quantize. */
+static lq_status plan_mixture(job *j, int64_t ftype)
+{
+    const lq_gguf *g = j->q->src;
+    const lq__hparams *hp = &j->q->hp;
+    lq__mixture rules;
+    lq_status st = lq__mixture_init(&rules, (int)ftype);
+    if (st != LQ_OK)
+        return st;
+    rules.n_layer = (int)hp->n_layer;
+    rules.n_gqa = (int)(hp->n_head / hp->n_head_kv);
+    rules.is_70b = hp->n_layer == 80 && hp->n_head != hp->n_head_kv;
+    rules.has_imatrix = j->imatrix != NULL;
+    int64_t n = lq_gguf_tensor_count(g);
+    const char **names = lq__calloc((size_t)n + 1, sizeof *names);
+    int64_t *order = lq__calloc((size_t)n + 1, sizeof *order);
+    if (!names || !order)
+        st = lq__fail(LQ_ERR_NOMEM, "%s: out of memory", j->fn);
+    for (int64_t i = 0; st == LQ_OK && i < n; i++)
+        names[i] = lq_gguf_tensor_name(g, i);
+    if (st == LQ_OK) {
+        lq__mixture_scan(&rules, names, n);
+        lq__mixture_order(names, n, order);
+    }
+    for (int64_t k = 0; st == LQ_OK && k < n; k++) {
+        const char *name = names[order[k]];
+        for (int64_t s = 0; s < j->n_slots; s++) {
+            slot *sl = &j->slots[s];
+            if (!sl->l || strcmp(lq_tensor_name(sl->l->t), name) != 0)
+                continue;
+            st = lq__mixture_pick(&rules, name, 2, sl->l->cols, lq_tensor_type(sl->l->t), &sl->mix);
+            if (st == LQ_OK && lq__mixture_needs_imatrix(&rules, name, sl->mix) && !j->imatrix)
+                st = lq__fail(LQ_ERR_INVALID, "%s: tensor '%s': %s in this mixture needs an "
+                              "importance matrix", j->fn, name, lq_type_name(sl->mix));
+            break;
+        }
+    }
+    lq__free(names);
+    lq__free(order);
+    lq__mixture_free(&rules);
+    return st;
+}
+
+/* The scheme slot s gets; NULL (and *owned NULL) when it stays as it is. */
+static lq_status scheme_for(const job *j, const slot *s, lq_scheme **owned, const lq_scheme **use)
+{
+    *owned = NULL;
+    *use = s->site < 0 && j->side ? j->side : j->scheme;
+    lq_type cur = lq_tensor_type(s->l->t), want = s->mix;
+    if (!j->mixture) {
+        int64_t t;
+        lq_scheme_get_int(*use, LQ_PARAM_TYPE, &t);
+        want = (lq_type)t;
+    }
+    if (want == cur) {
+        *use = NULL; /* already that type: kept, as lq_gguf_quantize keeps it */
+        return LQ_OK;
+    }
+    if (!j->mixture)
+        return LQ_OK;
+    lq_status st = lq_scheme_parse(lq_type_name(want), owned);
+    *use = *owned;
+    return st;
+}
+
+/* The importance weights of a weight with `cols` columns, or NULL. */
+static lq_status importance(const job *j, const char *name, int64_t cols, float **out)
+{
+    *out = NULL;
+    int64_t len = j->imatrix ? lq_imatrix_length(j->imatrix, name) : 0;
+    if (len == 0 || (len != cols && strcmp(name, "token_embd.weight") == 0))
+        return LQ_OK; /* as llama-quantize: quantized without one */
+    if (len != cols)
+        return lq__fail(LQ_ERR_INVALID, "%s: imatrix entry '%s' has %lld values, the weight %lld "
+                        "columns", j->fn, name, (long long)len, (long long)cols);
+    float *w = lq__calloc((size_t)cols, sizeof *w);
+    if (!w)
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", j->fn);
+    lq_status st = lq_imatrix_get(j->imatrix, name, w, cols);
+    if (st != LQ_OK) {
+        lq__free(w);
+        return st;
+    }
+    *out = w;
+    return LQ_OK;
+}
+
+/* Put t (owned from now on by the model) in the place of l's weight. */
+static lq_status replace(job *j, lq__linear *l, lq_tensor *t)
+{
+    lq_model *q = j->q;
+    bool tied = l == &q->embd && q->output.t == q->embd.t;
+    for (int64_t k = 0; k < q->n_tensors; k++) {
+        if (q->tensors[k] == l->t) {
+            lq_tensor_free(q->tensors[k]);
+            q->tensors[k] = t;
+        }
+    }
+    lq_status st = lq__linear_init(l, t, j->fn);
+    if (tied)
+        q->output = q->embd;
+    return st;
+}
+
+static lq_status report(job *j)
+{
+    j->done++;
+    if (j->user && j->user->progress &&
+        j->user->progress(j->user->progress_user, "quantize", (double)j->done / (double)j->n_slots))
+        return lq__fail(LQ_ERR_CANCELLED, "%s: cancelled by the progress callback", j->fn);
+    return LQ_OK;
+}
+
+/* Quantize slot s from its weight, or from `f32` (a rescaled copy) when given. */
+static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_calib *calib)
+{
+    if (!s->l)
+        return report(j);
+    lq_scheme *owned = NULL;
+    const lq_scheme *use = NULL;
+    const lq_tensor *src = f32 ? f32 : s->l->t;
+    lq_tensor *decoded = NULL, *out = NULL;
+    float *imatrix = NULL;
+    lq_status st = scheme_for(j, s, &owned, &use);
+    lq_type t = lq_tensor_type(src);
+    if (st == LQ_OK && (use || f32) && t != LQ_TYPE_F32 && t != LQ_TYPE_F16 && t != LQ_TYPE_BF16 &&
+        (st = lq_dequantize(&j->quiet, src, LQ_TYPE_F32, &decoded)) == LQ_OK)
+        src = decoded; /* already quantized: decoded and quantized again */
+    if (st == LQ_OK && use)
+        st = importance(j, lq_tensor_name(src), s->l->cols, &imatrix);
+    if (st == LQ_OK && use)
+        st = lq_quantize(&j->quiet, src, use, calib, imatrix, &out);
+    else if (st == LQ_OK && f32) /* kept, but rescaled */
+        st = lq_dequantize(&j->quiet, src, LQ_TYPE_F32, &out);
+    if (st == LQ_OK && out) {
+        st = replace(j, s->l, out);
+        out = NULL;
+    }
+    lq_tensor_free(out);
+    lq_tensor_free(decoded);
+    lq__free(imatrix);
+    lq_scheme_free(owned);
+    if (st != LQ_OK && st != LQ_ERR_CANCELLED && strncmp(lq_last_error(), j->fn, strlen(j->fn))) {
+        char prefix[LQ_MAX_NAME + 48];
+        snprintf(prefix, sizeof prefix, "%s: tensor '%s'", j->fn, lq_tensor_name(s->l->t));
+        lq__error_prefix(prefix);
+    }
+    return st == LQ_OK ? report(j) : st;
+}
+
+/* ---- calibrated methods, one layer at a time ---- */
+
+/* f32 copies of a layer's weights, which AWQ and SmoothQuant rescale, and its
+ * norms as tensors over the new model's own arrays. */
+typedef struct {
+    lq_tensor *w[PARTS];
+    lq_tensor *attn_norm, *ffn_norm;
+} layer_copy;
+
+static void free_copy(layer_copy *c)
+{
+    for (int p = 0; p < PARTS; p++)
+        lq_tensor_free(c->w[p]);
+    lq_tensor_free(c->attn_norm);
+    lq_tensor_free(c->ffn_norm);
+}
+
+static lq_status copy_layer(job *j, int64_t il, layer_copy *c)
+{
+    memset(c, 0, sizeof *c);
+    lq__layer *y = &j->q->layers[il];
+    int64_t e = j->q->hp.n_embd;
+    size_t bytes = (size_t)e * sizeof(float);
+    lq_status st = lq_tensor_wrap(&c->attn_norm, LQ_TYPE_F32, 1, &e, y->attn_norm, bytes,
+                                  LQ_BORROW, "attn_norm");
+    if (st == LQ_OK)
+        st = lq_tensor_wrap(&c->ffn_norm, LQ_TYPE_F32, 1, &e, y->ffn_norm, bytes, LQ_BORROW,
+                            "ffn_norm");
+    for (int p = 0; st == LQ_OK && p < PARTS; p++)
+        st = lq_dequantize(&j->quiet, layer_slot(j, il, p)->l->t, LQ_TYPE_F32, &c->w[p]);
+    return st;
+}
+
+enum { Q, K, V, O, GATE, UP, DOWN };
+
+/* Weights that share an input, and the operation before them that takes
+ * their scales: AutoAWQ's groups for Llama (SmoothQuant uses the first and
+ * third, the norm -> linear pairs). */
+typedef struct {
+    int site;
+    int prev;     /* a part, or -1 / -2 for attn_norm / ffn_norm */
+    int next[3];
+    int n_next;
+} scale_group;
+
+static const scale_group groups[] = {
+    {LQ__SITE_ATTN, -1, {Q, K, V}, 3},
+    {LQ__SITE_ATTN_OUT, V, {O}, 1},
+    {LQ__SITE_FFN, -2, {GATE, UP}, 2},
+    {LQ__SITE_FFN_DOWN, UP, {DOWN}, 1},
+};
+
+static lq_status move_scales(job *j, layer_copy *c, const scale_group *g, lq_calib *calib)
+{
+    int64_t n = lq_calib_features(calib);
+    lq_tensor *prev = g->prev == -1 ? c->attn_norm : g->prev == -2 ? c->ffn_norm : c->w[g->prev];
+    if (g->prev >= 0 && lq_tensor_dim(prev, 0) != n)
+        return LQ_OK; /* grouped-query attention: v has fewer outputs than o has inputs */
+    lq_tensor *next[3];
+    for (int i = 0; i < g->n_next; i++)
+        next[i] = c->w[g->next[i]];
+    float *s = lq__calloc((size_t)n * 2, sizeof *s);
+    if (!s)
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", j->fn);
+    lq_status st = j->method == LQ_METHOD_AWQ
+                       ? lq_awq_search(&j->quiet, j->scheme, calib, (const lq_tensor *const *)next,
+                                       g->n_next, s)
+                       : lq_smoothquant_scales(j->scheme, calib, (const lq_tensor *const *)next,
+                                               g->n_next, s);
+    if (st == LQ_OK)
+        st = lq_scales_apply(s, n, prev, NULL, next, g->n_next);
+    for (int64_t i = 0; st == LQ_OK && i < n; i++)
+        s[n + i] = 1.0f / s[i];
+    if (st == LQ_OK)
+        st = lq_calib_scale_channels(calib, s + n);
+    lq__free(s);
+    return st;
+}
+
+static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
+{
+    job *j = user;
+    if (j->method == LQ_METHOD_GPTQ) {
+        lq_status st = LQ_OK;
+        for (int p = 0; st == LQ_OK && p < PARTS; p++)
+            st = quantize_slot(j, layer_slot(j, il, p), NULL, sets[part_site[p]]);
+        return st;
+    }
+    layer_copy c;
+    lq_status st = copy_layer(j, il, &c);
+    for (size_t g = 0; st == LQ_OK && g < sizeof groups / sizeof *groups; g++)
+        if (j->method == LQ_METHOD_AWQ || groups[g].prev < 0)
+            st = move_scales(j, &c, &groups[g], sets[groups[g].site]);
+    for (int p = 0; st == LQ_OK && p < PARTS; p++)
+        st = quantize_slot(j, layer_slot(j, il, p), c.w[p], sets[part_site[p]]);
+    free_copy(&c);
+    return st;
+}
+
+/* ---- the whole model ---- */
+
+static bool is_calibrated(int method)
+{
+    return method == LQ_METHOD_GPTQ || method == LQ_METHOD_AWQ || method == LQ_METHOD_SMOOTHQUANT;
+}
+
+/* token_embd and output keep the scheme's type and layout, rounded to nearest:
+ * no calibration reaches the embedding, and the W8A8 products are for the
+ * layers (as the reference implementations leave lm_head alone). */
+static lq_status side_scheme(job *j)
+{
+    if (j->method == LQ_METHOD_RTN || j->method == LQ_METHOD_HQQ)
+        return LQ_OK;
+    int64_t sym = 1;
+    lq_scheme_get_int(j->scheme, LQ_PARAM_SYMMETRIC, &sym);
+    lq_status st = lq_scheme_clone(j->scheme, &j->side);
+    if (st == LQ_OK && j->method == LQ_METHOD_GPTQ) {
+        lq_scheme_set_int(j->side, LQ_PARAM_ACT_ORDER, 0);
+        lq_scheme_set_int(j->side, LQ_PARAM_STATIC_GROUPS, 0);
+    }
+    if (st == LQ_OK)
+        st = lq_scheme_set_int(j->side, LQ_PARAM_METHOD, LQ_METHOD_RTN);
+    if (st == LQ_OK) /* the method's default symmetry (asym for awq) stays */
+        lq_scheme_set_int(j->side, LQ_PARAM_SYMMETRIC, sym);
+    return st;
+}
+
+static lq_status run(job *j, const int32_t *calib, int64_t n_calib)
+{
+    lq_status st = make_slots(j);
+    int64_t ftype = 0;
+    lq_scheme_get_int(j->scheme, LQ_PARAM_MIXTURE, &ftype);
+    j->mixture = ftype != 0;
+    if (st == LQ_OK && j->mixture && j->method != LQ_METHOD_RTN)
+        st = lq__fail(LQ_ERR_UNSUPPORTED, "%s: '%s': mixtures are rounded to nearest only", j->fn,
+                      lq_scheme_string(j->scheme));
+    if (st == LQ_OK && j->mixture)
+        st = plan_mixture(j, ftype);
+    if (st == LQ_OK)
+        st = side_scheme(j);
+    if (st == LQ_OK)
+        st = quantize_slot(j, &j->slots[0], NULL, NULL);
+    if (st == LQ_OK)
+        st = quantize_slot(j, &j->slots[1], NULL, NULL);
+    if (st != LQ_OK || !is_calibrated(j->method)) {
+        for (int64_t s = 2; st == LQ_OK && s < j->n_slots; s++)
+            st = quantize_slot(j, &j->slots[s], NULL, NULL);
+        return st;
+    }
+    if (!calib || n_calib < 1)
+        return lq__fail(LQ_ERR_INVALID, "%s: '%s' needs calibration tokens", j->fn,
+                        lq_scheme_string(j->scheme));
+    int64_t window = j->base->kv.n_ctx < j->q->kv.n_ctx ? j->base->kv.n_ctx : j->q->kv.n_ctx;
+    return lq__calibrate(j->user, j->fn, j->base, j->q, calib, n_calib, window, false,
+                         calibrated_layer, j);
+}
+
+lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme,
+                            const lq_imatrix *imatrix, const int32_t *calib, int64_t n_calib,
+                            int64_t n_ctx, int kv_type, lq_model **out)
+{
+    static const char fn[] = "lq_model_quantize";
+    if (!out)
+        return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
+    *out = NULL;
+    if (!base || !scheme)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    if (n_calib < 0 || (n_calib > 0 && !calib))
+        return lq__fail(LQ_ERR_INVALID, "%s: %lld calibration tokens at %p", fn,
+                        (long long)n_calib, (const void *)calib);
+    int64_t method = 0;
+    lq_scheme_get_int(scheme, LQ_PARAM_METHOD, &method);
+    job j = {.fn = fn, .user = ctx, .quiet = {lq__ctx_threads(ctx), NULL, NULL}, .base = base,
+             .scheme = scheme, .method = (int)method, .imatrix = imatrix};
+    lq_status st = lq__model_build(&j.quiet, base->src, n_ctx, kv_type, &j.q, fn);
+    if (st == LQ_OK)
+        st = run(&j, calib, n_calib);
+    if (st != LQ_OK && st != LQ_ERR_CANCELLED && strncmp(lq_last_error(), fn, sizeof fn - 1) != 0)
+        lq__error_prefix(fn);
+    lq__free(j.slots);
+    lq_scheme_free(j.side);
+    if (st != LQ_OK) {
+        lq_model_free(j.q);
+        return st;
+    }
+    *out = j.q;
+    return LQ_OK;
+}

@@ -1,0 +1,396 @@
+/* gguf_quantize.c — lq_gguf_quantize: a GGUF model in, the same model in a
+ * llama.cpp file type out, tensor by tensor as llama-quantize writes it. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <lq/lq.h>
+#include <lq/lq_calib.h>
+#include <lq/lq_io.h>
+#include <lq/lq_pipeline.h>
+
+#include "../core/alloc.h"
+#include "../core/ctx.h"
+#include "../core/error.h"
+#include "../methods/mixture.h"
+
+#define GGML_QNT_VERSION 2 /* what llama.cpp writes as general.quantization_version */
+
+struct lq_qopts {
+    int ftype;
+    lq__mixture rules; /* options only; the model facts are filled per file */
+    lq_imatrix *imatrix;
+    int allow_requantize;
+};
+
+static lq_status parse_type(const char *fn, const char *name, lq_type *out)
+{
+    if (!name)
+        return lq__fail(LQ_ERR_INVALID, "%s: type is NULL", fn);
+    lq_type t;
+    if (lq_type_from_name(name, &t) != LQ_OK || lq_type_ggml_id(t) < 0)
+        return lq__fail(LQ_ERR_INVALID, "%s: '%s' is not a GGUF tensor type", fn, name);
+    *out = t;
+    return LQ_OK;
+}
+
+lq_status lq_qopts_create(const char *file_type, lq_qopts **out)
+{
+    static const char fn[] = "lq_qopts_create";
+    if (!out || !file_type)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    *out = NULL;
+    int ftype;
+    if (!lq__ftype_from_name(file_type, &ftype))
+        return lq__fail(LQ_ERR_INVALID, "%s: unknown file type '%.32s' (F32, F16, BF16, Q4_0, Q4_1, "
+                        "Q5_0, Q5_1, Q8_0, Q2_K, Q2_K_S, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, "
+                        "Q5_K_S, Q5_K_M, Q6_K, IQ4_NL, IQ4_XS)", fn, file_type);
+    lq_qopts *o = lq__calloc(1, sizeof *o);
+    if (!o)
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+    o->ftype = ftype;
+    lq__mixture_init(&o->rules, ftype);
+    *out = o;
+    return LQ_OK;
+}
+
+void lq_qopts_free(lq_qopts *o)
+{
+    if (!o)
+        return;
+    lq__mixture_free(&o->rules);
+    lq_imatrix_free(o->imatrix);
+    lq__free(o);
+}
+
+lq_status lq_qopts_set_imatrix(lq_qopts *o, const char *path)
+{
+    if (!o || !path)
+        return lq__fail(LQ_ERR_INVALID, "lq_qopts_set_imatrix: NULL argument");
+    lq_imatrix *im = NULL;
+    lq_status st = lq_imatrix_load(path, &im);
+    if (st != LQ_OK)
+        return st;
+    lq_imatrix_free(o->imatrix);
+    o->imatrix = im;
+    o->rules.has_imatrix = true;
+    return LQ_OK;
+}
+
+lq_status lq_qopts_add_tensor_type(lq_qopts *o, const char *pattern, const char *type)
+{
+    static const char fn[] = "lq_qopts_add_tensor_type";
+    if (!o || !pattern)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    lq_type t;
+    lq_status st = parse_type(fn, type, &t);
+    if (st == LQ_OK)
+        st = lq__mixture_add_override(&o->rules, pattern, t);
+    if (st != LQ_OK && st == LQ_ERR_INVALID && strncmp(lq_last_error(), fn, strlen(fn)) != 0)
+        lq__error_prefix(fn);
+    return st;
+}
+
+lq_status lq_qopts_set_output_type(lq_qopts *o, const char *type)
+{
+    if (!o)
+        return lq__fail(LQ_ERR_INVALID, "lq_qopts_set_output_type: NULL argument");
+    return parse_type("lq_qopts_set_output_type", type, &o->rules.output_type);
+}
+
+lq_status lq_qopts_set_token_embedding_type(lq_qopts *o, const char *type)
+{
+    if (!o)
+        return lq__fail(LQ_ERR_INVALID, "lq_qopts_set_token_embedding_type: NULL argument");
+    return parse_type("lq_qopts_set_token_embedding_type", type, &o->rules.token_embd_type);
+}
+
+lq_status lq_qopts_set_flag(lq_qopts *o, int flag, int on)
+{
+    if (!o)
+        return lq__fail(LQ_ERR_INVALID, "lq_qopts_set_flag: NULL argument");
+    switch (flag) {
+    case LQ_QOPT_PURE: o->rules.pure = on != 0; break;
+    case LQ_QOPT_LEAVE_OUTPUT: o->rules.quantize_output = on == 0; break;
+    case LQ_QOPT_ALLOW_REQUANTIZE: o->allow_requantize = on != 0; break;
+    default: return lq__fail(LQ_ERR_INVALID, "lq_qopts_set_flag: unknown flag %d", flag);
+    }
+    return LQ_OK;
+}
+
+/* ---- one run ---- */
+
+typedef struct run {
+    const char *fn;
+    lq_ctx *user;           /* the caller's context (threads, progress) */
+    lq_ctx inner;           /* what each tensor's quantization runs with */
+    const lq_qopts *opts;
+    lq__mixture rules;      /* opts->rules plus this model's facts */
+    lq_gguf *in, *out;
+    int64_t n;
+    int64_t *order;
+    lq_type *target;        /* per input index; -1: carried raw */
+    uint64_t total_bytes, done_bytes;
+    const char *tensor;     /* name being worked on */
+    uint64_t tensor_bytes;
+} run;
+
+static lq_type type_of_ggml(int ggml_id)
+{
+    for (lq_type t = 0; t < LQ_TYPE_COUNT_; t++)
+        if (lq_type_name(t) && lq_type_ggml_id(t) == ggml_id)
+            return t;
+    return -1;
+}
+
+static int64_t meta_int(const lq_gguf *g, const char *arch, const char *suffix)
+{
+    char key[128];
+    int64_t v = 0;
+    snprintf(key, sizeof key, "%s.%s", arch, suffix);
+    return lq_gguf_get_int(g, key, &v) == LQ_OK ? v : 0;
+}
+
+/* The model facts the rules need, from the input's metadata. */
+static void read_model_facts(run *r)
+{
+    const char *arch = NULL;
+    uint64_t len = 0;
+    char a[64] = "";
+    if (lq_gguf_get_string(r->in, "general.architecture", &arch, &len) == LQ_OK && len < sizeof a) {
+        memcpy(a, arch, len);
+        a[len] = 0;
+    }
+    int64_t heads = meta_int(r->in, a, "attention.head_count");
+    int64_t kv_heads = meta_int(r->in, a, "attention.head_count_kv");
+    if (kv_heads == 0)
+        kv_heads = heads; /* llama.cpp's default when the key is absent */
+    r->rules.n_layer = (int)meta_int(r->in, a, "block_count");
+    r->rules.n_expert = (int)meta_int(r->in, a, "expert_count");
+    r->rules.n_gqa = kv_heads > 0 ? (int)(heads / kv_heads) : 0;
+    r->rules.falcon = strcmp(a, "falcon") == 0;
+    r->rules.is_70b = strcmp(a, "llama") == 0 && r->rules.n_layer == 80 && heads != kv_heads;
+}
+
+static int progress_adapter(void *user, const char *stage, double fraction)
+{
+    (void)stage;
+    run *r = user;
+    if (!r->user || !r->user->progress)
+        return 0;
+    double done = (double)r->done_bytes + fraction * (double)r->tensor_bytes;
+    return r->user->progress(r->user->progress_user, r->tensor,
+                             r->total_bytes ? done / (double)r->total_bytes : 1.0);
+}
+
+/* Choose every tensor's type and declare the output's tensors. */
+static lq_status plan(run *r)
+{
+    const char **names = lq__calloc((size_t)r->n + 1, sizeof *names);
+    r->order = lq__calloc((size_t)r->n + 1, sizeof *r->order);
+    r->target = lq__calloc((size_t)r->n + 1, sizeof *r->target);
+    if (!names || !r->order || !r->target) {
+        lq__free(names);
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", r->fn);
+    }
+    for (int64_t i = 0; i < r->n; i++)
+        names[i] = lq_gguf_tensor_name(r->in, i);
+    lq__mixture_scan(&r->rules, names, r->n);
+    lq__mixture_order(names, r->n, r->order);
+    lq__free(names);
+
+    lq_status st = LQ_OK;
+    for (int64_t k = 0; st == LQ_OK && k < r->n; k++) {
+        int64_t i = r->order[k];
+        const char *name = lq_gguf_tensor_name(r->in, i);
+        int ndim = lq_gguf_tensor_ndim(r->in, i);
+        int64_t shape[4];
+        for (int d = 0; d < ndim; d++)
+            shape[d] = lq_gguf_tensor_dim(r->in, i, d);
+        lq_type cur = type_of_ggml(lq_gguf_tensor_ggml_type(r->in, i));
+        lq_type t = cur;
+        if (cur >= 0)
+            st = lq__mixture_pick(&r->rules, name, ndim, shape[ndim - 1], cur, &t);
+        else if (lq__mixture_allows(&r->rules, name, ndim))
+            st = lq__fail(LQ_ERR_UNSUPPORTED, "tensor '%s' has ggml type %d, which libquant cannot "
+                          "convert", name, lq_gguf_tensor_ggml_type(r->in, i));
+        if (st != LQ_OK)
+            break;
+        if (t != cur && lq__mixture_needs_imatrix(&r->rules, name, t) && !r->opts->imatrix) {
+            st = lq__fail(LQ_ERR_INVALID, "tensor '%s': %s in this file type needs an importance "
+                          "matrix (--imatrix)", name, lq_type_name(t));
+            break;
+        }
+        r->target[i] = t;
+        r->total_bytes += lq_gguf_tensor_nbytes(r->in, i);
+        int id = t >= 0 ? lq_type_ggml_id(t) : lq_gguf_tensor_ggml_type(r->in, i);
+        st = lq_gguf_declare_tensor(r->out, name, id, ndim, shape);
+    }
+    if (st != LQ_OK && strncmp(lq_last_error(), r->fn, strlen(r->fn)) != 0)
+        lq__error_prefix(r->fn);
+    return st;
+}
+
+/* The importance weights of a tensor (ne0 * experts floats), or NULL. */
+static lq_status imatrix_for(run *r, const char *name, int64_t want, float **out)
+{
+    *out = NULL;
+    if (!r->opts->imatrix)
+        return LQ_OK;
+    int64_t len = lq_imatrix_length(r->opts->imatrix, name);
+    if (len == 0)
+        return LQ_OK; /* llama.cpp quantizes such a tensor without one */
+    if (len != want) {
+        if (strcmp(name, "token_embd.weight") == 0 || strcmp(name, "per_layer_token_embd.weight") == 0)
+            return LQ_OK;
+        return lq__fail(LQ_ERR_INVALID, "%s: imatrix entry '%s' has %lld values, the tensor needs "
+                        "%lld", r->fn, name, (long long)len, (long long)want);
+    }
+    float *w = lq__calloc((size_t)want, sizeof *w);
+    if (!w)
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", r->fn);
+    lq_status st = lq_imatrix_get(r->opts->imatrix, name, w, want);
+    if (st != LQ_OK) {
+        lq__free(w);
+        return st;
+    }
+    *out = w;
+    return LQ_OK;
+}
+
+/* Quantize rows of `src` (f32/f16/bf16) to `type`; 3-D expert tensors take
+ * their own slice of the imatrix each. */
+static lq_status quantize_tensor(run *r, const lq_tensor *src, lq_type type, const float *imatrix,
+                                 lq_gguf_writer *w)
+{
+    lq_scheme *s = NULL;
+    lq_status st = lq_scheme_parse(lq_type_name(type), &s);
+    int ndim = lq_tensor_ndim(src);
+    int64_t cols = lq_tensor_dim(src, ndim - 1);
+    int64_t experts = ndim == 3 ? lq_tensor_dim(src, 0) : 1;
+    if (st != LQ_OK)
+        return st;
+    if (!imatrix || experts == 1) {
+        lq_tensor *q = NULL;
+        st = lq_quantize(&r->inner, src, s, NULL, imatrix, &q);
+        if (st == LQ_OK)
+            st = lq_gguf_writer_write_tensor(w, q);
+        lq_tensor_free(q);
+        lq_scheme_free(s);
+        return st;
+    }
+    /* one expert at a time, each with its imatrix slice, written in order */
+    int64_t rows = lq_tensor_dim(src, 1);
+    size_t elem = (size_t)lq_tensor_nbytes(src) / (size_t)lq_tensor_numel(src);
+    const uint8_t *base = lq_tensor_data(src);
+    for (int64_t e = 0; st == LQ_OK && e < experts; e++) {
+        lq_tensor *slice = NULL, *q = NULL;
+        int64_t shape[2] = {rows, cols};
+        size_t bytes = (size_t)(rows * cols) * elem;
+        st = lq_tensor_wrap(&slice, lq_tensor_type(src), 2, shape, base + (size_t)e * bytes, bytes,
+                            LQ_BORROW, lq_tensor_name(src));
+        if (st == LQ_OK)
+            st = lq_quantize(&r->inner, slice, s, NULL, imatrix + e * cols, &q);
+        if (st == LQ_OK)
+            st = lq_gguf_writer_write(w, lq_tensor_data(q), lq_tensor_nbytes(q));
+        lq_tensor_free(q);
+        lq_tensor_free(slice);
+    }
+    lq_scheme_free(s);
+    return st;
+}
+
+/* Write tensor i: its bytes unchanged, or converted to its target type. */
+static lq_status convert_one(run *r, int64_t i, lq_gguf_writer *w)
+{
+    const char *name = lq_gguf_tensor_name(r->in, i);
+    lq_type cur = type_of_ggml(lq_gguf_tensor_ggml_type(r->in, i));
+    r->tensor = name;
+    r->tensor_bytes = lq_gguf_tensor_nbytes(r->in, i);
+    if (r->target[i] == cur || cur < 0) {
+        const void *data;
+        uint64_t nbytes;
+        lq_status st = lq_gguf_tensor_raw(r->in, i, &data, &nbytes);
+        return st == LQ_OK ? lq_gguf_writer_write(w, data, nbytes) : st;
+    }
+    if (lq_type_is_quantized(cur) && !r->opts->allow_requantize)
+        return lq__fail(LQ_ERR_INVALID, "%s: tensor '%s' is already %s; requantizing is lossy and "
+                        "off unless allowed (--allow-requantize)", r->fn, name, lq_type_name(cur));
+    lq_tensor *t = NULL, *f = NULL;
+    float *imatrix = NULL;
+    lq_status st = lq_gguf_get_tensor(r->in, i, &t);
+    if (st == LQ_OK && cur != LQ_TYPE_F32 && cur != LQ_TYPE_F16 && cur != LQ_TYPE_BF16) {
+        st = lq_dequantize(&r->inner, t, LQ_TYPE_F32, &f); /* requantizing, or f64/i* sources */
+        if (st == LQ_OK) {
+            lq_tensor_free(t);
+            t = f;
+        }
+    }
+    if (st == LQ_OK) {
+        int ndim = lq_tensor_ndim(t);
+        int64_t want = lq_tensor_dim(t, ndim - 1) * (ndim == 3 ? lq_tensor_dim(t, 0) : 1);
+        st = imatrix_for(r, name, want, &imatrix);
+    }
+    if (st == LQ_OK)
+        st = quantize_tensor(r, t, r->target[i], imatrix, w);
+    lq__free(imatrix);
+    lq_tensor_free(t);
+    return st;
+}
+
+static lq_status copy_metadata(run *r)
+{
+    static const char *const split_keys[] = {"split.no", "split.count", "split.tensors.count"};
+    lq_status st = LQ_OK;
+    for (int64_t k = 0; st == LQ_OK && k < lq_gguf_kv_count(r->in); k++)
+        st = lq_gguf_copy_kv(r->out, r->in, lq_gguf_kv_key(r->in, k));
+    for (size_t k = 0; st == LQ_OK && k < sizeof split_keys / sizeof *split_keys; k++)
+        if (lq_gguf_find_key(r->out, split_keys[k]) >= 0)
+            st = lq_gguf_remove_key(r->out, split_keys[k]);
+    if (st == LQ_OK)
+        st = lq_gguf_set_u32(r->out, "general.quantization_version", GGML_QNT_VERSION);
+    if (st == LQ_OK)
+        st = lq_gguf_set_u32(r->out, "general.file_type", (uint32_t)r->opts->ftype);
+    return st;
+}
+
+lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *out_path,
+                           const lq_qopts *opts)
+{
+    static const char fn[] = "lq_gguf_quantize";
+    if (!in_path || !out_path || !opts)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    run r = {.fn = fn, .user = ctx, .opts = opts, .rules = opts->rules};
+    r.inner.threads = ctx ? ctx->threads : 0;
+    r.inner.progress = progress_adapter;
+    r.inner.progress_user = &r;
+
+    lq_gguf_writer *w = NULL;
+    lq_status st = lq_gguf_open(in_path, &r.in);
+    if (st == LQ_OK)
+        st = lq_gguf_create(&r.out);
+    if (st == LQ_OK) {
+        r.n = lq_gguf_tensor_count(r.in);
+        read_model_facts(&r);
+        st = copy_metadata(&r);
+    }
+    if (st == LQ_OK)
+        st = plan(&r);
+    if (st == LQ_OK)
+        st = lq_gguf_writer_create(r.out, out_path, &w);
+    for (int64_t k = 0; st == LQ_OK && k < r.n; k++) {
+        int64_t i = r.order[k];
+        st = convert_one(&r, i, w);
+        r.done_bytes += lq_gguf_tensor_nbytes(r.in, i);
+        if (st == LQ_OK && progress_adapter(&r, "", 0.0) != 0)
+            st = lq__fail(LQ_ERR_CANCELLED, "%s: cancelled by the progress callback", fn);
+    }
+    if (st == LQ_OK)
+        st = lq_gguf_writer_finish(w);
+    lq_gguf_writer_free(w); /* removes the temporary file unless finished */
+    lq_gguf_free(r.out);
+    lq_gguf_free(r.in);
+    lq__free(r.order);
+    lq__free(r.target);
+    return st;
+}

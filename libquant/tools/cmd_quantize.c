@@ -1,0 +1,143 @@
+/* cmd_quantize.c — lq quantize: a GGUF model to a llama.cpp file type, with
+ * llama-quantize's options; progress on a terminal, a summary at the end. */
+#include <stdio.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "commands.h"
+#include "tool.h"
+
+static const char usage_text[] =
+    "usage: lq quantize IN.gguf OUT.gguf TYPE [--imatrix FILE] [--threads N]\n"
+    "                   [--tensor-type PATTERN=TYPE]... [--output-tensor-type T]\n"
+    "                   [--token-embedding-type T] [--pure] [--leave-output-tensor]\n"
+    "                   [--allow-requantize]\n\n"
+    "Quantizes a GGUF model as llama.cpp's llama-quantize does: the same type for\n"
+    "every tensor and the same bytes. TYPE is one of F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1\n"
+    "Q8_0 Q2_K Q2_K_S Q3_K_S Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K IQ4_NL IQ4_XS.\n"
+    "--imatrix takes llama.cpp importance matrices (.dat or GGUF) or libquant's own.\n"
+    "PATTERN is a POSIX extended regular expression matched against tensor names.\n";
+
+/* Apply one option to opts; 0, or the exit status for a bad option. */
+static int apply_option(lq_qopts *o, int argc, char **argv, int *i, int64_t *threads)
+{
+    static const char cmd[] = "quantize";
+    bool missing = false;
+    const char *v;
+    lq_status st = LQ_OK;
+    if ((v = lq_tool_option(argc, argv, i, "--imatrix", &missing))) {
+        st = lq_qopts_set_imatrix(o, v);
+    } else if ((v = lq_tool_option(argc, argv, i, "--threads", &missing))) {
+        if (!lq_tool_parse_i64(v, 0, 1024, threads))
+            return lq_tool_usage_error(cmd, "--threads wants 0..1024, got '%s'", v);
+    } else if ((v = lq_tool_option(argc, argv, i, "--tensor-type", &missing))) {
+        char pattern[256];
+        const char *eq = strrchr(v, '=');
+        if (!eq || eq == v || (size_t)(eq - v) >= sizeof pattern)
+            return lq_tool_usage_error(cmd, "--tensor-type wants PATTERN=TYPE, got '%s'", v);
+        memcpy(pattern, v, (size_t)(eq - v));
+        pattern[eq - v] = 0;
+        st = lq_qopts_add_tensor_type(o, pattern, eq + 1);
+    } else if ((v = lq_tool_option(argc, argv, i, "--output-tensor-type", &missing))) {
+        st = lq_qopts_set_output_type(o, v);
+    } else if ((v = lq_tool_option(argc, argv, i, "--token-embedding-type", &missing))) {
+        st = lq_qopts_set_token_embedding_type(o, v);
+    } else if (strcmp(argv[*i], "--pure") == 0) {
+        st = lq_qopts_set_flag(o, LQ_QOPT_PURE, 1);
+    } else if (strcmp(argv[*i], "--leave-output-tensor") == 0) {
+        st = lq_qopts_set_flag(o, LQ_QOPT_LEAVE_OUTPUT, 1);
+    } else if (strcmp(argv[*i], "--allow-requantize") == 0) {
+        st = lq_qopts_set_flag(o, LQ_QOPT_ALLOW_REQUANTIZE, 1);
+    } else if (!missing) {
+        return lq_tool_usage_error(cmd, "unknown argument '%s'", argv[*i]);
+    }
+    if (missing)
+        return lq_tool_usage_error(cmd, "%s needs a value", argv[*i]);
+    if (st == LQ_ERR_INVALID)
+        return lq_tool_usage_error(cmd, "%s", lq_last_error());
+    if (st != LQ_OK)
+        return lq_tool_lib_error(cmd, argv[*i], st);
+    return 0;
+}
+
+static void summary(const char *in, const char *out, double seconds)
+{
+    lq_gguf *a = NULL, *b = NULL;
+    if (lq_gguf_open(in, &a) != LQ_OK || lq_gguf_open(out, &b) != LQ_OK) {
+        lq_gguf_free(a);
+        return;
+    }
+    double before = 0, after = 0, params = 0;
+    int64_t changed = 0;
+    for (int64_t i = 0; i < lq_gguf_tensor_count(b); i++) {
+        int64_t j = lq_gguf_find_tensor(a, lq_gguf_tensor_name(b, i));
+        double n = 1;
+        for (int d = 0; d < lq_gguf_tensor_ndim(b, i); d++)
+            n *= (double)lq_gguf_tensor_dim(b, i, d);
+        params += n;
+        after += (double)lq_gguf_tensor_nbytes(b, i);
+        if (j >= 0) {
+            before += (double)lq_gguf_tensor_nbytes(a, j);
+            changed += lq_gguf_tensor_ggml_type(a, j) != lq_gguf_tensor_ggml_type(b, i);
+        }
+    }
+    char s1[32], s2[32];
+    printf("%lld tensors (%lld converted), %s -> %s, %.3f bits per weight, %.1f s\n",
+           (long long)lq_gguf_tensor_count(b), (long long)changed,
+           lq_tool_bytes(before, s1, sizeof s1), lq_tool_bytes(after, s2, sizeof s2),
+           params > 0 ? 8 * after / params : 0.0, seconds);
+    lq_gguf_free(a);
+    lq_gguf_free(b);
+}
+
+int lq_cmd_quantize(int argc, char **argv)
+{
+    static const char cmd[] = "quantize";
+    const char *pos[3];
+    int npos = 0;
+    for (int i = 1; i < argc; i++) {
+        if (strcmp(argv[i], "--help") == 0) {
+            fputs(usage_text, stdout);
+            return 0;
+        }
+        if (argv[i][0] != '-' && npos < 3)
+            pos[npos++] = argv[i];
+    }
+    if (npos < 3)
+        return lq_tool_usage_error(cmd, "wants IN.gguf OUT.gguf TYPE");
+    lq_qopts *o = NULL;
+    lq_status st = lq_qopts_create(pos[2], &o);
+    if (st != LQ_OK)
+        return lq_tool_usage_error(cmd, "%s", lq_last_error());
+    int64_t threads = 0;
+    int rc = 0, seen = 0;
+    for (int i = 1; i < argc && rc == 0; i++) {
+        if (argv[i][0] != '-' && seen < 3) {
+            seen++;
+            continue;
+        }
+        rc = apply_option(o, argc, argv, &i, &threads);
+    }
+    lq_ctx *ctx = NULL;
+    lq_tool_progress bar;
+    if (rc == 0 && (st = lq_ctx_create(&ctx)) == LQ_OK)
+        st = lq_ctx_set_threads(ctx, (int)threads);
+    if (rc == 0 && st == LQ_OK) {
+        lq_tool_progress_init(&bar, "");
+        bar.label = NULL; /* the stage (tensor name) is the label */
+        struct stat sb;
+        if (stat(pos[0], &sb) == 0)
+            bar.total_bytes = (double)sb.st_size;
+        lq_ctx_set_progress(ctx, lq_tool_progress_cb, &bar);
+        double t0 = lq_tool_now();
+        st = lq_gguf_quantize(ctx, pos[0], pos[1], o);
+        lq_tool_progress_done(&bar);
+        if (st == LQ_OK)
+            summary(pos[0], pos[1], lq_tool_now() - t0);
+    }
+    if (rc == 0 && st != LQ_OK)
+        rc = lq_tool_lib_error(cmd, pos[0], st);
+    lq_ctx_free(ctx);
+    lq_qopts_free(o);
+    return rc;
+}

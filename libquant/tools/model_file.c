@@ -1,0 +1,77 @@
+/* model_file.c — one interface over lq_gguf and lq_safetensors. */
+#include <stdio.h>
+#include <string.h>
+
+#include "model_file.h"
+
+static int is_gguf(const char *path)
+{
+    char magic[4] = {0};
+    FILE *f = fopen(path, "rb");
+    if (!f)
+        return 0;
+    size_t n = fread(magic, 1, 4, f);
+    fclose(f);
+    return n == 4 && memcmp(magic, "GGUF", 4) == 0;
+}
+
+lq_status model_file_open(const char *path, model_file *m)
+{
+    memset(m, 0, sizeof *m);
+    return is_gguf(path) ? lq_gguf_open(path, &m->gguf) : lq_safetensors_open(path, &m->st);
+}
+
+void model_file_close(model_file *m)
+{
+    lq_gguf_free(m->gguf);
+    lq_safetensors_free(m->st);
+    memset(m, 0, sizeof *m);
+}
+
+int64_t model_file_count(const model_file *m)
+{
+    return m->gguf ? lq_gguf_tensor_count(m->gguf) : lq_safetensors_count(m->st);
+}
+
+const char *model_file_name(const model_file *m, int64_t i)
+{
+    return m->gguf ? lq_gguf_tensor_name(m->gguf, i) : lq_safetensors_name(m->st, i);
+}
+
+int64_t model_file_find(const model_file *m, const char *name)
+{
+    return m->gguf ? lq_gguf_find_tensor(m->gguf, name) : lq_safetensors_find(m->st, name);
+}
+
+const char *model_file_type(const model_file *m, int64_t i)
+{
+    if (!m->gguf)
+        return lq_safetensors_dtype(m->st, i);
+    int id = lq_gguf_tensor_ggml_type(m->gguf, i);
+    for (lq_type t = 0; t < LQ_TYPE_COUNT_; t++)
+        if (lq_type_name(t) && lq_type_ggml_id(t) == id)
+            return lq_type_name(t);
+    static _Thread_local char unknown[32];
+    snprintf(unknown, sizeof unknown, "ggml:%d", id);
+    return unknown;
+}
+
+int model_file_ndim(const model_file *m, int64_t i)
+{
+    return m->gguf ? lq_gguf_tensor_ndim(m->gguf, i) : lq_safetensors_ndim(m->st, i);
+}
+
+int64_t model_file_dim(const model_file *m, int64_t i, int d)
+{
+    return m->gguf ? lq_gguf_tensor_dim(m->gguf, i, d) : lq_safetensors_dim(m->st, i, d);
+}
+
+uint64_t model_file_nbytes(const model_file *m, int64_t i)
+{
+    return m->gguf ? lq_gguf_tensor_nbytes(m->gguf, i) : lq_safetensors_nbytes(m->st, i);
+}
+
+lq_status model_file_tensor(const model_file *m, int64_t i, lq_tensor **out)
+{
+    return m->gguf ? lq_gguf_get_tensor(m->gguf, i, out) : lq_safetensors_get_tensor(m->st, i, out);
+}

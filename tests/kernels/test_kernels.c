@@ -1,0 +1,288 @@
+/* test_kernels.c — every kernel of the level LQ_ARCH selects against its scalar
+ * reference (kernels/ref/), on random and adversarial rows.
+ *
+ * Registered once per level (LQ_ARCH=ref|avx2|avx512|neon); a level this CPU
+ * or build lacks is skipped. Decoding must be bit-identical; dot products may
+ * differ by float rounding only, within the tolerance given per format below. */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness.h"
+#include "kernel_test.h"
+#include "libquant/core/half.h"
+#include "libquant/core/type_info.h"
+#include "libquant/kernels/kernels.h"
+
+static const lq__kernels *lvl, *ref;
+
+/* Relative tolerance of a dot product against the reference, as a fraction of
+ * sum |w_i a_i| (the integer block sums are exact on every level; only the
+ * order of float additions of n / block scaled sums differs, and f32 / f16 /
+ * bf16 sum n products in 8 or 16 lanes). */
+static const struct {
+    lq_type type;
+    double tol;
+} formats[] = {
+    {LQ_TYPE_F32, 2e-6},  {LQ_TYPE_F16, 2e-6},  {LQ_TYPE_BF16, 2e-6}, {LQ_TYPE_Q4_0, 1e-6},
+    {LQ_TYPE_Q4_1, 1e-6}, {LQ_TYPE_Q5_0, 1e-6}, {LQ_TYPE_Q5_1, 1e-6}, {LQ_TYPE_Q8_0, 1e-6},
+    {LQ_TYPE_Q2_K, 1e-6}, {LQ_TYPE_Q3_K, 1e-6}, {LQ_TYPE_Q4_K, 1e-6}, {LQ_TYPE_Q5_K, 1e-6},
+    {LQ_TYPE_Q6_K, 1e-6}, {LQ_TYPE_IQ4_NL, 1e-6}, {LQ_TYPE_IQ4_XS, 1e-6},
+};
+#define NFORMATS (int)(sizeof formats / sizeof *formats)
+
+/* Block counts per row: one, odd, and enough for every unrolled loop and tail. */
+static const int row_blocks[] = {1, 2, 3, 7, 16, 33};
+
+static void dequant_bit_identical(void)
+{
+    lqt_rng rng = {11};
+    for (int f = 0; f < NFORMATS; f++) {
+        lq_type t = formats[f].type;
+        for (int r = 0; r < (int)(sizeof row_blocks / sizeof *row_blocks); r++) {
+            for (int mode = 0; mode < KT_MODES; mode++) {
+                int64_t n = kt_row_elems(t, row_blocks[r]);
+                kt_row row;
+                kt_make_row(&row, t, n, mode, &rng);
+                float *a = malloc((size_t)n * sizeof *a), *b = malloc((size_t)n * sizeof *b);
+                ref->t[t].dequant(row.bytes, a, n);
+                lvl->t[t].dequant(row.bytes, b, n);
+                int64_t bad = kt_first_diff(a, b, n);
+                CHECKF(bad < 0, "%s n=%lld mode %s: element %lld: ref %a, %s %a", lq_type_name(t),
+                       (long long)n, kt_mode_name(mode), (long long)bad, bad < 0 ? 0 : a[bad],
+                       lq__arch_name(lvl->arch), bad < 0 ? 0 : b[bad]);
+                uint16_t *ha = malloc((size_t)n * 2), *hb = malloc((size_t)n * 2);
+                lq__dequant_row_f16(ref, t, row.bytes, ha, n);
+                lq__dequant_row_f16(lvl, t, row.bytes, hb, n);
+                CHECKF(memcmp(ha, hb, (size_t)n * 2) == 0, "%s n=%lld: f16 decode differs",
+                       lq_type_name(t), (long long)n);
+                free(ha), free(hb), free(a), free(b);
+                kt_free_row(&row);
+            }
+        }
+    }
+}
+
+/* The decoders against ggml's own outputs in ../shared/golden/ggml. */
+static void dequant_matches_ggml_goldens(void)
+{
+    static const struct {
+        lq_type type;
+        const char *name;
+    } g[] = {{LQ_TYPE_Q4_0, "q4_0"}, {LQ_TYPE_Q4_1, "q4_1"}, {LQ_TYPE_Q5_0, "q5_0"},
+             {LQ_TYPE_Q5_1, "q5_1"}, {LQ_TYPE_Q8_0, "q8_0"}, {LQ_TYPE_Q2_K, "q2_K"},
+             {LQ_TYPE_Q3_K, "q3_K"}, {LQ_TYPE_Q4_K, "q4_K"}, {LQ_TYPE_Q5_K, "q5_K"},
+             {LQ_TYPE_Q6_K, "q6_K"}, {LQ_TYPE_IQ4_NL, "iq4_nl"}, {LQ_TYPE_IQ4_XS, "iq4_xs"}};
+    int compared = 0;
+    for (int i = 0; i < (int)(sizeof g / sizeof *g); i++) {
+        for (int v = 0; v < 4; v++) {
+            char bin[96], deq[96];
+            const char *input = v % 2 ? "mixed" : "normal", *imat = v / 2 ? ".imat" : "";
+            snprintf(bin, sizeof bin, "%s.%s%s.bin", input, g[i].name, imat);
+            snprintf(deq, sizeof deq, "%s.%s%s.deq.f32", input, g[i].name, imat);
+            size_t nb = 0, nd = 0;
+            uint8_t *q = kt_read_golden(bin, &nb);
+            float *want = (float *)kt_read_golden(deq, &nd);
+            if (q && want) {
+                int64_t n = (int64_t)(nd / 4), cols = n / 8;
+                size_t row_bytes = nb / 8;
+                float *got = malloc(nd);
+                for (int r = 0; r < 8; r++)
+                    lvl->t[g[i].type].dequant(q + r * row_bytes, got + r * cols, cols);
+                int64_t bad = kt_first_diff(want, got, n);
+                CHECKF(bad < 0, "%s: element %lld: ggml %a, ours %a", bin, (long long)bad,
+                       bad < 0 ? 0 : want[bad], bad < 0 ? 0 : got[bad]);
+                free(got);
+                compared++;
+            }
+            free(q);
+            free(want);
+        }
+    }
+    if (!compared)
+        printf("# golden files not found (LQ_SHARED unset?): nothing compared\n");
+    CHECK(compared == 0 || compared == 48);
+}
+
+static void vec_dot_within_tolerance(void)
+{
+    lqt_rng rng = {12};
+    for (int f = 0; f < NFORMATS; f++) {
+        lq_type t = formats[f].type;
+        lq_type at = ref->t[t].act_type;
+        CHECK(lvl->t[t].act_type == at);
+        for (int r = 0; r < (int)(sizeof row_blocks / sizeof *row_blocks); r++) {
+            for (int mode = 0; mode < KT_MODES; mode++) {
+                int64_t n = kt_row_elems(t, row_blocks[r]);
+                if (at == LQ_TYPE_F32 && r % 2)
+                    n -= 3; /* plain types: any length, tails included */
+                kt_row row;
+                kt_make_row(&row, t, n, mode, &rng);
+                float *x = malloc((size_t)n * sizeof *x), *wd = malloc((size_t)n * sizeof *wd);
+                kt_fill_floats(x, n, mode, &rng);
+                void *act = x;
+                if (at != LQ_TYPE_F32) {
+                    act = malloc((size_t)lq__act_row_bytes(at, n));
+                    lq__quant_act_for(at)(x, act, n);
+                }
+                double mag = kt_dot_magnitude(ref, t, row.bytes, at, act, x, wd, n);
+                float want = ref->t[t].vec_dot(n, row.bytes, act);
+                float got = lvl->t[t].vec_dot(n, row.bytes, act);
+                double err = fabs((double)got - (double)want);
+                CHECKF(err <= formats[f].tol * mag + 1e-30, "%s n=%lld mode %s: ref %.9g, %s %.9g "
+                       "(error %.3g, allowed %.3g)", lq_type_name(t), (long long)n,
+                       kt_mode_name(mode), want, lq__arch_name(lvl->arch), got, err,
+                       formats[f].tol * mag);
+                if (act != x)
+                    free(act);
+                free(x), free(wd);
+                kt_free_row(&row);
+            }
+        }
+    }
+}
+
+static void f32_dot_and_f16_conversion(void)
+{
+    lqt_rng rng = {13};
+    for (int64_t n = 0; n < 80; n++) {
+        float *a = malloc(((size_t)n + 1) * sizeof *a), *b = malloc(((size_t)n + 1) * sizeof *b);
+        double mag = 0;
+        for (int64_t i = 0; i < n; i++) {
+            a[i] = lqt_normal(&rng);
+            b[i] = lqt_normal(&rng);
+            mag += fabs((double)a[i] * b[i]);
+        }
+        double err = fabs((double)lvl->dot_f32(n, a, b) - (double)ref->dot_f32(n, a, b));
+        CHECKF(err <= 2e-6 * mag, "dot_f32 n=%lld: error %g", (long long)n, err);
+        free(a), free(b);
+    }
+    /* every rounding case of f32 -> f16: ties, subnormals, overflow, infinities */
+    enum { N = 4096 };
+    static float x[N];
+    static uint16_t ha[N], hb[N];
+    for (int i = 0; i < N; i++) {
+        uint32_t bits = (uint32_t)lqt_next(&rng);
+        int kind = i % 4;
+        if (kind == 0) /* around the f16 range: exponents 2^-26 .. 2^17 */
+            bits = (bits & 0x807fffffu) | ((uint32_t)(101 + (bits >> 23) % 43) << 23);
+        else if (kind == 1) /* exact ties: a half-ulp bit and nothing below it */
+            bits = (bits & 0xffffe000u) | 0x1000u;
+        x[i] = lq__f32_from_bits(bits);
+        if (isnan(x[i]))
+            x[i] = 1.0f;
+    }
+    x[0] = 65504.0f, x[1] = 65520.0f, x[2] = -65520.0f, x[3] = 1e-8f, x[4] = 5.9604645e-8f;
+    x[5] = INFINITY, x[6] = -INFINITY, x[7] = -0.0f, x[8] = 2.9802322e-8f, x[9] = 65519.996f;
+    ref->to_f16(x, ha, N);
+    lvl->to_f16(x, hb, N);
+    int bad = -1;
+    for (int i = 0; i < N && bad < 0; i++)
+        if (ha[i] != hb[i] || ha[i] != lq__f32_to_f16(x[i]))
+            bad = i;
+    CHECKF(bad < 0, "to_f16(%a): ref %04x, %s %04x", bad < 0 ? 0 : x[bad], bad < 0 ? 0 : ha[bad],
+           lq__arch_name(lvl->arch), bad < 0 ? 0 : hb[bad]);
+}
+
+static void linear_rows(void)
+{
+    lqt_rng rng = {14};
+    static const int64_t groups[] = {32, 64, 128, 0};
+    for (int bits = 4; bits <= 8; bits += 4) {
+        int b = bits == 8 ? 0 : 1;
+        for (int gi = 0; gi < 4; gi++) {
+            for (int v = 0; v < 4; v++) {
+                int64_t k = 32 * (gi == 3 ? 37 : 12); /* channel: one group of 1184 */
+                int64_t group = groups[gi] ? groups[gi] : k;
+                kt_lin lin;
+                kt_make_lin(&lin, bits, k, group, v & 1, v >> 1, &rng);
+                float *a = malloc((size_t)k * sizeof *a), *c = malloc((size_t)k * sizeof *c);
+                ref->lin_dequant[b](k, &lin.row, a);
+                lvl->lin_dequant[b](k, &lin.row, c);
+                int64_t bad = kt_first_diff(a, c, k);
+                CHECKF(bad < 0, "int%d g%lld %s %s: element %lld differs", bits, (long long)group,
+                       v & 1 ? "f32" : "f16", v >> 1 ? "asym" : "sym", (long long)bad);
+                float *x = malloc((size_t)k * sizeof *x);
+                kt_fill_floats(x, k, KT_NORMAL, &rng);
+                void *act = malloc((size_t)lq__act_row_bytes(LQ_TYPE_Q8_0, k));
+                lq__quant_act_for(LQ_TYPE_Q8_0)(x, act, k);
+                float *xd = malloc((size_t)k * sizeof *xd);
+                ref->t[LQ_TYPE_Q8_0].dequant(act, xd, k); /* q8_0 activations decode as q8_0 weights */
+                double mag = 0;
+                for (int64_t j = 0; j < k; j++)
+                    mag += fabs((double)a[j] * xd[j]);
+                float want = ref->lin_dot[b](k, &lin.row, act), got = lvl->lin_dot[b](k, &lin.row, act);
+                CHECKF(fabs((double)got - want) <= 1e-6 * mag, "int%d g%lld dot: ref %.9g, got %.9g",
+                       bits, (long long)group, want, got);
+                /* the integer reference is exact up to the float sum: compare with the decoded rows */
+                double exact = 0;
+                for (int64_t j = 0; j < k; j++)
+                    exact += (double)a[j] * xd[j];
+                CHECKF(fabs(exact - want) <= 1e-5 * mag, "int%d: ref dot %.9g vs decoded %.9g", bits,
+                       want, exact);
+                free(a), free(c), free(x), free(act), free(xd);
+                kt_free_lin(&lin);
+            }
+        }
+    }
+}
+
+static void gemm_i8_exact(void)
+{
+    lqt_rng rng = {15};
+    static const int64_t shapes[][3] = {{1, 1, 1}, {1, 5, 31}, {3, 7, 64}, {5, 9, 97}, {2, 4, 4096},
+                                        {17, 13, 200}, {33, 31, 129}};
+    for (int s = 0; s < (int)(sizeof shapes / sizeof *shapes); s++) {
+        int64_t m = shapes[s][0], n = shapes[s][1], k = shapes[s][2];
+        int8_t *x = malloc((size_t)(m * k)), *w = malloc((size_t)(n * k));
+        float *sx = malloc((size_t)m * 4), *sw = malloc((size_t)n * 4);
+        float *ya = malloc((size_t)(m * n) * 4), *yb = malloc((size_t)(m * n) * 4);
+        for (int64_t i = 0; i < m * k; i++) /* activations stay in [-127, 127], weights use -128 too */
+            x[i] = (int8_t)(s % 2 ? (i % 2 ? 127 : -127) : (int)(lqt_next(&rng) % 255) - 127);
+        for (int64_t i = 0; i < n * k; i++)
+            w[i] = (int8_t)(s % 2 ? -128 : (int)(lqt_next(&rng) % 256) - 128);
+        for (int64_t i = 0; i < m; i++)
+            sx[i] = (float)lqt_uniform(&rng);
+        for (int64_t i = 0; i < n; i++)
+            sw[i] = (float)lqt_uniform(&rng);
+        ref->gemm_i8(m, n, k, x, sx, w, sw, ya, n);
+        lvl->gemm_i8(m, n, k, x, sx, w, sw, yb, n);
+        CHECKF(memcmp(ya, yb, (size_t)(m * n) * 4) == 0, "gemm_i8 %lldx%lldx%lld differs", (long long)m,
+               (long long)n, (long long)k);
+        free(x), free(w), free(sx), free(sw), free(ya), free(yb);
+    }
+}
+
+/* Where the CPU has a level's optional extension (VNNI on AVX-512, dotprod on
+ * NEON), the level without it is what other CPUs run: check that table too. */
+static void level_without_extension(void)
+{
+    static lq__kernels table;
+    int has = lvl->arch == LQ__ARCH_AVX512 ? lq__cpu_has_vnni()
+              : lvl->arch == LQ__ARCH_NEON ? lq__cpu_has_dotprod() : 0;
+    if (!has || !lq__kernels_build(&table, lvl->arch, 0)) {
+        printf("# %s has no optional extension on this CPU: nothing to split\n", lq__arch_name(lvl->arch));
+        return;
+    }
+    const lq__kernels *saved = lvl;
+    lvl = &table;
+    dequant_bit_identical();
+    vec_dot_within_tolerance();
+    f32_dot_and_f16_conversion();
+    linear_rows();
+    gemm_i8_exact();
+    lvl = saved;
+}
+
+int main(void)
+{
+    lvl = lq__kernels_get();
+    ref = lq__kernels_for(LQ__ARCH_REF);
+    if (kt_skip_unavailable_level(lvl))
+        return 0;
+    lqt_case_fn cases[] = {dequant_bit_identical, dequant_matches_ggml_goldens, vec_dot_within_tolerance,
+                           f32_dot_and_f16_conversion, linear_rows, gemm_i8_exact, level_without_extension};
+    return lqt_run("dequant_bit_identical, dequant_matches_ggml_goldens, vec_dot_within_tolerance, "
+                   "f32_dot_and_f16_conversion, linear_rows, gemm_i8_exact, level_without_extension",
+                   cases, (int)(sizeof cases / sizeof *cases));
+}

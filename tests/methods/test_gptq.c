@@ -1,0 +1,457 @@
+/* test_gptq.c — GPTQ against a straightforward implementation written here
+ * (one column at a time, no blocks, double precision, its own Cholesky), its
+ * quality against round-to-nearest, act_order / static_groups / g_idx, dead
+ * columns, the damping retry, and the ggml block types. */
+#include "libquant/calib/calib.h"
+#include "synth.h"
+
+enum { TOKENS = 2048, IN = 512, OUT = 256 };
+
+static lqt_layer L;
+static lq_calib *C;
+
+static void setup(void)
+{
+    lqt_layer_make(&L, TOKENS, IN, OUT, 1);
+    CHECK_OK(lq_calib_create(&C, IN));
+    CHECK_OK(lq_calib_add(C, L.x, TOKENS));
+}
+
+/* ---- the straightforward implementation ---------------------------------- */
+
+/* In-place lower Cholesky of a (n x n); 0 when not positive definite. */
+static int cholesky(double *a, int n)
+{
+    for (int j = 0; j < n; j++) {
+        double d = a[j * n + j];
+        for (int k = 0; k < j; k++)
+            d -= a[j * n + k] * a[j * n + k];
+        if (!(d > 0))
+            return 0;
+        a[j * n + j] = sqrt(d);
+        for (int i = j + 1; i < n; i++) {
+            double s = a[i * n + j];
+            for (int k = 0; k < j; k++)
+                s -= a[i * n + k] * a[j * n + k];
+            a[i * n + j] = s / a[j * n + j];
+        }
+        for (int k = j + 1; k < n; k++)
+            a[j * n + k] = 0;
+    }
+    return 1;
+}
+
+/* u = upper Cholesky factor of h^-1, from first principles. */
+static int inverse_upper(const double *h, int n, double *u)
+{
+    double *l = malloc(sizeof(double) * n * n), *li = calloc((size_t)n * n, sizeof(double));
+    memcpy(l, h, sizeof(double) * n * n);
+    int ok = cholesky(l, n);
+    for (int c = 0; ok && c < n; c++) /* li = l^-1, column by column */
+        for (int i = c; i < n; i++) {
+            double s = i == c ? 1.0 : 0.0;
+            for (int k = c; k < i; k++)
+                s -= l[i * n + k] * li[k * n + c];
+            li[i * n + c] = s / l[i * n + i];
+        }
+    for (int i = 0; ok && i < n; i++) /* h^-1 = li^T li */
+        for (int j = 0; j < n; j++) {
+            double s = 0;
+            for (int k = i > j ? i : j; k < n; k++)
+                s += li[k * n + i] * li[k * n + j];
+            u[i * n + j] = s;
+        }
+    ok = ok && cholesky(u, n);
+    for (int i = 0; ok && i < n; i++) /* transpose the lower factor to the upper one */
+        for (int j = i + 1; j < n; j++) {
+            u[i * n + j] = u[j * n + i];
+            u[j * n + i] = 0;
+        }
+    free(l);
+    free(li);
+    return ok;
+}
+
+typedef struct {
+    int bits, sym, act_order, static_groups;
+    int64_t group; /* 0: per row */
+    double damp;
+} cfg;
+
+typedef struct {
+    float scale;
+    int zero;
+} grid;
+
+/* GPTQ's find_params with the scale in f32 (schemes here use scale=f32). */
+static grid make_grid(double lo, double hi, const cfg *k)
+{
+    int maxq = (1 << k->bits) - 1;
+    lo = fmin(lo, 0);
+    hi = fmax(hi, 0);
+    if (lo == 0 && hi == 0)
+        lo = -1, hi = 1;
+    grid g;
+    if (k->sym) {
+        g.scale = (float)fmax(-lo, hi) / ((float)maxq * 0.5f);
+        g.zero = 1 << (k->bits - 1);
+    } else {
+        g.scale = ((float)hi - (float)lo) / (float)maxq;
+        double z = nearbyint(-lo / g.scale);
+        g.zero = z < 0 ? 0 : z > maxq ? maxq : (int)z;
+    }
+    return g;
+}
+
+static double fake_quant(double x, grid g, int bits)
+{
+    int maxq = (1 << bits) - 1;
+    double q = nearbyint(x / g.scale) + g.zero;
+    q = q < 0 ? 0 : q > maxq ? maxq : q;
+    return g.scale * (q - g.zero);
+}
+
+static grid range_grid(const double *w, int64_t n, int64_t stride, const cfg *k)
+{
+    double lo = 0, hi = 0;
+    for (int64_t i = 0; i < n; i++) {
+        lo = fmin(lo, w[i * stride]);
+        hi = fmax(hi, w[i * stride]);
+    }
+    return make_grid(lo, hi, k);
+}
+
+/* Q (source column order) for weight w and Hessian h. */
+static void reference_gptq(const float *w, const float *hf, const cfg *k, float *out)
+{
+    const int n = IN, rows = OUT;
+    double *h = malloc(sizeof(double) * n * n), *u = malloc(sizeof(double) * n * n);
+    double *W = malloc(sizeof(double) * rows * n), *snap = malloc(sizeof(double) * rows * n);
+    grid *rowgrid = malloc(sizeof(grid) * rows), *cur = malloc(sizeof(grid) * rows);
+    grid *stat = malloc(sizeof(grid) * rows * (n / (k->group ? k->group : n)));
+    int perm[IN];
+    for (int i = 0; i < rows * n; i++)
+        W[i] = w[i];
+    for (int r = 0; r < rows; r++) /* per-row grids come from W before dead columns are zeroed */
+        rowgrid[r] = range_grid(W + r * n, n, 1, k);
+    for (int i = 0; i < n * n; i++)
+        h[i] = hf[i];
+    for (int j = 0; j < n; j++)
+        if (h[j * n + j] == 0) {
+            h[j * n + j] = 1;
+            for (int r = 0; r < rows; r++)
+                W[r * n + j] = 0;
+        }
+    if (k->static_groups)
+        for (int g = 0; g < n / k->group; g++)
+            for (int r = 0; r < rows; r++)
+                stat[g * rows + r] = range_grid(W + r * n + g * k->group, k->group, 1, k);
+    for (int i = 0; i < n; i++)
+        perm[i] = i;
+    if (k->act_order) /* selection sort: descending diagonal, lower index first */
+        for (int i = 0; i < n; i++) {
+            int best = i;
+            for (int j = i + 1; j < n; j++)
+                if (h[perm[j] * n + perm[j]] > h[perm[best] * n + perm[best]])
+                    best = j;
+            int v = perm[best];
+            memmove(perm + i + 1, perm + i, sizeof(int) * (best - i));
+            perm[i] = v;
+        }
+    double *hp = malloc(sizeof(double) * n * n), mean = 0;
+    for (int i = 0; i < n; i++)
+        for (int j = 0; j < n; j++)
+            hp[i * n + j] = h[perm[i] * n + perm[j]];
+    for (int i = 0; i < n; i++)
+        mean += hp[i * n + i] / n;
+    for (int i = 0; i < n; i++)
+        hp[i * n + i] += k->damp * mean;
+    CHECK(inverse_upper(hp, n, u));
+    for (int c = 0; c < n; c++) {
+        int src = perm[c];
+        if (c % 128 == 0) /* what a 128-column block sees of later columns */
+            memcpy(snap, W, sizeof(double) * rows * n);
+        const grid *gr = rowgrid;
+        if (k->group && k->static_groups) {
+            gr = stat + (src / k->group) * rows;
+        } else if (k->group) {
+            if (c % k->group == 0)
+                for (int r = 0; r < rows; r++) {
+                    double lo = 0, hi = 0;
+                    for (int j = c; j < c + k->group; j++) {
+                        lo = fmin(lo, snap[r * n + perm[j]]);
+                        hi = fmax(hi, snap[r * n + perm[j]]);
+                    }
+                    cur[r] = make_grid(lo, hi, k);
+                }
+            gr = cur;
+        }
+        for (int r = 0; r < rows; r++) {
+            double x = W[r * n + src], q = fake_quant(x, gr[r], k->bits);
+            double err = (x - q) / u[c * n + c];
+            out[r * n + src] = (float)q;
+            for (int j = c + 1; j < n; j++)
+                W[r * n + perm[j]] -= err * u[c * n + j];
+        }
+    }
+    free(h), free(u), free(W), free(snap), free(rowgrid), free(cur), free(stat), free(hp);
+}
+
+/* ---- helpers ------------------------------------------------------------ */
+
+static float *decode(const lq_tensor *q, const int32_t *perm)
+{
+    float *tmp = malloc(sizeof(float) * OUT * IN), *out = malloc(sizeof(float) * OUT * IN);
+    CHECK_OK(lq_dequantize_f32(NULL, q, tmp, OUT * IN));
+    for (int r = 0; r < OUT; r++)
+        for (int j = 0; j < IN; j++)
+            out[r * IN + (perm ? perm[j] : j)] = tmp[r * IN + j];
+    free(tmp);
+    return out;
+}
+
+static float *quantize(const char *scheme, const lq_calib *c, int32_t *perm)
+{
+    lq_scheme *s = lqt_scheme(scheme);
+    lq_tensor *w = lqt_wrap(L.w, OUT, IN, "blk.0.ffn_up.weight"), *q = NULL;
+    CHECK_OK(lq_gptq_quantize(NULL, w, s, c, &q, perm));
+    float *out = q ? decode(q, perm) : calloc(OUT * IN, sizeof(float));
+    lq_tensor_free(q);
+    lq_tensor_free(w);
+    lq_scheme_free(s);
+    return out;
+}
+
+static double err_of(const float *q)
+{
+    return lqt_output_error(L.x, 256, IN, L.w, q, OUT); /* first 256 tokens, straight from X */
+}
+
+/* ---- cases ---------------------------------------------------------------- */
+
+static void matches_straightforward(const char *scheme, cfg k)
+{
+    float *h = malloc(sizeof(float) * IN * IN), *ref = malloc(sizeof(float) * OUT * IN);
+    CHECK_OK(lq_calib_get(C, LQ_CALIB_HESSIAN, h, IN * IN));
+    int32_t perm[IN];
+    float *lib = quantize(scheme, C, perm);
+    reference_gptq(L.w, h, &k, ref);
+    int64_t same = 0, rows_same = 0;
+    for (int r = 0; r < OUT; r++) {
+        int all = 1;
+        for (int j = 0; j < IN; j++) {
+            int eq = fabsf(lib[r * IN + j] - ref[r * IN + j]) <= 1e-5f * (fabsf(ref[r * IN + j]) + 1e-3f);
+            same += eq;
+            all &= eq;
+        }
+        rows_same += all;
+    }
+    double el = err_of(lib), er = err_of(ref);
+    printf("# %-34s identical values %.4f, rows %3lld/%d, output error lib %.3e ref %.3e\n",
+           scheme, (double)same / (OUT * IN), (long long)rows_same, OUT, el, er);
+    /* float rounding may flip a code on an exact tie, after which that row's
+     * error feedback differs a little: nearly everything must agree exactly */
+    CHECKF(same >= (int64_t)(0.995 * OUT * IN), "%s: only %lld values agree", scheme, (long long)same);
+    CHECKF(rows_same >= OUT * 9 / 10, "%s: only %lld rows agree", scheme, (long long)rows_same);
+    CHECKF(fabs(el - er) <= 0.01 * er, "%s: errors %g vs %g", scheme, el, er);
+    free(h), free(ref), free(lib);
+}
+
+static void same_as_straightforward_gptq(void)
+{
+    matches_straightforward("gptq:int4:g128:sym:scale=f32", (cfg){4, 1, 0, 0, 128, 0.01});
+    matches_straightforward("gptq:int3:channel:asym:scale=f32", (cfg){3, 0, 0, 0, 0, 0.01});
+    matches_straightforward("gptq:int4:g32:asym:scale=f32", (cfg){4, 0, 0, 0, 32, 0.01});
+    matches_straightforward("gptq:int2:g64:sym:scale=f32:damp=0.05", (cfg){2, 1, 0, 0, 64, 0.05});
+    matches_straightforward("gptq:int8:g256:asym:scale=f32", (cfg){8, 0, 0, 0, 256, 0.01});
+    matches_straightforward("gptq:int4:g128:sym:scale=f32:act_order", (cfg){4, 1, 1, 0, 128, 0.01});
+    matches_straightforward("gptq:int4:g64:asym:scale=f32:act_order:static_groups",
+                            (cfg){4, 0, 1, 1, 64, 0.01});
+    matches_straightforward("gptq:int3:channel:sym:scale=f32:act_order", (cfg){3, 1, 1, 0, 0, 0.01});
+}
+
+/* GPTQ against plain rounding on the same layout, on the calibration data. */
+static void better_than_rtn(void)
+{
+    const char *types[] = {"int4:g128:sym", "int4:g128:asym", "int3:g128:asym", "int3:channel:sym",
+                           "int2:g64:asym", "q4_0", "q4_k", "q3_k"};
+    for (int i = 0; i < 8; i++) {
+        char s[64];
+        snprintf(s, sizeof s, "gptq:%s", types[i]);
+        lq_scheme *sc = lqt_scheme(s);
+        lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w");
+        double eg = -1, er = -1;
+        CHECK_OK(lq_method_error(NULL, w, sc, C, &eg, &er));
+        printf("# %-24s gptq %.3e   rtn %.3e   ratio %.2f\n", s, eg, er, eg / er);
+        CHECKF(eg < 0.75 * er, "%s: gptq %g is not clearly below rtn %g", s, eg, er);
+        lq_tensor_free(w);
+        lq_scheme_free(sc);
+    }
+}
+
+/* For ggml types GPTQ gives the block quantizer the calibration set's mean
+ * x^2 as importance weights; it must also beat rounding with those. */
+static void better_than_imatrix_rtn(void)
+{
+    float imat[IN];
+    CHECK_OK(lq_calib_get(C, LQ_CALIB_MEAN_SQ, imat, IN));
+    const char *types[] = {"q4_0", "q4_k", "q3_k", "iq4_xs"};
+    for (int i = 0; i < 4; i++) {
+        char g[32];
+        snprintf(g, sizeof g, "gptq:%s", types[i]);
+        lq_scheme *sg = lqt_scheme(g), *sr = lqt_scheme(types[i]);
+        lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w"), *qg = NULL, *qr = NULL;
+        CHECK_OK(lq_quantize(NULL, w, sg, C, NULL, &qg));
+        CHECK_OK(lq_quantize(NULL, w, sr, NULL, imat, &qr));
+        float *dg = decode(qg, NULL), *dr = decode(qr, NULL);
+        double eg = err_of(dg), er = err_of(dr);
+        printf("# %-12s gptq %.3e   rtn with the imatrix %.3e   ratio %.2f\n", types[i], eg, er,
+               eg / er);
+        CHECK(eg < 0.75 * er);
+        free(dg), free(dr);
+        lq_tensor_free(qg), lq_tensor_free(qr), lq_tensor_free(w);
+        lq_scheme_free(sg), lq_scheme_free(sr);
+    }
+}
+
+static int32_t stored_perm[IN];
+
+static void act_order_and_g_idx(void)
+{
+    lq_scheme *s = lqt_scheme("gptq:int4:g128:act_order");
+    lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w"), *q = NULL;
+    /* lq_quantize cannot say that the columns moved */
+    CHECK_STATUS(lq_quantize(NULL, w, s, C, NULL, &q), LQ_ERR_UNSUPPORTED);
+    CHECK(q == NULL && strstr(lq_last_error(), "static_groups"));
+    CHECK_STATUS(lq_gptq_quantize(NULL, w, s, C, &q, NULL), LQ_ERR_UNSUPPORTED);
+    CHECK_OK(lq_gptq_quantize(NULL, w, s, C, &q, stored_perm));
+    /* a permutation by descending diagonal, ties to the lower index */
+    float *h = malloc(sizeof(float) * IN * IN);
+    CHECK_OK(lq_calib_get(C, LQ_CALIB_HESSIAN, h, IN * IN));
+    int seen[IN] = {0}, ordered = 1;
+    for (int j = 0; j < IN; j++) {
+        seen[stored_perm[j]]++;
+        float d = h[stored_perm[j] * (IN + 1)], prev = j ? h[stored_perm[j - 1] * (IN + 1)] : d;
+        if (d > prev || (d == prev && j && stored_perm[j] < stored_perm[j - 1]))
+            ordered = 0;
+    }
+    free(h);
+    for (int j = 0; j < IN; j++)
+        CHECK(seen[j] == 1);
+    CHECK(ordered);
+    CHECK(stored_perm[0] % 64 == 5); /* an outlier channel comes first */
+    lq_tensor_free(q);
+    lq_scheme_free(s);
+    /* with static groups, or per channel, nothing moves */
+    const char *fixed[] = {"gptq:int4:g128:act_order:static_groups", "gptq:int4:channel:act_order"};
+    for (int i = 0; i < 2; i++) {
+        int32_t perm[IN];
+        s = lqt_scheme(fixed[i]);
+        CHECK_OK(lq_gptq_quantize(NULL, w, s, C, &q, perm));
+        int identity = 1;
+        for (int j = 0; j < IN; j++)
+            identity &= perm[j] == j;
+        CHECK(identity);
+        lq_tensor_free(q);
+        q = NULL;
+        CHECK_OK(lq_quantize(NULL, w, s, C, NULL, &q));
+        lq_tensor_free(q);
+        q = NULL;
+        lq_scheme_free(s);
+    }
+    lq_tensor_free(w);
+}
+
+static void dead_columns(void)
+{
+    float *x = malloc(sizeof(float) * TOKENS * IN);
+    memcpy(x, L.x, sizeof(float) * TOKENS * IN);
+    for (int t = 0; t < TOKENS; t++)
+        x[t * IN + 7] = x[t * IN + 300] = 0.0f;
+    lq_calib *c = NULL;
+    CHECK_OK(lq_calib_create(&c, IN));
+    CHECK_OK(lq_calib_add(c, x, TOKENS));
+    float *q = quantize("gptq:int4:g128:asym", c, NULL);
+    for (int r = 0; r < OUT; r++)
+        CHECK(q[r * IN + 7] == 0.0f && q[r * IN + 300] == 0.0f);
+    double e = lqt_output_error(x, 256, IN, L.w, q, OUT);
+    CHECKF(e < 0.01, "error %g with two dead columns", e);
+    free(q);
+    free(x);
+    lq_calib_free(c);
+}
+
+/* A Hessian that is not positive definite by a little: the first damping
+ * (0.001 x mean diagonal) fails, the next (0.011) succeeds. One that is far
+ * from it fails with LQ_ERR_NUMERIC. */
+static void damping_retry(void)
+{
+    enum { N = 64 };
+    lq_calib *c = NULL;
+    CHECK_OK(lq_calib_create(&c, N));
+    float x[N];
+    for (int j = 0; j < N; j++)
+        x[j] = 1.0f;
+    CHECK_OK(lq_calib_add(c, x, 1)); /* any tokens: the Hessian is replaced below */
+    float w[4 * N];
+    for (int i = 0; i < 4 * N; i++)
+        w[i] = (float)((i * 37) % 19 - 9) / 9.0f;
+    lq_tensor *t = lqt_wrap(w, 4, N, "w"), *q = NULL;
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < N; i++)
+            for (int j = i; j < N; j++) /* blocks [[1, a], [a, 1]]: eigenvalues 1 - a, 1 + a */
+                c->h[i * N + j] = i == j ? 1.0f : (i % 2 == 0 && j == i + 1) ? (pass ? 3.0f : 1.005f) : 0.0f;
+        lq_scheme *s = lqt_scheme("gptq:int4:g32:damp=0.001");
+        CHECK_STATUS(lq_quantize(NULL, t, s, c, NULL, &q), pass ? LQ_ERR_NUMERIC : LQ_OK);
+        lq_tensor_free(q);
+        q = NULL;
+        lq_scheme_free(s);
+    }
+    lq_tensor_free(t);
+    lq_calib_free(c);
+}
+
+static void calibration_is_checked(void)
+{
+    lq_scheme *s = lqt_scheme("gptq:int4");
+    lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w"), *q = NULL;
+    CHECK_STATUS(lq_quantize(NULL, w, s, NULL, NULL, &q), LQ_ERR_INVALID);
+    lq_calib *c = NULL;
+    CHECK_OK(lq_calib_create(&c, IN / 2));
+    CHECK_STATUS(lq_quantize(NULL, w, s, c, NULL, &q), LQ_ERR_INVALID);
+    lq_calib_free(c);
+    CHECK_OK(lq_calib_create(&c, IN));
+    CHECK_STATUS(lq_quantize(NULL, w, s, c, NULL, &q), LQ_ERR_INVALID); /* no tokens */
+    lq_calib_free(c);
+    lq_scheme *r = lqt_scheme("int4");
+    CHECK_STATUS(lq_gptq_quantize(NULL, w, r, C, &q, NULL), LQ_ERR_INVALID);
+    lq_scheme_free(r);
+    lq_tensor_free(w);
+    lq_scheme_free(s);
+}
+
+/* Results do not depend on the thread count. */
+static void threads_agree(void)
+{
+    lq_scheme *s = lqt_scheme("gptq:q4_k");
+    lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w"), *a = NULL, *b = NULL;
+    lq_ctx *one = NULL;
+    CHECK_OK(lq_ctx_create(&one));
+    CHECK_OK(lq_ctx_set_threads(one, 1));
+    CHECK_OK(lq_quantize(one, w, s, C, NULL, &a));
+    CHECK_OK(lq_quantize(NULL, w, s, C, NULL, &b));
+    CHECK(a && b && memcmp(lq_tensor_data(a), lq_tensor_data(b), lq_tensor_nbytes(a)) == 0);
+    lq_tensor_free(a), lq_tensor_free(b), lq_tensor_free(w);
+    lq_ctx_free(one);
+    lq_scheme_free(s);
+}
+
+static void teardown(void)
+{
+    lq_calib_free(C);
+    lqt_layer_free(&L);
+}
+
+LQT_MAIN(setup, same_as_straightforward_gptq, better_than_rtn, better_than_imatrix_rtn,
+         act_order_and_g_idx, dead_columns,
+         damping_retry, calibration_is_checked, threads_agree, teardown)

@@ -1,0 +1,361 @@
+/* test_llama_quantize.c — `lq quantize` against llama.cpp itself. The same
+ * models (the trained fixture, and a synthetic Llama made here with 12 layers,
+ * grouped-query attention and an FFN width that no 256-block fits) are
+ * quantized to every file type by lq_gguf_quantize and by llama.cpp's
+ * llama_model_quantize (dlopen'd from the npm build node-llama-cpp ships),
+ * with and without an importance matrix; the outputs must hold the same
+ * tensors, in the same order, with the same types and the same bytes.
+ * Skips, passing, when the llama.cpp library is not installed. */
+#include "../harness.h"
+
+#include <dlfcn.h>
+#include <stdbool.h>
+#include <unistd.h>
+
+#include <lq/lq_io.h>
+#include <lq/lq_pipeline.h>
+
+/* llama.cpp's llama_model_quantize_params, as declared by the llama.h of the
+ * build under test (node-llama-cpp 3.22.1). Only the layout matters here. */
+struct llama_imatrix_entry {
+    const char *name;
+    const float *data;
+    size_t size;
+};
+struct llama_quantize_params {
+    int32_t nthread;
+    int ftype;
+    int output_tensor_type;
+    int token_embedding_type;
+    bool allow_requantize, quantize_output_tensor, only_copy, pure, keep_split, dry_run;
+    const struct llama_imatrix_entry *imatrix;
+    const void *kv_overrides, *tt_overrides;
+    const int32_t *prune_layers;
+    size_t max_buf_size;
+};
+
+static struct {
+    void *lib;
+    struct llama_quantize_params (*defaults)(void);
+    uint32_t (*quantize)(const char *, const char *, const struct llama_quantize_params *);
+} llama;
+
+static void quiet_log(int level, const char *text, void *user)
+{
+    (void)level, (void)text, (void)user;
+}
+
+static const char *llama_path(void)
+{
+    static char path[1024];
+    const char *env = getenv("LQ_LLAMA_LIB");
+    if (env && *env)
+        return env;
+    snprintf(path, sizeof path, "%s/.cache/libquant/npm/node_modules/@node-llama-cpp/linux-x64/"
+             "bins/linux-x64/libllama.v0.5.0.so", getenv("HOME") ? getenv("HOME") : "");
+    return path;
+}
+
+/* dlsym into a function pointer without an object-to-function cast */
+#define LOAD_SYM(fp, name)                          \
+    do {                                            \
+        void *sym_ = dlsym(llama.lib, name);        \
+        memcpy(&(fp), &sym_, sizeof sym_);          \
+    } while (0)
+
+static bool load_llama(void)
+{
+    llama.lib = dlopen(llama_path(), RTLD_NOW | RTLD_LOCAL);
+    if (!llama.lib)
+        return false;
+    void (*backend_init)(void) = NULL;
+    void (*log_set)(void (*)(int, const char *, void *), void *) = NULL;
+    LOAD_SYM(backend_init, "llama_backend_init");
+    LOAD_SYM(log_set, "llama_log_set");
+    LOAD_SYM(llama.defaults, "llama_model_quantize_default_params");
+    LOAD_SYM(llama.quantize, "llama_model_quantize");
+    if (!backend_init || !log_set || !llama.defaults || !llama.quantize)
+        return false;
+    log_set(quiet_log, NULL);
+    backend_init();
+    return true;
+}
+
+static char tmpdir[] = "/tmp/lq-llama-quantize-XXXXXX";
+static char fixture[1024], synthetic[1100], imatrix_dat[1100];
+
+/* ---- inputs ---- */
+
+static lq_status add_f32(lq_gguf *g, const char *name, int64_t rows, int64_t cols, lqt_rng *rng,
+                         float scale)
+{
+    lq_tensor *t = NULL;
+    int64_t shape[2] = {rows, cols};
+    int nd = rows ? 2 : 1;
+    lq_status st = lq_tensor_create(&t, LQ_TYPE_F32, nd, rows ? shape : shape + 1, name);
+    if (st != LQ_OK)
+        return st;
+    float *w = lq_tensor_data_mut(t);
+    for (int64_t i = 0; i < lq_tensor_numel(t); i++)
+        w[i] = rows ? scale * lqt_normal(rng) : 1.0f + 0.1f * lqt_normal(rng);
+    st = lq_gguf_add_tensor(g, t, LQ_COPY);
+    lq_tensor_free(t);
+    return st;
+}
+
+/* A 12-layer Llama with GQA 4, an FFN of 384 (no 256-block fits its rows)
+ * and tied embeddings, with the fixture's tokenizer. */
+static lq_status make_synthetic(const char *path)
+{
+    enum { LAYERS = 12, DIM = 256, FFN = 384, HEADS = 8, KV_HEADS = 2 };
+    lq_gguf *src = NULL, *g = NULL;
+    lq_status st = lq_gguf_open(fixture, &src);
+    if (st == LQ_OK)
+        st = lq_gguf_create(&g);
+    for (int64_t k = 0; st == LQ_OK && k < lq_gguf_kv_count(src); k++) {
+        const char *key = lq_gguf_kv_key(src, k);
+        if (strncmp(key, "tokenizer.", 10) == 0 || strcmp(key, "general.architecture") == 0)
+            st = lq_gguf_copy_kv(g, src, key);
+    }
+    struct { const char *key; uint32_t v; } u32s[] = {
+        {"llama.block_count", LAYERS}, {"llama.context_length", 512},
+        {"llama.embedding_length", DIM}, {"llama.feed_forward_length", FFN},
+        {"llama.attention.head_count", HEADS}, {"llama.attention.head_count_kv", KV_HEADS},
+        {"llama.rope.dimension_count", DIM / HEADS}, {"general.file_type", 0},
+    };
+    for (size_t i = 0; st == LQ_OK && i < sizeof u32s / sizeof *u32s; i++)
+        st = lq_gguf_set_u32(g, u32s[i].key, u32s[i].v);
+    if (st == LQ_OK)
+        st = lq_gguf_set_f32(g, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
+    if (st == LQ_OK)
+        st = lq_gguf_set_string(g, "general.name", "synthetic-llama");
+    int64_t vocab = 0;
+    int elem;
+    uint64_t n_tokens = 0;
+    if (st == LQ_OK)
+        st = lq_gguf_get_array(src, "tokenizer.ggml.tokens", &elem, &n_tokens);
+    vocab = (int64_t)n_tokens;
+    lqt_rng rng = {0x5eed};
+    if (st == LQ_OK)
+        st = add_f32(g, "token_embd.weight", vocab, DIM, &rng, 0.02f);
+    if (st == LQ_OK)
+        st = add_f32(g, "output_norm.weight", 0, DIM, &rng, 0);
+    char name[64];
+    for (int l = 0; st == LQ_OK && l < LAYERS; l++) {
+        struct { const char *part; int64_t rows, cols; } w[] = {
+            {"attn_norm", 0, DIM}, {"attn_q", DIM, DIM}, {"attn_k", DIM / 4, DIM},
+            {"attn_v", DIM / 4, DIM}, {"attn_output", DIM, DIM}, {"ffn_norm", 0, DIM},
+            {"ffn_gate", FFN, DIM}, {"ffn_up", FFN, DIM}, {"ffn_down", DIM, FFN},
+        };
+        for (size_t i = 0; st == LQ_OK && i < sizeof w / sizeof *w; i++) {
+            snprintf(name, sizeof name, "blk.%d.%s.weight", l, w[i].part);
+            st = add_f32(g, name, w[i].rows, w[i].cols, &rng, 0.05f);
+        }
+    }
+    if (st == LQ_OK)
+        st = lq_gguf_save(NULL, g, path);
+    lq_gguf_free(g);
+    lq_gguf_free(src);
+    return st;
+}
+
+/* A legacy llama.cpp imatrix (.dat) for every 2-D weight of `model`, with
+ * ncall = 1 so that both readers pass the values on unchanged; the same
+ * values go to llama.cpp directly. */
+static struct llama_imatrix_entry *entries;
+static float *entry_data;
+
+static bool make_imatrix(const char *model, const char *path)
+{
+    lq_gguf *g = NULL;
+    if (lq_gguf_open(model, &g) != LQ_OK)
+        return false;
+    int64_t n = lq_gguf_tensor_count(g), total = 0, count = 0;
+    for (int64_t i = 0; i < n; i++)
+        if (lq_gguf_tensor_ndim(g, i) == 2)
+            total += lq_gguf_tensor_dim(g, i, 1);
+    entries = calloc((size_t)n + 1, sizeof *entries);
+    entry_data = malloc((size_t)total * sizeof *entry_data);
+    FILE *f = fopen(path, "wb");
+    lqt_rng rng = {0x1a7};
+    int32_t placeholder = 0;
+    fwrite(&placeholder, 4, 1, f);
+    float *p = entry_data;
+    for (int64_t i = 0; i < n; i++) {
+        if (lq_gguf_tensor_ndim(g, i) != 2)
+            continue;
+        const char *name = lq_gguf_tensor_name(g, i);
+        int32_t len = (int32_t)strlen(name), ncall = 1,
+                nval = (int32_t)lq_gguf_tensor_dim(g, i, 1);
+        for (int32_t j = 0; j < nval; j++)
+            p[j] = (float)(0.05 + lqt_uniform(&rng) * (j % 17 == 0 ? 40.0 : 2.0));
+        fwrite(&len, 4, 1, f);
+        fwrite(name, 1, (size_t)len, f);
+        fwrite(&ncall, 4, 1, f);
+        fwrite(&nval, 4, 1, f);
+        fwrite(p, 4, (size_t)nval, f);
+        entries[count++] = (struct llama_imatrix_entry){strdup(name), p, (size_t)nval};
+        p += nval;
+    }
+    int32_t last_call = 1, dataset_len = 4;
+    fwrite(&last_call, 4, 1, f);
+    fwrite(&dataset_len, 4, 1, f);
+    fwrite("test", 1, 4, f);
+    int32_t n_entries = (int32_t)count;
+    fseek(f, 0, SEEK_SET);
+    fwrite(&n_entries, 4, 1, f);
+    fclose(f);
+    lq_gguf_free(g);
+    return true;
+}
+
+/* ---- comparison ---- */
+
+static const struct {
+    const char *name;
+    int ftype;
+} ftypes[] = {
+    {"Q4_0", 2}, {"Q4_1", 3}, {"Q5_0", 8}, {"Q5_1", 9}, {"Q8_0", 7}, {"Q2_K", 10},
+    {"Q3_K_S", 11}, {"Q3_K_M", 12}, {"Q3_K_L", 13}, {"Q4_K_S", 14}, {"Q4_K_M", 15},
+    {"Q5_K_S", 16}, {"Q5_K_M", 17}, {"Q6_K", 18}, {"IQ4_NL", 25}, {"IQ4_XS", 30},
+    {"F16", 1}, {"BF16", 32},
+};
+
+/* Same tensors, order, types, shapes and bytes; the same file type keys. */
+static void compare_files(const char *ours, const char *theirs, const char *what)
+{
+    lq_gguf *a = NULL, *b = NULL;
+    CHECK_OK(lq_gguf_open(ours, &a));
+    CHECK_OK(lq_gguf_open(theirs, &b));
+    if (!a || !b) {
+        lq_gguf_free(a);
+        lq_gguf_free(b);
+        return;
+    }
+    CHECKF(lq_gguf_tensor_count(a) == lq_gguf_tensor_count(b), "%s: tensor counts differ", what);
+    int bad = 0;
+    for (int64_t i = 0; i < lq_gguf_tensor_count(a) && i < lq_gguf_tensor_count(b) && bad < 3; i++) {
+        const char *name = lq_gguf_tensor_name(a, i);
+        if (strcmp(name, lq_gguf_tensor_name(b, i)) != 0) {
+            CHECKF(0, "%s: tensor %lld is '%s' here, '%s' in llama.cpp's", what, (long long)i,
+                   name, lq_gguf_tensor_name(b, i));
+            bad++;
+            continue;
+        }
+        if (lq_gguf_tensor_ggml_type(a, i) != lq_gguf_tensor_ggml_type(b, i)) {
+            CHECKF(0, "%s: '%s' has ggml type %d here, %d in llama.cpp's", what, name,
+                   lq_gguf_tensor_ggml_type(a, i), lq_gguf_tensor_ggml_type(b, i));
+            bad++;
+            continue;
+        }
+        const void *da, *db;
+        uint64_t na, nb;
+        CHECK_OK(lq_gguf_tensor_raw(a, i, &da, &na));
+        CHECK_OK(lq_gguf_tensor_raw(b, i, &db, &nb));
+        if (na != nb || memcmp(da, db, na) != 0) {
+            CHECKF(0, "%s: '%s' (ggml type %d) bytes differ", what, name,
+                   lq_gguf_tensor_ggml_type(a, i));
+            bad++;
+        }
+    }
+    uint32_t fa = 0, fb = 1, qa = 0, qb = 1;
+    CHECK_OK(lq_gguf_get_u32(a, "general.file_type", &fa));
+    CHECK_OK(lq_gguf_get_u32(b, "general.file_type", &fb));
+    CHECK_OK(lq_gguf_get_u32(a, "general.quantization_version", &qa));
+    CHECK_OK(lq_gguf_get_u32(b, "general.quantization_version", &qb));
+    CHECKF(fa == fb && qa == qb, "%s: file_type %u/%u, quantization_version %u/%u", what, fa, fb,
+           qa, qb);
+    lq_gguf_free(a);
+    lq_gguf_free(b);
+}
+
+static void quantize_both(const char *model, const char *tag, bool with_imatrix)
+{
+    char ours[1200], theirs[1200], what[128];
+    for (size_t k = 0; k < sizeof ftypes / sizeof *ftypes; k++) {
+        snprintf(ours, sizeof ours, "%s/%s-%s-lq.gguf", tmpdir, tag, ftypes[k].name);
+        snprintf(theirs, sizeof theirs, "%s/%s-%s-llama.gguf", tmpdir, tag, ftypes[k].name);
+        snprintf(what, sizeof what, "%s %s%s", tag, ftypes[k].name, with_imatrix ? " imatrix" : "");
+        lq_qopts *o = NULL;
+        CHECK_OK(lq_qopts_create(ftypes[k].name, &o));
+        if (with_imatrix)
+            CHECK_OK(lq_qopts_set_imatrix(o, imatrix_dat));
+        CHECK_OK(lq_gguf_quantize(NULL, model, ours, o));
+        lq_qopts_free(o);
+        struct llama_quantize_params p = llama.defaults();
+        p.ftype = ftypes[k].ftype;
+        p.nthread = 2;
+        p.imatrix = with_imatrix ? entries : NULL;
+        CHECKF(llama.quantize(model, theirs, &p) == 0, "%s: llama_model_quantize failed", what);
+        compare_files(ours, theirs, what);
+        unlink(ours);
+        unlink(theirs);
+    }
+}
+
+static void fixture_every_file_type(void) { quantize_both(fixture, "fixture", false); }
+static void synthetic_every_file_type(void) { quantize_both(synthetic, "synthetic", false); }
+static void synthetic_with_imatrix(void) { quantize_both(synthetic, "synthetic", true); }
+
+static void options_match_llama(void)
+{
+    /* --pure, --leave-output-tensor and the output/token-embedding types */
+    char ours[1200], theirs[1200];
+    snprintf(ours, sizeof ours, "%s/opts-lq.gguf", tmpdir);
+    snprintf(theirs, sizeof theirs, "%s/opts-llama.gguf", tmpdir);
+    for (int variant = 0; variant < 3; variant++) {
+        lq_qopts *o = NULL;
+        struct llama_quantize_params p = llama.defaults();
+        p.ftype = 15;
+        p.nthread = 2;
+        CHECK_OK(lq_qopts_create("Q4_K_M", &o));
+        if (variant == 0) {
+            CHECK_OK(lq_qopts_set_flag(o, LQ_QOPT_PURE, 1));
+            p.pure = true;
+        } else if (variant == 1) {
+            CHECK_OK(lq_qopts_set_flag(o, LQ_QOPT_LEAVE_OUTPUT, 1));
+            p.quantize_output_tensor = false;
+        } else {
+            CHECK_OK(lq_qopts_set_output_type(o, "q8_0"));
+            CHECK_OK(lq_qopts_set_token_embedding_type(o, "q5_1"));
+            p.output_tensor_type = 8;
+            p.token_embedding_type = 7;
+        }
+        CHECK_OK(lq_gguf_quantize(NULL, fixture, ours, o));
+        lq_qopts_free(o);
+        CHECK(llama.quantize(fixture, theirs, &p) == 0);
+        compare_files(ours, theirs, variant == 0 ? "pure" : variant == 1 ? "leave-output" : "types");
+    }
+    unlink(ours);
+    unlink(theirs);
+}
+
+int main(void)
+{
+    const char *root = getenv("LQ_SOURCE_ROOT");
+    snprintf(fixture, sizeof fixture, "%s/tests/model/fixture/tiny-llama-f32.gguf",
+             root ? root : "..");
+    if (!load_llama()) {
+        printf("1..0 # SKIP llama.cpp library not installed (%s): run .ci/install-deps\n",
+               llama_path());
+        return 0;
+    }
+    if (!mkdtemp(tmpdir)) {
+        printf("Bail out! cannot make a temporary folder\n");
+        return 1;
+    }
+    snprintf(synthetic, sizeof synthetic, "%s/synthetic-f32.gguf", tmpdir);
+    snprintf(imatrix_dat, sizeof imatrix_dat, "%s/synthetic.imatrix.dat", tmpdir);
+    if (make_synthetic(synthetic) != LQ_OK || !make_imatrix(synthetic, imatrix_dat)) {
+        printf("Bail out! cannot make the synthetic model: %s\n", lq_last_error());
+        return 1;
+    }
+    lqt_case_fn cases[] = {fixture_every_file_type, synthetic_every_file_type,
+                           synthetic_with_imatrix, options_match_llama};
+    int rc = lqt_run("fixture_every_file_type, synthetic_every_file_type, synthetic_with_imatrix, "
+                     "options_match_llama", cases, 4);
+    unlink(synthetic);
+    unlink(imatrix_dat);
+    rmdir(tmpdir);
+    return rc;
+}
