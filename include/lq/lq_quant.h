@@ -26,8 +26,10 @@ typedef struct lq_calib lq_calib;
  * tensor *out that owns its bytes, has the same name and shape, type
  * lq_scheme's type, and keeps a copy of the scheme.
  *
- * `ctx` (may be NULL) sets threads and progress; `calib` (may be NULL) is used
- * by the methods that need one and ignored by the others; `imatrix` (may be
+ * `ctx` (may be NULL) sets threads and progress; `calib` (may be NULL) is
+ * required by gptq and awq and ignored by the others (smoothquant and
+ * llm_int8 quantize the weights per row here; their activation-side parts
+ * take the calibration set in their own calls, <lq/lq_calib.h>); `imatrix` (may be
  * NULL) is an array of cols positive floats that weights the error of each
  * column for the ggml block formats, as llama.cpp's --imatrix does (other types
  * ignore it).

@@ -1,5 +1,5 @@
 /* scheme.h — the data behind lq_scheme and the layout parameters every codec
- * reads (internal). The parser and validator live in libquant/methods/scheme.c;
+ * reads (internal). The parser and validator are in scheme_parse.c;
  * here is only the plain data, so that a tensor can own a copy of its scheme. */
 #ifndef LQ_CORE_SCHEME_H
 #define LQ_CORE_SCHEME_H

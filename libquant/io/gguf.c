@@ -9,7 +9,7 @@
 #include "../core/error.h"
 #include "../core/tensor.h"
 #include "../core/type_info.h"
-#include "../methods/scheme_internal.h"
+#include "../core/scheme_names.h"
 #include "ggml_types.h"
 #include "gguf_internal.h"
 

@@ -8,7 +8,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/tensor.h"
-#include "../methods/scheme_internal.h"
+#include "../core/scheme_names.h"
 #include "json.h"
 #include "safetensors_internal.h"
 

@@ -13,7 +13,7 @@
 #include "../formats/convert.h"
 #include "methods.h"
 #include "quantize.h"
-#include "scheme_internal.h"
+#include "../core/scheme_names.h"
 
 static lq_status rtn_run(const lq__method_job *job)
 {

@@ -1,7 +1,7 @@
-/* scheme_internal.h — names the scheme grammar knows, for other layers
+/* scheme_names.h — names the scheme grammar knows, for other layers
  * (the lq tool, GGUF file types). Internal. */
-#ifndef LQ_METHODS_SCHEME_INTERNAL_H
-#define LQ_METHODS_SCHEME_INTERNAL_H
+#ifndef LQ_CORE_SCHEME_NAMES_H
+#define LQ_CORE_SCHEME_NAMES_H
 
 #include <lq/lq_core.h>
 #include <lq/lq_types.h>

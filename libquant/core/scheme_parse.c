@@ -1,4 +1,4 @@
-/* scheme.c — lq_scheme: parse the scheme grammar, fill defaults, validate,
+/* scheme_parse.c — lq_scheme: parse the scheme grammar, fill defaults, validate,
  * and write the canonical string. doc/schemes.md is the reference. */
 #include <ctype.h>
 #include <errno.h>
@@ -8,11 +8,11 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "../core/alloc.h"
-#include "../core/error.h"
-#include "../core/scheme.h"
-#include "../core/type_info.h"
-#include "scheme_internal.h"
+#include "alloc.h"
+#include "error.h"
+#include "scheme.h"
+#include "type_info.h"
+#include "scheme_names.h"
 
 static const char *const method_names[] = {"rtn", "gptq", "awq", "hqq", "smoothquant", "llm_int8"};
 #define N_METHODS (int)(sizeof method_names / sizeof *method_names)
