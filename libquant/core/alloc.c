@@ -28,6 +28,21 @@ void *lq__calloc(size_t count, size_t size)
     return p;
 }
 
+void *lq__grow(void *items, int64_t n, int64_t *cap, size_t size)
+{
+    if (n < *cap)
+        return items;
+    size_t c = *cap ? (size_t)*cap * 2 : 16, bytes;
+    void *d;
+    if (!lq__mul_size(c, size, &bytes) || !(d = lq__malloc(bytes)))
+        return NULL;
+    if (n)
+        memcpy(d, items, (size_t)n * size);
+    lq__free(items);
+    *cap = (int64_t)c;
+    return d;
+}
+
 void lq__free(void *ptr)
 {
     free(ptr);

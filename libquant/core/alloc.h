@@ -15,6 +15,12 @@ void *lq__malloc(size_t size);
 void *lq__calloc(size_t count, size_t size); /* zeroed; NULL on overflow */
 void lq__free(void *ptr);
 
+/* Room for one more item in a growing array of n `size`-byte items with
+ * capacity *cap: the array itself when it has room, else a copy with twice the
+ * capacity (16 at first), the old one freed and *cap updated. NULL when out of
+ * memory (the old array is then still valid). */
+void *lq__grow(void *items, int64_t n, int64_t *cap, size_t size);
+
 /* a * b without overflow; false if it would overflow. */
 static inline bool lq__mul_size(size_t a, size_t b, size_t *out)
 {

@@ -43,25 +43,9 @@ lq__name_ref lq__gguf_tensor_name(const void *g, int64_t i)
     return (lq__name_ref){t->name, t->name_len};
 }
 
-/* Room for one more element in a growing array of `size`-byte items. */
-static void *grow(void *items, int64_t n, int64_t *cap, size_t size)
-{
-    if (n < *cap)
-        return items;
-    size_t c = *cap ? (size_t)*cap * 2 : 16, bytes;
-    void *d;
-    if (!lq__mul_size(c, size, &bytes) || !(d = lq__malloc(bytes)))
-        return NULL;
-    if (n)
-        memcpy(d, items, (size_t)n * size);
-    lq__free(items);
-    *cap = (int64_t)c;
-    return d;
-}
-
 lq__gguf_kv *lq__gguf_kv_append(lq_gguf *g)
 {
-    lq__gguf_kv *kv = grow(g->kv, g->n_kv, &g->cap_kv, sizeof *kv);
+    lq__gguf_kv *kv = lq__grow(g->kv, g->n_kv, &g->cap_kv, sizeof *kv);
     if (!kv)
         return NULL;
     g->kv = kv;
@@ -71,7 +55,7 @@ lq__gguf_kv *lq__gguf_kv_append(lq_gguf *g)
 
 lq__gguf_tensor *lq__gguf_tensor_append(lq_gguf *g)
 {
-    lq__gguf_tensor *t = grow(g->t, g->n_t, &g->cap_t, sizeof *t);
+    lq__gguf_tensor *t = lq__grow(g->t, g->n_t, &g->cap_t, sizeof *t);
     if (!t)
         return NULL;
     g->t = t;

@@ -92,24 +92,9 @@ lq__name_ref lq__st_tensor_name(const void *st, int64_t i)
     return (lq__name_ref){t->name, t->name_len};
 }
 
-static void *grow(void *items, int64_t n, int64_t *cap, size_t size)
-{
-    if (n < *cap)
-        return items;
-    size_t c = *cap ? (size_t)*cap * 2 : 16, bytes;
-    void *d;
-    if (!lq__mul_size(c, size, &bytes) || !(d = lq__malloc(bytes)))
-        return NULL;
-    if (n)
-        memcpy(d, items, (size_t)n * size);
-    lq__free(items);
-    *cap = (int64_t)c;
-    return d;
-}
-
 lq__st_tensor *lq__st_tensor_append(lq_safetensors *st)
 {
-    lq__st_tensor *t = grow(st->t, st->n_t, &st->cap_t, sizeof *t);
+    lq__st_tensor *t = lq__grow(st->t, st->n_t, &st->cap_t, sizeof *t);
     if (!t)
         return NULL;
     st->t = t;
@@ -140,7 +125,7 @@ lq_status lq__st_meta_put(lq_safetensors *st, const char *key, size_t klen, cons
         st->meta[i].value = v;
         return LQ_OK;
     }
-    lq__st_meta *m = grow(st->meta, st->n_meta, &st->cap_meta, sizeof *m);
+    lq__st_meta *m = lq__grow(st->meta, st->n_meta, &st->cap_meta, sizeof *m);
     char *k = lq__strndup(key, klen);
     if (!m || !k) {
         if (m)
