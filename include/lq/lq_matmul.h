@@ -34,7 +34,9 @@ extern "C" {
  * gives zeros. `ctx` (may be NULL) sets the thread count; the progress
  * callback is not called. Large products call the BLAS single-threaded on each
  * of our threads: with OpenBLAS, its process-wide thread count is set to 1
- * for the duration of the call and then restored.
+ * for the duration of the call and then restored (calls overlapping in
+ * several threads may then let OpenBLAS split their chunks: the results stay
+ * right, but may differ in the last bits).
  *
  * Errors: LQ_ERR_INVALID (a NULL pointer, m < 0), LQ_ERR_SHAPE (w not 2-D, a
  * dimension above 2^31 - 1), LQ_ERR_NONFINITE (a NaN or infinity in x; the
@@ -48,9 +50,10 @@ LQ_API lq_status lq_matmul(lq_ctx *ctx, const float *x, int64_t m, const lq_tens
 /* W8A8 (SmoothQuant, LLM.int8): y[m, n] = x[m, k] * (sw * w)^T with w int8
  * [n, k] row-major and sw n per-output-channel scales. Each row i of x is
  * quantized on the fly to int8 with its own scale sx_i = max|x_i| / 127
- * (codes round(x * (1 / sx_i)), halves away from zero); products are summed in int32
- * and y[i, j] = sx_i * sw[j] * sum_t xq[i, t] * w[j, t]. Integer sums are
- * exact, so the result does not depend on the SIMD level or thread count.
+ * (codes round(x * (1 / sx_i)), halves away from zero); products are summed
+ * in int32 and y[i, j] = sx_i * sw[j] * sum_t xq[i, t] * w[j, t]. Integer
+ * sums are exact, so the result does not depend on the SIMD level or thread
+ * count.
  *
  * Errors: LQ_ERR_INVALID (a NULL pointer, m, n < 0, k < 1, k > 131072 — the
  * bound that keeps int32 sums exact), LQ_ERR_NONFINITE (a NaN or infinity in

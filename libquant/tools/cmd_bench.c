@@ -21,6 +21,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "commands.h"
 #include "tool.h"
 
 #define MAX_LIST 32
@@ -74,9 +75,13 @@ static void *read_words(void *arg)
 {
     read_part *r = arg;
     uint64_t s[8] = {0}; /* eight independent sums keep enough loads in flight */
-    for (size_t i = 0; i + 8 <= r->words; i += 8)
+    for (size_t i = 0; i + 8 <= r->words; i += 8) {
+        /* prefetched 8 KiB ahead, as the kernels do: hardware prefetchers
+         * alone leave one stream far below what the memory delivers */
+        __builtin_prefetch(r->p + i + 1024);
         for (int u = 0; u < 8; u++)
             s[u] += r->p[i + (size_t)u];
+    }
     r->sum = s[0] + s[1] + s[2] + s[3] + s[4] + s[5] + s[6] + s[7];
     return NULL;
 }
@@ -710,7 +715,7 @@ static void bench_w8a8(const bench_opts *o, const machine *mc, out_state *os, in
     free(w), free(sw);
 }
 
-int lq_tool_bench(int argc, char **argv)
+int lq_cmd_bench(int argc, char **argv)
 {
     bench_opts o;
     int rc = parse_opts(argc, argv, &o);

@@ -3,6 +3,7 @@
 #define LQ_TOOLS_COMMANDS_H
 
 int lq_cmd_version(int argc, char **argv);
+int lq_cmd_bench(int argc, char **argv);
 int lq_cmd_estimate(int argc, char **argv);
 int lq_cmd_demo(int argc, char **argv);
 int lq_cmd_quantize(int argc, char **argv);

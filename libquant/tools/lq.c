@@ -6,6 +6,7 @@
 #include "tool.h"
 
 static const lq_tool_cmd commands[] = {
+    {"bench", "kernel speed: bandwidth, sgemm, dequant and matmul per format, vs llama.cpp", lq_cmd_bench},
     {"compare", "per-tensor error between two model files", lq_cmd_compare},
     {"demo", "quantize a synthetic weight matrix with every scheme and compare", lq_cmd_demo},
     {"estimate", "memory needed for weights and KV cache", lq_cmd_estimate},
