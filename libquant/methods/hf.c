@@ -6,7 +6,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/half.h"
-#include "../formats/convert.h"
+#include "../kernels/dequantize.h"
 #include "../formats/linear.h"
 #include "../io/json.h"
 #include "hf.h"

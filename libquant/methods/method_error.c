@@ -8,7 +8,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/tensor.h"
-#include "../formats/convert.h"
+#include "../kernels/dequantize.h"
 #include "awq.h"
 #include "layer_error.h"
 #include "methods.h"

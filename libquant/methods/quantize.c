@@ -10,7 +10,7 @@
 #include "../core/error.h"
 #include "../core/tensor.h"
 #include "../core/type_info.h"
-#include "../formats/convert.h"
+#include "../kernels/dequantize.h"
 #include "methods.h"
 #include "quantize.h"
 #include "../core/scheme_names.h"

@@ -16,7 +16,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/tensor.h"
-#include "../formats/convert.h"
+#include "../kernels/dequantize.h"
 #include "../formats/linear.h"
 #include "../kernels/matmul.h"
 #include "methods.h"

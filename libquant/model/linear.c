@@ -7,7 +7,7 @@
 
 #include "../core/error.h"
 #include "../core/tensor.h"
-#include "../formats/convert.h"
+#include "../kernels/dequantize.h"
 #include "../kernels/matmul.h"
 #include "linear.h"
 

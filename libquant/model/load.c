@@ -7,7 +7,7 @@
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
-#include "../formats/convert.h"
+#include "../kernels/dequantize.h"
 #include "model.h"
 
 /* Largest hyperparameter accepted: keeps every product of a few of them far

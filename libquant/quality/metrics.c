@@ -6,7 +6,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/tensor.h"
-#include "../formats/convert.h"
+#include "../kernels/dequantize.h"
 
 lq_status lq_error_metrics(const float *ref, const float *test, int64_t n, double *out, int n_out)
 {

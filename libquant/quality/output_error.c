@@ -7,7 +7,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/tensor.h"
-#include "../formats/convert.h"
+#include "../kernels/dequantize.h"
 
 /* Rows of X per sgemm call: bounds the temporary outputs to ~16 MB. */
 static int64_t token_block(int64_t out_features)
