@@ -4,7 +4,8 @@
  * quantized to every file type by lq_gguf_quantize and by llama.cpp's
  * llama_model_quantize (dlopen'd from the npm build node-llama-cpp ships),
  * with and without an importance matrix; the outputs must hold the same
- * tensors, in the same order, with the same types and the same bytes.
+ * tensors, in the same order, with the same types and the same bytes. Hugging
+ * Face's @huggingface/gguf must also parse the output.
  * Skips, passing, when the llama.cpp library is not installed. */
 #include "../harness.h"
 
@@ -330,6 +331,49 @@ static void options_match_llama(void)
     unlink(theirs);
 }
 
+/* Hugging Face's parser reads lq quantize's output, with the same tensors. */
+static void huggingface_parses_output(void)
+{
+    const char *root = getenv("LQ_SOURCE_ROOT");
+    char npm[1024], out[1200], cmd[4096], line[512];
+    snprintf(npm, sizeof npm, "%s/.cache/libquant/npm/node_modules", getenv("HOME") ? getenv("HOME") : "");
+    snprintf(out, sizeof out, "%s/hf-q4_k_m.gguf", tmpdir);
+    if (system("node --version >/dev/null 2>&1") != 0) {
+        printf("# skip: node is not installed\n");
+        return;
+    }
+    lq_qopts *o = NULL;
+    CHECK_OK(lq_qopts_create("Q4_K_M", &o));
+    CHECK_OK(lq_gguf_quantize(NULL, synthetic, out, o));
+    lq_qopts_free(o);
+    snprintf(cmd, sizeof cmd, "node '%s/tests/pipeline/hf_gguf_list.mjs' '%s' '%s'",
+             root ? root : "..", out, npm);
+    FILE *p = popen(cmd, "r");
+    lq_gguf *g = NULL;
+    CHECK_OK(lq_gguf_open(out, &g));
+    int64_t i = 0;
+    while (p && g && fgets(line, sizeof line, p)) {
+        line[strcspn(line, "\n")] = 0;
+        if (strncmp(line, "file_type ", 10) == 0) {
+            CHECK(strcmp(line, "file_type 15") == 0);
+            continue;
+        }
+        char want[512];
+        int n = snprintf(want, sizeof want, "%s %d", lq_gguf_tensor_name(g, i),
+                         lq_gguf_tensor_ggml_type(g, i));
+        for (int d = lq_gguf_tensor_ndim(g, i) - 1; d >= 0; d--)
+            n += snprintf(want + n, sizeof want - (size_t)n, " %lld",
+                          (long long)lq_gguf_tensor_dim(g, i, d));
+        CHECKF(strcmp(line, want) == 0, "@huggingface/gguf: '%s', libquant: '%s'", line, want);
+        i++;
+    }
+    CHECK(p && pclose(p) == 0);
+    CHECKF(g && i == lq_gguf_tensor_count(g), "%lld of %lld tensors listed", (long long)i,
+           (long long)(g ? lq_gguf_tensor_count(g) : 0));
+    lq_gguf_free(g);
+    unlink(out);
+}
+
 int main(void)
 {
     const char *root = getenv("LQ_SOURCE_ROOT");
@@ -351,9 +395,9 @@ int main(void)
         return 1;
     }
     lqt_case_fn cases[] = {fixture_every_file_type, synthetic_every_file_type,
-                           synthetic_with_imatrix, options_match_llama};
+                           synthetic_with_imatrix, options_match_llama, huggingface_parses_output};
     int rc = lqt_run("fixture_every_file_type, synthetic_every_file_type, synthetic_with_imatrix, "
-                     "options_match_llama", cases, 4);
+                     "options_match_llama, huggingface_parses_output", cases, 5);
     unlink(synthetic);
     unlink(imatrix_dat);
     rmdir(tmpdir);
