@@ -165,9 +165,12 @@ int lq_cmd_demo(int argc, char **argv)
             failures += demo_scheme(ctx, w, default_schemes[i]);
     }
     char size[32];
+    double sum_sq = 0;
+    for (int64_t i = 0; i < rows * cols; i++)
+        sum_sq += (double)data[i] * data[i];
     printf("\nf32 reference: %s. RMSE and max error are in weight units (the weights' RMS is "
-           "about %.3f).\n", lq_tool_bytes((double)(rows * cols * 4), size, sizeof size),
-           0.02 * sqrt(5.0 / 3.0));
+           "%.4f).\n", lq_tool_bytes((double)(rows * cols * 4), size, sizeof size),
+           sqrt(sum_sq / (double)(rows * cols)));
     lq_ctx_free(ctx);
     lq_tensor_free(w);
     free(data);
