@@ -100,6 +100,40 @@ _Static_assert(sizeof(lq__blk_q8_k) == 292, "q8_K block size");
 _Static_assert(sizeof(lq__blk_iq4_nl) == 18, "iq4_nl block size");
 _Static_assert(sizeof(lq__blk_iq4_xs) == 136, "iq4_xs block size");
 
+/* The IQ4_NL / IQ4_XS codebook (ggml's kvalues_iq4nl): codes index it. */
+extern const int8_t lq__iq4_levels[16];
+
+/* Scale and min j (0..7) of a q4_K / q5_K super-block: 6 bits each, packed in
+ * 12 bytes (ggml's get_scale_min_k4). */
+static inline void lq__k4_scale_min(int j, const uint8_t *q, uint8_t *sc, uint8_t *m)
+{
+    if (j < 4) {
+        *sc = q[j] & 63;
+        *m = q[j + 4] & 63;
+    } else {
+        *sc = (uint8_t)((q[j + 4] & 0xF) | ((q[j - 4] >> 6) << 4));
+        *m = (uint8_t)((q[j + 4] >> 4) | ((q[j] >> 6) << 4));
+    }
+}
+
+/* The 16 signed 6-bit scales of a q3_K super-block (stored value - 32). */
+static inline void lq__k3_scales(const uint8_t *s, int8_t out[16])
+{
+    for (int j = 0; j < 16; j++) {
+        int lo = j < 8 ? s[j] & 0xF : s[j - 8] >> 4;
+        int hi = (s[8 + j % 4] >> (2 * (j / 4))) & 3;
+        out[j] = (int8_t)((lo | hi << 4) - 32);
+    }
+}
+
+/* Scale j (0..7) of an iq4_XS super-block (stored value - 32). */
+static inline int lq__iq4xs_scale(const lq__blk_iq4_xs *b, int j)
+{
+    int lo = (b->scales_l[j / 2] >> (4 * (j % 2))) & 0xF;
+    int hi = (b->scales_h >> (2 * j)) & 3;
+    return (lo | hi << 4) - 32;
+}
+
 /* Half fields: ggml stores fp16 rounded to nearest even and, when it re-picks
  * quants, always works with the rounded value. */
 static inline uint16_t lq__h(float f) { return lq__f32_to_f16(f); }

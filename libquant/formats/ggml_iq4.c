@@ -105,9 +105,7 @@ static void dequantize_iq4_xs(const void *vx, float *y, int64_t n)
     for (int64_t i = 0; i < n / LQ__QK_K; i++) {
         const float d = lq__f(x[i].d);
         for (int ib = 0; ib < 8; ib++, y += 32) {
-            const int ls = ((x[i].scales_l[ib / 2] >> 4 * (ib % 2)) & 0xf) |
-                           ((x[i].scales_h >> 2 * ib) & 3) << 4;
-            const float dl = d * (ls - 32);
+            const float dl = d * lq__iq4xs_scale(&x[i], ib);
             const uint8_t *qs = x[i].qs + 16 * ib;
             for (int j = 0; j < 16; j++) {
                 y[j] = dl * lq__iq4_levels[qs[j] & 0xf];

@@ -178,12 +178,6 @@ static void q3_set_scale(uint8_t s[12], int j, int l)
     s[8 + j % 4] = (uint8_t)(s[8 + j % 4] | (l >> 4) << (2 * (j / 4)));
 }
 
-static int q3_get_scale(const uint8_t s[12], int j)
-{
-    int lo = j < 8 ? s[j] & 0xf : s[j - 8] >> 4;
-    return lo | ((s[8 + j % 4] >> (2 * (j / 4))) & 3) << 4;
-}
-
 static void q3_k_search(const float *x, const float *qw, int count, kq_work *k)
 {
     if (qw) {
@@ -221,9 +215,11 @@ static void q3_k_finish(const float *x, void *vy, int imat, kq_work *k, int s)
         }
     }
     const float d = lq__f(y->d);
+    int8_t sc[NSUB16];
     float dl[NSUB16];
+    lq__k3_scales(y->scales, sc);
     for (int j = 0; j < NSUB16; j++)
-        dl[j] = d * (int8_t)(q3_get_scale(y->scales, j) - 32);
+        dl[j] = d * sc[j];
     lq__requantize(NSUB16, 16, x, NULL, dl, -4, 3, 4, L);
     /* bit 2 of element j goes to hmask[j % 32], bit j / 32; the rest to qs */
     uint8_t hmask[32] = {0};
@@ -246,8 +242,10 @@ static void dequantize_q3_k(const void *vx, float *y, int64_t n)
     const lq__blk_q3_k *x = vx;
     for (int64_t i = 0; i < n / LQ__QK_K; i++, y += LQ__QK_K) {
         const float d = lq__f(x[i].d);
+        int8_t sc[NSUB16];
+        lq__k3_scales(x[i].scales, sc);
         for (int j = 0; j < NSUB16; j++) {
-            const float dl = d * (q3_get_scale(x[i].scales, j) - 32);
+            const float dl = d * sc[j];
             for (int l = 0; l < 16; l++) {
                 const int e = 16 * j + l;
                 const int high = (x[i].hmask[e % 32] >> (e / 32)) & 1;
@@ -263,18 +261,6 @@ static const lq__qkx_params q4_ref = {15, -1.f, 0.1f, 20, false};
 static const lq__qkx_params q4_imat = {15, -0.9f, 0.05f, 36, false};
 static const lq__qkx_params q5_ref = {31, -0.5f, 0.1f, 15, false};
 static const lq__qkx_params q5_imat = {31, -0.9f, 0.05f, 36, false};
-
-/* ggml's get_scale_min_k4: the 6-bit scale and min of sub-block j. */
-static void k4_get(const uint8_t s[12], int j, int *sc, int *m)
-{
-    if (j < 4) {
-        *sc = s[j] & 63;
-        *m = s[j + 4] & 63;
-    } else {
-        *sc = (s[j + 4] & 0xf) | ((s[j - 4] >> 6) << 4);
-        *m = (s[j + 4] >> 4) | ((s[j] >> 6) << 4);
-    }
-}
 
 static void k4_set_all(uint8_t s[12], const uint8_t *ls, const uint8_t *lm)
 {
@@ -367,8 +353,8 @@ static void k45_finish(const float *x, int imat, kq_work *k, int s, int nmax, k4
     const float fd = lq__f(h->d), fm = lq__f(h->dmin);
     float dl[NSUB32], ml[NSUB32];
     for (int j = 0; j < NSUB32; j++) {
-        int sc, m;
-        k4_get(h->scales, j, &sc, &m);
+        uint8_t sc, m;
+        lq__k4_scale_min(j, h->scales, &sc, &m);
         dl[j] = fd * sc;
         ml[j] = fm * m;
     }
@@ -426,8 +412,8 @@ static void dequantize_q4_k(const void *vx, float *y, int64_t n)
     for (int64_t i = 0; i < n / LQ__QK_K; i++, y += LQ__QK_K) {
         const float d = lq__f(x[i].d), min = lq__f(x[i].dmin);
         for (int j = 0; j < NSUB32; j++) {
-            int sc, m;
-            k4_get(x[i].scales, j, &sc, &m);
+            uint8_t sc, m;
+            lq__k4_scale_min(j, x[i].scales, &sc, &m);
             const float dl = d * sc, ml = min * m;
             const uint8_t *q = x[i].qs + 32 * (j / 2);
             const int shift = 4 * (j % 2);
@@ -443,8 +429,8 @@ static void dequantize_q5_k(const void *vx, float *y, int64_t n)
     for (int64_t i = 0; i < n / LQ__QK_K; i++, y += LQ__QK_K) {
         const float d = lq__f(x[i].d), min = lq__f(x[i].dmin);
         for (int j = 0; j < NSUB32; j++) {
-            int sc, m;
-            k4_get(x[i].scales, j, &sc, &m);
+            uint8_t sc, m;
+            lq__k4_scale_min(j, x[i].scales, &sc, &m);
             const float dl = d * sc, ml = min * m;
             const uint8_t *q = x[i].qs + 32 * (j / 2);
             const int shift = 4 * (j % 2);

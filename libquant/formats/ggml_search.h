@@ -19,6 +19,8 @@
 #include <stdint.h>
 #include <string.h>
 
+#include "ggml_blocks.h"
+
 #if defined(__SSE2__)
 #include <emmintrin.h>
 #endif
@@ -129,9 +131,6 @@ void lq__q3_batch(int count, int n, int nmax, const float *x, int8_t *L, float *
  * either way. */
 void lq__requantize(int nsub, int sub, const float *x, const float *m, const float *d, int lo,
                     int hi, int offset, uint8_t *L);
-
-/* IQ4_NL / IQ4_XS: codes index ggml's table of 16 levels (kvalues_iq4nl). */
-extern const int8_t lq__iq4_levels[16];
 
 /* The scale of 32 values with weights w, as ggml's quantize_row_iq4_nl_impl
  * with ntry = 7 finds it: least squares over the levels picked with

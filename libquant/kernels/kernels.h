@@ -47,6 +47,18 @@ typedef struct lq__type_kernels {
     lq__vec_dot_fn vec_dot;    /* NULL: decode to f32 and use dot_f32 */
 } lq__type_kernels;
 
+/* A 16-bit value stored as two little-endian bytes (f16 and bf16 rows, f16
+ * scales): rows need not be aligned. */
+static inline uint16_t lq__ld_u16(const uint8_t *p)
+{
+    return (uint16_t)(p[0] | p[1] << 8);
+}
+
+static inline float lq__ld_f16(const uint8_t *p)
+{
+    return lq__f16_to_f32(lq__ld_u16(p));
+}
+
 /* One row of a linear int8 / int4 tensor (formats/linear.h): packed codes
  * and the row's scales and zero points. */
 typedef struct lq__lin_row {
@@ -65,7 +77,7 @@ static inline float lq__lin_scale(const lq__lin_row *w, int64_t g)
         memcpy(&f, w->scales + 4 * g, sizeof f);
         return f;
     }
-    return lq__f16_to_f32((uint16_t)(w->scales[2 * g] | w->scales[2 * g + 1] << 8));
+    return lq__ld_f16(w->scales + 2 * g);
 }
 
 /* Decode a linear row of k elements: y = scale * (q - zero), bit-identical to

@@ -13,7 +13,7 @@
 #include "../harness.h"
 #include "libquant/core/half.h"
 #include "libquant/core/type_info.h"
-#include "libquant/kernels/blocks.h"
+#include "libquant/formats/ggml_blocks.h"
 #include "libquant/kernels/kernels.h"
 
 /* How a row's numbers are chosen. */

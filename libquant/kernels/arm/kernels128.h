@@ -3,9 +3,10 @@
  * +dotprod, where the int8 dot primitive below becomes one SDOT. Include once
  * per file.
  *
- * Decoders compute each value with the same operations as ref/dequant.c (a
+ * Decoders compute each value with the same operations as the reference
+ * decoders (ref/dequant.c and the codecs' dequantize_row in formats/ggml_*.c: a
  * multiply, then an add or subtract, never fused: the build is ISO C, so GCC
- * does not contract them), so they are bit-identical to it. Dot products
+ * does not contract them), so they are bit-identical to them. Dot products
  * compute the same integer block sums as ref/dot.c and add the scaled sums in
  * four lanes. */
 #ifndef LQ_KERNELS_ARM_KERNELS128_H
@@ -13,7 +14,7 @@
 
 #include <arm_neon.h>
 
-#include "../blocks.h"
+#include "../../formats/ggml_blocks.h"
 #include "../kernels.h"
 
 /* acc + four int32 sums of four products of signed bytes each. */
@@ -26,12 +27,6 @@ static inline int32x4_t dot_i8x16(int32x4_t acc, int8x16_t a, int8x16_t b)
     int16x8_t hi = vmull_high_s8(a, b);
     return vpadalq_s16(vpadalq_s16(acc, lo), hi); /* |a b| <= 128 * 127 fits int16 */
 #endif
-}
-
-static inline float f16_at(const uint8_t *p)
-{
-    float16x4_t h = vreinterpret_f16_u16(vdup_n_u16(lq__ld_u16(p)));
-    return vgetq_lane_f32(vcvt_f32_f16(h), 0);
 }
 
 static inline float f16_val(uint16_t u)
@@ -152,7 +147,7 @@ static void dequant_q4_0(const void *x, float *y, int64_t n)
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK) {
         int8x16_t lo, hi;
         q4_codes(b->qs, &lo, &hi);
-        float32x4_t d = vdupq_n_f32(f16_at(b->d));
+        float32x4_t d = vdupq_n_f32(f16_val(b->d));
         store16_scaled(vsubq_s8(lo, vdupq_n_s8(8)), d, y);
         store16_scaled(vsubq_s8(hi, vdupq_n_s8(8)), d, y + 16);
     }
@@ -164,7 +159,7 @@ static inline float32x4_t q4_0_block(const lq__blk_q4_0 *w, const lq__blk_q8_0 *
     q4_codes(w->qs, &lo, &hi);
     int32x4_t s = dot_i8x16(vdupq_n_s32(0), vsubq_s8(lo, vdupq_n_s8(8)), vld1q_s8(a->qs));
     s = dot_i8x16(s, vsubq_s8(hi, vdupq_n_s8(8)), vld1q_s8(a->qs + 16));
-    return vfmaq_n_f32(acc, vcvtq_f32_s32(s), f16_at(w->d) * f16_val(a->d));
+    return vfmaq_n_f32(acc, vcvtq_f32_s32(s), f16_val(w->d) * f16_val(a->d));
 }
 
 /* Two blocks per step into two accumulators. */
@@ -193,7 +188,7 @@ static void dequant_q4_1(const void *x, float *y, int64_t n)
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK) {
         int8x16_t lo, hi;
         q4_codes(b->qs, &lo, &hi);
-        float32x4_t d = vdupq_n_f32(f16_at(b->d)), m = vdupq_n_f32(f16_at(b->m));
+        float32x4_t d = vdupq_n_f32(f16_val(b->d)), m = vdupq_n_f32(f16_val(b->m));
         store16_scaled_add(lo, d, m, y);
         store16_scaled_add(hi, d, m, y + 16);
     }
@@ -205,39 +200,39 @@ static inline float32x4_t q4_1_block(const lq__blk_q4_1 *w, const lq__blk_q8_1 *
     q4_codes(w->qs, &lo, &hi);
     int32x4_t s = dot_i8x16(vdupq_n_s32(0), lo, vld1q_s8(a->qs));
     s = dot_i8x16(s, hi, vld1q_s8(a->qs + 16));
-    acc = vsetq_lane_f32(vgetq_lane_f32(acc, 0) + f16_at(w->m) * f16_val(a->s), acc, 0);
-    return vfmaq_n_f32(acc, vcvtq_f32_s32(s), f16_at(w->d) * f16_val(a->d));
+    acc = vsetq_lane_f32(vgetq_lane_f32(acc, 0) + f16_val(w->m) * f16_val(a->s), acc, 0);
+    return vfmaq_n_f32(acc, vcvtq_f32_s32(s), f16_val(w->d) * f16_val(a->d));
 }
 
 BLOCK_DOT(dot_q4_1, lq__blk_q4_1, lq__blk_q8_1, q4_1_block)
 
 static void dequant_q8_0(const void *x, float *y, int64_t n)
 {
-    const lq__blk_q8_0w *b = x;
+    const lq__blk_q8_0 *b = x;
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK) {
-        float32x4_t d = vdupq_n_f32(f16_at(b->d));
+        float32x4_t d = vdupq_n_f32(f16_val(b->d));
         store16_scaled(vld1q_s8(b->qs), d, y);
         store16_scaled(vld1q_s8(b->qs + 16), d, y + 16);
     }
 }
 
-static inline float32x4_t q8_0_block(const lq__blk_q8_0w *w, const lq__blk_q8_0 *a, float32x4_t acc)
+static inline float32x4_t q8_0_block(const lq__blk_q8_0 *w, const lq__blk_q8_0 *a, float32x4_t acc)
 {
     int32x4_t s = dot_i8x16(vdupq_n_s32(0), vld1q_s8(w->qs), vld1q_s8(a->qs));
     s = dot_i8x16(s, vld1q_s8(w->qs + 16), vld1q_s8(a->qs + 16));
-    return vfmaq_n_f32(acc, vcvtq_f32_s32(s), f16_at(w->d) * f16_val(a->d));
+    return vfmaq_n_f32(acc, vcvtq_f32_s32(s), f16_val(w->d) * f16_val(a->d));
 }
 
-BLOCK_DOT(dot_q8_0, lq__blk_q8_0w, lq__blk_q8_0, q8_0_block)
+BLOCK_DOT(dot_q8_0, lq__blk_q8_0, lq__blk_q8_0, q8_0_block)
 
 static void dequant_iq4_nl(const void *x, float *y, int64_t n)
 {
     const lq__blk_iq4_nl *b = x;
-    const int8x16_t table = vld1q_s8(lq__iq4nl_values);
+    const int8x16_t table = vld1q_s8(lq__iq4_levels);
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK) {
         int8x16_t lo, hi;
         q4_codes(b->qs, &lo, &hi);
-        float32x4_t d = vdupq_n_f32(f16_at(b->d));
+        float32x4_t d = vdupq_n_f32(f16_val(b->d));
         store16_scaled(vqtbl1q_s8(table, vreinterpretq_u8_s8(lo)), d, y);
         store16_scaled(vqtbl1q_s8(table, vreinterpretq_u8_s8(hi)), d, y + 16);
     }
@@ -245,12 +240,12 @@ static void dequant_iq4_nl(const void *x, float *y, int64_t n)
 
 static inline float32x4_t iq4_nl_block(const lq__blk_iq4_nl *w, const lq__blk_q8_0 *a, float32x4_t acc)
 {
-    const int8x16_t table = vld1q_s8(lq__iq4nl_values);
+    const int8x16_t table = vld1q_s8(lq__iq4_levels);
     int8x16_t lo, hi;
     q4_codes(w->qs, &lo, &hi);
     int32x4_t s = dot_i8x16(vdupq_n_s32(0), vqtbl1q_s8(table, vreinterpretq_u8_s8(lo)), vld1q_s8(a->qs));
     s = dot_i8x16(s, vqtbl1q_s8(table, vreinterpretq_u8_s8(hi)), vld1q_s8(a->qs + 16));
-    return vfmaq_n_f32(acc, vcvtq_f32_s32(s), f16_at(w->d) * f16_val(a->d));
+    return vfmaq_n_f32(acc, vcvtq_f32_s32(s), f16_val(w->d) * f16_val(a->d));
 }
 
 BLOCK_DOT(dot_iq4_nl, lq__blk_iq4_nl, lq__blk_q8_0, iq4_nl_block)
@@ -275,7 +270,7 @@ static void dequant_q5_0(const void *x, float *y, int64_t n)
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK) {
         uint8x16_t lo, hi;
         q5_codes(b->qs, b->qh, &lo, &hi);
-        float32x4_t d = vdupq_n_f32(f16_at(b->d));
+        float32x4_t d = vdupq_n_f32(f16_val(b->d));
         store16_scaled(vsubq_s8(vreinterpretq_s8_u8(lo), vdupq_n_s8(16)), d, y);
         store16_scaled(vsubq_s8(vreinterpretq_s8_u8(hi), vdupq_n_s8(16)), d, y + 16);
     }
@@ -287,7 +282,7 @@ static inline float32x4_t q5_0_block(const lq__blk_q5_0 *w, const lq__blk_q8_0 *
     q5_codes(w->qs, w->qh, &lo, &hi);
     int32x4_t s = dot_i8x16(vdupq_n_s32(0), vsubq_s8(vreinterpretq_s8_u8(lo), vdupq_n_s8(16)), vld1q_s8(a->qs));
     s = dot_i8x16(s, vsubq_s8(vreinterpretq_s8_u8(hi), vdupq_n_s8(16)), vld1q_s8(a->qs + 16));
-    return vfmaq_n_f32(acc, vcvtq_f32_s32(s), f16_at(w->d) * f16_val(a->d));
+    return vfmaq_n_f32(acc, vcvtq_f32_s32(s), f16_val(w->d) * f16_val(a->d));
 }
 
 BLOCK_DOT(dot_q5_0, lq__blk_q5_0, lq__blk_q8_0, q5_0_block)
@@ -298,7 +293,7 @@ static void dequant_q5_1(const void *x, float *y, int64_t n)
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK) {
         uint8x16_t lo, hi;
         q5_codes(b->qs, b->qh, &lo, &hi);
-        float32x4_t d = vdupq_n_f32(f16_at(b->d)), m = vdupq_n_f32(f16_at(b->m));
+        float32x4_t d = vdupq_n_f32(f16_val(b->d)), m = vdupq_n_f32(f16_val(b->m));
         store16_scaled_add(vreinterpretq_s8_u8(lo), d, m, y);
         store16_scaled_add(vreinterpretq_s8_u8(hi), d, m, y + 16);
     }
@@ -310,8 +305,8 @@ static inline float32x4_t q5_1_block(const lq__blk_q5_1 *w, const lq__blk_q8_1 *
     q5_codes(w->qs, w->qh, &lo, &hi);
     int32x4_t s = dot_i8x16(vdupq_n_s32(0), vreinterpretq_s8_u8(lo), vld1q_s8(a->qs));
     s = dot_i8x16(s, vreinterpretq_s8_u8(hi), vld1q_s8(a->qs + 16));
-    acc = vsetq_lane_f32(vgetq_lane_f32(acc, 0) + f16_at(w->m) * f16_val(a->s), acc, 0);
-    return vfmaq_n_f32(acc, vcvtq_f32_s32(s), f16_at(w->d) * f16_val(a->d));
+    acc = vsetq_lane_f32(vgetq_lane_f32(acc, 0) + f16_val(w->m) * f16_val(a->s), acc, 0);
+    return vfmaq_n_f32(acc, vcvtq_f32_s32(s), f16_val(w->d) * f16_val(a->d));
 }
 
 BLOCK_DOT(dot_q5_1, lq__blk_q5_1, lq__blk_q8_1, q5_1_block)
@@ -322,7 +317,7 @@ static void dequant_q4_k(const void *x, float *y, int64_t n)
 {
     const lq__blk_q4_k *b = x;
     for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
-        float d = f16_at(b->d), dmin = f16_at(b->dmin);
+        float d = f16_val(b->d), dmin = f16_val(b->dmin);
         for (int c = 0; c < 4; c++, y += 64) {
             uint8_t sc0, m0, sc1, m1;
             lq__k4_scale_min(2 * c, b->scales, &sc0, &m0);
@@ -365,8 +360,8 @@ static float dot_q4_k(int64_t n, const void *vw, const void *va)
             msum += m0 * (a[i].bsums[4 * c] + a[i].bsums[4 * c + 1]) +
                     m1 * (a[i].bsums[4 * c + 2] + a[i].bsums[4 * c + 3]);
         }
-        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(sumi), a[i].d * f16_at(w[i].d));
-        accm += a[i].d * f16_at(w[i].dmin) * (float)msum;
+        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(sumi), a[i].d * f16_val(w[i].d));
+        accm += a[i].d * f16_val(w[i].dmin) * (float)msum;
     }
     return vaddvq_f32(acc) - accm;
 }
@@ -390,7 +385,7 @@ static void dequant_q6_k(const void *x, float *y, int64_t n)
 {
     const lq__blk_q6_k *b = x;
     for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
-        float d = f16_at(b->d);
+        float d = f16_val(b->d);
         for (int h = 0; h < 2; h++, y += 128) {
             const int8_t *sc = b->scales + 8 * h;
             for (int g = 0; g < 4; g++)
@@ -419,7 +414,7 @@ static float dot_q6_k(int64_t n, const void *vw, const void *va)
                     sumi = vmlaq_n_s32(sumi, s, sc[2 * g + l0 / 16]);
                 }
         }
-        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(sumi), a[i].d * f16_at(w[i].d));
+        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(sumi), a[i].d * f16_val(w[i].d));
     }
     return vaddvq_f32(acc);
 }
@@ -441,7 +436,7 @@ static void dequant_q5_k(const void *x, float *y, int64_t n)
 {
     const lq__blk_q5_k *b = x;
     for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
-        float d = f16_at(b->d), dmin = f16_at(b->dmin);
+        float d = f16_val(b->d), dmin = f16_val(b->dmin);
         for (int c = 0; c < 4; c++, y += 64) {
             uint8_t sc0, m0, sc1, m1;
             lq__k4_scale_min(2 * c, b->scales, &sc0, &m0);
@@ -484,8 +479,8 @@ static float dot_q5_k(int64_t n, const void *vw, const void *va)
             msum += m0 * (a[i].bsums[4 * c] + a[i].bsums[4 * c + 1]) +
                     m1 * (a[i].bsums[4 * c + 2] + a[i].bsums[4 * c + 3]);
         }
-        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(sumi), a[i].d * f16_at(w[i].d));
-        accm += a[i].d * f16_at(w[i].dmin) * (float)msum;
+        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(sumi), a[i].d * f16_val(w[i].d));
+        accm += a[i].d * f16_val(w[i].dmin) * (float)msum;
     }
     return vaddvq_f32(acc) - accm;
 }
@@ -501,7 +496,7 @@ static void dequant_q2_k(const void *x, float *y, int64_t n)
 {
     const lq__blk_q2_k *b = x;
     for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
-        float d = f16_at(b->d), dmin = f16_at(b->dmin);
+        float d = f16_val(b->d), dmin = f16_val(b->dmin);
         for (int j = 0; j < 16; j++, y += 16) { /* sub-block j: chunk j / 8, group (j % 8) / 2 */
             int sc = b->scales[j];
             int8x16_t q = vreinterpretq_s8_u8(k2_codes(b->qs + 32 * (j / 8), (j % 8) / 2, 16 * (j % 2)));
@@ -526,8 +521,8 @@ static float dot_q2_k(int64_t n, const void *vw, const void *va)
             sumi = vmlaq_n_s32(sumi, s, w[i].scales[j] & 0xF);
             msum += (w[i].scales[j] >> 4) * a[i].bsums[j];
         }
-        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(sumi), a[i].d * f16_at(w[i].d));
-        accm += a[i].d * f16_at(w[i].dmin) * (float)msum;
+        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(sumi), a[i].d * f16_val(w[i].d));
+        accm += a[i].d * f16_val(w[i].dmin) * (float)msum;
     }
     return vaddvq_f32(acc) - accm;
 }
@@ -545,7 +540,7 @@ static void dequant_q3_k(const void *x, float *y, int64_t n)
 {
     const lq__blk_q3_k *b = x;
     for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
-        float d = f16_at(b->d);
+        float d = f16_val(b->d);
         int8_t sc[16];
         lq__k3_scales(b->scales, sc);
         for (int j = 0; j < 16; j++, y += 16)
@@ -565,7 +560,7 @@ static float dot_q3_k(int64_t n, const void *vw, const void *va)
         int32x4_t sumi = vdupq_n_s32(0);
         for (int j = 0; j < 16; j++)
             sumi = vmlaq_n_s32(sumi, dot_i8x16(vdupq_n_s32(0), k3_values(&w[i], j), vld1q_s8(a[i].qs + 16 * j)), sc[j]);
-        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(sumi), a[i].d * f16_at(w[i].d));
+        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(sumi), a[i].d * f16_val(w[i].d));
     }
     return vaddvq_f32(acc);
 }
@@ -573,9 +568,9 @@ static float dot_q3_k(int64_t n, const void *vw, const void *va)
 static void dequant_iq4_xs(const void *x, float *y, int64_t n)
 {
     const lq__blk_iq4_xs *b = x;
-    const int8x16_t table = vld1q_s8(lq__iq4nl_values);
+    const int8x16_t table = vld1q_s8(lq__iq4_levels);
     for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
-        float d = f16_at(b->d);
+        float d = f16_val(b->d);
         for (int j = 0; j < 8; j++, y += 32) {
             int8x16_t lo, hi;
             q4_codes(b->qs + 16 * j, &lo, &hi);
@@ -590,7 +585,7 @@ static float dot_iq4_xs(int64_t n, const void *vw, const void *va)
 {
     const lq__blk_iq4_xs *w = vw;
     const lq__blk_q8_k *a = va;
-    const int8x16_t table = vld1q_s8(lq__iq4nl_values);
+    const int8x16_t table = vld1q_s8(lq__iq4_levels);
     float32x4_t acc = vdupq_n_f32(0);
     for (int64_t i = 0; i < n / LQ__QK_K; i++) {
         lq__prefetch(&w[i], sizeof *w);
@@ -602,7 +597,7 @@ static float dot_iq4_xs(int64_t n, const void *vw, const void *va)
             s = dot_i8x16(s, vqtbl1q_s8(table, vreinterpretq_u8_s8(hi)), vld1q_s8(a[i].qs + 32 * j + 16));
             sumi = vmlaq_n_s32(sumi, s, lq__iq4xs_scale(&w[i], j));
         }
-        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(sumi), a[i].d * f16_at(w[i].d));
+        acc = vfmaq_n_f32(acc, vcvtq_f32_s32(sumi), a[i].d * f16_val(w[i].d));
     }
     return vaddvq_f32(acc);
 }

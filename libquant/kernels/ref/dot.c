@@ -3,7 +3,8 @@
  * each block's products are summed as integers, then scaled and added to a
  * float total in block order. SIMD levels compute the same integer block sums
  * and differ only in the order the scaled sums are added. */
-#include "../blocks.h"
+#include "../../formats/ggml_blocks.h"
+#include "../kernels.h"
 #include "ref.h"
 
 float lq__ref_dot_f32(int64_t n, const void *vw, const void *va)
@@ -44,7 +45,7 @@ float lq__ref_dot_q4_0(int64_t n, const void *vw, const void *va)
         int sum = 0;
         for (int j = 0; j < 16; j++)
             sum += ((w[i].qs[j] & 0xF) - 8) * a[i].qs[j] + ((w[i].qs[j] >> 4) - 8) * a[i].qs[j + 16];
-        s += lq__ld_f16(w[i].d) * lq__f16_to_f32(a[i].d) * (float)sum;
+        s += lq__f16_to_f32(w[i].d) * lq__f16_to_f32(a[i].d) * (float)sum;
     }
     return s;
 }
@@ -58,8 +59,8 @@ float lq__ref_dot_q4_1(int64_t n, const void *vw, const void *va)
         int sum = 0;
         for (int j = 0; j < 16; j++)
             sum += (w[i].qs[j] & 0xF) * a[i].qs[j] + (w[i].qs[j] >> 4) * a[i].qs[j + 16];
-        s += lq__ld_f16(w[i].d) * lq__f16_to_f32(a[i].d) * (float)sum +
-             lq__ld_f16(w[i].m) * lq__f16_to_f32(a[i].s);
+        s += lq__f16_to_f32(w[i].d) * lq__f16_to_f32(a[i].d) * (float)sum +
+             lq__f16_to_f32(w[i].m) * lq__f16_to_f32(a[i].s);
     }
     return s;
 }
@@ -85,7 +86,7 @@ float lq__ref_dot_q5_0(int64_t n, const void *vw, const void *va)
         q5_codes(w[i].qs, w[i].qh, q);
         for (int j = 0; j < 32; j++)
             sum += (q[j] - 16) * a[i].qs[j];
-        s += lq__ld_f16(w[i].d) * lq__f16_to_f32(a[i].d) * (float)sum;
+        s += lq__f16_to_f32(w[i].d) * lq__f16_to_f32(a[i].d) * (float)sum;
     }
     return s;
 }
@@ -100,22 +101,22 @@ float lq__ref_dot_q5_1(int64_t n, const void *vw, const void *va)
         q5_codes(w[i].qs, w[i].qh, q);
         for (int j = 0; j < 32; j++)
             sum += q[j] * a[i].qs[j];
-        s += lq__ld_f16(w[i].d) * lq__f16_to_f32(a[i].d) * (float)sum +
-             lq__ld_f16(w[i].m) * lq__f16_to_f32(a[i].s);
+        s += lq__f16_to_f32(w[i].d) * lq__f16_to_f32(a[i].d) * (float)sum +
+             lq__f16_to_f32(w[i].m) * lq__f16_to_f32(a[i].s);
     }
     return s;
 }
 
 float lq__ref_dot_q8_0(int64_t n, const void *vw, const void *va)
 {
-    const lq__blk_q8_0w *w = vw;
+    const lq__blk_q8_0 *w = vw;
     const lq__blk_q8_0 *a = va;
     float s = 0.0f;
     for (int64_t i = 0; i < n / LQ__QK; i++) {
         int sum = 0;
         for (int j = 0; j < 32; j++)
             sum += w[i].qs[j] * a[i].qs[j];
-        s += lq__ld_f16(w[i].d) * lq__f16_to_f32(a[i].d) * (float)sum;
+        s += lq__f16_to_f32(w[i].d) * lq__f16_to_f32(a[i].d) * (float)sum;
     }
     return s;
 }
@@ -128,9 +129,9 @@ float lq__ref_dot_iq4_nl(int64_t n, const void *vw, const void *va)
     for (int64_t i = 0; i < n / LQ__QK; i++) {
         int sum = 0;
         for (int j = 0; j < 16; j++)
-            sum += lq__iq4nl_values[w[i].qs[j] & 0xF] * a[i].qs[j] +
-                   lq__iq4nl_values[w[i].qs[j] >> 4] * a[i].qs[j + 16];
-        s += lq__ld_f16(w[i].d) * lq__f16_to_f32(a[i].d) * (float)sum;
+            sum += lq__iq4_levels[w[i].qs[j] & 0xF] * a[i].qs[j] +
+                   lq__iq4_levels[w[i].qs[j] >> 4] * a[i].qs[j + 16];
+        s += lq__f16_to_f32(w[i].d) * lq__f16_to_f32(a[i].d) * (float)sum;
     }
     return s;
 }
@@ -152,7 +153,7 @@ float lq__ref_dot_q2_k(int64_t n, const void *vw, const void *va)
         }
         for (int j = 0; j < 16; j++)
             msum += (w[i].scales[j] >> 4) * a[i].bsums[j];
-        s += a[i].d * (lq__ld_f16(w[i].d) * (float)isum - lq__ld_f16(w[i].dmin) * (float)msum);
+        s += a[i].d * (lq__f16_to_f32(w[i].d) * (float)isum - lq__f16_to_f32(w[i].dmin) * (float)msum);
     }
     return s;
 }
@@ -172,7 +173,7 @@ float lq__ref_dot_q3_k(int64_t n, const void *vw, const void *va)
             int high = (w[i].hmask[l] >> (e / 32)) & 1;
             isum += sc[e / 16] * (q - (high ? 0 : 4)) * a[i].qs[e];
         }
-        s += a[i].d * (lq__ld_f16(w[i].d) * (float)isum);
+        s += a[i].d * (lq__f16_to_f32(w[i].d) * (float)isum);
     }
     return s;
 }
@@ -197,7 +198,7 @@ float lq__ref_dot_q4_k(int64_t n, const void *vw, const void *va)
             msum += m0 * (a[i].bsums[4 * c] + a[i].bsums[4 * c + 1]) +
                     m1 * (a[i].bsums[4 * c + 2] + a[i].bsums[4 * c + 3]);
         }
-        s += a[i].d * (lq__ld_f16(w[i].d) * (float)isum - lq__ld_f16(w[i].dmin) * (float)msum);
+        s += a[i].d * (lq__f16_to_f32(w[i].d) * (float)isum - lq__f16_to_f32(w[i].dmin) * (float)msum);
     }
     return s;
 }
@@ -224,7 +225,7 @@ float lq__ref_dot_q5_k(int64_t n, const void *vw, const void *va)
             msum += m0 * (a[i].bsums[4 * c] + a[i].bsums[4 * c + 1]) +
                     m1 * (a[i].bsums[4 * c + 2] + a[i].bsums[4 * c + 3]);
         }
-        s += a[i].d * (lq__ld_f16(w[i].d) * (float)isum - lq__ld_f16(w[i].dmin) * (float)msum);
+        s += a[i].d * (lq__f16_to_f32(w[i].d) * (float)isum - lq__f16_to_f32(w[i].dmin) * (float)msum);
     }
     return s;
 }
@@ -249,7 +250,7 @@ float lq__ref_dot_q6_k(int64_t n, const void *vw, const void *va)
                         sc[is + 4] * q2 * q8[l + 64] + sc[is + 6] * q3 * q8[l + 96];
             }
         }
-        s += a[i].d * (lq__ld_f16(w[i].d) * (float)isum);
+        s += a[i].d * (lq__f16_to_f32(w[i].d) * (float)isum);
     }
     return s;
 }
@@ -266,10 +267,10 @@ float lq__ref_dot_iq4_xs(int64_t n, const void *vw, const void *va)
             const int8_t *q8 = a[i].qs + 32 * j;
             int sum = 0;
             for (int l = 0; l < 16; l++)
-                sum += lq__iq4nl_values[q[l] & 0xF] * q8[l] + lq__iq4nl_values[q[l] >> 4] * q8[l + 16];
+                sum += lq__iq4_levels[q[l] & 0xF] * q8[l] + lq__iq4_levels[q[l] >> 4] * q8[l + 16];
             isum += lq__iq4xs_scale(&w[i], j) * sum;
         }
-        s += a[i].d * (lq__ld_f16(w[i].d) * (float)isum);
+        s += a[i].d * (lq__f16_to_f32(w[i].d) * (float)isum);
     }
     return s;
 }

@@ -1,26 +1,34 @@
 /* fill.c — the reference level of the kernel table. */
+#include "../../formats/codec.h"
 #include "../kernels.h"
 #include "ref.h"
 
 void lq__kernels_fill_ref(lq__kernels *k)
 {
+/* Plain float types: decoders of their own. ggml block types: the codec's
+ * dequantize_row, which is the reference (formats/ggml_*.c). */
 #define ROW(T, f, act) \
     k->t[LQ_TYPE_##T] = (lq__type_kernels){LQ_TYPE_##act, lq__ref_dequant_##f, lq__ref_dot_##f};
+#define GGML_ROW(T, f, act)                                                                  \
+    k->t[LQ_TYPE_##T] = (lq__type_kernels){LQ_TYPE_##act,                                    \
+                                           lq__codec_for(LQ_TYPE_##T)->dequantize_row,      \
+                                           lq__ref_dot_##f};
     ROW(F32, f32, F32)
     ROW(F16, f16, F32)
     ROW(BF16, bf16, F32)
-    ROW(Q4_0, q4_0, Q8_0)
-    ROW(Q4_1, q4_1, Q8_1)
-    ROW(Q5_0, q5_0, Q8_0)
-    ROW(Q5_1, q5_1, Q8_1)
-    ROW(Q8_0, q8_0, Q8_0)
-    ROW(Q2_K, q2_k, Q8_K)
-    ROW(Q3_K, q3_k, Q8_K)
-    ROW(Q4_K, q4_k, Q8_K)
-    ROW(Q5_K, q5_k, Q8_K)
-    ROW(Q6_K, q6_k, Q8_K)
-    ROW(IQ4_NL, iq4_nl, Q8_0)
-    ROW(IQ4_XS, iq4_xs, Q8_K)
+    GGML_ROW(Q4_0, q4_0, Q8_0)
+    GGML_ROW(Q4_1, q4_1, Q8_1)
+    GGML_ROW(Q5_0, q5_0, Q8_0)
+    GGML_ROW(Q5_1, q5_1, Q8_1)
+    GGML_ROW(Q8_0, q8_0, Q8_0)
+    GGML_ROW(Q2_K, q2_k, Q8_K)
+    GGML_ROW(Q3_K, q3_k, Q8_K)
+    GGML_ROW(Q4_K, q4_k, Q8_K)
+    GGML_ROW(Q5_K, q5_k, Q8_K)
+    GGML_ROW(Q6_K, q6_k, Q8_K)
+    GGML_ROW(IQ4_NL, iq4_nl, Q8_0)
+    GGML_ROW(IQ4_XS, iq4_xs, Q8_K)
+#undef GGML_ROW
 #undef ROW
     k->dot_f32 = lq__ref_dot_f32;
     k->gemm_i8 = lq__ref_gemm_i8;

@@ -1,7 +1,7 @@
 /* linear.c — scalar reference kernels for the linear int8 and int4 rows
  * (layout in formats/linear.h): decoding, and dot products with q8_0
  * activations, summed as integers per block of 32. */
-#include "../blocks.h"
+#include "../../formats/ggml_blocks.h"
 #include "../kernels.h"
 #include "ref.h"
 

@@ -9,11 +9,14 @@
     X(f32) X(f16) X(bf16) X(q4_0) X(q4_1) X(q5_0) X(q5_1) X(q8_0) X(q2_k) X(q3_k) X(q4_k) \
     X(q5_k) X(q6_k) X(iq4_nl) X(iq4_xs)
 
-#define LQ__REF_DECLARE(t)                                                  \
-    void lq__ref_dequant_##t(const void *x, float *y, int64_t n);            \
-    float lq__ref_dot_##t(int64_t n, const void *w, const void *a);
+#define LQ__REF_DECLARE(t) float lq__ref_dot_##t(int64_t n, const void *w, const void *a);
 LQ__REF_TYPES(LQ__REF_DECLARE)
 #undef LQ__REF_DECLARE
+
+/* The plain float types' decoders; the ggml types use their codecs'. */
+void lq__ref_dequant_f32(const void *x, float *y, int64_t n);
+void lq__ref_dequant_f16(const void *x, float *y, int64_t n);
+void lq__ref_dequant_bf16(const void *x, float *y, int64_t n);
 
 void lq__ref_gemm_i8(int64_t m, int64_t n, int64_t k, const int8_t *x, const float *sx,
                      const int8_t *w, const float *sw, float *y, int64_t ldy);

@@ -3,7 +3,7 @@
  * step. Compiled with -mavx512f -mavx512bw -mavx512vl (and the AVX2 flags). */
 #include <immintrin.h>
 
-#include "../blocks.h"
+#include "../../formats/ggml_blocks.h"
 #include "../kernels.h"
 #include "x86.h"
 

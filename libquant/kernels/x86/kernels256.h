@@ -3,16 +3,17 @@
  * AVX-512 VL + VNNI, where x86.h's integer dot primitive becomes one vpdpbusd
  * (ggml builds its CPU variants the same way). Include once per file.
  *
- * Decoders compute each value with the same operations as ref/dequant.c
- * (a multiply, then an add or subtract: never a fused multiply-add), so they
- * are bit-identical to it. Dot products compute the same integer block sums as
+ * Decoders compute each value with the same operations as the reference
+ * decoders (ref/dequant.c and the codecs' dequantize_row in formats/ggml_*.c:
+ * a multiply, then an add or subtract, never a fused multiply-add), so they
+ * are bit-identical to them. Dot products compute the same integer block sums as
  * ref/dot.c and add the scaled sums in eight lanes. */
 #ifndef LQ_KERNELS_X86_KERNELS256_H
 #define LQ_KERNELS_X86_KERNELS256_H
 
 #include <immintrin.h>
 
-#include "../blocks.h"
+#include "../../formats/ggml_blocks.h"
 #include "../kernels.h"
 #include "x86.h"
 
@@ -147,7 +148,7 @@ static void dequant_q4_0(const void *x, float *y, int64_t n)
     const lq__blk_q4_0 *b = x;
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK) {
         __m256i q = _mm256_sub_epi8(nibbles_split(b->qs), _mm256_set1_epi8(8));
-        store32_scaled(q, _mm256_set1_ps(lq__x86_ld_f16(b->d)), y);
+        store32_scaled(q, _mm256_set1_ps(lq__x86_f16(b->d)), y);
     }
 }
 
@@ -156,7 +157,7 @@ static inline __m256 q4_0_block(const lq__blk_q4_0 *w, const lq__blk_q8_0 *a, __
 {
     __m256i q = _mm256_sub_epi8(nibbles_split(w->qs), _mm256_set1_epi8(8));
     __m256i s = lq__dot_i8_32(q, _mm256_loadu_si256((const __m256i *)a->qs));
-    __m256 d = _mm256_set1_ps(lq__x86_ld_f16(w->d) * lq__x86_f16(a->d));
+    __m256 d = _mm256_set1_ps(lq__x86_f16(w->d) * lq__x86_f16(a->d));
     return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
 }
 
@@ -185,7 +186,7 @@ static void dequant_q4_1(const void *x, float *y, int64_t n)
 {
     const lq__blk_q4_1 *b = x;
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK) {
-        __m256 d = _mm256_set1_ps(lq__x86_ld_f16(b->d)), m = _mm256_set1_ps(lq__x86_ld_f16(b->m));
+        __m256 d = _mm256_set1_ps(lq__x86_f16(b->d)), m = _mm256_set1_ps(lq__x86_f16(b->m));
         __m256i q = nibbles_split(b->qs);
         __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
         __m128i part[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
@@ -198,15 +199,15 @@ static void dequant_q4_1(const void *x, float *y, int64_t n)
 
 /* q4_1 / q5_1: acc + d_w d_a (integer sum), with the block's m_w * s_a added
  * to lane 0 (the lanes are summed at the end). */
-static inline __m256 min_term(const uint8_t *m, uint16_t s)
+static inline __m256 min_term(uint16_t m, uint16_t s)
 {
-    return _mm256_castps128_ps256(_mm_set_ss(lq__x86_ld_f16(m) * lq__x86_f16(s)));
+    return _mm256_castps128_ps256(_mm_set_ss(lq__x86_f16(m) * lq__x86_f16(s)));
 }
 
 static inline __m256 q4_1_block(const lq__blk_q4_1 *w, const lq__blk_q8_1 *a, __m256 acc)
 {
     __m256i s = lq__dot_u8i8_32(nibbles_split(w->qs), _mm256_loadu_si256((const __m256i *)a->qs));
-    __m256 d = _mm256_set1_ps(lq__x86_ld_f16(w->d) * lq__x86_f16(a->d));
+    __m256 d = _mm256_set1_ps(lq__x86_f16(w->d) * lq__x86_f16(a->d));
     return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), _mm256_add_ps(acc, min_term(w->m, a->s)));
 }
 
@@ -214,24 +215,24 @@ BLOCK_DOT(dot_q4_1, lq__blk_q4_1, lq__blk_q8_1, q4_1_block)
 
 static void dequant_q8_0(const void *x, float *y, int64_t n)
 {
-    const lq__blk_q8_0w *b = x;
+    const lq__blk_q8_0 *b = x;
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK)
-        store32_scaled(_mm256_loadu_si256((const __m256i *)b->qs), _mm256_set1_ps(lq__x86_ld_f16(b->d)), y);
+        store32_scaled(_mm256_loadu_si256((const __m256i *)b->qs), _mm256_set1_ps(lq__x86_f16(b->d)), y);
 }
 
-static inline __m256 q8_0_block(const lq__blk_q8_0w *w, const lq__blk_q8_0 *a, __m256 acc)
+static inline __m256 q8_0_block(const lq__blk_q8_0 *w, const lq__blk_q8_0 *a, __m256 acc)
 {
     __m256i s = lq__dot_i8_32(_mm256_loadu_si256((const __m256i *)w->qs),
                               _mm256_loadu_si256((const __m256i *)a->qs));
-    __m256 d = _mm256_set1_ps(lq__x86_ld_f16(w->d) * lq__x86_f16(a->d));
+    __m256 d = _mm256_set1_ps(lq__x86_f16(w->d) * lq__x86_f16(a->d));
     return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
 }
 
-BLOCK_DOT(dot_q8_0, lq__blk_q8_0w, lq__blk_q8_0, q8_0_block)
+BLOCK_DOT(dot_q8_0, lq__blk_q8_0, lq__blk_q8_0, q8_0_block)
 
 static inline __m256i iq4nl_lookup(__m256i idx)
 {
-    const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)lq__iq4nl_values));
+    const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)lq__iq4_levels));
     return _mm256_shuffle_epi8(table, idx);
 }
 
@@ -239,14 +240,14 @@ static void dequant_iq4_nl(const void *x, float *y, int64_t n)
 {
     const lq__blk_iq4_nl *b = x;
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK)
-        store32_scaled(iq4nl_lookup(nibbles_split(b->qs)), _mm256_set1_ps(lq__x86_ld_f16(b->d)), y);
+        store32_scaled(iq4nl_lookup(nibbles_split(b->qs)), _mm256_set1_ps(lq__x86_f16(b->d)), y);
 }
 
 static inline __m256 iq4_nl_block(const lq__blk_iq4_nl *w, const lq__blk_q8_0 *a, __m256 acc)
 {
     __m256i s = lq__dot_i8_32(iq4nl_lookup(nibbles_split(w->qs)),
                               _mm256_loadu_si256((const __m256i *)a->qs));
-    __m256 d = _mm256_set1_ps(lq__x86_ld_f16(w->d) * lq__x86_f16(a->d));
+    __m256 d = _mm256_set1_ps(lq__x86_f16(w->d) * lq__x86_f16(a->d));
     return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
 }
 
@@ -277,14 +278,14 @@ static void dequant_q5_0(const void *x, float *y, int64_t n)
     const lq__blk_q5_0 *b = x;
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK)
         store32_scaled(_mm256_sub_epi8(q5_codes(b->qs, b->qh), _mm256_set1_epi8(16)),
-                       _mm256_set1_ps(lq__x86_ld_f16(b->d)), y);
+                       _mm256_set1_ps(lq__x86_f16(b->d)), y);
 }
 
 static inline __m256 q5_0_block(const lq__blk_q5_0 *w, const lq__blk_q8_0 *a, __m256 acc)
 {
     __m256i q = _mm256_sub_epi8(q5_codes(w->qs, w->qh), _mm256_set1_epi8(16));
     __m256i s = lq__dot_i8_32(q, _mm256_loadu_si256((const __m256i *)a->qs));
-    __m256 d = _mm256_set1_ps(lq__x86_ld_f16(w->d) * lq__x86_f16(a->d));
+    __m256 d = _mm256_set1_ps(lq__x86_f16(w->d) * lq__x86_f16(a->d));
     return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
 }
 
@@ -294,7 +295,7 @@ static void dequant_q5_1(const void *x, float *y, int64_t n)
 {
     const lq__blk_q5_1 *b = x;
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK) {
-        __m256 d = _mm256_set1_ps(lq__x86_ld_f16(b->d)), m = _mm256_set1_ps(lq__x86_ld_f16(b->m));
+        __m256 d = _mm256_set1_ps(lq__x86_f16(b->d)), m = _mm256_set1_ps(lq__x86_f16(b->m));
         __m256i q = q5_codes(b->qs, b->qh);
         __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
         __m128i part[4] = {lo, _mm_srli_si128(lo, 8), hi, _mm_srli_si128(hi, 8)};
@@ -308,7 +309,7 @@ static void dequant_q5_1(const void *x, float *y, int64_t n)
 static inline __m256 q5_1_block(const lq__blk_q5_1 *w, const lq__blk_q8_1 *a, __m256 acc)
 {
     __m256i s = lq__dot_u8i8_32(q5_codes(w->qs, w->qh), _mm256_loadu_si256((const __m256i *)a->qs));
-    __m256 d = _mm256_set1_ps(lq__x86_ld_f16(w->d) * lq__x86_f16(a->d));
+    __m256 d = _mm256_set1_ps(lq__x86_f16(w->d) * lq__x86_f16(a->d));
     return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), _mm256_add_ps(acc, min_term(w->m, a->s)));
 }
 
@@ -337,7 +338,7 @@ static inline __m256i broadcast_i16(__m256i v, int j)
 }
 
 /* sum_j mins[j] * (bsums[2j] + bsums[2j+1]), mins in bytes 8..15 of sm. */
-static inline int k4_min_sum(__m128i sm, const int16_t *bsums)
+static inline int k4_min_sum(__m128i sm, const void *bsums)
 {
     __m256i bs = _mm256_loadu_si256((const __m256i *)bsums);
     __m128i pairs = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
@@ -369,9 +370,9 @@ static inline int k4_min_sum(__m128i sm, const int16_t *bsums)
                 sumi0 = _mm256_add_epi32(sumi0, _mm256_madd_epi16(plo, broadcast_i16(sc, 2 * c)));  \
                 sumi1 = _mm256_add_epi32(sumi1, _mm256_madd_epi16(phi, broadcast_i16(sc, 2 * c + 1))); \
             }                                                                                        \
-            float d = a[i].d * lq__x86_ld_f16(w[i].d);                                               \
+            float d = a[i].d * lq__x86_f16(w[i].d);                                               \
             acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi0, sumi1)), acc); \
-            accm += a[i].d * lq__x86_ld_f16(w[i].dmin) * (float)k4_min_sum(sm, a[i].bsums);          \
+            accm += a[i].d * lq__x86_f16(w[i].dmin) * (float)k4_min_sum(sm, a[i].bsums);          \
         }                                                                                            \
         return lq__hsum256(acc) - accm;                                                              \
     }
@@ -403,7 +404,7 @@ K4_DOT(dot_q5_k, lq__blk_q5_k, q5_k_codes)
     {                                                                                           \
         const btype *b = x;                                                                     \
         for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {                                       \
-            float d = lq__x86_ld_f16(b->d), dmin = lq__x86_ld_f16(b->dmin);                     \
+            float d = lq__x86_f16(b->d), dmin = lq__x86_f16(b->dmin);                     \
             uint8_t sm[16];                                                                     \
             _mm_storeu_si128((__m128i *)sm, k4_scales_mins(b->scales));                         \
             for (int c = 0; c < 4; c++, y += 64) {                                              \
@@ -438,7 +439,7 @@ static void dequant_q6_k(const void *x, float *y, int64_t n)
 {
     const lq__blk_q6_k *b = x;
     for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
-        float d = lq__x86_ld_f16(b->d);
+        float d = lq__x86_f16(b->d);
         for (int h = 0; h < 2; h++, y += 128) {
             __m256i q[4];
             q6_codes(b->ql + 64 * h, b->qh + 32 * h, q);
@@ -476,7 +477,7 @@ static inline __m256i pair_scales(__m256i v, int g)
 
 /* sum_j scale_j * bsums_j over the 16 sub-blocks: the integer correction for
  * codes stored with an offset (q - offset) . a = q . a - offset * sum(a). */
-static inline int scaled_bsums(__m128i s8, const int16_t *bsums)
+static inline int scaled_bsums(__m128i s8, const void *bsums)
 {
     __m256i sc = _mm256_cvtepi8_epi16(s8);
     return lq__hsum256_i32(_mm256_madd_epi16(sc, _mm256_loadu_si256((const __m256i *)bsums)));
@@ -509,7 +510,7 @@ static float dot_q6_k(int64_t n, const void *vw, const void *va)
         /* codes are q + 32: take 32 * sum_j sc_j bsums_j off, in lane 0 */
         __m256i corr = _mm256_castsi128_si256(_mm_cvtsi32_si128(32 * scaled_bsums(s8, a[i].bsums)));
         __m256i sumi = _mm256_sub_epi32(_mm256_add_epi32(sumi0, sumi1), corr);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_ld_f16(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_f16(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
     }
     return lq__hsum256(acc);
 }
@@ -529,7 +530,7 @@ static void dequant_q2_k(const void *x, float *y, int64_t n)
 {
     const lq__blk_q2_k *b = x;
     for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
-        float d = lq__x86_ld_f16(b->d), dmin = lq__x86_ld_f16(b->dmin);
+        float d = lq__x86_f16(b->d), dmin = lq__x86_f16(b->dmin);
         LQ__UNROLL
         for (int h = 0; h < 2; h++) {
             __m256i q[4];
@@ -574,8 +575,8 @@ static float dot_q2_k(int64_t n, const void *vw, const void *va)
                                                                 pair_scales(sc[h], g)));
             }
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_ld_f16(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
-        accm += a[i].d * lq__x86_ld_f16(w[i].dmin) * (float)scaled_bsums(m8, a[i].bsums);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_f16(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+        accm += a[i].d * lq__x86_f16(w[i].dmin) * (float)scaled_bsums(m8, a[i].bsums);
     }
     return lq__hsum256(acc) - accm;
 }
@@ -610,7 +611,7 @@ static void dequant_q3_k(const void *x, float *y, int64_t n)
 {
     const lq__blk_q3_k *b = x;
     for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
-        float d = lq__x86_ld_f16(b->d);
+        float d = lq__x86_f16(b->d);
         int8_t sc[16];
         lq__k3_scales(b->scales, sc);
         __m256i hm = _mm256_loadu_si256((const __m256i *)b->hmask);
@@ -659,7 +660,7 @@ static float dot_q3_k(int64_t n, const void *vw, const void *va)
         }
         __m256i corr = _mm256_castsi128_si256(_mm_cvtsi32_si128(4 * scaled_bsums(s8, a[i].bsums)));
         sumi = _mm256_sub_epi32(sumi, corr);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_ld_f16(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_f16(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
     }
     return lq__hsum256(acc);
 }
@@ -668,7 +669,7 @@ static void dequant_iq4_xs(const void *x, float *y, int64_t n)
 {
     const lq__blk_iq4_xs *b = x;
     for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
-        float d = lq__x86_ld_f16(b->d);
+        float d = lq__x86_f16(b->d);
         for (int j = 0; j < 8; j++, y += 32)
             store32_scaled(iq4nl_lookup(nibbles_split(b->qs + 16 * j)),
                                _mm256_set1_ps(d * (float)lq__iq4xs_scale(b, j)), y);
@@ -687,7 +688,7 @@ static inline __m256i iq4xs_scales(const lq__blk_iq4_xs *b)
     lo = ((lo & 0xFFFF0000u) << 16) | (lo & 0xFFFFu);
     lo = ((lo & 0x0000FF000000FF00ULL) << 8) | (lo & 0x000000FF000000FFULL);
     lo = ((lo & 0x00F000F000F000F0ULL) << 4) | (lo & 0x000F000F000F000FULL);
-    hi = lq__ld_u16(b->scales_h);
+    hi = b->scales_h;
     hi = ((hi & 0xFF00u) << 24) | (hi & 0xFFu);
     hi = ((hi & 0x000000F0000000F0ULL) << 12) | (hi & 0x0000000F0000000FULL);
     hi = ((hi & 0x000C000C000C000CULL) << 6) | (hi & 0x0003000300030003ULL);
@@ -715,7 +716,7 @@ static float dot_iq4_xs(int64_t n, const void *vw, const void *va)
             sumi0 = _mm256_add_epi32(sumi0, _mm256_madd_epi16(p0, broadcast_i16(sc, j)));
             sumi1 = _mm256_add_epi32(sumi1, _mm256_madd_epi16(p1, broadcast_i16(sc, j + 1)));
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_ld_f16(w[i].d)),
+        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_f16(w[i].d)),
                               _mm256_cvtepi32_ps(_mm256_add_epi32(sumi0, sumi1)), acc);
     }
     return lq__hsum256(acc);
