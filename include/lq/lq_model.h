@@ -277,13 +277,15 @@ LQ_API lq_status lq_model_kl_divergence(lq_ctx *ctx, lq_model *base, lq_model *m
  * weight before, scales the set, then quantizes; smoothquant moves its
  * scales into the two norms and quantizes every weight to int8 rows.
  *
- * `base` is borrowed: the new model shares its file (its vocabulary and any
- * weight kept as it was), so free the new model first. base's KV cache
+ * `base` is borrowed: the new model is built from base's file and keeps
+ * pointing into it for every weight left as it was, so free the new model
+ * first. base's KV cache
  * content is lost when calibrating. `ctx` (may be NULL) sets threads and
  * receives progress ("calibrate" by layers, "quantize" by weights) and may
  * cancel.
  *
- * Errors: LQ_ERR_INVALID (NULL arguments, a bad n_ctx or kv_type, a method
+ * Errors: LQ_ERR_INVALID (NULL arguments, a base that lq_model_quantize made
+ * (quantize the model it came from), a bad n_ctx or kv_type, a method
  * that needs calibration without tokens, a token outside the vocabulary, an
  * imatrix entry of the wrong length, Q2_K_S without imatrix),
  * LQ_ERR_UNSUPPORTED (a mixture with another method than rtn), what

@@ -383,6 +383,9 @@ lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme
     *out = NULL;
     if (!base || !scheme)
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    if (base->quantized)
+        return lq__fail(LQ_ERR_INVALID, "%s: base was made by lq_model_quantize; quantize the "
+                        "model it came from", fn);
     if (n_calib < 0 || (n_calib > 0 && !calib))
         return lq__fail(LQ_ERR_INVALID, "%s: %lld calibration tokens at %p", fn,
                         (long long)n_calib, (const void *)calib);
@@ -401,6 +404,7 @@ lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme
         lq_model_free(j.q);
         return st;
     }
+    j.q->quantized = true;
     *out = j.q;
     return LQ_OK;
 }

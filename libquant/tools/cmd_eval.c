@@ -189,6 +189,7 @@ typedef struct {
     const int32_t *calib;
     int64_t n_eval, n_calib;
     char imatrix_path[64];          /* made when a file type needs one; "" until then */
+    const char *why;                /* the tool's own reason for a failure, over lq_last_error() */
     eval_report rep;
 } session;
 
@@ -324,14 +325,17 @@ static void measure(session *s, lq_model *m, int kv, eval_row *w)
     w->tokens_per_second = r[LQ_EVAL_MODEL_TOKENS_PER_SECOND];
 }
 
-/* A temporary file name under $TMPDIR (or /tmp), created empty. */
-static bool temp_path(char *path, size_t cap)
+/* A temporary file under $TMPDIR (or /tmp), created empty; "" and s->why on failure. */
+static bool temp_path(session *s, char *path, size_t cap)
 {
     const char *dir = getenv("TMPDIR");
     snprintf(path, cap, "%s/lq-eval-XXXXXX", dir && *dir ? dir : "/tmp");
     int fd = mkstemp(path);
-    if (fd < 0)
+    if (fd < 0) {
+        path[0] = 0;
+        s->why = "cannot create a temporary file (see TMPDIR)";
         return false;
+    }
     close(fd);
     return true;
 }
@@ -341,7 +345,7 @@ static lq_status imatrix_file(session *s)
 {
     if (s->imatrix_path[0])
         return LQ_OK;
-    if (!temp_path(s->imatrix_path, sizeof s->imatrix_path))
+    if (!temp_path(s, s->imatrix_path, sizeof s->imatrix_path))
         return LQ_ERR_IO;
     lq_imatrix *im = NULL;
     lq_status st = lq_model_imatrix(s->ctx, s->base, s->calib, s->n_calib, 0, &im);
@@ -391,11 +395,12 @@ static void evaluate(session *s, const char *text, eval_row *w)
     bool file = method == LQ_METHOD_RTN && lq_qopts_create(name, &o) == LQ_OK, imatrix = false;
     char path[512] = "";
     s->prog.scheme = name;
+    s->why = NULL;
     lq_tool_progress_init(&s->prog.bar, NULL);
     lq_status st = LQ_OK;
     const char *note = NULL;
     if (file) {
-        st = temp_path(path, sizeof path) ? make_file(s, o, path, &imatrix) : LQ_ERR_IO;
+        st = temp_path(s, path, sizeof path) ? make_file(s, o, path, &imatrix) : LQ_ERR_IO;
         if (st == LQ_OK)
             st = lq_model_load(s->ctx, path, a->ctx, a->kv[0], &m);
     } else if (needs_calibration(method) && s->n_calib == 0) {
@@ -408,6 +413,7 @@ static void evaluate(session *s, const char *text, eval_row *w)
     for (int k = 0; k < a->n_kv; k++) {
         eval_row *r = &w[k];
         snprintf(r->scheme, sizeof r->scheme, "%s%s", name, imatrix ? " +imatrix" : "");
+        snprintf(r->label, sizeof r->label, "%s%s", text, imatrix ? " +imatrix" : "");
         r->via = file ? "gguf" : "memory";
         r->kv = a->kv[k];
         r->series = file ? EVAL_SERIES_GGUF : method == LQ_METHOD_RTN ? EVAL_SERIES_MEMORY
@@ -415,7 +421,7 @@ static void evaluate(session *s, const char *text, eval_row *w)
         if (note)
             set_note(r, false, note, LQ_OK);
         else if (st != LQ_OK)
-            set_note(r, true, lq_last_error(), st);
+            set_note(r, true, s->why ? s->why : lq_last_error(), st);
         else
             measure(s, m, a->kv[k], r);
         r->file_bytes = file ? file_size(path) : r->weight_bytes;

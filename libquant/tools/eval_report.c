@@ -18,10 +18,21 @@ static bool has_figures(const eval_row *row)
 
 /* ---- the table ---- */
 
-static void print_row(const eval_row *w)
+/* Width of the scheme column: the longest name. */
+static int scheme_width(const eval_report *r)
+{
+    size_t w = strlen("scheme");
+    for (int i = -1; i < r->n_rows; i++) {
+        size_t n = strlen(i < 0 ? r->base.scheme : r->rows[i].scheme);
+        w = n > w ? n : w;
+    }
+    return (int)w;
+}
+
+static void print_row(const eval_row *w, int width)
 {
     char size[32];
-    printf("%-24s %-6s %-4s ", w->scheme, w->via, lq_kv_type_name(w->kv));
+    printf("%-*s %-6s %-4s ", width, w->scheme, w->via, lq_kv_type_name(w->kv));
     if (!has_figures(w)) {
         printf("%s\n", w->note);
         return;
@@ -42,11 +53,12 @@ void eval_print_table(const eval_report *r)
     if (r->calib_tokens > 0)
         printf("; calibration: %lld tokens of %s", (long long)r->calib_tokens, r->calib);
     printf("\nchange and KLD are against the base (its weights, f32 KV cache)\n\n");
-    printf("%-24s %-6s %-4s %10s %6s %9s %9s %9s %8s %9s\n", "scheme", "via", "kv", "size", "bpw",
-           "PPL", "change", "KLD", "same top", "tokens/s");
-    print_row(&r->base);
+    int width = scheme_width(r);
+    printf("%-*s %-6s %-4s %10s %6s %9s %9s %9s %8s %9s\n", width, "scheme", "via", "kv", "size",
+           "bpw", "PPL", "change", "KLD", "same top", "tokens/s");
+    print_row(&r->base, width);
     for (int i = 0; i < r->n_rows; i++)
-        print_row(&r->rows[i]);
+        print_row(&r->rows[i], width);
 }
 
 /* ---- the budget ---- */
@@ -88,12 +100,13 @@ void eval_print_budget(const eval_report *r)
     fit *f = fits(r, &n);
     printf("\nBudget %g GiB (weights + KV cache of %lld tokens): %d of %d fit, best perplexity "
            "first\n", r->budget_gib, (long long)r->budget_ctx, n, r->n_rows + 1);
+    int width = scheme_width(r);
     if (n > 0)
-        printf("%-24s %-4s %10s %10s %10s %9s %9s\n", "scheme", "kv", "weights", "KV cache",
+        printf("%-*s %-4s %10s %10s %10s %9s %9s\n", width, "scheme", "kv", "weights", "KV cache",
                "total", "PPL", "KLD");
     for (int i = 0; i < n; i++) {
         char a[32], b[32], c[32];
-        printf("%-24s %-4s %10s %10s %10s %9.4f %9.6f\n", f[i].row->scheme,
+        printf("%-*s %-4s %10s %10s %10s %9.4f %9.6f\n", width, f[i].row->scheme,
                lq_kv_type_name(f[i].row->kv), lq_tool_bytes(f[i].row->weight_bytes, a, sizeof a),
                lq_tool_bytes(f[i].kv_bytes, b, sizeof b), lq_tool_bytes(f[i].total, c, sizeof c),
                f[i].row->ppl, f[i].row->kld);
@@ -200,6 +213,29 @@ void eval_print_json(const eval_report *r)
 
 /* ---- the plot ---- */
 
+static int by_value(const void *a, const void *b)
+{
+    double x = *(const double *)a, y = *(const double *)b;
+    return x < y ? -1 : x > y;
+}
+
+/* Where the plot stops: 12 times as far above the base as the median point,
+ * so that a few very lossy schemes do not flatten the others. */
+static double plot_cap(const eval_report *r, const svg_point *pts, int n)
+{
+    double *y = calloc((size_t)n + 1, sizeof *y);
+    if (!y || n == 0) {
+        free(y);
+        return NAN;
+    }
+    for (int i = 0; i < n; i++)
+        y[i] = pts[i].y;
+    qsort(y, (size_t)n, sizeof *y, by_value);
+    double median = y[n / 2], cap = r->base.ppl + 12 * (median - r->base.ppl);
+    free(y);
+    return median > r->base.ppl ? cap : NAN;
+}
+
 bool eval_write_plot(const eval_report *r, const char *path)
 {
     svg_point *pts = calloc((size_t)r->n_rows + 1, sizeof *pts);
@@ -209,10 +245,8 @@ bool eval_write_plot(const eval_report *r, const char *path)
     int n = 0;
     for (int i = 0; i < r->n_rows; i++) {
         const eval_row *w = &r->rows[i];
-        if (!has_figures(w) || w->kv != r->rows[0].kv)
-            continue;
-        pts[n] = (svg_point){w->bpw, w->ppl, w->scheme, w->series};
-        n++;
+        if (has_figures(w) && w->kv == r->rows[0].kv)
+            pts[n++] = (svg_point){w->bpw, w->ppl, w->label, w->series};
     }
     char title[160], ref[96];
     const char *slash = strrchr(r->model, '/');
@@ -223,7 +257,7 @@ bool eval_write_plot(const eval_report *r, const char *path)
                   {"llama.cpp file types (GGUF, as llama-quantize)",
                    "other types, round to nearest (in memory)",
                    "hqq, gptq, awq, smoothquant, llm_int8 (in memory)", NULL},
-                  r->base.ppl, ref};
+                  r->base.ppl, ref, plot_cap(r, pts, n)};
     bool ok = svg_plot_write(path, &p, pts, n);
     free(pts);
     return ok;

@@ -10,6 +10,7 @@
 /* One scheme with one KV-cache type (or the base model). */
 typedef struct eval_row {
     char scheme[80];        /* canonical scheme string, "base" for the input model */
+    char label[80];         /* the scheme as the user wrote it, for the plot */
     const char *via;        /* "gguf" (a llama.cpp file made and loaded), "memory", or "" */
     int kv;                 /* enum lq_kv_type */
     int series;             /* plot colour: EVAL_SERIES_* */

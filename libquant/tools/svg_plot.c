@@ -6,8 +6,8 @@
 
 #include "svg_plot.h"
 
-#define WIDTH 900
-#define HEIGHT 560
+#define WIDTH 1000
+#define HEIGHT 640
 #define LEFT 72
 #define RIGHT 24
 #define TOP 48
@@ -132,62 +132,90 @@ static bool overlaps(const box *a, const box *b)
     return a->x0 < b->x1 && b->x0 < a->x1 && a->y0 < b->y1 && b->y0 < a->y1;
 }
 
-/* A spot for a label of width w next to (px, py) that no earlier label
- * covers and that stays in the plot area: right of the point, left, or
- * centred, on the point's line or further up or down; the first candidate
- * when all are taken. */
-static box label_spot(double px, double py, double w, const box *taken, int n_taken)
+/* A spot for a label of width w near (px, py) that no earlier label or
+ * point covers and that stays in the plot area: right of the point, left,
+ * or centred, on the point's line or further and further up or down; the
+ * first candidate when all are taken. *far is set when the spot is away from
+ * the point (it then gets a leader line). */
+static box label_spot(double px, double py, double w, const box *taken, int n_taken, bool *far)
 {
-    const double dy[] = {4, -7, 15, -18, 26, -29, 37};
     const double dx[] = {6, -6 - w, -w / 2};
-    for (size_t r = 0; r < sizeof dy / sizeof *dy; r++) {
+    for (int r = 0; r < 15; r++) {
+        /* 4, -7, 15, -18, 26, ...: alternately below and above, 11 px apart */
+        double dy = r % 2 ? -7 - 11 * (r / 2) : 4 + 11 * (r / 2);
         for (size_t c = 0; c < sizeof dx / sizeof *dx; c++) {
-            if (c == 2 && r == 0)
+            if (c == 2 && r < 2)
                 continue; /* centred on the point itself */
-            box b = {px + dx[c], py + dy[r] - FONT + 2, px + dx[c] + w, py + dy[r] + 2};
+            box b = {px + dx[c], py + dy - FONT + 2, px + dx[c] + w, py + dy + 2};
             bool clear = b.x0 > LEFT && b.x1 < WIDTH - RIGHT && b.y0 > TOP && b.y1 < HEIGHT - BOTTOM;
             for (int i = 0; clear && i < n_taken; i++)
                 clear = !overlaps(&b, &taken[i]);
-            if (clear)
+            if (clear) {
+                *far = r >= 4;
                 return b;
+            }
         }
     }
-    return (box){px + dx[0], py + dy[0] - FONT + 2, px + dx[0] + w, py + dy[0] + 2};
+    *far = false;
+    return (box){px + dx[0], py + 4 - FONT + 2, px + dx[0] + w, py + 6};
 }
 
-/* Points, then their labels, each placed clear of every point and earlier
- * label; `reserved` (may be NULL) is covered already. */
-static void draw_points(FILE *f, const svg_point *pts, int n, const axis *x, const axis *y,
-                        const box *reserved)
+/* Where a point is drawn: on the top edge when above the cap (then true). */
+static bool point_xy(const svg_plot *p, const svg_point *pt, const axis *x, const axis *y,
+                     double *px, double *py)
 {
-    box *taken = calloc(2 * (size_t)n + 1, sizeof *taken);
+    bool capped = isfinite(p->y_cap) && pt->y > p->y_cap;
+    *px = place(x, pt->x);
+    *py = capped ? TOP + 6 : place(y, pt->y);
+    return capped;
+}
+
+/* Points, then their labels, each placed clear of every point, earlier
+ * label and the n_reserved boxes already covered (legend, reference label). */
+static void draw_points(FILE *f, const svg_plot *p, const svg_point *pts, int n, const axis *x,
+                        const axis *y, const box *reserved, int n_reserved)
+{
+    box *taken = calloc(2 * (size_t)n + (size_t)n_reserved, sizeof *taken);
     int n_taken = 0;
-    if (taken && reserved)
-        taken[n_taken++] = *reserved;
+    for (int i = 0; taken && i < n_reserved; i++)
+        taken[n_taken++] = reserved[i];
     for (int i = 0; i < n; i++) {
+        double px, py;
         if (!usable(&pts[i]))
             continue;
-        double px = place(x, pts[i].x), py = place(y, pts[i].y);
-        fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n", px, py,
-                colours[pts[i].series % SVG_PLOT_MAX_SERIES]);
+        const char *colour = colours[pts[i].series % SVG_PLOT_MAX_SERIES];
+        if (point_xy(p, &pts[i], x, y, &px, &py))
+            fprintf(f, "<path d=\"M%.1f %.1f l5 8 h-10 z\" fill=\"%s\"/>\n", px, py - 5, colour);
+        else
+            fprintf(f, "<circle cx=\"%.1f\" cy=\"%.1f\" r=\"4\" fill=\"%s\"/>\n", px, py, colour);
         if (taken)
             taken[n_taken++] = (box){px - 4, py - 4, px + 4, py + 4};
     }
     for (int i = 0; taken && i < n; i++) {
+        double px, py;
         if (!usable(&pts[i]) || !pts[i].label)
             continue;
-        double px = place(x, pts[i].x), py = place(y, pts[i].y);
-        box b = label_spot(px, py, CHAR_W * (double)strlen(pts[i].label), taken, n_taken);
+        char text[160];
+        if (point_xy(p, &pts[i], x, y, &px, &py))
+            snprintf(text, sizeof text, "%s (%.4g)", pts[i].label, pts[i].y);
+        else
+            snprintf(text, sizeof text, "%s", pts[i].label);
+        bool far;
+        box b = label_spot(px, py, CHAR_W * (double)strlen(text), taken, n_taken, &far);
         taken[n_taken++] = b;
+        if (far) /* from the point to the nearer end of the label */
+            fprintf(f, "<line x1=\"%.1f\" y1=\"%.1f\" x2=\"%.1f\" y2=\"%.1f\" class=\"lead\"/>\n",
+                    px, py, b.x0 > px ? b.x0 : b.x1 < px ? b.x1 : px, (b.y0 + b.y1) / 2);
         fprintf(f, "<text x=\"%.1f\" y=\"%.1f\">", b.x0, b.y1 - 2);
-        put_text(f, pts[i].label);
+        put_text(f, text);
         fprintf(f, "</text>\n");
     }
     free(taken);
 }
 
-/* The legend in the top right corner, sized to its longest entry. */
-static void draw_legend(FILE *f, const svg_plot *p)
+/* The legend in the top right corner, sized to its longest entry; returns
+ * the box it covers. */
+static box draw_legend(FILE *f, const svg_plot *p)
 {
     size_t longest = 0;
     for (int s = 0; s < SVG_PLOT_MAX_SERIES; s++)
@@ -204,6 +232,7 @@ static void draw_legend(FILE *f, const svg_plot *p)
         put_text(f, p->series[s]);
         fprintf(f, "</text>\n");
     }
+    return (box){x - 8, TOP, WIDTH - RIGHT, TOP + 8 + 16 * row};
 }
 
 bool svg_plot_write(const char *path, const svg_plot *p, const svg_point *pts, int n)
@@ -218,6 +247,8 @@ bool svg_plot_write(const char *path, const svg_plot *p, const svg_point *pts, i
     bool reference = isfinite(p->reference) && p->reference > 0;
     if (reference)
         y0 = fmin(y0, p->reference), y1 = fmax(y1, p->reference);
+    if (isfinite(p->y_cap))
+        y1 = fmin(y1, p->y_cap);
     if (!(x0 <= x1))
         x0 = x1 = y0 = y1 = 1; /* nothing to draw: an empty frame */
     axis x, y;
@@ -231,10 +262,13 @@ bool svg_plot_write(const char *path, const svg_plot *p, const svg_point *pts, i
             "viewBox=\"0 0 %d %d\" font-family=\"sans-serif\" font-size=\"%d\">\n", WIDTH, HEIGHT,
             WIDTH, HEIGHT, FONT);
     fprintf(f, "<style>.grid{stroke:#e4e4e4} .frame{fill:none;stroke:#444} "
-            ".title{font-size:15px;font-weight:bold} .ref{stroke:#777;stroke-dasharray:6 4}"
+            ".title{font-size:15px;font-weight:bold} .ref{stroke:#777;stroke-dasharray:6 4} "
+            ".lead{stroke:#aaa;stroke-width:0.7}"
             "</style>\n<rect width=\"100%%\" height=\"100%%\" fill=\"white\"/>\n");
     draw_axes(f, p, &x, &y);
-    box label = {0, 0, 0, 0};
+    box covered[2];
+    int n_covered = 0;
+    covered[n_covered++] = draw_legend(f, p);
     if (reference) { /* labelled at the left end, where few points are (few bits, high y) */
         double py = place(&y, p->reference);
         fprintf(f, "<line x1=\"%d\" y1=\"%.1f\" x2=\"%d\" y2=\"%.1f\" class=\"ref\"/>\n", LEFT, py,
@@ -243,10 +277,9 @@ bool svg_plot_write(const char *path, const svg_plot *p, const svg_point *pts, i
         put_text(f, p->reference_label);
         fprintf(f, "</text>\n");
         double w = p->reference_label ? CHAR_W * (double)strlen(p->reference_label) : 0;
-        label = (box){LEFT + 6, py - 4 - FONT, LEFT + 6 + w, py + 2};
+        covered[n_covered++] = (box){LEFT + 6, py - 4 - FONT, LEFT + 6 + w, py + 2};
     }
-    draw_points(f, pts, n, &x, &y, reference ? &label : NULL);
-    draw_legend(f, p);
+    draw_points(f, p, pts, n, &x, &y, covered, n_covered);
     fprintf(f, "</svg>\n");
     bool ok = !ferror(f);
     return fclose(f) == 0 && ok;

@@ -1,7 +1,8 @@
 /* svg_plot.h — a labelled scatter plot written as a standalone SVG file by
  * the tool itself (no plotting dependency): points in a few colour-coded
  * series, an optional horizontal reference line, axes that turn
- * logarithmic when the data span a wide range. */
+ * logarithmic when the data span a wide range, labels placed clear of the
+ * points and of each other (with a leader line when pushed away). */
 #ifndef LQ_TOOLS_SVG_PLOT_H
 #define LQ_TOOLS_SVG_PLOT_H
 
@@ -20,6 +21,8 @@ typedef struct svg_plot {
     const char *series[SVG_PLOT_MAX_SERIES]; /* legend names; NULL for unused series */
     double reference;                        /* y of a dashed horizontal line; NAN for none */
     const char *reference_label;
+    double y_cap;     /* points above it sit on the top edge as triangles, their y in the
+                         label, so that a few far-off points do not flatten the rest; NAN: none */
 } svg_plot;
 
 /* Write the plot of n points (non-finite or non-positive coordinates are

@@ -206,6 +206,12 @@ static void bad_calls(void)
                  LQ_ERR_SHAPE);
     CHECK(m == NULL && strstr(lq_last_error(), "lq_model_quantize") &&
           strstr(lq_last_error(), "token_embd.weight"));
+    /* a quantized model is not quantized again from its file */
+    CHECK_OK(lq_scheme_set_int(s, LQ_PARAM_GROUP_SIZE, 128));
+    lq_model *q = NULL;
+    CHECK_OK(lq_model_quantize(NULL, f.base, s, NULL, NULL, 0, 0, LQ_KV_F16, &q));
+    CHECK_STATUS(lq_model_quantize(NULL, q, s, NULL, NULL, 0, 0, LQ_KV_F16, &m), LQ_ERR_INVALID);
+    lq_model_free(q);
     /* results: one more than before, not two */
     double r[LQ_EVAL_COUNT_V2 + 1];
     CHECK_STATUS(lq_model_perplexity(NULL, f.base, f.tok, 256, 128, 0, r, LQ_EVAL_COUNT_V2 + 1),
