@@ -11,10 +11,11 @@
  * Accuracy. f32 weights give the BLAS sgemm result. Other weights are decoded
  * exactly as lq_dequantize_f32 decodes them, then multiplied in f32, except
  * when m < 16 for the ggml block types (q4_0 ... q8_0, q2_k ... q6_k, iq4_nl,
- * iq4_xs) and for int8 / int4 with groups of a multiple of 32: these quantize
- * each row of X on the fly to 8 bits in blocks of 32 or 256 (q8_0, q8_1 or
- * q8_K, as llama.cpp does) and take integer dot products, which moves each
- * output by at most sum_t |w_t| * max|x in t's block| / 200. Results never
+ * iq4_xs) and for int8 / int4 / int3 / int2 with groups of a multiple of 32:
+ * these quantize each row of X on the fly to 8 bits in blocks of 32 or 256
+ * (q8_0, q8_1 or q8_K, as llama.cpp does) and take integer dot products,
+ * which moves each output by at most sum_t |w_t| * max|x in t's block| / 200.
+ * Results never
  * depend on the thread count; different SIMD levels (LQ_ARCH) differ only by
  * float rounding.
  */

@@ -268,7 +268,7 @@ static lq_status bnb4_quantize(const lq__qjob *job)
     return st;
 }
 
-/* The absmax of block b as decoding uses it. */
+/* The absmax of block b as decoding uses it (tables built). */
 static float block_absmax(const lq__qview *v, int64_t b)
 {
     const uint8_t *d = v->data;
@@ -299,6 +299,12 @@ static void bnb4_dequantize(const lq__qview *v, int64_t r0, int64_t r1, float *d
             dst[i - i0] = code[i % 2 ? byte & 15 : byte >> 4] * amax;
         }
     }
+}
+
+float lq__bnb4_block_absmax(const lq__qview *v, int64_t b)
+{
+    pthread_once(&tables_once, build_tables);
+    return block_absmax(v, b);
 }
 
 /* One row serves both code tables: the table comes from the type. */

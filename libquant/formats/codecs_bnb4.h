@@ -19,4 +19,9 @@ const float *lq__bnb4_code(lq_type type);
  * Built on first use; thread-safe. */
 const float *lq__bnb_dynamic_map(void);
 
+/* The absmax of block b (flattened row-major, qp->block elements each) of
+ * the nf4 / fp4 tensor v as decoding multiplies by it: the stored f32, or
+ * the double-quantized one decoded. Thread-safe. */
+float lq__bnb4_block_absmax(const lq__qview *v, int64_t b);
+
 #endif

@@ -99,13 +99,19 @@ static lq_status fp8_quantize(const lq__qjob *job)
                             quantize_range, &q);
 }
 
+float lq__fp8_row_scale(const lq__qview *v, int64_t r)
+{
+    float scale;
+    size_t at = v->qp->group == LQ_GROUP_TENSOR ? 0 : 4 * (size_t)r;
+    memcpy(&scale, v->data + v->layout.offset[1] + at, 4);
+    return scale;
+}
+
 static void fp8_dequantize(const lq__qview *v, int64_t r0, int64_t r1, float *dst)
 {
     const fp8_format *f = format_of(v->qp->type);
-    const uint8_t *scales = v->data + v->layout.offset[1];
     for (int64_t r = r0; r < r1; r++) {
-        float scale;
-        memcpy(&scale, scales + (v->qp->group == LQ_GROUP_TENSOR ? 0 : 4 * (size_t)r), 4);
+        float scale = lq__fp8_row_scale(v, r);
         const uint8_t *codes = v->data + (size_t)(r * v->cols);
         float *y = dst + (r - r0) * v->cols;
         for (int64_t c = 0; c < v->cols; c++)

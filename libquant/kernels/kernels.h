@@ -9,10 +9,13 @@
  *
  * Row kernels (t[type]) work on self-contained rows: the plain float types
  * and the ggml block types, whose row of n elements is n / block_elems blocks.
- * int8 and int4 keep their scales in another plane and have the linear
- * kernels (lin_dequant, lin_dot) over an lq__lin_row. Every other type (int3,
- * int2, nf4, fp4, fp8, the integer types) is decoded by its codec and then
- * multiplied with dot_f32 (decode.h puts the three behind one interface).
+ * The linear types int8/int4/int3/int2 keep their scales in another plane and
+ * have the linear kernels (lin_dequant, lin_dot) over an lq__lin_row. nf4,
+ * fp4 and fp8 have the code kernels (code_dequant, code_dot) over an
+ * lq__code_row: codes looked up or converted, times a float scale per block.
+ * Every other type (the integer types, and nf4/fp4 rows that do not start on
+ * a block) is decoded by its codec and multiplied with dot_f32 (decode.h puts
+ * the four behind one interface).
  *
  * Dot products of ggml types take the activations quantized to act_type
  * (q8_0, q8_1 or q8_K, as ggml's CPU backend does), the linear kernels q8_0;
@@ -59,8 +62,8 @@ static inline float lq__ld_f16(const uint8_t *p)
     return lq__f16_to_f32(lq__ld_u16(p));
 }
 
-/* One row of a linear int8 / int4 tensor (formats/linear.h): packed codes
- * and the row's scales and zero points. */
+/* One row of a linear int8 / int4 / int3 / int2 tensor (formats/linear.h):
+ * packed codes and the row's scales and zero points. */
 typedef struct lq__lin_row {
     const uint8_t *codes;  /* the row's code bytes, LSB first */
     const uint8_t *scales; /* the row's first scale: f16 or f32, little-endian */
@@ -84,8 +87,38 @@ static inline float lq__lin_scale(const lq__lin_row *w, int64_t g)
  * the codec. */
 typedef void (*lq__lin_dequant_fn)(int64_t k, const lq__lin_row *w, float *y);
 /* Dot product of a linear row with k activations in q8_0 blocks; k and the
- * group must be multiples of 32. */
+ * group must be multiples of 32 (so every block of 32 codes starts on a
+ * byte, whatever the code width). */
 typedef float (*lq__lin_dot_fn)(int64_t k, const lq__lin_row *w, const void *a);
+
+/* The slot of the linear kernels for a code width: 8, 4, 3, 2 bits -> 0..3. */
+enum { LQ__LIN_SLOTS = 4 };
+static inline int lq__lin_slot(int bits)
+{
+    return bits == 8 ? 0 : bits == 4 ? 1 : bits == 3 ? 2 : 3;
+}
+
+/* A piece of a row of a code-table type: element j decodes to
+ * value(code j) * scales[j / block], one rounding, bit-identical to the codec.
+ *   LQ__CODE_4BIT (nf4, fp4): two codes per byte, the first element in the
+ *     high nibble; value = table[code] (the type's 16 values);
+ *   LQ__CODE_E4M3, LQ__CODE_E5M2 (fp8): one code per byte, value = the fp8
+ *     number (formats/fp8.h; E4M3 0x7f / 0xff is NaN, E5M2 has infinities).
+ * The k elements the kernels take are whole blocks (k a multiple of block);
+ * for 4-bit codes block is a multiple of 32. */
+typedef struct lq__code_row {
+    const uint8_t *codes;
+    const float *scales; /* one per block, aligned floats */
+    const float *table;  /* LQ__CODE_4BIT: the 16 values; else NULL */
+    int64_t block;
+} lq__code_row;
+
+enum { LQ__CODE_4BIT, LQ__CODE_E4M3, LQ__CODE_E5M2, LQ__CODE_KINDS };
+
+/* Decode k elements of a code row (bit-identical to the codec), and the dot
+ * product of k elements with f32 activations (any float summation order). */
+typedef void (*lq__code_dequant_fn)(int64_t k, const lq__code_row *w, float *y);
+typedef float (*lq__code_dot_fn)(int64_t k, const lq__code_row *w, const float *a);
 
 /* W8A8: dot products of int8 rows, k elements each, computing
  * y[i*ldy + j] = sx[i] * sw[j] * sum_t x[i*k + t] * w[j*k + t] for i < m, j < n. */
@@ -98,8 +131,10 @@ typedef struct lq__kernels {
     lq__vec_dot_fn dot_f32;   /* f32 . f32, any n */
     lq__to_f16_fn to_f16;     /* bit-identical to lq__f32_to_f16 on every level */
     lq__gemm_i8_fn gemm_i8;   /* any m, n, k */
-    lq__lin_dequant_fn lin_dequant[2]; /* [0] int8, [1] int4 */
-    lq__lin_dot_fn lin_dot[2];
+    lq__lin_dequant_fn lin_dequant[LQ__LIN_SLOTS]; /* by lq__lin_slot(bits) */
+    lq__lin_dot_fn lin_dot[LQ__LIN_SLOTS];
+    lq__code_dequant_fn code_dequant[LQ__CODE_KINDS];
+    lq__code_dot_fn code_dot[LQ__CODE_KINDS];
 } lq__kernels;
 
 /* Unroll the next short loop completely, so that shift counts and shuffle

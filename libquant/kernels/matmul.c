@@ -53,11 +53,34 @@ typedef struct mm {
     int ntiles;
 } mm;
 
+/* Code-table rows (nf4, fp4, fp8): fused decode and f32 dot, a piece of
+ * the row at a time, summed over the pieces in order. */
+static void code_rows(const mm *p, int64_t r0, int64_t r1)
+{
+    const lq__row_decoder *d = &p->dec;
+    lq__code_dot_fn dot = p->kern->code_dot[d->code_kind];
+    for (int64_t r = r0; r < r1; r++) {
+        float *out = p->y + r, scales[LQ__CODE_PIECE_BLOCKS];
+        lq__code_row row;
+        for (int64_t i = 0; i < p->m; i++)
+            out[i * p->n] = 0.0f;
+        for (int64_t c0 = 0, len; c0 < p->k; c0 += len) {
+            len = lq__row_decoder_code_piece(d, r, c0, scales, &row);
+            for (int64_t i = 0; i < p->m; i++)
+                out[i * p->n] += dot(len, &row, p->x + i * p->k + c0);
+        }
+    }
+}
+
 static void dot_rows(void *arg, int64_t r0, int64_t r1)
 {
     mm *p = arg;
     const lq__row_decoder *d = &p->dec;
     float *buf = NULL;
+    if (d->kind == LQ__DECODE_CODES) {
+        code_rows(p, r0, r1);
+        return;
+    }
     if (p->act_type == LQ_TYPE_F32 && !p->vec_dot) {
         buf = lq__malloc((size_t)p->k * sizeof *buf);
         if (!buf) {

@@ -12,6 +12,7 @@
 #include "kernel_test.h"
 #include "libquant/core/half.h"
 #include "libquant/core/type_info.h"
+#include "libquant/formats/codecs_bnb4.h"
 #include "libquant/kernels/kernels.h"
 
 static const lq__kernels *lvl, *ref;
@@ -188,8 +189,9 @@ static void linear_rows(void)
 {
     lqt_rng rng = {14};
     static const int64_t groups[] = {32, 64, 128, 0};
-    for (int bits = 4; bits <= 8; bits += 4) {
-        int b = bits == 8 ? 0 : 1;
+    static const int widths[] = {8, 4, 3, 2};
+    for (int wi = 0; wi < 4; wi++) {
+        int bits = widths[wi], b = lq__lin_slot(bits);
         for (int gi = 0; gi < 4; gi++) {
             for (int v = 0; v < 4; v++) {
                 int64_t k = 32 * (gi == 3 ? 37 : 12); /* channel: one group of 1184 */
@@ -222,6 +224,55 @@ static void linear_rows(void)
                        want, exact);
                 free(a), free(c), free(x), free(act), free(xd);
                 kt_free_lin(&lin);
+            }
+        }
+    }
+}
+
+/* nf4/fp4 and fp8 code rows: decoding bit-identical, including NaN and
+ * infinite codes, zero and huge scales; dot products within tolerance. */
+static void code_rows(void)
+{
+    lqt_rng rng = {16};
+    static const int64_t blocks[] = {32, 64, 256, 1024};
+    for (int kind = 0; kind < LQ__CODE_KINDS; kind++) {
+        for (int bi = 0; bi < 4; bi++) {
+            for (int nb = 1; nb <= 5; nb += 2) {
+                int64_t block = kind == LQ__CODE_4BIT ? blocks[bi] : 32 * (bi + 1) + 5 * bi;
+                int64_t k = kind == LQ__CODE_4BIT ? block * nb : block; /* fp8: a row, one scale */
+                size_t code_bytes = (size_t)(kind == LQ__CODE_4BIT ? k / 2 : k);
+                uint8_t *codes = malloc(code_bytes);
+                float *scales = malloc((size_t)(k / block) * sizeof *scales);
+                for (size_t i = 0; i < code_bytes; i++)
+                    codes[i] = (uint8_t)lqt_next(&rng);
+                for (int64_t i = 0; i < k / block; i++)
+                    scales[i] = i % 3 == 2 ? 0.0f : kt_scale(nb == 3 ? KT_EXTREME : KT_NORMAL, &rng);
+                lq__code_row row = {codes, scales,
+                                    kind == LQ__CODE_4BIT ? lq__bnb4_code(bi % 2 ? LQ_TYPE_FP4 : LQ_TYPE_NF4) : NULL,
+                                    block};
+                float *a = malloc((size_t)k * sizeof *a), *c = malloc((size_t)k * sizeof *c);
+                ref->code_dequant[kind](k, &row, a);
+                lvl->code_dequant[kind](k, &row, c);
+                int64_t bad = kt_first_diff(a, c, k);
+                CHECKF(bad < 0, "code kind %d block %lld k %lld: element %lld: ref %a, %s %a", kind,
+                       (long long)block, (long long)k, (long long)bad, bad < 0 ? 0 : a[bad],
+                       lq__arch_name(lvl->arch), bad < 0 ? 0 : c[bad]);
+                /* dot products on finite rows: NaN / infinite codes replaced by zero */
+                for (size_t i = 0; i < code_bytes && kind != LQ__CODE_4BIT; i++)
+                    if ((kind == LQ__CODE_E4M3 && (codes[i] & 0x7f) == 0x7f) ||
+                        (kind == LQ__CODE_E5M2 && (codes[i] & 0x7c) == 0x7c))
+                        codes[i] = 0;
+                ref->code_dequant[kind](k, &row, a);
+                float *x = malloc((size_t)k * sizeof *x);
+                kt_fill_floats(x, k, KT_NORMAL, &rng);
+                double mag = 0;
+                for (int64_t j = 0; j < k; j++)
+                    mag += fabs((double)a[j] * x[j]);
+                float want = ref->code_dot[kind](k, &row, x), got = lvl->code_dot[kind](k, &row, x);
+                CHECKF(isfinite(want) && fabs((double)got - want) <= 2e-6 * mag,
+                       "code kind %d block %lld dot: ref %.9g, %s %.9g", kind, (long long)block, want,
+                       lq__arch_name(lvl->arch), got);
+                free(codes), free(scales), free(a), free(c), free(x);
             }
         }
     }
@@ -270,6 +321,7 @@ static void level_without_extension(void)
     vec_dot_within_tolerance();
     f32_dot_and_f16_conversion();
     linear_rows();
+    code_rows();
     gemm_i8_exact();
     lvl = saved;
 }
@@ -281,8 +333,9 @@ int main(void)
     if (kt_skip_unavailable_level(lvl))
         return 0;
     lqt_case_fn cases[] = {dequant_bit_identical, dequant_matches_ggml_goldens, vec_dot_within_tolerance,
-                           f32_dot_and_f16_conversion, linear_rows, gemm_i8_exact, level_without_extension};
+                           f32_dot_and_f16_conversion, linear_rows, code_rows, gemm_i8_exact,
+                           level_without_extension};
     return lqt_run("dequant_bit_identical, dequant_matches_ggml_goldens, vec_dot_within_tolerance, "
-                   "f32_dot_and_f16_conversion, linear_rows, gemm_i8_exact, level_without_extension",
+                   "f32_dot_and_f16_conversion, linear_rows, code_rows, gemm_i8_exact, level_without_extension",
                    cases, (int)(sizeof cases / sizeof *cases));
 }

@@ -23,7 +23,8 @@ static const char *const schemes[] = {
     "f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k", "q4_k", "q5_k",
     "q6_k", "iq4_nl", "iq4_xs", "int8", "int8:channel", "int8:g32:asym", "int8:tensor:scale=f32",
     "int4", "int4:g32:asym", "int4:channel", "int4:g128:scale=f32", "int4:g16", "int3", "int2:asym",
-    "nf4", "fp4", "fp8_e4m3", "fp8_e5m2"};
+    "int3:g64:asym", "int2:g32", "nf4", "fp4", "nf4:b32:dq", "nf4:b1024", "fp8_e4m3",
+    "fp8_e5m2:channel"};
 
 /* Tolerance for an output computed in f32 from exactly decoded weights, as a
  * fraction of sum |w x| (sgemm and the f32 dot sum k products). */

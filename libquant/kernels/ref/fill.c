@@ -33,8 +33,6 @@ void lq__kernels_fill_ref(lq__kernels *k)
     k->dot_f32 = lq__ref_dot_f32;
     k->gemm_i8 = lq__ref_gemm_i8;
     k->to_f16 = lq__ref_to_f16;
-    k->lin_dequant[0] = lq__ref_lin8_dequant;
-    k->lin_dequant[1] = lq__ref_lin4_dequant;
-    k->lin_dot[0] = lq__ref_lin8_dot;
-    k->lin_dot[1] = lq__ref_lin4_dot;
+    lq__ref_fill_linear(k);
+    lq__ref_fill_codes(k);
 }

@@ -20,11 +20,11 @@ void lq__ref_dequant_bf16(const void *x, float *y, int64_t n);
 
 void lq__ref_gemm_i8(int64_t m, int64_t n, int64_t k, const int8_t *x, const float *sx,
                      const int8_t *w, const float *sw, float *y, int64_t ldy);
-struct lq__lin_row;
-void lq__ref_lin8_dequant(int64_t k, const struct lq__lin_row *w, float *y);
-void lq__ref_lin4_dequant(int64_t k, const struct lq__lin_row *w, float *y);
-float lq__ref_lin8_dot(int64_t k, const struct lq__lin_row *w, const void *a);
-float lq__ref_lin4_dot(int64_t k, const struct lq__lin_row *w, const void *a);
+struct lq__kernels;
+/* The linear (int8/int4/int3/int2) and code-table (nf4/fp4/fp8) kernels of
+ * the reference level: ref/linear.c, ref/code.c. */
+void lq__ref_fill_linear(struct lq__kernels *k);
+void lq__ref_fill_codes(struct lq__kernels *k);
 void lq__ref_to_f16(const float *x, uint16_t *y, int64_t n);
 
 #endif
