@@ -139,15 +139,6 @@ static double read_bandwidth(int64_t mib, int threads, double min_seconds)
         memcpy(&(fp), &sym_, sizeof sym_);        \
     } while (0)
 
-/* OpenBLAS's kernel family ("Haswell", "SkylakeX", ...; it falls back to
- * old ones on CPUs it does not know, which OPENBLAS_CORETYPE overrides). */
-static const char *blas_core(void)
-{
-    char *(*core)(void) = NULL;
-    LOAD_FN(RTLD_DEFAULT, "openblas_get_corename", core);
-    return core ? core() : "unknown";
-}
-
 static void blas_threads(int n)
 {
     void (*set)(int) = NULL;
@@ -747,9 +738,9 @@ int lq_cmd_bench(int argc, char **argv)
         wf[i] = 0.02f * randn();
 
     if (o.json)
-        printf("{\"build\": \"%s\", \"blas_core\": \"%s\", \"records\": [", lq_build_info(), blas_core());
+        printf("{\"build\": \"%s\", \"blas_core\": \"%s\", \"records\": [", lq_build_info(), lq_tool_blas_core());
     else
-        printf("%s\nOpenBLAS kernels: %s\n\n", lq_build_info(), blas_core());
+        printf("%s\nOpenBLAS kernels: %s\n\n", lq_build_info(), lq_tool_blas_core());
     for (int ti = 0; ti < o.nthreads; ti++) {
         mc->bw[ti] = read_bandwidth(o.bandwidth_mib, o.threads[ti], o.min_seconds);
         if (!o.json)

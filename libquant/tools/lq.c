@@ -34,6 +34,7 @@ int main(int argc, char **argv)
         usage(stdout);
         return 0;
     }
+    lq_tool_blas_setup(argv);
     if (strcmp(argv[1], "--version") == 0)
         return lq_cmd_version(1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)

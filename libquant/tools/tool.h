@@ -50,6 +50,14 @@ int lq_tool_progress_cb(void *user, const char *stage, double fraction);
 /* Clear the bar line (call when the step ends). */
 void lq_tool_progress_done(lq_tool_progress *p);
 
+/* When OpenBLAS fell back to kernels far older than the CPU (it does not know
+ * the model) and OPENBLAS_CORETYPE is unset, set it to the family libquant's
+ * SIMD level implies and exec the program again with argv; otherwise, or if
+ * exec fails, return (blas_setup.c says why). */
+void lq_tool_blas_setup(char **argv);
+/* OpenBLAS's kernel family ("Haswell", "SkylakeX", ...) or "unknown". */
+const char *lq_tool_blas_core(void);
+
 double lq_tool_now(void);
 /* Human-readable byte count ("1.50 GiB"). */
 const char *lq_tool_bytes(double bytes, char *buf, int cap);
