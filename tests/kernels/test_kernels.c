@@ -229,6 +229,33 @@ static void linear_rows(void)
     }
 }
 
+/* Decoding with groups that are not a multiple of the vector width: runs
+ * that end inside a vector (g24, g20), and int3 groups that start inside a
+ * byte (g20: the second group starts at bit 60). */
+static void linear_rows_ragged_groups(void)
+{
+    lqt_rng rng = {17};
+    static const int64_t groups[] = {24, 20};
+    static const int widths[] = {8, 4, 3, 2};
+    enum { K = 240 };
+    for (int wi = 0; wi < 4; wi++) {
+        for (int gi = 0; gi < 2; gi++) {
+            for (int v = 0; v < 4; v++) {
+                kt_lin lin;
+                kt_make_lin(&lin, widths[wi], K, groups[gi], v & 1, v >> 1, &rng);
+                float a[K], c[K];
+                ref->lin_dequant[lq__lin_slot(widths[wi])](K, &lin.row, a);
+                lvl->lin_dequant[lq__lin_slot(widths[wi])](K, &lin.row, c);
+                int64_t bad = kt_first_diff(a, c, K);
+                CHECKF(bad < 0, "int%d g%lld %s %s: element %lld differs", widths[wi],
+                       (long long)groups[gi], v & 1 ? "f32" : "f16", v >> 1 ? "asym" : "sym",
+                       (long long)bad);
+                kt_free_lin(&lin);
+            }
+        }
+    }
+}
+
 /* nf4/fp4 and fp8 code rows: decoding bit-identical, including NaN and
  * infinite codes, zero and huge scales; dot products within tolerance. */
 static void code_rows(void)
@@ -321,6 +348,7 @@ static void level_without_extension(void)
     vec_dot_within_tolerance();
     f32_dot_and_f16_conversion();
     linear_rows();
+    linear_rows_ragged_groups();
     code_rows();
     gemm_i8_exact();
     lvl = saved;
@@ -333,9 +361,10 @@ int main(void)
     if (kt_skip_unavailable_level(lvl))
         return 0;
     lqt_case_fn cases[] = {dequant_bit_identical, dequant_matches_ggml_goldens, vec_dot_within_tolerance,
-                           f32_dot_and_f16_conversion, linear_rows, code_rows, gemm_i8_exact,
-                           level_without_extension};
+                           f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows,
+                           gemm_i8_exact, level_without_extension};
     return lqt_run("dequant_bit_identical, dequant_matches_ggml_goldens, vec_dot_within_tolerance, "
-                   "f32_dot_and_f16_conversion, linear_rows, code_rows, gemm_i8_exact, level_without_extension",
+                   "f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows, gemm_i8_exact, "
+                   "level_without_extension",
                    cases, (int)(sizeof cases / sizeof *cases));
 }
