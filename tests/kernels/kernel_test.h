@@ -199,7 +199,8 @@ static inline uint8_t *kt_read_golden(const char *name, size_t *size)
     return buf;
 }
 
-/* A linear int8 / int4 row with its scale and zero-point planes. */
+/* A linear row with its scale and zero-point planes; asym 0: symmetric,
+ * 1: zero points 0..maxq, 2: any u8. */
 typedef struct {
     lq__lin_row row;
     uint8_t *codes, *scales, *zeros;
@@ -220,8 +221,8 @@ static inline void kt_make_lin(kt_lin *l, int bits, int64_t k, int64_t group, in
             memcpy(l->scales + 4 * g, &s, 4);
         else
             kt_put_f16(l->scales + 2 * g, s);
-        if (asym)
-            l->zeros[g] = (uint8_t)(lqt_next(rng) % (1u << bits));
+        if (asym) /* 2: any u8, as imported checkpoints may hold (GPTQ v1: up to 2^bits) */
+            l->zeros[g] = (uint8_t)(lqt_next(rng) % (asym == 2 ? 256u : 1u << bits));
     }
     l->row = (lq__lin_row){l->codes, l->scales, l->zeros, f32_scales, group};
 }

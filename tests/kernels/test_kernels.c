@@ -193,7 +193,7 @@ static void linear_rows(void)
     for (int wi = 0; wi < 4; wi++) {
         int bits = widths[wi], b = lq__lin_slot(bits);
         for (int gi = 0; gi < 4; gi++) {
-            for (int v = 0; v < 4; v++) {
+            for (int v = 0; v < 6; v++) { /* v & 1: f32 scales; v >> 1: sym, asym, any u8 zero */
                 int64_t k = 32 * (gi == 3 ? 37 : 12); /* channel: one group of 1184 */
                 int64_t group = groups[gi] ? groups[gi] : k;
                 kt_lin lin;
@@ -202,8 +202,9 @@ static void linear_rows(void)
                 ref->lin_dequant[b](k, &lin.row, a);
                 lvl->lin_dequant[b](k, &lin.row, c);
                 int64_t bad = kt_first_diff(a, c, k);
+                static const char *const zeros[] = {"sym", "asym", "asym with zero points to 255"};
                 CHECKF(bad < 0, "int%d g%lld %s %s: element %lld differs", bits, (long long)group,
-                       v & 1 ? "f32" : "f16", v >> 1 ? "asym" : "sym", (long long)bad);
+                       v & 1 ? "f32" : "f16", zeros[v >> 1], (long long)bad);
                 float *x = malloc((size_t)k * sizeof *x);
                 kt_fill_floats(x, k, KT_NORMAL, &rng);
                 void *act = malloc((size_t)lq__act_row_bytes(LQ_TYPE_Q8_0, k));
@@ -214,8 +215,8 @@ static void linear_rows(void)
                 for (int64_t j = 0; j < k; j++)
                     mag += fabs((double)a[j] * xd[j]);
                 float want = ref->lin_dot[b](k, &lin.row, act), got = lvl->lin_dot[b](k, &lin.row, act);
-                CHECKF(fabs((double)got - want) <= 1e-6 * mag, "int%d g%lld dot: ref %.9g, got %.9g",
-                       bits, (long long)group, want, got);
+                CHECKF(fabs((double)got - want) <= 1e-6 * mag, "int%d g%lld %s dot: ref %.9g, got %.9g",
+                       bits, (long long)group, zeros[v >> 1], want, got);
                 /* the integer reference is exact up to the float sum: compare with the decoded rows */
                 double exact = 0;
                 for (int64_t j = 0; j < k; j++)

@@ -648,7 +648,9 @@ static void lin8_dequant(int64_t k, const lq__lin_row *w, float *y) { lin_dequan
 static void lin4_dequant(int64_t k, const lq__lin_row *w, float *y) { lin_dequant(k, w, y, 4); }
 
 /* sum (q - zero) a over the blocks of 32 of each group: int4 as q - zero
- * directly (|.| <= 15); int8 as (q - 128) a - (zero - 128) sum(a). */
+ * directly while that fits a signed byte (zero <= 128), else q a - zero
+ * sum(a); int8 as (q - 128) a - (zero - 128) sum(a). Zero points are any u8:
+ * imported checkpoints hold values above the code range (GPTQ v1: 2^bits). */
 static float lin_dot(int64_t k, const lq__lin_row *w, const void *va, int bits)
 {
     const lq__blk_q8_0 *a = va;
@@ -661,22 +663,25 @@ static float lin_dot(int64_t k, const lq__lin_row *w, const void *va, int bits)
             lq__prefetch(w->codes + 4 * bits * b, 4 * (size_t)bits);
             int8x16_t a0 = vld1q_s8(a[b].qs), a1 = vld1q_s8(a[b].qs + 16);
             int32x4_t s;
+            int fold = zero; /* the part of the zero point taken out of the codes */
             if (bits == 8) {
                 uint8x16_t bias = vdupq_n_u8(0x80);
                 int8x16_t q0 = vreinterpretq_s8_u8(veorq_u8(vld1q_u8(w->codes + 32 * b), bias));
                 int8x16_t q1 = vreinterpretq_s8_u8(veorq_u8(vld1q_u8(w->codes + 32 * b + 16), bias));
                 s = dot_i8x16(dot_i8x16(vdupq_n_s32(0), q0, a0), q1, a1);
-                if (zero != 128) {
-                    int32_t asum = vaddlvq_s8(a0) + vaddlvq_s8(a1);
-                    s = vsetq_lane_s32(vgetq_lane_s32(s, 0) - (zero - 128) * asum, s, 0);
-                }
+                fold = 128;
             } else {
                 uint8x16_t bytes = vld1q_u8(w->codes + 16 * b);
                 uint8x16x2_t z2 = vzipq_u8(vandq_u8(bytes, vdupq_n_u8(0x0F)), vshrq_n_u8(bytes, 4));
-                int8x16_t zv = vdupq_n_s8((int8_t)zero);
+                fold = zero <= 128 ? zero : 0;
+                int8x16_t zv = vdupq_n_s8((int8_t)fold);
                 int8x16_t q0 = vsubq_s8(vreinterpretq_s8_u8(z2.val[0]), zv);
                 int8x16_t q1 = vsubq_s8(vreinterpretq_s8_u8(z2.val[1]), zv);
                 s = dot_i8x16(dot_i8x16(vdupq_n_s32(0), q0, a0), q1, a1);
+            }
+            if (zero != fold) {
+                int32_t asum = vaddlvq_s8(a0) + vaddlvq_s8(a1);
+                s = vsetq_lane_s32(vgetq_lane_s32(s, 0) - (zero - fold) * asum, s, 0);
             }
             acc = vfmaq_n_f32(acc, vcvtq_f32_s32(s), scale * f16_val(a[b].d));
         }

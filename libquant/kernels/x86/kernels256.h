@@ -760,7 +760,11 @@ static void lin4_dequant(int64_t k, const lq__lin_row *w, float *y) { lin_dequan
 
 /* sum (q - zero) * a over the blocks of 32 of each group, for codes given as
  * unsigned bytes (int4, 0..15) or as q - 128 (int8, signed); the group's
- * scale and zero point are read once. */
+ * scale and zero point are read once. The part `fold` of the zero point is
+ * taken out of the codes (int4: all of it while the pair sums of maddubs
+ * stay in int16, zero <= 128), the rest as (zero - fold) * sum(a): zero
+ * points are any u8, imported checkpoints hold values above the code range
+ * (GPTQ v1: 2^bits). */
 static float lin_dot(int64_t k, const lq__lin_row *w, const void *va, int bits)
 {
     const lq__blk_q8_0 *a = va;
@@ -770,7 +774,8 @@ static float lin_dot(int64_t k, const lq__lin_row *w, const void *va, int bits)
     for (int64_t g = 0, b = 0; b < k / LQ__QK; g++) {
         float scale = w->f32_scales ? lq__lin_scale(w, g) : lq__x86_ld_f16(w->scales + 2 * g);
         int zero = w->zeros ? w->zeros[g] : 1 << (bits - 1);
-        __m256i zb = _mm256_set1_epi8((char)zero), zc = _mm256_set1_epi32(zero - 128);
+        int fold = bits == 8 ? 128 : zero <= 128 ? zero : 0;
+        __m256i zb = _mm256_set1_epi8((char)fold), zc = _mm256_set1_epi32(zero - fold);
         for (int64_t end = b + per_group; b < end; b++) {
             lq__prefetch(w->codes + 4 * bits * b, 4 * (size_t)bits);
             __m256i a8 = _mm256_loadu_si256((const __m256i *)a[b].qs);
@@ -779,13 +784,13 @@ static float lin_dot(int64_t k, const lq__lin_row *w, const void *va, int bits)
                 __m256i q = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(w->codes + 32 * b)),
                                              _mm256_set1_epi8((char)0x80));
                 s = lq__dot_i8_32(q, a8);
-                if (zero != 128)
-                    s = _mm256_sub_epi32(s, _mm256_mullo_epi32(zc, lq__dot_u8i8_32(ones, a8)));
             } else {
                 __m256i q = nibbles_interleaved(w->codes + 16 * b);
                 __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, a8), _mm256_maddubs_epi16(zb, a8));
                 s = _mm256_madd_epi16(p, _mm256_set1_epi16(1));
             }
+            if (zero != fold)
+                s = _mm256_sub_epi32(s, _mm256_mullo_epi32(zc, lq__dot_u8i8_32(ones, a8)));
             __m256 d = _mm256_set1_ps(scale * lq__x86_f16(a[b].d));
             if (b % 2)
                 acc1 = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc1);
