@@ -229,6 +229,14 @@ func TestMatmul(t *testing.T) {
 	}
 	_, err := libquant.Matmul(nil, x[:100], q)
 	wantStatus(t, err, libquant.ErrShape)
+	y8 := ok(libquant.MatmulV2(nil, x, q, libquant.Act8Bit))(t)
+	y32 := ok(libquant.MatmulV2(nil, x, q, libquant.ActF32))(t)
+	if e := relErr(y32, matmulRef(x, deq)); e > 1e-5 || relErr(y8, y32) == 0 {
+		t.Fatal(e)
+	}
+	if e := relErr(ok(libquant.MatmulV2(nil, x, q, libquant.ActAuto))(t), y8); e != 0 {
+		t.Fatal(e)
+	}
 
 	scales := make([]float32, 64)
 	codes := make([]int8, 64*k)

@@ -48,6 +48,37 @@ func Matmul(ctx *Context, x []float32, w *Tensor) ([]float32, error) {
 	return y, err
 }
 
+// Activations says how MatmulV2 takes X (lq_matmul_v2's flags): the
+// library's choice (what Matmul does), quantized to 8 bits where the type has
+// integer dot products (llama.cpp's numbers), or never quantized.
+type Activations uint32
+
+const (
+	ActAuto Activations = 0
+	Act8Bit Activations = C.LQ_MATMUL_ACT_8BIT
+	ActF32  Activations = C.LQ_MATMUL_ACT_F32
+)
+
+// MatmulV2 is Matmul with a choice of how X is multiplied.
+func MatmulV2(ctx *Context, x []float32, w *Tensor, act Activations) ([]float32, error) {
+	n, k, err := weightDims(w)
+	if err != nil {
+		return nil, err
+	}
+	m, err := rowsOf(len(x), k, "activation")
+	if err != nil {
+		return nil, err
+	}
+	defer runtime.KeepAlive(w)
+	y := make([]float32, m*n)
+	err = withCtx(ctx, func(c *C.lq_ctx) error {
+		return call(func() C.lq_status {
+			return C.lq_matmul_v2(c, floatPtr(x), C.int64_t(m), w.ptr, floatPtr(y), C.uint(act))
+		})
+	}, nil)
+	return y, err
+}
+
 // MatmulW8A8 is Y = X (diag(sw) W)^T for int8 codes w [n, k] (row-major)
 // with one scale per output row in sw; each row of x is quantized to int8 on
 // the fly.

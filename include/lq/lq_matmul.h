@@ -8,16 +8,24 @@
  * matrix-vector product, the decoding case; many rows give a matrix-matrix
  * product, the prompt case. Part of the stable libquant API.
  *
- * Accuracy. f32 weights give the BLAS sgemm result. Other weights are decoded
- * exactly as lq_dequantize_f32 decodes them, then multiplied in f32, except
- * when m < 16 for the ggml block types (q4_0 ... q8_0, q2_k ... q6_k, iq4_nl,
- * iq4_xs) and for int8 / int4 / int3 / int2 with groups of a multiple of 32:
- * these quantize each row of X on the fly to 8 bits in blocks of 32 or 256
- * (q8_0, q8_1 or q8_K, as llama.cpp does) and take integer dot products,
- * which moves each output by at most sum_t |w_t| * max|x in t's block| / 200.
- * Results never
- * depend on the thread count; different SIMD levels (LQ_ARCH) differ only by
- * float rounding.
+ * Accuracy. f32 weights give the BLAS sgemm result. Other weights take one
+ * of two ways (lq_matmul_v2's flags choose; lq_matmul takes the automatic
+ * choice):
+ *   - 8-bit activations, for the types with integer dot products: the ggml
+ *     block types (q4_0 ... q8_0, q2_k ... q6_k, iq4_nl, iq4_xs) and int8 /
+ *     int4 / int3 / int2 with groups of a multiple of 32. Each row of X is
+ *     quantized to 8 bits in blocks of 32 or 256 (q8_0, q8_1 or q8_K, as
+ *     llama.cpp does at every batch size) and products are summed as
+ *     integers within a block, which moves each output by at most
+ *     sum_t |w_t| * max|x in t's block| / 200 from the f32 product. These are
+ *     llama.cpp's numbers: the same integer block sums, added in another
+ *     float order.
+ *   - f32 activations: the weights are decoded exactly as lq_dequantize_f32
+ *     decodes them and multiplied in f32 (the only way for the other types).
+ * Results never depend on the thread count. Different SIMD levels (LQ_ARCH),
+ * and with 8-bit activations different row counts m (a few rows take row
+ * dot products, more take register-tiled kernels), differ only by float
+ * rounding: the same integer block sums are added in another order.
  */
 #ifndef LQ_MATMUL_H
 #define LQ_MATMUL_H
@@ -29,15 +37,20 @@
 extern "C" {
 #endif
 
+/* Flags of lq_matmul_v2: how X is multiplied (at most one of them). */
+#define LQ_MATMUL_ACT_8BIT 0x1u /* quantize X to 8 bits at any m where the type has integer dots */
+#define LQ_MATMUL_ACT_F32 0x2u  /* never quantize X: decode W and multiply in f32 */
+
 /* y[m, n] = x[m, k] * w^T, where w is a 2-D tensor [n, k] of any type that
  * decodes to numbers (plain or quantized). x must hold m * k floats and y
  * room for m * n floats; they must not overlap. m = 0 does nothing; k = 0
  * gives zeros. `ctx` (may be NULL) sets the thread count; the progress
- * callback is not called. Large products call the BLAS single-threaded on each
- * of our threads: with OpenBLAS, its process-wide thread count is set to 1
- * for the duration of the call and then restored (calls overlapping in
+ * callback is not called. Large f32 products call the BLAS single-threaded on
+ * each of our threads: with OpenBLAS, its process-wide thread count is set to
+ * 1 for the duration of the call and then restored (calls overlapping in
  * several threads may then let OpenBLAS split their chunks: the results stay
- * right, but may differ in the last bits).
+ * right, but may differ in the last bits). How X is taken is
+ * lq_matmul_v2's automatic choice (flags 0).
  *
  * Errors: LQ_ERR_INVALID (a NULL pointer, m < 0), LQ_ERR_SHAPE (w not 2-D, a
  * dimension above 2^31 - 1), LQ_ERR_NONFINITE (a NaN or infinity in x; the
@@ -47,6 +60,27 @@ extern "C" {
  * same weight at once, each with its own ctx and y. */
 LQ_API lq_status lq_matmul(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w,
                            float *y);
+
+/* lq_matmul with a choice of how X is multiplied (see Accuracy above). flags:
+ *   0 (lq_matmul): the faster way, as measured with `lq bench`
+ *     (doc/benchmarks.md): for the types with integer dot products X is
+ *     quantized to 8 bits at every m, except from m = 64 on x86 CPUs with
+ *     AVX-512 but without VNNI, where it stays f32 (their 8-bit kernels are
+ *     256-bit, and OpenBLAS's AVX-512 sgemm overtakes them). Measured on
+ *     4096 x 4096 weights, one thread: with AVX-512 VNNI the 8-bit way ran at
+ *     2.0-3.1x f32 sgemm at m = 8, 2.0-2.7x at m = 32 and 1.7-2.3x at
+ *     m = 512; with AVX2 it beat decoding and OpenBLAS's Haswell sgemm at
+ *     every m (at m = 512: q4_0 1.4x, q8_0 1.04x).
+ *   LQ_MATMUL_ACT_8BIT: quantize X to 8 bits at every m for the types with
+ *     integer dot products: llama.cpp's numbers, for a runner that must
+ *     match llama.cpp.
+ *   LQ_MATMUL_ACT_F32: never quantize X: the most accurate product.
+ * Types without integer dot products multiply in f32 whatever the flags.
+ * lq_matmul(...) is lq_matmul_v2(..., 0).
+ * Errors: as lq_matmul, and LQ_ERR_INVALID for unknown flags or both flags
+ * at once. Thread safety: as lq_matmul. */
+LQ_API lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w,
+                              float *y, unsigned flags);
 
 /* W8A8 (SmoothQuant, LLM.int8): y[m, n] = x[m, k] * (sw * w)^T with w int8
  * [n, k] row-major and sw n per-output-channel scales. Each row i of x is

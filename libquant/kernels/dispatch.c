@@ -42,18 +42,22 @@ int lq__kernels_build(lq__kernels *k, lq__arch arch, int optional)
     return 1;
 }
 
+/* Which tables exist, decided once: the CPU checks execute cpuid, which
+ * traps to the hypervisor under KVM, too slow to repeat on every product. */
+static int built[LQ__ARCH_COUNT];
+
 static void build(void)
 {
     for (int a = 0; a < LQ__ARCH_COUNT; a++)
-        lq__kernels_build(&tables[a], (lq__arch)a, 1);
+        built[a] = lq__kernels_build(&tables[a], (lq__arch)a, 1);
 }
 
 const lq__kernels *lq__kernels_for(lq__arch arch)
 {
-    if ((unsigned)arch >= LQ__ARCH_COUNT || !lq__arch_compiled(arch) || !lq__arch_supported(arch))
+    if ((unsigned)arch >= LQ__ARCH_COUNT)
         return NULL;
     pthread_once(&once, build);
-    return &tables[arch];
+    return built[arch] ? &tables[arch] : NULL;
 }
 
 const lq__kernels *lq__kernels_get(void)

@@ -22,6 +22,10 @@
  * both accumulate integers within a block. Every level computes the same
  * integers, so levels differ only by float rounding in the order the scaled
  * block sums are added. Decoders are bit-identical on every level.
+ *
+ * The tile kernels (tile_gemm, tile.h) multiply many activation rows at once
+ * with weights repacked into panels of 8-bit codes; they compute the same
+ * integer block sums again, and are bit-identical on every level.
  */
 #ifndef LQ_KERNELS_KERNELS_H
 #define LQ_KERNELS_KERNELS_H
@@ -125,6 +129,22 @@ typedef float (*lq__code_dot_fn)(int64_t k, const lq__code_row *w, const float *
 typedef void (*lq__gemm_i8_fn)(int64_t m, int64_t n, int64_t k, const int8_t *x, const float *sx,
                                const int8_t *w, const float *sw, float *y, int64_t ldy);
 
+/* The many-row integer product (tile.h): weight panels of ncols rows times
+ * every activation row of a, y[i * ldy + j] for i < a->m, j < ncols. */
+struct lq__tile_format;
+struct lq__tile_act;
+typedef void (*lq__tile_gemm_fn)(const struct lq__tile_format *f, const uint8_t *panels,
+                                 int64_t ncols, const struct lq__tile_act *a, float *y, int64_t ldy);
+/* The codes of a panel block from 16 rows of codes, stride bytes apart:
+ * out[(t * 16 + r) * 4 + e] = rows[r * stride + 4 * t + e] for t < quads. */
+typedef void (*lq__tile_transpose_fn)(const uint8_t *rows, size_t stride, int quads, uint8_t *out);
+/* The codes of one block of `rows` weight rows of type (bits for the linear
+ * types), whose bytes are at src[r] (a ggml block, or a linear row's codes),
+ * as tile.h defines them, into u + r * stride; 0 when this level leaves the
+ * type to the portable code of tile_pack.c. */
+typedef int (*lq__tile_codes_fn)(lq_type type, int bits, const uint8_t *const *src, int rows,
+                                 uint8_t *u, size_t stride);
+
 typedef struct lq__kernels {
     lq__arch arch;
     lq__type_kernels t[LQ_TYPE_COUNT_];
@@ -135,6 +155,13 @@ typedef struct lq__kernels {
     lq__lin_dot_fn lin_dot[LQ__LIN_SLOTS];
     lq__code_dequant_fn code_dequant[LQ__CODE_KINDS];
     lq__code_dot_fn code_dot[LQ__CODE_KINDS];
+    lq__tile_gemm_fn tile_gemm[2]; /* [LQ__TILE_B32], [LQ__TILE_S256] */
+    lq__tile_transpose_fn tile_transpose; /* quads a multiple of 8 */
+    lq__tile_codes_fn tile_codes;
+    /* lq_matmul's automatic choice: from this many rows of X on, decoding and
+     * f32 sgemm beat this level's tile kernels (measured); 0: never */
+    int64_t tile_f32_rows;
+    int tile_wide_bias;            /* 0, or 128: codes above 127 read as signed u - 128 */
 } lq__kernels;
 
 /* Unroll the next short loop completely, so that shift counts and shuffle

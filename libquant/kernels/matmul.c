@@ -1,13 +1,18 @@
-/* matmul.c — lq_matmul: Y = X W^T for a weight of any type.
+/* matmul.c — lq_matmul_v2: Y = X W^T for a weight of any type.
  *
  * Weight rows are read through a row decoder (decode.h): the row kernels of
- * the kernel table, the linear int8 / int4 kernels, or the type's codec.
- * Two ways to multiply, chosen by the number of rows m of X:
- *   - dot (m < LQ__MATMUL_GEMM_ROWS): every weight row is read once and dotted
- *     with every row of X. Types with integer dot kernels get X quantized once
- *     to their activation type (q8_0 / q8_1 / q8_K); the others decode the row
- *     into a small buffer and use the f32 dot. This is the decoding case,
- *     bound by the bytes of W.
+ * the kernel table, the linear kernels, the code kernels, or the type's
+ * codec. X is quantized to 8 bits (the type's q8_0 / q8_1 / q8_K) when the
+ * type has integer dot products and the flags do not ask for f32
+ * (lq_matmul.h states the rule); then, by the number of rows m of X:
+ *   - dot (m < LQ__MATMUL_TILE_ROWS): every weight row is read once and
+ *     dotted with every quantized row of X (vec_dot / lin_dot). This is the
+ *     decoding case, bound by the bytes of W;
+ *   - tile (gemm_q8.c): chunks of W are repacked into panels of 8-bit codes
+ *     and multiplied with all rows of X by register-tiled integer kernels.
+ * In f32:
+ *   - dot (m < LQ__MATMUL_GEMM_ROWS): each weight row is decoded into a small
+ *     buffer (or read by an f32 dot kernel) and dotted with every row of X;
  *   - gemm: chunks of W are decoded to f32 and multiplied by the BLAS sgemm,
  *     one single-threaded sgemm per chunk on our threads (f32 weights take
  *     this path for any m, without decoding).
@@ -27,6 +32,8 @@
 #include "decode.h"
 #include "kernels.h"
 #include "matmul.h"
+#include "slots.h"
+#include "tile.h"
 
 #ifdef LQ_HAVE_OPENBLAS_THREADS
 void openblas_set_num_threads(int num_threads);
@@ -45,12 +52,7 @@ typedef struct mm {
     size_t act_bytes;
     float *y;                 /* m x n outputs */
     atomic_int nomem;
-    /* gemm path: one decode buffer per thread, allocated once per call (fresh
-     * pages for every chunk would cost the kernel's zeroing each time) */
-    float *tiles;
-    size_t tile_floats;
-    atomic_flag *busy;
-    int ntiles;
+    lq__slots tiles;          /* gemm path: the decoded weight chunks */
 } mm;
 
 /* Code-table rows (nf4, fp4, fp8): fused decode and f32 dot, a piece of
@@ -154,18 +156,14 @@ static void gemm_rows(void *arg, int64_t r0, int64_t r1)
     const float *wt = (const float *)p->view.data + r0 * p->k;
     int slot = -1;
     if (p->view.qp->type != LQ_TYPE_F32) {
-        /* at most ntiles chunks run at once (one per thread): a free slot exists */
-        do
-            slot = (slot + 1) % p->ntiles;
-        while (atomic_flag_test_and_set(&p->busy[slot]));
-        float *buf = p->tiles + (size_t)slot * p->tile_floats;
+        float *buf = lq__slot_take(&p->tiles, &slot);
         lq__row_decoder_run(&p->dec, r0, r1, buf);
         wt = buf;
     }
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)p->m, (int)(r1 - r0), (int)p->k, 1.0f,
                 p->x, (int)p->k, wt, (int)p->k, 0.0f, p->y + r0, (int)p->n);
     if (slot >= 0)
-        atomic_flag_clear(&p->busy[slot]);
+        lq__slot_give(&p->tiles, slot);
 }
 
 static lq_status gemm_path(const lq_ctx *ctx, mm *p)
@@ -175,20 +173,13 @@ static lq_status gemm_path(const lq_ctx *ctx, mm *p)
     int64_t rows = ((int64_t)1 << 21) / p->k / 16 * 16;
     rows = rows < 16 ? 16 : rows;
     int64_t chunks = (p->n + rows - 1) / rows, threads = lq__ctx_threads(ctx);
-    p->ntiles = (int)(threads < chunks ? threads : chunks);
-    p->tile_floats = (size_t)rows * (size_t)p->k;
-    if (p->view.qp->type != LQ_TYPE_F32) {
-        size_t bytes;
-        p->busy = lq__calloc((size_t)p->ntiles, sizeof *p->busy);
-        p->tiles = lq__mul_size(p->tile_floats * sizeof(float), (size_t)p->ntiles, &bytes)
-                       ? lq__malloc(bytes) : NULL;
-        if (!p->busy || !p->tiles) {
-            lq__free(p->busy), lq__free(p->tiles);
-            return nomem("the weight tiles");
-        }
-        for (int i = 0; i < p->ntiles; i++)
-            atomic_flag_clear(&p->busy[i]);
-    }
+    size_t tile_bytes;
+    /* one decode buffer per thread, allocated once per call (fresh pages for
+     * every chunk would cost the kernel's zeroing each time) */
+    if (p->view.qp->type != LQ_TYPE_F32 &&
+        (!lq__mul_size((size_t)rows * sizeof(float), (size_t)p->k, &tile_bytes) ||
+         !lq__slots_init(&p->tiles, (int)(threads < chunks ? threads : chunks), tile_bytes)))
+        return nomem("the weight tiles");
 #ifdef LQ_HAVE_OPENBLAS_THREADS
     /* Our threads run the chunks; OpenBLAS must not split them again (its
      * results would then depend on its thread count). Its count is
@@ -200,24 +191,37 @@ static lq_status gemm_path(const lq_ctx *ctx, mm *p)
 #ifdef LQ_HAVE_OPENBLAS_THREADS
     openblas_set_num_threads(blas_threads);
 #endif
-    lq__free(p->busy);
-    lq__free(p->tiles);
+    lq__slots_free(&p->tiles);
     return st;
 }
 
-/* Set up the decoder and, for the dot path, the activation type. The caller
- * has checked the layout of p->view. */
-static void plan(mm *p)
+/* The activation type of the type's integer dot product (q8_0, q8_1 or
+ * q8_K), or F32 when it has none. */
+static lq_type q8_act_type(const mm *p)
+{
+    const lq__type_kernels *tk = &p->kern->t[p->view.qp->type];
+    if (p->dec.kind == LQ__DECODE_ROW_KERNEL && tk->vec_dot)
+        return tk->act_type;
+    if (p->dec.kind == LQ__DECODE_LINEAR && p->k % 32 == 0 && p->dec.map.group % 32 == 0)
+        return LQ_TYPE_Q8_0;
+    return LQ_TYPE_F32;
+}
+
+/* Set up the decoder and decide whether X is quantized (lq_matmul.h states
+ * the rule of flags 0). The caller has checked the layout of p->view. */
+static void plan(mm *p, unsigned flags)
 {
     lq__row_decoder_init(&p->dec, p->kern, &p->view);
-    const lq__type_kernels *tk = &p->kern->t[p->view.qp->type];
-    p->act_type = LQ_TYPE_F32;
-    if (p->dec.kind == LQ__DECODE_ROW_KERNEL && tk->vec_dot) {
-        p->vec_dot = tk->vec_dot;
-        p->act_type = tk->act_type;
-    } else if (p->dec.kind == LQ__DECODE_LINEAR && p->k % 32 == 0 && p->dec.map.group % 32 == 0) {
-        p->act_type = LQ_TYPE_Q8_0;
-    }
+    lq_type q8 = q8_act_type(p);
+    int64_t f32_rows = p->kern->tile_f32_rows;
+    int quantize = q8 != LQ_TYPE_F32 && !(flags & LQ_MATMUL_ACT_F32) &&
+                   ((flags & LQ_MATMUL_ACT_8BIT) || !f32_rows || p->m < f32_rows);
+    p->act_type = quantize ? q8 : LQ_TYPE_F32;
+    p->vec_dot = NULL;
+    /* row kernels with a dot product: the integer one when quantizing, or
+     * f16 / bf16's float one */
+    if (p->dec.kind == LQ__DECODE_ROW_KERNEL && p->kern->t[p->view.qp->type].act_type == p->act_type)
+        p->vec_dot = p->kern->t[p->view.qp->type].vec_dot;
 }
 
 /* The view of w with its layout checked; false (and a message) when w's
@@ -233,17 +237,18 @@ static lq_status view_of(const char *fn, const lq_tensor *w, lq__qparams *qp, lq
     return st;
 }
 
-int lq__matmul_quantizes_activations(const lq_tensor *w, int64_t m)
+int lq__matmul_quantizes_activations(const lq_tensor *w, int64_t m, unsigned flags)
 {
     lq__qparams qp;
-    mm p = {.kern = lq__kernels_get(), .n = w->shape[0], .k = w->shape[1]};
-    if (m >= LQ__MATMUL_GEMM_ROWS || w->type == LQ_TYPE_F32 || view_of("lq_matmul", w, &qp, &p.view) != LQ_OK)
+    mm p = {.kern = lq__kernels_get(), .m = m, .n = w->shape[0], .k = w->shape[1]};
+    if (w->type == LQ_TYPE_F32 || view_of("lq_matmul", w, &qp, &p.view) != LQ_OK)
         return 0;
-    plan(&p);
+    plan(&p, flags);
     return p.act_type != LQ_TYPE_F32;
 }
 
-lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y)
+lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y,
+                     unsigned flags)
 {
     lq__qparams qp;
     mm p = {.kern = lq__kernels_get(), .x = x, .m = m, .n = w->shape[0], .k = w->shape[1], .y = y};
@@ -256,15 +261,23 @@ lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tens
             y[i] = 0.0f;
         return LQ_OK;
     }
-    plan(&p);
-    if (m >= LQ__MATMUL_GEMM_ROWS || w->type == LQ_TYPE_F32)
+    plan(&p, flags);
+    lq__tile_format f;
+    if (p.act_type != LQ_TYPE_F32 && m >= LQ__MATMUL_TILE_ROWS && lq__tile_format_for(&p.dec, &f))
+        return lq__tile_matmul(ctx, p.kern, &p.dec, &f, p.act_type, x, m, y);
+    if (w->type == LQ_TYPE_F32 || (p.act_type == LQ_TYPE_F32 && m >= LQ__MATMUL_GEMM_ROWS))
         return gemm_path(ctx, &p);
     return dot_path(ctx, &p);
 }
 
-lq_status lq_matmul(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y)
+lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y,
+                       unsigned flags)
 {
     static const char fn[] = "lq_matmul";
+    const unsigned acts = LQ_MATMUL_ACT_8BIT | LQ_MATMUL_ACT_F32;
+    if ((flags & ~acts) || (flags & acts) == acts)
+        return lq__fail(LQ_ERR_INVALID, "%s: flags 0x%x (known: LQ_MATMUL_ACT_8BIT or "
+                        "LQ_MATMUL_ACT_F32, not both)", fn, flags);
     if (!w || (m > 0 && (!x || !y)))
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
     if (m < 0)
@@ -282,5 +295,10 @@ lq_status lq_matmul(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, 
             return lq__fail(LQ_ERR_NONFINITE, "%s: x[%lld, %lld] is %s", fn, (long long)(i / k),
                             (long long)(i % k), isnan(x[i]) ? "NaN" : "infinite");
     }
-    return lq__matmul(ctx, x, m, w, y);
+    return lq__matmul(ctx, x, m, w, y, flags);
+}
+
+lq_status lq_matmul(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y)
+{
+    return lq_matmul_v2(ctx, x, m, w, y, 0);
 }

@@ -1,5 +1,5 @@
 /* matmul.h — matrix products inside the library (internal). The public
- * wrappers lq_matmul and lq_matmul_w8a8 check arguments and call these. */
+ * wrappers lq_matmul_v2 and lq_matmul_w8a8 check arguments and call these. */
 #ifndef LQ_KERNELS_MATMUL_H
 #define LQ_KERNELS_MATMUL_H
 
@@ -7,16 +7,23 @@
 
 #include <lq/lq_matmul.h>
 
-/* Rows of x from which lq_matmul decodes weight tiles and calls the BLAS
- * instead of taking row dot products (measured with `lq bench`). */
+/* Rows of x from which lq_matmul, when it works in f32, decodes weight tiles
+ * and calls the BLAS instead of taking row dot products (measured with
+ * `lq bench`). */
 #define LQ__MATMUL_GEMM_ROWS 16
 
-/* y[m, n] = x[m, k] * w^T, as lq_matmul; the caller checked the arguments. */
-lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y);
+/* Rows of x from which lq_matmul, when it quantizes X, repacks the weights
+ * for the tile kernels (gemm_q8.c) instead of taking row dot products
+ * (measured with `lq bench`). */
+#define LQ__MATMUL_TILE_ROWS 8
 
-/* 1 when lq_matmul with m rows quantizes X to 8 bits for this weight (the
- * integer dot path), 0 when it works in f32; for tests and benchmarks. */
-int lq__matmul_quantizes_activations(const lq_tensor *w, int64_t m);
+/* y[m, n] = x[m, k] * w^T, as lq_matmul_v2; the caller checked the arguments. */
+lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y,
+                     unsigned flags);
+
+/* 1 when lq_matmul_v2 with m rows and these flags quantizes X to 8 bits
+ * (the integer paths), 0 when it works in f32; for tests and benchmarks. */
+int lq__matmul_quantizes_activations(const lq_tensor *w, int64_t m, unsigned flags);
 
 /* W8A8 on int8 activations already quantized: y[i, j] = sx[i] * sw[j] *
  * sum_t xq[i, t] w[j, t], split over output columns on ctx's threads. */

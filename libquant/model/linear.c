@@ -8,7 +8,6 @@
 #include "../core/error.h"
 #include "../core/tensor.h"
 #include "../kernels/dequantize.h"
-#include "../kernels/matmul.h"
 #include "linear.h"
 
 lq_status lq__linear_init(lq__linear *l, const lq_tensor *t, const char *fn)
@@ -25,9 +24,7 @@ lq_status lq__linear_init(lq__linear *l, const lq_tensor *t, const char *fn)
     if (lq_tensor_scheme(t))
         lq_scheme_get_int(lq_tensor_scheme(t), LQ_PARAM_METHOD, &method);
     l->method = (int)method;
-    l->act_rows = lq_type_ggml_id(t->type) >= 0 && lq__matmul_quantizes_activations(t, 1)
-                      ? LQ__MATMUL_GEMM_ROWS - 1
-                      : 0;
+    l->act_flags = lq_type_ggml_id(t->type) >= 0 ? LQ_MATMUL_ACT_8BIT : LQ_MATMUL_ACT_F32;
     l->codec = lq__codec_for(l->qp.type);
     if (!l->codec)
         return lq__fail(LQ_ERR_UNSUPPORTED, "%s: tensor '%s' has type %s, which this build cannot "
@@ -43,14 +40,7 @@ lq_status lq__linear_forward(lq_ctx *ctx, const lq__linear *l, const float *x, i
     case LQ_METHOD_LLM_INT8: return lq_llm_int8_matmul(ctx, x, n, l->t, 0, y, NULL);
     default: break;
     }
-    if (!l->act_rows)
-        return lq_matmul(ctx, x, n, l->t, y);
-    lq_status st = LQ_OK;
-    for (int64_t i = 0; st == LQ_OK && i < n; i += l->act_rows) {
-        int64_t rows = n - i < l->act_rows ? n - i : l->act_rows;
-        st = lq_matmul(ctx, x + i * l->cols, rows, l->t, y + i * l->rows);
-    }
-    return st;
+    return lq_matmul_v2(ctx, x, n, l->t, y, l->act_flags);
 }
 
 void lq__linear_row(const lq__linear *l, int64_t r, float *dst)

@@ -4,9 +4,8 @@
  * decodes, kept as stored (quantized weights stay quantized in memory) and
  * multiplied with lq_matmul. The ggml block types (q4_0 ... q8_0, k-quants,
  * iq4_nl, iq4_xs) multiply as llama.cpp multiplies them at every batch size:
- * activations quantized to 8 bits (q8_0, q8_1, q8_K) and integer dot products,
- * which is what lq_matmul does for fewer than LQ__MATMUL_GEMM_ROWS rows, so
- * larger batches go through it in slices of that many rows. Weights made by
+ * activations quantized to 8 bits (q8_0, q8_1, q8_K) and integer dot products
+ * (lq_matmul_v2 with LQ_MATMUL_ACT_8BIT). Weights made by
  * the smoothquant and llm_int8 methods run as those methods define the
  * product: int8 activations (lq_w8a8_matmul), or int8 with float outlier
  * columns (lq_llm_int8_matmul). Other types multiply in f32.
@@ -28,7 +27,7 @@ typedef struct lq__linear {
     lq__qparams qp;
     lq__layout layout;
     int method;         /* enum lq_method of a quantized weight, LQ_METHOD_RTN otherwise */
-    int64_t act_rows;   /* > 0: rows per lq_matmul call that keep llama.cpp's 8-bit activations */
+    unsigned act_flags; /* lq_matmul_v2 flags: 8-bit for the ggml types, else f32 */
 } lq__linear;
 
 /* Prepare `t` (2-D) for use. `fn` names the public function in messages. */

@@ -42,6 +42,8 @@ typedef struct {
     int64_t bandwidth_mib;  /* buffer for the bandwidth test */
     int64_t cold_mib;       /* weight copies for the matrix-vector product */
     bool json, ggml, w8a8;
+    const char *act;        /* --act: how lq_matmul_v2 takes X */
+    unsigned act_flags;
 } bench_opts;
 
 /* ---- timing ---------------------------------------------------------------- */
@@ -248,13 +250,14 @@ typedef struct {
     const float *x;
     int64_t m;
     float *y;
+    unsigned flags;
     lq_status st;
 } matmul_arg;
 
 static void matmul_run(void *arg, int rep)
 {
     matmul_arg *a = arg;
-    lq_status st = lq_matmul(a->ctx, a->x, a->m, a->copies[rep % a->ncopies], a->y);
+    lq_status st = lq_matmul_v2(a->ctx, a->x, a->m, a->copies[rep % a->ncopies], a->y, a->flags);
     if (st != LQ_OK)
         a->st = st;
 }
@@ -388,6 +391,8 @@ static int usage(void)
            "  --cold MIB       weight copies the matrix-vector product cycles through (default 1024)\n"
            "  --bandwidth MIB  buffer for the bandwidth test (default 1024)\n"
            "  --seconds S      time each figure for at least S seconds (default 0.3)\n"
+           "  --act MODE       how the products take X: auto (lq_matmul, the default), 8bit\n"
+           "                   (quantized to 8 bits at every batch) or f32 (never quantized)\n"
            "  --quick          4096x4096, batches 1 and 512, formats q4_0,q8_0,q4_k,int4; < 1 minute\n"
            "  --no-ggml        do not load llama.cpp's library\n"
            "  --no-w8a8        skip the W8A8 product\n"
@@ -429,7 +434,7 @@ static int parse_opts(int argc, char **argv, bench_opts *o)
                           "iq4_xs,nf4,fp8_e4m3";
     const char *shapes = "4096x4096,4096x14336,14336x4096", *batches = "1,8,32,512", *threads = NULL;
     *o = (bench_opts){.min_seconds = 0.3, .bandwidth_mib = 1024, .cold_mib = 1024, .ggml = true,
-                      .w8a8 = true};
+                      .w8a8 = true, .act = "auto"};
     bool quick = false;
     for (int i = 1; i < argc; i++) {
         bool missing = false;
@@ -461,6 +466,18 @@ static int parse_opts(int argc, char **argv, bench_opts *o)
             if (!lq_tool_parse_i64(v, 16, 1 << 20, &num))
                 return lq_tool_usage_error("bench", "--bandwidth needs 16 MiB or more, got '%s'", v);
             o->bandwidth_mib = num;
+        } else if ((v = lq_tool_option(argc, argv, &i, "--act", &missing))) {
+            static const struct {
+                const char *name;
+                unsigned flags;
+            } modes[] = {{"auto", 0}, {"8bit", LQ_MATMUL_ACT_8BIT}, {"f32", LQ_MATMUL_ACT_F32}};
+            int mi = 0;
+            while (mi < 3 && strcmp(v, modes[mi].name) != 0)
+                mi++;
+            if (mi == 3)
+                return lq_tool_usage_error("bench", "--act needs auto, 8bit or f32, got '%s'", v);
+            o->act = modes[mi].name;
+            o->act_flags = modes[mi].flags;
         } else if ((v = lq_tool_option(argc, argv, &i, "--seconds", &missing))) {
             if (!lq_tool_parse_double(v, &o->min_seconds) || !(o->min_seconds >= 0) || o->min_seconds > 60)
                 return lq_tool_usage_error("bench", "--seconds needs 0..60, got '%s'", v);
@@ -609,7 +626,7 @@ static void bench_format(const bench_opts *o, const machine *mc, ggml_lib *g, ou
                    bpw, dq_gbs);
         for (int bi = 0; bi < o->nbatches; bi++) {
             int64_t m = o->batches[bi];
-            matmul_arg ma = {ctx, m == 1 ? copies : &q, m == 1 ? ncopies : 1, x, m, y, LQ_OK};
+            matmul_arg ma = {ctx, m == 1 ? copies : &q, m == 1 ? ncopies : 1, x, m, y, o->act_flags, LQ_OK};
             double t = best_time(matmul_run, &ma, o->min_seconds);
             if (ma.st != LQ_OK || da.st != LQ_OK) {
                 fprintf(stderr, "lq bench: %s %s: %s\n", ma.st ? "lq_matmul" : "lq_dequantize_f32",
@@ -643,8 +660,8 @@ static void bench_format(const bench_opts *o, const machine *mc, ggml_lib *g, ou
                 if (m == 512 && four_bit)
                     score(T_GEMM4, vs_sgemm, format, n, k, o->threads[ti]);
                 out_record(os, "matmul", "\"format\": \"%s\", \"n\": %lld, \"k\": %lld, \"threads\": %d, "
-                           "\"batch\": %lld, \"gflops\": %.3f, \"vs_sgemm\": %.3f", format, (long long)n,
-                           (long long)k, o->threads[ti], (long long)m, gflops, vs_sgemm);
+                           "\"batch\": %lld, \"act\": \"%s\", \"gflops\": %.3f, \"vs_sgemm\": %.3f", format,
+                           (long long)n, (long long)k, o->threads[ti], (long long)m, o->act, gflops, vs_sgemm);
             }
         }
         if (!o->json)
@@ -738,9 +755,11 @@ int lq_cmd_bench(int argc, char **argv)
         wf[i] = 0.02f * randn();
 
     if (o.json)
-        printf("{\"build\": \"%s\", \"blas_core\": \"%s\", \"records\": [", lq_build_info(), lq_tool_blas_core());
+        printf("{\"build\": \"%s\", \"blas_core\": \"%s\", \"act\": \"%s\", \"records\": [", lq_build_info(),
+               lq_tool_blas_core(), o.act);
     else
-        printf("%s\nOpenBLAS kernels: %s\n\n", lq_build_info(), lq_tool_blas_core());
+        printf("%s\nOpenBLAS kernels: %s\nactivations (--act): %s\n\n", lq_build_info(), lq_tool_blas_core(),
+               o.act);
     for (int ti = 0; ti < o.nthreads; ti++) {
         mc->bw[ti] = read_bandwidth(o.bandwidth_mib, o.threads[ti], o.min_seconds);
         if (!o.json)
@@ -804,7 +823,8 @@ int lq_cmd_bench(int argc, char **argv)
         printf("\nmv GB/s: weight bytes read per second by lq_matmul with one row (weights cycled\n"
                "through %lld MiB of copies); of BW: that over the read bandwidth with as many\n"
                "threads; ggml: llama.cpp's vec_dot over the same bytes, one thread; vs: ours over\n"
-               "ggml's. GF: GFLOP/s of lq_matmul; /sgemm: over OpenBLAS f32 sgemm, same shape.\n",
+               "ggml's. GF: GFLOP/s of lq_matmul_v2 with --act; /sgemm: over OpenBLAS f32 sgemm,\n"
+               "same shape.\n",
                (long long)o.cold_mib);
     free(mc), free(x), free(y);
     return bench_failed ? 1 : 0;

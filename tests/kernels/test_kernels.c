@@ -188,14 +188,20 @@ static void f32_dot_and_f16_conversion(void)
 static void linear_rows(void)
 {
     lqt_rng rng = {14};
-    static const int64_t groups[] = {32, 64, 128, 0};
+    /* blocks of 32 per row and group (0: the row, 1184 elements); odd counts
+     * of one-block and three-block groups and a row of one block reach the
+     * tails of kernels that take two blocks per step */
+    static const struct {
+        int blocks;
+        int64_t group;
+    } shapes[] = {{12, 32}, {12, 64}, {12, 128}, {37, 0}, {13, 32}, {15, 96}, {1, 32}};
     static const int widths[] = {8, 4, 3, 2};
     for (int wi = 0; wi < 4; wi++) {
         int bits = widths[wi], b = lq__lin_slot(bits);
-        for (int gi = 0; gi < 4; gi++) {
+        for (int si = 0; si < (int)(sizeof shapes / sizeof *shapes); si++) {
             for (int v = 0; v < 6; v++) { /* v & 1: f32 scales; v >> 1: sym, asym, any u8 zero */
-                int64_t k = 32 * (gi == 3 ? 37 : 12); /* channel: one group of 1184 */
-                int64_t group = groups[gi] ? groups[gi] : k;
+                int64_t k = 32 * shapes[si].blocks;
+                int64_t group = shapes[si].group ? shapes[si].group : k;
                 kt_lin lin;
                 kt_make_lin(&lin, bits, k, group, v & 1, v >> 1, &rng);
                 float *a = malloc((size_t)k * sizeof *a), *c = malloc((size_t)k * sizeof *c);
@@ -266,8 +272,9 @@ static void code_rows(void)
     for (int kind = 0; kind < LQ__CODE_KINDS; kind++) {
         for (int bi = 0; bi < 4; bi++) {
             for (int nb = 1; nb <= 5; nb += 2) {
+                /* fp8 blocks of any length (lq_matmul gives a row, one scale) */
                 int64_t block = kind == LQ__CODE_4BIT ? blocks[bi] : 32 * (bi + 1) + 5 * bi;
-                int64_t k = kind == LQ__CODE_4BIT ? block * nb : block; /* fp8: a row, one scale */
+                int64_t k = block * nb;
                 size_t code_bytes = (size_t)(kind == LQ__CODE_4BIT ? k / 2 : k);
                 uint8_t *codes = malloc(code_bytes);
                 float *scales = malloc((size_t)(k / block) * sizeof *scales);
@@ -285,18 +292,24 @@ static void code_rows(void)
                 CHECKF(bad < 0, "code kind %d block %lld k %lld: element %lld: ref %a, %s %a", kind,
                        (long long)block, (long long)k, (long long)bad, bad < 0 ? 0 : a[bad],
                        lq__arch_name(lvl->arch), bad < 0 ? 0 : c[bad]);
+                float *x = malloc((size_t)k * sizeof *x);
+                kt_fill_floats(x, k, KT_NORMAL, &rng);
+                /* with NaN / infinite codes the product is NaN / infinite as the reference's
+                 * (E4M3 kernels that sum NaN codes as numbers must notice them) */
+                float want = ref->code_dot[kind](k, &row, x), got = lvl->code_dot[kind](k, &row, x);
+                CHECKF(isnan(got) == isnan(want) && isfinite(got) == isfinite(want),
+                       "code kind %d block %lld raw dot: ref %.9g, %s %.9g", kind, (long long)block, want,
+                       lq__arch_name(lvl->arch), got);
                 /* dot products on finite rows: NaN / infinite codes replaced by zero */
                 for (size_t i = 0; i < code_bytes && kind != LQ__CODE_4BIT; i++)
                     if ((kind == LQ__CODE_E4M3 && (codes[i] & 0x7f) == 0x7f) ||
                         (kind == LQ__CODE_E5M2 && (codes[i] & 0x7c) == 0x7c))
                         codes[i] = 0;
                 ref->code_dequant[kind](k, &row, a);
-                float *x = malloc((size_t)k * sizeof *x);
-                kt_fill_floats(x, k, KT_NORMAL, &rng);
                 double mag = 0;
                 for (int64_t j = 0; j < k; j++)
                     mag += fabs((double)a[j] * x[j]);
-                float want = ref->code_dot[kind](k, &row, x), got = lvl->code_dot[kind](k, &row, x);
+                want = ref->code_dot[kind](k, &row, x), got = lvl->code_dot[kind](k, &row, x);
                 CHECKF(isfinite(want) && fabs((double)got - want) <= 2e-6 * mag,
                        "code kind %d block %lld dot: ref %.9g, %s %.9g", kind, (long long)block, want,
                        lq__arch_name(lvl->arch), got);

@@ -68,7 +68,7 @@ static void every_type_against_double(void)
             CHECK_OK(lq_matmul(one, x, m, q, y1));
             CHECKF(memcmp(y, y1, sizeof(float) * (size_t)(m * N)) == 0,
                    "%s m=%lld: 1 thread and all threads differ", schemes[s], (long long)m);
-            int q8 = lq__matmul_quantizes_activations(q, m);
+            int q8 = lq__matmul_quantizes_activations(q, m, 0);
             int64_t worst = -1;
             double worst_ratio = 0;
             for (int64_t i = 0; i < m; i++) {

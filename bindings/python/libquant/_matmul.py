@@ -1,13 +1,15 @@
 """lq_matmul.h: run quantized weights (Y = X W^T)."""
-from ctypes import POINTER, c_float, c_int8, c_int64, c_void_p
+from ctypes import POINTER, c_float, c_int8, c_int64, c_uint, c_void_p
 
 from ._buffers import exact_input, float_input, new_array
 from ._core import context_for
 from ._ffi import Status, TensorP, declare
 from ._tensor import as_tensor
 
-_matmul = declare("lq_matmul", Status, c_void_p, POINTER(c_float), c_int64, TensorP,
-                  POINTER(c_float))
+_matmul = declare("lq_matmul_v2", Status, c_void_p, POINTER(c_float), c_int64, TensorP,
+                  POINTER(c_float), c_uint)
+# lq_matmul_v2's flags (lq_matmul.h): how x is multiplied
+_ACT_FLAGS = {"auto": 0, "8bit": 0x1, "f32": 0x2}
 _matmul_w8a8 = declare("lq_matmul_w8a8", Status, c_void_p, POINTER(c_float), c_int64, c_int64,
                        POINTER(c_int8), POINTER(c_float), c_int64, POINTER(c_float))
 
@@ -20,9 +22,13 @@ def activations(x, k):
     return xs, xs.size // k if k else 0
 
 
-def matmul(x, w, threads=None):
+def matmul(x, w, threads=None, act="auto"):
     """Y = X W^T for activations x [m, k] and a weight w [n, k] of any type
-    (a QuantizedTensor, a Tensor or a float array): a float32 array [m, n]."""
+    (a QuantizedTensor, a Tensor or a float array): a float32 array [m, n].
+    act: "auto" (the library's choice), "8bit" (x quantized to 8 bits where
+    the type has integer dot products, as llama.cpp does) or "f32" (never)."""
+    if act not in _ACT_FLAGS:
+        raise ValueError(f"libquant: act must be one of {sorted(_ACT_FLAGS)}, not {act!r}")
     with as_tensor(w, "w") as wt, context_for(threads) as ctx:
         shape = wt.shape
         if len(shape) != 2:
@@ -30,7 +36,8 @@ def matmul(x, w, threads=None):
         n, k = shape
         xs, m = activations(x, k)
         y, out = new_array((m, n))
-        _matmul(ctx.handle, xs.as_float_pointer(), m, wt.handle, out.as_float_pointer())
+        _matmul(ctx.handle, xs.as_float_pointer(), m, wt.handle, out.as_float_pointer(),
+                _ACT_FLAGS[act])
         return y
 
 

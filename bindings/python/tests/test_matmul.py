@@ -28,6 +28,18 @@ def test_quantized_weights_match_their_decoding(scheme):
         assert ref.shape == (20, 48)
 
 
+def test_activation_choice():
+    with lq.quantize(W, "q4_0") as q:
+        exact = X @ q.dequantize().T
+        y8, y32 = lq.matmul(X, q, act="8bit"), lq.matmul(X, q, act="f32")
+        assert lq.matmul(X, q).tolist() == y8.tolist()  # auto quantizes q4_0
+        assert y8.tolist() != y32.tolist()
+        np.testing.assert_allclose(y32, exact, rtol=1e-4, atol=1e-4)
+        assert np.linalg.norm(y8 - exact) / np.linalg.norm(exact) < 0.01
+    with pytest.raises(ValueError, match="act"):
+        lq.matmul(X, W, act="int4")
+
+
 def test_matmul_checks_shapes():
     with pytest.raises(ValueError, match=r"expected \[tokens, 256\]"):
         lq.matmul(X[:, :100], W)

@@ -35,4 +35,9 @@ void lq__kernels_fill_ref(lq__kernels *k)
     k->to_f16 = lq__ref_to_f16;
     lq__ref_fill_linear(k);
     lq__ref_fill_codes(k);
+    k->tile_gemm[0] = k->tile_gemm[1] = lq__ref_tile_gemm;
+    k->tile_wide_bias = 0;
+    k->tile_transpose = lq__ref_tile_transpose;
+    k->tile_codes = lq__ref_tile_codes;
+    k->tile_f32_rows = 0;
 }

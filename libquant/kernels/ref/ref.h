@@ -3,7 +3,10 @@
 #ifndef LQ_KERNELS_REF_H
 #define LQ_KERNELS_REF_H
 
+#include <stddef.h>
 #include <stdint.h>
+
+#include <lq/lq_types.h>
 
 #define LQ__REF_TYPES(X) \
     X(f32) X(f16) X(bf16) X(q4_0) X(q4_1) X(q5_0) X(q5_1) X(q8_0) X(q2_k) X(q3_k) X(q4_k) \
@@ -26,5 +29,13 @@ struct lq__kernels;
 void lq__ref_fill_linear(struct lq__kernels *k);
 void lq__ref_fill_codes(struct lq__kernels *k);
 void lq__ref_to_f16(const float *x, uint16_t *y, int64_t n);
+struct lq__tile_format;
+struct lq__tile_act;
+/* The tile kernel of both families (ref/tile.c), the specification of tile.h. */
+void lq__ref_tile_gemm(const struct lq__tile_format *f, const uint8_t *panels, int64_t ncols,
+                       const struct lq__tile_act *a, float *y, int64_t ldy);
+void lq__ref_tile_transpose(const uint8_t *rows, size_t stride, int quads, uint8_t *out);
+int lq__ref_tile_codes(lq_type type, int bits, const uint8_t *const *src, int rows, uint8_t *u,
+                       size_t stride);
 
 #endif

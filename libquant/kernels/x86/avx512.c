@@ -1,10 +1,13 @@
 /* avx512.c — the AVX-512 level (F, BW, VL), on top of the AVX2 kernels: 512-bit
- * float dot products and conversions, and the W8A8 product with 64 bytes per
- * step. Compiled with -mavx512f -mavx512bw -mavx512vl (and the AVX2 flags). */
+ * float dot products and conversions, the W8A8 product with 64 bytes per
+ * step, and the int2 and code-table rows (kernels512_codes.h). Compiled with
+ * -mavx512f -mavx512bw -mavx512vl (and the AVX2 flags). */
 #include <immintrin.h>
 
 #include "../../formats/ggml_blocks.h"
 #include "../kernels.h"
+#include "kernels512_codes.h"
+#include "kernels512.h"
 #include "x86.h"
 
 static inline float hsum512(__m512 v)
@@ -146,4 +149,12 @@ void lq__kernels_fill_avx512(lq__kernels *k)
     k->dot_f32 = dot_f32;
     k->to_f16 = to_f16;
     k->gemm_i8 = gemm_i8;
+    fill_512_int2(k);
+    fill_512_codes(k);
+    fill_512_blocks(k);
+    /* the tile kernels are avx2.c's here: from 64 rows of X on, decoding and
+     * OpenBLAS's AVX-512 sgemm are faster (measured with `lq bench` on the
+     * AVX2 level under OPENBLAS_CORETYPE=SkylakeX: q4_0 94 vs 95 GFLOP/s at
+     * 64 rows, 106 vs 138 at 512); avx512_vnni.c resets this */
+    k->tile_f32_rows = 64;
 }

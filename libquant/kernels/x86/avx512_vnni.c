@@ -1,11 +1,17 @@
 /* avx512_vnni.c — the AVX-512 level's integer kernels on CPUs with VNNI
  * (vpdpbusd: 64 byte products summed into 16 int32 lanes in one instruction).
  * The 256-bit block kernels of kernels256.h are compiled again here, where
- * their integer dot primitive becomes vpdpbusd; W8A8 gets a 512-bit kernel. */
+ * their integer dot primitive becomes vpdpbusd (so are the int3 / int2 dot
+ * products of kernels256_codes.h and kernels512_codes.h); W8A8 and the tile
+ * kernels (tile512.h) get 512-bit ones. */
 #include <immintrin.h>
 
 #include "../../core/alloc.h"
 #include "kernels256.h"
+#include "kernels512.h"
+#include "kernels256_codes.h"
+#include "kernels512_codes.h"
+#include "tile512.h"
 
 /* Blocking of the W8A8 kernel: K_BLOCK bytes of 4 activation rows (16 KiB)
  * stay in L1 while 4-row strips of up to the chunk's weight rows pass by. */
@@ -111,5 +117,9 @@ static void gemm_i8_vnni(int64_t m, int64_t n, int64_t k, const int8_t *x, const
 void lq__kernels_fill_avx512_vnni(lq__kernels *k)
 {
     fill_256_blocks(k);
+    fill_512_blocks(k);
+    fill_256_narrow(k);
+    fill_512_int2(k);
     k->gemm_i8 = gemm_i8_vnni;
+    fill_tile_512(k);
 }

@@ -127,8 +127,9 @@ static inline void store32_scaled_sub(__m256i q, __m256 d, __m256 m, float *y)
 /* 16 packed bytes to 32 nibbles: low nibbles (elements 0..15) then high. */
 static inline __m256i nibbles_split(const uint8_t *p)
 {
-    __m128i b = _mm_loadu_si128((const __m128i *)p);
-    __m256i v = _mm256_set_m128i(_mm_srli_epi16(b, 4), b);
+    /* the 16 bytes in both lanes (a load, no shuffle), the upper lane shifted */
+    __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p));
+    v = _mm256_srlv_epi32(v, _mm256_set_epi32(4, 4, 4, 4, 0, 0, 0, 0));
     return _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
 }
 
@@ -138,7 +139,13 @@ static inline __m256i nibbles_split(const uint8_t *p)
 static inline __m256i nibbles_interleaved(const uint8_t *p)
 {
     __m256i w = _mm256_cvtepu8_epi16(_mm_loadu_si128((const __m128i *)p));
+#ifdef __AVX512VL__
+    /* (a | b) & c in one instruction, written over the shifted copy (the
+     * first operand) rather than over a copy of the constant */
+    return _mm256_ternarylogic_epi64(_mm256_slli_epi16(w, 4), w, _mm256_set1_epi16(0x0F0F), 0xA8);
+#else
     return _mm256_and_si256(_mm256_or_si256(w, _mm256_slli_epi16(w, 4)), _mm256_set1_epi16(0x0F0F));
+#endif
 }
 
 /* ---- q4_0, q4_1, q8_0, iq4_nl --------------------------------------------- */
@@ -152,32 +159,37 @@ static void dequant_q4_0(const void *x, float *y, int64_t n)
     }
 }
 
-/* One block's contribution: acc + d_w * d_a * (integer block sum), in 8 lanes. */
-static inline __m256 q4_0_block(const lq__blk_q4_0 *w, const lq__blk_q8_0 *a, __m256 acc)
+/* One block's contribution: acc + d_w * d_a * (integer block sum), in 8 lanes
+ * (m: see BLOCK_DOT). The codes stay unsigned, the offset 8 is a second
+ * unsigned operand. */
+static inline __m256 q4_0_block(const lq__blk_q4_0 *w, const lq__blk_q8_0 *a, __m256 acc, __m128 *m)
 {
-    __m256i q = _mm256_sub_epi8(nibbles_split(w->qs), _mm256_set1_epi8(8));
-    __m256i s = lq__dot_i8_32(q, _mm256_loadu_si256((const __m256i *)a->qs));
-    __m256 d = _mm256_set1_ps(lq__x86_f16(w->d) * lq__x86_f16(a->d));
-    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
+    (void)m;
+    __m256i s = lq__dot_u8i8_32_diff(nibbles_split(w->qs), _mm256_set1_epi8(8),
+                                     _mm256_loadu_si256((const __m256i *)a->qs));
+    return _mm256_fmadd_ps(lq__x86_f16_product(w->d, a->d), _mm256_cvtepi32_ps(s), acc);
 }
 
 /* A dot product over 32-element blocks, two blocks per step into two
- * accumulators (one would wait on the FMA latency every block). */
+ * accumulators (one would wait on the FMA latency every block). block adds
+ * d_w d_a (block sum) to acc and, for q4_1 / q5_1, m_w s_a to lane 0 of *m:
+ * a chain of its own, apart from acc's. */
 #define BLOCK_DOT(name, wtype, atype, block)                                   \
     static float name(int64_t n, const void *vw, const void *va)              \
     {                                                                         \
         const wtype *w = vw;                                                  \
         const atype *a = va;                                                  \
         __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();        \
+        __m128 m0 = _mm_setzero_ps(), m1 = _mm_setzero_ps();                  \
         int64_t nb = n / LQ__QK, i = 0;                                       \
         for (; i + 2 <= nb; i += 2) {                                         \
             lq__prefetch(&w[i], 2 * sizeof *w);                               \
-            acc0 = block(&w[i], &a[i], acc0);                                 \
-            acc1 = block(&w[i + 1], &a[i + 1], acc1);                         \
+            acc0 = block(&w[i], &a[i], acc0, &m0);                            \
+            acc1 = block(&w[i + 1], &a[i + 1], acc1, &m1);                    \
         }                                                                     \
         if (i < nb)                                                           \
-            acc0 = block(&w[i], &a[i], acc0);                                 \
-        return lq__hsum256(_mm256_add_ps(acc0, acc1));                        \
+            acc0 = block(&w[i], &a[i], acc0, &m0);                            \
+        return lq__hsum256(_mm256_add_ps(acc0, acc1)) + _mm_cvtss_f32(_mm_add_ss(m0, m1)); \
     }
 
 BLOCK_DOT(dot_q4_0, lq__blk_q4_0, lq__blk_q8_0, q4_0_block)
@@ -197,18 +209,18 @@ static void dequant_q4_1(const void *x, float *y, int64_t n)
     }
 }
 
-/* q4_1 / q5_1: acc + d_w d_a (integer sum), with the block's m_w * s_a added
- * to lane 0 (the lanes are summed at the end). */
-static inline __m256 min_term(uint16_t m, uint16_t s)
+/* q4_1 / q5_1: acc + d_w d_a * (block sum), and m_w s_a into lane 0 of *m. */
+static inline __m256 scale_min(uint16_t dw, uint16_t mw, uint16_t da, uint16_t sa, __m256i s, __m256 acc,
+                               __m128 *m)
 {
-    return _mm256_castps128_ps256(_mm_set_ss(lq__x86_f16(m) * lq__x86_f16(s)));
+    *m = _mm_fmadd_ss(_mm_load_ss(&lq__f16_table[mw]), _mm_load_ss(&lq__f16_table[sa]), *m);
+    return _mm256_fmadd_ps(lq__x86_f16_product(dw, da), _mm256_cvtepi32_ps(s), acc);
 }
 
-static inline __m256 q4_1_block(const lq__blk_q4_1 *w, const lq__blk_q8_1 *a, __m256 acc)
+static inline __m256 q4_1_block(const lq__blk_q4_1 *w, const lq__blk_q8_1 *a, __m256 acc, __m128 *m)
 {
     __m256i s = lq__dot_u8i8_32(nibbles_split(w->qs), _mm256_loadu_si256((const __m256i *)a->qs));
-    __m256 d = _mm256_set1_ps(lq__x86_f16(w->d) * lq__x86_f16(a->d));
-    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), _mm256_add_ps(acc, min_term(w->m, a->s)));
+    return scale_min(w->d, w->m, a->d, a->s, s, acc, m);
 }
 
 BLOCK_DOT(dot_q4_1, lq__blk_q4_1, lq__blk_q8_1, q4_1_block)
@@ -220,12 +232,12 @@ static void dequant_q8_0(const void *x, float *y, int64_t n)
         store32_scaled(_mm256_loadu_si256((const __m256i *)b->qs), _mm256_set1_ps(lq__x86_f16(b->d)), y);
 }
 
-static inline __m256 q8_0_block(const lq__blk_q8_0 *w, const lq__blk_q8_0 *a, __m256 acc)
+static inline __m256 q8_0_block(const lq__blk_q8_0 *w, const lq__blk_q8_0 *a, __m256 acc, __m128 *m)
 {
+    (void)m;
     __m256i s = lq__dot_i8_32(_mm256_loadu_si256((const __m256i *)w->qs),
                               _mm256_loadu_si256((const __m256i *)a->qs));
-    __m256 d = _mm256_set1_ps(lq__x86_f16(w->d) * lq__x86_f16(a->d));
-    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
+    return _mm256_fmadd_ps(lq__x86_f16_product(w->d, a->d), _mm256_cvtepi32_ps(s), acc);
 }
 
 BLOCK_DOT(dot_q8_0, lq__blk_q8_0, lq__blk_q8_0, q8_0_block)
@@ -243,34 +255,35 @@ static void dequant_iq4_nl(const void *x, float *y, int64_t n)
         store32_scaled(iq4nl_lookup(nibbles_split(b->qs)), _mm256_set1_ps(lq__x86_f16(b->d)), y);
 }
 
-static inline __m256 iq4_nl_block(const lq__blk_iq4_nl *w, const lq__blk_q8_0 *a, __m256 acc)
+static inline __m256 iq4_nl_block(const lq__blk_iq4_nl *w, const lq__blk_q8_0 *a, __m256 acc, __m128 *m)
 {
+    (void)m;
     __m256i s = lq__dot_i8_32(iq4nl_lookup(nibbles_split(w->qs)),
                               _mm256_loadu_si256((const __m256i *)a->qs));
-    __m256 d = _mm256_set1_ps(lq__x86_f16(w->d) * lq__x86_f16(a->d));
-    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
+    return _mm256_fmadd_ps(lq__x86_f16_product(w->d, a->d), _mm256_cvtepi32_ps(s), acc);
 }
 
 BLOCK_DOT(dot_iq4_nl, lq__blk_iq4_nl, lq__blk_q8_0, iq4_nl_block)
 
 /* ---- q5_0, q5_1: the fifth bits --------------------------------------------- */
 
-/* 32 bytes, byte j = 0x10 when bit j of the little-endian qh is set. */
-static inline __m256i q5_high_bits(const uint8_t *qh4)
+/* The 5-bit codes: nibbles, plus 0x10 in byte j when bit j of the
+ * little-endian qh is set. */
+static inline __m256i q5_codes(const uint8_t *qs, const uint8_t *qh4)
 {
     uint32_t qh;
     memcpy(&qh, qh4, sizeof qh);
+    __m256i q = nibbles_split(qs);
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+    return _mm256_mask_add_epi8(q, (__mmask32)qh, q, _mm256_set1_epi8(0x10));
+#else
     const __m256i spread = _mm256_set_epi64x(0x0303030303030303LL, 0x0202020202020202LL,
                                              0x0101010101010101LL, 0x0000000000000000LL);
     __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)qh), spread);
     const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
     v = _mm256_cmpeq_epi8(_mm256_and_si256(v, bit), bit);
-    return _mm256_and_si256(v, _mm256_set1_epi8(0x10));
-}
-
-static inline __m256i q5_codes(const uint8_t *qs, const uint8_t *qh)
-{
-    return _mm256_or_si256(nibbles_split(qs), q5_high_bits(qh));
+    return _mm256_or_si256(q, _mm256_and_si256(v, _mm256_set1_epi8(0x10)));
+#endif
 }
 
 static void dequant_q5_0(const void *x, float *y, int64_t n)
@@ -281,12 +294,12 @@ static void dequant_q5_0(const void *x, float *y, int64_t n)
                        _mm256_set1_ps(lq__x86_f16(b->d)), y);
 }
 
-static inline __m256 q5_0_block(const lq__blk_q5_0 *w, const lq__blk_q8_0 *a, __m256 acc)
+static inline __m256 q5_0_block(const lq__blk_q5_0 *w, const lq__blk_q8_0 *a, __m256 acc, __m128 *m)
 {
-    __m256i q = _mm256_sub_epi8(q5_codes(w->qs, w->qh), _mm256_set1_epi8(16));
-    __m256i s = lq__dot_i8_32(q, _mm256_loadu_si256((const __m256i *)a->qs));
-    __m256 d = _mm256_set1_ps(lq__x86_f16(w->d) * lq__x86_f16(a->d));
-    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
+    (void)m;
+    __m256i s = lq__dot_u8i8_32_diff(q5_codes(w->qs, w->qh), _mm256_set1_epi8(16),
+                                     _mm256_loadu_si256((const __m256i *)a->qs));
+    return _mm256_fmadd_ps(lq__x86_f16_product(w->d, a->d), _mm256_cvtepi32_ps(s), acc);
 }
 
 BLOCK_DOT(dot_q5_0, lq__blk_q5_0, lq__blk_q8_0, q5_0_block)
@@ -306,30 +319,15 @@ static void dequant_q5_1(const void *x, float *y, int64_t n)
     }
 }
 
-static inline __m256 q5_1_block(const lq__blk_q5_1 *w, const lq__blk_q8_1 *a, __m256 acc)
+static inline __m256 q5_1_block(const lq__blk_q5_1 *w, const lq__blk_q8_1 *a, __m256 acc, __m128 *m)
 {
     __m256i s = lq__dot_u8i8_32(q5_codes(w->qs, w->qh), _mm256_loadu_si256((const __m256i *)a->qs));
-    __m256 d = _mm256_set1_ps(lq__x86_f16(w->d) * lq__x86_f16(a->d));
-    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), _mm256_add_ps(acc, min_term(w->m, a->s)));
+    return scale_min(w->d, w->m, a->d, a->s, s, acc, m);
 }
 
 BLOCK_DOT(dot_q5_1, lq__blk_q5_1, lq__blk_q8_1, q5_1_block)
 
 /* ---- k-quants --------------------------------------------------------------- */
-
-/* The 8 scales (bytes 0..7) and 8 mins (bytes 8..15) of a q4_K / q5_K
- * super-block, with 32-bit operations instead of eight lq__k4_scale_min. */
-static inline __m128i k4_scales_mins(const uint8_t *q)
-{
-    uint32_t u[3];
-    memcpy(u, q, 12);
-    const uint32_t low6 = 0x3f3f3f3f, low4 = 0x0f0f0f0f, top2 = 0x03030303;
-    /* built in registers: a store and a wider reload would stall forwarding */
-    return _mm_set_epi32((int)(((u[2] >> 4) & low4) | (((u[1] >> 6) & top2) << 4)), /* mins 4..7 */
-                         (int)(u[1] & low6),                                         /* mins 0..3 */
-                         (int)((u[2] & low4) | (((u[0] >> 6) & top2) << 4)),         /* scales 4..7 */
-                         (int)(u[0] & low6));                                        /* scales 0..3 */
-}
 
 /* Byte-shuffle controls that broadcast 16-bit element j to every lane. */
 static inline __m256i broadcast_i16(__m256i v, int j)
@@ -337,44 +335,45 @@ static inline __m256i broadcast_i16(__m256i v, int j)
     return _mm256_shuffle_epi8(v, _mm256_set1_epi16((short)(2 * j | (2 * j + 1) << 8)));
 }
 
-/* sum_j mins[j] * (bsums[2j] + bsums[2j+1]), mins in bytes 8..15 of sm. */
-static inline int k4_min_sum(__m128i sm, const void *bsums)
+/* Byte j of v (unsigned) in every int16 lane: a shuffle whose high control
+ * bytes (0x80) write zeros. */
+static inline __m256i byte_to_i16(__m256i v, int j)
 {
-    __m256i bs = _mm256_loadu_si256((const __m256i *)bsums);
-    __m128i pairs = _mm_hadd_epi16(_mm256_castsi256_si128(bs), _mm256_extracti128_si256(bs, 1));
-    __m128i mins = _mm_cvtepu8_epi16(_mm_srli_si128(sm, 8));
-    return lq__hsum128_i32(_mm_madd_epi16(mins, pairs));
+    return _mm256_shuffle_epi8(v, _mm256_set1_epi16((short)(j | 0x8000)));
 }
 
 /* q4_K / q5_K: sum over the 4 chunks of sc * (codes . activations); lo/hi
- * give chunk c's two 32-code halves. */
-#define K4_DOT(name, btype, codes)                                                                   \
-    static float name(int64_t n, const void *vw, const void *va)                                     \
-    {                                                                                                \
-        const btype *w = vw;                                                                         \
-        const lq__blk_q8_k *a = va;                                                                  \
-        __m256 acc = _mm256_setzero_ps();                                                            \
-        float accm = 0.0f;                                                                           \
-        for (int64_t i = 0; i < n / LQ__QK_K; i++) {                                                 \
-            lq__prefetch(&w[i], sizeof *w);                                                          \
-            __m128i sm = k4_scales_mins(w[i].scales);                                                \
-            __m256i sc = _mm256_broadcastsi128_si256(_mm_cvtepu8_epi16(sm));                         \
-            __m256i sumi0 = _mm256_setzero_si256(), sumi1 = _mm256_setzero_si256();                  \
-            LQ__UNROLL                                                                               \
-            for (int c = 0; c < 4; c++) {                                                            \
-                __m256i lo, hi;                                                                      \
-                codes(&w[i], c, &lo, &hi);                                                           \
-                const int8_t *q8 = a[i].qs + 64 * c;                                                 \
-                __m256i plo = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)q8));     \
+ * give chunk c's two 32-code halves. The scales are spread from bytes
+ * (unsigned, 6 bits) straight into int16 lanes; the mins, each repeated for
+ * the two bsums of its 32 elements, go through lq__x86_bsums_dot. */
+#define K4_DOT(name, btype, codes)                                                                 \
+    static float name(int64_t n, const void *vw, const void *va)                                   \
+    {                                                                                              \
+        const btype *w = vw;                                                                       \
+        const lq__blk_q8_k *a = va;                                                                \
+        __m256 acc = _mm256_setzero_ps();                                                          \
+        for (int64_t i = 0; i < n / LQ__QK_K; i++) {                                               \
+            lq__prefetch(&w[i], sizeof *w);                                                        \
+            __m128i sm = lq__x86_k4_scales_mins(w[i].scales);                                      \
+            __m256i sc = _mm256_broadcastq_epi64(sm);                                              \
+            __m256i sumi0 = _mm256_setzero_si256(), sumi1 = _mm256_setzero_si256();                \
+            LQ__UNROLL                                                                             \
+            for (int c = 0; c < 4; c++) {                                                          \
+                __m256i lo, hi;                                                                    \
+                codes(&w[i], c, &lo, &hi);                                                         \
+                const int8_t *q8 = a[i].qs + 64 * c;                                               \
+                __m256i plo = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)q8));   \
                 __m256i phi = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(q8 + 32))); \
-                sumi0 = _mm256_add_epi32(sumi0, _mm256_madd_epi16(plo, broadcast_i16(sc, 2 * c)));  \
-                sumi1 = _mm256_add_epi32(sumi1, _mm256_madd_epi16(phi, broadcast_i16(sc, 2 * c + 1))); \
-            }                                                                                        \
-            float d = a[i].d * lq__x86_f16(w[i].d);                                               \
-            acc = _mm256_fmadd_ps(_mm256_set1_ps(d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi0, sumi1)), acc); \
-            accm += a[i].d * lq__x86_f16(w[i].dmin) * (float)k4_min_sum(sm, a[i].bsums);          \
-        }                                                                                            \
-        return lq__hsum256(acc) - accm;                                                              \
+                sumi0 = lq__madd_acc(sumi0, plo, byte_to_i16(sc, 2 * c));                          \
+                sumi1 = lq__madd_acc(sumi1, phi, byte_to_i16(sc, 2 * c + 1));                      \
+            }                                                                                      \
+            __m256i mins = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));                        \
+            __m256i msum = lq__x86_bsums_dot(mins, a[i].bsums);                                    \
+            __m256 isum = _mm256_cvtepi32_ps(_mm256_add_epi32(sumi0, sumi1));                      \
+            acc = _mm256_fmadd_ps(lq__x86_k_scale(&a[i], w[i].d), isum, acc);                      \
+            acc = _mm256_fnmadd_ps(lq__x86_k_scale(&a[i], w[i].dmin), _mm256_cvtepi32_ps(msum), acc); \
+        }                                                                                          \
+        return lq__hsum256(acc);                                                                   \
     }
 
 static inline void q4_k_codes(const lq__blk_q4_k *b, int c, __m256i *lo, __m256i *hi)
@@ -406,7 +405,7 @@ K4_DOT(dot_q5_k, lq__blk_q5_k, q5_k_codes)
         for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {                                       \
             float d = lq__x86_f16(b->d), dmin = lq__x86_f16(b->dmin);                     \
             uint8_t sm[16];                                                                     \
-            _mm_storeu_si128((__m128i *)sm, k4_scales_mins(b->scales));                         \
+            _mm_storeu_si128((__m128i *)sm, lq__x86_k4_scales_mins(b->scales));                 \
             for (int c = 0; c < 4; c++, y += 64) {                                              \
                 __m256i lo, hi;                                                                 \
                 codes(b, c, &lo, &hi);                                                          \
@@ -475,12 +474,12 @@ static inline __m256i pair_scales(__m256i v, int g)
     return _mm256_shuffle_epi8(v, _mm256_set_m128i(_mm_set1_epi16(hi), _mm_set1_epi16(lo)));
 }
 
-/* sum_j scale_j * bsums_j over the 16 sub-blocks: the integer correction for
- * codes stored with an offset (q - offset) . a = q . a - offset * sum(a). */
-static inline int scaled_bsums(__m128i s8, const void *bsums)
+/* offset * sum_j scale_j * bsums_j in eight int32 lanes, for 16 int8
+ * sub-block scales and offset 2^shift: the integer correction for codes
+ * stored with an offset, (q - offset) . a = q . a - offset * sum(a). */
+static inline __m256i offset_correction(__m128i s8, const void *bsums, int shift)
 {
-    __m256i sc = _mm256_cvtepi8_epi16(s8);
-    return lq__hsum256_i32(_mm256_madd_epi16(sc, _mm256_loadu_si256((const __m256i *)bsums)));
+    return _mm256_slli_epi32(lq__x86_bsums_dot(_mm256_cvtepi8_epi16(s8), bsums), shift);
 }
 
 static float dot_q6_k(int64_t n, const void *vw, const void *va)
@@ -503,14 +502,13 @@ static float dot_q6_k(int64_t n, const void *vw, const void *va)
                 const int8_t *q8 = a[i].qs + 128 * h + 32 * g;
                 __m256i p0 = _mm256_maddubs_epi16(q[g], _mm256_loadu_si256((const __m256i *)q8));
                 __m256i p1 = _mm256_maddubs_epi16(q[g + 1], _mm256_loadu_si256((const __m256i *)(q8 + 32)));
-                sumi0 = _mm256_add_epi32(sumi0, _mm256_madd_epi16(p0, pair_scales(sc[h], g)));
-                sumi1 = _mm256_add_epi32(sumi1, _mm256_madd_epi16(p1, pair_scales(sc[h], g + 1)));
+                sumi0 = lq__madd_acc(sumi0, p0, pair_scales(sc[h], g));
+                sumi1 = lq__madd_acc(sumi1, p1, pair_scales(sc[h], g + 1));
             }
         }
-        /* codes are q + 32: take 32 * sum_j sc_j bsums_j off, in lane 0 */
-        __m256i corr = _mm256_castsi128_si256(_mm_cvtsi32_si128(32 * scaled_bsums(s8, a[i].bsums)));
-        __m256i sumi = _mm256_sub_epi32(_mm256_add_epi32(sumi0, sumi1), corr);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_f16(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+        /* codes are q + 32 */
+        __m256i sumi = _mm256_sub_epi32(_mm256_add_epi32(sumi0, sumi1), offset_correction(s8, a[i].bsums, 5));
+        acc = _mm256_fmadd_ps(lq__x86_k_scale(&a[i], w[i].d), _mm256_cvtepi32_ps(sumi), acc);
     }
     return lq__hsum256(acc);
 }
@@ -550,50 +548,44 @@ static void dequant_q2_k(const void *x, float *y, int64_t n)
     }
 }
 
+/* [v[j] x 8 | v[j+1] x 8] as int16 from unsigned bytes of v (in both lanes):
+ * the scales of the two 16-element sub-blocks of a 32-element group. */
+static inline __m256i pair_bytes(__m256i v, int j)
+{
+    return _mm256_shuffle_epi8(v, _mm256_set_m128i(_mm_set1_epi16((short)((j + 1) | 0x8000)),
+                                                   _mm_set1_epi16((short)(j | 0x8000))));
+}
+
 static float dot_q2_k(int64_t n, const void *vw, const void *va)
 {
     const lq__blk_q2_k *w = vw;
     const lq__blk_q8_k *a = va;
     __m256 acc = _mm256_setzero_ps();
-    float accm = 0.0f;
     for (int64_t i = 0; i < n / LQ__QK_K; i++) {
         lq__prefetch(&w[i], sizeof *w);
-        __m128i packed = _mm_loadu_si128((const __m128i *)w[i].scales);
-        __m128i s8 = _mm_and_si128(packed, _mm_set1_epi8(0x0F));
-        __m128i m8 = _mm_and_si128(_mm_srli_epi16(packed, 4), _mm_set1_epi8(0x0F));
-        __m256i sc[2];
-        scales16(s8, sc);
-        __m256i sumi = _mm256_setzero_si256();
+        __m256i packed = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)w[i].scales));
+        __m256i sc = _mm256_and_si256(packed, _mm256_set1_epi8(0x0F));
+        __m128i m8 = _mm_and_si128(_mm_srli_epi16(_mm256_castsi256_si128(packed), 4), _mm_set1_epi8(0x0F));
+        __m256i sumi0 = _mm256_setzero_si256(), sumi1 = _mm256_setzero_si256();
         LQ__UNROLL
         for (int h = 0; h < 2; h++) {
             __m256i q[4];
             k2_codes(w[i].qs + 32 * h, q);
             LQ__UNROLL
-            for (int g = 0; g < 4; g++) {
-                __m256i a8 = _mm256_loadu_si256((const __m256i *)(a[i].qs + 128 * h + 32 * g));
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(_mm256_maddubs_epi16(q[g], a8),
-                                                                pair_scales(sc[h], g)));
+            for (int g = 0; g < 4; g += 2) {
+                const int8_t *q8 = a[i].qs + 128 * h + 32 * g;
+                __m256i p0 = _mm256_maddubs_epi16(q[g], _mm256_loadu_si256((const __m256i *)q8));
+                __m256i p1 = _mm256_maddubs_epi16(q[g + 1], _mm256_loadu_si256((const __m256i *)(q8 + 32)));
+                sumi0 = lq__madd_acc(sumi0, p0, pair_bytes(sc, 8 * h + 2 * g));
+                sumi1 = lq__madd_acc(sumi1, p1, pair_bytes(sc, 8 * h + 2 * g + 2));
             }
         }
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_f16(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
-        accm += a[i].d * lq__x86_f16(w[i].dmin) * (float)scaled_bsums(m8, a[i].bsums);
+        __m256i msum = lq__x86_bsums_dot(_mm256_cvtepu8_epi16(m8), a[i].bsums);
+        __m256 isum = _mm256_cvtepi32_ps(_mm256_add_epi32(sumi0, sumi1));
+        acc = _mm256_fmadd_ps(lq__x86_k_scale(&a[i], w[i].d), isum, acc);
+        acc = _mm256_fnmadd_ps(lq__x86_k_scale(&a[i], w[i].dmin), _mm256_cvtepi32_ps(msum), acc);
     }
-    return lq__hsum256(acc) - accm;
-}
-
-/* The 16 six-bit scales of a q3_K super-block minus 32, as int8, with 32-bit
- * operations (the layout of lq__k3_scales). */
-static inline __m128i k3_scales(const uint8_t *s)
-{
-    uint32_t u[3];
-    memcpy(u, s, 12);
-    const uint32_t low4 = 0x0f0f0f0f, two = 0x03030303;
-    /* built in registers: a store and a wider reload would stall forwarding */
-    __m128i v = _mm_set_epi32((int)(((u[1] >> 4) & low4) | (((u[2] >> 6) & two) << 4)),
-                              (int)(((u[0] >> 4) & low4) | (((u[2] >> 4) & two) << 4)),
-                              (int)((u[1] & low4) | (((u[2] >> 2) & two) << 4)),
-                              (int)((u[0] & low4) | ((u[2] & two) << 4)));
-    return _mm_sub_epi8(v, _mm_set1_epi8(32));
+    return lq__hsum256(acc);
 }
 
 /* q3_K codes as signed values: 2 low bits minus 4 where the hmask bit is clear. */
@@ -632,6 +624,21 @@ static void dequant_q3_k(const void *x, float *y, int64_t n)
     }
 }
 
+/* q3_K code 0..7: the 2 low bits, plus 4 where bit j of hmask is set. */
+static inline __m256i k3_code(__m256i low, __m256i hm, int j)
+{
+#if defined(__AVX512BW__) && defined(__AVX512VL__)
+    __mmask32 set = _mm256_test_epi8_mask(hm, _mm256_set1_epi8((char)(1 << j)));
+    return _mm256_mask_add_epi8(low, set, low, _mm256_set1_epi8(4));
+#else
+    /* the bit alone in its byte, moved to bit 2 (16-bit shifts by at most 5
+     * keep it in its byte) */
+    __m256i b = _mm256_and_si256(hm, _mm256_set1_epi8((char)(1 << j)));
+    b = j < 2 ? _mm256_slli_epi16(b, 2 - j) : j > 2 ? _mm256_srli_epi16(b, j - 2) : b;
+    return _mm256_or_si256(low, b);
+#endif
+}
+
 static float dot_q3_k(int64_t n, const void *vw, const void *va)
 {
     const lq__blk_q3_k *w = vw;
@@ -639,28 +646,29 @@ static float dot_q3_k(int64_t n, const void *vw, const void *va)
     __m256 acc = _mm256_setzero_ps();
     for (int64_t i = 0; i < n / LQ__QK_K; i++) {
         lq__prefetch(&w[i], sizeof *w);
-        __m128i s8 = k3_scales(w[i].scales);
+        __m128i s8 = lq__x86_k3_scales(w[i].scales);
         __m256i sc[2];
         scales16(s8, sc);
         __m256i hm = _mm256_loadu_si256((const __m256i *)w[i].hmask);
-        __m256i sumi = _mm256_setzero_si256();
+        __m256i sumi0 = _mm256_setzero_si256(), sumi1 = _mm256_setzero_si256();
         LQ__UNROLL
         for (int h = 0; h < 2; h++) {
             __m256i q[4];
             k2_codes(w[i].qs + 32 * h, q);
             LQ__UNROLL
-            for (int g = 0; g < 4; g++) {
-                /* code 0..7 = 2 low bits + 4 * hmask bit; the value is code - 4 */
-                __m256i hb = _mm256_and_si256(_mm256_srli_epi16(hm, 4 * h + g), _mm256_set1_epi8(1));
-                __m256i code = _mm256_or_si256(q[g], _mm256_slli_epi16(hb, 2));
-                __m256i a8 = _mm256_loadu_si256((const __m256i *)(a[i].qs + 128 * h + 32 * g));
-                sumi = _mm256_add_epi32(sumi, _mm256_madd_epi16(_mm256_maddubs_epi16(code, a8),
-                                                                pair_scales(sc[h], g)));
+            for (int g = 0; g < 4; g += 2) {
+                const int8_t *q8 = a[i].qs + 128 * h + 32 * g;
+                __m256i p0 = _mm256_maddubs_epi16(k3_code(q[g], hm, 4 * h + g),
+                                                  _mm256_loadu_si256((const __m256i *)q8));
+                __m256i p1 = _mm256_maddubs_epi16(k3_code(q[g + 1], hm, 4 * h + g + 1),
+                                                  _mm256_loadu_si256((const __m256i *)(q8 + 32)));
+                sumi0 = lq__madd_acc(sumi0, p0, pair_scales(sc[h], g));
+                sumi1 = lq__madd_acc(sumi1, p1, pair_scales(sc[h], g + 1));
             }
         }
-        __m256i corr = _mm256_castsi128_si256(_mm_cvtsi32_si128(4 * scaled_bsums(s8, a[i].bsums)));
-        sumi = _mm256_sub_epi32(sumi, corr);
-        acc = _mm256_fmadd_ps(_mm256_set1_ps(a[i].d * lq__x86_f16(w[i].d)), _mm256_cvtepi32_ps(sumi), acc);
+        /* the value is code - 4 */
+        __m256i sumi = _mm256_sub_epi32(_mm256_add_epi32(sumi0, sumi1), offset_correction(s8, a[i].bsums, 2));
+        acc = _mm256_fmadd_ps(lq__x86_k_scale(&a[i], w[i].d), _mm256_cvtepi32_ps(sumi), acc);
     }
     return lq__hsum256(acc);
 }
@@ -758,51 +766,94 @@ static void lin_dequant(int64_t k, const lq__lin_row *w, float *y, int bits)
 static void lin8_dequant(int64_t k, const lq__lin_row *w, float *y) { lin_dequant(k, w, y, 8); }
 static void lin4_dequant(int64_t k, const lq__lin_row *w, float *y) { lin_dequant(k, w, y, 4); }
 
-/* sum (q - zero) * a over the blocks of 32 of each group, for codes given as
- * unsigned bytes (int4, 0..15) or as q - 128 (int8, signed); the group's
- * scale and zero point are read once. The part `fold` of the zero point is
- * taken out of the codes (int4: all of it while the pair sums of maddubs
- * stay in int16, zero <= 128), the rest as (zero - fold) * sum(a): zero
- * points are any u8, imported checkpoints hold values above the code range
- * (GPTQ v1: 2^bits). */
-static float lin_dot(int64_t k, const lq__lin_row *w, const void *va, int bits)
-{
-    const lq__blk_q8_0 *a = va;
-    __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();
-    const __m256i ones = _mm256_set1_epi8(1);
-    int64_t per_group = w->group / LQ__QK;
-    for (int64_t g = 0, b = 0; b < k / LQ__QK; g++) {
-        float scale = w->f32_scales ? lq__lin_scale(w, g) : lq__x86_ld_f16(w->scales + 2 * g);
-        int zero = w->zeros ? w->zeros[g] : 1 << (bits - 1);
-        int fold = bits == 8 ? 128 : zero <= 128 ? zero : 0;
-        __m256i zb = _mm256_set1_epi8((char)fold), zc = _mm256_set1_epi32(zero - fold);
-        for (int64_t end = b + per_group; b < end; b++) {
-            lq__prefetch(w->codes + 4 * bits * b, 4 * (size_t)bits);
-            __m256i a8 = _mm256_loadu_si256((const __m256i *)a[b].qs);
-            __m256i s;
-            if (bits == 8) {
-                __m256i q = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)(w->codes + 32 * b)),
-                                             _mm256_set1_epi8((char)0x80));
-                s = lq__dot_i8_32(q, a8);
-            } else {
-                __m256i q = nibbles_interleaved(w->codes + 16 * b);
-                __m256i p = _mm256_sub_epi16(_mm256_maddubs_epi16(q, a8), _mm256_maddubs_epi16(zb, a8));
-                s = _mm256_madd_epi16(p, _mm256_set1_epi16(1));
-            }
-            if (zero != fold)
-                s = _mm256_sub_epi32(s, _mm256_mullo_epi32(zc, lq__dot_u8i8_32(ones, a8)));
-            __m256 d = _mm256_set1_ps(scale * lq__x86_f16(a[b].d));
-            if (b % 2)
-                acc1 = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc1);
-            else
-                acc0 = _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc0);
-        }
+/* The blocks of 32 of a linear row, group by group: the scale and zero point
+ * are read once per group, block gives acc + d_a * (block's integer sum) for
+ * four blocks per step (LIN_QUAD) into two sums, and the group's scale
+ * multiplies them into one of two accumulators (one would wait on its FMA
+ * every group). name##_rows is instantiated for each kind of row (zero
+ * points or not, f16 or f32 scales) so that the group step has no tests:
+ * measured before that, it cost about a block. The scale and zero-point
+ * planes are streams of their own (f16 scales of int4 in groups of 128 are
+ * 1/32 of the code bytes), prefetched 256 groups ahead, beyond the codes'
+ * 8 KiB. */
+#define LIN_QUAD(block, bits)                                                                     \
+    (lq__prefetch(c, 16 * bits), s0 = block(c, zero, a, s0), s1 = block(c + 4 * bits, zero, a + 1, s1), \
+     s0 = block(c + 8 * bits, zero, a + 2, s0), s1 = block(c + 12 * bits, zero, a + 3, s1),       \
+     c += 16 * bits, a += 4)
+#define LIN_DOT(name, bits, block)                                                                \
+    static inline __attribute__((always_inline)) float name##_rows(                               \
+        int64_t k, const lq__lin_row *w, const lq__blk_q8_0 *a, const uint8_t *zeros, int f32)    \
+    {                                                                                             \
+        const uint8_t *c = w->codes, *scales = w->scales;                                         \
+        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();                            \
+        int64_t per_group = w->group / LQ__QK, nb = k / LQ__QK;                                   \
+        for (int64_t g = 0, b = 0; b < nb; g++, b += per_group) {                                 \
+            const uint8_t *sc = scales + (f32 ? 4 : 2) * g;                                       \
+            __builtin_prefetch(sc + (f32 ? 4 : 2) * 256);                                         \
+            int zero = 1 << (bits - 1);                                                           \
+            if (zeros) {                                                                          \
+                __builtin_prefetch(zeros + g + 256);                                              \
+                zero = zeros[g];                                                                  \
+            }                                                                                     \
+            __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps();                            \
+            int64_t j = 0;                                                                        \
+            if (per_group == 4) /* groups of 128: straight code, 3-10 % faster */                 \
+                LIN_QUAD(block, bits), j = 4;                                                     \
+            for (; j + 4 <= per_group; j += 4)                                                    \
+                LIN_QUAD(block, bits);                                                            \
+            for (; j < per_group; j++, c += 4 * bits, a++) {                                      \
+                lq__prefetch(c, 4 * bits);                                                        \
+                s0 = block(c, zero, a, s0);                                                       \
+            }                                                                                     \
+            __m256 scale = f32 ? _mm256_broadcastss_ps(_mm_castsi128_ps(_mm_loadu_si32(sc)))      \
+                               : lq__x86_bcast_f16(lq__ld_u16(sc));                               \
+            if (g % 2)                                                                            \
+                acc1 = _mm256_fmadd_ps(scale, _mm256_add_ps(s0, s1), acc1);                       \
+            else                                                                                  \
+                acc0 = _mm256_fmadd_ps(scale, _mm256_add_ps(s0, s1), acc0);                       \
+        }                                                                                         \
+        return lq__hsum256(_mm256_add_ps(acc0, acc1));                                            \
+    }                                                                                             \
+    static float name(int64_t k, const lq__lin_row *w, const void *va)                            \
+    {                                                                                             \
+        if (w->zeros)                                                                             \
+            return w->f32_scales ? name##_rows(k, w, va, w->zeros, 1)                             \
+                                 : name##_rows(k, w, va, w->zeros, 0);                            \
+        return w->f32_scales ? name##_rows(k, w, va, NULL, 1) : name##_rows(k, w, va, NULL, 0);   \
     }
-    return lq__hsum256(_mm256_add_ps(acc0, acc1));
+
+/* int8: codes as q - 128 (signed) with the sign trick; a zero point other
+ * than 128 takes (zero - 128) * sum(a) off. */
+static inline __m256 lin8_block(const uint8_t *codes, int zero, const lq__blk_q8_0 *a, __m256 acc)
+{
+    __m256i a8 = _mm256_loadu_si256((const __m256i *)a->qs);
+    __m256i q = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)codes), _mm256_set1_epi8((char)0x80));
+    __m256i s = lq__dot_i8_32(q, a8);
+    if (zero != 128)
+        s = _mm256_sub_epi32(s, _mm256_mullo_epi32(_mm256_set1_epi32(zero - 128),
+                                                   lq__dot_u8i8_32(_mm256_set1_epi8(1), a8)));
+    return _mm256_fmadd_ps(lq__x86_bcast_f16(a->d), _mm256_cvtepi32_ps(s), acc);
 }
 
-static float lin8_dot(int64_t k, const lq__lin_row *w, const void *a) { return lin_dot(k, w, a, 8); }
-static float lin4_dot(int64_t k, const lq__lin_row *w, const void *a) { return lin_dot(k, w, a, 4); }
+/* int4: the codes in stream order (element 2i in the low nibble of byte i),
+ * unsigned. The zero point is any u8 (imported GPTQ v1 checkpoints hold
+ * 2^bits): up to LIN4_ZERO_FOLD it is a second unsigned operand, whose pair
+ * products and the codes' stay within int16 together; above, zero * sum(a)
+ * is taken off in int32. */
+#define LIN4_ZERO_FOLD 114 /* 2 * 15 * 127 + 2 * 114 * 127 < 2^15 */
+static inline __m256 lin4_block(const uint8_t *codes, int zero, const lq__blk_q8_0 *a, __m256 acc)
+{
+    __m256i a8 = _mm256_loadu_si256((const __m256i *)a->qs), q = nibbles_interleaved(codes), s;
+    if (zero <= LIN4_ZERO_FOLD)
+        s = lq__dot_u8i8_32_diff(q, _mm256_set1_epi8((char)zero), a8);
+    else
+        s = _mm256_sub_epi32(lq__dot_u8i8_32(q, a8), _mm256_mullo_epi32(_mm256_set1_epi32(zero),
+                                                                    lq__dot_u8i8_32(_mm256_set1_epi8(1), a8)));
+    return _mm256_fmadd_ps(lq__x86_bcast_f16(a->d), _mm256_cvtepi32_ps(s), acc);
+}
+
+LIN_DOT(lin8_dot, 8, lin8_block)
+LIN_DOT(lin4_dot, 4, lin4_block)
 
 /* ---- W8A8 ------------------------------------------------------------------- */
 

@@ -31,7 +31,7 @@ pub use calib::{
 pub use context::Context;
 pub use error::{Error, Result, Status};
 pub use io::{Gguf, GgufTensorInfo, GgufValue, Safetensors, SafetensorsInfo};
-pub use matmul::{matmul, matmul_w8a8};
+pub use matmul::{matmul, matmul_v2, matmul_w8a8, Activations};
 pub use quality::{error_metrics, estimate_kv, estimate_weights, output_error, KvCache, KvType, Metrics, GIB};
 pub use quant::{quantize, Quantize};
 pub use scheme::{Method, Param, Scheme, GROUP_CHANNEL, GROUP_TENSOR};

@@ -44,6 +44,31 @@ pub fn matmul(ctx: Option<&mut Context>, x: &[f32], w: &Tensor<'_>) -> Result<Ve
     Ok(y)
 }
 
+/// How [`matmul_v2`] takes X: the library's choice (what [`matmul`] does),
+/// quantized to 8 bits where the type has integer dot products (llama.cpp's
+/// numbers), or never quantized.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Activations {
+    Auto,
+    Int8,
+    F32,
+}
+
+/// [`matmul`] with a choice of how X is multiplied (`lq_matmul_v2`).
+pub fn matmul_v2(ctx: Option<&mut Context>, x: &[f32], w: &Tensor<'_>, act: Activations) -> Result<Vec<f32>> {
+    let flags = match act {
+        Activations::Auto => 0,
+        Activations::Int8 => sys::LQ_MATMUL_ACT_8BIT,
+        Activations::F32 => sys::LQ_MATMUL_ACT_F32,
+    };
+    let (n, k) = weight_dims(w)?;
+    let m = rows_of(x, k, "activation")?;
+    let mut y = zeros((m * n) as usize)?;
+    // SAFETY: x holds m * k floats and y m * n; the weight is only read.
+    with_ctx(ctx, |c| check(unsafe { sys::lq_matmul_v2(c, x.as_ptr(), m, w.as_ptr(), y.as_mut_ptr(), flags) }))?;
+    Ok(y)
+}
+
 /// W8A8: Y = X (diag(sw) W)^T with int8 codes `w` [n, k] (row-major) and one
 /// scale per output row in `sw`; each row of `x` is quantized to int8 on the fly.
 pub fn matmul_w8a8(ctx: Option<&mut Context>, x: &[f32], w: &[i8], sw: &[f32]) -> Result<Vec<f32>> {

@@ -125,6 +125,9 @@ fn matmul_with_quantized_weights() -> TestResult {
         assert!(rel_err(&y, &matmul_ref(&x[..rows * K], &deq, K)) < 0.02, "{rows} rows");
     }
     assert_eq!(matmul(None, &x[..100], &q).unwrap_err().status(), Status::SHAPE);
+    let (y8, y32) = (matmul_v2(None, &x[..20 * K], &q, Activations::Int8)?, matmul_v2(None, &x[..20 * K], &q, Activations::F32)?);
+    assert_eq!(matmul_v2(None, &x[..20 * K], &q, Activations::Auto)?, matmul(None, &x[..20 * K], &q)?);
+    assert!(y8 != y32 && rel_err(&y32, &matmul_ref(&x[..20 * K], &deq, K)) < 1e-5);
 
     let scales: Vec<f32> = w.chunks(K).map(|r| r.iter().fold(0.0f32, |m, v| m.max(v.abs())) / 127.0).collect();
     let codes: Vec<i8> = w.iter().enumerate().map(|(i, v)| (v / scales[i / K]).round() as i8).collect();

@@ -1,0 +1,131 @@
+/* test_matmul_v2.c — lq_matmul_v2 (kernels/matmul.c, gemm_q8.c): with
+ * LQ_MATMUL_ACT_8BIT every row count gives the m = 1 dot path's numbers up to
+ * the float order and the same bits with any thread count, for every scheme
+ * with integer dots; the flags. Registered once per level (LQ_ARCH). */
+#include <stdint.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "../harness.h"
+#include "kernel_test.h"
+#include "libquant/kernels/matmul.h"
+
+/* Every scheme whose product has integer dots: the ggml types and the
+ * linear ones with groups of a multiple of 32 (per channel, per tensor). */
+static const char *const schemes[] = {
+    "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "iq4_nl", "q2_k", "q3_k", "q4_k", "q5_k", "q6_k",
+    "iq4_xs", "int8", "int8:g32:asym", "int8:channel", "int8:tensor:scale=f32", "int4",
+    "int4:g32:asym", "int4:g128:scale=f32", "int4:channel:asym", "int3", "int3:g64:asym", "int2",
+    "int2:g32:asym"};
+#define NSCHEMES ((int)(sizeof schemes / sizeof *schemes))
+
+/* A quantized tensor of a scheme, from values whose scale varies by row
+ * (row 1 all zero, row 2 huge when the scheme has f32 scales). */
+static lq_tensor *quantized(const char *scheme, int64_t n, int64_t k, lqt_rng *rng, float *wf)
+{
+    int big = strstr(scheme, "scale=f32") != NULL;
+    for (int64_t r = 0; r < n; r++)
+        for (int64_t c = 0; c < k; c++)
+            wf[r * k + c] = r == 1 ? 0.0f : (r == 2 && big ? 1e7f : 0.05f) * lqt_normal(rng);
+    int64_t shape[2] = {n, k};
+    lq_tensor *src = NULL, *q = NULL;
+    lq_scheme *s = NULL;
+    CHECK_OK(lq_scheme_parse(scheme, &s));
+    CHECK_OK(lq_tensor_wrap(&src, LQ_TYPE_F32, 2, shape, wf, sizeof(float) * (size_t)(n * k), LQ_BORROW, "w"));
+    CHECK_OK(lq_quantize(NULL, src, s, NULL, NULL, &q));
+    lq_tensor_free(src);
+    lq_scheme_free(s);
+    return q;
+}
+
+/* lq_matmul_v2 with LQ_MATMUL_ACT_8BIT: every row count gives the m = 1 dot
+ * path's numbers up to the float order, and the same bits with 1, 2 or 3
+ * threads (n spans several chunks). */
+static void matmul_8bit_matches_dot_path(void)
+{
+    enum { N = 150, K = 4096, M = 21 };
+    lqt_rng rng = {32};
+    float *wf = malloc(sizeof(float) * N * K), *wd = malloc(sizeof(float) * N * K);
+    float *x = malloc(sizeof(float) * M * K), *y = malloc(sizeof(float) * M * N);
+    float *y1 = malloc(sizeof(float) * M * N), *yt = malloc(sizeof(float) * M * N);
+    lq_ctx *ctx[3] = {NULL, NULL, NULL};
+    for (int c = 0; c < 3; c++) {
+        CHECK_OK(lq_ctx_create(&ctx[c]));
+        CHECK_OK(lq_ctx_set_threads(ctx[c], c + 1));
+    }
+    for (int si = 0; si < NSCHEMES; si++) {
+        lq_tensor *q = quantized(schemes[si], N, K, &rng, wf);
+        if (!q)
+            continue;
+        CHECK_OK(lq_dequantize_f32(NULL, q, wd, N * K));
+        kt_fill_floats(x, M * K, si % 3 == 2 ? KT_EXTREME : KT_NORMAL, &rng);
+        CHECK(lq__matmul_quantizes_activations(q, M, LQ_MATMUL_ACT_8BIT));
+        CHECK_OK(lq_matmul_v2(ctx[0], x, M, q, y, LQ_MATMUL_ACT_8BIT));
+        for (int c = 1; c < 3; c++) {
+            CHECK_OK(lq_matmul_v2(ctx[c], x, M, q, yt, LQ_MATMUL_ACT_8BIT));
+            CHECKF(memcmp(y, yt, sizeof(float) * M * N) == 0, "%s: %d threads differ from 1",
+                   schemes[si], c + 1);
+        }
+        for (int64_t i = 0; i < M; i++)
+            CHECK_OK(lq_matmul_v2(ctx[1], x + i * K, 1, q, y1 + i * N, LQ_MATMUL_ACT_8BIT));
+        int64_t worst = -1;
+        double worst_ratio = 0;
+        for (int64_t i = 0; i < M; i++) {
+            for (int64_t j = 0; j < N; j++) {
+                double mag = 0;
+                for (int64_t t = 0; t < K; t++)
+                    mag += fabs((double)wd[j * K + t] * x[i * K + t]);
+                /* float order only; activations within 1/127 of x */
+                double ratio = fabs((double)y[i * N + j] - y1[i * N + j]) / (1.1e-5 * mag + 1e-30);
+                if (!(ratio <= worst_ratio) || worst < 0)
+                    worst_ratio = ratio, worst = i * N + j;
+            }
+        }
+        CHECKF(worst_ratio <= 1.0, "%s: output %lld is %.3g of the tolerance away from the m = 1 "
+               "dot path", schemes[si], (long long)worst, worst_ratio);
+        lq_tensor_free(q);
+    }
+    for (int c = 0; c < 3; c++)
+        lq_ctx_free(ctx[c]);
+    free(wf), free(wd), free(x), free(y), free(y1), free(yt);
+}
+
+/* The flags: unknown bits and both at once refused; 0 is lq_matmul; F32
+ * never quantizes; types without integer dots ignore 8BIT. */
+static void flags(void)
+{
+    enum { N = 20, K = 256, M = 5 };
+    lqt_rng rng = {33};
+    static float wf[N * K], x[M * K], y[M * N], y2[M * N];
+    lq_tensor *q = quantized("q4_0", N, K, &rng, wf);
+    lq_tensor *nf4 = quantized("nf4", N, K, &rng, wf);
+    kt_fill_floats(x, M * K, KT_NORMAL, &rng);
+    CHECK_STATUS(lq_matmul_v2(NULL, x, M, q, y, LQ_MATMUL_ACT_8BIT | LQ_MATMUL_ACT_F32), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_matmul_v2(NULL, x, M, q, y, 0x4u), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_matmul_v2(NULL, x, M, NULL, y, 0), LQ_ERR_INVALID);
+    CHECK_OK(lq_matmul_v2(NULL, x, M, q, y, 0));
+    CHECK_OK(lq_matmul(NULL, x, M, q, y2));
+    CHECK(memcmp(y, y2, sizeof y) == 0);
+    CHECK(lq__matmul_quantizes_activations(q, 1, 0));
+    int64_t f32_rows = lq__kernels_get()->tile_f32_rows;
+    CHECK(lq__matmul_quantizes_activations(q, 512, 0) == (f32_rows == 0 || 512 < f32_rows));
+    CHECK(lq__matmul_quantizes_activations(q, 512, LQ_MATMUL_ACT_8BIT));
+    CHECK(!lq__matmul_quantizes_activations(q, 1, LQ_MATMUL_ACT_F32));
+    CHECK(!lq__matmul_quantizes_activations(q, 512, LQ_MATMUL_ACT_F32));
+    CHECK(!lq__matmul_quantizes_activations(nf4, 512, LQ_MATMUL_ACT_8BIT));
+    CHECK_OK(lq_matmul_v2(NULL, x, M, q, y2, LQ_MATMUL_ACT_F32));
+    CHECK(memcmp(y, y2, sizeof y) != 0); /* x was quantized in one, not the other */
+    CHECK_OK(lq_matmul_v2(NULL, x, M, nf4, y, LQ_MATMUL_ACT_8BIT));
+    CHECK_OK(lq_matmul_v2(NULL, x, M, nf4, y2, LQ_MATMUL_ACT_F32));
+    CHECK(memcmp(y, y2, sizeof y) == 0);
+    lq_tensor_free(q);
+    lq_tensor_free(nf4);
+}
+
+int main(void)
+{
+    if (kt_skip_unavailable_level(lq__kernels_get()))
+        return 0;
+    lqt_case_fn cases[] = {matmul_8bit_matches_dot_path, flags};
+    return lqt_run("matmul_8bit_matches_dot_path, flags", cases, (int)(sizeof cases / sizeof *cases));
+}
