@@ -301,10 +301,24 @@ static void bnb4_dequantize(const lq__qview *v, int64_t r0, int64_t r1, float *d
     }
 }
 
-float lq__bnb4_block_absmax(const lq__qview *v, int64_t b)
+void lq__bnb4_absmax(const lq__qview *v, int64_t first, int64_t count, float *out)
 {
+    if (!v->qp->double_quant) { /* the stored f32 values, in one copy */
+        memcpy(out, v->data + v->layout.offset[1] + 4 * (size_t)first, 4 * (size_t)count);
+        return;
+    }
     pthread_once(&tables_once, build_tables);
-    return block_absmax(v, b);
+    const uint8_t *d = v->data;
+    const size_t *off = v->layout.offset;
+    float offset, nested;
+    memcpy(&offset, d + off[3], 4);
+    for (int64_t b = first, end = first + count; b < end;) {
+        /* the blocks that share one nested absmax: block_absmax's arithmetic */
+        int64_t stop = (b / DQ_BLOCK + 1) * DQ_BLOCK < end ? (b / DQ_BLOCK + 1) * DQ_BLOCK : end;
+        memcpy(&nested, d + off[2] + 4 * (size_t)(b / DQ_BLOCK), 4);
+        for (; b < stop; b++)
+            out[b - first] = tables.dynamic[d[off[1] + (size_t)b]] * nested + offset;
+    }
 }
 
 /* One row serves both code tables: the table comes from the type. */

@@ -19,9 +19,10 @@ const float *lq__bnb4_code(lq_type type);
  * Built on first use; thread-safe. */
 const float *lq__bnb_dynamic_map(void);
 
-/* The absmax of block b (flattened row-major, qp->block elements each) of
- * the nf4 / fp4 tensor v as decoding multiplies by it: the stored f32, or
- * the double-quantized one decoded. Thread-safe. */
-float lq__bnb4_block_absmax(const lq__qview *v, int64_t b);
+/* The absmax of blocks [first, first + count) (flattened row-major,
+ * qp->block elements each) of the nf4 / fp4 tensor v as decoding multiplies
+ * by them: the stored f32, or the double-quantized ones decoded, into out.
+ * Thread-safe. */
+void lq__bnb4_absmax(const lq__qview *v, int64_t first, int64_t count, float *out);
 
 #endif

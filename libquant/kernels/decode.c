@@ -55,9 +55,7 @@ int64_t lq__row_decoder_code_piece(const lq__row_decoder *d, int64_t r, int64_t 
     int64_t block = d->code_block, piece = LQ__CODE_PIECE_BLOCKS * block;
     int64_t len = v->cols - c0 < piece ? v->cols - c0 : piece;
     if (d->code_kind == LQ__CODE_4BIT) {
-        int64_t first = (r * v->cols + c0) / block;
-        for (int64_t b = 0; b * block < len; b++)
-            scales[b] = lq__bnb4_block_absmax(v, first + b);
+        lq__bnb4_absmax(v, (r * v->cols + c0) / block, len / block, scales);
         out->codes = v->data + (size_t)(r * v->cols + c0) / 2;
     } else {
         scales[0] = lq__fp8_row_scale(v, r);
