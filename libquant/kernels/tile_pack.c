@@ -205,8 +205,16 @@ static void codes_linear(const uint8_t *codes, int bits, uint8_t *u)
             x = (x | x << 8) & 0x00FF00FF00FF00FFULL;
             st64(u + 2 * i, (x & 0x000F000F000F000FULL) | (x << 4 & 0x0F000F000F000F00ULL));
         }
-    } else {
-        lq__linear_unpack_row(codes, 32, bits, u);
+    } else if (bits == 3) { /* 3 bytes to 8 codes, LSB first */
+        for (int i = 0; i < 4; i++) {
+            uint32_t v = codes[3 * i] | (uint32_t)codes[3 * i + 1] << 8 | (uint32_t)codes[3 * i + 2] << 16;
+            for (int e = 0; e < 8; e++)
+                u[8 * i + e] = (uint8_t)(v >> 3 * e & 7);
+        }
+    } else { /* 2 bits: a byte to 4 codes */
+        for (int i = 0; i < 8; i++)
+            for (int e = 0; e < 4; e++)
+                u[4 * i + e] = (uint8_t)(codes[i] >> 2 * e & 3);
     }
 }
 
