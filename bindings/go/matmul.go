@@ -32,20 +32,7 @@ func weightDims(w *Tensor) (int64, int64, error) {
 // weight w [n, k] of any type; it returns m*n floats. ctx (may be nil) sets
 // the thread count.
 func Matmul(ctx *Context, x []float32, w *Tensor) ([]float32, error) {
-	n, k, err := weightDims(w)
-	if err != nil {
-		return nil, err
-	}
-	m, err := rowsOf(len(x), k, "activation")
-	if err != nil {
-		return nil, err
-	}
-	defer runtime.KeepAlive(w)
-	y := make([]float32, m*n)
-	err = withCtx(ctx, func(c *C.lq_ctx) error {
-		return call(func() C.lq_status { return C.lq_matmul(c, floatPtr(x), C.int64_t(m), w.ptr, floatPtr(y)) })
-	}, nil)
-	return y, err
+	return MatmulV2(ctx, x, w, ActAuto) // lq_matmul is lq_matmul_v2 with flags 0
 }
 
 // Activations says how MatmulV2 takes X (lq_matmul_v2's flags): the

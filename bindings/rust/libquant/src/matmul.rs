@@ -36,12 +36,7 @@ pub(crate) fn weight_dims(w: &Tensor<'_>) -> Result<(i64, i64)> {
 /// # Ok::<(), libquant::Error>(())
 /// ```
 pub fn matmul(ctx: Option<&mut Context>, x: &[f32], w: &Tensor<'_>) -> Result<Vec<f32>> {
-    let (n, k) = weight_dims(w)?;
-    let m = rows_of(x, k, "activation")?;
-    let mut y = zeros((m * n) as usize)?;
-    // SAFETY: x holds m * k floats and y m * n; the weight is only read.
-    with_ctx(ctx, |c| check(unsafe { sys::lq_matmul(c, x.as_ptr(), m, w.as_ptr(), y.as_mut_ptr()) }))?;
-    Ok(y)
+    matmul_v2(ctx, x, w, Activations::Auto) // lq_matmul is lq_matmul_v2 with flags 0
 }
 
 /// How [`matmul_v2`] takes X: the library's choice (what [`matmul`] does),
