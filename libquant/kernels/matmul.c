@@ -5,9 +5,9 @@
  * codec. X is quantized to 8 bits (the type's q8_0 / q8_1 / q8_K) when the
  * type has integer dot products and the flags do not ask for f32
  * (lq_matmul.h states the rule); then, by the number of rows m of X:
- *   - dot (m < LQ__MATMUL_TILE_ROWS): every weight row is read once and
- *     dotted with every quantized row of X (vec_dot / lin_dot). This is the
- *     decoding case, bound by the bytes of W;
+ *   - dot (m < LQ__MATMUL_TILE_ROWS, int3/int2: LQ__MATMUL_TILE_ROWS_NARROW):
+ *     every weight row is read once and dotted with every quantized row of X
+ *     (vec_dot / lin_dot). This is the decoding case, bound by the bytes of W;
  *   - tile (gemm_q8.c): chunks of W are repacked into panels of 8-bit codes
  *     and multiplied with all rows of X by register-tiled integer kernels.
  * In f32:
@@ -264,7 +264,8 @@ lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tens
     }
     plan(&p, flags);
     lq__tile_format f;
-    if (p.act_type != LQ_TYPE_F32 && m >= LQ__MATMUL_TILE_ROWS && lq__tile_format_for(&p.dec, &f))
+    if (p.act_type != LQ_TYPE_F32 && m >= LQ__MATMUL_TILE_ROWS && lq__tile_format_for(&p.dec, &f) &&
+        m >= (f.family == LQ__TILE_B32 && f.umax < 15 ? LQ__MATMUL_TILE_ROWS_NARROW : LQ__MATMUL_TILE_ROWS))
         return lq__tile_matmul(ctx, p.kern, &p.dec, &f, p.act_type, x, m, y);
     if (w->type == LQ_TYPE_F32 || (p.act_type == LQ_TYPE_F32 && m >= LQ__MATMUL_GEMM_ROWS))
         return gemm_path(ctx, &p);

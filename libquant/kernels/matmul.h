@@ -14,8 +14,11 @@
 
 /* Rows of x from which lq_matmul, when it quantizes X, repacks the weights
  * for the tile kernels (gemm_q8.c) instead of taking row dot products
- * (measured with `lq bench`). */
+ * (measured with `lq bench`); for int3 and int2, whose codes cost more to
+ * repack, from LQ__MATMUL_TILE_ROWS_NARROW (4096 x 4096, one thread: the
+ * tile kernels overtook the row dots near 20 rows for int3, 28 for int2). */
 #define LQ__MATMUL_TILE_ROWS 8
+#define LQ__MATMUL_TILE_ROWS_NARROW 24
 
 /* y[m, n] = x[m, k] * w^T, as lq_matmul_v2; the caller checked the arguments. */
 lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y,
