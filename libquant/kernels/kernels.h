@@ -145,6 +145,26 @@ typedef void (*lq__tile_transpose_fn)(const uint8_t *rows, size_t stride, int qu
 typedef int (*lq__tile_codes_fn)(lq_type type, int bits, const uint8_t *const *src, int rows,
                                  uint8_t *u, size_t stride);
 
+/* The end of one 2 x 4 tile of a W8A8 kernel (every level's gemm_i8 works
+ * in such tiles): the vector sums of the first kdone products of activation
+ * rows i0.. (ni of them) with weight rows j0.. (nj), plus the remaining
+ * products, scaled into y. */
+static inline void lq__gemm_i8_tile_end(int32_t sums[2][4], int ni, int nj, int64_t i0,
+                                        int64_t j0, int64_t k, int64_t kdone, const int8_t *x,
+                                        const float *sx, const int8_t *w, const float *sw,
+                                        float *y, int64_t ldy)
+{
+    for (int i = 0; i < ni; i++) {
+        for (int j = 0; j < nj; j++) {
+            const int8_t *xr = x + (i0 + i) * k, *wr = w + (j0 + j) * k;
+            int32_t sum = sums[i][j];
+            for (int64_t t = kdone; t < k; t++)
+                sum += xr[t] * wr[t];
+            y[(i0 + i) * ldy + j0 + j] = sx[i0 + i] * sw[j0 + j] * (float)sum;
+        }
+    }
+}
+
 typedef struct lq__kernels {
     lq__arch arch;
     lq__type_kernels t[LQ_TYPE_COUNT_];

@@ -896,15 +896,7 @@ static void gemm_i8(int64_t m, int64_t n, int64_t k, const int8_t *x, const floa
                 LQ__UNROLL
                 for (int j = 0; j < 4; j++)
                     sums[i][j] = lq__hsum256_i32(acc[i][j]);
-            for (int i = 0; i < ni; i++) {
-                for (int j = 0; j < nj; j++) {
-                    const int8_t *xr = x + (i0 + i) * k, *wr = w + (j0 + j) * k;
-                    int32_t sum = sums[i][j];
-                    for (int64_t t = k32; t < k; t++)
-                        sum += xr[t] * wr[t];
-                    y[(i0 + i) * ldy + j0 + j] = sx[i0 + i] * sw[j0 + j] * (float)sum;
-                }
-            }
+            lq__gemm_i8_tile_end(sums, ni, nj, i0, j0, k, k32, x, sx, w, sw, y, ldy);
         }
     }
 }
