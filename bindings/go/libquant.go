@@ -16,9 +16,6 @@ package libquant
 
 // #cgo pkg-config: libquant
 // #include <lq/lq.h>
-// #if LQ_VERSION_MAJOR != 0 || LQ_VERSION_MINOR < 1
-// #error "the libquant Go package needs the libquant 0.1 headers"
-// #endif
 import "C"
 
 import (

@@ -9,14 +9,8 @@ import (
 	"sync"
 )
 
-// ExpectedMajor and ExpectedMinor are the library version this package was
-// written for. A library of the same major version and at least this minor
-// serves it; before 1.0 the minor must match exactly, since 0.x minor
-// releases may change the API.
-const (
-	ExpectedMajor = 0
-	ExpectedMinor = 1
-)
+// ExpectedMajor and ExpectedMinor (the version this package was written for)
+// are in version_gen.go, generated from meson.build.
 
 // expectEnv lets tests pretend the package expects another version ("9.4").
 const expectEnv = "LIBQUANT_EXPECT_VERSION"

@@ -13,6 +13,7 @@ loader; importing fails with LibraryNotFoundError or LibraryVersionError
 (both ImportError) naming what was tried. Failed calls raise LqError
 subclasses carrying the library's status and message.
 """
+from . import _capi
 from ._loader import EXPECTED_VERSION
 from .errors import (LibraryNotFoundError, LibraryVersionError, LqCancelled, LqError,
                      LqFormatError, LqInternalError, LqInvalidArgument, LqIOError, LqNoMemory,
@@ -28,7 +29,7 @@ from ._calib import (STATS, Calibration, Imatrix, awq_search, gptq_quantize, llm
                      method_error, scales_apply, smoothquant_scales, w8a8_matmul)
 from ._io import GGUF, GGUF_TYPES, Safetensors
 
-__version__ = "0.1.0"
+__version__ = _capi.VERSION
 
 __all__ = [
     "EXPECTED_VERSION", "GGUF_TYPES", "GROUP_CHANNEL", "GROUP_TENSOR", "METHODS", "METRICS",

@@ -3,65 +3,50 @@ the calibrated methods (gptq's column order, AWQ and SmoothQuant scales,
 W8A8 products, method error)."""
 import contextlib
 import os
-from ctypes import POINTER, byref, c_char_p, c_double, c_float, c_int, c_int32, c_int64, c_void_p
+from ctypes import byref, c_double, c_int32, c_int64
 
 from ._buffers import float_input, new_array, writable_input
 from ._core import context_for
-from ._ffi import SchemeP, Status, TensorP, declare, text
+from ._ffi import CalibP, ImatrixP, TensorP, declare, enum_names, text
 from ._matmul import activations
 from ._scheme import as_scheme
 from ._tensor import Tensor, as_tensor, take_new
 
 
-class CalibP(c_void_p):
-    pass
+_create = declare("lq_calib_create")
+_free = declare("lq_calib_free")
+_add = declare("lq_calib_add")
+_merge = declare("lq_calib_merge")
+_set_max_samples = declare("lq_calib_set_max_samples")
+_features = declare("lq_calib_features")
+_tokens = declare("lq_calib_tokens")
+_samples = declare("lq_calib_samples")
+_get = declare("lq_calib_get")
+_scale_channels = declare("lq_calib_scale_channels")
+_save = declare("lq_calib_save")
+_load = declare("lq_calib_load")
 
+_im_create = declare("lq_imatrix_create")
+_im_free = declare("lq_imatrix_free")
+_im_add = declare("lq_imatrix_add")
+_im_count = declare("lq_imatrix_count")
+_im_name = declare("lq_imatrix_name")
+_im_length = declare("lq_imatrix_length")
+_im_get = declare("lq_imatrix_get")
+_im_save = declare("lq_imatrix_save")
+_im_load = declare("lq_imatrix_load")
 
-class ImatrixP(c_void_p):
-    pass
-
-
-_create = declare("lq_calib_create", Status, POINTER(CalibP), c_int64)
-_free = declare("lq_calib_free", None, CalibP)
-_add = declare("lq_calib_add", Status, CalibP, POINTER(c_float), c_int64)
-_merge = declare("lq_calib_merge", Status, CalibP, CalibP)
-_set_max_samples = declare("lq_calib_set_max_samples", Status, CalibP, c_int64)
-_features = declare("lq_calib_features", c_int64, CalibP)
-_tokens = declare("lq_calib_tokens", c_int64, CalibP)
-_samples = declare("lq_calib_samples", c_int64, CalibP)
-_get = declare("lq_calib_get", Status, CalibP, c_int, POINTER(c_float), c_int64)
-_scale_channels = declare("lq_calib_scale_channels", Status, CalibP, POINTER(c_float))
-_save = declare("lq_calib_save", Status, CalibP, c_char_p)
-_load = declare("lq_calib_load", Status, c_char_p, POINTER(CalibP))
-
-_im_create = declare("lq_imatrix_create", Status, POINTER(ImatrixP))
-_im_free = declare("lq_imatrix_free", None, ImatrixP)
-_im_add = declare("lq_imatrix_add", Status, ImatrixP, c_char_p, CalibP)
-_im_count = declare("lq_imatrix_count", c_int64, ImatrixP)
-_im_name = declare("lq_imatrix_name", c_char_p, ImatrixP, c_int64)
-_im_length = declare("lq_imatrix_length", c_int64, ImatrixP, c_char_p)
-_im_get = declare("lq_imatrix_get", Status, ImatrixP, c_char_p, POINTER(c_float), c_int64)
-_im_save = declare("lq_imatrix_save", Status, ImatrixP, c_char_p, c_int, c_char_p)
-_im_load = declare("lq_imatrix_load", Status, c_char_p, POINTER(ImatrixP))
-
-_gptq_quantize = declare("lq_gptq_quantize", Status, c_void_p, TensorP, SchemeP, CalibP,
-                         POINTER(TensorP), POINTER(c_int32))
-_awq_search = declare("lq_awq_search", Status, c_void_p, SchemeP, CalibP, POINTER(TensorP), c_int,
-                      POINTER(c_float))
-_smoothquant_scales = declare("lq_smoothquant_scales", Status, SchemeP, CalibP, POINTER(TensorP),
-                              c_int, POINTER(c_float))
-_scales_apply = declare("lq_scales_apply", Status, POINTER(c_float), c_int64, TensorP, TensorP,
-                        POINTER(TensorP), c_int)
-_w8a8_matmul = declare("lq_w8a8_matmul", Status, c_void_p, POINTER(c_float), c_int64, TensorP,
-                       POINTER(c_float))
-_llm_int8_matmul = declare("lq_llm_int8_matmul", Status, c_void_p, POINTER(c_float), c_int64,
-                           TensorP, c_double, POINTER(c_float), POINTER(c_int64))
-_method_error = declare("lq_method_error", Status, c_void_p, TensorP, SchemeP, CalibP,
-                        POINTER(c_double), POINTER(c_double))
+_gptq_quantize = declare("lq_gptq_quantize")
+_awq_search = declare("lq_awq_search")
+_smoothquant_scales = declare("lq_smoothquant_scales")
+_scales_apply = declare("lq_scales_apply")
+_w8a8_matmul = declare("lq_w8a8_matmul")
+_llm_int8_matmul = declare("lq_llm_int8_matmul")
+_method_error = declare("lq_method_error")
 
 # enum lq_calib_stat, in order.
-STATS = ("mean_abs", "max_abs", "sum_sq", "mean_sq", "hessian", "samples")
-IMATRIX_FORMATS = ("dat", "gguf")  # enum lq_imatrix_format
+STATS = enum_names("lq_calib_stat", "LQ_CALIB_")
+IMATRIX_FORMATS = enum_names("lq_imatrix_format", "LQ_IMATRIX_")
 
 
 def _path(path):

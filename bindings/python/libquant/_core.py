@@ -1,22 +1,22 @@
 """lq_core.h: versions, build information and run contexts (threads and a
 progress callback)."""
-import ctypes
-from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_uint, c_void_p
+from ctypes import byref
 
-from ._ffi import CtxP, Status, declare, text
+from ._capi import lq_progress_fn
+from ._ffi import CtxP, declare, text
 from .errors import LqCancelled
 
-_version_number = declare("lq_version_number", c_uint)
-_version_string = declare("lq_version_string", c_char_p)
-_build_info = declare("lq_build_info", c_char_p)
+_version_number = declare("lq_version_number")
+_version_string = declare("lq_version_string")
+_build_info = declare("lq_build_info")
 
-PROGRESS_FN = ctypes.CFUNCTYPE(c_int, c_void_p, c_char_p, c_double)
+PROGRESS_FN = lq_progress_fn
 
-_ctx_create = declare("lq_ctx_create", Status, POINTER(CtxP))
-_ctx_free = declare("lq_ctx_free", None, CtxP)
-_ctx_set_threads = declare("lq_ctx_set_threads", Status, CtxP, c_int)
-_ctx_threads = declare("lq_ctx_threads", c_int, CtxP)
-_ctx_set_progress = declare("lq_ctx_set_progress", Status, CtxP, PROGRESS_FN, c_void_p)
+_ctx_create = declare("lq_ctx_create")
+_ctx_free = declare("lq_ctx_free")
+_ctx_set_threads = declare("lq_ctx_set_threads")
+_ctx_threads = declare("lq_ctx_threads")
+_ctx_set_progress = declare("lq_ctx_set_progress")
 
 
 def version():

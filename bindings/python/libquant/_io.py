@@ -5,95 +5,75 @@ alive, and closing the file closes its tensors first."""
 import ctypes
 import os
 import weakref
-from ctypes import (POINTER, byref, c_char_p, c_double, c_float, c_int, c_int8, c_int16, c_int32,
-                    c_int64, c_size_t, c_uint8, c_uint16, c_uint32, c_uint64, c_void_p)
+from ctypes import (byref, c_char_p, c_double, c_float, c_int, c_int8, c_int16, c_int32, c_int64,
+                    c_size_t, c_uint8, c_uint16, c_uint32, c_uint64, c_void_p)
 
 from ._buffers import np
 from ._core import context_for
-from ._ffi import Status, TensorP, declare, text
+from ._ffi import GgufP, SafetensorsP, declare, enum_names, text
 from ._tensor import LQ_COPY, Tensor, _c_shape, take_new
 
 
-class GgufP(c_void_p):
-    pass
-
-
-class SafetensorsP(c_void_p):
-    pass
-
-
-# enum lq_gguf_type, in order.
-GGUF_TYPES = ("u8", "i8", "u16", "i16", "u32", "i32", "f32", "bool", "string", "array", "u64",
-              "i64", "f64")
+GGUF_TYPES = enum_names("lq_gguf_type", "LQ_GGUF_TYPE_")
 _SCALARS = {"u8": c_uint8, "i8": c_int8, "u16": c_uint16, "i16": c_int16, "u32": c_uint32,
             "i32": c_int32, "f32": c_float, "u64": c_uint64, "i64": c_int64, "f64": c_double}
 _NUMPY = {"u8": "uint8", "i8": "int8", "u16": "uint16", "i16": "int16", "u32": "uint32",
           "i32": "int32", "f32": "float32", "u64": "uint64", "i64": "int64", "f64": "float64",
           "bool": "uint8"}
 
-_g_open = declare("lq_gguf_open", Status, c_char_p, POINTER(GgufP))
-_g_create = declare("lq_gguf_create", Status, POINTER(GgufP))
-_g_free = declare("lq_gguf_free", None, GgufP)
-_g_kv_count = declare("lq_gguf_kv_count", c_int64, GgufP)
-_g_kv_key = declare("lq_gguf_kv_key", c_char_p, GgufP, c_int64)
-_g_kv_type = declare("lq_gguf_kv_type", c_int, GgufP, c_int64)
-_g_find_key = declare("lq_gguf_find_key", c_int64, GgufP, c_char_p)
-_g_get = {t: declare(f"lq_gguf_get_{t}", Status, GgufP, c_char_p, POINTER(c))
+_g_open = declare("lq_gguf_open")
+_g_create = declare("lq_gguf_create")
+_g_free = declare("lq_gguf_free")
+_g_kv_count = declare("lq_gguf_kv_count")
+_g_kv_key = declare("lq_gguf_kv_key")
+_g_kv_type = declare("lq_gguf_kv_type")
+_g_find_key = declare("lq_gguf_find_key")
+_g_get = {t: declare(f"lq_gguf_get_{t}")
           for t, c in _SCALARS.items()}
-_g_set = {t: declare(f"lq_gguf_set_{t}", Status, GgufP, c_char_p, c) for t, c in _SCALARS.items()}
-_g_get_bool = declare("lq_gguf_get_bool", Status, GgufP, c_char_p, POINTER(c_int))
-_g_set_bool = declare("lq_gguf_set_bool", Status, GgufP, c_char_p, c_int)
-_g_get_string = declare("lq_gguf_get_string", Status, GgufP, c_char_p, POINTER(c_void_p),
-                        POINTER(c_size_t))
-_g_set_string = declare("lq_gguf_set_string", Status, GgufP, c_char_p, c_char_p)
-_g_get_array = declare("lq_gguf_get_array", Status, GgufP, c_char_p, POINTER(c_int),
-                       POINTER(c_uint64))
-_g_get_array_data = declare("lq_gguf_get_array_data", Status, GgufP, c_char_p, c_int,
-                            POINTER(c_void_p), POINTER(c_uint64))
-_g_get_array_string = declare("lq_gguf_get_array_string", Status, GgufP, c_char_p, c_uint64,
-                              POINTER(c_void_p), POINTER(c_size_t))
-_g_set_array = declare("lq_gguf_set_array", Status, GgufP, c_char_p, c_int, c_void_p, c_uint64)
-_g_set_array_strings = declare("lq_gguf_set_array_strings", Status, GgufP, c_char_p,
-                               POINTER(c_char_p), c_uint64)
-_g_remove_key = declare("lq_gguf_remove_key", Status, GgufP, c_char_p)
-_g_tensor_count = declare("lq_gguf_tensor_count", c_int64, GgufP)
-_g_tensor_name = declare("lq_gguf_tensor_name", c_char_p, GgufP, c_int64)
-_g_find_tensor = declare("lq_gguf_find_tensor", c_int64, GgufP, c_char_p)
-_g_tensor_ggml_type = declare("lq_gguf_tensor_ggml_type", c_int, GgufP, c_int64)
-_g_tensor_ndim = declare("lq_gguf_tensor_ndim", c_int, GgufP, c_int64)
-_g_tensor_dim = declare("lq_gguf_tensor_dim", c_int64, GgufP, c_int64, c_int)
-_g_tensor_nbytes = declare("lq_gguf_tensor_nbytes", c_uint64, GgufP, c_int64)
-_g_tensor_offset = declare("lq_gguf_tensor_offset", c_uint64, GgufP, c_int64)
-_g_get_tensor = declare("lq_gguf_get_tensor", Status, GgufP, c_int64, POINTER(TensorP))
-_g_tensor_raw = declare("lq_gguf_tensor_raw", Status, GgufP, c_int64, POINTER(c_void_p),
-                        POINTER(c_uint64))
-_g_add_tensor = declare("lq_gguf_add_tensor", Status, GgufP, TensorP, c_int)
-_g_add_tensor_raw = declare("lq_gguf_add_tensor_raw", Status, GgufP, c_char_p, c_int, c_int,
-                            POINTER(c_int64), c_void_p, c_uint64, c_int)
-_g_save = declare("lq_gguf_save", Status, c_void_p, GgufP, c_char_p)
+_g_set = {t: declare(f"lq_gguf_set_{t}") for t, c in _SCALARS.items()}
+_g_get_bool = declare("lq_gguf_get_bool")
+_g_set_bool = declare("lq_gguf_set_bool")
+_g_get_string = declare("lq_gguf_get_string")
+_g_set_string = declare("lq_gguf_set_string")
+_g_get_array = declare("lq_gguf_get_array")
+_g_get_array_data = declare("lq_gguf_get_array_data")
+_g_get_array_string = declare("lq_gguf_get_array_string")
+_g_set_array = declare("lq_gguf_set_array")
+_g_set_array_strings = declare("lq_gguf_set_array_strings")
+_g_remove_key = declare("lq_gguf_remove_key")
+_g_tensor_count = declare("lq_gguf_tensor_count")
+_g_tensor_name = declare("lq_gguf_tensor_name")
+_g_find_tensor = declare("lq_gguf_find_tensor")
+_g_tensor_ggml_type = declare("lq_gguf_tensor_ggml_type")
+_g_tensor_ndim = declare("lq_gguf_tensor_ndim")
+_g_tensor_dim = declare("lq_gguf_tensor_dim")
+_g_tensor_nbytes = declare("lq_gguf_tensor_nbytes")
+_g_tensor_offset = declare("lq_gguf_tensor_offset")
+_g_get_tensor = declare("lq_gguf_get_tensor")
+_g_tensor_raw = declare("lq_gguf_tensor_raw")
+_g_add_tensor = declare("lq_gguf_add_tensor")
+_g_add_tensor_raw = declare("lq_gguf_add_tensor_raw")
+_g_save = declare("lq_gguf_save")
 
-_s_open = declare("lq_safetensors_open", Status, c_char_p, POINTER(SafetensorsP))
-_s_create = declare("lq_safetensors_create", Status, POINTER(SafetensorsP))
-_s_free = declare("lq_safetensors_free", None, SafetensorsP)
-_s_count = declare("lq_safetensors_count", c_int64, SafetensorsP)
-_s_name = declare("lq_safetensors_name", c_char_p, SafetensorsP, c_int64)
-_s_find = declare("lq_safetensors_find", c_int64, SafetensorsP, c_char_p)
-_s_dtype = declare("lq_safetensors_dtype", c_char_p, SafetensorsP, c_int64)
-_s_ndim = declare("lq_safetensors_ndim", c_int, SafetensorsP, c_int64)
-_s_dim = declare("lq_safetensors_dim", c_int64, SafetensorsP, c_int64, c_int)
-_s_nbytes = declare("lq_safetensors_nbytes", c_uint64, SafetensorsP, c_int64)
-_s_get_tensor = declare("lq_safetensors_get_tensor", Status, SafetensorsP, c_int64,
-                        POINTER(TensorP))
-_s_raw = declare("lq_safetensors_raw", Status, SafetensorsP, c_int64, POINTER(c_void_p),
-                 POINTER(c_uint64))
-_s_meta_count = declare("lq_safetensors_meta_count", c_int64, SafetensorsP)
-_s_meta_key = declare("lq_safetensors_meta_key", c_char_p, SafetensorsP, c_int64)
-_s_meta_get = declare("lq_safetensors_meta_get", c_char_p, SafetensorsP, c_char_p)
-_s_meta_set = declare("lq_safetensors_meta_set", Status, SafetensorsP, c_char_p, c_char_p)
-_s_add_tensor = declare("lq_safetensors_add_tensor", Status, SafetensorsP, TensorP, c_int)
-_s_add_raw = declare("lq_safetensors_add_raw", Status, SafetensorsP, c_char_p, c_char_p, c_int,
-                     POINTER(c_int64), c_void_p, c_uint64, c_int)
-_s_save = declare("lq_safetensors_save", Status, c_void_p, SafetensorsP, c_char_p, c_uint64)
+_s_open = declare("lq_safetensors_open")
+_s_create = declare("lq_safetensors_create")
+_s_free = declare("lq_safetensors_free")
+_s_count = declare("lq_safetensors_count")
+_s_name = declare("lq_safetensors_name")
+_s_find = declare("lq_safetensors_find")
+_s_dtype = declare("lq_safetensors_dtype")
+_s_ndim = declare("lq_safetensors_ndim")
+_s_dim = declare("lq_safetensors_dim")
+_s_nbytes = declare("lq_safetensors_nbytes")
+_s_get_tensor = declare("lq_safetensors_get_tensor")
+_s_raw = declare("lq_safetensors_raw")
+_s_meta_count = declare("lq_safetensors_meta_count")
+_s_meta_key = declare("lq_safetensors_meta_key")
+_s_meta_get = declare("lq_safetensors_meta_get")
+_s_meta_set = declare("lq_safetensors_meta_set")
+_s_add_tensor = declare("lq_safetensors_add_tensor")
+_s_add_raw = declare("lq_safetensors_add_raw")
+_s_save = declare("lq_safetensors_save")
 
 
 def _bytes_arg(data):

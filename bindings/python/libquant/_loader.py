@@ -14,13 +14,14 @@ import os
 import subprocess
 import sys
 
+from ._capi import VERSION_INFO
 from .errors import LibraryNotFoundError, LibraryVersionError
 
 # The library version this package was written against. A library of the same
 # major version and at least this minor version provides every call the
 # package uses; before 1.0 the minor version must match exactly, since 0.x
 # minor releases may change the API.
-EXPECTED_VERSION = (0, 1)
+EXPECTED_VERSION = VERSION_INFO[:2]
 
 # For tests: "MAJOR.MINOR" to pretend the package expects another version.
 _EXPECT_ENV = "LIBQUANT_EXPECT_VERSION"

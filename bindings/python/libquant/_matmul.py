@@ -1,17 +1,15 @@
 """lq_matmul.h: run quantized weights (Y = X W^T)."""
-from ctypes import POINTER, c_float, c_int8, c_int64, c_uint, c_void_p
+from ctypes import c_int8
 
 from ._buffers import exact_input, float_input, new_array
 from ._core import context_for
-from ._ffi import Status, TensorP, declare
+from ._ffi import declare
 from ._tensor import as_tensor
 
-_matmul = declare("lq_matmul_v2", Status, c_void_p, POINTER(c_float), c_int64, TensorP,
-                  POINTER(c_float), c_uint)
+_matmul = declare("lq_matmul_v2")
 # lq_matmul_v2's flags (lq_matmul.h): how x is multiplied
 _ACT_FLAGS = {"auto": 0, "8bit": 0x1, "f32": 0x2}
-_matmul_w8a8 = declare("lq_matmul_w8a8", Status, c_void_p, POINTER(c_float), c_int64, c_int64,
-                       POINTER(c_int8), POINTER(c_float), c_int64, POINTER(c_float))
+_matmul_w8a8 = declare("lq_matmul_w8a8")
 
 
 def activations(x, k):

@@ -1,25 +1,21 @@
 """lq_quality.h: error metrics, layer output error and the memory estimator."""
-from ctypes import POINTER, byref, c_char_p, c_double, c_float, c_int, c_int64, c_void_p
+from ctypes import byref, c_double, c_int
 
 from ._buffers import float_input
 from ._core import context_for
-from ._ffi import SchemeP, Status, TensorP, declare
+from ._ffi import declare, enum_names
 from ._scheme import as_scheme
 from ._tensor import Tensor, as_tensor
 
-METRICS = ("mse", "rmse", "max_abs", "sqnr_db", "cosine")  # enum lq_metric order
+METRICS = enum_names("lq_metric", "LQ_METRIC_")
 GIB = float(1 << 30)
 
-_error_metrics = declare("lq_error_metrics", Status, POINTER(c_float), POINTER(c_float), c_int64,
-                         POINTER(c_double), c_int)
-_tensor_error_metrics = declare("lq_tensor_error_metrics", Status, c_void_p, TensorP, TensorP,
-                                POINTER(c_double), c_int)
-_output_error = declare("lq_output_error", Status, c_void_p, TensorP, TensorP, POINTER(c_float),
-                        c_int64, POINTER(c_double))
-_estimate_weights = declare("lq_estimate_weights", Status, SchemeP, c_double, POINTER(c_double))
-_estimate_kv = declare("lq_estimate_kv", Status, c_int64, c_int64, c_int64, c_int64, c_int64,
-                       c_int, POINTER(c_double))
-_kv_type_from_name = declare("lq_kv_type_from_name", Status, c_char_p, POINTER(c_int))
+_error_metrics = declare("lq_error_metrics")
+_tensor_error_metrics = declare("lq_tensor_error_metrics")
+_output_error = declare("lq_output_error")
+_estimate_weights = declare("lq_estimate_weights")
+_estimate_kv = declare("lq_estimate_kv")
+_kv_type_from_name = declare("lq_kv_type_from_name")
 
 
 def error_stats(w, q, threads=None):

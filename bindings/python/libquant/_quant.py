@@ -1,14 +1,12 @@
 """lq_quant.h: quantize a float array into a QuantizedTensor."""
-from ctypes import POINTER, c_float, c_void_p
 
 from ._buffers import float_input
 from ._core import context_for
-from ._ffi import SchemeP, Status, TensorP, declare
+from ._ffi import declare
 from ._scheme import as_scheme
 from ._tensor import Tensor, take_new
 
-_quantize = declare("lq_quantize", Status, c_void_p, TensorP, SchemeP, c_void_p,
-                    POINTER(c_float), POINTER(TensorP))
+_quantize = declare("lq_quantize")
 
 
 def _calib_handle(calib):

@@ -1,26 +1,25 @@
 """lq_scheme.h: schemes, parsed from strings such as "int4:g128" or "q4_k"."""
-from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_int64, c_uint64
+from ctypes import byref, c_double, c_int64, c_uint64
 
-from ._ffi import SchemeP, Status, declare, text
+from . import _capi
+from ._ffi import SchemeP, declare, enum_names, text
 from ._types import type_id, type_name
 
-_parse = declare("lq_scheme_parse", Status, c_char_p, POINTER(SchemeP))
-_clone = declare("lq_scheme_clone", Status, SchemeP, POINTER(SchemeP))
-_free = declare("lq_scheme_free", None, SchemeP)
-_string = declare("lq_scheme_string", c_char_p, SchemeP)
-_get_int = declare("lq_scheme_get_int", Status, SchemeP, c_int, POINTER(c_int64))
-_get_float = declare("lq_scheme_get_float", Status, SchemeP, c_int, POINTER(c_double))
-_set_int = declare("lq_scheme_set_int", Status, SchemeP, c_int, c_int64)
-_set_float = declare("lq_scheme_set_float", Status, SchemeP, c_int, c_double)
-_tensor_bytes = declare("lq_scheme_tensor_bytes", Status, SchemeP, c_int64, c_int64,
-                        POINTER(c_uint64))
+_parse = declare("lq_scheme_parse")
+_clone = declare("lq_scheme_clone")
+_free = declare("lq_scheme_free")
+_string = declare("lq_scheme_string")
+_get_int = declare("lq_scheme_get_int")
+_get_float = declare("lq_scheme_get_float")
+_set_int = declare("lq_scheme_set_int")
+_set_float = declare("lq_scheme_set_float")
+_tensor_bytes = declare("lq_scheme_tensor_bytes")
 
-# enum lq_method, pinned values in order.
-METHODS = ("rtn", "gptq", "awq", "hqq", "smoothquant", "llm_int8")
+METHODS = enum_names("lq_method", "LQ_METHOD_")
 
 # Granularity values of group_size besides a positive group size.
-GROUP_CHANNEL = 0
-GROUP_TENSOR = -1
+GROUP_CHANNEL = _capi.LQ_GROUP_CHANNEL
+GROUP_TENSOR = _capi.LQ_GROUP_TENSOR
 
 
 def _method_name(value):

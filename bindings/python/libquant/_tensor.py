@@ -1,35 +1,33 @@
 """lq_tensor.h (plus lq_tensor_scheme and lq_tensor_wrap_quantized from
 lq_quant.h): the tensor handle."""
 import ctypes
-from ctypes import POINTER, byref, c_char_p, c_double, c_int, c_int64, c_size_t, c_void_p
+from ctypes import byref, c_int64
 
+from . import _capi
 from ._buffers import float_input, new_array
 from ._core import context_for
-from ._ffi import SchemeP, Status, TensorP, declare, text
+from ._ffi import TensorP, declare, text
 from ._scheme import _string as _scheme_string
 from ._scheme import as_scheme
 from ._types import type_id, type_name
 
-MAX_DIMS = 4
-LQ_BORROW, LQ_COPY = 0, 1
+MAX_DIMS = _capi.LQ_MAX_DIMS
+LQ_BORROW, LQ_COPY = _capi.LQ_BORROW, _capi.LQ_COPY
 
-_wrap = declare("lq_tensor_wrap", Status, POINTER(TensorP), c_int, c_int, POINTER(c_int64),
-                c_void_p, c_size_t, c_int, c_char_p)
-_wrap_quantized = declare("lq_tensor_wrap_quantized", Status, POINTER(TensorP), SchemeP, c_int,
-                          POINTER(c_int64), c_void_p, c_size_t, c_int, c_char_p)
-_free = declare("lq_tensor_free", None, TensorP)
-_type = declare("lq_tensor_type", c_int, TensorP)
-_ndim = declare("lq_tensor_ndim", c_int, TensorP)
-_dim = declare("lq_tensor_dim", c_int64, TensorP, c_int)
-_numel = declare("lq_tensor_numel", c_int64, TensorP)
-_nbytes = declare("lq_tensor_nbytes", c_size_t, TensorP)
-_bits_per_weight = declare("lq_tensor_bits_per_weight", c_double, TensorP)
-_name = declare("lq_tensor_name", c_char_p, TensorP)
-_data = declare("lq_tensor_data", c_void_p, TensorP)
-_scheme = declare("lq_tensor_scheme", SchemeP, TensorP)
-_dequantize = declare("lq_dequantize", Status, c_void_p, TensorP, c_int, POINTER(TensorP))
-_dequantize_f32 = declare("lq_dequantize_f32", Status, c_void_p, TensorP,
-                          POINTER(ctypes.c_float), c_int64)
+_wrap = declare("lq_tensor_wrap")
+_wrap_quantized = declare("lq_tensor_wrap_quantized")
+_free = declare("lq_tensor_free")
+_type = declare("lq_tensor_type")
+_ndim = declare("lq_tensor_ndim")
+_dim = declare("lq_tensor_dim")
+_numel = declare("lq_tensor_numel")
+_nbytes = declare("lq_tensor_nbytes")
+_bits_per_weight = declare("lq_tensor_bits_per_weight")
+_name = declare("lq_tensor_name")
+_data = declare("lq_tensor_data")
+_scheme = declare("lq_tensor_scheme")
+_dequantize = declare("lq_dequantize")
+_dequantize_f32 = declare("lq_dequantize_f32")
 
 
 def _c_shape(shape):

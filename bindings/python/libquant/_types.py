@@ -1,11 +1,11 @@
 """lq_types.h: element type names."""
-from ctypes import POINTER, byref, c_char_p, c_int
+from ctypes import byref, c_int
 
-from ._ffi import Status, declare, text
+from ._ffi import declare, text
 
-_type_name = declare("lq_type_name", c_char_p, c_int)
-_type_from_name = declare("lq_type_from_name", Status, c_char_p, POINTER(c_int))
-_type_is_quantized = declare("lq_type_is_quantized", c_int, c_int)
+_type_name = declare("lq_type_name")
+_type_from_name = declare("lq_type_from_name")
+_type_is_quantized = declare("lq_type_is_quantized")
 
 
 def type_name(type_id):

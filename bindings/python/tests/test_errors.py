@@ -63,8 +63,17 @@ def test_message_belongs_to_this_thread():
     assert "bogus" in info.value.message and "nonsense-type" in seen["other"]
 
 
-def test_function_missing_from_the_library_raises_unsupported():
+def test_function_missing_from_the_library_raises_unsupported(monkeypatch):
+    # A header function an older library lacks: only calling it fails.
+    from libquant import _capi
     from libquant._ffi import Status, declare
-    f = declare("lq_no_such_function_in_any_build", Status)
+    monkeypatch.setitem(_capi.FUNCTIONS, "lq_no_such_function_in_any_build", (Status, ()))
+    f = declare("lq_no_such_function_in_any_build")
     with pytest.raises(lq.LqUnsupported, match="lq_no_such_function_in_any_build"):
         f()
+
+
+def test_a_function_the_headers_lack_is_a_programming_error():
+    from libquant._ffi import declare
+    with pytest.raises(KeyError):
+        declare("lq_not_declared_in_any_header")
