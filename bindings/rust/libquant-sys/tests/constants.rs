@@ -1,4 +1,4 @@
-//! The hand-written constants agree with the C library: checked at run time
+//! The generated constants agree with the C library: checked at run time
 //! through the library's own names and behaviour, so no C compiler is needed.
 use libquant_sys::*;
 use std::ffi::{c_int, CStr, CString};
@@ -118,8 +118,8 @@ fn scheme_params_and_methods() {
     unsafe { lq_scheme_free(s) };
 
     for (text, method, param, value) in [
-        ("int8:channel", LQ_METHOD_RTN, LQ_PARAM_GROUP_SIZE, LQ_GROUP_CHANNEL),
-        ("int8:tensor", LQ_METHOD_RTN, LQ_PARAM_GROUP_SIZE, LQ_GROUP_TENSOR),
+        ("int8:channel", LQ_METHOD_RTN, LQ_PARAM_GROUP_SIZE, LQ_GROUP_CHANNEL as i64),
+        ("int8:tensor", LQ_METHOD_RTN, LQ_PARAM_GROUP_SIZE, LQ_GROUP_TENSOR as i64),
         ("awq:int4", LQ_METHOD_AWQ, LQ_PARAM_TYPE, LQ_TYPE_INT4 as i64),
         ("hqq:int4:iters=7", LQ_METHOD_HQQ, LQ_PARAM_ITERS, 7),
         ("nf4:b128:dq", LQ_METHOD_RTN, LQ_PARAM_BLOCK_SIZE, 128),
@@ -148,16 +148,16 @@ fn scheme_params_and_methods() {
 fn metric_indices() {
     let reference = [1.0f32, 2.0, 3.0, 4.0];
     let test = [1.0f32, 2.0, 3.0, 2.0];
-    let mut m = [0.0f64; LQ_METRIC_COUNT_V1];
+    let mut m = [0.0f64; LQ_METRIC_COUNT_V1 as usize];
     let rc = unsafe { lq_error_metrics(reference.as_ptr(), test.as_ptr(), 4, m.as_mut_ptr(), m.len() as i32) };
     assert_eq!(rc, LQ_OK);
-    assert_eq!(m[LQ_METRIC_MSE], 1.0);
-    assert_eq!(m[LQ_METRIC_RMSE], 1.0);
-    assert_eq!(m[LQ_METRIC_MAX_ABS], 2.0);
-    assert!((m[LQ_METRIC_SQNR_DB] - 10.0 * (30.0f64 / 4.0).log10()).abs() < 1e-9);
-    assert!((m[LQ_METRIC_COSINE] - 22.0 / (30.0f64.sqrt() * 18.0f64.sqrt())).abs() < 1e-9);
+    assert_eq!(m[LQ_METRIC_MSE as usize], 1.0);
+    assert_eq!(m[LQ_METRIC_RMSE as usize], 1.0);
+    assert_eq!(m[LQ_METRIC_MAX_ABS as usize], 2.0);
+    assert!((m[LQ_METRIC_SQNR_DB as usize] - 10.0 * (30.0f64 / 4.0).log10()).abs() < 1e-9);
+    assert!((m[LQ_METRIC_COSINE as usize] - 22.0 / (30.0f64.sqrt() * 18.0f64.sqrt())).abs() < 1e-9);
     // Asking for one more than the library knows is refused (catches a missing index).
-    let mut more = [0.0f64; LQ_METRIC_COUNT_V1 + 1];
+    let mut more = [0.0f64; LQ_METRIC_COUNT_V1 as usize + 1];
     let rc = unsafe { lq_error_metrics(reference.as_ptr(), test.as_ptr(), 4, more.as_mut_ptr(), more.len() as i32) };
     assert_eq!(rc, LQ_ERR_INVALID);
 }
@@ -218,16 +218,16 @@ fn data_modes_copy_and_borrow() {
 
 #[test]
 fn limits_and_versions() {
-    let name = CString::new("x".repeat(LQ_MAX_NAME)).unwrap();
-    let longer = CString::new("x".repeat(LQ_MAX_NAME + 1)).unwrap();
-    let shape = [1i64; LQ_MAX_DIMS + 1];
+    let name = CString::new("x".repeat(LQ_MAX_NAME as usize)).unwrap();
+    let longer = CString::new("x".repeat(LQ_MAX_NAME as usize + 1)).unwrap();
+    let shape = [1i64; LQ_MAX_DIMS as usize + 1];
     let mut t = ptr::null_mut();
     unsafe {
-        assert_eq!(lq_tensor_create(&mut t, LQ_TYPE_F32, LQ_MAX_DIMS as i32, shape.as_ptr(), name.as_ptr()), LQ_OK);
+        assert_eq!(lq_tensor_create(&mut t, LQ_TYPE_F32, LQ_MAX_DIMS, shape.as_ptr(), name.as_ptr()), LQ_OK);
         assert_eq!(lq_tensor_set_name(t, longer.as_ptr()), LQ_ERR_INVALID);
         lq_tensor_free(t);
         assert_eq!(
-            lq_tensor_create(&mut t, LQ_TYPE_F32, LQ_MAX_DIMS as i32 + 1, shape.as_ptr(), ptr::null()),
+            lq_tensor_create(&mut t, LQ_TYPE_F32, LQ_MAX_DIMS + 1, shape.as_ptr(), ptr::null()),
             LQ_ERR_INVALID
         );
         let n = lq_version_number();
@@ -314,7 +314,7 @@ fn gguf_value_types_and_name_limit() {
         let shape = [32i64];
         let bytes = [0u8; 128];
         for (len, want) in [(LQ_GGUF_MAX_NAME, LQ_OK), (LQ_GGUF_MAX_NAME + 1, LQ_ERR_INVALID)] {
-            let name = CString::new("t".repeat(len)).unwrap();
+            let name = CString::new("t".repeat(len as usize)).unwrap();
             let rc =
                 lq_gguf_add_tensor_raw(g, name.as_ptr(), 0, 1, shape.as_ptr(), bytes.as_ptr().cast(), 128, LQ_COPY);
             assert_eq!(rc, want, "name of {len} bytes");

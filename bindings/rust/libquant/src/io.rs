@@ -529,7 +529,7 @@ impl Safetensors {
 
     /// Adds a copy of raw bytes under any safetensors dtype ("F8_E4M3", ...).
     pub fn add_raw(&mut self, name: &str, dtype: &str, shape: &[i64], data: &[u8]) -> Result<()> {
-        if shape.len() > sys::LQ_SAFETENSORS_MAX_DIMS {
+        if shape.len() > sys::LQ_SAFETENSORS_MAX_DIMS as usize {
             return Err(Error::new(Status::INVALID, format!("libquant: {} dimensions is too many", shape.len())));
         }
         let (c, d) = (c_string("tensor name", name)?, c_string("dtype", dtype)?);

@@ -27,14 +27,17 @@ pub struct Metrics {
     pub cosine: f64,
 }
 
+/// The results `lq_error_metrics` gives in its first version.
+const N_METRICS: usize = sys::LQ_METRIC_COUNT_V1 as usize;
+
 impl Metrics {
-    fn from_array(m: [f64; sys::LQ_METRIC_COUNT_V1]) -> Metrics {
+    fn from_array(m: [f64; N_METRICS]) -> Metrics {
         Metrics {
-            mse: m[sys::LQ_METRIC_MSE],
-            rmse: m[sys::LQ_METRIC_RMSE],
-            max_abs: m[sys::LQ_METRIC_MAX_ABS],
-            sqnr_db: m[sys::LQ_METRIC_SQNR_DB],
-            cosine: m[sys::LQ_METRIC_COSINE],
+            mse: m[sys::LQ_METRIC_MSE as usize],
+            rmse: m[sys::LQ_METRIC_RMSE as usize],
+            max_abs: m[sys::LQ_METRIC_MAX_ABS as usize],
+            sqnr_db: m[sys::LQ_METRIC_SQNR_DB as usize],
+            cosine: m[sys::LQ_METRIC_COSINE as usize],
         }
     }
 }
@@ -54,7 +57,7 @@ pub fn error_metrics(reference: &[f32], test: &[f32]) -> Result<Metrics> {
             format!("libquant: {} reference values against {} test values", reference.len(), test.len()),
         ));
     }
-    let mut m = [0.0; sys::LQ_METRIC_COUNT_V1];
+    let mut m = [0.0; N_METRICS];
     // SAFETY: both slices hold n floats; m holds n_out doubles.
     check(unsafe {
         sys::lq_error_metrics(
@@ -72,7 +75,7 @@ impl Tensor<'_> {
     /// Error of `test` (e.g. this tensor quantized) against `self`, both
     /// decoded to f32; the shapes must be equal.
     pub fn error_metrics(&self, test: &Tensor<'_>) -> Result<Metrics> {
-        let mut m = [0.0; sys::LQ_METRIC_COUNT_V1];
+        let mut m = [0.0; N_METRICS];
         // SAFETY: live handles; m holds n_out doubles.
         check(unsafe {
             sys::lq_tensor_error_metrics(

@@ -59,9 +59,9 @@ impl Param {
 }
 
 /// Group size meaning one scale per output row.
-pub const GROUP_CHANNEL: i64 = sys::LQ_GROUP_CHANNEL;
+pub const GROUP_CHANNEL: i64 = sys::LQ_GROUP_CHANNEL as i64;
 /// Group size meaning one scale for the whole tensor.
-pub const GROUP_TENSOR: i64 = sys::LQ_GROUP_TENSOR;
+pub const GROUP_TENSOR: i64 = sys::LQ_GROUP_TENSOR as i64;
 
 /// A parsed scheme. Its canonical string ([`Scheme::as_str`], `Display`)
 /// parses back to an equal scheme.

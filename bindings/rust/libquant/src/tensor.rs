@@ -50,10 +50,10 @@ pub(crate) fn zeros<T: Clone + Default>(n: usize) -> Result<Vec<T>> {
 }
 
 pub(crate) fn c_shape(shape: &[i64]) -> Result<c_int> {
-    if shape.is_empty() || shape.len() > sys::LQ_MAX_DIMS {
+    if shape.is_empty() || shape.len() > sys::LQ_MAX_DIMS as usize {
         return Err(Error::new(
             Status::INVALID,
-            format!("libquant: a tensor has 1 to {} dimensions, not {}", sys::LQ_MAX_DIMS, shape.len()),
+            format!("libquant: a tensor has 1 to {} dimensions, not {}", sys::LQ_MAX_DIMS as usize, shape.len()),
         ));
     }
     Ok(shape.len() as c_int)
