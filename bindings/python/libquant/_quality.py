@@ -50,6 +50,13 @@ def output_error(w, q, x, threads=None):
         return out.value
 
 
+def kv_type_id(name):
+    """The enum lq_kv_type value of "f32", "f16", "int8" or "fp8"."""
+    kv_id = c_int()
+    _kv_type_from_name(str(name).encode(), byref(kv_id))
+    return kv_id.value
+
+
 def estimate(scheme=None, n_params=None, *, layers=None, kv_heads=None, head_dim=None,
              n_ctx=None, batch=1, kv_type="f16"):
     """Memory needed, in GiB: weights (`n_params` parameters at `scheme`)
@@ -73,11 +80,9 @@ def estimate(scheme=None, n_params=None, *, layers=None, kv_heads=None, head_dim
         missing = [k for k, v in kv.items() if v is None]
         if missing:
             raise ValueError(f"libquant: estimating the KV cache also needs {', '.join(missing)}")
-        kv_id = c_int()
-        _kv_type_from_name(str(kv_type).encode(), byref(kv_id))
         out = c_double()
         _estimate_kv(int(layers), int(kv_heads), int(head_dim), int(n_ctx), int(batch),
-                     kv_id.value, byref(out))
+                     kv_type_id(kv_type), byref(out))
         result["kv_gib"] = out.value / GIB
     if not result:
         raise ValueError("libquant: estimate needs scheme and n_params, or the KV cache sizes")

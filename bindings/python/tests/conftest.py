@@ -32,7 +32,7 @@ def quantize_or_skip(w, scheme, **kw):
         pytest.skip(f"{scheme}: not in this build ({e.message})")
 
 
-def run_python(code, env_update=None, env_remove=()):
+def run_python(code, env_update=None, env_remove=(), cwd=None):
     """Run `code` in a fresh interpreter (this one) with the package on its path."""
     env = dict(os.environ)
     for k in env_remove:
@@ -40,4 +40,4 @@ def run_python(code, env_update=None, env_remove=()):
     env.update(env_update or {})
     env["PYTHONPATH"] = os.pathsep.join(filter(None, [str(PACKAGE_ROOT), env.get("PYTHONPATH")]))
     return subprocess.run([sys.executable, "-c", code], env=env, capture_output=True, text=True,
-                          timeout=60)
+                          timeout=60, cwd=cwd)
