@@ -28,19 +28,22 @@ from ._matmul import matmul, matmul_w8a8
 from ._calib import (STATS, Calibration, Imatrix, awq_search, gptq_quantize, llm_int8_matmul,
                      method_error, scales_apply, smoothquant_scales, w8a8_matmul)
 from ._io import GGUF, GGUF_TYPES, Safetensors
+from ._hf import HF_FORMATS, hf_config, hf_dequantize, hf_export, hf_import
 from ._model import Model
 from ._pipeline import quantize_gguf
 
 __version__ = _capi.VERSION
 
 __all__ = [
-    "EXPECTED_VERSION", "GGUF_TYPES", "GROUP_CHANNEL", "GROUP_TENSOR", "METHODS", "METRICS",
+    "EXPECTED_VERSION", "GGUF_TYPES", "GROUP_CHANNEL", "GROUP_TENSOR", "HF_FORMATS", "METHODS",
+    "METRICS",
     "STATS",
     "Calibration", "Context", "GGUF", "Imatrix", "Model", "QuantizedTensor", "Safetensors", "Scheme",
     "Tensor",
-    "awq_search", "build_info", "error_stats", "estimate", "gptq_quantize", "is_quantized",
-    "llm_int8_matmul", "matmul", "matmul_w8a8", "method_error", "output_error", "quantize", "quantize_gguf",
-    "scales_apply", "smoothquant_scales", "type_id", "type_name", "version", "version_info",
+    "awq_search", "build_info", "error_stats", "estimate", "gptq_quantize", "hf_config",
+    "hf_dequantize", "hf_export", "hf_import", "is_quantized",
+    "llm_int8_matmul", "matmul", "matmul_w8a8", "method_error", "output_error", "quantize",
+    "quantize_gguf", "scales_apply", "smoothquant_scales", "type_id", "type_name", "version", "version_info",
     "w8a8_matmul",
     "LibraryNotFoundError", "LibraryVersionError", "LqError", "LqCancelled", "LqFormatError",
     "LqInternalError", "LqInvalidArgument", "LqIOError", "LqNoMemory", "LqNonFinite",
