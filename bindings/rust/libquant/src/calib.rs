@@ -193,7 +193,7 @@ pub struct Imatrix {
 unsafe impl Send for Imatrix {}
 unsafe impl Sync for Imatrix {}
 
-fn new_imatrix(p: *mut sys::lq_imatrix) -> Result<Imatrix> {
+pub(crate) fn new_imatrix(p: *mut sys::lq_imatrix) -> Result<Imatrix> {
     NonNull::new(p)
         .map(|ptr| Imatrix { ptr })
         .ok_or_else(|| Error::new(Status::INTERNAL, "libquant: the library returned a NULL imatrix"))
@@ -216,6 +216,10 @@ impl Imatrix {
         // SAFETY: valid C string and out-pointer.
         check(unsafe { sys::lq_imatrix_load(c.as_ptr(), &mut p) })?;
         new_imatrix(p)
+    }
+
+    pub(crate) fn as_ptr(&self) -> *const sys::lq_imatrix {
+        self.ptr.as_ptr()
     }
 
     /// Records weight `name`'s input statistics from a calibration set.

@@ -7,7 +7,8 @@
 //! [`quantize`]/[`Quantize`] (`lq_quant.h`), the metrics and estimators
 //! (`lq_quality.h`), [`Calibration`]/[`Imatrix`] and the calibrated-method
 //! extras (`lq_calib.h`), [`Gguf`]/[`Safetensors`] (`lq_io.h`) and
-//! [`matmul`] (`lq_matmul.h`). Every fallible call returns [`Result`], whose [`Error`]
+//! [`matmul`] (`lq_matmul.h`), [`Model`] (`lq_model.h`) and [`quantize_gguf`]
+//! (`lq_pipeline.h`). Every fallible call returns [`Result`], whose [`Error`]
 //! carries the status and the library's message, read on the calling thread
 //! right after the failing call.
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -17,6 +18,8 @@ mod context;
 mod error;
 mod io;
 mod matmul;
+mod model;
+mod pipeline;
 mod quality;
 mod quant;
 mod scheme;
@@ -32,6 +35,8 @@ pub use context::Context;
 pub use error::{Error, Result, Status};
 pub use io::{Gguf, GgufTensorInfo, GgufValue, Safetensors, SafetensorsInfo};
 pub use matmul::{matmul, matmul_v2, matmul_w8a8, Activations};
+pub use model::{EvalResults, Model};
+pub use pipeline::{quantize_gguf, QuantizeOptions};
 pub use quality::{error_metrics, estimate_kv, estimate_weights, output_error, KvCache, KvType, Metrics, GIB};
 pub use quant::{quantize, Quantize};
 pub use scheme::{Method, Param, Scheme, GROUP_CHANNEL, GROUP_TENSOR};
