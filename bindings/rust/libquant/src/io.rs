@@ -452,6 +452,14 @@ impl Safetensors {
         self.ptr.as_ptr()
     }
 
+    pub(crate) fn as_ptr(&self) -> *const sys::lq_safetensors {
+        self.ptr.as_ptr()
+    }
+
+    pub(crate) fn as_mut_ptr(&mut self) -> *mut sys::lq_safetensors {
+        self.ptr.as_ptr()
+    }
+
     pub fn names(&self) -> Vec<String> {
         // SAFETY: live handle; names copied at once.
         let n = unsafe { sys::lq_safetensors_count(self.s()) };

@@ -7,8 +7,9 @@
 //! [`quantize`]/[`Quantize`] (`lq_quant.h`), the metrics and estimators
 //! (`lq_quality.h`), [`Calibration`]/[`Imatrix`] and the calibrated-method
 //! extras (`lq_calib.h`), [`Gguf`]/[`Safetensors`] (`lq_io.h`) and
-//! [`matmul`] (`lq_matmul.h`), [`Model`] (`lq_model.h`) and [`quantize_gguf`]
-//! (`lq_pipeline.h`). Every fallible call returns [`Result`], whose [`Error`]
+//! [`matmul`] (`lq_matmul.h`), [`Model`] (`lq_model.h`), [`quantize_gguf`]
+//! (`lq_pipeline.h`) and the Hugging Face layouts [`hf_export`]/[`hf_import`]
+//! (`lq_hf.h`). Every fallible call returns [`Result`], whose [`Error`]
 //! carries the status and the library's message, read on the calling thread
 //! right after the failing call.
 #![deny(unsafe_op_in_unsafe_fn)]
@@ -16,6 +17,7 @@
 mod calib;
 mod context;
 mod error;
+mod hf;
 mod io;
 mod matmul;
 mod model;
@@ -33,6 +35,7 @@ pub use calib::{
 };
 pub use context::Context;
 pub use error::{Error, Result, Status};
+pub use hf::{hf_config, hf_dequantize, hf_export, hf_import, HfFormat};
 pub use io::{Gguf, GgufTensorInfo, GgufValue, Safetensors, SafetensorsInfo};
 pub use matmul::{matmul, matmul_v2, matmul_w8a8, Activations};
 pub use model::{EvalResults, Model};
