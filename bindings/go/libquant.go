@@ -12,7 +12,8 @@
 //
 // One file per C header: errors.go and version.go (lq_core.h), context.go,
 // types.go, scheme.go, tensor.go, quant.go (lq_quant.h), quality.go, calib.go,
-// io.go, matmul.go, model.go (lq_model.h), pipeline.go (lq_pipeline.h).
+// io.go, matmul.go, model.go (lq_model.h), pipeline.go (lq_pipeline.h), hf.go
+// (lq_hf.h).
 package libquant
 
 // #cgo pkg-config: libquant
