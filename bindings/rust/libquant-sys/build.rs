@@ -1,7 +1,8 @@
 //! Finds libquant for linking, with nothing but std:
 //!
 //! 1. `LIBQUANT_LIB_DIR`: a directory holding the library (no pkg-config);
-//! 2. otherwise `pkg-config --libs --cflags "libquant >= 0.1"` (honours
+//! 2. otherwise `pkg-config --libs --cflags "libquant >= MAJOR.MINOR"`, the
+//!    crate's version, which bindings/gen/gen_bindings.py takes from meson.build (honours
 //!    `PKG_CONFIG_PATH`, e.g. `<builddir>/meson-uninstalled` for a meson
 //!    build tree; the `PKG_CONFIG` variable names another pkg-config binary).
 //!
@@ -10,7 +11,6 @@ use std::env;
 use std::path::Path;
 use std::process::Command;
 
-const PKG: &str = "libquant >= 0.1";
 
 fn main() {
     for var in ["LIBQUANT_LIB_DIR", "PKG_CONFIG_PATH", "PKG_CONFIG_LIBDIR", "PKG_CONFIG"] {
@@ -38,13 +38,15 @@ fn from_dir(dir: &str) {
 
 fn from_pkg_config() {
     let pkg_config = env::var("PKG_CONFIG").unwrap_or_else(|_| "pkg-config".into());
-    let out = match Command::new(&pkg_config).args(["--libs", "--cflags", PKG]).output() {
+    // The crate's version is meson.build's (bindings/gen/gen_bindings.py keeps them equal).
+    let pkg = format!("libquant >= {}.{}", env!("CARGO_PKG_VERSION_MAJOR"), env!("CARGO_PKG_VERSION_MINOR"));
+    let out = match Command::new(&pkg_config).args(["--libs", "--cflags", &pkg]).output() {
         Ok(out) => out,
         Err(e) => fail(&format!("cannot run {pkg_config}: {e}; install pkg-config or set LIBQUANT_LIB_DIR")),
     };
     if !out.status.success() {
         fail(&format!(
-            "`{pkg_config} --libs --cflags \"{PKG}\"` failed:\n{}\nPKG_CONFIG_PATH={}\n\
+            "`{pkg_config} --libs --cflags \"{pkg}\"` failed:\n{}\nPKG_CONFIG_PATH={}\n\
              Install libquant, add its .pc directory to PKG_CONFIG_PATH (for a meson build \
              tree: <builddir>/meson-uninstalled), or set LIBQUANT_LIB_DIR.",
             String::from_utf8_lossy(&out.stderr).trim(),
