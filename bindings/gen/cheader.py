@@ -157,8 +157,10 @@ class _Reader:
                 if "__cplusplus" in rest:
                     stack.append("cplusplus")
                 elif EXPERIMENTAL in rest:
-                    if word == "ifndef" or "!" in rest:
-                        self.fail(line, f"only '#ifdef {EXPERIMENTAL}' is understood")
+                    # "#ifdef X", "#if defined(X)", and zstd's
+                    # "#if defined(X) && !defined(<guard>)"; never "X" negated.
+                    if word == "ifndef" or re.search(r"!\s*(defined\s*\(?\s*)?" + EXPERIMENTAL, rest):
+                        self.fail(line, f"a negated {EXPERIMENTAL} condition is not understood")
                     stack.append("experimental")
                 elif word == "ifndef" and rest.endswith("_H") and not stack:
                     stack.append("guard")

@@ -87,11 +87,19 @@ class ReaderTest(unittest.TestCase):
             "#define LQ_MAX(a, b) ((a) > (b) ? (a) : (b))": "function-like macro",
             "#if LQ_SOMETHING\n#endif": "unexpected conditional",
             "LQ_API int lq_h(int)": "declaration without ';'",
+            "#if !defined(LQ_EXPERIMENTAL_API)\n#endif": "negated",
         }
         for text, why in bad.items():
             with self.subTest(text=text):
                 with self.assertRaisesRegex(HeaderError, "lq_extra.h:.*" + why):
                     self.read("#include <lq/lq_core.h>\n" + text + "\n")
+
+    def test_zstd_style_experimental_guard(self):
+        api = self.read("#include <lq/lq_core.h>\n"
+                        "#if defined(LQ_EXPERIMENTAL_API) && !defined(LQ_EXTRA_H_EXPERIMENTAL)\n"
+                        "#define LQ_EXTRA_H_EXPERIMENTAL\n"
+                        "LQ_API int lq_later(void);\n#endif\n")
+        self.assertEqual([(f.name, f.experimental) for f in api.functions][-1], ("lq_later", True))
 
     def test_a_declaration_twice_is_an_error(self):
         with self.assertRaisesRegex(HeaderError, "declared twice"):
