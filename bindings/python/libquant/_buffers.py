@@ -3,12 +3,14 @@ Python buffers (array.array, memoryview) when numpy is not installed."""
 import ctypes
 import math
 
+from . import _capi
+
 try:
     import numpy as np
 except ImportError:  # the package works without numpy, on buffers
     np = None
 
-F32, F16 = 0, 1  # LQ_TYPE_F32, LQ_TYPE_F16
+F32, F16 = _capi.LQ_TYPE_F32, _capi.LQ_TYPE_F16
 
 # struct format code -> (numpy dtype name, lq_type or None)
 _FORMATS = {"f": ("float32", F32), "e": ("float16", F16), "b": ("int8", None),

@@ -18,9 +18,13 @@ def text(raw):
     return raw.decode("utf-8", "replace") if raw else ""
 
 
+_STATUS_TEXT = {value: message for value, _, message in _capi.STATUS}
+
+
 def _absent(name):
     def call(*args):
-        raise error_for(-2, "unsupported", f"{name}: not in this libquant library "
+        status = _capi.LQ_ERR_UNSUPPORTED
+        raise error_for(status, _STATUS_TEXT[status], f"{name}: not in this libquant library "
                         f"(an older or partial build)")
     return call
 

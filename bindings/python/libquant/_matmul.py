@@ -1,6 +1,7 @@
 """lq_matmul.h: run quantized weights (Y = X W^T)."""
 from ctypes import c_int8
 
+from . import _capi
 from ._buffers import exact_input, float_input, new_array
 from ._core import context_for
 from ._ffi import declare
@@ -8,7 +9,7 @@ from ._tensor import as_tensor
 
 _matmul = declare("lq_matmul_v2")
 # lq_matmul_v2's flags (lq_matmul.h): how x is multiplied
-_ACT_FLAGS = {"auto": 0, "8bit": 0x1, "f32": 0x2}
+_ACT_FLAGS = {"auto": 0, "8bit": _capi.LQ_MATMUL_ACT_8BIT, "f32": _capi.LQ_MATMUL_ACT_F32}
 _matmul_w8a8 = declare("lq_matmul_w8a8")
 
 

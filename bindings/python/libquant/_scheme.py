@@ -91,22 +91,29 @@ class Scheme:
         _tensor_bytes(self.handle, int(rows), int(cols), byref(out))
         return out.value
 
-    type = _int_param(0, "Element type name, e.g. 'int4'.", type_name, type_id)
-    method = _int_param(1, "Method name: 'rtn', 'gptq', ...", _method_name, _method_id)
-    bits = _int_param(2, "Code bits (read-only).", writable=False)
-    group_size = _int_param(3, "Group size N > 0, GROUP_CHANNEL (0) or GROUP_TENSOR (-1).")
-    symmetric = _int_param(4, "True without zero points.", bool)
-    block_size = _int_param(5, "nf4/fp4 absmax block size.")
-    double_quant = _int_param(6, "nf4/fp4 8-bit absmax.", bool)
-    scale_type = _int_param(7, "Type name of stored scales: 'f16' or 'f32'.", type_name, type_id)
-    act_order = _int_param(8, "gptq: columns by descending Hessian diagonal.", bool)
-    static_groups = _int_param(9, "gptq: group parameters fixed before the solve.", bool)
-    mixture = _int_param(10, "llama.cpp file type of a mixture, 0 if none (read-only).",
+    type = _int_param(_capi.LQ_PARAM_TYPE, "Element type name, e.g. 'int4'.", type_name,
+                      type_id)
+    method = _int_param(_capi.LQ_PARAM_METHOD, "Method name: 'rtn', 'gptq', ...", _method_name,
+                        _method_id)
+    bits = _int_param(_capi.LQ_PARAM_BITS, "Code bits (read-only).", writable=False)
+    group_size = _int_param(_capi.LQ_PARAM_GROUP_SIZE,
+                            "Group size N > 0, GROUP_CHANNEL (0) or GROUP_TENSOR (-1).")
+    symmetric = _int_param(_capi.LQ_PARAM_SYMMETRIC, "True without zero points.", bool)
+    block_size = _int_param(_capi.LQ_PARAM_BLOCK_SIZE, "nf4/fp4 absmax block size.")
+    double_quant = _int_param(_capi.LQ_PARAM_DOUBLE_QUANT, "nf4/fp4 8-bit absmax.", bool)
+    scale_type = _int_param(_capi.LQ_PARAM_SCALE_TYPE,
+                            "Type name of stored scales: 'f16' or 'f32'.", type_name, type_id)
+    act_order = _int_param(_capi.LQ_PARAM_ACT_ORDER,
+                           "gptq: columns by descending Hessian diagonal.", bool)
+    static_groups = _int_param(_capi.LQ_PARAM_STATIC_GROUPS,
+                               "gptq: group parameters fixed before the solve.", bool)
+    mixture = _int_param(_capi.LQ_PARAM_MIXTURE,
+                         "llama.cpp file type of a mixture, 0 if none (read-only).",
                          writable=False)
-    damp = _float_param(11, "gptq damping.")
-    alpha = _float_param(12, "smoothquant migration strength.")
-    threshold = _float_param(13, "llm_int8 outlier threshold.")
-    iters = _int_param(14, "hqq iterations.")
+    damp = _float_param(_capi.LQ_PARAM_DAMP, "gptq damping.")
+    alpha = _float_param(_capi.LQ_PARAM_ALPHA, "smoothquant migration strength.")
+    threshold = _float_param(_capi.LQ_PARAM_THRESHOLD, "llm_int8 outlier threshold.")
+    iters = _int_param(_capi.LQ_PARAM_ITERS, "hqq iterations.")
 
     def __str__(self):
         return text(_string(self.handle))

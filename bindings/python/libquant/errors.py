@@ -5,6 +5,7 @@ either ``libquant.LqShapeError`` or plain ``ValueError``.
 This module does not load the library, so its classes can be imported (and
 caught) even when loading failed.
 """
+from . import _capi
 
 
 class LibraryNotFoundError(ImportError):
@@ -75,19 +76,19 @@ class LqInternalError(LqError, RuntimeError):
     """LQ_ERR_INTERNAL: a bug in libquant."""
 
 
-# Pinned status values from lq_core.h.
+# The status values come from the generated declarations (lq_core.h's table).
 _BY_STATUS = {
-    -1: LqInvalidArgument,
-    -2: LqUnsupported,
-    -3: LqNoMemory,
-    -4: LqIOError,
-    -5: LqFormatError,
-    -6: LqShapeError,
-    -7: LqNonFinite,
-    -8: LqCancelled,
-    -9: LqNumericError,
-    -10: LqStateError,
-    -11: LqInternalError,
+    _capi.LQ_ERR_INVALID: LqInvalidArgument,
+    _capi.LQ_ERR_UNSUPPORTED: LqUnsupported,
+    _capi.LQ_ERR_NOMEM: LqNoMemory,
+    _capi.LQ_ERR_IO: LqIOError,
+    _capi.LQ_ERR_FORMAT: LqFormatError,
+    _capi.LQ_ERR_SHAPE: LqShapeError,
+    _capi.LQ_ERR_NONFINITE: LqNonFinite,
+    _capi.LQ_ERR_CANCELLED: LqCancelled,
+    _capi.LQ_ERR_NUMERIC: LqNumericError,
+    _capi.LQ_ERR_STATE: LqStateError,
+    _capi.LQ_ERR_INTERNAL: LqInternalError,
 }
 
 
