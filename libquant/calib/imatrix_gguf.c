@@ -15,6 +15,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "imatrix.h"
+#include "imatrix_file.h"
 
 static const char sums_suffix[] = ".in_sum2";
 static const char counts_suffix[] = ".counts";
