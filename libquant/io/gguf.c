@@ -12,6 +12,7 @@
 #include "../core/scheme_names.h"
 #include "ggml_types.h"
 #include "gguf_internal.h"
+#include "le.h"
 
 static const struct {
     const char *name;
@@ -75,9 +76,7 @@ uint64_t lq__gguf_alignment(const lq_gguf *g)
 {
     int64_t i = lq__names_find(&g->kv_index, g, lq__gguf_kv_name, "general.alignment", 17);
     if (i >= 0 && g->kv[i].type == LQ_GGUF_TYPE_U32) {
-        uint32_t a;
-        memcpy(&a, g->kv[i].data, 4);
-        return a;
+        return lq__le32_get(g->kv[i].data);
     }
     return LQ_GGUF_DEFAULT_ALIGNMENT;
 }
