@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "synth.h"
+#include "../methods/synth.h"
 
 static lqt_rng R = {2024};
 
