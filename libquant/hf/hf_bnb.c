@@ -26,6 +26,7 @@
 #include "../formats/linear.h"
 #include "../io/json.h"
 #include "hf.h"
+#include "layouts.h"
 
 #define NESTED_BLOCK 256
 

@@ -16,6 +16,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "hf.h"
+#include "layouts.h"
 
 lq_status lq__hf_fp8_export(const char *fn, const lq_tensor *q, const lq_calib *calib,
                             const char *prefix, lq_safetensors *st)
