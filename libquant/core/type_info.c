@@ -9,7 +9,7 @@
 #define PLAIN(T, n, v, g, b, fl) [LQ_TYPE_##T] = {#n, g, b, 1, b, 8 * (b), fl},
 #define PARAM(T, n, v, bits, codec) \
     [LQ_TYPE_##T] = {#n, -1, 0, 0, 0, bits, LQ__T_QUANT | LQ__T_PARAM},
-#define GGML(T, n, v, g, be, bb, bits, fl, act, kern) \
+#define GGML(T, n, v, g, be, bb, bits, fl, act, kern, ...) \
     [LQ_TYPE_##T] = {#n, g, 0, be, bb, bits, LQ__T_QUANT | LQ__T_GGML | (fl)},
 static const lq__type_info table[LQ_TYPE_COUNT_] = {
     LQ__PLAIN_TYPES(PLAIN) LQ__PARAM_TYPES(PARAM) LQ__GGML_TYPES(GGML)

@@ -45,24 +45,26 @@
  * the row kernels (vec_dot's second operand). `kernels` says which levels
  * have row kernels: NONE (activation-side formats, no weight kernels), REF
  * (the scalar reference only), SIMD (the reference and every SIMD level's
- * dequant_<name> / dot_<name>).
+ * dequant_<name> / dot_<name>). `fallback` is the type llama-quantize gives
+ * a tensor whose rows are not a multiple of the block (methods/mixture.c;
+ * the type itself when it has none of its own).
  * X(ENUM, name, value, ggml_id, block elements, block bytes, code bits,
- *   flags, act, kernels) */
-#define LQ__GGML_TYPES(X)                                              \
-    X(Q4_0, q4_0, 32, 2, 32, 18, 4, 0, Q8_0, SIMD)                     \
-    X(Q4_1, q4_1, 33, 3, 32, 20, 4, 0, Q8_1, SIMD)                     \
-    X(Q5_0, q5_0, 34, 6, 32, 22, 5, 0, Q8_0, SIMD)                     \
-    X(Q5_1, q5_1, 35, 7, 32, 24, 5, 0, Q8_1, SIMD)                     \
-    X(Q8_0, q8_0, 36, 8, 32, 34, 8, 0, Q8_0, SIMD)                     \
-    X(Q8_1, q8_1, 37, 9, 32, 36, 8, LQ__T_ACT_ONLY, Q8_1, NONE)        \
-    X(Q2_K, q2_k, 38, 10, 256, 84, 2, 0, Q8_K, SIMD)                   \
-    X(Q3_K, q3_k, 39, 11, 256, 110, 3, 0, Q8_K, SIMD)                  \
-    X(Q4_K, q4_k, 40, 12, 256, 144, 4, 0, Q8_K, SIMD)                  \
-    X(Q5_K, q5_k, 41, 13, 256, 176, 5, 0, Q8_K, SIMD)                  \
-    X(Q6_K, q6_k, 42, 14, 256, 210, 6, 0, Q8_K, SIMD)                  \
-    X(Q8_K, q8_k, 43, 15, 256, 292, 8, LQ__T_ACT_ONLY, Q8_K, NONE)     \
-    X(IQ4_NL, iq4_nl, 44, 20, 32, 18, 4, 0, Q8_0, SIMD)                \
-    X(IQ4_XS, iq4_xs, 45, 23, 256, 136, 4, 0, Q8_K, SIMD)
+ *   flags, act, kernels, fallback) */
+#define LQ__GGML_TYPES(X)                                                \
+    X(Q4_0, q4_0, 32, 2, 32, 18, 4, 0, Q8_0, SIMD, Q4_0)                 \
+    X(Q4_1, q4_1, 33, 3, 32, 20, 4, 0, Q8_1, SIMD, Q4_1)                 \
+    X(Q5_0, q5_0, 34, 6, 32, 22, 5, 0, Q8_0, SIMD, Q5_0)                 \
+    X(Q5_1, q5_1, 35, 7, 32, 24, 5, 0, Q8_1, SIMD, Q5_1)                 \
+    X(Q8_0, q8_0, 36, 8, 32, 34, 8, 0, Q8_0, SIMD, Q8_0)                 \
+    X(Q8_1, q8_1, 37, 9, 32, 36, 8, LQ__T_ACT_ONLY, Q8_1, NONE, Q8_1)    \
+    X(Q2_K, q2_k, 38, 10, 256, 84, 2, 0, Q8_K, SIMD, Q4_0)               \
+    X(Q3_K, q3_k, 39, 11, 256, 110, 3, 0, Q8_K, SIMD, Q4_0)              \
+    X(Q4_K, q4_k, 40, 12, 256, 144, 4, 0, Q8_K, SIMD, Q5_0)              \
+    X(Q5_K, q5_k, 41, 13, 256, 176, 5, 0, Q8_K, SIMD, Q5_1)              \
+    X(Q6_K, q6_k, 42, 14, 256, 210, 6, 0, Q8_K, SIMD, Q8_0)              \
+    X(Q8_K, q8_k, 43, 15, 256, 292, 8, LQ__T_ACT_ONLY, Q8_K, NONE, Q8_K) \
+    X(IQ4_NL, iq4_nl, 44, 20, 32, 18, 4, 0, Q8_0, SIMD, IQ4_NL)          \
+    X(IQ4_XS, iq4_xs, 45, 23, 256, 136, 4, 0, Q8_K, SIMD, IQ4_NL)
 
 /* ggml types GGUF files may hold that libquant has no lq_type for: their
  * tensors are sized and checked, not decoded. Supporting one moves its row

@@ -11,6 +11,7 @@
 #include "../core/error.h"
 #include "../core/ftype_list.h"
 #include "../core/type_info.h"
+#include "../core/type_list.h"
 #include "mixture.h"
 
 /* the ids the rules below test */
@@ -337,20 +338,15 @@ static lq_status fallback(const char *name, int64_t ne0, lq_type *t)
 {
     if (ne0 % block_elems(*t) == 0)
         return LQ_OK;
-    lq_type r;
-    switch (*t) {
-    case LQ_TYPE_IQ4_XS: r = LQ_TYPE_IQ4_NL; break;
-    case LQ_TYPE_Q2_K:
-    case LQ_TYPE_Q3_K: r = LQ_TYPE_Q4_0; break;
-    case LQ_TYPE_Q4_K: r = LQ_TYPE_Q5_0; break;
-    case LQ_TYPE_Q5_K: r = LQ_TYPE_Q5_1; break;
-    case LQ_TYPE_Q6_K: r = LQ_TYPE_Q8_0; break;
-    default:
-        if (block_elems(*t) > 32)
-            return lq__fail(LQ_ERR_UNSUPPORTED, "tensor '%s': no fallback for type %s", name,
-                            lq_type_name(*t));
-        r = *t;
-    }
+    /* the fallback column of core/type_list.h; plain and parameterised
+     * types have blocks of one element and never get here */
+#define FALLBACK(T, n, v, g, be, bb, bits, fl, act, kern, fb) [LQ_TYPE_##T] = LQ_TYPE_##fb,
+    static const lq_type fallbacks[LQ_TYPE_COUNT_] = {LQ__GGML_TYPES(FALLBACK)};
+#undef FALLBACK
+    lq_type r = fallbacks[*t];
+    if (r == *t && block_elems(*t) > 32)
+        return lq__fail(LQ_ERR_UNSUPPORTED, "tensor '%s': no fallback for type %s", name,
+                        lq_type_name(*t));
     *t = ne0 % block_elems(r) == 0 ? r : LQ_TYPE_F16;
     return LQ_OK;
 }

@@ -32,7 +32,7 @@ static const struct {
     {LQ_TYPE_F32, FLOAT_TOL},
     {LQ_TYPE_F16, FLOAT_TOL},
     {LQ_TYPE_BF16, FLOAT_TOL},
-#define GGML_FORMAT(T, n, v, g, be, bb, bits, fl, act, kern) \
+#define GGML_FORMAT(T, n, v, g, be, bb, bits, fl, act, kern, ...) \
     LQ__IF_KERNELS_REF_##kern({LQ_TYPE_##T, GGML_TOL},)
     LQ__GGML_TYPES(GGML_FORMAT)
 #undef GGML_FORMAT

@@ -739,7 +739,7 @@ static void gemm_i8(int64_t m, int64_t n, int64_t k, const int8_t *x, const floa
 static inline void fill_128_blocks(lq__kernels *k)
 {
 /* every ggml type whose row in core/type_list.h says SIMD */
-#define SET(T, f, v, g, be, bb, bits, fl, act, kern)                \
+#define SET(T, f, v, g, be, bb, bits, fl, act, kern, ...)                \
     LQ__IF_KERNELS_SIMD_##kern(k->t[LQ_TYPE_##T].dequant = dequant_##f, \
                                k->t[LQ_TYPE_##T].vec_dot = dot_##f;)
     LQ__GGML_TYPES(SET)

@@ -13,7 +13,7 @@
 /* The row dot products: the plain float types' and those of the ggml types
  * whose row in core/type_list.h has kernels. */
 #define LQ__REF_DECLARE(t) float lq__ref_dot_##t(int64_t n, const void *w, const void *a);
-#define LQ__REF_DECLARE_GGML(T, n, v, g, be, bb, bits, fl, act, kern) \
+#define LQ__REF_DECLARE_GGML(T, n, v, g, be, bb, bits, fl, act, kern, ...) \
     LQ__IF_KERNELS_REF_##kern(LQ__REF_DECLARE(n))
 LQ__REF_DECLARE(f32)
 LQ__REF_DECLARE(f16)
