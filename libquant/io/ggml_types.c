@@ -6,24 +6,24 @@
 #include "../core/type_list.h"
 #include "ggml_types.h"
 
-/* Indexed by ggml id; the plain type without a ggml id (u8, -1) goes to a
- * slot past the ids (see PLAIN) that lookups never reach. */
-#define PLAIN(T, n, v, g, b, fl) [(g) < 0 ? N_IDS : (g)] = {(g) < 0 ? NULL : #n, 1, b},
-#define GGML(T, n, v, g, be, bb, ...) [g] = {#n, be, bb},
-#define FOREIGN(n, g, be, bb) [g] = {#n, be, bb},
-enum { N_IDS = 64 }; /* larger than any ggml id */
-static const lq__ggml_type table[N_IDS + 1] = {
-    LQ__PLAIN_TYPES(PLAIN) LQ__GGML_TYPES(GGML) LQ__GGML_FOREIGN_TYPES(FOREIGN)
-};
+/* Searched by id: the plain type without a ggml id (u8, -1) never matches. */
+#define PLAIN(T, n, v, g, b, fl) {g, {#n, 1, b}},
+#define GGML(T, n, v, g, be, bb, ...) {g, {#n, be, bb}},
+#define FOREIGN(n, g, be, bb) {g, {#n, be, bb}},
+static const struct {
+    int id;
+    lq__ggml_type type;
+} table[] = {LQ__PLAIN_TYPES(PLAIN) LQ__GGML_TYPES(GGML) LQ__GGML_FOREIGN_TYPES(FOREIGN)};
 #undef FOREIGN
 #undef GGML
 #undef PLAIN
 
 const lq__ggml_type *lq__ggml_lookup(int id)
 {
-    if (id < 0 || id >= N_IDS || !table[id].name)
-        return NULL;
-    return &table[id];
+    for (size_t i = 0; id >= 0 && i < sizeof table / sizeof *table; i++)
+        if (table[i].id == id)
+            return &table[i].type;
+    return NULL;
 }
 
 lq_type lq__lq_type_of_ggml(int id)

@@ -10,8 +10,8 @@ void lq__kernels_fill_ref(lq__kernels *k)
  * dequantize_row, which is the reference (formats/ggml_*.c). */
 #define ROW(T, f, act) \
     k->t[LQ_TYPE_##T] = (lq__type_kernels){LQ_TYPE_##act, lq__ref_dequant_##f, lq__ref_dot_##f};
-#define GGML_ROW(T, f, v, g, be, bb, bits, fl, act, kern, ...)                           \
-    LQ__IF_KERNELS_REF_##kern(k->t[LQ_TYPE_##T] = (lq__type_kernels){               \
+#define GGML_ROW(T, f, v, g, be, bb, bits, fl, act, kern, ...)                          \
+    LQ__IF_KERNELS_REF_##kern(k->t[LQ_TYPE_##T] = (lq__type_kernels){                     \
                                   LQ_TYPE_##act, lq__codec_for(LQ_TYPE_##T)->dequantize_row, \
                                   lq__ref_dot_##f};)
     ROW(F32, f32, F32)
