@@ -10,6 +10,7 @@
 #include "../harness.h"
 #include "kernel_test.h"
 #include "libquant/core/tensor.h"
+#include "libquant/core/type_list.h"
 #include "libquant/formats/convert.h"
 #include "libquant/kernels/decode.h"
 #include "libquant/kernels/matmul.h"
@@ -19,12 +20,13 @@ enum { N = 37, K = 512 };
 /* Row counts: one (decoding), a few, and both sides of LQ__MATMUL_GEMM_ROWS. */
 static const int64_t row_counts[] = {1, 3, LQ__MATMUL_GEMM_ROWS - 1, LQ__MATMUL_GEMM_ROWS, 40};
 
+/* every ggml weight type of core/type_list.h (those with kernels) */
+#define GGML_SCHEME(T, n, v, g, be, bb, bits, fl, act, kern, ...) LQ__IF_KERNELS_REF_##kern(#n,)
 static const char *const schemes[] = {
-    "f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k", "q4_k", "q5_k",
-    "q6_k", "iq4_nl", "iq4_xs", "int8", "int8:channel", "int8:g32:asym", "int8:tensor:scale=f32",
-    "int4", "int4:g32:asym", "int4:channel", "int4:g128:scale=f32", "int4:g16", "int3", "int2:asym",
-    "int3:g64:asym", "int2:g32", "nf4", "fp4", "nf4:b32:dq", "nf4:b1024", "fp8_e4m3",
-    "fp8_e5m2:channel"};
+    "f32", "f16", "bf16", LQ__GGML_TYPES(GGML_SCHEME) "int8", "int8:channel", "int8:g32:asym",
+    "int8:tensor:scale=f32", "int4", "int4:g32:asym", "int4:channel", "int4:g128:scale=f32",
+    "int4:g16", "int3", "int2:asym", "int3:g64:asym", "int2:g32", "nf4", "fp4", "nf4:b32:dq",
+    "nf4:b1024", "fp8_e4m3", "fp8_e5m2:channel"};
 
 /* Tolerance for an output computed in f32 from exactly decoded weights, as a
  * fraction of sum |w x| (sgemm and the f32 dot sum k products). */

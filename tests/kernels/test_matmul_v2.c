@@ -8,15 +8,17 @@
 
 #include "../harness.h"
 #include "kernel_test.h"
+#include "libquant/core/type_list.h"
 #include "libquant/kernels/matmul.h"
 
-/* Every scheme whose product has integer dots: the ggml types and the
- * linear ones with groups of a multiple of 32 (per channel, per tensor). */
+/* Every scheme whose product has integer dots: the ggml weight types of
+ * core/type_list.h (those with kernels) and the linear ones with groups of a
+ * multiple of 32 (per channel, per tensor). */
+#define GGML_SCHEME(T, n, v, g, be, bb, bits, fl, act, kern, ...) LQ__IF_KERNELS_REF_##kern(#n,)
 static const char *const schemes[] = {
-    "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "iq4_nl", "q2_k", "q3_k", "q4_k", "q5_k", "q6_k",
-    "iq4_xs", "int8", "int8:g32:asym", "int8:channel", "int8:tensor:scale=f32", "int4",
-    "int4:g32:asym", "int4:g128:scale=f32", "int4:channel:asym", "int3", "int3:g64:asym", "int2",
-    "int2:g32:asym"};
+    LQ__GGML_TYPES(GGML_SCHEME) "int8", "int8:g32:asym", "int8:channel", "int8:tensor:scale=f32",
+    "int4", "int4:g32:asym", "int4:g128:scale=f32", "int4:channel:asym", "int3", "int3:g64:asym",
+    "int2", "int2:g32:asym"};
 #define NSCHEMES ((int)(sizeof schemes / sizeof *schemes))
 
 /* A quantized tensor of a scheme, from values whose scale varies by row
