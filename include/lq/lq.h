@@ -38,7 +38,7 @@
  *         lq_tensor *t = NULL, *q = NULL;
  *         lq_scheme *s = NULL;
  *         double m[LQ_METRIC_COUNT_V1];
- *         if (lq_tensor_wrap(&t, LQ_TYPE_F32, 2, shape, w, sizeof w, LQ_BORROW, "w") ||
+ *         if (lq_tensor_wrap(LQ_TYPE_F32, 2, shape, w, sizeof w, LQ_BORROW, "w", &t) ||
  *             lq_scheme_parse("int4:g128", &s) ||
  *             lq_quantize(NULL, t, s, NULL, NULL, &q) ||
  *             lq_tensor_error_metrics(NULL, t, q, m, LQ_METRIC_COUNT_V1)) {

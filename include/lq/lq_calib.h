@@ -54,7 +54,7 @@ extern "C" {
 /* CONSTRUCTOR. An empty set for a layer with `in_features` inputs (1 to
  * 65536; the Hessian takes 4 * in_features^2 bytes). Errors: LQ_ERR_INVALID
  * (NULL out, in_features out of range), LQ_ERR_NOMEM. */
-LQ_API lq_status lq_calib_create(lq_calib **out, int64_t in_features);
+LQ_API lq_status lq_calib_create(int64_t in_features, lq_calib **out);
 
 /* DESTRUCTOR. Accepts NULL. */
 LQ_API void lq_calib_free(lq_calib *c);
@@ -244,22 +244,22 @@ LQ_API lq_status lq_scales_apply(const float *scales, int64_t n_in, lq_tensor *p
  * ------------------------------------------------------------------------ */
 
 /* y[tokens, out] = x[tokens, in] * W^T with W an int8:channel:sym tensor
- * (made by the smoothquant or llm_int8 method): lq_matmul_w8a8 (lq_matmul.h)
+ * (made by the smoothquant or llm_int8 method): lq_matmul_w8a8_raw (lq_matmul.h)
  * on the tensor's codes and row scales, so every activation row is quantized
  * to int8 on the fly (absmax / 127) and the dot products are exact int32
  * sums. Errors: LQ_ERR_INVALID (NULL, a weight that is not a 2-D
  * int8:channel:sym tensor, more than 131072 inputs), LQ_ERR_SHAPE,
  * LQ_ERR_NONFINITE (x), LQ_ERR_NOMEM. */
-LQ_API lq_status lq_w8a8_matmul(lq_ctx *ctx, const float *x, int64_t tokens,
+LQ_API lq_status lq_matmul_w8a8(lq_ctx *ctx, const float *x, int64_t tokens,
                                 const lq_tensor *w, float *y);
 
 /* LLM.int8() mixed decomposition: the columns j of x with any |x_tj| >=
  * threshold (an outlier column, decided on this x as bitsandbytes does) are
  * multiplied in float with the dequantized weight columns; the other columns
- * go through the int8 path of lq_w8a8_matmul. threshold <= 0 means the
+ * go through the int8 path of lq_matmul_w8a8. threshold <= 0 means the
  * scheme's (6.0 by default) for a llm_int8 tensor. *n_outliers (may be NULL)
- * receives the number of outlier columns. Errors as lq_w8a8_matmul. */
-LQ_API lq_status lq_llm_int8_matmul(lq_ctx *ctx, const float *x, int64_t tokens,
+ * receives the number of outlier columns. Errors as lq_matmul_w8a8. */
+LQ_API lq_status lq_matmul_llm_int8(lq_ctx *ctx, const float *x, int64_t tokens,
                                     const lq_tensor *w, double threshold, float *y,
                                     int64_t *n_outliers);
 

@@ -76,11 +76,11 @@ LQ_API lq_status lq_matmul(lq_ctx *ctx, const float *x, int64_t m, const lq_tens
  *     match llama.cpp.
  *   LQ_MATMUL_ACT_F32: never quantize X: the most accurate product.
  * Types without integer dot products multiply in f32 whatever the flags.
- * lq_matmul(...) is lq_matmul_v2(..., 0).
+ * lq_matmul(ctx, x, m, w, y) is lq_matmul_v2(ctx, x, m, w, 0, y).
  * Errors: as lq_matmul, and LQ_ERR_INVALID for unknown flags or both flags
  * at once. Thread safety: as lq_matmul. */
 LQ_API lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w,
-                              float *y, unsigned flags);
+                              unsigned flags, float *y);
 
 /* W8A8 (SmoothQuant, LLM.int8): y[m, n] = x[m, k] * (sw * w)^T with w int8
  * [n, k] row-major and sw n per-output-channel scales. Each row i of x is
@@ -94,7 +94,7 @@ LQ_API lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_t
  * bound that keeps int32 sums exact), LQ_ERR_NONFINITE (a NaN or infinity in
  * x; the message gives its row and column), LQ_ERR_NOMEM. Thread safety: as
  * lq_matmul. */
-LQ_API lq_status lq_matmul_w8a8(lq_ctx *ctx, const float *x, int64_t m, int64_t k,
+LQ_API lq_status lq_matmul_w8a8_raw(lq_ctx *ctx, const float *x, int64_t m, int64_t k,
                                 const int8_t *w, const float *sw, int64_t n, float *y);
 
 #ifdef __cplusplus

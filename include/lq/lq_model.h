@@ -257,7 +257,7 @@ LQ_API lq_status lq_model_kl_divergence(lq_ctx *ctx, lq_model *base, lq_model *m
  * A weight already stored quantized is decoded and quantized again; one that
  * already has the float type asked for is kept. Weights made by smoothquant
  * and llm_int8 run as those methods define the product (int8 activations, or
- * float outlier columns: lq_w8a8_matmul, lq_llm_int8_matmul).
+ * float outlier columns: lq_matmul_w8a8, lq_matmul_llm_int8).
  *
  * `imatrix` (may be NULL) gives importance weights by tensor name, as
  * lq_gguf_quantize's --imatrix (entries are looked up per weight; a missing

@@ -71,9 +71,9 @@ LQ_API lq_status lq_dequantize_f32(lq_ctx *ctx, const lq_tensor *q, float *dst,
  * Errors: LQ_ERR_INVALID (NULL arguments, a bad shape or mode, a method other
  * than rtn), LQ_ERR_SHAPE (nbytes or the row length do not fit the scheme),
  * LQ_ERR_NOMEM. */
-LQ_API lq_status lq_tensor_wrap_quantized(lq_tensor **out, const lq_scheme *scheme, int ndim,
-                                          const int64_t *shape, const void *data,
-                                          size_t nbytes, int mode, const char *name);
+LQ_API lq_status lq_tensor_wrap_quantized(const lq_scheme *scheme, int ndim, const int64_t *shape,
+                                          const void *data, size_t nbytes,
+                                          int mode, const char *name, lq_tensor **out);
 
 /* The scheme a quantized tensor was made with (borrowed: valid while the
  * tensor lives; do not free or modify). NULL for plain tensors. */
