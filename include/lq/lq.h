@@ -10,10 +10,11 @@
  *   lq_scheme.h   schemes ("int4:g128", "q4_k", "nf4:b64:dq", ...)
  *   lq_quant.h    lq_quantize / lq_dequantize
  *   lq_quality.h  error metrics, output error, memory estimator
- *   lq_calib.h    calibration sets, importance matrices, gptq/awq/smoothquant/llm_int8 extras
+ *   lq_calib.h    calibration sets, importance matrices
+ *   lq_methods.h  GPTQ column order, AWQ / SmoothQuant scales, method output error
  *   lq_hf.h       Hugging Face checkpoint layouts (GPTQ, AWQ, bitsandbytes, FP8)
  *   lq_io.h       model files: GGUF and safetensors
- *   lq_matmul.h   matrix products with quantized weights, W8A8
+ *   lq_matmul.h   matrix products with quantized weights, W8A8, LLM.int8
  *   lq_model.h    the reference Llama runner: tokenizer, forward pass, perplexity
  *
  * Conventions, everywhere:
@@ -66,6 +67,7 @@
 #include <lq/lq_quant.h>
 #include <lq/lq_quality.h>
 #include <lq/lq_calib.h>
+#include <lq/lq_methods.h>
 #include <lq/lq_hf.h>
 #include <lq/lq_io.h>
 #include <lq/lq_matmul.h>

@@ -29,7 +29,7 @@ typedef struct lq_calib lq_calib;
  * `ctx` (may be NULL) sets threads and progress; `calib` (may be NULL) is
  * required by gptq and awq and ignored by the others (smoothquant and
  * llm_int8 quantize the weights per row here; their activation-side parts
- * take the calibration set in their own calls, <lq/lq_calib.h>); `imatrix` (may be
+ * take the calibration set in their own calls, <lq/lq_methods.h>); `imatrix` (may be
  * NULL) is an array of cols positive floats that weights the error of each
  * column for the ggml block formats, as llama.cpp's --imatrix does (other types
  * ignore it).

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <lq/lq_matmul.h>
+
 #include "../calib/calib.h"
 #include "../core/alloc.h"
 #include "../core/error.h"

@@ -2,8 +2,8 @@
  * W8A8 product), rows through the codec. */
 #include <string.h>
 
-#include <lq/lq_calib.h>
 #include <lq/lq_matmul.h>
+#include <lq/lq_quant.h>
 
 #include "../core/error.h"
 #include "../core/tensor.h"

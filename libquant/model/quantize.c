@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <lq/lq_methods.h>
 #include <lq/lq_quant.h>
 
 #include "../core/alloc.h"
