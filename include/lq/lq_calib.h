@@ -24,7 +24,7 @@
  * (lq_quantize with it, accessors); lq_calib_add, _merge, _scale_channels and
  * _set_max_samples need exclusive use.
  *
- * Stable tier. Include <lq/lq.h> rather than this file.
+ * Stable tier (LIBQUANT_0). Include <lq/lq.h> rather than this file.
  */
 #ifndef LQ_CALIB_H
 #define LQ_CALIB_H

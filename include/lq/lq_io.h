@@ -20,7 +20,7 @@
  * modify it (set, remove, add, declare) need exclusive use. Files are
  * little-endian; libquant runs on little-endian hosts only.
  *
- * Part of the stable libquant API. Include <lq/lq.h> rather than this file.
+ * Stable tier (LIBQUANT_0). Include <lq/lq.h> rather than this file.
  */
 #ifndef LQ_IO_H
 #define LQ_IO_H

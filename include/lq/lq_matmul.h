@@ -7,7 +7,7 @@
  * in_features], activations X are m rows of k floats (row-major), and the
  * result Y = X W^T is m rows of n floats. One row of X ("a token") gives a
  * matrix-vector product, the decoding case; many rows give a matrix-matrix
- * product, the prompt case. Part of the stable libquant API.
+ * product, the prompt case. Stable tier (LIBQUANT_0).
  *
  * Accuracy. f32 weights give the BLAS sgemm result. Other weights take one
  * of two ways (lq_matmul_v2's flags choose; lq_matmul takes the automatic

@@ -19,7 +19,7 @@
  * Thread safety: the calls only read their inputs, except the tensors
  * lq_scales_apply changes.
  *
- * Stable tier. Include <lq/lq.h> rather than this file.
+ * Stable tier (LIBQUANT_0). Include <lq/lq.h> rather than this file.
  */
 #ifndef LQ_METHODS_H
 #define LQ_METHODS_H

@@ -4,7 +4,7 @@
  * Weights are 2-D [rows, cols] = [out_features, in_features]; groups and
  * blocks run along a row. A 1-D tensor is one row; 3-D and 4-D tensors are
  * treated as a stack of rows (every dimension but the last multiplied
- * together). Part of the stable libquant API.
+ * together). Stable tier (LIBQUANT_0).
  */
 #ifndef LQ_QUANT_H
 #define LQ_QUANT_H

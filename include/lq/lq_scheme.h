@@ -24,7 +24,7 @@
  * A scheme is a small value object: parse it, inspect it, change it with the
  * setters, free it. lq_scheme_string() gives the canonical form, which parses
  * back to an identical scheme. Thread safety: a scheme that no thread modifies
- * may be used by many threads at once. Part of the stable libquant API.
+ * may be used by many threads at once. Stable tier (LIBQUANT_0).
  */
 #ifndef LQ_SCHEME_H
 #define LQ_SCHEME_H

@@ -13,7 +13,7 @@
  * Thread safety: a tensor may be read from many threads at once (for example
  * one quantized weight used by several matmul threads) as long as no thread
  * modifies it; calls that modify a tensor (lq_tensor_set_name, writing through
- * lq_tensor_data_mut) need exclusive use. Part of the stable libquant API.
+ * lq_tensor_data_mut) need exclusive use. Stable tier (LIBQUANT_0).
  */
 #ifndef LQ_TENSOR_H
 #define LQ_TENSOR_H
