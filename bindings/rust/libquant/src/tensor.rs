@@ -103,7 +103,6 @@ impl<'a> Tensor<'a> {
         // SAFETY: as in wrap(); the scheme is only read.
         check(unsafe {
             sys::lq_tensor_wrap_quantized(
-                &mut p,
                 scheme.as_ptr(),
                 ndim,
                 shape.as_ptr(),
@@ -111,6 +110,7 @@ impl<'a> Tensor<'a> {
                 bytes.len(),
                 mode,
                 ptr::null(),
+                &mut p,
             )
         })?;
         Tensor::from_raw_handle(p, mode == sys::LQ_BORROW)
