@@ -48,9 +48,9 @@ extern "C" {
  * consecutive columns in activation order (descending Hessian diagonal), which
  * are scattered in the source order. *out then holds W[:, perm] in the normal
  * int layout (contiguous groups), so x W^T = x[:, perm] * out^T: permute the
- * activations, or hand tensor and perm to lq_hf_export, which writes the
- * equivalent g_idx. lq_quantize refuses that one configuration, because its
- * output could not say it is permuted.
+ * activations, or hand tensor and perm to lq_hf_export (experimental,
+ * lq_hf.h), which writes the equivalent g_idx. lq_quantize refuses that
+ * one configuration, because its output could not say it is permuted.
  *
  * Errors: as lq_quantize, plus LQ_ERR_INVALID for a scheme whose method is
  * not gptq. */

@@ -281,8 +281,7 @@ LQ_API lq_status lq_model_kl_divergence(lq_ctx *ctx, lq_model *base, lq_model *m
  *
  * `base` is borrowed: the new model is built from base's file and keeps
  * pointing into it for every weight left as it was, so free the new model
- * first. base's KV cache
- * content is lost when calibrating. `ctx` (may be NULL) sets threads and
+ * first. base's KV cache content is lost when calibrating. `ctx` (may be NULL) sets threads and
  * receives progress ("calibrate" by layers, "quantize" by weights) and may
  * cancel.
  *

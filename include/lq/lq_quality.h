@@ -62,7 +62,8 @@ LQ_API lq_status lq_output_error(lq_ctx *ctx, const lq_tensor *w,
 LQ_API lq_status lq_estimate_weights(const lq_scheme *scheme, double n_params,
                                      double *bytes);
 
-/* KV-cache element types for the estimator (and, later, the model runner). */
+/* KV-cache element types, for the estimator and the model runner's cache
+ * (lq_model.h). */
 enum lq_kv_type {
     LQ_KV_F32 = 0,
     LQ_KV_F16 = 1,
