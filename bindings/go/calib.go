@@ -48,7 +48,7 @@ func newCalibration(make func(**C.lq_calib) C.lq_status) (*Calibration, error) {
 
 // NewCalibration makes an empty set for a layer with inFeatures inputs.
 func NewCalibration(inFeatures int64) (*Calibration, error) {
-	return newCalibration(func(out **C.lq_calib) C.lq_status { return C.lq_calib_create(out, C.int64_t(inFeatures)) })
+	return newCalibration(func(out **C.lq_calib) C.lq_status { return C.lq_calib_create(C.int64_t(inFeatures), out) })
 }
 
 // LoadCalibration reads a set written by Save.
@@ -436,9 +436,9 @@ func int8Product(ctx *Context, x []float32, w *Tensor, mixed bool, threshold flo
 	err = withCtx(ctx, func(c *C.lq_ctx) error {
 		return call(func() C.lq_status {
 			if mixed {
-				return C.lq_llm_int8_matmul(c, floatPtr(x), C.int64_t(m), w.ptr, C.double(threshold), floatPtr(y), &outliers)
+				return C.lq_matmul_llm_int8(c, floatPtr(x), C.int64_t(m), w.ptr, C.double(threshold), floatPtr(y), &outliers)
 			}
-			return C.lq_w8a8_matmul(c, floatPtr(x), C.int64_t(m), w.ptr, floatPtr(y))
+			return C.lq_matmul_w8a8(c, floatPtr(x), C.int64_t(m), w.ptr, floatPtr(y))
 		})
 	}, nil)
 	return y, int64(outliers), err

@@ -60,7 +60,7 @@ func MatmulV2(ctx *Context, x []float32, w *Tensor, act Activations) ([]float32,
 	y := make([]float32, m*n)
 	err = withCtx(ctx, func(c *C.lq_ctx) error {
 		return call(func() C.lq_status {
-			return C.lq_matmul_v2(c, floatPtr(x), C.int64_t(m), w.ptr, floatPtr(y), C.uint(act))
+			return C.lq_matmul_v2(c, floatPtr(x), C.int64_t(m), w.ptr, C.uint(act), floatPtr(y))
 		})
 	}, nil)
 	return y, err
@@ -82,7 +82,7 @@ func MatmulW8A8(ctx *Context, x []float32, w []int8, sw []float32) ([]float32, e
 	y := make([]float32, m*n)
 	err = withCtx(ctx, func(c *C.lq_ctx) error {
 		return call(func() C.lq_status {
-			return C.lq_matmul_w8a8(c, floatPtr(x), C.int64_t(m), C.int64_t(k), (*C.int8_t)(unsafe.Pointer(&w[0])),
+			return C.lq_matmul_w8a8_raw(c, floatPtr(x), C.int64_t(m), C.int64_t(k), (*C.int8_t)(unsafe.Pointer(&w[0])),
 				floatPtr(sw), C.int64_t(n), floatPtr(y))
 		})
 	}, nil)

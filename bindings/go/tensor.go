@@ -60,8 +60,8 @@ func NewTensorF32(data []float32, shape []int64) (*Tensor, error) {
 		return nil, err
 	}
 	return newTensor(func(out **C.lq_tensor) C.lq_status {
-		return C.lq_tensor_wrap(out, C.LQ_TYPE_F32, ndim, dims, unsafe.Pointer(floatPtr(data)),
-			C.size_t(4*len(data)), C.LQ_COPY, nil)
+		return C.lq_tensor_wrap(C.LQ_TYPE_F32, ndim, dims, unsafe.Pointer(floatPtr(data)), C.size_t(4*len(data)),
+			C.LQ_COPY, nil, out)
 	})
 }
 
@@ -75,7 +75,7 @@ func NewTensor(t Type, shape []int64) (*Tensor, error) {
 		return nil, err
 	}
 	return newTensor(func(out **C.lq_tensor) C.lq_status {
-		return C.lq_tensor_create(out, C.lq_type(t), ndim, dims, nil)
+		return C.lq_tensor_create(C.lq_type(t), ndim, dims, nil, out)
 	})
 }
 
@@ -95,7 +95,7 @@ func WrapQuantized(s *Scheme, shape []int64, raw []byte) (*Tensor, error) {
 		data = unsafe.Pointer(&raw[0])
 	}
 	return newTensor(func(out **C.lq_tensor) C.lq_status {
-		return C.lq_tensor_wrap_quantized(out, s.ptr, ndim, dims, data, C.size_t(len(raw)), C.LQ_COPY, nil)
+		return C.lq_tensor_wrap_quantized(s.ptr, ndim, dims, data, C.size_t(len(raw)), C.LQ_COPY, nil, out)
 	})
 }
 

@@ -2,7 +2,7 @@
  * lq_core.h — status codes, error messages, versions, build information,
  * run contexts (threads, progress) and library-owned memory.
  *
- * Part of the stable libquant API. Include <lq/lq.h> rather than this file.
+ * Stable tier (LIBQUANT_0). Include <lq/lq.h> rather than this file.
  */
 #ifndef LQ_CORE_H
 #define LQ_CORE_H

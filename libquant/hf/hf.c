@@ -42,11 +42,11 @@ lq_status lq__hf_find(const lq_safetensors *st, const char *prefix, const char *
     char name[LQ_MAX_NAME + 1];
     if (!lq__hf_name(name, prefix, part))
         return lq__fail(LQ_ERR_INVALID, "prefix '%.64s...' is too long", prefix);
-    int64_t i = lq_safetensors_find(st, name);
+    int64_t i = lq_safetensors_find_tensor(st, name);
     if (i < 0)
         return lq__fail(LQ_ERR_FORMAT, "no tensor '%s'", name);
-    out->dtype = lq_safetensors_dtype(st, i);
-    out->ndim = lq_safetensors_ndim(st, i);
+    out->dtype = lq_safetensors_tensor_dtype(st, i);
+    out->ndim = lq_safetensors_tensor_ndim(st, i);
     if (!dtype_in(out->dtype, dtypes))
         return lq__fail(LQ_ERR_FORMAT, "tensor '%s' is %s; expected %s", name, out->dtype, dtypes);
     if (ndim >= 0 && out->ndim != ndim)
@@ -55,9 +55,9 @@ lq_status lq__hf_find(const lq_safetensors *st, const char *prefix, const char *
     if (out->ndim > 8)
         return lq__fail(LQ_ERR_FORMAT, "tensor '%s' has %d dimensions", name, out->ndim);
     for (int d = 0; d < out->ndim; d++)
-        out->shape[d] = lq_safetensors_dim(st, i, d);
+        out->shape[d] = lq_safetensors_tensor_dim(st, i, d);
     const void *data;
-    lq_status s = lq_safetensors_raw(st, i, &data, &out->nbytes);
+    lq_status s = lq_safetensors_tensor_raw(st, i, &data, &out->nbytes);
     out->data = data;
     return s;
 }
@@ -68,7 +68,7 @@ lq_status lq__hf_add(lq_safetensors *st, const char *prefix, const char *part, c
     char name[LQ_MAX_NAME + 1];
     if (!lq__hf_name(name, prefix, part))
         return lq__fail(LQ_ERR_INVALID, "prefix '%.64s...' is too long", prefix);
-    return lq_safetensors_add_raw(st, name, dtype, ndim, shape, data, nbytes, LQ_COPY);
+    return lq_safetensors_add_tensor_raw(st, name, dtype, ndim, shape, data, nbytes, LQ_COPY);
 }
 
 float lq__hf_float(const lq__hf_part *p, int64_t i)
@@ -260,7 +260,7 @@ lq_status lq__hf_int_to_tensor(const char *fn, const lq__hf_int *h, const char *
             }
         }
         int64_t shape[2] = {no, in};
-        st = lq_tensor_wrap_quantized(out, s, 2, shape, bytes, layout.total, LQ_COPY, name);
+        st = lq_tensor_wrap_quantized(s, 2, shape, bytes, layout.total, LQ_COPY, name, out);
     }
     for (int64_t j = 0; st == LQ_OK && perm && j < in; j++)
         perm[j] = order[j];

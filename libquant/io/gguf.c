@@ -224,14 +224,14 @@ lq_status lq_gguf_get_tensor(const lq_gguf *g, int64_t index, lq_tensor **out)
     if ((uint64_t)t->nbytes > SIZE_MAX)
         return lq__fail(LQ_ERR_NOMEM, "%s: tensor '%s' does not fit in memory", fn, t->name);
     if (!lq_type_is_quantized(type))
-        st = lq_tensor_wrap(out, type, t->ndim, shape, t->data, (size_t)t->nbytes, LQ_BORROW,
-                            t->name);
+        st = lq_tensor_wrap(type, t->ndim, shape, t->data, (size_t)t->nbytes, LQ_BORROW, t->name,
+                            out);
     else {
         struct lq_scheme scheme;
         st = lq__scheme_default(type, &scheme);
         if (st == LQ_OK)
-            st = lq_tensor_wrap_quantized(out, &scheme, t->ndim, shape, t->data,
-                                          (size_t)t->nbytes, LQ_BORROW, t->name);
+            st = lq_tensor_wrap_quantized(&scheme, t->ndim, shape, t->data, (size_t)t->nbytes,
+                                          LQ_BORROW, t->name, out);
         else
             st = lq__fail(LQ_ERR_UNSUPPORTED, "%s: tensor '%s': type %s has no default scheme",
                           fn, t->name, lq_type_name(type));

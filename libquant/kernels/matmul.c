@@ -272,8 +272,8 @@ lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tens
     return dot_path(ctx, &p);
 }
 
-lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y,
-                       unsigned flags)
+lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, unsigned flags,
+                       float *y)
 {
     static const char fn[] = "lq_matmul";
     const unsigned acts = LQ_MATMUL_ACT_8BIT | LQ_MATMUL_ACT_F32;
@@ -302,5 +302,5 @@ lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *
 
 lq_status lq_matmul(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y)
 {
-    return lq_matmul_v2(ctx, x, m, w, y, 0);
+    return lq_matmul_v2(ctx, x, m, w, 0, y);
 }

@@ -27,6 +27,8 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lq/lq_methods.h>
+
 #include "../calib/calib.h"
 #include "../core/alloc.h"
 #include "../core/error.h"

@@ -4,6 +4,8 @@
 #include <math.h>
 #include <string.h>
 
+#include <lq/lq_matmul.h>
+
 #include "../calib/calib.h"
 #include "../core/alloc.h"
 #include "../core/error.h"
@@ -26,8 +28,8 @@ typedef struct {
 static lq_status wrap(const report *r, const float *data, lq_tensor **out)
 {
     int64_t shape[2] = {r->rows, r->cols};
-    return lq_tensor_wrap(out, LQ_TYPE_F32, 2, shape, data,
-                          (size_t)(r->rows * r->cols) * sizeof(float), LQ_BORROW, r->src->name);
+    return lq_tensor_wrap(LQ_TYPE_F32, 2, shape, data, (size_t)(r->rows * r->cols) * sizeof(float),
+                          LQ_BORROW, r->src->name, out);
 }
 
 /* ||X (What - W)^T||^2 / ||X W^T||^2 from the Hessian. */
@@ -131,8 +133,8 @@ static lq_status w8a8_product(const report *r, const float *x, int64_t n, const 
     if (st == LQ_OK)
         st = lq_quantize(r->ctx, t, r->scheme, NULL, NULL, &q);
     if (st == LQ_OK)
-        st = mixed ? lq_llm_int8_matmul(r->ctx, x, n, q, 0.0, y, NULL)
-                   : lq_w8a8_matmul(r->ctx, x, n, q, y);
+        st = mixed ? lq_matmul_llm_int8(r->ctx, x, n, q, 0.0, y, NULL)
+                   : lq_matmul_w8a8(r->ctx, x, n, q, y);
     lq_tensor_free(q);
     lq_tensor_free(t);
     return st;

@@ -286,8 +286,8 @@ static lq_status quantize_tensor(run *r, const lq_tensor *src, lq_type type, con
         lq_tensor *slice = NULL, *q = NULL;
         int64_t shape[2] = {rows, cols};
         size_t bytes = (size_t)(rows * cols) * elem;
-        st = lq_tensor_wrap(&slice, lq_tensor_type(src), 2, shape, base + (size_t)e * bytes, bytes,
-                            LQ_BORROW, lq_tensor_name(src));
+        st = lq_tensor_wrap(lq_tensor_type(src), 2, shape, base + (size_t)e * bytes, bytes, LQ_BORROW,
+                            lq_tensor_name(src), &slice);
         if (st == LQ_OK)
             st = lq_quantize(&r->inner, slice, s, NULL, imatrix + e * cols, &q);
         if (st == LQ_OK)

@@ -137,8 +137,8 @@ static void public_api_matches_the_goldens(void)
         const size_t bytes = (size_t)ROWS * COLS / c->block * c->bytes;
         for (int input = 0; input < 2; input++) {
             lq_tensor *w = NULL;
-            CHECK_OK(lq_tensor_wrap(&w, LQ_TYPE_F32, 2, shape, g.x[input],
-                                    sizeof(float) * ROWS * COLS, LQ_BORROW, "w"));
+            CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, g.x[input], sizeof(float) * ROWS * COLS,
+                                    LQ_BORROW, "w", &w));
             for (int imat = 0; imat < 2; imat++) {
                 unsigned char *bin = expected(c, input, imat, "bin", bytes);
                 float *want = expected(c, input, imat, "deq.f32", sizeof(float) * ROWS * COLS);
@@ -180,8 +180,8 @@ static void wrapped_blocks_at_odd_addresses(void)
         lq_tensor *q = NULL;
         int64_t shape[2] = {ROWS, COLS};
         CHECK_OK(lq_scheme_parse("q6_k", &s));
-        CHECK_OK(lq_tensor_wrap_quantized(&q, s, 2, shape, odd + 1, ROWS * COLS / 256 * 210,
-                                          LQ_BORROW, "odd"));
+        CHECK_OK(lq_tensor_wrap_quantized(s, 2, shape, odd + 1, ROWS * COLS / 256 * 210, LQ_BORROW,
+                                          "odd", &q));
         CHECK_OK(lq_dequantize_f32(NULL, q, got, ROWS * COLS));
         CHECK(first_diff(got, want, sizeof(float) * ROWS * COLS) < 0);
         lq_tensor_free(q);

@@ -21,7 +21,7 @@ class ImatrixP(c_void_p):
     pass
 
 
-_create = declare("lq_calib_create", Status, POINTER(CalibP), c_int64)
+_create = declare("lq_calib_create", Status, c_int64, POINTER(CalibP))
 _free = declare("lq_calib_free", None, CalibP)
 _add = declare("lq_calib_add", Status, CalibP, POINTER(c_float), c_int64)
 _merge = declare("lq_calib_merge", Status, CalibP, CalibP)
@@ -52,9 +52,9 @@ _smoothquant_scales = declare("lq_smoothquant_scales", Status, SchemeP, CalibP, 
                               c_int, POINTER(c_float))
 _scales_apply = declare("lq_scales_apply", Status, POINTER(c_float), c_int64, TensorP, TensorP,
                         POINTER(TensorP), c_int)
-_w8a8_matmul = declare("lq_w8a8_matmul", Status, c_void_p, POINTER(c_float), c_int64, TensorP,
+_w8a8_matmul = declare("lq_matmul_w8a8", Status, c_void_p, POINTER(c_float), c_int64, TensorP,
                        POINTER(c_float))
-_llm_int8_matmul = declare("lq_llm_int8_matmul", Status, c_void_p, POINTER(c_float), c_int64,
+_llm_int8_matmul = declare("lq_matmul_llm_int8", Status, c_void_p, POINTER(c_float), c_int64,
                            TensorP, c_double, POINTER(c_float), POINTER(c_int64))
 _method_error = declare("lq_method_error", Status, c_void_p, TensorP, SchemeP, CalibP,
                         POINTER(c_double), POINTER(c_double))
@@ -78,7 +78,7 @@ class Calibration:
     def __init__(self, in_features=None, *, _handle=None):
         if _handle is None:
             _handle = CalibP()
-            _create(byref(_handle), int(in_features))
+            _create(int(in_features), byref(_handle))
         self._handle = _handle
 
     @classmethod

@@ -75,23 +75,23 @@ _g_save = declare("lq_gguf_save", Status, c_void_p, GgufP, c_char_p)
 _s_open = declare("lq_safetensors_open", Status, c_char_p, POINTER(SafetensorsP))
 _s_create = declare("lq_safetensors_create", Status, POINTER(SafetensorsP))
 _s_free = declare("lq_safetensors_free", None, SafetensorsP)
-_s_count = declare("lq_safetensors_count", c_int64, SafetensorsP)
-_s_name = declare("lq_safetensors_name", c_char_p, SafetensorsP, c_int64)
-_s_find = declare("lq_safetensors_find", c_int64, SafetensorsP, c_char_p)
-_s_dtype = declare("lq_safetensors_dtype", c_char_p, SafetensorsP, c_int64)
-_s_ndim = declare("lq_safetensors_ndim", c_int, SafetensorsP, c_int64)
-_s_dim = declare("lq_safetensors_dim", c_int64, SafetensorsP, c_int64, c_int)
-_s_nbytes = declare("lq_safetensors_nbytes", c_uint64, SafetensorsP, c_int64)
+_s_count = declare("lq_safetensors_tensor_count", c_int64, SafetensorsP)
+_s_name = declare("lq_safetensors_tensor_name", c_char_p, SafetensorsP, c_int64)
+_s_find = declare("lq_safetensors_find_tensor", c_int64, SafetensorsP, c_char_p)
+_s_dtype = declare("lq_safetensors_tensor_dtype", c_char_p, SafetensorsP, c_int64)
+_s_ndim = declare("lq_safetensors_tensor_ndim", c_int, SafetensorsP, c_int64)
+_s_dim = declare("lq_safetensors_tensor_dim", c_int64, SafetensorsP, c_int64, c_int)
+_s_nbytes = declare("lq_safetensors_tensor_nbytes", c_uint64, SafetensorsP, c_int64)
 _s_get_tensor = declare("lq_safetensors_get_tensor", Status, SafetensorsP, c_int64,
                         POINTER(TensorP))
-_s_raw = declare("lq_safetensors_raw", Status, SafetensorsP, c_int64, POINTER(c_void_p),
+_s_raw = declare("lq_safetensors_tensor_raw", Status, SafetensorsP, c_int64, POINTER(c_void_p),
                  POINTER(c_uint64))
 _s_meta_count = declare("lq_safetensors_meta_count", c_int64, SafetensorsP)
 _s_meta_key = declare("lq_safetensors_meta_key", c_char_p, SafetensorsP, c_int64)
 _s_meta_get = declare("lq_safetensors_meta_get", c_char_p, SafetensorsP, c_char_p)
 _s_meta_set = declare("lq_safetensors_meta_set", Status, SafetensorsP, c_char_p, c_char_p)
 _s_add_tensor = declare("lq_safetensors_add_tensor", Status, SafetensorsP, TensorP, c_int)
-_s_add_raw = declare("lq_safetensors_add_raw", Status, SafetensorsP, c_char_p, c_char_p, c_int,
+_s_add_raw = declare("lq_safetensors_add_tensor_raw", Status, SafetensorsP, c_char_p, c_char_p, c_int,
                      POINTER(c_int64), c_void_p, c_uint64, c_int)
 _s_save = declare("lq_safetensors_save", Status, c_void_p, SafetensorsP, c_char_p, c_uint64)
 

@@ -7,10 +7,10 @@ from ._ffi import Status, TensorP, declare
 from ._tensor import as_tensor
 
 _matmul = declare("lq_matmul_v2", Status, c_void_p, POINTER(c_float), c_int64, TensorP,
-                  POINTER(c_float), c_uint)
+                  c_uint, POINTER(c_float))
 # lq_matmul_v2's flags (lq_matmul.h): how x is multiplied
 _ACT_FLAGS = {"auto": 0, "8bit": 0x1, "f32": 0x2}
-_matmul_w8a8 = declare("lq_matmul_w8a8", Status, c_void_p, POINTER(c_float), c_int64, c_int64,
+_matmul_w8a8 = declare("lq_matmul_w8a8_raw", Status, c_void_p, POINTER(c_float), c_int64, c_int64,
                        POINTER(c_int8), POINTER(c_float), c_int64, POINTER(c_float))
 
 
@@ -36,8 +36,8 @@ def matmul(x, w, threads=None, act="auto"):
         n, k = shape
         xs, m = activations(x, k)
         y, out = new_array((m, n))
-        _matmul(ctx.handle, xs.as_float_pointer(), m, wt.handle, out.as_float_pointer(),
-                _ACT_FLAGS[act])
+        _matmul(ctx.handle, xs.as_float_pointer(), m, wt.handle, _ACT_FLAGS[act],
+                out.as_float_pointer())
         return y
 
 

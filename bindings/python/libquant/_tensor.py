@@ -13,10 +13,10 @@ from ._types import type_id, type_name
 MAX_DIMS = 4
 LQ_BORROW, LQ_COPY = 0, 1
 
-_wrap = declare("lq_tensor_wrap", Status, POINTER(TensorP), c_int, c_int, POINTER(c_int64),
-                c_void_p, c_size_t, c_int, c_char_p)
-_wrap_quantized = declare("lq_tensor_wrap_quantized", Status, POINTER(TensorP), SchemeP, c_int,
-                          POINTER(c_int64), c_void_p, c_size_t, c_int, c_char_p)
+_wrap = declare("lq_tensor_wrap", Status, c_int, c_int, POINTER(c_int64),
+                c_void_p, c_size_t, c_int, c_char_p, POINTER(TensorP))
+_wrap_quantized = declare("lq_tensor_wrap_quantized", Status, SchemeP, c_int,
+                          POINTER(c_int64), c_void_p, c_size_t, c_int, c_char_p, POINTER(TensorP))
 _free = declare("lq_tensor_free", None, TensorP)
 _type = declare("lq_tensor_type", c_int, TensorP)
 _ndim = declare("lq_tensor_ndim", c_int, TensorP)
@@ -74,8 +74,8 @@ class Tensor:
     def wrap_view(cls, view, name=None):
         """A tensor borrowing the memory of an ArrayView (see _buffers)."""
         shape = _c_shape(view.shape)
-        return take_new(lambda out: _wrap(out, view.lq_type, len(view.shape), shape, view.address,
-                                          view.nbytes, LQ_BORROW, _c_name(name)), keep=view)
+        return take_new(lambda out: _wrap(view.lq_type, len(view.shape), shape, view.address,
+                                          view.nbytes, LQ_BORROW, _c_name(name), out), keep=view)
 
     @property
     def handle(self):
@@ -167,8 +167,8 @@ class QuantizedTensor(Tensor):
             view = memoryview(data).cast("B")
             buf = ctypes.create_string_buffer(bytes(view), max(view.nbytes, 1))
             c_shape = _c_shape(tuple(shape))
-            return take_new(lambda out: _wrap_quantized(out, s.handle, len(c_shape), c_shape, buf,
-                                                        view.nbytes, LQ_COPY, _c_name(name)))
+            return take_new(lambda out: _wrap_quantized(s.handle, len(c_shape), c_shape, buf,
+                                                        view.nbytes, LQ_COPY, _c_name(name), out))
         finally:
             if owned:
                 s.close()

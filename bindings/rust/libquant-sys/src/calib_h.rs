@@ -19,7 +19,7 @@ crate::opaque! {
 }
 
 extern "C" {
-    pub fn lq_calib_create(out: *mut *mut lq_calib, in_features: i64) -> lq_status;
+    pub fn lq_calib_create(in_features: i64, out: *mut *mut lq_calib) -> lq_status;
     pub fn lq_calib_free(c: *mut lq_calib);
     pub fn lq_calib_add(c: *mut lq_calib, x: *const c_float, tokens: i64) -> lq_status;
     pub fn lq_calib_merge(dst: *mut lq_calib, src: *const lq_calib) -> lq_status;
@@ -78,14 +78,14 @@ extern "C" {
         next: *const *mut lq_tensor,
         n_next: c_int,
     ) -> lq_status;
-    pub fn lq_w8a8_matmul(
+    pub fn lq_matmul_w8a8(
         ctx: *mut lq_ctx,
         x: *const c_float,
         tokens: i64,
         w: *const lq_tensor,
         y: *mut c_float,
     ) -> lq_status;
-    pub fn lq_llm_int8_matmul(
+    pub fn lq_matmul_llm_int8(
         ctx: *mut lq_ctx,
         x: *const c_float,
         tokens: i64,

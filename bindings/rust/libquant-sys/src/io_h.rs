@@ -147,15 +147,15 @@ extern "C" {
     pub fn lq_safetensors_open(path: *const c_char, out: *mut *mut lq_safetensors) -> lq_status;
     pub fn lq_safetensors_create(out: *mut *mut lq_safetensors) -> lq_status;
     pub fn lq_safetensors_free(st: *mut lq_safetensors);
-    pub fn lq_safetensors_count(st: *const lq_safetensors) -> i64;
-    pub fn lq_safetensors_name(st: *const lq_safetensors, index: i64) -> *const c_char;
-    pub fn lq_safetensors_find(st: *const lq_safetensors, name: *const c_char) -> i64;
-    pub fn lq_safetensors_dtype(st: *const lq_safetensors, index: i64) -> *const c_char;
-    pub fn lq_safetensors_ndim(st: *const lq_safetensors, index: i64) -> c_int;
-    pub fn lq_safetensors_dim(st: *const lq_safetensors, index: i64, dim: c_int) -> i64;
-    pub fn lq_safetensors_nbytes(st: *const lq_safetensors, index: i64) -> u64;
+    pub fn lq_safetensors_tensor_count(st: *const lq_safetensors) -> i64;
+    pub fn lq_safetensors_tensor_name(st: *const lq_safetensors, index: i64) -> *const c_char;
+    pub fn lq_safetensors_find_tensor(st: *const lq_safetensors, name: *const c_char) -> i64;
+    pub fn lq_safetensors_tensor_dtype(st: *const lq_safetensors, index: i64) -> *const c_char;
+    pub fn lq_safetensors_tensor_ndim(st: *const lq_safetensors, index: i64) -> c_int;
+    pub fn lq_safetensors_tensor_dim(st: *const lq_safetensors, index: i64, dim: c_int) -> i64;
+    pub fn lq_safetensors_tensor_nbytes(st: *const lq_safetensors, index: i64) -> u64;
     pub fn lq_safetensors_get_tensor(st: *const lq_safetensors, index: i64, out: *mut *mut lq_tensor) -> lq_status;
-    pub fn lq_safetensors_raw(
+    pub fn lq_safetensors_tensor_raw(
         st: *const lq_safetensors,
         index: i64,
         data: *mut *const c_void,
@@ -166,7 +166,7 @@ extern "C" {
     pub fn lq_safetensors_meta_get(st: *const lq_safetensors, key: *const c_char) -> *const c_char;
     pub fn lq_safetensors_meta_set(st: *mut lq_safetensors, key: *const c_char, value: *const c_char) -> lq_status;
     pub fn lq_safetensors_add_tensor(st: *mut lq_safetensors, t: *const lq_tensor, mode: c_int) -> lq_status;
-    pub fn lq_safetensors_add_raw(
+    pub fn lq_safetensors_add_tensor_raw(
         st: *mut lq_safetensors,
         name: *const c_char,
         dtype: *const c_char,

@@ -14,10 +14,10 @@ extern "C" {
         x: *const c_float,
         m: i64,
         w: *const lq_tensor,
-        y: *mut c_float,
         flags: c_uint,
+        y: *mut c_float,
     ) -> lq_status;
-    pub fn lq_matmul_w8a8(
+    pub fn lq_matmul_w8a8_raw(
         ctx: *mut lq_ctx,
         x: *const c_float,
         m: i64,

@@ -20,7 +20,6 @@ extern "C" {
     pub fn lq_dequantize(ctx: *mut lq_ctx, q: *const lq_tensor, t: lq_type, out: *mut *mut lq_tensor) -> lq_status;
     pub fn lq_dequantize_f32(ctx: *mut lq_ctx, q: *const lq_tensor, dst: *mut f32, count: i64) -> lq_status;
     pub fn lq_tensor_wrap_quantized(
-        out: *mut *mut lq_tensor,
         scheme: *const lq_scheme,
         ndim: c_int,
         shape: *const i64,
@@ -28,6 +27,7 @@ extern "C" {
         nbytes: usize,
         mode: c_int,
         name: *const c_char,
+        out: *mut *mut lq_tensor,
     ) -> lq_status;
     pub fn lq_tensor_scheme(t: *const lq_tensor) -> *const lq_scheme;
 }

@@ -18,14 +18,13 @@ crate::opaque! {
 
 extern "C" {
     pub fn lq_tensor_create(
-        out: *mut *mut lq_tensor,
         t: lq_type,
         ndim: c_int,
         shape: *const i64,
         name: *const c_char,
+        out: *mut *mut lq_tensor,
     ) -> lq_status;
     pub fn lq_tensor_wrap(
-        out: *mut *mut lq_tensor,
         t: lq_type,
         ndim: c_int,
         shape: *const i64,
@@ -33,6 +32,7 @@ extern "C" {
         nbytes: usize,
         mode: c_int,
         name: *const c_char,
+        out: *mut *mut lq_tensor,
     ) -> lq_status;
     pub fn lq_tensor_free(t: *mut lq_tensor);
     pub fn lq_tensor_type(t: *const lq_tensor) -> lq_type;

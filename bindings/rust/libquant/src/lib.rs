@@ -6,7 +6,7 @@
 //! (`lq_core.h`), [`Context`], [`Type`], [`Tensor`], [`Scheme`],
 //! [`quantize`]/[`Quantize`] (`lq_quant.h`), the metrics and estimators
 //! (`lq_quality.h`), [`Calibration`]/[`Imatrix`] and the calibrated-method
-//! extras (`lq_calib.h`), [`Gguf`]/[`Safetensors`] (`lq_io.h`) and
+//! extras (`lq_calib.h`, `lq_methods.h`), [`Gguf`]/[`Safetensors`] (`lq_io.h`) and
 //! [`matmul`] (`lq_matmul.h`). Every fallible call returns [`Result`], whose [`Error`]
 //! carries the status and the library's message, read on the calling thread
 //! right after the failing call.
