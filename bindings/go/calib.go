@@ -326,7 +326,12 @@ func tensorArray(weights []*Tensor) ([]*C.lq_tensor, int64, error) {
 	if len(weights) == 0 {
 		return nil, 0, errorf(ErrInvalid, "no weights given")
 	}
+	done, err := weights[0].use()
+	if err != nil {
+		return nil, 0, err
+	}
 	_, k, err := weightDims(weights[0])
+	done()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -422,6 +427,11 @@ func LLMInt8Matmul(ctx *Context, x []float32, w *Tensor, threshold float64) ([]f
 }
 
 func int8Product(ctx *Context, x []float32, w *Tensor, mixed bool, threshold float64) ([]float32, int64, error) {
+	done, err := w.use()
+	if err != nil {
+		return nil, 0, err
+	}
+	defer done()
 	n, k, err := weightDims(w)
 	if err != nil {
 		return nil, 0, err
@@ -430,7 +440,6 @@ func int8Product(ctx *Context, x []float32, w *Tensor, mixed bool, threshold flo
 	if err != nil {
 		return nil, 0, err
 	}
-	defer runtime.KeepAlive(w)
 	y := make([]float32, m*n)
 	var outliers C.int64_t
 	err = withCtx(ctx, func(c *C.lq_ctx) error {

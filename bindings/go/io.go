@@ -426,11 +426,12 @@ func (g *GGUF) AddTensor(t *Tensor) error {
 	if err := g.live(); err != nil {
 		return err
 	}
-	if err := t.live(); err != nil {
-		return err
+	doneT, errT := t.use()
+	if errT != nil {
+		return errT
 	}
+	defer doneT()
 	defer runtime.KeepAlive(g)
-	defer runtime.KeepAlive(t)
 	return call(func() C.lq_status { return C.lq_gguf_add_tensor(g.ptr, t.ptr, C.LQ_COPY) })
 }
 
@@ -643,11 +644,12 @@ func (s *Safetensors) AddTensor(t *Tensor) error {
 	if err := s.live(); err != nil {
 		return err
 	}
-	if err := t.live(); err != nil {
-		return err
+	doneT, errT := t.use()
+	if errT != nil {
+		return errT
 	}
+	defer doneT()
 	defer runtime.KeepAlive(s)
-	defer runtime.KeepAlive(t)
 	return call(func() C.lq_status { return C.lq_safetensors_add_tensor(s.ptr, t.ptr, C.LQ_COPY) })
 }
 

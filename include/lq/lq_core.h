@@ -132,6 +132,18 @@ LQ_API int lq_ctx_threads(const lq_ctx *ctx);
 LQ_API lq_status lq_ctx_set_progress(lq_ctx *ctx, lq_progress_fn fn, void *user);
 
 /* ------------------------------------------------------------------------
+ * The BLAS. libquant runs large products on its own threads, one
+ * single-threaded BLAS call per chunk, so that results never depend on the
+ * thread count and calls from many threads at once stay independent.
+ * OpenBLAS's thread count is process-wide, so libquant sets it to 1 once, just
+ * before its first BLAS call in the process, and never touches it again. An
+ * application that uses OpenBLAS itself and wants its threads back may call
+ * openblas_set_num_threads after that; libquant's products then stay right,
+ * but OpenBLAS splits their chunks again, so their last bits may depend on
+ * thread counts and overlapping calls.
+ * ------------------------------------------------------------------------ */
+
+/* ------------------------------------------------------------------------
  * Memory the library hands to the caller (strings, buffers documented as
  * "free with lq_free") is released with lq_free. Accepts NULL.
  * ------------------------------------------------------------------------ */

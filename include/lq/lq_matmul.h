@@ -46,11 +46,10 @@ extern "C" {
  * decodes to numbers (plain or quantized). x must hold m * k floats and y
  * room for m * n floats; they must not overlap. m = 0 does nothing; k = 0
  * gives zeros. `ctx` (may be NULL) sets the thread count; the progress
- * callback is not called. Large f32 products call the BLAS single-threaded on
- * each of our threads: with OpenBLAS, its process-wide thread count is set to
- * 1 for the duration of the call and then restored (calls overlapping in
- * several threads may then let OpenBLAS split their chunks: the results stay
- * right, but may differ in the last bits). How X is taken is
+ * callback is not called. Large f32 products (f32, f16, bf16 and the
+ * decoded types from 16 rows of X) call the BLAS single-threaded on each of
+ * our threads; with OpenBLAS, libquant sets its thread count to 1 once
+ * (lq_core.h, "The BLAS") and never changes it per call. How X is taken is
  * lq_matmul_v2's automatic choice (flags 0).
  *
  * Errors: LQ_ERR_INVALID (a NULL pointer, m < 0), LQ_ERR_SHAPE (w not 2-D, a
@@ -58,7 +57,9 @@ extern "C" {
  * message gives its row and column), LQ_ERR_UNSUPPORTED (a type with no
  * decoder in this build), LQ_ERR_NOMEM.
  * Thread safety: w and x are only read; several threads may multiply with the
- * same weight at once, each with its own ctx and y. */
+ * same weight at once, each with its own y and either its own ctx or a
+ * shared one that no thread modifies meanwhile. The results are then
+ * bit-identical to the same call made alone. */
 LQ_API lq_status lq_matmul(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w,
                            float *y);
 

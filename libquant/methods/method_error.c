@@ -10,6 +10,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/tensor.h"
+#include "../kernels/blas.h"
 #include "../kernels/dequantize.h"
 #include "awq.h"
 #include "layer_error.h"
@@ -110,6 +111,7 @@ static lq_status w8a8_ratio(const report *r, const float *x, int64_t n, const fl
     float *ref = lq__malloc((size_t)(n * r->rows) * sizeof *ref);
     if (!ref)
         return lq__fail(LQ_ERR_NOMEM, "out of memory");
+    lq__blas_serial();
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)r->rows, (int)r->cols, 1.0f,
                 x, (int)r->cols, r->w, (int)r->cols, 0.0f, ref, (int)r->rows);
     double num = 0, den = 0;

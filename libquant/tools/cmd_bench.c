@@ -819,6 +819,9 @@ int lq_cmd_bench(int argc, char **argv)
                 printf("\n");
         }
     }
+    /* back to one OpenBLAS thread, as libquant sets it once (lq_core.h): our
+     * products split the work themselves */
+    blas_threads(1);
     free(wf);
 
     ggml_lib gl = {0};

@@ -316,6 +316,27 @@ impl Gguf {
     }
 
     /// Tensor `name`, borrowing the file's bytes (no copy).
+    ///
+    /// The tensor borrows the `Gguf`, so the file cannot be closed (dropped)
+    /// while the tensor lives, nor the tensor sent to a thread that may
+    /// outlive the file; threads that share it must be scoped
+    /// (`std::thread::scope`), which joins them before the file can go.
+    /// Closing the file under a tensor does not compile:
+    ///
+    /// ```compile_fail
+    /// let g = libquant::Gguf::open("m.gguf").unwrap();
+    /// let t = g.tensor("w").unwrap();
+    /// drop(g);
+    /// let _ = libquant::matmul(None, &[0.0; 8], &t);
+    /// ```
+    ///
+    /// nor does giving the tensor to an unscoped thread:
+    ///
+    /// ```compile_fail
+    /// let g = libquant::Gguf::open("m.gguf").unwrap();
+    /// let t = g.tensor("w").unwrap();
+    /// std::thread::spawn(move || libquant::matmul(None, &[0.0; 8], &t));
+    /// ```
     pub fn tensor(&self, name: &str) -> Result<Tensor<'_>> {
         let i = self.index(name)?;
         let mut p = ptr::null_mut();
@@ -481,7 +502,16 @@ impl Safetensors {
         }
     }
 
-    /// Tensor `name`, borrowing the file's bytes (no copy).
+    /// Tensor `name`, borrowing the file's bytes (no copy). As with
+    /// [`Gguf::tensor`], the borrow keeps the file open while the tensor
+    /// lives; dropping the file first does not compile:
+    ///
+    /// ```compile_fail
+    /// let s = libquant::Safetensors::open("m.safetensors").unwrap();
+    /// let t = s.tensor("w").unwrap();
+    /// drop(s);
+    /// let _ = libquant::matmul(None, &[0.0; 8], &t);
+    /// ```
     pub fn tensor(&self, name: &str) -> Result<Tensor<'_>> {
         let i = self.index(name)?;
         let mut p = ptr::null_mut();
