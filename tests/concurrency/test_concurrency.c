@@ -62,8 +62,8 @@ static lq_tensor *wrap_f32(const float *v, int64_t n, int64_t k)
 {
     int64_t shape[2] = {n, k};
     lq_tensor *t = NULL;
-    CHECK_OK(lq_tensor_wrap(&t, LQ_TYPE_F32, 2, shape, (void *)v, sizeof(float) * (size_t)(n * k),
-                            LQ_BORROW, "w"));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, v, sizeof(float) * (size_t)(n * k), LQ_BORROW,
+                            "w", &t));
     return t;
 }
 
@@ -81,7 +81,7 @@ static lq_tensor *quantized(const char *scheme, const float *wf)
 
 static lq_status w8a8(lq_ctx *ctx, const fixture *f, int64_t m, float *y)
 {
-    return lq_matmul_w8a8(ctx, f->x, m, K, f->w8, f->sw, N, y);
+    return lq_matmul_w8a8_raw(ctx, f->x, m, K, f->w8, f->sw, N, y);
 }
 
 static lq_status run_call(lq_ctx *ctx, const fixture *f, const call *c, float *y)
@@ -93,7 +93,7 @@ static lq_status run_call(lq_ctx *ctx, const fixture *f, const call *c, float *y
         return lq_dequantize_f32(ctx, w, y, (int64_t)c->count);
     if (c->flags < 0)
         return lq_matmul(ctx, f->x, c->m, w, y);
-    return lq_matmul_v2(ctx, f->x, c->m, w, y, (unsigned)c->flags);
+    return lq_matmul_v2(ctx, f->x, c->m, w, (unsigned)c->flags, y);
 }
 
 static void add_call(fixture *f, int scheme, int64_t m, int flags)
@@ -251,7 +251,7 @@ static void many_threads_read_one_tensor(void)
         float *y = malloc(sizeof(float) * MAX_M * N);
         for (int s = 0; y && s < NSCHEMES; s++)
             if (f.w[s])
-                CHECK_OK(lq_matmul_v2(f.shared, f.x, MAX_M, f.w[s], y, LQ_MATMUL_ACT_F32));
+                CHECK_OK(lq_matmul_v2(f.shared, f.x, MAX_M, f.w[s], LQ_MATMUL_ACT_F32, y));
         free(y);
         CHECKF(blas_threads() == 2, "OpenBLAS threads %d, the application set 2", blas_threads());
         set_blas_threads(1);
