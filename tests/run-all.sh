@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # Builds libquant and runs every test suite: the meson tests (C unit, golden,
 # oracle, ABI, install), the same suite under AddressSanitizer and
-# UndefinedBehaviorSanitizer, the bindings, the NEON kernels under qemu, and
-# the fuzzers for a bounded time. Ends with one line "N passed, N failed".
+# UndefinedBehaviorSanitizer, the concurrency tests under ThreadSanitizer, the
+# bindings, the NEON kernels under qemu, and the fuzzers for a bounded time. Ends with one line "N passed, N failed".
 # Usage: bash tests/run-all.sh            (from the source root)
 set -uo pipefail
 cd "$(dirname "$0")/.."
@@ -48,6 +48,20 @@ if meson compile -C build-asan >/dev/null; then
     meson_suite "sanitized tests" build-asan --no-suite abi --no-suite interop
 else
   count "sanitized build" 0 1
+fi
+
+note "thread sanitizer (suite concurrency)"
+# Only the concurrency tests: they are the ones with threads sharing data.
+# GCC's TSan with Debian's OpenBLAS reports nothing (OpenBLAS runs
+# single-threaded under libquant), so no suppressions are needed.
+if [ ! -d build-tsan ]; then
+  meson setup build-tsan -Db_sanitize=thread -Db_lundef=false >/dev/null
+fi
+if meson compile -C build-tsan tests/concurrency/test_concurrency >/dev/null; then
+  TSAN_OPTIONS=halt_on_error=1:second_deadlock_stack=1 \
+    meson_suite "thread-sanitized tests" build-tsan --suite concurrency --no-rebuild --timeout-multiplier 4
+else
+  count "thread-sanitized build" 0 1
 fi
 
 # Suites with runners of their own. Each prints a closing "NAME: N passed, N

@@ -52,7 +52,7 @@ static int run_case(const char *outdir, char *line)
     int64_t shape[2] = {ROWS, COLS};
     lq_tensor *t = NULL, *q = NULL;
     lq_scheme *s = NULL;
-    lq_status st = lq_tensor_wrap(&t, LQ_TYPE_F32, 2, shape, w, sizeof w, LQ_BORROW, "w");
+    lq_status st = lq_tensor_wrap(LQ_TYPE_F32, 2, shape, w, sizeof w, LQ_BORROW, "w", &t);
     if (st == LQ_OK)
         st = lq_scheme_parse(scheme_text, &s);
     if (st == LQ_OK)

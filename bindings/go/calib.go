@@ -48,7 +48,7 @@ func newCalibration(make func(**C.lq_calib) C.lq_status) (*Calibration, error) {
 
 // NewCalibration makes an empty set for a layer with inFeatures inputs.
 func NewCalibration(inFeatures int64) (*Calibration, error) {
-	return newCalibration(func(out **C.lq_calib) C.lq_status { return C.lq_calib_create(out, C.int64_t(inFeatures)) })
+	return newCalibration(func(out **C.lq_calib) C.lq_status { return C.lq_calib_create(C.int64_t(inFeatures), out) })
 }
 
 // LoadCalibration reads a set written by Save.
@@ -326,7 +326,12 @@ func tensorArray(weights []*Tensor) ([]*C.lq_tensor, int64, error) {
 	if len(weights) == 0 {
 		return nil, 0, errorf(ErrInvalid, "no weights given")
 	}
+	done, err := weights[0].use()
+	if err != nil {
+		return nil, 0, err
+	}
 	_, k, err := weightDims(weights[0])
+	done()
 	if err != nil {
 		return nil, 0, err
 	}
@@ -422,6 +427,11 @@ func LLMInt8Matmul(ctx *Context, x []float32, w *Tensor, threshold float64) ([]f
 }
 
 func int8Product(ctx *Context, x []float32, w *Tensor, mixed bool, threshold float64) ([]float32, int64, error) {
+	done, err := w.use()
+	if err != nil {
+		return nil, 0, err
+	}
+	defer done()
 	n, k, err := weightDims(w)
 	if err != nil {
 		return nil, 0, err
@@ -430,15 +440,14 @@ func int8Product(ctx *Context, x []float32, w *Tensor, mixed bool, threshold flo
 	if err != nil {
 		return nil, 0, err
 	}
-	defer runtime.KeepAlive(w)
 	y := make([]float32, m*n)
 	var outliers C.int64_t
 	err = withCtx(ctx, func(c *C.lq_ctx) error {
 		return call(func() C.lq_status {
 			if mixed {
-				return C.lq_llm_int8_matmul(c, floatPtr(x), C.int64_t(m), w.ptr, C.double(threshold), floatPtr(y), &outliers)
+				return C.lq_matmul_llm_int8(c, floatPtr(x), C.int64_t(m), w.ptr, C.double(threshold), floatPtr(y), &outliers)
 			}
-			return C.lq_w8a8_matmul(c, floatPtr(x), C.int64_t(m), w.ptr, floatPtr(y))
+			return C.lq_matmul_w8a8(c, floatPtr(x), C.int64_t(m), w.ptr, floatPtr(y))
 		})
 	}, nil)
 	return y, int64(outliers), err

@@ -1,5 +1,6 @@
 package libquant
 
+// #define LQ_EXPERIMENTAL_API
 // #include <lq/lq.h>
 // #include <stdlib.h>
 import "C"

@@ -426,11 +426,12 @@ func (g *GGUF) AddTensor(t *Tensor) error {
 	if err := g.live(); err != nil {
 		return err
 	}
-	if err := t.live(); err != nil {
-		return err
+	doneT, errT := t.use()
+	if errT != nil {
+		return errT
 	}
+	defer doneT()
 	defer runtime.KeepAlive(g)
-	defer runtime.KeepAlive(t)
 	return call(func() C.lq_status { return C.lq_gguf_add_tensor(g.ptr, t.ptr, C.LQ_COPY) })
 }
 
@@ -531,9 +532,9 @@ func (s *Safetensors) live() error {
 // Names lists the tensors.
 func (s *Safetensors) Names() []string {
 	defer runtime.KeepAlive(s)
-	names := make([]string, int(C.lq_safetensors_count(s.ptr)))
+	names := make([]string, int(C.lq_safetensors_tensor_count(s.ptr)))
 	for i := range names {
-		names[i] = C.GoString(C.lq_safetensors_name(s.ptr, C.int64_t(i)))
+		names[i] = C.GoString(C.lq_safetensors_tensor_name(s.ptr, C.int64_t(i)))
 	}
 	return names
 }
@@ -544,7 +545,7 @@ func (s *Safetensors) index(name string) (C.int64_t, error) {
 	}
 	n := C.CString(name)
 	defer C.free(unsafe.Pointer(n))
-	i := C.lq_safetensors_find(s.ptr, n)
+	i := C.lq_safetensors_find_tensor(s.ptr, n)
 	if i < 0 {
 		return 0, errorf(ErrInvalid, "no tensor '%s'", name)
 	}
@@ -565,14 +566,14 @@ func (s *Safetensors) Info(name string) (SafetensorsInfo, error) {
 	if err != nil {
 		return SafetensorsInfo{}, err
 	}
-	shape := make([]int64, int(C.lq_safetensors_ndim(s.ptr, i)))
+	shape := make([]int64, int(C.lq_safetensors_tensor_ndim(s.ptr, i)))
 	for d := range shape {
-		shape[d] = int64(C.lq_safetensors_dim(s.ptr, i, C.int(d)))
+		shape[d] = int64(C.lq_safetensors_tensor_dim(s.ptr, i, C.int(d)))
 	}
 	return SafetensorsInfo{
-		DType:  C.GoString(C.lq_safetensors_dtype(s.ptr, i)),
+		DType:  C.GoString(C.lq_safetensors_tensor_dtype(s.ptr, i)),
 		Shape:  shape,
-		NBytes: uint64(C.lq_safetensors_nbytes(s.ptr, i)),
+		NBytes: uint64(C.lq_safetensors_tensor_nbytes(s.ptr, i)),
 	}, nil
 }
 
@@ -596,7 +597,7 @@ func (s *Safetensors) Raw(name string) ([]byte, error) {
 	}
 	var data unsafe.Pointer
 	var n C.uint64_t
-	if err := call(func() C.lq_status { return C.lq_safetensors_raw(s.ptr, i, &data, &n) }); err != nil {
+	if err := call(func() C.lq_status { return C.lq_safetensors_tensor_raw(s.ptr, i, &data, &n) }); err != nil {
 		return nil, err
 	}
 	return copyArray[byte](data, int(n)), nil
@@ -643,11 +644,12 @@ func (s *Safetensors) AddTensor(t *Tensor) error {
 	if err := s.live(); err != nil {
 		return err
 	}
-	if err := t.live(); err != nil {
-		return err
+	doneT, errT := t.use()
+	if errT != nil {
+		return errT
 	}
+	defer doneT()
 	defer runtime.KeepAlive(s)
-	defer runtime.KeepAlive(t)
 	return call(func() C.lq_status { return C.lq_safetensors_add_tensor(s.ptr, t.ptr, C.LQ_COPY) })
 }
 
@@ -669,7 +671,7 @@ func (s *Safetensors) AddRaw(name, dtype string, shape []int64, data []byte) err
 		p = unsafe.Pointer(&data[0])
 	}
 	return call(func() C.lq_status {
-		return C.lq_safetensors_add_raw(s.ptr, n, d, C.int(len(shape)), (*C.int64_t)(unsafe.Pointer(&dims[0])), p,
+		return C.lq_safetensors_add_tensor_raw(s.ptr, n, d, C.int(len(shape)), (*C.int64_t)(unsafe.Pointer(&dims[0])), p,
 			C.uint64_t(len(data)), C.LQ_COPY)
 	})
 }

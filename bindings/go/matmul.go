@@ -4,7 +4,6 @@ package libquant
 import "C"
 
 import (
-	"runtime"
 	"unsafe"
 )
 
@@ -17,11 +16,9 @@ func rowsOf(n int, k int64, what string) (int64, error) {
 }
 
 // weightDims is the [n, k] shape of a 2-D weight.
+// The caller holds a use of w.
 func weightDims(w *Tensor) (int64, int64, error) {
-	if err := w.live(); err != nil {
-		return 0, 0, err
-	}
-	shape := w.Shape()
+	shape := w.shape()
 	if len(shape) != 2 {
 		return 0, 0, errorf(ErrShape, "a weight is 2-D [n, k], not %v", shape)
 	}
@@ -48,6 +45,11 @@ const (
 
 // MatmulV2 is Matmul with a choice of how X is multiplied.
 func MatmulV2(ctx *Context, x []float32, w *Tensor, act Activations) ([]float32, error) {
+	done, err := w.use() // w.Close from another goroutine waits for the product
+	if err != nil {
+		return nil, err
+	}
+	defer done()
 	n, k, err := weightDims(w)
 	if err != nil {
 		return nil, err
@@ -56,11 +58,10 @@ func MatmulV2(ctx *Context, x []float32, w *Tensor, act Activations) ([]float32,
 	if err != nil {
 		return nil, err
 	}
-	defer runtime.KeepAlive(w)
 	y := make([]float32, m*n)
 	err = withCtx(ctx, func(c *C.lq_ctx) error {
 		return call(func() C.lq_status {
-			return C.lq_matmul_v2(c, floatPtr(x), C.int64_t(m), w.ptr, floatPtr(y), C.uint(act))
+			return C.lq_matmul_v2(c, floatPtr(x), C.int64_t(m), w.ptr, C.uint(act), floatPtr(y))
 		})
 	}, nil)
 	return y, err
@@ -82,7 +83,7 @@ func MatmulW8A8(ctx *Context, x []float32, w []int8, sw []float32) ([]float32, e
 	y := make([]float32, m*n)
 	err = withCtx(ctx, func(c *C.lq_ctx) error {
 		return call(func() C.lq_status {
-			return C.lq_matmul_w8a8(c, floatPtr(x), C.int64_t(m), C.int64_t(k), (*C.int8_t)(unsafe.Pointer(&w[0])),
+			return C.lq_matmul_w8a8_raw(c, floatPtr(x), C.int64_t(m), C.int64_t(k), (*C.int8_t)(unsafe.Pointer(&w[0])),
 				floatPtr(sw), C.int64_t(n), floatPtr(y))
 		})
 	}, nil)

@@ -49,14 +49,16 @@ func ErrorMetrics(ref, test []float32) (Metrics, error) {
 // ErrorMetrics compares test (e.g. this tensor quantized) against t, both
 // decoded to f32; the shapes must be equal.
 func (t *Tensor) ErrorMetrics(test *Tensor) (Metrics, error) {
-	if err := t.live(); err != nil {
-		return Metrics{}, err
+	doneT, errT := t.use()
+	if errT != nil {
+		return Metrics{}, errT
 	}
-	if err := test.live(); err != nil {
-		return Metrics{}, err
+	defer doneT()
+	doneTest, errTest := test.use()
+	if errTest != nil {
+		return Metrics{}, errTest
 	}
-	defer runtime.KeepAlive(t)
-	defer runtime.KeepAlive(test)
+	defer doneTest()
 	var m [C.LQ_METRIC_COUNT_V1]C.double
 	err := call(func() C.lq_status {
 		return C.lq_tensor_error_metrics(nil, t.ptr, test.ptr, &m[0], C.int(len(m)))
@@ -68,15 +70,17 @@ func (t *Tensor) ErrorMetrics(test *Tensor) (Metrics, error) {
 // ||X W^T - X Wq^T|| / ||X W^T||, for [out, in] tensors w and wq and
 // activations x holding whole rows of `in` floats. ctx may be nil.
 func OutputError(ctx *Context, w, wq *Tensor, x []float32) (float64, error) {
-	if err := w.live(); err != nil {
-		return 0, err
+	doneW, errW := w.use()
+	if errW != nil {
+		return 0, errW
 	}
-	if err := wq.live(); err != nil {
-		return 0, err
+	defer doneW()
+	doneWq, errWq := wq.use()
+	if errWq != nil {
+		return 0, errWq
 	}
-	defer runtime.KeepAlive(w)
-	defer runtime.KeepAlive(wq)
-	shape := w.Shape()
+	defer doneWq()
+	shape := w.shape()
 	cols := shape[len(shape)-1]
 	if cols <= 0 || int64(len(x))%cols != 0 {
 		return 0, errorf(ErrShape, "%d activations are not whole rows of %d", len(x), cols)

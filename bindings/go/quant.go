@@ -21,20 +21,21 @@ type QuantizeOptions struct {
 // opts may be nil. A build without the scheme's type or method returns an
 // error matching ErrUnsupported.
 func Quantize(src *Tensor, scheme *Scheme, opts *QuantizeOptions) (*Tensor, error) {
-	if err := src.live(); err != nil {
-		return nil, err
+	doneSrc, errSrc := src.use()
+	if errSrc != nil {
+		return nil, errSrc
 	}
+	defer doneSrc()
 	if err := scheme.live(); err != nil {
 		return nil, err
 	}
-	defer runtime.KeepAlive(src)
 	defer runtime.KeepAlive(scheme)
 	if opts == nil {
 		opts = &QuantizeOptions{}
 	}
 	var imatrix *C.float
 	if opts.Imatrix != nil {
-		shape := src.Shape()
+		shape := src.shape()
 		if cols := shape[len(shape)-1]; int64(len(opts.Imatrix)) != cols {
 			return nil, errorf(ErrShape, "the imatrix has %d weights; the rows of the source have %d",
 				len(opts.Imatrix), cols)

@@ -6,6 +6,7 @@ import "C"
 
 import (
 	"runtime"
+	"sync"
 	"unsafe"
 )
 
@@ -13,12 +14,41 @@ import (
 // dimensions), element type and bytes, owned by C memory. Tensors made from
 // Go slices copy them (cgo forbids C keeping Go pointers). Many goroutines
 // may read one tensor at once; SetName needs exclusive use. Release it with
-// Close.
+// Close, which waits for the calls other goroutines are making with the
+// tensor (Matmul, Dequantize, ...) to finish; calls started after it fail
+// with ErrInvalid.
 type Tensor struct {
 	ptr *C.lq_tensor
 	// parent counts this tensor while it borrows a file's bytes (and keeps
 	// the file object alive); nil for tensors that own their bytes.
-	parent *borrowers
+	parent  *borrowers
+	mu      sync.Mutex
+	idle    *sync.Cond // signalled when uses drops to 0
+	uses    int        // calls running with ptr
+	closing bool
+}
+
+// use holds the tensor open for one call: Close waits until done is
+// called. Inside, read t.ptr and the unlocked helpers (shape), not the
+// public accessors, which take a use of their own.
+func (t *Tensor) use() (done func(), err error) {
+	if t == nil {
+		return nil, errorf(ErrInvalid, "the tensor is closed")
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ptr == nil || t.closing {
+		return nil, errorf(ErrInvalid, "the tensor is closed")
+	}
+	t.uses++
+	return func() {
+		t.mu.Lock()
+		if t.uses--; t.uses == 0 && t.idle != nil {
+			t.idle.Broadcast()
+		}
+		t.mu.Unlock()
+		runtime.KeepAlive(t)
+	}, nil
 }
 
 func newTensor(make func(**C.lq_tensor) C.lq_status) (*Tensor, error) {
@@ -60,8 +90,8 @@ func NewTensorF32(data []float32, shape []int64) (*Tensor, error) {
 		return nil, err
 	}
 	return newTensor(func(out **C.lq_tensor) C.lq_status {
-		return C.lq_tensor_wrap(out, C.LQ_TYPE_F32, ndim, dims, unsafe.Pointer(floatPtr(data)),
-			C.size_t(4*len(data)), C.LQ_COPY, nil)
+		return C.lq_tensor_wrap(C.LQ_TYPE_F32, ndim, dims, unsafe.Pointer(floatPtr(data)), C.size_t(4*len(data)),
+			C.LQ_COPY, nil, out)
 	})
 }
 
@@ -75,7 +105,7 @@ func NewTensor(t Type, shape []int64) (*Tensor, error) {
 		return nil, err
 	}
 	return newTensor(func(out **C.lq_tensor) C.lq_status {
-		return C.lq_tensor_create(out, C.lq_type(t), ndim, dims, nil)
+		return C.lq_tensor_create(C.lq_type(t), ndim, dims, nil, out)
 	})
 }
 
@@ -95,7 +125,7 @@ func WrapQuantized(s *Scheme, shape []int64, raw []byte) (*Tensor, error) {
 		data = unsafe.Pointer(&raw[0])
 	}
 	return newTensor(func(out **C.lq_tensor) C.lq_status {
-		return C.lq_tensor_wrap_quantized(out, s.ptr, ndim, dims, data, C.size_t(len(raw)), C.LQ_COPY, nil)
+		return C.lq_tensor_wrap_quantized(s.ptr, ndim, dims, data, C.size_t(len(raw)), C.LQ_COPY, nil, out)
 	})
 }
 
@@ -110,13 +140,26 @@ func (t *Tensor) live() error {
 
 // Type is the element type.
 func (t *Tensor) Type() Type {
-	defer runtime.KeepAlive(t)
+	done, err := t.use()
+	if err != nil {
+		return 0
+	}
+	defer done()
 	return Type(C.lq_tensor_type(t.ptr))
 }
 
 // Shape is the size of each dimension, outermost first.
 func (t *Tensor) Shape() []int64 {
-	defer runtime.KeepAlive(t)
+	done, err := t.use()
+	if err != nil {
+		return []int64{}
+	}
+	defer done()
+	return t.shape()
+}
+
+// shape is Shape for a caller holding a use.
+func (t *Tensor) shape() []int64 {
 	shape := make([]int64, int(C.lq_tensor_ndim(t.ptr)))
 	for i := range shape {
 		shape[i] = int64(C.lq_tensor_dim(t.ptr, C.int(i)))
@@ -126,25 +169,41 @@ func (t *Tensor) Shape() []int64 {
 
 // NumEl is the number of elements.
 func (t *Tensor) NumEl() int64 {
-	defer runtime.KeepAlive(t)
+	done, err := t.use()
+	if err != nil {
+		return 0
+	}
+	defer done()
 	return int64(C.lq_tensor_numel(t.ptr))
 }
 
 // NBytes is the storage size, scales and zero points included.
 func (t *Tensor) NBytes() int {
-	defer runtime.KeepAlive(t)
+	done, err := t.use()
+	if err != nil {
+		return 0
+	}
+	defer done()
 	return int(C.lq_tensor_nbytes(t.ptr))
 }
 
 // BitsPerWeight is 8 * NBytes / NumEl.
 func (t *Tensor) BitsPerWeight() float64 {
-	defer runtime.KeepAlive(t)
+	done, err := t.use()
+	if err != nil {
+		return 0
+	}
+	defer done()
 	return float64(C.lq_tensor_bits_per_weight(t.ptr))
 }
 
 // Name is the tensor's name.
 func (t *Tensor) Name() string {
-	defer runtime.KeepAlive(t)
+	done, err := t.use()
+	if err != nil {
+		return ""
+	}
+	defer done()
 	return C.GoString(C.lq_tensor_name(t.ptr))
 }
 
@@ -162,7 +221,11 @@ func (t *Tensor) SetName(name string) error {
 // Scheme is the canonical string of the scheme a quantized tensor was made
 // with, or "" for a plain tensor.
 func (t *Tensor) Scheme() string {
-	defer runtime.KeepAlive(t)
+	done, err := t.use()
+	if err != nil {
+		return ""
+	}
+	defer done()
 	if s := C.lq_tensor_scheme(t.ptr); s != nil {
 		return C.GoString(C.lq_scheme_string(s))
 	}
@@ -172,7 +235,11 @@ func (t *Tensor) Scheme() string {
 // Raw is a copy of the tensor's bytes: row-major values for plain types,
 // the packed layout of doc/formats.md for quantized ones.
 func (t *Tensor) Raw() []byte {
-	defer runtime.KeepAlive(t)
+	done, err := t.use()
+	if err != nil {
+		return []byte{}
+	}
+	defer done()
 	n := C.lq_tensor_nbytes(t.ptr)
 	p := C.lq_tensor_data(t.ptr)
 	if n == 0 || p == nil {
@@ -204,19 +271,21 @@ func (t *Tensor) DequantizeWith(ctx *Context) ([]float32, error) {
 // Convert decodes the values to a new tensor of a float type (TypeF32,
 // TypeF16 or TypeBF16), e.g. to store a quantized weight as bf16.
 func (t *Tensor) Convert(to Type) (*Tensor, error) {
-	if err := t.live(); err != nil {
+	done, err := t.use()
+	if err != nil {
 		return nil, err
 	}
-	defer runtime.KeepAlive(t)
+	defer done()
 	return newTensor(func(out **C.lq_tensor) C.lq_status { return C.lq_dequantize(nil, t.ptr, C.lq_type(to), out) })
 }
 
 // DequantizeInto decodes into dst, whose length must equal NumEl.
 func (t *Tensor) DequantizeInto(dst []float32, ctx *Context) error {
-	if err := t.live(); err != nil {
+	done, err := t.use()
+	if err != nil {
 		return err
 	}
-	defer runtime.KeepAlive(t)
+	defer done()
 	return withCtx(ctx, func(c *C.lq_ctx) error {
 		return call(func() C.lq_status {
 			return C.lq_dequantize_f32(c, t.ptr, floatPtr(dst), C.int64_t(len(dst)))
@@ -224,15 +293,30 @@ func (t *Tensor) DequantizeInto(dst []float32, ctx *Context) error {
 	}, nil)
 }
 
-// Close frees the tensor. Closing twice is harmless.
+// Close frees the tensor, after the calls other goroutines are making with
+// it have finished (it waits for them). Closing twice is harmless.
 func (t *Tensor) Close() error {
-	if t != nil && t.ptr != nil {
-		C.lq_tensor_free(t.ptr)
-		t.ptr = nil
-		if t.parent != nil {
-			t.parent.n.Add(-1)
-			t.parent = nil
-		}
+	if t == nil {
+		return nil
+	}
+	t.mu.Lock()
+	defer t.mu.Unlock()
+	if t.ptr == nil || t.closing {
+		return nil
+	}
+	t.closing = true
+	if t.idle == nil {
+		t.idle = sync.NewCond(&t.mu)
+	}
+	for t.uses > 0 {
+		t.idle.Wait()
+	}
+	C.lq_tensor_free(t.ptr)
+	t.ptr = nil
+	t.closing = false
+	if t.parent != nil {
+		t.parent.n.Add(-1)
+		t.parent = nil
 	}
 	return nil
 }

@@ -2,7 +2,7 @@
  * lq_core.h — status codes, error messages, versions, build information,
  * run contexts (threads, progress) and library-owned memory.
  *
- * Part of the stable libquant API. Include <lq/lq.h> rather than this file.
+ * Stable tier (LIBQUANT_0). Include <lq/lq.h> rather than this file.
  */
 #ifndef LQ_CORE_H
 #define LQ_CORE_H
@@ -130,6 +130,18 @@ LQ_API int lq_ctx_threads(const lq_ctx *ctx);
 /* Install (fn != NULL) or remove (fn == NULL) the progress callback. The
  * library keeps `user` as given and never frees it. Errors: LQ_ERR_INVALID. */
 LQ_API lq_status lq_ctx_set_progress(lq_ctx *ctx, lq_progress_fn fn, void *user);
+
+/* ------------------------------------------------------------------------
+ * The BLAS. libquant runs large products on its own threads, one
+ * single-threaded BLAS call per chunk, so that results never depend on the
+ * thread count and calls from many threads at once stay independent.
+ * OpenBLAS's thread count is process-wide, so libquant sets it to 1 once, just
+ * before its first BLAS call in the process, and never touches it again. An
+ * application that uses OpenBLAS itself and wants its threads back may call
+ * openblas_set_num_threads after that; libquant's products then stay right,
+ * but OpenBLAS splits their chunks again, so their last bits may depend on
+ * thread counts and overlapping calls.
+ * ------------------------------------------------------------------------ */
 
 /* ------------------------------------------------------------------------
  * Memory the library hands to the caller (strings, buffers documented as

@@ -13,9 +13,13 @@
  * and lq_hf_dequantize decodes a layer exactly as the Python loaders do.
  * Everything read is checked (dtypes, shapes, value ranges) before use.
  * Thread safety: the functions only read their inputs, except the handle an
- * export adds to. Part of the stable libquant API.
+ * export adds to.
+ *
+ * Experimental tier: declared only when LQ_EXPERIMENTAL_API is defined before
+ * <lq/lq.h> is included; the symbols carry the version LIBQUANT_EXPERIMENTAL_0
+ * and may change in any release until they move to the stable tier.
  */
-#ifndef LQ_HF_H
+#if defined(LQ_EXPERIMENTAL_API) && !defined(LQ_HF_H)
 #define LQ_HF_H
 
 #include <lq/lq_calib.h>
@@ -88,4 +92,4 @@ LQ_API lq_status lq_hf_config(int format, const lq_scheme *scheme, char **json);
 #ifdef __cplusplus
 }
 #endif
-#endif /* LQ_HF_H */
+#endif /* LQ_EXPERIMENTAL_API && !LQ_HF_H */

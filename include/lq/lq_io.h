@@ -20,7 +20,7 @@
  * modify it (set, remove, add, declare) need exclusive use. Files are
  * little-endian; libquant runs on little-endian hosts only.
  *
- * Part of the stable libquant API. Include <lq/lq.h> rather than this file.
+ * Stable tier (LIBQUANT_0). Include <lq/lq.h> rather than this file.
  */
 #ifndef LQ_IO_H
 #define LQ_IO_H
@@ -320,15 +320,15 @@ LQ_API lq_status lq_safetensors_create(lq_safetensors **out);
 LQ_API void lq_safetensors_free(lq_safetensors *st);
 
 /* Accessors never fail: out of range (or st NULL) gives 0, NULL or -1. */
-LQ_API int64_t     lq_safetensors_count(const lq_safetensors *st);
-LQ_API const char *lq_safetensors_name(const lq_safetensors *st, int64_t index);
-LQ_API int64_t     lq_safetensors_find(const lq_safetensors *st, const char *name);
+LQ_API int64_t     lq_safetensors_tensor_count(const lq_safetensors *st);
+LQ_API const char *lq_safetensors_tensor_name(const lq_safetensors *st, int64_t index);
+LQ_API int64_t     lq_safetensors_find_tensor(const lq_safetensors *st, const char *name);
 /* The dtype name as in the file ("F32", "F8_E4M3", "BOOL", ...). */
-LQ_API const char *lq_safetensors_dtype(const lq_safetensors *st, int64_t index);
+LQ_API const char *lq_safetensors_tensor_dtype(const lq_safetensors *st, int64_t index);
 /* Number of dimensions, 0 for a scalar; -1 out of range. */
-LQ_API int         lq_safetensors_ndim(const lq_safetensors *st, int64_t index);
-LQ_API int64_t     lq_safetensors_dim(const lq_safetensors *st, int64_t index, int dim);
-LQ_API uint64_t    lq_safetensors_nbytes(const lq_safetensors *st, int64_t index);
+LQ_API int         lq_safetensors_tensor_ndim(const lq_safetensors *st, int64_t index);
+LQ_API int64_t     lq_safetensors_tensor_dim(const lq_safetensors *st, int64_t index, int dim);
+LQ_API uint64_t    lq_safetensors_tensor_nbytes(const lq_safetensors *st, int64_t index);
 
 /* CONSTRUCTOR. Tensor `index` as an lq_tensor: F32, F16, BF16, F64, I8, U8,
  * I16, I32, I64 as those types, and BOOL as U8, borrowing the mapped bytes
@@ -337,12 +337,12 @@ LQ_API uint64_t    lq_safetensors_nbytes(const lq_safetensors *st, int64_t index
  * copy of the codes (their layout puts the scale after the codes). A scalar
  * (0 dimensions) comes as shape [1]. Errors: LQ_ERR_INVALID,
  * LQ_ERR_UNSUPPORTED (other dtypes, more than 4 dimensions, a name longer than
- * LQ_MAX_NAME: use lq_safetensors_raw), LQ_ERR_NOMEM. */
+ * LQ_MAX_NAME: use lq_safetensors_tensor_raw), LQ_ERR_NOMEM. */
 LQ_API lq_status lq_safetensors_get_tensor(const lq_safetensors *st, int64_t index,
                                            lq_tensor **out);
 
 /* Raw bytes of tensor `index`, borrowed. Errors: LQ_ERR_INVALID. */
-LQ_API lq_status lq_safetensors_raw(const lq_safetensors *st, int64_t index,
+LQ_API lq_status lq_safetensors_tensor_raw(const lq_safetensors *st, int64_t index,
                                     const void **data, uint64_t *nbytes);
 
 /* __metadata__: a string-to-string map (for a sharded model, the union over
@@ -365,11 +365,11 @@ LQ_API lq_status   lq_safetensors_meta_set(lq_safetensors *st, const char *key,
  * as compressed-tensors' weight_scale tensors), LQ_ERR_NOMEM. */
 LQ_API lq_status lq_safetensors_add_tensor(lq_safetensors *st, const lq_tensor *t, int mode);
 
-/* Add raw bytes under any dtype the format defines (as lq_safetensors_dtype
+/* Add raw bytes under any dtype the format defines (as lq_safetensors_tensor_dtype
  * names them), with 0 to LQ_SAFETENSORS_MAX_DIMS dimensions. Errors: as
  * lq_safetensors_add_tensor, plus LQ_ERR_INVALID for an unknown dtype and
  * LQ_ERR_SHAPE when nbytes is not what the shape needs. */
-LQ_API lq_status lq_safetensors_add_raw(lq_safetensors *st, const char *name, const char *dtype,
+LQ_API lq_status lq_safetensors_add_tensor_raw(lq_safetensors *st, const char *name, const char *dtype,
                                         int ndim, const int64_t *shape, const void *data,
                                         uint64_t nbytes, int mode);
 

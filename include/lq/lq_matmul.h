@@ -1,12 +1,13 @@
 /*
  * lq_matmul.h — run quantized weights: matrix products with a weight tensor of
- * any type, and the int8 x int8 (W8A8) product.
+ * any type, and the int8 x int8 (W8A8) and LLM.int8() products of smoothquant
+ * and llm_int8 weights.
  *
  * Shapes follow a linear layer: a weight W is [n, k] = [out_features,
  * in_features], activations X are m rows of k floats (row-major), and the
  * result Y = X W^T is m rows of n floats. One row of X ("a token") gives a
  * matrix-vector product, the decoding case; many rows give a matrix-matrix
- * product, the prompt case. Part of the stable libquant API.
+ * product, the prompt case. Stable tier (LIBQUANT_0).
  *
  * Accuracy. f32 weights give the BLAS sgemm result. Other weights take one
  * of two ways (lq_matmul_v2's flags choose; lq_matmul takes the automatic
@@ -45,11 +46,10 @@ extern "C" {
  * decodes to numbers (plain or quantized). x must hold m * k floats and y
  * room for m * n floats; they must not overlap. m = 0 does nothing; k = 0
  * gives zeros. `ctx` (may be NULL) sets the thread count; the progress
- * callback is not called. Large f32 products call the BLAS single-threaded on
- * each of our threads: with OpenBLAS, its process-wide thread count is set to
- * 1 for the duration of the call and then restored (calls overlapping in
- * several threads may then let OpenBLAS split their chunks: the results stay
- * right, but may differ in the last bits). How X is taken is
+ * callback is not called. Large f32 products (f32, f16, bf16 and the
+ * decoded types from 16 rows of X) call the BLAS single-threaded on each of
+ * our threads; with OpenBLAS, libquant sets its thread count to 1 once
+ * (lq_core.h, "The BLAS") and never changes it per call. How X is taken is
  * lq_matmul_v2's automatic choice (flags 0).
  *
  * Errors: LQ_ERR_INVALID (a NULL pointer, m < 0), LQ_ERR_SHAPE (w not 2-D, a
@@ -57,7 +57,9 @@ extern "C" {
  * message gives its row and column), LQ_ERR_UNSUPPORTED (a type with no
  * decoder in this build), LQ_ERR_NOMEM.
  * Thread safety: w and x are only read; several threads may multiply with the
- * same weight at once, each with its own ctx and y. */
+ * same weight at once, each with its own y and either its own ctx or a
+ * shared one that no thread modifies meanwhile. The results are then
+ * bit-identical to the same call made alone. */
 LQ_API lq_status lq_matmul(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w,
                            float *y);
 
@@ -76,11 +78,11 @@ LQ_API lq_status lq_matmul(lq_ctx *ctx, const float *x, int64_t m, const lq_tens
  *     match llama.cpp.
  *   LQ_MATMUL_ACT_F32: never quantize X: the most accurate product.
  * Types without integer dot products multiply in f32 whatever the flags.
- * lq_matmul(...) is lq_matmul_v2(..., 0).
+ * lq_matmul(ctx, x, m, w, y) is lq_matmul_v2(ctx, x, m, w, 0, y).
  * Errors: as lq_matmul, and LQ_ERR_INVALID for unknown flags or both flags
  * at once. Thread safety: as lq_matmul. */
 LQ_API lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w,
-                              float *y, unsigned flags);
+                              unsigned flags, float *y);
 
 /* W8A8 (SmoothQuant, LLM.int8): y[m, n] = x[m, k] * (sw * w)^T with w int8
  * [n, k] row-major and sw n per-output-channel scales. Each row i of x is
@@ -94,8 +96,32 @@ LQ_API lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_t
  * bound that keeps int32 sums exact), LQ_ERR_NONFINITE (a NaN or infinity in
  * x; the message gives its row and column), LQ_ERR_NOMEM. Thread safety: as
  * lq_matmul. */
-LQ_API lq_status lq_matmul_w8a8(lq_ctx *ctx, const float *x, int64_t m, int64_t k,
-                                const int8_t *w, const float *sw, int64_t n, float *y);
+LQ_API lq_status lq_matmul_w8a8_raw(lq_ctx *ctx, const float *x, int64_t m, int64_t k,
+                                    const int8_t *w, const float *sw, int64_t n, float *y);
+
+/* ------------------------------------------------------------------------
+ * 8-bit matrix products (W8A8) for smoothquant and llm_int8 weights
+ * ------------------------------------------------------------------------ */
+
+/* y[tokens, out] = x[tokens, in] * W^T with W an int8:channel:sym tensor
+ * (made by the smoothquant or llm_int8 method): lq_matmul_w8a8_raw on the
+ * tensor's codes and row scales, so every activation row is quantized
+ * to int8 on the fly (absmax / 127) and the dot products are exact int32
+ * sums. Errors: LQ_ERR_INVALID (NULL, a weight that is not a 2-D
+ * int8:channel:sym tensor, more than 131072 inputs), LQ_ERR_SHAPE,
+ * LQ_ERR_NONFINITE (x), LQ_ERR_NOMEM. */
+LQ_API lq_status lq_matmul_w8a8(lq_ctx *ctx, const float *x, int64_t tokens,
+                                const lq_tensor *w, float *y);
+
+/* LLM.int8() mixed decomposition: the columns j of x with any |x_tj| >=
+ * threshold (an outlier column, decided on this x as bitsandbytes does) are
+ * multiplied in float with the dequantized weight columns; the other columns
+ * go through the int8 path of lq_matmul_w8a8. threshold <= 0 means the
+ * scheme's (6.0 by default) for a llm_int8 tensor. *n_outliers (may be NULL)
+ * receives the number of outlier columns. Errors as lq_matmul_w8a8. */
+LQ_API lq_status lq_matmul_llm_int8(lq_ctx *ctx, const float *x, int64_t tokens,
+                                    const lq_tensor *w, double threshold, float *y,
+                                    int64_t *n_outliers);
 
 #ifdef __cplusplus
 }

@@ -35,9 +35,11 @@
  *     lq_free(tok);
  *     lq_model_free(m);
  *
- * Part of the stable libquant API. Include <lq/lq.h> rather than this file.
+ * Experimental tier: declared only when LQ_EXPERIMENTAL_API is defined before
+ * <lq/lq.h> is included; the symbols carry the version LIBQUANT_EXPERIMENTAL_0
+ * and may change in any release until they move to the stable tier.
  */
-#ifndef LQ_MODEL_H
+#if defined(LQ_EXPERIMENTAL_API) && !defined(LQ_MODEL_H)
 #define LQ_MODEL_H
 
 #include <lq/lq_calib.h>
@@ -53,7 +55,7 @@ extern "C" {
 typedef struct lq_model lq_model;
 
 /* ------------------------------------------------------------------------
- * Loading
+ * [experimental] Loading
  * ------------------------------------------------------------------------ */
 
 /* CONSTRUCTOR. Open the GGUF file at `path` and load it as a model whose KV
@@ -131,13 +133,13 @@ enum lq_model_field {
 LQ_API int64_t lq_model_info(const lq_model *m, int field);
 
 /* ------------------------------------------------------------------------
- * Tokenizer: SentencePiece (GGUF "llama" vocabulary) with byte fallback,
- * giving the same ids as llama.cpp: a leading space is added, spaces become
- * U+2581, adjacent pieces are merged highest score first (leftmost on ties)
- * while the merge is a vocabulary entry, and what remains outside the
- * vocabulary is written as <0xNN> byte tokens. Text is taken as plain text:
- * strings such as "<s>" are not read as control tokens, and user-defined
- * tokens get no special treatment.
+ * [experimental] Tokenizer: SentencePiece (GGUF "llama" vocabulary) with
+ * byte fallback, giving the same ids as llama.cpp: a leading space is
+ * added, spaces become U+2581, adjacent pieces are merged highest score
+ * first (leftmost on ties) while the merge is a vocabulary entry, and what
+ * remains outside the vocabulary is written as <0xNN> byte tokens. Text is
+ * taken as plain text: strings such as "<s>" are not read as control
+ * tokens, and user-defined tokens get no special treatment.
  * ------------------------------------------------------------------------ */
 
 /* CONSTRUCTOR. Tokenize `len` bytes of `text` (which need not be
@@ -155,7 +157,7 @@ LQ_API lq_status lq_model_tokenize(const lq_model *m, const char *text, size_t l
 LQ_API const char *lq_model_token_text(const lq_model *m, int32_t token);
 
 /* ------------------------------------------------------------------------
- * Forward pass
+ * [experimental] Forward pass
  * ------------------------------------------------------------------------ */
 
 /* Run `n` tokens at positions pos .. pos+n-1. The cache keeps what earlier
@@ -174,8 +176,8 @@ LQ_API lq_status lq_model_eval(lq_ctx *ctx, lq_model *m, const int32_t *tokens, 
                                int64_t pos, int64_t logits_from, float *logits);
 
 /* ------------------------------------------------------------------------
- * Quality: perplexity and KL divergence over a token sequence, as llama.cpp's
- * perplexity tool computes them.
+ * [experimental] Quality: perplexity and KL divergence over a token
+ * sequence, as llama.cpp's perplexity tool computes them.
  *
  * The tokens (usually from lq_model_tokenize with BOS) are cut into windows
  * of n_ctx tokens starting every `stride` tokens (0 means n_ctx: adjacent
@@ -235,7 +237,7 @@ LQ_API lq_status lq_model_kl_divergence(lq_ctx *ctx, lq_model *base, lq_model *m
                                         int64_t stride, double *out, int n_out);
 
 /* ------------------------------------------------------------------------
- * Quantizing a loaded model, and what it sees on calibration text
+ * [experimental] Quantizing a loaded model, and what it sees on calibration text
  * ------------------------------------------------------------------------ */
 
 /* CONSTRUCTOR. A new model that is `base` with its weights quantized in
@@ -257,7 +259,7 @@ LQ_API lq_status lq_model_kl_divergence(lq_ctx *ctx, lq_model *base, lq_model *m
  * A weight already stored quantized is decoded and quantized again; one that
  * already has the float type asked for is kept. Weights made by smoothquant
  * and llm_int8 run as those methods define the product (int8 activations, or
- * float outlier columns: lq_w8a8_matmul, lq_llm_int8_matmul).
+ * float outlier columns: lq_matmul_w8a8, lq_matmul_llm_int8).
  *
  * `imatrix` (may be NULL) gives importance weights by tensor name, as
  * lq_gguf_quantize's --imatrix (entries are looked up per weight; a missing
@@ -279,8 +281,7 @@ LQ_API lq_status lq_model_kl_divergence(lq_ctx *ctx, lq_model *base, lq_model *m
  *
  * `base` is borrowed: the new model is built from base's file and keeps
  * pointing into it for every weight left as it was, so free the new model
- * first. base's KV cache
- * content is lost when calibrating. `ctx` (may be NULL) sets threads and
+ * first. base's KV cache content is lost when calibrating. `ctx` (may be NULL) sets threads and
  * receives progress ("calibrate" by layers, "quantize" by weights) and may
  * cancel.
  *
@@ -313,4 +314,4 @@ LQ_API lq_status lq_model_imatrix(lq_ctx *ctx, lq_model *m, const int32_t *token
 #ifdef __cplusplus
 }
 #endif
-#endif /* LQ_MODEL_H */
+#endif /* LQ_EXPERIMENTAL_API && !LQ_MODEL_H */

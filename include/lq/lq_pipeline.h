@@ -2,9 +2,11 @@
  * lq_pipeline.h — whole-model operations on files: quantize a GGUF model the
  * way llama.cpp's llama-quantize does, tensor for tensor and byte for byte.
  *
- * Part of the stable libquant API. Include <lq/lq.h> rather than this file.
+ * Experimental tier: declared only when LQ_EXPERIMENTAL_API is defined before
+ * <lq/lq.h> is included; the symbols carry the version LIBQUANT_EXPERIMENTAL_0
+ * and may change in any release until they move to the stable tier.
  */
-#ifndef LQ_PIPELINE_H
+#if defined(LQ_EXPERIMENTAL_API) && !defined(LQ_PIPELINE_H)
 #define LQ_PIPELINE_H
 
 #include <lq/lq_core.h>
@@ -71,4 +73,4 @@ LQ_API lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *
 #ifdef __cplusplus
 }
 #endif
-#endif /* LQ_PIPELINE_H */
+#endif /* LQ_EXPERIMENTAL_API && !LQ_PIPELINE_H */

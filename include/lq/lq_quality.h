@@ -1,7 +1,7 @@
 /*
  * lq_quality.h — how much a quantization costs: error metrics between a float
  * tensor and its quantized form, layer output error, and a memory estimator.
- * Part of the stable libquant API.
+ * Stable tier (LIBQUANT_0).
  */
 #ifndef LQ_QUALITY_H
 #define LQ_QUALITY_H
@@ -62,7 +62,8 @@ LQ_API lq_status lq_output_error(lq_ctx *ctx, const lq_tensor *w,
 LQ_API lq_status lq_estimate_weights(const lq_scheme *scheme, double n_params,
                                      double *bytes);
 
-/* KV-cache element types for the estimator (and, later, the model runner). */
+/* KV-cache element types, for the estimator and the model runner's cache
+ * (lq_model.h). */
 enum lq_kv_type {
     LQ_KV_F32 = 0,
     LQ_KV_F16 = 1,

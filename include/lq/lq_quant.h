@@ -4,7 +4,7 @@
  * Weights are 2-D [rows, cols] = [out_features, in_features]; groups and
  * blocks run along a row. A 1-D tensor is one row; 3-D and 4-D tensors are
  * treated as a stack of rows (every dimension but the last multiplied
- * together). Part of the stable libquant API.
+ * together). Stable tier (LIBQUANT_0).
  */
 #ifndef LQ_QUANT_H
 #define LQ_QUANT_H
@@ -29,7 +29,7 @@ typedef struct lq_calib lq_calib;
  * `ctx` (may be NULL) sets threads and progress; `calib` (may be NULL) is
  * required by gptq and awq and ignored by the others (smoothquant and
  * llm_int8 quantize the weights per row here; their activation-side parts
- * take the calibration set in their own calls, <lq/lq_calib.h>); `imatrix` (may be
+ * take the calibration set in their own calls, <lq/lq_methods.h>); `imatrix` (may be
  * NULL) is an array of cols positive floats that weights the error of each
  * column for the ggml block formats, as llama.cpp's --imatrix does (other types
  * ignore it).
@@ -71,9 +71,9 @@ LQ_API lq_status lq_dequantize_f32(lq_ctx *ctx, const lq_tensor *q, float *dst,
  * Errors: LQ_ERR_INVALID (NULL arguments, a bad shape or mode, a method other
  * than rtn), LQ_ERR_SHAPE (nbytes or the row length do not fit the scheme),
  * LQ_ERR_NOMEM. */
-LQ_API lq_status lq_tensor_wrap_quantized(lq_tensor **out, const lq_scheme *scheme, int ndim,
-                                          const int64_t *shape, const void *data,
-                                          size_t nbytes, int mode, const char *name);
+LQ_API lq_status lq_tensor_wrap_quantized(const lq_scheme *scheme, int ndim, const int64_t *shape,
+                                          const void *data, size_t nbytes,
+                                          int mode, const char *name, lq_tensor **out);
 
 /* The scheme a quantized tensor was made with (borrowed: valid while the
  * tensor lives; do not free or modify). NULL for plain tensors. */

@@ -9,7 +9,8 @@
  *     type    = f32 | f16 | bf16 | int8 | int4 | int3 | int2 | nf4 | fp4
  *             | fp8_e4m3 | fp8_e5m2 | q4_0 | q4_1 | q5_0 | q5_1 | q8_0 | q2_k
  *             | q3_k | q4_k | q5_k | q6_k | iq4_nl | iq4_xs
- *             | q3_k_s | q3_k_m | q3_k_l | q4_k_s | q4_k_m | q5_k_s | q5_k_m
+ *             | q2_k_s | q3_k_s | q3_k_m | q3_k_l | q4_k_s | q4_k_m | q5_k_s
+ *             | q5_k_m
  *               (llama.cpp file-type mixtures: per tensor role in a model,
  *                their base k-quant for a lone tensor)
  *     option  = gN (group of N weights along a row) | channel | tensor
@@ -24,7 +25,7 @@
  * A scheme is a small value object: parse it, inspect it, change it with the
  * setters, free it. lq_scheme_string() gives the canonical form, which parses
  * back to an identical scheme. Thread safety: a scheme that no thread modifies
- * may be used by many threads at once. Part of the stable libquant API.
+ * may be used by many threads at once. Stable tier (LIBQUANT_0).
  */
 #ifndef LQ_SCHEME_H
 #define LQ_SCHEME_H

@@ -13,7 +13,7 @@
  * Thread safety: a tensor may be read from many threads at once (for example
  * one quantized weight used by several matmul threads) as long as no thread
  * modifies it; calls that modify a tensor (lq_tensor_set_name, writing through
- * lq_tensor_data_mut) need exclusive use. Part of the stable libquant API.
+ * lq_tensor_data_mut) need exclusive use. Stable tier (LIBQUANT_0).
  */
 #ifndef LQ_TENSOR_H
 #define LQ_TENSOR_H
@@ -41,8 +41,8 @@ enum lq_data_mode {
  * name). Errors: LQ_ERR_INVALID (NULL out, ndim outside 1..4, a dimension < 0,
  * a quantized type: those are made by lq_quantize, a name longer than
  * LQ_MAX_NAME), LQ_ERR_NOMEM (also when the size overflows). */
-LQ_API lq_status lq_tensor_create(lq_tensor **out, lq_type type, int ndim,
-                                  const int64_t *shape, const char *name);
+LQ_API lq_status lq_tensor_create(lq_type type, int ndim, const int64_t *shape,
+                                  const char *name, lq_tensor **out);
 
 /* CONSTRUCTOR. A tensor of a plain type over the caller's bytes, which must
  * hold exactly the number of bytes the shape and type need (`nbytes`) in
@@ -50,9 +50,9 @@ LQ_API lq_status lq_tensor_create(lq_tensor **out, lq_type type, int ndim,
  * it need not be aligned); with LQ_COPY the bytes are copied. Errors as for
  * lq_tensor_create, plus LQ_ERR_SHAPE when nbytes does not match the shape and
  * LQ_ERR_INVALID for data == NULL with a non-empty shape. */
-LQ_API lq_status lq_tensor_wrap(lq_tensor **out, lq_type type, int ndim,
-                                const int64_t *shape, const void *data,
-                                size_t nbytes, int mode, const char *name);
+LQ_API lq_status lq_tensor_wrap(lq_type type, int ndim, const int64_t *shape,
+                                const void *data, size_t nbytes,
+                                int mode, const char *name, lq_tensor **out);
 
 /* DESTRUCTOR. Frees the handle and, if owned, its bytes. Accepts NULL. */
 LQ_API void lq_tensor_free(lq_tensor *t);

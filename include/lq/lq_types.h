@@ -4,7 +4,7 @@
  * One enum names every way libquant can store a tensor's elements. Plain types
  * hold one value per element; quantized formats pack codes together with the
  * scales (and zero points) needed to decode them. The values are pinned and
- * never reused. Part of the stable libquant API.
+ * never reused. Stable tier (LIBQUANT_0).
  */
 #ifndef LQ_TYPES_H
 #define LQ_TYPES_H

@@ -3,6 +3,7 @@
 #include <string.h>
 
 #include "../core/half.h"
+#include "../io/le.h"
 #include "binfile.h"
 
 uint64_t lq__fnv1a(uint64_t h, const void *p, size_t n)
@@ -30,7 +31,8 @@ void lq__bw_bytes(lq__bw *w, const void *p, size_t n)
 
 void lq__bw_u32(lq__bw *w, uint32_t v)
 {
-    uint8_t b[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    uint8_t b[4];
+    lq__le32_put(b, v);
     lq__bw_bytes(w, b, 4);
 }
 
@@ -38,8 +40,9 @@ void lq__bw_i32(lq__bw *w, int32_t v) { lq__bw_u32(w, (uint32_t)v); }
 
 void lq__bw_u64(lq__bw *w, uint64_t v)
 {
-    lq__bw_u32(w, (uint32_t)v);
-    lq__bw_u32(w, (uint32_t)(v >> 32));
+    uint8_t b[8];
+    lq__le64_put(b, v);
+    lq__bw_bytes(w, b, 8);
 }
 
 void lq__bw_f32s(lq__bw *w, const float *v, size_t n)
@@ -97,7 +100,7 @@ bool lq__br_u32(lq__br *r, uint32_t *v)
     uint8_t b[4];
     if (!lq__br_bytes(r, b, 4))
         return false;
-    *v = (uint32_t)b[0] | (uint32_t)b[1] << 8 | (uint32_t)b[2] << 16 | (uint32_t)b[3] << 24;
+    *v = lq__le32_get(b);
     return true;
 }
 
@@ -112,12 +115,10 @@ bool lq__br_i32(lq__br *r, int32_t *v)
 
 bool lq__br_u64(lq__br *r, uint64_t *v)
 {
-    if (lq__br_left(r) < 8)
+    uint8_t b[8];
+    if (!lq__br_bytes(r, b, 8))
         return false;
-    uint32_t lo = 0, hi = 0;
-    lq__br_u32(r, &lo);
-    lq__br_u32(r, &hi);
-    *v = (uint64_t)hi << 32 | lo;
+    *v = lq__le64_get(b);
     return true;
 }
 
@@ -126,14 +127,12 @@ static bool words(lq__br *r, void *v, size_t n, size_t size)
 {
     if (n > lq__br_left(r) / size)
         return false;
-    for (size_t i = 0; i < n; i++) {
-        uint64_t u = 0;
-        for (size_t k = 0; k < size; k++)
-            u |= (uint64_t)r->data[r->pos++] << (8 * k);
+    for (size_t i = 0; i < n; i++, r->pos += size) {
         if (size == 4) {
-            uint32_t u32 = (uint32_t)u;
-            memcpy((uint8_t *)v + 4 * i, &u32, 4);
+            uint32_t u = lq__le32_get(r->data + r->pos);
+            memcpy((uint8_t *)v + 4 * i, &u, 4);
         } else {
+            uint64_t u = lq__le64_get(r->data + r->pos);
             memcpy((uint8_t *)v + 8 * i, &u, 8);
         }
     }

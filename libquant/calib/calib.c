@@ -30,7 +30,7 @@ lq_calib *lq__calib_new(int64_t n, int64_t max_samples)
     return c;
 }
 
-lq_status lq_calib_create(lq_calib **out, int64_t in_features)
+lq_status lq_calib_create(int64_t in_features, lq_calib **out)
 {
     static const char fn[] = "lq_calib_create";
     if (!out)

@@ -15,6 +15,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "imatrix.h"
+#include "imatrix_file.h"
 
 static const char sums_suffix[] = ".in_sum2";
 static const char counts_suffix[] = ".counts";
@@ -35,8 +36,8 @@ static lq_status add_f32(lq_gguf *g, const char *name, const char *suffix, int n
     for (int64_t i = 0; i < n; i++)
         f[i] = (float)v[i];
     lq_tensor *t = NULL;
-    lq_status st = lq_tensor_wrap(&t, LQ_TYPE_F32, ndim, shape, f, (size_t)n * sizeof *f, LQ_BORROW,
-                                  full);
+    lq_status st = lq_tensor_wrap(LQ_TYPE_F32, ndim, shape, f, (size_t)n * sizeof *f, LQ_BORROW, full,
+                                  &t);
     if (st == LQ_OK)
         st = lq_gguf_add_tensor(g, t, LQ_COPY);
     lq_tensor_free(t);

@@ -10,6 +10,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "ftype_list.h"
 #include "scheme.h"
 #include "type_info.h"
 #include "scheme_names.h"
@@ -17,17 +18,23 @@
 static const char *const method_names[] = {"rtn", "gptq", "awq", "hqq", "smoothquant", "llm_int8"};
 #define N_METHODS (int)(sizeof method_names / sizeof *method_names)
 
-/* llama.cpp file-type mixtures that have their own name (llama_ftype ids). */
+/* The llama.cpp file types (llama_ftype ids). Those whose name is not their
+ * default type's ("q4_k_m", not "q6_k") are mixture names in the grammar. */
 static const struct {
     const char *name;
     lq_type base;
     int ftype;
-} mixtures[] = {
-    {"q2_k_s", LQ_TYPE_Q2_K, 21}, {"q3_k_s", LQ_TYPE_Q3_K, 11}, {"q3_k_m", LQ_TYPE_Q3_K, 12},
-    {"q3_k_l", LQ_TYPE_Q3_K, 13}, {"q4_k_s", LQ_TYPE_Q4_K, 14}, {"q4_k_m", LQ_TYPE_Q4_K, 15},
-    {"q5_k_s", LQ_TYPE_Q5_K, 16}, {"q5_k_m", LQ_TYPE_Q5_K, 17},
+} ftypes[] = {
+#define FTYPE_ROW(N, n, id, t) {#n, LQ_TYPE_##t, id},
+    LQ__FTYPES(FTYPE_ROW)
+#undef FTYPE_ROW
 };
-#define N_MIXTURES (int)(sizeof mixtures / sizeof *mixtures)
+#define N_FTYPES (int)(sizeof ftypes / sizeof *ftypes)
+
+static int is_mixture(int i)
+{
+    return strcmp(ftypes[i].name, lq__type(ftypes[i].base)->name) != 0;
+}
 
 #define UNSET_GROUP INT64_MIN
 
@@ -38,9 +45,9 @@ const char *lq__method_name(int method)
 
 const char *lq__mixture_name(int ftype)
 {
-    for (int i = 0; i < N_MIXTURES; i++)
-        if (mixtures[i].ftype == ftype)
-            return mixtures[i].name;
+    for (int i = 0; i < N_FTYPES; i++)
+        if (ftypes[i].ftype == ftype && is_mixture(i))
+            return ftypes[i].name;
     return NULL;
 }
 
@@ -314,10 +321,10 @@ static const char *apply_option(struct lq_scheme *s, const char *tok)
 /* Type or mixture name; 0 when unknown. */
 static int parse_type(struct lq_scheme *s, const char *tok)
 {
-    for (int i = 0; i < N_MIXTURES; i++) {
-        if (strcmp(tok, mixtures[i].name) == 0) {
-            s->qp.type = mixtures[i].base;
-            s->mixture = mixtures[i].ftype;
+    for (int i = 0; i < N_FTYPES; i++) {
+        if (is_mixture(i) && strcmp(tok, ftypes[i].name) == 0) {
+            s->qp.type = ftypes[i].base;
+            s->mixture = ftypes[i].ftype;
             return 1;
         }
     }

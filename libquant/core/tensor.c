@@ -86,8 +86,8 @@ static lq_status plain_bytes(const char *fn, lq_type type, int ndim, const int64
     return LQ_OK;
 }
 
-lq_status lq_tensor_create(lq_tensor **out, lq_type type, int ndim, const int64_t *shape,
-                           const char *name)
+lq_status lq_tensor_create(lq_type type, int ndim, const int64_t *shape, const char *name,
+                           lq_tensor **out)
 {
     static const char fn[] = "lq_tensor_create";
     if (!out)
@@ -100,8 +100,8 @@ lq_status lq_tensor_create(lq_tensor **out, lq_type type, int ndim, const int64_
     return lq__tensor_alloc(fn, type, ndim, shape, name, bytes, NULL, out);
 }
 
-lq_status lq_tensor_wrap(lq_tensor **out, lq_type type, int ndim, const int64_t *shape,
-                         const void *data, size_t nbytes, int mode, const char *name)
+lq_status lq_tensor_wrap(lq_type type, int ndim, const int64_t *shape, const void *data,
+                         size_t nbytes, int mode, const char *name, lq_tensor **out)
 {
     static const char fn[] = "lq_tensor_wrap";
     if (!out)

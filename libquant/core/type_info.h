@@ -1,6 +1,6 @@
 /* type_info.h — what each lq_type is: its name, GGUF id, and sizes (internal).
- * One row per type in type_info.c; the codecs that encode and decode a type
- * are in libquant/formats/, keyed by the same enum. */
+ * One row per type in type_list.h, expanded in type_info.c; the codecs that
+ * encode and decode a type are in libquant/formats/, keyed by the same enum. */
 #ifndef LQ_CORE_TYPE_INFO_H
 #define LQ_CORE_TYPE_INFO_H
 

@@ -1,25 +1,24 @@
-/* codecs.c — the codec table: one row per type, and the helpers codecs share. */
+/* codecs.c — the codec table (a row per type of core/type_list.h), and the
+ * helpers codecs share. */
 #include <string.h>
 
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/half.h"
 #include "../core/type_info.h"
+#include "../core/type_list.h"
 #include "codec.h"
 #include "codecs_list.h"
 
+#define PLAIN(T, n, ...) [LQ_TYPE_##T] = &lq__codec_##n,
+#define PARAM(T, n, v, bits, codec) [LQ_TYPE_##T] = &lq__codec_##codec,
+#define GGML(T, n, ...) [LQ_TYPE_##T] = &lq__codec_##n,
 static const lq__codec *const table[LQ_TYPE_COUNT_] = {
-    [LQ_TYPE_F32] = &lq__codec_f32,
-    [LQ_TYPE_F16] = &lq__codec_f16,
-    [LQ_TYPE_BF16] = &lq__codec_bf16,
-    [LQ_TYPE_F64] = &lq__codec_f64,
-    [LQ_TYPE_I8] = &lq__codec_i8,
-    [LQ_TYPE_U8] = &lq__codec_u8,
-    [LQ_TYPE_I16] = &lq__codec_i16,
-    [LQ_TYPE_I32] = &lq__codec_i32,
-    [LQ_TYPE_I64] = &lq__codec_i64,
-    LQ__CODECS_QUANTIZED
+    LQ__PLAIN_TYPES(PLAIN) LQ__PARAM_TYPES(PARAM) LQ__GGML_TYPES(GGML)
 };
+#undef GGML
+#undef PARAM
+#undef PLAIN
 
 const lq__codec *lq__codec_for(lq_type type)
 {

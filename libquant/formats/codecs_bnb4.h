@@ -1,4 +1,4 @@
-/* codecs_bnb4.h — the codec table rows for nf4, fp4 (bnb4.c), and the code
+/* codecs_bnb4.h — the codec of nf4, fp4 (bnb4.c), and the code
  * tables that a bitsandbytes checkpoint stores beside the codes (quant_map,
  * nested_quant_map). */
 #ifndef LQ_FORMATS_CODECS_BNB4_H
@@ -7,8 +7,6 @@
 #include "codec.h"
 
 extern const lq__codec lq__codec_bnb4;
-
-#define LQ__CODECS_BNB4 [LQ_TYPE_NF4] = &lq__codec_bnb4, [LQ_TYPE_FP4] = &lq__codec_bnb4,
 
 /* The 16 values of LQ_TYPE_NF4 or LQ_TYPE_FP4 (any other type: nf4), indexed
  * by code, as f32 in [-1, 1]. Static; thread-safe. */

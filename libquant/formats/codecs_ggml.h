@@ -1,7 +1,8 @@
-/* codecs_ggml.h — the codec table rows for the ggml block types (ggml_*.c). */
+/* codecs_ggml.h — the codecs of the ggml block types (ggml_*.c). */
 #ifndef LQ_FORMATS_CODECS_GGML_H
 #define LQ_FORMATS_CODECS_GGML_H
 
+#include "../core/type_list.h"
 #include "codec.h"
 
 /* A ggml block codec: the generic one-plane functions of blocks.c plus the
@@ -10,24 +11,11 @@
     const lq__codec name = {lq__blocks_check, lq__blocks_layout, lq__blocks_quantize, \
                             lq__blocks_dequantize, quantize_row, dequantize_row}
 
-extern const lq__codec lq__codec_q4_0, lq__codec_q4_1, lq__codec_q5_0, lq__codec_q5_1,
-    lq__codec_q8_0, lq__codec_q8_1, lq__codec_q2_k, lq__codec_q3_k, lq__codec_q4_k,
-    lq__codec_q5_k, lq__codec_q6_k, lq__codec_q8_k, lq__codec_iq4_nl, lq__codec_iq4_xs;
-
-#define LQ__CODECS_GGML                  \
-    [LQ_TYPE_Q4_0] = &lq__codec_q4_0,     \
-    [LQ_TYPE_Q4_1] = &lq__codec_q4_1,     \
-    [LQ_TYPE_Q5_0] = &lq__codec_q5_0,     \
-    [LQ_TYPE_Q5_1] = &lq__codec_q5_1,     \
-    [LQ_TYPE_Q8_0] = &lq__codec_q8_0,     \
-    [LQ_TYPE_Q8_1] = &lq__codec_q8_1,     \
-    [LQ_TYPE_Q2_K] = &lq__codec_q2_k,     \
-    [LQ_TYPE_Q3_K] = &lq__codec_q3_k,     \
-    [LQ_TYPE_Q4_K] = &lq__codec_q4_k,     \
-    [LQ_TYPE_Q5_K] = &lq__codec_q5_k,     \
-    [LQ_TYPE_Q6_K] = &lq__codec_q6_k,     \
-    [LQ_TYPE_Q8_K] = &lq__codec_q8_k,     \
-    [LQ_TYPE_IQ4_NL] = &lq__codec_iq4_nl, \
-    [LQ_TYPE_IQ4_XS] = &lq__codec_iq4_xs,
+/* lq__codec_<name> of each row of LQ__GGML_TYPES, defined with
+ * LQ__GGML_CODEC in the family's file (ggml_legacy.c, ggml_kquants.c,
+ * ggml_iq4.c). */
+#define LQ__DECLARE_GGML_CODEC(T, n, ...) extern const lq__codec lq__codec_##n;
+LQ__GGML_TYPES(LQ__DECLARE_GGML_CODEC)
+#undef LQ__DECLARE_GGML_CODEC
 
 #endif

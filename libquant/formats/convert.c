@@ -22,9 +22,9 @@ void lq__tensor_qparams(const lq_tensor *t, lq__qparams *qp)
     qp->scale_type = LQ_TYPE_F16;
 }
 
-lq_status lq_tensor_wrap_quantized(lq_tensor **out, const lq_scheme *scheme, int ndim,
-                                   const int64_t *shape, const void *data, size_t nbytes,
-                                   int mode, const char *name)
+lq_status lq_tensor_wrap_quantized(const lq_scheme *scheme, int ndim, const int64_t *shape,
+                                   const void *data, size_t nbytes, int mode,
+                                   const char *name, lq_tensor **out)
 {
     static const char fn[] = "lq_tensor_wrap_quantized";
     if (!out)

@@ -236,10 +236,6 @@ float lq__make_qp_quants(int n, int nmax, const float *x, uint8_t *L, const floa
     return suml2 > 0.0f ? sumlx / suml2 : 0.0f;
 }
 
-/* ggml's kvalues_iq4nl (ggml, MIT licence) */
-const int8_t lq__iq4_levels[16] = {-127, -104, -83, -65, -49, -35, -22, -10,
-                                   1,    13,   25,  38,  53,  69,  89,  113};
-
 /* ggml's best_index_int8 as it is in the builds the goldens and the oracle
  * come from: the nearest level, ties to the upper one. The float
  * subtractions are exact here (|x| < 128, levels are integers), so this is

@@ -3,6 +3,7 @@
 
 #include "../core/alloc.h"
 #include "buf.h"
+#include "le.h"
 
 static bool grow(lq__buf *b, size_t extra)
 {
@@ -50,14 +51,16 @@ void lq__buf_zeros(lq__buf *b, size_t n)
 
 void lq__buf_u32(lq__buf *b, uint32_t v)
 {
-    uint8_t x[4] = {(uint8_t)v, (uint8_t)(v >> 8), (uint8_t)(v >> 16), (uint8_t)(v >> 24)};
+    uint8_t x[4];
+    lq__le32_put(x, v);
     lq__buf_put(b, x, 4);
 }
 
 void lq__buf_u64(lq__buf *b, uint64_t v)
 {
-    lq__buf_u32(b, (uint32_t)v);
-    lq__buf_u32(b, (uint32_t)(v >> 32));
+    uint8_t x[8];
+    lq__le64_put(x, v);
+    lq__buf_put(b, x, 8);
 }
 
 void lq__buf_free(lq__buf *b)

@@ -1,30 +1,29 @@
-/* ggml_types.c — the ggml tensor types GGUF defines (ids from ggml.h's enum
- * ggml_type, sizes from ggml-common.h). */
+/* ggml_types.c — the ggml tensor types GGUF defines, from the rows of
+ * core/type_list.h. */
 #include <stddef.h>
 
 #include "../core/type_info.h"
+#include "../core/type_list.h"
 #include "ggml_types.h"
 
-static const lq__ggml_type table[] = {
-    [0] = {"f32", 1, 4},        [1] = {"f16", 1, 2},        [2] = {"q4_0", 32, 18},
-    [3] = {"q4_1", 32, 20},     [6] = {"q5_0", 32, 22},     [7] = {"q5_1", 32, 24},
-    [8] = {"q8_0", 32, 34},     [9] = {"q8_1", 32, 36},     [10] = {"q2_k", 256, 84},
-    [11] = {"q3_k", 256, 110},  [12] = {"q4_k", 256, 144},  [13] = {"q5_k", 256, 176},
-    [14] = {"q6_k", 256, 210},  [15] = {"q8_k", 256, 292},  [16] = {"iq2_xxs", 256, 66},
-    [17] = {"iq2_xs", 256, 74}, [18] = {"iq3_xxs", 256, 98}, [19] = {"iq1_s", 256, 50},
-    [20] = {"iq4_nl", 32, 18},  [21] = {"iq3_s", 256, 110}, [22] = {"iq2_s", 256, 82},
-    [23] = {"iq4_xs", 256, 136}, [24] = {"i8", 1, 1},       [25] = {"i16", 1, 2},
-    [26] = {"i32", 1, 4},       [27] = {"i64", 1, 8},       [28] = {"f64", 1, 8},
-    [29] = {"iq1_m", 256, 56},  [30] = {"bf16", 1, 2},      [34] = {"tq1_0", 256, 54},
-    [35] = {"tq2_0", 256, 66},  [39] = {"mxfp4", 32, 17},   [40] = {"nvfp4", 64, 36},
-    [41] = {"q1_0", 128, 18},   [42] = {"q2_0", 64, 18},
-};
+/* Searched by id: the plain type without a ggml id (u8, -1) never matches. */
+#define PLAIN(T, n, v, g, b, fl) {g, {#n, 1, b}},
+#define GGML(T, n, v, g, be, bb, ...) {g, {#n, be, bb}},
+#define FOREIGN(n, g, be, bb) {g, {#n, be, bb}},
+static const struct {
+    int id;
+    lq__ggml_type type;
+} table[] = {LQ__PLAIN_TYPES(PLAIN) LQ__GGML_TYPES(GGML) LQ__GGML_FOREIGN_TYPES(FOREIGN)};
+#undef FOREIGN
+#undef GGML
+#undef PLAIN
 
 const lq__ggml_type *lq__ggml_lookup(int id)
 {
-    if (id < 0 || (size_t)id >= sizeof table / sizeof *table || !table[id].name)
-        return NULL;
-    return &table[id];
+    for (size_t i = 0; id >= 0 && i < sizeof table / sizeof *table; i++)
+        if (table[i].id == id)
+            return &table[i].type;
+    return NULL;
 }
 
 lq_type lq__lq_type_of_ggml(int id)

@@ -12,6 +12,7 @@
 #include "../core/scheme_names.h"
 #include "ggml_types.h"
 #include "gguf_internal.h"
+#include "le.h"
 
 static const struct {
     const char *name;
@@ -75,9 +76,7 @@ uint64_t lq__gguf_alignment(const lq_gguf *g)
 {
     int64_t i = lq__names_find(&g->kv_index, g, lq__gguf_kv_name, "general.alignment", 17);
     if (i >= 0 && g->kv[i].type == LQ_GGUF_TYPE_U32) {
-        uint32_t a;
-        memcpy(&a, g->kv[i].data, 4);
-        return a;
+        return lq__le32_get(g->kv[i].data);
     }
     return LQ_GGUF_DEFAULT_ALIGNMENT;
 }
@@ -225,14 +224,14 @@ lq_status lq_gguf_get_tensor(const lq_gguf *g, int64_t index, lq_tensor **out)
     if ((uint64_t)t->nbytes > SIZE_MAX)
         return lq__fail(LQ_ERR_NOMEM, "%s: tensor '%s' does not fit in memory", fn, t->name);
     if (!lq_type_is_quantized(type))
-        st = lq_tensor_wrap(out, type, t->ndim, shape, t->data, (size_t)t->nbytes, LQ_BORROW,
-                            t->name);
+        st = lq_tensor_wrap(type, t->ndim, shape, t->data, (size_t)t->nbytes, LQ_BORROW, t->name,
+                            out);
     else {
         struct lq_scheme scheme;
         st = lq__scheme_default(type, &scheme);
         if (st == LQ_OK)
-            st = lq_tensor_wrap_quantized(out, &scheme, t->ndim, shape, t->data,
-                                          (size_t)t->nbytes, LQ_BORROW, t->name);
+            st = lq_tensor_wrap_quantized(&scheme, t->ndim, shape, t->data, (size_t)t->nbytes,
+                                          LQ_BORROW, t->name, out);
         else
             st = lq__fail(LQ_ERR_UNSUPPORTED, "%s: tensor '%s': type %s has no default scheme",
                           fn, t->name, lq_type_name(type));

@@ -12,6 +12,7 @@
 #include "../core/error.h"
 #include "ggml_types.h"
 #include "gguf_internal.h"
+#include "le.h"
 
 typedef struct cur {
     const uint8_t *p;
@@ -46,22 +47,12 @@ static size_t left(const cur *c) { return c->size - c->pos; }
             return try_st_;              \
     } while (0)
 
-static uint32_t get_u32(const uint8_t *p)
-{
-    return (uint32_t)p[0] | (uint32_t)p[1] << 8 | (uint32_t)p[2] << 16 | (uint32_t)p[3] << 24;
-}
-
-static uint64_t get_u64(const uint8_t *p)
-{
-    return (uint64_t)get_u32(p) | (uint64_t)get_u32(p + 4) << 32;
-}
-
 /* Read a u32/u64 called `what`; fails when the file ends first. */
 static lq_status rd_u32(cur *c, const char *what, const char *ctx, uint32_t *v)
 {
     if (left(c) < 4)
         return bad(c, c->pos, "%s%s: the file ends inside it", ctx, what);
-    *v = get_u32(c->p + c->pos);
+    *v = lq__le32_get(c->p + c->pos);
     c->pos += 4;
     return LQ_OK;
 }
@@ -70,7 +61,7 @@ static lq_status rd_u64(cur *c, const char *what, const char *ctx, uint64_t *v)
 {
     if (left(c) < 8)
         return bad(c, c->pos, "%s%s: the file ends inside it", ctx, what);
-    *v = get_u64(c->p + c->pos);
+    *v = lq__le64_get(c->p + c->pos);
     c->pos += 8;
     return LQ_OK;
 }
@@ -161,7 +152,7 @@ static lq_status read_string_array(cur *c, lq__gguf_kv *kv, const char *ctx)
         return nomem(c);
     size_t pos = at, off = 0;
     for (uint64_t i = 0; i < kv->count; i++) {
-        size_t len = (size_t)get_u64(c->p + pos);
+        size_t len = (size_t)lq__le64_get(c->p + pos);
         kv->str_off[i] = off;
         memcpy(kv->data + off, c->p + pos + 8, len);
         kv->data[off + len] = 0;
@@ -263,7 +254,7 @@ static lq_status read_alignment(const cur *c, const lq_gguf *g, uint64_t *align)
     if (kv->type != LQ_GGUF_TYPE_U32)
         return bad(c, 0, "kv %lld 'general.alignment' is a %s, not a u32", (long long)i,
                    lq__gguf_type_name(kv->type));
-    uint32_t a = get_u32(kv->data);
+    uint32_t a = lq__le32_get(kv->data);
     if (a == 0 || (a & (a - 1)) != 0)
         return bad(c, 0, "kv %lld 'general.alignment' is %u, not a power of two", (long long)i, a);
     *align = a;

@@ -177,40 +177,40 @@ static const lq__st_tensor *at(const lq_safetensors *st, int64_t i)
     return st && i >= 0 && i < st->n_t ? &st->t[i] : NULL;
 }
 
-int64_t lq_safetensors_count(const lq_safetensors *st) { return st ? st->n_t : 0; }
+int64_t lq_safetensors_tensor_count(const lq_safetensors *st) { return st ? st->n_t : 0; }
 
-const char *lq_safetensors_name(const lq_safetensors *st, int64_t index)
+const char *lq_safetensors_tensor_name(const lq_safetensors *st, int64_t index)
 {
     const lq__st_tensor *t = at(st, index);
     return t ? t->name : NULL;
 }
 
-int64_t lq_safetensors_find(const lq_safetensors *st, const char *name)
+int64_t lq_safetensors_find_tensor(const lq_safetensors *st, const char *name)
 {
     if (!st || !name)
         return -1;
     return lq__names_find(&st->index, st, lq__st_tensor_name, name, strlen(name));
 }
 
-const char *lq_safetensors_dtype(const lq_safetensors *st, int64_t index)
+const char *lq_safetensors_tensor_dtype(const lq_safetensors *st, int64_t index)
 {
     const lq__st_tensor *t = at(st, index);
     return t ? t->dtype->name : NULL;
 }
 
-int lq_safetensors_ndim(const lq_safetensors *st, int64_t index)
+int lq_safetensors_tensor_ndim(const lq_safetensors *st, int64_t index)
 {
     const lq__st_tensor *t = at(st, index);
     return t ? t->ndim : -1;
 }
 
-int64_t lq_safetensors_dim(const lq_safetensors *st, int64_t index, int dim)
+int64_t lq_safetensors_tensor_dim(const lq_safetensors *st, int64_t index, int dim)
 {
     const lq__st_tensor *t = at(st, index);
     return t && dim >= 0 && dim < t->ndim ? t->shape[dim] : 0;
 }
 
-uint64_t lq_safetensors_nbytes(const lq_safetensors *st, int64_t index)
+uint64_t lq_safetensors_tensor_nbytes(const lq_safetensors *st, int64_t index)
 {
     const lq__st_tensor *t = at(st, index);
     return t ? t->nbytes : 0;
@@ -227,10 +227,10 @@ static lq_status tensor_arg(const char *fn, const lq_safetensors *st, int64_t in
     return LQ_OK;
 }
 
-lq_status lq_safetensors_raw(const lq_safetensors *st, int64_t index, const void **data,
+lq_status lq_safetensors_tensor_raw(const lq_safetensors *st, int64_t index, const void **data,
                              uint64_t *nbytes)
 {
-    static const char fn[] = "lq_safetensors_raw";
+    static const char fn[] = "lq_safetensors_tensor_raw";
     const lq__st_tensor *t;
     if (!data || !nbytes)
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
@@ -275,7 +275,7 @@ lq_status lq_safetensors_get_tensor(const lq_safetensors *st, int64_t index, lq_
         return s;
     if (t->dtype->as < 0)
         return lq__fail(LQ_ERR_UNSUPPORTED, "%s: tensor '%.200s' is %s, which libquant has no "
-                        "type for (lq_safetensors_raw gives its bytes)", fn, t->name,
+                        "type for (lq_safetensors_tensor_raw gives its bytes)", fn, t->name,
                         t->dtype->name);
     if (t->ndim > LQ_MAX_DIMS)
         return lq__fail(LQ_ERR_UNSUPPORTED, "%s: tensor '%.200s' has %d dimensions, more than "
@@ -290,8 +290,8 @@ lq_status lq_safetensors_get_tensor(const lq_safetensors *st, int64_t index, lq_
     const int64_t *shape = t->ndim ? t->shape : scalar;
     if (lq_type_is_quantized(t->dtype->as))
         return fp8_tensor(fn, t, ndim, shape, out);
-    s = lq_tensor_wrap(out, t->dtype->as, ndim, shape, t->data, (size_t)t->nbytes, LQ_BORROW,
-                       t->name);
+    s = lq_tensor_wrap(t->dtype->as, ndim, shape, t->data, (size_t)t->nbytes, LQ_BORROW, t->name,
+                       out);
     if (s != LQ_OK)
         lq__error_prefix(fn);
     return s;
@@ -338,18 +338,18 @@ lq_status lq_safetensors_meta_set(lq_safetensors *st, const char *key, const cha
 
 /* ---- adding tensors ---- */
 
-lq_status lq_safetensors_add_raw(lq_safetensors *st, const char *name, const char *dtype,
+lq_status lq_safetensors_add_tensor_raw(lq_safetensors *st, const char *name, const char *dtype,
                                  int ndim, const int64_t *shape, const void *data, uint64_t nbytes,
                                  int mode)
 {
-    static const char fn[] = "lq_safetensors_add_raw";
+    static const char fn[] = "lq_safetensors_add_tensor_raw";
     if (!st || !name || !dtype || (!shape && ndim > 0))
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
     size_t len = strlen(name);
     if (len == 0 || strcmp(name, "__metadata__") == 0 || !lq__utf8_valid(name, len))
         return lq__fail(LQ_ERR_INVALID, "%s: '%.200s' cannot name a tensor (empty, reserved or "
                         "not UTF-8)", fn, name);
-    if (lq_safetensors_find(st, name) >= 0)
+    if (lq_safetensors_find_tensor(st, name) >= 0)
         return lq__fail(LQ_ERR_INVALID, "%s: there is already a tensor '%.200s'", fn, name);
     const lq__st_dtype *dt = lq__st_dtype_find(dtype, strlen(dtype));
     if (!dt)
@@ -407,7 +407,7 @@ lq_status lq_safetensors_add_tensor(lq_safetensors *st, const lq_tensor *t, int 
                         "%s: tensor '%s' is %s, which safetensors has no dtype for (it holds "
                         "plain numbers: f32, f16, bf16, f64, i8, u8, i16, i32, i64)",
                         fn, t->name, lq_type_name(t->type));
-    lq_status s = lq_safetensors_add_raw(st, t->name, dt->name, t->ndim, t->shape, t->data,
+    lq_status s = lq_safetensors_add_tensor_raw(st, t->name, dt->name, t->ndim, t->shape, t->data,
                                          t->nbytes, mode);
     if (s != LQ_OK)
         lq__error_prefix(fn);

@@ -10,6 +10,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "json.h"
+#include "le.h"
 #include "safetensors_internal.h"
 
 #define HEADER_DEPTH 8 /* root, tensor, shape: 3 levels are needed */
@@ -181,9 +182,7 @@ lq_status lq__safetensors_parse(const char *fn, const char *name, const uint8_t 
     if (size < 8)
         return lq__fail(LQ_ERR_FORMAT, "%s: %s: %zu bytes cannot hold a safetensors header", fn,
                         name, size);
-    uint64_t n = 0;
-    for (int i = 7; i >= 0; i--)
-        n = n << 8 | data[i];
+    uint64_t n = lq__le64_get(data);
     if (n > LQ__ST_MAX_HEADER)
         return lq__fail(LQ_ERR_FORMAT, "%s: %s: header length %llu is over the %u-byte limit "
                         "(at offset 0)", fn, name, (unsigned long long)n, LQ__ST_MAX_HEADER);

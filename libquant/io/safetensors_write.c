@@ -10,6 +10,7 @@
 #include "../core/ctx.h"
 #include "../core/error.h"
 #include "json.h"
+#include "le.h"
 #include "safetensors_internal.h"
 
 typedef struct slot {
@@ -82,11 +83,8 @@ static void put_header(const lq_safetensors *st, const slot *order, const shard 
     lq__jw_end(&w);
     while (!b->failed && b->len % 8)
         lq__buf_putc(b, ' ');
-    if (!b->failed) {
-        uint64_t n = b->len - 8;
-        for (int i = 0; i < 8; i++)
-            b->data[i] = (uint8_t)(n >> (8 * i));
-    }
+    if (!b->failed)
+        lq__le64_put(b->data, b->len - 8);
 }
 
 /* The index: total size and a weight_map sorted by name. Sorts `order`. */

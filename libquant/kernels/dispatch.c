@@ -6,21 +6,13 @@
 #include "kernels.h"
 
 static lq__kernels tables[LQ__ARCH_COUNT];
-static pthread_once_t once = PTHREAD_ONCE_INIT, f16_once = PTHREAD_ONCE_INIT;
-
-float lq__f16_table[1 << 16];
-
-static void fill_f16_table(void)
-{
-    for (uint32_t h = 0; h < (1u << 16); h++)
-        lq__f16_table[h] = lq__f16_to_f32((uint16_t)h);
-}
+static pthread_once_t once = PTHREAD_ONCE_INIT;
 
 int lq__kernels_build(lq__kernels *k, lq__arch arch, int optional)
 {
     if ((unsigned)arch >= LQ__ARCH_COUNT || !lq__arch_compiled(arch) || !lq__arch_supported(arch))
         return 0;
-    pthread_once(&f16_once, fill_f16_table);
+    lq__f16_table_init();
     k->arch = arch;
     lq__kernels_fill_ref(k);
 #ifdef LQ_HAVE_AVX2

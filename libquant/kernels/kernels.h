@@ -205,6 +205,8 @@ static inline void lq__prefetch(const void *p, size_t bytes)
  * than a scalar F16C conversion, whose moves between register files compete
  * with the vector shuffles of the block kernels. */
 extern float lq__f16_table[1 << 16];
+/* Fill lq__f16_table (once; thread-safe; f16_table.c). */
+void lq__f16_table_init(void);
 
 /* The table of the level this process runs (lq__arch_selected()). Never NULL. */
 const lq__kernels *lq__kernels_get(void);

@@ -15,7 +15,8 @@
  *     buffer (or read by an f32 dot kernel) and dotted with every row of X;
  *   - gemm: chunks of W are decoded to f32 and multiplied by the BLAS sgemm,
  *     one single-threaded sgemm per chunk on our threads (f32 weights take
- *     this path for any m, without decoding).
+ *     this path for any m, without decoding). No process-wide state is
+ *     changed per call (blas.h), so calls may overlap in many threads.
  * Work is split over weight rows in chunks whose size depends only on the
  * shapes, and each output is computed by one thread, so results never depend
  * on the thread count. */
@@ -29,16 +30,12 @@
 #include "../core/pool.h"
 #include "../core/tensor.h"
 #include "../formats/convert.h"
+#include "blas.h"
 #include "decode.h"
 #include "kernels.h"
 #include "matmul.h"
 #include "slots.h"
 #include "tile.h"
-
-#ifdef LQ_HAVE_OPENBLAS_THREADS
-void openblas_set_num_threads(int num_threads);
-int openblas_get_num_threads(void);
-#endif
 
 typedef struct mm {
     const lq__kernels *kern;
@@ -181,17 +178,10 @@ static lq_status gemm_path(const lq_ctx *ctx, mm *p)
         (!lq__mul_size((size_t)rows * sizeof(float), (size_t)p->k, &tile_bytes) ||
          !lq__slots_init(&p->tiles, (int)(threads < chunks ? threads : chunks), tile_bytes)))
         return nomem("the weight tiles");
-#ifdef LQ_HAVE_OPENBLAS_THREADS
     /* Our threads run the chunks; OpenBLAS must not split them again (its
-     * results would then depend on its thread count). Its count is
-     * process-wide: restore it afterwards. */
-    int blas_threads = openblas_get_num_threads();
-    openblas_set_num_threads(1);
-#endif
+     * results would then depend on its thread count) */
+    lq__blas_serial();
     lq_status st = lq__parallel_for(ctx, "matmul", p->n, rows, gemm_rows, p);
-#ifdef LQ_HAVE_OPENBLAS_THREADS
-    openblas_set_num_threads(blas_threads);
-#endif
     lq__slots_free(&p->tiles);
     return st;
 }
@@ -272,8 +262,8 @@ lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tens
     return dot_path(ctx, &p);
 }
 
-lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y,
-                       unsigned flags)
+lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, unsigned flags,
+                       float *y)
 {
     static const char fn[] = "lq_matmul";
     const unsigned acts = LQ_MATMUL_ACT_8BIT | LQ_MATMUL_ACT_F32;
@@ -302,5 +292,5 @@ lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *
 
 lq_status lq_matmul(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y)
 {
-    return lq_matmul_v2(ctx, x, m, w, y, 0);
+    return lq_matmul_v2(ctx, x, m, w, 0, y);
 }

@@ -1,5 +1,5 @@
 /* matmul.h — matrix products inside the library (internal). The public
- * wrappers lq_matmul_v2 and lq_matmul_w8a8 check arguments and call these. */
+ * wrappers lq_matmul_v2 and lq_matmul_w8a8_raw check arguments and call these. */
 #ifndef LQ_KERNELS_MATMUL_H
 #define LQ_KERNELS_MATMUL_H
 
@@ -34,7 +34,7 @@ lq_status lq__w8a8_gemm(const lq_ctx *ctx, const int8_t *xq, const float *sx, in
                         int64_t k, const int8_t *w, const float *sw, int64_t n, float *y);
 
 /* Per-row int8 quantization of activations: sx[i] = max|x_i| / 127 and
- * xq = round(x * (1 / sx[i])) (halves away from zero), as lq_matmul_w8a8 does. x must be
+ * xq = round(x * (1 / sx[i])) (halves away from zero), as lq_matmul_w8a8_raw does. x must be
  * finite. */
 void lq__quant_rows_i8(const float *x, int64_t m, int64_t k, int8_t *xq, float *sx);
 

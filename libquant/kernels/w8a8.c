@@ -1,4 +1,4 @@
-/* w8a8.c — lq_matmul_w8a8: int8 weights with per-channel scales times
+/* w8a8.c — lq_matmul_w8a8_raw: int8 weights with per-channel scales times
  * activations quantized per row to int8, summed in int32. */
 #include <math.h>
 
@@ -60,10 +60,10 @@ static void quant_rows(void *arg, int64_t i0, int64_t i1)
     lq__quant_rows_i8(q->x + i0 * q->k, i1 - i0, q->k, q->xq + i0 * q->k, q->sx + i0);
 }
 
-lq_status lq_matmul_w8a8(lq_ctx *ctx, const float *x, int64_t m, int64_t k, const int8_t *w,
+lq_status lq_matmul_w8a8_raw(lq_ctx *ctx, const float *x, int64_t m, int64_t k, const int8_t *w,
                          const float *sw, int64_t n, float *y)
 {
-    static const char fn[] = "lq_matmul_w8a8";
+    static const char fn[] = "lq_matmul_w8a8_raw";
     if (m < 0 || n < 0 || k < 1 || k > W8A8_MAX_K)
         return lq__fail(LQ_ERR_INVALID, "%s: m = %lld, n = %lld, k = %lld (need m, n >= 0 and "
                         "1 <= k <= %d)", fn, (long long)m, (long long)n, (long long)k, W8A8_MAX_K);

@@ -24,6 +24,7 @@
 #include "../core/tensor.h"
 #include "../kernels/dequantize.h"
 #include "../formats/linear.h"
+#include "../kernels/blas.h"
 #include "awq.h"
 #include "layer_error.h"
 #include "methods.h"
@@ -273,6 +274,7 @@ lq_status lq__awq_clip(const lq__linear_map *m, const lq_calib *c, float *w, int
             if (st != LQ_OK)
                 break;
             /* t = d H_gg: the group's diagonal block of H (upper triangle) */
+            lq__blas_serial();
             cblas_ssymm(CblasRowMajor, CblasRight, CblasUpper, (int)rows, (int)len, 1.0f,
                         c->h + c0 * cols + c0, (int)cols, d, (int)len, 0.0f, t, (int)len);
             for (int64_t r = 0; r < rows; r++) {

@@ -6,7 +6,7 @@
 
 #include <stdint.h>
 
-#include <lq/lq_calib.h>
+#include <lq/lq_methods.h>
 
 #include "../formats/linear.h"
 

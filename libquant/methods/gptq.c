@@ -27,13 +27,17 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <lq/lq_methods.h>
+
 #include "../calib/calib.h"
 #include "../core/alloc.h"
+#include "../core/ctx.h"
 #include "../core/error.h"
 #include "../core/pool.h"
 #include "../core/tensor.h"
 #include "../core/type_info.h"
 #include "../formats/linear.h"
+#include "../kernels/blas.h"
 #include "methods.h"
 #include "quantize.h"
 
@@ -381,6 +385,37 @@ static void spread_in_block(const gptq *g, float *w1, int64_t i, int64_t count, 
     }
 }
 
+/* The update after a block, W[:, i2:] -= Err1 U[i1:i2, i2:] (W transposed),
+ * split over the columns after the block on our pool with a single-threaded
+ * sgemm per chunk (blas.h): chunks of a fixed size, so the result does not
+ * depend on the thread count. */
+typedef struct {
+    const gptq *g;
+    const float *e1;
+    int64_t i1, i2, count;
+} block_update;
+
+static void update_cols(void *arg, int64_t c0, int64_t c1)
+{
+    const block_update *b = arg;
+    const gptq *g = b->g;
+    int64_t c = b->i2 + c0;
+    cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(c1 - c0), (int)g->rows, (int)b->count,
+                -1.0f, g->u + b->i1 * g->cols + c, (int)g->cols, b->e1, (int)g->rows, 1.0f,
+                g->wt + c * g->rows, (int)g->rows);
+}
+
+static lq_status update_after_block(const gptq *g, const float *e1, int64_t i1, int64_t i2)
+{
+    block_update b = {g, e1, i1, i2, i2 - i1};
+    /* the threads of the caller's context, without its progress callback:
+     * progress is reported per block by the sweep */
+    lq_ctx threads = {.threads = lq__ctx_threads(g->job->q.ctx)};
+    lq__blas_serial();
+    /* 64 columns a chunk: enough rows for sgemm's register tiles */
+    return lq__parallel_for(&threads, "gptq", g->cols - i2, 64, update_cols, &b);
+}
+
 static lq_status sweep(gptq *g)
 {
     const int64_t rows = g->rows, cols = g->cols;
@@ -411,10 +446,8 @@ static lq_status sweep(gptq *g)
             if (st == LQ_OK)
                 spread_in_block(g, w1, i, count, i1, err);
         }
-        if (st == LQ_OK && i2 < cols) /* W[:, i2:] -= Err1 U[i1:i2, i2:], transposed */
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(cols - i2), (int)rows,
-                        (int)count, -1.0f, g->u + i1 * cols + i2, (int)cols, e1, (int)rows, 1.0f,
-                        g->wt + i2 * rows, (int)rows);
+        if (st == LQ_OK && i2 < cols)
+            st = update_after_block(g, e1, i1, i2);
         if (st == LQ_OK)
             st = lq__method_progress(g->job->q.ctx, "gptq", (double)i2 / (double)cols);
     }

@@ -4,6 +4,7 @@
 #include "../calib/calib.h"
 #include "../core/alloc.h"
 #include "../core/error.h"
+#include "../kernels/blas.h"
 #include "layer_error.h"
 
 /* Rows per ssymm call: bounds the temporaries to ~8 MB. */
@@ -30,6 +31,7 @@ static lq_status quadratic(const lq_calib *c, const float *a, const float *b, in
         for (int64_t i = 0; i < m * n; i++)
             d[i] = b ? a[r0 * n + i] - b[r0 * n + i] : a[r0 * n + i];
         /* t = d H, H symmetric with its upper triangle stored */
+        lq__blas_serial();
         cblas_ssymm(CblasRowMajor, CblasRight, CblasUpper, (int)m, (int)n, 1.0f, c->h, (int)n, d,
                     (int)n, 0.0f, t, (int)n);
         for (int64_t i = 0; i < m * n; i++)

@@ -4,10 +4,13 @@
 #include <math.h>
 #include <string.h>
 
+#include <lq/lq_matmul.h>
+
 #include "../calib/calib.h"
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/tensor.h"
+#include "../kernels/blas.h"
 #include "../kernels/dequantize.h"
 #include "awq.h"
 #include "layer_error.h"
@@ -26,8 +29,8 @@ typedef struct {
 static lq_status wrap(const report *r, const float *data, lq_tensor **out)
 {
     int64_t shape[2] = {r->rows, r->cols};
-    return lq_tensor_wrap(out, LQ_TYPE_F32, 2, shape, data,
-                          (size_t)(r->rows * r->cols) * sizeof(float), LQ_BORROW, r->src->name);
+    return lq_tensor_wrap(LQ_TYPE_F32, 2, shape, data, (size_t)(r->rows * r->cols) * sizeof(float),
+                          LQ_BORROW, r->src->name, out);
 }
 
 /* ||X (What - W)^T||^2 / ||X W^T||^2 from the Hessian. */
@@ -108,6 +111,7 @@ static lq_status w8a8_ratio(const report *r, const float *x, int64_t n, const fl
     float *ref = lq__malloc((size_t)(n * r->rows) * sizeof *ref);
     if (!ref)
         return lq__fail(LQ_ERR_NOMEM, "out of memory");
+    lq__blas_serial();
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)n, (int)r->rows, (int)r->cols, 1.0f,
                 x, (int)r->cols, r->w, (int)r->cols, 0.0f, ref, (int)r->rows);
     double num = 0, den = 0;
@@ -131,8 +135,8 @@ static lq_status w8a8_product(const report *r, const float *x, int64_t n, const 
     if (st == LQ_OK)
         st = lq_quantize(r->ctx, t, r->scheme, NULL, NULL, &q);
     if (st == LQ_OK)
-        st = mixed ? lq_llm_int8_matmul(r->ctx, x, n, q, 0.0, y, NULL)
-                   : lq_w8a8_matmul(r->ctx, x, n, q, y);
+        st = mixed ? lq_matmul_llm_int8(r->ctx, x, n, q, 0.0, y, NULL)
+                   : lq_matmul_w8a8(r->ctx, x, n, q, y);
     lq_tensor_free(q);
     lq_tensor_free(t);
     return st;

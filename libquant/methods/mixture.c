@@ -9,28 +9,24 @@
 #include <string.h>
 
 #include "../core/error.h"
+#include "../core/ftype_list.h"
 #include "../core/type_info.h"
+#include "../core/type_list.h"
 #include "mixture.h"
 
-enum { F32 = 0, F16 = 1, Q4_0 = 2, Q4_1 = 3, Q8_0 = 7, Q5_0 = 8, Q5_1 = 9, Q2_K = 10,
-       Q3_K_S = 11, Q3_K_M = 12, Q3_K_L = 13, Q4_K_S = 14, Q4_K_M = 15, Q5_K_S = 16,
-       Q5_K_M = 17, Q6_K = 18, Q2_K_S = 21, IQ4_NL = 25, IQ4_XS = 30, BF16 = 32 };
+/* the ids the rules below test */
+#define FTYPE_ID(N, n, id, t) N = id,
+enum { LQ__FTYPES(FTYPE_ID) };
+#undef FTYPE_ID
 
 static const struct {
     int ftype;
     const char *name;
     lq_type type;
 } ftypes[] = {
-    {F32, "F32", LQ_TYPE_F32},          {F16, "F16", LQ_TYPE_F16},
-    {BF16, "BF16", LQ_TYPE_BF16},       {Q4_0, "Q4_0", LQ_TYPE_Q4_0},
-    {Q4_1, "Q4_1", LQ_TYPE_Q4_1},       {Q5_0, "Q5_0", LQ_TYPE_Q5_0},
-    {Q5_1, "Q5_1", LQ_TYPE_Q5_1},       {Q8_0, "Q8_0", LQ_TYPE_Q8_0},
-    {Q2_K, "Q2_K", LQ_TYPE_Q2_K},       {Q2_K_S, "Q2_K_S", LQ_TYPE_Q2_K},
-    {Q3_K_S, "Q3_K_S", LQ_TYPE_Q3_K},   {Q3_K_M, "Q3_K_M", LQ_TYPE_Q3_K},
-    {Q3_K_L, "Q3_K_L", LQ_TYPE_Q3_K},   {Q4_K_S, "Q4_K_S", LQ_TYPE_Q4_K},
-    {Q4_K_M, "Q4_K_M", LQ_TYPE_Q4_K},   {Q5_K_S, "Q5_K_S", LQ_TYPE_Q5_K},
-    {Q5_K_M, "Q5_K_M", LQ_TYPE_Q5_K},   {Q6_K, "Q6_K", LQ_TYPE_Q6_K},
-    {IQ4_NL, "IQ4_NL", LQ_TYPE_IQ4_NL}, {IQ4_XS, "IQ4_XS", LQ_TYPE_IQ4_XS},
+#define FTYPE_ROW(N, n, id, t) {id, #N, LQ_TYPE_##t},
+    LQ__FTYPES(FTYPE_ROW)
+#undef FTYPE_ROW
 };
 #define N_FTYPES (int)(sizeof ftypes / sizeof *ftypes)
 
@@ -46,6 +42,12 @@ bool lq__ftype_info(int ftype, lq_type *default_type, const char **name)
         }
     }
     return false;
+}
+
+const char *lq__ftype_names(void)
+{
+    static const char names[] = LQ__FTYPES(LQ__FTYPE_COMMA_NAME);
+    return names + 2;
 }
 
 bool lq__ftype_from_name(const char *name, int *ftype)
@@ -336,20 +338,15 @@ static lq_status fallback(const char *name, int64_t ne0, lq_type *t)
 {
     if (ne0 % block_elems(*t) == 0)
         return LQ_OK;
-    lq_type r;
-    switch (*t) {
-    case LQ_TYPE_IQ4_XS: r = LQ_TYPE_IQ4_NL; break;
-    case LQ_TYPE_Q2_K:
-    case LQ_TYPE_Q3_K: r = LQ_TYPE_Q4_0; break;
-    case LQ_TYPE_Q4_K: r = LQ_TYPE_Q5_0; break;
-    case LQ_TYPE_Q5_K: r = LQ_TYPE_Q5_1; break;
-    case LQ_TYPE_Q6_K: r = LQ_TYPE_Q8_0; break;
-    default:
-        if (block_elems(*t) > 32)
-            return lq__fail(LQ_ERR_UNSUPPORTED, "tensor '%s': no fallback for type %s", name,
-                            lq_type_name(*t));
-        r = *t;
-    }
+    /* the fallback column of core/type_list.h; plain and parameterised
+     * types have blocks of one element and never get here */
+#define FALLBACK(T, n, v, g, be, bb, bits, fl, act, kern, fb) [LQ_TYPE_##T] = LQ_TYPE_##fb,
+    static const lq_type fallbacks[LQ_TYPE_COUNT_] = {LQ__GGML_TYPES(FALLBACK)};
+#undef FALLBACK
+    lq_type r = fallbacks[*t];
+    if (r == *t && block_elems(*t) > 32)
+        return lq__fail(LQ_ERR_UNSUPPORTED, "tensor '%s': no fallback for type %s", name,
+                        lq_type_name(*t));
     *t = ne0 % block_elems(r) == 0 ? r : LQ_TYPE_F16;
     return LQ_OK;
 }

@@ -51,6 +51,8 @@ bool lq__ftype_info(int ftype, lq_type *default_type, const char **name);
 /* The llama_ftype whose name (case-insensitive, e.g. "q4_k_m", "F16") is
  * given; false if none. */
 bool lq__ftype_from_name(const char *name, int *ftype);
+/* "F32, F16, ...": every name lq__ftype_from_name knows, for messages. Static. */
+const char *lq__ftype_names(void);
 
 /* Start a mixture for ftype (LQ_ERR_INVALID for an unknown one). */
 lq_status lq__mixture_init(lq__mixture *m, int ftype);

@@ -5,7 +5,7 @@
 #include "../core/error.h"
 #include "../core/half.h"
 #include "../core/tensor.h"
-#include <lq/lq_calib.h>
+#include <lq/lq_methods.h>
 
 static float get(const lq_tensor *t, int64_t i)
 {

@@ -6,8 +6,8 @@
  * layout (codes offset by 128). What differs is the activation side:
  * SmoothQuant divides the activations by per-channel scales moved into the
  * previous norm (lq_smoothquant_scales, lq_scales_apply), then every token is
- * quantized to int8 (lq_w8a8_matmul); LLM.int8 keeps the columns with
- * outliers in float (lq_llm_int8_matmul). The int8 products are the kernels'
+ * quantized to int8 (lq_matmul_w8a8); LLM.int8 keeps the columns with
+ * outliers in float (lq_matmul_llm_int8). The int8 products are the kernels'
  * (lq__w8a8_gemm), so their activation rounding is theirs. */
 #include <math.h>
 #include <string.h>
@@ -137,14 +137,14 @@ static lq_status open_weights(const char *fn, const float *x, int64_t tokens, co
     return lq__w8_weights(fn, w, *codes, *scales);
 }
 
-lq_status lq_w8a8_matmul(lq_ctx *ctx, const float *x, int64_t tokens, const lq_tensor *w, float *y)
+lq_status lq_matmul_w8a8(lq_ctx *ctx, const float *x, int64_t tokens, const lq_tensor *w, float *y)
 {
-    static const char fn[] = "lq_w8a8_matmul";
+    static const char fn[] = "lq_matmul_w8a8";
     int8_t *codes;
     float *scales;
     lq_status st = open_weights(fn, x, tokens, w, y, &codes, &scales);
     if (st == LQ_OK)
-        st = lq_matmul_w8a8(ctx, x, tokens, w->shape[1], codes, scales, w->shape[0], y);
+        st = lq_matmul_w8a8_raw(ctx, x, tokens, w->shape[1], codes, scales, w->shape[0], y);
     lq__free(codes);
     lq__free(scales);
     return st;
@@ -191,10 +191,10 @@ lq_status lq__llm_int8(lq_ctx *ctx, const float *x, int64_t tokens, const int8_t
     return st;
 }
 
-lq_status lq_llm_int8_matmul(lq_ctx *ctx, const float *x, int64_t tokens, const lq_tensor *w,
+lq_status lq_matmul_llm_int8(lq_ctx *ctx, const float *x, int64_t tokens, const lq_tensor *w,
                              double threshold, float *y, int64_t *n_outliers)
 {
-    static const char fn[] = "lq_llm_int8_matmul";
+    static const char fn[] = "lq_matmul_llm_int8";
     if (!isfinite(threshold))
         return lq__fail(LQ_ERR_INVALID, "%s: threshold is not finite", fn);
     int8_t *codes;

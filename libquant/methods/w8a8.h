@@ -5,7 +5,8 @@
 
 #include <stdint.h>
 
-#include <lq/lq_calib.h>
+#include <lq/lq_matmul.h>
+#include <lq/lq_methods.h>
 
 /* Codes (int8, [out, in]) and per-row scales of a 2-D int8:channel:sym
  * tensor. Errors: LQ_ERR_INVALID for any other tensor. */

@@ -46,7 +46,7 @@ static void free_sets(walk *w)
 static lq_status new_sets(walk *w, int n)
 {
     for (int s = 0; s < n; s++) {
-        lq_status st = lq_calib_create(&w->sets[s], lq__site_width(&w->source->hp, s));
+        lq_status st = lq_calib_create(lq__site_width(&w->source->hp, s), &w->sets[s]);
         if (st != LQ_OK) {
             lq__error_prefix(w->fn);
             return st;

@@ -2,8 +2,8 @@
  * W8A8 product), rows through the codec. */
 #include <string.h>
 
-#include <lq/lq_calib.h>
 #include <lq/lq_matmul.h>
+#include <lq/lq_quant.h>
 
 #include "../core/error.h"
 #include "../core/tensor.h"
@@ -36,11 +36,11 @@ lq_status lq__linear_forward(lq_ctx *ctx, const lq__linear *l, const float *x, i
                              float *y)
 {
     switch (l->method) {
-    case LQ_METHOD_SMOOTHQUANT: return lq_w8a8_matmul(ctx, x, n, l->t, y);
-    case LQ_METHOD_LLM_INT8: return lq_llm_int8_matmul(ctx, x, n, l->t, 0, y, NULL);
+    case LQ_METHOD_SMOOTHQUANT: return lq_matmul_w8a8(ctx, x, n, l->t, y);
+    case LQ_METHOD_LLM_INT8: return lq_matmul_llm_int8(ctx, x, n, l->t, 0, y, NULL);
     default: break;
     }
-    return lq_matmul_v2(ctx, x, n, l->t, y, l->act_flags);
+    return lq_matmul_v2(ctx, x, n, l->t, l->act_flags, y);
 }
 
 void lq__linear_row(const lq__linear *l, int64_t r, float *dst)

@@ -7,8 +7,8 @@
  * activations quantized to 8 bits (q8_0, q8_1, q8_K) and integer dot products
  * (lq_matmul_v2 with LQ_MATMUL_ACT_8BIT). Weights made by
  * the smoothquant and llm_int8 methods run as those methods define the
- * product: int8 activations (lq_w8a8_matmul), or int8 with float outlier
- * columns (lq_llm_int8_matmul). Other types multiply in f32.
+ * product: int8 activations (lq_matmul_w8a8), or int8 with float outlier
+ * columns (lq_matmul_llm_int8). Other types multiply in f32.
  * Rows can also be decoded one at a time, for the token embedding. */
 #ifndef LQ_MODEL_LINEAR_H
 #define LQ_MODEL_LINEAR_H

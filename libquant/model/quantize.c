@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <lq/lq_methods.h>
 #include <lq/lq_quant.h>
 
 #include "../core/alloc.h"
@@ -239,11 +240,11 @@ static lq_status copy_layer(job *j, int64_t il, layer_copy *c)
     lq__layer *y = &j->q->layers[il];
     int64_t e = j->q->hp.n_embd;
     size_t bytes = (size_t)e * sizeof(float);
-    lq_status st = lq_tensor_wrap(&c->attn_norm, LQ_TYPE_F32, 1, &e, y->attn_norm, bytes,
-                                  LQ_BORROW, "attn_norm");
+    lq_status st = lq_tensor_wrap(LQ_TYPE_F32, 1, &e, y->attn_norm, bytes, LQ_BORROW,
+                                  "attn_norm", &c->attn_norm);
     if (st == LQ_OK)
-        st = lq_tensor_wrap(&c->ffn_norm, LQ_TYPE_F32, 1, &e, y->ffn_norm, bytes, LQ_BORROW,
-                            "ffn_norm");
+        st = lq_tensor_wrap(LQ_TYPE_F32, 1, &e, y->ffn_norm, bytes, LQ_BORROW, "ffn_norm",
+                            &c->ffn_norm);
     for (int p = 0; st == LQ_OK && p < PARTS; p++)
         st = lq_dequantize(&j->quiet, layer_slot(j, il, p)->l->t, LQ_TYPE_F32, &c->w[p]);
     return st;

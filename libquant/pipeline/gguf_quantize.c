@@ -42,9 +42,8 @@ lq_status lq_qopts_create(const char *file_type, lq_qopts **out)
     *out = NULL;
     int ftype;
     if (!lq__ftype_from_name(file_type, &ftype))
-        return lq__fail(LQ_ERR_INVALID, "%s: unknown file type '%.32s' (F32, F16, BF16, Q4_0, Q4_1, "
-                        "Q5_0, Q5_1, Q8_0, Q2_K, Q2_K_S, Q3_K_S, Q3_K_M, Q3_K_L, Q4_K_S, Q4_K_M, "
-                        "Q5_K_S, Q5_K_M, Q6_K, IQ4_NL, IQ4_XS)", fn, file_type);
+        return lq__fail(LQ_ERR_INVALID, "%s: unknown file type '%.32s' (%s)", fn, file_type,
+                        lq__ftype_names());
     lq_qopts *o = lq__calloc(1, sizeof *o);
     if (!o)
         return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
@@ -287,8 +286,8 @@ static lq_status quantize_tensor(run *r, const lq_tensor *src, lq_type type, con
         lq_tensor *slice = NULL, *q = NULL;
         int64_t shape[2] = {rows, cols};
         size_t bytes = (size_t)(rows * cols) * elem;
-        st = lq_tensor_wrap(&slice, lq_tensor_type(src), 2, shape, base + (size_t)e * bytes, bytes,
-                            LQ_BORROW, lq_tensor_name(src));
+        st = lq_tensor_wrap(lq_tensor_type(src), 2, shape, base + (size_t)e * bytes, bytes, LQ_BORROW,
+                            lq_tensor_name(src), &slice);
         if (st == LQ_OK)
             st = lq_quantize(&r->inner, slice, s, NULL, imatrix + e * cols, &q);
         if (st == LQ_OK)

@@ -7,6 +7,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/tensor.h"
+#include "../kernels/blas.h"
 #include "../kernels/dequantize.h"
 
 /* Rows of X per sgemm call: bounds the temporary outputs to ~16 MB. */
@@ -46,6 +47,7 @@ lq_status lq_output_error(lq_ctx *ctx, const lq_tensor *w, const lq_tensor *wq, 
     for (int64_t t0 = 0; st == LQ_OK && t0 < tokens; t0 += tb) {
         int64_t m = tokens - t0 < tb ? tokens - t0 : tb;
         const float *xb = x + t0 * n_in;
+        lq__blas_serial();
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n_out, (int)n_in, 1.0f,
                     xb, (int)n_in, a, (int)n_in, 0.0f, ya, (int)n_out);
         cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)m, (int)n_out, (int)n_in, 1.0f,

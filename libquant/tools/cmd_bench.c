@@ -269,7 +269,7 @@ typedef struct {
 static void matmul_run(void *arg, int rep)
 {
     matmul_arg *a = arg;
-    lq_status st = lq_matmul_v2(a->ctx, a->x, a->m, a->copies[rep % a->ncopies], a->y, a->flags);
+    lq_status st = lq_matmul_v2(a->ctx, a->x, a->m, a->copies[rep % a->ncopies], a->flags, a->y);
     if (st != LQ_OK)
         a->st = st;
 }
@@ -304,7 +304,7 @@ static void w8a8_run(void *arg, int rep)
 {
     (void)rep;
     w8a8_arg *a = arg;
-    lq_status st = lq_matmul_w8a8(a->ctx, a->x, a->m, a->k, a->w, a->sw, a->n, a->y);
+    lq_status st = lq_matmul_w8a8_raw(a->ctx, a->x, a->m, a->k, a->w, a->sw, a->n, a->y);
     if (st != LQ_OK)
         a->st = st;
 }
@@ -553,7 +553,7 @@ static lq_status quantize(const char *scheme_text, int64_t n, int64_t k, lq_tens
     lq_scheme *s = NULL;
     lq_status st = lq_scheme_parse(scheme_text, &s);
     if (st == LQ_OK)
-        st = lq_tensor_wrap(&src, LQ_TYPE_F32, 2, shape, w, sizeof(float) * (size_t)(n * k), LQ_BORROW, "w");
+        st = lq_tensor_wrap(LQ_TYPE_F32, 2, shape, w, sizeof(float) * (size_t)(n * k), LQ_BORROW, "w", &src);
     if (st == LQ_OK)
         st = lq_quantize(NULL, src, s, NULL, NULL, out);
     lq_tensor_free(src);
@@ -573,10 +573,10 @@ static int make_copies(lq_tensor *q, int64_t cold_mib, lq_tensor ***out)
     int64_t shape[2] = {lq_tensor_dim(q, 0), lq_tensor_dim(q, 1)};
     for (int i = 1; i < n; i++) {
         lq_status st = lq_tensor_scheme(q)
-                           ? lq_tensor_wrap_quantized(&c[i], lq_tensor_scheme(q), 2, shape, lq_tensor_data(q),
-                                                      bytes, LQ_COPY, "w")
-                           : lq_tensor_wrap(&c[i], lq_tensor_type(q), 2, shape, lq_tensor_data(q), bytes,
-                                            LQ_COPY, "w");
+                           ? lq_tensor_wrap_quantized(lq_tensor_scheme(q), 2, shape, lq_tensor_data(q), bytes,
+                                                      LQ_COPY, "w", &c[i])
+                           : lq_tensor_wrap(lq_tensor_type(q), 2, shape, lq_tensor_data(q), bytes, LQ_COPY,
+                                            "w", &c[i]);
         if (st != LQ_OK) {
             n = i;
             break;
@@ -732,7 +732,7 @@ static void bench_w8a8(const bench_opts *o, const machine *mc, out_state *os, in
             w8a8_arg a = {ctx, x, sw, w, m, n, k, y, LQ_OK};
             double t = best_time(w8a8_run, &a, o->min_seconds);
             if (a.st != LQ_OK) {
-                fprintf(stderr, "lq bench: lq_matmul_w8a8: %s\n", lq_last_error());
+                fprintf(stderr, "lq bench: lq_matmul_w8a8_raw: %s\n", lq_last_error());
                 bench_failed = true;
                 break;
             }
@@ -819,6 +819,9 @@ int lq_cmd_bench(int argc, char **argv)
                 printf("\n");
         }
     }
+    /* back to one OpenBLAS thread, as libquant sets it once (lq_core.h): our
+     * products split the work themselves */
+    blas_threads(1);
     free(wf);
 
     ggml_lib gl = {0};

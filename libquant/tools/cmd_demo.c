@@ -139,8 +139,8 @@ int lq_cmd_demo(int argc, char **argv)
         return 1;
     }
     make_weights(data, rows, cols, (unsigned long long)seed);
-    lq_status st = lq_tensor_wrap(&w, LQ_TYPE_F32, 2, shape, data,
-                                  (size_t)(rows * cols) * sizeof *data, LQ_BORROW, "demo.weight");
+    lq_status st = lq_tensor_wrap(LQ_TYPE_F32, 2, shape, data, (size_t)(rows * cols) * sizeof *data,
+                                  LQ_BORROW, "demo.weight", &w);
     if (st == LQ_OK)
         st = lq_ctx_create(&ctx);
     if (st == LQ_OK)

@@ -4,19 +4,45 @@
 #include <string.h>
 #include <sys/stat.h>
 
+#include "../core/ftype_list.h"
 #include "commands.h"
 #include "tool.h"
 
-static const char usage_text[] =
+static const char usage_head[] =
     "usage: lq quantize IN.gguf OUT.gguf TYPE [--imatrix FILE] [--threads N]\n"
     "                   [--tensor-type PATTERN=TYPE]... [--output-tensor-type T]\n"
     "                   [--token-embedding-type T] [--pure] [--leave-output-tensor]\n"
     "                   [--allow-requantize]\n\n"
     "Quantizes a GGUF model as llama.cpp's llama-quantize does: the same type for\n"
-    "every tensor and the same bytes. TYPE is one of F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1\n"
-    "Q8_0 Q2_K Q2_K_S Q3_K_S Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K IQ4_NL IQ4_XS.\n"
-    "--imatrix takes llama.cpp importance matrices (.dat or GGUF) or libquant's own.\n"
+    "every tensor and the same bytes. TYPE is one of";
+static const char usage_tail[] =
+    ".\n--imatrix takes llama.cpp importance matrices (.dat or GGUF) or libquant's own.\n"
     "PATTERN is a POSIX extended regular expression matched against tensor names.\n";
+
+/* The file types' names come from the library's list (a macro header: no
+ * call into the library's internals). */
+#define FTYPE_NAME(N, n, id, t) #N,
+static const char *const ftype_names[] = {LQ__FTYPES(FTYPE_NAME)};
+#undef FTYPE_NAME
+
+static void print_usage(void)
+{
+    fputs(usage_head, stdout);
+    size_t col = strlen(strrchr(usage_head, '\n') + 1);
+    for (size_t i = 0; i < sizeof ftype_names / sizeof *ftype_names; i++) {
+        size_t len = strlen(ftype_names[i]);
+        if (col + 1 + len + 1 > 80) { /* wrapped under 80 columns with the final '.' */
+            putchar('\n');
+            col = 0;
+        } else {
+            putchar(' ');
+            col++;
+        }
+        fputs(ftype_names[i], stdout);
+        col += len;
+    }
+    fputs(usage_tail, stdout);
+}
 
 /* Apply one option to opts; 0, or the exit status for a bad option. */
 static int apply_option(lq_qopts *o, int argc, char **argv, int *i, int64_t *threads)
@@ -97,7 +123,7 @@ int lq_cmd_quantize(int argc, char **argv)
     int npos = 0;
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
-            fputs(usage_text, stdout);
+            print_usage();
             return 0;
         }
         if (argv[i][0] != '-' && npos < 3)

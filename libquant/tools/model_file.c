@@ -30,23 +30,23 @@ void model_file_close(model_file *m)
 
 int64_t model_file_count(const model_file *m)
 {
-    return m->gguf ? lq_gguf_tensor_count(m->gguf) : lq_safetensors_count(m->st);
+    return m->gguf ? lq_gguf_tensor_count(m->gguf) : lq_safetensors_tensor_count(m->st);
 }
 
 const char *model_file_name(const model_file *m, int64_t i)
 {
-    return m->gguf ? lq_gguf_tensor_name(m->gguf, i) : lq_safetensors_name(m->st, i);
+    return m->gguf ? lq_gguf_tensor_name(m->gguf, i) : lq_safetensors_tensor_name(m->st, i);
 }
 
 int64_t model_file_find(const model_file *m, const char *name)
 {
-    return m->gguf ? lq_gguf_find_tensor(m->gguf, name) : lq_safetensors_find(m->st, name);
+    return m->gguf ? lq_gguf_find_tensor(m->gguf, name) : lq_safetensors_find_tensor(m->st, name);
 }
 
 const char *model_file_type(const model_file *m, int64_t i)
 {
     if (!m->gguf)
-        return lq_safetensors_dtype(m->st, i);
+        return lq_safetensors_tensor_dtype(m->st, i);
     int id = lq_gguf_tensor_ggml_type(m->gguf, i);
     for (lq_type t = 0; t < LQ_TYPE_COUNT_; t++)
         if (lq_type_name(t) && lq_type_ggml_id(t) == id)
@@ -58,17 +58,17 @@ const char *model_file_type(const model_file *m, int64_t i)
 
 int model_file_ndim(const model_file *m, int64_t i)
 {
-    return m->gguf ? lq_gguf_tensor_ndim(m->gguf, i) : lq_safetensors_ndim(m->st, i);
+    return m->gguf ? lq_gguf_tensor_ndim(m->gguf, i) : lq_safetensors_tensor_ndim(m->st, i);
 }
 
 int64_t model_file_dim(const model_file *m, int64_t i, int d)
 {
-    return m->gguf ? lq_gguf_tensor_dim(m->gguf, i, d) : lq_safetensors_dim(m->st, i, d);
+    return m->gguf ? lq_gguf_tensor_dim(m->gguf, i, d) : lq_safetensors_tensor_dim(m->st, i, d);
 }
 
 uint64_t model_file_nbytes(const model_file *m, int64_t i)
 {
-    return m->gguf ? lq_gguf_tensor_nbytes(m->gguf, i) : lq_safetensors_nbytes(m->st, i);
+    return m->gguf ? lq_gguf_tensor_nbytes(m->gguf, i) : lq_safetensors_tensor_nbytes(m->st, i);
 }
 
 lq_status model_file_tensor(const model_file *m, int64_t i, lq_tensor **out)

@@ -6,7 +6,7 @@ static void create_and_wrap(void)
 {
     int64_t shape[2] = {3, 5};
     lq_tensor *t = NULL;
-    CHECK_OK(lq_tensor_create(&t, LQ_TYPE_F32, 2, shape, "w"));
+    CHECK_OK(lq_tensor_create(LQ_TYPE_F32, 2, shape, "w", &t));
     CHECK(lq_tensor_numel(t) == 15 && lq_tensor_nbytes(t) == 60 && lq_tensor_ndim(t) == 2);
     CHECK(lq_tensor_dim(t, 1) == 5 && lq_tensor_dim(t, 2) == 0 && lq_tensor_dim(t, -1) == 0);
     CHECK(strcmp(lq_tensor_name(t), "w") == 0);
@@ -20,32 +20,32 @@ static void create_and_wrap(void)
     lq_tensor_free(NULL);
 
     float buf[15] = {0};
-    CHECK_OK(lq_tensor_wrap(&t, LQ_TYPE_F32, 2, shape, buf, sizeof buf, LQ_BORROW, NULL));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, buf, sizeof buf, LQ_BORROW, NULL, &t));
     CHECK(lq_tensor_data(t) == buf);
     lq_tensor_free(t);
-    CHECK_OK(lq_tensor_wrap(&t, LQ_TYPE_F32, 2, shape, buf, sizeof buf, LQ_COPY, NULL));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, buf, sizeof buf, LQ_COPY, NULL, &t));
     CHECK(lq_tensor_data(t) != buf);
     lq_tensor_free(t);
 
     t = (lq_tensor *)1;
-    CHECK_STATUS(lq_tensor_wrap(&t, LQ_TYPE_F32, 2, shape, buf, 59, LQ_BORROW, "x"), LQ_ERR_SHAPE);
+    CHECK_STATUS(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, buf, 59, LQ_BORROW, "x", &t), LQ_ERR_SHAPE);
     CHECK(t == NULL);
-    CHECK_STATUS(lq_tensor_wrap(&t, LQ_TYPE_F32, 2, shape, NULL, 60, LQ_BORROW, "x"), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_tensor_wrap(&t, LQ_TYPE_F32, 2, shape, buf, 60, 7, "x"), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_tensor_create(&t, LQ_TYPE_F32, 0, shape, NULL), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_tensor_create(&t, LQ_TYPE_F32, 5, shape, NULL), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_tensor_create(&t, LQ_TYPE_INT4, 2, shape, NULL), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_tensor_create(&t, 999, 2, shape, NULL), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, NULL, 60, LQ_BORROW, "x", &t), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, buf, 60, 7, "x", &t), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_tensor_create(LQ_TYPE_F32, 0, shape, NULL, &t), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_tensor_create(LQ_TYPE_F32, 5, shape, NULL, &t), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_tensor_create(LQ_TYPE_INT4, 2, shape, NULL, &t), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_tensor_create(999, 2, shape, NULL, &t), LQ_ERR_INVALID);
     int64_t neg[2] = {3, -1};
-    CHECK_STATUS(lq_tensor_create(&t, LQ_TYPE_F32, 2, neg, NULL), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_tensor_create(LQ_TYPE_F32, 2, neg, NULL, &t), LQ_ERR_INVALID);
     int64_t huge[4] = {1LL << 40, 1LL << 40, 1, 1};
-    CHECK_STATUS(lq_tensor_create(&t, LQ_TYPE_F32, 4, huge, NULL), LQ_ERR_NOMEM);
+    CHECK_STATUS(lq_tensor_create(LQ_TYPE_F32, 4, huge, NULL, &t), LQ_ERR_NOMEM);
     char longname[LQ_MAX_NAME + 2];
     memset(longname, 'n', sizeof longname - 1);
     longname[sizeof longname - 1] = 0;
-    CHECK_STATUS(lq_tensor_create(&t, LQ_TYPE_F32, 2, shape, longname), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_tensor_create(LQ_TYPE_F32, 2, shape, longname, &t), LQ_ERR_INVALID);
     int64_t empty[2] = {0, 4};
-    CHECK_OK(lq_tensor_create(&t, LQ_TYPE_F16, 2, empty, "empty"));
+    CHECK_OK(lq_tensor_create(LQ_TYPE_F16, 2, empty, "empty", &t));
     CHECK(lq_tensor_numel(t) == 0 && lq_tensor_nbytes(t) == 0 && lq_tensor_bits_per_weight(t) == 0);
     lq_tensor_free(t);
 }
@@ -71,7 +71,7 @@ static void float_round_trips_and_progress(void)
     lq_scheme *s = NULL;
     lq_ctx *ctx = NULL;
     int stop = 0;
-    CHECK_OK(lq_tensor_wrap(&t, LQ_TYPE_F32, 2, shape, w, sizeof w, LQ_BORROW, "w"));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, w, sizeof w, LQ_BORROW, "w", &t));
     CHECK_OK(lq_ctx_create(&ctx));
     CHECK_OK(lq_ctx_set_progress(ctx, count_and_continue, &stop));
     CHECK_OK(lq_scheme_parse("bf16", &s));
@@ -122,7 +122,7 @@ static void bad_inputs(void)
     int64_t shape[2] = {2, 32};
     lq_tensor *t = NULL, *q = NULL, *i32 = NULL;
     lq_scheme *s = NULL;
-    CHECK_OK(lq_tensor_wrap(&t, LQ_TYPE_F32, 2, shape, w, sizeof w, LQ_BORROW, "bad"));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, w, sizeof w, LQ_BORROW, "bad", &t));
     CHECK_OK(lq_scheme_parse("f16", &s));
     CHECK_STATUS(lq_quantize(NULL, t, s, NULL, NULL, &q), LQ_ERR_NONFINITE);
     CHECK(strstr(lq_last_error(), "row 1, column 5") != NULL);
@@ -135,7 +135,7 @@ static void bad_inputs(void)
     CHECK_STATUS(lq_quantize(NULL, t, NULL, NULL, NULL, &q), LQ_ERR_INVALID);
     CHECK_STATUS(lq_quantize(NULL, t, s, NULL, NULL, NULL), LQ_ERR_INVALID);
     int32_t iv[64] = {0};
-    CHECK_OK(lq_tensor_wrap(&i32, LQ_TYPE_I32, 2, shape, iv, sizeof iv, LQ_BORROW, "ints"));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_I32, 2, shape, iv, sizeof iv, LQ_BORROW, "ints", &i32));
     CHECK_STATUS(lq_quantize(NULL, i32, s, NULL, NULL, &q), LQ_ERR_INVALID);
     lq_tensor_free(i32);
     lq_scheme_free(s);
@@ -168,8 +168,8 @@ static void output_error_by_hand(void)
     float w[4] = {1, 0, 0, 1}, wq[4] = {1, 0, 0, 0.5f}, x[4] = {1, 1, 2, 0};
     int64_t shape[2] = {2, 2};
     lq_tensor *a = NULL, *b = NULL;
-    CHECK_OK(lq_tensor_wrap(&a, LQ_TYPE_F32, 2, shape, w, sizeof w, LQ_BORROW, "w"));
-    CHECK_OK(lq_tensor_wrap(&b, LQ_TYPE_F32, 2, shape, wq, sizeof wq, LQ_BORROW, "wq"));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, w, sizeof w, LQ_BORROW, "w", &a));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, wq, sizeof wq, LQ_BORROW, "wq", &b));
     double e = -1;
     CHECK_OK(lq_output_error(NULL, a, b, x, 2, &e));
     CHECK(fabs(e - sqrt(0.25 / 6)) < 1e-7);

@@ -17,8 +17,8 @@ static inline lq_status fu_quantize(const char *scheme, const float *x, int64_t 
     *out = NULL;
     lq_status st = lq_scheme_parse(scheme, &s);
     if (st == LQ_OK)
-        st = lq_tensor_wrap(&src, LQ_TYPE_F32, 2, shape, x, (size_t)(rows * cols) * sizeof(float),
-                            LQ_BORROW, "w");
+        st = lq_tensor_wrap(LQ_TYPE_F32, 2, shape, x, (size_t)(rows * cols) * sizeof(float), LQ_BORROW,
+                            "w", &src);
     if (st == LQ_OK)
         st = lq_ctx_create(&ctx);
     if (st == LQ_OK)

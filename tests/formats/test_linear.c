@@ -31,7 +31,7 @@ static void int4_sym_exact_bytes(void)
     int64_t shape[2] = {1, 8};
     float y2[8];
     CHECK_OK(lq_scheme_parse("int4:g8:sym", &sc));
-    CHECK_OK(lq_tensor_wrap_quantized(&q, sc, 2, shape, want, sizeof want, LQ_BORROW, "w"));
+    CHECK_OK(lq_tensor_wrap_quantized(sc, 2, shape, want, sizeof want, LQ_BORROW, "w", &q));
     CHECK_OK(lq_dequantize_f32(NULL, q, y2, 8));
     CHECK(memcmp(y, y2, sizeof y) == 0);
     lq_tensor_free(q);

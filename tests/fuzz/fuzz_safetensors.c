@@ -20,14 +20,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lq_safetensors_free(st);
         return 0;
     }
-    for (int64_t i = 0; i < lq_safetensors_count(st); i++) {
+    for (int64_t i = 0; i < lq_safetensors_tensor_count(st); i++) {
         lq_tensor *t = NULL;
         s = lq_safetensors_get_tensor(st, i, &t);
         if (s != LQ_OK && s != LQ_ERR_UNSUPPORTED)
             fuzz_fail("lq_safetensors_get_tensor failed on a valid file");
         /* fp8 tensors carry their scale (4 bytes) after the codes */
         size_t extra = t && lq_type_is_quantized(lq_tensor_type(t)) ? 4 : 0;
-        if (t && lq_tensor_nbytes(t) != lq_safetensors_nbytes(st, i) + extra)
+        if (t && lq_tensor_nbytes(t) != lq_safetensors_tensor_nbytes(st, i) + extra)
             fuzz_fail("a tensor's size changed");
         lq_tensor_free(t);
     }
@@ -37,15 +37,15 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lq_safetensors *r = NULL;
     if (lq_safetensors_open(a, &r) != LQ_OK)
         fuzz_fail("a saved file does not open");
-    if (lq_safetensors_count(r) != lq_safetensors_count(st) ||
+    if (lq_safetensors_tensor_count(r) != lq_safetensors_tensor_count(st) ||
         lq_safetensors_meta_count(r) != lq_safetensors_meta_count(st))
         fuzz_fail("a saved file differs in its counts");
-    for (int64_t i = 0; i < lq_safetensors_count(st); i++) {
-        int64_t j = lq_safetensors_find(r, lq_safetensors_name(st, i));
+    for (int64_t i = 0; i < lq_safetensors_tensor_count(st); i++) {
+        int64_t j = lq_safetensors_find_tensor(r, lq_safetensors_tensor_name(st, i));
         const void *pa, *pb;
         uint64_t na, nb;
-        if (j < 0 || lq_safetensors_raw(st, i, &pa, &na) != LQ_OK ||
-            lq_safetensors_raw(r, j, &pb, &nb) != LQ_OK || na != nb || (na && memcmp(pa, pb, na)))
+        if (j < 0 || lq_safetensors_tensor_raw(st, i, &pa, &na) != LQ_OK ||
+            lq_safetensors_tensor_raw(r, j, &pb, &nb) != LQ_OK || na != nb || (na && memcmp(pa, pb, na)))
             fuzz_fail("a tensor changed on its way through a file");
     }
     if (lq_safetensors_save(NULL, r, b, 0) != LQ_OK || !fuzz_same_files(a, b))

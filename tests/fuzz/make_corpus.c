@@ -68,10 +68,10 @@ static int safetensors_seeds(const char *dir)
     unsigned char bytes[64] = {1, 2, 3, 4, 5, 6, 7, 8};
     int64_t a[2] = {2, 2}, b[1] = {3}, z[2] = {0, 4};
     if (lq_safetensors_create(&st) || lq_safetensors_meta_set(st, "format", "pt") ||
-        lq_safetensors_add_raw(st, "w", "F32", 2, a, bytes, 16, LQ_BORROW) ||
-        lq_safetensors_add_raw(st, "b", "BF16", 1, b, bytes, 6, LQ_BORROW) ||
-        lq_safetensors_add_raw(st, "s", "I64", 0, NULL, bytes, 8, LQ_BORROW) ||
-        lq_safetensors_add_raw(st, "z", "F8_E4M3", 2, z, bytes, 0, LQ_BORROW))
+        lq_safetensors_add_tensor_raw(st, "w", "F32", 2, a, bytes, 16, LQ_BORROW) ||
+        lq_safetensors_add_tensor_raw(st, "b", "BF16", 1, b, bytes, 6, LQ_BORROW) ||
+        lq_safetensors_add_tensor_raw(st, "s", "I64", 0, NULL, bytes, 8, LQ_BORROW) ||
+        lq_safetensors_add_tensor_raw(st, "z", "F8_E4M3", 2, z, bytes, 0, LQ_BORROW))
         return fail("safetensors");
     snprintf(path, sizeof path, "%s/safetensors/small.safetensors", dir);
     if (lq_safetensors_save(NULL, st, path, 0))

@@ -86,8 +86,8 @@ int main(void)
     lq_tensor *w = NULL;
     int64_t shape[2] = {ROWS, COLS};
     if (lq_ctx_create(&ctx) != LQ_OK || lq_ctx_set_threads(ctx, 1) != LQ_OK ||
-        lq_tensor_wrap(&w, LQ_TYPE_F32, 2, shape, x, sizeof(float) * ROWS * COLS, LQ_BORROW,
-                       "w") != LQ_OK)
+        lq_tensor_wrap(LQ_TYPE_F32, 2, shape, x, sizeof(float) * ROWS * COLS, LQ_BORROW, "w",
+                       &w) != LQ_OK)
         return 1;
     printf("# %d x %d N(0,1) weights, one thread, ns/weight (best of %d); %s\n", ROWS, COLS,
            REPS, lq_build_info());

@@ -6,6 +6,8 @@
  * 0.1 + 2 cos(i). Run once per SIMD level (LQ_ARCH). */
 #include "../harness.h"
 #include "ggml_cases.h"
+#include "libquant/core/type_info.h"
+#include "libquant/core/type_list.h"
 #include "libquant/formats/codec.h"
 #include "md5.h"
 
@@ -135,8 +137,8 @@ static void public_api_matches_the_goldens(void)
         const size_t bytes = (size_t)ROWS * COLS / c->block * c->bytes;
         for (int input = 0; input < 2; input++) {
             lq_tensor *w = NULL;
-            CHECK_OK(lq_tensor_wrap(&w, LQ_TYPE_F32, 2, shape, g.x[input],
-                                    sizeof(float) * ROWS * COLS, LQ_BORROW, "w"));
+            CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, g.x[input], sizeof(float) * ROWS * COLS,
+                                    LQ_BORROW, "w", &w));
             for (int imat = 0; imat < 2; imat++) {
                 unsigned char *bin = expected(c, input, imat, "bin", bytes);
                 float *want = expected(c, input, imat, "deq.f32", sizeof(float) * ROWS * COLS);
@@ -178,14 +180,36 @@ static void wrapped_blocks_at_odd_addresses(void)
         lq_tensor *q = NULL;
         int64_t shape[2] = {ROWS, COLS};
         CHECK_OK(lq_scheme_parse("q6_k", &s));
-        CHECK_OK(lq_tensor_wrap_quantized(&q, s, 2, shape, odd + 1, ROWS * COLS / 256 * 210,
-                                          LQ_BORROW, "odd"));
+        CHECK_OK(lq_tensor_wrap_quantized(s, 2, shape, odd + 1, ROWS * COLS / 256 * 210, LQ_BORROW,
+                                          "odd", &q));
         CHECK_OK(lq_dequantize_f32(NULL, q, got, ROWS * COLS));
         CHECK(first_diff(got, want, sizeof(float) * ROWS * COLS) < 0);
         lq_tensor_free(q);
         lq_scheme_free(s);
     }
     free(bin), free(want), free(odd), free(got);
+}
+
+/* Every ggml type of the library's list (core/type_list.h) has a case here,
+ * so a type added there is tested against ggml too, and the case's block
+ * facts, written from ggml-common.h, are the library's. */
+static void every_listed_type_has_a_case(void)
+{
+#define HAS_CASE(T, n, v, g, be, bb, ...)                                                    \
+    {                                                                                    \
+        const ggml_case *c = NULL;                                                       \
+        for (int k = 0; k < GGML_NCASES; k++)                                            \
+            if (ggml_cases[k].type == LQ_TYPE_##T)                                       \
+                c = &ggml_cases[k];                                                      \
+        const lq__type_info *ti = lq__type(LQ_TYPE_##T);                                 \
+        CHECKF(c, "%s has no case in ggml_cases.h", #n);                                 \
+        CHECKF(!c || (c->block == ti->block_elems && c->bytes == ti->block_bytes &&      \
+                      c->weight == !(ti->flags & LQ__T_ACT_ONLY)),                       \
+               "%s: the case says %d elements, %d bytes, weight %d", #n, c ? c->block : 0, \
+               c ? c->bytes : 0, c ? c->weight : 0);                                     \
+    }
+    LQ__GGML_TYPES(HAS_CASE)
+#undef HAS_CASE
 }
 
 /* ggml.md 6c: ggml_quantize_chunk of 16 x 4096 values 0.1 + 2 cosf(i), no imatrix. */
@@ -232,4 +256,5 @@ static void cosine_digests(void)
 }
 
 LQT_MAIN(row_functions_make_the_golden_blocks, row_functions_decode_to_the_golden_floats,
-         public_api_matches_the_goldens, wrapped_blocks_at_odd_addresses, cosine_digests)
+         public_api_matches_the_goldens, wrapped_blocks_at_odd_addresses, cosine_digests,
+         every_listed_type_has_a_case)

@@ -280,13 +280,13 @@ static void tensors_from_lq_tensors(void)
         int64_t shape[2] = {3, 5 + i};
         char name[16];
         snprintf(name, sizeof name, "w%d", i);
-        CHECK_OK(lq_tensor_create(&ts[i], plain[i], 2, shape, name));
+        CHECK_OK(lq_tensor_create(plain[i], 2, shape, name, &ts[i]));
         fill(lq_tensor_data_mut(ts[i]), lq_tensor_nbytes(ts[i]), 100 + (unsigned)i);
         CHECK_OK(lq_gguf_add_tensor(g, ts[i], i % 2 ? LQ_COPY : LQ_BORROW));
     }
     lq_tensor *u8 = NULL;
     int64_t s2[2] = {2, 2};
-    CHECK_OK(lq_tensor_create(&u8, LQ_TYPE_U8, 2, s2, "u8"));
+    CHECK_OK(lq_tensor_create(LQ_TYPE_U8, 2, s2, "u8", &u8));
     CHECK_STATUS(lq_gguf_add_tensor(g, u8, LQ_BORROW), LQ_ERR_UNSUPPORTED);
     CHECK(strstr(lq_last_error(), "u8") != NULL);
     lq_tensor_free(u8);
@@ -312,7 +312,7 @@ static void tensors_from_lq_tensors(void)
     lq_tensor *q = NULL;
     int64_t s3[2] = {4, 128};
     lq_tensor *src = NULL;
-    CHECK_OK(lq_tensor_create(&src, LQ_TYPE_F32, 2, s3, "q"));
+    CHECK_OK(lq_tensor_create(LQ_TYPE_F32, 2, s3, "q", &src));
     if (lq_scheme_parse("int4:g128", &s) == LQ_OK && lq_quantize(NULL, src, s, NULL, NULL, &q) == LQ_OK) {
         CHECK_STATUS(lq_gguf_add_tensor(g, q, LQ_BORROW), LQ_ERR_UNSUPPORTED);
         CHECK(strstr(lq_last_error(), "int4") != NULL);
@@ -504,7 +504,7 @@ static void streaming_writer(void)
     CHECK_OK(lq_gguf_writer_write(w, qa, 50)); /* in pieces */
     CHECK_OK(lq_gguf_writer_write(w, qa + 50, 58));
     lq_tensor *tb = NULL;
-    CHECK_OK(lq_tensor_wrap(&tb, LQ_TYPE_F32, 1, sh_b, fb, sizeof fb, LQ_BORROW, "b"));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 1, sh_b, fb, sizeof fb, LQ_BORROW, "b", &tb));
     CHECK_OK(lq_gguf_writer_write_tensor(w, tb)); /* "empty" needed no bytes */
     CHECK_STATUS(lq_gguf_writer_write(w, fb, 1), LQ_ERR_STATE);
     CHECK_OK(lq_gguf_writer_finish(w));

@@ -30,22 +30,22 @@ static lq_safetensors *make_set(void)
         snprintf(name, sizeof name, "model.layers.%d.weight", i);
         int64_t shape[2] = {3, 7 + i};
         lq_tensor *t = NULL;
-        CHECK_OK(lq_tensor_create(&t, plain[i], 2, shape, name));
+        CHECK_OK(lq_tensor_create(plain[i], 2, shape, name, &t));
         memcpy(lq_tensor_data_mut(t), blob + 100 * i, lq_tensor_nbytes(t));
         CHECK_OK(lq_safetensors_add_tensor(st, t, LQ_COPY));
         lq_tensor_free(t);
     }
     int64_t s1[1] = {5}, s5[5] = {1, 2, 1, 3, 2}, s0[1] = {0};
     /* 1, 2, -1, 0, 448 in E4M3 */
-    CHECK_OK(lq_safetensors_add_raw(st, "fp8", "F8_E4M3", 1, s1, "\x38\x40\xb8\x00\x7e", 5,
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "fp8", "F8_E4M3", 1, s1, "\x38\x40\xb8\x00\x7e", 5,
                                     LQ_BORROW));
-    CHECK_OK(lq_safetensors_add_raw(st, "fp8b", "F8_E5M2", 1, s1, blob + 5, 5, LQ_BORROW));
-    CHECK_OK(lq_safetensors_add_raw(st, "mask", "BOOL", 1, s1, "\1\0\1\1\0", 5, LQ_BORROW));
-    CHECK_OK(lq_safetensors_add_raw(st, "u16", "U16", 1, s1, blob, 10, LQ_BORROW));
-    CHECK_OK(lq_safetensors_add_raw(st, "nibbles", "F4", 1, (int64_t[1]){6}, blob, 3, LQ_BORROW));
-    CHECK_OK(lq_safetensors_add_raw(st, "scalar", "F32", 0, NULL, blob, 4, LQ_BORROW));
-    CHECK_OK(lq_safetensors_add_raw(st, "five_d", "I32", 5, s5, blob, 48, LQ_BORROW));
-    CHECK_OK(lq_safetensors_add_raw(st, "empty", "F16", 1, s0, NULL, 0, LQ_BORROW));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "fp8b", "F8_E5M2", 1, s1, blob + 5, 5, LQ_BORROW));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "mask", "BOOL", 1, s1, "\1\0\1\1\0", 5, LQ_BORROW));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "u16", "U16", 1, s1, blob, 10, LQ_BORROW));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "nibbles", "F4", 1, (int64_t[1]){6}, blob, 3, LQ_BORROW));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "scalar", "F32", 0, NULL, blob, 4, LQ_BORROW));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "five_d", "I32", 5, s5, blob, 48, LQ_BORROW));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "empty", "F16", 1, s0, NULL, 0, LQ_BORROW));
     CHECK_OK(lq_safetensors_meta_set(st, "format", "pt"));
     CHECK_OK(lq_safetensors_meta_set(st, "note", "\"quoted\" \xc3\xa9"));
     return st;
@@ -54,21 +54,21 @@ static lq_safetensors *make_set(void)
 /* Same names, dtypes, shapes and bytes. */
 static void check_same(const lq_safetensors *a, const lq_safetensors *b)
 {
-    CHECK(lq_safetensors_count(a) == lq_safetensors_count(b));
-    for (int64_t i = 0; i < lq_safetensors_count(a); i++) {
-        const char *name = lq_safetensors_name(a, i);
-        int64_t j = lq_safetensors_find(b, name);
+    CHECK(lq_safetensors_tensor_count(a) == lq_safetensors_tensor_count(b));
+    for (int64_t i = 0; i < lq_safetensors_tensor_count(a); i++) {
+        const char *name = lq_safetensors_tensor_name(a, i);
+        int64_t j = lq_safetensors_find_tensor(b, name);
         CHECKF(j >= 0, "'%s' is missing", name);
         if (j < 0)
             continue;
-        CHECK(strcmp(lq_safetensors_dtype(a, i), lq_safetensors_dtype(b, j)) == 0);
-        CHECK(lq_safetensors_ndim(a, i) == lq_safetensors_ndim(b, j));
-        for (int d = 0; d < lq_safetensors_ndim(a, i); d++)
-            CHECK(lq_safetensors_dim(a, i, d) == lq_safetensors_dim(b, j, d));
+        CHECK(strcmp(lq_safetensors_tensor_dtype(a, i), lq_safetensors_tensor_dtype(b, j)) == 0);
+        CHECK(lq_safetensors_tensor_ndim(a, i) == lq_safetensors_tensor_ndim(b, j));
+        for (int d = 0; d < lq_safetensors_tensor_ndim(a, i); d++)
+            CHECK(lq_safetensors_tensor_dim(a, i, d) == lq_safetensors_tensor_dim(b, j, d));
         const void *pa, *pb;
         uint64_t na, nb;
-        CHECK_OK(lq_safetensors_raw(a, i, &pa, &na));
-        CHECK_OK(lq_safetensors_raw(b, j, &pb, &nb));
+        CHECK_OK(lq_safetensors_tensor_raw(a, i, &pa, &na));
+        CHECK_OK(lq_safetensors_tensor_raw(b, j, &pb, &nb));
         CHECK(na == nb && (na == 0 || memcmp(pa, pb, na) == 0));
     }
     CHECK(lq_safetensors_meta_count(a) == lq_safetensors_meta_count(b));
@@ -97,23 +97,23 @@ static void single_file_round_trip(void)
     while (end > 8 && f[end - 1] == ' ')
         end--;
     CHECK(f[end - 1] == '}');
-    for (int64_t i = 0; i < lq_safetensors_count(r); i++) {
+    for (int64_t i = 0; i < lq_safetensors_tensor_count(r); i++) {
         const void *d;
         uint64_t nb;
-        CHECK_OK(lq_safetensors_raw(r, i, &d, &nb));
-        const char *dt = lq_safetensors_dtype(r, i);
+        CHECK_OK(lq_safetensors_tensor_raw(r, i, &d, &nb));
+        const char *dt = lq_safetensors_tensor_dtype(r, i);
         size_t esize = strstr(dt, "64") ? 8 : strstr(dt, "32") ? 4 : strstr(dt, "16") ? 2 : 1;
         CHECKF(((const unsigned char *)d - f - 8 - hlen) % esize == 0 || nb == 0,
-               "%s is not aligned", lq_safetensors_name(r, i));
+               "%s is not aligned", lq_safetensors_tensor_name(r, i));
     }
     free(f);
     /* tensors: plain dtypes as themselves, bool and fp8 as u8 */
     lq_tensor *t = NULL;
-    CHECK_OK(lq_safetensors_get_tensor(r, lq_safetensors_find(r, "model.layers.2.weight"), &t));
+    CHECK_OK(lq_safetensors_get_tensor(r, lq_safetensors_find_tensor(r, "model.layers.2.weight"), &t));
     CHECK(lq_tensor_type(t) == LQ_TYPE_BF16 && lq_tensor_dim(t, 1) == 9);
     CHECK(memcmp(lq_tensor_data(t), blob + 200, lq_tensor_nbytes(t)) == 0);
     lq_tensor_free(t);
-    CHECK_OK(lq_safetensors_get_tensor(r, lq_safetensors_find(r, "fp8"), &t));
+    CHECK_OK(lq_safetensors_get_tensor(r, lq_safetensors_find_tensor(r, "fp8"), &t));
     CHECK(lq_tensor_type(t) == LQ_TYPE_FP8_E4M3 && lq_tensor_numel(t) == 5);
     CHECK(lq_tensor_nbytes(t) == 9 && memcmp(lq_tensor_data(t), "\x38\x40\xb8\x00\x7e", 5) == 0);
     CHECK(strcmp(lq_scheme_string(lq_tensor_scheme(t)), "fp8_e4m3:tensor:scale=f32") == 0 ||
@@ -125,26 +125,26 @@ static void single_file_round_trip(void)
     else
         CHECKF(ds == LQ_ERR_UNSUPPORTED, "decoding fp8: %d %s", ds, lq_last_error());
     lq_tensor_free(t);
-    CHECK_OK(lq_safetensors_get_tensor(r, lq_safetensors_find(r, "fp8b"), &t));
+    CHECK_OK(lq_safetensors_get_tensor(r, lq_safetensors_find_tensor(r, "fp8b"), &t));
     CHECK(lq_tensor_type(t) == LQ_TYPE_FP8_E5M2 && lq_tensor_nbytes(t) == 9);
     CHECK_STATUS(lq_safetensors_add_tensor(r, t, LQ_BORROW), LQ_ERR_UNSUPPORTED);
     lq_tensor_free(t);
-    CHECK(strcmp(lq_safetensors_dtype(r, lq_safetensors_find(r, "fp8")), "F8_E4M3") == 0);
-    CHECK_OK(lq_safetensors_get_tensor(r, lq_safetensors_find(r, "mask"), &t));
+    CHECK(strcmp(lq_safetensors_tensor_dtype(r, lq_safetensors_find_tensor(r, "fp8")), "F8_E4M3") == 0);
+    CHECK_OK(lq_safetensors_get_tensor(r, lq_safetensors_find_tensor(r, "mask"), &t));
     CHECK(lq_tensor_type(t) == LQ_TYPE_U8 && ((const uint8_t *)lq_tensor_data(t))[2] == 1);
     lq_tensor_free(t);
-    CHECK_OK(lq_safetensors_get_tensor(r, lq_safetensors_find(r, "scalar"), &t));
+    CHECK_OK(lq_safetensors_get_tensor(r, lq_safetensors_find_tensor(r, "scalar"), &t));
     CHECK(lq_tensor_ndim(t) == 1 && lq_tensor_dim(t, 0) == 1);
-    CHECK(lq_safetensors_ndim(r, lq_safetensors_find(r, "scalar")) == 0);
+    CHECK(lq_safetensors_tensor_ndim(r, lq_safetensors_find_tensor(r, "scalar")) == 0);
     lq_tensor_free(t);
-    CHECK_OK(lq_safetensors_get_tensor(r, lq_safetensors_find(r, "empty"), &t));
+    CHECK_OK(lq_safetensors_get_tensor(r, lq_safetensors_find_tensor(r, "empty"), &t));
     CHECK(lq_tensor_numel(t) == 0);
     lq_tensor_free(t);
-    CHECK_STATUS(lq_safetensors_get_tensor(r, lq_safetensors_find(r, "u16"), &t), LQ_ERR_UNSUPPORTED);
-    CHECK_STATUS(lq_safetensors_get_tensor(r, lq_safetensors_find(r, "five_d"), &t),
+    CHECK_STATUS(lq_safetensors_get_tensor(r, lq_safetensors_find_tensor(r, "u16"), &t), LQ_ERR_UNSUPPORTED);
+    CHECK_STATUS(lq_safetensors_get_tensor(r, lq_safetensors_find_tensor(r, "five_d"), &t),
                  LQ_ERR_UNSUPPORTED);
     CHECK_STATUS(lq_safetensors_get_tensor(r, 99, &t), LQ_ERR_INVALID);
-    CHECK(lq_safetensors_name(r, 99) == NULL && lq_safetensors_ndim(r, -1) == -1);
+    CHECK(lq_safetensors_tensor_name(r, 99) == NULL && lq_safetensors_tensor_ndim(r, -1) == -1);
     CHECK(strcmp(lq_safetensors_meta_get(r, "note"), "\"quoted\" \xc3\xa9") == 0);
     CHECK(lq_safetensors_meta_get(r, "absent") == NULL);
     /* read-modify-write: unchanged is byte-identical; then a change */
@@ -166,30 +166,30 @@ static void adding_is_checked(void)
     lq_safetensors *st = NULL;
     CHECK_OK(lq_safetensors_create(&st));
     int64_t s1[1] = {4};
-    CHECK_STATUS(lq_safetensors_add_raw(st, "a", "F33", 1, s1, blob, 16, LQ_BORROW), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_safetensors_add_raw(st, "a", "F32", 1, s1, blob, 15, LQ_BORROW), LQ_ERR_SHAPE);
-    CHECK_STATUS(lq_safetensors_add_raw(st, "a", "F4", 1, (int64_t[1]){3}, blob, 2, LQ_BORROW),
+    CHECK_STATUS(lq_safetensors_add_tensor_raw(st, "a", "F33", 1, s1, blob, 16, LQ_BORROW), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_safetensors_add_tensor_raw(st, "a", "F32", 1, s1, blob, 15, LQ_BORROW), LQ_ERR_SHAPE);
+    CHECK_STATUS(lq_safetensors_add_tensor_raw(st, "a", "F4", 1, (int64_t[1]){3}, blob, 2, LQ_BORROW),
                  LQ_ERR_INVALID);
-    CHECK_STATUS(lq_safetensors_add_raw(st, "__metadata__", "F32", 1, s1, blob, 16, LQ_BORROW),
+    CHECK_STATUS(lq_safetensors_add_tensor_raw(st, "__metadata__", "F32", 1, s1, blob, 16, LQ_BORROW),
                  LQ_ERR_INVALID);
-    CHECK_STATUS(lq_safetensors_add_raw(st, "", "F32", 1, s1, blob, 16, LQ_BORROW), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_safetensors_add_raw(st, "bad\xff", "F32", 1, s1, blob, 16, LQ_BORROW),
+    CHECK_STATUS(lq_safetensors_add_tensor_raw(st, "", "F32", 1, s1, blob, 16, LQ_BORROW), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_safetensors_add_tensor_raw(st, "bad\xff", "F32", 1, s1, blob, 16, LQ_BORROW),
                  LQ_ERR_INVALID);
     CHECK_STATUS(lq_safetensors_meta_set(st, "k", "\xc3"), LQ_ERR_INVALID);
-    CHECK_OK(lq_safetensors_add_raw(st, "a", "F32", 1, s1, blob, 16, LQ_BORROW));
-    CHECK_STATUS(lq_safetensors_add_raw(st, "a", "F32", 1, s1, blob, 16, LQ_BORROW), LQ_ERR_INVALID);
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "a", "F32", 1, s1, blob, 16, LQ_BORROW));
+    CHECK_STATUS(lq_safetensors_add_tensor_raw(st, "a", "F32", 1, s1, blob, 16, LQ_BORROW), LQ_ERR_INVALID);
     int64_t s9[9] = {1, 1, 1, 1, 1, 1, 1, 1, 1};
-    CHECK_STATUS(lq_safetensors_add_raw(st, "b", "F32", 9, s9, blob, 4, LQ_BORROW), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_safetensors_add_tensor_raw(st, "b", "F32", 9, s9, blob, 4, LQ_BORROW), LQ_ERR_INVALID);
     lq_tensor *q = NULL, *src = NULL;
     lq_scheme *s = NULL;
     int64_t sh[2] = {2, 64};
-    CHECK_OK(lq_tensor_create(&src, LQ_TYPE_F32, 2, sh, "q"));
+    CHECK_OK(lq_tensor_create(LQ_TYPE_F32, 2, sh, "q", &src));
     if (lq_scheme_parse("int8", &s) == LQ_OK && lq_quantize(NULL, src, s, NULL, NULL, &q) == LQ_OK)
         CHECK_STATUS(lq_safetensors_add_tensor(st, q, LQ_BORROW), LQ_ERR_UNSUPPORTED);
     lq_tensor_free(q);
     lq_tensor_free(src);
     lq_scheme_free(s);
-    CHECK(lq_safetensors_count(st) == 1);
+    CHECK(lq_safetensors_tensor_count(st) == 1);
     lq_safetensors_free(st);
 }
 
@@ -203,7 +203,7 @@ static void sharded_round_trip(void)
     CHECK(!iot_exists(p));
     int files = iot_count_entries(sub);
     printf("# %lld tensors in %d files (shards of at most 200 bytes, and the index)\n",
-           (long long)lq_safetensors_count(st), files);
+           (long long)lq_safetensors_tensor_count(st), files);
     CHECK(files >= 4);
     char first[64];
     snprintf(first, sizeof first, "model-00001-of-%05d.safetensors", files - 1);
@@ -223,7 +223,7 @@ static void sharded_round_trip(void)
     /* a shard opened on its own is a valid file */
     lq_safetensors *one = NULL;
     CHECK_OK(lq_safetensors_open(iot_path(sub, first), &one));
-    CHECK(lq_safetensors_count(one) >= 1 && lq_safetensors_count(one) < lq_safetensors_count(st));
+    CHECK(lq_safetensors_tensor_count(one) >= 1 && lq_safetensors_tensor_count(one) < lq_safetensors_tensor_count(st));
     lq_safetensors_free(one);
     /* everything fits in one shard: a single file */
     char *sub2 = strdup(iot_path(dir, "fits"));
@@ -247,10 +247,10 @@ static lq_status parse_exact(const void *d, size_t n)
     lq_safetensors *st = NULL;
     CHECK_OK(lq_safetensors_create(&st));
     lq_status s = lq__safetensors_parse("parse", "t.safetensors", copy, n, 0, st);
-    for (int64_t i = 0; s == LQ_OK && i < lq_safetensors_count(st); i++) {
+    for (int64_t i = 0; s == LQ_OK && i < lq_safetensors_tensor_count(st); i++) {
         const void *raw;
         uint64_t nb;
-        CHECK_OK(lq_safetensors_raw(st, i, &raw, &nb));
+        CHECK_OK(lq_safetensors_tensor_raw(st, i, &raw, &nb));
         volatile unsigned char x = 0;
         for (uint64_t k = 0; k < nb; k++)
             x ^= ((const unsigned char *)raw)[k];
@@ -406,7 +406,7 @@ static void hostile_indexes(void)
                "case %zu: got %d (%s), wanted %d about '%s'", i, s, lq_last_error(),
                cases[i].want, cases[i].what);
         if (s == LQ_OK && i < 2)
-            CHECK(lq_safetensors_count(st) == 3 && lq_safetensors_find(st, "b") >= 0);
+            CHECK(lq_safetensors_tensor_count(st) == 3 && lq_safetensors_find_tensor(st, "b") >= 0);
         lq_safetensors_free(st);
     }
     /* the same tensor in two shards */

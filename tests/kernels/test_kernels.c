@@ -12,23 +12,30 @@
 #include "kernel_test.h"
 #include "libquant/core/half.h"
 #include "libquant/core/type_info.h"
+#include "libquant/core/type_list.h"
 #include "libquant/formats/codecs_bnb4.h"
 #include "libquant/kernels/kernels.h"
 
 static const lq__kernels *lvl, *ref;
 
 /* Relative tolerance of a dot product against the reference, as a fraction of
- * sum |w_i a_i| (the integer block sums are exact on every level; only the
- * order of float additions of n / block scaled sums differs, and f32 / f16 /
- * bf16 sum n products in 8 or 16 lanes). */
+ * sum |w_i a_i|: f32 / f16 / bf16 sum n products in 8 or 16 lanes, so the
+ * order of n float additions differs. The ggml types (every one with kernels
+ * in core/type_list.h) sum their integer blocks exactly on every level; only
+ * the order of the n / block scaled sums differs. */
+#define FLOAT_TOL 2e-6
+#define GGML_TOL 1e-6
 static const struct {
     lq_type type;
     double tol;
 } formats[] = {
-    {LQ_TYPE_F32, 2e-6},  {LQ_TYPE_F16, 2e-6},  {LQ_TYPE_BF16, 2e-6}, {LQ_TYPE_Q4_0, 1e-6},
-    {LQ_TYPE_Q4_1, 1e-6}, {LQ_TYPE_Q5_0, 1e-6}, {LQ_TYPE_Q5_1, 1e-6}, {LQ_TYPE_Q8_0, 1e-6},
-    {LQ_TYPE_Q2_K, 1e-6}, {LQ_TYPE_Q3_K, 1e-6}, {LQ_TYPE_Q4_K, 1e-6}, {LQ_TYPE_Q5_K, 1e-6},
-    {LQ_TYPE_Q6_K, 1e-6}, {LQ_TYPE_IQ4_NL, 1e-6}, {LQ_TYPE_IQ4_XS, 1e-6},
+    {LQ_TYPE_F32, FLOAT_TOL},
+    {LQ_TYPE_F16, FLOAT_TOL},
+    {LQ_TYPE_BF16, FLOAT_TOL},
+#define GGML_FORMAT(T, n, v, g, be, bb, bits, fl, act, kern, ...) \
+    LQ__IF_KERNELS_REF_##kern({LQ_TYPE_##T, GGML_TOL},)
+    LQ__GGML_TYPES(GGML_FORMAT)
+#undef GGML_FORMAT
 };
 #define NFORMATS (int)(sizeof formats / sizeof *formats)
 

@@ -1,4 +1,4 @@
-/* test_matmul.c — lq_matmul and lq_matmul_w8a8 through the public API, for
+/* test_matmul.c — lq_matmul and lq_matmul_w8a8_raw through the public API, for
  * every type this build can quantize to, against a double-precision product
  * with the weight as lq_dequantize_f32 decodes it. Registered once per level
  * (LQ_ARCH), like test_kernels. */
@@ -10,6 +10,7 @@
 #include "../harness.h"
 #include "kernel_test.h"
 #include "libquant/core/tensor.h"
+#include "libquant/core/type_list.h"
 #include "libquant/formats/convert.h"
 #include "libquant/kernels/decode.h"
 #include "libquant/kernels/matmul.h"
@@ -19,12 +20,13 @@ enum { N = 37, K = 512 };
 /* Row counts: one (decoding), a few, and both sides of LQ__MATMUL_GEMM_ROWS. */
 static const int64_t row_counts[] = {1, 3, LQ__MATMUL_GEMM_ROWS - 1, LQ__MATMUL_GEMM_ROWS, 40};
 
+/* every ggml weight type of core/type_list.h (those with kernels) */
+#define GGML_SCHEME(T, n, v, g, be, bb, bits, fl, act, kern, ...) LQ__IF_KERNELS_REF_##kern(#n,)
 static const char *const schemes[] = {
-    "f32", "f16", "bf16", "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "q2_k", "q3_k", "q4_k", "q5_k",
-    "q6_k", "iq4_nl", "iq4_xs", "int8", "int8:channel", "int8:g32:asym", "int8:tensor:scale=f32",
-    "int4", "int4:g32:asym", "int4:channel", "int4:g128:scale=f32", "int4:g16", "int3", "int2:asym",
-    "int3:g64:asym", "int2:g32", "nf4", "fp4", "nf4:b32:dq", "nf4:b1024", "fp8_e4m3",
-    "fp8_e5m2:channel"};
+    "f32", "f16", "bf16", LQ__GGML_TYPES(GGML_SCHEME) "int8", "int8:channel", "int8:g32:asym",
+    "int8:tensor:scale=f32", "int4", "int4:g32:asym", "int4:channel", "int4:g128:scale=f32",
+    "int4:g16", "int3", "int2:asym", "int3:g64:asym", "int2:g32", "nf4", "fp4", "nf4:b32:dq",
+    "nf4:b1024", "fp8_e4m3", "fp8_e5m2:channel"};
 
 /* Tolerance for an output computed in f32 from exactly decoded weights, as a
  * fraction of sum |w x| (sgemm and the f32 dot sum k products). */
@@ -38,7 +40,7 @@ static lq_tensor *make_weight(const char *scheme, lqt_rng *rng, float *w)
     lq_tensor *src = NULL, *q = NULL;
     lq_scheme *s = NULL;
     CHECK_OK(lq_scheme_parse(scheme, &s));
-    CHECK_OK(lq_tensor_wrap(&src, LQ_TYPE_F32, 2, shape, w, sizeof(float) * N * K, LQ_BORROW, "w"));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, w, sizeof(float) * N * K, LQ_BORROW, "w", &src));
     lq_status st = lq_quantize(NULL, src, s, NULL, NULL, &q);
     if (st == LQ_ERR_UNSUPPORTED)
         printf("# %s: not available in this build yet (%s)\n", scheme, lq_last_error());
@@ -194,8 +196,8 @@ static void bad_arguments(void)
     float x[8] = {0}, y[8];
     int64_t shape1[1] = {8}, shape2[2] = {2, 4};
     lq_tensor *v = NULL, *w = NULL;
-    CHECK_OK(lq_tensor_wrap(&v, LQ_TYPE_F32, 1, shape1, x, sizeof x, LQ_BORROW, "v"));
-    CHECK_OK(lq_tensor_wrap(&w, LQ_TYPE_F32, 2, shape2, x, sizeof x, LQ_BORROW, "w"));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 1, shape1, x, sizeof x, LQ_BORROW, "v", &v));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape2, x, sizeof x, LQ_BORROW, "w", &w));
     CHECK_STATUS(lq_matmul(NULL, x, 1, NULL, y), LQ_ERR_INVALID);
     CHECK_STATUS(lq_matmul(NULL, NULL, 1, w, y), LQ_ERR_INVALID);
     CHECK_STATUS(lq_matmul(NULL, x, 1, w, NULL), LQ_ERR_INVALID);
@@ -207,12 +209,12 @@ static void bad_arguments(void)
     CHECK(strstr(lq_last_error(), "x[0, 2]") != NULL);
     int8_t w8[8] = {0};
     float sw[2] = {1, 1};
-    CHECK_STATUS(lq_matmul_w8a8(NULL, x, 1, 0, w8, sw, 2, y), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_matmul_w8a8(NULL, x, 1, 200000, w8, sw, 2, y), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_matmul_w8a8(NULL, x, -1, 4, w8, sw, 2, y), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_matmul_w8a8(NULL, x, 1, 4, NULL, sw, 2, y), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_matmul_w8a8(NULL, bad, 1, 4, w8, sw, 2, y), LQ_ERR_NONFINITE);
-    CHECK_OK(lq_matmul_w8a8(NULL, NULL, 0, 4, w8, sw, 2, NULL));
+    CHECK_STATUS(lq_matmul_w8a8_raw(NULL, x, 1, 0, w8, sw, 2, y), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_matmul_w8a8_raw(NULL, x, 1, 200000, w8, sw, 2, y), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_matmul_w8a8_raw(NULL, x, -1, 4, w8, sw, 2, y), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_matmul_w8a8_raw(NULL, x, 1, 4, NULL, sw, 2, y), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_matmul_w8a8_raw(NULL, bad, 1, 4, w8, sw, 2, y), LQ_ERR_NONFINITE);
+    CHECK_OK(lq_matmul_w8a8_raw(NULL, NULL, 0, 4, w8, sw, 2, NULL));
     lq_tensor_free(v);
     lq_tensor_free(w);
 }
@@ -238,8 +240,8 @@ static void w8a8_exact(void)
             w[i] = (int8_t)((int)(lqt_next(&rng) % 256) - 128);
         for (int64_t j = 0; j < n; j++)
             sw[j] = 0.01f * (float)lqt_uniform(&rng);
-        CHECK_OK(lq_matmul_w8a8(NULL, x, m, k, w, sw, n, y));
-        CHECK_OK(lq_matmul_w8a8(one, x, m, k, w, sw, n, y1));
+        CHECK_OK(lq_matmul_w8a8_raw(NULL, x, m, k, w, sw, n, y));
+        CHECK_OK(lq_matmul_w8a8_raw(one, x, m, k, w, sw, n, y1));
         CHECK(memcmp(y, y1, sizeof(float) * (size_t)(m * n)) == 0);
         int64_t bad = -1;
         for (int64_t i = 0; i < m && bad < 0; i++) {

@@ -8,15 +8,17 @@
 
 #include "../harness.h"
 #include "kernel_test.h"
+#include "libquant/core/type_list.h"
 #include "libquant/kernels/matmul.h"
 
-/* Every scheme whose product has integer dots: the ggml types and the
- * linear ones with groups of a multiple of 32 (per channel, per tensor). */
+/* Every scheme whose product has integer dots: the ggml weight types of
+ * core/type_list.h (those with kernels) and the linear ones with groups of a
+ * multiple of 32 (per channel, per tensor). */
+#define GGML_SCHEME(T, n, v, g, be, bb, bits, fl, act, kern, ...) LQ__IF_KERNELS_REF_##kern(#n,)
 static const char *const schemes[] = {
-    "q4_0", "q4_1", "q5_0", "q5_1", "q8_0", "iq4_nl", "q2_k", "q3_k", "q4_k", "q5_k", "q6_k",
-    "iq4_xs", "int8", "int8:g32:asym", "int8:channel", "int8:tensor:scale=f32", "int4",
-    "int4:g32:asym", "int4:g128:scale=f32", "int4:channel:asym", "int3", "int3:g64:asym", "int2",
-    "int2:g32:asym"};
+    LQ__GGML_TYPES(GGML_SCHEME) "int8", "int8:g32:asym", "int8:channel", "int8:tensor:scale=f32",
+    "int4", "int4:g32:asym", "int4:g128:scale=f32", "int4:channel:asym", "int3", "int3:g64:asym",
+    "int2", "int2:g32:asym"};
 #define NSCHEMES ((int)(sizeof schemes / sizeof *schemes))
 
 /* A quantized tensor of a scheme, from values whose scale varies by row
@@ -31,7 +33,7 @@ static lq_tensor *quantized(const char *scheme, int64_t n, int64_t k, lqt_rng *r
     lq_tensor *src = NULL, *q = NULL;
     lq_scheme *s = NULL;
     CHECK_OK(lq_scheme_parse(scheme, &s));
-    CHECK_OK(lq_tensor_wrap(&src, LQ_TYPE_F32, 2, shape, wf, sizeof(float) * (size_t)(n * k), LQ_BORROW, "w"));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, wf, sizeof(float) * (size_t)(n * k), LQ_BORROW, "w", &src));
     CHECK_OK(lq_quantize(NULL, src, s, NULL, NULL, &q));
     lq_tensor_free(src);
     lq_scheme_free(s);
@@ -60,14 +62,14 @@ static void matmul_8bit_matches_dot_path(void)
         CHECK_OK(lq_dequantize_f32(NULL, q, wd, N * K));
         kt_fill_floats(x, M * K, si % 3 == 2 ? KT_EXTREME : KT_NORMAL, &rng);
         CHECK(lq__matmul_quantizes_activations(q, M, LQ_MATMUL_ACT_8BIT));
-        CHECK_OK(lq_matmul_v2(ctx[0], x, M, q, y, LQ_MATMUL_ACT_8BIT));
+        CHECK_OK(lq_matmul_v2(ctx[0], x, M, q, LQ_MATMUL_ACT_8BIT, y));
         for (int c = 1; c < 3; c++) {
-            CHECK_OK(lq_matmul_v2(ctx[c], x, M, q, yt, LQ_MATMUL_ACT_8BIT));
+            CHECK_OK(lq_matmul_v2(ctx[c], x, M, q, LQ_MATMUL_ACT_8BIT, yt));
             CHECKF(memcmp(y, yt, sizeof(float) * M * N) == 0, "%s: %d threads differ from 1",
                    schemes[si], c + 1);
         }
         for (int64_t i = 0; i < M; i++)
-            CHECK_OK(lq_matmul_v2(ctx[1], x + i * K, 1, q, y1 + i * N, LQ_MATMUL_ACT_8BIT));
+            CHECK_OK(lq_matmul_v2(ctx[1], x + i * K, 1, q, LQ_MATMUL_ACT_8BIT, y1 + i * N));
         int64_t worst = -1;
         double worst_ratio = 0;
         for (int64_t i = 0; i < M; i++) {
@@ -100,10 +102,10 @@ static void flags(void)
     lq_tensor *q = quantized("q4_0", N, K, &rng, wf);
     lq_tensor *nf4 = quantized("nf4", N, K, &rng, wf);
     kt_fill_floats(x, M * K, KT_NORMAL, &rng);
-    CHECK_STATUS(lq_matmul_v2(NULL, x, M, q, y, LQ_MATMUL_ACT_8BIT | LQ_MATMUL_ACT_F32), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_matmul_v2(NULL, x, M, q, y, 0x4u), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_matmul_v2(NULL, x, M, NULL, y, 0), LQ_ERR_INVALID);
-    CHECK_OK(lq_matmul_v2(NULL, x, M, q, y, 0));
+    CHECK_STATUS(lq_matmul_v2(NULL, x, M, q, LQ_MATMUL_ACT_8BIT | LQ_MATMUL_ACT_F32, y), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_matmul_v2(NULL, x, M, q, 0x4u, y), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_matmul_v2(NULL, x, M, NULL, 0, y), LQ_ERR_INVALID);
+    CHECK_OK(lq_matmul_v2(NULL, x, M, q, 0, y));
     CHECK_OK(lq_matmul(NULL, x, M, q, y2));
     CHECK(memcmp(y, y2, sizeof y) == 0);
     CHECK(lq__matmul_quantizes_activations(q, 1, 0));
@@ -113,10 +115,10 @@ static void flags(void)
     CHECK(!lq__matmul_quantizes_activations(q, 1, LQ_MATMUL_ACT_F32));
     CHECK(!lq__matmul_quantizes_activations(q, 512, LQ_MATMUL_ACT_F32));
     CHECK(!lq__matmul_quantizes_activations(nf4, 512, LQ_MATMUL_ACT_8BIT));
-    CHECK_OK(lq_matmul_v2(NULL, x, M, q, y2, LQ_MATMUL_ACT_F32));
+    CHECK_OK(lq_matmul_v2(NULL, x, M, q, LQ_MATMUL_ACT_F32, y2));
     CHECK(memcmp(y, y2, sizeof y) != 0); /* x was quantized in one, not the other */
-    CHECK_OK(lq_matmul_v2(NULL, x, M, nf4, y, LQ_MATMUL_ACT_8BIT));
-    CHECK_OK(lq_matmul_v2(NULL, x, M, nf4, y2, LQ_MATMUL_ACT_F32));
+    CHECK_OK(lq_matmul_v2(NULL, x, M, nf4, LQ_MATMUL_ACT_8BIT, y));
+    CHECK_OK(lq_matmul_v2(NULL, x, M, nf4, LQ_MATMUL_ACT_F32, y2));
     CHECK(memcmp(y, y2, sizeof y) == 0);
     lq_tensor_free(q);
     lq_tensor_free(nf4);

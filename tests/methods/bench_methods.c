@@ -68,7 +68,7 @@ int main(void)
         w[i] = lqt_normal(&r) * 0.02f;
 
     lq_calib *c = NULL;
-    lq_status st = lq_calib_create(&c, n);
+    lq_status st = lq_calib_create(n, &c);
     double gen = 0, add = 0;
     for (int64_t t0 = 0; st == LQ_OK && t0 < tokens; t0 += seq) {
         int64_t m = tokens - t0 < seq ? tokens - t0 : seq;

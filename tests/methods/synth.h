@@ -60,8 +60,8 @@ static inline lq_tensor *lqt_wrap(const float *data, int64_t rows, int64_t cols,
 {
     int64_t shape[2] = {rows, cols};
     lq_tensor *t = NULL;
-    lq_tensor_wrap(&t, LQ_TYPE_F32, 2, shape, data, (size_t)(rows * cols) * sizeof(float),
-                   LQ_BORROW, name);
+    lq_tensor_wrap(LQ_TYPE_F32, 2, shape, data, (size_t)(rows * cols) * sizeof(float), LQ_BORROW,
+                   name, &t);
     return t;
 }
 

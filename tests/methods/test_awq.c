@@ -12,7 +12,7 @@ static lq_calib *C;
 static void setup(void)
 {
     lqt_layer_make(&L, TOKENS, IN, OUT, 3);
-    CHECK_OK(lq_calib_create(&C, IN));
+    CHECK_OK(lq_calib_create(IN, &C));
     CHECK_OK(lq_calib_add(C, L.x, TOKENS));
 }
 
@@ -34,13 +34,13 @@ static float *awq_flow(const char *scheme, const char *name, float *norm)
     lq_tensor *w = lqt_wrap(ws, OUT, IN, name), *q = NULL;
     int64_t nshape[1] = {IN};
     lq_tensor *nt = NULL;
-    CHECK_OK(lq_tensor_wrap(&nt, LQ_TYPE_F32, 1, nshape, norm, sizeof(float) * IN, LQ_BORROW, "norm"));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 1, nshape, norm, sizeof(float) * IN, LQ_BORROW, "norm", &nt));
     const lq_tensor *ws_list[1] = {w};
     CHECK_OK(lq_awq_search(NULL, s, C, ws_list, 1, sc));
     lq_tensor *next[1] = {w};
     CHECK_OK(lq_scales_apply(sc, IN, nt, NULL, next, 1));
     lq_calib *cs = NULL;
-    CHECK_OK(lq_calib_create(&cs, IN));
+    CHECK_OK(lq_calib_create(IN, &cs));
     CHECK_OK(lq_calib_merge(cs, C));
     for (int j = 0; j < IN; j++)
         inv[j] = 1.0f / sc[j];
@@ -152,7 +152,7 @@ static void scales_keep_the_function(void)
             break;
         lq_tensor *t1 = lqt_wrap(w1, MID, K, "v_proj"), *t2 = lqt_wrap(w2, O, N, "o_proj"), *tb = NULL;
         int64_t bs[1] = {MID};
-        CHECK_OK(lq_tensor_wrap(&tb, LQ_TYPE_F32, 1, bs, b1, sizeof b1, LQ_BORROW, "bias"));
+        CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 1, bs, b1, sizeof b1, LQ_BORROW, "bias", &tb));
         lq_tensor *next[1] = {t2};
         float first_row = w1[0], first_bias = b1[0];
         CHECK_OK(lq_scales_apply(s, N, t1, tb, next, 1));
@@ -185,7 +185,7 @@ static void arguments_are_checked(void)
     CHECK_STATUS(lq_awq_search(NULL, g, C, ws, 1, sc), LQ_ERR_INVALID);
     CHECK_STATUS(lq_awq_search(NULL, s, C, ws, 0, sc), LQ_ERR_INVALID);
     lq_calib *c = NULL;
-    CHECK_OK(lq_calib_create(&c, IN + 1));
+    CHECK_OK(lq_calib_create(IN + 1, &c));
     CHECK_STATUS(lq_awq_search(NULL, s, c, ws, 1, sc), LQ_ERR_SHAPE);
     CHECK_STATUS(lq_quantize(NULL, w, s, NULL, NULL, &q), LQ_ERR_INVALID);
     lq_calib_free(c);

@@ -42,7 +42,7 @@ static void statistics_match_definitions(void)
     static float x[T * N];
     random_rows(x, T * N, 11);
     lq_calib *c = NULL;
-    CHECK_OK(lq_calib_create(&c, N));
+    CHECK_OK(lq_calib_create(N, &c));
     CHECK_OK(lq_calib_add(c, x, 7));
     CHECK_OK(lq_calib_add(c, x + 7 * N, 100));
     CHECK_OK(lq_calib_add(c, x + 107 * N, T - 107));
@@ -82,10 +82,10 @@ static void statistics_match_definitions(void)
 static void bad_input_is_refused(void)
 {
     lq_calib *c = NULL;
-    CHECK_STATUS(lq_calib_create(&c, 0), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_calib_create(&c, 70000), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_calib_create(NULL, 8), LQ_ERR_INVALID);
-    CHECK_OK(lq_calib_create(&c, 8));
+    CHECK_STATUS(lq_calib_create(0, &c), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_calib_create(70000, &c), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_calib_create(8, NULL), LQ_ERR_INVALID);
+    CHECK_OK(lq_calib_create(8, &c));
     float x[3 * 8];
     random_rows(x, 24, 3);
     CHECK_OK(lq_calib_add(c, x, 1));
@@ -99,7 +99,7 @@ static void bad_input_is_refused(void)
     CHECK_STATUS(lq_calib_add(c, NULL, 1), LQ_ERR_INVALID);
     CHECK_STATUS(lq_calib_merge(c, c), LQ_ERR_INVALID);
     lq_calib *d = NULL;
-    CHECK_OK(lq_calib_create(&d, 9));
+    CHECK_OK(lq_calib_create(9, &d));
     CHECK_STATUS(lq_calib_merge(c, d), LQ_ERR_SHAPE);
     float bad[8] = {1, 1, 0, 1, 1, 1, 1, 1};
     CHECK_STATUS(lq_calib_scale_channels(c, bad), LQ_ERR_INVALID);
@@ -123,9 +123,9 @@ static void merge_equals_one_set(void)
     static float x[(T1 + T2) * N];
     random_rows(x, (T1 + T2) * N, 5);
     lq_calib *a = NULL, *b = NULL, *c = NULL;
-    CHECK_OK(lq_calib_create(&a, N));
-    CHECK_OK(lq_calib_create(&b, N));
-    CHECK_OK(lq_calib_create(&c, N));
+    CHECK_OK(lq_calib_create(N, &a));
+    CHECK_OK(lq_calib_create(N, &b));
+    CHECK_OK(lq_calib_create(N, &c));
     CHECK_OK(lq_calib_add(a, x, T1));
     CHECK_OK(lq_calib_add(b, x + T1 * N, T2));
     CHECK_OK(lq_calib_add(c, x, T1 + T2));
@@ -149,7 +149,7 @@ static void samples_are_rows(void)
     static float x[T * N];
     random_rows(x, T * N, 9);
     lq_calib *c = NULL;
-    CHECK_OK(lq_calib_create(&c, N));
+    CHECK_OK(lq_calib_create(N, &c));
     CHECK_OK(lq_calib_set_max_samples(c, 10));
     CHECK_OK(lq_calib_add(c, x, 400));
     CHECK_OK(lq_calib_add(c, x + 400 * N, T - 400));
@@ -182,8 +182,8 @@ static void scaling_channels_equals_scaled_input(void)
     for (int i = 0; i < T * N; i++)
         xs[i] = x[i] * mult[i % N];
     lq_calib *a = NULL, *b = NULL;
-    CHECK_OK(lq_calib_create(&a, N));
-    CHECK_OK(lq_calib_create(&b, N));
+    CHECK_OK(lq_calib_create(N, &a));
+    CHECK_OK(lq_calib_create(N, &b));
     CHECK_OK(lq_calib_add(a, x, T));
     CHECK_OK(lq_calib_add(b, xs, T));
     CHECK_OK(lq_calib_scale_channels(a, mult));
@@ -239,7 +239,7 @@ static void file_round_trip_and_damage(void)
     static float x[T * N];
     random_rows(x, T * N, 17);
     lq_calib *c = NULL, *d = NULL;
-    CHECK_OK(lq_calib_create(&c, N));
+    CHECK_OK(lq_calib_create(N, &c));
     CHECK_OK(lq_calib_set_max_samples(c, 33));
     CHECK_OK(lq_calib_add(c, x, T));
     const char *p = tmp_path("a.lqcalib");
@@ -362,8 +362,8 @@ static void imatrix_exports_reload(void)
     static float x[T * N];
     random_rows(x, T * N, 23);
     lq_calib *a = NULL, *b = NULL;
-    CHECK_OK(lq_calib_create(&a, N));
-    CHECK_OK(lq_calib_create(&b, 2 * N));
+    CHECK_OK(lq_calib_create(N, &a));
+    CHECK_OK(lq_calib_create(2 * N, &b));
     CHECK_OK(lq_calib_add(a, x, T));
     CHECK_OK(lq_calib_add(b, x, T / 2));
     lq_imatrix *im = NULL, *back = NULL;
@@ -427,7 +427,7 @@ static void imatrix_exports_reload(void)
     CHECK_STATUS(lq_imatrix_save(empty, p, LQ_IMATRIX_DAT, NULL), LQ_ERR_INVALID);
     CHECK_STATUS(lq_imatrix_save(im, p, 7, NULL), LQ_ERR_INVALID);
     lq_calib *none = NULL;
-    CHECK_OK(lq_calib_create(&none, 4));
+    CHECK_OK(lq_calib_create(4, &none));
     CHECK_STATUS(lq_imatrix_add(im, "x", none), LQ_ERR_INVALID);
     CHECK_STATUS(lq_imatrix_add(im, "", a), LQ_ERR_INVALID);
     lq_calib_free(none);

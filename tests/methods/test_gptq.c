@@ -13,7 +13,7 @@ static lq_calib *C;
 static void setup(void)
 {
     lqt_layer_make(&L, TOKENS, IN, OUT, 1);
-    CHECK_OK(lq_calib_create(&C, IN));
+    CHECK_OK(lq_calib_create(IN, &C));
     CHECK_OK(lq_calib_add(C, L.x, TOKENS));
 }
 
@@ -369,7 +369,7 @@ static void dead_columns(void)
     for (int t = 0; t < TOKENS; t++)
         x[t * IN + 7] = x[t * IN + 300] = 0.0f;
     lq_calib *c = NULL;
-    CHECK_OK(lq_calib_create(&c, IN));
+    CHECK_OK(lq_calib_create(IN, &c));
     CHECK_OK(lq_calib_add(c, x, TOKENS));
     float *q = quantize("gptq:int4:g128:asym", c, NULL);
     for (int r = 0; r < OUT; r++)
@@ -388,7 +388,7 @@ static void damping_retry(void)
 {
     enum { N = 64 };
     lq_calib *c = NULL;
-    CHECK_OK(lq_calib_create(&c, N));
+    CHECK_OK(lq_calib_create(N, &c));
     float x[N];
     for (int j = 0; j < N; j++)
         x[j] = 1.0f;
@@ -417,10 +417,10 @@ static void calibration_is_checked(void)
     lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w"), *q = NULL;
     CHECK_STATUS(lq_quantize(NULL, w, s, NULL, NULL, &q), LQ_ERR_INVALID);
     lq_calib *c = NULL;
-    CHECK_OK(lq_calib_create(&c, IN / 2));
+    CHECK_OK(lq_calib_create(IN / 2, &c));
     CHECK_STATUS(lq_quantize(NULL, w, s, c, NULL, &q), LQ_ERR_INVALID);
     lq_calib_free(c);
-    CHECK_OK(lq_calib_create(&c, IN));
+    CHECK_OK(lq_calib_create(IN, &c));
     CHECK_STATUS(lq_quantize(NULL, w, s, c, NULL, &q), LQ_ERR_INVALID); /* no tokens */
     lq_calib_free(c);
     lq_scheme *r = lqt_scheme("int4");

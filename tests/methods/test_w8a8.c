@@ -15,7 +15,7 @@ static lq_calib *C;
 static void setup(void)
 {
     lqt_layer_make(&L, TOKENS, IN, OUT, 5);
-    CHECK_OK(lq_calib_create(&C, IN));
+    CHECK_OK(lq_calib_create(IN, &C));
     CHECK_OK(lq_calib_add(C, L.x, TOKENS));
 }
 
@@ -109,7 +109,7 @@ static void smoothquant_beats_naive_w8a8(void)
             norm[j] = 1.0f;
         lq_tensor *w = lqt_wrap(ws, OUT, IN, "w"), *nt = NULL;
         int64_t ns[1] = {IN};
-        CHECK_OK(lq_tensor_wrap(&nt, LQ_TYPE_F32, 1, ns, norm, sizeof norm, LQ_BORROW, "norm"));
+        CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 1, ns, norm, sizeof norm, LQ_BORROW, "norm", &nt));
         const lq_tensor *wl[1] = {w};
         CHECK_OK(lq_smoothquant_scales(s, C, wl, 1, sc));
         lq_tensor *next[1] = {w};
@@ -117,9 +117,9 @@ static void smoothquant_beats_naive_w8a8(void)
         for (int t = 0; t < N * IN; t++) /* the norm's output is now x / s */
             xs[t] = L.x[t] * norm[t % IN];
         lq_tensor *q = quantize(text, ws, OUT, IN), *q0 = quantize(text, L.w, OUT, IN);
-        CHECK_OK(lq_w8a8_matmul(NULL, xs, N, q, y));
+        CHECK_OK(lq_matmul_w8a8(NULL, xs, N, q, y));
         double e_smooth = rel_err(L.x, N, y);
-        CHECK_OK(lq_w8a8_matmul(NULL, L.x, N, q0, y));
+        CHECK_OK(lq_matmul_w8a8(NULL, L.x, N, q0, y));
         double e_naive = rel_err(L.x, N, y);
         lq_tensor *w0 = lqt_wrap(L.w, OUT, IN, "w");
         double rm = -1, rr = -1;
@@ -141,12 +141,12 @@ static void llm_int8_close_to_float(void)
     lq_tensor *q = quantize("llm_int8:int8", L.w, OUT, IN);
     float *y = malloc(sizeof(float) * N * OUT);
     int64_t outliers = -1;
-    CHECK_OK(lq_llm_int8_matmul(NULL, L.x, N, q, 0.0, y, &outliers));
+    CHECK_OK(lq_matmul_llm_int8(NULL, L.x, N, q, 0.0, y, &outliers));
     double e_mixed = rel_err(L.x, N, y);
-    CHECK_OK(lq_w8a8_matmul(NULL, L.x, N, q, y));
+    CHECK_OK(lq_matmul_w8a8(NULL, L.x, N, q, y));
     double e_int8 = rel_err(L.x, N, y);
     int64_t all = -1;
-    CHECK_OK(lq_llm_int8_matmul(NULL, L.x, N, q, 1e30, y, &all));
+    CHECK_OK(lq_matmul_llm_int8(NULL, L.x, N, q, 1e30, y, &all));
     double e_none = rel_err(L.x, N, y);
     CHECK_OK(lq_matmul(NULL, L.x, N, q, y)); /* the int8 weights in float: W8A16 */
     double e_w8a16 = rel_err(L.x, N, y);
@@ -168,7 +168,7 @@ static void llm_int8_close_to_float(void)
     free(y);
 }
 
-/* lq_w8a8_matmul against integer arithmetic written here: activations
+/* lq_matmul_w8a8 against integer arithmetic written here: activations
  * rounded as the kernels document (absmax / 127, halves away from zero). */
 static void w8a8_is_integer_arithmetic(void)
 {
@@ -180,7 +180,7 @@ static void w8a8_is_integer_arithmetic(void)
     for (int i = 0; i < M * K; i++)
         w[i] = lqt_normal(&r);
     lq_tensor *q = quantize("smoothquant:int8:scale=f32", w, M, K);
-    CHECK_OK(lq_w8a8_matmul(NULL, x, N, q, y));
+    CHECK_OK(lq_matmul_w8a8(NULL, x, N, q, y));
     const uint8_t *b = lq_tensor_data(q);
     double worst = 0;
     for (int t = 0; t < N; t++) {
@@ -206,18 +206,18 @@ static void arguments_are_checked(void)
 {
     float y[OUT];
     lq_tensor *q4 = quantize("int4", L.w, OUT, IN), *q8 = quantize("llm_int8:int8", L.w, OUT, IN);
-    CHECK_STATUS(lq_w8a8_matmul(NULL, L.x, 1, q4, y), LQ_ERR_INVALID);
-    CHECK_STATUS(lq_llm_int8_matmul(NULL, L.x, 1, q4, 6.0, y, NULL), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_matmul_w8a8(NULL, L.x, 1, q4, y), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_matmul_llm_int8(NULL, L.x, 1, q4, 6.0, y, NULL), LQ_ERR_INVALID);
     float bad[IN];
     memcpy(bad, L.x, sizeof bad);
     bad[9] = NAN;
-    CHECK_STATUS(lq_w8a8_matmul(NULL, bad, 1, q8, y), LQ_ERR_NONFINITE);
-    CHECK_STATUS(lq_llm_int8_matmul(NULL, bad, 1, q8, 6.0, y, NULL), LQ_ERR_NONFINITE);
-    CHECK_STATUS(lq_llm_int8_matmul(NULL, L.x, 1, q8, NAN, y, NULL), LQ_ERR_INVALID);
-    CHECK_OK(lq_w8a8_matmul(NULL, L.x, 0, q8, y));
+    CHECK_STATUS(lq_matmul_w8a8(NULL, bad, 1, q8, y), LQ_ERR_NONFINITE);
+    CHECK_STATUS(lq_matmul_llm_int8(NULL, bad, 1, q8, 6.0, y, NULL), LQ_ERR_NONFINITE);
+    CHECK_STATUS(lq_matmul_llm_int8(NULL, L.x, 1, q8, NAN, y, NULL), LQ_ERR_INVALID);
+    CHECK_OK(lq_matmul_w8a8(NULL, L.x, 0, q8, y));
     lq_tensor_free(q4), lq_tensor_free(q8);
     lq_calib *empty = NULL;
-    CHECK_OK(lq_calib_create(&empty, IN));
+    CHECK_OK(lq_calib_create(IN, &empty));
     CHECK_OK(lq_calib_add(empty, L.x, 4));
     CHECK_OK(lq_calib_set_max_samples(empty, 0));
     lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w");

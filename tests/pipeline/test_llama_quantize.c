@@ -93,7 +93,7 @@ static lq_status add_f32(lq_gguf *g, const char *name, int64_t rows, int64_t col
     lq_tensor *t = NULL;
     int64_t shape[2] = {rows, cols};
     int nd = rows ? 2 : 1;
-    lq_status st = lq_tensor_create(&t, LQ_TYPE_F32, nd, rows ? shape : shape + 1, name);
+    lq_status st = lq_tensor_create(LQ_TYPE_F32, nd, rows ? shape : shape + 1, name, &t);
     if (st != LQ_OK)
         return st;
     float *w = lq_tensor_data_mut(t);

@@ -40,8 +40,8 @@ _gptq_quantize = declare("lq_gptq_quantize")
 _awq_search = declare("lq_awq_search")
 _smoothquant_scales = declare("lq_smoothquant_scales")
 _scales_apply = declare("lq_scales_apply")
-_w8a8_matmul = declare("lq_w8a8_matmul")
-_llm_int8_matmul = declare("lq_llm_int8_matmul")
+_w8a8_matmul = declare("lq_matmul_w8a8")
+_llm_int8_matmul = declare("lq_matmul_llm_int8")
 _method_error = declare("lq_method_error")
 
 # enum lq_calib_stat, in order.
@@ -63,7 +63,7 @@ class Calibration:
     def __init__(self, in_features=None, *, _handle=None):
         if _handle is None:
             _handle = CalibP()
-            _create(byref(_handle), int(in_features))
+            _create(int(in_features), byref(_handle))
         self._handle = _handle
 
     @classmethod

@@ -1,8 +1,12 @@
 """lq_io.h: model files, GGUF (llama.cpp) and safetensors (Hugging Face).
 
 Tensors read from a file borrow its mapped bytes: each keeps its file object
-alive, and closing the file closes its tensors first."""
+alive, and closing the file closes its tensors first. Closing never frees
+under a running call: a product another thread is computing with one of the
+file's tensors finishes on the mapped bytes, and the file is unmapped when
+the last such call ends (see _lifetime)."""
 import ctypes
+import functools
 import os
 import weakref
 from ctypes import (byref, c_char_p, c_double, c_float, c_int, c_int8, c_int16, c_int32, c_int64,
@@ -11,6 +15,7 @@ from ctypes import (byref, c_char_p, c_double, c_float, c_int, c_int8, c_int16, 
 from ._buffers import np
 from ._core import context_for
 from ._ffi import GgufP, SafetensorsP, declare, enum_names, text
+from ._lifetime import Lease
 from ._tensor import LQ_COPY, Tensor, _c_shape, take_new
 
 
@@ -58,21 +63,21 @@ _g_save = declare("lq_gguf_save")
 _s_open = declare("lq_safetensors_open")
 _s_create = declare("lq_safetensors_create")
 _s_free = declare("lq_safetensors_free")
-_s_count = declare("lq_safetensors_count")
-_s_name = declare("lq_safetensors_name")
-_s_find = declare("lq_safetensors_find")
-_s_dtype = declare("lq_safetensors_dtype")
-_s_ndim = declare("lq_safetensors_ndim")
-_s_dim = declare("lq_safetensors_dim")
-_s_nbytes = declare("lq_safetensors_nbytes")
+_s_count = declare("lq_safetensors_tensor_count")
+_s_name = declare("lq_safetensors_tensor_name")
+_s_find = declare("lq_safetensors_find_tensor")
+_s_dtype = declare("lq_safetensors_tensor_dtype")
+_s_ndim = declare("lq_safetensors_tensor_ndim")
+_s_dim = declare("lq_safetensors_tensor_dim")
+_s_nbytes = declare("lq_safetensors_tensor_nbytes")
 _s_get_tensor = declare("lq_safetensors_get_tensor")
-_s_raw = declare("lq_safetensors_raw")
+_s_raw = declare("lq_safetensors_tensor_raw")
 _s_meta_count = declare("lq_safetensors_meta_count")
 _s_meta_key = declare("lq_safetensors_meta_key")
 _s_meta_get = declare("lq_safetensors_meta_get")
 _s_meta_set = declare("lq_safetensors_meta_set")
 _s_add_tensor = declare("lq_safetensors_add_tensor")
-_s_add_raw = declare("lq_safetensors_add_raw")
+_s_add_raw = declare("lq_safetensors_add_tensor_raw")
 _s_save = declare("lq_safetensors_save")
 
 
@@ -93,14 +98,14 @@ class _File:
     _add_tensor = None  # (handle, tensor, mode)
 
     def __init__(self, handle):
-        self._handle = handle
+        # each tensor borrowed from the file holds a use of the lease until
+        # its own C object is freed
+        self._lease = Lease(handle, type(self)._free, f"{type(self).__name__} file")
         self._children = weakref.WeakSet()
 
     @property
     def handle(self):
-        if self._handle is None:
-            raise ValueError(f"libquant: the {type(self).__name__} file is closed")
-        return self._handle
+        return self._lease.handle
 
     def _index(self, name):
         i = type(self)._find(self.handle, name.encode())
@@ -115,7 +120,13 @@ class _File:
         """Tensor `name` as a Tensor (or QuantizedTensor) borrowing the file's
         bytes without a copy; valid until it or the file is closed."""
         index = self._index(name)
-        t = take_new(lambda out: type(self)._get_tensor(self.handle, index, out), keep=self)
+        handle = self._lease.acquire(mine=False)  # until the tensor is freed, on any thread
+        try:
+            t = take_new(lambda out: type(self)._get_tensor(handle, index, out), keep=self,
+                         then=functools.partial(self._lease.release, mine=False))
+        except BaseException:
+            self._lease.release(mine=False)
+            raise
         self._children.add(t)
         return t
 
@@ -131,7 +142,8 @@ class _File:
         if isinstance(t, Tensor):
             if name is not None and name != t.name:
                 raise ValueError(f"libquant: the tensor is called {t.name!r}, not {name!r}")
-            type(self)._add_tensor(self.handle, t.handle, LQ_COPY)
+            with t.use() as th:
+                type(self)._add_tensor(self.handle, th, LQ_COPY)
             return
         if not name:
             raise ValueError("libquant: an array needs a name")
@@ -139,12 +151,14 @@ class _File:
             type(self)._add_tensor(self.handle, wrapped.handle, LQ_COPY)
 
     def close(self):
-        """Close the tensors borrowing the file, then the file. Idempotent."""
+        """Close the tensors borrowing the file, then the file. Idempotent.
+        Never waits: a tensor still in use by another thread's call is freed
+        when that call ends, and the file (its mapping) after its last tensor."""
         for t in list(getattr(self, "_children", ())):
             t.close()
-        handle, self._handle = getattr(self, "_handle", None), None
-        if handle is not None:
-            type(self)._free(handle)
+        lease = getattr(self, "_lease", None)
+        if lease is not None:
+            lease.close()
 
     def __enter__(self):
         return self

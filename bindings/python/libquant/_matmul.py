@@ -10,7 +10,7 @@ from ._tensor import as_tensor
 _matmul = declare("lq_matmul_v2")
 # lq_matmul_v2's flags (lq_matmul.h): how x is multiplied
 _ACT_FLAGS = {"auto": 0, "8bit": _capi.LQ_MATMUL_ACT_8BIT, "f32": _capi.LQ_MATMUL_ACT_F32}
-_matmul_w8a8 = declare("lq_matmul_w8a8")
+_matmul_w8a8 = declare("lq_matmul_w8a8_raw")
 
 
 def activations(x, k):
@@ -35,8 +35,8 @@ def matmul(x, w, threads=None, act="auto"):
         n, k = shape
         xs, m = activations(x, k)
         y, out = new_array((m, n))
-        _matmul(ctx.handle, xs.as_float_pointer(), m, wt.handle, out.as_float_pointer(),
-                _ACT_FLAGS[act])
+        _matmul(ctx.handle, xs.as_float_pointer(), m, wt.handle, _ACT_FLAGS[act],
+                out.as_float_pointer())
         return y
 
 

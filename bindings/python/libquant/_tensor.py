@@ -7,6 +7,7 @@ from . import _capi
 from ._buffers import float_input, new_array
 from ._core import context_for
 from ._ffi import TensorP, declare, text
+from ._lifetime import Lease
 from ._scheme import _string as _scheme_string
 from ._scheme import as_scheme
 from ._types import type_id, type_name
@@ -40,27 +41,30 @@ def _c_name(name):
     return None if name is None else name.encode()
 
 
-def take_new(make, keep=None):
+def take_new(make, keep=None, then=None):
     """Run `make(out)`, which fills a TensorP out-parameter, and wrap the
-    result (holding `keep`, memory it borrows); frees a made tensor if
-    anything raises after C made it."""
+    result (holding `keep`, what it borrows, until it is freed, then running
+    `then`); frees a made tensor if anything raises after C made it."""
     out = TensorP()
     try:
         make(byref(out))
     except BaseException:
         _free(out)  # NULL on a C failure; set when a progress callback raised late
         raise
-    return (QuantizedTensor if _scheme(out) else Tensor)(out, keep)
+    return (QuantizedTensor if _scheme(out) else Tensor)(out, keep, then)
 
 
 class Tensor:
     """A libquant tensor handle (lq_tensor): shape, element type, name and
     bytes. Release it with close() or a with block; closing twice is harmless.
-    Several threads may read one tensor at once."""
+    Several threads may read one tensor at once; close() while another thread
+    still computes with it (matmul, dequantize, ...) lets that call finish
+    and frees the tensor afterwards (see _lifetime)."""
 
-    def __init__(self, handle, keep=None):
-        self._handle = handle
-        self._keep = keep  # memory the tensor borrows (LQ_BORROW)
+    def __init__(self, handle, keep=None, then=None):
+        # keep: what the tensor borrows (LQ_BORROW), held until it is freed;
+        # then: run after the free
+        self._lease = Lease(handle, _free, "tensor", keep, then)
 
     @classmethod
     def wrap(cls, array, name=None):
@@ -72,14 +76,17 @@ class Tensor:
     def wrap_view(cls, view, name=None):
         """A tensor borrowing the memory of an ArrayView (see _buffers)."""
         shape = _c_shape(view.shape)
-        return take_new(lambda out: _wrap(out, view.lq_type, len(view.shape), shape, view.address,
-                                          view.nbytes, LQ_BORROW, _c_name(name)), keep=view)
+        return take_new(lambda out: _wrap(view.lq_type, len(view.shape), shape, view.address,
+                                          view.nbytes, LQ_BORROW, _c_name(name), out), keep=view)
 
     @property
     def handle(self):
-        if self._handle is None:
-            raise ValueError("libquant: the tensor is closed")
-        return self._handle
+        return self._lease.handle
+
+    def use(self):
+        """A with block holding the handle in use: close() from another thread
+        then waits for the block's end to free the tensor."""
+        return self._lease.use()
 
     @property
     def shape(self):
@@ -118,24 +125,21 @@ class Tensor:
     def dequantize(self, threads=None, progress=None):
         """The values decoded to a new float32 array of the tensor's shape
         (a numpy array, or a shaped memoryview without numpy)."""
-        h = self.handle
         out, view = new_array(self.shape)
-        with context_for(threads, progress) as ctx:
+        with self.use() as h, context_for(threads, progress) as ctx:
             ctx.call(_dequantize_f32, ctx.handle, h, view.as_float_pointer(), _numel(h))
         return out
 
     def convert(self, type="f32", threads=None, progress=None):
         """The values decoded to a new Tensor of a float type ("f32", "f16"
         or "bf16"), e.g. to store a quantized weight as bf16."""
-        h = self.handle
-        with context_for(threads, progress) as ctx:
+        with self.use() as h, context_for(threads, progress) as ctx:
             return take_new(lambda out: ctx.call(_dequantize, ctx.handle, h, type_id(type), out))
 
     def close(self):
-        handle, self._handle = getattr(self, "_handle", None), None
-        if handle is not None:
-            _free(handle)
-        self._keep = None
+        lease = getattr(self, "_lease", None)
+        if lease is not None:
+            lease.close()
 
     def __enter__(self):
         return self
@@ -147,7 +151,7 @@ class Tensor:
         self.close()
 
     def __repr__(self):
-        if self._handle is None:
+        if self._lease.closed:
             return f"<{type(self).__name__} closed>"
         return f"<{type(self).__name__} {self.name!r} {self.type} {list(self.shape)}>"
 
@@ -165,8 +169,8 @@ class QuantizedTensor(Tensor):
             view = memoryview(data).cast("B")
             buf = ctypes.create_string_buffer(bytes(view), max(view.nbytes, 1))
             c_shape = _c_shape(tuple(shape))
-            return take_new(lambda out: _wrap_quantized(out, s.handle, len(c_shape), c_shape, buf,
-                                                        view.nbytes, LQ_COPY, _c_name(name)))
+            return take_new(lambda out: _wrap_quantized(s.handle, len(c_shape), c_shape, buf,
+                                                        view.nbytes, LQ_COPY, _c_name(name), out))
         finally:
             if owned:
                 s.close()
@@ -179,16 +183,21 @@ class QuantizedTensor(Tensor):
 
 
 class as_tensor:
-    """A context manager giving a Tensor argument as is, or an array wrapped
-    (borrowed) for the duration of the block."""
+    """A context manager giving a Tensor argument as is (held in use for the
+    block, so that another thread's close() cannot free it under the call),
+    or an array wrapped (borrowed) for the duration of the block."""
 
     def __init__(self, obj, what):
         self.owned = not isinstance(obj, Tensor)
         self.tensor = Tensor.wrap(obj, what) if self.owned else obj
 
     def __enter__(self):
+        if not self.owned:
+            self.tensor._lease.acquire()
         return self.tensor
 
     def __exit__(self, *exc):
         if self.owned:
             self.tensor.close()
+        else:
+            self.tensor._lease.release()

@@ -1,4 +1,5 @@
 /* fill.c — the reference level of the kernel table. */
+#include "../../core/type_list.h"
 #include "../../formats/codec.h"
 #include "../kernels.h"
 #include "ref.h"
@@ -9,25 +10,14 @@ void lq__kernels_fill_ref(lq__kernels *k)
  * dequantize_row, which is the reference (formats/ggml_*.c). */
 #define ROW(T, f, act) \
     k->t[LQ_TYPE_##T] = (lq__type_kernels){LQ_TYPE_##act, lq__ref_dequant_##f, lq__ref_dot_##f};
-#define GGML_ROW(T, f, act)                                                                  \
-    k->t[LQ_TYPE_##T] = (lq__type_kernels){LQ_TYPE_##act,                                    \
-                                           lq__codec_for(LQ_TYPE_##T)->dequantize_row,      \
-                                           lq__ref_dot_##f};
+#define GGML_ROW(T, f, v, g, be, bb, bits, fl, act, kern, ...)                          \
+    LQ__IF_KERNELS_REF_##kern(k->t[LQ_TYPE_##T] = (lq__type_kernels){                     \
+                                  LQ_TYPE_##act, lq__codec_for(LQ_TYPE_##T)->dequantize_row, \
+                                  lq__ref_dot_##f};)
     ROW(F32, f32, F32)
     ROW(F16, f16, F32)
     ROW(BF16, bf16, F32)
-    GGML_ROW(Q4_0, q4_0, Q8_0)
-    GGML_ROW(Q4_1, q4_1, Q8_1)
-    GGML_ROW(Q5_0, q5_0, Q8_0)
-    GGML_ROW(Q5_1, q5_1, Q8_1)
-    GGML_ROW(Q8_0, q8_0, Q8_0)
-    GGML_ROW(Q2_K, q2_k, Q8_K)
-    GGML_ROW(Q3_K, q3_k, Q8_K)
-    GGML_ROW(Q4_K, q4_k, Q8_K)
-    GGML_ROW(Q5_K, q5_k, Q8_K)
-    GGML_ROW(Q6_K, q6_k, Q8_K)
-    GGML_ROW(IQ4_NL, iq4_nl, Q8_0)
-    GGML_ROW(IQ4_XS, iq4_xs, Q8_K)
+    LQ__GGML_TYPES(GGML_ROW)
 #undef GGML_ROW
 #undef ROW
     k->dot_f32 = lq__ref_dot_f32;

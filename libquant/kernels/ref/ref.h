@@ -8,12 +8,18 @@
 
 #include <lq/lq_types.h>
 
-#define LQ__REF_TYPES(X) \
-    X(f32) X(f16) X(bf16) X(q4_0) X(q4_1) X(q5_0) X(q5_1) X(q8_0) X(q2_k) X(q3_k) X(q4_k) \
-    X(q5_k) X(q6_k) X(iq4_nl) X(iq4_xs)
+#include "../../core/type_list.h"
 
+/* The row dot products: the plain float types' and those of the ggml types
+ * whose row in core/type_list.h has kernels. */
 #define LQ__REF_DECLARE(t) float lq__ref_dot_##t(int64_t n, const void *w, const void *a);
-LQ__REF_TYPES(LQ__REF_DECLARE)
+#define LQ__REF_DECLARE_GGML(T, n, v, g, be, bb, bits, fl, act, kern, ...) \
+    LQ__IF_KERNELS_REF_##kern(LQ__REF_DECLARE(n))
+LQ__REF_DECLARE(f32)
+LQ__REF_DECLARE(f16)
+LQ__REF_DECLARE(bf16)
+LQ__GGML_TYPES(LQ__REF_DECLARE_GGML)
+#undef LQ__REF_DECLARE_GGML
 #undef LQ__REF_DECLARE
 
 /* The plain float types' decoders; the ggml types use their codecs'. */

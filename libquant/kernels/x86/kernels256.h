@@ -13,6 +13,7 @@
 
 #include <immintrin.h>
 
+#include "../../core/type_list.h"
 #include "../../formats/ggml_blocks.h"
 #include "../kernels.h"
 #include "x86.h"
@@ -904,19 +905,11 @@ static void gemm_i8(int64_t m, int64_t n, int64_t k, const int8_t *x, const floa
 /* Fill the entries of the block and integer kernels. */
 static inline void fill_256_blocks(lq__kernels *k)
 {
-#define SET(T, f) k->t[LQ_TYPE_##T].dequant = dequant_##f, k->t[LQ_TYPE_##T].vec_dot = dot_##f;
-    SET(Q4_0, q4_0)
-    SET(Q4_1, q4_1)
-    SET(Q5_0, q5_0)
-    SET(Q5_1, q5_1)
-    SET(Q8_0, q8_0)
-    SET(Q2_K, q2_k)
-    SET(Q3_K, q3_k)
-    SET(Q4_K, q4_k)
-    SET(Q5_K, q5_k)
-    SET(Q6_K, q6_k)
-    SET(IQ4_NL, iq4_nl)
-    SET(IQ4_XS, iq4_xs)
+/* every ggml type whose row in core/type_list.h says SIMD */
+#define SET(T, f, v, g, be, bb, bits, fl, act, kern, ...)                \
+    LQ__IF_KERNELS_SIMD_##kern(k->t[LQ_TYPE_##T].dequant = dequant_##f, \
+                               k->t[LQ_TYPE_##T].vec_dot = dot_##f;)
+    LQ__GGML_TYPES(SET)
 #undef SET
     k->gemm_i8 = gemm_i8;
     k->lin_dequant[0] = lin8_dequant;

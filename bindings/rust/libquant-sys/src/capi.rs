@@ -222,58 +222,100 @@ pub const LQ_GGUF_TYPE_U64: c_int = 10;
 pub const LQ_GGUF_TYPE_I64: c_int = 11;
 pub const LQ_GGUF_TYPE_F64: c_int = 12;
 
-// lq_hf.h: enum lq_hf_format
-pub const LQ_HF_GPTQ: c_int = 0;
-pub const LQ_HF_GPTQ_V2: c_int = 1;
-pub const LQ_HF_AWQ: c_int = 2;
-pub const LQ_HF_BNB4: c_int = 3;
-pub const LQ_HF_FP8: c_int = 4;
-pub const LQ_HF_INT8: c_int = 5;
-pub const LQ_HF_FP8_STATIC: c_int = 6;
-
 // lq_matmul.h: #define
 pub const LQ_MATMUL_ACT_8BIT: c_uint = 1;
 pub const LQ_MATMUL_ACT_F32: c_uint = 2;
 
+// lq_hf.h: enum lq_hf_format
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_GPTQ: c_int = 0;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_GPTQ_V2: c_int = 1;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_AWQ: c_int = 2;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_BNB4: c_int = 3;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_FP8: c_int = 4;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_INT8: c_int = 5;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_FP8_STATIC: c_int = 6;
+
 // lq_model.h: enum lq_model_field
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_N_VOCAB: c_int = 0;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_N_EMBD: c_int = 1;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_N_LAYER: c_int = 2;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_N_HEAD: c_int = 3;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_N_HEAD_KV: c_int = 4;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_HEAD_DIM: c_int = 5;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_N_FF: c_int = 6;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_N_CTX_TRAIN: c_int = 7;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_N_CTX: c_int = 8;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_KV_TYPE: c_int = 9;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_KV_BYTES: c_int = 10;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_WEIGHT_BYTES: c_int = 11;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_N_PARAMS: c_int = 12;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_TOKEN_BOS: c_int = 13;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_TOKEN_EOS: c_int = 14;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_TOKEN_UNK: c_int = 15;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_ADD_BOS: c_int = 16;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_N_PAST: c_int = 17;
 
 // lq_model.h: enum lq_eval_result
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_PPL: c_int = 0;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_NLL: c_int = 1;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_NLL_STDERR: c_int = 2;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_SCORED: c_int = 3;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_WINDOWS: c_int = 4;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_SECONDS: c_int = 5;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_TOKENS_PER_SECOND: c_int = 6;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_KLD: c_int = 7;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_KLD_STDERR: c_int = 8;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_SAME_TOP: c_int = 9;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_BASE_PPL: c_int = 10;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_COUNT_V1: c_int = 11;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_MODEL_TOKENS_PER_SECOND: c_int = 11;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_COUNT_V2: c_int = 12;
 
 // lq_pipeline.h: enum lq_qopt_flag
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_QOPT_PURE: c_int = 0;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_QOPT_LEAVE_OUTPUT: c_int = 1;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_QOPT_ALLOW_REQUANTIZE: c_int = 2;
 
 extern "C" {
@@ -297,8 +339,8 @@ extern "C" {
     pub fn lq_type_ggml_id(r#type: lq_type) -> c_int;
 
     // lq_tensor.h
-    pub fn lq_tensor_create(out: *mut *mut lq_tensor, r#type: lq_type, ndim: c_int, shape: *const i64, name: *const c_char) -> lq_status;
-    pub fn lq_tensor_wrap(out: *mut *mut lq_tensor, r#type: lq_type, ndim: c_int, shape: *const i64, data: *const c_void, nbytes: usize, mode: c_int, name: *const c_char) -> lq_status;
+    pub fn lq_tensor_create(r#type: lq_type, ndim: c_int, shape: *const i64, name: *const c_char, out: *mut *mut lq_tensor) -> lq_status;
+    pub fn lq_tensor_wrap(r#type: lq_type, ndim: c_int, shape: *const i64, data: *const c_void, nbytes: usize, mode: c_int, name: *const c_char, out: *mut *mut lq_tensor) -> lq_status;
     pub fn lq_tensor_free(t: *mut lq_tensor);
     pub fn lq_tensor_type(t: *const lq_tensor) -> lq_type;
     pub fn lq_tensor_ndim(t: *const lq_tensor) -> c_int;
@@ -326,7 +368,7 @@ extern "C" {
     pub fn lq_quantize(ctx: *mut lq_ctx, src: *const lq_tensor, scheme: *const lq_scheme, calib: *const lq_calib, imatrix: *const c_float, out: *mut *mut lq_tensor) -> lq_status;
     pub fn lq_dequantize(ctx: *mut lq_ctx, q: *const lq_tensor, r#type: lq_type, out: *mut *mut lq_tensor) -> lq_status;
     pub fn lq_dequantize_f32(ctx: *mut lq_ctx, q: *const lq_tensor, dst: *mut c_float, count: i64) -> lq_status;
-    pub fn lq_tensor_wrap_quantized(out: *mut *mut lq_tensor, scheme: *const lq_scheme, ndim: c_int, shape: *const i64, data: *const c_void, nbytes: usize, mode: c_int, name: *const c_char) -> lq_status;
+    pub fn lq_tensor_wrap_quantized(scheme: *const lq_scheme, ndim: c_int, shape: *const i64, data: *const c_void, nbytes: usize, mode: c_int, name: *const c_char, out: *mut *mut lq_tensor) -> lq_status;
     pub fn lq_tensor_scheme(t: *const lq_tensor) -> *const lq_scheme;
 
     // lq_quality.h
@@ -339,7 +381,7 @@ extern "C" {
     pub fn lq_kv_type_from_name(name: *const c_char, out: *mut c_int) -> lq_status;
 
     // lq_calib.h
-    pub fn lq_calib_create(out: *mut *mut lq_calib, in_features: i64) -> lq_status;
+    pub fn lq_calib_create(in_features: i64, out: *mut *mut lq_calib) -> lq_status;
     pub fn lq_calib_free(c: *mut lq_calib);
     pub fn lq_calib_add(c: *mut lq_calib, x: *const c_float, tokens: i64) -> lq_status;
     pub fn lq_calib_merge(dst: *mut lq_calib, src: *const lq_calib) -> lq_status;
@@ -360,12 +402,12 @@ extern "C" {
     pub fn lq_imatrix_get(im: *const lq_imatrix, name: *const c_char, out: *mut c_float, count: i64) -> lq_status;
     pub fn lq_imatrix_save(im: *const lq_imatrix, path: *const c_char, format: c_int, dataset: *const c_char) -> lq_status;
     pub fn lq_imatrix_load(path: *const c_char, out: *mut *mut lq_imatrix) -> lq_status;
+
+    // lq_methods.h
     pub fn lq_gptq_quantize(ctx: *mut lq_ctx, src: *const lq_tensor, scheme: *const lq_scheme, calib: *const lq_calib, out: *mut *mut lq_tensor, perm: *mut i32) -> lq_status;
     pub fn lq_awq_search(ctx: *mut lq_ctx, scheme: *const lq_scheme, calib: *const lq_calib, w: *const *const lq_tensor, n: c_int, scales: *mut c_float) -> lq_status;
     pub fn lq_smoothquant_scales(scheme: *const lq_scheme, calib: *const lq_calib, w: *const *const lq_tensor, n: c_int, scales: *mut c_float) -> lq_status;
     pub fn lq_scales_apply(scales: *const c_float, n_in: i64, prev: *mut lq_tensor, prev_bias: *mut lq_tensor, next: *const *mut lq_tensor, n_next: c_int) -> lq_status;
-    pub fn lq_w8a8_matmul(ctx: *mut lq_ctx, x: *const c_float, tokens: i64, w: *const lq_tensor, y: *mut c_float) -> lq_status;
-    pub fn lq_llm_int8_matmul(ctx: *mut lq_ctx, x: *const c_float, tokens: i64, w: *const lq_tensor, threshold: c_double, y: *mut c_float, n_outliers: *mut i64) -> lq_status;
     pub fn lq_method_error(ctx: *mut lq_ctx, src: *const lq_tensor, scheme: *const lq_scheme, calib: *const lq_calib, err_method: *mut c_double, err_rtn: *mut c_double) -> lq_status;
 
     // lq_io.h
@@ -431,55 +473,81 @@ extern "C" {
     pub fn lq_safetensors_open(path: *const c_char, out: *mut *mut lq_safetensors) -> lq_status;
     pub fn lq_safetensors_create(out: *mut *mut lq_safetensors) -> lq_status;
     pub fn lq_safetensors_free(st: *mut lq_safetensors);
-    pub fn lq_safetensors_count(st: *const lq_safetensors) -> i64;
-    pub fn lq_safetensors_name(st: *const lq_safetensors, index: i64) -> *const c_char;
-    pub fn lq_safetensors_find(st: *const lq_safetensors, name: *const c_char) -> i64;
-    pub fn lq_safetensors_dtype(st: *const lq_safetensors, index: i64) -> *const c_char;
-    pub fn lq_safetensors_ndim(st: *const lq_safetensors, index: i64) -> c_int;
-    pub fn lq_safetensors_dim(st: *const lq_safetensors, index: i64, dim: c_int) -> i64;
-    pub fn lq_safetensors_nbytes(st: *const lq_safetensors, index: i64) -> u64;
+    pub fn lq_safetensors_tensor_count(st: *const lq_safetensors) -> i64;
+    pub fn lq_safetensors_tensor_name(st: *const lq_safetensors, index: i64) -> *const c_char;
+    pub fn lq_safetensors_find_tensor(st: *const lq_safetensors, name: *const c_char) -> i64;
+    pub fn lq_safetensors_tensor_dtype(st: *const lq_safetensors, index: i64) -> *const c_char;
+    pub fn lq_safetensors_tensor_ndim(st: *const lq_safetensors, index: i64) -> c_int;
+    pub fn lq_safetensors_tensor_dim(st: *const lq_safetensors, index: i64, dim: c_int) -> i64;
+    pub fn lq_safetensors_tensor_nbytes(st: *const lq_safetensors, index: i64) -> u64;
     pub fn lq_safetensors_get_tensor(st: *const lq_safetensors, index: i64, out: *mut *mut lq_tensor) -> lq_status;
-    pub fn lq_safetensors_raw(st: *const lq_safetensors, index: i64, data: *mut *const c_void, nbytes: *mut u64) -> lq_status;
+    pub fn lq_safetensors_tensor_raw(st: *const lq_safetensors, index: i64, data: *mut *const c_void, nbytes: *mut u64) -> lq_status;
     pub fn lq_safetensors_meta_count(st: *const lq_safetensors) -> i64;
     pub fn lq_safetensors_meta_key(st: *const lq_safetensors, index: i64) -> *const c_char;
     pub fn lq_safetensors_meta_get(st: *const lq_safetensors, key: *const c_char) -> *const c_char;
     pub fn lq_safetensors_meta_set(st: *mut lq_safetensors, key: *const c_char, value: *const c_char) -> lq_status;
     pub fn lq_safetensors_add_tensor(st: *mut lq_safetensors, t: *const lq_tensor, mode: c_int) -> lq_status;
-    pub fn lq_safetensors_add_raw(st: *mut lq_safetensors, name: *const c_char, dtype: *const c_char, ndim: c_int, shape: *const i64, data: *const c_void, nbytes: u64, mode: c_int) -> lq_status;
+    pub fn lq_safetensors_add_tensor_raw(st: *mut lq_safetensors, name: *const c_char, dtype: *const c_char, ndim: c_int, shape: *const i64, data: *const c_void, nbytes: u64, mode: c_int) -> lq_status;
     pub fn lq_safetensors_save(ctx: *mut lq_ctx, st: *const lq_safetensors, path: *const c_char, max_shard_bytes: u64) -> lq_status;
-
-    // lq_hf.h
-    pub fn lq_hf_export(q: *const lq_tensor, perm: *const i32, calib: *const lq_calib, format: c_int, prefix: *const c_char, st: *mut lq_safetensors) -> lq_status;
-    pub fn lq_hf_import(st: *const lq_safetensors, format: c_int, prefix: *const c_char, out: *mut *mut lq_tensor, perm: *mut i32) -> lq_status;
-    pub fn lq_hf_dequantize(st: *const lq_safetensors, format: c_int, prefix: *const c_char, out: *mut c_float, count: i64) -> lq_status;
-    pub fn lq_hf_config(format: c_int, scheme: *const lq_scheme, json: *mut *mut c_char) -> lq_status;
 
     // lq_matmul.h
     pub fn lq_matmul(ctx: *mut lq_ctx, x: *const c_float, m: i64, w: *const lq_tensor, y: *mut c_float) -> lq_status;
-    pub fn lq_matmul_v2(ctx: *mut lq_ctx, x: *const c_float, m: i64, w: *const lq_tensor, y: *mut c_float, flags: c_uint) -> lq_status;
-    pub fn lq_matmul_w8a8(ctx: *mut lq_ctx, x: *const c_float, m: i64, k: i64, w: *const i8, sw: *const c_float, n: i64, y: *mut c_float) -> lq_status;
+    pub fn lq_matmul_v2(ctx: *mut lq_ctx, x: *const c_float, m: i64, w: *const lq_tensor, flags: c_uint, y: *mut c_float) -> lq_status;
+    pub fn lq_matmul_w8a8_raw(ctx: *mut lq_ctx, x: *const c_float, m: i64, k: i64, w: *const i8, sw: *const c_float, n: i64, y: *mut c_float) -> lq_status;
+    pub fn lq_matmul_w8a8(ctx: *mut lq_ctx, x: *const c_float, tokens: i64, w: *const lq_tensor, y: *mut c_float) -> lq_status;
+    pub fn lq_matmul_llm_int8(ctx: *mut lq_ctx, x: *const c_float, tokens: i64, w: *const lq_tensor, threshold: c_double, y: *mut c_float, n_outliers: *mut i64) -> lq_status;
+
+    // lq_hf.h
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_export(q: *const lq_tensor, perm: *const i32, calib: *const lq_calib, format: c_int, prefix: *const c_char, st: *mut lq_safetensors) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_import(st: *const lq_safetensors, format: c_int, prefix: *const c_char, out: *mut *mut lq_tensor, perm: *mut i32) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_dequantize(st: *const lq_safetensors, format: c_int, prefix: *const c_char, out: *mut c_float, count: i64) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_config(format: c_int, scheme: *const lq_scheme, json: *mut *mut c_char) -> lq_status;
 
     // lq_model.h
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_load(ctx: *mut lq_ctx, path: *const c_char, n_ctx: i64, kv_type: c_int, out: *mut *mut lq_model) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_from_gguf(ctx: *mut lq_ctx, g: *const lq_gguf, n_ctx: i64, kv_type: c_int, out: *mut *mut lq_model) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_free(m: *mut lq_model);
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_set_cache(m: *mut lq_model, n_ctx: i64, kv_type: c_int) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_info(m: *const lq_model, field: c_int) -> i64;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_tokenize(m: *const lq_model, text: *const c_char, len: usize, add_bos: c_int, tokens: *mut *mut i32, n_tokens: *mut i64) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_token_text(m: *const lq_model, token: i32) -> *const c_char;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_eval(ctx: *mut lq_ctx, m: *mut lq_model, tokens: *const i32, n: i64, pos: i64, logits_from: i64, logits: *mut c_float) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_perplexity(ctx: *mut lq_ctx, m: *mut lq_model, tokens: *const i32, n_tokens: i64, n_ctx: i64, stride: i64, out: *mut c_double, n_out: c_int) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_kl_divergence(ctx: *mut lq_ctx, base: *mut lq_model, m: *mut lq_model, tokens: *const i32, n_tokens: i64, n_ctx: i64, stride: i64, out: *mut c_double, n_out: c_int) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_quantize(ctx: *mut lq_ctx, base: *mut lq_model, scheme: *const lq_scheme, imatrix: *const lq_imatrix, calib: *const i32, n_calib: i64, n_ctx: i64, kv_type: c_int, out: *mut *mut lq_model) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_imatrix(ctx: *mut lq_ctx, m: *mut lq_model, tokens: *const i32, n_tokens: i64, n_ctx: i64, out: *mut *mut lq_imatrix) -> lq_status;
 
     // lq_pipeline.h
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_qopts_create(file_type: *const c_char, out: *mut *mut lq_qopts) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_qopts_free(o: *mut lq_qopts);
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_qopts_set_imatrix(o: *mut lq_qopts, path: *const c_char) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_qopts_add_tensor_type(o: *mut lq_qopts, pattern: *const c_char, r#type: *const c_char) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_qopts_set_output_type(o: *mut lq_qopts, r#type: *const c_char) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_qopts_set_token_embedding_type(o: *mut lq_qopts, r#type: *const c_char) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_qopts_set_flag(o: *mut lq_qopts, flag: c_int, on: c_int) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_gguf_quantize(ctx: *mut lq_ctx, in_path: *const c_char, out_path: *const c_char, opts: *const lq_qopts) -> lq_status;
 }

@@ -179,19 +179,19 @@ fn data_modes_copy_and_borrow() {
     unsafe {
         assert_eq!(
             lq_tensor_wrap(
-                &mut borrowed,
                 LQ_TYPE_F32,
                 1,
                 shape.as_ptr(),
                 data.as_ptr().cast(),
                 8,
                 LQ_BORROW,
-                ptr::null()
+                ptr::null(),
+                &mut borrowed
             ),
             LQ_OK
         );
         assert_eq!(
-            lq_tensor_wrap(&mut copied, LQ_TYPE_F32, 1, shape.as_ptr(), data.as_ptr().cast(), 8, LQ_COPY, ptr::null()),
+            lq_tensor_wrap(LQ_TYPE_F32, 1, shape.as_ptr(), data.as_ptr().cast(), 8, LQ_COPY, ptr::null(), &mut copied),
             LQ_OK
         );
         assert_eq!(lq_tensor_data(borrowed), data.as_ptr().cast());
@@ -200,14 +200,14 @@ fn data_modes_copy_and_borrow() {
         assert_eq!(*lq_tensor_data(copied).cast::<f32>(), 1.0);
         assert_eq!(
             lq_tensor_wrap(
-                &mut copied,
                 LQ_TYPE_F32,
                 1,
                 shape.as_ptr(),
                 data.as_ptr().cast(),
                 8,
                 LQ_COPY + 1,
-                ptr::null()
+                ptr::null(),
+                &mut copied
             ),
             LQ_ERR_INVALID
         );
@@ -223,11 +223,11 @@ fn limits_and_versions() {
     let shape = [1i64; LQ_MAX_DIMS as usize + 1];
     let mut t = ptr::null_mut();
     unsafe {
-        assert_eq!(lq_tensor_create(&mut t, LQ_TYPE_F32, LQ_MAX_DIMS, shape.as_ptr(), name.as_ptr()), LQ_OK);
+        assert_eq!(lq_tensor_create(LQ_TYPE_F32, LQ_MAX_DIMS, shape.as_ptr(), name.as_ptr(), &mut t), LQ_OK);
         assert_eq!(lq_tensor_set_name(t, longer.as_ptr()), LQ_ERR_INVALID);
         lq_tensor_free(t);
         assert_eq!(
-            lq_tensor_create(&mut t, LQ_TYPE_F32, LQ_MAX_DIMS + 1, shape.as_ptr(), ptr::null()),
+            lq_tensor_create(LQ_TYPE_F32, LQ_MAX_DIMS + 1, shape.as_ptr(), ptr::null(), &mut t),
             LQ_ERR_INVALID
         );
         let n = lq_version_number();
@@ -242,7 +242,7 @@ fn calib_stats_and_imatrix_formats() {
     let mut c = ptr::null_mut();
     let x: Vec<f32> = (0..4 * n).map(|i| i as f32 / 7.0 - 1.0).collect();
     unsafe {
-        assert_eq!(lq_calib_create(&mut c, n), LQ_OK);
+        assert_eq!(lq_calib_create(n, &mut c), LQ_OK);
         assert_eq!(lq_calib_add(c, x.as_ptr(), 4), LQ_OK);
         let mut out = vec![0.0f32; (n * n) as usize];
         // Each statistic has the size lq_calib.h gives it; one more id is refused.

@@ -73,7 +73,7 @@ impl Calibration {
         check_version()?;
         let mut p = ptr::null_mut();
         // SAFETY: valid out-pointer.
-        check(unsafe { sys::lq_calib_create(&mut p, in_features) })?;
+        check(unsafe { sys::lq_calib_create(in_features, &mut p) })?;
         new_calib(p)
     }
 
@@ -383,7 +383,7 @@ pub fn w8a8_matmul(ctx: Option<&mut Context>, x: &[f32], w: &Tensor<'_>) -> Resu
     let m = rows_of(x, k, "activation")?;
     let mut y = zeros((m * n) as usize)?;
     // SAFETY: x m*k floats, y m*n.
-    with_ctx(ctx, |c| check(unsafe { sys::lq_w8a8_matmul(c, x.as_ptr(), m, w.as_ptr(), y.as_mut_ptr()) }))?;
+    with_ctx(ctx, |c| check(unsafe { sys::lq_matmul_w8a8(c, x.as_ptr(), m, w.as_ptr(), y.as_mut_ptr()) }))?;
     Ok(y)
 }
 
@@ -402,7 +402,7 @@ pub fn llm_int8_matmul(
     // SAFETY: as w8a8_matmul.
     with_ctx(ctx, |c| {
         check(unsafe {
-            sys::lq_llm_int8_matmul(c, x.as_ptr(), m, w.as_ptr(), threshold, y.as_mut_ptr(), &mut outliers)
+            sys::lq_matmul_llm_int8(c, x.as_ptr(), m, w.as_ptr(), threshold, y.as_mut_ptr(), &mut outliers)
         })
     })?;
     Ok((y, outliers))

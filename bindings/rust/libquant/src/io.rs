@@ -316,6 +316,27 @@ impl Gguf {
     }
 
     /// Tensor `name`, borrowing the file's bytes (no copy).
+    ///
+    /// The tensor borrows the `Gguf`, so the file cannot be closed (dropped)
+    /// while the tensor lives, nor the tensor sent to a thread that may
+    /// outlive the file; threads that share it must be scoped
+    /// (`std::thread::scope`), which joins them before the file can go.
+    /// Closing the file under a tensor does not compile:
+    ///
+    /// ```compile_fail
+    /// let g = libquant::Gguf::open("m.gguf").unwrap();
+    /// let t = g.tensor("w").unwrap();
+    /// drop(g);
+    /// let _ = libquant::matmul(None, &[0.0; 8], &t);
+    /// ```
+    ///
+    /// nor does giving the tensor to an unscoped thread:
+    ///
+    /// ```compile_fail
+    /// let g = libquant::Gguf::open("m.gguf").unwrap();
+    /// let t = g.tensor("w").unwrap();
+    /// std::thread::spawn(move || libquant::matmul(None, &[0.0; 8], &t));
+    /// ```
     pub fn tensor(&self, name: &str) -> Result<Tensor<'_>> {
         let i = self.index(name)?;
         let mut p = ptr::null_mut();
@@ -462,14 +483,14 @@ impl Safetensors {
 
     pub fn names(&self) -> Vec<String> {
         // SAFETY: live handle; names copied at once.
-        let n = unsafe { sys::lq_safetensors_count(self.s()) };
-        (0..n).map(|i| unsafe { owned_string(sys::lq_safetensors_name(self.s(), i)) }).collect()
+        let n = unsafe { sys::lq_safetensors_tensor_count(self.s()) };
+        (0..n).map(|i| unsafe { owned_string(sys::lq_safetensors_tensor_name(self.s(), i)) }).collect()
     }
 
     fn index(&self, name: &str) -> Result<i64> {
         let c = c_string("tensor name", name)?;
         // SAFETY: live handle, valid name.
-        let i = unsafe { sys::lq_safetensors_find(self.s(), c.as_ptr()) };
+        let i = unsafe { sys::lq_safetensors_find_tensor(self.s(), c.as_ptr()) };
         if i < 0 {
             return Err(not_found("tensor", name));
         }
@@ -480,16 +501,25 @@ impl Safetensors {
         let i = self.index(name)?;
         // SAFETY: live handle, index in range.
         unsafe {
-            let ndim = sys::lq_safetensors_ndim(self.s(), i);
+            let ndim = sys::lq_safetensors_tensor_ndim(self.s(), i);
             Ok(SafetensorsInfo {
-                dtype: owned_string(sys::lq_safetensors_dtype(self.s(), i)),
-                shape: (0..ndim).map(|d| sys::lq_safetensors_dim(self.s(), i, d)).collect(),
-                nbytes: sys::lq_safetensors_nbytes(self.s(), i),
+                dtype: owned_string(sys::lq_safetensors_tensor_dtype(self.s(), i)),
+                shape: (0..ndim).map(|d| sys::lq_safetensors_tensor_dim(self.s(), i, d)).collect(),
+                nbytes: sys::lq_safetensors_tensor_nbytes(self.s(), i),
             })
         }
     }
 
-    /// Tensor `name`, borrowing the file's bytes (no copy).
+    /// Tensor `name`, borrowing the file's bytes (no copy). As with
+    /// [`Gguf::tensor`], the borrow keeps the file open while the tensor
+    /// lives; dropping the file first does not compile:
+    ///
+    /// ```compile_fail
+    /// let s = libquant::Safetensors::open("m.safetensors").unwrap();
+    /// let t = s.tensor("w").unwrap();
+    /// drop(s);
+    /// let _ = libquant::matmul(None, &[0.0; 8], &t);
+    /// ```
     pub fn tensor(&self, name: &str) -> Result<Tensor<'_>> {
         let i = self.index(name)?;
         let mut p = ptr::null_mut();
@@ -503,7 +533,7 @@ impl Safetensors {
         let i = self.index(name)?;
         let (mut data, mut n) = (ptr::null(), 0u64);
         // SAFETY: the bytes live as long as the handle, borrowed for '_.
-        check(unsafe { sys::lq_safetensors_raw(self.s(), i, &mut data, &mut n) })?;
+        check(unsafe { sys::lq_safetensors_tensor_raw(self.s(), i, &mut data, &mut n) })?;
         Ok(if n == 0 { &[] } else { unsafe { std::slice::from_raw_parts(data.cast(), n as usize) } })
     }
 
@@ -543,7 +573,7 @@ impl Safetensors {
         let (c, d) = (c_string("tensor name", name)?, c_string("dtype", dtype)?);
         // SAFETY: shape has ndim entries, data its length; copied.
         check(unsafe {
-            sys::lq_safetensors_add_raw(
+            sys::lq_safetensors_add_tensor_raw(
                 self.ptr.as_ptr(),
                 c.as_ptr(),
                 d.as_ptr(),

@@ -6,10 +6,11 @@
 //! (`lq_core.h`), [`Context`], [`Type`], [`Tensor`], [`Scheme`],
 //! [`quantize`]/[`Quantize`] (`lq_quant.h`), the metrics and estimators
 //! (`lq_quality.h`), [`Calibration`]/[`Imatrix`] and the calibrated-method
-//! extras (`lq_calib.h`), [`Gguf`]/[`Safetensors`] (`lq_io.h`) and
-//! [`matmul`] (`lq_matmul.h`), [`Model`] (`lq_model.h`), [`quantize_gguf`]
-//! (`lq_pipeline.h`) and the Hugging Face layouts [`hf_export`]/[`hf_import`]
-//! (`lq_hf.h`). Every fallible call returns [`Result`], whose [`Error`]
+//! extras (`lq_calib.h`, `lq_methods.h`), [`Gguf`]/[`Safetensors`] (`lq_io.h`) and
+//! [`matmul`] (`lq_matmul.h`); experimental tier (`LQ_EXPERIMENTAL_API`):
+//! [`Model`] (`lq_model.h`), [`quantize_gguf`] (`lq_pipeline.h`) and the
+//! Hugging Face layouts [`hf_export`]/[`hf_import`] (`lq_hf.h`). Every
+//! fallible call returns [`Result`], whose [`Error`]
 //! carries the status and the library's message, read on the calling thread
 //! right after the failing call.
 #![deny(unsafe_op_in_unsafe_fn)]

@@ -60,7 +60,7 @@ pub fn matmul_v2(ctx: Option<&mut Context>, x: &[f32], w: &Tensor<'_>, act: Acti
     let m = rows_of(x, k, "activation")?;
     let mut y = zeros((m * n) as usize)?;
     // SAFETY: x holds m * k floats and y m * n; the weight is only read.
-    with_ctx(ctx, |c| check(unsafe { sys::lq_matmul_v2(c, x.as_ptr(), m, w.as_ptr(), y.as_mut_ptr(), flags) }))?;
+    with_ctx(ctx, |c| check(unsafe { sys::lq_matmul_v2(c, x.as_ptr(), m, w.as_ptr(), flags, y.as_mut_ptr()) }))?;
     Ok(y)
 }
 
@@ -75,7 +75,7 @@ pub fn matmul_w8a8(ctx: Option<&mut Context>, x: &[f32], w: &[i8], sw: &[f32]) -
     let mut y = zeros((m * n) as usize)?;
     // SAFETY: sizes checked above: x m*k, w n*k, sw n, y m*n.
     with_ctx(ctx, |c| {
-        check(unsafe { sys::lq_matmul_w8a8(c, x.as_ptr(), m, k, w.as_ptr(), sw.as_ptr(), n, y.as_mut_ptr()) })
+        check(unsafe { sys::lq_matmul_w8a8_raw(c, x.as_ptr(), m, k, w.as_ptr(), sw.as_ptr(), n, y.as_mut_ptr()) })
     })?;
     Ok(y)
 }

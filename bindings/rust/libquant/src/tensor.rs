@@ -73,7 +73,7 @@ impl<'a> Tensor<'a> {
         let mut p = ptr::null_mut();
         // SAFETY: shape has ndim entries; data holds nbytes bytes, alive for 'a
         // (borrowed) or only read now (copied).
-        check(unsafe { sys::lq_tensor_wrap(&mut p, ty.0, ndim, shape.as_ptr(), data, nbytes, mode, ptr::null()) })?;
+        check(unsafe { sys::lq_tensor_wrap(ty.0, ndim, shape.as_ptr(), data, nbytes, mode, ptr::null(), &mut p) })?;
         Tensor::from_raw_handle(p, mode == sys::LQ_BORROW)
     }
 
@@ -103,7 +103,6 @@ impl<'a> Tensor<'a> {
         // SAFETY: as in wrap(); the scheme is only read.
         check(unsafe {
             sys::lq_tensor_wrap_quantized(
-                &mut p,
                 scheme.as_ptr(),
                 ndim,
                 shape.as_ptr(),
@@ -111,6 +110,7 @@ impl<'a> Tensor<'a> {
                 bytes.len(),
                 mode,
                 ptr::null(),
+                &mut p,
             )
         })?;
         Tensor::from_raw_handle(p, mode == sys::LQ_BORROW)
@@ -267,7 +267,7 @@ impl Tensor<'static> {
         let ndim = c_shape(shape)?;
         let mut p = ptr::null_mut();
         // SAFETY: shape has ndim entries.
-        check(unsafe { sys::lq_tensor_create(&mut p, ty.0, ndim, shape.as_ptr(), ptr::null()) })?;
+        check(unsafe { sys::lq_tensor_create(ty.0, ndim, shape.as_ptr(), ptr::null(), &mut p) })?;
         Tensor::from_raw_handle(p, false)
     }
 

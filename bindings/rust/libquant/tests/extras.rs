@@ -248,3 +248,42 @@ fn safetensors_files() -> TestResult {
     std::fs::remove_dir_all(dir).unwrap();
     Ok(())
 }
+
+/// Eight scoped threads multiply one tensor borrowed from a GGUF file at once
+/// (f32 and 8-bit activations, 1 and 40 rows): every result is bit-identical
+/// to the call made alone. The scope joins the threads before the file can
+/// be dropped (Gguf::tensor's compile_fail examples show the rest).
+#[test]
+fn threads_share_a_file_tensor() -> TestResult {
+    let dir = temp_dir("threads");
+    let mut g = Gguf::new()?;
+    let mut q = quantize(&Tensor::from_f32(&noise(96 * K, 4), &[96, K as i64])?, &Scheme::parse("q4_0")?)?;
+    q.set_name("w")?;
+    g.add_tensor(&q)?;
+    g.save(None, dir.join("m.gguf"))?;
+    let h = Gguf::open(dir.join("m.gguf"))?;
+    let t = h.tensor("w")?;
+    let x = noise(40 * K, 5);
+    let calls = [(1, Activations::F32), (1, Activations::Int8), (40, Activations::F32), (40, Activations::Int8)];
+    let want: Vec<Vec<f32>> = calls.iter().map(|&(m, a)| matmul_v2(None, &x[..m * K], &t, a)).collect::<Result<_>>()?;
+    std::thread::scope(|s| {
+        let handles: Vec<_> = (0..8)
+            .map(|i| {
+                let (t, x, want) = (&t, &x, &want);
+                s.spawn(move || -> Result<()> {
+                    for j in 0..calls.len() * 3 {
+                        let c = (i + j) % calls.len();
+                        let (m, a) = calls[c];
+                        assert_eq!(matmul_v2(None, &x[..m * K], t, a)?, want[c], "thread {i}, call {c}");
+                    }
+                    Ok(())
+                })
+            })
+            .collect();
+        handles.into_iter().try_for_each(|th| th.join().expect("a thread panicked"))
+    })?;
+    drop(t);
+    drop(h);
+    std::fs::remove_dir_all(&dir).unwrap();
+    Ok(())
+}

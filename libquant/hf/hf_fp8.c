@@ -16,6 +16,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "hf.h"
+#include "layouts.h"
 
 lq_status lq__hf_fp8_export(const char *fn, const lq_tensor *q, const lq_calib *calib,
                             const char *prefix, lq_safetensors *st)
@@ -87,7 +88,7 @@ lq_status lq__hf_fp8_import(const char *fn, const lq_safetensors *st, const char
         char name[LQ_MAX_NAME + 1];
         lq__hf_name(name, prefix, "weight");
         int64_t shape[2] = {rows, w.shape[1]};
-        r = lq_tensor_wrap_quantized(out, s, 2, shape, bytes, l.total, LQ_COPY, name);
+        r = lq_tensor_wrap_quantized(s, 2, shape, bytes, l.total, LQ_COPY, name, out);
     }
     lq__free(bytes);
     lq_scheme_free(s);

@@ -15,6 +15,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "hf.h"
+#include "layouts.h"
 
 static int valid_bits(int b) { return b == 2 || b == 3 || b == 4 || b == 8; }
 

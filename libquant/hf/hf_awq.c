@@ -13,6 +13,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "hf.h"
+#include "layouts.h"
 
 static const int order[8] = {0, 2, 4, 6, 1, 3, 5, 7};
 

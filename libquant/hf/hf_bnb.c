@@ -26,6 +26,7 @@
 #include "../formats/linear.h"
 #include "../io/json.h"
 #include "hf.h"
+#include "layouts.h"
 
 #define NESTED_BLOCK 256
 
@@ -215,7 +216,7 @@ lq_status lq__hf_bnb4_import(const char *fn, const lq_safetensors *st, const cha
         }
         char name[LQ_MAX_NAME + 1];
         lq__hf_name(name, prefix, "weight");
-        s = lq_tensor_wrap_quantized(out, sc, bs.ndim, bs.shape, bytes, l.total, LQ_COPY, name);
+        s = lq_tensor_wrap_quantized(sc, bs.ndim, bs.shape, bytes, l.total, LQ_COPY, name, out);
     }
     lq__free(bytes);
     lq_scheme_free(sc);
@@ -318,7 +319,7 @@ lq_status lq__hf_int8_import(const char *fn, const lq_safetensors *st, const cha
         }
         char name[LQ_MAX_NAME + 1];
         lq__hf_name(name, prefix, "weight");
-        s = lq_tensor_wrap_quantized(out, sc, 2, shape, bytes, l.total, LQ_COPY, name);
+        s = lq_tensor_wrap_quantized(sc, 2, shape, bytes, l.total, LQ_COPY, name, out);
     }
     lq__free(bytes);
     lq_scheme_free(sc);

@@ -1,8 +1,9 @@
-/* hf.h — what the Hugging Face layouts share (internal): finding a layer's
- * tensors in an lq_safetensors handle with their dtype and shape checked,
- * adding them, and the int weight in the form GPTQ and AWQ store it. */
-#ifndef LQ_METHODS_HF_H
-#define LQ_METHODS_HF_H
+/* hf.h — what the Hugging Face layouts share (internal, hf.c): finding a
+ * layer's tensors in an lq_safetensors handle with their dtype and shape
+ * checked, adding them, and the int weight in the form GPTQ and AWQ store
+ * it. The layouts and their table are in layouts.h. */
+#ifndef LQ_HF_HF_H
+#define LQ_HF_HF_H
 
 #include <stdint.h>
 
@@ -79,30 +80,5 @@ void lq__hf_int_decode(const lq__hf_int *h, float *out);
  * words as bytes (file data need not be aligned). */
 void lq__hf_put_bits(int32_t *words, int64_t stride, int64_t j, int bits, uint32_t v);
 uint32_t lq__hf_get_bits(const uint8_t *words, int64_t stride, int64_t j, int bits);
-
-/* The formats (hf_gptq.c, hf_awq.c, hf_bnb.c, hf_fp8.c). `fn` names the
- * public function for messages. */
-lq_status lq__hf_gptq_export(const char *fn, const lq_tensor *q, const int32_t *perm, int v2,
-                             const char *prefix, lq_safetensors *st);
-lq_status lq__hf_gptq_read(const char *fn, const lq_safetensors *st, int v2, const char *prefix,
-                           lq__hf_int *h);
-lq_status lq__hf_awq_export(const char *fn, const lq_tensor *q, const char *prefix,
-                            lq_safetensors *st);
-lq_status lq__hf_awq_read(const char *fn, const lq_safetensors *st, const char *prefix,
-                          lq__hf_int *h);
-lq_status lq__hf_bnb4_export(const char *fn, const lq_tensor *q, const char *prefix,
-                             lq_safetensors *st);
-lq_status lq__hf_bnb4_import(const char *fn, const lq_safetensors *st, const char *prefix,
-                             lq_tensor **out);
-lq_status lq__hf_int8_export(const char *fn, const lq_tensor *q, const char *prefix,
-                             lq_safetensors *st);
-lq_status lq__hf_int8_import(const char *fn, const lq_safetensors *st, const char *prefix,
-                             lq_tensor **out);
-lq_status lq__hf_int8_decode(const char *fn, const lq_safetensors *st, const char *prefix,
-                             float *out, int64_t count);
-lq_status lq__hf_fp8_export(const char *fn, const lq_tensor *q, const lq_calib *calib,
-                            const char *prefix, lq_safetensors *st);
-lq_status lq__hf_fp8_import(const char *fn, const lq_safetensors *st, const char *prefix,
-                            lq_tensor **out);
 
 #endif

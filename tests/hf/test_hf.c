@@ -6,7 +6,7 @@
 #include <stdint.h>
 #include <unistd.h>
 
-#include "synth.h"
+#include "../methods/synth.h"
 
 static lqt_rng R = {2024};
 
@@ -55,7 +55,7 @@ static lq_tensor *int_tensor(const char *scheme, int64_t rows, int64_t cols, con
             b[rows * row_bytes + 4 * rows * ng + i] = (uint8_t)zero;
     }
     lq_tensor *t = NULL;
-    CHECK_OK(lq_tensor_wrap_quantized(&t, s, 2, shape, b, nbytes, LQ_COPY, "w"));
+    CHECK_OK(lq_tensor_wrap_quantized(s, 2, shape, b, nbytes, LQ_COPY, "w", &t));
     free(b);
     lq_scheme_free(s);
     return t;
@@ -63,10 +63,10 @@ static lq_tensor *int_tensor(const char *scheme, int64_t rows, int64_t cols, con
 
 static uint32_t word(const lq_safetensors *st, const char *name, int64_t i)
 {
-    int64_t k = lq_safetensors_find(st, name);
+    int64_t k = lq_safetensors_find_tensor(st, name);
     const void *d = NULL;
     uint64_t n = 0;
-    if (k < 0 || lq_safetensors_raw(st, k, &d, &n) != LQ_OK || (uint64_t)(4 * i + 4) > n)
+    if (k < 0 || lq_safetensors_tensor_raw(st, k, &d, &n) != LQ_OK || (uint64_t)(4 * i + 4) > n)
         return 0xdeadbeef;
     uint32_t w;
     memcpy(&w, (const uint8_t *)d + 4 * i, 4);
@@ -161,8 +161,8 @@ static void awq_golden_words(void)
     CHECK(word(st, "a.qweight", 0) == 0x75316420u);
     CHECK(word(st, "a.qweight", 2) == 0xFDB9ECA8u); /* input 1: k + 8 */
     CHECK(word(st, "a.qzeros", 0) == 0x33333333u);  /* zeros as they are */
-    int64_t k = lq_safetensors_find(st, "a.scales");
-    CHECK(k >= 0 && lq_safetensors_dim(st, k, 0) == IN / 32 && lq_safetensors_dim(st, k, 1) == OUT);
+    int64_t k = lq_safetensors_find_tensor(st, "a.scales");
+    CHECK(k >= 0 && lq_safetensors_tensor_dim(st, k, 0) == IN / 32 && lq_safetensors_tensor_dim(st, k, 1) == OUT);
     float *w = random_w(8 * 64);
     lq_tensor *q3 = quantize_w("int3:g32", w, 8, 64), *q5 = quantize_w("int4:g32", w, 4, 128);
     CHECK_STATUS(lq_hf_export(q3, NULL, NULL, LQ_HF_AWQ, "b", st), LQ_ERR_INVALID);
@@ -179,43 +179,43 @@ static void bnb_and_fp8_golden_bytes(void)
     float w[2] = {-1.0f, 1.0f};
     lq_tensor *q = quantize_w("nf4:b64", w, 1, 2);
     CHECK_OK(lq_hf_export(q, NULL, NULL, LQ_HF_BNB4, "m", st));
-    int64_t k = lq_safetensors_find(st, "m.weight");
+    int64_t k = lq_safetensors_find_tensor(st, "m.weight");
     const void *d = NULL;
     uint64_t n = 0;
-    CHECK(k >= 0 && lq_safetensors_raw(st, k, &d, &n) == LQ_OK && n == 1 &&
+    CHECK(k >= 0 && lq_safetensors_tensor_raw(st, k, &d, &n) == LQ_OK && n == 1 &&
           *(const uint8_t *)d == 0x0F);
-    CHECK(strcmp(lq_safetensors_dtype(st, k), "U8") == 0 && lq_safetensors_dim(st, k, 1) == 1);
-    k = lq_safetensors_find(st, "m.weight.quant_state.bitsandbytes__nf4");
-    CHECK(k >= 0 && lq_safetensors_raw(st, k, &d, &n) == LQ_OK);
+    CHECK(strcmp(lq_safetensors_tensor_dtype(st, k), "U8") == 0 && lq_safetensors_tensor_dim(st, k, 1) == 1);
+    k = lq_safetensors_find_tensor(st, "m.weight.quant_state.bitsandbytes__nf4");
+    CHECK(k >= 0 && lq_safetensors_tensor_raw(st, k, &d, &n) == LQ_OK);
     char json[256] = {0};
     memcpy(json, d, n < 255 ? n : 255);
     CHECKF(strstr(json, "\"blocksize\": 64") && strstr(json, "\"shape\": [1, 2]") &&
            strstr(json, "\"quant_type\": \"nf4\""), "%s", json);
-    k = lq_safetensors_find(st, "m.weight.absmax");
-    CHECK(k >= 0 && lq_safetensors_raw(st, k, &d, &n) == LQ_OK && n == 4 && *(const float *)d == 1.0f);
-    CHECK(lq_safetensors_find(st, "m.weight.quant_map") >= 0);
+    k = lq_safetensors_find_tensor(st, "m.weight.absmax");
+    CHECK(k >= 0 && lq_safetensors_tensor_raw(st, k, &d, &n) == LQ_OK && n == 4 && *(const float *)d == 1.0f);
+    CHECK(lq_safetensors_find_tensor(st, "m.weight.quant_map") >= 0);
     lq_tensor_free(q);
 
     float f[4] = {448.0f, -448.0f, 224.0f, 0.0f};
     q = quantize_w("fp8_e4m3", f, 2, 2);
     CHECK_OK(lq_hf_export(q, NULL, NULL, LQ_HF_FP8, "f", st));
-    k = lq_safetensors_find(st, "f.weight");
-    CHECK(k >= 0 && strcmp(lq_safetensors_dtype(st, k), "F8_E4M3") == 0);
-    CHECK(lq_safetensors_raw(st, k, &d, &n) == LQ_OK && n == 4 &&
+    k = lq_safetensors_find_tensor(st, "f.weight");
+    CHECK(k >= 0 && strcmp(lq_safetensors_tensor_dtype(st, k), "F8_E4M3") == 0);
+    CHECK(lq_safetensors_tensor_raw(st, k, &d, &n) == LQ_OK && n == 4 &&
           memcmp(d, "\x7e\xfe\x76\x00", 4) == 0);
-    k = lq_safetensors_find(st, "f.weight_scale");
-    CHECK(k >= 0 && lq_safetensors_ndim(st, k) == 0 && lq_safetensors_raw(st, k, &d, &n) == LQ_OK &&
+    k = lq_safetensors_find_tensor(st, "f.weight_scale");
+    CHECK(k >= 0 && lq_safetensors_tensor_ndim(st, k) == 0 && lq_safetensors_tensor_raw(st, k, &d, &n) == LQ_OK &&
           *(const float *)d == 1.0f);
-    CHECK(lq_safetensors_find(st, "f.input_scale") < 0); /* dynamic activations */
+    CHECK(lq_safetensors_find_tensor(st, "f.input_scale") < 0); /* dynamic activations */
     /* static activations: input_scale = max |x| / 448 from the calibration set */
     lq_calib *c = NULL;
     float x[2 * 2] = {0.5f, -896.0f, 3.0f, 1.0f};
-    CHECK_OK(lq_calib_create(&c, 2));
+    CHECK_OK(lq_calib_create(2, &c));
     CHECK_OK(lq_calib_add(c, x, 2));
     CHECK_STATUS(lq_hf_export(q, NULL, NULL, LQ_HF_FP8_STATIC, "s", st), LQ_ERR_INVALID);
     CHECK_OK(lq_hf_export(q, NULL, c, LQ_HF_FP8_STATIC, "s", st));
-    k = lq_safetensors_find(st, "s.input_scale");
-    CHECK(k >= 0 && lq_safetensors_ndim(st, k) == 0 && lq_safetensors_raw(st, k, &d, &n) == LQ_OK &&
+    k = lq_safetensors_find_tensor(st, "s.input_scale");
+    CHECK(k >= 0 && lq_safetensors_tensor_ndim(st, k) == 0 && lq_safetensors_tensor_raw(st, k, &d, &n) == LQ_OK &&
           *(const float *)d == 2.0f);
     lq_calib_free(c);
     lq_tensor_free(q);
@@ -302,7 +302,7 @@ static void act_order_g_idx(void)
         for (int c = 0; c < IN; c++)
             x[t * IN + c] *= 1.0f + (float)((c * 37) % IN) / 8.0f; /* distinct diagonals */
     lq_calib *c = NULL;
-    CHECK_OK(lq_calib_create(&c, IN));
+    CHECK_OK(lq_calib_create(IN, &c));
     CHECK_OK(lq_calib_add(c, x, T));
     lq_scheme *s = lqt_scheme("gptq:int4:g32:act_order");
     lq_tensor *t = lqt_wrap(w, OUT, IN, "w"), *q = NULL, *back = NULL;
@@ -363,10 +363,10 @@ static void damaged_layers(void)
     for (int c = 0; c < IN; c++)
         g_idx[c] = c % 3 == 0; /* groups of 22 and 42 columns */
     int64_t sw[2] = {IN / 8, OUT}, sz[2] = {2, OUT / 8}, ss[2] = {2, OUT}, sg[1] = {IN};
-    CHECK_OK(lq_safetensors_add_raw(st, "x.qweight", "I32", 2, sw, qweight, sizeof qweight, LQ_COPY));
-    CHECK_OK(lq_safetensors_add_raw(st, "x.qzeros", "I32", 2, sz, qzeros, sizeof qzeros, LQ_COPY));
-    CHECK_OK(lq_safetensors_add_raw(st, "x.scales", "F16", 2, ss, scales, sizeof scales, LQ_COPY));
-    CHECK_OK(lq_safetensors_add_raw(st, "x.g_idx", "I32", 1, sg, g_idx, sizeof g_idx, LQ_COPY));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "x.qweight", "I32", 2, sw, qweight, sizeof qweight, LQ_COPY));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "x.qzeros", "I32", 2, sz, qzeros, sizeof qzeros, LQ_COPY));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "x.scales", "F16", 2, ss, scales, sizeof scales, LQ_COPY));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "x.g_idx", "I32", 1, sg, g_idx, sizeof g_idx, LQ_COPY));
     lq_tensor *t = NULL;
     int32_t perm[IN];
     CHECK_STATUS(lq_hf_import(st, LQ_HF_GPTQ, "x", &t, perm), LQ_ERR_UNSUPPORTED);
@@ -379,10 +379,10 @@ static void damaged_layers(void)
     CHECK(ok);
     CHECK_STATUS(lq_hf_dequantize(st, LQ_HF_GPTQ, "x", out, 5), LQ_ERR_SHAPE);
     g_idx[5] = 7;
-    CHECK_OK(lq_safetensors_add_raw(st, "y.qweight", "I32", 2, sw, qweight, sizeof qweight, LQ_COPY));
-    CHECK_OK(lq_safetensors_add_raw(st, "y.qzeros", "I32", 2, sz, qzeros, sizeof qzeros, LQ_COPY));
-    CHECK_OK(lq_safetensors_add_raw(st, "y.scales", "I32", 2, ss, qweight, 4 * 2 * OUT, LQ_COPY));
-    CHECK_OK(lq_safetensors_add_raw(st, "y.g_idx", "I32", 1, sg, g_idx, sizeof g_idx, LQ_COPY));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "y.qweight", "I32", 2, sw, qweight, sizeof qweight, LQ_COPY));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "y.qzeros", "I32", 2, sz, qzeros, sizeof qzeros, LQ_COPY));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "y.scales", "I32", 2, ss, qweight, 4 * 2 * OUT, LQ_COPY));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "y.g_idx", "I32", 1, sg, g_idx, sizeof g_idx, LQ_COPY));
     CHECK_STATUS(lq_hf_dequantize(st, LQ_HF_GPTQ, "y", out, OUT * IN), LQ_ERR_FORMAT);
     CHECK(strstr(lq_last_error(), "y.scales") != NULL);
     CHECK_STATUS(lq_hf_import(st, LQ_HF_GPTQ, "missing", &t, perm), LQ_ERR_FORMAT);
@@ -393,11 +393,11 @@ static void damaged_layers(void)
     int64_t sj[1] = {(int64_t)strlen(js)}, s1[1] = {2}, s16[1] = {16}, s2[2] = {2, 1};
     float map[16] = {0}, am[2] = {1, 1};
     uint8_t wb[2] = {0x12, 0x34};
-    CHECK_OK(lq_safetensors_add_raw(st, "b.weight.quant_state.bitsandbytes__nf4", "U8", 1, sj, js,
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "b.weight.quant_state.bitsandbytes__nf4", "U8", 1, sj, js,
                                     strlen(js), LQ_COPY));
-    CHECK_OK(lq_safetensors_add_raw(st, "b.weight", "U8", 2, s2, wb, 2, LQ_COPY));
-    CHECK_OK(lq_safetensors_add_raw(st, "b.weight.absmax", "F32", 1, s1, am, 8, LQ_COPY));
-    CHECK_OK(lq_safetensors_add_raw(st, "b.weight.quant_map", "F32", 1, s16, map, 64, LQ_COPY));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "b.weight", "U8", 2, s2, wb, 2, LQ_COPY));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "b.weight.absmax", "F32", 1, s1, am, 8, LQ_COPY));
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "b.weight.quant_map", "F32", 1, s16, map, 64, LQ_COPY));
     CHECK_STATUS(lq_hf_import(st, LQ_HF_BNB4, "b", &t, NULL), LQ_ERR_FORMAT);
     CHECK(strstr(lq_last_error(), "blocksize") != NULL);
     lq_safetensors_free(st);
