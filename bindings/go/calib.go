@@ -412,17 +412,17 @@ func ScalesApply(scales []float32, prev, prevBias *Tensor, next []*Tensor) error
 	})
 }
 
-// W8A8Matmul is Y = X W^T with w an int8:channel:sym tensor (smoothquant or
+// MatmulW8A8 is Y = X W^T with w an int8:channel:sym tensor (smoothquant or
 // llm_int8), every row of x quantized to int8 on the fly.
-func W8A8Matmul(ctx *Context, x []float32, w *Tensor) ([]float32, error) {
+func MatmulW8A8(ctx *Context, x []float32, w *Tensor) ([]float32, error) {
 	y, _, err := int8Product(ctx, x, w, false, 0)
 	return y, err
 }
 
-// LLMInt8Matmul is LLM.int8(): the columns of x with an |x| >= threshold in
+// MatmulLLMInt8 is LLM.int8(): the columns of x with an |x| >= threshold in
 // float, the rest in int8 (threshold <= 0: the scheme's). It also returns the
 // number of outlier columns.
-func LLMInt8Matmul(ctx *Context, x []float32, w *Tensor, threshold float64) ([]float32, int64, error) {
+func MatmulLLMInt8(ctx *Context, x []float32, w *Tensor, threshold float64) ([]float32, int64, error) {
 	return int8Product(ctx, x, w, true, threshold)
 }
 

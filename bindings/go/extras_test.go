@@ -199,11 +199,11 @@ func TestScalesAndInt8Products(t *testing.T) {
 	q := ok(libquant.QuantizeF32(w, []int64{64, k}, "llm_int8:int8"))(t)
 	defer q.Close()
 	exact := matmulRef(x[:8*k], ok(q.Dequantize())(t))
-	y := ok(libquant.W8A8Matmul(nil, x[:8*k], q))(t)
+	y := ok(libquant.MatmulW8A8(nil, x[:8*k], q))(t)
 	if relErr(y, exact) > 0.05 {
 		t.Fatal(relErr(y, exact))
 	}
-	y2, outliers, err := libquant.LLMInt8Matmul(nil, x[:8*k], q, 6)
+	y2, outliers, err := libquant.MatmulLLMInt8(nil, x[:8*k], q, 6)
 	if err != nil || outliers < 1 || relErr(y2, exact) >= relErr(y, exact) {
 		t.Fatal(outliers, err)
 	}
@@ -250,11 +250,11 @@ func TestMatmul(t *testing.T) {
 			deq8[r*k+j] = float32(codes[r*k+j]) * scales[r]
 		}
 	}
-	y := ok(libquant.MatmulW8A8(nil, x[:4*k], codes, scales))(t)
+	y := ok(libquant.MatmulW8A8Raw(nil, x[:4*k], codes, scales))(t)
 	if e := relErr(y, matmulRef(x[:4*k], deq8)); e > 0.05 {
 		t.Fatal(e)
 	}
-	_, err = libquant.MatmulW8A8(nil, x[:4*k], codes[:100], scales)
+	_, err = libquant.MatmulW8A8Raw(nil, x[:4*k], codes[:100], scales)
 	wantStatus(t, err, libquant.ErrShape)
 }
 

@@ -67,10 +67,10 @@ func MatmulV2(ctx *Context, x []float32, w *Tensor, act Activations) ([]float32,
 	return y, err
 }
 
-// MatmulW8A8 is Y = X (diag(sw) W)^T for int8 codes w [n, k] (row-major)
+// MatmulW8A8Raw is Y = X (diag(sw) W)^T for int8 codes w [n, k] (row-major)
 // with one scale per output row in sw; each row of x is quantized to int8 on
 // the fly.
-func MatmulW8A8(ctx *Context, x []float32, w []int8, sw []float32) ([]float32, error) {
+func MatmulW8A8Raw(ctx *Context, x []float32, w []int8, sw []float32) ([]float32, error) {
 	n := int64(len(sw))
 	k, err := rowsOf(len(w), n, "int8 weight")
 	if err != nil {

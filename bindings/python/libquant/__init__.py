@@ -24,9 +24,9 @@ from ._scheme import GROUP_CHANNEL, GROUP_TENSOR, METHODS, Scheme
 from ._tensor import QuantizedTensor, Tensor
 from ._quant import quantize
 from ._quality import METRICS, error_stats, estimate, output_error
-from ._matmul import matmul, matmul_w8a8
-from ._calib import (STATS, Calibration, Imatrix, awq_search, gptq_quantize, llm_int8_matmul,
-                     method_error, scales_apply, smoothquant_scales, w8a8_matmul)
+from ._matmul import matmul, matmul_w8a8_raw
+from ._calib import (STATS, Calibration, Imatrix, awq_search, gptq_quantize, matmul_llm_int8,
+                     matmul_w8a8, method_error, scales_apply, smoothquant_scales)
 from ._io import GGUF, GGUF_TYPES, Safetensors
 from ._hf import HF_FORMATS, hf_config, hf_dequantize, hf_export, hf_import
 from ._model import Model
@@ -42,10 +42,9 @@ __all__ = [
     "Scheme", "Tensor",
     "awq_search", "build_info", "error_stats", "estimate", "gptq_quantize", "hf_config",
     "hf_dequantize", "hf_export", "hf_import", "is_quantized",
-    "llm_int8_matmul", "matmul", "matmul_w8a8", "method_error", "output_error", "quantize",
-    "quantize_gguf", "scales_apply", "smoothquant_scales", "type_id", "type_name", "version",
-    "version_info",
-    "w8a8_matmul",
+    "matmul", "matmul_llm_int8", "matmul_w8a8", "matmul_w8a8_raw", "method_error",
+    "output_error", "quantize", "quantize_gguf", "scales_apply", "smoothquant_scales", "type_id",
+    "type_name", "version", "version_info",
     "LibraryNotFoundError", "LibraryVersionError", "LqError", "LqCancelled", "LqFormatError",
     "LqInternalError", "LqInvalidArgument", "LqIOError", "LqNoMemory", "LqNonFinite",
     "LqNumericError", "LqShapeError", "LqStateError", "LqUnsupported",

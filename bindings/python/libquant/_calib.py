@@ -296,13 +296,13 @@ def _int8_product(func, x, w, extra, threads):
         return y
 
 
-def w8a8_matmul(x, w, threads=None):
+def matmul_w8a8(x, w, threads=None):
     """Y = X W^T with w an int8:channel:sym QuantizedTensor (smoothquant or
     llm_int8) and every row of x quantized to int8 on the fly."""
     return _int8_product(_w8a8_matmul, x, w, lambda out: (out.as_float_pointer(),), threads)
 
 
-def llm_int8_matmul(x, w, threshold=0.0, threads=None):
+def matmul_llm_int8(x, w, threshold=0.0, threads=None):
     """LLM.int8(): outlier columns of x (|x| >= threshold; <= 0 means the
     scheme's) in float, the rest in int8. Returns (y, n_outlier_columns)."""
     n_out = c_int64()

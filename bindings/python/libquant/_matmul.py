@@ -40,7 +40,7 @@ def matmul(x, w, threads=None, act="auto"):
         return y
 
 
-def matmul_w8a8(x, w, scales, threads=None):
+def matmul_w8a8_raw(x, w, scales, threads=None):
     """W8A8: Y = X (diag(scales) W)^T with int8 codes w [n, k] and one float32
     scale per output row; each row of x is quantized to int8 on the fly."""
     ws = exact_input(w, "w", "b")

@@ -109,14 +109,14 @@ def test_scales_apply_changes_arrays_in_place():
 def test_w8a8_and_llm_int8_products():
     with lq.quantize(W, "llm_int8:int8") as q:
         exact = X[:8] @ q.dequantize().T
-        y = lq.w8a8_matmul(X[:8], q)
+        y = lq.matmul_w8a8(X[:8], q)
         assert y.shape == (8, 64)
         assert np.linalg.norm(y - exact) / np.linalg.norm(exact) < 0.05
-        y2, outliers = lq.llm_int8_matmul(X[:8], q, threshold=6.0)
+        y2, outliers = lq.matmul_llm_int8(X[:8], q, threshold=6.0)
         assert outliers >= 1  # channel 5
         assert np.linalg.norm(y2 - exact) < np.linalg.norm(y - exact)
     with lq.quantize(W, "int4:g64") as q, pytest.raises(lq.LqInvalidArgument):
-        lq.w8a8_matmul(X[:8], q)
+        lq.matmul_w8a8(X[:8], q)
 
 
 def test_imatrix_files(calib, tmp_path):

@@ -54,10 +54,10 @@ def test_matmul_checks_shapes():
 def test_w8a8_codes_and_scales():
     scales = np.abs(W).max(axis=1) / 127
     codes = np.round(W / scales[:, None]).astype(np.int8)
-    y = lq.matmul_w8a8(X, codes, scales.astype(np.float32))
+    y = lq.matmul_w8a8_raw(X, codes, scales.astype(np.float32))
     exact = X @ (codes * scales[:, None]).T
     assert np.linalg.norm(y - exact) / np.linalg.norm(exact) < 0.02
     with pytest.raises(TypeError, match="int8"):
-        lq.matmul_w8a8(X, codes.astype(np.int16), scales)
+        lq.matmul_w8a8_raw(X, codes.astype(np.int16), scales)
     with pytest.raises(ValueError, match="scales"):
-        lq.matmul_w8a8(X, codes, scales[:3])
+        lq.matmul_w8a8_raw(X, codes, scales[:3])

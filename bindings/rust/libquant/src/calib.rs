@@ -378,7 +378,7 @@ pub fn scales_apply(
 
 /// Y = X W^T with `w` an int8:channel:sym tensor (smoothquant or llm_int8),
 /// every row of `x` quantized to int8 on the fly.
-pub fn w8a8_matmul(ctx: Option<&mut Context>, x: &[f32], w: &Tensor<'_>) -> Result<Vec<f32>> {
+pub fn matmul_w8a8(ctx: Option<&mut Context>, x: &[f32], w: &Tensor<'_>) -> Result<Vec<f32>> {
     let (n, k) = weight_dims(w)?;
     let m = rows_of(x, k, "activation")?;
     let mut y = zeros((m * n) as usize)?;
@@ -389,7 +389,7 @@ pub fn w8a8_matmul(ctx: Option<&mut Context>, x: &[f32], w: &Tensor<'_>) -> Resu
 
 /// LLM.int8(): columns of `x` with an |x| >= threshold in float, the rest in
 /// int8 (threshold <= 0: the scheme's). Returns Y and the outlier column count.
-pub fn llm_int8_matmul(
+pub fn matmul_llm_int8(
     ctx: Option<&mut Context>,
     x: &[f32],
     w: &Tensor<'_>,
@@ -399,7 +399,7 @@ pub fn llm_int8_matmul(
     let m = rows_of(x, k, "activation")?;
     let mut y = zeros((m * n) as usize)?;
     let mut outliers = 0;
-    // SAFETY: as w8a8_matmul.
+    // SAFETY: as matmul_w8a8.
     with_ctx(ctx, |c| {
         check(unsafe {
             sys::lq_matmul_llm_int8(c, x.as_ptr(), m, w.as_ptr(), threshold, y.as_mut_ptr(), &mut outliers)

@@ -31,14 +31,14 @@ mod types;
 mod version;
 
 pub use calib::{
-    awq_search, gptq_quantize, llm_int8_matmul, method_error, scales_apply, smoothquant_scales, w8a8_matmul,
+    awq_search, gptq_quantize, matmul_llm_int8, matmul_w8a8, method_error, scales_apply, smoothquant_scales,
     Calibration, Imatrix, ImatrixFormat, Stat,
 };
 pub use context::Context;
 pub use error::{Error, Result, Status};
 pub use hf::{hf_config, hf_dequantize, hf_export, hf_import, HfFormat};
 pub use io::{Gguf, GgufTensorInfo, GgufValue, Safetensors, SafetensorsInfo};
-pub use matmul::{matmul, matmul_v2, matmul_w8a8, Activations};
+pub use matmul::{matmul, matmul_v2, matmul_w8a8_raw, Activations};
 pub use model::{EvalResults, Model};
 pub use pipeline::{quantize_gguf, QuantizeOptions};
 pub use quality::{error_metrics, estimate_kv, estimate_weights, output_error, KvCache, KvType, Metrics, GIB};

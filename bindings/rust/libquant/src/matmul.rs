@@ -66,7 +66,7 @@ pub fn matmul_v2(ctx: Option<&mut Context>, x: &[f32], w: &Tensor<'_>, act: Acti
 
 /// W8A8: Y = X (diag(sw) W)^T with int8 codes `w` [n, k] (row-major) and one
 /// scale per output row in `sw`; each row of `x` is quantized to int8 on the fly.
-pub fn matmul_w8a8(ctx: Option<&mut Context>, x: &[f32], w: &[i8], sw: &[f32]) -> Result<Vec<f32>> {
+pub fn matmul_w8a8_raw(ctx: Option<&mut Context>, x: &[f32], w: &[i8], sw: &[f32]) -> Result<Vec<f32>> {
     let n = sw.len() as i64;
     let k = rows_of(w, n, "weight").map_err(|_| {
         Error::new(Status::SHAPE, format!("libquant: {} int8 codes do not make {n} rows (one per scale)", w.len()))

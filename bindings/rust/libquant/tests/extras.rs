@@ -103,9 +103,9 @@ fn scales_and_int8_products() -> TestResult {
 
     let q = quantize(&src, &Scheme::parse("llm_int8:int8")?)?;
     let exact = matmul_ref(&x[..8 * K], &q.dequantize()?, K);
-    let y = w8a8_matmul(None, &x[..8 * K], &q)?;
+    let y = matmul_w8a8(None, &x[..8 * K], &q)?;
     assert!(rel_err(&y, &exact) < 0.05);
-    let (y2, outliers) = llm_int8_matmul(None, &x[..8 * K], &q, 6.0)?;
+    let (y2, outliers) = matmul_llm_int8(None, &x[..8 * K], &q, 6.0)?;
     assert!(outliers >= 1 && rel_err(&y2, &exact) < rel_err(&y, &exact));
     Ok(())
 }
@@ -131,10 +131,10 @@ fn matmul_with_quantized_weights() -> TestResult {
 
     let scales: Vec<f32> = w.chunks(K).map(|r| r.iter().fold(0.0f32, |m, v| m.max(v.abs())) / 127.0).collect();
     let codes: Vec<i8> = w.iter().enumerate().map(|(i, v)| (v / scales[i / K]).round() as i8).collect();
-    let y = matmul_w8a8(None, &x[..4 * K], &codes, &scales)?;
+    let y = matmul_w8a8_raw(None, &x[..4 * K], &codes, &scales)?;
     let deq: Vec<f32> = codes.iter().enumerate().map(|(i, &c)| c as f32 * scales[i / K]).collect();
     assert!(rel_err(&y, &matmul_ref(&x[..4 * K], &deq, K)) < 0.05);
-    assert_eq!(matmul_w8a8(None, &x[..4 * K], &codes[..100], &scales).unwrap_err().status(), Status::SHAPE);
+    assert_eq!(matmul_w8a8_raw(None, &x[..4 * K], &codes[..100], &scales).unwrap_err().status(), Status::SHAPE);
     Ok(())
 }
 
