@@ -1,7 +1,10 @@
 """lq_hf.h: Hugging Face quantized-checkpoint layouts (GPTQ, AWQ,
 bitsandbytes, FP8, LLM.int8): libquant tensors to the tensor sets
 transformers, vLLM, AutoGPTQ/GPTQModel, AutoAWQ and bitsandbytes load, and
-back (doc/hf-formats.md)."""
+back (doc/hf-formats.md).
+
+Experimental tier (LQ_EXPERIMENTAL_API, _capi.EXPERIMENTAL): may change in a
+minor release."""
 import ctypes
 import json
 from ctypes import byref, c_int32, c_void_p

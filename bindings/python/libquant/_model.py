@@ -1,6 +1,9 @@
 """lq_model.h: the reference Llama runner — load a GGUF model, tokenize, run
 the forward pass, measure perplexity and KL divergence, quantize in memory,
-and compute an importance matrix."""
+and compute an importance matrix.
+
+Experimental tier (LQ_EXPERIMENTAL_API, _capi.EXPERIMENTAL): may change in a
+minor release."""
 import ctypes
 import math
 import os

@@ -1,5 +1,8 @@
 """lq_pipeline.h: quantize a GGUF model file as llama.cpp's llama-quantize
-does, tensor for tensor and byte for byte."""
+does, tensor for tensor and byte for byte.
+
+Experimental tier (LQ_EXPERIMENTAL_API, _capi.EXPERIMENTAL): may change in a
+minor release."""
 import os
 import tempfile
 from ctypes import byref

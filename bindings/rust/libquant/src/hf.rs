@@ -1,6 +1,8 @@
 //! Hugging Face quantized-checkpoint layouts (`lq_hf.h`): libquant tensors to
 //! the tensor sets transformers, vLLM, AutoGPTQ/GPTQModel, AutoAWQ and
 //! bitsandbytes load, and back (doc/hf-formats.md).
+//!
+//! Experimental tier (`LQ_EXPERIMENTAL_API`): may change in a minor release.
 use std::ffi::{c_int, CStr};
 use std::ptr;
 

@@ -1,6 +1,8 @@
 //! The reference Llama runner (`lq_model.h`): load a GGUF model, tokenize,
 //! run the forward pass, measure perplexity and KL divergence, quantize in
 //! memory, compute an importance matrix.
+//!
+//! Experimental tier (`LQ_EXPERIMENTAL_API`): may change in a minor release.
 use std::ffi::CStr;
 use std::marker::PhantomData;
 use std::path::Path;

@@ -1,5 +1,7 @@
 //! Whole-model operations on files (`lq_pipeline.h`): quantize a GGUF model
 //! as llama.cpp's llama-quantize does, tensor for tensor and byte for byte.
+//!
+//! Experimental tier (`LQ_EXPERIMENTAL_API`): may change in a minor release.
 use std::path::Path;
 use std::ptr::{self, NonNull};
 
