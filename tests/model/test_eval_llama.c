@@ -113,7 +113,7 @@ static void live_llama(void)
 {
     const char *node = getenv("LQ_NODE");
     if (!node || !*node) {
-        printf("# skip: llama.cpp comparison: LQ_NODE is not set (node was not found at setup)\n");
+        ORACLE_SKIP_CASE("LQ_NODE is not set (node was not found at setup)");
         return;
     }
     char cmd[4096];
@@ -131,8 +131,7 @@ static void live_llama(void)
     }
     int rc = p ? pclose(p) : -1;
     if (rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 77)
-        printf("# skip: llama.cpp comparison: node-llama-cpp is not installed (see "
-               "tests/model/llama_ref.mjs)\n");
+        ORACLE_SKIP_CASE("node-llama-cpp is not in %s", lqt_oracle_path("node_modules"));
     else
         CHECKF(rc == 0 && n == N_TYPES, "llama_ref.mjs: status %d, %d of %d results", rc, n,
                N_TYPES);
