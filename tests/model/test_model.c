@@ -91,6 +91,7 @@ static void compare_perplexity(lq_model *m, const lqt_ref *r, const char *which)
            out[LQ_EVAL_WINDOWS], out[LQ_EVAL_TOKENS_PER_SECOND]);
     CHECK(out[LQ_EVAL_SCORED] == r->scored && out[LQ_EVAL_WINDOWS] == r->windows);
     CHECKF(rel < PPL_REL_TOL, "%s: perplexity %.4f vs %.4f", which, out[LQ_EVAL_PPL], r->ppl);
+    /* the mean NLL is log(perplexity): 0.01 is the same 1% as PPL_REL_TOL */
     CHECK(fabs(out[LQ_EVAL_NLL] - r->nll / r->scored) < 0.01);
     CHECK(isnan(out[LQ_EVAL_KLD]) && isnan(out[LQ_EVAL_SAME_TOP]) && isnan(out[LQ_EVAL_BASE_PPL]));
 }
@@ -123,6 +124,10 @@ static void matches_live_llama(void)
     if (m && stored) {
         compare_logits(m, live, "live");
         compare_perplexity(m, live, "live");
+        /* the stored file came from the same llama.cpp build on another CPU:
+         * ggml picks its kernels (and so its sum orders) by CPU, which moves a
+         * perplexity near 10 in the 5th digit; a changed build or fixture moves
+         * it by more than 0.1% */
         CHECKF(fabs(live->ppl - stored->ppl) < 1e-3 * stored->ppl,
                "llama.cpp now gives %.5f, the stored file %.5f", live->ppl, stored->ppl);
     }
@@ -151,6 +156,11 @@ static void cache_across_calls(void)
     CHECK_OK(lq_model_eval(NULL, m, r->tokens, 1, 0, 0, piece));
     CHECK_OK(lq_model_eval(NULL, m, r->tokens + 1, 7, 1, 5, piece + 6 * nv));
     CHECK_OK(lq_model_eval(NULL, m, r->tokens + 8, 32, 8, 0, piece + 8 * nv));
+    /* Pieces change the row counts of every product (other kernels, other sum
+     * orders) but not what is summed: through 4 layers of f32 sums each logit
+     * moves by a few float ulps of itself (~1e-6 of the logits' size, which is
+     * about 10 here); a wrong position, cache slot or mask moves it by 0.1 or
+     * more. */
     CHECK(max_diff(all, piece, nv) < 1e-4);
     CHECK(max_diff(all + 6 * nv, piece + 6 * nv, 34 * nv) < 1e-4);
     /* rewinding: position 8 again, after other tokens were there */
