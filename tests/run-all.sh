@@ -79,6 +79,10 @@ fi
 # programs (test_*_ref/avx2/avx512/neon set LQ_ARCH themselves and already
 # ran). A level this CPU or build lacks is one counted skip, not a pass:
 # libquant falls back to the best level it has, which would test nothing new.
+# Timeouts are 4x: the scalar reference runs the quantized models' products
+# several times slower than the SIMD kernels (test_quantized: ~6 min on a
+# loaded 2-core machine). Measured there: about 4 minutes of CPU time for the
+# LQ_ARCH=ref run, so 2-4 minutes more on an idle 2-core CI machine.
 if wanted levels; then
   native=$(selected_level "")
   for level in avx2 ref; do
@@ -95,7 +99,8 @@ if wanted levels; then
       mapfile -t names < <(meson test -C build --list --no-suite abi --no-suite interop \
         --no-suite layering 2>/dev/null | sed -n 's/^[^ ]* \/ //p' |
         grep -Ev '_(ref|avx2|avx512|neon)$')
-      LQ_ARCH=$level meson_suite "meson tests, LQ_ARCH=$level" build "${names[@]}"
+      LQ_ARCH=$level meson_suite "meson tests, LQ_ARCH=$level" build --timeout-multiplier 4 \
+        "${names[@]}"
     fi
   done
 fi
