@@ -5,7 +5,8 @@
 # sanitizer report or broken invariant; the input that did it is kept in
 # BUILD/fuzz-artifacts/. Environment: LQ_FUZZ_BUILD (build folder, default
 # build-fuzz at the top of the tree), LQ_FUZZ_TARGETS (default
-# "gguf safetensors scheme").
+# "gguf safetensors scheme"). Ends with "fuzz: N passed, N failed, 0 skipped",
+# one count per target.
 set -eu
 secs="${1:-60}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -23,6 +24,8 @@ done
 
 mkdir -p "$build/fuzz-artifacts"
 status=0
+pass=0
+fail=0
 for t in $targets; do
   work="$build/fuzz-corpus/$t"  # grows across runs; the committed seeds stay as they are
   mkdir -p "$work"
@@ -35,6 +38,10 @@ for t in $targets; do
       "$work" "$root/tests/fuzz/corpus/$t"; then
     echo "fuzz_$t FAILED: see $build/fuzz-artifacts/"
     status=1
+    fail=$((fail + 1))
+  else
+    pass=$((pass + 1))
   fi
 done
+echo "fuzz: $pass passed, $fail failed, 0 skipped"
 exit $status
