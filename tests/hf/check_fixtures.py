@@ -1,0 +1,142 @@
+#!/usr/bin/env python3
+"""Checks the fixture cache make_fixtures.py wrote, as TAP on stdout.
+
+    check_fixtures.py CACHE_DIR
+
+Every file the manifest lists exists with its recorded size and hash; each
+model folder is a loadable checkpoint layout (config, weights or shard index
+whose shards exist); each oracle has the shape its manifest says; and each
+converted GGUF is read back with llama.cpp's gguf-py (from the cache's
+converter/ copy) and holds the architecture, tokenizer keys and tensors the
+checkpoint implies.
+"""
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+results = []
+
+
+def check(ok, what):
+    results.append((bool(ok), what))
+    return ok
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# GGUF general.architecture per HF architecture, as llama.cpp's converter maps them
+GGUF_ARCH = {"LlamaForCausalLM": "llama", "MistralForCausalLM": "llama",
+             "Qwen2ForCausalLM": "qwen2", "Qwen3ForCausalLM": "qwen3"}
+# GGUF tensor type names per --outtype for the 2-D weights (1-D norms stay F32)
+MATRIX_TYPE = {"f32": "F32", "f16": "F16", "bf16": "BF16", "q8_0": "Q8_0"}
+
+
+def check_checkpoint(root, name):
+    d = root / "models" / name
+    cfg = json.loads((d / "config.json").read_text())
+    index = d / "model.safetensors.index.json"
+    if index.exists():
+        shards = set(json.loads(index.read_text())["weight_map"].values())
+        check(len(shards) > 1 and all((d / s).exists() for s in shards),
+              f"{name}: sharded checkpoint, {len(shards)} shards present")
+    else:
+        check((d / "model.safetensors").exists(), f"{name}: single-file checkpoint")
+    check((d / "tokenizer_config.json").exists(), f"{name}: tokenizer_config.json beside the weights")
+    return cfg
+
+
+def check_gguf(reader_mod, path, cfg, outtype, tokenizer_kind):
+    r = reader_mod.GGUFReader(str(path))
+    fields = r.fields
+
+    def value(key):
+        f = fields.get(key)
+        return None if f is None else f.contents()
+
+    arch = GGUF_ARCH[cfg["architectures"][0]]
+    base = path.name
+    check(value("general.architecture") == arch, f"{base}: general.architecture = {arch}")
+    check(value(f"{arch}.block_count") == cfg["num_hidden_layers"], f"{base}: block_count")
+    check(value(f"{arch}.embedding_length") == cfg["hidden_size"], f"{base}: embedding_length")
+    check(value(f"{arch}.attention.head_count_kv") == cfg["num_key_value_heads"], f"{base}: head_count_kv")
+    tokens = value("tokenizer.ggml.tokens")
+    check(tokens is not None and len(tokens) == cfg["vocab_size"], f"{base}: {cfg['vocab_size']} tokens")
+    model = value("tokenizer.ggml.model")
+    check(model == ("llama" if tokenizer_kind == "spm" else "gpt2"), f"{base}: tokenizer.ggml.model = {model}")
+    if tokenizer_kind != "spm":
+        check(value("tokenizer.ggml.merges") is not None, f"{base}: merges present")
+    check(value("tokenizer.chat_template") is not None, f"{base}: chat template present")
+
+    names = [t.name for t in r.tensors]
+    tied = cfg.get("tie_word_embeddings", False)
+    check(("output.weight" in names) != tied, f"{base}: output.weight {'absent (tied)' if tied else 'present'}")
+    per_layer = {n.split(".", 2)[2] for n in names if n.startswith("blk.0.")}
+    want = {"attn_norm.weight", "attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_output.weight",
+            "ffn_norm.weight", "ffn_gate.weight", "ffn_up.weight", "ffn_down.weight"}
+    if arch == "qwen2":
+        want |= {"attn_q.bias", "attn_k.bias", "attn_v.bias"}
+    if arch == "qwen3":
+        want |= {"attn_q_norm.weight", "attn_k_norm.weight"}
+    check(per_layer == want, f"{base}: layer tensors {sorted(per_layer ^ want) or 'as expected'}")
+    q = next(t for t in r.tensors if t.name == "blk.0.attn_q.weight")
+    check(q.tensor_type.name == MATRIX_TYPE[outtype], f"{base}: attn_q is {q.tensor_type.name}")
+    # GGUF dims run fastest first: a Linear [out, in] is ne = [in, out]
+    head_dim = cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
+    check(list(q.shape) == [cfg["hidden_size"], cfg["num_attention_heads"] * head_dim],
+          f"{base}: attn_q shape {list(q.shape)}")
+
+
+def main():
+    root = Path(sys.argv[1])
+    manifest_path = root / "manifest.json"
+    if not check(manifest_path.exists(), "manifest.json exists"):
+        return finish()
+    manifest = json.loads(manifest_path.read_text())
+    bad = [rel for rel, info in manifest["files"].items()
+           if not (root / rel).exists() or (root / rel).stat().st_size != info["bytes"]
+           or sha256_file(root / rel) != info["sha256"]]
+    check(not bad, f"{len(manifest['files'])} listed files present with their hashes {bad[:3]}")
+
+    sys.path.insert(0, str(root / "converter" / "gguf-py"))
+    import gguf  # llama.cpp's own reader, from the cache
+    import numpy as np
+
+    for name, info in manifest["models"].items():
+        cfg = check_checkpoint(root, name)
+        check(cfg["architectures"] == [info["architecture"]], f"{name}: architectures = {info['architecture']}")
+        meta = json.loads((root / "oracle" / name / "logits.json").read_text())
+        logits = np.load(root / "oracle" / name / "logits.npy")
+        check(list(logits.shape) == [len(meta["input_ids"]), cfg["vocab_size"]] and np.isfinite(logits).all()
+              and float(logits.std()) > 0, f"{name}: logits oracle {list(logits.shape)}, finite, not constant")
+        kind = manifest["tokenizers"][info["tokenizer"]]["kind"]
+        for outtype in manifest["outtypes"]:
+            path = root / "gguf" / f"{name}-{outtype}.gguf"
+            if check(path.exists(), f"{path.name} exists"):
+                try:
+                    check_gguf(gguf, path, cfg, outtype, kind)
+                except Exception as e:  # a reader failure is this test's failure, with its message
+                    check(False, f"{path.name}: gguf-py cannot read it: {e!r}")
+
+    for name, info in manifest["tokenizers"].items():
+        toks = json.loads((root / "oracle" / f"tokens-{name}.json").read_text())
+        check(len(toks["kjv-sample"]["ids"]) > 1000 and len(toks["stress"]["ids"]) > 100,
+              f"tokens-{name}: KJV and stress ids present")
+    return finish()
+
+
+def finish():
+    print(f"1..{len(results)}")
+    for i, (ok, what) in enumerate(results, 1):
+        print(f"{'ok' if ok else 'not ok'} {i} - {what}")
+    return 0 if all(ok for ok, _ in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
