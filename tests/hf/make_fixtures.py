@@ -239,6 +239,15 @@ def make_spm(cache):
         spm.SentencePieceTrainer.train(input=str(cache.root / "text" / "kjv.txt"),
                                        model_prefix=str(tmp / "tokenizer"), minloglevel=2, **params)
         (tmp / "tokenizer.vocab").unlink()
+        # the trainer records its input and output paths in the model; fixed
+        # names keep the file's bytes independent of where the cache is
+        from sentencepiece import sentencepiece_model_pb2
+        proto = sentencepiece_model_pb2.ModelProto()
+        proto.ParseFromString((tmp / "tokenizer.model").read_bytes())
+        del proto.trainer_spec.input[:]
+        proto.trainer_spec.input.append("kjv.txt")
+        proto.trainer_spec.model_prefix = "tokenizer"
+        (tmp / "tokenizer.model").write_bytes(proto.SerializeToString())
         slow = LlamaTokenizer(vocab_file=str(tmp / "tokenizer.model"), legacy=False, add_bos_token=True,
                               add_eos_token=False)
         fast = LlamaTokenizerFast(vocab_file=str(tmp / "tokenizer.model"), legacy=False, add_bos_token=True,
