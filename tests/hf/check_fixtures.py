@@ -52,6 +52,45 @@ def check_checkpoint(root, name):
     return cfg
 
 
+def read_safetensors(folder, name):
+    """One tensor of a checkpoint as float32, found through the shard index."""
+    import numpy as np
+    index = folder / "model.safetensors.index.json"
+    file = folder / (json.loads(index.read_text())["weight_map"][name] if index.exists() else "model.safetensors")
+    raw = file.read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    meta = json.loads(raw[8:8 + n])[name]
+    begin, end = (8 + n + o for o in meta["data_offsets"])
+    data = np.frombuffer(raw[begin:end], dtype={"F32": "<f4", "F16": "<f2", "BF16": "<u2"}[meta["dtype"]])
+    if meta["dtype"] == "BF16":
+        data = (data.astype(np.uint32) << 16).view(np.float32)
+    return data.astype(np.float32).reshape(meta["shape"])
+
+
+def rope_pairs_adjacent(w, n_heads):
+    """HF's rotate-half row order within each head -> adjacent pairs: row 2i
+    takes row i, row 2i+1 takes row i + head_dim/2 (doc/hf-input.md)."""
+    rows, cols = w.shape
+    d = rows // n_heads
+    return w.reshape(n_heads, 2, d // 2, cols).swapaxes(1, 2).reshape(rows, cols)
+
+
+def check_permutation(root, name, reader_mod, cfg):
+    """In the f32 conversion, Q and K are the checkpoint's rows permuted for
+    architecture llama and untouched for qwen2/qwen3; V never changes."""
+    import numpy as np
+    r = reader_mod.GGUFReader(str(root / "gguf" / f"{name}-f32.gguf"))
+    tensors = {t.name: np.asarray(t.data) for t in r.tensors}
+    permuted = GGUF_ARCH[cfg["architectures"][0]] == "llama"
+    for hf_name, gguf_name, heads in (("q_proj", "attn_q", cfg["num_attention_heads"]),
+                                      ("k_proj", "attn_k", cfg["num_key_value_heads"]),
+                                      ("v_proj", None, None)):
+        w = read_safetensors(root / "models" / name, f"model.layers.0.self_attn.{hf_name}.weight")
+        got = tensors[f"blk.0.{gguf_name or 'attn_v'}.weight"]
+        want = rope_pairs_adjacent(w, heads) if permuted and gguf_name else w
+        check(np.array_equal(got, want), f"{name}-f32: blk.0 {hf_name} {'permuted' if permuted and gguf_name else 'as stored'}")
+
+
 def check_gguf(reader_mod, path, cfg, outtype, tokenizer_kind):
     r = reader_mod.GGUFReader(str(path))
     fields = r.fields
@@ -115,6 +154,7 @@ def main():
         logits = np.load(root / "oracle" / name / "logits.npy")
         check(list(logits.shape) == [len(meta["input_ids"]), cfg["vocab_size"]] and np.isfinite(logits).all()
               and float(logits.std()) > 0, f"{name}: logits oracle {list(logits.shape)}, finite, not constant")
+        check_permutation(root, name, gguf, cfg)
         kind = manifest["tokenizers"][info["tokenizer"]]["kind"]
         for outtype in manifest["outtypes"]:
             path = root / "gguf" / f"{name}-{outtype}.gguf"
