@@ -265,13 +265,26 @@ def make_token_oracle(cache, name):
 
     def build():
         tok = AutoTokenizer.from_pretrained(cache.root / "tokenizers" / name)
+        spm_model = cache.root / "tokenizers" / name / "tokenizer.model"
         out = {}
         for text_name in ("kjv-sample", "stress"):
-            text = (cache.root / "text" / f"{text_name}.txt").read_text(encoding="utf-8")
-            out[text_name] = {
-                "ids": tok.encode(text, add_special_tokens=False),
-                "ids_with_specials": tok.encode(text, add_special_tokens=True),
-            }
+            # bytes decoded, not read_text: universal newlines would turn the
+            # stress text's \r\n into \n
+            text = (cache.root / "text" / f"{text_name}.txt").read_bytes().decode("utf-8")
+            hf = {"ids": tok.encode(text, add_special_tokens=False),
+                  "ids_with_specials": tok.encode(text, add_special_tokens=True)}
+            if spm_model.exists():
+                # transformers' fast Llama tokenizer (legacy=False) drops the
+                # dummy-prefix "▁" that SentencePiece itself puts before the
+                # first piece, and llama.cpp follows SentencePiece: the oracle
+                # is the sentencepiece library, the fast tokenizer's ids are
+                # kept beside it for the record
+                import sentencepiece
+                ids = sentencepiece.SentencePieceProcessor(model_file=str(spm_model)).encode(text)
+                out[text_name] = {"ids": ids, "ids_with_specials": [tok.bos_token_id] + ids,
+                                  "transformers_fast": hf}
+            else:
+                out[text_name] = hf
         out["chat"] = tok.apply_chat_template(
             [{"role": "user", "content": "Who made the heaven?"}, {"role": "assistant", "content": "God."}],
             tokenize=True, add_generation_prompt=False)
