@@ -132,6 +132,40 @@ def check_gguf(reader_mod, path, cfg, outtype, tokenizer_kind):
           f"{base}: attn_q shape {list(q.shape)}")
 
 
+def check_llamacpp_tokens(root, manifest):
+    """llama.cpp's tokenizer on the converted f32 files gives the oracle's ids.
+    For a tokenizer with transformers' NFC normaliser (qwen2-bpe) llama.cpp
+    does not normalise, so it is given the NFC form of the text: equality then
+    shows that NFC is the only difference (doc/hf-input.md)."""
+    import os
+    import shutil
+    import subprocess
+    npm_root = Path(os.environ.get("LQ_ORACLE_DIR", Path.home() / ".cache/libquant/npm")) / "node_modules"
+    if not shutil.which("node") or not (npm_root / "node-llama-cpp/dist/index.js").exists():
+        results.append((True, "llama.cpp tokenizer cross-check # SKIP node or node-llama-cpp missing"))
+        return
+    jobs = []
+    for name, info in manifest["models"].items():
+        tok = info["tokenizer"]
+        if any(j["tokenizer"] == tok for j in jobs):
+            continue
+        nfc = json.loads((root / "tokenizers" / tok / "tokenizer.json").read_text()).get("normalizer") is not None
+        for text in ("kjv-sample", "stress"):
+            jobs.append({"gguf": f"gguf/{name}-f32.gguf", "text": f"text/{text}.txt", "tokenizer": tok,
+                         "which": text, "nfc": nfc})
+    run = subprocess.run(["node", str(Path(__file__).with_name("tokens_llamacpp.mjs")), str(npm_root), str(root),
+                          json.dumps(jobs)], capture_output=True, text=True, timeout=600)
+    if not check(run.returncode == 0, "llama.cpp tokenizer ran" + ("" if run.returncode == 0 else
+                                                                  f": {run.stderr.strip()[-300:]!r}")):
+        return
+    for job in json.loads(run.stdout.strip().splitlines()[-1]):
+        want = json.loads((root / "oracle" / f"tokens-{job['tokenizer']}.json").read_text())[job["which"]]["ids"]
+        got = job["ids"]
+        first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+        check(got == want, f"llama.cpp ids = oracle ids: {job['tokenizer']} {job['which']}"
+              f"{' (NFC text)' if job['nfc'] else ''}{'' if got == want else f', first difference at {first}'}")
+
+
 def main():
     root = Path(sys.argv[1])
     manifest_path = root / "manifest.json"
@@ -164,6 +198,7 @@ def main():
                 except Exception as e:  # a reader failure is this test's failure, with its message
                     check(False, f"{path.name}: gguf-py cannot read it: {e!r}")
 
+    check_llamacpp_tokens(root, manifest)
     for name, info in manifest["tokenizers"].items():
         toks = json.loads((root / "oracle" / f"tokens-{name}.json").read_text())
         check(len(toks["kjv-sample"]["ids"]) > 1000 and len(toks["stress"]["ids"]) > 100,
