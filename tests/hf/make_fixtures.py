@@ -99,8 +99,13 @@ MODELS = {
                    head_dim=64, tie_word_embeddings=False, use_sliding_window=False)),
 }
 
-# The logits oracle's input: a fixed id sequence touching the ends of the vocabulary.
-LOGIT_IDS = [1, 5, 17, 42, 99, 256, 300, 511, 512, 700, 901, 1000, 3, 64, 128, 777]
+# The logits oracle's input: ids touching the ends of the vocabulary, then a
+# fixed pseudo-random walk to 256 positions. The length matters: llama3 rope
+# scaling only changes frequencies with wavelengths above 2048 positions, which
+# barely turn in 16 positions (dropping the scaling moved 16-position logits by
+# 7e-3, within llama.cpp's own f16 rounding of them).
+LOGIT_IDS = [1, 5, 17, 42, 99, 256, 300, 511, 512, 700, 901, 1000, 3, 64, 128, 777] + \
+    [(37 + 7919 * i) % VOCAB for i in range(240)]
 
 STRESS_TEXT = (
     "Hello, world! It's 9:45 — they'll say \"we've\" and I'D've; DON'T SHOUT.\n"
