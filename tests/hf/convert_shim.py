@@ -4,20 +4,14 @@
     convert_shim.py CONVERTER_DIR JOBS_JSON
 
 JOBS_JSON is a list of {"model", "outtype", "outfile", "pre"}. All jobs run in
-this one process. Two adjustments, both outside the converter's own code and
-both recorded in doc/hf-input.md:
-
-- Debian's torch 1.13 has no float8 dtypes, which the converter names in its
-  dtype tables at import time. They are aliased to uint8 (the byte container
-  the converter itself falls back to for F8_E8M0); the fixtures hold no FP8
-  tensor, so no conversion ever goes through these entries.
-- The converter names a BPE pre-tokenizer (tokenizer.ggml.pre) by hashing the
-  token ids the tokenizer gives for a fixed text, against a table of published
-  tokenizers. The fixtures' tokenizers are trained here, so their hash is in no
-  table and the converter would stop. When (and only when) the hash is
-  unknown, the name given in the job is used instead; it is the name the
-  published tokenizer with the same pre-tokenizer gets (llama-bpe for
-  Llama-3's regex, qwen2 for Qwen2's).
+this one process. One adjustment, outside the converter's own code and
+recorded in doc/hf-input.md: the converter names a BPE pre-tokenizer
+(tokenizer.ggml.pre) by hashing the token ids the tokenizer gives for a fixed
+text, against a table of published tokenizers. The fixtures' tokenizers are
+trained here, so their hash is in no table and the converter would stop.
+When (and only when) the hash is unknown, the name given in the job is used
+instead: the name the published tokenizer with the same pre-tokenizer gets
+(llama-bpe for Llama-3's regex, qwen2 for Qwen2's).
 
 Each GGUF is written under a temporary name and renamed when complete.
 """
@@ -26,12 +20,6 @@ import os
 import runpy
 import sys
 from pathlib import Path
-
-import torch
-
-for _name in ("float8_e4m3fn", "float8_e5m2"):
-    if not hasattr(torch, _name):
-        setattr(torch, _name, torch.uint8)
 
 
 def main():
