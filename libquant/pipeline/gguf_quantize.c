@@ -12,6 +12,7 @@
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
+#include "../io/file.h"
 #include "../methods/mixture.h"
 
 #define GGML_QNT_VERSION 2 /* what llama.cpp writes as general.quantization_version */
@@ -360,6 +361,10 @@ lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *out_pat
     static const char fn[] = "lq_gguf_quantize";
     if (!in_path || !out_path || !opts)
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    /* the rename at the end would replace the input, which is still being read */
+    if (lq__same_file(in_path, out_path))
+        return lq__fail(LQ_ERR_INVALID, "%s: the output %s is the input file %s (the same file, "
+                        "maybe through a link); write to another name", fn, out_path, in_path);
     run r = {.fn = fn, .user = ctx, .opts = opts, .rules = opts->rules};
     r.inner.threads = ctx ? ctx->threads : 0;
     r.inner.progress = progress_adapter;
