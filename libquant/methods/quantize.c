@@ -90,6 +90,15 @@ lq_status lq__quantize_with(const char *fn, lq_ctx *ctx, const lq_tensor *src,
         if (st != LQ_OK)
             return st;
         x = tmp;
+    } else if ((uintptr_t)src->data % _Alignof(float) != 0 && rows * cols > 0) {
+        /* a tensor borrowed from a file with general.alignment 2 (legal) may
+         * start anywhere even: every codec loads floats, so give them an
+         * aligned copy, as the other source types get one */
+        size_t bytes = (size_t)(rows * cols) * sizeof(float);
+        if (!(tmp = lq__malloc(bytes)))
+            return lq__fail(LQ_ERR_NOMEM, "%s: tensor '%s': out of memory", fn, src->name);
+        memcpy(tmp, src->data, bytes);
+        x = tmp;
     }
     st = check_finite(fn, src->name, x, rows, cols);
     if (st == LQ_OK && imatrix) {

@@ -210,7 +210,12 @@ static lq_status plan(run *r)
             shape[d] = lq_gguf_tensor_dim(r->in, i, d);
         lq_type cur = type_of_ggml(lq_gguf_tensor_ggml_type(r->in, i));
         lq_type t = cur;
-        if (cur >= 0)
+        int64_t numel = 1;
+        for (int d = 0; d < ndim; d++)
+            numel *= shape[d];
+        if (numel == 0)
+            ; /* a zero-element tensor is copied through: no bytes to convert */
+        else if (cur >= 0)
             st = lq__mixture_pick(&r->rules, name, ndim, shape[ndim - 1], cur, &t);
         else if (lq__mixture_allows(&r->rules, name, ndim))
             st = lq__fail(LQ_ERR_UNSUPPORTED, "tensor '%s' has ggml type %d, which libquant cannot "

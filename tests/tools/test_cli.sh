@@ -98,6 +98,17 @@ contains "says it is a FIFO" "FIFO"
 [ -p "$tmp/fifo" ]; ok $? "the FIFO is left alone"
 left=$(ls -A "$tmp" | grep -c lqtmp); [ "$left" = 0 ]; ok $? "no temporary files left ($left)"
 
+# a zero-element tensor (legal): a 96-byte GGUF v3 with one f32 tensor "empty" of 0 x 256
+{ printf 'GGUF\003\000\000\000\001\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
+  printf '\005\000\000\000\000\000\000\000empty\002\000\000\000'
+  printf '\000\001\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
+  printf '\000\000\000\000\000\000\000\000\000\000\000\000'
+  head -c 27 /dev/zero; } > "$tmp/empty.gguf" # padded to the 32-byte alignment
+expect_status 0 "inspect a zero-element tensor" inspect "$tmp/empty.gguf"
+expect_status 0 "quantize copies a zero-element tensor through" quantize "$tmp/empty.gguf" "$tmp/empty_q.gguf" Q4_0
+expect_status 0 "compare zero-element tensors" compare "$tmp/empty.gguf" "$tmp/empty_q.gguf"
+contains "compare counts the empty tensor" "1 tensors compared"
+
 expect_status 1 "inspect a missing file" inspect "$tmp/none.gguf"
 expect_status 2 "compare with one file" compare "$fixture"
 
