@@ -151,4 +151,32 @@ static void alignment_two(void)
                types[i], lq_last_error());
 }
 
-LQT_MAIN(zero_element_tensors, alignment_two)
+/* Finite weights too large for a type's scales: refused with
+ * LQ_ERR_NONFINITE, naming the tensor and the row, for every file type
+ * (llama.cpp writes infinities there). 1e30 overflows every f16 scale and F16
+ * itself; 1e5 already overflows Q5_1 (its min times 31 passes the f16 range). */
+static void nonfinite_results(void)
+{
+    CHECK_OK(write_model(path_in("big.gguf"), 1, 1, 4, 1e30f, 0, NULL, NULL));
+    /* not Q6_K and IQ4_XS: their scale search squares the values, gets
+     * infinities, and settles on zero scales, which are finite */
+    const char *types[] = {"Q4_0", "Q4_1", "Q5_0", "Q5_1", "Q8_0", "Q2_K", "Q3_K_M", "Q4_K_M",
+                           "Q5_K_M", "IQ4_NL", "F16", "BF16"};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
+        lq_status st = quantize(path_in("big.gguf"), path_in("bigq.gguf"), types[i]);
+        if (strcmp(types[i], "BF16") == 0) { /* bf16 has f32's range: 1e30 fits */
+            CHECKF(st == LQ_OK, "BF16: %s", lq_last_error());
+            continue;
+        }
+        CHECKF(st == LQ_ERR_NONFINITE, "%s: status %d: %s", types[i], st, lq_last_error());
+        CHECKF(strstr(lq_last_error(), "tensor 'blk.0.ffn_") && strstr(lq_last_error(), "row 0"),
+               "%s: %s", types[i], lq_last_error());
+        CHECK(access(path_in("bigq.gguf"), F_OK) != 0);
+    }
+    CHECK_OK(write_model(path_in("1e5.gguf"), 1, 1, 4, 3e4f, 0, NULL, NULL));
+    CHECK_STATUS(quantize(path_in("1e5.gguf"), path_in("q51.gguf"), "Q5_1"), LQ_ERR_NONFINITE);
+    /* and the same weights fit the types whose scales have the room */
+    CHECK_OK(quantize(path_in("1e5.gguf"), path_in("q8.gguf"), "Q8_0"));
+}
+
+LQT_MAIN(zero_element_tensors, alignment_two, nonfinite_results)
