@@ -179,4 +179,19 @@ static void nonfinite_results(void)
     CHECK_OK(quantize(path_in("1e5.gguf"), path_in("q8.gguf"), "Q8_0"));
 }
 
-LQT_MAIN(zero_element_tensors, alignment_two, nonfinite_results)
+/* A block_count that contradicts the tensors' layers is refused: it would
+ * choose another mixture, and 306783379 or more overflowed 7 * n (UBSan). */
+static void block_count_contradicts_tensors(void)
+{
+    const int counts[] = {1, 3, 306783379, 2000000000};
+    for (size_t i = 0; i < sizeof counts / sizeof *counts; i++) {
+        CHECK_OK(write_model(path_in("bc.gguf"), 2, counts[i], 4, 1.0f, 0, NULL, NULL));
+        CHECK_STATUS(quantize(path_in("bc.gguf"), path_in("bcq.gguf"), "Q4_K_M"), LQ_ERR_FORMAT);
+        CHECKF(strstr(lq_last_error(), "block_count") && strstr(lq_last_error(), "layers 0..1"),
+               "%s", lq_last_error());
+    }
+    CHECK_OK(write_model(path_in("bc.gguf"), 2, 2, 4, 1.0f, 0, NULL, NULL));
+    CHECK_OK(quantize(path_in("bc.gguf"), path_in("bcq.gguf"), "Q4_K_M"));
+}
+
+LQT_MAIN(zero_element_tensors, alignment_two, nonfinite_results, block_count_contradicts_tensors)
