@@ -73,7 +73,9 @@ lq_status lq__map_open(const char *fn, const char *path, lq__map *out)
 {
     out->data = NULL;
     out->size = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer, before
+     * the check below could refuse it */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return lq__fail(LQ_ERR_IO, "%s: %s: cannot open: %s", fn, path, strerror(errno));
     struct stat sb;

@@ -109,6 +109,16 @@ expect_status 0 "quantize copies a zero-element tensor through" quantize "$tmp/e
 expect_status 0 "compare zero-element tensors" compare "$tmp/empty.gguf" "$tmp/empty_q.gguf"
 contains "compare counts the empty tensor" "1 tensors compared"
 
+# inputs that are not what they seem: a FIFO (used to hang in open), a 0-3 byte .gguf
+out=$(timeout 20 "$lq" inspect "$tmp/fifo" 2>&1); rc=$?
+[ "$rc" = 1 ]; ok $? "inspect a FIFO fails at once (exit $rc, want 1; 124 is a hang)"
+contains "says it is not a regular file" "not a regular file"
+for k in 0 3; do
+  head -c "$k" "$tmp/in.gguf" > "$tmp/short$k.gguf"
+  expect_status 1 "inspect a $k-byte .gguf" inspect "$tmp/short$k.gguf"
+  contains "$k-byte .gguf: a GGUF error, not a safetensors one" "lq_gguf_open"
+done
+
 expect_status 1 "inspect a missing file" inspect "$tmp/none.gguf"
 expect_status 2 "compare with one file" compare "$fixture"
 
