@@ -17,7 +17,9 @@ static const char usage_text[] =
     "every tensor and the same bytes. TYPE is one of F32 F16 BF16 Q4_0 Q4_1 Q5_0 Q5_1\n"
     "Q8_0 Q2_K Q2_K_S Q3_K_S Q3_K_M Q3_K_L Q4_K_S Q4_K_M Q5_K_S Q5_K_M Q6_K IQ4_NL IQ4_XS.\n"
     "--imatrix takes llama.cpp importance matrices (.dat or GGUF) or libquant's own.\n"
-    "PATTERN is a POSIX extended regular expression matched against tensor names.\n";
+    "PATTERN is a POSIX extended regular expression matched against tensor names.\n"
+    "Options may come before, between or after IN, OUT and TYPE. OUT must not be\n"
+    "IN, and if it exists it must be a regular file (not a link, FIFO or device).\n";
 
 /* Apply one option to opts; 0, or the exit status for a bad option. */
 static int apply_option(lq_qopts *o, int argc, char **argv, int *i, int64_t *threads)
