@@ -194,4 +194,39 @@ static void block_count_contradicts_tensors(void)
     CHECK_OK(quantize(path_in("bc.gguf"), path_in("bcq.gguf"), "Q4_K_M"));
 }
 
-LQT_MAIN(zero_element_tensors, alignment_two, nonfinite_results, block_count_contradicts_tensors)
+/* Zero-element tensors of every kind of type dequantize to empty tensors
+ * (once a memcpy from NULL, which UBSan reports). */
+static void zero_element_dequantize(void)
+{
+    static const struct { int ggml; const char *name; } types[] = {
+        {0, "f32"}, {1, "f16"}, {30, "bf16"}, {8, "q8_0"}, {2, "q4_0"}, {12, "q4_k"}, {14, "q6_k"},
+    };
+    lq_gguf *g = NULL;
+    CHECK_OK(lq_gguf_create(&g));
+    for (size_t i = 0; g && i < sizeof types / sizeof *types; i++) {
+        int64_t shape[2] = {0, COLS};
+        CHECK_OK(lq_gguf_add_tensor_raw(g, types[i].name, types[i].ggml, 2, shape, NULL, 0,
+                                        LQ_COPY));
+    }
+    CHECK_OK(lq_gguf_save(NULL, g, path_in("ze.gguf")));
+    lq_gguf_free(g);
+    g = NULL;
+    CHECK_OK(lq_gguf_open(path_in("ze.gguf"), &g));
+    for (int64_t i = 0; g && i < lq_gguf_tensor_count(g); i++) {
+        lq_tensor *t = NULL, *f = NULL;
+        CHECK_OK(lq_gguf_get_tensor(g, i, &t));
+        lq_type outs[3] = {LQ_TYPE_F32, LQ_TYPE_F16, LQ_TYPE_BF16};
+        for (int k = 0; t && k < 3; k++) {
+            CHECKF(lq_dequantize(NULL, t, outs[k], &f) == LQ_OK, "%s: %s",
+                   lq_gguf_tensor_name(g, i), lq_last_error());
+            CHECK(f && lq_tensor_numel(f) == 0);
+            lq_tensor_free(f);
+            f = NULL;
+        }
+        CHECK_OK(lq_dequantize_f32(NULL, t, NULL, 0));
+        lq_tensor_free(t);
+    }
+    lq_gguf_free(g);
+}
+
+LQT_MAIN(zero_element_tensors, zero_element_dequantize, alignment_two, nonfinite_results, block_count_contradicts_tensors)
