@@ -217,7 +217,7 @@ bool lq__mixture_allows(const lq__mixture *m, const char *name, int ndims)
 
 static bool use_more_bits(int i, int n)
 {
-    return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
+    return i < n / 8 || i >= 7 * (int64_t)n / 8 || (i - n / 8) % 3 == 2; /* 7n overflows int */
 }
 
 static int block_elems(lq_type t)

@@ -337,6 +337,11 @@ static void malformed_models(void)
     CHECK(strstr(lq_last_error(), "blk.3.ffn_up.weight") != NULL);
     CHECK_STATUS(load_edited(src, "output_norm.weight", NULL, 0, NULL), LQ_ERR_FORMAT);
     CHECK_STATUS(load_edited(src, NULL, "llama.block_count", 5, NULL), LQ_ERR_FORMAT);
+    /* a count the file cannot back is refused before anything is allocated
+     * for it (this one once made a 13 MB file allocate and zero 18 GB) */
+    CHECK_STATUS(load_edited(src, NULL, "llama.block_count", 1 << 24, NULL), LQ_ERR_FORMAT);
+    CHECKF(strstr(lq_last_error(), "block_count = 16777216 needs at least") != NULL, "%s",
+           lq_last_error());
     CHECK_STATUS(load_edited(src, NULL, "llama.feed_forward_length", 512, NULL), LQ_ERR_SHAPE);
     CHECK_STATUS(load_edited(src, NULL, "llama.attention.head_count", 7, NULL), LQ_ERR_FORMAT);
     CHECK_STATUS(load_edited(src, NULL, "llama.attention.head_count_kv", 3, NULL), LQ_ERR_FORMAT);
