@@ -1,0 +1,417 @@
+/* test_alloc_fail.c — out-of-memory paths, tested as SQLite tests them: each
+ * main path of the library runs again and again with its 1st, 2nd, 3rd, ...
+ * allocation failing (lq__alloc_fail_nth), until a run gets through without
+ * reaching the failure. Every run must return LQ_ERR_NOMEM with a message, or
+ * LQ_OK when it never reached the failure; must not crash; must leave no file
+ * but a complete output in its folder; and must leak nothing, which
+ * LeakSanitizer checks in the sanitizer build. The number of failure points
+ * each path exercised is printed as a TAP comment.
+ *
+ * Inputs are kept small so that the whole test, which reruns each path once
+ * per allocation, stays near a minute in the sanitizer build: every
+ * allocation point is still exercised (no stride). */
+#include <dirent.h>
+#include <stdint.h>
+
+#include "../harness.h"
+#include "../io/io_util.h"
+#include "../model/model_fixture.h"
+#include "libquant/core/alloc.h"
+
+/* ---- The public calls whose signatures are changing (one place to adapt) --- */
+
+static lq_status wrap_f32(lq_tensor **out, const float *data, int64_t rows, int64_t cols,
+                          const char *name)
+{
+    int64_t shape[2] = {rows, cols};
+    return lq_tensor_wrap(out, LQ_TYPE_F32, 2, shape, data, sizeof(float) * (size_t)(rows * cols),
+                          LQ_BORROW, name);
+}
+
+static lq_status calib_create(lq_calib **out, int64_t in_features)
+{
+    return lq_calib_create(out, in_features);
+}
+
+static int64_t safetensors_find(const lq_safetensors *st, const char *name)
+{
+    return lq_safetensors_find(st, name);
+}
+
+/* ---- The driver ---------------------------------------------------------- */
+
+typedef lq_status (*path_fn)(const char *dir, const void *arg);
+
+static char *work_dir;
+static int64_t total_points;
+
+/* Names in `dir` other than `keep` (which may be NULL); printed. */
+static int strangers(const char *dir, const char *keep)
+{
+    DIR *d = opendir(dir);
+    int n = 0;
+    for (struct dirent *e; d && (e = readdir(d));) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..") ||
+            (keep && !strcmp(e->d_name, keep)))
+            continue;
+        printf("#   left behind: %s\n", e->d_name);
+        n++;
+    }
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* Run `fn` once as it is, then with allocation n failing for n = 1, 2, ...
+ * until a run does not reach its failure. `out` names the file a run writes
+ * (NULL: none). A failing run may leave it only when the failure came after
+ * the file was complete: it must then be the file of the first run. No other
+ * file may be left, temporaries included. */
+static void exercise(const char *what, path_fn fn, const void *arg, const char *out)
+{
+    size_t want_size = 0, got_size;
+    unsigned char *want = NULL, *got;
+    CHECK_OK(fn(work_dir, arg));
+    if (out)
+        CHECKF((want = iot_read(iot_path(work_dir, out), &want_size)) != NULL,
+               "%s: wrote no %s", what, out);
+    int64_t n = 1;
+    for (;; n++) {
+        if (out)
+            remove(iot_path(work_dir, out));
+        /* a message of our own, so that a failure that sets none shows */
+        lq_ctx_set_threads(NULL, 1);
+        char planted[256];
+        snprintf(planted, sizeof planted, "%s", lq_last_error());
+        lq__alloc_fail_nth(n);
+        lq_status st = fn(work_dir, arg);
+        bool hit = lq__alloc_failed();
+        lq__alloc_fail_nth(0);
+        if (hit)
+            CHECKF(st == LQ_ERR_NOMEM && strcmp(lq_last_error(), planted) != 0,
+                   "%s: allocation %lld failed, yet status %d (%s); last message: %s", what,
+                   (long long)n, st, lq_status_str(st), lq_last_error());
+        else
+            CHECKF(st == LQ_OK, "%s: status %d (%s) without an injected failure: %s", what, st,
+                   lq_status_str(st), lq_last_error());
+        CHECKF(strangers(work_dir, out) == 0, "%s: files left behind with allocation %lld failing",
+               what, (long long)n);
+        if (out && (got = iot_read(iot_path(work_dir, out), &got_size))) {
+            CHECKF(want && got_size == want_size && !memcmp(got, want, got_size),
+                   "%s: with allocation %lld failing, %s differs from the first run's", what,
+                   (long long)n, out);
+            free(got);
+        } else if (out) {
+            CHECKF(st != LQ_OK, "%s: succeeded without writing %s", what, out);
+        }
+        if (!hit || lqt_case_failures > 20)
+            break;
+    }
+    if (out)
+        remove(iot_path(work_dir, out));
+    free(want);
+    printf("# %s: %lld failure points\n", what, (long long)(n - 1));
+    total_points += n - 1;
+}
+
+/* Deterministic weights, shared by the paths. */
+enum { ROWS = 4, COLS = 256 };
+static float weights[ROWS * COLS], acts[2 * COLS], importance[COLS];
+
+static void make_inputs(void)
+{
+    lqt_rng rng = {7};
+    for (int i = 0; i < ROWS * COLS; i++)
+        weights[i] = lqt_normal(&rng);
+    for (int i = 0; i < 2 * COLS; i++)
+        acts[i] = lqt_normal(&rng);
+    for (int i = 0; i < COLS; i++)
+        importance[i] = 0.5f + (float)lqt_uniform(&rng);
+}
+
+/* Pool threads allocate too: two, so that their allocations are counted. */
+static lq_status two_threads(lq_ctx **ctx)
+{
+    lq_status st = lq_ctx_create(ctx);
+    if (st == LQ_OK)
+        st = lq_ctx_set_threads(*ctx, 2);
+    return st;
+}
+
+/* ---- The paths ----------------------------------------------------------- */
+
+static lq_status parse_schemes(const char *dir, const void *arg)
+{
+    (void)dir, (void)arg;
+    static const char *const texts[] = {"int4:g64:asym", "gptq:int4:g128:act_order:damp=0.05",
+                                        "nf4:b64:dq", "fp8_e4m3:channel", "q4_k_m",
+                                        "hqq:int2:g32:iters=10", "smoothquant:int8:alpha=0.85"};
+    lq_status st = LQ_OK;
+    for (size_t i = 0; st == LQ_OK && i < sizeof texts / sizeof *texts; i++) {
+        lq_scheme *s = NULL, *c = NULL;
+        st = lq_scheme_parse(texts[i], &s);
+        if (st == LQ_OK)
+            st = lq_scheme_clone(s, &c);
+        if (st == LQ_OK && !lq_scheme_string(c))
+            st = LQ_ERR_NOMEM;
+        lq_scheme_free(c);
+        lq_scheme_free(s);
+    }
+    return st;
+}
+
+/* Quantize with scheme `arg`, decode, and multiply with the result. */
+static lq_status quantize_family(const char *dir, const void *arg)
+{
+    (void)dir;
+    const char *text = arg;
+    lq_ctx *ctx = NULL;
+    lq_scheme *s = NULL;
+    lq_tensor *w = NULL, *q = NULL, *d = NULL;
+    static float y[2 * ROWS];
+    lq_status st = two_threads(&ctx);
+    if (st == LQ_OK)
+        st = lq_scheme_parse(text, &s);
+    if (st == LQ_OK)
+        st = wrap_f32(&w, weights, ROWS, COLS, "w");
+    if (st == LQ_OK)
+        st = lq_quantize(ctx, w, s, NULL, strncmp(text, "iq4", 3) ? NULL : importance, &q);
+    if (st == LQ_OK)
+        st = lq_dequantize(ctx, q, LQ_TYPE_F32, &d);
+    if (st == LQ_OK)
+        st = lq_matmul(ctx, acts, 2, q, y);
+    lq_tensor_free(d);
+    lq_tensor_free(q);
+    lq_tensor_free(w);
+    lq_scheme_free(s);
+    lq_ctx_free(ctx);
+    return st;
+}
+
+static lq_status gguf_round_trip(const char *dir, const void *arg)
+{
+    (void)arg;
+    static const char *const words[] = {"alpha", "beta", "gamma"};
+    const char *path = iot_path(dir, "out.gguf");
+    lq_gguf *g = NULL, *r = NULL;
+    lq_scheme *s = NULL;
+    lq_tensor *w = NULL, *q = NULL, *back = NULL;
+    lq_status st = lq_gguf_create(&g);
+    if (st == LQ_OK)
+        st = lq_gguf_set_string(g, "general.name", "alloc");
+    if (st == LQ_OK)
+        st = lq_gguf_set_u32(g, "general.alignment", 64);
+    if (st == LQ_OK)
+        st = lq_gguf_set_array_strings(g, "words", words, 3);
+    if (st == LQ_OK)
+        st = wrap_f32(&w, weights, ROWS, COLS, "w.f32");
+    if (st == LQ_OK)
+        st = lq_scheme_parse("q4_0", &s);
+    if (st == LQ_OK)
+        st = lq_quantize(NULL, w, s, NULL, NULL, &q);
+    if (st == LQ_OK)
+        st = lq_tensor_set_name(q, "w.q4_0");
+    if (st == LQ_OK)
+        st = lq_gguf_add_tensor(g, w, LQ_BORROW);
+    if (st == LQ_OK)
+        st = lq_gguf_add_tensor(g, q, LQ_COPY);
+    if (st == LQ_OK)
+        st = lq_gguf_save(NULL, g, path);
+    if (st == LQ_OK)
+        st = lq_gguf_open(path, &r);
+    for (int64_t i = 0; st == LQ_OK && i < lq_gguf_tensor_count(r); i++) {
+        st = lq_gguf_get_tensor(r, i, &back);
+        lq_tensor_free(back);
+        back = NULL;
+    }
+    const char *name = NULL;
+    if (st == LQ_OK)
+        st = lq_gguf_get_string(r, "general.name", &name, NULL);
+    lq_gguf_free(r);
+    lq_gguf_free(g);
+    lq_tensor_free(q);
+    lq_tensor_free(w);
+    lq_scheme_free(s);
+    return st;
+}
+
+static lq_status safetensors_round_trip(const char *dir, const void *arg)
+{
+    const uint64_t shard = *(const uint64_t *)arg;
+    const char *path = iot_path(dir, "model.safetensors");
+    lq_safetensors *st_w = NULL, *st_r = NULL;
+    lq_tensor *a = NULL, *b = NULL, *back = NULL;
+    static const int8_t codes[16] = {1, -2, 3, -4};
+    int64_t shape[1] = {16};
+    lq_status st = lq_safetensors_create(&st_w);
+    if (st == LQ_OK)
+        st = lq_safetensors_meta_set(st_w, "format", "pt");
+    if (st == LQ_OK)
+        st = wrap_f32(&a, weights, ROWS, COLS, "layer.0.weight");
+    if (st == LQ_OK)
+        st = wrap_f32(&b, weights, 2, COLS, "layer.1.weight");
+    if (st == LQ_OK)
+        st = lq_safetensors_add_tensor(st_w, a, LQ_BORROW);
+    if (st == LQ_OK)
+        st = lq_safetensors_add_tensor(st_w, b, LQ_COPY);
+    if (st == LQ_OK)
+        st = lq_safetensors_add_raw(st_w, "layer.0.codes", "I8", 1, shape, codes, 16, LQ_COPY);
+    if (st == LQ_OK)
+        st = lq_safetensors_save(NULL, st_w, path, shard);
+    if (st == LQ_OK && shard == 0) {
+        st = lq_safetensors_open(path, &st_r);
+        int64_t i = st == LQ_OK ? safetensors_find(st_r, "layer.1.weight") : -1;
+        if (st == LQ_OK && i >= 0)
+            st = lq_safetensors_get_tensor(st_r, i, &back);
+        if (st == LQ_OK && (i < 0 || !lq_safetensors_meta_get(st_r, "format")))
+            st = LQ_ERR_FORMAT; /* reported by the driver as a wrong status */
+    }
+    lq_tensor_free(back);
+    lq_safetensors_free(st_r);
+    lq_safetensors_free(st_w);
+    lq_tensor_free(b);
+    lq_tensor_free(a);
+    return st;
+}
+
+/* A sharded save leaves three files; the driver wants one name: remove the
+ * shards here and keep the index. */
+static lq_status safetensors_sharded(const char *dir, const void *arg)
+{
+    lq_status st = safetensors_round_trip(dir, arg);
+    if (st == LQ_OK) {
+        remove(iot_path(dir, "model-00001-of-00002.safetensors"));
+        remove(iot_path(dir, "model-00002-of-00002.safetensors"));
+    }
+    return st;
+}
+
+static lq_status imatrix_save_load(const char *dir, const void *arg)
+{
+    const int format = *(const int *)arg;
+    const char *path = iot_path(dir, "imatrix.out");
+    lq_calib *c = NULL;
+    lq_imatrix *im = NULL, *back = NULL;
+    lq_status st = calib_create(&c, COLS);
+    if (st == LQ_OK)
+        st = lq_calib_add(c, acts, 2);
+    if (st == LQ_OK)
+        st = lq_imatrix_create(&im);
+    if (st == LQ_OK)
+        st = lq_imatrix_add(im, "blk.0.attn_q.weight", c);
+    if (st == LQ_OK)
+        st = lq_imatrix_add(im, "blk.0.attn_k.weight", c);
+    if (st == LQ_OK)
+        st = lq_imatrix_save(im, path, format, "heldout.txt");
+    if (st == LQ_OK)
+        st = lq_imatrix_load(path, &back);
+    lq_imatrix_free(back);
+    lq_imatrix_free(im);
+    lq_calib_free(c);
+    return st;
+}
+
+static lq_status model_load_eval(const char *dir, const void *arg)
+{
+    (void)dir, (void)arg;
+    lq_ctx *ctx = NULL;
+    lq_model *m = NULL;
+    int32_t *tokens = NULL;
+    int64_t n = 0;
+    float *logits = NULL;
+    lq_status st = two_threads(&ctx);
+    if (st == LQ_OK)
+        st = lq_model_load(ctx, lqt_fixture(), 8, LQ_KV_F32, &m);
+    if (st == LQ_OK)
+        st = lq_model_tokenize(m, "Once upon a time", 16, 1, &tokens, &n);
+    if (st == LQ_OK && !(logits = malloc(sizeof(float) * (size_t)lq_model_info(m, LQ_MODEL_N_VOCAB))))
+        st = LQ_ERR_INVALID; /* the test's own memory: reported as a failure */
+    if (st == LQ_OK)
+        st = lq_model_eval(ctx, m, tokens, n < 4 ? n : 4, 0, (n < 4 ? n : 4) - 1, logits);
+    free(logits);
+    lq_free(tokens);
+    lq_model_free(m);
+    lq_ctx_free(ctx);
+    return st;
+}
+
+static lq_status gguf_quantize_fixture(const char *dir, const void *arg)
+{
+    (void)arg;
+    lq_ctx *ctx = NULL;
+    lq_qopts *o = NULL;
+    lq_status st = two_threads(&ctx);
+    if (st == LQ_OK)
+        st = lq_qopts_create("Q4_K_M", &o);
+    if (st == LQ_OK)
+        st = lq_gguf_quantize(ctx, lqt_fixture(), iot_path(dir, "q4_k_m.gguf"), o);
+    lq_qopts_free(o);
+    lq_ctx_free(ctx);
+    return st;
+}
+
+/* ---- The cases ----------------------------------------------------------- */
+
+static void scheme_parse(void)
+{
+    exercise("scheme parse", parse_schemes, NULL, NULL);
+}
+
+static void quantize_each_family(void)
+{
+    static const char *const schemes[] = {
+        "int8:g128", "int4:g64:asym", "int3:g64", "int2:g32:asym", "nf4:b64:dq", "fp4:b64:dq",
+        "fp8_e4m3:channel", "f16", "bf16", "q4_0", "q4_k", "iq4_nl", "iq4_xs"};
+    for (size_t i = 0; i < sizeof schemes / sizeof *schemes; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "quantize, dequantize, matmul %s", schemes[i]);
+        exercise(what, quantize_family, schemes[i], NULL);
+    }
+}
+
+static void gguf_write_read(void)
+{
+    exercise("gguf write and read", gguf_round_trip, NULL, "out.gguf");
+}
+
+static void safetensors_write_read(void)
+{
+    static const uint64_t whole = 0, sharded = ROWS * COLS * sizeof(float);
+    exercise("safetensors write and read", safetensors_round_trip, &whole, "model.safetensors");
+    exercise("safetensors sharded write", safetensors_sharded, &sharded,
+             "model.safetensors.index.json");
+}
+
+static void imatrix_files(void)
+{
+    static const int dat = LQ_IMATRIX_DAT, gguf = LQ_IMATRIX_GGUF;
+    exercise("imatrix save and load (dat)", imatrix_save_load, &dat, "imatrix.out");
+    exercise("imatrix save and load (gguf)", imatrix_save_load, &gguf, "imatrix.out");
+}
+
+static void model_load_and_eval(void)
+{
+    exercise("model load and eval", model_load_eval, NULL, NULL);
+}
+
+static void gguf_quantize_q4_k_m(void)
+{
+    exercise("lq_gguf_quantize Q4_K_M", gguf_quantize_fixture, NULL, "q4_k_m.gguf");
+}
+
+static void total(void)
+{
+    printf("# total: %lld failure points exercised\n", (long long)total_points);
+    CHECK(total_points > 0);
+    iot_rmdir(work_dir);
+}
+
+static void setup(void)
+{
+    make_inputs();
+    work_dir = iot_mkdtemp();
+    CHECK(work_dir != NULL);
+}
+
+LQT_MAIN(setup, scheme_parse, quantize_each_family, gguf_write_read, safetensors_write_read,
+         imatrix_files, model_load_and_eval, gguf_quantize_q4_k_m, total)
