@@ -118,15 +118,15 @@ static void exercise(const char *what, path_fn fn, const void *arg, const char *
 }
 
 /* Deterministic weights, shared by the paths. */
-enum { ROWS = 4, COLS = 256 };
-static float weights[ROWS * COLS], acts[2 * COLS], importance[COLS];
+enum { ROWS = 4, COLS = 256, TOKENS = 16, BIG_ROWS = 64, BIG_M = 40 };
+static float weights[BIG_ROWS * COLS], acts[BIG_M * COLS], importance[COLS];
 
 static void make_inputs(void)
 {
     lqt_rng rng = {7};
-    for (int i = 0; i < ROWS * COLS; i++)
+    for (int i = 0; i < BIG_ROWS * COLS; i++)
         weights[i] = lqt_normal(&rng);
-    for (int i = 0; i < 2 * COLS; i++)
+    for (int i = 0; i < BIG_M * COLS; i++)
         acts[i] = lqt_normal(&rng);
     for (int i = 0; i < COLS; i++)
         importance[i] = 0.5f + (float)lqt_uniform(&rng);
@@ -188,6 +188,138 @@ static lq_status quantize_family(const char *dir, const void *arg)
     lq_tensor_free(w);
     lq_scheme_free(s);
     lq_ctx_free(ctx);
+    return st;
+}
+
+/* A product big enough for the tiled kernels, each way of taking X. */
+static lq_status matmul_tiles(const char *dir, const void *arg)
+{
+    (void)dir;
+    static const unsigned flags[] = {0, LQ_MATMUL_ACT_8BIT, LQ_MATMUL_ACT_F32};
+    static float y[BIG_M * BIG_ROWS];
+    lq_ctx *ctx = NULL;
+    lq_scheme *s = NULL;
+    lq_tensor *w = NULL, *q = NULL;
+    lq_status st = two_threads(&ctx);
+    if (st == LQ_OK)
+        st = lq_scheme_parse(arg, &s);
+    if (st == LQ_OK)
+        st = wrap_f32(&w, weights, BIG_ROWS, COLS, "w");
+    if (st == LQ_OK)
+        st = lq_quantize(ctx, w, s, NULL, NULL, &q);
+    for (size_t i = 0; st == LQ_OK && i < sizeof flags / sizeof *flags; i++)
+        st = lq_matmul_v2(ctx, acts, BIG_M, q, y, flags[i]);
+    lq_tensor_free(q);
+    lq_tensor_free(w);
+    lq_scheme_free(s);
+    lq_ctx_free(ctx);
+    return st;
+}
+
+/* The calibrated methods on one layer, and the W8A8 products. */
+static lq_status methods(const char *dir, const void *arg)
+{
+    (void)dir, (void)arg;
+    static float scales[COLS], y[TOKENS * ROWS];
+    int32_t perm[COLS];
+    int64_t outliers = 0;
+    lq_ctx *ctx = NULL;
+    lq_calib *c = NULL;
+    lq_scheme *gptq = NULL, *awq = NULL, *hqq = NULL, *sq = NULL;
+    lq_tensor *w = NULL, *q = NULL, *h = NULL, *i8 = NULL;
+    lq_status st = two_threads(&ctx);
+    if (st == LQ_OK)
+        st = calib_create(&c, COLS);
+    if (st == LQ_OK)
+        st = lq_calib_add(c, acts, TOKENS);
+    if (st == LQ_OK)
+        st = wrap_f32(&w, weights, ROWS, COLS, "w");
+    if (st == LQ_OK)
+        st = lq_scheme_parse("gptq:int4:g64:act_order", &gptq);
+    if (st == LQ_OK)
+        st = lq_gptq_quantize(ctx, w, gptq, c, &q, perm);
+    if (st == LQ_OK)
+        st = lq_scheme_parse("awq:int4:g64", &awq);
+    const lq_tensor *ws[1] = {w};
+    if (st == LQ_OK)
+        st = lq_awq_search(ctx, awq, c, ws, 1, scales);
+    if (st == LQ_OK)
+        st = lq_scheme_parse("hqq:int4:g64", &hqq);
+    if (st == LQ_OK)
+        st = lq_quantize(ctx, w, hqq, NULL, NULL, &h);
+    if (st == LQ_OK)
+        st = lq_scheme_parse("smoothquant:int8", &sq);
+    if (st == LQ_OK)
+        st = lq_smoothquant_scales(sq, c, ws, 1, scales);
+    if (st == LQ_OK)
+        st = lq_quantize(ctx, w, sq, c, NULL, &i8);
+    if (st == LQ_OK)
+        st = lq_w8a8_matmul(ctx, acts, TOKENS, i8, y);
+    if (st == LQ_OK)
+        st = lq_llm_int8_matmul(ctx, acts, TOKENS, i8, 1.5, y, &outliers);
+    lq_tensor_free(i8);
+    lq_tensor_free(h);
+    lq_tensor_free(q);
+    lq_tensor_free(w);
+    lq_scheme_free(sq);
+    lq_scheme_free(hqq);
+    lq_scheme_free(awq);
+    lq_scheme_free(gptq);
+    lq_calib_free(c);
+    lq_ctx_free(ctx);
+    return st;
+}
+
+/* A GPTQ layer exported in the AutoGPTQ layout, saved, read and imported. */
+static lq_status hf_round_trip(const char *dir, const void *arg)
+{
+    (void)arg;
+    const char *path = iot_path(dir, "hf.safetensors");
+    lq_scheme *s = NULL;
+    lq_tensor *w = NULL, *q = NULL, *back = NULL;
+    lq_safetensors *out = NULL, *in = NULL;
+    char *config = NULL;
+    lq_status st = lq_scheme_parse("int4:g64:asym", &s);
+    if (st == LQ_OK)
+        st = wrap_f32(&w, weights, 8, COLS, "w"); /* gptq packs 8 rows into a word */
+    if (st == LQ_OK)
+        st = lq_quantize(NULL, w, s, NULL, NULL, &q);
+    if (st == LQ_OK)
+        st = lq_safetensors_create(&out);
+    if (st == LQ_OK)
+        st = lq_hf_export(q, NULL, NULL, LQ_HF_GPTQ, "layer", out);
+    if (st == LQ_OK)
+        st = lq_hf_config(LQ_HF_GPTQ, s, &config);
+    if (st == LQ_OK)
+        st = lq_safetensors_save(NULL, out, path, 0);
+    if (st == LQ_OK)
+        st = lq_safetensors_open(path, &in);
+    if (st == LQ_OK)
+        st = lq_hf_import(in, LQ_HF_GPTQ, "layer", &back, NULL);
+    lq_free(config);
+    lq_tensor_free(back);
+    lq_safetensors_free(in);
+    lq_safetensors_free(out);
+    lq_tensor_free(q);
+    lq_tensor_free(w);
+    lq_scheme_free(s);
+    return st;
+}
+
+static lq_status calib_save_load(const char *dir, const void *arg)
+{
+    (void)arg;
+    const char *path = iot_path(dir, "calib.out");
+    lq_calib *c = NULL, *back = NULL;
+    lq_status st = calib_create(&c, COLS);
+    if (st == LQ_OK)
+        st = lq_calib_add(c, acts, TOKENS);
+    if (st == LQ_OK)
+        st = lq_calib_save(c, path);
+    if (st == LQ_OK)
+        st = lq_calib_load(path, &back);
+    lq_calib_free(back);
+    lq_calib_free(c);
     return st;
 }
 
@@ -325,12 +457,16 @@ static lq_status model_load_eval(const char *dir, const void *arg)
     lq_status st = two_threads(&ctx);
     if (st == LQ_OK)
         st = lq_model_load(ctx, lqt_fixture(), 8, LQ_KV_F32, &m);
+    static const char text[] = "Once upon a time there was a";
     if (st == LQ_OK)
-        st = lq_model_tokenize(m, "Once upon a time", 16, 1, &tokens, &n);
+        st = lq_model_tokenize(m, text, sizeof text - 1, 1, &tokens, &n);
     if (st == LQ_OK && !(logits = malloc(sizeof(float) * (size_t)lq_model_info(m, LQ_MODEL_N_VOCAB))))
         st = LQ_ERR_INVALID; /* the test's own memory: reported as a failure */
     if (st == LQ_OK)
         st = lq_model_eval(ctx, m, tokens, n < 4 ? n : 4, 0, (n < 4 ? n : 4) - 1, logits);
+    double ppl[LQ_EVAL_COUNT_V2];
+    if (st == LQ_OK)
+        st = lq_model_perplexity(ctx, m, tokens, n, 4, 0, ppl, LQ_EVAL_COUNT_V2);
     free(logits);
     lq_free(tokens);
     lq_model_free(m);
@@ -408,6 +544,32 @@ static void quantize_each_family(void)
     }
 }
 
+static void matmul_tiled(void)
+{
+    static const char *const schemes[] = {"q4_k", "q8_0", "int4:g64", "nf4:b64"};
+    for (size_t i = 0; i < sizeof schemes / sizeof *schemes; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "matmul %d x %d x %d %s, each flag", BIG_M, BIG_ROWS, COLS,
+                 schemes[i]);
+        exercise(what, matmul_tiles, schemes[i], NULL);
+    }
+}
+
+static void calibrated_methods(void)
+{
+    exercise("gptq, awq, hqq, smoothquant, llm.int8", methods, NULL, NULL);
+}
+
+static void hf_layout(void)
+{
+    exercise("AutoGPTQ layout export, save, read, import", hf_round_trip, NULL, "hf.safetensors");
+}
+
+static void calib_file(void)
+{
+    exercise("calibration set save and load", calib_save_load, NULL, "calib.out");
+}
+
 static void gguf_write_read(void)
 {
     exercise("gguf write and read", gguf_round_trip, NULL, "out.gguf");
@@ -430,7 +592,7 @@ static void imatrix_files(void)
 
 static void model_load_and_eval(void)
 {
-    exercise("model load and eval", model_load_eval, NULL, NULL);
+    exercise("model load, eval and perplexity", model_load_eval, NULL, NULL);
 }
 
 static void gguf_quantize_q4_k_m(void)
@@ -461,5 +623,6 @@ static void setup(void)
     CHECK(work_dir != NULL);
 }
 
-LQT_MAIN(setup, scheme_parse, quantize_each_family, gguf_write_read, safetensors_write_read,
-         imatrix_files, model_load_and_eval, gguf_quantize_q4_k_m, total)
+LQT_MAIN(setup, scheme_parse, quantize_each_family, matmul_tiled, calibrated_methods,
+         gguf_write_read, safetensors_write_read, hf_layout, calib_file, imatrix_files,
+         model_load_and_eval, gguf_quantize_q4_k_m, total)
