@@ -8,8 +8,10 @@
  * each path exercised is printed as a TAP comment.
  *
  * Inputs are kept small so that the whole test, which reruns each path once
- * per allocation, stays near a minute in the sanitizer build: every
- * allocation point is still exercised (no stride). */
+ * per allocation, stays well under a minute in the sanitizer build: every
+ * allocation point is still exercised (no stride). lq_model_imatrix is left
+ * out for that reason: its 359 points passed, but cost 12 s of CPU under
+ * ASan, as much as all the rest. */
 #include <dirent.h>
 #include <stdint.h>
 #include <time.h>
@@ -474,6 +476,74 @@ static lq_status model_load_eval(const char *dir, const void *arg)
     return st;
 }
 
+/* A model's copy at scheme `arg`, and the KL divergence of one from the
+ * other. */
+static lq_status model_quantize(const char *dir, const void *arg)
+{
+    (void)dir;
+    lq_ctx *ctx = NULL;
+    lq_model *base = NULL, *q = NULL;
+    lq_scheme *s = NULL;
+    int32_t *tokens = NULL;
+    int64_t n = 0;
+    double kld[LQ_EVAL_COUNT_V2];
+    lq_status st = two_threads(&ctx);
+    if (st == LQ_OK)
+        st = lq_model_load(ctx, lqt_fixture(), 8, LQ_KV_F32, &base);
+    static const char text[] = "Once upon a time there was a";
+    if (st == LQ_OK)
+        st = lq_model_tokenize(base, text, sizeof text - 1, 1, &tokens, &n);
+    if (st == LQ_OK)
+        st = lq_scheme_parse(arg, &s);
+    if (st == LQ_OK)
+        st = lq_model_quantize(ctx, base, s, NULL, NULL, 0, 8, LQ_KV_INT8, &q);
+    if (st == LQ_OK)
+        st = lq_model_kl_divergence(ctx, base, q, tokens, n, 4, 0, kld, LQ_EVAL_COUNT_V2);
+    lq_model_free(q);
+    lq_scheme_free(s);
+    lq_free(tokens);
+    lq_model_free(base);
+    lq_ctx_free(ctx);
+    return st;
+}
+
+/* The error measures of the quality layer. */
+static lq_status quality(const char *dir, const void *arg)
+{
+    (void)dir, (void)arg;
+    double metrics[LQ_METRIC_COUNT_V1], out_err = 0, err_method = 0, err_rtn = 0;
+    lq_ctx *ctx = NULL;
+    lq_calib *c = NULL;
+    lq_scheme *s = NULL, *gptq = NULL;
+    lq_tensor *w = NULL, *q = NULL;
+    lq_status st = two_threads(&ctx);
+    if (st == LQ_OK)
+        st = wrap_f32(&w, weights, ROWS, COLS, "w");
+    if (st == LQ_OK)
+        st = lq_scheme_parse("q4_k", &s);
+    if (st == LQ_OK)
+        st = lq_quantize(ctx, w, s, NULL, NULL, &q);
+    if (st == LQ_OK)
+        st = lq_tensor_error_metrics(ctx, w, q, metrics, LQ_METRIC_COUNT_V1);
+    if (st == LQ_OK)
+        st = lq_output_error(ctx, w, q, acts, TOKENS, &out_err);
+    if (st == LQ_OK)
+        st = calib_create(&c, COLS);
+    if (st == LQ_OK)
+        st = lq_calib_add(c, acts, TOKENS);
+    if (st == LQ_OK)
+        st = lq_scheme_parse("gptq:int4:g64", &gptq);
+    if (st == LQ_OK)
+        st = lq_method_error(ctx, w, gptq, c, &err_method, &err_rtn);
+    lq_scheme_free(gptq);
+    lq_calib_free(c);
+    lq_tensor_free(q);
+    lq_scheme_free(s);
+    lq_tensor_free(w);
+    lq_ctx_free(ctx);
+    return st;
+}
+
 static lq_status gguf_quantize_fixture(const char *dir, const void *arg)
 {
     lq_ctx *ctx = NULL;
@@ -595,6 +665,16 @@ static void model_load_and_eval(void)
     exercise("model load, eval and perplexity", model_load_eval, NULL, NULL);
 }
 
+static void model_quantize_and_compare(void)
+{
+    exercise("model quantize f16, KL divergence", model_quantize, "f16", NULL);
+}
+
+static void quality_measures(void)
+{
+    exercise("error metrics, output error, method error", quality, NULL, NULL);
+}
+
 static void gguf_quantize_q4_k_m(void)
 {
     char *in_dir = iot_mkdtemp();
@@ -625,4 +705,5 @@ static void setup(void)
 
 LQT_MAIN(setup, scheme_parse, quantize_each_family, matmul_tiled, calibrated_methods,
          gguf_write_read, safetensors_write_read, hf_layout, calib_file, imatrix_files,
-         model_load_and_eval, gguf_quantize_q4_k_m, total)
+         model_load_and_eval, model_quantize_and_compare, quality_measures, gguf_quantize_q4_k_m,
+         total)
