@@ -544,17 +544,52 @@ static lq_status quality(const char *dir, const void *arg)
     return st;
 }
 
+/* Input files of lq_gguf_quantize, and its options. */
+typedef struct {
+    char model[4096], imatrix[4096];
+    const char *file_type;
+    bool overrides; /* the imatrix, and --tensor-type / --output-tensor-type */
+} quantize_job;
+
 static lq_status gguf_quantize_fixture(const char *dir, const void *arg)
 {
+    const quantize_job *job = arg;
     lq_ctx *ctx = NULL;
     lq_qopts *o = NULL;
     lq_status st = two_threads(&ctx);
     if (st == LQ_OK)
-        st = lq_qopts_create("Q4_K_M", &o);
+        st = lq_qopts_create(job->file_type, &o);
+    if (st == LQ_OK && job->overrides)
+        st = lq_qopts_set_imatrix(o, job->imatrix);
+    if (st == LQ_OK && job->overrides)
+        st = lq_qopts_add_tensor_type(o, "ffn_down", "q5_k");
+    if (st == LQ_OK && job->overrides)
+        st = lq_qopts_set_output_type(o, "q6_k");
     if (st == LQ_OK)
-        st = lq_gguf_quantize(ctx, arg, iot_path(dir, "q4_k_m.gguf"), o);
+        st = lq_gguf_quantize(ctx, job->model, iot_path(dir, "quantized.gguf"), o);
     lq_qopts_free(o);
     lq_ctx_free(ctx);
+    return st;
+}
+
+/* The fixture's importance matrix on a few tokens, saved at `path`. */
+static lq_status fixture_imatrix(const char *path)
+{
+    lq_model *m = NULL;
+    lq_imatrix *im = NULL;
+    int32_t *tokens = NULL;
+    int64_t n = 0;
+    static const char text[] = "Once upon a time there was a little girl";
+    lq_status st = lq_model_load(NULL, lqt_fixture(), 16, LQ_KV_F32, &m);
+    if (st == LQ_OK)
+        st = lq_model_tokenize(m, text, sizeof text - 1, 1, &tokens, &n);
+    if (st == LQ_OK)
+        st = lq_model_imatrix(NULL, m, tokens, n, 8, &im);
+    if (st == LQ_OK)
+        st = lq_imatrix_save(im, path, LQ_IMATRIX_GGUF, "alloc test");
+    lq_imatrix_free(im);
+    lq_free(tokens);
+    lq_model_free(m);
     return st;
 }
 
@@ -675,17 +710,24 @@ static void quality_measures(void)
     exercise("error metrics, output error, method error", quality, NULL, NULL);
 }
 
-static void gguf_quantize_q4_k_m(void)
+static void gguf_quantize_cut_fixture(void)
 {
     char *in_dir = iot_mkdtemp();
     CHECK(in_dir != NULL);
     if (!in_dir)
         return;
-    char in[4096]; /* not iot_path's buffer, which the runs reuse */
-    snprintf(in, sizeof in, "%s/cut.gguf", in_dir);
-    CHECK_OK(cut_fixture(in));
+    /* paths in the job, not in iot_path's buffers, which the runs reuse */
+    quantize_job job = {.file_type = "Q4_K_M"};
+    snprintf(job.model, sizeof job.model, "%s/cut.gguf", in_dir);
+    snprintf(job.imatrix, sizeof job.imatrix, "%s/imatrix.gguf", in_dir);
+    CHECK_OK(cut_fixture(job.model));
     exercise("lq_gguf_quantize Q4_K_M (fixture cut to 4 rows a matrix)", gguf_quantize_fixture,
-             in, "q4_k_m.gguf");
+             &job, "quantized.gguf");
+    CHECK_OK(fixture_imatrix(job.imatrix));
+    job.file_type = "IQ4_XS";
+    job.overrides = true;
+    exercise("lq_gguf_quantize IQ4_XS with imatrix and type overrides (cut fixture)",
+             gguf_quantize_fixture, &job, "quantized.gguf");
     iot_rmdir(in_dir);
 }
 
@@ -705,5 +747,5 @@ static void setup(void)
 
 LQT_MAIN(setup, scheme_parse, quantize_each_family, matmul_tiled, calibrated_methods,
          gguf_write_read, safetensors_write_read, hf_layout, calib_file, imatrix_files,
-         model_load_and_eval, model_quantize_and_compare, quality_measures, gguf_quantize_q4_k_m,
+         model_load_and_eval, model_quantize_and_compare, quality_measures, gguf_quantize_cut_fixture,
          total)
