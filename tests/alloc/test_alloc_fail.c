@@ -272,33 +272,49 @@ static lq_status methods(const char *dir, const void *arg)
     return st;
 }
 
-/* A GPTQ layer exported in the AutoGPTQ layout, saved, read and imported. */
+/* A layer in one of the Hugging Face layouts: export, config JSON, save,
+ * read back, import and decode. */
+typedef struct {
+    int format;
+    const char *scheme;
+} hf_case;
+
 static lq_status hf_round_trip(const char *dir, const void *arg)
 {
-    (void)arg;
+    const hf_case *hc = arg;
+    enum { HF_ROWS = 8 }; /* gptq and awq pack 8 rows or columns into a word */
+    static float back_f32[HF_ROWS * COLS];
     const char *path = iot_path(dir, "hf.safetensors");
     lq_scheme *s = NULL;
     lq_tensor *w = NULL, *q = NULL, *back = NULL;
     lq_safetensors *out = NULL, *in = NULL;
+    lq_calib *c = NULL;
     char *config = NULL;
-    lq_status st = lq_scheme_parse("int4:g64:asym", &s);
+    lq_status st = lq_scheme_parse(hc->scheme, &s);
     if (st == LQ_OK)
-        st = wrap_f32(&w, weights, 8, COLS, "w"); /* gptq packs 8 rows into a word */
+        st = wrap_f32(&w, weights, HF_ROWS, COLS, "w");
     if (st == LQ_OK)
         st = lq_quantize(NULL, w, s, NULL, NULL, &q);
+    if (st == LQ_OK && hc->format == LQ_HF_FP8_STATIC)
+        st = calib_create(&c, COLS);
+    if (st == LQ_OK && c)
+        st = lq_calib_add(c, acts, TOKENS);
     if (st == LQ_OK)
         st = lq_safetensors_create(&out);
     if (st == LQ_OK)
-        st = lq_hf_export(q, NULL, NULL, LQ_HF_GPTQ, "layer", out);
+        st = lq_hf_export(q, NULL, c, hc->format, "layer", out);
     if (st == LQ_OK)
-        st = lq_hf_config(LQ_HF_GPTQ, s, &config);
+        st = lq_hf_config(hc->format, s, &config);
     if (st == LQ_OK)
         st = lq_safetensors_save(NULL, out, path, 0);
     if (st == LQ_OK)
         st = lq_safetensors_open(path, &in);
     if (st == LQ_OK)
-        st = lq_hf_import(in, LQ_HF_GPTQ, "layer", &back, NULL);
+        st = lq_hf_import(in, hc->format, "layer", &back, NULL);
+    if (st == LQ_OK)
+        st = lq_hf_dequantize(in, hc->format, "layer", back_f32, HF_ROWS * COLS);
     lq_free(config);
+    lq_calib_free(c);
     lq_tensor_free(back);
     lq_safetensors_free(in);
     lq_safetensors_free(out);
@@ -665,9 +681,18 @@ static void calibrated_methods(void)
     exercise("gptq, awq, hqq, smoothquant, llm.int8", methods, NULL, NULL);
 }
 
-static void hf_layout(void)
+static void hf_layouts(void)
 {
-    exercise("AutoGPTQ layout export, save, read, import", hf_round_trip, NULL, "hf.safetensors");
+    static const hf_case cases[] = {
+        {LQ_HF_GPTQ, "int4:g64:asym"}, {LQ_HF_GPTQ_V2, "int8:g64"}, {LQ_HF_AWQ, "int4:g64:asym"},
+        {LQ_HF_BNB4, "nf4:b64:dq"},    {LQ_HF_FP8, "fp8_e4m3"},      {LQ_HF_INT8, "int8"},
+        {LQ_HF_FP8_STATIC, "fp8_e4m3"}};
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        char what[80];
+        snprintf(what, sizeof what, "Hugging Face layout %d (%s): export, save, read, import",
+                 cases[i].format, cases[i].scheme);
+        exercise(what, hf_round_trip, &cases[i], "hf.safetensors");
+    }
 }
 
 static void calib_file(void)
@@ -746,6 +771,6 @@ static void setup(void)
 }
 
 LQT_MAIN(setup, scheme_parse, quantize_each_family, matmul_tiled, calibrated_methods,
-         gguf_write_read, safetensors_write_read, hf_layout, calib_file, imatrix_files,
+         gguf_write_read, safetensors_write_read, hf_layouts, calib_file, imatrix_files,
          model_load_and_eval, model_quantize_and_compare, quality_measures, gguf_quantize_cut_fixture,
          total)
