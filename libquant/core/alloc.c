@@ -8,16 +8,17 @@
 #include "alloc.h"
 
 /* fail_at: the armed allocation number, 0 when off; counted: allocations
- * seen while armed. The number is claimed with one fetch_add, so exactly one
- * allocation fails even when pool threads allocate at once. */
+ * seen while armed. Numbers are claimed with one fetch_add, so the failing
+ * one is exactly the nth even when pool threads allocate at once. */
 static atomic_llong fail_at, counted;
-static atomic_bool failed;
+static atomic_bool failed, persistent;
 
-void lq__alloc_fail_nth(int64_t n)
+void lq__alloc_fail_nth(int64_t n, bool persist)
 {
     atomic_store(&fail_at, 0);
     atomic_store(&counted, 0);
     atomic_store(&failed, false);
+    atomic_store(&persistent, persist);
     atomic_store(&fail_at, n > 0 ? n : 0);
 }
 
@@ -36,7 +37,8 @@ static bool injected_failure(void)
     long long at = atomic_load_explicit(&fail_at, memory_order_relaxed);
     if (at == 0)
         return false;
-    if (atomic_fetch_add(&counted, 1) + 1 != at)
+    long long k = atomic_fetch_add(&counted, 1) + 1;
+    if (k < at || (k > at && !atomic_load(&persistent)))
         return false;
     atomic_store(&failed, true);
     return true;
