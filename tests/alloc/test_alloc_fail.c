@@ -406,6 +406,45 @@ static lq_status gguf_round_trip(const char *dir, const void *arg)
     return st;
 }
 
+/* The streaming writer: metadata copied from another handle, tensors
+ * declared, then written in pieces. */
+static lq_status gguf_streaming(const char *dir, const void *arg)
+{
+    (void)arg;
+    static const int32_t ids[4] = {1, 2, 3, 4};
+    const int64_t shape[2] = {ROWS, COLS};
+    lq_gguf *meta = NULL, *g = NULL;
+    lq_gguf_writer *w = NULL;
+    lq_status st = lq_gguf_create(&meta);
+    if (st == LQ_OK)
+        st = lq_gguf_set_array(meta, "ids", LQ_GGUF_TYPE_I32, ids, 4);
+    if (st == LQ_OK)
+        st = lq_gguf_set_f32(meta, "scale", 0.5f);
+    if (st == LQ_OK)
+        st = lq_gguf_create(&g);
+    if (st == LQ_OK)
+        st = lq_gguf_copy_kv(g, meta, "ids");
+    if (st == LQ_OK)
+        st = lq_gguf_copy_kv(g, meta, "scale");
+    if (st == LQ_OK)
+        st = lq_gguf_remove_key(g, "scale");
+    if (st == LQ_OK)
+        st = lq_gguf_declare_tensor(g, "a", lq_type_ggml_id(LQ_TYPE_F32), 2, shape);
+    if (st == LQ_OK)
+        st = lq_gguf_declare_tensor(g, "b", lq_type_ggml_id(LQ_TYPE_F32), 2, shape);
+    if (st == LQ_OK)
+        st = lq_gguf_writer_create(g, iot_path(dir, "stream.gguf"), &w);
+    for (int t = 0; st == LQ_OK && t < 2; t++)
+        for (int r = 0; st == LQ_OK && r < ROWS; r++)
+            st = lq_gguf_writer_write(w, weights + r * COLS, sizeof(float) * COLS);
+    if (st == LQ_OK)
+        st = lq_gguf_writer_finish(w);
+    lq_gguf_writer_free(w);
+    lq_gguf_free(g);
+    lq_gguf_free(meta);
+    return st;
+}
+
 static lq_status safetensors_round_trip(const char *dir, const void *arg)
 {
     const uint64_t shard = *(const uint64_t *)arg;
@@ -721,6 +760,7 @@ static void calib_file(void)
 static void gguf_write_read(void)
 {
     exercise("gguf write and read", gguf_round_trip, NULL, "out.gguf");
+    exercise("gguf streaming write", gguf_streaming, NULL, "stream.gguf");
 }
 
 static void safetensors_write_read(void)
