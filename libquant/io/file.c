@@ -166,12 +166,13 @@ lq_status lq__out_open(const char *fn, const char *path, lq__out *o)
     lq_status st0 = check_replaceable(fn, path);
     if (st0 != LQ_OK)
         return st0;
-    char *dir = lq__path_dir(path);
+    /* everything commit needs is allocated here, so that nothing can fail
+     * after the rename */
+    o->dir_path = lq__path_dir(path);
     size_t n = strlen(base) + 32;
     char *name = lq__malloc(n);
     o->final_path = lq__strdup(path);
-    if (!dir || !name || !o->final_path) {
-        lq__free(dir);
+    if (!o->dir_path || !name || !o->final_path) {
         lq__free(name);
         lq__out_abort(o);
         return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
@@ -180,8 +181,7 @@ lq_status lq__out_open(const char *fn, const char *path, lq__out *o)
     memcpy(name, ".", 2);
     strcat(name, base);
     strcat(name, ".lqtmp-XXXXXX");
-    o->tmp_path = lq__path_join(dir, name);
-    lq__free(dir);
+    o->tmp_path = lq__path_join(o->dir_path, name);
     lq__free(name);
     if (!o->tmp_path) {
         lq__out_abort(o);
@@ -321,13 +321,11 @@ lq_status lq__out_commit(lq__out *o)
     lq__free(o->tmp_path);
     o->tmp_path = NULL;
     /* make the rename itself durable; some file systems refuse, which is harmless */
-    char *dir = lq__path_dir(o->final_path);
-    int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    int dfd = open(o->dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         (void)fsync(dfd);
         close(dfd);
     }
-    lq__free(dir);
     lq__out_abort(o); /* releases the rest; nothing left to remove */
     return LQ_OK;
 }
@@ -343,6 +341,8 @@ void lq__out_abort(lq__out *o)
     o->tmp_path = NULL;
     lq__free(o->final_path);
     o->final_path = NULL;
+    lq__free(o->dir_path);
+    o->dir_path = NULL;
     lq__free(o->buf);
     o->buf = NULL;
     o->buf_used = 0;

@@ -29,6 +29,7 @@ typedef struct lq__out {
     int fd;             /* -1 once closed (by lq__out_sync, commit or abort) */
     char *tmp_path;     /* NULL once renamed or removed */
     char *final_path;
+    char *dir_path;     /* final_path's folder, fsynced after the rename */
     uint64_t written;
     uint8_t *buf;       /* write buffer, made on the first write */
     size_t buf_used;

@@ -223,10 +223,8 @@ static lq_status plan(run *r)
     for (int64_t i = 0; i < r->n; i++)
         names[i] = lq_gguf_tensor_name(r->in, i);
     lq__mixture_scan(&r->rules, names, r->n);
-    lq__mixture_order(names, r->n, r->order);
+    lq_status st = lq__mixture_order(r->fn, names, r->n, r->order);
     lq__free(names);
-
-    lq_status st = LQ_OK;
     for (int64_t k = 0; st == LQ_OK && k < r->n; k++) {
         int64_t i = r->order[k];
         const char *name = lq_gguf_tensor_name(r->in, i);
