@@ -9,8 +9,10 @@
 # --offline), Go (go vet, go test), the byte-for-byte comparison of every
 # language's cross-check output with C's (crosscheck/README.md), and the
 # failure modes (library missing at build and at run time). Each runner prints
-# its counts; the last line is "bindings: N passed, N failed", and the exit
-# status is non-zero if anything failed.
+# its counts; the last line is "bindings: N passed, N failed, N skipped"
+# (pytest skips, go test skips, cargo's ignored tests and the cases that
+# report "SKIP ...: not in this build"), and the exit status is non-zero if
+# anything failed.
 #
 # Everything is offline. Missing toolchains come only from Debian packages
 # (golang-go, python3-numpy, python3-pytest, pkg-config); cargo is expected
@@ -49,6 +51,7 @@ unset LIBQUANT_LIBRARY LIBQUANT_LIB_DIR LIBQUANT_EXPECT_VERSION
 
 total_pass=0
 total_fail=0
+total_skip=0
 
 # report NAME PASSED FAILED [SKIPPED] [LOG]: print a runner's counts (and the
 # end of its log when something failed) and add them to the totals.
@@ -60,6 +63,7 @@ report() {
     fi
     total_pass=$((total_pass + pass))
     total_fail=$((total_fail + fail))
+    total_skip=$((total_skip + skip))
 }
 
 # apt_install PKG...: install Debian packages (the only source of toolchains).
@@ -145,6 +149,7 @@ run_rust() {
     pass=$(sed -n 's/^test result: .* \([0-9]*\) passed.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
     fail=$(sed -n 's/^test result: .* \([0-9]*\) failed.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')
     skip=$(grep -c 'SKIP .*: not in this build' "$log")
+    skip=$((skip + $(sed -n 's/^test result: .* \([0-9]*\) ignored.*/\1/p' "$log" | awk '{s+=$1} END {print s+0}')))
     [ "$rc" -ne 0 ] && [ "$fail" -eq 0 ] && fail=1 # did not build, or a runner died
     report rust "$pass" "$fail" "$skip" "$log"
 }
@@ -267,5 +272,5 @@ run_rust
 run_go
 run_compare
 run_failure_modes
-echo "bindings: $total_pass passed, $total_fail failed"
+echo "bindings: $total_pass passed, $total_fail failed, $total_skip skipped"
 [ "$total_fail" -eq 0 ]

@@ -4,7 +4,13 @@
  * is a void function that makes CHECKs. Output is TAP ("ok 1 - case_a"), which
  * meson reads (protocol: 'tap'); the program exits non-zero if any check
  * failed. A failed check prints file, line, the expression and, for library
- * calls, the status and lq_last_error(). */
+ * calls, the status and lq_last_error().
+ *
+ * A case that cannot check anything here calls SKIP_CASE("why") and returns:
+ * it is reported "ok N - case # SKIP why", which meson and tests/run-all.sh
+ * count as skipped, not passed. A program with nothing to run calls
+ * lqt_skip_all("why") before its plan ("1..0 # SKIP why"). A case that
+ * skips and also failed a check is reported failed. */
 #ifndef LQ_TESTS_HARNESS_H
 #define LQ_TESTS_HARNESS_H
 
@@ -16,6 +22,7 @@
 #include <lq/lq.h>
 
 static int lqt_case_failures;
+static char lqt_case_skip[256]; /* why the running case skipped; "" when it did not */
 
 #define LQT_FAIL_(...)                                       \
     do {                                                     \
@@ -52,10 +59,37 @@ static int lqt_case_failures;
 
 #define CHECK_OK(expr) CHECK_STATUS(expr, LQ_OK)
 
+/* Mark the running case skipped (printf-style reason); the case then returns. */
+#define SKIP_CASE(...) snprintf(lqt_case_skip, sizeof lqt_case_skip, __VA_ARGS__)
+
+/* The whole program skips: a TAP plan of no tests with the reason, exit 0.
+ * Call before anything else is printed. */
+#define lqt_skip_all(...)                                    \
+    do {                                                     \
+        printf("1..0 # SKIP ");                              \
+        printf(__VA_ARGS__);                                 \
+        putchar('\n');                                       \
+        exit(0);                                             \
+    } while (0)
+
 typedef void (*lqt_case_fn)(void);
+
+/* LQ_ARCH names a level this CPU or build lacks (or no level at all):
+ * libquant then runs its best level and says so in lq_build_info's note, so
+ * the program would test another level than the one asked for. It skips. */
+static inline void lqt_skip_unavailable_arch(void)
+{
+    const char *want = getenv("LQ_ARCH");
+    const char *note = strstr(lq_build_info(), "note=\"LQ_ARCH=");
+    if (want && *want && note) {
+        note += 6;
+        lqt_skip_all("%.*s", (int)strcspn(note, "\""), note);
+    }
+}
 
 static inline int lqt_run(const char *names, lqt_case_fn *cases, int n)
 {
+    lqt_skip_unavailable_arch();
     printf("1..%d\n", n);
     int failed = 0;
     const char *p = names;
@@ -64,10 +98,14 @@ static inline int lqt_run(const char *names, lqt_case_fn *cases, int n)
             p++;
         int len = (int)strcspn(p, ",");
         lqt_case_failures = 0;
+        lqt_case_skip[0] = '\0';
         cases[i]();
         if (lqt_case_failures)
             failed++;
-        printf("%s %d - %.*s\n", lqt_case_failures ? "not ok" : "ok", i + 1, len, p);
+        printf("%s %d - %.*s", lqt_case_failures ? "not ok" : "ok", i + 1, len, p);
+        if (lqt_case_skip[0] && !lqt_case_failures)
+            printf(" # SKIP %s", lqt_case_skip);
+        putchar('\n');
         fflush(stdout);
         p += len;
     }

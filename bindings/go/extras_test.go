@@ -95,6 +95,7 @@ func TestCalibration(t *testing.T) {
 		want += float64(x[r*k+5]) * float64(x[r*k+5])
 	}
 	want /= 300
+	// a float running mean of 300 squares: gamma_300 = 1.8e-5 of it, far inside 1e-3
 	if got := ok(c.Get(libquant.StatMeanSq))(t)[5]; math.Abs(float64(got)-want) > 1e-3*want {
 		t.Fatal(got, want)
 	}
@@ -213,6 +214,9 @@ func TestMatmul(t *testing.T) {
 	_, w := layer()
 	x := noise(20*k, 9) // no outlier: small products quantize x to 8 bits
 	src := tensor(t, w, 64, k)
+	// float order only: each output within gamma_256 = 1.5e-5 of sum |x w|, but the
+	// errors of 1280 outputs are independent, so their norm is ~sqrt(256) u = 1e-6
+	// of the outputs'; 1e-5 leaves 10x, and any real error is far larger
 	if e := relErr(ok(libquant.Matmul(nil, x, src))(t), matmulRef(x, w)); e > 1e-5 {
 		t.Fatal(e)
 	}
@@ -223,6 +227,7 @@ func TestMatmul(t *testing.T) {
 	defer ctx.Close()
 	noErr(t, ctx.SetThreads(2))
 	for _, rows := range []int{20, 3} {
+		// 8-bit activations: each within half a step of 1/127 of its block's largest
 		if e := relErr(ok(libquant.Matmul(ctx, x[:rows*k], q))(t), matmulRef(x[:rows*k], deq)); e > 0.02 {
 			t.Fatal(rows, e)
 		}
@@ -231,6 +236,7 @@ func TestMatmul(t *testing.T) {
 	wantStatus(t, err, libquant.ErrShape)
 	y8 := ok(libquant.MatmulV2(nil, x, q, libquant.Act8Bit))(t)
 	y32 := ok(libquant.MatmulV2(nil, x, q, libquant.ActF32))(t)
+	// f32 activations: float order only, as in the first check
 	if e := relErr(y32, matmulRef(x, deq)); e > 1e-5 || relErr(y8, y32) == 0 {
 		t.Fatal(e)
 	}
@@ -280,6 +286,7 @@ func TestImatrix(t *testing.T) {
 	}{{libquant.ImatrixDat, "im.dat"}, {libquant.ImatrixGGUF, "im.gguf"}} {
 		noErr(t, im.Save(filepath.Join(dir, f.file), f.format, "wiki.train"))
 		back := ok(libquant.LoadImatrix(filepath.Join(dir, f.file)))(t)
+		// the file holds sums (mean * calls) read back as means: one rounding each way
 		if !reflect.DeepEqual(back.Names(), im.Names()) ||
 			relErr(ok(back.Get("blk.0.ffn_up.weight"))(t), ok(im.Get("blk.0.ffn_up.weight"))(t)) > 1e-6 {
 			t.Fatal(f.file)

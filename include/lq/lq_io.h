@@ -13,7 +13,12 @@
  * (a full disk, a cancelled progress callback, a streaming writer freed
  * before lq_gguf_writer_finish) removes the temporary: nothing ever appears
  * under the final name unless it is a complete file. Written files get mode
- * 0644.
+ * 0644. A final name that exists and is not a regular file (a symlink, FIFO,
+ * device, folder) is refused with LQ_ERR_IO: the rename would replace it.
+ *
+ * Mapped input: a file truncated by someone else while it is open makes
+ * reads past its new end raise SIGBUS (the map cannot shrink safely); do not
+ * change files that libquant has open, or copy them first.
  *
  * Thread safety: a handle that no thread modifies may be read from many
  * threads at once (accessors, getters, lq_*_get_tensor, lq_*_save); calls that

@@ -62,11 +62,15 @@ LQ_API lq_status lq_qopts_set_flag(lq_qopts *o, int flag, int on);
  * output is written atomically (nothing under out_path unless complete).
  * `ctx` (may be NULL) gives threads, and its progress callback is called with
  * the tensor name as the stage and the fraction of all tensor bytes done.
- * Errors: LQ_ERR_INVALID (NULL arguments, an imatrix entry of the wrong
+ * Errors: LQ_ERR_INVALID (NULL arguments, out_path naming the input file
+ * itself, also through a link, an imatrix entry of the wrong
  * length, a file type that needs an imatrix without one, requantizing without
  * LQ_QOPT_ALLOW_REQUANTIZE), LQ_ERR_FORMAT (a bad input file),
- * LQ_ERR_UNSUPPORTED (a tensor type libquant cannot convert), LQ_ERR_IO,
- * LQ_ERR_NOMEM, LQ_ERR_CANCELLED. */
+ * LQ_ERR_UNSUPPORTED (a tensor type libquant cannot convert), LQ_ERR_IO (also
+ * when out_path exists and is not a regular file: a symlink, FIFO, device),
+ * LQ_ERR_NONFINITE (a tensor whose values are too large for the type's
+ * scales: the message names it and the row; see lq_quantize), LQ_ERR_NOMEM,
+ * LQ_ERR_CANCELLED. */
 LQ_API lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *out_path,
                                   const lq_qopts *opts);
 

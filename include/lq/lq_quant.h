@@ -35,7 +35,11 @@ typedef struct lq_calib lq_calib;
  * ignore it).
  *
  * Non-finite input (NaN, ±Inf) is rejected with LQ_ERR_NONFINITE and a message
- * giving the first bad element's row and column; nothing is produced.
+ * giving the first bad element's row and column; nothing is produced. So is
+ * finite input whose result would not be finite, for every type alike: values
+ * too large for the type's scales (1e30 in any type with f16 scales, or in f16
+ * itself; about 1e5 in q5_1), where llama.cpp writes infinities; the message
+ * names the tensor and the first such row.
  *
  * Errors: LQ_ERR_INVALID (NULL src/scheme/out, src not f32/f16/bf16, a
  * method that needs calibration without one, a calibration set of the wrong

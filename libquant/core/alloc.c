@@ -1,4 +1,5 @@
-/* alloc.c — aligned allocation. */
+/* alloc.c — aligned allocation, and the fault injection tests use. */
+#include <stdatomic.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -6,9 +7,46 @@
 
 #include "alloc.h"
 
+/* fail_at: the armed allocation number, 0 when off; counted: allocations
+ * seen while armed. Numbers are claimed with one fetch_add, so the failing
+ * one is exactly the nth even when pool threads allocate at once. */
+static atomic_llong fail_at, counted;
+static atomic_bool failed, persistent;
+
+void lq__alloc_fail_nth(int64_t n, bool persist)
+{
+    atomic_store(&fail_at, 0);
+    atomic_store(&counted, 0);
+    atomic_store(&failed, false);
+    atomic_store(&persistent, persist);
+    atomic_store(&fail_at, n > 0 ? n : 0);
+}
+
+int64_t lq__alloc_count(void)
+{
+    return atomic_load(&counted);
+}
+
+bool lq__alloc_failed(void)
+{
+    return atomic_load(&failed);
+}
+
+static bool injected_failure(void)
+{
+    long long at = atomic_load_explicit(&fail_at, memory_order_relaxed);
+    if (at == 0)
+        return false;
+    long long k = atomic_fetch_add(&counted, 1) + 1;
+    if (k < at || (k > at && !atomic_load(&persistent)))
+        return false;
+    atomic_store(&failed, true);
+    return true;
+}
+
 void *lq__malloc(size_t size)
 {
-    if (size == 0)
+    if (size == 0 || injected_failure())
         return NULL;
     size_t rounded;
     if (!lq__add_size(size, LQ__ALIGN - 1, &rounded))

@@ -21,6 +21,21 @@ void lq__free(void *ptr);
  * memory (the old array is then still valid). */
 void *lq__grow(void *items, int64_t n, int64_t *cap, size_t size);
 
+/* Fault injection for tests (SQLite's way of testing out-of-memory paths):
+ * lq__alloc_fail_nth(n, persist) makes the nth allocation from now fail, and
+ * with `persist` every one after it too (memory that stays short, which
+ * also tests the cleanup code's own allocations), and restarts the counts;
+ * n = 0 turns it off. Every non-empty lq__malloc,
+ * lq__calloc and lq__grow counts, on any thread. What the library gets
+ * elsewhere is not covered: file maps (mmap, reported as LQ_ERR_IO), the C
+ * library's own allocations (stdio, regcomp, threads) and OpenBLAS's buffers.
+ * Off, it costs one relaxed atomic load per allocation. */
+void lq__alloc_fail_nth(int64_t n, bool persist);
+/* Allocations counted since the last lq__alloc_fail_nth (0 while off). */
+int64_t lq__alloc_count(void);
+/* Whether the armed failure has happened. */
+bool lq__alloc_failed(void);
+
 /* a * b without overflow; false if it would overflow. */
 static inline bool lq__mul_size(size_t a, size_t b, size_t *out)
 {

@@ -78,6 +78,11 @@ bool lq__blocks_layout(const lq__qparams *qp, int64_t rows, int64_t cols, lq__la
 lq_status lq__blocks_quantize(const lq__qjob *job);
 void lq__blocks_dequantize(const lq__qview *v, int64_t r0, int64_t r1, float *dst);
 
+/* The first row of a quantized tensor that decodes to a non-finite value
+ * (-1 when none), with the threads of ctx. Errors: LQ_ERR_NOMEM. */
+lq_status lq__codec_first_nonfinite(const lq_ctx *ctx, const char *fn, const lq__qview *v,
+                                     int64_t *row);
+
 /* Helpers for codecs. */
 bool lq__layout_planes(lq__layout *out, int nplanes, const size_t *bytes);
 /* Stored scales (f16 or f32) as float, and the reverse (rounding to nearest even). */

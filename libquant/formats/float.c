@@ -73,7 +73,8 @@ static lq_status q_bf16(const lq__qjob *job) { return half_quantize(job, 1); }
 
 static lq_status q_f32(const lq__qjob *job)
 {
-    memcpy(job->dst, job->src, job->layout->total);
+    if (job->layout->total) /* a zero-element tensor has no buffers: memcpy wants pointers */
+        memcpy(job->dst, job->src, job->layout->total);
     return LQ_OK;
 }
 

@@ -1,5 +1,6 @@
 /* file.c — read-only maps and atomic writes (temporary file, fsync, rename). */
 #include <errno.h>
+#include <stdatomic.h>
 #include <fcntl.h>
 #include <stdlib.h>
 #include <stdio.h>
@@ -72,7 +73,9 @@ lq_status lq__map_open(const char *fn, const char *path, lq__map *out)
 {
     out->data = NULL;
     out->size = 0;
-    int fd = open(path, O_RDONLY | O_CLOEXEC);
+    /* O_NONBLOCK: opening a FIFO would otherwise wait for a writer, before
+     * the check below could refuse it */
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
     if (fd < 0)
         return lq__fail(LQ_ERR_IO, "%s: %s: cannot open: %s", fn, path, strerror(errno));
     struct stat sb;
@@ -113,6 +116,45 @@ void lq__map_close(lq__map *m)
     m->size = 0;
 }
 
+/* Test hook: when above 0, the write call that brings it to 0 fails with
+ * ENOSPC, as on a full disk (see file.h). */
+static _Atomic int64_t write_fault_countdown;
+
+void lq__out_fail_write_at(int64_t n)
+{
+    write_fault_countdown = n > 0 ? n : 0;
+}
+
+static const char *kind_of(mode_t mode)
+{
+    return S_ISLNK(mode) ? "symbolic link" : S_ISDIR(mode) ? "directory"
+           : S_ISFIFO(mode) ? "FIFO" : S_ISCHR(mode) ? "character device"
+           : S_ISBLK(mode) ? "block device" : S_ISSOCK(mode) ? "socket" : "special file";
+}
+
+/* The rename at commit replaces whatever has the final name: allow that only
+ * for a regular file (or nothing). A symlink would be replaced instead of
+ * its target, and a device or FIFO (say /dev/null as root) would be lost. */
+static lq_status check_replaceable(const char *fn, const char *path)
+{
+    struct stat sb;
+    if (lstat(path, &sb) != 0)
+        return errno == ENOENT ? LQ_OK
+                               : lq__fail(LQ_ERR_IO, "%s: %s: cannot stat: %s", fn, path,
+                                          strerror(errno));
+    if (!S_ISREG(sb.st_mode))
+        return lq__fail(LQ_ERR_IO, "%s: %s exists and is a %s, not a regular file; refusing to "
+                        "replace it", fn, path, kind_of(sb.st_mode));
+    return LQ_OK;
+}
+
+bool lq__same_file(const char *a, const char *b)
+{
+    struct stat sa, sb;
+    return stat(a, &sa) == 0 && stat(b, &sb) == 0 && sa.st_dev == sb.st_dev &&
+           sa.st_ino == sb.st_ino;
+}
+
 lq_status lq__out_open(const char *fn, const char *path, lq__out *o)
 {
     memset(o, 0, sizeof *o);
@@ -121,12 +163,16 @@ lq_status lq__out_open(const char *fn, const char *path, lq__out *o)
     const char *base = lq__path_base(path);
     if (!*base)
         return lq__fail(LQ_ERR_INVALID, "%s: '%s' names no file", fn, path);
-    char *dir = lq__path_dir(path);
+    lq_status st0 = check_replaceable(fn, path);
+    if (st0 != LQ_OK)
+        return st0;
+    /* everything commit needs is allocated here, so that nothing can fail
+     * after the rename */
+    o->dir_path = lq__path_dir(path);
     size_t n = strlen(base) + 32;
     char *name = lq__malloc(n);
     o->final_path = lq__strdup(path);
-    if (!dir || !name || !o->final_path) {
-        lq__free(dir);
+    if (!o->dir_path || !name || !o->final_path) {
         lq__free(name);
         lq__out_abort(o);
         return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
@@ -135,8 +181,7 @@ lq_status lq__out_open(const char *fn, const char *path, lq__out *o)
     memcpy(name, ".", 2);
     strcat(name, base);
     strcat(name, ".lqtmp-XXXXXX");
-    o->tmp_path = lq__path_join(dir, name);
-    lq__free(dir);
+    o->tmp_path = lq__path_join(o->dir_path, name);
     lq__free(name);
     if (!o->tmp_path) {
         lq__out_abort(o);
@@ -164,7 +209,13 @@ static lq_status write_all(lq__out *o, const uint8_t *p, size_t n)
 {
     while (n > 0) {
         size_t chunk = n > (1u << 30) ? (1u << 30) : n;
-        ssize_t w = write(o->fd, p, chunk);
+        ssize_t w;
+        if (write_fault_countdown > 0 && --write_fault_countdown == 0) {
+            w = -1;
+            errno = ENOSPC;
+        } else {
+            w = write(o->fd, p, chunk);
+        }
         if (w < 0 && errno == EINTR)
             continue;
         if (w <= 0) {
@@ -256,6 +307,11 @@ lq_status lq__out_commit(lq__out *o)
     lq_status st = o->fd >= 0 ? lq__out_sync(o) : LQ_OK;
     if (st != LQ_OK)
         return st;
+    /* again: something may have been put there while we wrote */
+    if ((st = check_replaceable(o->fn, o->final_path)) != LQ_OK) {
+        lq__out_abort(o);
+        return st;
+    }
     if (rename(o->tmp_path, o->final_path) != 0) {
         st = lq__fail(LQ_ERR_IO, "%s: %s: cannot rename the finished file into place: %s",
                       o->fn, o->final_path, strerror(errno));
@@ -265,13 +321,11 @@ lq_status lq__out_commit(lq__out *o)
     lq__free(o->tmp_path);
     o->tmp_path = NULL;
     /* make the rename itself durable; some file systems refuse, which is harmless */
-    char *dir = lq__path_dir(o->final_path);
-    int dfd = dir ? open(dir, O_RDONLY | O_DIRECTORY | O_CLOEXEC) : -1;
+    int dfd = open(o->dir_path, O_RDONLY | O_DIRECTORY | O_CLOEXEC);
     if (dfd >= 0) {
         (void)fsync(dfd);
         close(dfd);
     }
-    lq__free(dir);
     lq__out_abort(o); /* releases the rest; nothing left to remove */
     return LQ_OK;
 }
@@ -287,6 +341,8 @@ void lq__out_abort(lq__out *o)
     o->tmp_path = NULL;
     lq__free(o->final_path);
     o->final_path = NULL;
+    lq__free(o->dir_path);
+    o->dir_path = NULL;
     lq__free(o->buf);
     o->buf = NULL;
     o->buf_used = 0;

@@ -29,12 +29,16 @@ typedef struct lq__out {
     int fd;             /* -1 once closed (by lq__out_sync, commit or abort) */
     char *tmp_path;     /* NULL once renamed or removed */
     char *final_path;
+    char *dir_path;     /* final_path's folder, fsynced after the rename */
     uint64_t written;
     uint8_t *buf;       /* write buffer, made on the first write */
     size_t buf_used;
     const char *fn;     /* public function, for messages */
 } lq__out;
 
+/* Errors: LQ_ERR_IO also when `path` exists and is not a regular file (a
+ * symlink, FIFO, device, directory): the rename would replace it. Checked
+ * again just before the rename. */
 lq_status lq__out_open(const char *fn, const char *path, lq__out *out);
 /* Buffered writes; on failure the file is aborted. */
 lq_status lq__out_write(lq__out *o, const void *data, size_t n);
@@ -48,6 +52,15 @@ lq_status lq__out_commit(lq__out *o);
  * and on any lq__out that lq__out_open has seen (opened, failed or committed)
  * or that was zeroed with fd set to -1. */
 void lq__out_abort(lq__out *o);
+
+/* For fault-injection tests: the n-th write(2) of any lq__out from now on
+ * (n >= 1) fails with ENOSPC, as on a full disk; 0 turns it off. Counts
+ * across threads; not for use outside tests. */
+void lq__out_fail_write_at(int64_t n);
+
+/* Do a and b name the same existing file (same device and inode, following
+ * symlinks, so hard links and links to it count)? */
+bool lq__same_file(const char *a, const char *b);
 
 /* Is `path` a directory? */
 bool lq__is_dir(const char *path);

@@ -337,10 +337,12 @@ static lq_status check_data(const cur *c, lq_gguf *g)
     for (int64_t i = 0; i < g->n_t; i++) {
         lq__gguf_tensor *t = &g->t[i];
         if (t->offset > room || t->nbytes > room - t->offset)
+            /* offsets and sizes as given: their sums may wrap around 2^64 */
             return bad(c, (size_t)g->data_offset,
-                       "tensor %lld '%s': data [%llu, %llu) runs past the end of the file",
-                       (long long)i, t->name, (unsigned long long)(g->data_offset + t->offset),
-                       (unsigned long long)(g->data_offset + t->offset) + t->nbytes);
+                       "tensor %lld '%s': %llu bytes at offset %llu of the data section run past "
+                       "its end (it holds %llu bytes)", (long long)i, t->name,
+                       (unsigned long long)t->nbytes, (unsigned long long)t->offset,
+                       (unsigned long long)room);
         t->data = c->p + g->data_offset + t->offset;
     }
     const lq__gguf_tensor **order = lq__calloc((size_t)g->n_t, sizeof *order);

@@ -185,6 +185,8 @@ static lq_status abandon(lq_gguf_writer *w, lq_status st)
 lq_status lq_gguf_writer_write(lq_gguf_writer *w, const void *data, uint64_t nbytes)
 {
     static const char fn[] = "lq_gguf_writer_write";
+    if (w && w->open && nbytes == 0)
+        return LQ_OK; /* zero-byte tensors are complete as soon as they come up */
     lq_status st = writer_ready(fn, w);
     if (st != LQ_OK)
         return st;
@@ -198,6 +200,7 @@ lq_status lq_gguf_writer_write(lq_gguf_writer *w, const void *data, uint64_t nby
         return abandon(w, lq__fail(LQ_ERR_INVALID, "%s: data is NULL", fn));
     if (nbytes > SIZE_MAX)
         return abandon(w, lq__fail(LQ_ERR_INVALID, "%s: too many bytes at once", fn));
+    w->out.fn = fn; /* a failed write is reported as this call's, not the create's */
     st = lq__out_write(&w->out, data, (size_t)nbytes);
     if (st != LQ_OK)
         return abandon(w, st);
@@ -209,6 +212,8 @@ lq_status lq_gguf_writer_write(lq_gguf_writer *w, const void *data, uint64_t nby
 lq_status lq_gguf_writer_write_tensor(lq_gguf_writer *w, const lq_tensor *t)
 {
     static const char fn[] = "lq_gguf_writer_write_tensor";
+    if (w && w->open && t && t->nbytes == 0)
+        return LQ_OK; /* as above: already complete, and the writer has moved past it */
     lq_status st = writer_ready(fn, w);
     if (st != LQ_OK)
         return st;
@@ -245,6 +250,7 @@ lq_status lq_gguf_writer_finish(lq_gguf_writer *w)
                                    (unsigned long long)w->cur_done,
                                    (unsigned long long)w->t[w->cur].nbytes));
     w->open = false;
+    w->out.fn = fn;
     return lq__out_commit(&w->out);
 }
 

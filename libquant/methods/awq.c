@@ -107,13 +107,15 @@ int lq__awq_skips_clip(const char *name)
 /* ---- scale search --------------------------------------------------------- */
 
 /* w_mean: mean over all rows of |w| / (max |w| of its group + 1e-6). */
-static void weight_means(const lq__linear_map *m, const float *const *w, const int64_t *rows,
-                         int n, float *w_mean)
+static lq_status weight_means(const lq__linear_map *m, const float *const *w,
+                              const int64_t *rows, int n, float *w_mean)
 {
     const int64_t cols = m->cols, len = m->group > 0 && !m->per_tensor ? m->group : cols;
     double *acc = lq__calloc((size_t)cols, sizeof *acc);
+    if (!acc)
+        return lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
     int64_t total = 0;
-    for (int i = 0; i < n && acc; i++) {
+    for (int i = 0; i < n; i++) {
         for (int64_t r = 0; r < rows[i]; r++) {
             const float *x = w[i] + r * cols;
             for (int64_t c0 = 0; c0 < cols; c0 += len) {
@@ -127,8 +129,9 @@ static void weight_means(const lq__linear_map *m, const float *const *w, const i
         total += rows[i];
     }
     for (int64_t j = 0; j < cols; j++)
-        w_mean[j] = acc ? (float)(acc[j] / (double)total) : 1.0f;
+        w_mean[j] = (float)(acc[j] / (double)total);
     lq__free(acc);
+    return LQ_OK;
 }
 
 /* Candidate k of the grid (duo scaling), normalised; inf/nan -> 1. */
@@ -164,7 +167,7 @@ lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_ca
                                                     : lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
     if (st == LQ_OK) {
         lq__calib_mean_abs(c, x_mean);
-        weight_means(m, w, rows, n, w_mean);
+        st = weight_means(m, w, rows, n, w_mean);
     }
     double best_err = INFINITY;
     for (int k = 0; st == LQ_OK && k < AWQ_GRID; k++) {

@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/ftype_list.h"
 #include "../core/type_info.h"
@@ -165,20 +166,20 @@ static int order_cmp(const void *pa, const void *pb)
     return strcmp(a->name, b->name);
 }
 
-void lq__mixture_order(const char *const *names, int64_t n, int64_t *order)
+lq_status lq__mixture_order(const char *fn, const char *const *names, int64_t n, int64_t *order)
 {
-    order_key *keys = malloc((size_t)(n ? n : 1) * sizeof *keys);
-    if (!keys) { /* keep file order rather than fail: the caller's types do not depend on it */
-        for (int64_t i = 0; i < n; i++)
-            order[i] = i;
-        return;
-    }
+    /* no fallback to file order: the order is the output file's, and the
+     * layer counters of lq__mixture_pick advance in it */
+    order_key *keys = lq__calloc((size_t)(n ? n : 1), sizeof *keys);
+    if (!keys)
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
     for (int64_t i = 0; i < n; i++)
         keys[i] = (order_key){layer_of(names[i]), names[i], i};
     qsort(keys, (size_t)n, sizeof *keys, order_cmp);
     for (int64_t i = 0; i < n; i++)
         order[i] = keys[i].index;
-    free(keys);
+    lq__free(keys);
+    return LQ_OK;
 }
 
 bool lq__mixture_allows(const lq__mixture *m, const char *name, int ndims)
@@ -217,7 +218,7 @@ bool lq__mixture_allows(const lq__mixture *m, const char *name, int ndims)
 
 static bool use_more_bits(int i, int n)
 {
-    return i < n / 8 || i >= 7 * n / 8 || (i - n / 8) % 3 == 2;
+    return i < n / 8 || i >= 7 * (int64_t)n / 8 || (i - n / 8) % 3 == 2; /* 7n overflows int */
 }
 
 static int block_elems(lq_type t)

@@ -65,8 +65,9 @@ void lq__mixture_free(lq__mixture *m);
 void lq__mixture_scan(lq__mixture *m, const char *const *names, int64_t n);
 
 /* llama.cpp's processing (and output file) order: tensors outside blk.N
- * first, then by layer number, then by name. Fills order[0..n). */
-void lq__mixture_order(const char *const *names, int64_t n, int64_t *order);
+ * first, then by layer number, then by name. Fills order[0..n). Errors:
+ * LQ_ERR_NOMEM, with `fn` (the public function) in the message. */
+lq_status lq__mixture_order(const char *fn, const char *const *names, int64_t n, int64_t *order);
 
 /* Whether the tensor is quantized at all (norms, 1-D tensors, routers, ... are not). */
 bool lq__mixture_allows(const lq__mixture *m, const char *name, int ndims);

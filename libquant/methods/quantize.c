@@ -53,6 +53,26 @@ static lq_status check_finite(const char *fn, const char *name, const float *x, 
     return LQ_OK;
 }
 
+/* Finite input can still give a non-finite result, when a row's values are
+ * too large for the type's scales (1e30 for an f16 scale or F16 itself, about
+ * 1e5 for Q5_1). llama.cpp writes the infinities; libquant refuses, for every
+ * type and method alike, naming the first such row. */
+static lq_status check_result(const char *fn, const lq_ctx *ctx, const char *name,
+                              const float *x, const lq_tensor *q, const lq__layout *layout)
+{
+    lq__qview v = {q->data, lq__tensor_rows(q), lq__tensor_cols(q), &q->scheme->qp, *layout};
+    int64_t row;
+    lq_status st = lq__codec_first_nonfinite(ctx, fn, &v, &row);
+    if (st != LQ_OK || row < 0)
+        return st;
+    float big = 0;
+    for (int64_t c = 0; c < v.cols; c++)
+        big = fmaxf(big, fabsf(x[row * v.cols + c]));
+    return lq__fail(LQ_ERR_NONFINITE, "%s: tensor '%s': row %lld does not fit %s: its largest "
+                    "magnitude %g overflows the type's scales, so the result would be infinite "
+                    "or NaN", fn, name, (long long)row, lq_type_name(q->type), big);
+}
+
 lq_status lq__quantize_with(const char *fn, lq_ctx *ctx, const lq_tensor *src,
                             const lq_scheme *scheme, const lq_calib *calib, const float *imatrix,
                             lq_status (*run)(const lq__method_job *job, void *arg), void *arg,
@@ -90,6 +110,15 @@ lq_status lq__quantize_with(const char *fn, lq_ctx *ctx, const lq_tensor *src,
         if (st != LQ_OK)
             return st;
         x = tmp;
+    } else if ((uintptr_t)src->data % _Alignof(float) != 0 && rows * cols > 0) {
+        /* a tensor borrowed from a file with general.alignment 2 (legal) may
+         * start anywhere even: every codec loads floats, so give them an
+         * aligned copy, as the other source types get one */
+        size_t bytes = (size_t)(rows * cols) * sizeof(float);
+        if (!(tmp = lq__malloc(bytes)))
+            return lq__fail(LQ_ERR_NOMEM, "%s: tensor '%s': out of memory", fn, src->name);
+        memcpy(tmp, src->data, bytes);
+        x = tmp;
     }
     st = check_finite(fn, src->name, x, rows, cols);
     if (st == LQ_OK && imatrix) {
@@ -110,7 +139,9 @@ lq_status lq__quantize_with(const char *fn, lq_ctx *ctx, const lq_tensor *src,
             {ctx, x, rows, cols, &q->scheme->qp, imatrix, q->data, &layout}, q->scheme, calib,
             src->name};
         st = run ? run(&job, arg) : m->run(&job);
-        if (st != LQ_OK && st != LQ_ERR_CANCELLED) {
+        if (st == LQ_OK)
+            st = check_result(fn, ctx, src->name, x, q, &layout);
+        else if (st != LQ_ERR_CANCELLED) {
             char prefix[LQ_MAX_NAME + 32];
             snprintf(prefix, sizeof prefix, "%s: tensor '%s'", fn, src->name);
             lq__error_prefix(prefix);

@@ -235,6 +235,11 @@ static lq_status forward(lq_ctx *ctx, lq_model *m, const int32_t *tokens, int64_
         int64_t rows = n - logits_from;
         lq__model_head_input(m, a.x + logits_from * hp->n_embd, rows, a.h);
         st = lq__linear_forward(ctx, &m->output, a.h, rows, logits);
+        /* the layers' activations were finite; the head's weights (from the
+         * file, which may hold NaN or huge values) can still spoil them */
+        if (st == LQ_OK && !all_finite(logits, rows * hp->n_vocab))
+            st = lq__fail(LQ_ERR_NONFINITE, "lq_model_eval: logits are not finite (output norm "
+                          "and head)");
     }
     if (st == LQ_OK)
         m->n_past = pos + n;

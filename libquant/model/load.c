@@ -200,6 +200,19 @@ static lq_status read_weights(loader *L)
     lq_model *m = L->m;
     const lq__hparams *hp = &m->hp;
     L->total = 2 + hp->n_layer * 9 + (lq_gguf_find_tensor(L->g, "output.weight") >= 0);
+    /* The header's counts decide what is allocated below: hold them to the
+     * tensors the file has, so a small file cannot ask for gigabytes (the
+     * tensor count is itself bounded by the file's size). */
+    int64_t have = lq_gguf_tensor_count(L->g);
+    if (have < hp->n_layer * 9) /* a missing tensor of a plausible count is named below */
+        return lq__fail(LQ_ERR_FORMAT, "%s: llama.block_count = %lld needs at least %lld tensors, "
+                        "the file has %lld", L->fn, (long long)hp->n_layer,
+                        (long long)(hp->n_layer * 9), (long long)have);
+    char last[64];
+    snprintf(last, sizeof last, "blk.%lld.attn_norm.weight", (long long)(hp->n_layer - 1));
+    if (lq_gguf_find_tensor(L->g, last) < 0)
+        return lq__fail(LQ_ERR_FORMAT, "%s: llama.block_count = %lld, but tensor '%s' of the last "
+                        "layer is missing", L->fn, (long long)hp->n_layer, last);
     m->tensors = lq__calloc((size_t)L->total, sizeof *m->tensors);
     m->layers = lq__calloc((size_t)hp->n_layer, sizeof *m->layers);
     if (!m->tensors || !m->layers)

@@ -89,7 +89,7 @@ static lq_status plan_mixture(job *j, int64_t ftype)
         names[i] = lq_gguf_tensor_name(g, i);
     if (st == LQ_OK) {
         lq__mixture_scan(&rules, names, n);
-        lq__mixture_order(names, n, order);
+        st = lq__mixture_order(j->fn, names, n, order);
     }
     for (int64_t k = 0; st == LQ_OK && k < n; k++) {
         const char *name = names[order[k]];

@@ -1,5 +1,7 @@
 /* gguf_quantize.c — lq_gguf_quantize: a GGUF model in, the same model in a
  * llama.cpp file type out, tensor by tensor as llama-quantize writes it. */
+#include <errno.h>
+#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -12,6 +14,7 @@
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
+#include "../io/file.h"
 #include "../methods/mixture.h"
 
 #define GGML_QNT_VERSION 2 /* what llama.cpp writes as general.quantization_version */
@@ -132,6 +135,7 @@ typedef struct run {
     uint64_t total_bytes, done_bytes;
     const char *tensor;     /* name being worked on */
     uint64_t tensor_bytes;
+    int64_t block_count;    /* {arch}.block_count, 0 when absent */
 } run;
 
 static lq_type type_of_ggml(int ggml_id)
@@ -164,7 +168,8 @@ static void read_model_facts(run *r)
     int64_t kv_heads = meta_int(r->in, a, "attention.head_count_kv");
     if (kv_heads == 0)
         kv_heads = heads; /* llama.cpp's default when the key is absent */
-    r->rules.n_layer = (int)meta_int(r->in, a, "block_count");
+    r->block_count = meta_int(r->in, a, "block_count");
+    r->rules.n_layer = r->block_count > 0 && r->block_count <= INT_MAX ? (int)r->block_count : 0;
     r->rules.n_expert = (int)meta_int(r->in, a, "expert_count");
     r->rules.n_gqa = kv_heads > 0 ? (int)(heads / kv_heads) : 0;
     r->rules.falcon = strcmp(a, "falcon") == 0;
@@ -182,6 +187,29 @@ static int progress_adapter(void *user, const char *stage, double fraction)
                              r->total_bytes ? done / (double)r->total_bytes : 1.0);
 }
 
+/* The rules give some layers more bits by their place among block_count
+ * layers, so a count that contradicts the tensors would pick another mixture
+ * (and a huge one overflowed their arithmetic). llama.cpp refuses such a
+ * file too: the count must be one more than the highest "blk.N." layer. */
+static lq_status check_block_count(const run *r)
+{
+    int64_t top = -1;
+    for (int64_t i = 0; i < r->n; i++) {
+        const char *name = lq_gguf_tensor_name(r->in, i);
+        if (strncmp(name, "blk.", 4) != 0 || name[4] < '0' || name[4] > '9')
+            continue;
+        char *end;
+        errno = 0;
+        long long l = strtoll(name + 4, &end, 10);
+        if (errno == 0 && *end == '.' && l > top)
+            top = l;
+    }
+    if (top >= 0 && r->block_count != top + 1)
+        return lq__fail(LQ_ERR_FORMAT, "%s: the file's block_count is %lld, but its tensors have "
+                        "layers 0..%lld", r->fn, (long long)r->block_count, (long long)top);
+    return LQ_OK;
+}
+
 /* Choose every tensor's type and declare the output's tensors. */
 static lq_status plan(run *r)
 {
@@ -195,10 +223,8 @@ static lq_status plan(run *r)
     for (int64_t i = 0; i < r->n; i++)
         names[i] = lq_gguf_tensor_name(r->in, i);
     lq__mixture_scan(&r->rules, names, r->n);
-    lq__mixture_order(names, r->n, r->order);
+    lq_status st = lq__mixture_order(r->fn, names, r->n, r->order);
     lq__free(names);
-
-    lq_status st = LQ_OK;
     for (int64_t k = 0; st == LQ_OK && k < r->n; k++) {
         int64_t i = r->order[k];
         const char *name = lq_gguf_tensor_name(r->in, i);
@@ -208,7 +234,12 @@ static lq_status plan(run *r)
             shape[d] = lq_gguf_tensor_dim(r->in, i, d);
         lq_type cur = type_of_ggml(lq_gguf_tensor_ggml_type(r->in, i));
         lq_type t = cur;
-        if (cur >= 0)
+        int64_t numel = 1;
+        for (int d = 0; d < ndim; d++)
+            numel *= shape[d];
+        if (numel == 0)
+            ; /* a zero-element tensor is copied through: no bytes to convert */
+        else if (cur >= 0)
             st = lq__mixture_pick(&r->rules, name, ndim, shape[ndim - 1], cur, &t);
         else if (lq__mixture_allows(&r->rules, name, ndim))
             st = lq__fail(LQ_ERR_UNSUPPORTED, "tensor '%s' has ggml type %d, which libquant cannot "
@@ -359,6 +390,10 @@ lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *out_pat
     static const char fn[] = "lq_gguf_quantize";
     if (!in_path || !out_path || !opts)
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    /* the rename at the end would replace the input, which is still being read */
+    if (lq__same_file(in_path, out_path))
+        return lq__fail(LQ_ERR_INVALID, "%s: the output %s is the input file %s (the same file, "
+                        "maybe through a link); write to another name", fn, out_path, in_path);
     run r = {.fn = fn, .user = ctx, .opts = opts, .rules = opts->rules};
     r.inner.threads = ctx ? ctx->threads : 0;
     r.inner.progress = progress_adapter;
@@ -373,6 +408,8 @@ lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *out_pat
         read_model_facts(&r);
         st = copy_metadata(&r);
     }
+    if (st == LQ_OK)
+        st = check_block_count(&r);
     if (st == LQ_OK)
         st = plan(&r);
     if (st == LQ_OK)

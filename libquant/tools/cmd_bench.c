@@ -6,7 +6,10 @@
  * matrix-vector product (lq_matmul, one row: GB/s of weight bytes read, and
  * the fraction of the read bandwidth that is), and matrix-matrix products
  * (GFLOP/s, and the ratio to f32 sgemm of the same shape). Where llama.cpp's
- * CPU library is installed it also times ggml's own vec_dot on the same bytes.
+ * CPU library can be found it also times ggml's own vec_dot on the same bytes:
+ * --ggml-lib names its libggml-base.so (the CPU variants are loaded from the
+ * same folder), else the npm package's copy under $LQ_ORACLE_DIR, the folder
+ * .ci/install-deps installs llama.cpp into. No path is compiled in.
  * The W8A8 product is timed against sgemm too. Output: a table, or JSON.
  *
  * Matrix-vector products read weights from DRAM, not from the cache: the
@@ -20,6 +23,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "commands.h"
 #include "tool.h"
@@ -43,6 +47,7 @@ typedef struct {
     int64_t cold_mib;       /* weight copies for the matrix-vector product */
     bool json, ggml, w8a8;
     const char *act;        /* --act: how lq_matmul_v2 takes X */
+    const char *ggml_lib;   /* --ggml-lib: llama.cpp's libggml-base.so, or NULL */
     unsigned act_flags;
 } bench_opts;
 
@@ -199,16 +204,29 @@ typedef struct {
     char variant[32];
 } ggml_lib;
 
-static bool ggml_open(ggml_lib *g)
+/* Where node-llama-cpp's npm package keeps its x86-64 Linux libraries, inside
+ * the folder it was installed into. */
+#define NPM_GGML_BINS "node_modules/@node-llama-cpp/linux-x64/bins/linux-x64"
+
+/* Load libggml-base.so from `lib` (or, when NULL, from $LQ_ORACLE_DIR) and the
+ * best CPU variant beside it; false when there is none. */
+static bool ggml_open(ggml_lib *g, const char *lib)
 {
     static const char *const variants[] = {"sapphirerapids", "zen4", "icelake", "cooperlake",
                                            "cascadelake", "skylakex", "cannonlake", "alderlake",
                                            "haswell", "x64"};
-    const char *home = getenv("HOME");
-    char dir[512], path[640];
-    snprintf(dir, sizeof dir, "%s/.cache/libquant/npm/node_modules/@node-llama-cpp/linux-x64/bins/linux-x64",
-             home ? home : "");
-    snprintf(path, sizeof path, "%s/libggml-base.so", dir);
+    const char *oracle = getenv("LQ_ORACLE_DIR");
+    char dir[1024], path[1200];
+    if (lib) {
+        const char *slash = strrchr(lib, '/');
+        snprintf(dir, sizeof dir, "%.*s", slash ? (int)(slash - lib) : 1, slash ? lib : ".");
+        snprintf(path, sizeof path, "%s", lib);
+    } else if (oracle && *oracle) {
+        snprintf(dir, sizeof dir, "%s/" NPM_GGML_BINS, oracle);
+        snprintf(path, sizeof path, "%s/libggml-base.so", dir);
+    } else {
+        return false;
+    }
     void *base = dlopen(path, RTLD_NOW | RTLD_GLOBAL);
     if (!base)
         return false;
@@ -407,6 +425,10 @@ static int usage(void)
            "  --act MODE       how the products take X: auto (lq_matmul, the default), 8bit\n"
            "                   (quantized to 8 bits at every batch) or f32 (never quantized)\n"
            "  --quick          4096x4096, batches 1 and 512, formats q4_0,q8_0,q4_k,int4; < 1 minute\n"
+           "  --ggml-lib PATH  llama.cpp's libggml-base.so to compare with (its CPU variants,\n"
+           "                   libggml-cpu-*.so, from the same folder); without it, the copy in\n"
+           "                   the npm package under $LQ_ORACLE_DIR, the folder\n"
+           "                   .ci/install-deps installs llama.cpp into\n"
            "  --no-ggml        do not load llama.cpp's library\n"
            "  --no-w8a8        skip the W8A8 product\n"
            "  --json           JSON instead of a table\n");
@@ -463,7 +485,11 @@ static int parse_opts(int argc, char **argv, bench_opts *o)
             o->ggml = false;
         else if (strcmp(argv[i], "--no-w8a8") == 0)
             o->w8a8 = false;
-        else if ((v = lq_tool_option(argc, argv, &i, "--formats", &missing)))
+        else if ((v = lq_tool_option(argc, argv, &i, "--ggml-lib", &missing))) {
+            if (access(v, R_OK) != 0)
+                return lq_tool_usage_error("bench", "--ggml-lib: cannot read '%s'", v);
+            o->ggml_lib = v;
+        } else if ((v = lq_tool_option(argc, argv, &i, "--formats", &missing)))
             formats = v;
         else if ((v = lq_tool_option(argc, argv, &i, "--shapes", &missing)))
             shapes = v;
@@ -825,9 +851,16 @@ int lq_cmd_bench(int argc, char **argv)
     free(wf);
 
     ggml_lib gl = {0};
-    ggml_lib *g = o.ggml && ggml_open(&gl) ? &gl : NULL;
+    ggml_lib *g = o.ggml && ggml_open(&gl, o.ggml_lib) ? &gl : NULL;
+    if (o.ggml_lib && !g) {
+        const char *why = dlerror();
+        fprintf(stderr, "lq bench: cannot load llama.cpp's CPU library from %s: %s\n", o.ggml_lib,
+                why ? why : "no usable libggml-cpu-*.so beside it");
+        bench_failed = true;
+    }
     if (!o.json) {
-        printf("ggml vec_dot: %s\n\n", g ? gl.variant : "not found (llama.cpp's CPU library from npm)");
+        printf("ggml vec_dot: %s\n\n", g ? gl.variant : o.ggml ? "not found (--ggml-lib PATH or "
+               "LQ_ORACLE_DIR names llama.cpp's CPU library)" : "not loaded (--no-ggml)");
         printf("%-14s %11s %2s %5s %8s %7s %5s %7s %6s", "format", "shape", "th", "bpw", "deq GB/s",
                "mv GB/s", "of BW", "ggml", "vs");
         for (int bi = 0; bi < o.nbatches; bi++)

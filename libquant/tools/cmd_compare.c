@@ -67,6 +67,15 @@ int lq_cmd_compare(int argc, char **argv)
         st = model_file_tensor(&a, i, &ta);
         if (st == LQ_OK)
             st = model_file_tensor(&b, j, &tb);
+        if (st == LQ_OK && lq_tensor_numel(ta) == 0 && lq_tensor_numel(tb) == 0) {
+            /* legal, and nothing to measure: no error metric is defined on no values */
+            printf("%-40s %-8s %-8s %11s\n", name, model_file_type(&a, i), model_file_type(&b, j),
+                   "(empty)");
+            compared++;
+            lq_tensor_free(ta);
+            lq_tensor_free(tb);
+            continue;
+        }
         if (st == LQ_OK)
             st = lq_tensor_error_metrics(ctx, ta, tb, mt, LQ_METRIC_COUNT_V1);
         if (st == LQ_OK) {
@@ -90,9 +99,13 @@ int lq_cmd_compare(int argc, char **argv)
             only_b++;
         }
     }
-    if (st == LQ_OK)
-        printf("\n%lld tensors compared, %lld only in A, %lld only in B; lowest SQNR %.2f dB (%s)\n",
-               (long long)compared, (long long)only_a, (long long)only_b, worst_sqnr, worst);
+    if (st == LQ_OK) {
+        printf("\n%lld tensors compared, %lld only in A, %lld only in B", (long long)compared,
+               (long long)only_a, (long long)only_b);
+        if (*worst) /* none when every tensor compared was empty */
+            printf("; lowest SQNR %.2f dB (%s)", worst_sqnr, worst);
+        printf("\n");
+    }
     lq_ctx_free(ctx);
     model_file_close(&a);
     model_file_close(&b);

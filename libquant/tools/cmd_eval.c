@@ -16,6 +16,7 @@
 
 #include "commands.h"
 #include "eval_report.h"
+#include "temp_files.h"
 #include "tool.h"
 
 static const char usage_text[] =
@@ -175,6 +176,8 @@ typedef struct {
 static int on_progress(void *user, const char *stage, double fraction)
 {
     progress *p = user;
+    if (lq_tool_temp_signalled())
+        return 1; /* Ctrl-C: the library stops and removes its temporary output */
     snprintf(p->label, sizeof p->label, "%s: %s", p->scheme, stage);
     return lq_tool_progress_cb(&p->bar, p->label, fraction);
 }
@@ -188,7 +191,7 @@ typedef struct {
     int32_t *text_tok, *calib_tok; /* calib_tok is NULL when the calibration comes from the text */
     const int32_t *calib;
     int64_t n_eval, n_calib;
-    char imatrix_path[64];          /* made when a file type needs one; "" until then */
+    char imatrix_path[1024];        /* made when a file type needs one; "" until then */
     const char *why;                /* the tool's own reason for a failure, over lq_last_error() */
     eval_report rep;
 } session;
@@ -277,8 +280,7 @@ static int open_session(session *s)
 
 static void close_session(session *s)
 {
-    if (s->imatrix_path[0])
-        unlink(s->imatrix_path);
+    lq_tool_temp_remove(s->imatrix_path);
     lq_free(s->text_tok);
     lq_free(s->calib_tok);
     lq_model_free(s->base);
@@ -325,19 +327,14 @@ static void measure(session *s, lq_model *m, int kv, eval_row *w)
     w->tokens_per_second = r[LQ_EVAL_MODEL_TOKENS_PER_SECOND];
 }
 
-/* A temporary file under $TMPDIR (or /tmp), created empty; "" and s->why on failure. */
-static bool temp_path(session *s, char *path, size_t cap)
+/* A temporary file under $TMPDIR (or /tmp), created empty and removed on
+ * Ctrl-C; "" and s->why on failure. */
+static bool temp_path(session *s, const char *suffix, char *path, size_t cap)
 {
-    const char *dir = getenv("TMPDIR");
-    snprintf(path, cap, "%s/lq-eval-XXXXXX", dir && *dir ? dir : "/tmp");
-    int fd = mkstemp(path);
-    if (fd < 0) {
-        path[0] = 0;
-        s->why = "cannot create a temporary file (see TMPDIR)";
-        return false;
-    }
-    close(fd);
-    return true;
+    if (lq_tool_temp_create("lq-eval", suffix, path, cap))
+        return true;
+    s->why = "cannot create a temporary file (see TMPDIR)";
+    return false;
 }
 
 /* An importance matrix from the calibration tokens, saved for lq_qopts_set_imatrix. */
@@ -345,7 +342,7 @@ static lq_status imatrix_file(session *s)
 {
     if (s->imatrix_path[0])
         return LQ_OK;
-    if (!temp_path(s, s->imatrix_path, sizeof s->imatrix_path))
+    if (!temp_path(s, "-imatrix.dat", s->imatrix_path, sizeof s->imatrix_path))
         return LQ_ERR_IO;
     lq_imatrix *im = NULL;
     lq_status st = lq_model_imatrix(s->ctx, s->base, s->calib, s->n_calib, 0, &im);
@@ -393,14 +390,14 @@ static void evaluate(session *s, const char *text, eval_row *w)
     lq_scheme_get_int(sch, LQ_PARAM_METHOD, &method);
     const char *name = lq_scheme_string(sch);
     bool file = method == LQ_METHOD_RTN && lq_qopts_create(name, &o) == LQ_OK, imatrix = false;
-    char path[512] = "";
+    char path[1024] = "";
     s->prog.scheme = name;
     s->why = NULL;
     lq_tool_progress_init(&s->prog.bar, NULL);
     lq_status st = LQ_OK;
     const char *note = NULL;
     if (file) {
-        st = temp_path(s, path, sizeof path) ? make_file(s, o, path, &imatrix) : LQ_ERR_IO;
+        st = temp_path(s, ".gguf", path, sizeof path) ? make_file(s, o, path, &imatrix) : LQ_ERR_IO;
         if (st == LQ_OK)
             st = lq_model_load(s->ctx, path, a->ctx, a->kv[0], &m);
     } else if (needs_calibration(method) && s->n_calib == 0) {
@@ -427,8 +424,7 @@ static void evaluate(session *s, const char *text, eval_row *w)
         r->file_bytes = file ? file_size(path) : r->weight_bytes;
     }
     lq_model_free(m);
-    if (path[0])
-        unlink(path);
+    lq_tool_temp_remove(path);
     lq_qopts_free(o);
     lq_scheme_free(sch);
 }
@@ -486,6 +482,7 @@ int lq_cmd_eval(int argc, char **argv)
     if (rc)
         return rc;
     session s = {.a = &a};
+    lq_tool_temp_catch_signals();
     if ((rc = open_session(&s)) == 0 && (rc = measure_base(&s)) == 0) {
         s.rep.rows = calloc((size_t)(a.n_schemes * a.n_kv), sizeof *s.rep.rows);
         if (!s.rep.rows) {
@@ -493,11 +490,11 @@ int lq_cmd_eval(int argc, char **argv)
             rc = 1;
         }
     }
-    for (int i = 0; rc == 0 && i < a.n_schemes; i++) {
+    for (int i = 0; rc == 0 && i < a.n_schemes && !lq_tool_temp_signalled(); i++) {
         evaluate(&s, a.schemes[i], &s.rep.rows[i * a.n_kv]);
         s.rep.n_rows += a.n_kv;
     }
-    if (rc == 0) {
+    if (rc == 0 && !lq_tool_temp_signalled()) {
         if (a.json) {
             eval_print_json(&s.rep);
         } else {
@@ -513,5 +510,6 @@ int lq_cmd_eval(int argc, char **argv)
             rc = s.rep.rows[i].failed ? 1 : rc;
     }
     close_session(&s);
+    lq_tool_temp_reraise(); /* after a Ctrl-C, with everything removed: die of it */
     return rc;
 }

@@ -1,6 +1,7 @@
 /* cmd_quantize.c — lq quantize: a GGUF model to a llama.cpp file type, with
  * llama-quantize's options; progress on a terminal, a summary at the end. */
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
@@ -17,7 +18,9 @@ static const char usage_head[] =
     "every tensor and the same bytes. TYPE is one of";
 static const char usage_tail[] =
     ".\n--imatrix takes llama.cpp importance matrices (.dat or GGUF) or libquant's own.\n"
-    "PATTERN is a POSIX extended regular expression matched against tensor names.\n";
+    "PATTERN is a POSIX extended regular expression matched against tensor names.\n"
+    "Options may come before, between or after IN, OUT and TYPE. OUT must not be\n"
+    "IN, and if it exists it must be a regular file (not a link, FIFO or device).\n";
 
 /* The file types' names come from the library's list (a macro header: no
  * call into the library's internals). */
@@ -57,13 +60,14 @@ static int apply_option(lq_qopts *o, int argc, char **argv, int *i, int64_t *thr
         if (!lq_tool_parse_i64(v, 0, 1024, threads))
             return lq_tool_usage_error(cmd, "--threads wants 0..1024, got '%s'", v);
     } else if ((v = lq_tool_option(argc, argv, i, "--tensor-type", &missing))) {
-        char pattern[256];
         const char *eq = strrchr(v, '=');
-        if (!eq || eq == v || (size_t)(eq - v) >= sizeof pattern)
+        if (!eq || eq == v)
             return lq_tool_usage_error(cmd, "--tensor-type wants PATTERN=TYPE, got '%s'", v);
-        memcpy(pattern, v, (size_t)(eq - v));
-        pattern[eq - v] = 0;
+        char *pattern = strndup(v, (size_t)(eq - v)); /* any length: regcomp decides */
+        if (!pattern)
+            return lq_tool_usage_error(cmd, "out of memory");
         st = lq_qopts_add_tensor_type(o, pattern, eq + 1);
+        free(pattern);
     } else if ((v = lq_tool_option(argc, argv, i, "--output-tensor-type", &missing))) {
         st = lq_qopts_set_output_type(o, v);
     } else if ((v = lq_tool_option(argc, argv, i, "--token-embedding-type", &missing))) {
@@ -119,31 +123,28 @@ static void summary(const char *in, const char *out, double seconds)
 int lq_cmd_quantize(int argc, char **argv)
 {
     static const char cmd[] = "quantize";
-    const char *pos[3];
-    int npos = 0;
+    static const char *const valued[] = {"--imatrix", "--threads", "--tensor-type",
+                                         "--output-tensor-type", "--token-embedding-type", NULL};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
             print_usage();
             return 0;
         }
-        if (argv[i][0] != '-' && npos < 3)
-            pos[npos++] = argv[i];
     }
-    if (npos < 3)
+    int first = lq_tool_options_first(&argc, argv, valued);
+    if (argc - first < 3)
         return lq_tool_usage_error(cmd, "wants IN.gguf OUT.gguf TYPE");
+    if (argc - first > 3)
+        return lq_tool_usage_error(cmd, "unexpected argument '%s'", argv[first + 3]);
+    const char *pos[3] = {argv[first], argv[first + 1], argv[first + 2]};
     lq_qopts *o = NULL;
     lq_status st = lq_qopts_create(pos[2], &o);
     if (st != LQ_OK)
         return lq_tool_usage_error(cmd, "%s", lq_last_error());
     int64_t threads = 0;
-    int rc = 0, seen = 0;
-    for (int i = 1; i < argc && rc == 0; i++) {
-        if (argv[i][0] != '-' && seen < 3) {
-            seen++;
-            continue;
-        }
-        rc = apply_option(o, argc, argv, &i, &threads);
-    }
+    int rc = 0;
+    for (int i = 1; i < first && rc == 0; i++)
+        rc = apply_option(o, first, argv, &i, &threads);
     lq_ctx *ctx = NULL;
     lq_tool_progress bar;
     if (rc == 0 && (st = lq_ctx_create(&ctx)) == LQ_OK)

@@ -1,17 +1,27 @@
 /* model_file.c — one interface over lq_gguf and lq_safetensors. */
+#include <fcntl.h>
 #include <stdio.h>
 #include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
 
 #include "model_file.h"
 
+/* GGUF when the file starts with its magic or the name ends in .gguf (so
+ * that a truncated or empty .gguf gets the GGUF reader's message); the
+ * safetensors reader otherwise. Opened without blocking and read only when
+ * it is a regular file: a FIFO would hang here, and the readers refuse it. */
 static int is_gguf(const char *path)
 {
+    size_t len = strlen(path);
+    if (len >= 5 && strcmp(path + len - 5, ".gguf") == 0)
+        return 1;
     char magic[4] = {0};
-    FILE *f = fopen(path, "rb");
-    if (!f)
-        return 0;
-    size_t n = fread(magic, 1, 4, f);
-    fclose(f);
+    int fd = open(path, O_RDONLY | O_CLOEXEC | O_NONBLOCK);
+    struct stat sb;
+    ssize_t n = fd >= 0 && fstat(fd, &sb) == 0 && S_ISREG(sb.st_mode) ? read(fd, magic, 4) : 0;
+    if (fd >= 0)
+        close(fd);
     return n == 4 && memcmp(magic, "GGUF", 4) == 0;
 }
 

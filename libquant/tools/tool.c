@@ -66,6 +66,45 @@ const char *lq_tool_option(int argc, char **argv, int *i, const char *opt, bool 
     return argv[++*i];
 }
 
+/* Does argv[i] name an option of `valued` without "=VALUE", so that the next
+ * argument is its value? */
+static bool takes_next(const char *a, const char *const *valued)
+{
+    for (; valued && *valued; valued++)
+        if (strcmp(a, *valued) == 0)
+            return true;
+    return false;
+}
+
+int lq_tool_options_first(int *argcp, char **argv, const char *const *valued)
+{
+    int argc = *argcp;
+    /* stable: options keep their order, and positionals theirs */
+    char **pos = malloc(sizeof *pos * (size_t)(argc > 0 ? argc : 1));
+    if (!pos)
+        return argc; /* no room to sort: no positionals, which the caller reports */
+    int n_opt = 1, n_pos = 0;
+    for (int i = 1; i < argc; i++) {
+        char *a = argv[i];
+        if (strcmp(a, "--") == 0) { /* everything after it is positional */
+            for (i++; i < argc; i++)
+                pos[n_pos++] = argv[i];
+            break;
+        }
+        if (a[0] != '-' || a[1] == 0) { /* "-" alone is a positional (stdin, by convention) */
+            pos[n_pos++] = a;
+            continue;
+        }
+        argv[n_opt++] = a;
+        if (takes_next(a, valued) && i + 1 < argc)
+            argv[n_opt++] = argv[++i];
+    }
+    memcpy(argv + n_opt, pos, sizeof *pos * (size_t)n_pos);
+    free(pos);
+    *argcp = n_opt + n_pos;
+    return n_opt;
+}
+
 double lq_tool_now(void)
 {
     struct timespec ts;

@@ -35,6 +35,14 @@ bool lq_tool_parse_i64(const char *s, int64_t lo, int64_t hi, int64_t *out);
  * *missing when the option matched but has no value. */
 const char *lq_tool_option(int argc, char **argv, int *i, const char *opt, bool *missing);
 
+/* Accept options anywhere among the positionals, as llama.cpp's tools and
+ * getopt do: reorder argv[1..argc) so that the options (each followed by its
+ * value when it is one of `valued`, a NULL-terminated list, and written
+ * without "=") come first and the positionals after, each group in its own
+ * order; "--" ends the options and is dropped (*argc shrinks by one). Returns
+ * the index of the first positional (*argc when there is none). */
+int lq_tool_options_first(int *argc, char **argv, const char *const *valued);
+
 /* A progress bar on stderr when it is a terminal, silent otherwise. */
 typedef struct lq_tool_progress {
     const char *label; /* what is being worked on; NULL: the callback's stage is the label */

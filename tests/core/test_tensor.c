@@ -147,7 +147,9 @@ static void metrics_by_hand(void)
     float ref[4] = {1, -2, 3, 0}, test[4] = {1, -1, 2, 0.5f};
     double m[LQ_METRIC_COUNT_V1];
     CHECK_OK(lq_error_metrics(ref, test, 4, m, LQ_METRIC_COUNT_V1));
-    /* diffs 0, -1, 1, -0.5: se = 2.25 */
+    /* diffs 0, -1, 1, -0.5: se = 2.25. Sums of four small floats in double:
+     * exact but for the last division or root (1e-16); 1e-12 and, through
+     * log10, 1e-9 only say "equal" */
     CHECK(fabs(m[LQ_METRIC_MSE] - 2.25 / 4) < 1e-12);
     CHECK(fabs(m[LQ_METRIC_RMSE] - 0.75) < 1e-12);
     CHECK(fabs(m[LQ_METRIC_MAX_ABS] - 1.0) < 1e-12);
@@ -172,7 +174,7 @@ static void output_error_by_hand(void)
     CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, wq, sizeof wq, LQ_BORROW, "wq", &b));
     double e = -1;
     CHECK_OK(lq_output_error(NULL, a, b, x, 2, &e));
-    CHECK(fabs(e - sqrt(0.25 / 6)) < 1e-7);
+    CHECK(fabs(e - sqrt(0.25 / 6)) < 1e-7); /* products in float: a few 2^-24 of 0.2 */
     CHECK_STATUS(lq_output_error(NULL, a, b, x, 0, &e), LQ_ERR_INVALID);
     lq_tensor_free(a);
     lq_tensor_free(b);
@@ -197,7 +199,7 @@ static void estimator_by_hand(void)
     /* Llama-2-70B-like KV cache: 2 x 80 x 8 x 128 x 8192 x 1 x 2 bytes = 2.5 GiB */
     CHECK_OK(lq_estimate_kv(80, 8, 128, 8192, 1, LQ_KV_F16, &bytes));
     CHECK(bytes == 2.0 * 80 * 8 * 128 * 8192 * 2);
-    CHECK(fabs(bytes / (1 << 30) - 2.5) < 1e-12);
+    CHECK(fabs(bytes / (1 << 30) - 2.5) < 1e-12); /* an exact power-of-two division */
     CHECK_OK(lq_estimate_kv(2, 4, 64, 100, 3, LQ_KV_INT8, &bytes));
     CHECK(bytes == 2.0 * 2 * 4 * 100 * 3 * (64 + 4));
     CHECK_STATUS(lq_estimate_kv(0, 4, 64, 100, 3, LQ_KV_INT8, &bytes), LQ_ERR_INVALID);

@@ -97,6 +97,7 @@ static void dynamic_map(void)
             bad_formula += fabs(map[idx] - want) > 4 * want * FLT_EPSILON;
         }
     CHECKF(idx == 255 && bad_formula == 0, "%d entries off the formula", bad_formula);
+    /* bitsandbytes' printed values, to a float ulp or so of each (6e-8, 5e-14) */
     CHECK(fabsf(map[0] + 0.99296875f) < 1e-7f && fabsf(map[128] - 5.5e-7f) < 1e-13f);
 }
 
@@ -322,6 +323,9 @@ static void round_trip_bound(void)
                 const uint8_t *b = lq_tensor_data(q);
                 float nested = fu_f32_at(b + (n + 1) / 2 + nb + 4 * (k / 256));
                 slack = fabs(am[k] - am_true[k]);
+                /* the nested 8-bit absmax codes: half a step of the dynamic map
+                 * (its widest gap is under 0.9 / 64) times the nested scale, plus
+                 * float rounding of the decode (1e-6 relative) */
                 bad += slack > nested * (0.9 / 128) * (1 + 1e-5) + 1e-6 * am_true[k];
             } else {
                 bad += am[k] != am_true[k];
@@ -332,6 +336,8 @@ static void round_trip_bound(void)
                 while (lo < 14 && sorted[lo + 1] <= s)
                     lo++;
                 double half_gap = (sorted[lo + 1] - sorted[lo]) / 2;
+                /* half the gap to the nearest code, the absmax's own error, and
+                 * float rounding of code * absmax (1e-6 relative, 1e-7 absolute) */
                 bad += fabs(x[j] - y[j]) > half_gap * am_true[k] * (1 + 1e-6) + slack + 1e-7;
             }
         }

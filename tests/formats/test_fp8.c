@@ -208,6 +208,8 @@ static void codec_round_trip(void)
             bad += scale != want;
             for (int c = 0; c < C; c++) {
                 double v = x[r * C + c], err = fabs(v - y[r * C + c]);
+                /* half an fp8 ulp of v / scale, plus float rounding of the division
+                 * and of code * scale (1e-6 relative) */
                 bad += err > half_ulp(f, fabs(v) / scale) * scale * (1 + 1e-6) + 1e-6 * fabs(v);
             }
         }

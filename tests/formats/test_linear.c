@@ -85,6 +85,7 @@ static void int8_asym_exact_bytes(void)
     lq_tensor *q = fu_round_trip("int8:channel:asym:scale=f32", x, 1, 3, 1, y);
     if (q) {
         CHECK(lq_tensor_nbytes(q) == sizeof want && memcmp(bytes_of(q), want, sizeof want) == 0);
+        /* the ends of the range decode within half a step (4 / 255 / 2 = 0.008) */
         CHECK(y[1] == 0.0f && fabsf(y[0] + 1.0f) < 0.01f && fabsf(y[2] - 3.0f) < 0.01f);
     }
     lq_tensor_free(q);
@@ -148,6 +149,9 @@ static void check_rtn(const char *scheme, const float *x, const float *y, const 
                 for (int64_t c = c0; c < c0 + gcols; c++) {
                     double v = x[r * cols + c], err = fabs(v - y[r * cols + c]);
                     double bound = v > top ? v - top : v < bottom ? bottom - v : 0.5 * p.scale;
+                    /* half a step inside the range, the clipped distance outside it;
+                     * 1e-6 relative for the float rounding of scale * code (and an f16
+                     * scale's conversion), which the double bound leaves out */
                     bad += err > bound * (1 + 1e-6) + 1e-6 * fabs(v);
                 }
         }

@@ -1,6 +1,7 @@
 /* make_corpus.c — writes the seed corpus of the fuzz targets: a few tiny
  * valid files made with libquant's writers, and scheme strings.
- *   make_corpus OUTDIR   (OUTDIR/gguf, OUTDIR/safetensors, OUTDIR/scheme must exist)
+ *   make_corpus OUTDIR   (OUTDIR/gguf, OUTDIR/safetensors, OUTDIR/scheme, OUTDIR/model
+ *                         must exist)
  * The output is committed under tests/fuzz/corpus/; run this again only when
  * the formats gain something worth seeding. */
 #include <stdio.h>
@@ -86,6 +87,68 @@ static int safetensors_seeds(const char *dir)
     return 0;
 }
 
+/* A Llama small enough for the fuzzer's 4 KiB inputs: 8 tokens, width 4, one
+ * head, one layer; and the reproductions of loader defects as variants. */
+static int write_tiny_llama(const char *path, uint32_t block_count, uint32_t alignment)
+{
+    static const char *const toks[8] = {"<unk>", "<s>", "</s>", "\xe2\x96\x81" "a", "\xe2\x96\x81" "b",
+                                        "a", "b", "\xe2\x96\x81"};
+    float scores[8], w[32];
+    for (int i = 0; i < 8; i++)
+        scores[i] = -(float)i;
+    for (int i = 0; i < 32; i++)
+        w[i] = (float)((i * 7) % 11 - 5) / 8;
+    lq_gguf *g = NULL;
+    if (lq_gguf_create(&g) || lq_gguf_set_string(g, "general.architecture", "llama") ||
+        (alignment && lq_gguf_set_u32(g, "general.alignment", alignment)) ||
+        lq_gguf_set_u32(g, "llama.context_length", 16) ||
+        lq_gguf_set_u32(g, "llama.embedding_length", 4) ||
+        lq_gguf_set_u32(g, "llama.block_count", block_count) ||
+        lq_gguf_set_u32(g, "llama.feed_forward_length", 8) ||
+        lq_gguf_set_u32(g, "llama.attention.head_count", 1) ||
+        lq_gguf_set_f32(g, "llama.attention.layer_norm_rms_epsilon", 1e-5f) ||
+        lq_gguf_set_string(g, "tokenizer.ggml.model", "llama") ||
+        lq_gguf_set_array_strings(g, "tokenizer.ggml.tokens", toks, 8) ||
+        lq_gguf_set_array(g, "tokenizer.ggml.scores", LQ_GGUF_TYPE_F32, scores, 8))
+        return fail("tiny llama metadata");
+    static const struct { const char *name; int64_t rows, cols; } t[] = {
+        {"token_embd.weight", 8, 4},        {"output_norm.weight", 0, 4},
+        {"blk.0.attn_norm.weight", 0, 4},   {"blk.0.ffn_norm.weight", 0, 4},
+        {"blk.0.attn_q.weight", 4, 4},      {"blk.0.attn_k.weight", 4, 4},
+        {"blk.0.attn_v.weight", 4, 4},      {"blk.0.attn_output.weight", 4, 4},
+        {"blk.0.ffn_gate.weight", 8, 4},    {"blk.0.ffn_up.weight", 8, 4},
+        {"blk.0.ffn_down.weight", 4, 8},
+    };
+    for (size_t i = 0; i < sizeof t / sizeof *t; i++) {
+        int64_t shape[2] = {t[i].rows, t[i].cols};
+        int nd = t[i].rows ? 2 : 1;
+        int64_t n = t[i].rows ? t[i].rows * t[i].cols : t[i].cols;
+        if (lq_gguf_add_tensor_raw(g, t[i].name, 0, nd, nd == 2 ? shape : shape + 1, w,
+                                   (uint64_t)n * 4, LQ_BORROW))
+            return fail(t[i].name);
+    }
+    if (lq_gguf_save(NULL, g, path))
+        return fail(path);
+    lq_gguf_free(g);
+    return 0;
+}
+
+static int model_seeds(const char *dir)
+{
+    char path[4096];
+    snprintf(path, sizeof path, "%s/model/tiny_llama.gguf", dir);
+    if (write_tiny_llama(path, 1, 0))
+        return 1;
+    /* general.alignment 2 (legal): tensor data at offsets that are 2 mod 4 */
+    snprintf(path, sizeof path, "%s/model/tiny_llama_align2.gguf", dir);
+    if (write_tiny_llama(path, 1, 2))
+        return 1;
+    /* a block_count the tensors cannot back: once made the loader allocate
+     * per-layer structures for 2^24 layers before looking for them */
+    snprintf(path, sizeof path, "%s/model/regress-block-count-2e24.gguf", dir);
+    return write_tiny_llama(path, 1u << 24, 0);
+}
+
 static int scheme_seeds(const char *dir)
 {
     static const char *const seeds[] = {
@@ -111,5 +174,6 @@ int main(int argc, char **argv)
         fprintf(stderr, "usage: make_corpus OUTDIR\n");
         return 2;
     }
-    return gguf_seeds(argv[1]) || safetensors_seeds(argv[1]) || scheme_seeds(argv[1]);
+    return gguf_seeds(argv[1]) || safetensors_seeds(argv[1]) || scheme_seeds(argv[1]) ||
+           model_seeds(argv[1]);
 }

@@ -1,13 +1,13 @@
 /* bench_quantize.c — quantization speed of the ggml block types, libquant
  * (lq_quantize, one thread) against ggml's ggml_quantize_chunk (dlopen()ed
- * from llama.cpp's libggml-base.so, LQ_GGML_LIB or the installer's copy) on
+ * from llama.cpp's libggml-base.so in the oracle folder, ../oracle.h) on
  * the same N(0,1) data in the same run. Prints ns per weight, best of a few
  * repetitions, with and without an importance matrix, and checks that both
  * produce the same bytes. Not a test: run with `meson test --benchmark`. */
 #include <dlfcn.h>
 #include <time.h>
 
-#include "../harness.h"
+#include "../oracle.h"
 
 enum { ROWS = 32, COLS = 4096, REPS = 3 };
 
@@ -57,14 +57,7 @@ int main(void)
     static const lq_type types[] = {LQ_TYPE_Q4_K, LQ_TYPE_Q5_K, LQ_TYPE_Q6_K, LQ_TYPE_Q2_K,
                                     LQ_TYPE_Q3_K, LQ_TYPE_Q4_0, LQ_TYPE_Q4_1, LQ_TYPE_Q5_0,
                                     LQ_TYPE_Q5_1, LQ_TYPE_Q8_0, LQ_TYPE_IQ4_NL, LQ_TYPE_IQ4_XS};
-    char path[1024];
-    const char *lib_path = getenv("LQ_GGML_LIB");
-    if (!lib_path || !*lib_path) {
-        const char *home = getenv("HOME");
-        snprintf(path, sizeof path, "%s/.cache/libquant/npm/node_modules/@node-llama-cpp/"
-                 "linux-x64/bins/linux-x64/libggml-base.so", home ? home : "");
-        lib_path = path;
-    }
+    const char *lib_path = lqt_oracle_path(LQT_ORACLE_GGML_BASE);
     void *lib = dlopen(lib_path, RTLD_NOW | RTLD_LOCAL);
     chunk_fn chunk = NULL;
     if (lib)

@@ -1,13 +1,13 @@
 /* test_ggml_oracle.c — the ggml block codecs against llama.cpp itself.
  *
- * dlopen()s ggml's libggml-base.so (LQ_GGML_LIB, else the copy the
- * dependency installer puts under ~/.cache/libquant/npm) and compares, for
- * random and adversarial rows, every quantized byte with ggml_quantize_chunk
- * (with and without an importance matrix) and every decoded float bit with
- * ggml's dequantize_row_*. Skips (passing) when the library is not there. */
+ * dlopen()s ggml's libggml-base.so from the oracle folder (../oracle.h) and
+ * compares, for random and adversarial rows, every quantized byte with
+ * ggml_quantize_chunk (with and without an importance matrix) and every
+ * decoded float bit with ggml's dequantize_row_*. Skips when the library is
+ * not there (fails when LQ_REQUIRE_ORACLE says it must be). */
 #include <dlfcn.h>
 
-#include "../harness.h"
+#include "../oracle.h"
 #include "ggml_cases.h"
 #include "libquant/formats/codec.h"
 
@@ -219,27 +219,14 @@ static void decode_garbage_like_ggml(void)
     }
 }
 
-static const char *default_path(char *buf, size_t cap)
-{
-    const char *home = getenv("HOME");
-    snprintf(buf, cap, "%s/.cache/libquant/npm/node_modules/@node-llama-cpp/linux-x64/bins/"
-                       "linux-x64/libggml-base.so", home ? home : "");
-    return buf;
-}
-
 int main(void)
 {
-    char buf[1024];
-    const char *path = getenv("LQ_GGML_LIB");
-    if (!path || !*path)
-        path = default_path(buf, sizeof buf);
+    const char *path = lqt_oracle_path(LQT_ORACLE_GGML_BASE);
     lib = dlopen(path, RTLD_NOW | RTLD_LOCAL);
     if (lib)
         ggml_quantize_chunk = FN(chunk_fn, dlsym(lib, "ggml_quantize_chunk"));
-    if (!lib || !ggml_quantize_chunk) {
-        printf("1..0 # SKIP llama.cpp oracle not installed: %s\n", path);
-        return 0;
-    }
+    if (!lib || !ggml_quantize_chunk)
+        lqt_oracle_skip_all("llama.cpp oracle not installed: %s (run .ci/install-deps)", path);
     lqt_case_fn cases[] = {quantize_like_ggml, decode_garbage_like_ggml};
     int status = lqt_run("quantize_like_ggml, decode_garbage_like_ggml", cases, 2);
     dlclose(lib);

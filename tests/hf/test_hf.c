@@ -240,6 +240,8 @@ static void round_trip(const char *scheme, int format, int64_t rows, int64_t col
         CHECK_OK(lq_hf_dequantize(st, format, prefix, b, rows * cols));
         int same = 1;
         for (int64_t i = 0; i < rows * cols; i++)
+            /* int8 rows decode as code * scale in one order and code / (1 / scale)
+             * in the other: one float rounding apart (2^-23 = 1.2e-7) */
             same &= format == LQ_HF_INT8 ? fabsf(a[i] - b[i]) <= 2e-7f * fabsf(a[i]) : a[i] == b[i];
         CHECKF(same, "%s: decoded values differ", scheme);
         free(a), free(b);

@@ -22,7 +22,11 @@ function check(cond, what) {
   if (!cond) failed++;
   results.push(`${cond ? "ok" : "not ok"} ${n} - ${what}`);
 }
+// A comparison that cannot run: a TAP skip, or a failure when the oracle was
+// meant to be there (LQ_REQUIRE_ORACLE, see tests/oracle.h).
+const oracleRequired = !["", "0", undefined].includes(process.env.LQ_REQUIRE_ORACLE);
 function skip(what, why) {
+  if (oracleRequired) return check(false, `${what}: the oracle is required (LQ_REQUIRE_ORACLE) but ${why}`);
   n++;
   results.push(`ok ${n} - ${what} # SKIP ${why}`);
 }

@@ -175,6 +175,19 @@ static inline double kt_dot_magnitude(const lq__kernels *ref, lq_type t, const v
     return mag;
 }
 
+/* How far apart, as a fraction of sum |terms|, two float sums of the same m
+ * terms may be when each term takes up to r roundings before it is added
+ * (products, scale multiplications; FMA saves one) and the additions come in
+ * any order (lanes of 4, 8 or 16, unrolling, tails): each is within
+ * gamma_{m-1+r} = k u / (1 - k u), u = 2^-24, of the exact sum (Higham,
+ * "Accuracy and Stability of Numerical Algorithms", 3.1), so the two differ
+ * by at most twice that, on any machine and at any SIMD width. */
+static inline double kt_sum_tol(double m, double r)
+{
+    double k = (m < 1 ? 1 : m) - 1 + r, u = 0x1p-24;
+    return 2 * k * u / (1 - k * u);
+}
+
 /* A golden file from ../shared/golden/ggml (LQ_SHARED), or NULL. */
 static inline uint8_t *kt_read_golden(const char *name, size_t *size)
 {

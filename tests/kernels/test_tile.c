@@ -209,10 +209,13 @@ static void check_weight(const char *name, weight *w, const float *x, int64_t m)
                     double mag = 0;
                     for (int64_t t = 0; t < k; t++)
                         mag += fabs((double)wd[t] * kt_act_value(at, ar, t));
-                    /* float order only: a few roundings of sums of at most mag */
-                    /* q8_1's f16 block sum can overflow (as in ggml): both then agree it is not finite */
+                    /* float order only: the same integer group sums, at most a scale
+                     * and a min term per 16 elements, four roundings each (kt_sum_tol);
+                     * + 1e-30 for all-zero rows. q8_1's f16 block sum can overflow (as
+                     * in ggml): both then agree it is not finite */
+                    double tol = kt_sum_tol((double)k / 16, 4);
                     double ratio = !isfinite(dot) ? (isfinite(y_ref[i * n + j]) ? INFINITY : 0)
-                                                  : fabs((double)dot - y_ref[i * n + j]) / (1e-5 * mag + 1e-30);
+                                                  : fabs((double)dot - y_ref[i * n + j]) / (tol * mag + 1e-30);
                     if (!(ratio <= worst_ratio) || worst < 0)
                         worst_ratio = ratio, worst = i * n + j;
                 }

@@ -51,6 +51,7 @@ static float *awq_flow(const char *scheme, const char *name, float *norm)
         out[i] /= sc[i % IN];
     /* the norm now divides by s, the weight's columns multiply by it */
     for (int j = 0; j < IN; j++)
+        /* divided by s, or multiplied by a rounded 1/s: two float roundings */
         CHECK(norm[j] == 1.0f / sc[j] || fabsf(norm[j] * sc[j] - 1.0f) < 1e-6f);
     CHECK(ws[3 * IN + 17] == L.w[3 * IN + 17] * sc[17]);
     lq_tensor_free(q), lq_tensor_free(w), lq_tensor_free(nt);
@@ -162,6 +163,9 @@ static void scales_keep_the_function(void)
     double worst = 0;
     for (int o = 0; o < O; o++)
         worst = fmax(worst, fabs(after[o] - before[o]) / (1 + fabs(before[o])));
+    /* scaling a layer's rows and dividing the next layer's columns leaves the
+     * function exact but for float rounding of the two products and their
+     * sums (K + MID terms, (K + MID) * 2^-24 = 5e-6 relative to 1 + |y|) */
     CHECKF(worst < 1e-5, "the function moved by %g", worst);
 
     /* shape and value checks, nothing changed on failure */

@@ -59,6 +59,8 @@ static void statistics_match_definitions(void)
             m = fmax(m, fabs(v));
             s += v * v;
         }
+        /* float running means over T = 140 rows against double sums: within
+         * gamma_T = 8.3e-6 of sums of positive terms (|x|, x^2) */
         CHECK(fabs(ma[i] - a / T) <= 1e-5 * (a / T));
         CHECK(mx[i] == (float)m);
         CHECK(fabs(ss[i] - s) <= 1e-5 * s);
@@ -72,6 +74,8 @@ static void statistics_match_definitions(void)
             CHECK(h[i * N + j] == h[j * N + i]);
         }
     }
+    /* a float product over T = 140 rows, gamma_T = 8.3e-6 of sum |2 x_i x_j| / T,
+     * which is of order 1 for these rows: hence relative to 1 + |H| */
     CHECKF(worst < 1e-5, "Hessian off by %g", worst);
     CHECK_STATUS(lq_calib_get(c, LQ_CALIB_HESSIAN, h, N), LQ_ERR_SHAPE);
     free(h), free(ma), free(mx), free(ss), free(ms);
@@ -135,6 +139,9 @@ static void merge_equals_one_set(void)
     for (int k = 0; k < 4; k++) {
         int64_t n = stats[k] == LQ_CALIB_HESSIAN ? N * N : N;
         float *p = get(a, stats[k], n), *q = get(c, stats[k], n);
+        /* merged running means are weighted differently from one pass: a few
+         * float roundings per row, over T1 + T2 = 140 rows (~1e-5), and 1e-6
+         * absolute in max_rel_diff for entries near zero */
         CHECKF(max_rel_diff(p, q, n) < 1e-4, "stat %d differs by %g", stats[k], max_rel_diff(p, q, n));
         free(p), free(q);
     }
@@ -195,6 +202,8 @@ static void scaling_channels_equals_scaled_input(void)
         if (stats[k] == LQ_CALIB_SAMPLES) /* same rows, maybe in another order: compare sums */
             for (int64_t i = 1; i < n; i++)
                 p[0] += p[i], q[0] += q[i];
+        /* scaled after or before summing: one float product per term apart,
+         * over T rows of running means (as in merge_equals_one_set) */
         CHECKF(max_rel_diff(p, q, stats[k] == LQ_CALIB_SAMPLES ? 1 : n) < 1e-4, "stat %d", stats[k]);
         free(p), free(q);
     }
@@ -388,11 +397,13 @@ static void imatrix_exports_reload(void)
     CHECK(get_i32(buf + 27) == 3 && get_i32(buf + 31) == N);
     float v0;
     memcpy(&v0, buf + 35, 4);
+    /* the file holds sums (mean * ncall): one float product, 2^-24 */
     CHECKF(fabsf(v0 - want[0] * 3) <= 1e-6f * v0, "%g vs %g", v0, want[0] * 3);
     CHECK(memcmp(buf + n - 7, "kjv.txt", 7) == 0 && get_i32(buf + n - 15) == 3);
 
     CHECK_OK(lq_imatrix_load(p, &back));
     CHECK_OK(lq_imatrix_get(back, "blk.0.attn_k.weight", got, N));
+    /* read back: the stored sums divided by ncall, one float rounding */
     CHECK(max_rel_diff(got, want, N) < 1e-6);
     lq_imatrix_free(back);
     back = NULL;

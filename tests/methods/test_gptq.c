@@ -240,6 +240,8 @@ static void matches_straightforward(const char *scheme, cfg k)
     for (int r = 0; r < OUT; r++) {
         int all = 1;
         for (int j = 0; j < IN; j++) {
+            /* the same codes decode to the same scale times code, up to the
+             * float rounding of scales computed in another order (~1e-7) */
             int eq = fabsf(lib[r * IN + j] - ref[r * IN + j]) <= 1e-5f * (fabsf(ref[r * IN + j]) + 1e-3f);
             same += eq;
             all &= eq;

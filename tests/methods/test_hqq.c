@@ -72,6 +72,9 @@ static void solver_matches_reference(void)
         }
         printf("# hqq int%d g64: %d solver rounds (early stop), zeros agree to %.1e\n", bits, rounds,
                worst);
+        /* the same solver in float here and there: the zeros (of order 2^bits)
+         * may differ in their last float bits where the compiler contracts or
+         * orders the group means differently; 1e-5 is a few ulps of 16 */
         CHECKF(worst < 1e-5, "int%d: zeros differ by %g", bits, worst);
         /* the quirk is visible: the zeros returned are not those of the
          * best round (the one before the non-improving one) */
@@ -200,7 +203,7 @@ static void options_and_threads(void)
     CHECK_OK(lq_dequantize_f32(NULL, a, back, 128));
     CHECK(memcmp(back, flat, 64 * sizeof *flat) == 0);
     for (int i = 64; i < 128; i++)
-        CHECK(fabsf(back[i] - flat[i]) < 0.04f);
+        CHECK(fabsf(back[i] - flat[i]) < 0.04f); /* within one int4 step, 0.63 / 15 = 0.042 */
     lq_tensor_free(a), lq_tensor_free(w);
     lq_scheme_free(s);
 }

@@ -43,7 +43,7 @@ static void pick_all(lq__mixture *m, lq_type *types)
 {
     int64_t order[LAYERS * 9 + 3];
     lq__mixture_scan(m, ptrs, n_names);
-    lq__mixture_order(ptrs, n_names, order);
+    CHECK_OK(lq__mixture_order("test", ptrs, n_names, order));
     for (int k = 0; k < n_names; k++) {
         int64_t i = order[k];
         CHECK_OK(lq__mixture_pick(m, ptrs[i], ndims[i], 4096, LQ_TYPE_F32, &types[i]));
@@ -151,7 +151,7 @@ static void processing_order(void)
     const char *n[] = {"blk.10.attn_q.weight", "output.weight", "blk.2.attn_q.weight",
                        "blk.2.attn_k.weight", "token_embd.weight"};
     int64_t order[5];
-    lq__mixture_order(n, 5, order);
+    CHECK_OK(lq__mixture_order("test", n, 5, order));
     CHECK(order[0] == 1 && order[1] == 4 && order[2] == 3 && order[3] == 2 && order[4] == 0);
 }
 

@@ -70,6 +70,8 @@ static void smoothquant_scales_formula(void)
         double want = fmax(pow(amax[j], 0.85) / pow(fmax(wm, 1e-5), 0.15), 1e-5);
         worst = fmax(worst, fabs(sc[j] - want) / want);
     }
+    /* pow in float against pow in double: a few float roundings (1e-7 each)
+     * of values of order 1 */
     CHECKF(worst < 1e-5, "scales off by %g", worst);
     lq_scheme *bad = lqt_scheme("int8");
     CHECK_STATUS(lq_smoothquant_scales(bad, C, ws, 2, sc), LQ_ERR_INVALID);
@@ -153,6 +155,8 @@ static void llm_int8_close_to_float(void)
     printf("# llm_int8: %lld outlier columns at 6.0; error mixed %.3e, all int8 %.3e, "
            "float activations %.3e\n", (long long)outliers, e_mixed, e_int8, e_w8a16);
     CHECK(outliers >= IN / 64 && outliers < IN / 4); /* the planted outlier channels, and few others */
+    /* no outliers: the same int8 products, summed in another order at most
+     * (float rounding, ~1e-7 of the error norm, well inside 1e-6) */
     CHECK(all == 0 && fabs(e_none - e_int8) <= 1e-6 * e_int8);
     /* the decomposition removes nearly all of the activations' share of the
      * error; the int8 weights' share stays (bitsandbytes keeps them int8) */
@@ -198,6 +202,8 @@ static void w8a8_is_integer_arithmetic(void)
             worst = fmax(worst, fabs(y[t * M + o] - want) / (1e-6 + fabs(want)));
         }
     }
+    /* the integer sums are exact; what is left is sx * sw * acc in float (two
+     * roundings) against double, and 1e-6 absolute for outputs near zero */
     CHECKF(worst < 1e-5, "off by %g", worst);
     lq_tensor_free(q);
 }

@@ -37,8 +37,10 @@
 // scored positions, every --logits-every-th one (default 1 = all). Full logits are the complete
 // next-token distribution, so they serve both logit comparisons and KL divergence.
 //
-// node-llama-cpp is found in $LQ_NODE_MODULES, else ~/.cache/libquant/npm/node_modules. When it
-// cannot be loaded the script prints the reason and exits with status 77 ("skip").
+// node-llama-cpp is found in the oracle folder's node_modules: $LQ_ORACLE_DIR, else
+// ~/.cache/libquant/npm, as .ci/install-deps installs it. When it cannot be loaded the script
+// prints the reason and exits with status 77 ("skip"; the calling test decides whether a skip is
+// allowed, see tests/oracle.h).
 
 import fs from "node:fs";
 import os from "node:os";
@@ -69,7 +71,8 @@ function parseArgs(argv) {
 }
 
 async function loadNodeLlamaCpp() {
-    const dir = process.env.LQ_NODE_MODULES || path.join(os.homedir(), ".cache/libquant/npm/node_modules");
+    const oracle = process.env.LQ_ORACLE_DIR || path.join(os.homedir(), ".cache/libquant/npm");
+    const dir = path.join(oracle, "node_modules");
     const entry = path.join(dir, "node-llama-cpp", "dist", "index.js");
     if (!fs.existsSync(entry)) return { error: `node-llama-cpp not found at ${entry}` };
     try {

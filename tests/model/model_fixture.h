@@ -5,8 +5,9 @@
  * described at its top), either stored with the fixture
  * (fixture/llama_ref_f32.bin, made by the command in fixture/README.md) or
  * computed now through node-llama-cpp when LQ_NODE names a node binary and the
- * package is installed. Comparisons with the live result are skipped, with a
- * message, when it cannot be had; the stored one is always there. */
+ * package is installed in the oracle folder (../oracle.h). A case comparing
+ * with the live result skips, saying why, when it cannot be had (and fails
+ * when LQ_REQUIRE_ORACLE says it must be had); the stored one is always there. */
 #ifndef LQ_TESTS_MODEL_FIXTURE_H
 #define LQ_TESTS_MODEL_FIXTURE_H
 
@@ -17,7 +18,7 @@
 #include <unistd.h>
 #include <sys/wait.h>
 
-#include "../harness.h"
+#include "../oracle.h"
 
 /* The reference's settings: windows of REF_CTX tokens over the first
  * REF_TOKENS tokens of heldout.txt, every REF_LOGITS_EVERY-th scored row kept. */
@@ -118,15 +119,15 @@ bad:
 }
 
 /* Run llama_ref.mjs on `model` with the reference settings, evaluating the
- * first `max_tokens` tokens (fewer than REF_CTX: tokenize only). Returns NULL,
- * and says why on stdout, when node or node-llama-cpp is missing (exit status
- * 77); *failed is set when the script ran and failed. */
+ * first `max_tokens` tokens (fewer than REF_CTX: tokenize only). Returns NULL
+ * and skips the running case (ORACLE_SKIP_CASE) when node or node-llama-cpp is
+ * missing (exit status 77); *failed is set when the script ran and failed. */
 static inline lqt_ref *lqt_ref_live(const char *model, int max_tokens, int *failed)
 {
     *failed = 0;
     const char *node = getenv("LQ_NODE");
     if (!node || !*node) {
-        printf("# skip: llama.cpp comparison: LQ_NODE is not set (node was not found at setup)\n");
+        ORACLE_SKIP_CASE("LQ_NODE is not set (node was not found at setup)");
         return NULL;
     }
     char out[] = "/tmp/lq_model_ref_XXXXXX";
@@ -143,8 +144,7 @@ static inline lqt_ref *lqt_ref_live(const char *model, int max_tokens, int *fail
     int rc = system(cmd);
     lqt_ref *r = NULL;
     if (rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 77)
-        printf("# skip: llama.cpp comparison: node-llama-cpp is not installed (see "
-               "tests/model/llama_ref.mjs)\n");
+        ORACLE_SKIP_CASE("node-llama-cpp is not in %s", lqt_oracle_path("node_modules"));
     else if (rc != 0 || !(r = lqt_ref_read(out)))
         *failed = 1;
     unlink(out);

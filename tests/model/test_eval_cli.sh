@@ -72,5 +72,30 @@ run 0 "no calibration tokens" "$fixture" --text "$text" --schemes gptq:int4 --ct
     --max-tokens 128 --calib-tokens 0
 has "skip note" "gptq:int4:g128:sym +memory +f16 +skipped: needs calibration"
 
+# Ctrl-C (and SIGTERM): the temporary GGUF files (lq-eval-*.gguf) and the
+# writer's own temporaries are removed, and lq dies of the signal. `when`
+# says when to send it: as soon as a temporary file exists (quantizing), or
+# once a complete one does (measuring).
+interrupt() { # interrupt SIGNAL WANT_STATUS WHEN
+  local sig=$1 want=$2 when=$3 dir="$tmp/int-$1-$3"
+  mkdir "$dir"
+  TMPDIR="$dir" "$lq" eval "$fixture" --text "$text" --schemes q8_0,q4_k_m,q2_k_s --ctx 128 \
+      --max-tokens 512 --calib-tokens 256 > /dev/null 2>&1 &
+  local pid=$! seen=no
+  for _ in $(seq 1 1500); do # up to 30 s
+    if [ "$when" = started ]; then ls -A "$dir" | grep -q '^lq-eval-.*\.gguf$' && seen=yes
+    else find "$dir" -name 'lq-eval-*.gguf' -size +1k | grep -q . && seen=yes; fi
+    [ "$seen" = yes ] && break
+    sleep 0.02
+  done
+  kill -"$sig" "$pid"; wait "$pid"; local rc=$?
+  [ "$seen" = yes ]; ok $? "$sig while $when: a temporary lq-eval-*.gguf was there to remove"
+  [ "$rc" = "$want" ]; ok $? "$sig while $when: dies of the signal (exit $rc, want $want)"
+  left=$(ls -A "$dir"); [ -z "$left" ]; ok $? "$sig while $when: nothing left in TMPDIR (${left:-empty})"
+}
+interrupt INT 130 started
+interrupt INT 130 measuring
+interrupt TERM 143 measuring
+
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -17,7 +17,14 @@
 #define EVAL_TOKENS 512      /* 4 windows: llama.cpp runs six models here */
 #define PPL_TOL 0.01         /* the brief: perplexity within 1% of llama.cpp */
 #define KLD_TOL 0.05         /* the brief: KL divergence within 5% of llama.cpp */
-#define STORED_PPL_TOL 0.001 /* ours against our stored figures */
+/* Ours against our stored figures (llama_quality_ref.h, made on one machine).
+ * The quantized bytes are the same everywhere; another CPU (sgemm kernels,
+ * SIMD level, FMA) changes only the order of float sums, which moves logits
+ * by ~1e-6 relative and a perplexity near 11 by ~1e-5 relative, far inside
+ * 0.1%. KL divergence is the sharp check: rounding noise in log-probabilities
+ * (~1e-5) against quantization differences (~1e-2) moves it by ~0.2%, while
+ * it grows at least 2.6x from one type to the next. */
+#define STORED_PPL_TOL 0.001
 #define STORED_KLD_TOL 0.02
 
 typedef struct {
@@ -88,6 +95,8 @@ static void stored_figures(void)
                "%.6f", type, ours[i].ppl, lqt_quality_ref[i].ppl);
         CHECKF(rel(ours[i].kld, lqt_quality_ref[i].kld) < STORED_KLD_TOL, "%s: KLD %.9f, stored "
                "%.9f", type, ours[i].kld, lqt_quality_ref[i].kld);
+        /* a top token flips only at a near tie, which rounding on another CPU
+         * may settle either way: two of the 252 scored tokens (0.4% each) */
         CHECK(fabs(ours[i].same_top - lqt_quality_ref[i].same_top) < 0.01);
     }
 }
@@ -113,7 +122,7 @@ static void live_llama(void)
 {
     const char *node = getenv("LQ_NODE");
     if (!node || !*node) {
-        printf("# skip: llama.cpp comparison: LQ_NODE is not set (node was not found at setup)\n");
+        ORACLE_SKIP_CASE("LQ_NODE is not set (node was not found at setup)");
         return;
     }
     char cmd[4096];
@@ -131,8 +140,7 @@ static void live_llama(void)
     }
     int rc = p ? pclose(p) : -1;
     if (rc != -1 && WIFEXITED(rc) && WEXITSTATUS(rc) == 77)
-        printf("# skip: llama.cpp comparison: node-llama-cpp is not installed (see "
-               "tests/model/llama_ref.mjs)\n");
+        ORACLE_SKIP_CASE("node-llama-cpp is not in %s", lqt_oracle_path("node_modules"));
     else
         CHECKF(rc == 0 && n == N_TYPES, "llama_ref.mjs: status %d, %d of %d results", rc, n,
                N_TYPES);

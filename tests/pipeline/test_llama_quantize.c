@@ -6,8 +6,9 @@
  * with and without an importance matrix; the outputs must hold the same
  * tensors, in the same order, with the same types and the same bytes. Hugging
  * Face's @huggingface/gguf must also parse the output.
- * Skips, passing, when the llama.cpp library is not installed. */
-#include "../harness.h"
+ * Skips when the llama.cpp library is not installed in the oracle folder
+ * (../oracle.h), and fails then if LQ_REQUIRE_ORACLE says it must be. */
+#include "../oracle.h"
 
 #include <dlfcn.h>
 #include <stdbool.h>
@@ -46,17 +47,6 @@ static void quiet_log(int level, const char *text, void *user)
     (void)level, (void)text, (void)user;
 }
 
-static const char *llama_path(void)
-{
-    static char path[1024];
-    const char *env = getenv("LQ_LLAMA_LIB");
-    if (env && *env)
-        return env;
-    snprintf(path, sizeof path, "%s/.cache/libquant/npm/node_modules/@node-llama-cpp/linux-x64/"
-             "bins/linux-x64/libllama.v0.5.0.so", getenv("HOME") ? getenv("HOME") : "");
-    return path;
-}
-
 /* dlsym into a function pointer without an object-to-function cast */
 #define LOAD_SYM(fp, name)                          \
     do {                                            \
@@ -66,7 +56,7 @@ static const char *llama_path(void)
 
 static bool load_llama(void)
 {
-    llama.lib = dlopen(llama_path(), RTLD_NOW | RTLD_LOCAL);
+    llama.lib = dlopen(lqt_oracle_path(LQT_ORACLE_LLAMA), RTLD_NOW | RTLD_LOCAL);
     if (!llama.lib)
         return false;
     void (*backend_init)(void) = NULL;
@@ -335,11 +325,10 @@ static void options_match_llama(void)
 static void huggingface_parses_output(void)
 {
     const char *root = getenv("LQ_SOURCE_ROOT");
-    char npm[1024], out[1200], cmd[4096], line[512];
-    snprintf(npm, sizeof npm, "%s/.cache/libquant/npm/node_modules", getenv("HOME") ? getenv("HOME") : "");
+    char out[1200], cmd[4096], line[512];
     snprintf(out, sizeof out, "%s/hf-q4_k_m.gguf", tmpdir);
     if (system("node --version >/dev/null 2>&1") != 0) {
-        printf("# skip: node is not installed\n");
+        ORACLE_SKIP_CASE("node is not installed");
         return;
     }
     lq_qopts *o = NULL;
@@ -347,7 +336,7 @@ static void huggingface_parses_output(void)
     CHECK_OK(lq_gguf_quantize(NULL, synthetic, out, o));
     lq_qopts_free(o);
     snprintf(cmd, sizeof cmd, "node '%s/tests/pipeline/hf_gguf_list.mjs' '%s' '%s'",
-             root ? root : "..", out, npm);
+             root ? root : "..", out, lqt_oracle_path("node_modules"));
     FILE *p = popen(cmd, "r");
     lq_gguf *g = NULL;
     CHECK_OK(lq_gguf_open(out, &g));
@@ -379,11 +368,9 @@ int main(void)
     const char *root = getenv("LQ_SOURCE_ROOT");
     snprintf(fixture, sizeof fixture, "%s/tests/model/fixture/tiny-llama-f32.gguf",
              root ? root : "..");
-    if (!load_llama()) {
-        printf("1..0 # SKIP llama.cpp library not installed (%s): run .ci/install-deps\n",
-               llama_path());
-        return 0;
-    }
+    if (!load_llama())
+        lqt_oracle_skip_all("llama.cpp library not installed (%s): run .ci/install-deps",
+                            lqt_oracle_path(LQT_ORACLE_LLAMA));
     if (!mkdtemp(tmpdir)) {
         printf("Bail out! cannot make a temporary folder\n");
         return 1;

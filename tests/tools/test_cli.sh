@@ -68,6 +68,57 @@ contains "names the file" "bad.gguf"
 expect_status 1 "requantizing is refused by default" quantize "$tmp/q4km.gguf" "$tmp/x.gguf" Q8_0
 contains "says how to allow it" "allow-requantize"
 expect_status 0 "requantizing when allowed" quantize "$tmp/q4km.gguf" "$tmp/x.gguf" Q8_0 --allow-requantize
+
+# options anywhere, as llama-quantize users type them
+expect_status 0 "quantize with options before the positionals" quantize --threads 2 "$fixture" "$tmp/opt.gguf" Q8_0
+expect_status 0 "quantize with options between the positionals" quantize "$fixture" --pure "$tmp/opt2.gguf" --threads=2 Q8_0
+cmp -s "$tmp/opt.gguf" "$tmp/opt2.gguf"; ok $? "both orders give the same file"
+expect_status 2 "quantize with a fourth positional" quantize "$fixture" "$tmp/x.gguf" Q8_0 extra
+contains "names the extra argument" "extra"
+long=$(printf 'blk\\.0\\.ffn_down%.0s|' $(seq 1 20))ffn_down # 348 characters: longer than the 255 the tool once allowed
+expect_status 0 "a ${#long}-character --tensor-type pattern is a pattern" quantize "$fixture" "$tmp/long.gguf" Q8_0 --tensor-type "$long=q6_k"
+out=$("$lq" inspect "$tmp/long.gguf" --no-metadata 2>&1 | grep "blk.1.ffn_down"); contains "long pattern applied" "q6_k"
+
+# the output must be a regular file or nothing, and not the input
+cp "$fixture" "$tmp/in.gguf"; sum_in=$(cksum < "$tmp/in.gguf")
+expect_status 1 "output equal to input is refused" quantize "$tmp/in.gguf" "$tmp/in.gguf" Q8_0
+contains "says it is the input" "is the input file"
+ln "$tmp/in.gguf" "$tmp/hard.gguf"
+expect_status 1 "output a hard link to the input is refused" quantize "$tmp/in.gguf" "$tmp/hard.gguf" Q8_0
+ln -s in.gguf "$tmp/soft.gguf"
+expect_status 1 "output a symlink to the input is refused" quantize "$tmp/in.gguf" "$tmp/soft.gguf" Q8_0
+[ "$(cksum < "$tmp/in.gguf")" = "$sum_in" ]; ok $? "the input is unchanged"
+ln -s opt.gguf "$tmp/link.gguf"
+expect_status 1 "output a symlink to another file is refused" quantize "$tmp/in.gguf" "$tmp/link.gguf" Q8_0
+contains "says what is there" "symbolic link"
+[ -L "$tmp/link.gguf" ]; ok $? "the symlink is left alone"
+mkfifo "$tmp/fifo"
+expect_status 1 "output a FIFO is refused" quantize "$tmp/in.gguf" "$tmp/fifo" Q8_0
+contains "says it is a FIFO" "FIFO"
+[ -p "$tmp/fifo" ]; ok $? "the FIFO is left alone"
+left=$(ls -A "$tmp" | grep -c lqtmp); [ "$left" = 0 ]; ok $? "no temporary files left ($left)"
+
+# a zero-element tensor (legal): a 96-byte GGUF v3 with one f32 tensor "empty" of 0 x 256
+{ printf 'GGUF\003\000\000\000\001\000\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
+  printf '\005\000\000\000\000\000\000\000empty\002\000\000\000'
+  printf '\000\001\000\000\000\000\000\000\000\000\000\000\000\000\000\000'
+  printf '\000\000\000\000\000\000\000\000\000\000\000\000'
+  head -c 27 /dev/zero; } > "$tmp/empty.gguf" # padded to the 32-byte alignment
+expect_status 0 "inspect a zero-element tensor" inspect "$tmp/empty.gguf"
+expect_status 0 "quantize copies a zero-element tensor through" quantize "$tmp/empty.gguf" "$tmp/empty_q.gguf" Q4_0
+expect_status 0 "compare zero-element tensors" compare "$tmp/empty.gguf" "$tmp/empty_q.gguf"
+contains "compare counts the empty tensor" "1 tensors compared"
+
+# inputs that are not what they seem: a FIFO (used to hang in open), a 0-3 byte .gguf
+out=$(timeout 20 "$lq" inspect "$tmp/fifo" 2>&1); rc=$?
+[ "$rc" = 1 ]; ok $? "inspect a FIFO fails at once (exit $rc, want 1; 124 is a hang)"
+contains "says it is not a regular file" "not a regular file"
+for k in 0 3; do
+  head -c "$k" "$tmp/in.gguf" > "$tmp/short$k.gguf"
+  expect_status 1 "inspect a $k-byte .gguf" inspect "$tmp/short$k.gguf"
+  contains "$k-byte .gguf: a GGUF error, not a safetensors one" "lq_gguf_open"
+done
+
 expect_status 1 "inspect a missing file" inspect "$tmp/none.gguf"
 expect_status 2 "compare with one file" compare "$fixture"
 

@@ -20,11 +20,14 @@ def calib():
 
 def test_statistics(calib):
     assert (calib.features, calib.tokens, calib.samples) == (256, 300, 300)
+    # float running means over 300 rows of positive terms: gamma_300 = 1.8e-5
     np.testing.assert_allclose(calib.get("mean_sq"), np.mean(X.astype(np.float64) ** 2, axis=0),
                                rtol=1e-4)
     np.testing.assert_allclose(calib.get("max_abs"), np.max(np.abs(X), axis=0), rtol=1e-6)
     h = calib.get("hessian")
     assert h.shape == (256, 256)
+    # a float product over 300 rows, within gamma_300 = 1.8e-5 of sum |2 x_i x_j| / 300,
+    # which is of order 1 for these rows, hence also absolute
     np.testing.assert_allclose(h, 2 / 300 * X.T.astype(np.float64) @ X, rtol=1e-3, atol=1e-3)
     assert calib.get("samples").shape == (300, 256)
     calib.set_max_samples(10)
@@ -125,6 +128,7 @@ def test_imatrix_files(calib, tmp_path):
         im.add("blk.0.attn_q.weight", calib)
         assert im.names() == ["blk.0.attn_q.weight", "blk.0.ffn_up.weight"] and len(im) == 2
         assert "blk.0.attn_q.weight" in im and "nope" not in im
+        # the imatrix keeps the same float means: at most one rounding (6e-8)
         np.testing.assert_allclose(im["blk.0.attn_q.weight"], calib.get("mean_sq"), rtol=1e-6)
         for fmt in ("dat", "gguf"):
             im.save(tmp_path / f"im.{fmt}", format=fmt, dataset="wiki.train")

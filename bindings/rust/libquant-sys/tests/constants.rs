@@ -154,6 +154,7 @@ fn metric_indices() {
     assert_eq!(m[LQ_METRIC_MSE as usize], 1.0);
     assert_eq!(m[LQ_METRIC_RMSE as usize], 1.0);
     assert_eq!(m[LQ_METRIC_MAX_ABS as usize], 2.0);
+    // small integers summed in double: exact but for the final log and root (1e-15)
     assert!((m[LQ_METRIC_SQNR_DB as usize] - 10.0 * (30.0f64 / 4.0).log10()).abs() < 1e-9);
     assert!((m[LQ_METRIC_COSINE as usize] - 22.0 / (30.0f64.sqrt() * 18.0f64.sqrt())).abs() < 1e-9);
     // Asking for one more than the library knows is refused (catches a missing index).
@@ -263,6 +264,7 @@ fn calib_stats_and_imatrix_formats() {
         assert_eq!(lq_calib_get(c, LQ_CALIB_MAX_ABS, out.as_mut_ptr(), n), LQ_OK);
         assert_eq!(out[0], channel0.iter().cloned().fold(0.0, f32::max));
         assert_eq!(lq_calib_get(c, LQ_CALIB_MEAN_ABS, out.as_mut_ptr(), n), LQ_OK);
+        // a float mean of 4 values of order 1: a few roundings of 6e-8
         assert!((out[0] - channel0.iter().sum::<f32>() / 4.0).abs() < 1e-6);
 
         let mut im = ptr::null_mut();

@@ -31,6 +31,7 @@ fn calibration_statistics_and_files() -> TestResult {
     assert_eq!((c.features(), c.tokens(), c.samples()), (K as i64, 300, 300));
     let mean_sq = c.get(Stat::MeanSq)?;
     let want: f64 = x.chunks(K).map(|r| (r[5] as f64).powi(2)).sum::<f64>() / 300.0;
+    // a float running mean of 300 squares: gamma_300 = 1.8e-5 of it, far inside 1e-3
     assert!((mean_sq[5] as f64 - want).abs() < 1e-3 * want);
     assert_eq!(c.get(Stat::Hessian)?.len(), K * K);
     assert_eq!(c.get(Stat::Samples)?.len(), 300 * K);
@@ -115,6 +116,9 @@ fn matmul_with_quantized_weights() -> TestResult {
     let (_, w) = layer();
     let x = noise(20 * K, 9); // no outlier: small products quantize x to 8 bits
     let src = Tensor::from_f32(&w, &[64, K as i64])?;
+    // float order only: each output within gamma_256 = 1.5e-5 of sum |x w|, but the
+    // errors of the outputs are independent, so their norm is ~sqrt(256) u = 1e-6 of
+    // the outputs'; 1e-5 leaves 10x
     assert!(rel_err(&matmul(None, &x[..20 * K], &src)?, &matmul_ref(&x[..20 * K], &w, K)) < 1e-5);
     let q = quantize(&src, &Scheme::parse("q4_k")?)?;
     let deq = q.dequantize()?;
@@ -127,6 +131,7 @@ fn matmul_with_quantized_weights() -> TestResult {
     assert_eq!(matmul(None, &x[..100], &q).unwrap_err().status(), Status::SHAPE);
     let (y8, y32) = (matmul_v2(None, &x[..20 * K], &q, Activations::Int8)?, matmul_v2(None, &x[..20 * K], &q, Activations::F32)?);
     assert_eq!(matmul_v2(None, &x[..20 * K], &q, Activations::Auto)?, matmul(None, &x[..20 * K], &q)?);
+    // f32 activations: float order only, as above
     assert!(y8 != y32 && rel_err(&y32, &matmul_ref(&x[..20 * K], &deq, K)) < 1e-5);
 
     let scales: Vec<f32> = w.chunks(K).map(|r| r.iter().fold(0.0f32, |m, v| m.max(v.abs())) / 127.0).collect();
@@ -154,6 +159,7 @@ fn imatrix_files() -> TestResult {
         let back = Imatrix::load(dir.join(file))?;
         assert_eq!(back.names(), im.names());
         let (a, b) = (back.get("blk.0.ffn_up.weight")?, im.get("blk.0.ffn_up.weight")?);
+        // the file holds sums (mean * calls) read back as means: one rounding each way
         assert!(rel_err(&a, &b) < 1e-6, "{file}");
     }
     let src = Tensor::from_f32(&w, &[64, K as i64])?;

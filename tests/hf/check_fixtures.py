@@ -1,0 +1,256 @@
+#!/usr/bin/env python3
+"""Checks the fixture cache make_fixtures.py wrote, as TAP on stdout.
+
+    check_fixtures.py CACHE_DIR
+
+Every file the manifest lists exists with its recorded size and hash; each
+model folder is a loadable checkpoint layout (config, weights or shard index
+whose shards exist); each oracle has the shape its manifest says; and each
+converted GGUF is read back with llama.cpp's gguf-py (from the cache's
+converter/ copy) and holds the architecture, tokenizer keys and tensors the
+checkpoint implies.
+"""
+import hashlib
+import json
+import sys
+from pathlib import Path
+
+results = []
+
+
+def check(ok, what):
+    results.append((bool(ok), what))
+    return ok
+
+
+def sha256_file(path):
+    h = hashlib.sha256()
+    with open(path, "rb") as f:
+        for block in iter(lambda: f.read(1 << 20), b""):
+            h.update(block)
+    return h.hexdigest()
+
+
+# GGUF general.architecture per HF architecture, as llama.cpp's converter maps them
+GGUF_ARCH = {"LlamaForCausalLM": "llama", "MistralForCausalLM": "llama",
+             "Qwen2ForCausalLM": "qwen2", "Qwen3ForCausalLM": "qwen3"}
+# GGUF tensor type names per --outtype for the 2-D weights (1-D norms stay F32)
+MATRIX_TYPE = {"f32": "F32", "f16": "F16", "bf16": "BF16", "q8_0": "Q8_0"}
+
+
+def check_checkpoint(root, name):
+    d = root / "models" / name
+    cfg = json.loads((d / "config.json").read_text())
+    index = d / "model.safetensors.index.json"
+    if index.exists():
+        shards = set(json.loads(index.read_text())["weight_map"].values())
+        check(len(shards) > 1 and all((d / s).exists() for s in shards),
+              f"{name}: sharded checkpoint, {len(shards)} shards present")
+    else:
+        check((d / "model.safetensors").exists(), f"{name}: single-file checkpoint")
+    check((d / "tokenizer_config.json").exists(), f"{name}: tokenizer_config.json beside the weights")
+    return cfg
+
+
+def read_safetensors(folder, name):
+    """One tensor of a checkpoint as float32, found through the shard index."""
+    import numpy as np
+    index = folder / "model.safetensors.index.json"
+    file = folder / (json.loads(index.read_text())["weight_map"][name] if index.exists() else "model.safetensors")
+    raw = file.read_bytes()
+    n = int.from_bytes(raw[:8], "little")
+    meta = json.loads(raw[8:8 + n])[name]
+    begin, end = (8 + n + o for o in meta["data_offsets"])
+    data = np.frombuffer(raw[begin:end], dtype={"F32": "<f4", "F16": "<f2", "BF16": "<u2"}[meta["dtype"]])
+    if meta["dtype"] == "BF16":
+        data = (data.astype(np.uint32) << 16).view(np.float32)
+    return data.astype(np.float32).reshape(meta["shape"])
+
+
+def rope_pairs_adjacent(w, n_heads):
+    """HF's rotate-half row order within each head -> adjacent pairs: row 2i
+    takes row i, row 2i+1 takes row i + head_dim/2 (doc/hf-input.md)."""
+    rows, cols = w.shape
+    d = rows // n_heads
+    return w.reshape(n_heads, 2, d // 2, cols).swapaxes(1, 2).reshape(rows, cols)
+
+
+def check_permutation(root, name, reader_mod, cfg):
+    """In the f32 conversion, Q and K are the checkpoint's rows permuted for
+    architecture llama and untouched for qwen2/qwen3; V never changes."""
+    import numpy as np
+    r = reader_mod.GGUFReader(str(root / "gguf" / f"{name}-f32.gguf"))
+    tensors = {t.name: np.asarray(t.data) for t in r.tensors}
+    permuted = GGUF_ARCH[cfg["architectures"][0]] == "llama"
+    for hf_name, gguf_name, heads in (("q_proj", "attn_q", cfg["num_attention_heads"]),
+                                      ("k_proj", "attn_k", cfg["num_key_value_heads"]),
+                                      ("v_proj", None, None)):
+        w = read_safetensors(root / "models" / name, f"model.layers.0.self_attn.{hf_name}.weight")
+        got = tensors[f"blk.0.{gguf_name or 'attn_v'}.weight"]
+        want = rope_pairs_adjacent(w, heads) if permuted and gguf_name else w
+        check(np.array_equal(got, want), f"{name}-f32: blk.0 {hf_name} {'permuted' if permuted and gguf_name else 'as stored'}")
+
+
+def check_gguf(reader_mod, path, cfg, outtype, tokenizer_kind):
+    r = reader_mod.GGUFReader(str(path))
+    fields = r.fields
+
+    def value(key):
+        f = fields.get(key)
+        return None if f is None else f.contents()
+
+    arch = GGUF_ARCH[cfg["architectures"][0]]
+    base = path.name
+    check(value("general.architecture") == arch, f"{base}: general.architecture = {arch}")
+    check(value(f"{arch}.block_count") == cfg["num_hidden_layers"], f"{base}: block_count")
+    check(value(f"{arch}.embedding_length") == cfg["hidden_size"], f"{base}: embedding_length")
+    check(value(f"{arch}.attention.head_count_kv") == cfg["num_key_value_heads"], f"{base}: head_count_kv")
+    tokens = value("tokenizer.ggml.tokens")
+    check(tokens is not None and len(tokens) == cfg["vocab_size"], f"{base}: {cfg['vocab_size']} tokens")
+    model = value("tokenizer.ggml.model")
+    check(model == ("llama" if tokenizer_kind == "spm" else "gpt2"), f"{base}: tokenizer.ggml.model = {model}")
+    if tokenizer_kind != "spm":
+        check(value("tokenizer.ggml.merges") is not None, f"{base}: merges present")
+    check(value("tokenizer.chat_template") is not None, f"{base}: chat template present")
+
+    names = [t.name for t in r.tensors]
+    tied = cfg.get("tie_word_embeddings", False)
+    check(("output.weight" in names) != tied, f"{base}: output.weight {'absent (tied)' if tied else 'present'}")
+    per_layer = {n.split(".", 2)[2] for n in names if n.startswith("blk.0.")}
+    want = {"attn_norm.weight", "attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_output.weight",
+            "ffn_norm.weight", "ffn_gate.weight", "ffn_up.weight", "ffn_down.weight"}
+    if arch == "qwen2":
+        want |= {"attn_q.bias", "attn_k.bias", "attn_v.bias"}
+    if arch == "qwen3":
+        want |= {"attn_q_norm.weight", "attn_k_norm.weight"}
+    check(per_layer == want, f"{base}: layer tensors {sorted(per_layer ^ want) or 'as expected'}")
+    q = next(t for t in r.tensors if t.name == "blk.0.attn_q.weight")
+    check(q.tensor_type.name == MATRIX_TYPE[outtype], f"{base}: attn_q is {q.tensor_type.name}")
+    # GGUF dims run fastest first: a Linear [out, in] is ne = [in, out]
+    head_dim = cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
+    check(list(q.shape) == [cfg["hidden_size"], cfg["num_attention_heads"] * head_dim],
+          f"{base}: attn_q shape {list(q.shape)}")
+
+
+def node_llama_cpp():
+    """node-llama-cpp's node_modules folder, or None when node or it is missing."""
+    import os
+    import shutil
+    npm_root = Path(os.environ.get("LQ_ORACLE_DIR", Path.home() / ".cache/libquant/npm")) / "node_modules"
+    if not shutil.which("node") or not (npm_root / "node-llama-cpp/dist/index.js").exists():
+        return None
+    return npm_root
+
+
+# llama.cpp keeps K and V in f16 (relative rounding 2^-11 per element) and sums
+# in another order than torch; over 2 layers and 256 positions that moved the
+# fixtures' logits (|logit| < 4) by at most 3.3e-3. The bound is 3 times that,
+# and still 12 times smaller than the smallest defect tried: dropping llama3's
+# rope scaling moves the llama3 logits by 0.127 (ignoring the norm weights: 1.4).
+LLAMACPP_LOGIT_TOL = 1e-2
+
+
+def check_llamacpp_logits(root, manifest):
+    """llama.cpp runs every f32 conversion and agrees with transformers."""
+    import subprocess
+    import numpy as np
+    npm_root = node_llama_cpp()
+    if npm_root is None:
+        results.append((True, "llama.cpp logits cross-check # SKIP node or node-llama-cpp missing"))
+        return
+    names = list(manifest["models"])
+    run = subprocess.run(["node", str(Path(__file__).with_name("logits_llamacpp.mjs")), str(npm_root), str(root),
+                          *names], capture_output=True, text=True, timeout=600)
+    if not check(run.returncode == 0, "llama.cpp ran the f32 conversions" + ("" if run.returncode == 0 else
+                                                                           f": {run.stderr.strip()[-300:]!r}")):
+        return
+    got = json.loads(run.stdout.strip().splitlines()[-1])
+    for name in names:
+        want = np.load(root / "oracle" / name / "logits.npy")
+        diff = float(np.abs(np.asarray(got[name], dtype=np.float32) - want).max())
+        check(diff <= LLAMACPP_LOGIT_TOL, f"{name}: llama.cpp logits within {LLAMACPP_LOGIT_TOL} of transformers'"
+              f" (max difference {diff:.2e})")
+
+
+def check_llamacpp_tokens(root, manifest):
+    """llama.cpp's tokenizer on the converted f32 files gives the oracle's ids.
+    For a tokenizer with transformers' NFC normaliser (qwen2-bpe) llama.cpp
+    does not normalise, so it is given the NFC form of the text: equality then
+    shows that NFC is the only difference (doc/hf-input.md)."""
+    import subprocess
+    npm_root = node_llama_cpp()
+    if npm_root is None:
+        results.append((True, "llama.cpp tokenizer cross-check # SKIP node or node-llama-cpp missing"))
+        return
+    jobs = []
+    for name, info in manifest["models"].items():
+        tok = info["tokenizer"]
+        if any(j["tokenizer"] == tok for j in jobs):
+            continue
+        nfc = json.loads((root / "tokenizers" / tok / "tokenizer.json").read_text()).get("normalizer") is not None
+        for text in ("kjv-sample", "stress"):
+            jobs.append({"gguf": f"gguf/{name}-f32.gguf", "text": f"text/{text}.txt", "tokenizer": tok,
+                         "which": text, "nfc": nfc})
+    run = subprocess.run(["node", str(Path(__file__).with_name("tokens_llamacpp.mjs")), str(npm_root), str(root),
+                          json.dumps(jobs)], capture_output=True, text=True, timeout=600)
+    if not check(run.returncode == 0, "llama.cpp tokenizer ran" + ("" if run.returncode == 0 else
+                                                                  f": {run.stderr.strip()[-300:]!r}")):
+        return
+    for job in json.loads(run.stdout.strip().splitlines()[-1]):
+        want = json.loads((root / "oracle" / f"tokens-{job['tokenizer']}.json").read_text())[job["which"]]["ids"]
+        got = job["ids"]
+        first = next((i for i, (a, b) in enumerate(zip(got, want)) if a != b), min(len(got), len(want)))
+        check(got == want, f"llama.cpp ids = oracle ids: {job['tokenizer']} {job['which']}"
+              f"{' (NFC text)' if job['nfc'] else ''}{'' if got == want else f', first difference at {first}'}")
+
+
+def main():
+    root = Path(sys.argv[1])
+    manifest_path = root / "manifest.json"
+    if not check(manifest_path.exists(), "manifest.json exists"):
+        return finish()
+    manifest = json.loads(manifest_path.read_text())
+    bad = [rel for rel, info in manifest["files"].items()
+           if not (root / rel).exists() or (root / rel).stat().st_size != info["bytes"]
+           or sha256_file(root / rel) != info["sha256"]]
+    check(not bad, f"{len(manifest['files'])} listed files present with their hashes {bad[:3]}")
+
+    sys.path.insert(0, str(root / "converter" / "gguf-py"))
+    import gguf  # llama.cpp's own reader, from the cache
+    import numpy as np
+
+    for name, info in manifest["models"].items():
+        cfg = check_checkpoint(root, name)
+        check(cfg["architectures"] == [info["architecture"]], f"{name}: architectures = {info['architecture']}")
+        meta = json.loads((root / "oracle" / name / "logits.json").read_text())
+        logits = np.load(root / "oracle" / name / "logits.npy")
+        check(list(logits.shape) == [len(meta["input_ids"]), cfg["vocab_size"]] and np.isfinite(logits).all()
+              and float(logits.std()) > 0, f"{name}: logits oracle {list(logits.shape)}, finite, not constant")
+        check_permutation(root, name, gguf, cfg)
+        kind = manifest["tokenizers"][info["tokenizer"]]["kind"]
+        for outtype in manifest["outtypes"]:
+            path = root / "gguf" / f"{name}-{outtype}.gguf"
+            if check(path.exists(), f"{path.name} exists"):
+                try:
+                    check_gguf(gguf, path, cfg, outtype, kind)
+                except Exception as e:  # a reader failure is this test's failure, with its message
+                    check(False, f"{path.name}: gguf-py cannot read it: {e!r}")
+
+    check_llamacpp_tokens(root, manifest)
+    check_llamacpp_logits(root, manifest)
+    for name, info in manifest["tokenizers"].items():
+        toks = json.loads((root / "oracle" / f"tokens-{name}.json").read_text())
+        check(len(toks["kjv-sample"]["ids"]) > 1000 and len(toks["stress"]["ids"]) > 100,
+              f"tokens-{name}: KJV and stress ids present")
+    return finish()
+
+
+def finish():
+    print(f"1..{len(results)}")
+    for i, (ok, what) in enumerate(results, 1):
+        print(f"{'ok' if ok else 'not ok'} {i} - {what}")
+    return 0 if all(ok for ok, _ in results) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
