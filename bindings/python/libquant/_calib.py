@@ -8,6 +8,7 @@ from ctypes import byref, c_double, c_int32, c_int64
 from ._buffers import float_input, new_array, writable_input
 from ._core import context_for
 from ._ffi import CalibP, ImatrixP, TensorP, declare, enum_names, text
+from ._lifetime import Closeable
 from ._matmul import activations
 from ._scheme import as_scheme
 from ._tensor import Tensor, as_tensor, take_new
@@ -53,7 +54,7 @@ def _path(path):
     return os.fsencode(path)
 
 
-class Calibration:
+class Calibration(Closeable):
     """Activation statistics of one linear layer's input (an lq_calib): what
     gptq, awq, smoothquant and llm_int8 need. ``Calibration(in_features)``,
     then ``add(x)`` with activation rows [tokens, in_features]; pass it to
@@ -135,17 +136,8 @@ class Calibration:
         if handle is not None:
             _free(handle)
 
-    def __enter__(self):
-        return self
 
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
-
-
-class Imatrix:
+class Imatrix(Closeable):
     """Importance matrices per weight name, as llama.cpp's llama-imatrix
     writes them (an lq_imatrix). ``Imatrix.load(path)`` reads .dat or GGUF
     files; ``im[name]`` is the float32 array quantize() takes as imatrix."""
@@ -201,15 +193,6 @@ class Imatrix:
         handle, self._handle = getattr(self, "_handle", None), None
         if handle is not None:
             _im_free(handle)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
 
 
 def gptq_quantize(w, scheme, calib, threads=None, progress=None, name=None):

@@ -4,6 +4,7 @@ from ctypes import byref
 
 from ._capi import lq_progress_fn
 from ._ffi import CtxP, declare, text
+from ._lifetime import Closeable
 from .errors import LqCancelled
 
 _version_number = declare("lq_version_number")
@@ -35,7 +36,7 @@ def build_info():
     return text(_build_info())
 
 
-class Context:
+class Context(Closeable):
     """Thread count and progress callback for long calls (an lq_ctx).
 
     ``progress(stage, fraction)`` is called on the calling thread with a stage
@@ -117,15 +118,6 @@ class Context:
         if handle is not None:
             _ctx_free(handle)
         self._callback = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
 
 
 class _NoContext:

@@ -15,7 +15,7 @@ from ctypes import (byref, c_char_p, c_double, c_float, c_int, c_int8, c_int16, 
 from ._buffers import np
 from ._core import context_for
 from ._ffi import GgufP, SafetensorsP, declare, enum_names, text
-from ._lifetime import Lease
+from ._lifetime import Closeable, Lease
 from ._tensor import LQ_COPY, Tensor, _c_shape, take_new
 
 
@@ -87,7 +87,7 @@ def _bytes_arg(data):
     return ctypes.create_string_buffer(bytes(view), max(view.nbytes, 1)), view.nbytes
 
 
-class _File:
+class _File(Closeable):
     """What GGUF and Safetensors share: the handle, the tensors that borrow
     its bytes, tensor lookup by name, adding tensors, closing."""
 
@@ -159,15 +159,6 @@ class _File:
         lease = getattr(self, "_lease", None)
         if lease is not None:
             lease.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
 
 
 class GGUF(_File):

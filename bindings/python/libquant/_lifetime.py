@@ -16,6 +16,20 @@ import threading
 from contextlib import contextmanager
 
 
+class Closeable:
+    """An object with close(): a context manager that closes on exit, and
+    closes when it is collected. close() must be idempotent."""
+
+    def __enter__(self):
+        return self
+
+    def __exit__(self, *exc):
+        self.close()
+
+    def __del__(self):
+        self.close()
+
+
 class Lease:
     __slots__ = ("_lock", "_handle", "_free", "_what", "_keep", "_uses", "_closed", "_mine", "_then")
 

@@ -15,6 +15,7 @@ from ._buffers import new_array, np
 from ._calib import Imatrix
 from ._core import context_for
 from ._ffi import ImatrixP, ModelP, declare, enum_names, text
+from ._lifetime import Closeable
 from ._quality import kv_type_id
 from ._scheme import as_scheme
 
@@ -65,7 +66,7 @@ def _results(out, drop_nan):
     return res
 
 
-class Model:
+class Model(Closeable):
     """A llama-architecture GGUF model loaded by libquant's reference runner
     (an lq_model): ``Model("model.gguf")``, then tokenize(), eval(),
     perplexity(), kl_divergence(), quantize(), imatrix().
@@ -250,15 +251,6 @@ class Model:
         if handle is not None:
             _free(handle)
         self._keep = None
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
 
     def __repr__(self):
         if self._handle is None:

@@ -3,6 +3,7 @@ from ctypes import byref, c_double, c_int64, c_uint64
 
 from . import _capi
 from ._ffi import SchemeP, declare, enum_names, text
+from ._lifetime import Closeable
 from ._types import type_id, type_name
 
 _parse = declare("lq_scheme_parse")
@@ -57,7 +58,7 @@ def _float_param(param, doc):
     return property(get, put, doc=doc)
 
 
-class Scheme:
+class Scheme(Closeable):
     """What to quantize to, and how: ``Scheme("int4:g128")``.
 
     str() gives the canonical string, which parses back to an equal scheme.
@@ -132,15 +133,6 @@ class Scheme:
         handle, self._handle = getattr(self, "_handle", None), None
         if handle is not None:
             _free(handle)
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
 
 
 def as_scheme(scheme):

@@ -7,7 +7,7 @@ from . import _capi
 from ._buffers import float_input, new_array
 from ._core import context_for
 from ._ffi import TensorP, declare, text
-from ._lifetime import Lease
+from ._lifetime import Closeable, Lease
 from ._scheme import _string as _scheme_string
 from ._scheme import as_scheme
 from ._types import type_id, type_name
@@ -54,7 +54,7 @@ def take_new(make, keep=None, then=None):
     return (QuantizedTensor if _scheme(out) else Tensor)(out, keep, then)
 
 
-class Tensor:
+class Tensor(Closeable):
     """A libquant tensor handle (lq_tensor): shape, element type, name and
     bytes. Release it with close() or a with block; closing twice is harmless.
     Several threads may read one tensor at once; close() while another thread
@@ -140,15 +140,6 @@ class Tensor:
         lease = getattr(self, "_lease", None)
         if lease is not None:
             lease.close()
-
-    def __enter__(self):
-        return self
-
-    def __exit__(self, *exc):
-        self.close()
-
-    def __del__(self):
-        self.close()
 
     def __repr__(self):
         if self._lease.closed:
