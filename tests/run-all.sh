@@ -16,9 +16,14 @@
 #   LQ_ORACLE_DIR                   where .ci/install-deps put the oracle
 #                                   (default ~/.cache/libquant/npm)
 #   LQ_FUZZ_SECONDS                 seconds per fuzzer (default 45)
+#   LQ_HF_FIXTURES                  the Hugging Face fixtures' folder (default
+#                                   build/tests/hf/fixtures, made by hf-fixtures)
 set -uo pipefail
 cd "$(dirname "$0")/.."
 root=$(pwd)
+# The Hugging Face fixtures are made once, by the native build's hf-fixtures
+# test; the other builds' tests (sanitizers, forced levels) read them there.
+export LQ_HF_FIXTURES="${LQ_HF_FIXTURES:-$root/build/tests/hf/fixtures}"
 passed=0; failed=0; skipped=0
 declare -a failures=() skips=()
 
