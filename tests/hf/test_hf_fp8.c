@@ -269,6 +269,26 @@ static void partial_blocks(void)
     lq_safetensors_free(st);
 }
 
+/* Half-precision scales (Qwen3-4B-Instruct-2507-FP8 stores F16): one per
+ * row, widened exactly. */
+static void f16_channel_scales(void)
+{
+    const uint16_t scale[3] = {0x3800, 0x4000, 0xbc00}; /* 0.5, 2, -1 */
+    const int64_t shape[2] = {3, 1};
+    lq_safetensors *st = checkpoint("weight_scale", "F16", 2, shape, scale, sizeof scale);
+    lq__json_doc *doc = parse(CHANNEL_CFG);
+    float out[9];
+    if (st && doc) {
+        CHECK_OK(lq__hf_fp8_decode(lq__json_root(doc), st, lq_safetensors_find_tensor(st, "w.weight"),
+                                   out));
+        const float want[9] = {0.5f, 1.0f, 0.5f, 4.0f, 2.0f, 4.0f, -1.0f, -2.0f, -1.0f};
+        for (int i = 0; i < 9; i++)
+            CHECKF(out[i] == want[i], "element %d: %g, want %g", i, out[i], want[i]);
+    }
+    lq__json_free(doc);
+    lq_safetensors_free(st);
+}
+
 static void companions(void)
 {
     lq__json_doc *fp8 = parse(BLOCK_CFG), *ct = parse(CHANNEL_CFG);
@@ -371,4 +391,4 @@ static void unsupported_configs(void)
 }
 
 LQT_MAIN(fixture_block, fixture_block_partial, fixture_channel, fixture_tensor, partial_blocks,
-         companions, hostile_scales, hostile_weights, unsupported_configs)
+         f16_channel_scales, companions, hostile_scales, hostile_weights, unsupported_configs)
