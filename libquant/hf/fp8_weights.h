@@ -13,16 +13,26 @@
 
 /* Is `name` a tensor that an FP8 checkpoint stores beside a weight (its
  * scale, an activation scale) and that is not itself a model tensor?
- * `qcfg` is config.json's quantization_config object (NULL when absent). */
+ * `qcfg` is config.json's quantization_config object (NULL when absent: then
+ * nothing is a companion). These are exactly the tensors the converter does
+ * not write, plus compressed-tensors' input_scale (which stops it). */
 bool lq__hf_fp8_is_companion(const lq__json *qcfg, const char *name);
 
-/* Decode tensor `index` of st, an F8_E4M3 weight [out, in], with the scale
- * stored beside it (DeepSeek/Qwen "fp8" with block-wise weight_scale_inv,
- * or compressed-tensors float8 with weight_scale per tensor or per output
- * channel) into dst[out * in], as the converter dequantizes it.
- * Errors: LQ_ERR_FORMAT (a missing or mis-shaped scale, non-finite scale:
- * the message names the tensor), LQ_ERR_UNSUPPORTED (a quantization_config
- * this does not decode, named), LQ_ERR_NOMEM. */
+/* Decode tensor `index` of st, an F8_E4M3 weight "<layer>.weight" [out, in],
+ * with the scale stored beside it in the same handle (a sharded checkpoint
+ * opened through its index is one handle) into dst[out * in] (row-major, as
+ * stored: the caller applies any row permutation), as the converter
+ * dequantizes it: each element one float32 product of the E4M3 value and its
+ * scale. Schemes: DeepSeek/Qwen "fp8" with weight_block_size and
+ * "<layer>.weight_scale_inv" [ceil(out/b0), ceil(in/b1)] (the last block
+ * row and column may be partial); compressed-tensors "float-quantized" with
+ * "<layer>.weight_scale" per tensor ([], [1]), per output channel ([out, 1],
+ * [out]) or per block (block_structure). Scales may be F32, BF16 or F16.
+ * Errors: LQ_ERR_FORMAT (not a 2-D F8_E4M3 weight, a missing or mis-shaped
+ * scale, a non-finite scale, a NaN weight code, a malformed block size: the
+ * message names the weight), LQ_ERR_UNSUPPORTED (a quantization_config this
+ * does not decode, named), LQ_ERR_INVALID (index out of range),
+ * LQ_ERR_NOMEM. On error dst may be partly written. */
 lq_status lq__hf_fp8_decode(const lq__json *qcfg, const lq_safetensors *st, int64_t index,
                             float *dst);
 

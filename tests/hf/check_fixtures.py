@@ -8,7 +8,8 @@ model folder is a loadable checkpoint layout (config, weights or shard index
 whose shards exist); each oracle has the shape its manifest says; and each
 converted GGUF is read back with llama.cpp's gguf-py (from the cache's
 converter/ copy) and holds the architecture, tokenizer keys and tensors the
-checkpoint implies.
+checkpoint implies; for the FP8 checkpoints, that the converter's weights are
+the float32 products of the E4M3 weights and their scales.
 """
 import hashlib
 import json
@@ -61,10 +62,24 @@ def read_safetensors(folder, name):
     n = int.from_bytes(raw[:8], "little")
     meta = json.loads(raw[8:8 + n])[name]
     begin, end = (8 + n + o for o in meta["data_offsets"])
-    data = np.frombuffer(raw[begin:end], dtype={"F32": "<f4", "F16": "<f2", "BF16": "<u2"}[meta["dtype"]])
+    data = np.frombuffer(raw[begin:end], dtype={"F32": "<f4", "F16": "<f2", "BF16": "<u2",
+                                                "F8_E4M3": "u1"}[meta["dtype"]])
     if meta["dtype"] == "BF16":
         data = (data.astype(np.uint32) << 16).view(np.float32)
+    if meta["dtype"] == "F8_E4M3":
+        data = e4m3_table()[data]
     return data.astype(np.float32).reshape(meta["shape"])
+
+
+def e4m3_table():
+    """The 256 E4M3FN values as float32: bias 7, 3 mantissa bits, subnormals
+    m * 2^-9, codes 0x7f/0xff NaN, no infinities."""
+    import numpy as np
+    c = np.arange(256)
+    e, m = (c >> 3) & 15, (c & 7).astype(np.float64)
+    v = np.where(e == 0, m * 2.0 ** -9, (1 + m / 8) * 2.0 ** (e - 7.0))
+    v = np.where((c & 0x7f) == 0x7f, np.nan, v)
+    return np.where(c & 0x80, -v, v).astype(np.float32)
 
 
 def rope_pairs_adjacent(w, n_heads):
@@ -89,6 +104,50 @@ def check_permutation(root, name, reader_mod, cfg):
         got = tensors[f"blk.0.{gguf_name or 'attn_v'}.weight"]
         want = rope_pairs_adjacent(w, heads) if permuted and gguf_name else w
         check(np.array_equal(got, want), f"{name}-f32: blk.0 {hf_name} {'permuted' if permuted and gguf_name else 'as stored'}")
+
+
+def check_fp8(root, name, reader_mod, cfg):
+    """What the converter makes of an FP8 checkpoint (doc/hf-input.md, "FP8
+    checkpoints"): each F8_E4M3 weight times its scale (repeated over its
+    128x128 block, row or tensor), both widened to float32, one float32
+    product; the f32 GGUF holds exactly that (Q/K permuted for llama), the
+    bf16 GGUF its round-to-nearest-even bf16; no scale tensor is written."""
+    import numpy as np
+    folder = root / "models" / name
+    qcfg = cfg.get("quantization_config") or {}
+    if qcfg.get("quant_method") == "fp8":
+        part, block = "weight_scale_inv", qcfg["weight_block_size"]
+    else:
+        part, block = "weight_scale", None
+    raw = (folder / "model.safetensors").read_bytes()
+    header = json.loads(raw[8:8 + int.from_bytes(raw[:8], "little")])
+    fp8 = [n for n, m in header.items() if n != "__metadata__" and m["dtype"] == "F8_E4M3"]
+    f32 = {t.name: np.asarray(t.data) for t in reader_mod.GGUFReader(str(root / "gguf" / f"{name}-f32.gguf")).tensors}
+    bf16 = {t.name: np.asarray(t.data) for t in reader_mod.GGUFReader(str(root / "gguf" / f"{name}-bf16.gguf")).tensors}
+    gguf_part = {"self_attn.q_proj": "attn_q", "self_attn.k_proj": "attn_k", "self_attn.v_proj": "attn_v",
+                 "self_attn.o_proj": "attn_output", "mlp.gate_proj": "ffn_gate", "mlp.up_proj": "ffn_up",
+                 "mlp.down_proj": "ffn_down"}
+    exact = rounded = 0
+    for hf in fp8:
+        layer, rest = hf.split(".")[2], ".".join(hf.split(".")[3:5])
+        gname = f"blk.{layer}.{gguf_part[rest]}.weight"
+        w = read_safetensors(folder, hf)
+        s = read_safetensors(folder, hf.removesuffix("weight") + part)
+        if block:
+            s = np.repeat(np.repeat(s, block[0], 0), block[1], 1)[:w.shape[0], :w.shape[1]]
+        want = (w * s.reshape(s.shape[0], -1) if s.ndim else w * s).astype(np.float32)
+        if rest in ("self_attn.q_proj", "self_attn.k_proj"):
+            heads = cfg["num_attention_heads" if rest.endswith("q_proj") else "num_key_value_heads"]
+            want = rope_pairs_adjacent(want, heads)
+        exact += np.array_equal(f32[gname].view(np.uint32), want.view(np.uint32))
+        u = want.view(np.uint32).astype(np.uint64)
+        want_bf16 = ((u + 0x7fff + ((u >> 16) & 1)) >> 16).astype(np.uint16)
+        rounded += np.array_equal(bf16[gname].view(np.uint16).reshape(want_bf16.shape), want_bf16)
+    check(fp8 and exact == len(fp8), f"{name}: {exact}/{len(fp8)} FP8 weights in the f32 GGUF are the float32 "
+          "products weight * scale")
+    check(fp8 and rounded == len(fp8), f"{name}: {rounded}/{len(fp8)} FP8 weights in the bf16 GGUF are those "
+          "products rounded to bf16")
+    check(not any("scale" in n for n in f32), f"{name}: no scale tensor in the GGUF")
 
 
 def check_gguf(reader_mod, path, cfg, outtype, tokenizer_kind):
@@ -235,6 +294,20 @@ def main():
                     check_gguf(gguf, path, cfg, outtype, kind)
                 except Exception as e:  # a reader failure is this test's failure, with its message
                     check(False, f"{path.name}: gguf-py cannot read it: {e!r}")
+
+    for name, info in manifest.get("fp8_models", {}).items():
+        cfg = check_checkpoint(root, name)
+        check(cfg.get("quantization_config") is not None, f"{name}: quantization_config present")
+        kind = manifest["tokenizers"][manifest["models"][info["base"]]["tokenizer"]]["kind"]
+        paths = [root / "gguf" / f"{name}-{outtype}.gguf" for outtype in info["outtypes"]]
+        for outtype, path in zip(info["outtypes"], paths):
+            if check(path.exists(), f"{path.name} exists"):
+                try:
+                    check_gguf(gguf, path, cfg, outtype, kind)
+                except Exception as e:  # a reader failure is this test's failure, with its message
+                    check(False, f"{path.name}: gguf-py cannot read it: {e!r}")
+        if all(p.exists() for p in paths):
+            check_fp8(root, name, gguf, cfg)
 
     check_llamacpp_tokens(root, manifest)
     check_llamacpp_logits(root, manifest)

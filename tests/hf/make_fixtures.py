@@ -12,6 +12,7 @@ Writes into CACHE_DIR (layout in doc/hf-input.md):
   models/NAME/    random-initialised checkpoints written by save_pretrained
   oracle/         transformers float32 logits per model, HF token ids
   gguf/           what llama.cpp's convert_hf_to_gguf.py makes of each model
+                  (FP8 checkpoints, models/*-fp8-*: f32 and bf16 only)
   manifest.json   every output with its size and sha256
 
 Everything is seeded and single-threaded so the bytes repeat run to run. Each
@@ -98,6 +99,127 @@ MODELS = {
               dict(rope_theta=1000000.0, max_position_embeddings=40960, rms_norm_eps=1e-6,
                    head_dim=64, tie_word_embeddings=False, use_sliding_window=False)),
 }
+
+# FP8 checkpoints as they are published, made from a dense model's weights
+# (doc/hf-input.md, "FP8 checkpoints"): every Linear of the layers becomes
+# F8_E4M3 with its scale; embeddings, lm_head and norms stay BF16, as in the
+# published checkpoints. name: base model, config overrides, scheme, scale
+# dtype. The scale dtypes follow the releases: DeepSeek-V3 stores
+# weight_scale_inv as F32, Qwen3's dense FP8 releases as BF16, llm-compressor
+# stores weight_scale in the model's dtype.
+FP8_MODELS = {
+    "llama3-fp8-block": ("llama3", {}, "block", "float32"),
+    # 320 is not a multiple of the 128 block: gate/up end in a 64-row block,
+    # down in a 64-column block
+    "llama3-fp8-block-i320": ("llama3", {"intermediate_size": 320}, "block", "bfloat16"),
+    "llama3-fp8-channel": ("llama3", {}, "channel", "bfloat16"),
+    "llama3-fp8-tensor": ("llama3", {}, "tensor", "bfloat16"),
+}
+FP8_OUTTYPES = ("f32", "bf16")
+FP8_BLOCK = 128
+FP8_MAX = 448.0  # the largest finite E4M3FN value
+FP8_LINEARS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "down_proj")
+
+
+def fp8_quantization_config(scheme):
+    """config.json's quantization_config: Qwen3/DeepSeek "fp8" for blocks,
+    llm-compressor's compressed-tensors for channel (FP8_DYNAMIC) and tensor
+    (static FP8, with an input scale) as its schema lists every field."""
+    if scheme == "block":
+        return {"activation_scheme": "dynamic", "fmt": "e4m3", "quant_method": "fp8",
+                "weight_block_size": [FP8_BLOCK, FP8_BLOCK]}
+
+    def args(strategy, dynamic, observer):
+        return {"actorder": None, "block_structure": None, "dynamic": dynamic, "group_size": None,
+                "num_bits": 8, "observer": observer, "observer_kwargs": {}, "strategy": strategy,
+                "symmetric": True, "type": "float"}
+    inputs = args("token", True, None) if scheme == "channel" else args("tensor", False, "minmax")
+    return {"config_groups": {"group_0": {"input_activations": inputs, "output_activations": None,
+                                          "targets": ["Linear"], "weights": args(scheme, False, "minmax")}},
+            "format": "float-quantized", "global_compression_ratio": None, "ignore": ["lm_head"],
+            "kv_cache_scheme": None, "quant_method": "compressed-tensors", "quantization_status": "compressed"}
+
+
+def fp8_quantize(w, scheme, scale_dtype, torch):
+    """(E4M3 weight, stored scale) with weight * scale ~ w. The scale is
+    max |w| / 448 over its block, row or tensor, rounded to its stored dtype
+    before the weight is divided by it, so the stored pair is consistent."""
+    w = w.float()
+    rows, cols = w.shape
+    if scheme == "block":
+        br, bc = -(-rows // FP8_BLOCK), -(-cols // FP8_BLOCK)
+        amax = torch.zeros(br, bc)
+        for i in range(br):
+            for j in range(bc):
+                amax[i, j] = w[i * FP8_BLOCK:(i + 1) * FP8_BLOCK, j * FP8_BLOCK:(j + 1) * FP8_BLOCK].abs().max()
+    elif scheme == "channel":
+        amax = w.abs().amax(dim=1, keepdim=True)
+    else:
+        amax = w.abs().max().reshape(1)
+    scale = (amax / FP8_MAX).clamp(min=1e-12).to(getattr(torch, scale_dtype))
+    full = scale.float()
+    if scheme == "block":
+        full = full.repeat_interleave(FP8_BLOCK, 0).repeat_interleave(FP8_BLOCK, 1)[:rows, :cols]
+    # the scale's rounding may push a quotient just past 448, which E4M3FN
+    # (no infinity) would turn into NaN
+    q = (w / full).clamp(-FP8_MAX, FP8_MAX).to(torch.float8_e4m3fn)
+    return q.contiguous(), scale.contiguous()
+
+
+def make_fp8_model(cache, name):
+    import torch
+    import transformers
+    from safetensors.torch import load_file, save_file
+    base, extra, scheme, scale_dtype = FP8_MODELS[name]
+    tok_name = MODELS[base][1]
+
+    def build():
+        model = new_model(cache, base, extra)
+        tmp = Path(tempfile.mkdtemp(dir=cache.root))
+        model.save_pretrained(tmp, safe_serialization=True)
+        raw = load_file(tmp / "model.safetensors")
+        out = {}
+        for key, t in raw.items():
+            parts = key.split(".")
+            if len(parts) == 6 and parts[-1] == "weight" and parts[-2] in FP8_LINEARS:
+                q, s = fp8_quantize(t, scheme, scale_dtype, torch)
+                out[key] = q
+                out[key + ("_scale_inv" if scheme == "block" else "_scale")] = s
+                if scheme == "tensor":
+                    # static activation scale: no calibration here, so a
+                    # stand-in of the right shape and dtype (no reader uses it)
+                    out[key.removesuffix("weight") + "input_scale"] = (s.float() * 4).to(s.dtype)
+            else:
+                out[key] = t
+        save_file(out, tmp / "model.safetensors", metadata={"format": "pt"})
+        cfg = json.loads((tmp / "config.json").read_text())
+        cfg["quantization_config"] = fp8_quantization_config(scheme)
+        (tmp / "config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+        for f in (cache.root / "tokenizers" / tok_name).iterdir():
+            shutil.copy(f, tmp / f.name)
+        replace_dir(tmp, cache.root / "models" / name)
+    cache.run(f"fp8/{name}", {"base": base, "extra": extra, "scheme": scheme, "scale": scale_dtype,
+                              "common": COMMON, "seed": SEED, "transformers": transformers.__version__,
+                              "torch": torch.__version__},
+              [f"tokenizer/{tok_name}"], [f"models/{name}/config.json", f"models/{name}/model.safetensors"],
+              build)
+
+
+def fp8_converter_input(model_dir, dest):
+    """The converter refuses compressed-tensors "tensor" strategy (it asserts
+    channel or block) and cannot map an input_scale; its arithmetic is the
+    same broadcast product for a [1] scale. So a per-tensor checkpoint is
+    converted from a copy with the strategy renamed "channel" and the input
+    scales left out (doc/hf-input.md, "FP8 checkpoints")."""
+    from safetensors.torch import load_file, save_file
+    shutil.copytree(model_dir, dest)
+    cfg = json.loads((dest / "config.json").read_text())
+    cfg["quantization_config"]["config_groups"]["group_0"]["weights"]["strategy"] = "channel"
+    (dest / "config.json").write_text(json.dumps(cfg, indent=2, sort_keys=True) + "\n")
+    raw = load_file(dest / "model.safetensors")
+    save_file({k: v for k, v in raw.items() if not k.endswith(".input_scale")}, dest / "model.safetensors",
+              metadata={"format": "pt"})
+
 
 # The logits oracle's input: ids touching the ends of the vocabulary, then a
 # fixed pseudo-random walk to 256 positions. The length matters: llama3 rope
@@ -311,24 +433,33 @@ def randomise_defaults(model, torch):
                 p.copy_(0.1 * torch.randn(p.shape, generator=gen))
 
 
+def new_model(cache, name, extra=None):
+    """The seeded random model of MODELS[name] (config overrides `extra` on
+    top), in its checkpoint dtype."""
+    import torch
+    import transformers
+    cls_name, tok_name, dtype, _, overrides = MODELS[name]
+    torch.manual_seed(SEED)
+    torch.set_num_threads(1)
+    cfg_cls = getattr(transformers, cls_name)
+    tok = transformers.AutoTokenizer.from_pretrained(cache.root / "tokenizers" / tok_name)
+    cfg = cfg_cls(**{**COMMON, **(extra or {})}, **overrides, torch_dtype=dtype,
+                  bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
+                  attn_implementation="eager")
+    model = transformers.AutoModelForCausalLM.from_config(cfg, torch_dtype=torch.float32,
+                                                          attn_implementation="eager")
+    randomise_defaults(model, torch)
+    return model.to(getattr(torch, dtype))
+
+
 def make_model(cache, name):
     import torch
     import transformers
     cls_name, tok_name, dtype, shard, overrides = MODELS[name]
 
     def build():
-        torch.manual_seed(SEED)
-        torch.set_num_threads(1)
-        cfg_cls = getattr(transformers, cls_name)
+        model = new_model(cache, name)
         tok_dir = cache.root / "tokenizers" / tok_name
-        tok = transformers.AutoTokenizer.from_pretrained(tok_dir)
-        cfg = cfg_cls(**COMMON, **overrides, torch_dtype=dtype,
-                      bos_token_id=tok.bos_token_id, eos_token_id=tok.eos_token_id,
-                      attn_implementation="eager")
-        model = transformers.AutoModelForCausalLM.from_config(cfg, torch_dtype=torch.float32,
-                                                              attn_implementation="eager")
-        randomise_defaults(model, torch)
-        model = model.to(getattr(torch, dtype))
         tmp = Path(tempfile.mkdtemp(dir=cache.root))
         kwargs = {"safe_serialization": True}
         if shard:
@@ -396,13 +527,15 @@ def extract_converter(cache, bundle):
 def make_ggufs(cache):
     """All conversions in one process (convert_shim.py): importing torch,
     transformers and the converter once instead of once per file."""
+    models = [(name, tok, OUTTYPES, f"model/{name}") for name, (_, tok, _, _, _) in MODELS.items()]
+    models += [(name, MODELS[base][1], FP8_OUTTYPES, f"fp8/{name}") for name, (base, *_) in FP8_MODELS.items()]
     jobs = []
-    for name, (_, tok_name, _, _, _) in MODELS.items():
+    for name, tok_name, outtypes, model_step in models:
         pre = BPE_TOKENIZERS[tok_name]["pre"] if tok_name in BPE_TOKENIZERS else None
-        for outtype in OUTTYPES:
+        for outtype in outtypes:
             step = f"gguf/{name}-{outtype}"
             rel = f"gguf/{name}-{outtype}.gguf"
-            stamp = cache.stamp_of(step, {"outtype": outtype, "pre": pre}, ["converter", f"model/{name}"])
+            stamp = cache.stamp_of(step, {"outtype": outtype, "pre": pre}, ["converter", model_step])
             if cache.read(step) == stamp and (cache.root / rel).exists():
                 cache.skipped.append(step)
                 continue
@@ -412,8 +545,17 @@ def make_ggufs(cache):
         return
     (cache.root / "gguf").mkdir(exist_ok=True)
     t0 = time.monotonic()
-    subprocess.run([sys.executable, str(HERE / "convert_shim.py"), str(cache.root / "converter"),
-                    json.dumps(jobs)], check=True)
+    with tempfile.TemporaryDirectory(dir=cache.root) as tmp:
+        for job in jobs:
+            name = Path(job["model"]).name
+            if name in FP8_MODELS and FP8_MODELS[name][2] == "tensor":
+                # same folder name: the converter derives general.name from it
+                dest = Path(tmp) / name
+                if not dest.exists():
+                    fp8_converter_input(Path(job["model"]), dest)
+                job["model"] = str(dest)
+        subprocess.run([sys.executable, str(HERE / "convert_shim.py"), str(cache.root / "converter"),
+                        json.dumps(jobs)], check=True)
     for job in jobs:
         if not Path(job["outfile"]).exists():
             raise SystemExit(f"make_fixtures: the converter did not write {job['outfile']}")
@@ -439,6 +581,8 @@ def write_manifest(cache, commit):
         "tokenizers": {**{n: {"kind": "bpe", "pre": s["pre"]} for n, s in BPE_TOKENIZERS.items()},
                        SPM_TOKENIZER: {"kind": "spm"}},
         "outtypes": list(OUTTYPES),
+        "fp8_models": {n: {"base": m[0], "overrides": m[1], "scheme": m[2], "scale_dtype": m[3],
+                           "outtypes": list(FP8_OUTTYPES)} for n, m in FP8_MODELS.items()},
         "files": files,
     }
     (cache.root / "manifest.json").write_text(json.dumps(manifest, indent=2, sort_keys=True) + "\n")
@@ -472,6 +616,8 @@ def main():
     for name in MODELS:
         make_model(cache, name)
         make_logits(cache, name)
+    for name in FP8_MODELS:
+        make_fp8_model(cache, name)
     commit = extract_converter(cache, bundle)
     make_ggufs(cache)
     write_manifest(cache, commit)
