@@ -1,7 +1,5 @@
-/* cmd_split.c — lq split and lq merge: a GGUF model written as llama.cpp's
- * split files (as llama-gguf-split --split writes them) and back as one file.
- * Opening the first file of a split model opens the whole model, so merging
- * is opening and saving. */
+/* cmd_split.c — lq split: a GGUF model written as llama.cpp's split files,
+ * the same files as llama-gguf-split --split writes. */
 #include <stdio.h>
 #include <string.h>
 
@@ -16,14 +14,8 @@ static const char split_usage[] =
     "PREFIX-00001-of-0000n.gguf, ..., the same files as llama-gguf-split --split.\n"
     SPLIT_USAGE;
 
-static const char merge_usage[] =
-    "usage: lq merge FIRST.gguf OUT.gguf\n\n"
-    "Writes the split model whose first file is FIRST (PREFIX-00001-of-0000n.gguf)\n"
-    "as one file: the metadata of the first file without the split.* keys, then\n"
-    "every tensor in order; a model split from a file gives that file back.\n";
-
-/* Open in, then save it as one file (split_opts NULL) or split. */
-static int rewrite(const char *cmd, const char *in, const char *out, const split_options *split)
+static int split_file(const char *cmd, const char *in, const char *prefix,
+                      const split_options *split)
 {
     lq_gguf *g = NULL;
     lq_ctx *ctx = NULL;
@@ -34,22 +26,20 @@ static int rewrite(const char *cmd, const char *in, const char *out, const split
         return lq_tool_lib_error(cmd, in, st);
     if ((st = lq_ctx_create(&ctx)) == LQ_OK)
         st = lq_ctx_set_progress(ctx, lq_tool_progress_cb, &pr);
-    int n_files = 1;
-    if (st == LQ_OK && split) {
+    int n_files = 0;
+    if (st == LQ_OK) {
         uint64_t max_bytes;
         int64_t max_tensors;
         split_limits(split, &max_bytes, &max_tensors);
-        st = lq_gguf_save_split(ctx, g, out, max_bytes, max_tensors, split->flags, &n_files);
-    } else if (st == LQ_OK) {
-        st = lq_gguf_save(ctx, g, out);
+        st = lq_gguf_save_split(ctx, g, prefix, max_bytes, max_tensors, split->flags, &n_files);
     }
     lq_tool_progress_done(&pr);
     if (st == LQ_OK)
-        printf("%s: %lld tensors written to %d file%s\n", out,
-               (long long)lq_gguf_tensor_count(g), n_files, n_files == 1 ? "" : "s");
+        printf("%lld tensors written to %s-00001-of-%05d.gguf ... %s-%05d-of-%05d.gguf\n",
+               (long long)lq_gguf_tensor_count(g), prefix, n_files, prefix, n_files, n_files);
     lq_ctx_free(ctx);
     lq_gguf_free(g);
-    return st == LQ_OK ? 0 : lq_tool_lib_error(cmd, out, st);
+    return st == LQ_OK ? 0 : lq_tool_lib_error(cmd, prefix, st);
 }
 
 int lq_cmd_split(int argc, char **argv)
@@ -73,24 +63,5 @@ int lq_cmd_split(int argc, char **argv)
     }
     if (!paths[1])
         return lq_tool_usage_error(cmd, "wants IN.gguf and PREFIX");
-    return rewrite(cmd, paths[0], paths[1], &opts);
-}
-
-int lq_cmd_merge(int argc, char **argv)
-{
-    static const char cmd[] = "merge";
-    const char *paths[2] = {NULL, NULL};
-    for (int i = 1; i < argc; i++) {
-        if (strcmp(argv[i], "--help") == 0) {
-            fputs(merge_usage, stdout);
-            return 0;
-        } else if (argv[i][0] == '-' || paths[1]) {
-            return lq_tool_usage_error(cmd, "unexpected argument '%s'", argv[i]);
-        } else {
-            paths[paths[0] ? 1 : 0] = argv[i];
-        }
-    }
-    if (!paths[1])
-        return lq_tool_usage_error(cmd, "wants FIRST.gguf and OUT.gguf");
-    return rewrite(cmd, paths[0], paths[1], NULL);
+    return split_file(cmd, paths[0], paths[1], &opts);
 }
