@@ -25,6 +25,7 @@
  *   lq_matmul.h   matrix products with quantized weights, W8A8, LLM.int8
  *
  * Experimental tier (#define LQ_EXPERIMENTAL_API before #include <lq/lq.h>):
+ *   lq_io.h       (its last block) split GGUF models written as llama-gguf-split
  *   lq_hf.h       Hugging Face checkpoint layouts (GPTQ, AWQ, bitsandbytes, FP8)
  *   lq_model.h    the reference Llama runner: tokenizer, forward pass, perplexity
  *   lq_pipeline.h whole GGUF models quantized as llama-quantize does
@@ -89,6 +90,7 @@
 /* The experimental tier, outside the guard: these headers declare nothing
  * without LQ_EXPERIMENTAL_API, and declare their calls when this header is
  * included again after defining it. */
+#include <lq/lq_io.h>
 #include <lq/lq_hf.h>
 #include <lq/lq_model.h>
 #include <lq/lq_pipeline.h>

@@ -82,7 +82,19 @@ enum lq_gguf_type {
  * open or map; the message has the system's reason), LQ_ERR_FORMAT (the
  * message names the field and its byte offset, e.g. "lq_gguf_open: m.gguf:
  * tensor 3 'blk.0.attn_q.weight': data [1024, 5000) runs past the end of the
- * file (4096 bytes)"), LQ_ERR_NOMEM. On error *out is NULL. */
+ * file (4096 bytes)"), LQ_ERR_NOMEM. On error *out is NULL.
+ *
+ * Split models (llama-gguf-split's "<prefix>-00001-of-00003.gguf", ...;
+ * doc/split-gguf.md): opening the first file opens the whole model, as
+ * llama.cpp loads it. The other files are found by name and mapped too, each
+ * is validated as above and must carry split.no = its place and the same
+ * split.count; no tensor name may repeat and the total must equal
+ * split.tensors.count. The handle is then the model as one file: every
+ * tensor of every file in file order, the metadata of the first file without
+ * the split.* keys, offsets and lq_gguf_data_offset as lq_gguf_save writes
+ * the merged file. Opening a later file of the set is LQ_ERR_FORMAT (the
+ * message names the first); a missing file is LQ_ERR_IO naming it; anything
+ * else that does not fit is LQ_ERR_FORMAT naming the file. */
 LQ_API lq_status lq_gguf_open(const char *path, lq_gguf **out);
 
 /* CONSTRUCTOR. An empty GGUF (no metadata, no tensors) to fill and save.
@@ -397,3 +409,39 @@ LQ_API lq_status lq_safetensors_save(lq_ctx *ctx, const lq_safetensors *st, cons
 }
 #endif
 #endif /* LQ_IO_H */
+
+/* Experimental tier: declared only when LQ_EXPERIMENTAL_API is defined before
+ * <lq/lq.h> is included; the symbols carry the version LIBQUANT_EXPERIMENTAL_0
+ * and may change in any release until they move to the stable tier. */
+#if defined(LQ_EXPERIMENTAL_API) && !defined(LQ_IO_EXPERIMENTAL_H)
+#define LQ_IO_EXPERIMENTAL_H
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* lq_gguf_save_split flags. */
+#define LQ_GGUF_SPLIT_NO_TENSOR_FIRST 1u /* the first file holds the metadata only */
+
+/* Write `g` as a split model, the same files as llama-gguf-split --split
+ * (doc/split-gguf.md): "<path_prefix>-00001-of-0000n.gguf", ..., tensors in
+ * order, the first file with all the metadata, every file with split.no,
+ * split.tensors.count and split.count. Give exactly one limit: max_bytes
+ * (a new file starts when the tensors' padded bytes, not counting the
+ * metadata, would pass it; a larger tensor gets a file of its own) or
+ * max_tensors per file; the other 0. All files are complete before any is
+ * renamed into place, and a failure leaves none of them. `ctx` (may be NULL)
+ * reports progress ("save") and may cancel. *n_files (may be NULL) gets the
+ * number of files. Errors: LQ_ERR_INVALID (NULL arguments, no limit or both,
+ * unknown flags, a limit that would leave a file without tensors, more than
+ * 65535 files), LQ_ERR_UNSUPPORTED (general.alignment other than 32),
+ * LQ_ERR_STATE (a declared tensor), LQ_ERR_IO, LQ_ERR_CANCELLED,
+ * LQ_ERR_NOMEM. */
+LQ_API lq_status lq_gguf_save_split(lq_ctx *ctx, const lq_gguf *g, const char *path_prefix,
+                                    uint64_t max_bytes, int64_t max_tensors, unsigned flags,
+                                    int *n_files);
+
+#ifdef __cplusplus
+}
+#endif
+#endif /* LQ_EXPERIMENTAL_API && !LQ_IO_EXPERIMENTAL_H */

@@ -118,6 +118,9 @@ void lq_gguf_free(lq_gguf *g)
     lq__names_free(&g->kv_index);
     lq__names_free(&g->t_index);
     lq__map_close(&g->map);
+    for (int64_t i = 0; i < g->n_split_maps; i++)
+        lq__map_close(&g->split_maps[i]);
+    lq__free(g->split_maps);
     lq__free(g);
 }
 

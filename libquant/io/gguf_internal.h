@@ -46,6 +46,8 @@ typedef struct lq__gguf_tensor {
 
 struct lq_gguf {
     lq__map map;             /* the opened file; empty for a created handle */
+    lq__map *split_maps;     /* a split model: the files after the first */
+    int64_t n_split_maps;
     uint64_t data_offset;
     lq__gguf_kv *kv;
     int64_t n_kv, cap_kv;

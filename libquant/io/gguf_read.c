@@ -1,8 +1,8 @@
-/* gguf_read.c — lq_gguf_open: map a GGUF file and validate every field
- * before anything uses it. The file is hostile until proven otherwise: each
- * count is bounded by the bytes left, each length by the file, each sum and
- * product is overflow-checked, and every failure names the field and its byte
- * offset. */
+/* gguf_read.c — lq__gguf_parse: validate every field of a GGUF image (a
+ * mapped file, see gguf_open.c) before anything uses it. The file is hostile
+ * until proven otherwise: each count is bounded by the bytes left, each
+ * length by the file, each sum and product is overflow-checked, and every
+ * failure names the field and its byte offset. */
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -417,26 +417,5 @@ lq_status lq__gguf_parse(const char *fn, const char *name, const uint8_t *data, 
         return st;
     }
     *out = g;
-    return LQ_OK;
-}
-
-lq_status lq_gguf_open(const char *path, lq_gguf **out)
-{
-    static const char fn[] = "lq_gguf_open";
-    if (!out)
-        return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
-    *out = NULL;
-    if (!path)
-        return lq__fail(LQ_ERR_INVALID, "%s: path is NULL", fn);
-    lq__map map;
-    lq_status st = lq__map_open(fn, path, &map);
-    if (st != LQ_OK)
-        return st;
-    st = lq__gguf_parse(fn, lq__path_base(path), map.data, map.size, out);
-    if (st != LQ_OK) {
-        lq__map_close(&map);
-        return st;
-    }
-    (*out)->map = map;
     return LQ_OK;
 }

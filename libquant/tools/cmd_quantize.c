@@ -7,20 +7,25 @@
 
 #include "../core/ftype_list.h"
 #include "commands.h"
+#include "split_options.h"
+#include "temp_files.h"
 #include "tool.h"
 
 static const char usage_head[] =
     "usage: lq quantize IN.gguf OUT.gguf TYPE [--imatrix FILE] [--threads N]\n"
     "                   [--tensor-type PATTERN=TYPE]... [--output-tensor-type T]\n"
     "                   [--token-embedding-type T] [--pure] [--leave-output-tensor]\n"
-    "                   [--allow-requantize]\n\n"
+    "                   [--allow-requantize] [split options]\n\n"
     "Quantizes a GGUF model as llama.cpp's llama-quantize does: the same type for\n"
     "every tensor and the same bytes. TYPE is one of";
 static const char usage_tail[] =
     ".\n--imatrix takes llama.cpp importance matrices (.dat or GGUF) or libquant's own.\n"
     "PATTERN is a POSIX extended regular expression matched against tensor names.\n"
     "Options may come before, between or after IN, OUT and TYPE. OUT must not be\n"
-    "IN, and if it exists it must be a regular file (not a link, FIFO or device).\n";
+    "IN, and if it exists it must be a regular file (not a link, FIFO or device).\n"
+    "IN may be the first file of a split model. Split options write OUT as split\n"
+    "files named after OUT without \".gguf\" (the whole file is made in $TMPDIR first):\n"
+    SPLIT_USAGE;
 
 /* The file types' names come from the library's list (a macro header: no
  * call into the library's internals). */
@@ -48,12 +53,16 @@ static void print_usage(void)
 }
 
 /* Apply one option to opts; 0, or the exit status for a bad option. */
-static int apply_option(lq_qopts *o, int argc, char **argv, int *i, int64_t *threads)
+static int apply_option(lq_qopts *o, int argc, char **argv, int *i, int64_t *threads,
+                        split_options *split)
 {
     static const char cmd[] = "quantize";
     bool missing = false;
     const char *v;
     lq_status st = LQ_OK;
+    int r = split_option(cmd, argc, argv, i, split);
+    if (r != 0)
+        return r < 0 ? LQ_TOOL_USAGE : 0;
     if ((v = lq_tool_option(argc, argv, i, "--imatrix", &missing))) {
         st = lq_qopts_set_imatrix(o, v);
     } else if ((v = lq_tool_option(argc, argv, i, "--threads", &missing))) {
@@ -120,11 +129,49 @@ static void summary(const char *in, const char *out, double seconds)
     lq_gguf_free(b);
 }
 
+/* Quantize into a temporary file, then write it split, named after `out`
+ * without ".gguf" (llama-gguf-split's PREFIX). */
+static lq_status quantize_split(lq_ctx *ctx, const char *in, const char *out, const lq_qopts *o,
+                                const split_options *split, lq_tool_progress *bar, double t0)
+{
+    char tmp[4096];
+    if (!lq_tool_temp_create("lq-quantize", ".gguf", tmp, sizeof tmp)) {
+        lq_tool_progress_done(bar);
+        fprintf(stderr, "lq quantize: cannot make a temporary file in $TMPDIR\n");
+        return LQ_ERR_IO;
+    }
+    char prefix[4096];
+    size_t len = strlen(out);
+    if (len > 5 && strcmp(out + len - 5, ".gguf") == 0)
+        len -= 5;
+    snprintf(prefix, sizeof prefix, "%.*s", (int)len, out);
+    lq_status st = lq_gguf_quantize(ctx, in, tmp, o);
+    lq_gguf *g = NULL;
+    int n_files = 0;
+    if (st == LQ_OK)
+        st = lq_gguf_open(tmp, &g);
+    if (st == LQ_OK) {
+        uint64_t max_bytes;
+        int64_t max_tensors;
+        split_limits(split, &max_bytes, &max_tensors);
+        st = lq_gguf_save_split(ctx, g, prefix, max_bytes, max_tensors, split->flags, &n_files);
+    }
+    lq_tool_progress_done(bar);
+    if (st == LQ_OK) {
+        summary(in, tmp, lq_tool_now() - t0);
+        printf("written as %d files: %s-00001-of-%05d.gguf, ...\n", n_files, prefix, n_files);
+    }
+    lq_gguf_free(g);
+    lq_tool_temp_remove(tmp);
+    return st;
+}
+
 int lq_cmd_quantize(int argc, char **argv)
 {
     static const char cmd[] = "quantize";
     static const char *const valued[] = {"--imatrix", "--threads", "--tensor-type",
-                                         "--output-tensor-type", "--token-embedding-type", NULL};
+                                         "--output-tensor-type", "--token-embedding-type",
+                                         SPLIT_VALUED_OPTIONS, NULL};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
             print_usage();
@@ -143,8 +190,9 @@ int lq_cmd_quantize(int argc, char **argv)
         return lq_tool_usage_error(cmd, "%s", lq_last_error());
     int64_t threads = 0;
     int rc = 0;
+    split_options split = {0};
     for (int i = 1; i < first && rc == 0; i++)
-        rc = apply_option(o, first, argv, &i, &threads);
+        rc = apply_option(o, first, argv, &i, &threads, &split);
     lq_ctx *ctx = NULL;
     lq_tool_progress bar;
     if (rc == 0 && (st = lq_ctx_create(&ctx)) == LQ_OK)
@@ -157,10 +205,14 @@ int lq_cmd_quantize(int argc, char **argv)
             bar.total_bytes = (double)sb.st_size;
         lq_ctx_set_progress(ctx, lq_tool_progress_cb, &bar);
         double t0 = lq_tool_now();
-        st = lq_gguf_quantize(ctx, pos[0], pos[1], o);
-        lq_tool_progress_done(&bar);
-        if (st == LQ_OK)
-            summary(pos[0], pos[1], lq_tool_now() - t0);
+        if (split.set) {
+            st = quantize_split(ctx, pos[0], pos[1], o, &split, &bar, t0);
+        } else {
+            st = lq_gguf_quantize(ctx, pos[0], pos[1], o);
+            lq_tool_progress_done(&bar);
+            if (st == LQ_OK)
+                summary(pos[0], pos[1], lq_tool_now() - t0);
+        }
     }
     if (rc == 0 && st != LQ_OK)
         rc = lq_tool_lib_error(cmd, pos[0], st);

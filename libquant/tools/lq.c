@@ -12,7 +12,9 @@ static const lq_tool_cmd commands[] = {
     {"estimate", "memory needed for weights and KV cache", lq_cmd_estimate},
     {"eval", "size, speed and quality of many schemes on a model, side by side", lq_cmd_eval},
     {"inspect", "metadata, tensors, types and sizes of a GGUF or safetensors file", lq_cmd_inspect},
+    {"merge", "a split GGUF model (llama-gguf-split's files) as one file", lq_cmd_merge},
     {"quantize", "quantize a GGUF model to a llama.cpp file type, as llama-quantize", lq_cmd_quantize},
+    {"split", "a GGUF model as split files, as llama-gguf-split --split", lq_cmd_split},
     {"version", "library version and build information", lq_cmd_version},
 };
 

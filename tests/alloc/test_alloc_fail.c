@@ -396,6 +396,38 @@ static lq_status gguf_round_trip(const char *dir, const void *arg)
     return st;
 }
 
+/* A split model: written as 3 files, opened as one model, then removed (so
+ * that only the writer's temporaries could be left behind). */
+static lq_status gguf_split_round_trip(const char *dir, const void *arg)
+{
+    (void)arg;
+    static const float v[16];
+    char prefix[4096];
+    snprintf(prefix, sizeof prefix, "%s/split", dir);
+    lq_gguf *g = NULL, *r = NULL;
+    lq_status st = lq_gguf_create(&g);
+    if (st == LQ_OK)
+        st = lq_gguf_set_string(g, "general.name", "split");
+    for (int i = 0; st == LQ_OK && i < 3; i++) {
+        char name[8];
+        snprintf(name, sizeof name, "t%d", i);
+        st = lq_gguf_add_tensor_raw(g, name, 0 /* f32 */, 1, (int64_t[]){16}, v, sizeof v,
+                                    LQ_BORROW);
+    }
+    if (st == LQ_OK)
+        st = lq_gguf_save_split(NULL, g, prefix, 0, 1, 0, NULL);
+    if (st == LQ_OK)
+        st = lq_gguf_open(iot_path(dir, "split-00001-of-00003.gguf"), &r);
+    lq_gguf_free(r);
+    lq_gguf_free(g);
+    for (int i = 1; i <= 3; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "split-%05d-of-00003.gguf", i);
+        remove(iot_path(dir, name));
+    }
+    return st;
+}
+
 /* The streaming writer: metadata copied from another handle, tensors
  * declared, then written in pieces. */
 static lq_status gguf_streaming(const char *dir, const void *arg)
@@ -751,6 +783,7 @@ static void gguf_write_read(void)
 {
     exercise("gguf write and read", gguf_round_trip, NULL, "out.gguf");
     exercise("gguf streaming write", gguf_streaming, NULL, "stream.gguf");
+    exercise("gguf split write and read", gguf_split_round_trip, NULL, NULL);
 }
 
 static void safetensors_write_read(void)

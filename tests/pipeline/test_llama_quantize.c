@@ -321,6 +321,42 @@ static void options_match_llama(void)
     unlink(theirs);
 }
 
+/* A split model as input (the fixture in files of 10 tensors): both read it
+ * as one model and drop the split keys, so the outputs agree as above. */
+static void split_input_matches_llama(void)
+{
+    char prefix[1100], name[1200], ours[1200], theirs[1200];
+    snprintf(prefix, sizeof prefix, "%s/split", tmpdir);
+    snprintf(ours, sizeof ours, "%s/split-lq.gguf", tmpdir);
+    snprintf(theirs, sizeof theirs, "%s/split-llama.gguf", tmpdir);
+    lq_gguf *g = NULL;
+    int n = 0;
+    CHECK_OK(lq_gguf_open(fixture, &g));
+    CHECK_OK(lq_gguf_save_split(NULL, g, prefix, 0, 10, 0, &n));
+    lq_gguf_free(g);
+    CHECK(n > 1);
+    snprintf(name, sizeof name, "%s-00001-of-%05d.gguf", prefix, n);
+    lq_qopts *o = NULL;
+    CHECK_OK(lq_qopts_create("Q4_K_M", &o));
+    CHECK_OK(lq_gguf_quantize(NULL, name, ours, o));
+    lq_qopts_free(o);
+    struct llama_quantize_params p = llama.defaults();
+    p.ftype = 15;
+    p.nthread = 2;
+    CHECK(llama.quantize(name, theirs, &p) == 0);
+    compare_files(ours, theirs, "split input Q4_K_M");
+    lq_gguf *b = NULL;
+    CHECK_OK(lq_gguf_open(theirs, &b));
+    CHECK(b && lq_gguf_find_key(b, "split.count") < 0);
+    lq_gguf_free(b);
+    for (int i = 0; i < n; i++) {
+        snprintf(name, sizeof name, "%s-%05d-of-%05d.gguf", prefix, i + 1, n);
+        unlink(name);
+    }
+    unlink(ours);
+    unlink(theirs);
+}
+
 /* Hugging Face's parser reads lq quantize's output, with the same tensors. */
 static void huggingface_parses_output(void)
 {
@@ -382,9 +418,11 @@ int main(void)
         return 1;
     }
     lqt_case_fn cases[] = {fixture_every_file_type, synthetic_every_file_type,
-                           synthetic_with_imatrix, options_match_llama, huggingface_parses_output};
+                           synthetic_with_imatrix, options_match_llama, split_input_matches_llama,
+                           huggingface_parses_output};
     int rc = lqt_run("fixture_every_file_type, synthetic_every_file_type, synthetic_with_imatrix, "
-                     "options_match_llama, huggingface_parses_output", cases, 5);
+                     "options_match_llama, split_input_matches_llama, huggingface_parses_output",
+                     cases, 6);
     unlink(synthetic);
     unlink(imatrix_dat);
     rmdir(tmpdir);

@@ -186,6 +186,7 @@ LQ_IMATRIX_GGUF = 1
 LQ_GGUF_MAX_NAME = 63
 LQ_GGUF_DEFAULT_ALIGNMENT = 32
 LQ_SAFETENSORS_MAX_DIMS = 8
+LQ_GGUF_SPLIT_NO_TENSOR_FIRST = 1
 
 # lq_io.h: enum lq_gguf_type
 LQ_GGUF_TYPE_U8 = 0
@@ -569,6 +570,7 @@ FUNCTIONS = {
     "lq_safetensors_add_tensor": (Status, (SafetensorsP, TensorP, c_int)),
     "lq_safetensors_add_tensor_raw": (Status, (SafetensorsP, c_char_p, c_char_p, c_int, POINTER(c_int64), c_void_p, c_uint64, c_int)),
     "lq_safetensors_save": (Status, (CtxP, SafetensorsP, c_char_p, c_uint64)),
+    "lq_gguf_save_split": (Status, (CtxP, GgufP, c_char_p, c_uint64, c_int64, c_uint, POINTER(c_int))),
     "lq_matmul": (Status, (CtxP, POINTER(c_float), c_int64, TensorP, POINTER(c_float))),
     "lq_matmul_v2": (Status, (CtxP, POINTER(c_float), c_int64, TensorP, c_uint, POINTER(c_float))),
     "lq_matmul_w8a8_raw": (Status, (CtxP, POINTER(c_float), c_int64, c_int64, POINTER(c_int8), POINTER(c_float), c_int64, POINTER(c_float))),
@@ -617,6 +619,7 @@ EXPERIMENTAL = frozenset({
     "LQ_EVAL_SECONDS",
     "LQ_EVAL_TOKENS_PER_SECOND",
     "LQ_EVAL_WINDOWS",
+    "LQ_GGUF_SPLIT_NO_TENSOR_FIRST",
     "LQ_HF_AWQ",
     "LQ_HF_BNB4",
     "LQ_HF_FP8",
@@ -646,6 +649,7 @@ EXPERIMENTAL = frozenset({
     "LQ_QOPT_LEAVE_OUTPUT",
     "LQ_QOPT_PURE",
     "lq_gguf_quantize",
+    "lq_gguf_save_split",
     "lq_hf_config",
     "lq_hf_dequantize",
     "lq_hf_export",

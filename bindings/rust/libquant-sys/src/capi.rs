@@ -206,6 +206,8 @@ pub const LQ_IMATRIX_GGUF: c_int = 1;
 pub const LQ_GGUF_MAX_NAME: c_int = 63;
 pub const LQ_GGUF_DEFAULT_ALIGNMENT: c_int = 32;
 pub const LQ_SAFETENSORS_MAX_DIMS: c_int = 8;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_GGUF_SPLIT_NO_TENSOR_FIRST: c_uint = 1;
 
 // lq_io.h: enum lq_gguf_type
 pub const LQ_GGUF_TYPE_U8: c_int = 0;
@@ -489,6 +491,8 @@ extern "C" {
     pub fn lq_safetensors_add_tensor(st: *mut lq_safetensors, t: *const lq_tensor, mode: c_int) -> lq_status;
     pub fn lq_safetensors_add_tensor_raw(st: *mut lq_safetensors, name: *const c_char, dtype: *const c_char, ndim: c_int, shape: *const i64, data: *const c_void, nbytes: u64, mode: c_int) -> lq_status;
     pub fn lq_safetensors_save(ctx: *mut lq_ctx, st: *const lq_safetensors, path: *const c_char, max_shard_bytes: u64) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_gguf_save_split(ctx: *mut lq_ctx, g: *const lq_gguf, path_prefix: *const c_char, max_bytes: u64, max_tensors: i64, flags: c_uint, n_files: *mut c_int) -> lq_status;
 
     // lq_matmul.h
     pub fn lq_matmul(ctx: *mut lq_ctx, x: *const c_float, m: i64, w: *const lq_tensor, y: *mut c_float) -> lq_status;
