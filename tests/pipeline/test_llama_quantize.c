@@ -4,8 +4,9 @@
  * quantized to every file type by lq_gguf_quantize and by llama.cpp's
  * llama_model_quantize (dlopen'd from the npm build node-llama-cpp ships),
  * with and without an importance matrix; the two output files must be equal
- * byte for byte (metadata, key order, tensor infos, padding, tensor bytes).
- * When the files differ, the test says
+ * byte for byte (metadata, key order, tensor infos, padding, tensor bytes),
+ * and with default options their size must be what lq_estimate_file_size
+ * says before anything is written. When the files differ, the test says
  * where: the first key out of place, then each tensor whose name, type or
  * bytes differ. Hugging Face's @huggingface/gguf must also parse the output.
  * Skips when the llama.cpp library is not installed in the oracle folder
@@ -25,6 +26,7 @@
 
 #include <lq/lq_io.h>
 #include <lq/lq_pipeline.h>
+#include <lq/lq_quality.h>
 
 /* llama.cpp's llama_model_quantize_params, as declared by the llama.h of the
  * build under test (node-llama-cpp 3.22.1). Only the layout matters here. */
@@ -277,8 +279,9 @@ static void explain_difference(lq_gguf *a, lq_gguf *b, const char *what)
     }
 }
 
-/* The two files are equal byte for byte. */
-static void compare_files(const char *ours, const char *theirs, const char *what)
+/* The two files are equal byte for byte; `estimate` (0: none) is their size. */
+static void compare_files(const char *ours, const char *theirs, const char *what,
+                          uint64_t estimate)
 {
     size_t na = 0, nb = 0;
     uint8_t *fa = read_all(ours, &na), *fb = read_all(theirs, &nb);
@@ -297,6 +300,9 @@ static void compare_files(const char *ours, const char *theirs, const char *what
         lq_gguf_free(a);
         lq_gguf_free(b);
     }
+    if (estimate)
+        CHECKF(estimate == na && estimate == nb, "%s: estimated %llu bytes, written %zu here and "
+               "%zu by llama.cpp", what, (unsigned long long)estimate, na, nb);
     free(fa);
     free(fb);
 }
@@ -304,14 +310,21 @@ static void compare_files(const char *ours, const char *theirs, const char *what
 static void quantize_both(const char *model, const char *tag, bool with_imatrix)
 {
     char ours[1200], theirs[1200], what[128];
+    lq_gguf *input = NULL;
+    CHECK_OK(lq_gguf_open(model, &input));
+    if (!input)
+        return;
     for (size_t k = 0; k < sizeof ftypes / sizeof *ftypes; k++) {
         snprintf(ours, sizeof ours, "%s/%s-%s-lq.gguf", tmpdir, tag, ftypes[k].name);
         snprintf(theirs, sizeof theirs, "%s/%s-%s-llama.gguf", tmpdir, tag, ftypes[k].name);
         snprintf(what, sizeof what, "%s %s%s", tag, ftypes[k].name, with_imatrix ? " imatrix" : "");
         lq_qopts *o = NULL;
+        uint64_t estimate = 0;
         CHECK_OK(lq_qopts_create(ftypes[k].name, &o));
         if (with_imatrix)
-            CHECK_OK(lq_qopts_set_imatrix(o, imatrix_dat));
+            CHECK_OK(lq_qopts_set_imatrix(o, imatrix_dat)); /* the estimate assumes none */
+        else
+            CHECK_OK(lq_estimate_file_size(input, ftypes[k].name, &estimate));
         CHECK_OK(lq_gguf_quantize(NULL, model, ours, o));
         lq_qopts_free(o);
         struct llama_quantize_params p = llama.defaults();
@@ -319,10 +332,11 @@ static void quantize_both(const char *model, const char *tag, bool with_imatrix)
         p.nthread = 2;
         p.imatrix = with_imatrix ? entries : NULL;
         CHECKF(llama.quantize(model, theirs, &p) == 0, "%s: llama_model_quantize failed", what);
-        compare_files(ours, theirs, what);
+        compare_files(ours, theirs, what, estimate);
         unlink(ours);
         unlink(theirs);
     }
+    lq_gguf_free(input);
 }
 
 static void fixture_every_file_type(void) { quantize_both(fixture, "fixture", false); }
@@ -356,7 +370,8 @@ static void options_match_llama(void)
         CHECK_OK(lq_gguf_quantize(NULL, fixture, ours, o));
         lq_qopts_free(o);
         CHECK(llama.quantize(fixture, theirs, &p) == 0);
-        compare_files(ours, theirs, variant == 0 ? "pure" : variant == 1 ? "leave-output" : "types");
+        compare_files(ours, theirs,
+                      variant == 0 ? "pure" : variant == 1 ? "leave-output" : "types", 0);
     }
     unlink(ours);
     unlink(theirs);
