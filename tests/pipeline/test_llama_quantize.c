@@ -19,6 +19,7 @@
  * libquant pads to the alignment the file declares (doc/quantize.md). */
 #include "../oracle.h"
 
+#include <dirent.h>
 #include <dlfcn.h>
 #include <stdbool.h>
 #include <sys/stat.h>
@@ -339,6 +340,33 @@ static void quantize_both(const char *model, const char *tag, bool with_imatrix)
     lq_gguf_free(input);
 }
 
+/* convert_hf_to_gguf.py's own F32 and F16 files of the Hugging Face fixtures
+ * ($LQ_HF_FIXTURES, default tests/hf/fixtures of the build): real converter
+ * output, general.file_type among the general.* keys, four architectures. */
+static void hf_fixtures_every_file_type(void)
+{
+    const char *dir = getenv("LQ_HF_FIXTURES");
+    char gguf_dir[1024], path[1400];
+    snprintf(gguf_dir, sizeof gguf_dir, "%s/gguf", dir && *dir ? dir : "tests/hf/fixtures");
+    DIR *d = opendir(gguf_dir);
+    if (!d) {
+        ORACLE_SKIP_CASE("no Hugging Face fixtures in %.160s (tests/hf makes them)", gguf_dir);
+        return;
+    }
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));) {
+        size_t len = strlen(e->d_name);
+        if (len < 9 || (strcmp(e->d_name + len - 9, "-f32.gguf") != 0 &&
+                        strcmp(e->d_name + len - 9, "-f16.gguf") != 0))
+            continue;
+        snprintf(path, sizeof path, "%s/%s", gguf_dir, e->d_name);
+        quantize_both(path, e->d_name, false);
+        n++;
+    }
+    closedir(d);
+    CHECKF(n > 0, "no *-f32.gguf or *-f16.gguf in %s", gguf_dir);
+}
+
 static void fixture_every_file_type(void) { quantize_both(fixture, "fixture", false); }
 static void synthetic_every_file_type(void) { quantize_both(synthetic, "synthetic", false); }
 static void synthetic_with_imatrix(void) { quantize_both(synthetic, "synthetic", true); }
@@ -438,9 +466,11 @@ int main(void)
         return 1;
     }
     lqt_case_fn cases[] = {fixture_every_file_type, synthetic_every_file_type,
-                           synthetic_with_imatrix, options_match_llama, huggingface_parses_output};
+                           synthetic_with_imatrix, hf_fixtures_every_file_type,
+                           options_match_llama, huggingface_parses_output};
     int rc = lqt_run("fixture_every_file_type, synthetic_every_file_type, synthetic_with_imatrix, "
-                     "options_match_llama, huggingface_parses_output", cases, 5);
+                     "hf_fixtures_every_file_type, options_match_llama, huggingface_parses_output",
+                     cases, 6);
     unlink(synthetic);
     unlink(imatrix_dat);
     rmdir(tmpdir);
