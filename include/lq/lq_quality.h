@@ -101,7 +101,10 @@ typedef struct lq_gguf lq_gguf; /* lq_io.h */
  * and no importance matrix: the header (the model's keys, the keys quantizing
  * sets, the tensor infos, the padding) and every tensor at the type the
  * file type's rules give it, padded to the alignment. It is the size of the
- * file llama-quantize writes too. Only the model's metadata and tensor list
+ * file llama-quantize writes too. (An importance matrix changes the first
+ * eighth of the ffn_down tensors in IQ4_NL and IQ4_XS, kept at the base type
+ * instead of Q5_K, and in Q4_0 and Q5_0, Q4_1 and Q5_1 instead; Q2_K_S needs
+ * one and is sized as made with one.) Only the model's metadata and tensor list
  * are read, never its tensor bytes, so `model` may hold declared tensors
  * (lq_gguf_declare_tensor). Errors: LQ_ERR_INVALID (NULL arguments, unknown
  * file type), LQ_ERR_FORMAT (block_count contradicts the tensors),

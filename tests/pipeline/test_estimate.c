@@ -3,7 +3,8 @@
  * fixtures' converted GGUFs (gguf/ *-f32.gguf, under $LQ_HF_FIXTURES, default
  * tests/hf/fixtures of the build; skipped when absent, failed then under
  * LQ_REQUIRE_ORACLE), in file types that keep tensors as they are, convert
- * them and mix types by layer. That llama-quantize writes the same bytes is
+ * them and mix types by layer, also when the file declares an alignment of
+ * 64. That llama-quantize writes the same bytes is
  * test_llama_quantize's (which also checks this size against its output).
  * lq_estimate_llama_model gives the published Llama-3 shapes at their sizes,
  * a model near any other size, and a 70B Q4_K_M of the size such files have. */
@@ -57,6 +58,23 @@ static void trained_fixture(void)
     char path[1024];
     snprintf(path, sizeof path, "%s/tests/model/fixture/tiny-llama-f32.gguf", root ? root : "..");
     estimate_is_written_size(path);
+}
+
+/* A file that declares another alignment is written and sized with it. */
+static void other_alignment(void)
+{
+    const char *root = getenv("LQ_SOURCE_ROOT");
+    char fixture[1024], path[1200];
+    snprintf(fixture, sizeof fixture, "%s/tests/model/fixture/tiny-llama-f32.gguf",
+             root ? root : "..");
+    snprintf(path, sizeof path, "%s/align64.gguf", tmpdir);
+    lq_gguf *g = NULL;
+    CHECK_OK(lq_gguf_open(fixture, &g));
+    CHECK_OK(lq_gguf_set_u32(g, "general.alignment", 64));
+    CHECK_OK(lq_gguf_save(NULL, g, path));
+    lq_gguf_free(g);
+    estimate_is_written_size(path);
+    unlink(path);
 }
 
 static void hf_fixtures(void)
@@ -189,10 +207,10 @@ int main(void)
         printf("Bail out! cannot make a temporary folder\n");
         return 1;
     }
-    lqt_case_fn cases[] = {trained_fixture, hf_fixtures, published_shapes, other_sizes,
-                           llama3_70b_q4_k_m, bad_arguments};
-    int rc = lqt_run("trained_fixture, hf_fixtures, published_shapes, other_sizes, "
-                     "llama3_70b_q4_k_m, bad_arguments", cases, 6);
+    lqt_case_fn cases[] = {trained_fixture, other_alignment, hf_fixtures, published_shapes,
+                           other_sizes, llama3_70b_q4_k_m, bad_arguments};
+    int rc = lqt_run("trained_fixture, other_alignment, hf_fixtures, published_shapes, "
+                     "other_sizes, llama3_70b_q4_k_m, bad_arguments", cases, 7);
     rmdir(tmpdir);
     return rc;
 }
