@@ -1,6 +1,7 @@
 /*
  * lq_quality.h — how much a quantization costs: error metrics between a float
- * tensor and its quantized form, layer output error, and a memory estimator.
+ * tensor and its quantized form, layer output error, and a memory and
+ * file-size estimator.
  * Stable tier (LIBQUANT_0).
  */
 #ifndef LQ_QUALITY_H
