@@ -102,13 +102,13 @@ typedef struct lq_gguf lq_gguf; /* lq_io.h */
  * and no importance matrix: the header (the model's keys, the keys quantizing
  * sets, the tensor infos, the padding) and every tensor at the type the
  * file type's rules give it, padded to the alignment. It is the size of the
- * file llama-quantize writes too. (An importance matrix changes the first
- * eighth of the ffn_down tensors in IQ4_NL and IQ4_XS, kept at the base type
- * instead of Q5_K, and in Q4_0 and Q5_0, Q4_1 and Q5_1 instead; Q2_K_S needs
- * one and is sized as made with one.) Only the model's metadata and tensor list
- * are read, never its tensor bytes, so `model` may hold declared tensors
- * (lq_gguf_declare_tensor). Errors: LQ_ERR_INVALID (NULL arguments, unknown
- * file type), LQ_ERR_FORMAT (block_count contradicts the tensors),
+ * file llama-quantize writes too. An importance matrix would change the
+ * first eighth of the ffn_down tensors in IQ4_NL and IQ4_XS (left at the base
+ * type instead of Q5_K) and in Q4_0 and Q5_0 (Q4_1 and Q5_1 instead); Q2_K_S,
+ * which needs one, is sized as made with one. Only the model's metadata and
+ * tensor list are read, never its tensor bytes, so `model` may hold declared
+ * tensors (lq_gguf_declare_tensor). Errors: LQ_ERR_INVALID (NULL arguments,
+ * unknown file type), LQ_ERR_FORMAT (block_count contradicts the tensors),
  * LQ_ERR_UNSUPPORTED (a tensor the file type would convert has a type
  * libquant cannot decode), LQ_ERR_NOMEM. */
 LQ_API lq_status lq_estimate_file_size(const lq_gguf *model, const char *file_type,

@@ -5,10 +5,10 @@
 #include <lq/lq_quality.h>
 
 #include "../core/error.h"
-#include "../io/gguf_size.h"
-#include "../methods/mixture_plan.h"
 #include "../core/scheme.h"
 #include "../core/type_info.h"
+#include "../io/gguf_size.h"
+#include "../methods/mixture_plan.h"
 
 /* Nominal bits per weight of a scheme: codes plus per-group/per-block overhead. */
 static double nominal_bpw(const struct lq_scheme *s)
