@@ -1,6 +1,7 @@
 /*
  * lq_quality.h — how much a quantization costs: error metrics between a float
- * tensor and its quantized form, layer output error, and a memory estimator.
+ * tensor and its quantized form, layer output error, and a memory and
+ * file-size estimator.
  * Stable tier (LIBQUANT_0).
  */
 #ifndef LQ_QUALITY_H
@@ -58,7 +59,9 @@ LQ_API lq_status lq_output_error(lq_ctx *ctx, const lq_tensor *w,
  * at the scheme's nominal bits per weight (for a per-channel or per-tensor
  * scheme, whose overhead depends on row lengths, the overhead is left out:
  * use lq_scheme_tensor_bytes with real shapes for exact figures). Mixtures
- * (q4_k_m, ...) count at their base type. Errors: LQ_ERR_INVALID. */
+ * (q4_k_m, ...) count at their base type; the exact size of a model's file
+ * in one is lq_estimate_file_size's (experimental, below). Errors:
+ * LQ_ERR_INVALID. */
 LQ_API lq_status lq_estimate_weights(const lq_scheme *scheme, double n_params,
                                      double *bytes);
 
@@ -84,6 +87,46 @@ LQ_API lq_status lq_estimate_kv(int64_t layers, int64_t kv_heads, int64_t head_d
  * for an unknown name. */
 LQ_API const char *lq_kv_type_name(int kv_type);
 LQ_API lq_status   lq_kv_type_from_name(const char *name, int *out);
+
+#ifdef LQ_EXPERIMENTAL_API
+/* ------------------------------------------------------------------------
+ * Exact file sizes (experimental tier: declared only under
+ * LQ_EXPERIMENTAL_API, version LIBQUANT_EXPERIMENTAL_0).
+ * ------------------------------------------------------------------------ */
+
+typedef struct lq_gguf lq_gguf; /* lq_io.h */
+
+/* The size in bytes of the file lq_gguf_quantize (lq_pipeline.h) writes when
+ * `model` is quantized to `file_type` (a llama.cpp file type name as
+ * lq_qopts_create takes it, "Q4_K_M", case-insensitive) with default options
+ * and no importance matrix: the header (the model's keys, the keys quantizing
+ * sets, the tensor infos, the padding) and every tensor at the type the
+ * file type's rules give it, padded to the alignment. It is the size of the
+ * file llama-quantize writes too. An importance matrix would change the
+ * first eighth of the ffn_down tensors in IQ4_NL and IQ4_XS (left at the base
+ * type instead of Q5_K) and in Q4_0 and Q5_0 (Q4_1 and Q5_1 instead); Q2_K_S,
+ * which needs one, is sized as made with one. Only the model's metadata and
+ * tensor list are read, never its tensor bytes, so `model` may hold declared
+ * tensors (lq_gguf_declare_tensor). Errors: LQ_ERR_INVALID (NULL arguments,
+ * unknown file type), LQ_ERR_FORMAT (block_count contradicts the tensors),
+ * LQ_ERR_UNSUPPORTED (a tensor the file type would convert has a type
+ * libquant cannot decode), LQ_ERR_NOMEM. */
+LQ_API lq_status lq_estimate_file_size(const lq_gguf *model, const char *file_type,
+                                       uint64_t *bytes);
+
+/* A Llama-3-style model of about `n_params` parameters, as metadata and
+ * declared tensors (F16 weights, F32 norms, no tokenizer), to size file types
+ * for a model that is not at hand. The shape rule: within 10% of a published
+ * Llama-3 size (8.03e9, 70.55e9, 405.85e9 parameters) the published shape
+ * itself; otherwise head size 128, 8 KV heads, vocabulary 128256, untied
+ * output, the hidden size and the FFN width interpolated log-linearly in the
+ * parameter count between the two nearest published shapes (extrapolated
+ * beyond 8B and 405B; hidden a multiple of 1024, FFN of 512), and the layer
+ * count (at least 1) whose total is nearest `n_params`. Free with
+ * lq_gguf_free. Errors: LQ_ERR_INVALID (n_params not in 1e6..1e14),
+ * LQ_ERR_NOMEM. */
+LQ_API lq_status lq_estimate_llama_model(double n_params, lq_gguf **out);
+#endif
 
 #ifdef __cplusplus
 }

@@ -1,7 +1,5 @@
 /* gguf_quantize.c — lq_gguf_quantize: a GGUF model in, the same model in a
  * llama.cpp file type out, tensor by tensor as llama-quantize writes it. */
-#include <errno.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,9 +13,7 @@
 #include "../core/ctx.h"
 #include "../core/error.h"
 #include "../io/file.h"
-#include "../methods/mixture.h"
-
-#define GGML_QNT_VERSION 2 /* what llama.cpp writes as general.quantization_version */
+#include "../methods/mixture_plan.h"
 
 struct lq_qopts {
     int ftype;
@@ -127,7 +123,6 @@ typedef struct run {
     lq_ctx *user;           /* the caller's context (threads, progress) */
     lq_ctx inner;           /* what each tensor's quantization runs with */
     const lq_qopts *opts;
-    lq__mixture rules;      /* opts->rules plus this model's facts */
     lq_gguf *in, *out;
     int64_t n;
     int64_t *order;
@@ -135,7 +130,6 @@ typedef struct run {
     uint64_t total_bytes, done_bytes;
     const char *tensor;     /* name being worked on */
     uint64_t tensor_bytes;
-    int64_t block_count;    /* {arch}.block_count, 0 when absent */
 } run;
 
 static lq_type type_of_ggml(int ggml_id)
@@ -144,36 +138,6 @@ static lq_type type_of_ggml(int ggml_id)
         if (lq_type_name(t) && lq_type_ggml_id(t) == ggml_id)
             return t;
     return -1;
-}
-
-static int64_t meta_int(const lq_gguf *g, const char *arch, const char *suffix)
-{
-    char key[128];
-    int64_t v = 0;
-    snprintf(key, sizeof key, "%s.%s", arch, suffix);
-    return lq_gguf_get_int(g, key, &v) == LQ_OK ? v : 0;
-}
-
-/* The model facts the rules need, from the input's metadata. */
-static void read_model_facts(run *r)
-{
-    const char *arch = NULL;
-    uint64_t len = 0;
-    char a[64] = "";
-    if (lq_gguf_get_string(r->in, "general.architecture", &arch, &len) == LQ_OK && len < sizeof a) {
-        memcpy(a, arch, len);
-        a[len] = 0;
-    }
-    int64_t heads = meta_int(r->in, a, "attention.head_count");
-    int64_t kv_heads = meta_int(r->in, a, "attention.head_count_kv");
-    if (kv_heads == 0)
-        kv_heads = heads; /* llama.cpp's default when the key is absent */
-    r->block_count = meta_int(r->in, a, "block_count");
-    r->rules.n_layer = r->block_count > 0 && r->block_count <= INT_MAX ? (int)r->block_count : 0;
-    r->rules.n_expert = (int)meta_int(r->in, a, "expert_count");
-    r->rules.n_gqa = kv_heads > 0 ? (int)(heads / kv_heads) : 0;
-    r->rules.falcon = strcmp(a, "falcon") == 0;
-    r->rules.is_70b = strcmp(a, "llama") == 0 && r->rules.n_layer == 80 && heads != kv_heads;
 }
 
 static int progress_adapter(void *user, const char *stage, double fraction)
@@ -187,78 +151,24 @@ static int progress_adapter(void *user, const char *stage, double fraction)
                              r->total_bytes ? done / (double)r->total_bytes : 1.0);
 }
 
-/* The rules give some layers more bits by their place among block_count
- * layers, so a count that contradicts the tensors would pick another mixture
- * (and a huge one overflowed their arithmetic). llama.cpp refuses such a
- * file too: the count must be one more than the highest "blk.N." layer. */
-static lq_status check_block_count(const run *r)
-{
-    int64_t top = -1;
-    for (int64_t i = 0; i < r->n; i++) {
-        const char *name = lq_gguf_tensor_name(r->in, i);
-        if (strncmp(name, "blk.", 4) != 0 || name[4] < '0' || name[4] > '9')
-            continue;
-        char *end;
-        errno = 0;
-        long long l = strtoll(name + 4, &end, 10);
-        if (errno == 0 && *end == '.' && l > top)
-            top = l;
-    }
-    if (top >= 0 && r->block_count != top + 1)
-        return lq__fail(LQ_ERR_FORMAT, "%s: the file's block_count is %lld, but its tensors have "
-                        "layers 0..%lld", r->fn, (long long)r->block_count, (long long)top);
-    return LQ_OK;
-}
-
-/* Choose every tensor's type and declare the output's tensors. */
+/* Every tensor's type and the output's metadata (methods/mixture_plan.c,
+ * which the file-size estimate shares). */
 static lq_status plan(run *r)
 {
-    const char **names = lq__calloc((size_t)r->n + 1, sizeof *names);
-    r->order = lq__calloc((size_t)r->n + 1, sizeof *r->order);
-    r->target = lq__calloc((size_t)r->n + 1, sizeof *r->target);
-    if (!names || !r->order || !r->target) {
-        lq__free(names);
-        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", r->fn);
-    }
+    lq__plan p;
+    lq_status st = lq__plan_make(r->fn, r->in, &r->opts->rules, &p);
+    if (st != LQ_OK)
+        return st;
+    r->out = p.out;
+    r->order = p.order;
+    r->target = p.target;
     for (int64_t i = 0; i < r->n; i++)
-        names[i] = lq_gguf_tensor_name(r->in, i);
-    lq__mixture_scan(&r->rules, names, r->n);
-    lq_status st = lq__mixture_order(r->fn, names, r->n, r->order);
-    lq__free(names);
-    for (int64_t k = 0; st == LQ_OK && k < r->n; k++) {
-        int64_t i = r->order[k];
-        const char *name = lq_gguf_tensor_name(r->in, i);
-        int ndim = lq_gguf_tensor_ndim(r->in, i);
-        int64_t shape[4];
-        for (int d = 0; d < ndim; d++)
-            shape[d] = lq_gguf_tensor_dim(r->in, i, d);
-        lq_type cur = type_of_ggml(lq_gguf_tensor_ggml_type(r->in, i));
-        lq_type t = cur;
-        int64_t numel = 1;
-        for (int d = 0; d < ndim; d++)
-            numel *= shape[d];
-        if (numel == 0)
-            ; /* a zero-element tensor is copied through: no bytes to convert */
-        else if (cur >= 0)
-            st = lq__mixture_pick(&r->rules, name, ndim, shape[ndim - 1], cur, &t);
-        else if (lq__mixture_allows(&r->rules, name, ndim))
-            st = lq__fail(LQ_ERR_UNSUPPORTED, "tensor '%s' has ggml type %d, which libquant cannot "
-                          "convert", name, lq_gguf_tensor_ggml_type(r->in, i));
-        if (st != LQ_OK)
-            break;
-        if (t != cur && lq__mixture_needs_imatrix(&r->rules, name, t) && !r->opts->imatrix) {
-            st = lq__fail(LQ_ERR_INVALID, "tensor '%s': %s in this file type needs an importance "
-                          "matrix (--imatrix)", name, lq_type_name(t));
-            break;
-        }
-        r->target[i] = t;
         r->total_bytes += lq_gguf_tensor_nbytes(r->in, i);
-        int id = t >= 0 ? lq_type_ggml_id(t) : lq_gguf_tensor_ggml_type(r->in, i);
-        st = lq_gguf_declare_tensor(r->out, name, id, ndim, shape);
-    }
-    if (st != LQ_OK && strncmp(lq_last_error(), r->fn, strlen(r->fn)) != 0)
-        lq__error_prefix(r->fn);
-    return st;
+    if (p.needs_imatrix >= 0)
+        return lq__fail(LQ_ERR_INVALID, "%s: tensor '%s': %s in this file type needs an importance "
+                        "matrix (--imatrix)", r->fn, lq_gguf_tensor_name(r->in, p.needs_imatrix),
+                        lq_type_name(p.target[p.needs_imatrix]));
+    return LQ_OK;
 }
 
 /* The importance weights of a tensor (ne0 * experts floats), or NULL. */
@@ -368,22 +278,6 @@ static lq_status convert_one(run *r, int64_t i, lq_gguf_writer *w)
     return st;
 }
 
-static lq_status copy_metadata(run *r)
-{
-    static const char *const split_keys[] = {"split.no", "split.count", "split.tensors.count"};
-    lq_status st = LQ_OK;
-    for (int64_t k = 0; st == LQ_OK && k < lq_gguf_kv_count(r->in); k++)
-        st = lq_gguf_copy_kv(r->out, r->in, lq_gguf_kv_key(r->in, k));
-    for (size_t k = 0; st == LQ_OK && k < sizeof split_keys / sizeof *split_keys; k++)
-        if (lq_gguf_find_key(r->out, split_keys[k]) >= 0)
-            st = lq_gguf_remove_key(r->out, split_keys[k]);
-    if (st == LQ_OK)
-        st = lq_gguf_set_u32(r->out, "general.quantization_version", GGML_QNT_VERSION);
-    if (st == LQ_OK)
-        st = lq_gguf_set_u32(r->out, "general.file_type", (uint32_t)r->opts->ftype);
-    return st;
-}
-
 lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *out_path,
                            const lq_qopts *opts)
 {
@@ -394,24 +288,17 @@ lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *out_pat
     if (lq__same_file(in_path, out_path))
         return lq__fail(LQ_ERR_INVALID, "%s: the output %s is the input file %s (the same file, "
                         "maybe through a link); write to another name", fn, out_path, in_path);
-    run r = {.fn = fn, .user = ctx, .opts = opts, .rules = opts->rules};
+    run r = {.fn = fn, .user = ctx, .opts = opts};
     r.inner.threads = ctx ? ctx->threads : 0;
     r.inner.progress = progress_adapter;
     r.inner.progress_user = &r;
 
     lq_gguf_writer *w = NULL;
     lq_status st = lq_gguf_open(in_path, &r.in);
-    if (st == LQ_OK)
-        st = lq_gguf_create(&r.out);
     if (st == LQ_OK) {
         r.n = lq_gguf_tensor_count(r.in);
-        read_model_facts(&r);
-        st = copy_metadata(&r);
-    }
-    if (st == LQ_OK)
-        st = check_block_count(&r);
-    if (st == LQ_OK)
         st = plan(&r);
+    }
     if (st == LQ_OK)
         st = lq_gguf_writer_create(r.out, out_path, &w);
     for (int64_t k = 0; st == LQ_OK && k < r.n; k++) {

@@ -1,4 +1,5 @@
-/* estimate.c — the memory estimator: weights at a scheme, and the KV cache. */
+/* estimate.c — the memory estimator: weights at a scheme, the exact size of a
+ * model's file in a llama.cpp file type, and the KV cache. */
 #include <string.h>
 
 #include <lq/lq_quality.h>
@@ -6,6 +7,8 @@
 #include "../core/error.h"
 #include "../core/scheme.h"
 #include "../core/type_info.h"
+#include "../io/gguf_size.h"
+#include "../methods/mixture_plan.h"
 
 /* Nominal bits per weight of a scheme: codes plus per-group/per-block overhead. */
 static double nominal_bpw(const struct lq_scheme *s)
@@ -37,6 +40,31 @@ lq_status lq_estimate_weights(const lq_scheme *scheme, double n_params, double *
         return lq__fail(LQ_ERR_INVALID, "lq_estimate_weights: n_params must be >= 0");
     *bytes = n_params * nominal_bpw(scheme) / 8.0;
     return LQ_OK;
+}
+
+lq_status lq_estimate_file_size(const lq_gguf *model, const char *file_type, uint64_t *bytes)
+{
+    static const char fn[] = "lq_estimate_file_size";
+    if (!model || !file_type || !bytes)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    int ftype;
+    if (!lq__ftype_from_name(file_type, &ftype))
+        return lq__fail(LQ_ERR_INVALID, "%s: unknown file type '%.32s' (%s)", fn, file_type,
+                        lq__ftype_names());
+    lq__mixture rules;
+    lq__plan plan;
+    lq_status st = lq__mixture_init(&rules, ftype);
+    if (st == LQ_OK)
+        st = lq__plan_make(fn, model, &rules, &plan);
+    if (st == LQ_OK) {
+        /* plan.needs_imatrix is no error here: the types of the file type
+         * that requires an importance matrix (Q2_K_S) do not depend on it,
+         * so this is the size of the file made with one */
+        st = lq__gguf_file_size(fn, plan.out, bytes);
+        lq__plan_free(&plan);
+    }
+    lq__mixture_free(&rules);
+    return st;
 }
 
 static const char *const kv_names[] = {"f32", "f16", "int8", "fp8"};

@@ -9,7 +9,7 @@ static const lq_tool_cmd commands[] = {
     {"bench", "kernel speed: bandwidth, sgemm, dequant and matmul per format, vs llama.cpp", lq_cmd_bench},
     {"compare", "per-tensor error between two model files", lq_cmd_compare},
     {"demo", "quantize a synthetic weight matrix with every scheme and compare", lq_cmd_demo},
-    {"estimate", "memory needed for weights and KV cache", lq_cmd_estimate},
+    {"estimate", "file size in each file type, and KV cache", lq_cmd_estimate},
     {"eval", "size, speed and quality of many schemes on a model, side by side", lq_cmd_eval},
     {"inspect", "metadata, tensors, types and sizes of a GGUF or safetensors file", lq_cmd_inspect},
     {"merge", "a split GGUF model (llama-gguf-split's files) as one file", lq_cmd_merge},

@@ -667,6 +667,26 @@ static lq_status gguf_quantize_fixture(const char *dir, const void *arg)
     return st;
 }
 
+/* The exact file-size estimate: of a model file, and of the Llama-3-style
+ * model of a parameter count (one layer at 1e8). */
+static lq_status estimate_sizes(const char *dir, const void *arg)
+{
+    (void)dir;
+    const quantize_job *job = arg;
+    lq_gguf *g = NULL, *llama = NULL;
+    uint64_t a = 0, b = 0;
+    lq_status st = lq_gguf_open(job->model, &g);
+    if (st == LQ_OK)
+        st = lq_estimate_file_size(g, "Q4_K_M", &a);
+    if (st == LQ_OK)
+        st = lq_estimate_llama_model(1e8, &llama);
+    if (st == LQ_OK)
+        st = lq_estimate_file_size(llama, "Q6_K", &b);
+    lq_gguf_free(llama);
+    lq_gguf_free(g);
+    return st;
+}
+
 /* The fixture's importance matrix on a few tokens, saved at `path`. */
 static lq_status fixture_imatrix(const char *path)
 {
@@ -829,6 +849,7 @@ static void gguf_quantize_cut_fixture(void)
     CHECK_OK(cut_fixture(job.model));
     exercise("lq_gguf_quantize Q4_K_M (fixture cut to 4 rows a matrix)", gguf_quantize_fixture,
              &job, "quantized.gguf");
+    exercise("lq_estimate_file_size (cut fixture, Llama-3-style 1e8)", estimate_sizes, &job, NULL);
     CHECK_OK(fixture_imatrix(job.imatrix));
     job.file_type = "IQ4_XS";
     job.overrides = true;

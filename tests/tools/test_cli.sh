@@ -22,14 +22,32 @@ expect_status 0 "help" --help
 expect_status 0 "version" version ; contains "version line" "version="
 expect_status 2 "version with junk" version extra
 
-# estimate: 7e9 q4_0 = 7e9 * 4.5 / 8 bytes = 3.667 GiB; KV 2*32*8*128*4096*2 B = 0.5 GiB
-expect_status 0 "estimate" estimate --params 7e9 --scheme q4_0 --layers 32 --kv-heads 8 --head-dim 128 --ctx 4096
-contains "q4_0 weights GiB" "3.67"
+# estimate: Llama-3-8B has 8030261248 parameters (its shape is chosen within 10% of
+# that); int8 per channel at its nominal 8 bits is 8030261248 B = 7.479 GiB;
+# KV 2*32*8*128*4096*2 B = 0.5 GiB
+expect_status 0 "estimate" estimate --params 8.03e9 --scheme int8 --layers 32 --kv-heads 8 --head-dim 128 --ctx 4096
+contains "int8 bytes" " 8030261248 "
+contains "int8 GiB" "7.48"
 contains "KV GiB" "0.50"
-contains "total GiB" "4.17"
+contains "total GiB" "7.98"
+contains "nominal rows say so" "(nominal)"
+# a Meta-Llama-3-70B Q4_K_M file is 42.52e9 bytes = 39.60 GiB, ~8 MB of it the tokenizer
 expect_status 0 "estimate 70B q4_k_m with the README's arguments" estimate --params 70e9 --scheme q4_k_m,int4:g128 --layers 80 --kv-heads 8 --head-dim 128 --ctx 8192
+contains "70B Q4_K_M is 39.59 GiB without a tokenizer" "39.59"
 contains "KV of 70B at 8k is 2.5 GiB" "2.50"
-expect_status 2 "estimate without params" estimate --scheme q4_0
+# a model's file types: the size lq quantize writes, to the byte
+expect_status 0 "estimate a model" estimate "$fixture"
+contains "every file type listed" "IQ4_XS"
+q4km=$(printf '%s\n' "$out" | awk '$1 == "Q4_K_M" {print $2}')
+"$lq" quantize "$fixture" "$tmp/q4km.gguf" q4_k_m >/dev/null 2>&1
+[ -n "$q4km" ] && [ "$(stat -c %s "$tmp/q4km.gguf" 2>/dev/null)" = "$q4km" ]
+ok $? "estimated Q4_K_M size ($q4km) is the size lq quantize writes"
+expect_status 0 "estimate --json" estimate "$fixture" --scheme q8_0,nf4 --json
+printf '%s' "$out" | python3 -c 'import json, sys; r = json.load(sys.stdin); assert [x["exact"] for x in r] == [True, False]'
+ok $? "estimate --json is a JSON array of the rows"
+expect_status 2 "estimate with a model and --params" estimate "$fixture" --params 7e9
+expect_status 1 "estimate a missing model" estimate "$tmp/missing.gguf"
+expect_status 2 "estimate without a model or params" estimate --scheme q4_0
 expect_status 2 "estimate with a bad number" estimate --params 7x9 --scheme q4_0
 contains "names the bad value" "7x9"
 expect_status 2 "estimate with a bad scheme" estimate --params 7e9 --scheme q4_9

@@ -23,7 +23,7 @@ from ._types import is_quantized, type_id, type_name
 from ._scheme import GROUP_CHANNEL, GROUP_TENSOR, METHODS, Scheme
 from ._tensor import QuantizedTensor, Tensor
 from ._quant import quantize
-from ._quality import METRICS, error_stats, estimate, output_error
+from ._quality import METRICS, error_stats, estimate, file_sizes, output_error
 from ._matmul import matmul, matmul_w8a8_raw
 from ._calib import (STATS, Calibration, Imatrix, awq_search, gptq_quantize, matmul_llm_int8,
                      matmul_w8a8, method_error, scales_apply, smoothquant_scales)
@@ -40,8 +40,8 @@ __all__ = [
     "STATS",
     "Calibration", "Context", "GGUF", "Imatrix", "Model", "QuantizedTensor", "Safetensors",
     "Scheme", "Tensor",
-    "awq_search", "build_info", "error_stats", "estimate", "gptq_quantize", "hf_config",
-    "hf_dequantize", "hf_export", "hf_import", "is_quantized",
+    "awq_search", "build_info", "error_stats", "estimate", "file_sizes", "gptq_quantize",
+    "hf_config", "hf_dequantize", "hf_export", "hf_import", "is_quantized",
     "matmul", "matmul_llm_int8", "matmul_w8a8", "matmul_w8a8_raw", "method_error",
     "output_error", "quantize", "quantize_gguf", "scales_apply", "smoothquant_scales", "type_id",
     "type_name", "version", "version_info",

@@ -29,12 +29,12 @@ class CalibP(c_void_p):
     """lq_calib *: distinct, so ctypes refuses one handle where another is due."""
 
 
-class ImatrixP(c_void_p):
-    """lq_imatrix *: distinct, so ctypes refuses one handle where another is due."""
-
-
 class GgufP(c_void_p):
     """lq_gguf *: distinct, so ctypes refuses one handle where another is due."""
+
+
+class ImatrixP(c_void_p):
+    """lq_imatrix *: distinct, so ctypes refuses one handle where another is due."""
 
 
 class GgufWriterP(c_void_p):
@@ -466,6 +466,8 @@ FUNCTIONS = {
     "lq_estimate_kv": (Status, (c_int64, c_int64, c_int64, c_int64, c_int64, c_int, POINTER(c_double))),
     "lq_kv_type_name": (c_char_p, (c_int,)),
     "lq_kv_type_from_name": (Status, (c_char_p, POINTER(c_int))),
+    "lq_estimate_file_size": (Status, (GgufP, c_char_p, POINTER(c_uint64))),
+    "lq_estimate_llama_model": (Status, (c_double, POINTER(GgufP))),
     "lq_calib_create": (Status, (c_int64, POINTER(CalibP))),
     "lq_calib_free": (None, (CalibP,)),
     "lq_calib_add": (Status, (CalibP, POINTER(c_float), c_int64)),
@@ -648,6 +650,8 @@ EXPERIMENTAL = frozenset({
     "LQ_QOPT_ALLOW_REQUANTIZE",
     "LQ_QOPT_LEAVE_OUTPUT",
     "LQ_QOPT_PURE",
+    "lq_estimate_file_size",
+    "lq_estimate_llama_model",
     "lq_gguf_quantize",
     "lq_gguf_save_split",
     "lq_hf_config",

@@ -1,9 +1,10 @@
 """lq_quality.h: error metrics, layer output error and the memory estimator."""
-from ctypes import byref, c_double, c_int
+from ctypes import byref, c_double, c_int, c_uint64
 
 from ._buffers import float_input
 from ._core import context_for
-from ._ffi import declare, enum_names
+from ._ffi import GgufP, declare, enum_names
+from ._io import GGUF
 from ._scheme import as_scheme
 from ._tensor import Tensor, as_tensor
 
@@ -16,6 +17,8 @@ _output_error = declare("lq_output_error")
 _estimate_weights = declare("lq_estimate_weights")
 _estimate_kv = declare("lq_estimate_kv")
 _kv_type_from_name = declare("lq_kv_type_from_name")
+_estimate_file_size = declare("lq_estimate_file_size")
+_estimate_llama_model = declare("lq_estimate_llama_model")
 
 
 def error_stats(w, q, threads=None):
@@ -88,3 +91,32 @@ def estimate(scheme=None, n_params=None, *, layers=None, kv_heads=None, head_dim
         raise ValueError("libquant: estimate needs scheme and n_params, or the KV cache sizes")
     result["total_gib"] = sum(result.values())
     return result
+
+
+def file_sizes(file_types, model=None, *, n_params=None):
+    """Exact sizes in bytes of the files lq quantize (and llama-quantize) write
+    from `model` (a GGUF, or a GGUF file's path) in each of `file_types`
+    (llama.cpp file type names, "Q4_K_M", ...), default options: a dict
+    {name: bytes}. With n_params instead of a model, the sizes for a
+    Llama-3-style model of about that many parameters (the shape rule of
+    lq_estimate_llama_model in lq_quality.h). Experimental tier."""
+    if (model is None) == (n_params is None):
+        raise ValueError("libquant: file_sizes needs a model or n_params (one of the two)")
+    if isinstance(model, GGUF):
+        g, owned = model, False
+    elif model is not None:
+        g, owned = GGUF.open(model), True
+    else:
+        handle = GgufP()
+        _estimate_llama_model(float(n_params), byref(handle))
+        g, owned = GGUF(_handle=handle), True
+    try:
+        out = {}
+        for name in file_types:
+            n = c_uint64()
+            _estimate_file_size(g.handle, str(name).encode(), byref(n))
+            out[name] = n.value
+        return out
+    finally:
+        if owned:
+            g.close()

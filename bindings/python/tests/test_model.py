@@ -57,6 +57,19 @@ def test_quantize_gguf_writes_what_lq_quantize_writes(q4_file, tmp_path):
     assert q4_file.read_bytes() == c_out.read_bytes()
 
 
+def test_file_sizes_is_the_written_size(q4_file):
+    sizes = lq.file_sizes(["Q4_K_M", "q8_0"], MODEL)
+    assert sizes["Q4_K_M"] == q4_file.stat().st_size
+    with lq.GGUF.open(MODEL) as g:
+        assert lq.file_sizes(["Q4_K_M"], g) == {"Q4_K_M": q4_file.stat().st_size}
+    # the Llama-3-70B shape; real Q4_K_M files add their ~8 MB tokenizer
+    assert lq.file_sizes(["Q4_K_M"], n_params=70e9) == {"Q4_K_M": 42512575136}
+    with pytest.raises(lq.LqInvalidArgument, match="Q4_K_X"):
+        lq.file_sizes(["Q4_K_X"], MODEL)
+    with pytest.raises(ValueError):
+        lq.file_sizes(["Q4_K_M"])
+
+
 def test_three_lines_give_what_lq_eval_gives(q4_file, tokens, base):
     run = subprocess.run([lq_tool(), "eval", str(MODEL), "--text", str(TEXT), "--schemes", "q4_k_m",
                           "--kv", "f16", "--ctx", str(N_CTX), "--max-tokens", str(N_TOKENS),

@@ -41,18 +41,18 @@ pub struct lq_calib {
     _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
 
-/// `lq_imatrix`: an opaque handle, only ever used behind a pointer (neither `Send`,
-/// `Sync` nor `Unpin` on its own).
-#[repr(C)]
-pub struct lq_imatrix {
-    _private: [u8; 0],
-    _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
-}
-
 /// `lq_gguf`: an opaque handle, only ever used behind a pointer (neither `Send`,
 /// `Sync` nor `Unpin` on its own).
 #[repr(C)]
 pub struct lq_gguf {
+    _private: [u8; 0],
+    _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
+}
+
+/// `lq_imatrix`: an opaque handle, only ever used behind a pointer (neither `Send`,
+/// `Sync` nor `Unpin` on its own).
+#[repr(C)]
+pub struct lq_imatrix {
     _private: [u8; 0],
     _marker: core::marker::PhantomData<(*mut u8, core::marker::PhantomPinned)>,
 }
@@ -381,6 +381,10 @@ extern "C" {
     pub fn lq_estimate_kv(layers: i64, kv_heads: i64, head_dim: i64, ctx: i64, batch: i64, kv_type: c_int, bytes: *mut c_double) -> lq_status;
     pub fn lq_kv_type_name(kv_type: c_int) -> *const c_char;
     pub fn lq_kv_type_from_name(name: *const c_char, out: *mut c_int) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_estimate_file_size(model: *const lq_gguf, file_type: *const c_char, bytes: *mut u64) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_estimate_llama_model(n_params: c_double, out: *mut *mut lq_gguf) -> lq_status;
 
     // lq_calib.h
     pub fn lq_calib_create(in_features: i64, out: *mut *mut lq_calib) -> lq_status;

@@ -158,7 +158,7 @@ pub struct Gguf {
 unsafe impl Send for Gguf {}
 unsafe impl Sync for Gguf {}
 
-fn new_gguf(p: *mut sys::lq_gguf) -> Result<Gguf> {
+pub(crate) fn new_gguf(p: *mut sys::lq_gguf) -> Result<Gguf> {
     NonNull::new(p)
         .map(|ptr| Gguf { ptr })
         .ok_or_else(|| Error::new(Status::INTERNAL, "libquant: the library returned a NULL GGUF handle"))
@@ -188,7 +188,7 @@ impl Gguf {
         new_gguf(p)
     }
 
-    fn g(&self) -> *const sys::lq_gguf {
+    pub(crate) fn g(&self) -> *const sys::lq_gguf {
         self.ptr.as_ptr()
     }
 

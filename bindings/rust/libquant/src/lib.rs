@@ -18,6 +18,7 @@
 mod calib;
 mod context;
 mod error;
+mod estimate;
 mod hf;
 mod io;
 mod matmul;

@@ -128,3 +128,17 @@ fn tokens_eval_imatrix_and_errors() -> TestResult {
     std::fs::remove_dir_all(&dir).ok();
     Ok(())
 }
+
+#[test]
+fn file_size_is_the_written_size() -> TestResult {
+    let model = fixture("tiny-llama-f32.gguf");
+    let size = Gguf::open(&model)?.file_size("Q4_K_M")?;
+    let dir = temp_dir("file-size");
+    let out = dir.join("q4_k_m.gguf");
+    quantize_gguf(None, &model, &out, &QuantizeOptions::new("Q4_K_M")?)?;
+    assert_eq!(std::fs::metadata(&out).unwrap().len(), size);
+    assert_eq!(Gguf::open(&model)?.file_size("Q4_K_X").unwrap_err().status(), Status::INVALID);
+    assert_eq!(Gguf::llama_model(1.0).err().map(|e| e.status()), Some(Status::INVALID));
+    std::fs::remove_dir_all(&dir).unwrap();
+    Ok(())
+}

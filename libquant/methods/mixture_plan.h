@@ -1,0 +1,37 @@
+/* mixture_plan.h — the output of quantizing a GGUF model to a llama.cpp file
+ * type, before any byte of it is computed (internal).
+ *
+ * One plan serves lq_gguf_quantize, which then writes the tensors' bytes, and
+ * the file-size estimate, which only adds up the sizes: so the estimate is
+ * the size of the file that is written, by construction. */
+#ifndef LQ_METHODS_MIXTURE_PLAN_H
+#define LQ_METHODS_MIXTURE_PLAN_H
+
+#include <stdint.h>
+
+#include <lq/lq_io.h>
+
+#include "mixture.h"
+
+typedef struct lq__plan {
+    /* the output's metadata, as llama-quantize writes it, and its tensors
+     * declared (no bytes) in llama.cpp's processing order */
+    lq_gguf *out;
+    int64_t n;               /* tensors, input and output */
+    int64_t *order;          /* order[k]: the input index of the output's tensor k */
+    lq_type *target;         /* per input index: its output type; -1 for a ggml type
+                              * libquant cannot decode (copied as it is) */
+    int64_t needs_imatrix;   /* an input index whose type needs an importance
+                              * matrix that `rules` says is absent; -1 if none */
+} lq__plan;
+
+/* Plan the quantization of `in` with `rules` (from lq__mixture_init and the
+ * options; the model facts are read from `in` here). Errors: LQ_ERR_FORMAT
+ * (block_count contradicts the tensors, an MoE tensor without a layer),
+ * LQ_ERR_UNSUPPORTED (a tensor to convert whose type libquant cannot decode,
+ * a row no type fits), LQ_ERR_NOMEM; messages start with `fn`. On failure
+ * *p holds nothing to free. */
+lq_status lq__plan_make(const char *fn, const lq_gguf *in, const lq__mixture *rules, lq__plan *p);
+void lq__plan_free(lq__plan *p);
+
+#endif
