@@ -10,5 +10,6 @@ int lq_cmd_quantize(int argc, char **argv);
 int lq_cmd_inspect(int argc, char **argv);
 int lq_cmd_compare(int argc, char **argv);
 int lq_cmd_eval(int argc, char **argv);
+int lq_cmd_imatrix(int argc, char **argv);
 
 #endif
