@@ -166,8 +166,11 @@ lq_status lq__imatrix_load_gguf(const char *fn, const char *path, lq_imatrix *im
     }
     if (st == LQ_OK && im->count == 0)
         st = lq__fail(LQ_ERR_FORMAT, "%s: '%s' holds no '*%s' tensor", fn, path, sums_suffix);
-    int64_t chunk = 0; /* optional: kept so that saving again writes the same call counts */
-    if (st == LQ_OK && lq_gguf_get_int(g, "imatrix.chunk_size", &chunk) == LQ_OK)
+    /* optional: kept so that saving again writes the same call counts; a
+     * value no u32 holds is not llama-imatrix's and is ignored */
+    int64_t chunk = 0;
+    if (st == LQ_OK && lq_gguf_get_int(g, "imatrix.chunk_size", &chunk) == LQ_OK &&
+        chunk <= (int64_t)UINT32_MAX)
         lq__imatrix_set_chunk_size(im, chunk);
     lq_gguf_free(g);
     return st;
