@@ -148,8 +148,10 @@ LQ_API lq_status lq_imatrix_get(const lq_imatrix *im, const char *name, float *o
 
 /* Write all entries in `format` (atomically, as lq_calib_save), with
  * `dataset` (may be NULL) recorded as the calibration text's name. The legacy
- * format stores mean x^2 times ncall, ncall = ceil(tokens / 512) (512 tokens
- * = llama-imatrix's default chunk), which its readers divide out again.
+ * format stores mean x^2 times ncall, ncall = ceil(tokens / chunk), which its
+ * readers divide out again; chunk (also GGUF's imatrix.chunk_size) is the
+ * window of lq_model_imatrix_v2, the chunk size of a GGUF file the set was
+ * loaded from, otherwise 512 (llama-imatrix's default).
  * Errors: LQ_ERR_INVALID (NULL, an empty set, an unknown format),
  * LQ_ERR_UNSUPPORTED (GGUF in a build without the GGUF writer), LQ_ERR_IO,
  * LQ_ERR_NOMEM. */

@@ -311,6 +311,35 @@ LQ_API lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme 
 LQ_API lq_status lq_model_imatrix(lq_ctx *ctx, lq_model *m, const int32_t *tokens,
                                   int64_t n_tokens, int64_t n_ctx, lq_imatrix **out);
 
+/* Flags of lq_model_imatrix_v2. Pinned values. */
+enum lq_imatrix_flag {
+    LQ_IMATRIX_PROCESS_OUTPUT = 1 /* also the output head, as llama-imatrix --process-output */
+};
+
+/* CONSTRUCTOR. The importance matrix exactly as llama-imatrix collects it
+ * (lq_model_imatrix differs in the three points marked *):
+ *   - the tokens (from lq_model_tokenize with BOS, as llama-imatrix
+ *     tokenizes its whole text once) are cut into n_tokens / n_ctx windows of
+ *     n_ctx tokens; *the remainder is not run (at least one window is
+ *     needed); each window starts from an empty cache with its first token
+ *     replaced by BOS when the vocabulary asks for it;
+ *   - every token of every window counts, for the seven weights of every
+ *     layer; *the output head only with LQ_IMATRIX_PROCESS_OUTPUT, and only
+ *     when it is its own "output.weight" (llama-imatrix skips a head tied to
+ *     "token_embd.weight");
+ *   - each entry keeps the sum of x^2 per input column (in double; llama.cpp
+ *     adds in float) and the token count; *lq_imatrix_save then counts calls
+ *     and chunks in windows of n_ctx tokens (imatrix.chunk_size = n_ctx, the
+ *     .dat form's ncall = tokens / n_ctx), not of 512.
+ * n_ctx 0 means the model's cache size; at most that. Threads, progress and
+ * cancelling as lq_model_imatrix; the model's cache content is lost.
+ * Errors: LQ_ERR_INVALID (NULL arguments, unknown flags, a bad n_ctx, fewer
+ * tokens than one window, a token outside the vocabulary), LQ_ERR_NOMEM,
+ * LQ_ERR_NONFINITE, LQ_ERR_CANCELLED. On error *out is NULL. */
+LQ_API lq_status lq_model_imatrix_v2(lq_ctx *ctx, lq_model *m, const int32_t *tokens,
+                                     int64_t n_tokens, int64_t n_ctx, int flags,
+                                     lq_imatrix **out);
+
 #ifdef __cplusplus
 }
 #endif

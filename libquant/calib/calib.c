@@ -30,6 +30,21 @@ lq_calib *lq__calib_new(int64_t n, int64_t max_samples)
     return c;
 }
 
+lq_calib *lq__calib_new_sums(int64_t n)
+{
+    lq_calib *c = lq__calloc(1, sizeof *c);
+    if (!c)
+        return NULL;
+    c->n = n;
+    if (!(c->sum_abs = lq__calloc((size_t)n, sizeof *c->sum_abs)) ||
+        !(c->sum_sq = lq__calloc((size_t)n, sizeof *c->sum_sq)) ||
+        !(c->max_abs = lq__calloc((size_t)n, sizeof *c->max_abs))) {
+        lq_calib_free(c);
+        return NULL;
+    }
+    return c;
+}
+
 lq_status lq_calib_create(int64_t in_features, lq_calib **out)
 {
     static const char fn[] = "lq_calib_create";
@@ -214,7 +229,9 @@ lq_status lq_calib_add(lq_calib *c, const float *x, int64_t tokens)
     if (!reserve_samples(c))
         return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate the row sample", fn);
 
-    for (int64_t t0 = 0; t0 < tokens; t0 += SYRK_CHUNK) {
+    if (!c->h) /* a set of sums only (lq__calib_new_sums) */
+        c->tokens += tokens;
+    for (int64_t t0 = 0; c->h && t0 < tokens; t0 += SYRK_CHUNK) {
         int64_t t = tokens - t0 < SYRK_CHUNK ? tokens - t0 : SYRK_CHUNK;
         double total = (double)c->tokens + (double)t;
         cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)n, (int)t, (float)(2.0 / total),

@@ -34,6 +34,13 @@ struct lq_calib {
 /* A new empty set (no error message set on failure: the caller reports). */
 lq_calib *lq__calib_new(int64_t n, int64_t max_samples);
 
+/* A set that keeps only the per-channel sums and maxima: no Hessian (h is
+ * NULL) and no sample, so adding rows costs O(n) per token instead of the
+ * O(n^2) of the Hessian. Only for the library's own walks that need no more
+ * (the importance matrix); never handed to a caller, since lq_calib_get,
+ * _merge, _save and the methods expect the Hessian. NULL when out of memory. */
+lq_calib *lq__calib_new_sums(int64_t n);
+
 /* An independent copy of c, or NULL when out of memory. */
 lq_calib *lq__calib_clone(const lq_calib *c);
 

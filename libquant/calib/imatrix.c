@@ -120,6 +120,13 @@ lq_status lq_imatrix_add(lq_imatrix *im, const char *name, const lq_calib *c)
     return st;
 }
 
+void lq__imatrix_set_chunk_size(lq_imatrix *im, int64_t n) { im->chunk_size = n > 0 ? n : 0; }
+
+int64_t lq__imatrix_chunk_size(const lq_imatrix *im)
+{
+    return im->chunk_size > 0 ? im->chunk_size : LQ__IMATRIX_CHUNK;
+}
+
 int64_t lq_imatrix_count(const lq_imatrix *im) { return im ? im->count : 0; }
 
 const char *lq_imatrix_name(const lq_imatrix *im, int64_t i)

@@ -20,6 +20,7 @@ typedef struct lq__imatrix_entry {
 struct lq_imatrix {
     int64_t count, cap;
     lq__imatrix_entry *e; /* sorted by name, unique */
+    int64_t chunk_size;   /* tokens per llama-imatrix "call"; 0: LQ__IMATRIX_CHUNK */
 };
 
 /* Insert (or replace) an entry, taking ownership of its arrays and name; on
@@ -28,7 +29,14 @@ lq_status lq__imatrix_put(lq_imatrix *im, lq__imatrix_entry *e);
 const lq__imatrix_entry *lq__imatrix_find(const lq_imatrix *im, const char *name);
 void lq__imatrix_entry_free(lq__imatrix_entry *e);
 
-/* Chunk size used to turn token counts into llama-imatrix "calls". */
+/* The chunk size used to turn token counts into llama-imatrix "calls" (the
+ * .dat form's ncall, the GGUF form's imatrix.chunk_count and .chunk_size)
+ * when nothing else is known: llama-imatrix's default context. */
 #define LQ__IMATRIX_CHUNK 512
+
+/* The window the statistics were gathered in (lq_model_imatrix_v2) or the
+ * chunk size a GGUF file records; n < 1 means LQ__IMATRIX_CHUNK. */
+void lq__imatrix_set_chunk_size(lq_imatrix *im, int64_t n);
+int64_t lq__imatrix_chunk_size(const lq_imatrix *im);
 
 #endif

@@ -24,13 +24,14 @@ lq_status lq__imatrix_save_dat(const lq_imatrix *im, const char *path, const cha
     if (st != LQ_OK)
         return st;
     int32_t chunks = 0;
+    const double chunk = (double)lq__imatrix_chunk_size(im);
     lq__bw_i32(&w, (int32_t)im->count);
     for (int64_t k = 0; k < im->count; k++) {
         const lq__imatrix_entry *e = &im->e[k];
         double maxc = 0;
         for (int64_t m = 0; m < e->nmat; m++)
             maxc = e->counts[m] > maxc ? e->counts[m] : maxc;
-        int32_t ncall = (int32_t)ceil(maxc / LQ__IMATRIX_CHUNK);
+        int32_t ncall = (int32_t)ceil(maxc / chunk);
         if (ncall > chunks)
             chunks = ncall;
         lq__bw_i32(&w, (int32_t)strlen(e->name));

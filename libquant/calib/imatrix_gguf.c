@@ -3,7 +3,8 @@
  *   general.type = "imatrix", imatrix.datasets (array of strings),
  *   imatrix.chunk_count (u32), imatrix.chunk_size (u32);
  *   per weight, in name order: "<name>.in_sum2" f32 [nmat, n / nmat]
- *   (sums of x^2 per column) and "<name>.counts" f32 [nmat, 1] (tokens).
+ *   (sums of x^2 per column) and "<name>.counts" f32 [nmat, 1] (tokens),
+ *   1-D ([n] and [1]) when nmat is 1.
  *
  * It goes through the public GGUF API (lq_io.h) rather than a second GGUF
  * parser. */
@@ -51,9 +52,10 @@ lq_status lq__imatrix_save_gguf(const lq_imatrix *im, const char *path, const ch
     lq_gguf *g = NULL;
     lq_status st = lq_gguf_create(&g);
     uint32_t chunks = 0;
+    const int64_t chunk = lq__imatrix_chunk_size(im);
     for (int64_t k = 0; k < im->count; k++)
         for (int64_t m = 0; m < im->e[k].nmat; m++) {
-            double c = ceil(im->e[k].counts[m] / LQ__IMATRIX_CHUNK);
+            double c = ceil(im->e[k].counts[m] / (double)chunk);
             chunks = c > chunks ? (uint32_t)c : chunks;
         }
     const char *datasets[1] = {dataset};
@@ -64,13 +66,17 @@ lq_status lq__imatrix_save_gguf(const lq_imatrix *im, const char *path, const ch
     if (st == LQ_OK)
         st = lq_gguf_set_u32(g, "imatrix.chunk_count", chunks);
     if (st == LQ_OK)
-        st = lq_gguf_set_u32(g, "imatrix.chunk_size", LQ__IMATRIX_CHUNK);
+        st = lq_gguf_set_u32(g, "imatrix.chunk_size", (uint32_t)chunk);
     for (int64_t k = 0; st == LQ_OK && k < im->count; k++) {
         const lq__imatrix_entry *e = &im->e[k];
+        /* ggml stores a tensor with its trailing sizes of 1 dropped: one
+         * matrix is [n] and [1], as llama-imatrix writes them */
+        int ndim = e->nmat > 1 ? 2 : 1;
         int64_t sums_shape[2] = {e->nmat, e->n / e->nmat}, counts_shape[2] = {e->nmat, 1};
-        st = add_f32(g, e->name, sums_suffix, 2, sums_shape, e->sum_sq, e->n);
+        st = add_f32(g, e->name, sums_suffix, ndim, sums_shape + (2 - ndim), e->sum_sq, e->n);
         if (st == LQ_OK)
-            st = add_f32(g, e->name, counts_suffix, 2, counts_shape, e->counts, e->nmat);
+            st = add_f32(g, e->name, counts_suffix, ndim, counts_shape + (2 - ndim), e->counts,
+                         e->nmat);
     }
     if (st == LQ_OK)
         st = lq_gguf_save(NULL, g, path);
@@ -160,6 +166,12 @@ lq_status lq__imatrix_load_gguf(const char *fn, const char *path, lq_imatrix *im
     }
     if (st == LQ_OK && im->count == 0)
         st = lq__fail(LQ_ERR_FORMAT, "%s: '%s' holds no '*%s' tensor", fn, path, sums_suffix);
+    /* optional: kept so that saving again writes the same call counts; a
+     * value no u32 holds is not llama-imatrix's and is ignored */
+    int64_t chunk = 0;
+    if (st == LQ_OK && lq_gguf_get_int(g, "imatrix.chunk_size", &chunk) == LQ_OK &&
+        chunk <= (int64_t)UINT32_MAX)
+        lq__imatrix_set_chunk_size(im, chunk);
     lq_gguf_free(g);
     return st;
 }

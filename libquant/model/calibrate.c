@@ -7,6 +7,8 @@
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
+#include "../calib/calib.h"
+#include "../calib/imatrix.h"
 #include "calibrate.h"
 
 int64_t lq__site_width(const lq__hparams *hp, int site)
@@ -24,6 +26,7 @@ typedef struct {
     const lq_ctx *user;
     lq_model *source, *follow;
     int64_t n_tokens, window, n_windows, n_embd;
+    bool sums_only;        /* LQ__CALIB_SUMS_ONLY */
     float *states;         /* n_tokens rows of n_embd: the hidden state entering the layer */
     float *scratch;        /* one window of states, run through `source` when it is not `follow` */
     lq_calib *sets[LQ__SITE_COUNT];
@@ -46,7 +49,12 @@ static void free_sets(walk *w)
 static lq_status new_sets(walk *w, int n)
 {
     for (int s = 0; s < n; s++) {
-        lq_status st = lq_calib_create(lq__site_width(&w->source->hp, s), &w->sets[s]);
+        int64_t width = lq__site_width(&w->source->hp, s);
+        lq_status st = LQ_OK;
+        if (!w->sums_only)
+            st = lq_calib_create(width, &w->sets[s]);
+        else if (!(w->sets[s] = lq__calib_new_sums(width)))
+            st = lq__fail(LQ_ERR_NOMEM, "out of memory");
         if (st != LQ_OK) {
             lq__error_prefix(w->fn);
             return st;
@@ -116,9 +124,10 @@ static lq_status report(const walk *w, double fraction)
 }
 
 lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_model *follow,
-                        const int32_t *tokens, int64_t n_tokens, int64_t window, bool head,
+                        const int32_t *tokens, int64_t n_tokens, int64_t window, unsigned flags,
                         lq__calib_visit visit, void *user)
 {
+    bool head = flags & LQ__CALIB_HEAD;
     const lq__hparams *hp = &source->hp;
     if (!tokens || n_tokens < 1)
         return lq__fail(LQ_ERR_INVALID, "%s: no calibration tokens", fn);
@@ -128,7 +137,7 @@ lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_
                             "vocabulary of %lld", fn, (long long)i, tokens[i], (long long)hp->n_vocab);
     walk w = {.fn = fn, .quiet = {lq__ctx_threads(ctx), NULL, NULL}, .user = ctx,
               .source = source, .follow = follow, .n_tokens = n_tokens, .window = window,
-              .n_embd = hp->n_embd};
+              .n_embd = hp->n_embd, .sums_only = flags & LQ__CALIB_SUMS_ONLY};
     w.n_windows = (n_tokens + window - 1) / window;
     size_t rows;
     if (lq__mul_size((size_t)n_tokens, (size_t)hp->n_embd, &rows))
@@ -167,6 +176,7 @@ lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_
 typedef struct {
     const lq_model *m;
     lq_imatrix *im;
+    bool any_head; /* v1: record the head under its own name, even token_embd.weight when tied */
 } imatrix_job;
 
 static lq_status record(void *user, int64_t layer, lq_calib *const *sets)
@@ -177,8 +187,14 @@ static lq_status record(void *user, int64_t layer, lq_calib *const *sets)
         {LQ__SITE_FFN_DOWN, "ffn_down"},
     };
     imatrix_job *j = user;
-    if (layer == j->m->hp.n_layer) /* the head: token_embd.weight when tied, as llama-imatrix records it */
-        return lq_imatrix_add(j->im, lq_tensor_name(j->m->output.t), sets[0]);
+    if (layer == j->m->hp.n_layer) {
+        /* llama-imatrix --process-output collects only a product with a tensor
+         * named output.weight: a head tied to token_embd.weight is left out */
+        const char *head = lq_tensor_name(j->m->output.t);
+        if (!j->any_head && strcmp(head, "output.weight") != 0)
+            return LQ_OK;
+        return lq_imatrix_add(j->im, head, sets[0]);
+    }
     lq_status st = LQ_OK;
     for (size_t i = 0; st == LQ_OK && i < sizeof weights / sizeof *weights; i++) {
         char name[64];
@@ -188,28 +204,65 @@ static lq_status record(void *user, int64_t layer, lq_calib *const *sets)
     return st;
 }
 
-lq_status lq_model_imatrix(lq_ctx *ctx, lq_model *m, const int32_t *tokens, int64_t n_tokens,
-                           int64_t n_ctx, lq_imatrix **out)
+static lq_status imatrix(lq_ctx *ctx, const char *fn, lq_model *m, const int32_t *tokens,
+                         int64_t n_tokens, int64_t n_ctx, bool head, bool any_head,
+                         int64_t chunk_size, lq_imatrix **out)
 {
-    static const char fn[] = "lq_model_imatrix";
+    imatrix_job j = {m, NULL, any_head};
+    lq_status st = lq_imatrix_create(&j.im);
+    if (st == LQ_OK)
+        st = lq__calibrate(ctx, fn, m, m, tokens, n_tokens, n_ctx,
+                           LQ__CALIB_SUMS_ONLY | (head ? LQ__CALIB_HEAD : 0u), record, &j);
+    if (st != LQ_OK) {
+        lq_imatrix_free(j.im);
+        return st;
+    }
+    lq__imatrix_set_chunk_size(j.im, chunk_size);
+    *out = j.im;
+    return LQ_OK;
+}
+
+/* The common checks; n_ctx 0 becomes the cache size. */
+static lq_status imatrix_args(const char *fn, const lq_model *m, const int32_t *tokens,
+                              int64_t *n_ctx, lq_imatrix **out)
+{
     if (!out)
         return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
     *out = NULL;
     if (!m || !tokens)
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
-    if (n_ctx == 0)
-        n_ctx = m->kv.n_ctx;
-    if (n_ctx < 1 || n_ctx > m->kv.n_ctx)
+    if (*n_ctx == 0)
+        *n_ctx = m->kv.n_ctx;
+    if (*n_ctx < 1 || *n_ctx > m->kv.n_ctx)
         return lq__fail(LQ_ERR_INVALID, "%s: windows of %lld tokens do not fit a KV cache of %lld",
-                        fn, (long long)n_ctx, (long long)m->kv.n_ctx);
-    imatrix_job j = {m, NULL};
-    lq_status st = lq_imatrix_create(&j.im);
-    if (st == LQ_OK)
-        st = lq__calibrate(ctx, fn, m, m, tokens, n_tokens, n_ctx, true, record, &j);
-    if (st != LQ_OK) {
-        lq_imatrix_free(j.im);
-        return st;
-    }
-    *out = j.im;
+                        fn, (long long)*n_ctx, (long long)m->kv.n_ctx);
     return LQ_OK;
+}
+
+lq_status lq_model_imatrix(lq_ctx *ctx, lq_model *m, const int32_t *tokens, int64_t n_tokens,
+                           int64_t n_ctx, lq_imatrix **out)
+{
+    static const char fn[] = "lq_model_imatrix";
+    lq_status st = imatrix_args(fn, m, tokens, &n_ctx, out);
+    if (st != LQ_OK)
+        return st;
+    return imatrix(ctx, fn, m, tokens, n_tokens, n_ctx, true, true, LQ__IMATRIX_CHUNK, out);
+}
+
+lq_status lq_model_imatrix_v2(lq_ctx *ctx, lq_model *m, const int32_t *tokens, int64_t n_tokens,
+                              int64_t n_ctx, int flags, lq_imatrix **out)
+{
+    static const char fn[] = "lq_model_imatrix_v2";
+    lq_status st = imatrix_args(fn, m, tokens, &n_ctx, out);
+    if (st != LQ_OK)
+        return st;
+    if (flags & ~LQ_IMATRIX_PROCESS_OUTPUT)
+        return lq__fail(LQ_ERR_INVALID, "%s: unknown flags 0x%x", fn, (unsigned)flags);
+    if (n_tokens < n_ctx)
+        return lq__fail(LQ_ERR_INVALID, "%s: %lld tokens are fewer than one window of %lld", fn,
+                        (long long)n_tokens, (long long)n_ctx);
+    /* whole windows only, as llama-imatrix: the rest of the text is not run */
+    int64_t used = n_tokens / n_ctx * n_ctx;
+    bool head = flags & LQ_IMATRIX_PROCESS_OUTPUT;
+    return imatrix(ctx, fn, m, tokens, used, n_ctx, head, false, n_ctx, out);
 }

@@ -22,6 +22,13 @@
  * that layer; the sets are freed after it returns. */
 typedef lq_status (*lq__calib_visit)(void *user, int64_t layer, lq_calib *const *sets);
 
+/* Flags of lq__calibrate. */
+enum {
+    LQ__CALIB_HEAD = 1,      /* also the output head's input (layer == n_layer) */
+    LQ__CALIB_SUMS_ONLY = 2  /* sets keep sums and maxima only, no Hessian or sample
+                                (lq__calib_new_sums): all the importance matrix needs */
+};
+
 /* Calibrate on tokens[0 .. n_tokens-1], cut into windows of at most `window`
  * tokens (at most either model's KV cache), each starting from an empty
  * cache with its first token replaced by BOS when the vocabulary asks for it
@@ -31,7 +38,7 @@ typedef lq_status (*lq__calib_visit)(void *user, int64_t layer, lq_calib *const 
  * the vocabulary), LQ_ERR_NOMEM, LQ_ERR_NONFINITE, LQ_ERR_CANCELLED, and the
  * visitor's. */
 lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_model *follow,
-                        const int32_t *tokens, int64_t n_tokens, int64_t window, bool head,
+                        const int32_t *tokens, int64_t n_tokens, int64_t window, unsigned flags,
                         lq__calib_visit visit, void *user);
 
 /* In-features of the weights at `site`. */

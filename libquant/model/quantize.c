@@ -370,7 +370,7 @@ static lq_status run(job *j, const int32_t *calib, int64_t n_calib)
         return lq__fail(LQ_ERR_INVALID, "%s: '%s' needs calibration tokens", j->fn,
                         lq_scheme_string(j->scheme));
     int64_t window = j->base->kv.n_ctx < j->q->kv.n_ctx ? j->base->kv.n_ctx : j->q->kv.n_ctx;
-    return lq__calibrate(j->user, j->fn, j->base, j->q, calib, n_calib, window, false,
+    return lq__calibrate(j->user, j->fn, j->base, j->q, calib, n_calib, window, 0,
                          calibrated_layer, j);
 }
 

@@ -12,5 +12,6 @@ int lq_cmd_compare(int argc, char **argv);
 int lq_cmd_eval(int argc, char **argv);
 int lq_cmd_split(int argc, char **argv);
 int lq_cmd_merge(int argc, char **argv);
+int lq_cmd_imatrix(int argc, char **argv);
 
 #endif

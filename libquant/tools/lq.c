@@ -11,6 +11,7 @@ static const lq_tool_cmd commands[] = {
     {"demo", "quantize a synthetic weight matrix with every scheme and compare", lq_cmd_demo},
     {"estimate", "file size in each file type, and KV cache", lq_cmd_estimate},
     {"eval", "size, speed and quality of many schemes on a model, side by side", lq_cmd_eval},
+    {"imatrix", "the importance matrix of a text for --imatrix, as llama-imatrix", lq_cmd_imatrix},
     {"inspect", "metadata, tensors, types and sizes of a GGUF or safetensors file", lq_cmd_inspect},
     {"merge", "a split GGUF model (llama-gguf-split's files) as one file", lq_cmd_merge},
     {"quantize", "quantize a GGUF model to a llama.cpp file type, as llama-quantize", lq_cmd_quantize},

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Split GGUF models: `lq split` writes the same files as llama.cpp's
-# llama-gguf-split (built from the oracle's source by llama_gguf_split.sh)
+# llama-gguf-split (built from the oracle's source by tests/llama_tool.sh)
 # with the same options, byte for byte; `lq merge` gives the unsplit file
 # back byte for byte; a split model is one model for `lq inspect` and
 # `lq quantize`. TAP output. Usage: gguf_split.sh PATH/TO/lq BUILD_DIR
@@ -20,7 +20,7 @@ skip() { # skip DESCRIPTION REASON: a skip, or a failure when the oracle is requ
   if required; then ok 1 "$1 (required, but $2)"; else n=$((n+1)); echo "ok $n - $1 # SKIP $2"; fi
 }
 
-oracle=$("$here/llama_gguf_split.sh" 2>"$tmp/oracle.err") || oracle=""
+oracle=$("$here/../llama_tool.sh" gguf-split 2>"$tmp/oracle.err") || oracle=""
 why_no_oracle="llama-gguf-split cannot be built: $(head -1 "$tmp/oracle.err")"
 
 # same_split NAME INPUT OPTIONS...: both tools split INPUT with OPTIONS into

@@ -447,6 +447,54 @@ static void imatrix_exports_reload(void)
     lq_calib_free(a), lq_calib_free(b);
 }
 
+/* An llama-imatrix GGUF file's imatrix.chunk_size is kept when it is loaded,
+ * so that saving again counts the same calls (the .dat form's ncall =
+ * ceil(tokens / chunk)); a size no u32 holds is not llama-imatrix's and
+ * leaves the default 512. */
+static void imatrix_keeps_chunk_size(void)
+{
+    static const struct { uint64_t chunk; uint32_t kept; int32_t ncall; } cases[] = {
+        {4, 4, 3}, {8, 8, 2}, {(uint64_t)1 << 40, 512, 1}};
+    for (size_t k = 0; k < sizeof cases / sizeof *cases; k++) {
+        float sums[4] = {1, 2, 3, 4}, count = 9;
+        int64_t n4[1] = {4}, n1[1] = {1};
+        lq_gguf *g = NULL;
+        lq_tensor *ts = NULL, *tc = NULL;
+        const char *in = tmp_path("chunk.gguf"), *out = tmp_path("chunk.dat");
+        const char *again = tmp_path("again.gguf");
+        CHECK_OK(lq_gguf_create(&g));
+        CHECK_OK(lq_gguf_set_string(g, "general.type", "imatrix"));
+        CHECK_OK(lq_gguf_set_u64(g, "imatrix.chunk_size", cases[k].chunk));
+        CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 1, n4, sums, sizeof sums, LQ_BORROW, "w.in_sum2", &ts));
+        CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 1, n1, &count, sizeof count, LQ_BORROW, "w.counts", &tc));
+        CHECK_OK(lq_gguf_add_tensor(g, ts, LQ_COPY));
+        CHECK_OK(lq_gguf_add_tensor(g, tc, LQ_COPY));
+        CHECK_OK(lq_gguf_save(NULL, g, in));
+        lq_tensor_free(ts), lq_tensor_free(tc);
+        lq_gguf_free(g);
+        lq_imatrix *im = NULL;
+        CHECK_OK(lq_imatrix_load(in, &im));
+        CHECK_OK(lq_imatrix_save(im, out, LQ_IMATRIX_DAT, NULL));
+        CHECK_OK(lq_imatrix_save(im, again, LQ_IMATRIX_GGUF, NULL));
+        lq_imatrix_free(im);
+        uint32_t kept = 0;
+        CHECK_OK(lq_gguf_open(again, &g));
+        CHECK_OK(lq_gguf_get_u32(g, "imatrix.chunk_size", &kept));
+        CHECKF(kept == cases[k].kept, "chunk %llu: kept %u, want %u",
+               (unsigned long long)cases[k].chunk, kept, cases[k].kept);
+        lq_gguf_free(g);
+        /* n_entries, name length, "w", then ncall */
+        unsigned char buf[64];
+        FILE *f = fopen(out, "rb");
+        size_t got = f ? fread(buf, 1, sizeof buf, f) : 0;
+        if (f)
+            fclose(f);
+        CHECKF(got >= 13 && get_i32(buf + 9) == cases[k].ncall, "chunk %llu: ncall %d, want %d",
+               (unsigned long long)cases[k].chunk, got >= 13 ? get_i32(buf + 9) : -1,
+               cases[k].ncall);
+    }
+}
+
 static void cleanup(void)
 {
     char cmd[96];
@@ -456,4 +504,4 @@ static void cleanup(void)
 
 LQT_MAIN(statistics_match_definitions, bad_input_is_refused, merge_equals_one_set,
          samples_are_rows, scaling_channels_equals_scaled_input, file_round_trip_and_damage,
-         imatrix_dat_golden_reads, imatrix_exports_reload, cleanup)
+         imatrix_dat_golden_reads, imatrix_exports_reload, imatrix_keeps_chunk_size, cleanup)

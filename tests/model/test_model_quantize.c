@@ -1,8 +1,8 @@
 /* test_model_quantize.c — lq_model_quantize and lq_model_imatrix on the
  * fixture: a mixture in memory equals the file lq_gguf_quantize writes;
  * every other scheme runs, takes the bytes its layout says and loses what
- * its bits suggest; the importance matrix is the mean x^2 it claims to be;
- * bad calls. (The calibrated methods: test_model_calibrated.c.) */
+ * its bits suggest; the importance matrix is the mean x^2 it claims to be,
+ * and collected as llama-imatrix does (lq_model_imatrix_v2); bad calls. (The calibrated methods: test_model_calibrated.c.) */
 #include "quantized_fixture.h"
 
 #define EVAL_TOKENS 256 /* 2 windows of REF_CTX */
@@ -185,6 +185,78 @@ done:
     close_fixture(&f);
 }
 
+/* lq_model_imatrix_v2 is llama-imatrix's collection: whole windows only (the
+ * remainder adds nothing), no head unless asked and then only output.weight,
+ * and the file counts chunks in its windows, with one matrix stored 1-D.
+ * (Its values against llama-imatrix itself: test_imatrix_llama.sh.) */
+static void importance_matrix_v2(void)
+{
+    fixture f;
+    if (!open_fixture(&f))
+        goto done;
+    enum { W = 64, T = 2 * W + 20 };
+    lq_imatrix *a = NULL, *b = NULL, *c = NULL;
+    CHECK_STATUS(lq_model_imatrix_v2(NULL, f.base, f.tok, T, W, 2, &a), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_model_imatrix_v2(NULL, f.base, f.tok, W - 1, W, 0, &a), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_model_imatrix_v2(NULL, f.base, f.tok, T, REF_CTX + 1, 0, &a), LQ_ERR_INVALID);
+    CHECK(a == NULL);
+    CHECK_OK(lq_model_imatrix_v2(NULL, f.base, f.tok, T, W, 0, &a));
+    CHECK_OK(lq_model_imatrix_v2(NULL, f.base, f.tok, T, W, LQ_IMATRIX_PROCESS_OUTPUT, &b));
+    CHECK_OK(lq_model_imatrix(NULL, f.base, f.tok, 2 * W, W, &c));
+    if (!a || !b || !c)
+        goto out;
+    CHECK(lq_imatrix_count(a) == 4 * 7 && lq_imatrix_length(a, "output.weight") == 0);
+    CHECK(lq_imatrix_count(b) == 4 * 7 + 1 && lq_imatrix_length(b, "output.weight") == 256);
+    /* the same computation on the same 2 windows: bit-equal to the first version's */
+    float va[768], vc[768];
+    for (int64_t i = 0; i < lq_imatrix_count(a); i++) {
+        const char *name = lq_imatrix_name(a, i);
+        int64_t len = lq_imatrix_length(a, name);
+        CHECK_OK(lq_imatrix_get(a, name, va, len));
+        CHECK_OK(lq_imatrix_get(c, name, vc, len));
+        CHECKF(memcmp(va, vc, (size_t)len * sizeof *va) == 0, "%s", name);
+    }
+    char path[] = "/tmp/lq_imatrix_v2_XXXXXX";
+    int fd = mkstemp(path);
+    CHECK(fd >= 0);
+    close(fd);
+    lq_gguf *g = NULL;
+    CHECK_OK(lq_imatrix_save(a, path, LQ_IMATRIX_GGUF, "heldout.txt"));
+    CHECK_OK(lq_gguf_open(path, &g));
+    int64_t chunk_size = 0, chunks = 0;
+    CHECK_OK(lq_gguf_get_int(g, "imatrix.chunk_size", &chunk_size));
+    CHECK_OK(lq_gguf_get_int(g, "imatrix.chunk_count", &chunks));
+    CHECK(chunk_size == W && chunks == 2);
+    int64_t sums = lq_gguf_find_tensor(g, "blk.0.attn_q.weight.in_sum2");
+    int64_t counts = lq_gguf_find_tensor(g, "blk.0.attn_q.weight.counts");
+    CHECK(sums >= 0 && lq_gguf_tensor_ndim(g, sums) == 1 && lq_gguf_tensor_dim(g, sums, 0) == 256);
+    CHECK(counts >= 0 && lq_gguf_tensor_ndim(g, counts) == 1);
+    const void *raw = NULL;
+    uint64_t bytes = 0;
+    float count = 0;
+    CHECK_OK(lq_gguf_tensor_raw(g, counts, &raw, &bytes));
+    if (raw && bytes == sizeof count)
+        memcpy(&count, raw, sizeof count);
+    CHECK(count == 2 * W);
+    lq_gguf_free(g);
+    /* loading keeps the chunk size, so saving again writes the same counts */
+    lq_imatrix *d = NULL;
+    CHECK_OK(lq_imatrix_load(path, &d));
+    CHECK_OK(lq_imatrix_save(d, path, LQ_IMATRIX_GGUF, "heldout.txt"));
+    CHECK_OK(lq_gguf_open(path, &g));
+    CHECK_OK(lq_gguf_get_int(g, "imatrix.chunk_size", &chunk_size));
+    CHECK(chunk_size == W);
+    lq_gguf_free(g);
+    lq_imatrix_free(d);
+    remove(path);
+out:
+    lq_imatrix_free(a);
+    lq_imatrix_free(b);
+    lq_imatrix_free(c);
+done:
+    close_fixture(&f);
+}
+
 static void bad_calls(void)
 {
     fixture f;
@@ -227,4 +299,4 @@ done:
     close_fixture(&f);
 }
 
-LQT_MAIN(mixture_equals_file, every_scheme_runs, importance_matrix, bad_calls)
+LQT_MAIN(mixture_equals_file, every_scheme_runs, importance_matrix, importance_matrix_v2, bad_calls)

@@ -252,6 +252,9 @@ LQ_EVAL_COUNT_V1 = 11
 LQ_EVAL_MODEL_TOKENS_PER_SECOND = 11
 LQ_EVAL_COUNT_V2 = 12
 
+# lq_model.h: enum lq_imatrix_flag
+LQ_IMATRIX_PROCESS_OUTPUT = 1
+
 # lq_pipeline.h: enum lq_qopt_flag
 LQ_QOPT_PURE = 0
 LQ_QOPT_LEAVE_OUTPUT = 1
@@ -407,6 +410,9 @@ ENUMS = {
         ("LQ_EVAL_COUNT_V1", 11),
         ("LQ_EVAL_MODEL_TOKENS_PER_SECOND", 11),
         ("LQ_EVAL_COUNT_V2", 12),
+    ),
+    "lq_imatrix_flag": (
+        ("LQ_IMATRIX_PROCESS_OUTPUT", 1),
     ),
     "lq_qopt_flag": (
         ("LQ_QOPT_PURE", 0),
@@ -594,6 +600,7 @@ FUNCTIONS = {
     "lq_model_kl_divergence": (Status, (CtxP, ModelP, ModelP, POINTER(c_int32), c_int64, c_int64, c_int64, POINTER(c_double), c_int)),
     "lq_model_quantize": (Status, (CtxP, ModelP, SchemeP, ImatrixP, POINTER(c_int32), c_int64, c_int64, c_int, POINTER(ModelP))),
     "lq_model_imatrix": (Status, (CtxP, ModelP, POINTER(c_int32), c_int64, c_int64, POINTER(ImatrixP))),
+    "lq_model_imatrix_v2": (Status, (CtxP, ModelP, POINTER(c_int32), c_int64, c_int64, c_int, POINTER(ImatrixP))),
     "lq_qopts_create": (Status, (c_char_p, POINTER(QoptsP))),
     "lq_qopts_free": (None, (QoptsP,)),
     "lq_qopts_set_imatrix": (Status, (QoptsP, c_char_p)),
@@ -629,6 +636,7 @@ EXPERIMENTAL = frozenset({
     "LQ_HF_GPTQ",
     "LQ_HF_GPTQ_V2",
     "LQ_HF_INT8",
+    "LQ_IMATRIX_PROCESS_OUTPUT",
     "LQ_MODEL_ADD_BOS",
     "LQ_MODEL_HEAD_DIM",
     "LQ_MODEL_KV_BYTES",
@@ -662,6 +670,7 @@ EXPERIMENTAL = frozenset({
     "lq_model_free",
     "lq_model_from_gguf",
     "lq_model_imatrix",
+    "lq_model_imatrix_v2",
     "lq_model_info",
     "lq_model_kl_divergence",
     "lq_model_load",

@@ -312,6 +312,10 @@ pub const LQ_EVAL_MODEL_TOKENS_PER_SECOND: c_int = 11;
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_COUNT_V2: c_int = 12;
 
+// lq_model.h: enum lq_imatrix_flag
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_IMATRIX_PROCESS_OUTPUT: c_int = 1;
+
 // lq_pipeline.h: enum lq_qopt_flag
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_QOPT_PURE: c_int = 0;
@@ -540,6 +544,8 @@ extern "C" {
     pub fn lq_model_quantize(ctx: *mut lq_ctx, base: *mut lq_model, scheme: *const lq_scheme, imatrix: *const lq_imatrix, calib: *const i32, n_calib: i64, n_ctx: i64, kv_type: c_int, out: *mut *mut lq_model) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_imatrix(ctx: *mut lq_ctx, m: *mut lq_model, tokens: *const i32, n_tokens: i64, n_ctx: i64, out: *mut *mut lq_imatrix) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_model_imatrix_v2(ctx: *mut lq_ctx, m: *mut lq_model, tokens: *const i32, n_tokens: i64, n_ctx: i64, flags: c_int, out: *mut *mut lq_imatrix) -> lq_status;
 
     // lq_pipeline.h
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
