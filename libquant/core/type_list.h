@@ -65,10 +65,10 @@
     X(Q8_K, q8_k, 43, 15, 256, 292, 8, LQ__T_ACT_ONLY, Q8_K, NONE, Q8_K) \
     X(IQ4_NL, iq4_nl, 44, 20, 32, 18, 4, 0, Q8_0, SIMD, IQ4_NL)          \
     X(IQ4_XS, iq4_xs, 45, 23, 256, 136, 4, 0, Q8_K, SIMD, IQ4_NL)        \
-    X(TQ1_0, tq1_0, 46, 34, 256, 54, 2, 0, Q8_K, REF, Q4_0)              \
-    X(TQ2_0, tq2_0, 47, 35, 256, 66, 2, 0, Q8_K, REF, Q4_0)              \
-    X(MXFP4, mxfp4, 48, 39, 32, 17, 4, 0, Q8_0, REF, MXFP4)              \
-    X(NVFP4, nvfp4, 49, 40, 64, 36, 4, 0, Q8_0, REF, NVFP4)
+    X(TQ1_0, tq1_0, 46, 34, 256, 54, 2, 0, Q8_K, SIMD, Q4_0)             \
+    X(TQ2_0, tq2_0, 47, 35, 256, 66, 2, 0, Q8_K, SIMD, Q4_0)             \
+    X(MXFP4, mxfp4, 48, 39, 32, 17, 4, 0, Q8_0, SIMD, MXFP4)             \
+    X(NVFP4, nvfp4, 49, 40, 64, 36, 4, 0, Q8_0, SIMD, NVFP4)
 
 /* ggml types GGUF files may hold that libquant has no lq_type for: their
  * tensors are sized and checked, not decoded. Supporting one moves its row
