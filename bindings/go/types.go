@@ -46,6 +46,10 @@ const (
 	TypeQ8_K    Type = C.LQ_TYPE_Q8_K
 	TypeIQ4_NL  Type = C.LQ_TYPE_IQ4_NL
 	TypeIQ4_XS  Type = C.LQ_TYPE_IQ4_XS
+	TypeTQ1_0   Type = C.LQ_TYPE_TQ1_0
+	TypeTQ2_0   Type = C.LQ_TYPE_TQ2_0
+	TypeMXFP4   Type = C.LQ_TYPE_MXFP4
+	TypeNVFP4   Type = C.LQ_TYPE_NVFP4
 )
 
 // String is the lower-case name ("q4_k"), or "type-N" for a value that is

@@ -64,7 +64,11 @@
     X(Q6_K, q6_k, 42, 14, 256, 210, 6, 0, Q8_K, SIMD, Q8_0)              \
     X(Q8_K, q8_k, 43, 15, 256, 292, 8, LQ__T_ACT_ONLY, Q8_K, NONE, Q8_K) \
     X(IQ4_NL, iq4_nl, 44, 20, 32, 18, 4, 0, Q8_0, SIMD, IQ4_NL)          \
-    X(IQ4_XS, iq4_xs, 45, 23, 256, 136, 4, 0, Q8_K, SIMD, IQ4_NL)
+    X(IQ4_XS, iq4_xs, 45, 23, 256, 136, 4, 0, Q8_K, SIMD, IQ4_NL)        \
+    X(TQ1_0, tq1_0, 46, 34, 256, 54, 2, 0, Q8_K, SIMD, Q4_0)             \
+    X(TQ2_0, tq2_0, 47, 35, 256, 66, 2, 0, Q8_K, SIMD, Q4_0)             \
+    X(MXFP4, mxfp4, 48, 39, 32, 17, 4, 0, Q8_0, SIMD, MXFP4)             \
+    X(NVFP4, nvfp4, 49, 40, 64, 36, 4, 0, Q8_0, SIMD, NVFP4)
 
 /* ggml types GGUF files may hold that libquant has no lq_type for: their
  * tensors are sized and checked, not decoded. Supporting one moves its row
@@ -78,10 +82,6 @@
     X(iq3_s, 21, 256, 110)          \
     X(iq2_s, 22, 256, 82)           \
     X(iq1_m, 29, 256, 56)           \
-    X(tq1_0, 34, 256, 54)           \
-    X(tq2_0, 35, 256, 66)           \
-    X(mxfp4, 39, 32, 17)            \
-    X(nvfp4, 40, 64, 36)            \
     X(q1_0, 41, 128, 18)            \
     X(q2_0, 42, 64, 18)
 

@@ -13,7 +13,7 @@
 
 /* lq__codec_<name> of each row of LQ__GGML_TYPES, defined with
  * LQ__GGML_CODEC in the family's file (ggml_legacy.c, ggml_kquants.c,
- * ggml_iq4.c). */
+ * ggml_iq4.c, ggml_ternary.c, ggml_fp4.c). */
 #define LQ__DECLARE_GGML_CODEC(T, n, ...) extern const lq__codec lq__codec_##n;
 LQ__GGML_TYPES(LQ__DECLARE_GGML_CODEC)
 #undef LQ__DECLARE_GGML_CODEC

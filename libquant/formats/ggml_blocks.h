@@ -85,6 +85,42 @@ typedef struct LQ__PACKED {
     uint8_t qs[128];
 } lq__blk_iq4_xs;
 
+/* Ternary values -1, 0, 1 stored as trits 0, 1, 2 (BitNet b1.58 / TriLM).
+ * tq1_0: qs[0..31] hold five trits each for elements 0..159 (byte m, trit
+ * n: element 32n + m), qs[32..47] five each for the next 80 (16n + m), qh
+ * four each for the last 16 (4n + m); a byte of trits t1..t5, most
+ * significant first, is ceil(256 * (t1 t2 t3 t4 t5 in base 3) / 243), so
+ * trit n is the top two bits of (byte * 3^n mod 256) * 3, and qh's
+ * unused fifth trit is 0. */
+typedef struct LQ__PACKED {
+    uint8_t qs[48];
+    uint8_t qh[4];
+    uint16_t d;
+} lq__blk_tq1_0;
+
+/* Trit t (0 first) of a tq1_0 byte, as -1, 0 or 1. */
+static inline int lq__tq1_value(uint8_t b, int t)
+{
+    static const uint8_t pow3[5] = {1, 3, 9, 27, 81};
+    return (((uint8_t)(b * pow3[t]) * 3) >> 8) - 1;
+}
+
+/* tq2_0: byte j of each 32-byte group holds elements 128g + 32l + j in bits 2l. */
+typedef struct LQ__PACKED {
+    uint8_t qs[64];
+    uint16_t d;
+} lq__blk_tq2_0;
+
+/* E2M1 codes (sign bit 3, lq__fp4_levels), elements j and j + 16 in the low
+ * and high nibble of qs[j]; e is an E8M0 exponent: the scale is 2^(e - 127). */
+typedef struct LQ__PACKED { uint8_t e; uint8_t qs[16]; } lq__blk_mxfp4;
+
+/* Four sub-blocks of 16, each with a UE4M3 scale (E4M3 without its sign) and
+ * 8 bytes of E2M1 codes, elements j and j + 8 of the sub-block in the low and
+ * high nibble of its byte j. GGUF stores the checkpoint's per-tensor second
+ * scale as a tensor of its own (<name>.scale), not in the blocks. */
+typedef struct LQ__PACKED { uint8_t d[4]; uint8_t qs[32]; } lq__blk_nvfp4;
+
 _Static_assert(sizeof(lq__blk_q4_0) == 18, "q4_0 block size");
 _Static_assert(sizeof(lq__blk_q4_1) == 20, "q4_1 block size");
 _Static_assert(sizeof(lq__blk_q5_0) == 22, "q5_0 block size");
@@ -99,9 +135,37 @@ _Static_assert(sizeof(lq__blk_q6_k) == 210, "q6_K block size");
 _Static_assert(sizeof(lq__blk_q8_k) == 292, "q8_K block size");
 _Static_assert(sizeof(lq__blk_iq4_nl) == 18, "iq4_nl block size");
 _Static_assert(sizeof(lq__blk_iq4_xs) == 136, "iq4_xs block size");
+_Static_assert(sizeof(lq__blk_tq1_0) == 54, "tq1_0 block size");
+_Static_assert(sizeof(lq__blk_tq2_0) == 66, "tq2_0 block size");
+_Static_assert(sizeof(lq__blk_mxfp4) == 17, "mxfp4 block size");
+_Static_assert(sizeof(lq__blk_nvfp4) == 36, "nvfp4 block size");
 
 /* The IQ4_NL / IQ4_XS codebook (ggml's kvalues_iq4nl): codes index it. */
 extern const int8_t lq__iq4_levels[16];
+
+/* The E2M1 values doubled (0, 0.5, 1, 1.5, 2, 3, 4, 6 with a sign bit, times
+ * 2), as ggml's kvalues_mxfp4; the scales below are halved to match. */
+extern const int8_t lq__fp4_levels[16];
+
+/* Half the scale of an E8M0 exponent, 2^(e - 128), exactly (subnormal for
+ * e < 2; e = 255 is 2^127, not a NaN, as in ggml). */
+static inline float lq__e8m0_half(uint8_t e)
+{
+    return lq__f32_from_bits(e < 2 ? 0x00200000u << e : (uint32_t)(e - 1) << 23);
+}
+
+/* Half the value of a UE4M3 scale byte, exactly: 2^-10 m for exponent 0,
+ * (1 + m/8) 2^(exp - 8) otherwise; bit 7 is ignored except that 0x7F (E4M3's
+ * NaN) and 0 are 0, as ggml's ggml_ue4m3_to_fp32. */
+static inline float lq__ue4m3_half(uint8_t x)
+{
+    const uint32_t e = (x >> 3) & 0xF, m = x & 7;
+    if (x == 0 || x == 0x7F)
+        return 0.0f;
+    if (e == 0)
+        return (float)m * 0x1p-10f;
+    return lq__f32_from_bits((e + 119) << 23 | m << 20);
+}
 
 /* Scale and min j (0..7) of a q4_K / q5_K super-block: 6 bits each, packed in
  * 12 bytes (ggml's get_scale_min_k4). */

@@ -205,7 +205,12 @@ static inline void lq__prefetch(const void *p, size_t bytes)
  * than a scalar F16C conversion, whose moves between register files compete
  * with the vector shuffles of the block kernels. */
 extern float lq__f16_table[1 << 16];
-/* Fill lq__f16_table (once; thread-safe; f16_table.c). */
+/* Every E8M0 byte (mxfp4's scales) and every UE4M3 byte (nvfp4's) as
+ * lq__e8m0_half and lq__ue4m3_half give them: for the same reason, and a load
+ * instead of their branches. */
+extern float lq__e8m0_table[1 << 8];
+extern float lq__ue4m3_table[1 << 8];
+/* Fill the three tables (once; thread-safe; f16_table.c). */
 void lq__f16_table_init(void);
 
 /* The table of the level this process runs (lq__arch_selected()). Never NULL. */

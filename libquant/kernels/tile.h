@@ -25,7 +25,7 @@
  * mm[nsub/2][16][2], float d[16], float dmin[16]).
  *
  * Two families:
- *   LQ__TILE_B32 (32-element blocks: q4_0, q4_1, q5_0, q5_1, q8_0, iq4_nl,
+ *   LQ__TILE_B32 (32-element blocks: q4_0, q4_1, q5_0, q5_1, q8_0, iq4_nl, mxfp4,
  *     linear int8/int4/int3/int2): per block and (row, activation row),
  *       isum = sum_e (u - offset - zero) * a_e
  *       acc  = fma(d * d_a, (float)isum, acc)

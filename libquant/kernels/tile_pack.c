@@ -25,6 +25,7 @@ int lq__tile_format_for(const lq__row_decoder *d, lq__tile_format *f)
         {LQ_TYPE_Q5_1, {LQ__TILE_B32, 32, 0, 0, 1, 0, 0, 31, 0}},
         {LQ_TYPE_Q8_0, {LQ__TILE_B32, 32, 128, 1, 0, 0, 0, 255, 0}},
         {LQ_TYPE_IQ4_NL, {LQ__TILE_B32, 32, 128, 1, 0, 0, 0, 241, 0}},
+        {LQ_TYPE_MXFP4, {LQ__TILE_B32, 32, 128, 1, 0, 0, 0, 140, 0}},
         {LQ_TYPE_Q2_K, {LQ__TILE_S256, 256, 0, 0, 1, 0, 16, 3, 0}},
         {LQ_TYPE_Q3_K, {LQ__TILE_S256, 256, 4, 0, 0, 0, 16, 7, 0}},
         {LQ_TYPE_Q4_K, {LQ__TILE_S256, 256, 0, 0, 1, 0, 32, 15, 0}},
@@ -134,6 +135,14 @@ static inline void iq4_codes16(const uint8_t *qs, uint8_t *u)
         u[i] = (uint8_t)(lq__iq4_levels[u[i]] + 128);
 }
 
+/* mxfp4 codes are the doubled E2M1 level + 128 (116 ... 140). */
+static inline void fp4_codes16(const uint8_t *qs, uint8_t *u)
+{
+    nibbles16(qs, u);
+    for (int i = 0; i < 32; i++)
+        u[i] = (uint8_t)(lq__fp4_levels[u[i]] + 128);
+}
+
 /* Codes of block b of a row: its bytes are at blk (a ggml block, or a linear
  * row's 32 codes). */
 typedef void (*codes_fn)(const uint8_t *blk, int bits, uint8_t *u);
@@ -175,6 +184,17 @@ static void codes_q8_0(const uint8_t *blk, int bits, uint8_t *u)
 static void codes_iq4_nl(const uint8_t *blk, int bits, uint8_t *u)
 {
     iq4_codes16(((const lq__blk_iq4_nl *)blk)->qs, u);
+}
+
+static void codes_mxfp4(const uint8_t *blk, int bits, uint8_t *u)
+{
+    fp4_codes16(((const lq__blk_mxfp4 *)blk)->qs, u);
+}
+
+/* mxfp4's scale: its E8M0 byte, halved as the doubled levels want */
+static void numbers_e8m0(const src_row *s, const uint8_t *blk, int64_t g, numbers *o)
+{
+    o->d = lq__e8m0_table[blk[0]];
 }
 
 /* The legacy blocks start with d; q4_1 and q5_1 then have m. */
@@ -370,6 +390,7 @@ static unpacker unpacker_for(const lq__row_decoder *d)
     case LQ_TYPE_Q5_1: return (unpacker){codes_q5_1, numbers_d_m};
     case LQ_TYPE_Q8_0: return (unpacker){codes_q8_0, numbers_d};
     case LQ_TYPE_IQ4_NL: return (unpacker){codes_iq4_nl, numbers_d};
+    case LQ_TYPE_MXFP4: return (unpacker){codes_mxfp4, numbers_e8m0};
     case LQ_TYPE_Q2_K: return (unpacker){codes_q2_k, numbers_q2_k};
     case LQ_TYPE_Q3_K: return (unpacker){codes_q3_k, numbers_q3_k};
     case LQ_TYPE_Q4_K: return (unpacker){codes_q4_k, numbers_k4};

@@ -59,7 +59,7 @@ static void row_functions_make_the_golden_blocks(void)
     CHECK(load_inputs(&g));
     for (int t = 0; t < GGML_NCASES && g.imat; t++) {
         const ggml_case *c = &ggml_cases[t];
-        if (!c->weight)
+        if (!c->golden)
             continue;
         const lq__codec *codec = lq__codec_for(c->type);
         const size_t row_bytes = (size_t)COLS / c->block * c->bytes;
@@ -89,7 +89,7 @@ static void row_functions_decode_to_the_golden_floats(void)
 {
     for (int t = 0; t < GGML_NCASES; t++) {
         const ggml_case *c = &ggml_cases[t];
-        if (!c->weight)
+        if (!c->golden)
             continue;
         const lq__codec *codec = lq__codec_for(c->type);
         const size_t row_bytes = (size_t)COLS / c->block * c->bytes;
@@ -130,7 +130,7 @@ static void public_api_matches_the_goldens(void)
     float *deq = malloc(sizeof(float) * ROWS * COLS);
     for (int t = 0; t < GGML_NCASES && g.imat && deq; t++) {
         const ggml_case *c = &ggml_cases[t];
-        if (!c->weight)
+        if (!c->golden)
             continue;
         lq_scheme *s = NULL;
         CHECK_OK(lq_scheme_parse(lq_type_name(c->type), &s));

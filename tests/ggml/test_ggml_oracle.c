@@ -192,6 +192,60 @@ static void quantize_like_ggml(void)
     free_data(&d);
 }
 
+/* The types without golden vectors through the public calls (the scheme by
+ * the type's name, lq_quantize on two threads, lq_dequantize_f32): the same
+ * bytes as ggml_quantize_chunk of the whole matrix and the same floats as
+ * ggml's decoder, on the normal rows (the adversarial ones include values
+ * whose scales overflow, which lq_quantize refuses). */
+static void public_api_like_ggml(void)
+{
+    data d;
+    CHECK(make_data(&d));
+    lq_ctx *ctx = NULL;
+    CHECK_OK(lq_ctx_create(&ctx));
+    CHECK_OK(lq_ctx_set_threads(ctx, 2));
+    const int rows = PER_KIND * (K_ZERO + 1); /* the normal rows and the zero rows */
+    int64_t shape[2] = {rows, COLS};
+    lq_tensor *w = NULL;
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, d.x, sizeof(float) * rows * COLS, LQ_BORROW,
+                            "w", &w));
+    float *got = malloc(sizeof(float) * rows * COLS), *want = malloc(sizeof(float) * COLS);
+    for (int t = 0; t < GGML_NCASES && w && got && want; t++) {
+        const ggml_case *c = &ggml_cases[t];
+        if (!c->weight || c->golden)
+            continue;
+        const size_t row_bytes = (size_t)COLS / c->block * c->bytes;
+        unsigned char *theirs = malloc(row_bytes * rows);
+        deq_fn deq = FN(deq_fn, sym("dequantize_row_", c, ""));
+        lq_scheme *s = NULL;
+        CHECK_OK(lq_scheme_parse(c->file, &s));
+        for (int imat = 0; imat < 2 && theirs && s; imat++) {
+            lq_tensor *q = NULL;
+            CHECK_OK(lq_quantize(ctx, w, s, NULL, imat ? d.imat[0] : NULL, &q));
+            ggml_quantize_chunk(lq_type_ggml_id(c->type), d.x, theirs, 0, rows, COLS,
+                                imat ? d.imat[0] : NULL);
+            if (!q)
+                continue;
+            CHECK(lq_tensor_type(q) == c->type && lq_tensor_nbytes(q) == row_bytes * rows);
+            long b = first_diff(lq_tensor_data(q), theirs, row_bytes * rows);
+            CHECKF(b < 0, "%s%s: byte %ld differs", c->file, imat ? " imatrix" : "", b);
+            CHECK_OK(lq_dequantize_f32(ctx, q, got, (int64_t)rows * COLS));
+            for (int r = 0; r < rows; r++) {
+                deq(theirs + row_bytes * r, want, COLS);
+                long f = first_float_diff(got + (size_t)r * COLS, want, COLS);
+                CHECKF(f < 0, "%s row %d: float %ld differs", c->file, r, f);
+            }
+            lq_tensor_free(q);
+        }
+        lq_scheme_free(s);
+        free(theirs);
+    }
+    free(got), free(want);
+    lq_tensor_free(w);
+    lq_ctx_free(ctx);
+    free_data(&d);
+}
+
 /* Arbitrary bytes (NaN and infinite scales included) decode to the same bits. */
 static void decode_garbage_like_ggml(void)
 {
@@ -227,8 +281,9 @@ int main(void)
         ggml_quantize_chunk = FN(chunk_fn, dlsym(lib, "ggml_quantize_chunk"));
     if (!lib || !ggml_quantize_chunk)
         lqt_oracle_skip_all("llama.cpp oracle not installed: %s (run .ci/install-deps)", path);
-    lqt_case_fn cases[] = {quantize_like_ggml, decode_garbage_like_ggml};
-    int status = lqt_run("quantize_like_ggml, decode_garbage_like_ggml", cases, 2);
+    lqt_case_fn cases[] = {quantize_like_ggml, public_api_like_ggml, decode_garbage_like_ggml};
+    int status = lqt_run("quantize_like_ggml, public_api_like_ggml, decode_garbage_like_ggml",
+                         cases, 3);
     dlclose(lib);
     return status;
 }

@@ -41,12 +41,16 @@ static inline float kt_scale(int mode, lqt_rng *rng)
     }
 }
 
-/* Byte offsets of the f16 scale fields of a ggml weight block (-1 ends). */
+/* Byte offsets of the f16 scale fields of a ggml weight block (-1 ends);
+ * mxfp4's and nvfp4's scales are single bytes (kt_make_row). */
 static inline const int *kt_half_fields(lq_type t)
 {
     static const int d0[] = {0, -1}, dm0[] = {0, 2, -1}, q2k[] = {80, 82, -1}, q3k[] = {108, -1},
-                     q6k[] = {208, -1};
+                     q6k[] = {208, -1}, tq1[] = {52, -1}, tq2[] = {64, -1}, none[] = {-1};
     switch (t) {
+    case LQ_TYPE_TQ1_0: return tq1;
+    case LQ_TYPE_TQ2_0: return tq2;
+    case LQ_TYPE_MXFP4: case LQ_TYPE_NVFP4: return none;
     case LQ_TYPE_Q4_1: case LQ_TYPE_Q5_1: case LQ_TYPE_Q4_K: case LQ_TYPE_Q5_K: return dm0;
     case LQ_TYPE_Q2_K: return q2k;
     case LQ_TYPE_Q3_K: return q3k;
@@ -106,6 +110,18 @@ static inline void kt_make_row(kt_row *row, lq_type t, int64_t n, int mode, lqt_
     for (int64_t b = 0; b < n / ti->block_elems; b++)
         for (const int *f = kt_half_fields(t); *f >= 0; f++)
             kt_put_f16(row->bytes + b * ti->block_bytes + *f, kt_scale(mode, rng));
+    /* mxfp4's E8M0 exponent: scales 2^-6 .. 2^-3 (the normal modes' 0.02),
+     * and in the extreme mode the subnormal ones (0, 1) and 2^22, large but
+     * with products that stay finite (random bytes would reach 2^127, whose
+     * products overflow to infinities that no tolerance compares); nvfp4's
+     * UE4M3 bytes are finite whatever they hold, so stay random. */
+    if (t == LQ_TYPE_MXFP4) {
+        static const uint8_t extremes[] = {0, 1, 2, 150};
+        for (int64_t b = 0; b < n / ti->block_elems; b++)
+            row->bytes[b * ti->block_bytes] = mode == KT_ZERO      ? 0
+                                              : mode == KT_EXTREME ? extremes[lqt_next(rng) % 4]
+                                                                   : (uint8_t)(121 + lqt_next(rng) % 4);
+    }
 }
 
 static inline void kt_free_row(kt_row *row)

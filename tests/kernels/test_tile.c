@@ -14,8 +14,9 @@
 #include "libquant/kernels/tile.h"
 
 static const lq_type ggml_types[] = {LQ_TYPE_Q4_0, LQ_TYPE_Q4_1, LQ_TYPE_Q5_0, LQ_TYPE_Q5_1,
-                                     LQ_TYPE_Q8_0, LQ_TYPE_IQ4_NL, LQ_TYPE_Q2_K, LQ_TYPE_Q3_K,
-                                     LQ_TYPE_Q4_K, LQ_TYPE_Q5_K, LQ_TYPE_Q6_K, LQ_TYPE_IQ4_XS};
+                                     LQ_TYPE_Q8_0, LQ_TYPE_IQ4_NL, LQ_TYPE_MXFP4, LQ_TYPE_Q2_K,
+                                     LQ_TYPE_Q3_K, LQ_TYPE_Q4_K, LQ_TYPE_Q5_K, LQ_TYPE_Q6_K,
+                                     LQ_TYPE_IQ4_XS};
 #define NGGML ((int)(sizeof ggml_types / sizeof *ggml_types))
 
 /* The linear types: bits, group (> 0, LQ_GROUP_CHANNEL or LQ_GROUP_TENSOR),

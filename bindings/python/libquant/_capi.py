@@ -117,7 +117,11 @@ LQ_TYPE_Q6_K = 42
 LQ_TYPE_Q8_K = 43
 LQ_TYPE_IQ4_NL = 44
 LQ_TYPE_IQ4_XS = 45
-LQ_TYPE_COUNT_ = 46
+LQ_TYPE_TQ1_0 = 46
+LQ_TYPE_TQ2_0 = 47
+LQ_TYPE_MXFP4 = 48
+LQ_TYPE_NVFP4 = 49
+LQ_TYPE_COUNT_ = 50
 
 # lq_tensor.h: #define
 LQ_MAX_DIMS = 4
@@ -294,7 +298,11 @@ ENUMS = {
         ("LQ_TYPE_Q8_K", 43),
         ("LQ_TYPE_IQ4_NL", 44),
         ("LQ_TYPE_IQ4_XS", 45),
-        ("LQ_TYPE_COUNT_", 46),
+        ("LQ_TYPE_TQ1_0", 46),
+        ("LQ_TYPE_TQ2_0", 47),
+        ("LQ_TYPE_MXFP4", 48),
+        ("LQ_TYPE_NVFP4", 49),
+        ("LQ_TYPE_COUNT_", 50),
     ),
     "lq_data_mode": (
         ("LQ_BORROW", 0),

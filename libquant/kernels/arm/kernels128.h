@@ -603,6 +603,10 @@ static float dot_iq4_xs(int64_t n, const void *vw, const void *va)
     return vaddvq_f32(acc);
 }
 
+/* ---- tq1_0, tq2_0, mxfp4, nvfp4 ---------------------------------------------------------- */
+
+#include "kernels128_tq_fp4.h"
+
 /* ---- linear int8 / int4 rows ----------------------------------------------------------- */
 
 /* 32 codes of a linear row from element j (a multiple of 32), as code - zero

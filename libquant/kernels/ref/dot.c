@@ -136,6 +136,82 @@ float lq__ref_dot_iq4_nl(int64_t n, const void *vw, const void *va)
     return s;
 }
 
+/* MXFP4 and NVFP4 against q8_0: one NVFP4 block spans two q8_0 blocks, and
+ * each sub-block of 16 gets its own scaled sum, as in ggml. */
+float lq__ref_dot_mxfp4(int64_t n, const void *vw, const void *va)
+{
+    const lq__blk_mxfp4 *w = vw;
+    const lq__blk_q8_0 *a = va;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n / LQ__QK; i++) {
+        int sum = 0;
+        for (int j = 0; j < 16; j++)
+            sum += lq__fp4_levels[w[i].qs[j] & 0xF] * a[i].qs[j] +
+                   lq__fp4_levels[w[i].qs[j] >> 4] * a[i].qs[j + 16];
+        s += lq__f16_to_f32(a[i].d) * lq__e8m0_half(w[i].e) * (float)sum;
+    }
+    return s;
+}
+
+float lq__ref_dot_nvfp4(int64_t n, const void *vw, const void *va)
+{
+    const lq__blk_nvfp4 *w = vw;
+    const lq__blk_q8_0 *a = va;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n / 64; i++) {
+        for (int sb = 0; sb < 4; sb++) {
+            const lq__blk_q8_0 *ab = &a[2 * i + sb / 2];
+            const int8_t *aq = ab->qs + 16 * (sb % 2);
+            const uint8_t *q = w[i].qs + 8 * sb;
+            int sum = 0;
+            for (int j = 0; j < 8; j++)
+                sum += lq__fp4_levels[q[j] & 0xF] * aq[j] + lq__fp4_levels[q[j] >> 4] * aq[j + 8];
+            s += lq__f16_to_f32(ab->d) * lq__ue4m3_half(w[i].d[sb]) * (float)sum;
+        }
+    }
+    return s;
+}
+
+/* The ternary types against q8_K: the integer sum of trits times codes, then
+ * s += (d * a.d) * sum. */
+float lq__ref_dot_tq1_0(int64_t n, const void *vw, const void *va)
+{
+    const lq__blk_tq1_0 *w = vw;
+    const lq__blk_q8_k *a = va;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
+        const int8_t *aq = a[i].qs;
+        int sum = 0;
+        for (int t = 0; t < 5; t++) {
+            for (int m = 0; m < 32; m++)
+                sum += lq__tq1_value(w[i].qs[m], t) * aq[32 * t + m];
+            for (int m = 0; m < 16; m++)
+                sum += lq__tq1_value(w[i].qs[32 + m], t) * aq[160 + 16 * t + m];
+        }
+        for (int t = 0; t < 4; t++)
+            for (int m = 0; m < 4; m++)
+                sum += lq__tq1_value(w[i].qh[m], t) * aq[240 + 4 * t + m];
+        s += (float)sum * (lq__f16_to_f32(w[i].d) * a[i].d);
+    }
+    return s;
+}
+
+float lq__ref_dot_tq2_0(int64_t n, const void *vw, const void *va)
+{
+    const lq__blk_tq2_0 *w = vw;
+    const lq__blk_q8_k *a = va;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
+        int sum = 0;
+        for (int e = 0; e < LQ__QK_K; e++) {
+            const int h = e / 128, l = (e % 128) / 32, m = e % 32;
+            sum += (((w[i].qs[32 * h + m] >> (2 * l)) & 3) - 1) * a[i].qs[e];
+        }
+        s += (float)sum * (lq__f16_to_f32(w[i].d) * a[i].d);
+    }
+    return s;
+}
+
 /* K types: per super-block, isum = sum over sub-blocks of scale * (codes . activations)
  * and, for the types with mins, msum = sum of min * (activation sums); then
  * s += a.d * (d * isum - dmin * msum). */

@@ -731,6 +731,10 @@ static float dot_iq4_xs(int64_t n, const void *vw, const void *va)
     return lq__hsum256(acc);
 }
 
+/* ---- tq1_0, tq2_0, mxfp4, nvfp4 ---------------------------------------------- */
+
+#include "kernels256_tq_fp4.h"
+
 /* ---- linear int8 / int4 rows ------------------------------------------------ */
 
 static void lin_dequant(int64_t k, const lq__lin_row *w, float *y, int bits)

@@ -137,7 +137,11 @@ pub const LQ_TYPE_Q6_K: c_int = 42;
 pub const LQ_TYPE_Q8_K: c_int = 43;
 pub const LQ_TYPE_IQ4_NL: c_int = 44;
 pub const LQ_TYPE_IQ4_XS: c_int = 45;
-pub const LQ_TYPE_COUNT_: c_int = 46;
+pub const LQ_TYPE_TQ1_0: c_int = 46;
+pub const LQ_TYPE_TQ2_0: c_int = 47;
+pub const LQ_TYPE_MXFP4: c_int = 48;
+pub const LQ_TYPE_NVFP4: c_int = 49;
+pub const LQ_TYPE_COUNT_: c_int = 50;
 
 // lq_tensor.h: #define
 pub const LQ_MAX_DIMS: c_int = 4;

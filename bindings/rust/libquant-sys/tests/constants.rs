@@ -66,6 +66,10 @@ fn type_ids_match_their_names() {
         (LQ_TYPE_Q8_K, "q8_k"),
         (LQ_TYPE_IQ4_NL, "iq4_nl"),
         (LQ_TYPE_IQ4_XS, "iq4_xs"),
+        (LQ_TYPE_TQ1_0, "tq1_0"),
+        (LQ_TYPE_TQ2_0, "tq2_0"),
+        (LQ_TYPE_MXFP4, "mxfp4"),
+        (LQ_TYPE_NVFP4, "nvfp4"),
     ];
     for (id, name) in table {
         assert_eq!(text(unsafe { lq_type_name(id) }), name, "type {id}");

@@ -43,6 +43,10 @@ impl Type {
     pub const Q8_K: Type = Type(sys::LQ_TYPE_Q8_K);
     pub const IQ4_NL: Type = Type(sys::LQ_TYPE_IQ4_NL);
     pub const IQ4_XS: Type = Type(sys::LQ_TYPE_IQ4_XS);
+    pub const TQ1_0: Type = Type(sys::LQ_TYPE_TQ1_0);
+    pub const TQ2_0: Type = Type(sys::LQ_TYPE_TQ2_0);
+    pub const MXFP4: Type = Type(sys::LQ_TYPE_MXFP4);
+    pub const NVFP4: Type = Type(sys::LQ_TYPE_NVFP4);
 
     /// The type with that name (case-insensitive), e.g. `"q4_k"`.
     pub fn from_name(name: &str) -> Result<Type> {
