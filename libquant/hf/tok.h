@@ -51,10 +51,16 @@ lq_status lq__spm_read(const char *fn, const char *name, const uint8_t *data, si
 void lq__spm_free(lq__spm *s);
 
 /* ---- tok_json.c ---- */
-/* Is `dir/file` a regular file (following symlinks)? */
-bool lq__tok_has_file(const char *dir, const char *file);
-/* Is `dir/sub` a folder holding a *.jinja file? */
-bool lq__tok_has_jinja_dir(const char *dir, const char *sub);
+/* "dir/file" into buf (no allocation, so that a missing file is never
+ * mistaken for a failed allocation). Errors: LQ_ERR_IO when it is longer
+ * than LQ__TOK_PATH_MAX. */
+#define LQ__TOK_PATH_MAX 4096
+lq_status lq__tok_path(const char *fn, const char *dir, const char *file,
+                       char buf[LQ__TOK_PATH_MAX]);
+/* Is `path` a regular file (following symlinks)? */
+bool lq__tok_is_file(const char *path);
+/* Is `path` a folder holding a *.jinja file? */
+bool lq__tok_has_jinja(const char *path);
 /* Parse `dir/file` as JSON; *out is NULL (and LQ_OK) when the file is
  * absent. Errors: LQ_ERR_IO, LQ_ERR_FORMAT, LQ_ERR_NOMEM. */
 lq_status lq__tok_json_file(const char *fn, const char *dir, const char *file,

@@ -29,25 +29,30 @@ static bool ends(const char *s, size_t len, const char *p)
     return len >= n && memcmp(s + len - n, p, n) == 0;
 }
 
-bool lq__tok_has_file(const char *dir, const char *file)
+lq_status lq__tok_path(const char *fn, const char *dir, const char *file,
+                       char buf[LQ__TOK_PATH_MAX])
 {
-    char *path = lq__path_join(dir, file);
-    struct stat sb;
-    bool yes = path && stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
-    lq__free(path);
-    return yes;
+    int n = snprintf(buf, LQ__TOK_PATH_MAX, "%s/%s", dir, file);
+    if (n < 0 || n >= LQ__TOK_PATH_MAX)
+        return lq__fail(LQ_ERR_IO, "%s: %s: the path is over %d bytes", fn, file,
+                        LQ__TOK_PATH_MAX - 1);
+    return LQ_OK;
 }
 
-bool lq__tok_has_jinja_dir(const char *dir, const char *sub)
+bool lq__tok_is_file(const char *path)
 {
-    char *path = lq__path_join(dir, sub);
-    DIR *d = path ? opendir(path) : NULL;
+    struct stat sb;
+    return stat(path, &sb) == 0 && S_ISREG(sb.st_mode);
+}
+
+bool lq__tok_has_jinja(const char *path)
+{
+    DIR *d = opendir(path);
     bool yes = false;
     for (struct dirent *e; d && !yes && (e = readdir(d)) != NULL;)
         yes = ends(e->d_name, strlen(e->d_name), ".jinja");
     if (d)
         closedir(d);
-    lq__free(path);
     return yes;
 }
 
@@ -57,15 +62,10 @@ static lq_status map_file(const char *fn, const char *dir, const char *file, lq_
 {
     m->data = NULL;
     m->size = 0;
-    *present = lq__tok_has_file(dir, file);
-    if (!*present)
-        return LQ_OK;
-    char *path = lq__path_join(dir, file);
-    if (!path)
-        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
-    lq_status s = lq__map_open(fn, path, m);
-    lq__free(path);
-    return s;
+    char path[LQ__TOK_PATH_MAX];
+    lq_status s = lq__tok_path(fn, dir, file, path);
+    *present = !s && lq__tok_is_file(path);
+    return s || !*present ? s : lq__map_open(fn, path, m);
 }
 
 lq_status lq__tok_json_file(const char *fn, const char *dir, const char *file,

@@ -483,7 +483,10 @@ static lq_status chat_template(state *st, const char *dir, lq__json_doc **json_d
     lq_status s = lq__tok_text_file(fn, dir, "chat_template.jinja", &c->text);
     if (s)
         return s;
-    if (c->text && lq__tok_has_jinja_dir(dir, "additional_chat_templates"))
+    char extra[LQ__TOK_PATH_MAX];
+    if (c->text && (s = lq__tok_path(fn, dir, "additional_chat_templates", extra)))
+        return s;
+    if (c->text && lq__tok_has_jinja(extra))
         return lq__fail(LQ_ERR_UNSUPPORTED,
                         "%s: additional_chat_templates/*.jinja (named chat templates from files) "
                         "are not read", fn);

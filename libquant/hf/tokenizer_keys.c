@@ -188,12 +188,11 @@ static lq_status spm_vocab_make(const files *f, const lq__spm *spm, const lq__js
 static lq_status spm_keys(const files *f, int64_t n_vocab, lq_gguf *g)
 {
     const char *fn = f->fn;
-    char *path = lq__path_join(f->dir, "tokenizer.model");
-    if (!path)
-        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+    char path[LQ__TOK_PATH_MAX];
     lq__map m;
-    lq_status s = lq__map_open(fn, path, &m);
-    lq__free(path);
+    lq_status s = lq__tok_path(fn, f->dir, "tokenizer.model", path);
+    if (!s)
+        s = lq__map_open(fn, path, &m);
     if (s)
         return s;
     lq__spm spm;
@@ -333,8 +332,11 @@ lq_status lq__hf_tokenizer_keys(const char *dir, const char *arch, int64_t n_voc
         return lq__fail(LQ_ERR_UNSUPPORTED, "%s: tokenizer keys for architecture '%s' are not "
                         "written (llama, qwen2, qwen3 are)", dir, arch);
     files f = {.fn = dir, .dir = dir};
-    lq_status s = load(&f);
-    bool spm = lq__tok_has_file(dir, "tokenizer.model");
+    char path[LQ__TOK_PATH_MAX];
+    lq_status s = lq__tok_path(dir, dir, "tokenizer.model", path);
+    if (!s)
+        s = load(&f);
+    bool spm = !s && lq__tok_is_file(path);
     if (!s && ARCHS[a].llama) {
         s = llama_prefix_space(&f, g);
         if (!s && !spm)
