@@ -435,6 +435,13 @@ static void bpe_folder(void)
     CHECK(strcmp(t, "D") == 0);
     check_str_at(g, "tokenizer.chat_templates", 0, "tool_use");
     lq_gguf_free(g);
+    /* the same regex without a post-processor adding the bos: Llama-3's
+     * first tokenizer.json, which the converter names smaug-bpe */
+    put_text("tokenizer.json", "{" PRE_LLAMA3 ", \"model\": {" VOCAB "}}");
+    CHECK_OK(run("llama", 11, &g));
+    CHECK_OK(lq_gguf_get_string(g, "tokenizer.ggml.pre", &t, NULL));
+    CHECK(t && strcmp(t, "smaug-bpe") == 0);
+    lq_gguf_free(g);
     drop_dir();
 }
 
