@@ -1,5 +1,6 @@
 """special_vocab_diff.py CONVERTER TOOL [SEED [CASES]] — differential test of
-libquant's port of gguf-py's SpecialVocab (libquant/hf/tok_special.c):
+libquant's port of gguf-py's SpecialVocab (libquant/hf/tok_special.c) and
+of the converter's SentencePiece vocabulary step:
 seeded random tokenizer folders (post-processors: TemplateProcessing of
 many shapes, RobertaProcessing, a Sequence holding one; tokenizer_config.json
 special tokens as strings, dicts, empty or null, add_*_token flags, chat
@@ -8,7 +9,12 @@ lists, null or out of range; chat_template.jinja or not), each written as
 GGUF keys by the converter's own SpecialVocab (from CONVERTER, the HF
 fixtures' converter folder) and by lq__hf_tokenizer_keys (TOOL,
 tokenizer_keys_tool): the keys after the vocabulary must be the same, in
-the same order, with the same types and values. TAP, one case per folder."""
+the same order, with the same types and values. Then CASES/3 folders holding
+the fixtures' SentencePiece tokenizer.model with random added_tokens.json,
+added_tokens_decoder entries (special or not, looking special or not, with
+▁ or not, past the vocabulary) and vocabulary sizes, written by the
+converter's _set_vocab_sentencepiece and by lq__hf_tokenizer_keys: every
+key the same. TAP, one case per folder."""
 import json
 import logging
 import os
@@ -17,12 +23,18 @@ import shutil
 import subprocess
 import sys
 import tempfile
+import types
+from pathlib import Path
 
 converter, tool = sys.argv[1], sys.argv[2]
 seed = int(sys.argv[3]) if len(sys.argv) > 3 else 1
 cases = int(sys.argv[4]) if len(sys.argv) > 4 else 150
+spm_cases = cases // 3  # each loads torch's share of the converter's work: slower
 sys.path.insert(0, os.path.join(converter, "gguf-py"))
 import gguf  # noqa: E402
+
+sys.path.insert(0, converter)
+from conversion import base  # noqa: E402
 
 logging.disable(logging.CRITICAL)  # the converter warns about odd templates, by design here
 
@@ -136,7 +148,66 @@ def our_keys(path):
             if k.startswith("tokenizer.") and k not in VOCAB_KEYS]
 
 
-print("1..%d" % cases)
+SPM_MODEL = os.path.join(os.path.dirname(converter), "models", "llama2-tied", "tokenizer.model")
+SPM_TOKENS = ["<|x|>", "<pad>", "my\u2581tok", "plain", "<unused3>", "<s>"]
+
+
+def make_spm_folder(d):
+    """The fixture's tokenizer.model (1024 pieces) with random additions;
+    returns the vocabulary size to pass."""
+    shutil.copy(SPM_MODEL, os.path.join(d, "tokenizer.model"))
+    if R.random() < .4:
+        with open(os.path.join(d, "added_tokens.json"), "w") as f:
+            json.dump({t: R.choice([5, 1023, 1025, 1030]) for t in R.sample(SPM_TOKENS, 2)}, f)
+    if R.random() < .8:
+        dec = {str(R.choice([0, 1, 2, 7, 1022, 1024, 1027, 1040])):
+               {"content": t, "special": R.choice([True, False])}
+               for t in R.sample(SPM_TOKENS, R.randint(0, 4))}
+        with open(os.path.join(d, "tokenizer_config.json"), "w") as f:
+            json.dump({"added_tokens_decoder": dec, "add_bos_token": R.choice([True, False])}, f)
+    if R.random() < .5:
+        with open(os.path.join(d, "config.json"), "w") as f:
+            json.dump({"bos_token_id": 1, "eos_token_id": R.choice([2, 1029])}, f)
+    return R.choice([1000, 1024, 1031])
+
+
+def converter_spm_keys(d, n_vocab, path):
+    TM = base.TextModel
+    m = types.SimpleNamespace(dir_model=Path(d), hparams={"vocab_size": n_vocab})
+    m.find_hparam = lambda keys, optional=False: TM.find_hparam(m, keys, optional)
+    m.does_token_look_special = lambda t: TM.does_token_look_special(m, t)
+    m._create_vocab_sentencepiece = lambda: TM._create_vocab_sentencepiece(m)
+    m.gguf_writer = gguf.GGUFWriter(path, "llama")
+    TM._set_vocab_sentencepiece(m)
+    m.gguf_writer.write_header_to_file()
+    m.gguf_writer.write_kv_data_to_file()
+    m.gguf_writer.close()
+    r = gguf.GGUFReader(path)
+    return [(k, f.types[0].name, [bytes(x) for x in f.parts]) for k, f in r.fields.items()
+            if k.startswith("tokenizer.")]
+
+
+def our_spm_keys(path):
+    r = gguf.GGUFReader(path)
+    return [(k, f.types[0].name, [bytes(x) for x in f.parts]) for k, f in r.fields.items()
+            if k.startswith("tokenizer.")]
+
+
+def report(i, d, want, got, p):
+    print("not ok %d - folder %d" % (i + 1, i))
+    if got is not None and want is not None and [k for k, *_ in want] == [k for k, *_ in got]:
+        print("#   keys whose values differ: %s" % [w[0] for w, g in zip(want, got) if w != g])
+    else:
+        print("#   converter: %s" % ([w[:2] for w in want],))
+        print("#   libquant:  %s" % ([g[:2] for g in got] if got is not None else p.stderr.strip(),))
+    for name in ("tokenizer.json", "tokenizer_config.json", "config.json", "added_tokens.json"):
+        path = os.path.join(d, name)
+        if os.path.exists(path):
+            with open(path) as f:
+                print("#   %s: %s" % (name, f.read()[:600]))
+
+
+print("1..%d" % (cases + spm_cases))
 failed = 0
 with tempfile.TemporaryDirectory() as tmp:
     for i in range(cases):
@@ -152,12 +223,19 @@ with tempfile.TemporaryDirectory() as tmp:
             shutil.rmtree(d)
             continue
         failed += 1
-        print("not ok %d - folder %d" % (i + 1, i))
-        print("#   converter: %s" % (want,))
-        print("#   libquant:  %s" % (got if got is not None else p.stderr.strip(),))
-        for name in ("tokenizer.json", "tokenizer_config.json", "config.json"):
-            path = os.path.join(d, name)
-            if os.path.exists(path):
-                with open(path) as f:
-                    print("#   %s: %s" % (name, f.read()[:600]))
+        report(i, d, want, got, p)
+    for i in range(cases, cases + spm_cases):
+        d = os.path.join(tmp, "f%d" % i)
+        os.makedirs(d)
+        n_vocab = make_spm_folder(d)
+        want = converter_spm_keys(d, n_vocab, os.path.join(d, "converter.gguf"))
+        out = os.path.join(d, "ours.gguf")
+        p = subprocess.run([tool, d, "llama", str(n_vocab), out], capture_output=True, text=True)
+        got = our_spm_keys(out) if p.returncode == 0 else None
+        if got == want:
+            print("ok %d - SentencePiece folder %d: %d keys" % (i + 1, i, len(want)))
+            shutil.rmtree(d)
+        else:
+            failed += 1
+            report(i, d, want, got, p)
 sys.exit(1 if failed else 0)
