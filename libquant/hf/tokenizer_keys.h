@@ -14,7 +14,8 @@
  * chat_template.jinja. `arch` is the GGUF architecture ("llama", "qwen2",
  * "qwen3"): the keys written differ by architecture. `n_vocab` is
  * config.json's vocab_size: ids the tokenizer does not define become
- * "[PAD<id>]" tokens. Errors: LQ_ERR_FORMAT (a malformed file: the message
+ * "[PAD<id>]" tokens; when it is <= 0 (config.json has none) the
+ * tokenizer's own count is used, as the converter does. Errors: LQ_ERR_FORMAT (a malformed file: the message
  * names it), LQ_ERR_UNSUPPORTED (no tokenizer file, or a pre-tokenizer no
  * rule recognises: the message names it), LQ_ERR_IO, LQ_ERR_NOMEM. */
 lq_status lq__hf_tokenizer_keys(const char *dir, const char *arch, int64_t n_vocab, lq_gguf *g);

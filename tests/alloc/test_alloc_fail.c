@@ -21,6 +21,7 @@
 #include "../io/io_util.h"
 #include "../model/model_fixture.h"
 #include "libquant/core/alloc.h"
+#include "libquant/hf/tokenizer_keys.h"
 
 /* ---- Small helpers ----------------------------------------------------- */
 
@@ -794,6 +795,57 @@ static void hf_layouts(void)
     }
 }
 
+/* A model folder's tokenizer files as GGUF keys: a SentencePiece folder
+ * and a byte-level BPE folder, each with the side files the keys read. */
+static lq_status hf_tokenizer(const char *dir, const void *arg)
+{
+    (void)dir;
+    lq_gguf *g = NULL;
+    lq_status s = lq_gguf_create(&g);
+    if (!s)
+        s = lq__hf_tokenizer_keys((const char *)arg, "llama", 12, g);
+    lq_gguf_free(g);
+    return s;
+}
+
+static void hf_tokenizer_keys(void)
+{
+    char *spm = iot_mkdtemp(), *bpe = iot_mkdtemp();
+    CHECK(spm && bpe);
+    if (!spm || !bpe)
+        return;
+    /* pieces <unk> (unknown), <s> (control), x: field 1 {1: text, 3: type} */
+    static const uint8_t model[] = {0x0a, 0x09, 0x0a, 0x05, '<', 'u', 'n', 'k', '>', 0x18, 0x02,
+                                    0x0a, 0x07, 0x0a, 0x03, '<', 's', '>', 0x18, 0x03,
+                                    0x0a, 0x03, 0x0a, 0x01, 'x'};
+    static const char cfg[] =
+        "{\"add_bos_token\": true, \"bos_token\": \"<s>\", \"chat_template\": [{\"name\": "
+        "\"default\", \"template\": \"D\"}, {\"name\": \"x y\", \"template\": \"T\"}], "
+        "\"added_tokens_decoder\": {\"3\": {\"content\": \"a\xe2\x96\x81" "b\"}}}";
+    static const char tokjson[] =
+        "{\"added_tokens\": [{\"id\": 1, \"content\": \"<s>\", \"special\": true}], "
+        "\"normalizer\": null, \"post_processor\": {\"type\": "
+        "\"TemplateProcessing\", \"single\": [{\"SpecialToken\": {\"id\": \"<s>\"}}, "
+        "{\"Sequence\": {\"id\": \"A\"}}]}, \"pre_tokenizer\": {\"type\": \"Sequence\", "
+        "\"pretokenizers\": [{\"type\": \"Split\", \"pattern\": {\"Regex\": "
+        "\"(?i:'s|'t|'re|'ve|'m|'ll|'d)|[^\\\\r\\\\n\\\\p{L}\\\\p{N}]?\\\\p{L}+|\\\\p{N}{1,3}| "
+        "?[^\\\\s\\\\p{L}\\\\p{N}]+[\\\\r\\\\n]*|\\\\s*[\\\\r\\\\n]+|\\\\s+(?!\\\\S)|\\\\s+\"}, "
+        "\"behavior\": \"Isolated\", \"invert\": false}, {\"type\": \"ByteLevel\", "
+        "\"use_regex\": false}]}, \"model\": {\"type\": \"BPE\", \"vocab\": {\"a\": 0, "
+        "\"b c\": 2, \"ab c\": 3}, \"merges\": [[\"a\", \"b c\"]]}}";
+    CHECK(iot_write(iot_path(spm, "tokenizer.model"), model, sizeof model) == 0);
+    CHECK(iot_write(iot_path(spm, "tokenizer_config.json"), cfg, strlen(cfg)) == 0);
+    CHECK(iot_write(iot_path(spm, "tokenizer.json"), tokjson, strlen(tokjson)) == 0);
+    CHECK(iot_write(iot_path(spm, "config.json"), "{\"eos_token_id\": 2}", 19) == 0);
+    CHECK(iot_write(iot_path(bpe, "tokenizer.json"), tokjson, strlen(tokjson)) == 0);
+    CHECK(iot_write(iot_path(bpe, "tokenizer_config.json"), cfg, strlen(cfg)) == 0);
+    CHECK(iot_write(iot_path(bpe, "chat_template.jinja"), "J\r\n", 3) == 0);
+    exercise("tokenizer keys, SentencePiece folder", hf_tokenizer, spm, NULL);
+    exercise("tokenizer keys, byte-level BPE folder", hf_tokenizer, bpe, NULL);
+    iot_rmdir(spm);
+    iot_rmdir(bpe);
+}
+
 static void calib_file(void)
 {
     exercise("calibration set save and load", calib_save_load, NULL, "calib.out");
@@ -873,6 +925,6 @@ static void setup(void)
 }
 
 LQT_MAIN(setup, scheme_parse, quantize_each_family, matmul_tiled, calibrated_methods,
-         gguf_write_read, safetensors_write_read, hf_layouts, calib_file, imatrix_files,
+         gguf_write_read, safetensors_write_read, hf_layouts, hf_tokenizer_keys, calib_file, imatrix_files,
          model_load_and_eval, model_quantize_and_compare, quality_measures, gguf_quantize_cut_fixture,
          total)

@@ -1,7 +1,7 @@
 /* make_corpus.c — writes the seed corpus of the fuzz targets: a few tiny
  * valid files made with libquant's writers, and scheme strings.
- *   make_corpus OUTDIR   (OUTDIR/gguf, OUTDIR/safetensors, OUTDIR/scheme, OUTDIR/model
- *                         must exist)
+ *   make_corpus OUTDIR   (OUTDIR/gguf, OUTDIR/safetensors, OUTDIR/scheme, OUTDIR/model,
+ *                         OUTDIR/spm must exist)
  * The output is committed under tests/fuzz/corpus/; run this again only when
  * the formats gain something worth seeding. */
 #include <stdio.h>
@@ -168,6 +168,69 @@ static int scheme_seeds(const char *dir)
     return 0;
 }
 
+/* Protobuf bytes for the SentencePiece seeds (libquant writes no
+ * tokenizer.model, so they are spelled here). */
+typedef struct pbuf {
+    unsigned char b[512];
+    size_t n;
+} pbuf;
+
+static void pb_varint(pbuf *p, unsigned long long v)
+{
+    do {
+        p->b[p->n++] = (unsigned char)((v & 0x7f) | (v > 0x7f ? 0x80 : 0));
+        v >>= 7;
+    } while (v);
+}
+
+static void pb_bytes(pbuf *p, int field, const void *d, size_t n)
+{
+    pb_varint(p, (unsigned long long)field << 3 | 2);
+    pb_varint(p, n);
+    memcpy(p->b + p->n, d, n);
+    p->n += n;
+}
+
+/* A piece {piece = 1, score = 2 (fixed32), type = 3}. */
+static void pb_piece(pbuf *p, const char *text, unsigned score_bits, int type)
+{
+    pbuf m = {{0}, 0};
+    pb_bytes(&m, 1, text, strlen(text));
+    pb_varint(&m, 2 << 3 | 5);
+    for (int i = 0; i < 4; i++)
+        m.b[m.n++] = (unsigned char)(score_bits >> (8 * i));
+    pb_varint(&m, 3 << 3);
+    pb_varint(&m, (unsigned long long)type);
+    pb_bytes(p, 1, m.b, m.n);
+}
+
+static int spm_seeds(const char *dir)
+{
+    pbuf p[2] = {{{0}, 0}, {{0}, 0}};
+    /* the pieces of a byte-fallback BPE model, with a trainer_spec and a
+     * normalizer_spec after them */
+    pb_piece(&p[0], "<unk>", 0, 2);
+    pb_piece(&p[0], "<s>", 0, 3);
+    pb_piece(&p[0], "<0x0A>", 0, 6);
+    pb_piece(&p[0], "\xe2\x96\x81the", 0xbf800000u, 1); /* score -1 */
+    pb_piece(&p[0], "user", 0, 4);
+    pb_piece(&p[0], "unused", 0, 5);
+    static const unsigned char trainer[] = {0x08, 0x02, 0x1a, 0x03, 'a', 'b', 'c'};
+    pb_bytes(&p[0], 2, trainer, sizeof trainer);
+    static const unsigned char norm[] = {0x0a, 0x08, 'i', 'd', 'e', 'n', 't', 'i', 't', 'y'};
+    pb_bytes(&p[0], 3, norm, sizeof norm);
+    /* the least a model can be: one unknown piece */
+    pb_piece(&p[1], "<unk>", 0, 2);
+    for (int i = 0; i < 2; i++) {
+        char path[4096];
+        snprintf(path, sizeof path, "%s/spm/seed%02d", dir, i);
+        FILE *f = fopen(path, "wb");
+        if (!f || fwrite(p[i].b, 1, p[i].n, f) != p[i].n || fclose(f))
+            return fprintf(stderr, "make_corpus: cannot write %s\n", path), 1;
+    }
+    return 0;
+}
+
 int main(int argc, char **argv)
 {
     if (argc != 2) {
@@ -175,5 +238,5 @@ int main(int argc, char **argv)
         return 2;
     }
     return gguf_seeds(argv[1]) || safetensors_seeds(argv[1]) || scheme_seeds(argv[1]) ||
-           model_seeds(argv[1]);
+           model_seeds(argv[1]) || spm_seeds(argv[1]);
 }

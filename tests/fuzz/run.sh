@@ -5,13 +5,13 @@
 # sanitizer report or broken invariant; the input that did it is kept in
 # BUILD/fuzz-artifacts/. Environment: LQ_FUZZ_BUILD (build folder, default
 # build-fuzz at the top of the tree), LQ_FUZZ_TARGETS (default
-# "gguf safetensors scheme model"). Ends with "fuzz: N passed, N failed, 0 skipped",
+# "gguf safetensors scheme model spm"). Ends with "fuzz: N passed, N failed, 0 skipped",
 # one count per target.
 set -eu
 secs="${1:-60}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 build="${LQ_FUZZ_BUILD:-$root/build-fuzz}"
-targets="${LQ_FUZZ_TARGETS:-gguf safetensors scheme model}"
+targets="${LQ_FUZZ_TARGETS:-gguf safetensors scheme model spm}"
 
 if [ ! -f "$build/build.ninja" ]; then
   CC=clang meson setup "$build" "$root" -Dfuzz=true -Dtools=false \
