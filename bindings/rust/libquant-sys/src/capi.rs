@@ -280,6 +280,16 @@ pub const LQ_MODEL_ADD_BOS: c_int = 16;
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_N_PAST: c_int = 17;
 
+// lq_model.h: enum lq_tokenize_flag
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_TOKENIZE_ADD_BOS: c_int = 1;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_TOKENIZE_ADD_EOS: c_int = 2;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_TOKENIZE_ADD_SPECIAL: c_int = 3;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_TOKENIZE_PARSE_SPECIAL: c_int = 4;
+
 // lq_model.h: enum lq_eval_result
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_PPL: c_int = 0;
@@ -520,6 +530,8 @@ extern "C" {
     pub fn lq_model_info(m: *const lq_model, field: c_int) -> i64;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_tokenize(m: *const lq_model, text: *const c_char, len: usize, add_bos: c_int, tokens: *mut *mut i32, n_tokens: *mut i64) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_model_tokenize_v2(m: *const lq_model, text: *const c_char, len: usize, flags: c_int, tokens: *mut *mut i32, n_tokens: *mut i64) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_token_text(m: *const lq_model, token: i32) -> *const c_char;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
