@@ -171,10 +171,37 @@ static lq_status merge(session *s, const char *e, size_t len, int32_t *out, int6
     return st;
 }
 
+static int is_space(const char *e, size_t len, size_t at)
+{
+    return len - at >= 3 && memcmp(e + at, "\xe2\x96\x81", 3) == 0;
+}
+
+/* Where the piece of e[0 .. len) that starts at `at` ends. When the only
+ * tokens with U+2581 after their first character are runs of U+2581
+ * (v->spm_space_cut), no merge can join a symbol that ends in another
+ * character to a following one that starts with U+2581, so the text falls
+ * apart there into pieces merged alone, with the same result as merging the
+ * whole text at once, in a queue that stays small. */
+static size_t piece_end(const lq__vocab *v, const char *e, size_t len, size_t at)
+{
+    if (!v->spm_space_cut)
+        return len;
+    int prev_space;
+    do {
+        prev_space = is_space(e, len, at);
+        at += utf8_len((unsigned char)e[at]);
+    } while (at < len && (prev_space || !is_space(e, len, at)));
+    return at < len ? at : len;
+}
+
 /* Tokenize the escaped text e[0 .. len) into out (room for len more ids). */
 static lq_status spm(const lq__vocab *v, const char *e, size_t len, int32_t *out, int64_t *n)
 {
-    size_t most = len;
+    size_t most = 0;
+    for (size_t at = 0, end; at < len; at = end) {
+        end = piece_end(v, e, len, at);
+        most = end - at > most ? end - at : most;
+    }
     session s = {lq__calloc(most, sizeof *s.sym), NULL, 0, v};
     /* each merge queues at most two pairs after the initial most - 1 */
     size_t max_pairs;
@@ -186,7 +213,11 @@ static lq_status spm(const lq__vocab *v, const char *e, size_t len, int32_t *out
         return lq__fail(LQ_ERR_NOMEM, "lq_model_tokenize: cannot allocate for %zu bytes of text",
                         len);
     }
-    lq_status st = merge(&s, e, len, out, n);
+    lq_status st = LQ_OK;
+    for (size_t at = 0, end; st == LQ_OK && at < len; at = end) {
+        end = piece_end(v, e, len, at);
+        st = merge(&s, e + at, end - at, out, n);
+    }
     lq__free(s.sym);
     lq__free(s.heap);
     return st;

@@ -177,6 +177,19 @@ static lq_status list_specials(lq__vocab *v, const char *fn)
     return LQ_OK;
 }
 
+/* Has the text U+2581 after its first byte, other than in a run of U+2581
+ * alone ("\u2581\u2581")? */
+static int space_inside(const char *s, size_t len)
+{
+    static const char space[] = "\xe2\x96\x81";
+    if (len < 4 || !memmem(s + 1, len - 1, space, 3))
+        return 0;
+    for (size_t i = 0; i < len; i += 3)
+        if (len - i < 3 || memcmp(s + i, space, 3) != 0)
+            return 1;
+    return 0;
+}
+
 /* The vocabulary types: tokenizer.ggml.model, and llama.cpp's defaults for
  * keys the file may leave out (BPE's add_bos default comes from its
  * pre-tokenizer; -1 = that default). */
@@ -273,6 +286,9 @@ lq_status lq__vocab_load(lq__vocab *v, const lq_gguf *g, const char *fn)
     memset(v->slots, 0xff, v->nslots * sizeof *v->slots);
     for (int64_t i = 0; i < v->n; i++) /* a later duplicate text replaces the earlier id */
         v->slots[find_slot(v, lq__vocab_text(v, (int32_t)i), v->len[i])] = (int32_t)i;
+    v->spm_space_cut = v->type == LQ__VOCAB_SPM;
+    for (int64_t i = 0; v->spm_space_cut && i < v->n; i++)
+        v->spm_space_cut = !space_inside(lq__vocab_text(v, (int32_t)i), v->len[i]);
     if (v->add_bos && v->bos < 0)
         v->add_bos = 0;
     if (v->add_eos && v->eos < 0)

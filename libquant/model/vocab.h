@@ -37,6 +37,8 @@ typedef struct lq__vocab {
     size_t nslots;     /* a power of two, at least 2n */
     int32_t bos, eos, unk; /* -1 when absent */
     int add_bos, add_eos, add_space_prefix;
+    int spm_space_cut; /* SentencePiece: the only tokens with U+2581 after their
+                        * first byte are runs of U+2581 (spm.c cuts the text there) */
     lq__merges merges; /* BPE only */
     /* the tokens matched by name in the text before tokenizing (control,
      * user-defined and unknown ones with a non-empty text), longest first */

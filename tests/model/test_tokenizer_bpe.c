@@ -292,6 +292,20 @@ static void kjv_speed(void)
         printf("# %s: KJV, %zu bytes -> %lld tokens in %.3f CPU s (%.1f MB/s)\n", ggufs[i], len,
                (long long)n, s, (double)len / s / 1e6);
         CHECK(n > (int64_t)len / 8); /* a 1024-token vocabulary: several tokens per word */
+        if (v.spm_space_cut) {
+            /* SentencePiece merges the pieces between spaces alone when the
+             * vocabulary allows it (spm.c): the same ids as the whole text at
+             * once, checked on a prefix (the whole text is slow that way) */
+            size_t part = len < 300000 ? len : 300000;
+            int32_t *cut = NULL, *whole = NULL;
+            int64_t ncut = 0, nwhole = 0;
+            CHECK_OK(lq__tokenize("test", &v, text, part, 0, 0, &cut, &ncut));
+            v.spm_space_cut = 0;
+            CHECK_OK(lq__tokenize("test", &v, text, part, 0, 0, &whole, &nwhole));
+            CHECK(ncut > 0 && ncut == nwhole && memcmp(cut, whole, (size_t)ncut * 4) == 0);
+            lq_free(cut);
+            lq_free(whole);
+        }
         lq_free(tok);
         lq__vocab_free(&v);
         lq_gguf_free(g);
