@@ -28,8 +28,8 @@ static size_t find_slot(const lq__merges *m, const char *a, size_t na, const cha
         if (r < 0)
             return i;
         const char *s = m->text + m->offset[r];
-        if (m->slot_hash[i] == (uint32_t)(h >> 32) && m->split[r] == na && m->len[r] == na + 1 + nb && memcmp(s, a, na) == 0 &&
-            memcmp(s + na + 1, b, nb) == 0)
+        if (m->slot_hash[i] == (uint32_t)(h >> 32) && m->split[r] == na &&
+            m->len[r] == na + 1 + nb && memcmp(s, a, na) == 0 && memcmp(s + na + 1, b, nb) == 0)
             return i;
     }
 }

@@ -46,7 +46,10 @@ static int letter(const cutter *c, size_t i) { return i < c->n && c->cls[i] == L
 static int number(const cutter *c, size_t i) { return i < c->n && c->cls[i] == LQ__UC_NUMBER; }
 static int space(const cutter *c, size_t i) { return i < c->n && c->cls[i] == LQ__UC_SPACE; }
 static int other(const cutter *c, size_t i) { return i < c->n && c->cls[i] == LQ__UC_OTHER; }
-static int newline(const cutter *c, size_t i) { return i < c->n && (c->cp[i] == '\r' || c->cp[i] == '\n'); }
+static int newline(const cutter *c, size_t i)
+{
+    return i < c->n && (c->cp[i] == '\r' || c->cp[i] == '\n');
+}
 
 /* End the word at `end` (nothing when empty). */
 static lq_status cut(cutter *c, size_t end)

@@ -184,7 +184,8 @@ static const struct {
     const char *tokenizer, *text;
 } chats[] = {
     {"llama3-bpe", "<|begin_of_text|><|start_header_id|>user<|end_header_id|>\n\nWho made the "
-                   "heaven?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\nGod.<|eot_id|>"},
+                   "heaven?<|eot_id|><|start_header_id|>assistant<|end_header_id|>\n\n"
+                   "God.<|eot_id|>"},
     {"qwen2-bpe", "<|im_start|>user\nWho made the heaven?<|im_end|>\n<|im_start|>assistant\n"
                   "God.<|im_end|>\n"},
 };
