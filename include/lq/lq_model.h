@@ -186,8 +186,9 @@ enum lq_tokenize_flag {
 LQ_API lq_status lq_model_tokenize_v2(const lq_model *m, const char *text, size_t len, int flags,
                                       int32_t **tokens, int64_t *n_tokens);
 
-/* The vocabulary text of `token` ("<s>", "\xe2\x96\x81the", "<0x0A>", ...),
- * owned by the model, or NULL when out of range. */
+/* The vocabulary text of `token` ("<s>", "\xe2\x96\x81the", "<0x0A>", ...;
+ * in a byte-level BPE vocabulary in GPT-2's byte alphabet, "\xc4\xa0the"
+ * for " the"), owned by the model, or NULL when out of range. */
 LQ_API const char *lq_model_token_text(const lq_model *m, int32_t token);
 
 /* ------------------------------------------------------------------------
