@@ -314,6 +314,115 @@ static void kjv_speed(void)
     free(text);
 }
 
+/* ---- llama.cpp itself, asked now ---- */
+
+enum { LIVE_VOCABS = 4, LIVE_TEXTS = 2 };
+static const char *const live_vocabs[LIVE_VOCABS] = {
+    "ggml-vocab-llama-bpe.gguf", "ggml-vocab-qwen2.gguf", "ggml-vocab-gpt-2.gguf",
+    "ggml-vocab-llama-spm.gguf"};
+static const char *const live_texts[LIVE_TEXTS] = {"text/kjv-sample.txt", "text/stress.txt"};
+
+/* Run tokens_llamacpp.mjs on every vocabulary and text at once; the id
+ * lines in `out` (a file name to fill in), in the order vocabulary-major.
+ * Returns 0 when it ran. */
+static int run_llamacpp(char paths[LIVE_VOCABS + LIVE_TEXTS][1024], char *out)
+{
+    int fd = mkstemp(out);
+    if (fd < 0)
+        return -1;
+    close(fd);
+    char cmd[16384];
+    int at = snprintf(cmd, sizeof cmd, "'%s' '%s/tests/model/tokens_llamacpp.mjs' '%s' '%s'",
+                      getenv("LQ_NODE"), getenv("LQ_SOURCE_ROOT"),
+                      lqt_oracle_path("node_modules"), out);
+    for (int i = 0; i < LIVE_VOCABS; i++)
+        for (int t = 0; t < LIVE_TEXTS; t++)
+            at += snprintf(cmd + at, sizeof cmd - (size_t)at, " '%s' '%s'", paths[i],
+                           paths[LIVE_VOCABS + t]);
+    snprintf(cmd + at, sizeof cmd - (size_t)at, " 2>/dev/null");
+    return system(cmd) == 0 ? 0 : -1;
+}
+
+/* One line of ids from f (malloc'd, *n of them), NULL at the end. */
+static int32_t *read_ids(FILE *f, int64_t *n)
+{
+    int32_t *ids = NULL;
+    int64_t cap = 0;
+    *n = 0;
+    int c = fgetc(f);
+    if (c == EOF)
+        return NULL;
+    ungetc(c, f);
+    for (long id; (c = fgetc(f)) != '\n' && c != EOF;) {
+        ungetc(c, f);
+        if (fscanf(f, "%ld", &id) != 1)
+            break;
+        if (*n == cap) {
+            int32_t *grown = realloc(ids, (size_t)(cap = cap ? 2 * cap : 4096) * sizeof *ids);
+            if (!grown)
+                break;
+            ids = grown;
+        }
+        ids[(*n)++] = (int32_t)id;
+        while ((c = fgetc(f)) == ' ') {
+        }
+        ungetc(c, f);
+    }
+    return ids ? ids : malloc(1);
+}
+
+/* llama.cpp's tokenizer test vocabularies (real Llama 3, Qwen2, GPT-2 and
+ * Llama 2 ones) on the fixture texts (the KJV sample and the Unicode stress
+ * text), asked now: every id equal. (The whole KJV agrees too, but llama.cpp
+ * takes minutes over it through node on a loaded machine.) */
+static void llamacpp_live(void)
+{
+    const char *node = getenv("LQ_NODE");
+    if (!node || !*node || !exists(lqt_oracle_path("node_modules/node-llama-cpp/dist/index.js"))) {
+        ORACLE_SKIP_CASE("no node or no node-llama-cpp to ask llama.cpp");
+        return;
+    }
+    static char paths[LIVE_VOCABS + LIVE_TEXTS][1024];
+    for (int i = 0; i < LIVE_VOCABS; i++)
+        snprintf(paths[i], sizeof paths[i], "%s", in_dir("LQ_VOCAB_DIR", NULL, live_vocabs[i]));
+    for (int t = 0; t < LIVE_TEXTS; t++)
+        snprintf(paths[LIVE_VOCABS + t], sizeof paths[0], "%s",
+                 in_dir("LQ_HF_FIXTURES", fixtures_default(), live_texts[t]));
+    if (!getenv("LQ_VOCAB_DIR") || !exists(paths[0]) || !exists(paths[LIVE_VOCABS])) {
+        ORACLE_SKIP_CASE("no llama.cpp vocabularies (vocab_files.sh) or no fixture texts");
+        return;
+    }
+    char out[] = "/tmp/lq_ids_XXXXXX";
+    FILE *f = run_llamacpp(paths, out) == 0 ? fopen(out, "r") : NULL;
+    CHECKF(f != NULL, "tokens_llamacpp.mjs failed (run it by hand to see why)");
+    for (int i = 0; f && i < LIVE_VOCABS; i++) {
+        lq__vocab v;
+        lq_gguf *g = NULL;
+        lq_status st = load_vocab(paths[i], &v, &g);
+        CHECK_OK(st);
+        for (int t = 0; t < LIVE_TEXTS; t++) {
+            int64_t nwant = 0;
+            int32_t *want = read_ids(f, &nwant);
+            size_t len = 0;
+            char *text = lqt_read_file(paths[LIVE_VOCABS + t], &len);
+            CHECKF(want && nwant > 0, "%s on %s: no ids from llama.cpp", live_vocabs[i],
+                   live_texts[t]);
+            char what[128];
+            snprintf(what, sizeof what, "%s on %s", live_vocabs[i], live_texts[t]);
+            if (want && text && st == LQ_OK)
+                CHECKF(same(&v, text, len, 0, want, nwant, what), "%s", what);
+            free(want);
+            free(text);
+        }
+        if (st == LQ_OK)
+            lq__vocab_free(&v);
+        lq_gguf_free(g);
+    }
+    if (f)
+        fclose(f);
+    remove(out);
+}
+
 /* ---- hostile vocabularies ---- */
 
 /* A small byte-level vocabulary in memory: the 256 byte symbols, "ab",
@@ -462,4 +571,5 @@ static void pretokenizers(void)
 }
 
 LQT_MAIN(llamacpp_llama_bpe, llamacpp_qwen2, llamacpp_gpt2, llamacpp_llama_spm, oracle_llama3,
-         oracle_qwen2, oracle_llama2, kjv_speed, hostile_vocabularies, pretokenizers)
+         oracle_qwen2, oracle_llama2, kjv_speed, llamacpp_live, hostile_vocabularies,
+         pretokenizers)
