@@ -525,6 +525,48 @@ static void hostile_vocabularies(void)
     lq_gguf_free(g);
 }
 
+/* Random bytes (ASCII, spaces, newlines, digits, apostrophes, UTF-8 lead and
+ * continuation bytes, NUL, pieces of special token names) with every
+ * pre-tokenizer and both special modes: always ids of the vocabulary, at
+ * most a few per byte (a byte is at most 3 of U+FFFD, each 2 in the byte
+ * alphabet, plus BOS/EOS). Run under the sanitizers. */
+static void random_texts(void)
+{
+    static const char *const pres[] = {"llama-bpe", "qwen2", "gpt-2"};
+    static const char *const bits[] = {"a", "b", "c", " ", "  ", "\n", "\r\n", "\t", "'", "'S",
+                                       "'ll", "1", "12345", ".", "?!", "\xc3\xa9", "\xe3\x80\x80",
+                                       "\xff", "\xc3", "\x80", "\xf0\x9f\x98", "<user>", "<|ctl|>",
+                                       "<|ct", "ab", "abc"};
+    lqt_rng rng = {0xb9e};
+    for (int p = 0; p < 3; p++) {
+        lq__vocab v;
+        lq_gguf *g = small_bpe(pres[p]);
+        CHECK_OK(lq__vocab_load(&v, g, "test"));
+        for (int iter = 0; iter < 300; iter++) {
+            char s[40 * 8]; /* 40 pieces of at most 7 bytes */
+            size_t len = 0;
+            for (int k = (int)(lqt_next(&rng) % 40); k > 0; k--) {
+                const char *b = bits[lqt_next(&rng) % (sizeof bits / sizeof bits[0])];
+                size_t bl = strlen(b);
+                memcpy(s + len, b, bl);
+                len += bl;
+            }
+            if (lqt_next(&rng) % 8 == 0 && len > 0)
+                s[lqt_next(&rng) % len] = '\0';
+            int flags = (int)(lqt_next(&rng) % 8);
+            int32_t *tok = NULL;
+            int64_t n = 0;
+            CHECK_OK(lq__tokenize("test", &v, s, len, flags, iter % 5 == 0, &tok, &n));
+            CHECK(n >= 0 && (size_t)n <= 6 * len + 2);
+            for (int64_t i = 0; i < n; i++)
+                CHECK(tok[i] >= 0 && tok[i] < 260);
+            lq_free(tok);
+        }
+        lq__vocab_free(&v);
+        lq_gguf_free(g);
+    }
+}
+
 /* Pre-tokenizer words on hand-made strings, against the regexes as the
  * Hugging Face tokenizers apply them (the expected cuts written out). */
 static lq_status collect(void *ctx, size_t start, size_t end)
@@ -572,4 +614,4 @@ static void pretokenizers(void)
 
 LQT_MAIN(llamacpp_llama_bpe, llamacpp_qwen2, llamacpp_gpt2, llamacpp_llama_spm, oracle_llama3,
          oracle_qwen2, oracle_llama2, kjv_speed, llamacpp_live, hostile_vocabularies,
-         pretokenizers)
+         random_texts, pretokenizers)
