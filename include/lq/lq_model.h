@@ -75,8 +75,8 @@ typedef struct lq_model lq_model;
  * tokenizer.ggml.model "llama" vocabulary (tokens; scores, token_type, the
  * special token ids and add_bos_token / add_eos_token / add_space_prefix are
  * optional, with llama.cpp's defaults) or "gpt2" one (the same, and merges
- * and a known tokenizer.ggml.pre, see the tokenizer below); and every tensor of the architecture with the shape the
- * hyperparameters imply. `ctx` (may be NULL) sets threads and receives
+ * and a known tokenizer.ggml.pre, see the tokenizer below); and every
+ * tensor of the architecture with the shape the hyperparameters imply. `ctx` (may be NULL) sets threads and receives
  * progress ("load") and may cancel.
  *
  * Errors: LQ_ERR_INVALID (NULL arguments, n_ctx < 0, unknown kv_type),
@@ -190,6 +190,27 @@ LQ_API lq_status lq_model_tokenize_v2(const lq_model *m, const char *text, size_
  * in a byte-level BPE vocabulary in GPT-2's byte alphabet, "\xc4\xa0the"
  * for " the"), owned by the model, or NULL when out of range. */
 LQ_API const char *lq_model_token_text(const lq_model *m, int32_t token);
+
+/* Flags of lq_model_detokenize. Pinned. */
+enum lq_detokenize_flag {
+    /* drop a BOS first and an EOS last where the vocabulary adds them */
+    LQ_DETOKENIZE_REMOVE_SPECIAL = 1,
+    /* write control and unknown tokens' names ("<|eot_id|>"); else nothing */
+    LQ_DETOKENIZE_UNPARSE_SPECIAL = 2
+};
+
+/* CONSTRUCTOR. The text of n tokens, as llama.cpp's llama_detokenize gives
+ * it: each token's piece (SentencePiece: U+2581 as a space, <0xNN> as its
+ * byte, one leading space of the first piece dropped with add_space_prefix
+ * unless a removed BOS came first; byte-level BPE: GPT-2's byte alphabet
+ * back to bytes; user-defined tokens as their names; unused ones as
+ * nothing), then for the Llama-3 and GPT-2 pre-tokenizers llama.cpp's
+ * clean_spaces (no space before ? ! . , and 's 'm 're 've). *text receives
+ * *len bytes and a NUL (free with lq_free). Errors: LQ_ERR_INVALID (NULL
+ * arguments, n < 0, unknown flags, a token outside the vocabulary: the
+ * message gives its index), LQ_ERR_NOMEM. */
+LQ_API lq_status lq_model_detokenize(const lq_model *m, const int32_t *tokens, int64_t n,
+                                     int flags, char **text, size_t *len);
 
 /* ------------------------------------------------------------------------
  * [experimental] Forward pass

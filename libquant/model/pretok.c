@@ -6,18 +6,18 @@
 #include "pretok.h"
 #include "unicode.h"
 
-/* name, split kind, digits, ignore_merges, add_bos: llama.cpp's settings for
- * these names (llama-vocab.cpp) */
-#define LQ__PRETOK_LIST(X)                          \
-    X("llama-bpe", LQ__SPLIT_LLAMA3, 3, 1, 1)       \
-    X("llama3", LQ__SPLIT_LLAMA3, 3, 1, 1)          \
-    X("llama-v3", LQ__SPLIT_LLAMA3, 3, 1, 1)        \
-    X("qwen2", LQ__SPLIT_LLAMA3, 1, 0, 0)           \
-    X("deepseek-r1-qwen", LQ__SPLIT_LLAMA3, 1, 0, 0) \
-    X("gpt-2", LQ__SPLIT_GPT2, 0, 0, 0)
+/* name, split kind, digits, ignore_merges, add_bos, clean_spaces: llama.cpp's
+ * settings for these names (llama-vocab.cpp) */
+#define LQ__PRETOK_LIST(X)                             \
+    X("llama-bpe", LQ__SPLIT_LLAMA3, 3, 1, 1, 1)       \
+    X("llama3", LQ__SPLIT_LLAMA3, 3, 1, 1, 1)          \
+    X("llama-v3", LQ__SPLIT_LLAMA3, 3, 1, 1, 1)        \
+    X("qwen2", LQ__SPLIT_LLAMA3, 1, 0, 0, 0)           \
+    X("deepseek-r1-qwen", LQ__SPLIT_LLAMA3, 1, 0, 0, 0) \
+    X("gpt-2", LQ__SPLIT_GPT2, 0, 0, 0, 1)
 
 static const lq__pretok pretoks[] = {
-#define X(name, split, digits, ignore, bos) {name, split, digits, ignore, bos},
+#define X(name, split, digits, ignore, bos, clean) {name, split, digits, ignore, bos, clean},
     LQ__PRETOK_LIST(X)
 #undef X
 };

@@ -25,6 +25,7 @@ typedef struct lq__pretok {
     int digits;        /* LQ__SPLIT_LLAMA3: the most digits in one word */
     int ignore_merges; /* a word that is a token is that token, unmerged */
     int add_bos;       /* llama.cpp's default when tokenizer.ggml.add_bos_token is absent */
+    int clean_spaces;  /* detokenizing drops the space before ?!., and some contractions */
 } lq__pretok;
 
 /* The row named `name`, or NULL. */

@@ -15,6 +15,10 @@
 lq_status lq__tokenize(const char *fn, const lq__vocab *v, const char *text, size_t len,
                        int flags, int verbatim, int32_t **tokens, int64_t *n_tokens);
 
+/* lq_model_detokenize on vocabulary v; `fn` names the public function. */
+lq_status lq__detokenize(const char *fn, const lq__vocab *v, const int32_t *tokens, int64_t n,
+                         int flags, char **text, size_t *len);
+
 /* A growing list of token ids. */
 typedef struct {
     int32_t *id;

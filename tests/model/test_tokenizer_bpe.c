@@ -63,6 +63,32 @@ static int same(const lq__vocab *v, const char *text, size_t len, int flags, con
     return st == LQ_OK && diff < 0;
 }
 
+/* Detokenizing the ids gives the text back: exactly, but where llama.cpp's
+ * clean_spaces (Llama 3, GPT-2) removes a space before ? ! . , or an
+ * apostrophe, which the texts with such a space are checked for instead. */
+static int round_trip(const lq__vocab *v, const char *text, size_t len, const char *what)
+{
+    int32_t *tok = NULL;
+    int64_t n = 0;
+    char *back = NULL;
+    size_t blen = 0;
+    lq_status st = lq__tokenize("test", v, text, len, 0, 0, &tok, &n);
+    if (st == LQ_OK)
+        st = lq__detokenize("test", v, tok, n, 0, &back, &blen);
+    int ok = st == LQ_OK && back && blen == len && memcmp(back, text, len) == 0;
+    if (!ok && st == LQ_OK && v->type == LQ__VOCAB_BPE && v->pre->clean_spaces) {
+        int cleanable = 0; /* some " ?" " !" " ." " ," " '" */
+        for (size_t i = 1; i < len; i++)
+            cleanable |= text[i - 1] == ' ' && strchr("?!.,'", text[i]) && text[i] != '\0';
+        ok = cleanable && blen < len;
+    }
+    if (!ok)
+        printf("# %s: detokenized to %zu bytes, not the %zu of the text\n", what, blen, len);
+    lq_free(tok);
+    lq_free(back);
+    return ok;
+}
+
 /* ---- llama.cpp's tests/test-tokenizer-0 cases ---- */
 
 /* Every input of NAME.inp (separated by "\n__ggml_vocab_test__\n") against
@@ -94,7 +120,7 @@ static void llamacpp_vocab(const char *name)
         return;
     }
     static const char sep[] = "\n__ggml_vocab_test__\n";
-    int cases = 0, passed = 0;
+    int cases = 0, passed = 0, round_trips = 0;
     char *ip = itext, *op = otext;
     while (itext && otext && ip < itext + ilen && op < otext + olen) {
         char *end = strstr(ip, sep); /* the inputs hold no NUL bytes */
@@ -115,12 +141,14 @@ static void llamacpp_vocab(const char *name)
         char what[64];
         snprintf(what, sizeof what, "%s case %d", name, cases);
         passed += same(&v, ip, len, 0, want, nwant, what);
+        round_trips += round_trip(&v, ip, len, what);
         cases++;
         ip += len + (end ? sizeof sep - 1 : 0);
         op = eol ? eol + 1 : otext + olen;
     }
-    printf("# %s: %d of %d cases equal to llama.cpp's\n", name, passed, cases);
-    CHECK(cases > 30 && passed == cases);
+    printf("# %s: %d of %d cases equal to llama.cpp's, %d back to their text\n", name, passed,
+           cases, round_trips);
+    CHECK(cases > 30 && passed == cases && round_trips == cases);
     lq__vocab_free(&v);
     lq_gguf_free(g);
     free(itext);
@@ -371,10 +399,31 @@ static int32_t *read_ids(FILE *f, int64_t *n)
     return ids ? ids : malloc(1);
 }
 
+/* One line of hex from f as bytes (malloc'd, *n of them; NULL at the end). */
+static char *read_hex_line(FILE *f, size_t *n)
+{
+    char *line = NULL;
+    size_t cap = 0;
+    ssize_t got = getline(&line, &cap, f);
+    *n = 0;
+    if (got < 0) {
+        free(line);
+        return NULL;
+    }
+    for (ssize_t i = 0; i + 1 < got; i += 2) {
+        unsigned byte;
+        if (sscanf(line + i, "%2x", &byte) != 1)
+            break;
+        line[(*n)++] = (char)byte; /* written behind the reading position */
+    }
+    return line;
+}
+
 /* llama.cpp's tokenizer test vocabularies (real Llama 3, Qwen2, GPT-2 and
  * Llama 2 ones) on the fixture texts (the KJV sample and the Unicode stress
- * text), asked now: every id equal. (The whole KJV agrees too, but llama.cpp
- * takes minutes over it through node on a loaded machine.) */
+ * text), asked now: every id equal, and the text detokenized from them
+ * equal to llama.cpp's. (The whole KJV's ids agree too, but llama.cpp takes
+ * minutes over it through node on a loaded machine.) */
 static void llamacpp_live(void)
 {
     const char *node = getenv("LQ_NODE");
@@ -403,6 +452,8 @@ static void llamacpp_live(void)
         for (int t = 0; t < LIVE_TEXTS; t++) {
             int64_t nwant = 0;
             int32_t *want = read_ids(f, &nwant);
+            size_t hlen = 0;
+            char *hex = read_hex_line(f, &hlen);
             size_t len = 0;
             char *text = lqt_read_file(paths[LIVE_VOCABS + t], &len);
             CHECKF(want && nwant > 0, "%s on %s: no ids from llama.cpp", live_vocabs[i],
@@ -411,6 +462,15 @@ static void llamacpp_live(void)
             snprintf(what, sizeof what, "%s on %s", live_vocabs[i], live_texts[t]);
             if (want && text && st == LQ_OK)
                 CHECKF(same(&v, text, len, 0, want, nwant, what), "%s", what);
+            char *back = NULL;
+            size_t blen = 0;
+            if (want && hex && st == LQ_OK) {
+                CHECK_OK(lq__detokenize("test", &v, want, nwant, 0, &back, &blen));
+                CHECKF(back && blen == hlen && memcmp(back, hex, hlen) == 0,
+                       "%s: detokenized to %zu bytes, llama.cpp %zu", what, blen, hlen);
+            }
+            lq_free(back);
+            free(hex);
             free(want);
             free(text);
         }
@@ -473,6 +533,20 @@ static void hostile_vocabularies(void)
     CHECK_OK(lq__tokenize("test", &v, "<user><|ctl|>", 13, 0, 0, &tok, &n));
     CHECK(n >= 2 && tok[0] == 258 && tok[1] != 259);
     lq_free(tok);
+    /* detokenizing: control names only when asked, user-defined always */
+    static const int32_t ids[] = {259, 258, 257};
+    char *back = NULL;
+    size_t blen = 0;
+    CHECK_OK(lq__detokenize("test", &v, ids, 3, 0, &back, &blen));
+    CHECK(back && blen == 9 && strcmp(back, "<user>abc") == 0);
+    lq_free(back);
+    CHECK_OK(lq__detokenize("test", &v, ids, 3, LQ_DETOKENIZE_UNPARSE_SPECIAL, &back, &blen));
+    CHECK(back && strcmp(back, "<|ctl|><user>abc") == 0);
+    lq_free(back);
+    static const int32_t outside[] = {1, 260};
+    CHECK_STATUS(lq__detokenize("test", &v, outside, 2, 0, &back, &blen), LQ_ERR_INVALID);
+    CHECK(back == NULL && strstr(lq_last_error(), "token 1") != NULL);
+    CHECK_STATUS(lq__detokenize("test", &v, ids, 3, 8, &back, &blen), LQ_ERR_INVALID);
     /* invalid UTF-8 and NUL bytes: read as U+FFFD, every id in range */
     static const char bad[] = "a\xff\xc3(\xe2\x82\x00\xf4\x90\x80\x80 \xed\xa0\x80";
     CHECK_OK(lq__tokenize("test", &v, bad, sizeof bad - 1, 0, 0, &tok, &n));
@@ -608,7 +682,8 @@ static void pretokenizers(void)
     /* punctuation takes a space before and newlines after */
     words("llama-bpe", "x ...\n\ny", "0-1 1-7 7-8 ");
     /* letters from the generated tables: é (L), ½ (N), U+3000 (space) */
-    words("llama-bpe", "\xc3\xa9t\xc3\xa9 \xc2\xbd\xe3\x80\x80z", "0-3 3-4 4-5 5-7 "); /* U+3000 may lead a word */
+    /* (U+3000 may lead a word, as any non-letter, non-digit but \r \n) */
+    words("llama-bpe", "\xc3\xa9t\xc3\xa9 \xc2\xbd\xe3\x80\x80z", "0-3 3-4 4-5 5-7 ");
     CHECK(lq__pretok_find("default") == NULL && lq__pretok_find("qwen2") != NULL);
 }
 

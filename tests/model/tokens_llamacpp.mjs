@@ -1,8 +1,10 @@
 // tokens_llamacpp.mjs NPM_ROOT OUT GGUF TEXT [GGUF TEXT ...] — llama.cpp's
 // tokenizer (node-llama-cpp, the vocabulary only) on each file TEXT with the
 // vocabulary GGUF before it, without BOS/EOS and without reading control
-// tokens: one line of space-separated ids per pair into OUT. One process for
-// all pairs: starting node-llama-cpp is the slow part.
+// tokens: per pair, a line of space-separated ids into OUT, then a line with
+// llama.cpp's detokenization of those ids (control tokens not written), its
+// UTF-8 in hex. One process for all pairs: starting node-llama-cpp is the
+// slow part.
 import fs from "node:fs";
 
 const [npmRoot, outPath, ...pairs] = process.argv.slice(2);
@@ -17,7 +19,9 @@ for (let i = 0; i + 1 < pairs.length; i += 2) {
     loaded = pairs[i];
   }
   const text = fs.readFileSync(pairs[i + 1], "utf8");
-  lines.push(Array.from(model.tokenize(text, false)).join(" "));
+  const ids = Array.from(model.tokenize(text, false));
+  lines.push(ids.join(" "));
+  lines.push(Buffer.from(model.detokenize(ids, false), "utf8").toString("hex"));
 }
 if (model) await model.dispose();
 fs.writeFileSync(outPath, lines.join("\n") + "\n");

@@ -241,6 +241,10 @@ LQ_TOKENIZE_ADD_EOS = 2
 LQ_TOKENIZE_ADD_SPECIAL = 3
 LQ_TOKENIZE_PARSE_SPECIAL = 4
 
+# lq_model.h: enum lq_detokenize_flag
+LQ_DETOKENIZE_REMOVE_SPECIAL = 1
+LQ_DETOKENIZE_UNPARSE_SPECIAL = 2
+
 # lq_model.h: enum lq_eval_result
 LQ_EVAL_PPL = 0
 LQ_EVAL_NLL = 1
@@ -402,6 +406,10 @@ ENUMS = {
         ("LQ_TOKENIZE_ADD_EOS", 2),
         ("LQ_TOKENIZE_ADD_SPECIAL", 3),
         ("LQ_TOKENIZE_PARSE_SPECIAL", 4),
+    ),
+    "lq_detokenize_flag": (
+        ("LQ_DETOKENIZE_REMOVE_SPECIAL", 1),
+        ("LQ_DETOKENIZE_UNPARSE_SPECIAL", 2),
     ),
     "lq_eval_result": (
         ("LQ_EVAL_PPL", 0),
@@ -598,6 +606,7 @@ FUNCTIONS = {
     "lq_model_tokenize": (Status, (ModelP, c_char_p, c_size_t, c_int, POINTER(POINTER(c_int32)), POINTER(c_int64))),
     "lq_model_tokenize_v2": (Status, (ModelP, c_char_p, c_size_t, c_int, POINTER(POINTER(c_int32)), POINTER(c_int64))),
     "lq_model_token_text": (c_char_p, (ModelP, c_int32)),
+    "lq_model_detokenize": (Status, (ModelP, POINTER(c_int32), c_int64, c_int, POINTER(c_void_p), POINTER(c_size_t))),
     "lq_model_eval": (Status, (CtxP, ModelP, POINTER(c_int32), c_int64, c_int64, c_int64, POINTER(c_float))),
     "lq_model_perplexity": (Status, (CtxP, ModelP, POINTER(c_int32), c_int64, c_int64, c_int64, POINTER(c_double), c_int)),
     "lq_model_kl_divergence": (Status, (CtxP, ModelP, ModelP, POINTER(c_int32), c_int64, c_int64, c_int64, POINTER(c_double), c_int)),
@@ -616,6 +625,8 @@ FUNCTIONS = {
 # Names in the experimental tier (#ifdef LQ_EXPERIMENTAL_API): they may change in
 # a minor release.
 EXPERIMENTAL = frozenset({
+    "LQ_DETOKENIZE_REMOVE_SPECIAL",
+    "LQ_DETOKENIZE_UNPARSE_SPECIAL",
     "LQ_EVAL_BASE_PPL",
     "LQ_EVAL_COUNT_V1",
     "LQ_EVAL_COUNT_V2",
@@ -667,6 +678,7 @@ EXPERIMENTAL = frozenset({
     "lq_hf_dequantize",
     "lq_hf_export",
     "lq_hf_import",
+    "lq_model_detokenize",
     "lq_model_eval",
     "lq_model_free",
     "lq_model_from_gguf",
