@@ -155,12 +155,48 @@ func (m *Model) Tokenize(text string, addBOS bool) ([]int32, error) {
 	}); err != nil {
 		return nil, err
 	}
+	return takeIDs(p, n), nil
+}
+
+// TokenizeV2 is lq_model_tokenize_v2: BOS / EOS when asked and the
+// vocabulary asks for them, user-defined token names in the text read as
+// those tokens, and control ones ("<|im_start|>", "<s>") too with
+// parseSpecial, as llama.cpp's llama_tokenize.
+func (m *Model) TokenizeV2(text string, addBOS, addEOS, parseSpecial bool) ([]int32, error) {
+	if err := m.live(); err != nil {
+		return nil, err
+	}
+	defer runtime.KeepAlive(m)
+	cs := C.CString(text)
+	defer C.free(unsafe.Pointer(cs))
+	flags := C.int(0)
+	if addBOS {
+		flags |= C.LQ_TOKENIZE_ADD_BOS
+	}
+	if addEOS {
+		flags |= C.LQ_TOKENIZE_ADD_EOS
+	}
+	if parseSpecial {
+		flags |= C.LQ_TOKENIZE_PARSE_SPECIAL
+	}
+	var p *C.int32_t
+	var n C.int64_t
+	if err := call(func() C.lq_status {
+		return C.lq_model_tokenize_v2(m.ptr, cs, C.size_t(len(text)), flags, &p, &n)
+	}); err != nil {
+		return nil, err
+	}
+	return takeIDs(p, n), nil
+}
+
+// takeIDs copies the n ids the library wrote at p and frees p.
+func takeIDs(p *C.int32_t, n C.int64_t) []int32 {
 	defer C.lq_free(unsafe.Pointer(p))
 	out := make([]int32, int(n))
 	if n > 0 {
 		copy(out, unsafe.Slice((*int32)(unsafe.Pointer(p)), int(n)))
 	}
-	return out, nil
+	return out
 }
 
 // TokenText is the vocabulary text of token; false outside the vocabulary.

@@ -8,6 +8,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"reflect"
 	"strconv"
 	"strings"
 	"testing"
@@ -113,6 +114,16 @@ func TestModelTokensEvalImatrixAndErrors(t *testing.T) {
 	tokens := modelTokensOf(t, base)
 	if text, found := base.TokenText(tokens[0]); !found || text != "<s>" || int64(tokens[0]) != base.Info(libquant.ModelTokenBOS) {
 		t.Fatalf("first token %d %q", tokens[0], text)
+	}
+	// TokenizeV2 reads control token names ("<s>" in the fixture) only when
+	// asked, and adds no EOS (add_eos_token is false).
+	bos := tokens[0]
+	if ids := ok(base.TokenizeV2("<s>In", true, false, true))(t); len(ids) < 2 || ids[0] != bos || ids[1] != bos {
+		t.Fatalf("<s>In with specials read: %v", ids)
+	}
+	plain := ok(base.TokenizeV2("<s>In", true, true, false))(t)
+	if v1 := ok(base.Tokenize("<s>In", true))(t); !reflect.DeepEqual(plain, v1) || plain[1] == bos {
+		t.Fatalf("<s>In as text: %v, Tokenize %v", plain, v1)
 	}
 	vocab := int(base.Info(libquant.ModelNVocab))
 	whole := ok(base.Eval(nil, tokens[:8], 0, 0))(t)

@@ -72,10 +72,11 @@ typedef struct lq_model lq_model;
  * attention.layer_norm_rms_epsilon (attention.head_count_kv,
  * rope.freq_base and rope.dimension_count default, as in llama.cpp, to
  * head_count, 10000 and the head size; RoPE scaling is not supported); a
- * tokenizer.ggml.model "llama" vocabulary (tokens; scores, the special token
- * ids and add_bos_token / add_space_prefix are optional, with llama.cpp's
- * defaults); and every tensor of the architecture with the shape the
- * hyperparameters imply. `ctx` (may be NULL) sets threads and receives
+ * tokenizer.ggml.model "llama" vocabulary (tokens; scores, token_type, the
+ * special token ids and add_bos_token / add_eos_token / add_space_prefix are
+ * optional, with llama.cpp's defaults) or "gpt2" one (the same, and merges
+ * and a known tokenizer.ggml.pre, see the tokenizer below); and every
+ * tensor of the architecture with the shape the hyperparameters imply. `ctx` (may be NULL) sets threads and receives
  * progress ("load") and may cancel.
  *
  * Errors: LQ_ERR_INVALID (NULL arguments, n_ctx < 0, unknown kv_type),
@@ -133,28 +134,83 @@ enum lq_model_field {
 LQ_API int64_t lq_model_info(const lq_model *m, int field);
 
 /* ------------------------------------------------------------------------
- * [experimental] Tokenizer: SentencePiece (GGUF "llama" vocabulary) with
- * byte fallback, giving the same ids as llama.cpp: a leading space is
- * added, spaces become U+2581, adjacent pieces are merged highest score
- * first (leftmost on ties) while the merge is a vocabulary entry, and what
- * remains outside the vocabulary is written as <0xNN> byte tokens. Text is
- * taken as plain text: strings such as "<s>" are not read as control
- * tokens, and user-defined tokens get no special treatment.
+ * [experimental] Tokenizer, giving the same ids as llama.cpp's
+ * llama_tokenize for the two vocabulary types the runner reads:
+ * - tokenizer.ggml.model "llama" (SentencePiece with byte fallback): a
+ *   leading space is added, spaces become U+2581, adjacent pieces are merged
+ *   highest score first (leftmost on ties) while the merge is a vocabulary
+ *   entry, and what remains outside the vocabulary is written as <0xNN>
+ *   byte tokens.
+ * - tokenizer.ggml.model "gpt2" (byte-level BPE, Llama 3, Qwen2/3, GPT-2):
+ *   the text is cut into words by the pre-tokenizer tokenizer.ggml.pre
+ *   names ("llama-bpe", "llama3", "llama-v3", "qwen2", "deepseek-r1-qwen",
+ *   "gpt-2"; lq_model_load refuses others with LQ_ERR_UNSUPPORTED), each
+ *   word's bytes are written in GPT-2's byte alphabet and merged by
+ *   tokenizer.ggml.merges, lowest rank first. Invalid UTF-8 is read as
+ *   U+FFFD. No Unicode normalisation is done (llama.cpp does none either,
+ *   where a Hugging Face tokenizer may apply NFC).
  * ------------------------------------------------------------------------ */
 
 /* CONSTRUCTOR. Tokenize `len` bytes of `text` (which need not be
  * NUL-terminated, and may be empty); with add_bos != 0 and a vocabulary that
- * asks for it (LQ_MODEL_ADD_BOS), BOS comes first. *tokens receives
- * *n_tokens ids (free with lq_free; NULL when there are none). Thread-safe:
- * only reads the vocabulary. Errors: LQ_ERR_INVALID (NULL arguments),
- * LQ_ERR_FORMAT (a byte the vocabulary cannot write, having neither a <0xNN>
- * token nor the byte as a piece), LQ_ERR_NOMEM. */
+ * asks for it (LQ_MODEL_ADD_BOS), BOS comes first. The text is taken as
+ * plain text: strings such as "<s>" are not read as control tokens, and
+ * user-defined tokens get no special treatment (lq_model_tokenize_v2 reads
+ * them as llama.cpp does). *tokens receives *n_tokens ids (free with
+ * lq_free; NULL when there are none). Thread-safe: only reads the
+ * vocabulary. Errors: LQ_ERR_INVALID (NULL arguments), LQ_ERR_FORMAT (a byte
+ * a SentencePiece vocabulary cannot write, having neither a <0xNN> token nor
+ * the byte as a piece), LQ_ERR_NOMEM. */
 LQ_API lq_status lq_model_tokenize(const lq_model *m, const char *text, size_t len, int add_bos,
                                    int32_t **tokens, int64_t *n_tokens);
 
-/* The vocabulary text of `token` ("<s>", "\xe2\x96\x81the", "<0x0A>", ...),
- * owned by the model, or NULL when out of range. */
+/* Flags of lq_model_tokenize_v2. Pinned. */
+enum lq_tokenize_flag {
+    /* BOS first when the vocabulary asks for it (tokenizer.ggml.add_bos_token) */
+    LQ_TOKENIZE_ADD_BOS = 1,
+    /* EOS last when the vocabulary asks for it (tokenizer.ggml.add_eos_token) */
+    LQ_TOKENIZE_ADD_EOS = 2,
+    /* both: llama.cpp's add_special */
+    LQ_TOKENIZE_ADD_SPECIAL = 3,
+    /* read the names of control tokens written in the text ("<|im_start|>",
+     * "<s>") as those tokens: llama.cpp's parse_special */
+    LQ_TOKENIZE_PARSE_SPECIAL = 4
+};
+
+/* CONSTRUCTOR. As lq_model_tokenize, with `flags` (enum lq_tokenize_flag,
+ * ORed) and, as in llama.cpp, the names of user-defined tokens (token_type
+ * 4) written in the text always read as those tokens; with
+ * LQ_TOKENIZE_PARSE_SPECIAL control and unknown tokens' names too. Longer
+ * names are matched first. Errors: as lq_model_tokenize; LQ_ERR_INVALID for
+ * unknown flags. */
+LQ_API lq_status lq_model_tokenize_v2(const lq_model *m, const char *text, size_t len, int flags,
+                                      int32_t **tokens, int64_t *n_tokens);
+
+/* The vocabulary text of `token` ("<s>", "\xe2\x96\x81the", "<0x0A>", ...;
+ * in a byte-level BPE vocabulary in GPT-2's byte alphabet, "\xc4\xa0the"
+ * for " the"), owned by the model, or NULL when out of range. */
 LQ_API const char *lq_model_token_text(const lq_model *m, int32_t token);
+
+/* Flags of lq_model_detokenize. Pinned. */
+enum lq_detokenize_flag {
+    /* drop a BOS first and an EOS last where the vocabulary adds them */
+    LQ_DETOKENIZE_REMOVE_SPECIAL = 1,
+    /* write control and unknown tokens' names ("<|eot_id|>"); else nothing */
+    LQ_DETOKENIZE_UNPARSE_SPECIAL = 2
+};
+
+/* CONSTRUCTOR. The text of n tokens, as llama.cpp's llama_detokenize gives
+ * it: each token's piece (SentencePiece: U+2581 as a space, <0xNN> as its
+ * byte, one leading space of the first piece dropped with add_space_prefix
+ * unless a removed BOS came first; byte-level BPE: GPT-2's byte alphabet
+ * back to bytes; user-defined tokens as their names; unused ones as
+ * nothing), then for the Llama-3 and GPT-2 pre-tokenizers llama.cpp's
+ * clean_spaces (no space before ? ! . , and 's 'm 're 've). *text receives
+ * *len bytes and a NUL (free with lq_free). Errors: LQ_ERR_INVALID (NULL
+ * arguments, n < 0, unknown flags, a token outside the vocabulary: the
+ * message gives its index), LQ_ERR_NOMEM. */
+LQ_API lq_status lq_model_detokenize(const lq_model *m, const int32_t *tokens, int64_t n,
+                                     int flags, char **text, size_t *len);
 
 /* ------------------------------------------------------------------------
  * [experimental] Forward pass

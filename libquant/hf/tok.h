@@ -90,13 +90,13 @@ void lq__bpe_vocab_free(lq__bpe_vocab *v);
 /* tokenizer.json's model.merges as "a b" strings, in file order; both the
  * "a b" and the ["a", "b"] forms, each token checked against the
  * vocabulary as the tokenizers library does on load. */
-typedef struct lq__merges {
+typedef struct lq__hf_merges {
     const char **text;
     int64_t n;
     char *owned_;
-} lq__merges;
-lq_status lq__merges_read(const char *fn, const lq__json *tokjson, lq__merges *out);
-void lq__merges_free(lq__merges *m);
+} lq__hf_merges;
+lq_status lq__hf_merges_read(const char *fn, const lq__json *tokjson, lq__hf_merges *out);
+void lq__hf_merges_free(lq__hf_merges *m);
 
 /* Does the converter treat `text` as a control token whatever its flags
  * (<|...|>, <pad>, <unused...>, ...)? */

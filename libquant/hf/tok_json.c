@@ -389,7 +389,7 @@ static char *put_part(char *w, const char *s, size_t n)
 }
 
 static lq_status merges_fill(const char *fn, vocab_in *v, const lq__json *merges, bool pairs,
-                             const char *prefix, lq__merges *out)
+                             const char *prefix, lq__hf_merges *out)
 {
     size_t n = merges->count, owned = 0, longest = 0;
     for (size_t i = 0; i < n; i++) {
@@ -453,7 +453,7 @@ static lq_status merges_fill(const char *fn, vocab_in *v, const lq__json *merges
     return s;
 }
 
-lq_status lq__merges_read(const char *fn, const lq__json *tokjson, lq__merges *out)
+lq_status lq__hf_merges_read(const char *fn, const lq__json *tokjson, lq__hf_merges *out)
 {
     memset(out, 0, sizeof *out);
     const lq__json *model = lq__json_get(tokjson, "model");
@@ -475,11 +475,11 @@ lq_status lq__merges_read(const char *fn, const lq__json *tokjson, lq__merges *o
         s = merges_fill(fn, &v, merges, pairs, prefix, out);
     lq__names_free(&v.index);
     if (s)
-        lq__merges_free(out);
+        lq__hf_merges_free(out);
     return s;
 }
 
-void lq__merges_free(lq__merges *m)
+void lq__hf_merges_free(lq__hf_merges *m)
 {
     lq__free(m->text);
     lq__free(m->owned_);

@@ -234,13 +234,13 @@ static lq_status bpe_keys(const files *f, int64_t n_vocab, lq_gguf *g)
     if (!f->tokjson)
         return lq__fail(LQ_ERR_UNSUPPORTED, "%s: no tokenizer.model or tokenizer.json", fn);
     lq__bpe_vocab v;
-    lq__merges mg = {0};
+    lq__hf_merges mg = {0};
     const char *pre = NULL;
     lq_status s = lq__bpe_vocab_read(fn, f->tokjson, n_vocab, &v);
     if (!s)
         s = lq__tok_pre_name(fn, f->tokjson, &pre);
     if (!s)
-        s = lq__merges_read(fn, f->tokjson, &mg);
+        s = lq__hf_merges_read(fn, f->tokjson, &mg);
     if (!s)
         s = lq_gguf_set_string(g, "tokenizer.ggml.model", "gpt2");
     if (!s)
@@ -254,7 +254,7 @@ static lq_status bpe_keys(const files *f, int64_t n_vocab, lq_gguf *g)
     /* this SpecialVocab is made without n_vocab: ids are not range-checked */
     if (!s)
         s = lq__tok_special_keys(fn, f->dir, f->tokjson, f->tokcfg, f->config, 0, g);
-    lq__merges_free(&mg);
+    lq__hf_merges_free(&mg);
     lq__bpe_vocab_free(&v);
     return s;
 }

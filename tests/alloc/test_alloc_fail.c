@@ -22,6 +22,8 @@
 #include "../model/model_fixture.h"
 #include "libquant/core/alloc.h"
 #include "libquant/hf/tokenizer_keys.h"
+#include "libquant/model/tokenize.h"
+#include "libquant/model/unicode.h"
 
 /* ---- Small helpers ----------------------------------------------------- */
 
@@ -709,6 +711,60 @@ static lq_status fixture_imatrix(const char *path)
     return st;
 }
 
+/* A byte-level BPE vocabulary in memory (the 256 byte symbols, two merges, a
+ * user-defined and a control token), for the tokenizer's own allocations. */
+static lq_gguf *bpe_vocab;
+
+static lq_status make_bpe_vocab(void)
+{
+    static char names[256][3];
+    const char *tokens[260];
+    int32_t types[260];
+    for (int b = 0; b < 256; b++) {
+        names[b][lq__utf8_encode(lq__byte_to_cp((unsigned char)b), names[b])] = '\0';
+        tokens[b] = names[b];
+        types[b] = LQ__TOK_NORMAL;
+    }
+    tokens[256] = "th";
+    tokens[257] = "the";
+    tokens[258] = "<user>";
+    tokens[259] = "<|ctl|>";
+    types[256] = types[257] = LQ__TOK_NORMAL;
+    types[258] = LQ__TOK_USER_DEFINED;
+    types[259] = LQ__TOK_CONTROL;
+    static const char *const merges[] = {"t h", "th e"};
+    lq_status st = lq_gguf_create(&bpe_vocab);
+    if (st == LQ_OK)
+        st = lq_gguf_set_string(bpe_vocab, "tokenizer.ggml.model", "gpt2");
+    if (st == LQ_OK)
+        st = lq_gguf_set_string(bpe_vocab, "tokenizer.ggml.pre", "llama-bpe");
+    if (st == LQ_OK)
+        st = lq_gguf_set_array_strings(bpe_vocab, "tokenizer.ggml.tokens", tokens, 260);
+    if (st == LQ_OK)
+        st = lq_gguf_set_array(bpe_vocab, "tokenizer.ggml.token_type", LQ_GGUF_TYPE_I32, types,
+                               260);
+    if (st == LQ_OK)
+        st = lq_gguf_set_array_strings(bpe_vocab, "tokenizer.ggml.merges", merges, 2);
+    return st;
+}
+
+static lq_status bpe_tokenize(const char *dir, const void *arg)
+{
+    (void)dir, (void)arg;
+    static const char text[] = "<|ctl|>the theme's 1234 <user>\xc3\xa9t\xc3\xa9\n\n  x";
+    lq__vocab v;
+    int32_t *tokens = NULL;
+    int64_t n = 0;
+    lq_status st = lq__vocab_load(&v, bpe_vocab, "test");
+    if (st != LQ_OK)
+        return st;
+    st = lq__tokenize("test", &v, text, sizeof text - 1, LQ_TOKENIZE_ADD_SPECIAL |
+                      LQ_TOKENIZE_PARSE_SPECIAL, 0, &tokens, &n);
+    lq_free(tokens);
+    lq__vocab_free(&v);
+    return st;
+}
+
 /* The fixture with every matrix cut to its first CUT_ROWS rows, at
  * `path`: the same metadata, tensor names, types and row lengths, so
  * lq_gguf_quantize takes the same decisions and reaches the same 295
@@ -878,6 +934,13 @@ static void model_load_and_eval(void)
     exercise("model load, eval and perplexity", model_load_eval, NULL, NULL);
 }
 
+static void bpe_vocab_and_tokenize(void)
+{
+    CHECK_OK(make_bpe_vocab());
+    exercise("byte-level BPE vocabulary and tokenizer", bpe_tokenize, NULL, NULL);
+    lq_gguf_free(bpe_vocab);
+}
+
 static void model_quantize_and_compare(void)
 {
     exercise_once("model quantize f16, KL divergence", model_quantize, "f16", NULL);
@@ -925,6 +988,6 @@ static void setup(void)
 }
 
 LQT_MAIN(setup, scheme_parse, quantize_each_family, matmul_tiled, calibrated_methods,
-         gguf_write_read, safetensors_write_read, hf_layouts, hf_tokenizer_keys, calib_file, imatrix_files,
-         model_load_and_eval, model_quantize_and_compare, quality_measures, gguf_quantize_cut_fixture,
-         total)
+         gguf_write_read, safetensors_write_read, hf_layouts, hf_tokenizer_keys, calib_file,
+         imatrix_files, model_load_and_eval, bpe_vocab_and_tokenize, model_quantize_and_compare,
+         quality_measures, gguf_quantize_cut_fixture, total)

@@ -240,6 +240,16 @@ LQ_MODEL_TOKEN_UNK = 15
 LQ_MODEL_ADD_BOS = 16
 LQ_MODEL_N_PAST = 17
 
+# lq_model.h: enum lq_tokenize_flag
+LQ_TOKENIZE_ADD_BOS = 1
+LQ_TOKENIZE_ADD_EOS = 2
+LQ_TOKENIZE_ADD_SPECIAL = 3
+LQ_TOKENIZE_PARSE_SPECIAL = 4
+
+# lq_model.h: enum lq_detokenize_flag
+LQ_DETOKENIZE_REMOVE_SPECIAL = 1
+LQ_DETOKENIZE_UNPARSE_SPECIAL = 2
+
 # lq_model.h: enum lq_eval_result
 LQ_EVAL_PPL = 0
 LQ_EVAL_NLL = 1
@@ -402,6 +412,16 @@ ENUMS = {
         ("LQ_MODEL_TOKEN_UNK", 15),
         ("LQ_MODEL_ADD_BOS", 16),
         ("LQ_MODEL_N_PAST", 17),
+    ),
+    "lq_tokenize_flag": (
+        ("LQ_TOKENIZE_ADD_BOS", 1),
+        ("LQ_TOKENIZE_ADD_EOS", 2),
+        ("LQ_TOKENIZE_ADD_SPECIAL", 3),
+        ("LQ_TOKENIZE_PARSE_SPECIAL", 4),
+    ),
+    "lq_detokenize_flag": (
+        ("LQ_DETOKENIZE_REMOVE_SPECIAL", 1),
+        ("LQ_DETOKENIZE_UNPARSE_SPECIAL", 2),
     ),
     "lq_eval_result": (
         ("LQ_EVAL_PPL", 0),
@@ -602,7 +622,9 @@ FUNCTIONS = {
     "lq_model_set_cache": (Status, (ModelP, c_int64, c_int)),
     "lq_model_info": (c_int64, (ModelP, c_int)),
     "lq_model_tokenize": (Status, (ModelP, c_char_p, c_size_t, c_int, POINTER(POINTER(c_int32)), POINTER(c_int64))),
+    "lq_model_tokenize_v2": (Status, (ModelP, c_char_p, c_size_t, c_int, POINTER(POINTER(c_int32)), POINTER(c_int64))),
     "lq_model_token_text": (c_char_p, (ModelP, c_int32)),
+    "lq_model_detokenize": (Status, (ModelP, POINTER(c_int32), c_int64, c_int, POINTER(c_void_p), POINTER(c_size_t))),
     "lq_model_eval": (Status, (CtxP, ModelP, POINTER(c_int32), c_int64, c_int64, c_int64, POINTER(c_float))),
     "lq_model_perplexity": (Status, (CtxP, ModelP, POINTER(c_int32), c_int64, c_int64, c_int64, POINTER(c_double), c_int)),
     "lq_model_kl_divergence": (Status, (CtxP, ModelP, ModelP, POINTER(c_int32), c_int64, c_int64, c_int64, POINTER(c_double), c_int)),
@@ -622,6 +644,8 @@ FUNCTIONS = {
 # Names in the experimental tier (#ifdef LQ_EXPERIMENTAL_API): they may change in
 # a minor release.
 EXPERIMENTAL = frozenset({
+    "LQ_DETOKENIZE_REMOVE_SPECIAL",
+    "LQ_DETOKENIZE_UNPARSE_SPECIAL",
     "LQ_EVAL_BASE_PPL",
     "LQ_EVAL_COUNT_V1",
     "LQ_EVAL_COUNT_V2",
@@ -666,6 +690,10 @@ EXPERIMENTAL = frozenset({
     "LQ_QOPT_ALLOW_REQUANTIZE",
     "LQ_QOPT_LEAVE_OUTPUT",
     "LQ_QOPT_PURE",
+    "LQ_TOKENIZE_ADD_BOS",
+    "LQ_TOKENIZE_ADD_EOS",
+    "LQ_TOKENIZE_ADD_SPECIAL",
+    "LQ_TOKENIZE_PARSE_SPECIAL",
     "lq_estimate_file_size",
     "lq_estimate_llama_model",
     "lq_gguf_quantize",
@@ -674,6 +702,7 @@ EXPERIMENTAL = frozenset({
     "lq_hf_dequantize",
     "lq_hf_export",
     "lq_hf_import",
+    "lq_model_detokenize",
     "lq_model_eval",
     "lq_model_free",
     "lq_model_from_gguf",
@@ -687,6 +716,7 @@ EXPERIMENTAL = frozenset({
     "lq_model_set_cache",
     "lq_model_token_text",
     "lq_model_tokenize",
+    "lq_model_tokenize_v2",
     "lq_qopts_add_tensor_type",
     "lq_qopts_create",
     "lq_qopts_free",

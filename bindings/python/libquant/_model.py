@@ -25,6 +25,7 @@ _free = declare("lq_model_free")
 _set_cache = declare("lq_model_set_cache")
 _info = declare("lq_model_info")
 _tokenize = declare("lq_model_tokenize")
+_tokenize_v2 = declare("lq_model_tokenize_v2")
 _token_text = declare("lq_model_token_text")
 _eval = declare("lq_model_eval")
 _perplexity = declare("lq_model_perplexity")
@@ -138,10 +139,29 @@ class Model(Closeable):
     def tokenize(self, text, add_bos=True):
         """The token ids of `text` (str or bytes) as llama.cpp's tokenizer
         gives them, BOS first when add_bos and the vocabulary asks for it:
-        an int32 array (a memoryview without numpy)."""
+        an int32 array (a memoryview without numpy). The text is plain text:
+        no token names in it are read (tokenize_v2 reads them)."""
         data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
         ptr, n = POINTER(c_int32)(), c_int64()
         _tokenize(self.handle, data, len(data), 1 if add_bos else 0, byref(ptr), byref(n))
+        return self._ids(ptr, n)
+
+    def tokenize_v2(self, text, add_bos=True, add_eos=False, parse_special=False):
+        """tokenize as lq_model_tokenize_v2 does it: BOS / EOS when asked and
+        the vocabulary asks for them, user-defined token names in the text
+        read as those tokens, and control ones ("<|im_start|>", "<s>") too
+        with parse_special, as llama.cpp's llama_tokenize."""
+        data = text.encode("utf-8") if isinstance(text, str) else bytes(text)
+        flags = ((_capi.LQ_TOKENIZE_ADD_BOS if add_bos else 0) |
+                 (_capi.LQ_TOKENIZE_ADD_EOS if add_eos else 0) |
+                 (_capi.LQ_TOKENIZE_PARSE_SPECIAL if parse_special else 0))
+        ptr, n = POINTER(c_int32)(), c_int64()
+        _tokenize_v2(self.handle, data, len(data), flags, byref(ptr), byref(n))
+        return self._ids(ptr, n)
+
+    @staticmethod
+    def _ids(ptr, n):
+        """The n ids at ptr as an int32 array; ptr freed."""
         try:
             out, view = new_array((n.value,), "i")
             if n.value:

@@ -103,6 +103,12 @@ def test_info_tokens_and_default_window(base, tokens):
     assert base.token_text(base.n_vocab) is None
     assert list(base.tokenize("In the beginning", add_bos=False)) == list(
         base.tokenize("In the beginning")[1:])
+    # tokenize_v2 reads control token names only when asked (the fixture's
+    # "<s>" is a control token) and adds no EOS (add_eos_token is false).
+    bos = info["token_bos"]
+    assert list(base.tokenize_v2("<s>In", parse_special=True))[:2] == [bos, bos]
+    plain = list(base.tokenize_v2("<s>In", add_eos=True))
+    assert plain == list(base.tokenize("<s>In")) and plain.count(bos) == 1
     # Without n_ctx the window is the cache size (the fixture's 256 < 512).
     assert base.perplexity(tokens)["windows"] == N_TOKENS // base.n_ctx
 

@@ -286,6 +286,22 @@ pub const LQ_MODEL_ADD_BOS: c_int = 16;
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_N_PAST: c_int = 17;
 
+// lq_model.h: enum lq_tokenize_flag
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_TOKENIZE_ADD_BOS: c_int = 1;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_TOKENIZE_ADD_EOS: c_int = 2;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_TOKENIZE_ADD_SPECIAL: c_int = 3;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_TOKENIZE_PARSE_SPECIAL: c_int = 4;
+
+// lq_model.h: enum lq_detokenize_flag
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_DETOKENIZE_REMOVE_SPECIAL: c_int = 1;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_DETOKENIZE_UNPARSE_SPECIAL: c_int = 2;
+
 // lq_model.h: enum lq_eval_result
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_EVAL_PPL: c_int = 0;
@@ -537,7 +553,11 @@ extern "C" {
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_tokenize(m: *const lq_model, text: *const c_char, len: usize, add_bos: c_int, tokens: *mut *mut i32, n_tokens: *mut i64) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_model_tokenize_v2(m: *const lq_model, text: *const c_char, len: usize, flags: c_int, tokens: *mut *mut i32, n_tokens: *mut i64) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_token_text(m: *const lq_model, token: i32) -> *const c_char;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_model_detokenize(m: *const lq_model, tokens: *const i32, n: i64, flags: c_int, text: *mut *mut c_char, len: *mut usize) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_eval(ctx: *mut lq_ctx, m: *mut lq_model, tokens: *const i32, n: i64, pos: i64, logits_from: i64, logits: *mut c_float) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.

@@ -129,21 +129,40 @@ impl<'a> Model<'a> {
 
     /// The token ids of `text` as llama.cpp's tokenizer gives them, BOS
     /// first when `add_bos` and the vocabulary asks for it.
+    /// The text is plain text: no token names in it are read
+    /// ([`Model::tokenize_v2`] reads them).
     pub fn tokenize(&self, text: &str, add_bos: bool) -> Result<Vec<i32>> {
         let (mut p, mut n) = (ptr::null_mut(), 0i64);
         // SAFETY: text is len bytes (no NUL needed); valid out-pointers.
         check(unsafe {
             sys::lq_model_tokenize(self.m(), text.as_ptr().cast(), text.len(), add_bos as i32, &mut p, &mut n)
         })?;
-        let tokens = if p.is_null() {
-            Vec::new()
-        } else {
-            // SAFETY: the library wrote n ids at p, which we free right after copying.
-            let v = unsafe { std::slice::from_raw_parts(p, n as usize) }.to_vec();
-            unsafe { sys::lq_free(p.cast()) };
-            v
-        };
-        Ok(tokens)
+        Ok(Self::take_ids(p, n))
+    }
+
+    /// As `lq_model_tokenize_v2`: BOS / EOS when asked and the vocabulary
+    /// asks for them, user-defined token names in the text read as those
+    /// tokens, and control ones ("<|im_start|>", "<s>") too with
+    /// `parse_special`, as llama.cpp's llama_tokenize.
+    pub fn tokenize_v2(&self, text: &str, add_bos: bool, add_eos: bool, parse_special: bool) -> Result<Vec<i32>> {
+        let flags = if add_bos { sys::LQ_TOKENIZE_ADD_BOS } else { 0 }
+            | if add_eos { sys::LQ_TOKENIZE_ADD_EOS } else { 0 }
+            | if parse_special { sys::LQ_TOKENIZE_PARSE_SPECIAL } else { 0 };
+        let (mut p, mut n) = (ptr::null_mut(), 0i64);
+        // SAFETY: text is len bytes (no NUL needed); valid out-pointers.
+        check(unsafe { sys::lq_model_tokenize_v2(self.m(), text.as_ptr().cast(), text.len(), flags, &mut p, &mut n) })?;
+        Ok(Self::take_ids(p, n))
+    }
+
+    /// The n ids the library wrote at p, which is freed.
+    fn take_ids(p: *mut i32, n: i64) -> Vec<i32> {
+        if p.is_null() {
+            return Vec::new();
+        }
+        // SAFETY: the library wrote n ids at p, which we free right after copying.
+        let v = unsafe { std::slice::from_raw_parts(p, n as usize) }.to_vec();
+        unsafe { sys::lq_free(p.cast()) };
+        v
     }
 
     /// The vocabulary text of `token`, or None outside the vocabulary.

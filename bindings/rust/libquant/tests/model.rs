@@ -103,6 +103,13 @@ fn tokens_eval_imatrix_and_errors() -> TestResult {
     assert_eq!(base.token_text(t[0]).as_deref(), Some("<s>"));
     assert_eq!(base.token_text(base.n_vocab() as i32), None);
     assert_eq!(base.tokenize("In the beginning", false)?[..], base.tokenize("In the beginning", true)?[1..]);
+    // tokenize_v2 reads control token names ("<s>" in the fixture) only
+    // when asked, and adds no EOS (add_eos_token is false).
+    let bos = t[0];
+    assert_eq!(base.tokenize_v2("<s>In", true, false, true)?[..2], [bos, bos]);
+    let plain = base.tokenize_v2("<s>In", true, true, false)?;
+    assert_eq!(plain, base.tokenize("<s>In", true)?);
+    assert_eq!(plain.iter().filter(|&&x| x == bos).count(), 1);
 
     let whole = base.eval(None, &t[..8], 0, 0)?;
     assert_eq!(whole.len(), 8 * base.n_vocab());

@@ -1,7 +1,8 @@
-/* tokenizer.c — SentencePiece tokenization with byte fallback, as llama.cpp
- * does it for GGUF "llama" vocabularies (lq_model_tokenize).
+/* spm.c — SentencePiece tokenization with byte fallback of one plain text
+ * fragment, as llama.cpp does it for GGUF "llama" vocabularies.
  *
- * The text gets a leading space and every space becomes U+2581; it is split
+ * The text gets a leading space (at its start and after a special token,
+ * with add_space_prefix) and every space becomes U+2581; it is split
  * into UTF-8 characters ("symbols"); then, repeatedly, the adjacent pair whose
  * concatenation is a vocabulary entry with the highest score (the leftmost on
  * ties) is merged, until no pair is an entry. A priority queue of candidate
@@ -10,11 +11,9 @@
  * written as its bytes' <0xNN> tokens. */
 #include <string.h>
 
-#include <lq/lq_model.h>
-
 #include "../core/alloc.h"
 #include "../core/error.h"
-#include "model.h"
+#include "tokenize.h"
 
 typedef struct {
     const char *text;
@@ -88,20 +87,20 @@ static size_t utf8_len(unsigned char c)
     return len[c >> 4];
 }
 
-/* " " + text (with add_space_prefix) with every space as U+2581 (E2 96 81). */
-static char *escape(const lq__vocab *v, const char *text, size_t len, size_t *out_len)
+/* " " + text (with `prefix`) with every space as U+2581 (E2 96 81). */
+static char *escape(int prefix, const char *text, size_t len, size_t *out_len)
 {
     static const char space[] = "\xe2\x96\x81";
-    size_t spaces = v->add_space_prefix ? 1 : 0, n;
+    size_t spaces = prefix ? 1 : 0, n;
     for (size_t i = 0; i < len; i++)
         spaces += text[i] == ' ';
     if (!lq__mul_size(spaces, 3, &n) || !lq__add_size(n, len, &n))
         return NULL;
-    char *e = lq__malloc(n);
+    char *e = lq__malloc(n ? n : 1);
     if (!e)
         return NULL;
     size_t at = 0;
-    if (v->add_space_prefix) {
+    if (prefix) {
         memcpy(e, space, 3);
         at = 3;
     }
@@ -134,13 +133,79 @@ static lq_status emit_bytes(const lq__vocab *v, const symbol *sym, int32_t *out,
     return LQ_OK;
 }
 
-/* Tokenize the escaped text e[0 .. len) into out (room for len ids). */
+/* Merge the symbols of e[0 .. len) and write their ids to out. */
+static lq_status merge(session *s, const char *e, size_t len, int32_t *out, int64_t *n)
+{
+    int64_t nsym = 0;
+    for (size_t at = 0; at < len; nsym++) {
+        size_t n1 = utf8_len((unsigned char)e[at]);
+        s->sym[nsym] = (symbol){e + at, n1 < len - at ? n1 : len - at, nsym - 1, -1};
+        at += s->sym[nsym].n;
+        if (at < len)
+            s->sym[nsym].next = nsym + 1;
+    }
+    s->nheap = 0;
+    for (int64_t i = 1; i < nsym; i++)
+        try_pair(s, i - 1, i);
+    while (s->nheap > 0) {
+        bigram b = heap_pop(s);
+        symbol *l = &s->sym[b.left], *r = &s->sym[b.right];
+        if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
+            continue; /* stale: one side was merged since */
+        l->n += r->n;
+        r->n = 0;
+        l->next = r->next;
+        if (r->next >= 0)
+            s->sym[r->next].prev = b.left;
+        try_pair(s, l->prev, b.left);
+        try_pair(s, b.left, l->next);
+    }
+    lq_status st = LQ_OK;
+    for (int64_t i = 0; st == LQ_OK && nsym > 0 && i >= 0; i = s->sym[i].next) {
+        int32_t id = lq__vocab_find(s->v, s->sym[i].text, s->sym[i].n);
+        if (id >= 0)
+            out[(*n)++] = id;
+        else
+            st = emit_bytes(s->v, &s->sym[i], out, n);
+    }
+    return st;
+}
+
+static int is_space(const char *e, size_t len, size_t at)
+{
+    return len - at >= 3 && memcmp(e + at, "\xe2\x96\x81", 3) == 0;
+}
+
+/* Where the piece of e[0 .. len) that starts at `at` ends. When the only
+ * tokens with U+2581 after their first character are runs of U+2581
+ * (v->spm_space_cut), no merge can join a symbol that ends in another
+ * character to a following one that starts with U+2581, so the text falls
+ * apart there into pieces merged alone, with the same result as merging the
+ * whole text at once, in a queue that stays small. */
+static size_t piece_end(const lq__vocab *v, const char *e, size_t len, size_t at)
+{
+    if (!v->spm_space_cut)
+        return len;
+    int prev_space;
+    do {
+        prev_space = is_space(e, len, at);
+        at += utf8_len((unsigned char)e[at]);
+    } while (at < len && (prev_space || !is_space(e, len, at)));
+    return at < len ? at : len;
+}
+
+/* Tokenize the escaped text e[0 .. len) into out (room for len more ids). */
 static lq_status spm(const lq__vocab *v, const char *e, size_t len, int32_t *out, int64_t *n)
 {
-    session s = {lq__calloc(len, sizeof *s.sym), NULL, 0, v};
-    /* each merge queues at most two pairs after the initial len - 1 */
+    size_t most = 0;
+    for (size_t at = 0, end; at < len; at = end) {
+        end = piece_end(v, e, len, at);
+        most = end - at > most ? end - at : most;
+    }
+    session s = {lq__calloc(most, sizeof *s.sym), NULL, 0, v};
+    /* each merge queues at most two pairs after the initial most - 1 */
     size_t max_pairs;
-    if (lq__mul_size(len, 3, &max_pairs))
+    if (lq__mul_size(most, 3, &max_pairs))
         s.heap = lq__calloc(max_pairs, sizeof *s.heap);
     if (!s.sym || !s.heap) {
         lq__free(s.sym);
@@ -148,78 +213,28 @@ static lq_status spm(const lq__vocab *v, const char *e, size_t len, int32_t *out
         return lq__fail(LQ_ERR_NOMEM, "lq_model_tokenize: cannot allocate for %zu bytes of text",
                         len);
     }
-    int64_t nsym = 0;
-    for (size_t at = 0; at < len; nsym++) {
-        size_t n1 = utf8_len((unsigned char)e[at]);
-        s.sym[nsym] = (symbol){e + at, n1 < len - at ? n1 : len - at, nsym - 1, -1};
-        at += s.sym[nsym].n;
-        if (at < len)
-            s.sym[nsym].next = nsym + 1;
-    }
-    for (int64_t i = 1; i < nsym; i++)
-        try_pair(&s, i - 1, i);
-    while (s.nheap > 0) {
-        bigram b = heap_pop(&s);
-        symbol *l = &s.sym[b.left], *r = &s.sym[b.right];
-        if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
-            continue; /* stale: one side was merged since */
-        l->n += r->n;
-        r->n = 0;
-        l->next = r->next;
-        if (r->next >= 0)
-            s.sym[r->next].prev = b.left;
-        try_pair(&s, l->prev, b.left);
-        try_pair(&s, b.left, l->next);
-    }
     lq_status st = LQ_OK;
-    for (int64_t i = 0; st == LQ_OK && nsym > 0 && i >= 0; i = s.sym[i].next) {
-        int32_t id = lq__vocab_find(v, s.sym[i].text, s.sym[i].n);
-        if (id >= 0)
-            out[(*n)++] = id;
-        else
-            st = emit_bytes(v, &s.sym[i], out, n);
+    for (size_t at = 0, end; st == LQ_OK && at < len; at = end) {
+        end = piece_end(v, e, len, at);
+        st = merge(&s, e + at, end - at, out, n);
     }
     lq__free(s.sym);
     lq__free(s.heap);
     return st;
 }
 
-lq_status lq_model_tokenize(const lq_model *m, const char *text, size_t len, int add_bos,
-                            int32_t **tokens, int64_t *n_tokens)
+lq_status lq__spm_fragment(const lq__vocab *v, const char *text, size_t len, int space_prefix,
+                           lq__ids *out)
 {
-    static const char fn[] = "lq_model_tokenize";
-    if (!tokens || !n_tokens)
-        return lq__fail(LQ_ERR_INVALID, "%s: NULL output", fn);
-    *tokens = NULL;
-    *n_tokens = 0;
-    if (!m || (!text && len))
-        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
-    const lq__vocab *v = &m->vocab;
     size_t elen = 0;
-    char *e = len ? escape(v, text, len, &elen) : NULL;
-    if (len && !e)
-        return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate for %zu bytes of text", fn, len);
-    /* at most one token per byte, plus BOS */
-    int32_t *out = lq__calloc(elen + 1, sizeof *out);
-    if (!out) {
-        lq__free(e);
-        return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate for %zu bytes of text", fn, len);
-    }
-    int64_t n = 0;
-    if (add_bos && v->add_bos)
-        out[n++] = v->bos;
-    lq_status st = elen ? spm(v, e, elen, out, &n) : LQ_OK;
+    char *e = escape(space_prefix && v->add_space_prefix, text, len, &elen);
+    if (!e)
+        return lq__fail(LQ_ERR_NOMEM, "lq_model_tokenize: cannot allocate for %zu bytes of text",
+                        len);
+    /* at most one token per byte */
+    lq_status st = lq__ids_reserve(out, elen);
+    if (st == LQ_OK && elen)
+        st = spm(v, e, elen, out->id, &out->n);
     lq__free(e);
-    if (st != LQ_OK || n == 0) {
-        lq__free(out);
-        return st;
-    }
-    *tokens = out;
-    *n_tokens = n;
-    return LQ_OK;
-}
-
-const char *lq_model_token_text(const lq_model *m, int32_t token)
-{
-    return m && token >= 0 && token < m->vocab.n ? lq__vocab_text(&m->vocab, token) : NULL;
+    return st;
 }
