@@ -195,6 +195,9 @@ lq_status lq_model_tokenize(const lq_model *m, const char *text, size_t len, int
     if (!m || (!text && len))
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
     const lq__vocab *v = &m->vocab;
+    if (v->bpe)
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: byte-level BPE vocabularies (tokenizer.ggml.model "
+                        "'gpt2') are not tokenized yet", fn);
     size_t elen = 0;
     char *e = len ? escape(v, text, len, &elen) : NULL;
     if (len && !e)

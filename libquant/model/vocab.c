@@ -100,9 +100,10 @@ lq_status lq__vocab_load(lq__vocab *v, const lq_gguf *g, const char *fn)
     if (lq_gguf_find_key(g, "tokenizer.ggml.model") < 0 ||
         lq_gguf_get_string(g, "tokenizer.ggml.model", &model, NULL) != LQ_OK)
         return lq__fail(LQ_ERR_FORMAT, "%s: tokenizer.ggml.model is missing or not a string", fn);
-    if (strcmp(model, "llama") != 0)
+    v->bpe = strcmp(model, "gpt2") == 0;
+    if (strcmp(model, "llama") != 0 && !v->bpe)
         return lq__fail(LQ_ERR_UNSUPPORTED, "%s: vocabulary type '%.32s' (only 'llama', "
-                        "SentencePiece, is supported)", fn, model);
+                        "SentencePiece, and 'gpt2', byte-level BPE, are read)", fn, model);
     int elem;
     uint64_t n;
     if (lq_gguf_find_key(g, "tokenizer.ggml.tokens") < 0 ||
@@ -127,15 +128,15 @@ lq_status lq__vocab_load(lq__vocab *v, const lq_gguf *g, const char *fn)
         st = read_texts(v, g, fn);
     if (st == LQ_OK)
         st = read_scores(v, g, fn);
-    /* llama.cpp's defaults for SentencePiece vocabularies */
+    /* llama.cpp's defaults for SentencePiece vocabularies; a BPE file names its own */
     if (st == LQ_OK)
-        st = special_id(g, "tokenizer.ggml.bos_token_id", 1, v->n, &v->bos, fn);
+        st = special_id(g, "tokenizer.ggml.bos_token_id", v->bpe ? -1 : 1, v->n, &v->bos, fn);
     if (st == LQ_OK)
-        st = special_id(g, "tokenizer.ggml.eos_token_id", 2, v->n, &v->eos, fn);
+        st = special_id(g, "tokenizer.ggml.eos_token_id", v->bpe ? -1 : 2, v->n, &v->eos, fn);
     if (st == LQ_OK)
-        st = special_id(g, "tokenizer.ggml.unknown_token_id", 0, v->n, &v->unk, fn);
+        st = special_id(g, "tokenizer.ggml.unknown_token_id", v->bpe ? -1 : 0, v->n, &v->unk, fn);
     if (st == LQ_OK)
-        st = optional_bool(g, "tokenizer.ggml.add_bos_token", 1, &v->add_bos, fn);
+        st = optional_bool(g, "tokenizer.ggml.add_bos_token", !v->bpe, &v->add_bos, fn);
     if (st == LQ_OK)
         st = optional_bool(g, "tokenizer.ggml.add_space_prefix", 1, &v->add_space_prefix, fn);
     if (st != LQ_OK) {

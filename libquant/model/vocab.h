@@ -1,4 +1,4 @@
-/* vocab.h — a GGUF "llama" (SentencePiece) vocabulary (internal). */
+/* vocab.h — a GGUF "llama" (SentencePiece) or "gpt2" (byte-level BPE) vocabulary (internal). */
 #ifndef LQ_MODEL_VOCAB_H
 #define LQ_MODEL_VOCAB_H
 
@@ -17,6 +17,7 @@ typedef struct lq__vocab {
     size_t nslots;     /* a power of two, at least 2n */
     int32_t bos, eos, unk; /* -1 when absent */
     int add_bos, add_space_prefix;
+    int bpe;           /* tokenizer.ggml.model "gpt2": ids and texts only, not tokenized yet */
 } lq__vocab;
 
 /* Read tokenizer.ggml.* from g. `fn` names the public function in messages. */

@@ -1,0 +1,393 @@
+/* test_model_archs.c — the runner on every architecture it runs (llama with
+ * llama3 rope scaling and tied embeddings, qwen2's q/k/v biases, qwen3's q/k
+ * norms, both with NEOX RoPE): logits against transformers' on the Hugging
+ * Face fixtures, the converter's f16/bf16/q8_0 files against the same rounding
+ * done in memory, perplexity, and hostile files. */
+#include <math.h>
+
+#include "hf_models.h"
+
+#define STR_(...) #__VA_ARGS__
+#define STR(...) STR_(__VA_ARGS__)
+
+/* Largest |runner - transformers| over a model's 256 x 1024 logits, with f32
+ * weights. Both sides compute in float32 and differ only in the order of the
+ * additions: each product of length n <= 512 (the feed-forward width; the
+ * others are 256, 128 or 64 long) is off by about sqrt(n) * 2^-24 = 1.3e-6
+ * relative when rounding errors behave as random, and about nine products
+ * chain from the embedding to a logit (two layers of q/k/v -> attention ->
+ * output, gate/up -> down, then the head), so sqrt(9) * 1.3e-6 * |logit| (< 4
+ * here) = 1.6e-5; 1e-4 leaves a factor of six for the tails of 262144 values.
+ * llama.cpp with its f16 KV cache lands at 3.3e-3, and dropping any one
+ * architectural detail (the llama3 factors: 0.127; a bias of 0.1 N(0,1); a
+ * norm of 1 + 0.2 N(0,1); the NEOX pairing) moves logits by far more. */
+#define F32_TOL 1e-4
+
+/* Largest |runner - transformers| with weights rounded to 16 bits when the
+ * checkpoint held more: each weight moves by up to u/2 relative (u = 2^-10
+ * for f16, 2^-7 for bf16), u/sqrt(12) standard deviation, which moves each
+ * product's result by about that relative amount when the terms' signs are
+ * random; nine products chained give sqrt(9) u/sqrt(12) |logit| (< 4), about
+ * 3.4e-3 for f16 and 2.7e-2 for bf16 at one standard deviation. The largest of
+ * 262144 roughly normal values sits near 4.5 standard deviations: 1.6e-2 and
+ * 0.13. The tight check of these files is the in-memory comparison below. */
+#define F16_TOL 1.6e-2
+#define BF16_TOL 0.13
+
+/* The same rounded weights read from the converter's file or rounded in
+ * memory by lq_model_quantize run through the same code: equal logits. */
+#define SAME_WEIGHTS_TOL 0.0
+
+typedef struct {
+    const char *id;
+    const char *ckpt; /* the checkpoint's dtype: conversions to it are lossless */
+} model_row;
+
+static const model_row models[] = {
+    {"llama3", "bf16"}, {"llama2-tied", "f16"}, {"mistral", "f32"},
+    {"qwen2", "f16"},   {"qwen3", "bf16"},
+};
+#define N_MODELS (sizeof models / sizeof *models)
+
+static lq_model *load(const char *name, const char *type)
+{
+    char rel[128];
+    snprintf(rel, sizeof rel, "gguf/%s-%s.gguf", name, type);
+    lq_model *m = NULL;
+    CHECK_OK(lq_model_load(NULL, lqt_hf_path(rel), LQT_HF_POSITIONS, LQ_KV_F32, &m));
+    return m;
+}
+
+/* The model's logits on the oracle's ids, on `threads` threads (malloc'd). */
+static float *logits_of(lq_model *m, const int32_t *ids, int threads)
+{
+    lq_ctx *ctx = NULL;
+    float *out = malloc((size_t)LQT_HF_POSITIONS * LQT_HF_VOCAB * sizeof *out);
+    CHECK_OK(lq_ctx_create(&ctx));
+    CHECK_OK(lq_ctx_set_threads(ctx, threads));
+    if (!m || !out || !ctx || lq_model_eval(ctx, m, ids, LQT_HF_POSITIONS, 0, 0, out) != LQ_OK) {
+        CHECKF(!m, "lq_model_eval: %s", lq_last_error());
+        free(out);
+        out = NULL;
+    }
+    lq_ctx_free(ctx);
+    return out;
+}
+
+static double max_diff(const float *a, const float *b)
+{
+    double d = 0;
+    for (int64_t i = 0; i < (int64_t)LQT_HF_POSITIONS * LQT_HF_VOCAB; i++)
+        d = fmax(d, fabs((double)a[i] - (double)b[i]));
+    return isnan(d) ? INFINITY : d;
+}
+
+typedef struct {
+    int32_t *ids;
+    float *want;
+} oracle;
+
+static int oracle_read(const char *name, oracle *o)
+{
+    int64_t n = 0, rows = 0, cols = 0;
+    o->ids = lqt_hf_ids(name, &n);
+    o->want = lqt_hf_logits(name, &rows, &cols);
+    CHECKF(o->ids && o->want && n == LQT_HF_POSITIONS && rows == n && cols == LQT_HF_VOCAB,
+           "%s: the oracle is unreadable or not [%d, %d]", name, LQT_HF_POSITIONS, LQT_HF_VOCAB);
+    return o->ids && o->want && n == LQT_HF_POSITIONS && rows == n && cols == LQT_HF_VOCAB;
+}
+
+static void oracle_free(oracle *o)
+{
+    free(o->ids);
+    free(o->want);
+}
+
+/* Every model's f32 conversion against transformers, and the same logits on
+ * one thread and on four. */
+static void f32_matches_transformers(void)
+{
+    for (size_t i = 0; i < N_MODELS; i++) {
+        oracle o;
+        if (!oracle_read(models[i].id, &o)) {
+            oracle_free(&o);
+            continue;
+        }
+        lq_model *m = load(models[i].id, "f32");
+        float *one = logits_of(m, o.ids, 1), *four = logits_of(m, o.ids, 4);
+        if (one && four) {
+            double d = max_diff(one, o.want);
+            printf("# %-12s f32: max |runner - transformers| = %.3g\n", models[i].id, d);
+            CHECKF(d <= F32_TOL, "%s f32: %.3g > %.3g", models[i].id, d, F32_TOL);
+            CHECKF(memcmp(one, four, (size_t)LQT_HF_POSITIONS * LQT_HF_VOCAB * sizeof *one) == 0,
+                   "%s: logits differ between 1 and 4 threads", models[i].id);
+        }
+        free(one);
+        free(four);
+        lq_model_free(m);
+        oracle_free(&o);
+    }
+}
+
+/* f16 and bf16 conversions: against transformers (tightly when the
+ * conversion is lossless for the checkpoint, within the rounding's bound when
+ * not), and against the f32 conversion's weights rounded the same way in
+ * memory. */
+static void f16_bf16_conversions(void)
+{
+    static const char *types[] = {"f16", "bf16"};
+    for (size_t i = 0; i < N_MODELS; i++) {
+        oracle o;
+        lq_model *f32 = load(models[i].id, "f32");
+        if (!oracle_read(models[i].id, &o) || !f32) {
+            oracle_free(&o);
+            lq_model_free(f32);
+            continue;
+        }
+        for (int t = 0; t < 2; t++) {
+            /* bf16 values lie on the f16 grid wherever f16 is normal, as the
+             * fixtures' weights are */
+            int lossless = strcmp(models[i].ckpt, "f32") != 0 &&
+                           (strcmp(models[i].ckpt, types[t]) == 0 || strcmp(types[t], "f16") == 0);
+            double tol = lossless ? F32_TOL : t == 0 ? F16_TOL : BF16_TOL;
+            lq_model *m = load(models[i].id, types[t]), *mem = NULL;
+            lq_scheme *s = NULL;
+            CHECK_OK(lq_scheme_parse(types[t], &s));
+            if (s)
+                CHECK_OK(lq_model_quantize(NULL, f32, s, NULL, NULL, 0, LQT_HF_POSITIONS,
+                                           LQ_KV_F32, &mem));
+            float *got = logits_of(m, o.ids, 2), *rounded = logits_of(mem, o.ids, 2);
+            if (got && rounded) {
+                double d = max_diff(got, o.want), same = max_diff(got, rounded);
+                printf("# %-12s %-4s: vs transformers %.3g (%s, bound %.3g); vs in memory %.3g\n",
+                       models[i].id, types[t], d, lossless ? "lossless" : "rounded", tol, same);
+                CHECKF(d <= tol, "%s %s: %.3g > %.3g", models[i].id, types[t], d, tol);
+                CHECKF(same <= SAME_WEIGHTS_TOL, "%s %s: file and in-memory rounding differ by %.3g",
+                       models[i].id, types[t], same);
+            }
+            free(got);
+            free(rounded);
+            lq_scheme_free(s);
+            lq_model_free(mem);
+            lq_model_free(m);
+        }
+        lq_model_free(f32);
+        oracle_free(&o);
+    }
+}
+
+/* The converter's q8_0 files hold what lq_model_quantize makes of the f32
+ * weights with "q8_0" (gguf-py's quantizer and ours are both ggml's), while
+ * norms, biases and rope factors stay f32 in both: the same bytes of weights,
+ * parameters and logits. So a quantized model keeps its biases and q/k norms. */
+static void q8_0_conversion_is_lq_quantize(void)
+{
+    for (size_t i = 0; i < N_MODELS; i++) {
+        oracle o;
+        lq_model *f32 = load(models[i].id, "f32"), *file = load(models[i].id, "q8_0"), *mem = NULL;
+        lq_scheme *s = NULL;
+        CHECK_OK(lq_scheme_parse("q8_0", &s));
+        if (f32 && s)
+            CHECK_OK(lq_model_quantize(NULL, f32, s, NULL, NULL, 0, LQT_HF_POSITIONS, LQ_KV_F32,
+                                       &mem));
+        if (oracle_read(models[i].id, &o) && file && mem) {
+            CHECK(lq_model_info(mem, LQ_MODEL_WEIGHT_BYTES) ==
+                  lq_model_info(file, LQ_MODEL_WEIGHT_BYTES));
+            CHECK(lq_model_info(mem, LQ_MODEL_N_PARAMS) == lq_model_info(file, LQ_MODEL_N_PARAMS));
+            float *a = logits_of(file, o.ids, 2), *b = logits_of(mem, o.ids, 2);
+            if (a && b) {
+                double same = max_diff(a, b), d = max_diff(a, o.want);
+                printf("# %-12s q8_0: file vs in memory %.3g; vs transformers %.3g\n",
+                       models[i].id, same, d);
+                CHECKF(same <= SAME_WEIGHTS_TOL, "%s q8_0: %.3g", models[i].id, same);
+            }
+            free(a);
+            free(b);
+        }
+        lq_scheme_free(s);
+        lq_model_free(mem);
+        lq_model_free(file);
+        lq_model_free(f32);
+        oracle_free(&o);
+    }
+}
+
+/* Mean NLL of ids[j + 1] under row j of the logits, over the last `scored`
+ * rows that predict a token. */
+static double oracle_nll(const oracle *o, int64_t scored)
+{
+    double sum = 0;
+    for (int64_t j = LQT_HF_POSITIONS - 1 - scored; j < LQT_HF_POSITIONS - 1; j++) {
+        const float *row = o->want + j * LQT_HF_VOCAB;
+        double max = -INFINITY, z = 0;
+        for (int v = 0; v < LQT_HF_VOCAB; v++)
+            max = fmax(max, row[v]);
+        for (int v = 0; v < LQT_HF_VOCAB; v++)
+            z += exp(row[v] - max);
+        sum += log(z) + max - row[o->ids[j + 1]];
+    }
+    return sum / (double)scored;
+}
+
+/* Perplexity on the Qwen models (which add no BOS, so one window of the
+ * oracle's 256 ids is exactly what transformers saw): the mean NLL from
+ * transformers' logits. Each log-softmax term moves by at most twice the
+ * largest logit difference, so F32_TOL bounds |difference| / 2. */
+static void perplexity_matches_transformers(void)
+{
+    static const char *const qwen[] = {"qwen2", "qwen3"};
+    for (int i = 0; i < 2; i++) {
+        oracle o;
+        lq_model *m = load(qwen[i], "f32");
+        double r[LQ_EVAL_COUNT_V1];
+        if (oracle_read(qwen[i], &o) && m) {
+            CHECK(lq_model_info(m, LQ_MODEL_ADD_BOS) == 0);
+            CHECK_OK(lq_model_perplexity(NULL, m, o.ids, LQT_HF_POSITIONS, LQT_HF_POSITIONS, 0, r,
+                                         LQ_EVAL_COUNT_V1));
+            double want = oracle_nll(&o, (int64_t)r[LQ_EVAL_SCORED]);
+            printf("# %s: perplexity %.6f over %.0f tokens, transformers %.6f\n", qwen[i],
+                   r[LQ_EVAL_PPL], r[LQ_EVAL_SCORED], exp(want));
+            CHECK(r[LQ_EVAL_SCORED] > 100 && r[LQ_EVAL_SCORED] < LQT_HF_POSITIONS);
+            CHECKF(fabs(r[LQ_EVAL_NLL] - want) <= 2 * F32_TOL, "%s: NLL %.6f vs %.6f", qwen[i],
+                   r[LQ_EVAL_NLL], want);
+        }
+        lq_model_free(m);
+        oracle_free(&o);
+    }
+}
+
+/* An edit of a fixture file, in memory: a tensor dropped or replaced by a 1-D
+ * f32 one of `len` values `fill`, a key set to an integer or a string. */
+typedef struct {
+    const char *drop;        /* tensor name */
+    const char *put;         /* tensor name (may be the dropped one) */
+    int64_t put_len;
+    float fill;
+    const char *key;
+    int64_t value;
+    const char *value_s;     /* the key's string value, or NULL for `value` */
+} edit;
+
+static lq_status load_edited(const char *name, const edit *e)
+{
+    char rel[128];
+    snprintf(rel, sizeof rel, "gguf/%s-f32.gguf", name);
+    lq_gguf *src = NULL, *g = NULL;
+    lq_model *m = NULL;
+    CHECK_OK(lq_gguf_open(lqt_hf_path(rel), &src));
+    CHECK_OK(lq_gguf_create(&g));
+    for (int64_t i = 0; src && g && i < lq_gguf_kv_count(src); i++)
+        CHECK_OK(lq_gguf_copy_kv(g, src, lq_gguf_kv_key(src, i)));
+    if (g && e->key && e->value_s)
+        CHECK_OK(lq_gguf_set_string(g, e->key, e->value_s));
+    else if (g && e->key)
+        CHECK_OK(lq_gguf_set_u32(g, e->key, (uint32_t)e->value));
+    lq_tensor *kept[64];
+    int nkept = 0;
+    for (int64_t i = 0; src && g && i < lq_gguf_tensor_count(src) && nkept < 63; i++) {
+        if (e->drop && strcmp(lq_gguf_tensor_name(src, i), e->drop) == 0)
+            continue;
+        CHECK_OK(lq_gguf_get_tensor(src, i, &kept[nkept]));
+        CHECK_OK(lq_gguf_add_tensor(g, kept[nkept++], LQ_BORROW));
+    }
+    float *values = e->put ? malloc((size_t)e->put_len * sizeof *values) : NULL;
+    for (int64_t i = 0; values && i < e->put_len; i++)
+        values[i] = e->fill;
+    if (values && g) {
+        CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 1, &e->put_len, values,
+                                (size_t)e->put_len * sizeof *values, LQ_BORROW, e->put,
+                                &kept[nkept]));
+        CHECK_OK(lq_gguf_add_tensor(g, kept[nkept++], LQ_BORROW));
+    }
+    lq_status st = g ? lq_model_from_gguf(NULL, g, 32, LQ_KV_F16, &m) : LQ_ERR_IO;
+    CHECK((st == LQ_OK) == (m != NULL));
+    lq_model_free(m);
+    lq_gguf_free(g);
+    while (nkept > 0)
+        lq_tensor_free(kept[--nkept]);
+    free(values);
+    lq_gguf_free(src);
+    return st;
+}
+
+/* The last error names `what`. */
+#define CHECK_NAMES(what) CHECKF(strstr(lq_last_error(), what) != NULL, "%s", lq_last_error())
+
+static void hostile_files(void)
+{
+    CHECK_OK(load_edited("qwen2", &(edit){0}));
+    CHECK_STATUS(load_edited("qwen2", &(edit){.drop = "blk.1.attn_v.bias"}), LQ_ERR_FORMAT);
+    CHECK_NAMES("blk.1.attn_v.bias");
+    CHECK_STATUS(load_edited("qwen2", &(edit){.drop = "blk.0.attn_q.bias",
+                                              .put = "blk.0.attn_q.bias", .put_len = 128}),
+                 LQ_ERR_SHAPE);
+    CHECK_NAMES("blk.0.attn_q.bias");
+    /* rope factors where the architecture has none, and scaling not run */
+    CHECK_STATUS(load_edited("qwen2", &(edit){.put = "rope_freqs.weight", .put_len = 32,
+                                              .fill = 1}),
+                 LQ_ERR_UNSUPPORTED);
+    CHECK_STATUS(load_edited("qwen2", &(edit){.key = "qwen2.rope.scaling.type", .value_s = "yarn"}),
+                 LQ_ERR_UNSUPPORTED);
+    CHECK_NAMES("qwen2.rope.scaling.type");
+    CHECK_STATUS(load_edited("qwen2", &(edit){.key = "general.architecture", .value_s = "phi3"}),
+                 LQ_ERR_UNSUPPORTED);
+    CHECK_NAMES("'phi3' (the runner runs llama, qwen2, qwen3)");
+
+    CHECK_OK(load_edited("qwen3", &(edit){0}));
+    CHECK_STATUS(load_edited("qwen3", &(edit){.drop = "blk.0.attn_k_norm.weight"}), LQ_ERR_FORMAT);
+    CHECK_NAMES("blk.0.attn_k_norm.weight");
+    /* a head size the tensors do not have: value_length stays 64 */
+    CHECK_STATUS(load_edited("qwen3", &(edit){.key = "qwen3.attention.key_length", .value = 32}),
+                 LQ_ERR_UNSUPPORTED);
+    CHECK_NAMES("key length 32 differs from value length 64");
+    CHECK_STATUS(load_edited("qwen3", &(edit){.key = "qwen3.attention.key_length", .value = 0}),
+                 LQ_ERR_FORMAT);
+    CHECK_STATUS(load_edited("qwen3", &(edit){.key = "qwen3.attention.key_length",
+                                              .value = 1 << 30}),
+                 LQ_ERR_FORMAT);
+    /* no value_length: it follows key_length, and heads of 32 do not fit the tensors */
+    CHECK_STATUS(load_edited("qwen2", &(edit){.key = "qwen2.attention.key_length", .value = 32}),
+                 LQ_ERR_SHAPE);
+    CHECK_OK(load_edited("qwen2", &(edit){.key = "qwen2.attention.value_length", .value = 64}));
+    CHECK_STATUS(load_edited("qwen3", &(edit){.key = "qwen3.rope.dimension_count", .value = 66}),
+                 LQ_ERR_FORMAT);
+
+    CHECK_OK(load_edited("llama3", &(edit){0}));
+    CHECK_STATUS(load_edited("llama3", &(edit){.drop = "rope_freqs.weight",
+                                               .put = "rope_freqs.weight", .put_len = 64, .fill = 1}),
+                 LQ_ERR_SHAPE);
+    CHECK_NAMES("rope_freqs.weight");
+    CHECK_STATUS(load_edited("llama3", &(edit){.drop = "rope_freqs.weight",
+                                               .put = "rope_freqs.weight", .put_len = 32, .fill = 0}),
+                 LQ_ERR_FORMAT);
+    CHECK_STATUS(load_edited("llama3", &(edit){.drop = "rope_freqs.weight",
+                                               .put = "rope_freqs.weight", .put_len = 32,
+                                               .fill = NAN}),
+                 LQ_ERR_FORMAT);
+    /* without the factors it is a plain Llama again */
+    CHECK_OK(load_edited("llama3", &(edit){.drop = "rope_freqs.weight"}));
+}
+
+/* A byte-level BPE vocabulary is read (the ids and texts), but not yet
+ * tokenized: a clear refusal rather than SentencePiece's rules on it. */
+static void bpe_vocabulary_not_tokenized(void)
+{
+    lq_model *m = load("qwen2", "f32");
+    int32_t *tok = NULL;
+    int64_t n = 0;
+    if (!m)
+        return;
+    CHECK(lq_model_info(m, LQ_MODEL_TOKEN_EOS) == 1023 && lq_model_info(m, LQ_MODEL_TOKEN_BOS) == -1);
+    CHECK_STATUS(lq_model_tokenize(m, "hello", 5, 1, &tok, &n), LQ_ERR_UNSUPPORTED);
+    CHECK(tok == NULL && n == 0);
+    lq_model_free(m);
+}
+
+#define CASES f32_matches_transformers, f16_bf16_conversions, q8_0_conversion_is_lq_quantize, \
+              perplexity_matches_transformers, hostile_files, bpe_vocabulary_not_tokenized
+int main(void)
+{
+    lqt_hf_require();
+    lqt_case_fn cases[] = {CASES};
+    return lqt_run(STR(CASES), cases, (int)(sizeof cases / sizeof *cases));
+}
