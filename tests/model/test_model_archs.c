@@ -212,6 +212,42 @@ static void q8_0_conversion_is_lq_quantize(void)
     }
 }
 
+/* lq_gguf_quantize's Q8_0 file (llama-quantize's rules: 1-D tensors and
+ * rope_freqs stay f32) runs like the converter's q8_0 file: the same bytes
+ * of weights and the same logits. */
+static void gguf_quantize_q8_0_runs(void)
+{
+    for (size_t i = 0; i < N_MODELS; i++) {
+        char in[128], path[] = "/tmp/lq_archs_XXXXXX";
+        snprintf(in, sizeof in, "gguf/%s-f32.gguf", models[i].id);
+        int fd = mkstemp(path);
+        CHECK(fd >= 0);
+        if (fd >= 0)
+            close(fd);
+        lq_qopts *opts = NULL;
+        lq_model *ours = NULL, *conv = load(models[i].id, "q8_0");
+        oracle o;
+        CHECK_OK(lq_qopts_create("Q8_0", &opts));
+        CHECK_OK(lq_gguf_quantize(NULL, lqt_hf_path(in), path, opts));
+        CHECK_OK(lq_model_load(NULL, path, LQT_HF_POSITIONS, LQ_KV_F32, &ours));
+        if (oracle_read(models[i].id, &o) && ours && conv) {
+            CHECK(lq_model_info(ours, LQ_MODEL_WEIGHT_BYTES) ==
+                  lq_model_info(conv, LQ_MODEL_WEIGHT_BYTES));
+            float *a = logits_of(ours, o.ids, 2), *b = logits_of(conv, o.ids, 2);
+            if (a && b)
+                CHECKF(max_diff(a, b) <= SAME_WEIGHTS_TOL, "%s: lq_gguf_quantize Q8_0 vs the "
+                       "converter's q8_0: %.3g", models[i].id, max_diff(a, b));
+            free(a);
+            free(b);
+        }
+        oracle_free(&o);
+        lq_model_free(ours);
+        lq_model_free(conv);
+        lq_qopts_free(opts);
+        unlink(path);
+    }
+}
+
 /* Mean NLL of ids[j + 1] under row j of the logits, over the last `scored`
  * rows that predict a token. */
 static double oracle_nll(const oracle *o, int64_t scored)
@@ -537,6 +573,7 @@ done:
 }
 
 #define CASES f32_matches_transformers, f16_bf16_conversions, q8_0_conversion_is_lq_quantize, \
+              gguf_quantize_q8_0_runs, \
               perplexity_matches_transformers, hostile_files, bpe_vocabulary_not_tokenized, \
               calibrated_methods_on_qwen
 int main(void)
