@@ -110,6 +110,11 @@ static lq_status read_hparams(loader *L)
     /* the head size is key_length when given (Qwen3's differs from
      * n_embd / n_head in the published models), else n_embd / n_head */
     int64_t k_len, v_len, even = hp->n_embd % hp->n_head == 0 ? hp->n_embd / hp->n_head : -1;
+    char key[96];
+    if (even < 0 && lq_gguf_find_key(L->g, arch_key(L, "attention.key_length", key, sizeof key)) < 0)
+        return lq__fail(LQ_ERR_FORMAT, "%s: %lld heads do not divide the embedding width %lld, "
+                        "and %s is missing", L->fn, (long long)hp->n_head, (long long)hp->n_embd,
+                        key);
     if ((st = get_dim(L, "attention.key_length", even, &k_len)) ||
         (st = get_dim(L, "attention.value_length", k_len, &v_len)))
         return st;

@@ -248,6 +248,105 @@ static void gguf_quantize_q8_0_runs(void)
     }
 }
 
+/* qwen3-f32 widened to n_embd 512 with zeros, computing what the original
+ * computes, so that the head size (key_length 64) is no longer n_embd /
+ * n_head (128), as in the published Qwen3 models: every weight reading the
+ * residual stream gets zero columns, every one writing it zero rows, and the
+ * residual norms (whose mean of squares halves) weights / sqrt(2) and half
+ * the eps. The q/k norms then use that eps too: 5e-7 against 1e-6 on means of
+ * squares of order 1e-2 and up, a relative change in their scale below 3e-5. */
+typedef struct {
+    lq_gguf *src, *g;
+    lq_tensor *kept[64];
+    float *bufs[64];
+    int nkept;
+} wide_model;
+
+static void wide_free(wide_model *w)
+{
+    while (w->nkept > 0) {
+        w->nkept--;
+        lq_tensor_free(w->kept[w->nkept]);
+        free(w->bufs[w->nkept]);
+    }
+    lq_gguf_free(w->g);
+    lq_gguf_free(w->src);
+}
+
+static lq_gguf *widen_qwen3(wide_model *w)
+{
+    memset(w, 0, sizeof *w);
+    CHECK_OK(lq_gguf_open(lqt_hf_path("gguf/qwen3-f32.gguf"), &w->src));
+    CHECK_OK(lq_gguf_create(&w->g));
+    if (!w->src || !w->g)
+        return NULL;
+    for (int64_t i = 0; i < lq_gguf_kv_count(w->src); i++)
+        CHECK_OK(lq_gguf_copy_kv(w->g, w->src, lq_gguf_kv_key(w->src, i)));
+    int64_t e = 0;
+    float eps = 0;
+    lq_gguf_get_int(w->src, "qwen3.embedding_length", &e);
+    lq_gguf_get_f32(w->src, "qwen3.attention.layer_norm_rms_epsilon", &eps);
+    CHECK_OK(lq_gguf_set_u32(w->g, "qwen3.embedding_length", (uint32_t)(2 * e)));
+    CHECK_OK(lq_gguf_set_f32(w->g, "qwen3.attention.layer_norm_rms_epsilon", eps / 2));
+    for (int64_t i = 0; i < lq_gguf_tensor_count(w->src) && w->nkept < 64; i++) {
+        const char *name = lq_gguf_tensor_name(w->src, i);
+        lq_tensor *t = NULL;
+        CHECK_OK(lq_gguf_get_tensor(w->src, i, &t));
+        if (!t)
+            continue;
+        const float *old = lq_tensor_data(t);
+        int nd = lq_tensor_ndim(t);
+        int64_t rows = lq_tensor_dim(t, 0), cols = nd == 2 ? lq_tensor_dim(t, 1) : 1;
+        int writes = strstr(name, "attn_output") || strstr(name, "ffn_down");
+        int residual_norm = nd == 1 && rows == e; /* attn_norm, ffn_norm, output_norm */
+        int64_t shape[2] = {rows, cols};
+        if (writes || residual_norm)
+            shape[0] = 2 * rows;
+        else if (nd == 2)
+            shape[1] = 2 * cols;
+        float *buf = calloc((size_t)(shape[0] * shape[1]), sizeof *buf);
+        for (int64_t r = 0; buf && r < rows; r++)
+            for (int64_t c = 0; c < cols; c++)
+                buf[r * shape[1] + c] = residual_norm ? old[r] / sqrtf(2.0f) : old[r * cols + c];
+        lq_tensor *wide = NULL;
+        if (buf)
+            CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, nd, shape, buf,
+                                    (size_t)(shape[0] * shape[1]) * sizeof *buf, LQ_BORROW, name,
+                                    &wide));
+        lq_tensor_free(t);
+        w->bufs[w->nkept] = buf;
+        w->kept[w->nkept++] = wide;
+        if (wide)
+            CHECK_OK(lq_gguf_add_tensor(w->g, wide, LQ_BORROW));
+    }
+    return w->g;
+}
+
+/* The head size from key_length, not n_embd / n_head: the widened qwen3
+ * gives transformers' logits of the original. */
+static void head_size_from_key_length(void)
+{
+    oracle o;
+    wide_model w;
+    lq_model *m = NULL;
+    lq_gguf *g = widen_qwen3(&w);
+    if (g)
+        CHECK_OK(lq_model_from_gguf(NULL, g, LQT_HF_POSITIONS, LQ_KV_F32, &m));
+    if (oracle_read("qwen3", &o) && m) {
+        CHECK(lq_model_info(m, LQ_MODEL_N_EMBD) == 512 && lq_model_info(m, LQ_MODEL_HEAD_DIM) == 64);
+        float *got = logits_of(m, o.ids, 2);
+        if (got) {
+            double d = max_diff(got, o.want);
+            printf("# qwen3 widened to n_embd 512: max |runner - transformers| = %.3g\n", d);
+            CHECKF(d <= F32_TOL, "%.3g > %.3g", d, F32_TOL);
+        }
+        free(got);
+    }
+    lq_model_free(m);
+    wide_free(&w);
+    oracle_free(&o);
+}
+
 /* Mean NLL of ids[j + 1] under row j of the logits, over the last `scored`
  * rows that predict a token. */
 static double oracle_nll(const oracle *o, int64_t scored)
@@ -387,6 +486,13 @@ static void hostile_files(void)
     CHECK_OK(load_edited("qwen2", &(edit){.key = "qwen2.attention.value_length", .value = 64}));
     CHECK_STATUS(load_edited("qwen3", &(edit){.key = "qwen3.rope.dimension_count", .value = 66}),
                  LQ_ERR_FORMAT);
+    /* heads that do not divide the width need key_length, which qwen2 files lack */
+    CHECK_STATUS(load_edited("qwen2", &(edit){.key = "qwen2.embedding_length", .value = 258}),
+                 LQ_ERR_FORMAT);
+    CHECK_NAMES("qwen2.attention.key_length is missing");
+    /* qwen3 has it: the width no longer decides the head size (the shapes then disagree) */
+    CHECK_STATUS(load_edited("qwen3", &(edit){.key = "qwen3.embedding_length", .value = 258}),
+                 LQ_ERR_SHAPE);
 
     CHECK_OK(load_edited("llama3", &(edit){0}));
     CHECK_STATUS(load_edited("llama3", &(edit){.drop = "rope_freqs.weight",
@@ -573,7 +679,7 @@ done:
 }
 
 #define CASES f32_matches_transformers, f16_bf16_conversions, q8_0_conversion_is_lq_quantize, \
-              gguf_quantize_q8_0_runs, \
+              gguf_quantize_q8_0_runs, head_size_from_key_length, \
               perplexity_matches_transformers, hostile_files, bpe_vocabulary_not_tokenized, \
               calibrated_methods_on_qwen
 int main(void)
