@@ -318,6 +318,26 @@ static lq_status read_weights(loader *L)
     return st;
 }
 
+/* Every tensor of the file must be one the architecture reads: a tensor left
+ * over (a bias this runner does not add, an unknown part) would be silently
+ * ignored and the model run wrong. llama.cpp refuses such files too. */
+static lq_status check_all_read(loader *L)
+{
+    int64_t n = lq_gguf_tensor_count(L->g);
+    if (L->m->n_tensors == n)
+        return LQ_OK;
+    for (int64_t i = 0; i < n; i++) {
+        const char *name = lq_gguf_tensor_name(L->g, i);
+        int64_t k = 0;
+        while (k < L->m->n_tensors && strcmp(lq_tensor_name(L->m->tensors[k]), name) != 0)
+            k++;
+        if (k == L->m->n_tensors)
+            return lq__fail(LQ_ERR_UNSUPPORTED, "%s: tensor '%s' is not part of architecture "
+                            "'%s' as this runner runs it", L->fn, name, L->m->hp.arch->name);
+    }
+    return LQ_OK;
+}
+
 lq_status lq__model_build(lq_ctx *ctx, const lq_gguf *g, int64_t n_ctx, int kv_type,
                           lq_model **out, const char *fn)
 {
@@ -341,6 +361,8 @@ lq_status lq__model_build(lq_ctx *ctx, const lq_gguf *g, int64_t n_ctx, int kv_t
         st = read_hparams(&L);
     if (st == LQ_OK)
         st = read_weights(&L);
+    if (st == LQ_OK)
+        st = check_all_read(&L);
     if (st == LQ_OK)
         st = lq__kv_init(&m->kv, kv_type, m->hp.n_layer, m->hp.n_head_kv, m->hp.head_dim,
                          n_ctx ? n_ctx : m->hp.n_ctx_train, fn);

@@ -506,6 +506,13 @@ static void hostile_files(void)
                                                .put = "rope_freqs.weight", .put_len = 32,
                                                .fill = NAN}),
                  LQ_ERR_FORMAT);
+    /* tensors the architecture does not have are refused, not ignored */
+    CHECK_STATUS(load_edited("llama3", &(edit){.put = "blk.0.attn_output.bias", .put_len = 256}),
+                 LQ_ERR_UNSUPPORTED);
+    CHECK_NAMES("blk.0.attn_output.bias");
+    CHECK_STATUS(load_edited("qwen3", &(edit){.put = "blk.1.attn_q.bias", .put_len = 256}),
+                 LQ_ERR_UNSUPPORTED);
+    CHECK_NAMES("tensor 'blk.1.attn_q.bias' is not part of architecture 'qwen3'");
     /* without the factors it is a plain Llama again */
     CHECK_OK(load_edited("llama3", &(edit){.drop = "rope_freqs.weight"}));
 }
