@@ -1,15 +1,18 @@
 /*
- * lq_model.h — the reference Llama runner: load a llama-architecture GGUF of
- * any tensor types, tokenize text, run the forward pass with a KV cache, and
- * measure what quantization costs (perplexity, KL divergence against an
- * unquantized model).
+ * lq_model.h — the reference runner: load a GGUF of architecture "llama",
+ * "qwen2" or "qwen3" with any tensor types, tokenize text, run the forward
+ * pass with a KV cache, and measure what quantization costs (perplexity, KL
+ * divergence against an unquantized model).
  *
- * The runner computes what llama.cpp computes for architecture "llama":
- * token embedding, then per layer RMSNorm, Q/K/V projections, RoPE on
- * adjacent pairs (llama.cpp's "normal" rope type), grouped-query attention
- * with a causal mask, the output projection, RMSNorm and a SwiGLU
- * feed-forward, each with its residual; then RMSNorm and the output head
- * (the token embedding when the file has no output.weight). It is written to
+ * The runner computes what llama.cpp computes for these architectures:
+ * token embedding, then per layer RMSNorm, Q/K/V projections (plus biases
+ * for qwen2, and a per-head RMSNorm of Q and K for qwen3), RoPE (on adjacent
+ * pairs for llama, llama.cpp's "normal" rope type, with Llama 3's
+ * rope_freqs.weight factors when present; on halves for qwen2/qwen3, the
+ * NEOX type), grouped-query attention with a causal mask, the output
+ * projection, RMSNorm and a SwiGLU feed-forward, each with its residual; then
+ * RMSNorm and the output head (the token embedding when the file has no
+ * output.weight). It is written to
  * be right and readable before fast: activations are f32, and weights stay as
  * the file stores them (f32, f16, bf16 or any ggml block format libquant
  * decodes) and are multiplied with lq_matmul. doc/model.md has the details
@@ -66,12 +69,14 @@ typedef struct lq_model lq_model;
  * here, once: lq_model_info(m, LQ_MODEL_KV_BYTES) reports its size, which is
  * exactly what lq_estimate_kv gives for batch 1.
  *
- * The file must have general.architecture "llama"; the llama.* hyper-
- * parameters context_length, embedding_length, block_count,
- * feed_forward_length, attention.head_count and
- * attention.layer_norm_rms_epsilon (attention.head_count_kv,
- * rope.freq_base and rope.dimension_count default, as in llama.cpp, to
- * head_count, 10000 and the head size; RoPE scaling is not supported); a
+ * The file must have general.architecture "llama", "qwen2" or "qwen3"; that
+ * architecture's hyperparameters (ARCH.context_length, embedding_length,
+ * block_count, feed_forward_length, attention.head_count and
+ * attention.layer_norm_rms_epsilon; attention.head_count_kv,
+ * rope.freq_base, attention.key_length / value_length and
+ * rope.dimension_count default, as in llama.cpp, to head_count, 10000,
+ * embedding_length / head_count and the head size; linear and YaRN RoPE
+ * scaling are not supported, Llama 3's rope_freqs.weight is); a
  * tokenizer.ggml.model "llama" vocabulary (tokens; scores, token_type, the
  * special token ids and add_bos_token / add_eos_token / add_space_prefix are
  * optional, with llama.cpp's defaults) or "gpt2" one (the same, and merges

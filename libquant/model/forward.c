@@ -1,4 +1,5 @@
-/* forward.c — the Llama forward pass over a run of tokens (lq_model_eval). */
+/* forward.c — the forward pass over a run of tokens (lq_model_eval): Llama, with
+ * the variations of the architectures in arch.h. */
 #include <math.h>
 #include <string.h>
 
@@ -38,7 +39,7 @@ static lq_status activations_alloc(activations *a, const lq__hparams *hp, int64_
     return LQ_OK;
 }
 
-/* y = x / sqrt(mean(x^2) + eps) * w, for n rows of e floats. */
+/* y = x / sqrt(mean(x^2) + eps) * w, for n rows of e floats (y may be x). */
 static void rms_norm(const float *x, const float *w, int64_t n, int64_t e, float eps, float *y)
 {
     for (int64_t i = 0; i < n; i++) {
@@ -53,21 +54,35 @@ static void rms_norm(const float *x, const float *w, int64_t n, int64_t e, float
 }
 
 /* Rotate the first n_rot dimensions of each head of each token by position:
- * pairs (2i, 2i+1) turn by pos * base^(-2i / n_rot), llama.cpp's normal type. */
-static void rope(float *x, int64_t n, int64_t heads, const lq__hparams *hp, int64_t pos)
+ * pair i turns by pos * m->rope_freq[i]. The pair is (2i, 2i+1) in the
+ * normal style and (i, i + n_rot/2) in the NEOX style, as llama.cpp's
+ * LLAMA_ROPE_TYPE_NORMAL and _NEOX. */
+static void rope(const lq_model *m, float *x, int64_t n, int64_t heads, int64_t pos)
 {
+    const lq__hparams *hp = &m->hp;
+    int64_t half = hp->n_rot / 2;
+    bool neox = hp->arch->rope == LQ__ROPE_NEOX;
     for (int64_t t = 0; t < n; t++) {
-        for (int64_t i = 0; i < hp->n_rot; i += 2) {
-            double theta = (double)(pos + t) * pow(hp->rope_base, -(double)i / (double)hp->n_rot);
+        for (int64_t i = 0; i < half; i++) {
+            double theta = (double)(pos + t) * m->rope_freq[i];
             float c = (float)cos(theta), s = (float)sin(theta);
+            int64_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
             for (int64_t h = 0; h < heads; h++) {
-                float *p = x + (t * heads + h) * hp->head_dim + i;
-                float x0 = p[0], x1 = p[1];
-                p[0] = x0 * c - x1 * s;
-                p[1] = x0 * s + x1 * c;
+                float *p = x + (t * heads + h) * hp->head_dim;
+                float x0 = p[a], x1 = p[b];
+                p[a] = x0 * c - x1 * s;
+                p[b] = x0 * s + x1 * c;
             }
         }
     }
+}
+
+/* x[n][width] += bias, when the architecture has one. */
+static void add_bias(float *x, const float *bias, int64_t n, int64_t width)
+{
+    for (int64_t i = 0; bias && i < n; i++)
+        for (int64_t j = 0; j < width; j++)
+            x[i * width + j] += bias[j];
 }
 
 typedef struct {
@@ -142,7 +157,8 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
 {
     const lq__hparams *hp = &m->hp;
     const lq__layer *y = &m->layers[il];
-    int64_t e = hp->n_embd, kvd = hp->n_head_kv * hp->head_dim, t = pos + n;
+    int64_t e = hp->n_embd, qd = hp->n_head * hp->head_dim, kvd = hp->n_head_kv * hp->head_dim;
+    int64_t t = pos + n;
     lq_status st;
 
     rms_norm(a->x, y->attn_norm, n, e, hp->norm_eps, a->h);
@@ -151,8 +167,15 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
         (st = lq__linear_forward(ctx, &y->k, a->h, n, a->k)) ||
         (st = lq__linear_forward(ctx, &y->v, a->h, n, a->v)))
         return st;
-    rope(a->q, n, hp->n_head, hp, pos);
-    rope(a->k, n, hp->n_head_kv, hp, pos);
+    add_bias(a->q, y->bias[0], n, qd);
+    add_bias(a->k, y->bias[1], n, kvd);
+    add_bias(a->v, y->bias[2], n, kvd);
+    if (y->q_norm) { /* Qwen3: each head RMS-normed on its own, before RoPE */
+        rms_norm(a->q, y->q_norm, n * hp->n_head, hp->head_dim, hp->norm_eps, a->q);
+        rms_norm(a->k, y->k_norm, n * hp->n_head_kv, hp->head_dim, hp->norm_eps, a->k);
+    }
+    rope(m, a->q, n, hp->n_head, pos);
+    rope(m, a->k, n, hp->n_head_kv, pos);
     for (int64_t i = 0; i < n; i++) {
         lq__kv_store(&m->kv, il, LQ__KV_K, pos + i, a->k + i * kvd);
         lq__kv_store(&m->kv, il, LQ__KV_V, pos + i, a->v + i * kvd);

@@ -1,6 +1,7 @@
-/* load.c — building an lq_model from a llama-architecture GGUF: hyperparameters,
+/* load.c — building an lq_model from a GGUF of an architecture in arch.h: hyperparameters,
  * weights, vocabulary and KV cache (lq_model_load, lq_model_from_gguf,
  * lq_model_free, lq_model_set_cache, lq_model_info). */
+#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -22,8 +23,17 @@ typedef struct {
     const char *fn;
 } loader;
 
-static lq_status get_dim(loader *L, const char *key, int64_t def, int64_t *out)
+/* "ARCH.suffix" in buf: the architecture's own name for an hparam key. */
+static const char *arch_key(const loader *L, const char *suffix, char *buf, size_t size)
 {
+    snprintf(buf, size, "%s.%s", L->m->hp.arch->name, suffix);
+    return buf;
+}
+
+static lq_status get_dim(loader *L, const char *suffix, int64_t def, int64_t *out)
+{
+    char key[96];
+    arch_key(L, suffix, key, sizeof key);
     if (lq_gguf_find_key(L->g, key) < 0) {
         if (def < 0)
             return lq__fail(LQ_ERR_FORMAT, "%s: key %s is missing", L->fn, key);
@@ -38,8 +48,10 @@ static lq_status get_dim(loader *L, const char *key, int64_t def, int64_t *out)
     return LQ_OK;
 }
 
-static lq_status get_float(loader *L, const char *key, double def, float *out)
+static lq_status get_float(loader *L, const char *suffix, double def, float *out)
 {
+    char key[96];
+    arch_key(L, suffix, key, sizeof key);
     if (lq_gguf_find_key(L->g, key) < 0) {
         if (def < 0)
             return lq__fail(LQ_ERR_FORMAT, "%s: key %s is missing", L->fn, key);
@@ -51,52 +63,74 @@ static lq_status get_float(loader *L, const char *key, double def, float *out)
     return LQ_OK;
 }
 
+static lq_status find_arch(loader *L)
+{
+    const char *name;
+    if (lq_gguf_find_key(L->g, "general.architecture") < 0 ||
+        lq_gguf_get_string(L->g, "general.architecture", &name, NULL) != LQ_OK)
+        return lq__fail(LQ_ERR_FORMAT, "%s: general.architecture is missing or not a string", L->fn);
+    L->m->hp.arch = lq__arch_find(name);
+    if (!L->m->hp.arch) {
+        char names[96];
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: architecture '%.32s' (the runner runs %s)", L->fn,
+                        name, lq__arch_names(names, sizeof names));
+    }
+    /* linear and YaRN scaling change every angle (and YaRN the attention
+     * scale): refused rather than run wrong */
+    char key[96];
+    const char *scaling;
+    arch_key(L, "rope.scaling.type", key, sizeof key);
+    if (lq_gguf_find_key(L->g, key) >= 0 &&
+        (lq_gguf_get_string(L->g, key, &scaling, NULL) != LQ_OK || strcmp(scaling, "none") != 0))
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: RoPE scaling (%s) is not supported", L->fn, key);
+    if (!(L->m->hp.arch->tensors & LQ__ARCH_ROPE_FREQS) &&
+        lq_gguf_find_tensor(L->g, "rope_freqs.weight") >= 0)
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: per-dimension RoPE frequencies (rope_freqs.weight) "
+                        "are not read for architecture '%s'", L->fn, L->m->hp.arch->name);
+    return LQ_OK;
+}
+
 static lq_status read_hparams(loader *L)
 {
     lq__hparams *hp = &L->m->hp;
-    const char *arch;
-    if (lq_gguf_find_key(L->g, "general.architecture") < 0 ||
-        lq_gguf_get_string(L->g, "general.architecture", &arch, NULL) != LQ_OK)
-        return lq__fail(LQ_ERR_FORMAT, "%s: general.architecture is missing or not a string", L->fn);
-    if (strcmp(arch, "llama") != 0)
-        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: architecture '%.32s' (only 'llama' is supported)",
-                        L->fn, arch);
-    const char *scaling;
-    if (lq_gguf_find_key(L->g, "llama.rope.scaling.type") >= 0 &&
-        (lq_gguf_get_string(L->g, "llama.rope.scaling.type", &scaling, NULL) != LQ_OK ||
-         strcmp(scaling, "none") != 0))
-        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: RoPE scaling (llama.rope.scaling.type) is not "
-                        "supported", L->fn);
-    if (lq_gguf_find_tensor(L->g, "rope_freqs.weight") >= 0)
-        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: per-dimension RoPE frequencies (rope_freqs.weight) "
-                        "are not supported", L->fn);
-    lq_status st;
-    if ((st = get_dim(L, "llama.context_length", -1, &hp->n_ctx_train)) ||
-        (st = get_dim(L, "llama.embedding_length", -1, &hp->n_embd)) ||
-        (st = get_dim(L, "llama.block_count", -1, &hp->n_layer)) ||
-        (st = get_dim(L, "llama.feed_forward_length", -1, &hp->n_ff)) ||
-        (st = get_dim(L, "llama.attention.head_count", -1, &hp->n_head)) ||
-        (st = get_dim(L, "llama.attention.head_count_kv", hp->n_head, &hp->n_head_kv)) ||
-        (st = get_float(L, "llama.attention.layer_norm_rms_epsilon", -1, &hp->norm_eps)) ||
-        (st = get_float(L, "llama.rope.freq_base", 10000.0, &hp->rope_base)))
+    lq_status st = find_arch(L);
+    if (st ||
+        (st = get_dim(L, "context_length", -1, &hp->n_ctx_train)) ||
+        (st = get_dim(L, "embedding_length", -1, &hp->n_embd)) ||
+        (st = get_dim(L, "block_count", -1, &hp->n_layer)) ||
+        (st = get_dim(L, "feed_forward_length", -1, &hp->n_ff)) ||
+        (st = get_dim(L, "attention.head_count", -1, &hp->n_head)) ||
+        (st = get_dim(L, "attention.head_count_kv", hp->n_head, &hp->n_head_kv)) ||
+        (st = get_float(L, "attention.layer_norm_rms_epsilon", -1, &hp->norm_eps)) ||
+        (st = get_float(L, "rope.freq_base", 10000.0, &hp->rope_base)))
         return st;
-    if (hp->n_embd % hp->n_head != 0 || hp->n_head % hp->n_head_kv != 0)
-        return lq__fail(LQ_ERR_FORMAT, "%s: %lld heads do not divide the embedding width %lld, or "
-                        "%lld KV heads do not divide them", L->fn, (long long)hp->n_head,
-                        (long long)hp->n_embd, (long long)hp->n_head_kv);
-    hp->head_dim = hp->n_embd / hp->n_head;
-    int64_t k_len, v_len;
-    if ((st = get_dim(L, "llama.attention.key_length", hp->head_dim, &k_len)) ||
-        (st = get_dim(L, "llama.attention.value_length", hp->head_dim, &v_len)) ||
-        (st = get_dim(L, "llama.rope.dimension_count", hp->head_dim, &hp->n_rot)))
+    if (hp->n_head % hp->n_head_kv != 0)
+        return lq__fail(LQ_ERR_FORMAT, "%s: %lld KV heads do not divide %lld heads", L->fn,
+                        (long long)hp->n_head_kv, (long long)hp->n_head);
+    /* the head size is key_length when given (Qwen3's differs from
+     * n_embd / n_head in the published models), else n_embd / n_head */
+    int64_t k_len, v_len, even = hp->n_embd % hp->n_head == 0 ? hp->n_embd / hp->n_head : -1;
+    char key[96];
+    if (even < 0 && lq_gguf_find_key(L->g, arch_key(L, "attention.key_length", key, sizeof key)) < 0)
+        return lq__fail(LQ_ERR_FORMAT, "%s: %lld heads do not divide the embedding width %lld, "
+                        "and %s is missing", L->fn, (long long)hp->n_head, (long long)hp->n_embd,
+                        key);
+    if ((st = get_dim(L, "attention.key_length", even, &k_len)) ||
+        (st = get_dim(L, "attention.value_length", k_len, &v_len)))
         return st;
-    if (k_len != hp->head_dim || v_len != hp->head_dim)
-        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: key/value length %lld/%lld differs from the head "
-                        "size %lld", L->fn, (long long)k_len, (long long)v_len,
-                        (long long)hp->head_dim);
+    if (k_len != v_len)
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: key length %lld differs from value length %lld",
+                        L->fn, (long long)k_len, (long long)v_len);
+    hp->head_dim = k_len;
+    if (hp->head_dim * hp->n_head > MAX_DIM)
+        return lq__fail(LQ_ERR_FORMAT, "%s: %lld heads of %lld exceed %lld", L->fn,
+                        (long long)hp->n_head, (long long)hp->head_dim, (long long)MAX_DIM);
+    if ((st = get_dim(L, "rope.dimension_count", hp->head_dim, &hp->n_rot)))
+        return st;
     if (hp->n_rot > hp->head_dim || hp->n_rot % 2 != 0)
-        return lq__fail(LQ_ERR_FORMAT, "%s: llama.rope.dimension_count %lld is odd or above the "
-                        "head size %lld", L->fn, (long long)hp->n_rot, (long long)hp->head_dim);
+        return lq__fail(LQ_ERR_FORMAT, "%s: %s.rope.dimension_count %lld is odd or above the "
+                        "head size %lld", L->fn, hp->arch->name, (long long)hp->n_rot,
+                        (long long)hp->head_dim);
     hp->n_vocab = L->m->vocab.n;
     return LQ_OK;
 }
@@ -161,11 +195,18 @@ static lq_status get_linear(loader *L, const char *name, int64_t rows, int64_t c
     return st != LQ_OK ? st : lq__linear_init(l, t, L->fn);
 }
 
-static lq_status get_norm(loader *L, const char *name, float **out)
+/* A 1-D tensor of `len` values (a norm, bias or rope factors), held as f32. */
+static lq_status get_vector(loader *L, const char *name, int64_t len, float **out)
 {
     const lq_tensor *t;
-    lq_status st = get_tensor(L, name, 1, L->m->hp.n_embd, 0, 0, &t);
+    lq_status st = get_tensor(L, name, 1, len, 0, 0, &t);
     return st != LQ_OK ? st : lq__to_f32(NULL, L->fn, t, out); /* small: no progress */
+}
+
+/* Tensors per layer: the norms and seven weights, plus the architecture's own. */
+static int64_t layer_tensors(const lq__arch *a)
+{
+    return 9 + (a->tensors & LQ__ARCH_QKV_BIAS ? 3 : 0) + (a->tensors & LQ__ARCH_QK_NORM ? 2 : 0);
 }
 
 static lq_status read_layer(loader *L, int64_t il)
@@ -179,14 +220,24 @@ static lq_status read_layer(loader *L, int64_t il)
         {"ffn_gate", &y->gate, hp->n_ff, e}, {"ffn_up", &y->up, hp->n_ff, e},
         {"ffn_down", &y->down, e, hp->n_ff},
     };
+    struct { const char *name; float **v; int64_t len; unsigned needs; } vec[] = {
+        {"attn_norm.weight", &y->attn_norm, e, 0},
+        {"ffn_norm.weight", &y->ffn_norm, e, 0},
+        {"attn_q.bias", &y->bias[0], qd, LQ__ARCH_QKV_BIAS},
+        {"attn_k.bias", &y->bias[1], kvd, LQ__ARCH_QKV_BIAS},
+        {"attn_v.bias", &y->bias[2], kvd, LQ__ARCH_QKV_BIAS},
+        {"attn_q_norm.weight", &y->q_norm, hp->head_dim, LQ__ARCH_QK_NORM},
+        {"attn_k_norm.weight", &y->k_norm, hp->head_dim, LQ__ARCH_QK_NORM},
+    };
     char name[64];
     lq_status st;
-    snprintf(name, sizeof name, "blk.%lld.attn_norm.weight", (long long)il);
-    if ((st = get_norm(L, name, &y->attn_norm)) != LQ_OK)
-        return st;
-    snprintf(name, sizeof name, "blk.%lld.ffn_norm.weight", (long long)il);
-    if ((st = get_norm(L, name, &y->ffn_norm)) != LQ_OK)
-        return st;
+    for (size_t i = 0; i < sizeof vec / sizeof *vec; i++) {
+        if ((vec[i].needs & hp->arch->tensors) != vec[i].needs)
+            continue;
+        snprintf(name, sizeof name, "blk.%lld.%s", (long long)il, vec[i].name);
+        if ((st = get_vector(L, name, vec[i].len, vec[i].v)) != LQ_OK)
+            return st;
+    }
     for (size_t i = 0; i < sizeof lin / sizeof *lin; i++) {
         snprintf(name, sizeof name, "blk.%lld.%s.weight", (long long)il, lin[i].part);
         if ((st = get_linear(L, name, lin[i].rows, lin[i].cols, lin[i].l)) != LQ_OK)
@@ -195,33 +246,68 @@ static lq_status read_layer(loader *L, int64_t il)
     return LQ_OK;
 }
 
+/* The angle per position of each rotated pair: base^(-2i/n_rot), divided by
+ * rope_freqs.weight's factor i when the file has one (llama3 scaling, as
+ * ggml_rope_ext's freq_factors). */
+static lq_status read_rope(loader *L)
+{
+    lq_model *m = L->m;
+    const lq__hparams *hp = &m->hp;
+    int64_t half = hp->n_rot / 2;
+    float *factor = NULL;
+    lq_status st = LQ_OK;
+    if ((hp->arch->tensors & LQ__ARCH_ROPE_FREQS) &&
+        lq_gguf_find_tensor(L->g, "rope_freqs.weight") >= 0)
+        st = get_vector(L, "rope_freqs.weight", half, &factor);
+    if (st != LQ_OK)
+        return st;
+    m->rope_freq = lq__calloc((size_t)half, sizeof *m->rope_freq);
+    for (int64_t i = 0; m->rope_freq && i < half; i++) {
+        m->rope_freq[i] = pow(hp->rope_base, -2.0 * (double)i / (double)hp->n_rot);
+        if (factor && !(factor[i] > 0 && factor[i] < 1e30f))
+            st = lq__fail(LQ_ERR_FORMAT, "%s: rope_freqs.weight[%lld] = %g is not a positive "
+                          "factor", L->fn, (long long)i, (double)factor[i]);
+        else if (factor)
+            m->rope_freq[i] /= factor[i];
+    }
+    lq__free(factor);
+    if (!m->rope_freq)
+        return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate %lld RoPE frequencies", L->fn,
+                        (long long)half);
+    return st;
+}
+
 static lq_status read_weights(loader *L)
 {
     lq_model *m = L->m;
     const lq__hparams *hp = &m->hp;
-    L->total = 2 + hp->n_layer * 9 + (lq_gguf_find_tensor(L->g, "output.weight") >= 0);
+    int64_t per_layer = layer_tensors(hp->arch);
+    L->total = 2 + hp->n_layer * per_layer + (lq_gguf_find_tensor(L->g, "output.weight") >= 0) +
+               (lq_gguf_find_tensor(L->g, "rope_freqs.weight") >= 0);
     /* The header's counts decide what is allocated below: hold them to the
      * tensors the file has, so a small file cannot ask for gigabytes (the
      * tensor count is itself bounded by the file's size). */
     int64_t have = lq_gguf_tensor_count(L->g);
-    if (have < hp->n_layer * 9) /* a missing tensor of a plausible count is named below */
-        return lq__fail(LQ_ERR_FORMAT, "%s: llama.block_count = %lld needs at least %lld tensors, "
-                        "the file has %lld", L->fn, (long long)hp->n_layer,
-                        (long long)(hp->n_layer * 9), (long long)have);
+    if (have < hp->n_layer * per_layer) /* a missing tensor of a plausible count is named below */
+        return lq__fail(LQ_ERR_FORMAT, "%s: %s.block_count = %lld needs at least %lld tensors, "
+                        "the file has %lld", L->fn, hp->arch->name, (long long)hp->n_layer,
+                        (long long)(hp->n_layer * per_layer), (long long)have);
     char last[64];
     snprintf(last, sizeof last, "blk.%lld.attn_norm.weight", (long long)(hp->n_layer - 1));
     if (lq_gguf_find_tensor(L->g, last) < 0)
-        return lq__fail(LQ_ERR_FORMAT, "%s: llama.block_count = %lld, but tensor '%s' of the last "
-                        "layer is missing", L->fn, (long long)hp->n_layer, last);
+        return lq__fail(LQ_ERR_FORMAT, "%s: %s.block_count = %lld, but tensor '%s' of the last "
+                        "layer is missing", L->fn, hp->arch->name, (long long)hp->n_layer, last);
     m->tensors = lq__calloc((size_t)L->total, sizeof *m->tensors);
     m->layers = lq__calloc((size_t)hp->n_layer, sizeof *m->layers);
     if (!m->tensors || !m->layers)
         return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate %lld layers", L->fn, (long long)hp->n_layer);
-    lq_status st = get_linear(L, "token_embd.weight", hp->n_vocab, hp->n_embd, &m->embd);
+    lq_status st = read_rope(L);
+    if (st == LQ_OK)
+        st = get_linear(L, "token_embd.weight", hp->n_vocab, hp->n_embd, &m->embd);
     for (int64_t il = 0; st == LQ_OK && il < hp->n_layer; il++)
         st = read_layer(L, il);
     if (st == LQ_OK)
-        st = get_norm(L, "output_norm.weight", &m->output_norm);
+        st = get_vector(L, "output_norm.weight", hp->n_embd, &m->output_norm);
     const lq_tensor *out = NULL;
     if (st == LQ_OK)
         st = get_tensor(L, "output.weight", 2, hp->n_vocab, hp->n_embd, 1, &out);
@@ -230,6 +316,26 @@ static lq_status read_weights(loader *L)
     if (st == LQ_OK && !out)
         m->output = m->embd; /* tied embeddings */
     return st;
+}
+
+/* Every tensor of the file must be one the architecture reads: a tensor left
+ * over (a bias this runner does not add, an unknown part) would be silently
+ * ignored and the model run wrong. llama.cpp refuses such files too. */
+static lq_status check_all_read(loader *L)
+{
+    int64_t n = lq_gguf_tensor_count(L->g);
+    if (L->m->n_tensors == n)
+        return LQ_OK;
+    for (int64_t i = 0; i < n; i++) {
+        const char *name = lq_gguf_tensor_name(L->g, i);
+        int64_t k = 0;
+        while (k < L->m->n_tensors && strcmp(lq_tensor_name(L->m->tensors[k]), name) != 0)
+            k++;
+        if (k == L->m->n_tensors)
+            return lq__fail(LQ_ERR_UNSUPPORTED, "%s: tensor '%s' is not part of architecture "
+                            "'%s' as this runner runs it", L->fn, name, L->m->hp.arch->name);
+    }
+    return LQ_OK;
 }
 
 lq_status lq__model_build(lq_ctx *ctx, const lq_gguf *g, int64_t n_ctx, int kv_type,
@@ -255,6 +361,8 @@ lq_status lq__model_build(lq_ctx *ctx, const lq_gguf *g, int64_t n_ctx, int kv_t
         st = read_hparams(&L);
     if (st == LQ_OK)
         st = read_weights(&L);
+    if (st == LQ_OK)
+        st = check_all_read(&L);
     if (st == LQ_OK)
         st = lq__kv_init(&m->kv, kv_type, m->hp.n_layer, m->hp.n_head_kv, m->hp.head_dim,
                          n_ctx ? n_ctx : m->hp.n_ctx_train, fn);
@@ -303,9 +411,14 @@ void lq_model_free(lq_model *m)
         lq__layer *y = &m->layers[il];
         lq__free(y->attn_norm);
         lq__free(y->ffn_norm);
+        for (int k = 0; k < 3; k++)
+            lq__free(y->bias[k]);
+        lq__free(y->q_norm);
+        lq__free(y->k_norm);
     }
     lq__free(m->layers);
     lq__free(m->output_norm);
+    lq__free(m->rope_freq);
     for (int64_t i = 0; i < m->n_tensors; i++)
         lq_tensor_free(m->tensors[i]);
     lq__free(m->tensors);
@@ -336,11 +449,10 @@ lq_status lq_model_set_cache(lq_model *m, int64_t n_ctx, int kv_type)
 
 static int64_t weight_bytes(const lq_model *m)
 {
-    int64_t norms = (2 * m->hp.n_layer + 1) * m->hp.n_embd * (int64_t)sizeof(float);
-    int64_t b = norms;
-    for (int64_t i = 0; i < m->n_tensors; i++)
-        if (lq_tensor_ndim(m->tensors[i]) == 2) /* the norms are held as f32, counted above */
-            b += (int64_t)lq_tensor_nbytes(m->tensors[i]);
+    int64_t b = 0;
+    for (int64_t i = 0; i < m->n_tensors; i++) /* 1-D tensors (norms, biases) are held as f32 */
+        b += lq_tensor_ndim(m->tensors[i]) == 2 ? (int64_t)lq_tensor_nbytes(m->tensors[i])
+                                                : lq_tensor_numel(m->tensors[i]) * (int64_t)sizeof(float);
     return b;
 }
 

@@ -4,11 +4,13 @@
 
 #include <lq/lq_model.h>
 
+#include "arch.h"
 #include "kv_cache.h"
 #include "linear.h"
 #include "vocab.h"
 
 typedef struct lq__hparams {
+    const lq__arch *arch;
     int64_t n_vocab, n_embd, n_layer, n_head, n_head_kv, head_dim, n_ff, n_ctx_train;
     int64_t n_rot;    /* leading dimensions of each head that RoPE rotates */
     float rope_base;  /* theta */
@@ -17,6 +19,8 @@ typedef struct lq__hparams {
 
 typedef struct lq__layer {
     float *attn_norm, *ffn_norm; /* n_embd each */
+    float *bias[3];              /* q, k, v biases (LQ__ARCH_QKV_BIAS), else NULL */
+    float *q_norm, *k_norm;      /* head_dim each (LQ__ARCH_QK_NORM), else NULL */
     lq__linear q, k, v, o, gate, up, down;
 } lq__layer;
 
@@ -30,6 +34,8 @@ struct lq_model {
     int64_t n_tensors;
     lq__linear embd, output; /* output is a copy of embd when the file has no output.weight */
     float *output_norm;
+    double *rope_freq;      /* n_rot / 2 angles per position: base^(-2i/n_rot), divided by
+                             * rope_freqs.weight's factors when the file has them */
     lq__layer *layers;
     lq__kv kv;
     int64_t n_past;         /* positions held in the cache */

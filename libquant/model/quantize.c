@@ -220,10 +220,11 @@ static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_c
 /* ---- calibrated methods, one layer at a time ---- */
 
 /* f32 copies of a layer's weights, which AWQ and SmoothQuant rescale, and its
- * norms as tensors over the new model's own arrays. */
+ * norms and v bias (qwen2) as tensors over the new model's own arrays. */
 typedef struct {
     lq_tensor *w[PARTS];
     lq_tensor *attn_norm, *ffn_norm;
+    lq_tensor *v_bias; /* NULL without biases */
 } layer_copy;
 
 static void free_copy(layer_copy *c)
@@ -232,6 +233,7 @@ static void free_copy(layer_copy *c)
         lq_tensor_free(c->w[p]);
     lq_tensor_free(c->attn_norm);
     lq_tensor_free(c->ffn_norm);
+    lq_tensor_free(c->v_bias);
 }
 
 static lq_status copy_layer(job *j, int64_t il, layer_copy *c)
@@ -245,6 +247,10 @@ static lq_status copy_layer(job *j, int64_t il, layer_copy *c)
     if (st == LQ_OK)
         st = lq_tensor_wrap(LQ_TYPE_F32, 1, &e, y->ffn_norm, bytes, LQ_BORROW, "ffn_norm",
                             &c->ffn_norm);
+    int64_t kvd = j->q->hp.n_head_kv * j->q->hp.head_dim;
+    if (st == LQ_OK && y->bias[2])
+        st = lq_tensor_wrap(LQ_TYPE_F32, 1, &kvd, y->bias[2], (size_t)kvd * sizeof(float),
+                            LQ_BORROW, "attn_v.bias", &c->v_bias);
     for (int p = 0; st == LQ_OK && p < PARTS; p++)
         st = lq_dequantize(&j->quiet, layer_slot(j, il, p)->l->t, LQ_TYPE_F32, &c->w[p]);
     return st;
@@ -287,7 +293,7 @@ static lq_status move_scales(job *j, layer_copy *c, const scale_group *g, lq_cal
                        : lq_smoothquant_scales(j->scheme, calib, (const lq_tensor *const *)next,
                                                g->n_next, s);
     if (st == LQ_OK)
-        st = lq_scales_apply(s, n, prev, NULL, next, g->n_next);
+        st = lq_scales_apply(s, n, prev, g->prev == V ? c->v_bias : NULL, next, g->n_next);
     for (int64_t i = 0; st == LQ_OK && i < n; i++)
         s[n + i] = 1.0f / s[i];
     if (st == LQ_OK)

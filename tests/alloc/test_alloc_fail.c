@@ -19,6 +19,7 @@
 
 #include "../harness.h"
 #include "../io/io_util.h"
+#include "../model/hf_models.h"
 #include "../model/model_fixture.h"
 #include "libquant/core/alloc.h"
 #include "libquant/hf/tokenizer_keys.h"
@@ -574,6 +575,37 @@ static lq_status model_load_eval(const char *dir, const void *arg)
     return st;
 }
 
+/* A Hugging Face fixture model (`arg`: llama3 with rope factors, qwen2 with
+ * biases, qwen3 with q/k norms): load, eval four tokens, and its q8_0 copy
+ * (which keeps the extra tensors in f32). */
+static lq_status model_arch_load_eval(const char *dir, const void *arg)
+{
+    (void)dir;
+    char rel[64];
+    snprintf(rel, sizeof rel, "gguf/%s-f32.gguf", (const char *)arg);
+    lq_ctx *ctx = NULL;
+    lq_model *m = NULL, *q = NULL;
+    lq_scheme *s = NULL;
+    static const int32_t tokens[4] = {1, 300, 700, 1000};
+    float logits[LQT_HF_VOCAB];
+    lq_status st = two_threads(&ctx);
+    if (st == LQ_OK)
+        st = lq_model_load(ctx, lqt_hf_path(rel), 8, LQ_KV_F32, &m);
+    if (st == LQ_OK)
+        st = lq_model_eval(ctx, m, tokens, 4, 0, 3, logits);
+    if (st == LQ_OK)
+        st = lq_scheme_parse("q8_0", &s);
+    if (st == LQ_OK)
+        st = lq_model_quantize(ctx, m, s, NULL, NULL, 0, 8, LQ_KV_F16, &q);
+    if (st == LQ_OK)
+        st = lq_model_eval(ctx, q, tokens, 4, 0, 3, logits);
+    lq_model_free(q);
+    lq_scheme_free(s);
+    lq_model_free(m);
+    lq_ctx_free(ctx);
+    return st;
+}
+
 /* A model's copy at scheme `arg`, and the KL divergence of one from the
  * other. */
 static lq_status model_quantize(const char *dir, const void *arg)
@@ -941,6 +973,20 @@ static void bpe_vocab_and_tokenize(void)
     lq_gguf_free(bpe_vocab);
 }
 
+static void model_architectures(void)
+{
+    if (access(lqt_hf_path("gguf/qwen3-f32.gguf"), R_OK) != 0) {
+        ORACLE_SKIP_CASE("no Hugging Face fixtures at %s", lqt_hf_path(""));
+        return;
+    }
+    static const char *const names[] = {"llama3", "qwen2", "qwen3"};
+    for (int i = 0; i < 3; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "%s: load, eval, quantize q8_0", names[i]);
+        exercise(what, model_arch_load_eval, names[i], NULL);
+    }
+}
+
 static void model_quantize_and_compare(void)
 {
     exercise_once("model quantize f16, KL divergence", model_quantize, "f16", NULL);
@@ -989,5 +1035,5 @@ static void setup(void)
 
 LQT_MAIN(setup, scheme_parse, quantize_each_family, matmul_tiled, calibrated_methods,
          gguf_write_read, safetensors_write_read, hf_layouts, hf_tokenizer_keys, calib_file,
-         imatrix_files, model_load_and_eval, bpe_vocab_and_tokenize, model_quantize_and_compare,
-         quality_measures, gguf_quantize_cut_fixture, total)
+         imatrix_files, model_load_and_eval, model_architectures, bpe_vocab_and_tokenize,
+         model_quantize_and_compare, quality_measures, gguf_quantize_cut_fixture, total)

@@ -349,7 +349,7 @@ static void malformed_models(void)
     CHECK_STATUS(load_edited(src, NULL, "llama.rope.dimension_count", 33, NULL), LQ_ERR_FORMAT);
     CHECK_STATUS(load_edited(src, NULL, "llama.embedding_length", 1u << 31, NULL), LQ_ERR_FORMAT);
     CHECK_STATUS(load_edited(src, NULL, "general.architecture", 0, "gpt2"), LQ_ERR_UNSUPPORTED);
-    CHECK_STATUS(load_edited(src, NULL, "tokenizer.ggml.model", 0, "gpt2"), LQ_ERR_UNSUPPORTED);
+    CHECK_STATUS(load_edited(src, NULL, "tokenizer.ggml.model", 0, "rwkv"), LQ_ERR_UNSUPPORTED);
     CHECK_STATUS(load_edited(src, NULL, "tokenizer.ggml.scores", 0, "none"), LQ_ERR_FORMAT);
     CHECK_STATUS(load_edited(src, NULL, "llama.rope.scaling.type", 0, "linear"), LQ_ERR_UNSUPPORTED);
     /* tied embeddings: without output.weight the token embedding is the output head */
