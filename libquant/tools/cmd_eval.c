@@ -16,11 +16,12 @@
 
 #include "commands.h"
 #include "eval_report.h"
+#include "model_file.h"
 #include "temp_files.h"
 #include "tool.h"
 
 static const char usage_text[] =
-    "usage: lq eval MODEL.gguf --text FILE [--schemes LIST] [--kv LIST] [--ctx N]\n"
+    "usage: lq eval MODEL.gguf|HF_DIR --text FILE [--schemes LIST] [--kv LIST] [--ctx N]\n"
     "               [--max-tokens N] [--calib FILE] [--calib-tokens N] [--threads N]\n"
     "               [--json] [--plot FILE.svg] [--budget GIB [--budget-ctx N]]\n\n"
     "Quantizes the model (a llama-architecture GGUF) with each scheme and measures it\n"
@@ -235,7 +236,7 @@ static int open_session(session *s)
     if (st == LQ_OK)
         st = lq_ctx_set_progress(s->ctx, on_progress, &s->prog);
     if (st == LQ_OK)
-        st = lq_gguf_open(a->model, &s->g);
+        st = model_gguf_open(a->model, LQ_TYPE_F32, &s->g);
     int64_t train = 0;
     if (st == LQ_OK && lq_gguf_get_int(s->g, "llama.context_length", &train) != LQ_OK)
         train = DEFAULT_MAX_CTX; /* lq_model_from_gguf says what is wrong with the file */

@@ -7,6 +7,7 @@
 
 #include "../core/ftype_list.h"
 #include "commands.h"
+#include "model_file.h"
 #include "tool.h"
 
 static const char usage_head[] =
@@ -20,7 +21,9 @@ static const char usage_tail[] =
     ".\n--imatrix takes llama.cpp importance matrices (.dat or GGUF) or libquant's own.\n"
     "PATTERN is a POSIX extended regular expression matched against tensor names.\n"
     "Options may come before, between or after IN, OUT and TYPE. OUT must not be\n"
-    "IN, and if it exists it must be a regular file (not a link, FIFO or device).\n";
+    "IN, and if it exists it must be a regular file (not a link, FIFO or device).\n"
+    "IN may be a Hugging Face model folder: the result equals quantizing its f32\n"
+    "conversion (lq convert DIR F32.gguf --outtype f32).\n";
 
 /* The file types' names come from the library's list (a macro header: no
  * call into the library's internals). */
@@ -93,7 +96,7 @@ static int apply_option(lq_qopts *o, int argc, char **argv, int *i, int64_t *thr
 static void summary(const char *in, const char *out, double seconds)
 {
     lq_gguf *a = NULL, *b = NULL;
-    if (lq_gguf_open(in, &a) != LQ_OK || lq_gguf_open(out, &b) != LQ_OK) {
+    if (model_gguf_open(in, LQ_TYPE_F32, &a) != LQ_OK || lq_gguf_open(out, &b) != LQ_OK) {
         lq_gguf_free(a);
         return;
     }
@@ -133,7 +136,7 @@ int lq_cmd_quantize(int argc, char **argv)
     }
     int first = lq_tool_options_first(&argc, argv, valued);
     if (argc - first < 3)
-        return lq_tool_usage_error(cmd, "wants IN.gguf OUT.gguf TYPE");
+        return lq_tool_usage_error(cmd, "wants IN.gguf (or a Hugging Face model folder) OUT.gguf TYPE");
     if (argc - first > 3)
         return lq_tool_usage_error(cmd, "unexpected argument '%s'", argv[first + 3]);
     const char *pos[3] = {argv[first], argv[first + 1], argv[first + 2]};

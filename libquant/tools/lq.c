@@ -8,10 +8,11 @@
 static const lq_tool_cmd commands[] = {
     {"bench", "kernel speed: bandwidth, sgemm, dequant and matmul per format, vs llama.cpp", lq_cmd_bench},
     {"compare", "per-tensor error between two model files", lq_cmd_compare},
+    {"convert", "a Hugging Face model folder to GGUF, as convert_hf_to_gguf.py", lq_cmd_convert},
     {"demo", "quantize a synthetic weight matrix with every scheme and compare", lq_cmd_demo},
     {"estimate", "memory needed for weights and KV cache", lq_cmd_estimate},
     {"eval", "size, speed and quality of many schemes on a model, side by side", lq_cmd_eval},
-    {"inspect", "metadata, tensors, types and sizes of a GGUF or safetensors file", lq_cmd_inspect},
+    {"inspect", "metadata, tensors, types and sizes of a GGUF, safetensors file or HF folder", lq_cmd_inspect},
     {"quantize", "quantize a GGUF model to a llama.cpp file type, as llama-quantize", lq_cmd_quantize},
     {"version", "library version and build information", lq_cmd_version},
 };
