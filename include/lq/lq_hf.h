@@ -128,11 +128,12 @@ LQ_API lq_status lq_hf_config(int format, const lq_scheme *scheme, char **json);
  * scaling other than llama3: named), LQ_ERR_NOMEM. Reading a tensor later
  * can fail with LQ_ERR_NOMEM only.
  *
- * Known differences from the converter: general.name is the folder name
- * in title case ("llama2-tied" gives "Llama2 Tied"); the converter also
- * derives general.basename / finetune / version / size_label from folder
- * names such as "Llama-3.2-1B-Instruct" and reads README.md model cards and
- * generation_config.json sampling values, which are not written here. */
+ * The naming keys (general.name, version, organization, finetune,
+ * basename, size_label) are derived from config.json's _name_or_path and
+ * the folder name as gguf-py does, and generation_config.json's sampling
+ * values become general.sampling.*. Known differences from the converter:
+ * a README.md model card (license, tags, base models, ...) is not read, and
+ * names are cased for ASCII letters only. */
 LQ_API lq_status lq_hf_model_open(const char *dir, int outtype, lq_gguf **out);
 
 /* Convert the model folder `dir` to the GGUF file `out_path`, as

@@ -37,6 +37,7 @@ typedef struct lq__hf_out {
 typedef struct lq__hf_model {
     char *dir;
     lq__json_doc *cfg_doc;
+    lq__json_doc *gen_doc;  /* generation_config.json; NULL when absent or not JSON */
     const lq__hf_arch *arch;
     lq__hf_cfg cfg;
     lq_safetensors *st;
@@ -65,6 +66,17 @@ lq_status lq__hf_model_tensors(const char *fn, lq__hf_model *m, int outtype);
 /* The bytes of m->out[i] as the converter writes them, into dst.
  * Errors: LQ_ERR_NOMEM. Thread-safe: reads m only. */
 lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst);
+
+/* The naming metadata gguf-py derives (its Metadata heuristics): from
+ * config.json's _name_or_path when it looks like a model id, then from the
+ * folder name; the size label from `params` when no name gives one. Empty
+ * strings for fields it leaves out. README.md model cards are not read. */
+typedef struct lq__hf_naming {
+    char name[256], organization[256], basename[256], finetune[256], version[256];
+    char size_label[64];
+} lq__hf_naming;
+
+void lq__hf_naming_of(const lq__hf_model *m, int64_t params, lq__hf_naming *out);
 
 /* Add the metadata the converter writes, in its order, to g (tokenizer keys
  * included). Errors: those of lq__hf_tokenizer_keys, LQ_ERR_NOMEM. */

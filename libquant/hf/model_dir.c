@@ -203,6 +203,11 @@ lq_status lq__hf_model_load(const char *fn, const char *dir, lq__hf_model *m)
                       fn, dir);
     if (st == LQ_OK)
         st = read_config(fn, lq__json_root(m->cfg_doc), m);
+    /* optional, and ignored when it is not JSON, as the converter does */
+    bool no_gen = false;
+    if (st == LQ_OK &&
+        (st = read_json(fn, dir, "generation_config.json", &no_gen, &m->gen_doc)) == LQ_ERR_FORMAT)
+        st = LQ_OK;
     if (st == LQ_OK && (st = lq_safetensors_open(dir, &m->st)) != LQ_OK)
         lq__error_prefix(fn);
     if (st == LQ_OK)
@@ -214,6 +219,7 @@ void lq__hf_model_clear(lq__hf_model *m)
 {
     lq__free(m->dir);
     lq__json_free(m->cfg_doc);
+    lq__json_free(m->gen_doc);
     lq_safetensors_free(m->st);
     lq__free(m->order);
     lq__free(m->out);

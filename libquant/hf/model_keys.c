@@ -1,8 +1,6 @@
 /* model_keys.c — the metadata convert_hf_to_gguf.py writes for a model
  * folder, in its order: general.*, the architecture's keys, the file type,
  * then the tokenizer's keys (tokenizer_keys.h). */
-#include <ctype.h>
-#include <math.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -21,89 +19,61 @@ static uint32_t file_type_of(lq_type type)
     return 0;
 }
 
-/* Is w a version or starts with a digit (gguf-py's id_to_title leaves those)? */
-static bool version_like(const char *w, size_t n)
+/* generation_config.json's sampling values, in the order gguf-py writes
+ * them (before general.name); a second JSON name is read when the first is
+ * absent. */
+static const struct {
+    const char *json, *json_alt, *key;
+    int type; /* LQ_GGUF_TYPE_STRING, _I32 or _F32 */
+} sampling[] = {
+    {"sequence", NULL, "general.sampling.sequence", LQ_GGUF_TYPE_STRING},
+    {"top_k", NULL, "general.sampling.top_k", LQ_GGUF_TYPE_I32},
+    {"top_p", NULL, "general.sampling.top_p", LQ_GGUF_TYPE_F32},
+    {"min_p", NULL, "general.sampling.min_p", LQ_GGUF_TYPE_F32},
+    {"xtc_probability", NULL, "general.sampling.xtc_probability", LQ_GGUF_TYPE_F32},
+    {"xtc_threshold", NULL, "general.sampling.xtc_threshold", LQ_GGUF_TYPE_F32},
+    {"temperature", NULL, "general.sampling.temp", LQ_GGUF_TYPE_F32},
+    {"penalty_last_n", NULL, "general.sampling.penalty_last_n", LQ_GGUF_TYPE_I32},
+    {"penalty_repeat", "repetition_penalty", "general.sampling.penalty_repeat", LQ_GGUF_TYPE_F32},
+    {"mirostat", NULL, "general.sampling.mirostat", LQ_GGUF_TYPE_I32},
+    {"mirostat_tau", NULL, "general.sampling.mirostat_tau", LQ_GGUF_TYPE_F32},
+    {"mirostat_eta", NULL, "general.sampling.mirostat_eta", LQ_GGUF_TYPE_F32},
+};
+
+static lq_status sampling_keys(const char *fn, const lq__hf_model *m, lq_gguf *g)
 {
-    if (n && isdigit((unsigned char)w[0]))
-        return true;
-    if (n < 2 || w[0] != 'v')
-        return false;
-    size_t i = 1;
-    for (;;) {
-        size_t d = i;
-        while (i < n && isdigit((unsigned char)w[i]))
-            i++;
-        if (i == d)
-            return false;
-        if (i == n)
-            return true;
-        if (w[i++] != '.')
-            return false;
+    const lq__json *gen = m->gen_doc ? lq__json_root(m->gen_doc) : NULL;
+    lq_status st = LQ_OK;
+    for (size_t i = 0; gen && st == LQ_OK && i < sizeof sampling / sizeof *sampling; i++) {
+        const lq__json *v = lq__json_get(gen, sampling[i].json);
+        if (!v && sampling[i].json_alt)
+            v = lq__json_get(gen, sampling[i].json_alt);
+        if (!v || v->kind == LQ__JSON_NULL)
+            continue;
+        int t = sampling[i].type;
+        bool fits = t == LQ_GGUF_TYPE_STRING ? v->kind == LQ__JSON_STRING && !memchr(v->str, 0, v->len)
+                    : t == LQ_GGUF_TYPE_I32  ? v->kind == LQ__JSON_INT && v->integer >= INT32_MIN &&
+                                                  v->integer <= INT32_MAX
+                                             : v->kind == LQ__JSON_INT || v->kind == LQ__JSON_REAL;
+        if (!fits)
+            return lq__fail(LQ_ERR_FORMAT, "%s: generation_config.json: '%s' is %s, not a%s", fn,
+                            sampling[i].json, lq__json_kind_name(v->kind),
+                            t == LQ_GGUF_TYPE_STRING ? " string" : t == LQ_GGUF_TYPE_I32
+                                                                       ? " 32-bit integer"
+                                                                       : " number");
+        if (t == LQ_GGUF_TYPE_STRING)
+            st = lq_gguf_set_string(g, sampling[i].key, v->str);
+        else if (t == LQ_GGUF_TYPE_I32)
+            st = lq_gguf_set_i32(g, sampling[i].key, (int32_t)v->integer);
+        else
+            st = lq_gguf_set_f32(g, sampling[i].key, (float)v->real);
     }
+    return st;
 }
 
-/* general.name from the folder name as gguf-py's Metadata.id_to_title makes
- * it: '-' to spaces, words split on whitespace and joined by one space, an
- * all-lowercase word that is no version put in title case ("llama2-tied" ->
- * "Llama2 Tied"). ASCII letters only are cased here. */
-static void title_of(const char *dir, char *out, size_t size)
+static lq_status set_str(lq_status st, lq_gguf *g, const char *key, const char *v)
 {
-    size_t end = strlen(dir);
-    while (end > 1 && dir[end - 1] == '/')
-        end--;
-    size_t start = end;
-    while (start > 0 && dir[start - 1] != '/')
-        start--;
-    size_t o = 0;
-    for (size_t i = start; i < end && o + 1 < size;) {
-        while (i < end && (isspace((unsigned char)dir[i]) || dir[i] == '-'))
-            i++;
-        size_t w = i;
-        while (i < end && !isspace((unsigned char)dir[i]) && dir[i] != '-')
-            i++;
-        if (i == w)
-            break;
-        bool upper = false, lower = false;
-        for (size_t k = w; k < i; k++) {
-            upper |= isupper((unsigned char)dir[k]) != 0;
-            lower |= islower((unsigned char)dir[k]) != 0;
-        }
-        bool titled = lower && !upper && !version_like(dir + w, i - w);
-        if (o && o + 1 < size)
-            out[o++] = ' ';
-        bool prev_letter = false;
-        for (size_t k = w; k < i && o + 1 < size; k++) {
-            char c = dir[k];
-            bool letter = isalpha((unsigned char)c) != 0;
-            if (titled && letter && !prev_letter)
-                c = (char)toupper((unsigned char)c);
-            out[o++] = c;
-            prev_letter = letter;
-        }
-    }
-    out[o] = 0;
-}
-
-/* gguf-py's size_label: the parameter count with a K/M/B/T suffix and at
- * least two significant digits before the decimals run out ("1.7M"). */
-static void size_label(int64_t params, char *out, size_t size)
-{
-    double n = (double)params, x;
-    const char *suffix;
-    if (n > 1e12)
-        x = n * 1e-12, suffix = "T";
-    else if (n > 1e9)
-        x = n * 1e-9, suffix = "B";
-    else if (n > 1e6)
-        x = n * 1e-6, suffix = "M";
-    else
-        x = n * 1e-3, suffix = "K";
-    /* digits of Python's round(x) (half to even, as nearbyint) without leading zeros */
-    char digits[32];
-    double r = nearbyint(x);
-    int len = r == 0 ? 0 : snprintf(digits, sizeof digits, "%.0f", r);
-    int fix = 2 - len > 0 ? 2 - len : 0;
-    snprintf(out, size, "%.*f%s", fix, x, suffix);
+    return st == LQ_OK && v[0] ? lq_gguf_set_string(g, key, v) : st;
 }
 
 static lq_status key(lq_status st, lq_gguf *g, const char *arch, const char *k, uint32_t v)
@@ -124,20 +94,24 @@ lq_status lq__hf_model_keys(const char *fn, const lq__hf_model *m, lq_gguf *g)
 {
     const lq__hf_cfg *c = &m->cfg;
     const char *a = m->arch->gguf_arch;
-    char name[256], label[64];
     int64_t params = 0;
     for (int64_t i = 0; i < m->n_out; i++)
         params += m->out[i].rows * m->out[i].cols;
-    title_of(m->dir, name, sizeof name);
-    size_label(params, label, sizeof label);
+    lq__hf_naming n;
+    lq__hf_naming_of(m, params, &n);
 
     lq_status st = lq_gguf_set_string(g, "general.architecture", a);
     if (st == LQ_OK)
         st = lq_gguf_set_string(g, "general.type", "model");
     if (st == LQ_OK)
-        st = lq_gguf_set_string(g, "general.name", name);
-    if (st == LQ_OK && params > 0)
-        st = lq_gguf_set_string(g, "general.size_label", label);
+        st = sampling_keys(fn, m, g);
+    if (st == LQ_OK)
+        st = lq_gguf_set_string(g, "general.name", n.name);
+    st = set_str(st, g, "general.version", n.version);
+    st = set_str(st, g, "general.organization", n.organization);
+    st = set_str(st, g, "general.finetune", n.finetune);
+    st = set_str(st, g, "general.basename", n.basename);
+    st = set_str(st, g, "general.size_label", n.size_label);
     st = key(st, g, a, "block_count", (uint32_t)c->n_layer);
     if (c->has_ctx)
         st = key(st, g, a, "context_length", (uint32_t)c->n_ctx);

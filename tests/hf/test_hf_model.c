@@ -436,30 +436,92 @@ static void test_bad_input(void)
     rmdir(bad_dir);
 }
 
-/* general.name from folder names, as gguf-py's Metadata.id_to_title makes
- * them (the expected names were printed by it). */
-static void test_general_name(void)
+/* The naming keys from folder names and config.json's _name_or_path, as
+ * gguf-py's Metadata heuristics make them: the expected values were printed
+ * by gguf-py (Metadata.load on a folder of that name holding the qwen2
+ * fixture's config.json, with its 1706240 parameters); "" = not written. */
+static void test_naming_keys(void)
 {
     if (!need_fixtures())
         return;
-    static const char *const cases[][2] = {
-        {"qwen2.5-coder", "Qwen2.5 Coder"},
-        {"My_model--x2a 7b", "My_model X2A 7b"},
-        {"ABC-def-3rd", "ABC Def 3rd"},
+    static const char *const keys[] = {"general.name", "general.version", "general.organization",
+                                       "general.finetune", "general.basename",
+                                       "general.size_label"};
+    static const char *const cases[][8] = {
+        {"Llama-3.2-1B-Instruct", "", "Llama 3.2 1B Instruct", "", "", "1b-Instruct", "Llama-3.2", "1.7M"},
+        {"Qwen2.5-Coder-7B-Instruct-GGUF", "", "Qwen2.5 Coder 7B Instruct GGUF", "", "",
+         "7b-Instruct-GGUF", "Qwen2.5-Coder", "1.7M"},
+        {"tiny-llama-v1.2-chat", "", "Tiny Llama v1.2 Chat", "", "", "chat", "tiny-llama-v1.2", "1.7M"},
+        {"mistral-7b-v0.1", "", "Mistral 7b v0.1", "v0.1", "", "7b", "mistral", "1.7M"},
+        {"bloom-7b1", "", "Bloom 7b1", "", "", "7.1b", "bloom", "1.7M"},
+        {"Mixtral-8x7B-v0.1", "", "Mixtral 8x7B v0.1", "v0.1", "", "", "Mixtral", "8x7B"},
+        {"phi-3-mini-128k-instruct", "", "Phi 3 Mini 128k Instruct", "", "", "128k-instruct", "phi-3",
+         "mini"},
+        {"my_model", "acme/Super-Model-2B-v3", "Super Model 2B v3", "v3", "Acme", "2b", "Super-Model",
+         "1.7M"},
+        {"x", "./local/path", "X", "", "", "", "", "1.7M"},
+        {"solo-13b-q4_k_m", "", "Solo 13b Q4_K_M", "", "", "13b", "solo", "1.7M"},
+        {"Qwen3-30B-A3B-Base", "", "Qwen3 30B A3B Base", "", "", "30b-Base", "Qwen3", "A3B"},
+        {"qwen2.5-coder", "", "Qwen2.5 Coder", "", "", "", "", "1.7M"},
+        {"My_model--x2a 7b", "", "My_model X2A 7b", "", "", "", "", "1.7M"},
     };
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         link_model_as("qwen2", cases[i][0]);
+        if (cases[i][1][0]) {
+            char entry[256];
+            snprintf(entry, sizeof entry, "{\n  \"_name_or_path\": \"%s\",", cases[i][1]);
+            edit("config.json", "{", entry, 0);
+        }
         lq_gguf *g = NULL;
-        const char *name = NULL;
-        uint64_t len = 0;
         CHECK_OK(lq_hf_model_open(bad_dir, LQ_TYPE_F32, &g));
-        CHECK_OK(lq_gguf_get_string(g, "general.name", &name, &len));
-        CHECKF(name && strcmp(name, cases[i][1]) == 0, "folder '%s': general.name '%s', want '%s'",
-               cases[i][0], name ? name : "(none)", cases[i][1]);
+        for (size_t k = 0; g && k < sizeof keys / sizeof *keys; k++) {
+            const char *v = "";
+            uint64_t len = 0;
+            if (lq_gguf_find_key(g, keys[k]) >= 0)
+                CHECK_OK(lq_gguf_get_string(g, keys[k], &v, &len));
+            CHECKF(strcmp(v, cases[i][2 + k]) == 0, "folder '%s': %s is '%s', want '%s'",
+                   cases[i][0], keys[k], v, cases[i][2 + k]);
+        }
         lq_gguf_free(g);
         clear_bad_dir();
         rmdir(bad_dir);
     }
+}
+
+/* generation_config.json's sampling values become general.sampling.*, before
+ * general.name, as gguf-py writes them; a file that is not JSON is ignored. */
+static void test_sampling_keys(void)
+{
+    if (!need_fixtures())
+        return;
+    link_model_as("qwen2", "sampling");
+    edit("generation_config.json", "{",
+         "{\"temperature\": 0.6, \"top_p\": 0.9, \"top_k\": 20, \"repetition_penalty\": 1.05,", 0);
+    lq_gguf *g = NULL;
+    CHECK_OK(lq_hf_model_open(bad_dir, LQ_TYPE_F32, &g));
+    static const char *const order[] = {"general.architecture", "general.type",
+                                        "general.sampling.top_k", "general.sampling.top_p",
+                                        "general.sampling.temp",
+                                        "general.sampling.penalty_repeat", "general.name"};
+    for (int64_t k = 0; g && k < (int64_t)(sizeof order / sizeof *order); k++)
+        CHECKF(strcmp(lq_gguf_kv_key(g, k), order[k]) == 0, "key %lld is '%s', want '%s'",
+               (long long)k, lq_gguf_kv_key(g, k), order[k]);
+    float f = 0;
+    int32_t i = 0;
+    CHECK_OK(lq_gguf_get_f32(g, "general.sampling.temp", &f));
+    CHECK(f == 0.6f);
+    CHECK_OK(lq_gguf_get_i32(g, "general.sampling.top_k", &i));
+    CHECK(i == 20);
+    CHECK_OK(lq_gguf_get_f32(g, "general.sampling.penalty_repeat", &f));
+    CHECK(f == 1.05f);
+    lq_gguf_free(g);
+
+    edit("generation_config.json", "{", "{,", 0); /* not JSON: the converter ignores it */
+    CHECK_OK(lq_hf_model_open(bad_dir, LQ_TYPE_F32, &g));
+    CHECK(g && lq_gguf_find_key(g, "general.sampling.temp") < 0);
+    lq_gguf_free(g);
+    clear_bad_dir();
+    rmdir(bad_dir);
 }
 
 /* Out of range outtype and NULL arguments. */
@@ -484,5 +546,6 @@ static void cleanup(void)
 }
 
 LQT_MAIN(test_view_equals_converter, test_convert_equals_converter,
-         test_quantize_folder_equals_f32_file, test_bad_input, test_general_name, test_arguments,
+         test_quantize_folder_equals_f32_file, test_bad_input, test_naming_keys, test_sampling_keys,
+         test_arguments,
          cleanup)
