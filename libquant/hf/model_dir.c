@@ -43,9 +43,10 @@ static lq_status get_int(const char *fn, const lq__json *cfg, const char *key, b
         *present = j && j->kind != LQ__JSON_NULL;
     if (!j || j->kind == LQ__JSON_NULL)
         return required ? lq__fail(LQ_ERR_FORMAT, "%s: config.json has no '%s'", fn, key) : LQ_OK;
-    if (j->kind != LQ__JSON_INT || j->integer < 1 || j->integer > UINT32_MAX)
-        return lq__fail(LQ_ERR_FORMAT, "%s: config.json: '%s' is not an integer in 1..%u", fn,
-                        key, UINT32_MAX);
+    /* at most INT32_MAX, so that products of two sizes cannot overflow */
+    if (j->kind != LQ__JSON_INT || j->integer < 1 || j->integer > INT32_MAX)
+        return lq__fail(LQ_ERR_FORMAT, "%s: config.json: '%s' is not an integer in 1..%d", fn,
+                        key, INT32_MAX);
     *v = j->integer;
     return LQ_OK;
 }
@@ -139,7 +140,12 @@ static lq_status read_config(const char *fn, const lq__json *cfg, lq__hf_model *
         return st;
     if (!c->has_head_dim)
         c->head_dim = c->n_embd / c->n_head;
-    if (c->n_head % c->n_head_kv || c->head_dim % 2)
+    if (c->head_dim < 1)
+        return lq__fail(LQ_ERR_FORMAT, "%s: config.json: hidden_size %lld is smaller than "
+                        "num_attention_heads %lld and there is no head_dim", fn,
+                        (long long)c->n_embd, (long long)c->n_head);
+    /* the Llama class reorders Q/K rows in pairs within each KV head */
+    if (m->arch->llama && (c->n_head % c->n_head_kv || c->head_dim % 2))
         return lq__fail(LQ_ERR_FORMAT, "%s: config.json: %lld attention heads, %lld KV heads "
                         "and head size %lld do not fit together", fn, (long long)c->n_head,
                         (long long)c->n_head_kv, (long long)c->head_dim);

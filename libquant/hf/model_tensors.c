@@ -2,6 +2,7 @@
  * converter writes them: GGUF names, order, types and shapes, and their
  * bytes made on demand (dtype decoded, Q/K rows reordered for the Llama
  * class, narrowed or quantized to the output type). */
+#include <ctype.h>
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
@@ -76,10 +77,19 @@ static const name_row *map_name(const lq__hf_model *m, const char *hf, int64_t *
     for (size_t i = 0; i < sizeof globals / sizeof *globals; i++)
         if (strcmp(hf, globals[i].hf) == 0)
             return &globals[i];
-    long long n;
-    int used = 0;
-    if (sscanf(hf, "model.layers.%lld.%n", &n, &used) != 1 || used == 0 || n < 0)
+    /* "model.layers.N." with N in plain decimal, as the converter's name
+     * patterns spell it (no sign, no leading zero) */
+    static const char prefix[] = "model.layers.";
+    if (strncmp(hf, prefix, sizeof prefix - 1) != 0)
         return NULL;
+    const char *p = hf + sizeof prefix - 1;
+    int64_t n = 0;
+    size_t digits = 0;
+    while (isdigit((unsigned char)p[digits]) && digits < 10)
+        n = n * 10 + (p[digits++] - '0');
+    if (!digits || p[digits] != '.' || (p[0] == '0' && digits > 1))
+        return NULL;
+    size_t used = (size_t)(p - hf) + digits + 1;
     for (size_t i = 0; i < sizeof layer_rows / sizeof *layer_rows; i++) {
         const name_row *r = &layer_rows[i];
         if ((r->extras & ~m->arch->extras) == 0 && strcmp(hf + used, r->hf) == 0) {

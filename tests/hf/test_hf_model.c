@@ -426,6 +426,15 @@ static void test_bad_input(void)
     edit("model.safetensors", NULL, NULL, 200);
     expect_failure("truncated safetensors header", LQ_ERR_FORMAT, "model.safetensors");
 
+    link_model("qwen3"); /* same length, so the header stays consistent */
+    edit("model.safetensors", "\"model.layers.0.mlp.up_proj.weight\"",
+         "\"model.layers.0.mlp.up_proj.weighx\"", 0);
+    expect_failure("tensor with no GGUF name", LQ_ERR_UNSUPPORTED, "up_proj.weighx");
+
+    link_model("qwen2");
+    edit("config.json", "\"num_attention_heads\": 4", "\"num_attention_heads\": 0", 0);
+    expect_failure("a size of 0 in config.json", LQ_ERR_FORMAT, "num_attention_heads");
+
     link_model("qwen2");
     edit("config.json", "\"Qwen2ForCausalLM\"", "\"GPT2LMHeadModel\"", 0);
     expect_failure("unsupported architecture", LQ_ERR_UNSUPPORTED, "GPT2LMHeadModel");
