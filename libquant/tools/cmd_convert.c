@@ -1,5 +1,6 @@
 /* cmd_convert.c — lq convert: a Hugging Face model folder to the GGUF file
  * llama.cpp's convert_hf_to_gguf.py writes for it, without Python. */
+#include <stdbool.h>
 #include <stdio.h>
 #include <string.h>
 
@@ -27,6 +28,22 @@ static const struct {
     {"f32", LQ_TYPE_F32}, {"f16", LQ_TYPE_F16}, {"bf16", LQ_TYPE_BF16},
     {"q8_0", LQ_TYPE_Q8_0}, {"auto", LQ_HF_OUTTYPE_AUTO},
 };
+
+/* Does dir/README.md start with YAML front matter (a model card)? The
+ * converter turns it into general.* keys (license, tags, base models, ...);
+ * libquant does not read it, so the user is told. */
+static bool has_model_card(const char *dir)
+{
+    char path[4096], line[8] = "";
+    snprintf(path, sizeof path, "%s/README.md", dir);
+    FILE *f = fopen(path, "r");
+    if (!f)
+        return false;
+    bool card = fgets(line, sizeof line, f) && (strcmp(line, "---\n") == 0 ||
+                                                  strcmp(line, "---\r\n") == 0);
+    fclose(f);
+    return card;
+}
 
 int lq_cmd_convert(int argc, char **argv)
 {
@@ -68,6 +85,10 @@ int lq_cmd_convert(int argc, char **argv)
         lq_tool_progress_done(&bar);
         if (st == LQ_OK)
             fprintf(stderr, "lq convert: %s -> %s in %.1f s\n", dir, out, lq_tool_now() - t0);
+        if (st == LQ_OK && has_model_card(dir))
+            fprintf(stderr, "lq convert: note: the model card in README.md (license, tags, base "
+                    "models, ...) is not converted; convert_hf_to_gguf.py writes it as "
+                    "general.* keys\n");
     }
     lq_ctx_free(ctx);
     return st == LQ_OK ? 0 : lq_tool_lib_error(cmd, dir, st);

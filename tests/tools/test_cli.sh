@@ -138,6 +138,10 @@ if [ -n "$hf" ] && [ -f "$hf/manifest.json" ]; then
   expect_status 1 "convert a folder without config.json" convert "$tmp" "$tmp/none.gguf"
   contains "says config.json is missing" "config.json"
   [ ! -e "$tmp/none.gguf" ]; ok $? "a failed convert writes nothing"
+  mkdir "$tmp/carded"; ln -s "$hf"/models/qwen2/* "$tmp/carded/"
+  printf -- '---\nlicense: apache-2.0\n---\n# A model\n' > "$tmp/carded/README.md"
+  expect_status 0 "convert a folder with a model card" convert "$tmp/carded" "$tmp/carded.gguf"
+  contains "says the model card is not converted" "model card in README.md"
   expect_status 0 "inspect an HF folder" inspect "$hf/models/qwen3"
   contains "the folder's metadata as converted" "qwen3.attention.key_length"
   expect_status 0 "quantize an HF folder" quantize "$hf/models/llama3" "$tmp/hf-q4.gguf" Q4_K_M
