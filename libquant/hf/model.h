@@ -44,7 +44,7 @@ typedef struct lq__hf_model {
     int64_t *order;       /* the checkpoint's tensors as the converter visits them */
     int64_t n_order;
     lq__hf_out *out;
-    int64_t n_out;
+    int64_t n_out, cap_out;
     lq_type outtype;      /* resolved (auto decided) */
 } lq__hf_model;
 

@@ -220,12 +220,9 @@ static lq_type type_of(const lq__hf_out *o, lq_type outtype)
 
 static lq_status add_out(const char *fn, lq__hf_model *m, lq__hf_out *o)
 {
-    lq__hf_out *grown = lq__calloc((size_t)m->n_out + 1, sizeof *grown);
+    lq__hf_out *grown = lq__grow(m->out, m->n_out, &m->cap_out, sizeof *grown);
     if (!grown)
         return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
-    if (m->n_out)
-        memcpy(grown, m->out, (size_t)m->n_out * sizeof *grown);
-    lq__free(m->out);
     m->out = grown;
     m->out[m->n_out++] = *o;
     return LQ_OK;

@@ -156,7 +156,7 @@ int lq_cmd_quantize(int argc, char **argv)
         lq_tool_progress_init(&bar, "");
         bar.label = NULL; /* the stage (tensor name) is the label */
         struct stat sb;
-        if (stat(pos[0], &sb) == 0)
+        if (stat(pos[0], &sb) == 0 && S_ISREG(sb.st_mode)) /* unknown for a model folder */
             bar.total_bytes = (double)sb.st_size;
         lq_ctx_set_progress(ctx, lq_tool_progress_cb, &bar);
         double t0 = lq_tool_now();
