@@ -64,7 +64,8 @@ void lq__hf_model_clear(lq__hf_model *m);
 lq_status lq__hf_model_tensors(const char *fn, lq__hf_model *m, int outtype);
 
 /* The bytes of m->out[i] as the converter writes them, into dst.
- * Errors: LQ_ERR_NOMEM. Thread-safe: reads m only. */
+ * Errors: LQ_ERR_NOMEM (the message names the tensor; the caller puts its
+ * function's name before it). Thread-safe: reads m only. */
 lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst);
 
 /* The naming metadata gguf-py derives (its Metadata heuristics): from

@@ -339,7 +339,6 @@ static int64_t src_row(const lq__hf_out *o, int64_t r)
 
 lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst)
 {
-    static const char fn[] = "lq__hf_tensor_read";
     const lq__hf_out *o = &m->out[i];
     if (o->src < 0) {
         rope_freqs(&m->cfg, dst);
@@ -356,7 +355,7 @@ lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst)
     size_t out_row_bytes = (size_t)(o->cols / enc->block_elems * enc->block_bytes);
     float *row = lq__malloc((size_t)o->cols * sizeof *row);
     if (!row)
-        return lq__fail(LQ_ERR_NOMEM, "%s: tensor '%s': out of memory", fn, o->name);
+        return lq__fail(LQ_ERR_NOMEM, "tensor '%s': out of memory converting it", o->name);
     for (int64_t r = 0; r < o->rows; r++) {
         const uint8_t *s = (const uint8_t *)raw + (size_t)src_row(o, r) * in_row;
         uint8_t *d = (uint8_t *)dst + (size_t)r * out_row_bytes;

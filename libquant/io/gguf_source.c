@@ -76,6 +76,7 @@ lq_status lq__gguf_tensor_bytes(const char *fn, const lq_gguf *g, int64_t i,
             st = lq__fail(LQ_ERR_NOMEM, "%s: tensor '%s': cannot hold its %llu bytes", fn,
                           t->name, (unsigned long long)t->nbytes);
         else if ((st = g->src->ops.read(g->src->user, i, t->owned)) != LQ_OK) {
+            lq__error_prefix(fn);
             lq__free(t->owned);
             t->owned = NULL;
         }
@@ -97,7 +98,10 @@ lq_status lq__gguf_tensor_read(const char *fn, const lq_gguf *g, int64_t i, void
         if (held)
             memcpy(dst, t->owned, (size_t)t->nbytes);
         pthread_mutex_unlock(&g->src->lock);
-        return held ? LQ_OK : g->src->ops.read(g->src->user, i, dst);
+        lq_status st = held ? LQ_OK : g->src->ops.read(g->src->user, i, dst);
+        if (st != LQ_OK)
+            lq__error_prefix(fn);
+        return st;
     }
     if (!t->data)
         return lq__fail(LQ_ERR_STATE, "%s: tensor '%s' was declared without bytes", fn, t->name);

@@ -10,8 +10,9 @@
 
 /* What produces the bytes. read fills dst with exactly the nbytes of tensor
  * `index` (as declared); it may be called from several threads at once for
- * different or equal indexes, and must only read `user`. free releases
- * `user` (may be NULL). */
+ * different or equal indexes, and must only read `user`. Its messages name
+ * the tensor; the calls here put the public function's name before them.
+ * free releases `user` (may be NULL). */
 typedef struct lq__gguf_source_ops {
     lq_status (*read)(void *user, int64_t index, void *dst);
     void (*free)(void *user);
