@@ -89,6 +89,60 @@ LQ_API lq_status lq_hf_dequantize(const lq_safetensors *st, int format, const ch
  * LQ_ERR_NOMEM. */
 LQ_API lq_status lq_hf_config(int format, const lq_scheme *scheme, char **json);
 
+/* ---- Hugging Face model folders as GGUF (doc/hf-input.md) ---- */
+
+/* outtype for lq_hf_model_open / lq_hf_convert: convert_hf_to_gguf.py's
+ * "--outtype auto": the first tensor of two or more dimensions stored as
+ * BF16 gives bf16, as F16 gives f16; a checkpoint of F32 only gives f16.
+ * Pinned. */
+#define LQ_HF_OUTTYPE_AUTO (-1)
+
+/* CONSTRUCTOR. Open the Hugging Face model folder `dir` (config.json, then
+ * model.safetensors or model.safetensors.index.json with its shards, the
+ * tokenizer files) as a read-only GGUF handle holding what llama.cpp's
+ * convert_hf_to_gguf.py writes for it with --outtype `outtype`
+ * (LQ_TYPE_F32, LQ_TYPE_F16, LQ_TYPE_BF16, LQ_TYPE_Q8_0 or
+ * LQ_HF_OUTTYPE_AUTO): the same metadata keys in the same order with the
+ * same values, and the same tensors (names, order, ggml types, shapes and,
+ * once read, bytes). Architectures (config.json "architectures"):
+ * LlamaForCausalLM, MistralForCausalLM (GGUF "llama", Q/K rows reordered
+ * as the converter does), Qwen2ForCausalLM ("qwen2"), Qwen3ForCausalLM
+ * ("qwen3"); checkpoint dtypes F32, F16, BF16.
+ *
+ * Memory: the checkpoint files are mapped, not read. A tensor's bytes are
+ * made on first access (lq_gguf_tensor_raw, lq_gguf_get_tensor) and kept by
+ * the handle until lq_gguf_free; lq_gguf_save and lq_gguf_quantize pull one
+ * tensor at a time and keep none. The handle may be read from several
+ * threads at once (first accesses are serialised); adding tensors or keys
+ * is possible but the added tensors are ordinary ones. Free with
+ * lq_gguf_free; the folder's files must not change while it is open.
+ *
+ * Errors: LQ_ERR_INVALID (NULL arguments, another outtype), LQ_ERR_IO (dir
+ * is no folder, has no config.json or no weights, a shard named by the
+ * index is missing), LQ_ERR_FORMAT (a malformed config.json, index or
+ * safetensors file: the message names the file and the place; a size
+ * missing from config.json), LQ_ERR_SHAPE (a tensor whose shape contradicts
+ * config.json: the message names it and both shapes), LQ_ERR_UNSUPPORTED
+ * (an architecture not listed above: the message lists the supported ones;
+ * a tensor with no GGUF name, a dtype other than F32/F16/BF16, a rope
+ * scaling other than llama3: named), LQ_ERR_NOMEM. Reading a tensor later
+ * can fail with LQ_ERR_NOMEM only.
+ *
+ * The naming keys (general.name, version, organization, finetune,
+ * basename, size_label) are derived from config.json's _name_or_path and
+ * the folder name as gguf-py does, and generation_config.json's sampling
+ * values become general.sampling.*. Known differences from the converter:
+ * a README.md model card (license, tags, base models, ...) is not read, and
+ * names are cased for ASCII letters only. */
+LQ_API lq_status lq_hf_model_open(const char *dir, int outtype, lq_gguf **out);
+
+/* Convert the model folder `dir` to the GGUF file `out_path`, as
+ * lq_hf_model_open then lq_gguf_save: one tensor at a time in memory, the
+ * file written atomically (nothing under out_path unless complete). `ctx`
+ * (may be NULL) reports progress ("save", by bytes) and may cancel.
+ * Errors: those of lq_hf_model_open and lq_gguf_save. */
+LQ_API lq_status lq_hf_convert(lq_ctx *ctx, const char *dir, int outtype, const char *out_path);
+
 #ifdef __cplusplus
 }
 #endif

@@ -61,9 +61,10 @@ typedef struct lq_model lq_model;
  * [experimental] Loading
  * ------------------------------------------------------------------------ */
 
-/* CONSTRUCTOR. Open the GGUF file at `path` and load it as a model whose KV
- * cache holds `n_ctx` tokens (0: the model's training context,
- * llama.context_length) in `kv_type` elements (enum lq_kv_type in
+/* CONSTRUCTOR. Open the GGUF file at `path` (or a Hugging Face model folder,
+ * read as its F32 conversion: lq_hf_model_open in lq_hf.h) and load it as a
+ * model whose KV cache holds `n_ctx` tokens (0: the model's training context,
+ * ARCH.context_length) in `kv_type` elements (enum lq_kv_type in
  * lq_quality.h: LQ_KV_F32, LQ_KV_F16, or the 8-bit LQ_KV_INT8 and LQ_KV_FP8,
  * which keep one f32 scale per token, head and K/V). The cache is allocated
  * here, once: lq_model_info(m, LQ_MODEL_KV_BYTES) reports its size, which is

@@ -53,7 +53,10 @@ LQ_API lq_status lq_qopts_set_token_embedding_type(lq_qopts *o, const char *type
 /* Turn a flag (enum lq_qopt_flag) on or off. Errors: LQ_ERR_INVALID. */
 LQ_API lq_status lq_qopts_set_flag(lq_qopts *o, int flag, int on);
 
-/* Quantize the GGUF model `in_path` into `out_path`. Each tensor gets the
+/* Quantize the GGUF model `in_path` into `out_path` (`in_path` may also be
+ * a Hugging Face model folder, read as lq_hf_model_open with LQ_TYPE_F32
+ * gives it: the result equals quantizing its F32 conversion; its errors
+ * then come too). Each tensor gets the
  * type llama.cpp's rules give it for the file type (by role and layer, with
  * the same fallbacks for rows that do not fit a block), and the bytes its
  * reference quantizer would write; tensors in llama.cpp's order; metadata

@@ -12,6 +12,7 @@
 #include "../core/scheme_names.h"
 #include "ggml_types.h"
 #include "gguf_internal.h"
+#include "gguf_source.h"
 #include "le.h"
 
 static const struct {
@@ -117,6 +118,7 @@ void lq_gguf_free(lq_gguf *g)
     lq__free(g->t);
     lq__names_free(&g->kv_index);
     lq__names_free(&g->t_index);
+    lq__gguf_source_free(g);
     lq__map_close(&g->map);
     for (int64_t i = 0; i < g->n_split_maps; i++)
         lq__map_close(&g->split_maps[i]);
@@ -177,15 +179,19 @@ uint64_t lq_gguf_tensor_offset(const lq_gguf *g, int64_t index)
     return t ? t->offset : 0;
 }
 
+/* Tensor `index` and its bytes (made now when g has a source). */
 static lq_status tensor_arg(const char *fn, const lq_gguf *g, int64_t index,
-                            const lq__gguf_tensor **out)
+                            const lq__gguf_tensor **out, const uint8_t **data)
 {
     if (!g)
         return lq__fail(LQ_ERR_INVALID, "%s: handle is NULL", fn);
     if (!(*out = tensor_at(g, index)))
         return lq__fail(LQ_ERR_INVALID, "%s: tensor index %lld is outside 0..%lld", fn,
                         (long long)index, (long long)g->n_t - 1);
-    if (!(*out)->data && (*out)->nbytes)
+    lq_status st = lq__gguf_tensor_bytes(fn, g, index, data);
+    if (st != LQ_OK)
+        return st;
+    if (!*data)
         return lq__fail(LQ_ERR_STATE, "%s: tensor '%s' was declared without bytes", fn,
                         (*out)->name);
     return LQ_OK;
@@ -197,10 +203,11 @@ lq_status lq_gguf_tensor_raw(const lq_gguf *g, int64_t index, const void **data,
     const lq__gguf_tensor *t;
     if (!data || !nbytes)
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
-    lq_status st = tensor_arg(fn, g, index, &t);
+    const uint8_t *bytes;
+    lq_status st = tensor_arg(fn, g, index, &t, &bytes);
     if (st != LQ_OK)
         return st;
-    *data = t->data;
+    *data = bytes;
     *nbytes = t->nbytes;
     return LQ_OK;
 }
@@ -212,7 +219,8 @@ lq_status lq_gguf_get_tensor(const lq_gguf *g, int64_t index, lq_tensor **out)
         return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
     *out = NULL;
     const lq__gguf_tensor *t;
-    lq_status st = tensor_arg(fn, g, index, &t);
+    const uint8_t *bytes;
+    lq_status st = tensor_arg(fn, g, index, &t, &bytes);
     if (st != LQ_OK)
         return st;
     int64_t shape[LQ_MAX_DIMS];
@@ -227,13 +235,13 @@ lq_status lq_gguf_get_tensor(const lq_gguf *g, int64_t index, lq_tensor **out)
     if ((uint64_t)t->nbytes > SIZE_MAX)
         return lq__fail(LQ_ERR_NOMEM, "%s: tensor '%s' does not fit in memory", fn, t->name);
     if (!lq_type_is_quantized(type))
-        st = lq_tensor_wrap(type, t->ndim, shape, t->data, (size_t)t->nbytes, LQ_BORROW, t->name,
+        st = lq_tensor_wrap(type, t->ndim, shape, bytes, (size_t)t->nbytes, LQ_BORROW, t->name,
                             out);
     else {
         struct lq_scheme scheme;
         st = lq__scheme_default(type, &scheme);
         if (st == LQ_OK)
-            st = lq_tensor_wrap_quantized(&scheme, t->ndim, shape, t->data, (size_t)t->nbytes,
+            st = lq_tensor_wrap_quantized(&scheme, t->ndim, shape, bytes, (size_t)t->nbytes,
                                           LQ_BORROW, t->name, out);
         else
             st = lq__fail(LQ_ERR_UNSUPPORTED, "%s: tensor '%s': type %s has no default scheme",

@@ -3,6 +3,8 @@
 #ifndef LQ_IO_GGUF_INTERNAL_H
 #define LQ_IO_GGUF_INTERNAL_H
 
+#include <pthread.h>
+
 #include <lq/lq_io.h>
 
 #include "buf.h"
@@ -55,6 +57,9 @@ struct lq_gguf {
     lq__gguf_tensor *t;
     int64_t n_t, cap_t;
     lq__names t_index;
+    /* a view whose tensors are made on demand (gguf_source.c); its declared
+     * tensors get their bytes from src, under lock */
+    struct lq__gguf_source *src;
 };
 
 /* Size in bytes of one scalar of type `type`, 0 for string and array. */

@@ -12,6 +12,7 @@
 #include "../core/tensor.h"
 #include "ggml_types.h"
 #include "gguf_internal.h"
+#include "gguf_source.h"
 
 static void put_string(lq__buf *b, const void *s, size_t len)
 {
@@ -268,19 +269,30 @@ lq_status lq_gguf_save(lq_ctx *ctx, const lq_gguf *g, const char *path)
     static const char fn[] = "lq_gguf_save";
     if (!g || !path)
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
-    uint64_t total = 0;
+    uint64_t total = 0, largest = 0;
     for (int64_t i = 0; i < g->n_t; i++) {
-        if (!g->t[i].data && g->t[i].nbytes)
+        if (!g->src && !g->t[i].data && g->t[i].nbytes)
             return lq__fail(LQ_ERR_STATE, "%s: tensor '%s' was declared without bytes: write "
                             "it with lq_gguf_writer_*", fn, g->t[i].name);
         total += g->t[i].nbytes;
+        largest = g->t[i].nbytes > largest ? g->t[i].nbytes : largest;
     }
+    /* a handle with a source (a model converted on the fly) is pulled tensor
+     * by tensor through one buffer, so saving holds about one tensor */
+    uint8_t *buf = NULL;
+    if (g->src && largest && (largest > SIZE_MAX || !(buf = lq__malloc((size_t)largest))))
+        return lq__fail(LQ_ERR_NOMEM, "%s: cannot hold a tensor of %llu bytes", fn,
+                        (unsigned long long)largest);
     lq_gguf_writer *w;
     lq_status st = lq_gguf_writer_create(g, path, &w);
     uint64_t done = 0;
     for (int64_t i = 0; st == LQ_OK && i < g->n_t; i++) {
-        /* in pieces, so that progress moves and cancelling is quick */
         const uint8_t *p = g->t[i].data;
+        if (g->src) {
+            st = lq__gguf_tensor_read(fn, g, i, buf);
+            p = buf;
+        }
+        /* in pieces, so that progress moves and cancelling is quick */
         for (uint64_t left = g->t[i].nbytes; st == LQ_OK && left > 0;) {
             uint64_t k = left < (64u << 20) ? left : (64u << 20);
             st = lq_gguf_writer_write(w, p, k);
@@ -297,5 +309,6 @@ lq_status lq_gguf_save(lq_ctx *ctx, const lq_gguf *g, const char *path)
     if (st != LQ_OK && strncmp(lq_last_error(), fn, sizeof fn - 1) != 0)
         lq__error_prefix(fn);
     lq_gguf_writer_free(w);
+    lq__free(buf);
     return st;
 }

@@ -5,9 +5,12 @@
 #include <stdio.h>
 #include <string.h>
 
+#include <lq/lq_hf.h>
+
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
+#include "../io/file.h"
 #include "../kernels/dequantize.h"
 #include "model.h"
 
@@ -389,7 +392,9 @@ lq_status lq_model_load(lq_ctx *ctx, const char *path, int64_t n_ctx, int kv_typ
     if (!path)
         return lq__fail(LQ_ERR_INVALID, "%s: path is NULL", fn);
     lq_gguf *g = NULL;
-    lq_status st = lq_gguf_open(path, &g);
+    /* a Hugging Face model folder runs as its F32 conversion (the weights
+     * widened once, as lq_gguf_quantize reads folders) */
+    lq_status st = lq__is_dir(path) ? lq_hf_model_open(path, LQ_TYPE_F32, &g) : lq_gguf_open(path, &g);
     if (st != LQ_OK) {
         lq__error_prefix(fn);
         return st;

@@ -6,6 +6,7 @@
 
 #include <lq/lq.h>
 #include <lq/lq_calib.h>
+#include <lq/lq_hf.h>
 #include <lq/lq_io.h>
 #include <lq/lq_pipeline.h>
 
@@ -13,6 +14,7 @@
 #include "../core/ctx.h"
 #include "../core/error.h"
 #include "../io/file.h"
+#include "../io/gguf_source.h"
 #include "../methods/mixture_plan.h"
 
 struct lq_qopts {
@@ -294,7 +296,10 @@ lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *out_pat
     r.inner.progress_user = &r;
 
     lq_gguf_writer *w = NULL;
-    lq_status st = lq_gguf_open(in_path, &r.in);
+    /* a Hugging Face model folder is read as its F32 conversion, so that
+     * quantizing it equals converting to F32 and quantizing that file */
+    lq_status st = lq__is_dir(in_path) ? lq_hf_model_open(in_path, LQ_TYPE_F32, &r.in)
+                                       : lq_gguf_open(in_path, &r.in);
     if (st == LQ_OK) {
         r.n = lq_gguf_tensor_count(r.in);
         st = plan(&r);
@@ -304,6 +309,7 @@ lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *out_pat
     for (int64_t k = 0; st == LQ_OK && k < r.n; k++) {
         int64_t i = r.order[k];
         st = convert_one(&r, i, w);
+        lq__gguf_tensor_release(r.in, i); /* a converted input holds one tensor at a time */
         r.done_bytes += lq_gguf_tensor_nbytes(r.in, i);
         if (st == LQ_OK && progress_adapter(&r, "", 0.0) != 0)
             st = lq__fail(LQ_ERR_CANCELLED, "%s: cancelled by the progress callback", fn);

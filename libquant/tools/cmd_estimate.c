@@ -10,6 +10,7 @@
 
 #include "../core/ftype_list.h"
 #include "commands.h"
+#include "model_file.h"
 #include "tool.h"
 
 static const char usage_text[] =
@@ -200,7 +201,8 @@ int lq_cmd_estimate(int argc, char **argv)
             return lq_tool_lib_error("estimate", "KV cache", st);
     }
     lq_gguf *g = NULL;
-    lq_status st = a.model ? lq_gguf_open(a.model, &g) : lq_estimate_llama_model(a.params, &g);
+    lq_status st = a.model ? model_gguf_open(a.model, LQ_TYPE_F32, &g)
+                           : lq_estimate_llama_model(a.params, &g);
     if (st != LQ_OK)
         return a.model ? lq_tool_lib_error("estimate", a.model, st)
                        : lq_tool_usage_error("estimate", "%s", lq_last_error());

@@ -16,11 +16,12 @@
 
 #include "commands.h"
 #include "eval_report.h"
+#include "model_file.h"
 #include "temp_files.h"
 #include "tool.h"
 
 static const char usage_text[] =
-    "usage: lq eval MODEL.gguf --text FILE [--schemes LIST] [--kv LIST] [--ctx N]\n"
+    "usage: lq eval MODEL.gguf|HF_DIR --text FILE [--schemes LIST] [--kv LIST] [--ctx N]\n"
     "               [--max-tokens N] [--calib FILE] [--calib-tokens N] [--threads N]\n"
     "               [--json] [--plot FILE.svg] [--budget GIB [--budget-ctx N]]\n\n"
     "Quantizes the model (a llama-architecture GGUF) with each scheme and measures it\n"
@@ -235,9 +236,13 @@ static int open_session(session *s)
     if (st == LQ_OK)
         st = lq_ctx_set_progress(s->ctx, on_progress, &s->prog);
     if (st == LQ_OK)
-        st = lq_gguf_open(a->model, &s->g);
+        st = model_gguf_open(a->model, LQ_TYPE_F32, &s->g);
     int64_t train = 0;
-    if (st == LQ_OK && lq_gguf_get_int(s->g, "llama.context_length", &train) != LQ_OK)
+    const char *arch = NULL;
+    char key[96];
+    if (st == LQ_OK && lq_gguf_get_string(s->g, "general.architecture", &arch, NULL) == LQ_OK)
+        snprintf(key, sizeof key, "%.64s.context_length", arch);
+    if (st == LQ_OK && (!arch || lq_gguf_get_int(s->g, key, &train) != LQ_OK))
         train = DEFAULT_MAX_CTX; /* lq_model_from_gguf says what is wrong with the file */
     if (!a->ctx)
         a->ctx = train < DEFAULT_MAX_CTX ? train : DEFAULT_MAX_CTX;
@@ -458,8 +463,9 @@ static int measure_base(session *s)
     snprintf(b->scheme, sizeof b->scheme, "base");
     b->via = "";
     b->kv = LQ_KV_F32;
-    b->file_bytes = file_size(s->a->model);
     b->weight_bytes = (double)lq_model_info(s->base, LQ_MODEL_WEIGHT_BYTES);
+    /* a Hugging Face folder has no one file: its weights as read (F32) */
+    b->file_bytes = model_is_hf_folder(s->a->model) ? b->weight_bytes : file_size(s->a->model);
     b->bpw = 8 * b->weight_bytes / (double)rep->params;
     b->ppl = r[LQ_EVAL_PPL];
     b->ppl_change = 0;

@@ -100,8 +100,8 @@ static int parse_args(int argc, char **argv, imatrix_args *a)
     return 0;
 }
 
-/* The model, the one place a model path is opened (a Hugging Face folder can
- * be accepted here). */
+/* The model, the one place a model path is opened (a GGUF file or a Hugging
+ * Face folder: lq_model_load takes both). */
 static lq_status open_model(lq_ctx *ctx, const imatrix_args *a, lq_model **m)
 {
     return lq_model_load(ctx, a->model, a->ctx, a->kv, m);

@@ -7,6 +7,7 @@
 
 #include "../core/ftype_list.h"
 #include "commands.h"
+#include "model_file.h"
 #include "split_options.h"
 #include "temp_files.h"
 #include "tool.h"
@@ -23,8 +24,10 @@ static const char usage_tail[] =
     "PATTERN is a POSIX extended regular expression matched against tensor names.\n"
     "Options may come before, between or after IN, OUT and TYPE. OUT must not be\n"
     "IN, and if it exists it must be a regular file (not a link, FIFO or device).\n"
-    "IN may be the first file of a split model. Split options write OUT as split\n"
-    "files named after OUT without \".gguf\" (the whole file is made in $TMPDIR first):\n"
+    "IN may be a Hugging Face model folder: the result equals quantizing its f32\n"
+    "conversion (lq convert DIR F32.gguf --outtype f32). IN may also be the first\n"
+    "file of a split model. Split options write OUT as split files named after OUT\n"
+    "without \".gguf\" (the whole file is made in $TMPDIR first):\n"
     SPLIT_USAGE;
 
 /* The file types' names come from the library's list (a macro header: no
@@ -102,7 +105,7 @@ static int apply_option(lq_qopts *o, int argc, char **argv, int *i, int64_t *thr
 static void summary(const char *in, const char *out, double seconds)
 {
     lq_gguf *a = NULL, *b = NULL;
-    if (lq_gguf_open(in, &a) != LQ_OK || lq_gguf_open(out, &b) != LQ_OK) {
+    if (model_gguf_open(in, LQ_TYPE_F32, &a) != LQ_OK || lq_gguf_open(out, &b) != LQ_OK) {
         lq_gguf_free(a);
         return;
     }
@@ -180,7 +183,7 @@ int lq_cmd_quantize(int argc, char **argv)
     }
     int first = lq_tool_options_first(&argc, argv, valued);
     if (argc - first < 3)
-        return lq_tool_usage_error(cmd, "wants IN.gguf OUT.gguf TYPE");
+        return lq_tool_usage_error(cmd, "wants IN.gguf (or a Hugging Face model folder) OUT.gguf TYPE");
     if (argc - first > 3)
         return lq_tool_usage_error(cmd, "unexpected argument '%s'", argv[first + 3]);
     const char *pos[3] = {argv[first], argv[first + 1], argv[first + 2]};
@@ -201,7 +204,7 @@ int lq_cmd_quantize(int argc, char **argv)
         lq_tool_progress_init(&bar, "");
         bar.label = NULL; /* the stage (tensor name) is the label */
         struct stat sb;
-        if (stat(pos[0], &sb) == 0)
+        if (stat(pos[0], &sb) == 0 && S_ISREG(sb.st_mode)) /* unknown for a model folder */
             bar.total_bytes = (double)sb.st_size;
         lq_ctx_set_progress(ctx, lq_tool_progress_cb, &bar);
         double t0 = lq_tool_now();

@@ -9,6 +9,7 @@ int lq_cmd_demo(int argc, char **argv);
 int lq_cmd_quantize(int argc, char **argv);
 int lq_cmd_inspect(int argc, char **argv);
 int lq_cmd_compare(int argc, char **argv);
+int lq_cmd_convert(int argc, char **argv);
 int lq_cmd_eval(int argc, char **argv);
 int lq_cmd_split(int argc, char **argv);
 int lq_cmd_merge(int argc, char **argv);

@@ -8,11 +8,12 @@
 static const lq_tool_cmd commands[] = {
     {"bench", "kernel speed: bandwidth, sgemm, dequant and matmul per format, vs llama.cpp", lq_cmd_bench},
     {"compare", "per-tensor error between two model files", lq_cmd_compare},
+    {"convert", "a Hugging Face model folder to GGUF, as convert_hf_to_gguf.py", lq_cmd_convert},
     {"demo", "quantize a synthetic weight matrix with every scheme and compare", lq_cmd_demo},
     {"estimate", "file size in each file type, and KV cache", lq_cmd_estimate},
     {"eval", "size, speed and quality of many schemes on a model, side by side", lq_cmd_eval},
     {"imatrix", "the importance matrix of a text for --imatrix, as llama-imatrix", lq_cmd_imatrix},
-    {"inspect", "metadata, tensors, types and sizes of a GGUF or safetensors file", lq_cmd_inspect},
+    {"inspect", "metadata, tensors, types and sizes of a GGUF, safetensors file or HF folder", lq_cmd_inspect},
     {"merge", "a split GGUF model (llama-gguf-split's files) as one file", lq_cmd_merge},
     {"quantize", "quantize a GGUF model to a llama.cpp file type, as llama-quantize", lq_cmd_quantize},
     {"split", "a GGUF model as split files, as llama-gguf-split --split", lq_cmd_split},

@@ -25,9 +25,27 @@ static int is_gguf(const char *path)
     return n == 4 && memcmp(magic, "GGUF", 4) == 0;
 }
 
+bool model_is_hf_folder(const char *path)
+{
+    struct stat sb;
+    char config[4096];
+    if (stat(path, &sb) != 0 || !S_ISDIR(sb.st_mode))
+        return false;
+    snprintf(config, sizeof config, "%s/config.json", path);
+    return access(config, F_OK) == 0;
+}
+
+lq_status model_gguf_open(const char *path, int hf_outtype, lq_gguf **out)
+{
+    return model_is_hf_folder(path) ? lq_hf_model_open(path, hf_outtype, out)
+                                    : lq_gguf_open(path, out);
+}
+
 lq_status model_file_open(const char *path, model_file *m)
 {
     memset(m, 0, sizeof *m);
+    if (model_is_hf_folder(path))
+        return lq_hf_model_open(path, LQ_HF_OUTTYPE_AUTO, &m->gguf);
     return is_gguf(path) ? lq_gguf_open(path, &m->gguf) : lq_safetensors_open(path, &m->st);
 }
 

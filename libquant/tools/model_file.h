@@ -1,9 +1,14 @@
 /* model_file.h — GGUF or safetensors, behind one small interface, for the
- * subcommands that read any model file (inspect, compare). */
+ * subcommands that read any model file (inspect, compare); and the one rule
+ * by which every subcommand takes a Hugging Face model folder where it takes
+ * a GGUF file. */
 #ifndef LQ_TOOLS_MODEL_FILE_H
 #define LQ_TOOLS_MODEL_FILE_H
 
+#include <stdbool.h>
+
 #include <lq/lq.h>
+#include <lq/lq_hf.h>
 #include <lq/lq_io.h>
 
 typedef struct model_file {
@@ -11,7 +16,17 @@ typedef struct model_file {
     lq_safetensors *st;
 } model_file;
 
-/* Open by content: "GGUF" magic, otherwise safetensors (a file, an index or a folder). */
+/* Is path a Hugging Face model folder (a folder with config.json)? */
+bool model_is_hf_folder(const char *path);
+
+/* A GGUF file, or a Hugging Face model folder as the GGUF convert_hf_to_gguf.py
+ * makes of it with `hf_outtype` (lq_hf_model_open: LQ_TYPE_F32 where the
+ * model is computed with or quantized, as lq_gguf_quantize reads folders). */
+lq_status model_gguf_open(const char *path, int hf_outtype, lq_gguf **out);
+
+/* Open by content: a Hugging Face model folder (as its --outtype auto
+ * conversion), "GGUF" magic, otherwise safetensors (a file, an index or a
+ * folder without config.json). */
 lq_status model_file_open(const char *path, model_file *m);
 void model_file_close(model_file *m);
 

@@ -18,6 +18,7 @@
 #include <time.h>
 
 #include "../harness.h"
+#include "../hf/hf_fixture.h"
 #include "../io/io_util.h"
 #include "../model/hf_models.h"
 #include "../model/model_fixture.h"
@@ -934,6 +935,35 @@ static void hf_tokenizer_keys(void)
     iot_rmdir(bpe);
 }
 
+/* A Hugging Face folder as a view: every tensor made on access, then the
+ * view saved (pulled through the source again). */
+static lq_status hf_model_view(const char *dir, const void *arg)
+{
+    lq_gguf *g = NULL;
+    lq_status st = lq_hf_model_open(arg, LQ_TYPE_Q8_0, &g);
+    for (int64_t i = 0; st == LQ_OK && i < lq_gguf_tensor_count(g); i++) {
+        const void *data;
+        uint64_t nbytes;
+        st = lq_gguf_tensor_raw(g, i, &data, &nbytes);
+    }
+    if (st == LQ_OK)
+        st = lq_gguf_save(NULL, g, iot_path(dir, "converted.gguf"));
+    lq_gguf_free(g);
+    return st;
+}
+
+static void hf_model_folder(void)
+{
+    if (!lqt_hf_fixtures_present()) {
+        ORACLE_SKIP_CASE("no Hugging Face fixtures at %s", lqt_hf_fixture(""));
+        return;
+    }
+    static char model[4096]; /* not in iot_path's buffers, which the runs reuse */
+    snprintf(model, sizeof model, "%s", lqt_hf_fixture("models/llama3"));
+    exercise("lq_hf_model_open q8_0 (llama3 fixture: shards, rope factors), read, save",
+             hf_model_view, model, "converted.gguf");
+}
+
 static void calib_file(void)
 {
     exercise("calibration set save and load", calib_save_load, NULL, "calib.out");
@@ -1034,6 +1064,7 @@ static void setup(void)
 }
 
 LQT_MAIN(setup, scheme_parse, quantize_each_family, matmul_tiled, calibrated_methods,
-         gguf_write_read, safetensors_write_read, hf_layouts, hf_tokenizer_keys, calib_file,
-         imatrix_files, model_load_and_eval, model_architectures, bpe_vocab_and_tokenize,
-         model_quantize_and_compare, quality_measures, gguf_quantize_cut_fixture, total)
+         gguf_write_read, safetensors_write_read, hf_layouts, hf_tokenizer_keys, hf_model_folder,
+         calib_file, imatrix_files, model_load_and_eval, model_architectures,
+         bpe_vocab_and_tokenize, model_quantize_and_compare, quality_measures,
+         gguf_quantize_cut_fixture, total)

@@ -9,6 +9,8 @@
  * product. Row counts cover the row-dot, tile and sgemm paths. And the
  * promise of lq_core.h ("The BLAS"): OpenBLAS's process-wide thread count is
  * set to 1 once, before libquant's first BLAS call, and never touched again.
+ * And lq_io.h's promise for a shared lq_gguf, for the handle whose tensors
+ * are made on first access (a Hugging Face model folder, lq_hf.h).
  * Meant to run under ThreadSanitizer too (suite 'concurrency'). */
 #include <dlfcn.h>
 #include <pthread.h>
@@ -17,6 +19,8 @@
 #include <string.h>
 
 #include "../harness.h"
+#include "../hf/hf_fixture.h"
+#include <lq/lq_hf.h>
 
 /* Shapes: k a multiple of 256 (every block size) and of 128 (groups); n and
  * the row counts big enough that the f32 products go through the sgemm path
@@ -264,4 +268,63 @@ static void many_threads_read_one_tensor(void)
     lq_ctx_free(f.shared);
 }
 
-LQT_MAIN(many_threads_read_one_tensor)
+/* Threads that read every tensor of one Hugging Face folder view, each in
+ * its own order, so that first accesses collide. */
+typedef struct view_reader {
+    const lq_gguf *view, *want;
+    int id, mismatches, errors;
+} view_reader;
+
+static void *read_view(void *arg)
+{
+    view_reader *r = arg;
+    int64_t n = lq_gguf_tensor_count(r->view);
+    for (int64_t k = 0; k < n; k++) {
+        int64_t i = r->id % 2 ? n - 1 - k : (k * (r->id + 1)) % n;
+        const void *a, *b;
+        uint64_t na, nb;
+        if (lq_gguf_tensor_raw(r->view, i, &a, &na) != LQ_OK ||
+            lq_gguf_tensor_raw(r->want, i, &b, &nb) != LQ_OK)
+            r->errors++;
+        else if (na != nb || memcmp(a, b, (size_t)na) != 0)
+            r->mismatches++;
+    }
+    return NULL;
+}
+
+static void many_threads_make_one_view(void)
+{
+    if (!lqt_hf_fixtures_present()) {
+        ORACLE_SKIP_CASE("no Hugging Face fixtures at %s", lqt_hf_fixture(""));
+        return;
+    }
+    char dir[4096], file[4096];
+    snprintf(dir, sizeof dir, "%s", lqt_hf_fixture("models/qwen2"));
+    snprintf(file, sizeof file, "%s", lqt_hf_fixture("gguf/qwen2-q8_0.gguf"));
+    lq_gguf *view = NULL, *want = NULL;
+    CHECK_OK(lq_hf_model_open(dir, LQ_TYPE_Q8_0, &view));
+    CHECK_OK(lq_gguf_open(file, &want));
+    if (!view || !want) {
+        lq_gguf_free(view);
+        lq_gguf_free(want);
+        return;
+    }
+    view_reader r[THREADS];
+    pthread_t t[THREADS];
+    int started[THREADS];
+    for (int i = 0; i < THREADS; i++) {
+        r[i] = (view_reader){.view = view, .want = want, .id = i};
+        started[i] = pthread_create(&t[i], NULL, read_view, &r[i]) == 0;
+        CHECK(started[i]);
+    }
+    for (int i = 0; i < THREADS; i++) {
+        if (started[i])
+            pthread_join(t[i], NULL);
+        CHECKF(r[i].mismatches == 0 && r[i].errors == 0, "thread %d: %d mismatches, %d errors",
+               i, r[i].mismatches, r[i].errors);
+    }
+    lq_gguf_free(view);
+    lq_gguf_free(want);
+}
+
+LQT_MAIN(many_threads_read_one_tensor, many_threads_make_one_view)

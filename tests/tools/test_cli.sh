@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
 # The lq command line: exit statuses, usage messages, and figures that can be
-# checked by hand. TAP output. Usage: test_cli.sh PATH/TO/lq
+# checked by hand. TAP output. Usage: test_cli.sh PATH/TO/lq [HF_FIXTURES]
+# (the Hugging Face fixtures folder, tests/hf/make_fixtures.py; $LQ_HF_FIXTURES wins)
 lq="$1"
+hf="${LQ_HF_FIXTURES:-$2}"
 fixture="${LQ_SOURCE_ROOT:-$(dirname "$0")/../..}/tests/model/fixture/tiny-llama-f32.gguf"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
 n=0; failed=0
@@ -139,6 +141,38 @@ done
 
 expect_status 1 "inspect a missing file" inspect "$tmp/none.gguf"
 expect_status 2 "compare with one file" compare "$fixture"
+
+# Hugging Face model folders: lq convert, and the other commands taking a
+# folder where they take a GGUF file (byte equality: tests/hf/test_hf_model.c)
+if [ -n "$hf" ] && [ -f "$hf/manifest.json" ]; then
+  expect_status 0 "convert an HF folder to q8_0" convert "$hf/models/llama3" "$tmp/l3.gguf" --outtype q8_0
+  "$lq" inspect "$tmp/l3.gguf" --no-metadata > "$tmp/l3.txt" 2>&1
+  "$lq" inspect "$hf/gguf/llama3-q8_0.gguf" --no-metadata > "$tmp/l3-want.txt" 2>&1
+  cmp -s "$tmp/l3.txt" "$tmp/l3-want.txt"; ok $? "converted tensors list as the converter's (names, types, shapes, sizes)"
+  expect_status 0 "convert with --outtype auto (an f16 checkpoint)" convert "$hf/models/qwen2" "$tmp/q2.gguf"
+  out=$("$lq" inspect "$tmp/q2.gguf" --no-metadata 2>&1 | grep "blk.0.ffn_up.weight"); contains "auto gives f16 weights" " f16 "
+  expect_status 2 "convert with a bad --outtype" convert "$hf/models/qwen2" "$tmp/bad.gguf" --outtype q4_0
+  contains "names the bad outtype" "q4_0"
+  expect_status 1 "convert a folder without config.json" convert "$tmp" "$tmp/none.gguf"
+  contains "says config.json is missing" "config.json"
+  [ ! -e "$tmp/none.gguf" ]; ok $? "a failed convert writes nothing"
+  mkdir "$tmp/carded"; ln -s "$hf"/models/qwen2/* "$tmp/carded/"
+  printf -- '---\nlicense: apache-2.0\n---\n# A model\n' > "$tmp/carded/README.md"
+  expect_status 0 "convert a folder with a model card" convert "$tmp/carded" "$tmp/carded.gguf"
+  contains "says the model card is not converted" "model card in README.md"
+  expect_status 0 "inspect an HF folder" inspect "$hf/models/qwen3"
+  contains "the folder's metadata as converted" "qwen3.attention.key_length"
+  expect_status 0 "quantize an HF folder" quantize "$hf/models/llama3" "$tmp/hf-q4.gguf" Q4_K_M
+  expect_status 0 "quantize its f32 conversion" quantize "$hf/gguf/llama3-f32.gguf" "$tmp/f32-q4.gguf" Q4_K_M
+  "$lq" compare "$tmp/hf-q4.gguf" "$tmp/f32-q4.gguf" > "$tmp/cmp.txt" 2>&1; rc=$?
+  [ "$rc" = 0 ] && grep -q " 0 only in A, 0 only in B" "$tmp/cmp.txt" &&
+    [ "$(awk 'NR > 1 && NF == 7 && ($2 != $3 || $4 + 0 != 0)' "$tmp/cmp.txt" | wc -l)" = 0 ]
+  ok $? "the two quantized files hold the same tensors (compare: same types, RMSE 0 throughout)"
+elif [ -n "${LQ_REQUIRE_ORACLE:-}" ] && [ "$LQ_REQUIRE_ORACLE" != 0 ]; then
+  ok 1 "Hugging Face fixtures required (LQ_REQUIRE_ORACLE) but absent at '$hf'"
+else
+  n=$((n+1)); echo "ok $n - Hugging Face folders # SKIP no fixtures at '$hf'"
+fi
 
 echo "1..$n"
 [ "$failed" = 0 ]

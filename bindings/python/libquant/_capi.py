@@ -211,6 +211,9 @@ LQ_GGUF_TYPE_F64 = 12
 LQ_MATMUL_ACT_8BIT = 1
 LQ_MATMUL_ACT_F32 = 2
 
+# lq_hf.h: #define
+LQ_HF_OUTTYPE_AUTO = -1
+
 # lq_hf.h: enum lq_hf_format
 LQ_HF_GPTQ = 0
 LQ_HF_GPTQ_V2 = 1
@@ -616,6 +619,8 @@ FUNCTIONS = {
     "lq_hf_import": (Status, (SafetensorsP, c_int, c_char_p, POINTER(TensorP), POINTER(c_int32))),
     "lq_hf_dequantize": (Status, (SafetensorsP, c_int, c_char_p, POINTER(c_float), c_int64)),
     "lq_hf_config": (Status, (c_int, SchemeP, POINTER(c_void_p))),
+    "lq_hf_model_open": (Status, (c_char_p, c_int, POINTER(GgufP))),
+    "lq_hf_convert": (Status, (CtxP, c_char_p, c_int, c_char_p)),
     "lq_model_load": (Status, (CtxP, c_char_p, c_int64, c_int, POINTER(ModelP))),
     "lq_model_from_gguf": (Status, (CtxP, GgufP, c_int64, c_int, POINTER(ModelP))),
     "lq_model_free": (None, (ModelP,)),
@@ -668,6 +673,7 @@ EXPERIMENTAL = frozenset({
     "LQ_HF_GPTQ",
     "LQ_HF_GPTQ_V2",
     "LQ_HF_INT8",
+    "LQ_HF_OUTTYPE_AUTO",
     "LQ_IMATRIX_PROCESS_OUTPUT",
     "LQ_MODEL_ADD_BOS",
     "LQ_MODEL_HEAD_DIM",
@@ -699,9 +705,11 @@ EXPERIMENTAL = frozenset({
     "lq_gguf_quantize",
     "lq_gguf_save_split",
     "lq_hf_config",
+    "lq_hf_convert",
     "lq_hf_dequantize",
     "lq_hf_export",
     "lq_hf_import",
+    "lq_hf_model_open",
     "lq_model_detokenize",
     "lq_model_eval",
     "lq_model_free",

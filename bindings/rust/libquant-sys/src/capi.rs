@@ -232,6 +232,10 @@ pub const LQ_GGUF_TYPE_F64: c_int = 12;
 pub const LQ_MATMUL_ACT_8BIT: c_uint = 1;
 pub const LQ_MATMUL_ACT_F32: c_uint = 2;
 
+// lq_hf.h: #define
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_OUTTYPE_AUTO: c_int = -1;
+
 // lq_hf.h: enum lq_hf_format
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_HF_GPTQ: c_int = 0;
@@ -538,6 +542,10 @@ extern "C" {
     pub fn lq_hf_dequantize(st: *const lq_safetensors, format: c_int, prefix: *const c_char, out: *mut c_float, count: i64) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_hf_config(format: c_int, scheme: *const lq_scheme, json: *mut *mut c_char) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_model_open(dir: *const c_char, outtype: c_int, out: *mut *mut lq_gguf) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_convert(ctx: *mut lq_ctx, dir: *const c_char, outtype: c_int, out_path: *const c_char) -> lq_status;
 
     // lq_model.h
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.

@@ -1,0 +1,81 @@
+/* model_api.c — lq_hf_model_open and lq_hf_convert: a Hugging Face model
+ * folder as a read-only lq_gguf whose tensors the folder's checkpoint makes
+ * on demand (io/gguf_source.h). */
+#include <string.h>
+
+#include <lq/lq_hf.h>
+
+#include "../core/alloc.h"
+#include "../core/error.h"
+#include "../io/gguf_source.h"
+#include "model.h"
+
+static lq_status read_tensor(void *user, int64_t index, void *dst)
+{
+    return lq__hf_tensor_read(user, index, dst);
+}
+
+static void free_model(void *user)
+{
+    lq__hf_model_clear(user);
+    lq__free(user);
+}
+
+static const lq__gguf_source_ops model_source = {read_tensor, free_model};
+
+static lq_status open_model(const char *fn, const char *dir, int outtype, lq_gguf **out)
+{
+    lq__hf_model *m = lq__calloc(1, sizeof *m);
+    if (!m)
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+    lq_gguf *g = NULL;
+    lq_status st = lq__hf_model_load(fn, dir, m);
+    if (st == LQ_OK)
+        st = lq__hf_model_tensors(fn, m, outtype);
+    if (st == LQ_OK)
+        st = lq_gguf_create(&g);
+    if (st == LQ_OK)
+        st = lq__hf_model_keys(fn, m, g);
+    for (int64_t i = 0; st == LQ_OK && i < m->n_out; i++) {
+        const lq__hf_out *o = &m->out[i];
+        int64_t shape[2] = {o->rows, o->cols};
+        st = lq_gguf_declare_tensor(g, o->name, lq_type_ggml_id(o->type), o->ndim, shape);
+    }
+    if (st == LQ_OK) {
+        st = lq__gguf_set_source(g, &model_source, m); /* g owns m from here */
+        m = NULL;
+    }
+    if (st != LQ_OK) {
+        if (m)
+            free_model(m);
+        lq_gguf_free(g);
+        return st;
+    }
+    *out = g;
+    return LQ_OK;
+}
+
+lq_status lq_hf_model_open(const char *dir, int outtype, lq_gguf **out)
+{
+    static const char fn[] = "lq_hf_model_open";
+    if (!out)
+        return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
+    *out = NULL;
+    if (!dir)
+        return lq__fail(LQ_ERR_INVALID, "%s: dir is NULL", fn);
+    return open_model(fn, dir, outtype, out);
+}
+
+lq_status lq_hf_convert(lq_ctx *ctx, const char *dir, int outtype, const char *out_path)
+{
+    static const char fn[] = "lq_hf_convert";
+    if (!dir || !out_path)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    lq_gguf *g;
+    lq_status st = open_model(fn, dir, outtype, &g);
+    if (st == LQ_OK) {
+        st = lq_gguf_save(ctx, g, out_path);
+        lq_gguf_free(g);
+    }
+    return st;
+}

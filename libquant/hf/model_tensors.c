@@ -1,0 +1,397 @@
+/* model_tensors.c — the tensors of a Hugging Face checkpoint as the
+ * converter writes them: GGUF names, order, types and shapes, and their
+ * bytes made on demand (dtype decoded, Q/K rows reordered for the Llama
+ * class, narrowed or quantized to the output type). */
+#include <ctype.h>
+#include <math.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <lq/lq_hf.h>
+
+#include "../core/alloc.h"
+#include "../core/error.h"
+#include "../core/half.h"
+#include "../formats/codec.h"
+#include "fp8_weights.h"
+#include "model.h"
+
+/* ---- names ---- */
+
+/* Sizes a tensor's dimensions must have, from config.json. */
+enum { D_VOCAB = 1, D_EMBD, D_Q, D_KV, D_FF, D_HEAD };
+
+typedef struct name_row {
+    const char *hf, *gguf;  /* after "model.layers.N." / "blk.N." for layer rows */
+    int extras;             /* LQ__HF_* needed, 0 for every class */
+    char qk;                /* 'q', 'k': rows reordered (Llama class), else 0 */
+    int dims[2];            /* outermost first; dims[1] = 0 for 1-D */
+} name_row;
+
+static const name_row globals[] = {
+    {"model.embed_tokens.weight", "token_embd.weight", 0, 0, {D_VOCAB, D_EMBD}},
+    {"lm_head.weight", "output.weight", 0, 0, {D_VOCAB, D_EMBD}},
+    {"model.norm.weight", "output_norm.weight", 0, 0, {D_EMBD, 0}},
+};
+
+static const name_row layer_rows[] = {
+    {"input_layernorm.weight", "attn_norm.weight", 0, 0, {D_EMBD, 0}},
+    {"post_attention_layernorm.weight", "ffn_norm.weight", 0, 0, {D_EMBD, 0}},
+    {"self_attn.q_proj.weight", "attn_q.weight", 0, 'q', {D_Q, D_EMBD}},
+    {"self_attn.k_proj.weight", "attn_k.weight", 0, 'k', {D_KV, D_EMBD}},
+    {"self_attn.v_proj.weight", "attn_v.weight", 0, 0, {D_KV, D_EMBD}},
+    {"self_attn.o_proj.weight", "attn_output.weight", 0, 0, {D_EMBD, D_Q}},
+    {"mlp.gate_proj.weight", "ffn_gate.weight", 0, 0, {D_FF, D_EMBD}},
+    {"mlp.up_proj.weight", "ffn_up.weight", 0, 0, {D_FF, D_EMBD}},
+    {"mlp.down_proj.weight", "ffn_down.weight", 0, 0, {D_EMBD, D_FF}},
+    {"self_attn.q_proj.bias", "attn_q.bias", LQ__HF_QKV_BIAS, 'q', {D_Q, 0}},
+    {"self_attn.k_proj.bias", "attn_k.bias", LQ__HF_QKV_BIAS, 'k', {D_KV, 0}},
+    {"self_attn.v_proj.bias", "attn_v.bias", LQ__HF_QKV_BIAS, 0, {D_KV, 0}},
+    {"self_attn.q_norm.weight", "attn_q_norm.weight", LQ__HF_QK_NORM, 0, {D_HEAD, 0}},
+    {"self_attn.k_norm.weight", "attn_k_norm.weight", LQ__HF_QK_NORM, 0, {D_HEAD, 0}},
+};
+
+static int64_t dim_size(const lq__hf_cfg *c, int d)
+{
+    switch (d) {
+    case D_VOCAB: return c->n_vocab;
+    case D_EMBD: return c->n_embd;
+    case D_Q: return c->n_head * c->head_dim;
+    case D_KV: return c->n_head_kv * c->head_dim;
+    case D_FF: return c->n_ff;
+    case D_HEAD: return c->head_dim;
+    default: return 0;
+    }
+}
+
+static bool ends_with(const char *s, const char *suffix)
+{
+    size_t a = strlen(s), b = strlen(suffix);
+    return a >= b && strcmp(s + a - b, suffix) == 0;
+}
+
+/* The row of checkpoint name `hf` and its layer (-1 for none); NULL when the
+ * converter has no GGUF name for it in this class. */
+static const name_row *map_name(const lq__hf_model *m, const char *hf, int64_t *layer)
+{
+    *layer = -1;
+    for (size_t i = 0; i < sizeof globals / sizeof *globals; i++)
+        if (strcmp(hf, globals[i].hf) == 0)
+            return &globals[i];
+    /* "model.layers.N." with N in plain decimal, as the converter's name
+     * patterns spell it (no sign, no leading zero) */
+    static const char prefix[] = "model.layers.";
+    if (strncmp(hf, prefix, sizeof prefix - 1) != 0)
+        return NULL;
+    const char *p = hf + sizeof prefix - 1;
+    int64_t n = 0;
+    size_t digits = 0;
+    while (isdigit((unsigned char)p[digits]) && digits < 10)
+        n = n * 10 + (p[digits++] - '0');
+    if (!digits || p[digits] != '.' || (p[0] == '0' && digits > 1))
+        return NULL;
+    size_t used = (size_t)(p - hf) + digits + 1;
+    for (size_t i = 0; i < sizeof layer_rows / sizeof *layer_rows; i++) {
+        const name_row *r = &layer_rows[i];
+        if ((r->extras & ~m->arch->extras) == 0 && strcmp(hf + used, r->hf) == 0) {
+            *layer = n;
+            return r;
+        }
+    }
+    return NULL;
+}
+
+/* ---- checkpoint dtypes: one row each ---- */
+
+static void dec_f32(const uint8_t *s, float *d, int64_t n) { memcpy(d, s, (size_t)n * 4); }
+
+static void dec_f16(const uint8_t *s, float *d, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        d[i] = lq__f16_to_f32((uint16_t)(s[2 * i] | s[2 * i + 1] << 8));
+}
+
+static void dec_bf16(const uint8_t *s, float *d, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++)
+        d[i] = lq__bf16_to_f32((uint16_t)(s[2 * i] | s[2 * i + 1] << 8));
+}
+
+typedef struct dtype_row {
+    const char *name;       /* as safetensors spells it */
+    int bytes;
+    void (*decode)(const uint8_t *src, float *dst, int64_t n);
+    /* the output type the converter writes these bytes to unchanged: it keeps
+     * F32 and F16 data as they are and widens the rest to F32 first */
+    lq_type kept;
+} dtype_row;
+
+/* FP8 weights (F8_E4M3) have no row: they are decoded whole with the scale
+ * stored beside them (fp8_weights.h), then converted as F32 rows. */
+static const dtype_row dtypes[] = {
+    {"F32", 4, dec_f32, LQ_TYPE_F32},
+    {"F16", 2, dec_f16, LQ_TYPE_F16},
+    {"BF16", 2, dec_bf16, (lq_type)-1},
+};
+
+static bool is_fp8(const char *dtype) { return strcmp(dtype, "F8_E4M3") == 0; }
+
+/* config.json's quantization_config, NULL when absent */
+static const lq__json *quant_config(const lq__hf_model *m)
+{
+    return lq__json_get(lq__json_root(m->cfg_doc), "quantization_config");
+}
+
+static const dtype_row *dtype_find(const char *name)
+{
+    for (size_t i = 0; i < sizeof dtypes / sizeof *dtypes; i++)
+        if (strcmp(dtypes[i].name, name) == 0)
+            return &dtypes[i];
+    return NULL;
+}
+
+/* ---- output types ---- */
+
+static void enc_f32(const float *x, uint8_t *y, int64_t n) { memcpy(y, x, (size_t)n * 4); }
+
+static void enc_f16(const float *x, uint8_t *y, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        uint16_t h = lq__f32_to_f16(x[i]);
+        y[2 * i] = (uint8_t)h;
+        y[2 * i + 1] = (uint8_t)(h >> 8);
+    }
+}
+
+static void enc_bf16(const float *x, uint8_t *y, int64_t n)
+{
+    for (int64_t i = 0; i < n; i++) {
+        uint16_t h = lq__f32_to_bf16(x[i]);
+        y[2 * i] = (uint8_t)h;
+        y[2 * i + 1] = (uint8_t)(h >> 8);
+    }
+}
+
+/* gguf-py's Q8_0 is bit-exact with ggml's reference quantizer, which the
+ * codec is */
+static void enc_q8_0(const float *x, uint8_t *y, int64_t n)
+{
+    lq__codec_for(LQ_TYPE_Q8_0)->quantize_row(x, y, n, NULL);
+}
+
+typedef struct out_row {
+    lq_type type;
+    void (*encode)(const float *x, uint8_t *y, int64_t n);
+    int block_elems, block_bytes;
+} out_row;
+
+static const out_row outs[] = {
+    {LQ_TYPE_F32, enc_f32, 1, 4},
+    {LQ_TYPE_F16, enc_f16, 1, 2},
+    {LQ_TYPE_BF16, enc_bf16, 1, 2},
+    {LQ_TYPE_Q8_0, enc_q8_0, 32, 34},
+};
+
+static const out_row *out_find(lq_type t)
+{
+    for (size_t i = 0; i < sizeof outs / sizeof *outs; i++)
+        if (outs[i].type == t)
+            return &outs[i];
+    return NULL;
+}
+
+/* --outtype auto: the first tensor of 2 or more dimensions stored as BF16 or
+ * F16 decides; an all-F32 checkpoint gives F16. */
+static lq_type auto_type(const lq__hf_model *m)
+{
+    for (int64_t k = 0; k < m->n_order; k++) {
+        int64_t i = m->order[k];
+        const char *dt = lq_safetensors_tensor_dtype(m->st, i);
+        if (lq_safetensors_tensor_ndim(m->st, i) < 2)
+            continue;
+        if (strcmp(dt, "BF16") == 0)
+            return LQ_TYPE_BF16;
+        if (strcmp(dt, "F16") == 0)
+            return LQ_TYPE_F16;
+    }
+    return LQ_TYPE_F16;
+}
+
+/* The converter's type rule: 1-D tensors, norms and anything not a weight
+ * stay F32; Q8_0 falls back to F16 on rows that are not whole blocks. */
+static lq_type type_of(const lq__hf_out *o, lq_type outtype)
+{
+    if (o->ndim <= 1 || ends_with(o->name, "_norm.weight") || !ends_with(o->name, ".weight"))
+        return LQ_TYPE_F32;
+    if (outtype == LQ_TYPE_Q8_0 && o->cols % 32)
+        return LQ_TYPE_F16;
+    return outtype;
+}
+
+static lq_status add_out(const char *fn, lq__hf_model *m, lq__hf_out *o)
+{
+    lq__hf_out *grown = lq__grow(m->out, m->n_out, &m->cap_out, sizeof *grown);
+    if (!grown)
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+    m->out = grown;
+    m->out[m->n_out++] = *o;
+    return LQ_OK;
+}
+
+/* One checkpoint tensor: its GGUF name, checked against config.json. */
+static lq_status map_tensor(const char *fn, lq__hf_model *m, int64_t i, lq__hf_out *o)
+{
+    const char *hf = lq_safetensors_tensor_name(m->st, i);
+    const char *dt = lq_safetensors_tensor_dtype(m->st, i);
+    int64_t layer;
+    const name_row *r = map_name(m, hf, &layer);
+    if (!r)
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: tensor '%.200s' has no GGUF name in a %s model",
+                        fn, hf, m->arch->hf_class);
+    if (layer >= m->cfg.n_layer)
+        return lq__fail(LQ_ERR_SHAPE, "%s: tensor '%.200s' is in layer %lld, but config.json "
+                        "has %lld layers", fn, hf, (long long)layer, (long long)m->cfg.n_layer);
+    if (!dtype_find(dt) && !(is_fp8(dt) && quant_config(m)))
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: tensor '%.200s' is stored as %s; F32, F16, "
+                        "BF16 and F8_E4M3 with a quantization_config are read", fn, hf, dt);
+    memset(o, 0, sizeof *o);
+    if (layer >= 0)
+        snprintf(o->name, sizeof o->name, "blk.%lld.%s", (long long)layer, r->gguf);
+    else
+        snprintf(o->name, sizeof o->name, "%s", r->gguf);
+    o->src = i;
+    o->ndim = r->dims[1] ? 2 : 1;
+    int nd = lq_safetensors_tensor_ndim(m->st, i);
+    bool fits = nd == o->ndim;
+    for (int d = 0; fits && d < nd; d++)
+        fits = lq_safetensors_tensor_dim(m->st, i, d) == dim_size(&m->cfg, r->dims[d]);
+    if (!fits) {
+        char want[64], got[64] = "";
+        snprintf(want, sizeof want, o->ndim == 2 ? "[%lld, %lld]" : "[%lld]",
+                 (long long)dim_size(&m->cfg, r->dims[0]), (long long)dim_size(&m->cfg, r->dims[1]));
+        for (int d = 0, n = 0; d < nd && n < (int)sizeof got; d++)
+            n += snprintf(got + n, sizeof got - (size_t)n, "%s%lld", d ? ", " : "",
+                          (long long)lq_safetensors_tensor_dim(m->st, i, d));
+        return lq__fail(LQ_ERR_SHAPE, "%s: tensor '%.200s' has shape [%s], but config.json "
+                        "makes it %s", fn, hf, got, want);
+    }
+    o->rows = lq_safetensors_tensor_dim(m->st, i, 0);
+    o->cols = o->ndim == 2 ? lq_safetensors_tensor_dim(m->st, i, 1) : 1;
+    if (m->arch->llama && r->qk)
+        o->heads = r->qk == 'q' ? m->cfg.n_head : m->cfg.n_head_kv;
+    return LQ_OK;
+}
+
+lq_status lq__hf_model_tensors(const char *fn, lq__hf_model *m, int outtype)
+{
+    if (outtype != LQ_HF_OUTTYPE_AUTO && !out_find((lq_type)outtype))
+        return lq__fail(LQ_ERR_INVALID, "%s: outtype %d is none of LQ_TYPE_F32, LQ_TYPE_F16, "
+                        "LQ_TYPE_BF16, LQ_TYPE_Q8_0, LQ_HF_OUTTYPE_AUTO", fn, outtype);
+    m->outtype = outtype == LQ_HF_OUTTYPE_AUTO ? auto_type(m) : (lq_type)outtype;
+    lq_status st = LQ_OK;
+    if (m->arch->llama && m->cfg.llama3_rope) {
+        lq__hf_out o = {.src = -1, .ndim = 1, .rows = m->cfg.head_dim / 2, .cols = 1};
+        snprintf(o.name, sizeof o.name, "rope_freqs.weight");
+        st = add_out(fn, m, &o);
+    }
+    for (int64_t k = 0; st == LQ_OK && k < m->n_order; k++) {
+        int64_t i = m->order[k];
+        const char *hf = lq_safetensors_tensor_name(m->st, i);
+        if (lq__hf_fp8_is_companion(quant_config(m), hf)) /* scales the FP8 weights take in */
+            continue;
+        if (ends_with(hf, ".rotary_emb.inv_freq")) /* the converter drops these */
+            continue;
+        lq__hf_out o;
+        st = map_tensor(fn, m, i, &o);
+        if (st == LQ_OK)
+            st = add_out(fn, m, &o);
+    }
+    for (int64_t i = 0; st == LQ_OK && i < m->n_out; i++)
+        m->out[i].type = type_of(&m->out[i], m->outtype);
+    return st;
+}
+
+/* ---- bytes ---- */
+
+/* llama3 rope scaling as the converter computes it, in float32 as torch does
+ * (the scalars are rounded to float32 where torch combines them with a
+ * float32 tensor). */
+static void rope_freqs(const lq__hf_cfg *c, float *dst)
+{
+    int64_t dim = c->head_dim;
+    float low_wavelen = (float)(c->rope_orig / c->rope_low);
+    float high_wavelen = (float)(c->rope_orig / c->rope_high);
+    for (int64_t i = 0; i < dim / 2; i++) {
+        float e = (float)(2 * i) / (float)dim;
+        float freq = 1.0f / powf((float)c->rope_theta, e);
+        float wavelen = (float)(2 * M_PI) / freq;
+        if (wavelen < high_wavelen)
+            dst[i] = 1.0f;
+        else if (wavelen > low_wavelen)
+            dst[i] = (float)c->rope_factor;
+        else {
+            float smooth = ((float)c->rope_orig / wavelen - (float)c->rope_low) /
+                           (float)(c->rope_high - c->rope_low);
+            dst[i] = 1.0f / ((1.0f - smooth) / (float)c->rope_factor + smooth);
+        }
+    }
+}
+
+/* Row r of the output is stored row src_row(r): within each head of d rows,
+ * output rows 2i and 2i+1 are stored rows i and d/2 + i (the converter's
+ * reshape(heads, 2, d/2) and swap of the last two axes). */
+static int64_t src_row(const lq__hf_out *o, int64_t r)
+{
+    if (!o->heads)
+        return r;
+    int64_t d = o->rows / o->heads, h = r / d, j = r % d;
+    return h * d + (j % 2) * (d / 2) + j / 2;
+}
+
+lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst)
+{
+    const lq__hf_out *o = &m->out[i];
+    if (o->src < 0) {
+        rope_freqs(&m->cfg, dst);
+        return LQ_OK;
+    }
+    const void *raw;
+    uint64_t nbytes;
+    lq_status st = lq_safetensors_tensor_raw(m->st, o->src, &raw, &nbytes);
+    if (st != LQ_OK)
+        return st;
+    const char *dtype = lq_safetensors_tensor_dtype(m->st, o->src);
+    const dtype_row *dt = dtype_find(dtype);
+    const out_row *enc = out_find(o->type);
+    size_t out_row_bytes = (size_t)(o->cols / enc->block_elems * enc->block_bytes);
+    /* an FP8 weight is decoded whole (its scales cover blocks of rows), then
+     * taken row by row as F32 */
+    bool fp8 = !dt;
+    size_t in_row = (size_t)o->cols * (fp8 ? sizeof(float) : (size_t)dt->bytes);
+    float *row = lq__malloc((size_t)o->cols * sizeof *row);
+    float *whole = fp8 ? lq__malloc((size_t)o->rows * in_row) : NULL;
+    if (!row || (fp8 && !whole)) {
+        lq__free(row);
+        lq__free(whole);
+        return lq__fail(LQ_ERR_NOMEM, "tensor '%s': out of memory converting it", o->name);
+    }
+    if (fp8) {
+        st = lq__hf_fp8_decode(quant_config(m), m->st, o->src, whole);
+        raw = whole;
+    }
+    for (int64_t r = 0; st == LQ_OK && r < o->rows; r++) {
+        const uint8_t *s = (const uint8_t *)raw + (size_t)src_row(o, r) * in_row;
+        uint8_t *d = (uint8_t *)dst + (size_t)r * out_row_bytes;
+        if (fp8)
+            enc->encode((const float *)s, d, o->cols);
+        else if (dt->kept == o->type)
+            memcpy(d, s, in_row);
+        else {
+            dt->decode(s, row, o->cols);
+            enc->encode(row, d, o->cols);
+        }
+    }
+    lq__free(row);
+    lq__free(whole);
+    return st;
+}
