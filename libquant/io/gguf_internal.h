@@ -90,4 +90,18 @@ lq_status lq__gguf_parse(const char *fn, const char *name, const uint8_t *data, 
 /* The header (everything before the data section, padding included). */
 lq_status lq__gguf_header(const char *fn, const lq_gguf *g, lq__buf *out);
 
+/* Residency of a tensor's memory (gguf_release.c), for a whole-model pass
+ * that reads each tensor once (the quantize pipeline); each is a no-op for a
+ * created handle, a tensor in owned memory or a bad index.
+ * lq__gguf_map_release drops the pages of bytes [off, off + len) of a
+ * file-backed tensor `index` from this process (the pass calls it on what it
+ * has consumed); lq__gguf_tensor_release does it for the whole tensor, and
+ * for a handle with a source (gguf_source.h) frees the bytes the source made
+ * (pointers to them become invalid), so memory stays at about one tensor;
+ * lq__gguf_tensor_prefetch starts reading the tensor ahead, into the page
+ * cache only, so that it is not yet counted as this process's memory. */
+void lq__gguf_map_release(const lq_gguf *g, int64_t index, uint64_t off, uint64_t len);
+void lq__gguf_tensor_release(const lq_gguf *g, int64_t index);
+void lq__gguf_tensor_prefetch(const lq_gguf *g, int64_t index);
+
 #endif

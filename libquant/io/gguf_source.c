@@ -109,14 +109,15 @@ lq_status lq__gguf_tensor_read(const char *fn, const lq_gguf *g, int64_t i, void
     return LQ_OK;
 }
 
-void lq__gguf_tensor_release(const lq_gguf *g, int64_t i)
+bool lq__gguf_source_release(const lq_gguf *g, int64_t i)
 {
     if (!g || i < 0 || !sourced(g, i))
-        return;
+        return false;
     lq__gguf_tensor *t = &g->t[i];
     pthread_mutex_lock(&g->src->lock);
     lq__free(t->owned);
     t->owned = NULL;
     t->data = NULL;
     pthread_mutex_unlock(&g->src->lock);
+    return true;
 }

@@ -39,11 +39,10 @@ lq_status lq__gguf_tensor_bytes(const char *fn, const lq_gguf *g, int64_t i,
 lq_status lq__gguf_tensor_read(const char *fn, const lq_gguf *g, int64_t i, void *dst);
 
 /* Drop the bytes of tensor i that the source made (pointers from
- * lq_gguf_tensor_raw / lq_gguf_get_tensor for it become invalid); a no-op
- * for file-backed and created handles, whose bytes are the file's or the
- * caller's. For a caller that reads each tensor once (the quantize pipeline),
- * so that memory stays at about one tensor. */
-void lq__gguf_tensor_release(const lq_gguf *g, int64_t i);
+ * lq_gguf_tensor_raw / lq_gguf_get_tensor for it become invalid); false,
+ * doing nothing, when g has no source (lq__gguf_tensor_release in
+ * gguf_internal.h is the call for any handle). */
+bool lq__gguf_source_release(const lq_gguf *g, int64_t i);
 
 /* Free the source (lq_gguf_free). */
 void lq__gguf_source_free(lq_gguf *g);

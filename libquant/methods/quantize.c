@@ -2,12 +2,15 @@
  * and a scheme to a quantized tensor. Each method other than rtn lives in its
  * own file and registers here. */
 #include <math.h>
+#include <stdatomic.h>
 #include <stdio.h>
 #include <string.h>
 
 #include "../calib/calib.h"
 #include "../core/alloc.h"
+#include "../core/ctx.h"
 #include "../core/error.h"
+#include "../core/pool.h"
 #include "../core/tensor.h"
 #include "../core/type_info.h"
 #include "../kernels/dequantize.h"
@@ -39,18 +42,49 @@ const lq__method *lq__method_for(int method)
     }
 }
 
-/* The first non-finite value, as row and column, for the message. */
-static lq_status check_finite(const char *fn, const char *name, const float *x, int64_t rows,
-                              int64_t cols)
+typedef struct {
+    const float *x;
+    int64_t cols;
+    _Atomic int64_t first; /* lowest row with a non-finite value; rows when none */
+} finite_scan;
+
+static void finite_range(void *arg, int64_t r0, int64_t r1)
 {
-    int64_t n = rows * cols;
-    for (int64_t i = 0; i < n; i++) {
-        if (!isfinite(x[i]))
-            return lq__fail(LQ_ERR_NONFINITE, "%s: tensor '%s': %s at row %lld, column %lld", fn,
-                            name, isnan(x[i]) ? "NaN" : "infinity", (long long)(i / cols),
-                            (long long)(i % cols));
+    finite_scan *s = arg;
+    for (int64_t r = r0; r < r1 && r < s->first; r++) {
+        const float *row = s->x + r * s->cols;
+        for (int64_t c = 0; c < s->cols; c++) {
+            if (!isfinite(row[c])) {
+                int64_t cur = s->first;
+                while (r < cur && !atomic_compare_exchange_weak(&s->first, &cur, r))
+                    ;
+                return;
+            }
+        }
     }
-    return LQ_OK;
+}
+
+/* The first non-finite value, as row and column, for the message. The scan
+ * runs on the threads of ctx: on a single pass over a whole model it was a
+ * tenth of the time for the cheap types (Q8_0), serial. */
+static lq_status check_finite(const lq_ctx *ctx, const char *fn, const char *name, const float *x,
+                              int64_t rows, int64_t cols)
+{
+    if (rows == 0 || cols == 0)
+        return LQ_OK;
+    finite_scan s = {x, cols, rows};
+    /* without ctx's progress: it reports the quantization */
+    lq_ctx quiet = {.threads = ctx ? ctx->threads : 0};
+    lq_status st = lq__parallel_for(&quiet, "check", rows, lq__grain_for(cols, 1 << 16),
+                                    finite_range, &s);
+    if (st != LQ_OK || s.first == rows)
+        return st;
+    const float *row = x + s.first * cols;
+    int64_t c = 0;
+    while (isfinite(row[c]))
+        c++;
+    return lq__fail(LQ_ERR_NONFINITE, "%s: tensor '%s': %s at row %lld, column %lld", fn, name,
+                    isnan(row[c]) ? "NaN" : "infinity", (long long)s.first, (long long)c);
 }
 
 /* Finite input can still give a non-finite result, when a row's values are
@@ -120,7 +154,7 @@ lq_status lq__quantize_with(const char *fn, lq_ctx *ctx, const lq_tensor *src,
         memcpy(tmp, src->data, bytes);
         x = tmp;
     }
-    st = check_finite(fn, src->name, x, rows, cols);
+    st = check_finite(ctx, fn, src->name, x, rows, cols);
     if (st == LQ_OK && imatrix) {
         for (int64_t c = 0; c < cols; c++) {
             if (!isfinite(imatrix[c]) || imatrix[c] < 0) {

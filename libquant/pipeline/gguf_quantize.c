@@ -14,8 +14,15 @@
 #include "../core/ctx.h"
 #include "../core/error.h"
 #include "../io/file.h"
+#include "../io/gguf_internal.h"
 #include "../io/gguf_source.h"
 #include "../methods/mixture_plan.h"
+
+/* Tensors are quantized a slice of whole rows at a time, of about this many
+ * values: enough rows for every thread and for large writes, while the f32
+ * copy (16 MB) and the input pages in use stay small whatever the tensor's
+ * size. Rows are independent in every type, so the bytes do not depend on it. */
+#define SLICE_VALUES ((int64_t)4 << 20)
 
 struct lq_qopts {
     int ftype;
@@ -131,7 +138,9 @@ typedef struct run {
     lq_type *target;        /* per input index; -1: carried raw */
     uint64_t total_bytes, done_bytes;
     const char *tensor;     /* name being worked on */
-    uint64_t tensor_bytes;
+    uint64_t slice_off, slice_bytes; /* input bytes of the tensor done, and being done */
+    float *f32;             /* a slice in f32, reused from tensor to tensor */
+    int64_t f32_cap;        /* its length in floats */
 } run;
 
 static lq_type type_of_ggml(int ggml_id)
@@ -148,7 +157,7 @@ static int progress_adapter(void *user, const char *stage, double fraction)
     run *r = user;
     if (!r->user || !r->user->progress)
         return 0;
-    double done = (double)r->done_bytes + fraction * (double)r->tensor_bytes;
+    double done = (double)(r->done_bytes + r->slice_off) + fraction * (double)r->slice_bytes;
     return r->user->progress(r->user->progress_user, r->tensor,
                              r->total_bytes ? done / (double)r->total_bytes : 1.0);
 }
@@ -200,43 +209,87 @@ static lq_status imatrix_for(run *r, const char *name, int64_t want, float **out
     return LQ_OK;
 }
 
-/* Quantize rows of `src` (f32/f16/bf16) to `type`; 3-D expert tensors take
- * their own slice of the imatrix each. */
-static lq_status quantize_tensor(run *r, const lq_tensor *src, lq_type type, const float *imatrix,
-                                 lq_gguf_writer *w)
+/* Room for `n` floats in r->f32, kept from one tensor to the next (no
+ * fresh, zeroed allocation per tensor: its page faults and memset were a
+ * large part of the time). */
+static lq_status reserve_f32(run *r, int64_t n)
+{
+    if (n <= r->f32_cap)
+        return LQ_OK;
+    lq__free(r->f32);
+    r->f32_cap = 0;
+    if (!(r->f32 = lq__malloc((size_t)n * sizeof *r->f32)))
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", r->fn);
+    r->f32_cap = n;
+    return LQ_OK;
+}
+
+/* Quantize and write rows [r0, r0 + n) of `src` (f32/f16/bf16, `elem` bytes
+ * a value) with `imatrix` (or NULL). */
+static lq_status quantize_slice(run *r, const lq_tensor *src, size_t elem, int64_t r0, int64_t n,
+                                const lq_scheme *s, const float *imatrix, lq_gguf_writer *w)
+{
+    int64_t cols = lq_tensor_dim(src, lq_tensor_ndim(src) - 1);
+    int64_t shape[2] = {n, cols};
+    size_t bytes = (size_t)(n * cols) * elem;
+    const uint8_t *base = (const uint8_t *)lq_tensor_data(src) + (size_t)(r0 * cols) * elem;
+    lq_ctx plain = {.threads = r->inner.threads}; /* progress comes from the quantization */
+    lq_tensor *in = NULL, *f = NULL, *q = NULL;
+    lq_status st = lq_tensor_wrap(lq_tensor_type(src), 2, shape, base, bytes, LQ_BORROW,
+                                  lq_tensor_name(src), &in);
+    if (st == LQ_OK)
+        st = lq_dequantize_f32(&plain, in, r->f32, n * cols);
+    if (st == LQ_OK)
+        st = lq_tensor_wrap(LQ_TYPE_F32, 2, shape, r->f32, (size_t)(n * cols) * sizeof(float),
+                            LQ_BORROW, lq_tensor_name(src), &f);
+    if (st == LQ_OK)
+        st = lq_quantize(&r->inner, f, s, NULL, imatrix, &q);
+    if (st == LQ_OK)
+        st = lq_gguf_writer_write(w, lq_tensor_data(q), lq_tensor_nbytes(q));
+    if (st == LQ_ERR_NONFINITE && r0 > 0) {
+        char where[96];
+        snprintf(where, sizeof where, "%s: in rows %lld.. (the row number below counts from "
+                 "there)", r->fn, (long long)r0);
+        lq__error_prefix(where);
+    }
+    lq_tensor_free(q);
+    lq_tensor_free(f);
+    lq_tensor_free(in);
+    return st;
+}
+
+/* Quantize the rows of `src` (f32/f16/bf16) to `type`, slice by slice (see
+ * SLICE_VALUES); the experts of a 3-D tensor take their own slice of the
+ * imatrix each, so a slice never spans two of them. When `src` is input
+ * tensor i's own mapped bytes (i >= 0), each slice's pages are released once
+ * it is written. */
+static lq_status quantize_tensor(run *r, int64_t i, const lq_tensor *src, lq_type type,
+                                 const float *imatrix, lq_gguf_writer *w)
 {
     lq_scheme *s = NULL;
     lq_status st = lq_scheme_parse(lq_type_name(type), &s);
-    int ndim = lq_tensor_ndim(src);
-    int64_t cols = lq_tensor_dim(src, ndim - 1);
-    int64_t experts = ndim == 3 ? lq_tensor_dim(src, 0) : 1;
     if (st != LQ_OK)
         return st;
-    if (!imatrix || experts == 1) {
-        lq_tensor *q = NULL;
-        st = lq_quantize(&r->inner, src, s, NULL, imatrix, &q);
-        if (st == LQ_OK)
-            st = lq_gguf_writer_write_tensor(w, q);
-        lq_tensor_free(q);
-        lq_scheme_free(s);
-        return st;
-    }
-    /* one expert at a time, each with its imatrix slice, written in order */
-    int64_t rows = lq_tensor_dim(src, 1);
+    int ndim = lq_tensor_ndim(src);
+    int64_t cols = lq_tensor_dim(src, ndim - 1);
+    int64_t rows = lq_tensor_numel(src) / cols;
+    int64_t expert_rows = imatrix && ndim == 3 ? lq_tensor_dim(src, 1) : rows;
     size_t elem = (size_t)lq_tensor_nbytes(src) / (size_t)lq_tensor_numel(src);
-    const uint8_t *base = lq_tensor_data(src);
-    for (int64_t e = 0; st == LQ_OK && e < experts; e++) {
-        lq_tensor *slice = NULL, *q = NULL;
-        int64_t shape[2] = {rows, cols};
-        size_t bytes = (size_t)(rows * cols) * elem;
-        st = lq_tensor_wrap(lq_tensor_type(src), 2, shape, base + (size_t)e * bytes, bytes, LQ_BORROW,
-                            lq_tensor_name(src), &slice);
-        if (st == LQ_OK)
-            st = lq_quantize(&r->inner, slice, s, NULL, imatrix + e * cols, &q);
-        if (st == LQ_OK)
-            st = lq_gguf_writer_write(w, lq_tensor_data(q), lq_tensor_nbytes(q));
-        lq_tensor_free(q);
-        lq_tensor_free(slice);
+    int64_t step = SLICE_VALUES / cols > 0 ? SLICE_VALUES / cols : 1;
+    st = reserve_f32(r, (step < rows ? step : rows) * cols);
+    for (int64_t r0 = 0; st == LQ_OK && r0 < rows;) {
+        int64_t n = rows - r0 < step ? rows - r0 : step;
+        int64_t left = expert_rows - r0 % expert_rows;
+        n = n < left ? n : left;
+        uint64_t off = (uint64_t)(r0 * cols) * elem, bytes = (uint64_t)(n * cols) * elem;
+        /* progress counts input bytes; a dequantized source is larger */
+        r->slice_off = i >= 0 ? off : 0;
+        r->slice_bytes = i >= 0 ? bytes : 0;
+        const float *im = imatrix ? imatrix + (r0 / expert_rows) * cols : NULL;
+        st = quantize_slice(r, src, elem, r0, n, s, im, w);
+        if (i >= 0)
+            lq__gguf_map_release(r->in, i, off, bytes);
+        r0 += n;
     }
     lq_scheme_free(s);
     return st;
@@ -248,24 +301,31 @@ static lq_status convert_one(run *r, int64_t i, lq_gguf_writer *w)
     const char *name = lq_gguf_tensor_name(r->in, i);
     lq_type cur = type_of_ggml(lq_gguf_tensor_ggml_type(r->in, i));
     r->tensor = name;
-    r->tensor_bytes = lq_gguf_tensor_nbytes(r->in, i);
+    r->slice_off = 0;
+    r->slice_bytes = lq_gguf_tensor_nbytes(r->in, i);
     if (r->target[i] == cur || cur < 0) {
         const void *data;
         uint64_t nbytes;
         lq_status st = lq_gguf_tensor_raw(r->in, i, &data, &nbytes);
-        return st == LQ_OK ? lq_gguf_writer_write(w, data, nbytes) : st;
+        if (st == LQ_OK)
+            st = lq_gguf_writer_write(w, data, nbytes);
+        lq__gguf_tensor_release(r->in, i);
+        return st;
     }
     if (lq_type_is_quantized(cur) && !r->opts->allow_requantize)
         return lq__fail(LQ_ERR_INVALID, "%s: tensor '%s' is already %s; requantizing is lossy and "
                         "off unless allowed (--allow-requantize)", r->fn, name, lq_type_name(cur));
     lq_tensor *t = NULL, *f = NULL;
     float *imatrix = NULL;
+    int64_t mapped = i; /* t is input tensor i's mapped bytes */
     lq_status st = lq_gguf_get_tensor(r->in, i, &t);
     if (st == LQ_OK && cur != LQ_TYPE_F32 && cur != LQ_TYPE_F16 && cur != LQ_TYPE_BF16) {
         st = lq_dequantize(&r->inner, t, LQ_TYPE_F32, &f); /* requantizing, or f64/i* sources */
+        lq__gguf_tensor_release(r->in, i);
         if (st == LQ_OK) {
             lq_tensor_free(t);
             t = f;
+            mapped = -1;
         }
     }
     if (st == LQ_OK) {
@@ -274,7 +334,7 @@ static lq_status convert_one(run *r, int64_t i, lq_gguf_writer *w)
         st = imatrix_for(r, name, want, &imatrix);
     }
     if (st == LQ_OK)
-        st = quantize_tensor(r, t, r->target[i], imatrix, w);
+        st = quantize_tensor(r, mapped, t, r->target[i], imatrix, w);
     lq__free(imatrix);
     lq_tensor_free(t);
     return st;
@@ -308,9 +368,12 @@ lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *out_pat
         st = lq_gguf_writer_create(r.out, out_path, &w);
     for (int64_t k = 0; st == LQ_OK && k < r.n; k++) {
         int64_t i = r.order[k];
+        if (k + 1 < r.n) /* read ahead while this one is converted */
+            lq__gguf_tensor_prefetch(r.in, r.order[k + 1]);
         st = convert_one(&r, i, w);
         lq__gguf_tensor_release(r.in, i); /* a converted input holds one tensor at a time */
         r.done_bytes += lq_gguf_tensor_nbytes(r.in, i);
+        r.slice_off = r.slice_bytes = 0;
         if (st == LQ_OK && progress_adapter(&r, "", 0.0) != 0)
             st = lq__fail(LQ_ERR_CANCELLED, "%s: cancelled by the progress callback", fn);
     }
@@ -321,5 +384,6 @@ lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *out_pat
     lq_gguf_free(r.in);
     lq__free(r.order);
     lq__free(r.target);
+    lq__free(r.f32);
     return st;
 }

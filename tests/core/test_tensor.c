@@ -210,5 +210,38 @@ static void estimator_by_hand(void)
     CHECK_STATUS(lq_kv_type_from_name("q4", &kv), LQ_ERR_INVALID);
 }
 
-LQT_MAIN(create_and_wrap, float_round_trips_and_progress, bad_inputs, metrics_by_hand,
+/* The input scan runs on several threads; the first non-finite value in row
+ * order is reported, even when a later chunk of rows finds its own first. */
+static void first_nonfinite_on_threads(void)
+{
+    enum { ROWS = 4096, COLS = 64 };
+    float *w = malloc(sizeof(float) * ROWS * COLS);
+    if (!w) {
+        CHECK(w != NULL);
+        return;
+    }
+    for (int i = 0; i < ROWS * COLS; i++)
+        w[i] = (float)(i % 13);
+    w[3000 * COLS + 1] = NAN;
+    w[ROWS * COLS - 1] = INFINITY;
+    w[100 * COLS + 7] = -INFINITY;
+    int64_t shape[2] = {ROWS, COLS};
+    lq_tensor *t = NULL, *q = NULL;
+    lq_scheme *s = NULL;
+    lq_ctx *ctx = NULL;
+    CHECK_OK(lq_ctx_create(&ctx));
+    CHECK_OK(lq_ctx_set_threads(ctx, 2));
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, w, sizeof(float) * ROWS * COLS, LQ_BORROW,
+                            "w", &t));
+    CHECK_OK(lq_scheme_parse("q8_0", &s));
+    CHECK_STATUS(lq_quantize(ctx, t, s, NULL, NULL, &q), LQ_ERR_NONFINITE);
+    CHECKF(strstr(lq_last_error(), "infinity at row 100, column 7") != NULL, "%s",
+           lq_last_error());
+    lq_scheme_free(s);
+    lq_tensor_free(t);
+    lq_ctx_free(ctx);
+    free(w);
+}
+
+LQT_MAIN(create_and_wrap, float_round_trips_and_progress, bad_inputs, first_nonfinite_on_threads, metrics_by_hand,
          output_error_by_hand, estimator_by_hand)
