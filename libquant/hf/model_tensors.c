@@ -13,6 +13,7 @@
 #include "../core/error.h"
 #include "../core/half.h"
 #include "../formats/codec.h"
+#include "../io/safetensors_internal.h"
 #include "fp8_weights.h"
 #include "model.h"
 
@@ -393,5 +394,8 @@ lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst)
     }
     lq__free(row);
     lq__free(whole);
+    /* each tensor is read once per conversion: its input pages need not stay
+     * (an FP8 weight's scale is small and may be shared, so it stays) */
+    lq__safetensors_tensor_release(m->st, o->src);
     return st;
 }

@@ -25,6 +25,17 @@ typedef struct lq__map {
 lq_status lq__map_open(const char *fn, const char *path, lq__map *out);
 void lq__map_close(lq__map *m);
 
+/* Residency advice for bytes [p, p + len) of map m, widened to whole pages
+ * (a page shared with a neighbour is only read again if needed) and kept
+ * inside the map: LQ__MAP_DROP takes the pages out of this process's memory
+ * (they come back from the page cache or the file when read again: a
+ * whole-model pass calls it on what it has consumed, so that the input does
+ * not stay resident and count against a memory limit), LQ__MAP_WILLNEED
+ * starts reading them ahead into the page cache. Contents never change; a
+ * range outside m, or a failed advice, changes nothing. */
+enum { LQ__MAP_DROP = 0, LQ__MAP_WILLNEED = 1 };
+void lq__map_advise(const lq__map *m, const void *p, uint64_t len, int advice);
+
 typedef struct lq__out {
     int fd;             /* -1 once closed (by lq__out_sync, commit or abort) */
     char *tmp_path;     /* NULL once renamed or removed */

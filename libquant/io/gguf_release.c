@@ -6,9 +6,6 @@
  * again, so this changes residency, never contents. Tensors added with
  * LQ_COPY live in owned memory and are left alone; the bytes a tensor
  * source made are freed (gguf_source.c). */
-#include <sys/mman.h>
-#include <unistd.h>
-
 #include "gguf_internal.h"
 #include "gguf_source.h"
 
@@ -24,9 +21,8 @@ static const lq__map *map_holding(const lq_gguf *g, const uint8_t *p, uint64_t n
     return NULL;
 }
 
-/* madvise `advice` on bytes [off, off + len) of tensor `index`, widened to
- * whole pages (a page shared with a neighbour is only re-read if needed) and
- * kept inside its map. */
+/* `advice` (LQ__MAP_DROP / LQ__MAP_WILLNEED) on bytes [off, off + len) of
+ * tensor `index`, when they are in one of g's file maps. */
 static void advise(const lq_gguf *g, int64_t index, uint64_t off, uint64_t len, int advice)
 {
     if (!g || index < 0 || index >= g->n_t)
@@ -37,22 +33,13 @@ static void advise(const lq_gguf *g, int64_t index, uint64_t off, uint64_t len, 
     if (len > t->nbytes - off)
         len = t->nbytes - off;
     const lq__map *m = map_holding(g, t->data + off, len);
-    long page = sysconf(_SC_PAGESIZE);
-    if (!m || page <= 0)
-        return;
-    uintptr_t base = (uintptr_t)m->data; /* mmap returns page-aligned addresses */
-    uintptr_t lo = (uintptr_t)(t->data + off), hi = lo + (uintptr_t)len;
-    lo -= (lo - base) % (uintptr_t)page;
-    /* the map covers its last page whole, so rounding up stays inside it */
-    hi = hi + ((uintptr_t)page - (hi - base) % (uintptr_t)page) % (uintptr_t)page;
-    /* advice only: a failure leaves the pages where they are, which is
-     * slower or larger but still correct */
-    (void)madvise((void *)lo, hi - lo, advice);
+    if (m)
+        lq__map_advise(m, t->data + off, len, advice);
 }
 
 void lq__gguf_map_release(const lq_gguf *g, int64_t index, uint64_t off, uint64_t len)
 {
-    advise(g, index, off, len, MADV_DONTNEED);
+    advise(g, index, off, len, LQ__MAP_DROP);
 }
 
 void lq__gguf_tensor_release(const lq_gguf *g, int64_t index)
@@ -64,5 +51,5 @@ void lq__gguf_tensor_release(const lq_gguf *g, int64_t index)
 void lq__gguf_tensor_prefetch(const lq_gguf *g, int64_t index)
 {
     if (g && index >= 0 && index < g->n_t)
-        advise(g, index, 0, g->t[index].nbytes, MADV_WILLNEED);
+        advise(g, index, 0, g->t[index].nbytes, LQ__MAP_WILLNEED);
 }

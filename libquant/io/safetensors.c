@@ -413,3 +413,12 @@ lq_status lq_safetensors_add_tensor(lq_safetensors *st, const lq_tensor *t, int 
         lq__error_prefix(fn);
     return s;
 }
+
+void lq__safetensors_tensor_release(const lq_safetensors *st, int64_t index)
+{
+    if (!st || index < 0 || index >= st->n_t)
+        return;
+    const lq__st_tensor *t = &st->t[index];
+    if (t->shard >= 0 && t->shard < st->n_maps && !t->owned)
+        lq__map_advise(&st->maps[t->shard], t->data, t->nbytes, LQ__MAP_DROP);
+}

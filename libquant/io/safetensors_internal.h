@@ -49,6 +49,12 @@ struct lq_safetensors {
 
 lq__name_ref lq__st_tensor_name(const void *st, int64_t i);
 
+/* Drop the pages of tensor `index`'s bytes in its shard's map from this
+ * process's memory (lq__map_advise), for a pass that has consumed them (the
+ * Hugging Face model view after converting a tensor); a no-op for an added
+ * tensor or a bad index. */
+void lq__safetensors_tensor_release(const lq_safetensors *st, int64_t index);
+
 /* Bytes of `ndim` dims of `dtype`; false on overflow or a size that is not
  * a whole number of bytes (sub-byte dtypes), with *why. */
 bool lq__st_nbytes(const lq__st_dtype *dtype, int ndim, const int64_t *shape, uint64_t *out,
