@@ -14,6 +14,7 @@
 
 #include "../core/alloc.h"
 #include "../core/error.h"
+#include "pair_queue.h"
 #include "tokenize.h"
 #include "unicode.h"
 
@@ -23,21 +24,14 @@ typedef struct {
 } symbol;
 
 typedef struct {
-    int64_t left, right;
-    int32_t rank;
-    size_t size;     /* bytes of the merged text, to recognise stale entries */
-} bigram;
-
-typedef struct {
     const lq__vocab *v;
     const uint32_t *cp;
     lq__ids *out;
     char *word;      /* the word in the byte-level alphabet */
     size_t word_cap;
     symbol *sym;
-    bigram *heap;
+    lq__pair_queue q;
     size_t sym_cap;  /* symbols and queue entries the arrays hold */
-    int64_t nheap;
 } session;
 
 lq_status lq__ids_reserve(lq__ids *ids, size_t more)
@@ -62,41 +56,6 @@ lq_status lq__ids_reserve(lq__ids *ids, size_t more)
     return LQ_OK;
 }
 
-/* true when a comes out of the queue before b */
-static bool before(const bigram *a, const bigram *b)
-{
-    return a->rank < b->rank || (a->rank == b->rank && a->left < b->left);
-}
-
-static void heap_push(session *s, bigram b)
-{
-    int64_t i = s->nheap++;
-    while (i > 0 && before(&b, &s->heap[(i - 1) / 2])) {
-        s->heap[i] = s->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    s->heap[i] = b;
-}
-
-static bigram heap_pop(session *s)
-{
-    bigram top = s->heap[0], last = s->heap[--s->nheap];
-    int64_t i = 0;
-    for (;;) {
-        int64_t c = 2 * i + 1;
-        if (c >= s->nheap)
-            break;
-        if (c + 1 < s->nheap && before(&s->heap[c + 1], &s->heap[c]))
-            c++;
-        if (!before(&s->heap[c], &last))
-            break;
-        s->heap[i] = s->heap[c];
-        i = c;
-    }
-    s->heap[i] = last;
-    return top;
-}
-
 static void try_pair(session *s, int64_t left, int64_t right)
 {
     if (left < 0 || right < 0)
@@ -104,7 +63,7 @@ static void try_pair(session *s, int64_t left, int64_t right)
     const symbol *l = &s->sym[left], *r = &s->sym[right];
     int32_t rank = lq__merges_rank(&s->v->merges, s->word + l->off, l->n, s->word + r->off, r->n);
     if (rank >= 0)
-        heap_push(s, (bigram){left, right, rank, l->n + r->n});
+        lq__pair_push(&s->q, (lq__pair){left, right, rank, l->n + r->n});
 }
 
 /* Room for `bytes` bytes of word text. */
@@ -128,10 +87,10 @@ static lq_status reserve_symbols(session *s, size_t bytes)
 {
     if (bytes > s->sym_cap) {
         lq__free(s->sym);
-        lq__free(s->heap);
+        lq__free(s->q.heap);
         s->sym = lq__calloc(bytes, sizeof *s->sym);
-        s->heap = bytes < SIZE_MAX / 3 ? lq__calloc(3 * bytes, sizeof *s->heap) : NULL;
-        s->sym_cap = s->sym && s->heap ? bytes : 0;
+        s->q.heap = bytes < SIZE_MAX / 3 ? lq__calloc(3 * bytes, sizeof *s->q.heap) : NULL;
+        s->sym_cap = s->sym && s->q.heap ? bytes : 0;
         if (!s->sym_cap)
             return lq__fail(LQ_ERR_NOMEM, "lq_model_tokenize: cannot allocate for a word of "
                             "%zu bytes", bytes);
@@ -203,11 +162,11 @@ static lq_status word(void *ctx, size_t start, size_t end)
         if (off < bytes)
             s->sym[nsym].next = nsym + 1;
     }
-    s->nheap = 0;
+    s->q.n = 0;
     for (int64_t i = 1; i < nsym; i++)
         try_pair(s, i - 1, i);
-    while (s->nheap > 0) {
-        bigram b = heap_pop(s);
+    while (s->q.n > 0) {
+        lq__pair b = lq__pair_pop(&s->q);
         symbol *l = &s->sym[b.left], *r = &s->sym[b.right];
         if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
             continue; /* stale: one side was merged since */
@@ -242,6 +201,6 @@ lq_status lq__bpe_fragment(const lq__vocab *v, const char *text, size_t len, lq_
     lq__free(cls);
     lq__free(s.word);
     lq__free(s.sym);
-    lq__free(s.heap);
+    lq__free(s.q.heap);
     return st;
 }

@@ -13,6 +13,7 @@
 
 #include "../core/alloc.h"
 #include "../core/error.h"
+#include "pair_queue.h"
 #include "tokenize.h"
 
 typedef struct {
@@ -22,52 +23,10 @@ typedef struct {
 } symbol;
 
 typedef struct {
-    int64_t left, right;
-    float score;
-    size_t size;     /* bytes of the merged text, to recognise stale entries */
-} bigram;
-
-typedef struct {
     symbol *sym;
-    bigram *heap;
-    int64_t nheap;
+    lq__pair_queue q;
     const lq__vocab *v;
 } session;
-
-/* true when a comes out of the queue before b */
-static bool before(const bigram *a, const bigram *b)
-{
-    return a->score > b->score || (a->score == b->score && a->left < b->left);
-}
-
-static void heap_push(session *s, bigram b)
-{
-    int64_t i = s->nheap++;
-    while (i > 0 && before(&b, &s->heap[(i - 1) / 2])) {
-        s->heap[i] = s->heap[(i - 1) / 2];
-        i = (i - 1) / 2;
-    }
-    s->heap[i] = b;
-}
-
-static bigram heap_pop(session *s)
-{
-    bigram top = s->heap[0], last = s->heap[--s->nheap];
-    int64_t i = 0;
-    for (;;) {
-        int64_t c = 2 * i + 1;
-        if (c >= s->nheap)
-            break;
-        if (c + 1 < s->nheap && before(&s->heap[c + 1], &s->heap[c]))
-            c++;
-        if (!before(&s->heap[c], &last))
-            break;
-        s->heap[i] = s->heap[c];
-        i = c;
-    }
-    s->heap[i] = last;
-    return top;
-}
 
 static void try_pair(session *s, int64_t left, int64_t right)
 {
@@ -76,7 +35,7 @@ static void try_pair(session *s, int64_t left, int64_t right)
     size_t size = s->sym[left].n + s->sym[right].n;
     int32_t id = lq__vocab_find(s->v, s->sym[left].text, size);
     if (id >= 0)
-        heap_push(s, (bigram){left, right, s->v->score[id], size});
+        lq__pair_push(&s->q, (lq__pair){left, right, -(double)s->v->score[id], size});
 }
 
 /* Bytes of the UTF-8 character that starts with byte c (llama.cpp's rule:
@@ -144,11 +103,11 @@ static lq_status merge(session *s, const char *e, size_t len, int32_t *out, int6
         if (at < len)
             s->sym[nsym].next = nsym + 1;
     }
-    s->nheap = 0;
+    s->q.n = 0;
     for (int64_t i = 1; i < nsym; i++)
         try_pair(s, i - 1, i);
-    while (s->nheap > 0) {
-        bigram b = heap_pop(s);
+    while (s->q.n > 0) {
+        lq__pair b = lq__pair_pop(&s->q);
         symbol *l = &s->sym[b.left], *r = &s->sym[b.right];
         if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
             continue; /* stale: one side was merged since */
@@ -202,14 +161,14 @@ static lq_status spm(const lq__vocab *v, const char *e, size_t len, int32_t *out
         end = piece_end(v, e, len, at);
         most = end - at > most ? end - at : most;
     }
-    session s = {lq__calloc(most, sizeof *s.sym), NULL, 0, v};
+    session s = {.sym = lq__calloc(most, sizeof *s.sym), .v = v};
     /* each merge queues at most two pairs after the initial most - 1 */
     size_t max_pairs;
     if (lq__mul_size(most, 3, &max_pairs))
-        s.heap = lq__calloc(max_pairs, sizeof *s.heap);
-    if (!s.sym || !s.heap) {
+        s.q.heap = lq__calloc(max_pairs, sizeof *s.q.heap);
+    if (!s.sym || !s.q.heap) {
         lq__free(s.sym);
-        lq__free(s.heap);
+        lq__free(s.q.heap);
         return lq__fail(LQ_ERR_NOMEM, "lq_model_tokenize: cannot allocate for %zu bytes of text",
                         len);
     }
@@ -219,7 +178,7 @@ static lq_status spm(const lq__vocab *v, const char *e, size_t len, int32_t *out
         st = merge(&s, e + at, end - at, out, n);
     }
     lq__free(s.sym);
-    lq__free(s.heap);
+    lq__free(s.q.heap);
     return st;
 }
 
