@@ -197,26 +197,10 @@ typedef struct {
     eval_report rep;
 } session;
 
-static char *read_text(const char *path, size_t *len)
-{
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) &&
-        fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (f)
-        fclose(f);
-    *len = n > 0 ? (size_t)n : 0;
-    return buf;
-}
-
 static int tokenize(session *s, const char *path, int32_t **tok, int64_t *n)
 {
     size_t len = 0;
-    char *text = read_text(path, &len);
+    char *text = lq_tool_read_file(path, &len);
     if (!text) {
         fprintf(stderr, "lq eval: cannot read %s\n", path);
         return 1;

@@ -110,17 +110,7 @@ static lq_status open_model(lq_ctx *ctx, const imatrix_args *a, lq_model **m)
 /* The whole text as llama-imatrix reads it: one final newline dropped. */
 static char *read_text(const char *path, size_t *len)
 {
-    FILE *f = fopen(path, "rb");
-    char *buf = NULL;
-    long n = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
-    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) &&
-        fread(buf, 1, (size_t)n, f) != (size_t)n) {
-        free(buf);
-        buf = NULL;
-    }
-    if (f)
-        fclose(f);
-    *len = n > 0 ? (size_t)n : 0;
+    char *buf = lq_tool_read_file(path, len);
     if (buf && *len > 0 && buf[*len - 1] == '\n')
         (*len)--;
     return buf;

@@ -161,3 +161,19 @@ void lq_tool_progress_done(lq_tool_progress *p)
     if (p->tty && p->last_permille >= 0)
         fprintf(stderr, "\r\033[K");
 }
+
+char *lq_tool_read_file(const char *path, size_t *len)
+{
+    FILE *f = fopen(path, "rb");
+    char *buf = NULL;
+    long n = f && fseek(f, 0, SEEK_END) == 0 ? ftell(f) : -1;
+    if (n >= 0 && fseek(f, 0, SEEK_SET) == 0 && (buf = malloc((size_t)n + 1)) &&
+        fread(buf, 1, (size_t)n, f) != (size_t)n) {
+        free(buf);
+        buf = NULL;
+    }
+    if (f)
+        fclose(f);
+    *len = n > 0 ? (size_t)n : 0;
+    return buf;
+}

@@ -67,6 +67,10 @@ void lq_tool_blas_setup(char **argv);
 const char *lq_tool_blas_core(void);
 
 double lq_tool_now(void);
+
+/* The whole file at path (malloc'd, free with free; NULL when it cannot be
+ * read), its length in *len. */
+char *lq_tool_read_file(const char *path, size_t *len);
 /* Human-readable byte count ("1.50 GiB"). */
 const char *lq_tool_bytes(double bytes, char *buf, int cap);
 
