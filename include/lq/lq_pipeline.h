@@ -77,6 +77,32 @@ LQ_API lq_status lq_qopts_set_flag(lq_qopts *o, int flag, int on);
 LQ_API lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *out_path,
                                   const lq_qopts *opts);
 
+/* `shard` values of lq_gguf_quantize_split besides a file number. Pinned. */
+#define LQ_SPLIT_ALL (-1)  /* write every file */
+#define LQ_SPLIT_PLAN (-2) /* write nothing: only count the files */
+
+/* Quantize as lq_gguf_quantize, straight into llama.cpp split files
+ * "<path_prefix>-00001-of-0000n.gguf", ...: the same files, byte for byte,
+ * as lq_gguf_save_split with these limits and flags writes for the file
+ * lq_gguf_quantize makes (and so as llama-gguf-split --split writes for
+ * it), with no whole file in between. The split is planned from the input's
+ * tensor list and the types the rules give, before anything is quantized,
+ * so every process that runs this on the same input, options and limits
+ * plans the same files: with `shard` = i (0-based) only file i is written,
+ * and n processes with shards 0 .. n-1 (on one machine or many, in any
+ * order) write between them exactly the files one run with LQ_SPLIT_ALL
+ * writes. LQ_SPLIT_PLAN writes nothing. *n_files (may be NULL) receives n
+ * once the plan is made (also when `shard` is out of range). The files
+ * written are complete before any is renamed into place; a failure leaves
+ * none of them. Progress counts the input bytes of the files written.
+ * Errors: as lq_gguf_quantize and lq_gguf_save_split; LQ_ERR_INVALID also
+ * for a shard outside -2 .. n-1 (the message gives n) and a file name that
+ * is the input's. */
+LQ_API lq_status lq_gguf_quantize_split(lq_ctx *ctx, const char *in_path,
+                                        const char *path_prefix, const lq_qopts *opts,
+                                        uint64_t max_bytes, int64_t max_tensors, unsigned flags,
+                                        int shard, int *n_files);
+
 #ifdef __cplusplus
 }
 #endif

@@ -87,6 +87,17 @@ void lq__gguf_relayout(lq_gguf *g);
 lq_status lq__gguf_parse(const char *fn, const char *name, const uint8_t *data, size_t size,
                          lq_gguf **out);
 
+/* lq_gguf_writer_create's work; with `split`, the header of a split file
+ * (padded even when no tensor follows, as llama-gguf-split writes it). */
+lq_status lq__gguf_writer_open(const char *fn, const lq_gguf *g, const char *path, bool split,
+                               lq_gguf_writer **out);
+
+/* lq_gguf_writer_finish in two steps, so that several files can all be
+ * complete before any is renamed: _complete checks that every tensor got its
+ * bytes and syncs the temporary file; _commit renames it into place. */
+lq_status lq__gguf_writer_complete(lq_gguf_writer *w);
+lq_status lq__gguf_writer_commit(lq_gguf_writer *w);
+
 /* The header (everything before the data section, padding included). */
 lq_status lq__gguf_header(const char *fn, const lq_gguf *g, lq__buf *out);
 

@@ -19,14 +19,13 @@
 
 static uint64_t padded(uint64_t n) { return (n + SPLIT_ALIGN - 1) / SPLIT_ALIGN * SPLIT_ALIGN; }
 
-/* Which file each tensor goes to (split_of[i]) and how many files there are.
- * A file is started when the tensor would take its padded tensor bytes (the
- * header not counted) past max_bytes, or every max_tensors tensors; a tensor
- * larger than max_bytes still goes alone in a file of its own, except that a
- * file may not be left without tensors (llama-gguf-split refuses then, too).
- * With LQ_GGUF_SPLIT_NO_TENSOR_FIRST the first file holds metadata only. */
-static lq_status plan(const char *fn, const lq_gguf *g, uint64_t max_bytes, int64_t max_tensors,
-                      bool empty_first, int *split_of, int *n_files)
+/* The plan's rule: a file is started when the tensor would take its padded
+ * tensor bytes (the header not counted) past max_bytes, or every
+ * max_tensors tensors; a tensor larger than max_bytes still goes alone in a
+ * file of its own, except that a file may not be left without tensors
+ * (llama-gguf-split refuses then, too). */
+lq_status lq__gguf_split_plan(const char *fn, const lq_gguf *g, uint64_t max_bytes,
+                             int64_t max_tensors, bool empty_first, int *split_of, int *n_files)
 {
     int cur = empty_first ? 1 : 0;
     int64_t in_cur = 0;
@@ -54,12 +53,10 @@ static lq_status plan(const char *fn, const lq_gguf *g, uint64_t max_bytes, int6
     return LQ_OK;
 }
 
-/* The metadata of file `no`: the model's (first file only; any split keys it
- * has are replaced), then split.no, split.tensors.count and split.count, in
- * the order llama-gguf-split leaves them (ggml's setters move a key they set
- * to the end, and split.count is set last); then its tensors, borrowed. */
-static lq_status build(const char *fn, const lq_gguf *g, const int *split_of, int no, int count,
-                       lq_gguf **out)
+/* The order of the split keys is llama-gguf-split's: ggml's setters move a
+ * key they set to the end, and split.count is set last. */
+lq_status lq__gguf_split_header(const char *fn, const lq_gguf *g, const int *split_of, int no,
+                                int count, lq_gguf **out)
 {
     lq_gguf *h = NULL;
     lq_status st = lq_gguf_create(&h);
@@ -86,8 +83,10 @@ static lq_status build(const char *fn, const lq_gguf *g, const int *split_of, in
         int64_t shape[LQ_MAX_DIMS];
         for (int d = 0; d < ndim; d++)
             shape[d] = t->ne[ndim - 1 - d];
-        st = lq_gguf_add_tensor_raw(h, t->name, t->ggml_type, ndim, shape, t->data, t->nbytes,
-                                    LQ_BORROW);
+        st = t->data || !t->nbytes
+                 ? lq_gguf_add_tensor_raw(h, t->name, t->ggml_type, ndim, shape, t->data,
+                                          t->nbytes, LQ_BORROW)
+                 : lq_gguf_declare_tensor(h, t->name, t->ggml_type, ndim, shape);
     }
     if (st != LQ_OK) {
         lq_gguf_free(h);
@@ -107,17 +106,13 @@ static lq_status write_file(const char *fn, const lq_gguf *g, const int *split_o
                             int count, const char *path, lq__out *out, progress *pr)
 {
     lq_gguf *h;
-    lq_status st = build(fn, g, split_of, no, count, &h);
+    lq_status st = lq__gguf_split_header(fn, g, split_of, no, count, &h);
     if (st != LQ_OK)
         return st;
     lq__buf header = {0};
     st = lq__gguf_header(fn, h, &header);
-    /* ggml pads the metadata to the alignment even when no tensor follows */
-    if (st == LQ_OK && h->n_t == 0) {
-        lq__buf_zeros(&header, (size_t)((SPLIT_ALIGN - header.len % SPLIT_ALIGN) % SPLIT_ALIGN));
-        if (header.failed)
-            st = lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
-    }
+    if (st == LQ_OK && h->n_t == 0)
+        st = lq__gguf_split_pad_header(fn, &header);
     if (st == LQ_OK)
         st = lq__out_open(fn, path, out);
     if (st == LQ_OK)
@@ -146,12 +141,15 @@ static lq_status write_file(const char *fn, const lq_gguf *g, const int *split_o
     return st;
 }
 
-/* Arguments save_split refuses before planning. */
-static lq_status check_args(const char *fn, const lq_gguf *g, const char *prefix,
-                            uint64_t max_bytes, int64_t max_tensors, unsigned flags)
+lq_status lq__gguf_split_pad_header(const char *fn, lq__buf *header)
 {
-    if (!g || !prefix)
-        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    lq__buf_zeros(header, (size_t)((SPLIT_ALIGN - header->len % SPLIT_ALIGN) % SPLIT_ALIGN));
+    return header->failed ? lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn) : LQ_OK;
+}
+
+lq_status lq__gguf_split_check(const char *fn, const lq_gguf *g, uint64_t max_bytes,
+                               int64_t max_tensors, unsigned flags)
+{
     if ((max_bytes > 0) == (max_tensors > 0) || max_tensors < 0)
         return lq__fail(LQ_ERR_INVALID, "%s: give either a largest size in bytes or a largest "
                         "number of tensors per file (> 0), not both", fn);
@@ -166,6 +164,18 @@ static lq_status check_args(const char *fn, const lq_gguf *g, const char *prefix
         return lq__fail(LQ_ERR_UNSUPPORTED, "%s: general.alignment is %llu; split files are "
                         "laid out at %d bytes", fn, (unsigned long long)lq__gguf_alignment(g),
                         SPLIT_ALIGN);
+    return LQ_OK;
+}
+
+/* Arguments save_split refuses before planning. */
+static lq_status check_args(const char *fn, const lq_gguf *g, const char *prefix,
+                            uint64_t max_bytes, int64_t max_tensors, unsigned flags)
+{
+    if (!g || !prefix)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    lq_status st = lq__gguf_split_check(fn, g, max_bytes, max_tensors, flags);
+    if (st != LQ_OK)
+        return st;
     for (int64_t i = 0; i < g->n_t; i++)
         if (!g->t[i].data && g->t[i].nbytes)
             return lq__fail(LQ_ERR_STATE, "%s: tensor '%s' was declared without bytes", fn,
@@ -187,8 +197,8 @@ lq_status lq_gguf_save_split(lq_ctx *ctx, const lq_gguf *g, const char *path_pre
     if (g->n_t && !(split_of = lq__calloc((size_t)g->n_t, sizeof *split_of)))
         return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
     int count = 0;
-    st = plan(fn, g, max_bytes, max_tensors, flags & LQ_GGUF_SPLIT_NO_TENSOR_FIRST, split_of,
-              &count);
+    st = lq__gguf_split_plan(fn, g, max_bytes, max_tensors, flags & LQ_GGUF_SPLIT_NO_TENSOR_FIRST,
+                             split_of, &count);
     lq__out *outs = NULL;
     char **paths = NULL;
     if (st == LQ_OK && (!(outs = lq__calloc((size_t)count, sizeof *outs)) ||

@@ -12,6 +12,7 @@
 #include "../core/tensor.h"
 #include "ggml_types.h"
 #include "gguf_internal.h"
+#include "gguf_split.h"
 #include "gguf_source.h"
 
 static void put_string(lq__buf *b, const void *s, size_t len)
@@ -82,6 +83,7 @@ typedef struct wtensor {
 struct lq_gguf_writer {
     lq__out out;
     bool open;          /* false after finish or any failure */
+    bool complete;      /* every byte written and synced, not yet renamed */
     uint64_t align;
     wtensor *t;
     int64_t n_t;
@@ -111,7 +113,12 @@ static lq_status advance(lq_gguf_writer *w)
  * opened with gaps between its tensors is still saved correctly. */
 lq_status lq_gguf_writer_create(const lq_gguf *g, const char *path, lq_gguf_writer **out)
 {
-    static const char fn[] = "lq_gguf_writer_create";
+    return lq__gguf_writer_open("lq_gguf_writer_create", g, path, false, out);
+}
+
+lq_status lq__gguf_writer_open(const char *fn, const lq_gguf *g, const char *path, bool split,
+                               lq_gguf_writer **out)
+{
     if (!out)
         return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
     *out = NULL;
@@ -148,6 +155,8 @@ lq_status lq_gguf_writer_create(const lq_gguf *g, const char *path, lq_gguf_writ
     lq__buf header = {0};
     lq_status st = lq__gguf_header(fn, &packed, &header);
     lq__free(infos);
+    if (st == LQ_OK && split && g->n_t == 0)
+        st = lq__gguf_split_pad_header(fn, &header);
     if (st == LQ_OK)
         st = lq__out_open(fn, path, &w->out);
     if (st == LQ_OK)
@@ -239,6 +248,12 @@ lq_status lq_gguf_writer_write_tensor(lq_gguf_writer *w, const lq_tensor *t)
 
 lq_status lq_gguf_writer_finish(lq_gguf_writer *w)
 {
+    lq_status st = lq__gguf_writer_complete(w);
+    return st == LQ_OK ? lq__gguf_writer_commit(w) : st;
+}
+
+lq_status lq__gguf_writer_complete(lq_gguf_writer *w)
+{
     static const char fn[] = "lq_gguf_writer_finish";
     if (!w)
         return lq__fail(LQ_ERR_INVALID, "%s: writer is NULL", fn);
@@ -252,6 +267,17 @@ lq_status lq_gguf_writer_finish(lq_gguf_writer *w)
                                    (unsigned long long)w->t[w->cur].nbytes));
     w->open = false;
     w->out.fn = fn;
+    lq_status st = lq__out_sync(&w->out);
+    if (st == LQ_OK)
+        w->complete = true;
+    return st;
+}
+
+lq_status lq__gguf_writer_commit(lq_gguf_writer *w)
+{
+    if (!w || !w->complete)
+        return lq__fail(LQ_ERR_STATE, "lq_gguf_writer_finish: the file is not complete");
+    w->complete = false;
     return lq__out_commit(&w->out);
 }
 

@@ -3,6 +3,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lq/lq.h>
 #include <lq/lq_calib.h>
@@ -16,6 +17,7 @@
 #include "../io/file.h"
 #include "../io/gguf_internal.h"
 #include "../io/gguf_source.h"
+#include "../io/gguf_split.h"
 #include "../methods/mixture_plan.h"
 
 /* Tensors are quantized a slice of whole rows at a time, of about this many
@@ -173,8 +175,6 @@ static lq_status plan(run *r)
     r->out = p.out;
     r->order = p.order;
     r->target = p.target;
-    for (int64_t i = 0; i < r->n; i++)
-        r->total_bytes += lq_gguf_tensor_nbytes(r->in, i);
     if (p.needs_imatrix >= 0)
         return lq__fail(LQ_ERR_INVALID, "%s: tensor '%s': %s in this file type needs an importance "
                         "matrix (--imatrix)", r->fn, lq_gguf_tensor_name(r->in, p.needs_imatrix),
@@ -340,50 +340,189 @@ static lq_status convert_one(run *r, int64_t i, lq_gguf_writer *w)
     return st;
 }
 
+/* Open the input and plan the output: r->in, r->n, r->out, r->order,
+ * r->target; undone by finish_run whatever happened. */
+static lq_status start_run(run *r, lq_ctx *ctx, const char *in_path, const lq_qopts *opts)
+{
+    r->user = ctx;
+    r->opts = opts;
+    r->inner.threads = ctx ? ctx->threads : 0;
+    r->inner.progress = progress_adapter;
+    r->inner.progress_user = r;
+    /* a Hugging Face model folder is read as its F32 conversion, so that
+     * quantizing it equals converting to F32 and quantizing that file */
+    lq_status st = lq__is_dir(in_path) ? lq_hf_model_open(in_path, LQ_TYPE_F32, &r->in)
+                                       : lq_gguf_open(in_path, &r->in);
+    if (st == LQ_OK) {
+        r->n = lq_gguf_tensor_count(r->in);
+        st = plan(r);
+    }
+    return st;
+}
+
+static void finish_run(run *r)
+{
+    lq_gguf_free(r->out);
+    lq_gguf_free(r->in);
+    lq__free(r->order);
+    lq__free(r->target);
+    lq__free(r->f32);
+}
+
+/* The input bytes of the output's tensors [k0, k1): what progress counts. */
+static uint64_t input_bytes(const run *r, int64_t k0, int64_t k1)
+{
+    uint64_t n = 0;
+    for (int64_t k = k0; k < k1; k++)
+        n += lq_gguf_tensor_nbytes(r->in, r->order[k]);
+    return n;
+}
+
+/* Convert the output's tensors [k0, k1) into w, in order. */
+static lq_status convert_range(run *r, int64_t k0, int64_t k1, lq_gguf_writer *w)
+{
+    lq_status st = LQ_OK;
+    for (int64_t k = k0; st == LQ_OK && k < k1; k++) {
+        int64_t i = r->order[k];
+        if (k + 1 < k1) /* read ahead while this one is converted */
+            lq__gguf_tensor_prefetch(r->in, r->order[k + 1]);
+        st = convert_one(r, i, w);
+        lq__gguf_tensor_release(r->in, i); /* a converted input holds one tensor at a time */
+        r->done_bytes += lq_gguf_tensor_nbytes(r->in, i);
+        r->slice_off = r->slice_bytes = 0;
+        if (st == LQ_OK && progress_adapter(r, "", 0.0) != 0)
+            st = lq__fail(LQ_ERR_CANCELLED, "%s: cancelled by the progress callback", r->fn);
+    }
+    return st;
+}
+
+/* The rename at the end would replace the input, which is still being read. */
+static lq_status check_not_input(const char *fn, const char *in_path, const char *out_path)
+{
+    if (lq__same_file(in_path, out_path))
+        return lq__fail(LQ_ERR_INVALID, "%s: the output %s is the input file %s (the same file, "
+                        "maybe through a link); write to another name", fn, out_path, in_path);
+    return LQ_OK;
+}
+
 lq_status lq_gguf_quantize(lq_ctx *ctx, const char *in_path, const char *out_path,
                            const lq_qopts *opts)
 {
     static const char fn[] = "lq_gguf_quantize";
     if (!in_path || !out_path || !opts)
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
-    /* the rename at the end would replace the input, which is still being read */
-    if (lq__same_file(in_path, out_path))
-        return lq__fail(LQ_ERR_INVALID, "%s: the output %s is the input file %s (the same file, "
-                        "maybe through a link); write to another name", fn, out_path, in_path);
-    run r = {.fn = fn, .user = ctx, .opts = opts};
-    r.inner.threads = ctx ? ctx->threads : 0;
-    r.inner.progress = progress_adapter;
-    r.inner.progress_user = &r;
-
+    lq_status st = check_not_input(fn, in_path, out_path);
+    if (st != LQ_OK)
+        return st;
+    run r = {.fn = fn};
     lq_gguf_writer *w = NULL;
-    /* a Hugging Face model folder is read as its F32 conversion, so that
-     * quantizing it equals converting to F32 and quantizing that file */
-    lq_status st = lq__is_dir(in_path) ? lq_hf_model_open(in_path, LQ_TYPE_F32, &r.in)
-                                       : lq_gguf_open(in_path, &r.in);
+    st = start_run(&r, ctx, in_path, opts);
     if (st == LQ_OK) {
-        r.n = lq_gguf_tensor_count(r.in);
-        st = plan(&r);
+        r.total_bytes = input_bytes(&r, 0, r.n);
+        st = lq_gguf_writer_create(r.out, out_path, &w);
     }
     if (st == LQ_OK)
-        st = lq_gguf_writer_create(r.out, out_path, &w);
-    for (int64_t k = 0; st == LQ_OK && k < r.n; k++) {
-        int64_t i = r.order[k];
-        if (k + 1 < r.n) /* read ahead while this one is converted */
-            lq__gguf_tensor_prefetch(r.in, r.order[k + 1]);
-        st = convert_one(&r, i, w);
-        lq__gguf_tensor_release(r.in, i); /* a converted input holds one tensor at a time */
-        r.done_bytes += lq_gguf_tensor_nbytes(r.in, i);
-        r.slice_off = r.slice_bytes = 0;
-        if (st == LQ_OK && progress_adapter(&r, "", 0.0) != 0)
-            st = lq__fail(LQ_ERR_CANCELLED, "%s: cancelled by the progress callback", fn);
-    }
+        st = convert_range(&r, 0, r.n, w);
     if (st == LQ_OK)
         st = lq_gguf_writer_finish(w);
     lq_gguf_writer_free(w); /* removes the temporary file unless finished */
-    lq_gguf_free(r.out);
-    lq_gguf_free(r.in);
-    lq__free(r.order);
-    lq__free(r.target);
-    lq__free(r.f32);
+    finish_run(&r);
+    return st;
+}
+
+/* Write split file `no` of the plan (complete under its temporary name). */
+static lq_status write_split(run *r, const char *in_path, const int *split_of, int no, int count,
+                             const char *path, lq_gguf_writer **w)
+{
+    lq_status st = check_not_input(r->fn, in_path, path);
+    lq_gguf *h = NULL;
+    if (st == LQ_OK)
+        st = lq__gguf_split_header(r->fn, r->out, split_of, no, count, &h);
+    if (st == LQ_OK)
+        st = lq__gguf_writer_open(r->fn, h, path, true, w);
+    lq_gguf_free(h);
+    int64_t k0 = 0; /* a file's tensors are consecutive in the plan */
+    while (k0 < r->n && split_of[k0] != no)
+        k0++;
+    int64_t k1 = k0;
+    while (k1 < r->n && split_of[k1] == no)
+        k1++;
+    if (st == LQ_OK)
+        st = convert_range(r, k0, k1, *w);
+    if (st == LQ_OK)
+        st = lq__gguf_writer_complete(*w);
+    return st;
+}
+
+/* The files first..last of the plan, complete before any is renamed; a
+ * failure leaves none of them. */
+static lq_status write_splits(run *r, const char *in_path, const char *prefix,
+                              const int *split_of, int first, int last, int count)
+{
+    int n = last - first + 1;
+    lq_gguf_writer **w = lq__calloc((size_t)n, sizeof *w);
+    char **paths = lq__calloc((size_t)n, sizeof *paths);
+    lq_status st = w && paths ? LQ_OK : lq__fail(LQ_ERR_NOMEM, "%s: out of memory", r->fn);
+    for (int j = 0; st == LQ_OK && j < n; j++) {
+        if (!(paths[j] = lq__split_path(prefix, first + j, count)))
+            st = lq__fail(LQ_ERR_NOMEM, "%s: out of memory", r->fn);
+        else
+            st = write_split(r, in_path, split_of, first + j, count, paths[j], &w[j]);
+    }
+    int renamed = 0;
+    for (; st == LQ_OK && renamed < n; renamed++)
+        st = lq__gguf_writer_commit(w[renamed]);
+    if (st != LQ_OK) /* take back the ones already in place */
+        for (int j = 0; j < renamed - 1; j++)
+            unlink(paths[j]);
+    for (int j = 0; j < n && w && paths; j++) {
+        lq_gguf_writer_free(w[j]);
+        lq__free(paths[j]);
+    }
+    lq__free(w);
+    lq__free(paths);
+    return st;
+}
+
+lq_status lq_gguf_quantize_split(lq_ctx *ctx, const char *in_path, const char *path_prefix,
+                                 const lq_qopts *opts, uint64_t max_bytes, int64_t max_tensors,
+                                 unsigned flags, int shard, int *n_files)
+{
+    static const char fn[] = "lq_gguf_quantize_split";
+    if (n_files)
+        *n_files = 0;
+    if (!in_path || !path_prefix || !opts)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    if (shard < LQ_SPLIT_PLAN)
+        return lq__fail(LQ_ERR_INVALID, "%s: shard %d (LQ_SPLIT_ALL, LQ_SPLIT_PLAN or a file "
+                        "number from 0)", fn, shard);
+    run r = {.fn = fn};
+    int *split_of = NULL, count = 0;
+    lq_status st = start_run(&r, ctx, in_path, opts);
+    if (st == LQ_OK)
+        st = lq__gguf_split_check(fn, r.out, max_bytes, max_tensors, flags);
+    if (st == LQ_OK && r.n && !(split_of = lq__calloc((size_t)r.n, sizeof *split_of)))
+        st = lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+    if (st == LQ_OK)
+        st = lq__gguf_split_plan(fn, r.out, max_bytes, max_tensors,
+                                 flags & LQ_GGUF_SPLIT_NO_TENSOR_FIRST, split_of, &count);
+    if (st == LQ_OK && n_files)
+        *n_files = count;
+    if (st == LQ_OK && shard >= count)
+        st = lq__fail(LQ_ERR_INVALID, "%s: file %d asked for, but the split plan has %d files "
+                      "(numbered from 0)", fn, shard, count);
+    if (st == LQ_OK && shard != LQ_SPLIT_PLAN) {
+        int first = shard == LQ_SPLIT_ALL ? 0 : shard;
+        int last = shard == LQ_SPLIT_ALL ? count - 1 : shard;
+        int64_t k0 = 0, k1 = r.n;
+        while (k0 < r.n && split_of[k0] < first)
+            k0++;
+        while (k1 > k0 && split_of[k1 - 1] > last)
+            k1--;
+        r.total_bytes = input_bytes(&r, k0, k1);
+        st = write_splits(&r, in_path, path_prefix, split_of, first, last, count);
+    }
+    lq__free(split_of);
+    finish_run(&r);
     return st;
 }

@@ -9,7 +9,6 @@
 #include "commands.h"
 #include "model_file.h"
 #include "split_options.h"
-#include "temp_files.h"
 #include "tool.h"
 
 static const char usage_head[] =
@@ -27,8 +26,8 @@ static const char usage_tail[] =
     "IN may be a Hugging Face model folder: the result equals quantizing its f32\n"
     "conversion (lq convert DIR F32.gguf --outtype f32). IN may also be the first\n"
     "file of a split model. Split options write OUT as split files named after OUT\n"
-    "without \".gguf\" (the whole file is made in $TMPDIR first):\n"
-    SPLIT_USAGE;
+    "without \".gguf\", each complete before any is renamed into place:\n"
+    SPLIT_USAGE SHARD_USAGE;
 
 /* The file types' names come from the library's list (a macro header: no
  * call into the library's internals). */
@@ -63,7 +62,7 @@ static int apply_option(lq_qopts *o, int argc, char **argv, int *i, int64_t *thr
     bool missing = false;
     const char *v;
     lq_status st = LQ_OK;
-    int r = split_option(cmd, argc, argv, i, split);
+    int r = split_option_sharded(cmd, argc, argv, i, split);
     if (r != 0)
         return r < 0 ? LQ_TOOL_USAGE : 0;
     if ((v = lq_tool_option(argc, argv, i, "--imatrix", &missing))) {
@@ -132,41 +131,61 @@ static void summary(const char *in, const char *out, double seconds)
     lq_gguf_free(b);
 }
 
-/* Quantize into a temporary file, then write it split, named after `out`
- * without ".gguf" (llama-gguf-split's PREFIX). */
-static lq_status quantize_split(lq_ctx *ctx, const char *in, const char *out, const lq_qopts *o,
-                                const split_options *split, lq_tool_progress *bar, double t0)
+/* The split files' prefix: `out` without ".gguf" (llama-gguf-split's PREFIX). */
+static void split_prefix(const char *out, char *prefix, size_t cap)
 {
-    char tmp[4096];
-    if (!lq_tool_temp_create("lq-quantize", ".gguf", tmp, sizeof tmp)) {
-        lq_tool_progress_done(bar);
-        fprintf(stderr, "lq quantize: cannot make a temporary file in $TMPDIR\n");
-        return LQ_ERR_IO;
-    }
-    char prefix[4096];
     size_t len = strlen(out);
     if (len > 5 && strcmp(out + len - 5, ".gguf") == 0)
         len -= 5;
-    snprintf(prefix, sizeof prefix, "%.*s", (int)len, out);
-    lq_status st = lq_gguf_quantize(ctx, in, tmp, o);
-    lq_gguf *g = NULL;
+    snprintf(prefix, cap, "%.*s", (int)len, out);
+}
+
+/* Quantize straight into split files named after `out`: all of them, or
+ * with split->shard_count only file split->shard (1-based) of that many,
+ * which must be the plan's count; with split->print_count only print it. */
+static int quantize_split(lq_ctx *ctx, const char *in, const char *out, const lq_qopts *o,
+                          const split_options *split, lq_tool_progress *bar, double t0)
+{
+    static const char cmd[] = "quantize";
+    char prefix[4096];
+    split_prefix(out, prefix, sizeof prefix);
+    uint64_t max_bytes;
+    int64_t max_tensors;
+    split_limits(split, &max_bytes, &max_tensors);
     int n_files = 0;
+    lq_status st = LQ_OK;
+    if (split->shard_count || split->print_count)
+        st = lq_gguf_quantize_split(NULL, in, prefix, o, max_bytes, max_tensors, split->flags,
+                                    LQ_SPLIT_PLAN, &n_files);
+    if (st == LQ_OK && split->print_count) {
+        lq_tool_progress_done(bar);
+        printf("%d\n", n_files);
+        return 0;
+    }
+    if (st == LQ_OK && split->shard_count && split->shard_count != n_files) {
+        lq_tool_progress_done(bar);
+        return lq_tool_usage_error(cmd, "these split options make %d files, not %lld: run the "
+                                   "shards as --shard I/%d (--print-split-count prints the "
+                                   "number)", n_files, (long long)split->shard_count, n_files);
+    }
+    int shard = split->shard_count ? (int)split->shard - 1 : LQ_SPLIT_ALL;
     if (st == LQ_OK)
-        st = lq_gguf_open(tmp, &g);
-    if (st == LQ_OK) {
-        uint64_t max_bytes;
-        int64_t max_tensors;
-        split_limits(split, &max_bytes, &max_tensors);
-        st = lq_gguf_save_split(ctx, g, prefix, max_bytes, max_tensors, split->flags, &n_files);
-    }
+        st = lq_gguf_quantize_split(ctx, in, prefix, o, max_bytes, max_tensors, split->flags,
+                                    shard, &n_files);
     lq_tool_progress_done(bar);
-    if (st == LQ_OK) {
-        summary(in, tmp, lq_tool_now() - t0);
-        printf("written as %d files: %s-00001-of-%05d.gguf, ...\n", n_files, prefix, n_files);
+    if (st != LQ_OK)
+        return lq_tool_lib_error(cmd, in, st);
+    if (split->shard_count) {
+        printf("written file %lld of %d: %s-%05lld-of-%05d.gguf, %.1f s\n",
+               (long long)split->shard, n_files, prefix, (long long)split->shard, n_files,
+               lq_tool_now() - t0);
+    } else {
+        char first[4200];
+        snprintf(first, sizeof first, "%s-%05d-of-%05d.gguf", prefix, 1, n_files);
+        summary(in, first, lq_tool_now() - t0); /* the first file opens the whole model */
+        printf("written as %d files: %s, ...\n", n_files, first);
     }
-    lq_gguf_free(g);
-    lq_tool_temp_remove(tmp);
-    return st;
+    return 0;
 }
 
 int lq_cmd_quantize(int argc, char **argv)
@@ -174,7 +193,7 @@ int lq_cmd_quantize(int argc, char **argv)
     static const char cmd[] = "quantize";
     static const char *const valued[] = {"--imatrix", "--threads", "--tensor-type",
                                          "--output-tensor-type", "--token-embedding-type",
-                                         SPLIT_VALUED_OPTIONS, NULL};
+                                         SHARD_VALUED_OPTIONS, NULL};
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
             print_usage();
@@ -209,7 +228,7 @@ int lq_cmd_quantize(int argc, char **argv)
         lq_ctx_set_progress(ctx, lq_tool_progress_cb, &bar);
         double t0 = lq_tool_now();
         if (split.set) {
-            st = quantize_split(ctx, pos[0], pos[1], o, &split, &bar, t0);
+            rc = quantize_split(ctx, pos[0], pos[1], o, &split, &bar, t0);
         } else {
             st = lq_gguf_quantize(ctx, pos[0], pos[1], o);
             lq_tool_progress_done(&bar);

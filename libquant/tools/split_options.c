@@ -70,3 +70,32 @@ void split_limits(const split_options *o, uint64_t *max_bytes, int64_t *max_tens
     *max_bytes = o->max_bytes;
     *max_tensors = o->max_bytes || o->max_tensors ? o->max_tensors : 128; /* llama-gguf-split's default */
 }
+
+/* "I/N" with 1 <= I <= N <= the most split files. */
+static bool parse_shard(const char *s, int64_t *shard, int64_t *count)
+{
+    const char *slash = strchr(s, '/');
+    char first[24];
+    if (!slash || (size_t)(slash - s) >= sizeof first)
+        return false;
+    memcpy(first, s, (size_t)(slash - s));
+    first[slash - s] = '\0';
+    return lq_tool_parse_i64(slash + 1, 1, 65535, count) &&
+           lq_tool_parse_i64(first, 1, *count, shard);
+}
+
+int split_option_sharded(const char *cmd, int argc, char **argv, int *i, split_options *o)
+{
+    bool missing = false;
+    const char *v;
+    if ((v = lq_tool_option(argc, argv, i, "--shard", &missing))) {
+        if (!parse_shard(v, &o->shard, &o->shard_count))
+            return bad(cmd, "--shard wants I/N with 1 <= I <= N <= 65535, got '%s'", v);
+    } else if (!missing && strcmp(argv[*i], "--print-split-count") == 0) {
+        o->print_count = true;
+    } else {
+        return split_option(cmd, argc, argv, i, o);
+    }
+    o->set = true;
+    return 1;
+}

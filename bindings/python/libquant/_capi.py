@@ -272,6 +272,10 @@ LQ_EVAL_COUNT_V2 = 12
 # lq_model.h: enum lq_imatrix_flag
 LQ_IMATRIX_PROCESS_OUTPUT = 1
 
+# lq_pipeline.h: #define
+LQ_SPLIT_ALL = -1
+LQ_SPLIT_PLAN = -2
+
 # lq_pipeline.h: enum lq_qopt_flag
 LQ_QOPT_PURE = 0
 LQ_QOPT_LEAVE_OUTPUT = 1
@@ -644,6 +648,7 @@ FUNCTIONS = {
     "lq_qopts_set_token_embedding_type": (Status, (QoptsP, c_char_p)),
     "lq_qopts_set_flag": (Status, (QoptsP, c_int, c_int)),
     "lq_gguf_quantize": (Status, (CtxP, c_char_p, c_char_p, QoptsP)),
+    "lq_gguf_quantize_split": (Status, (CtxP, c_char_p, c_char_p, QoptsP, c_uint64, c_int64, c_uint, c_int, POINTER(c_int))),
 }
 
 # Names in the experimental tier (#ifdef LQ_EXPERIMENTAL_API): they may change in
@@ -696,6 +701,8 @@ EXPERIMENTAL = frozenset({
     "LQ_QOPT_ALLOW_REQUANTIZE",
     "LQ_QOPT_LEAVE_OUTPUT",
     "LQ_QOPT_PURE",
+    "LQ_SPLIT_ALL",
+    "LQ_SPLIT_PLAN",
     "LQ_TOKENIZE_ADD_BOS",
     "LQ_TOKENIZE_ADD_EOS",
     "LQ_TOKENIZE_ADD_SPECIAL",
@@ -703,6 +710,7 @@ EXPERIMENTAL = frozenset({
     "lq_estimate_file_size",
     "lq_estimate_llama_model",
     "lq_gguf_quantize",
+    "lq_gguf_quantize_split",
     "lq_gguf_save_split",
     "lq_hf_config",
     "lq_hf_convert",

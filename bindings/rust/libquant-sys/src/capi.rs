@@ -340,6 +340,12 @@ pub const LQ_EVAL_COUNT_V2: c_int = 12;
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_IMATRIX_PROCESS_OUTPUT: c_int = 1;
 
+// lq_pipeline.h: #define
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_SPLIT_ALL: c_int = -1;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_SPLIT_PLAN: c_int = -2;
+
 // lq_pipeline.h: enum lq_qopt_flag
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_QOPT_PURE: c_int = 0;
@@ -596,4 +602,6 @@ extern "C" {
     pub fn lq_qopts_set_flag(o: *mut lq_qopts, flag: c_int, on: c_int) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_gguf_quantize(ctx: *mut lq_ctx, in_path: *const c_char, out_path: *const c_char, opts: *const lq_qopts) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_gguf_quantize_split(ctx: *mut lq_ctx, in_path: *const c_char, path_prefix: *const c_char, opts: *const lq_qopts, max_bytes: u64, max_tensors: i64, flags: c_uint, shard: c_int, n_files: *mut c_int) -> lq_status;
 }
