@@ -23,6 +23,8 @@ const (
 	HFFP8       HFFormat = C.LQ_HF_FP8        // vLLM / compressed-tensors fp8
 	HFInt8      HFFormat = C.LQ_HF_INT8       // bitsandbytes Linear8bitLt (LLM.int8)
 	HFFP8Static HFFormat = C.LQ_HF_FP8_STATIC // fp8 plus a static input_scale
+	HFNVFP4     HFFormat = C.LQ_HF_NVFP4      // compressed-tensors NVFP4 (ggml nvfp4 weights)
+	HFMXFP4     HFFormat = C.LQ_HF_MXFP4      // gpt-oss MXFP4 (ggml mxfp4 weights)
 )
 
 // HFExport adds the tensors of quantized weight q ([out, in]) in format to

@@ -42,8 +42,13 @@ enum lq_hf_format {
     LQ_HF_FP8 = 4,     /* vLLM / compressed-tensors fp8: weight, weight_scale; fp8_e4m3;
                         * activations scaled dynamically */
     LQ_HF_INT8 = 5,    /* bitsandbytes Linear8bitLt (LLM.int8): weight, SCB; int8:channel:sym */
-    LQ_HF_FP8_STATIC = 6 /* LQ_HF_FP8 plus input_scale, a static per-tensor activation scale
-                          * from a calibration set */
+    LQ_HF_FP8_STATIC = 6, /* LQ_HF_FP8 plus input_scale, a static per-tensor activation scale
+                           * from a calibration set */
+    LQ_HF_NVFP4 = 7, /* compressed-tensors "nvfp4-pack-quantized": weight_packed,
+                      * weight_scale (E4M3 per 16), weight_global_scale; ggml nvfp4
+                      * weights (written with a global scale of 1, and only such read) */
+    LQ_HF_MXFP4 = 8  /* gpt-oss: <prefix>_blocks, <prefix>_scales (E8M0 per 32); ggml
+                      * mxfp4 weights of 2 or 3 dimensions (experts first) */
 };
 
 /* Add the tensors of quantized weight `q` ([out, in]) in `format` to `st`,

@@ -14,12 +14,12 @@
 
 bool lq__hf_name(char *name, const char *prefix, const char *part)
 {
-    size_t a = strlen(prefix), b = strlen(part);
-    if (a + 1 + b > LQ_MAX_NAME)
+    size_t a = strlen(prefix), b = strlen(part), dot = part[0] != '_';
+    if (a + dot + b > LQ_MAX_NAME)
         return false;
     memcpy(name, prefix, a);
     name[a] = '.';
-    memcpy(name + a + 1, part, b + 1);
+    memcpy(name + a + dot, part, b + 1);
     return true;
 }
 

@@ -22,7 +22,9 @@ typedef struct lq__hf_part {
     const char *dtype;
 } lq__hf_part;
 
-/* "<prefix>.<part>" into name (LQ_MAX_NAME + 1 bytes); false when too long. */
+/* "<prefix>.<part>" into name (LQ_MAX_NAME + 1 bytes), or "<prefix><part>"
+ * for a part that starts with '_' (gpt-oss's "<prefix>_blocks"); false
+ * when too long. */
 bool lq__hf_name(char *name, const char *prefix, const char *part);
 
 /* Find "<prefix>.<part>" with one of the dtypes in `dtypes` (a list like

@@ -136,3 +136,46 @@ const char *lq__hf_fp8_config(lq__jw *w, const lq__hf_layout *l, const lq_scheme
     lq__jw_end(w);
     return NULL;
 }
+
+const char *lq__hf_nvfp4_config(lq__jw *w, const lq__hf_layout *l, const lq_scheme *s)
+{
+    (void)l;
+    if (s->qp.type != LQ_TYPE_NVFP4)
+        return "nvfp4 checkpoints store nvfp4";
+    /* llm-compressor's NVFP4A16 preset: weights only */
+    key_str(w, "quant_method", "compressed-tensors");
+    key_str(w, "format", "nvfp4-pack-quantized");
+    lq__jw_key(w, "config_groups", 13);
+    lq__jw_object(w);
+    lq__jw_key(w, "group_0", 7);
+    lq__jw_object(w);
+    lq__jw_key(w, "targets", 7);
+    lq__jw_array(w);
+    lq__jw_string(w, "Linear", 6);
+    lq__jw_end(w);
+    lq__jw_key(w, "weights", 7);
+    lq__jw_object(w);
+    key_int(w, "num_bits", 4);
+    key_str(w, "type", "float");
+    key_str(w, "strategy", "tensor_group");
+    key_int(w, "group_size", 16);
+    key_bool(w, "symmetric", true);
+    key_bool(w, "dynamic", false);
+    lq__jw_end(w);
+    lq__jw_end(w);
+    lq__jw_end(w);
+    lq__jw_key(w, "ignore", 6);
+    lq__jw_array(w);
+    lq__jw_string(w, "lm_head", 7);
+    lq__jw_end(w);
+    return NULL;
+}
+
+const char *lq__hf_mxfp4_config(lq__jw *w, const lq__hf_layout *l, const lq_scheme *s)
+{
+    (void)l;
+    if (s->qp.type != LQ_TYPE_MXFP4)
+        return "mxfp4 checkpoints store mxfp4";
+    key_str(w, "quant_method", "mxfp4"); /* transformers' Mxfp4Config */
+    return NULL;
+}

@@ -57,6 +57,22 @@ static lq_status fp8_export(const char *fn, const lq__hf_layout *l, const lq_ten
     return lq__hf_fp8_export(fn, q, calib, prefix, st);
 }
 
+static lq_status nvfp4_export(const char *fn, const lq__hf_layout *l, const lq_tensor *q,
+                              const int32_t *perm, const lq_calib *calib, const char *prefix,
+                              lq_safetensors *st)
+{
+    (void)l, (void)perm, (void)calib;
+    return lq__hf_nvfp4_export(fn, q, prefix, st);
+}
+
+static lq_status mxfp4_export(const char *fn, const lq__hf_layout *l, const lq_tensor *q,
+                              const int32_t *perm, const lq_calib *calib, const char *prefix,
+                              lq_safetensors *st)
+{
+    (void)l, (void)perm, (void)calib;
+    return lq__hf_mxfp4_export(fn, q, prefix, st);
+}
+
 /* name, export, read_int, import, decode, config, stores_perm, uses_calib, variant */
 static const lq__hf_layout table[] = {
     [LQ_HF_GPTQ] = {"gptq", gptq_export, gptq_read, NULL, NULL, lq__hf_gptq_config, true, false,
@@ -74,6 +90,11 @@ static const lq__hf_layout table[] = {
                     lq__hf_bnb_config, false, false, false},
     [LQ_HF_FP8_STATIC] = {"fp8_static", fp8_export, NULL, lq__hf_fp8_import, NULL,
                           lq__hf_fp8_config, false, true, true},
+    /* both decode as their loaders do, in float32 rounded to bf16 */
+    [LQ_HF_NVFP4] = {"nvfp4", nvfp4_export, NULL, lq__hf_nvfp4_import, lq__hf_nvfp4_decode,
+                     lq__hf_nvfp4_config, false, false, false},
+    [LQ_HF_MXFP4] = {"mxfp4", mxfp4_export, NULL, lq__hf_mxfp4_import, lq__hf_mxfp4_decode,
+                     lq__hf_mxfp4_config, false, false, false},
 };
 
 const lq__hf_layout *lq__hf_layout_of(int format)

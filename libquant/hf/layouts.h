@@ -1,7 +1,7 @@
 /* layouts.h — the table of Hugging Face layouts (internal): one row per
  * LQ_HF_* format with its functions and properties, and the per-layout
  * functions the rows point to (hf_gptq.c, hf_awq.c, hf_bnb.c, hf_fp8.c,
- * hf_config.c). hf_api.c runs the public functions through the rows; the
+ * hf_fp4.c, hf_config.c). hf_api.c runs the public functions through the rows; the
  * layouts themselves use only hf.h. `fn` names the public function for
  * messages. */
 #ifndef LQ_HF_LAYOUTS_H
@@ -72,11 +72,26 @@ lq_status lq__hf_fp8_export(const char *fn, const lq_tensor *q, const lq_calib *
 lq_status lq__hf_fp8_import(const char *fn, const lq_safetensors *st, const char *prefix,
                             lq_tensor **out);
 
+lq_status lq__hf_nvfp4_export(const char *fn, const lq_tensor *q, const char *prefix,
+                              lq_safetensors *st);
+lq_status lq__hf_nvfp4_import(const char *fn, const lq_safetensors *st, const char *prefix,
+                              lq_tensor **out);
+lq_status lq__hf_nvfp4_decode(const char *fn, const lq_safetensors *st, const char *prefix,
+                              float *out, int64_t count);
+lq_status lq__hf_mxfp4_export(const char *fn, const lq_tensor *q, const char *prefix,
+                              lq_safetensors *st);
+lq_status lq__hf_mxfp4_import(const char *fn, const lq_safetensors *st, const char *prefix,
+                              lq_tensor **out);
+lq_status lq__hf_mxfp4_decode(const char *fn, const lq_safetensors *st, const char *prefix,
+                              float *out, int64_t count);
+
 /* quantization_config of each family (hf_config.c; algorithms.md 1.8, 2.6,
  * 3.4, 6.3). */
 const char *lq__hf_gptq_config(lq__jw *w, const lq__hf_layout *l, const lq_scheme *s);
 const char *lq__hf_awq_config(lq__jw *w, const lq__hf_layout *l, const lq_scheme *s);
 const char *lq__hf_bnb_config(lq__jw *w, const lq__hf_layout *l, const lq_scheme *s);
 const char *lq__hf_fp8_config(lq__jw *w, const lq__hf_layout *l, const lq_scheme *s);
+const char *lq__hf_nvfp4_config(lq__jw *w, const lq__hf_layout *l, const lq_scheme *s);
+const char *lq__hf_mxfp4_config(lq__jw *w, const lq__hf_layout *l, const lq_scheme *s);
 
 #endif

@@ -269,6 +269,8 @@ static void every_format_round_trips(void)
     round_trip("fp8_e4m3", LQ_HF_FP8, 16, 40, st, "f1");
     round_trip("fp8_e4m3:channel", LQ_HF_FP8, 16, 40, st, "f2");
     round_trip("llm_int8:int8:scale=f32", LQ_HF_INT8, 24, 40, st, "i8");
+    round_trip("nvfp4", LQ_HF_NVFP4, 16, 128, st, "n4");
+    round_trip("mxfp4", LQ_HF_MXFP4, 24, 96, st, "x4");
     /* the same through a file */
     strcpy(tmpdir, "/tmp/lq-hf-XXXXXX");
     CHECK(mkdtemp(tmpdir) != NULL);
@@ -418,8 +420,10 @@ static void config_json(void)
         {"fp8_e4m3", "4", "\"quant_method\": \"fp8\""},
         {"fp8_e4m3:channel", "4", "\"strategy\": \"channel\""},
         {"fp8_e4m3", "6", "\"activation_scheme\": \"static\""},
+        {"nvfp4", "7", "\"format\": \"nvfp4-pack-quantized\""},
+        {"mxfp4", "8", "\"quant_method\": \"mxfp4\""},
     };
-    for (int i = 0; i < 10; i++) {
+    for (int i = 0; i < 12; i++) {
         lq_scheme *s = lqt_scheme(cases[i][0]);
         char *json = NULL;
         CHECK_OK(lq_hf_config(atoi(cases[i][1]), s, &json));
@@ -434,5 +438,80 @@ static void config_json(void)
     lq_scheme_free(s);
 }
 
+/* The microscaling layouts, worked by hand: one ggml block whose element j
+ * has code j % 16; gpt-oss and compressed-tensors pack elements 2k and
+ * 2k + 1 into byte k (low nibble first), ggml j and j + 16 (MXFP4) or j and
+ * j + 8 of each 16 (NVFP4). Also 3-D experts and NVFP4's global scale. */
+static void fp4_golden_bytes(void)
+{
+    uint8_t mx[17] = {130}; /* e = 130: scale 2^3 */
+    for (int j = 0; j < 32; j++)
+        mx[1 + (j & 15)] |= (uint8_t)((j % 16) << (j < 16 ? 0 : 4));
+    uint8_t nv[36] = {0x38, 0x38, 0x38, 0x38}; /* E4M3 1.0 */
+    for (int j = 0; j < 64; j++)
+        nv[4 + 8 * (j / 16) + (j & 7)] |= (uint8_t)((j % 16) << (j % 16 < 8 ? 0 : 4));
+    lq_scheme *smx = lqt_scheme("mxfp4"), *snv = lqt_scheme("nvfp4");
+    int64_t s2[2] = {1, 32}, s3[3] = {2, 1, 32}, n2[2] = {1, 64};
+    uint8_t mx2[34];
+    memcpy(mx2, mx, 17), memcpy(mx2 + 17, mx, 17);
+    lq_tensor *qm = NULL, *q3 = NULL, *qn = NULL, *back = NULL;
+    CHECK_OK(lq_tensor_wrap_quantized(smx, 2, s2, mx, 17, LQ_COPY, "m", &qm));
+    CHECK_OK(lq_tensor_wrap_quantized(smx, 3, s3, mx2, 34, LQ_COPY, "e", &q3));
+    CHECK_OK(lq_tensor_wrap_quantized(snv, 2, n2, nv, 36, LQ_COPY, "n", &qn));
+    lq_safetensors *st = NULL;
+    CHECK_OK(lq_safetensors_create(&st));
+    CHECK_OK(lq_hf_export(qm, NULL, NULL, LQ_HF_MXFP4, "m", st));
+    CHECK_OK(lq_hf_export(q3, NULL, NULL, LQ_HF_MXFP4, "e", st));
+    CHECK_OK(lq_hf_export(qn, NULL, NULL, LQ_HF_NVFP4, "n", st));
+    int64_t e = lq_safetensors_find_tensor(st, "m_scales");
+    const void *ed = NULL;
+    uint64_t en = 0;
+    CHECK(e >= 0 && lq_safetensors_tensor_raw(st, e, &ed, &en) == LQ_OK && en == 1 &&
+          *(const uint8_t *)ed == 130);
+    for (int k = 0; k < 16; k++) {
+        uint8_t want = (uint8_t)((2 * k % 16) | (2 * k + 1) % 16 << 4);
+        CHECKF((word(st, "m_blocks", k / 4) >> (8 * (k % 4)) & 0xFF) == want, "mxfp4 byte %d", k);
+    }
+    for (int k = 0; k < 32; k++) {
+        uint8_t want = (uint8_t)((2 * k % 16) | (2 * k + 1) % 16 << 4);
+        CHECKF((word(st, "n.weight_packed", k / 4) >> (8 * (k % 4)) & 0xFF) == want,
+               "nvfp4 byte %d", k);
+    }
+    int64_t i = lq_safetensors_find_tensor(st, "e_blocks");
+    CHECK(i >= 0 && lq_safetensors_tensor_ndim(st, i) == 4 &&
+          lq_safetensors_tensor_dim(st, i, 0) == 2 && lq_safetensors_tensor_dim(st, i, 2) == 1 &&
+          lq_safetensors_tensor_dim(st, i, 3) == 16);
+    CHECK_OK(lq_hf_import(st, LQ_HF_MXFP4, "e", &back, NULL));
+    CHECK(back && lq_tensor_ndim(back) == 3 && memcmp(lq_tensor_data(back), mx2, 34) == 0);
+    lq_tensor_free(back);
+    /* element j decodes to E2M1 value (j % 16) times 8; code 9 is -0.5 */
+    float y[64];
+    CHECK_OK(lq_hf_dequantize(st, LQ_HF_MXFP4, "m", y, 32));
+    CHECK(y[1] == 4.0f && y[7] == 48.0f && y[9] == -4.0f && y[31] == -48.0f);
+    /* a global scale of 4 divides every scale: decoded, not importable */
+    float four = 4.0f;
+    int64_t one = 1;
+    CHECK_OK(lq_safetensors_add_tensor_raw(st, "g.weight_global_scale", "F32", 1, &one, &four, 4,
+                                           LQ_COPY));
+    for (const char *part = "weight_packed"; part; part = part[7] == 'p' ? "weight_scale" : NULL) {
+        char from[64], to[64];
+        snprintf(from, sizeof from, "n.%s", part), snprintf(to, sizeof to, "g.%s", part);
+        int64_t k = lq_safetensors_find_tensor(st, from);
+        const void *data;
+        uint64_t nb;
+        int64_t shape[2] = {lq_safetensors_tensor_dim(st, k, 0), lq_safetensors_tensor_dim(st, k, 1)};
+        CHECK_OK(lq_safetensors_tensor_raw(st, k, &data, &nb));
+        CHECK_OK(lq_safetensors_add_tensor_raw(st, to, lq_safetensors_tensor_dtype(st, k), 2, shape,
+                                               data, nb, LQ_COPY));
+    }
+    CHECK_OK(lq_hf_dequantize(st, LQ_HF_NVFP4, "g", y, 64));
+    CHECK(y[7] == 1.5f && y[23] == 1.5f && y[15] == -1.5f); /* 6 x 1 / 4 */
+    CHECK_STATUS(lq_hf_import(st, LQ_HF_NVFP4, "g", &back, NULL), LQ_ERR_UNSUPPORTED);
+    CHECK(strstr(lq_last_error(), "global scale") != NULL);
+    lq_safetensors_free(st);
+    lq_tensor_free(qm), lq_tensor_free(q3), lq_tensor_free(qn);
+    lq_scheme_free(smx), lq_scheme_free(snv);
+}
+
 LQT_MAIN(gptq_golden_words, awq_golden_words, bnb_and_fp8_golden_bytes, every_format_round_trips,
-         act_order_g_idx, damaged_layers, config_json)
+         act_order_g_idx, damaged_layers, config_json, fp4_golden_bytes)

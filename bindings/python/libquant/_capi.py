@@ -222,6 +222,8 @@ LQ_HF_BNB4 = 3
 LQ_HF_FP8 = 4
 LQ_HF_INT8 = 5
 LQ_HF_FP8_STATIC = 6
+LQ_HF_NVFP4 = 7
+LQ_HF_MXFP4 = 8
 
 # lq_model.h: enum lq_model_field
 LQ_MODEL_N_VOCAB = 0
@@ -399,6 +401,8 @@ ENUMS = {
         ("LQ_HF_FP8", 4),
         ("LQ_HF_INT8", 5),
         ("LQ_HF_FP8_STATIC", 6),
+        ("LQ_HF_NVFP4", 7),
+        ("LQ_HF_MXFP4", 8),
     ),
     "lq_model_field": (
         ("LQ_MODEL_N_VOCAB", 0),
@@ -678,6 +682,8 @@ EXPERIMENTAL = frozenset({
     "LQ_HF_GPTQ",
     "LQ_HF_GPTQ_V2",
     "LQ_HF_INT8",
+    "LQ_HF_MXFP4",
+    "LQ_HF_NVFP4",
     "LQ_HF_OUTTYPE_AUTO",
     "LQ_IMATRIX_PROCESS_OUTPUT",
     "LQ_MODEL_ADD_BOS",

@@ -251,6 +251,10 @@ pub const LQ_HF_FP8: c_int = 4;
 pub const LQ_HF_INT8: c_int = 5;
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_HF_FP8_STATIC: c_int = 6;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_NVFP4: c_int = 7;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_MXFP4: c_int = 8;
 
 // lq_model.h: enum lq_model_field
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.

@@ -31,6 +31,10 @@ pub enum HfFormat {
     Int8,
     /// Fp8 plus a static input_scale from a calibration set.
     Fp8Static,
+    /// compressed-tensors NVFP4 (ggml nvfp4 weights).
+    Nvfp4,
+    /// gpt-oss MXFP4 (ggml mxfp4 weights, experts first).
+    Mxfp4,
 }
 
 impl HfFormat {
@@ -43,6 +47,8 @@ impl HfFormat {
             HfFormat::Fp8 => sys::LQ_HF_FP8,
             HfFormat::Int8 => sys::LQ_HF_INT8,
             HfFormat::Fp8Static => sys::LQ_HF_FP8_STATIC,
+            HfFormat::Nvfp4 => sys::LQ_HF_NVFP4,
+            HfFormat::Mxfp4 => sys::LQ_HF_MXFP4,
         }
     }
 }
