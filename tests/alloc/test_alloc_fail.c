@@ -875,7 +875,7 @@ static void hf_layouts(void)
     static const hf_case cases[] = {
         {LQ_HF_GPTQ, "int4:g64:asym"}, {LQ_HF_GPTQ_V2, "int8:g64"}, {LQ_HF_AWQ, "int4:g64:asym"},
         {LQ_HF_BNB4, "nf4:b64:dq"},    {LQ_HF_FP8, "fp8_e4m3"},      {LQ_HF_INT8, "int8"},
-        {LQ_HF_FP8_STATIC, "fp8_e4m3"}};
+        {LQ_HF_FP8_STATIC, "fp8_e4m3"}, {LQ_HF_NVFP4, "nvfp4"},      {LQ_HF_MXFP4, "mxfp4"}};
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         char what[80];
         snprintf(what, sizeof what, "Hugging Face layout %d (%s): export, save, read, import",
