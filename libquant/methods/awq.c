@@ -14,13 +14,16 @@
  * AWQ's quantizer differs from the round-to-nearest codec: asym grids span
  * [min, max] without forcing 0 in, and sym grids use amax / (2^(b-1) - 1). */
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include <cblas.h>
 
 #include "../calib/calib.h"
 #include "../core/alloc.h"
+#include "../core/ctx.h"
 #include "../core/error.h"
+#include "../core/pool.h"
 #include "../core/tensor.h"
 #include "../kernels/dequantize.h"
 #include "../formats/linear.h"
@@ -32,9 +35,10 @@
 #define AWQ_GRID 20
 #define AWQ_CLIP_STEPS 10 /* max_shrink 0.5 of a 20-point grid */
 
-/* AWQ's grid for n values (pseudo_quantize_tensor), with the scale as stored. */
-static lq_status awq_grid(const float *x, int64_t n, const lq__linear_map *m,
-                          lq__linear_param *p)
+/* AWQ's grid for n values (pseudo_quantize_tensor), with the scale as
+ * stored; false when the scale's type cannot hold it. Sets no message, so
+ * that pool threads may call it. */
+static bool grid_of(const float *x, int64_t n, const lq__linear_map *m, lq__linear_param *p)
 {
     float mn = x[0], mx = x[0];
     for (int64_t i = 1; i < n; i++) {
@@ -45,15 +49,26 @@ static lq_status awq_grid(const float *x, int64_t n, const lq__linear_map *m,
                          : fmaxf(mx - mn, 1e-5f) / (float)m->maxq;
     p->scale = lq__scale_round(m->scale_type, scale);
     if (!isfinite(p->scale))
-        return lq__fail(LQ_ERR_NUMERIC, "awq: values in [%g, %g] need a scale of %g, which f16 "
-                        "cannot hold; use scale=f32", mn, mx, scale);
+        return false;
     if (m->sym) {
         p->zero = 1 << (m->bits - 1);
     } else {
         float z = -nearbyintf(mn / p->scale);
         p->zero = z < 0.0f ? 0 : z > (float)m->maxq ? m->maxq : (int)z;
     }
-    return LQ_OK;
+    return true;
+}
+
+static lq_status unfit_scale(void)
+{
+    return lq__fail(LQ_ERR_NUMERIC, "awq: a group's values need a scale that f16 cannot hold; "
+                    "use scale=f32");
+}
+
+static lq_status awq_grid(const float *x, int64_t n, const lq__linear_map *m,
+                          lq__linear_param *p)
+{
+    return grid_of(x, n, m, p) ? LQ_OK : unfit_scale();
 }
 
 /* x through the grid and back. */
@@ -151,6 +166,57 @@ static void candidate(const float *x_mean, const float *w_mean, int64_t cols, in
     }
 }
 
+/* One weight's error under candidate scales s: d = Q(W diag(s)) diag(s)^-1 - W,
+ * rows split over the pool (grids per group or row; a per-tensor grid is
+ * made serially, over all rows at once). */
+typedef struct {
+    const lq__linear_map *m;
+    const float *w, *s;
+    float *d;
+    atomic_int unfit; /* a grid's scale did not fit its type */
+} delta_job;
+
+static void delta_rows(void *arg, int64_t r0, int64_t r1)
+{
+    delta_job *j = arg;
+    const int64_t cols = j->m->cols, len = run_length(j->m);
+    for (int64_t r = r0; r < r1; r++)
+        for (int64_t c0 = 0; c0 < cols; c0 += len) {
+            const float *w = j->w + r * cols + c0, *s = j->s + c0;
+            float *x = j->d + r * cols + c0;
+            for (int64_t k = 0; k < len; k++)
+                x[k] = w[k] * s[k];
+            lq__linear_param p;
+            if (!grid_of(x, len, j->m, &p)) {
+                j->unfit = 1;
+                continue;
+            }
+            for (int64_t k = 0; k < len; k++)
+                x[k] = round_trip(x[k], p, j->m->maxq) / s[k] - w[k];
+        }
+}
+
+static lq_status candidate_delta(const lq_ctx *ctx, const lq__linear_map *m, const float *w,
+                                 int64_t rows, const float *s, float *ws, float *d)
+{
+    const int64_t cols = m->cols;
+    if (!m->per_tensor) {
+        delta_job j = {m, w, s, d, 0};
+        lq_ctx quiet = {.threads = ctx ? ctx->threads : 0}; /* the search reports progress */
+        lq_status st = lq__parallel_for(&quiet, "awq", rows, lq__grain_for(cols, 1 << 16),
+                                        delta_rows, &j);
+        return st == LQ_OK && j.unfit ? unfit_scale() : st;
+    }
+    for (int64_t r = 0; r < rows; r++)
+        for (int64_t k = 0; k < cols; k++)
+            ws[r * cols + k] = w[r * cols + k] * s[k];
+    lq_status st = fake_quantize(m, ws, rows, NULL, d);
+    for (int64_t r = 0; st == LQ_OK && r < rows; r++)
+        for (int64_t k = 0; k < cols; k++)
+            d[r * cols + k] = d[r * cols + k] / s[k] - w[r * cols + k];
+    return st;
+}
+
 lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
                          const float *const *w, const int64_t *rows, int n, float *best)
 {
@@ -161,9 +227,9 @@ lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_ca
     float *x_mean = lq__malloc((size_t)cols * sizeof *x_mean);
     float *w_mean = lq__malloc((size_t)cols * sizeof *w_mean);
     float *s = lq__malloc((size_t)cols * sizeof *s);
-    float *ws = lq__malloc((size_t)(maxrows * cols) * sizeof *ws);
+    float *ws = m->per_tensor ? lq__malloc((size_t)(maxrows * cols) * sizeof *ws) : NULL;
     float *d = lq__malloc((size_t)(maxrows * cols) * sizeof *d);
-    lq_status st = x_mean && w_mean && s && ws && d ? LQ_OK
+    lq_status st = x_mean && w_mean && s && (ws || !m->per_tensor) && d ? LQ_OK
                                                     : lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
     if (st == LQ_OK) {
         lq__calib_mean_abs(c, x_mean);
@@ -174,17 +240,10 @@ lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_ca
         candidate(x_mean, w_mean, cols, k, s);
         double err = 0;
         for (int i = 0; st == LQ_OK && i < n; i++) {
-            /* d = Q(W diag(s)) diag(s)^-1 - W */
-            for (int64_t r = 0; r < rows[i]; r++)
-                for (int64_t j = 0; j < cols; j++)
-                    ws[r * cols + j] = w[i][r * cols + j] * s[j];
-            st = fake_quantize(m, ws, rows[i], NULL, d);
-            for (int64_t r = 0; st == LQ_OK && r < rows[i]; r++)
-                for (int64_t j = 0; j < cols; j++)
-                    d[r * cols + j] = d[r * cols + j] / s[j] - w[i][r * cols + j];
+            st = candidate_delta(ctx, m, w[i], rows[i], s, ws, d);
             double e = 0;
             if (st == LQ_OK)
-                st = lq__hessian_error(c, d, rows[i], &e);
+                st = lq__hessian_error(ctx, c, d, rows[i], &e);
             err += e;
         }
         if (st == LQ_OK && err < best_err) {

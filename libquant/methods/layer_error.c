@@ -3,53 +3,89 @@
 
 #include "../calib/calib.h"
 #include "../core/alloc.h"
+#include "../core/ctx.h"
 #include "../core/error.h"
+#include "../core/pool.h"
 #include "../kernels/blas.h"
 #include "layer_error.h"
 
-/* Rows per ssymm call: bounds the temporaries to ~8 MB. */
+/* Rows per BLAS call: bounds each thread's temporaries to ~8 MB. */
 static int64_t row_block(int64_t n)
 {
     int64_t b = ((int64_t)1 << 20) / n;
     return b < 1 ? 1 : b;
 }
 
-static lq_status quadratic(const lq_calib *c, const float *a, const float *b, int64_t rows,
-                           double *out)
+typedef struct {
+    const lq_calib *c;
+    const float *a, *b; /* b may be NULL */
+    int64_t rows, rb;
+    double *partial;    /* one sum per block of rb rows */
+    int nomem;
+} quad_job;
+
+static void quad_blocks(void *arg, int64_t b0, int64_t b1)
 {
-    const int64_t n = c->n, rb = row_block(n);
-    float *d = lq__malloc((size_t)(rb * n) * sizeof *d);
-    float *t = lq__malloc((size_t)(rb * n) * sizeof *t);
+    quad_job *j = arg;
+    const int64_t n = j->c->n;
+    float *d = lq__malloc((size_t)(j->rb * n) * sizeof *d);
+    float *t = lq__malloc((size_t)(j->rb * n) * sizeof *t);
     if (!d || !t) {
-        lq__free(d);
-        lq__free(t);
-        return lq__fail(LQ_ERR_NOMEM, "output error: out of memory");
+        j->nomem = 1;
+        b1 = b0;
     }
-    double sum = 0;
-    for (int64_t r0 = 0; r0 < rows; r0 += rb) {
-        int64_t m = rows - r0 < rb ? rows - r0 : rb;
+    for (int64_t blk = b0; blk < b1; blk++) {
+        int64_t r0 = blk * j->rb, m = j->rows - r0 < j->rb ? j->rows - r0 : j->rb;
         for (int64_t i = 0; i < m * n; i++)
-            d[i] = b ? a[r0 * n + i] - b[r0 * n + i] : a[r0 * n + i];
-        /* t = d H, H symmetric with its upper triangle stored */
+            t[i] = d[i] = j->b ? j->a[r0 * n + i] - j->b[r0 * n + i] : j->a[r0 * n + i];
+        /* d H d^T = 2 d U d^T - sum_i d_i^2 H_ii with U H's upper triangle
+         * (the triangle stored): t = d U is a triangular product, half the
+         * work of the symmetric one. BLAS runs serially in each of the
+         * pool's threads. */
         lq__blas_serial();
-        cblas_ssymm(CblasRowMajor, CblasRight, CblasUpper, (int)m, (int)n, 1.0f, c->h, (int)n, d,
-                    (int)n, 0.0f, t, (int)n);
-        for (int64_t i = 0; i < m * n; i++)
-            sum += (double)t[i] * d[i];
+        cblas_strmm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, (int)m,
+                    (int)n, 1.0f, j->c->h, (int)n, t, (int)n);
+        double sum = 0;
+        for (int64_t r = 0; r < m; r++)
+            for (int64_t i = 0; i < n; i++) {
+                double v = d[r * n + i];
+                sum += 2 * v * t[r * n + i] - v * v * j->c->h[i * n + i];
+            }
+        j->partial[blk] = sum;
     }
     lq__free(d);
     lq__free(t);
+}
+
+/* The blocks run on ctx's threads; their sums are added in block order, so
+ * the result does not depend on the thread count. */
+static lq_status quadratic(const lq_ctx *ctx, const lq_calib *c, const float *a, const float *b,
+                           int64_t rows, double *out)
+{
+    const int64_t rb = row_block(c->n), blocks = (rows + rb - 1) / rb;
+    quad_job j = {c, a, b, rows, rb, lq__calloc((size_t)(blocks + 1), sizeof(double)), 0};
+    if (!j.partial)
+        return lq__fail(LQ_ERR_NOMEM, "output error: out of memory");
+    lq_ctx quiet = {.threads = ctx ? ctx->threads : 0}; /* the caller reports progress */
+    lq_status st = lq__parallel_for(&quiet, "error", blocks, 1, quad_blocks, &j);
+    if (st == LQ_OK && j.nomem)
+        st = lq__fail(LQ_ERR_NOMEM, "output error: out of memory");
+    double sum = 0;
+    for (int64_t i = 0; i < blocks; i++)
+        sum += j.partial[i];
+    lq__free(j.partial);
     *out = sum;
-    return LQ_OK;
+    return st;
 }
 
-lq_status lq__hessian_error(const lq_calib *c, const float *d, int64_t rows, double *out)
+lq_status lq__hessian_error(const lq_ctx *ctx, const lq_calib *c, const float *d, int64_t rows,
+                            double *out)
 {
-    return quadratic(c, d, NULL, rows, out);
+    return quadratic(ctx, c, d, NULL, rows, out);
 }
 
-lq_status lq__hessian_error_diff(const lq_calib *c, const float *a, const float *b, int64_t rows,
-                                 double *out)
+lq_status lq__hessian_error_diff(const lq_ctx *ctx, const lq_calib *c, const float *a,
+                                 const float *b, int64_t rows, double *out)
 {
-    return quadratic(c, a, b, rows, out);
+    return quadratic(ctx, c, a, b, rows, out);
 }

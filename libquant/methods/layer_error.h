@@ -11,11 +11,14 @@
 #include <lq/lq_calib.h>
 
 /* sum over the rows r of d_r H d_r^T, for d [rows, n] (n = the set's
- * features), through BLAS ssymm in blocks of rows. Errors: LQ_ERR_NOMEM. */
-lq_status lq__hessian_error(const lq_calib *c, const float *d, int64_t rows, double *out);
+ * features), through a BLAS triangular product in blocks of rows spread over the threads of
+ * ctx (may be NULL); the same result for any thread count. Errors:
+ * LQ_ERR_NOMEM. */
+lq_status lq__hessian_error(const lq_ctx *ctx, const lq_calib *c, const float *d, int64_t rows,
+                            double *out);
 
 /* The same for the difference a - b of two [rows, n] matrices. */
-lq_status lq__hessian_error_diff(const lq_calib *c, const float *a, const float *b, int64_t rows,
-                                 double *out);
+lq_status lq__hessian_error_diff(const lq_ctx *ctx, const lq_calib *c, const float *a,
+                                 const float *b, int64_t rows, double *out);
 
 #endif

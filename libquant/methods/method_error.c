@@ -37,9 +37,9 @@ static lq_status wrap(const report *r, const float *data, lq_tensor **out)
 static lq_status hessian_ratio(const report *r, const float *what, double *out)
 {
     double num, den;
-    lq_status st = lq__hessian_error_diff(r->calib, what, r->w, r->rows, &num);
+    lq_status st = lq__hessian_error_diff(r->ctx, r->calib, what, r->w, r->rows, &num);
     if (st == LQ_OK)
-        st = lq__hessian_error(r->calib, r->w, r->rows, &den);
+        st = lq__hessian_error(r->ctx, r->calib, r->w, r->rows, &den);
     if (st == LQ_OK)
         *out = den > 0 ? num / den : (num > 0 ? INFINITY : 0.0);
     return st;
