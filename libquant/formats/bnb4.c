@@ -322,5 +322,5 @@ void lq__bnb4_absmax(const lq__qview *v, int64_t first, int64_t count, float *ou
 }
 
 /* One row serves both code tables: the table comes from the type. */
-const lq__codec lq__codec_bnb4 = {bnb4_check, bnb4_layout, bnb4_quantize, bnb4_dequantize, NULL,
-                                  NULL};
+const lq__codec lq__codec_bnb4 = {.check = bnb4_check, .layout = bnb4_layout,
+                                  .quantize = bnb4_quantize, .dequantize = bnb4_dequantize};

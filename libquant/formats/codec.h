@@ -62,6 +62,14 @@ typedef struct lq__codec {
      * imatrix (n weights) may be NULL. NULL for the other types. */
     void (*quantize_row)(const float *x, void *y, int64_t n, const float *imatrix);
     void (*dequantize_row)(const void *x, float *y, int64_t n);
+    /* ggml block types whose blocks decode to finite values exactly when
+     * their f16 scale fields are finite (bounded codes times f16 values
+     * cannot overflow f32, and an infinite scale meets a zero code or
+     * another value somewhere): the fields' byte offsets in a block, so that
+     * the result check reads them instead of decoding every row. 0 fields:
+     * the check decodes. */
+    int n_f16_scales;
+    uint16_t f16_scale_at[2];
 } lq__codec;
 
 /* The codec of a type, or NULL when the type has none in this build. */

@@ -79,7 +79,7 @@ static lq_status q_f32(const lq__qjob *job)
 }
 
 #define PLAIN_CODEC(name, q, d) \
-    const lq__codec name = {plain_check, plain_layout, q, d, NULL, NULL}
+    const lq__codec name = {.check = plain_check, .layout = plain_layout, .quantize = q, .dequantize = d}
 
 PLAIN_CODEC(lq__codec_f32, q_f32, dec_f32);
 PLAIN_CODEC(lq__codec_f16, q_f16, dec_f16);

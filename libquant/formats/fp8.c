@@ -120,4 +120,5 @@ static void fp8_dequantize(const lq__qview *v, int64_t r0, int64_t r1, float *ds
 }
 
 /* One row serves both formats: the format comes from the type. */
-const lq__codec lq__codec_fp8 = {fp8_check, fp8_layout, fp8_quantize, fp8_dequantize, NULL, NULL};
+const lq__codec lq__codec_fp8 = {.check = fp8_check, .layout = fp8_layout, .quantize = fp8_quantize,
+                                 .dequantize = fp8_dequantize};

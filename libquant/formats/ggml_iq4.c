@@ -115,5 +115,5 @@ static void dequantize_iq4_xs(const void *vx, float *y, int64_t n)
     }
 }
 
-LQ__GGML_CODEC(lq__codec_iq4_nl, quantize_iq4_nl, dequantize_iq4_nl);
-LQ__GGML_CODEC(lq__codec_iq4_xs, quantize_iq4_xs, dequantize_iq4_xs);
+LQ__GGML_CODEC_F16(lq__codec_iq4_nl, quantize_iq4_nl, dequantize_iq4_nl, lq__blk_iq4_nl, d);
+LQ__GGML_CODEC_F16(lq__codec_iq4_xs, quantize_iq4_xs, dequantize_iq4_xs, lq__blk_iq4_xs, d);

@@ -546,9 +546,9 @@ static void dequantize_q8_k(const void *vx, float *y, int64_t n)
     }
 }
 
-LQ__GGML_CODEC(lq__codec_q2_k, quantize_q2_k, dequantize_q2_k);
-LQ__GGML_CODEC(lq__codec_q3_k, quantize_q3_k, dequantize_q3_k);
-LQ__GGML_CODEC(lq__codec_q4_k, quantize_q4_k, dequantize_q4_k);
-LQ__GGML_CODEC(lq__codec_q5_k, quantize_q5_k, dequantize_q5_k);
-LQ__GGML_CODEC(lq__codec_q6_k, quantize_q6_k, dequantize_q6_k);
+LQ__GGML_CODEC_F16(lq__codec_q2_k, quantize_q2_k, dequantize_q2_k, lq__blk_q2_k, dmin);
+LQ__GGML_CODEC_F16(lq__codec_q3_k, quantize_q3_k, dequantize_q3_k, lq__blk_q3_k, d);
+LQ__GGML_CODEC_F16(lq__codec_q4_k, quantize_q4_k, dequantize_q4_k, lq__blk_q4_k, dmin);
+LQ__GGML_CODEC_F16(lq__codec_q5_k, quantize_q5_k, dequantize_q5_k, lq__blk_q5_k, dmin);
+LQ__GGML_CODEC_F16(lq__codec_q6_k, quantize_q6_k, dequantize_q6_k, lq__blk_q6_k, d);
 LQ__GGML_CODEC(lq__codec_q8_k, quantize_q8_k, dequantize_q8_k);

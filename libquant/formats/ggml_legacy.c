@@ -338,9 +338,9 @@ static void dequantize_q8_1(const void *vx, float *y, int64_t n)
     }
 }
 
-LQ__GGML_CODEC(lq__codec_q4_0, quantize_q4_0, dequantize_q4_0);
-LQ__GGML_CODEC(lq__codec_q4_1, quantize_q4_1, dequantize_q4_1);
-LQ__GGML_CODEC(lq__codec_q5_0, quantize_q5_0, dequantize_q5_0);
-LQ__GGML_CODEC(lq__codec_q5_1, quantize_q5_1, dequantize_q5_1);
-LQ__GGML_CODEC(lq__codec_q8_0, quantize_q8_0, dequantize_q8_0);
+LQ__GGML_CODEC_F16(lq__codec_q4_0, quantize_q4_0, dequantize_q4_0, lq__blk_q4_0, d);
+LQ__GGML_CODEC_F16(lq__codec_q4_1, quantize_q4_1, dequantize_q4_1, lq__blk_q4_1, m);
+LQ__GGML_CODEC_F16(lq__codec_q5_0, quantize_q5_0, dequantize_q5_0, lq__blk_q5_0, d);
+LQ__GGML_CODEC_F16(lq__codec_q5_1, quantize_q5_1, dequantize_q5_1, lq__blk_q5_1, m);
+LQ__GGML_CODEC_F16(lq__codec_q8_0, quantize_q8_0, dequantize_q8_0, lq__blk_q8_0, d);
 LQ__GGML_CODEC(lq__codec_q8_1, quantize_q8_1, dequantize_q8_1);

@@ -107,5 +107,5 @@ static void dequantize_tq2_0(const void *vx, float *y, int64_t n)
     }
 }
 
-LQ__GGML_CODEC(lq__codec_tq1_0, quantize_tq1_0, dequantize_tq1_0);
-LQ__GGML_CODEC(lq__codec_tq2_0, quantize_tq2_0, dequantize_tq2_0);
+LQ__GGML_CODEC_F16(lq__codec_tq1_0, quantize_tq1_0, dequantize_tq1_0, lq__blk_tq1_0, d);
+LQ__GGML_CODEC_F16(lq__codec_tq2_0, quantize_tq2_0, dequantize_tq2_0, lq__blk_tq2_0, d);

@@ -254,5 +254,5 @@ static void linear_dequantize(const lq__qview *v, int64_t r0, int64_t r1, float 
 }
 
 /* One row serves all four types: the bit width comes from the type. */
-const lq__codec lq__codec_linear = {linear_check, linear_layout, linear_quantize,
-                                    linear_dequantize, NULL, NULL};
+const lq__codec lq__codec_linear = {.check = linear_check, .layout = linear_layout,
+                                    .quantize = linear_quantize, .dequantize = linear_dequantize};
