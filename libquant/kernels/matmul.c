@@ -50,6 +50,7 @@ typedef struct mm {
     float *y;                 /* m x n outputs */
     atomic_int nomem;
     lq__slots tiles;          /* gemm path: the decoded weight chunks */
+    const float *w_f32;       /* gemm path in one chunk: all of W in f32 */
 } mm;
 
 /* Code-table rows (nf4, fp4, fp8): fused decode and f32 dot, a piece of
@@ -171,20 +172,27 @@ static void gemm_rows(void *arg, int64_t r0, int64_t r1)
         lq__slot_give(&p->tiles, slot);
 }
 
-/* Rows of X per chunk when f32 weights fit one chunk: the work is then split
- * over X instead, so that every thread gets some. Cutting the weight rows
- * into smaller chunks instead cost 1.1-1.7x the CPU time on the fixture's
- * 768 x 256 weights at m = 256 (X packed again per chunk); blocks of 128
- * rows of X cost the same as one call (64: 1.2x). */
+/* Rows of X per chunk when the weight fits one gemm chunk: the work is then
+ * split over X instead, so that every thread gets some. Cutting the weight
+ * rows into smaller chunks instead cost 1.1-1.7x the CPU time on the
+ * fixture's 768 x 256 f32 weights at m = 256 (X packed again per chunk);
+ * blocks of 128 rows of X cost the same as one call (64: 1.2x). */
 #define LQ__GEMM_X_ROWS 128
 
-/* f32 weights in one chunk: rows [i0, i1) of X times all of W. */
+/* Rows [r0, r1) of W decoded into the one-chunk buffer. */
+static void decode_rows(void *arg, int64_t r0, int64_t r1)
+{
+    mm *p = arg;
+    lq__row_decoder_run(&p->dec, r0, r1, (float *)p->w_f32 + r0 * p->k);
+}
+
+/* Rows [i0, i1) of X times all of W (in f32). */
 static void gemm_x_rows(void *arg, int64_t i0, int64_t i1)
 {
     mm *p = arg;
     cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(i1 - i0), (int)p->n, (int)p->k, 1.0f,
-                p->x + i0 * p->k, (int)p->k, (const float *)p->view.data, (int)p->k, 0.0f,
-                p->y + i0 * p->n, (int)p->n);
+                p->x + i0 * p->k, (int)p->k, p->w_f32, (int)p->k, 0.0f, p->y + i0 * p->n,
+                (int)p->n);
 }
 
 static lq_status gemm_path(const lq_ctx *ctx, mm *p)
@@ -195,22 +203,30 @@ static lq_status gemm_path(const lq_ctx *ctx, mm *p)
     int64_t rows = ((int64_t)1 << 23) / p->k / 16 * 16;
     rows = rows < 16 ? 16 : rows;
     int64_t chunks = (p->n + rows - 1) / rows, threads = lq__ctx_threads(ctx);
+    bool decode = p->view.qp->type != LQ_TYPE_F32;
     size_t tile_bytes;
     /* one decode buffer per thread, allocated once per call (fresh pages for
      * every chunk would cost the kernel's zeroing each time) */
-    if (p->view.qp->type != LQ_TYPE_F32 &&
+    if (decode &&
         (!lq__mul_size((size_t)rows * sizeof(float), (size_t)p->k, &tile_bytes) ||
          !lq__slots_init(&p->tiles, (int)(threads < chunks ? threads : chunks), tile_bytes)))
         return nomem("the weight tiles");
     /* Our threads run the chunks; OpenBLAS must not split them again (its
      * results would then depend on its thread count) */
     lq__blas_serial();
-    lq_status st;
-    if (p->view.qp->type == LQ_TYPE_F32 && chunks == 1 && p->m >= 2 * LQ__GEMM_X_ROWS)
-        st = lq__parallel_for(ctx, "matmul", p->m, LQ__GEMM_X_ROWS, gemm_x_rows, p);
-    else
+    lq_status st = LQ_OK;
+    if (chunks == 1 && p->m >= 2 * LQ__GEMM_X_ROWS) {
+        /* the whole weight decoded once (by all threads), then split over X */
+        p->w_f32 = decode ? (const float *)p->tiles.mem : (const float *)p->view.data;
+        if (decode)
+            st = lq__parallel_for(ctx, "matmul", p->n, 64, decode_rows, p);
+        if (st == LQ_OK)
+            st = lq__parallel_for(ctx, "matmul", p->m, LQ__GEMM_X_ROWS, gemm_x_rows, p);
+    } else {
         st = lq__parallel_for(ctx, "matmul", p->n, rows, gemm_rows, p);
-    lq__slots_free(&p->tiles);
+    }
+    if (decode)
+        lq__slots_free(&p->tiles);
     return st;
 }
 
