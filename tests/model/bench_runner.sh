@@ -18,7 +18,7 @@
 # Llama, tokenizer added by bench_vocab.py; $LQ_BENCH_BIG narrows the glob,
 # e.g. "q4_0") at CTX $LQ_BENCH_BIG_CTX (256). $LQ_BENCH_CHUNKS windows each
 # (default 8 for the fixture, 2 for the big one); $LQ_BENCH_DECODE tokens
-# decoded (default 64).
+# decoded (default 64); LQ_BENCH_FIXTURE=0 leaves the fixture out.
 set -euo pipefail
 lq="$1"; runner="$2"; threads="${3:-2}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
@@ -28,6 +28,7 @@ llama_bench=$("$root/tests/llama_tool.sh" llama-bench)
 bench_dir="${LQ_BENCH_DIR:-$HOME/.cache/libquant/bench}"
 decode="${LQ_BENCH_DECODE:-64}"
 tmp=$(mktemp -d); trap 'rm -rf "$tmp"' EXIT
+trap 'echo "bench_runner.sh: line $LINENO failed: $BASH_COMMAND" >&2' ERR
 
 # stamp LOG PATTERN: the seconds of llama.cpp's log timestamp (m.ss.mmm) on
 # the first line matching PATTERN
@@ -64,8 +65,9 @@ echo "$(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'), $thre
 printf "%-18s %9s %9s %7s  %8s %8s %7s  %8s %8s  %10s %10s\n" model "llama pp" "lq pp" ratio \
        "llama tg" "lq tg" ratio "llamaMiB" "lq MiB" "llama PPL" "lq PPL"
 fixture="$root/tests/model/fixture/tiny-llama-f32.gguf"
-row "fixture F32" "$fixture" 256 "${LQ_BENCH_CHUNKS:-8}"
+[ "${LQ_BENCH_FIXTURE:-1}" = 0 ] || row "fixture F32" "$fixture" 256 "${LQ_BENCH_CHUNKS:-8}"
 for type in F16 Q8_0 Q4_K_M Q4_0; do
+  [ "${LQ_BENCH_FIXTURE:-1}" = 0 ] && break
   "$lq" quantize "$fixture" "$tmp/fixture-$type.gguf" "$type" > /dev/null
   row "fixture $type" "$tmp/fixture-$type.gguf" 256 "${LQ_BENCH_CHUNKS:-8}"
   rm -f "$tmp/fixture-$type.gguf"
