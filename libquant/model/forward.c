@@ -6,7 +6,6 @@
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
-#include "../core/pool.h"
 #include "attention.h"
 #include "model.h"
 
