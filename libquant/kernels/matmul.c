@@ -15,11 +15,13 @@
  *     buffer (or read by an f32 dot kernel) and dotted with every row of X;
  *   - gemm: chunks of W are decoded to f32 and multiplied by the BLAS sgemm,
  *     one single-threaded sgemm per chunk on our threads (f32 weights take
- *     this path too, without decoding). No process-wide state is
- *     changed per call (blas.h), so calls may overlap in many threads.
- * Work is split over weight rows in chunks whose size depends only on the
- * shapes, and each output is computed by one thread, so results never depend
- * on the thread count. */
+ *     this path too, without decoding); a weight of one chunk is decoded
+ *     once and the product split over blocks of X's rows instead. No
+ *     process-wide state is changed per call (blas.h), so calls may overlap
+ *     in many threads.
+ * Work is split over weight rows (or X's rows) in chunks whose size depends
+ * only on the shapes, and each output is computed by one thread, so results
+ * never depend on the thread count. */
 #include <cblas.h>
 #include <math.h>
 #include <stdatomic.h>
