@@ -6,35 +6,46 @@
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
-#include "../core/pool.h"
+#include "attention.h"
 #include "model.h"
 
 /* Activations of one call: n tokens attending to t = pos + n positions. */
 typedef struct {
     float *x, *h, *q, *k, *v, *att, *proj, *gate, *up; /* per token */
     float *keys, *vals;  /* the cache decoded: t rows of n_head_kv * head_dim */
-    float *scores;       /* t floats per query head */
-    float *buf;
+    float *scores;       /* lq__attention's scratch */
+    float *rope_cs;      /* cos and sin of each token's angle per pair: n * n_rot floats */
 } activations;
 
-static lq_status activations_alloc(activations *a, const lq__hparams *hp, int64_t n, int64_t t)
+/* Carve the activations out of the model's scratch, grown when this call needs
+ * more than an earlier one did (so a run of windows or of decoded tokens
+ * allocates once). */
+static lq_status activations_alloc(lq_model *m, activations *a, int64_t n, int64_t t)
 {
+    const lq__hparams *hp = &m->hp;
     int64_t e = hp->n_embd, qd = hp->n_head * hp->head_dim, kvd = hp->n_head_kv * hp->head_dim;
     int64_t sizes[] = {n * e, n * e, n * qd, n * kvd, n * kvd, n * qd, n * e, n * hp->n_ff,
-                       n * hp->n_ff, t * kvd, t * kvd, hp->n_head * t};
+                       n * hp->n_ff, t * kvd, t * kvd, lq__attention_scratch(hp, n, t),
+                       n * hp->n_rot};
     float **slots[] = {&a->x, &a->h, &a->q, &a->k, &a->v, &a->att, &a->proj, &a->gate,
-                       &a->up, &a->keys, &a->vals, &a->scores};
+                       &a->up, &a->keys, &a->vals, &a->scores, &a->rope_cs};
     size_t total = 0;
-    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++)
-        if (!lq__add_size(total, (size_t)sizes[i], &total))
+    for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) /* 16 floats apart: 64-byte rows */
+        if (!lq__add_size(total, ((size_t)sizes[i] + 15) / 16 * 16, &total))
             return LQ_ERR_NOMEM;
-    a->buf = lq__calloc(total, sizeof(float));
-    if (!a->buf)
-        return LQ_ERR_NOMEM;
-    float *p = a->buf;
+    if (total > m->scratch_floats) {
+        size_t bytes;
+        float *buf = lq__mul_size(total, sizeof(float), &bytes) ? lq__malloc(bytes) : NULL;
+        if (!buf)
+            return LQ_ERR_NOMEM;
+        lq__free(m->scratch);
+        m->scratch = buf;
+        m->scratch_floats = total;
+    }
+    float *p = m->scratch;
     for (size_t i = 0; i < sizeof sizes / sizeof *sizes; i++) {
         *slots[i] = p;
-        p += sizes[i];
+        p += ((size_t)sizes[i] + 15) / 16 * 16;
     }
     return LQ_OK;
 }
@@ -53,22 +64,35 @@ static void rms_norm(const float *x, const float *w, int64_t n, int64_t e, float
     }
 }
 
-/* Rotate the first n_rot dimensions of each head of each token by position:
- * pair i turns by pos * m->rope_freq[i]. The pair is (2i, 2i+1) in the
- * normal style and (i, i + n_rot/2) in the NEOX style, as llama.cpp's
+/* cos and sin of the angle of pair i at position pos + t, for the n tokens:
+ * pos * m->rope_freq[i], in double as the angles grow large. */
+static void rope_table(const lq_model *m, int64_t n, int64_t pos, float *cs)
+{
+    int64_t half = m->hp.n_rot / 2;
+    for (int64_t t = 0; t < n; t++)
+        for (int64_t i = 0; i < half; i++) {
+            double theta = (double)(pos + t) * m->rope_freq[i];
+            cs[(t * half + i) * 2] = (float)cos(theta);
+            cs[(t * half + i) * 2 + 1] = (float)sin(theta);
+        }
+}
+
+/* Rotate the first n_rot dimensions of each head of each token by position,
+ * with the angles of rope_table. The pair is (2i, 2i+1) in the normal style
+ * and (i, i + n_rot/2) in the NEOX style, as llama.cpp's
  * LLAMA_ROPE_TYPE_NORMAL and _NEOX. */
-static void rope(const lq_model *m, float *x, int64_t n, int64_t heads, int64_t pos)
+static void rope(const lq_model *m, const float *cs, float *x, int64_t n, int64_t heads)
 {
     const lq__hparams *hp = &m->hp;
     int64_t half = hp->n_rot / 2;
     bool neox = hp->arch->rope == LQ__ROPE_NEOX;
     for (int64_t t = 0; t < n; t++) {
-        for (int64_t i = 0; i < half; i++) {
-            double theta = (double)(pos + t) * m->rope_freq[i];
-            float c = (float)cos(theta), s = (float)sin(theta);
-            int64_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
-            for (int64_t h = 0; h < heads; h++) {
-                float *p = x + (t * heads + h) * hp->head_dim;
+        for (int64_t h = 0; h < heads; h++) {
+            float *p = x + (t * heads + h) * hp->head_dim;
+            const float *tc = cs + t * half * 2;
+            for (int64_t i = 0; i < half; i++) {
+                float c = tc[2 * i], s = tc[2 * i + 1];
+                int64_t a = neox ? i : 2 * i, b = neox ? i + half : 2 * i + 1;
                 float x0 = p[a], x1 = p[b];
                 p[a] = x0 * c - x1 * s;
                 p[b] = x0 * s + x1 * c;
@@ -83,53 +107,6 @@ static void add_bias(float *x, const float *bias, int64_t n, int64_t width)
     for (int64_t i = 0; bias && i < n; i++)
         for (int64_t j = 0; j < width; j++)
             x[i * width + j] += bias[j];
-}
-
-typedef struct {
-    const lq__hparams *hp;
-    activations *a;
-    int64_t n, pos;
-} attention_job;
-
-/* Causal attention of query heads [h0, h1) for every token. */
-static void attention_heads(void *arg, int64_t h0, int64_t h1)
-{
-    const attention_job *j = arg;
-    const lq__hparams *hp = j->hp;
-    int64_t d = hp->head_dim, group = hp->n_head / hp->n_head_kv;
-    int64_t qd = hp->n_head * d, kvd = hp->n_head_kv * d;
-    float scale = 1.0f / sqrtf((float)d);
-    for (int64_t h = h0; h < h1; h++) {
-        int64_t g = h / group; /* the KV head this query head reads, as ggml broadcasts */
-        float *s = j->a->scores + h * (j->pos + j->n);
-        for (int64_t i = 0; i < j->n; i++) {
-            const float *q = j->a->q + i * qd + h * d;
-            int64_t t = j->pos + i + 1; /* positions this token sees */
-            float max = -INFINITY;
-            for (int64_t p = 0; p < t; p++) {
-                const float *k = j->a->keys + p * kvd + g * d;
-                float dot = 0;
-                for (int64_t c = 0; c < d; c++)
-                    dot += q[c] * k[c];
-                s[p] = dot * scale;
-                max = fmaxf(max, s[p]);
-            }
-            double sum = 0;
-            for (int64_t p = 0; p < t; p++) {
-                s[p] = expf(s[p] - max);
-                sum += s[p];
-            }
-            float inv = (float)(1.0 / sum);
-            float *o = j->a->att + i * qd + h * d;
-            memset(o, 0, (size_t)d * sizeof *o);
-            for (int64_t p = 0; p < t; p++) {
-                const float *v = j->a->vals + p * kvd + g * d;
-                float w = s[p] * inv;
-                for (int64_t c = 0; c < d; c++)
-                    o[c] += w * v[c];
-            }
-        }
-    }
 }
 
 static void add(float *x, const float *y, int64_t n)
@@ -174,8 +151,8 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
         rms_norm(a->q, y->q_norm, n * hp->n_head, hp->head_dim, hp->norm_eps, a->q);
         rms_norm(a->k, y->k_norm, n * hp->n_head_kv, hp->head_dim, hp->norm_eps, a->k);
     }
-    rope(m, a->q, n, hp->n_head, pos);
-    rope(m, a->k, n, hp->n_head_kv, pos);
+    rope(m, a->rope_cs, a->q, n, hp->n_head);
+    rope(m, a->rope_cs, a->k, n, hp->n_head_kv);
     for (int64_t i = 0; i < n; i++) {
         lq__kv_store(&m->kv, il, LQ__KV_K, pos + i, a->k + i * kvd);
         lq__kv_store(&m->kv, il, LQ__KV_V, pos + i, a->v + i * kvd);
@@ -183,8 +160,7 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
     /* attention reads every position back from the cache, in the cache's precision */
     lq__kv_load(&m->kv, il, LQ__KV_K, t, a->keys);
     lq__kv_load(&m->kv, il, LQ__KV_V, t, a->vals);
-    attention_job job = {hp, a, n, pos};
-    if ((st = lq__parallel_for(ctx, "attention", hp->n_head, 1, attention_heads, &job)) ||
+    if ((st = lq__attention(ctx, hp, a->q, a->keys, a->vals, n, pos, a->scores, a->att)) ||
         (st = tap(watch, il, LQ__SITE_ATTN_OUT, a->att, n)) ||
         (st = lq__linear_forward(ctx, &y->o, a->att, n, a->proj)))
         return st;
@@ -230,15 +206,15 @@ lq_status lq__model_layer(lq_ctx *ctx, lq_model *m, int64_t il, float *x, int64_
                           const lq__tap *t)
 {
     activations a;
-    if (activations_alloc(&a, &m->hp, n, n) != LQ_OK)
+    if (activations_alloc(m, &a, n, n) != LQ_OK)
         return alloc_failed(n);
     m->n_past = 0; /* the other layers' cache no longer goes with this one's */
     size_t bytes = (size_t)(n * m->hp.n_embd) * sizeof *x;
     memcpy(a.x, x, bytes);
+    rope_table(m, n, 0, a.rope_cs);
     lq_status st = layer_forward(ctx, m, il, &a, n, 0, t);
     if (st == LQ_OK)
         memcpy(x, a.x, bytes);
-    lq__free(a.buf);
     return st;
 }
 
@@ -247,10 +223,11 @@ static lq_status forward(lq_ctx *ctx, lq_model *m, const int32_t *tokens, int64_
 {
     const lq__hparams *hp = &m->hp;
     activations a;
-    if (activations_alloc(&a, hp, n, pos + n) != LQ_OK)
+    if (activations_alloc(m, &a, n, pos + n) != LQ_OK)
         return alloc_failed(n);
     m->n_past = pos; /* positions at and above pos are rewritten now */
     lq__model_embed(m, tokens, n, a.x);
+    rope_table(m, n, pos, a.rope_cs);
     lq_status st = LQ_OK;
     for (int64_t il = 0; st == LQ_OK && il < hp->n_layer; il++)
         st = layer_forward(ctx, m, il, &a, n, pos, NULL);
@@ -266,7 +243,6 @@ static lq_status forward(lq_ctx *ctx, lq_model *m, const int32_t *tokens, int64_
     }
     if (st == LQ_OK)
         m->n_past = pos + n;
-    lq__free(a.buf);
     return st;
 }
 

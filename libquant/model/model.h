@@ -39,6 +39,8 @@ struct lq_model {
     lq__layer *layers;
     lq__kv kv;
     int64_t n_past;         /* positions held in the cache */
+    float *scratch;         /* the forward pass's activations (forward.c), kept between calls */
+    size_t scratch_floats;
     int64_t n_params;
 };
 

@@ -17,8 +17,12 @@
 
 /* Shapes: n is odd; k is a multiple of 256 (every block) and of 128 (groups). */
 enum { N = 37, K = 512 };
-/* Row counts: one (decoding), a few, and both sides of LQ__MATMUL_GEMM_ROWS. */
-static const int64_t row_counts[] = {1, 3, LQ__MATMUL_GEMM_ROWS - 1, LQ__MATMUL_GEMM_ROWS, 40};
+/* Row counts: one (decoding), a few, both sides of LQ__MATMUL_GEMM_ROWS, and
+ * a prefill (a weight of one gemm chunk is then split over blocks of X's
+ * rows, the last one partial). */
+enum { M_MAX = 300 };
+static const int64_t row_counts[] = {1, 3, LQ__MATMUL_GEMM_ROWS - 1, LQ__MATMUL_GEMM_ROWS, 40,
+                                     M_MAX};
 
 /* every ggml weight type of core/type_list.h (those with kernels) */
 #define GGML_SCHEME(T, n, v, g, be, bb, bits, fl, act, kern, ...) LQ__IF_KERNELS_REF_##kern(#n,)
@@ -57,7 +61,7 @@ static lq_tensor *make_weight(const char *scheme, lqt_rng *rng, float *w)
 static void every_type_against_double(void)
 {
     lqt_rng rng = {21};
-    static float w[N * K], wd[N * K], x[40 * K], y[40 * N], y1[40 * N];
+    static float w[N * K], wd[N * K], x[M_MAX * K], y[M_MAX * N], y1[M_MAX * N];
     lq_ctx *one = NULL;
     CHECK_OK(lq_ctx_create(&one));
     CHECK_OK(lq_ctx_set_threads(one, 1));
