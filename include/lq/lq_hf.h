@@ -107,7 +107,8 @@ LQ_API lq_status lq_hf_config(int format, const lq_scheme *scheme, char **json);
  * once read, bytes). Architectures (config.json "architectures"):
  * LlamaForCausalLM, MistralForCausalLM (GGUF "llama", Q/K rows reordered
  * as the converter does), Qwen2ForCausalLM ("qwen2"), Qwen3ForCausalLM
- * ("qwen3"); checkpoint dtypes F32, F16, BF16.
+ * ("qwen3"); checkpoint dtypes F32, F16, BF16, and quantized layers (FP8,
+ * GPTQ, AWQ, bitsandbytes: see "quantized checkpoints in" below).
  *
  * Memory: the checkpoint files are mapped, not read. A tensor's bytes are
  * made on first access (lq_gguf_tensor_raw, lq_gguf_get_tensor) and kept by
@@ -126,7 +127,8 @@ LQ_API lq_status lq_hf_config(int format, const lq_scheme *scheme, char **json);
  * (an architecture not listed above: the message lists the supported ones;
  * a tensor with no GGUF name, a dtype other than F32/F16/BF16, a rope
  * scaling other than llama3: named), LQ_ERR_NOMEM. Reading a tensor later
- * can fail with LQ_ERR_NOMEM only.
+ * can fail with LQ_ERR_NOMEM, and for a quantized layer with LQ_ERR_FORMAT
+ * (what only decoding finds: named).
  *
  * The naming keys (general.name, version, organization, finetune,
  * basename, size_label) are derived from config.json's _name_or_path and
@@ -182,10 +184,11 @@ LQ_API lq_status lq_hf_convert_v2(lq_ctx *ctx, const char *dir, int outtype, uns
                                   const char *out_path);
 
 /* Where tensor `index` of a handle from lq_hf_model_open(_v2) comes from:
- * *hf_format the LQ_HF_* layout of the quantized layer it is decoded from,
- * or -1 for a tensor stored as floats; *exact 1 when its type holds the
- * layer's decoded values as LQ_HF_EXACT_QUANT says (always 1 for f32), else
- * 0 (a quantized layer rounded to the outtype). Errors: LQ_ERR_INVALID
+ * *hf_format the LQ_HF_* layout of the quantized layer it is decoded from
+ * (LQ_HF_FP8 for a weight of any FP8 scheme), or -1 for a tensor stored as
+ * floats; *exact 1 when its type holds the layer's decoded values as
+ * LQ_HF_EXACT_QUANT says (always for f32 and for float tensors), else 0 (a
+ * quantized layer rounded to the outtype). Errors: LQ_ERR_INVALID
  * (NULL arguments, a handle not from lq_hf_model_open, index out of range). */
 LQ_API lq_status lq_hf_model_tensor_origin(const lq_gguf *g, int64_t index, int *hf_format,
                                            int *exact);

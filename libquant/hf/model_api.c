@@ -114,7 +114,10 @@ lq_status lq_hf_model_tensor_origin(const lq_gguf *g, int64_t index, int *hf_for
         return lq__fail(LQ_ERR_INVALID, "%s: index %lld is not a tensor of the model (0..%lld)",
                         fn, (long long)index, (long long)(m->n_out - 1));
     const lq__hf_out *o = &m->out[index];
-    *hf_format = o->quant ? lq__hf_qscheme_format(m->qscheme) : -1;
-    *exact = !o->quant || o->type == LQ_TYPE_F32 || (int)o->type == o->layer.exact;
+    /* FP8 weights are decoded with their scales (fp8_weights.h): exact in f32 only */
+    bool fp8 = !o->quant && o->src >= 0 &&
+               strcmp(lq_safetensors_tensor_dtype(m->st, o->src), "F8_E4M3") == 0;
+    *hf_format = o->quant ? lq__hf_qscheme_format(m->qscheme) : fp8 ? LQ_HF_FP8 : -1;
+    *exact = (!o->quant && !fp8) || o->type == LQ_TYPE_F32 || (int)o->type == o->layer.exact;
     return LQ_OK;
 }

@@ -13,8 +13,12 @@
  * LQ_HF_EXACT_QUANT the layers become Q4_0 / Q8_0 whose decoded values equal
  * those bits, or Q4_1 within the f16 rounding of its offset, and the others
  * (act-order, NF4, LLM.int8, 3-bit) are reported lossy; the runner reads the
- * folder; hostile folders fail with the documented statuses. */
+ * folder; hostile folders fail with the documented statuses. With the
+ * oracle venv, convert_hf_to_gguf.py's own conversions of the GPTQ
+ * checkpoints are byte-identical to lq convert's; with node, llama.cpp
+ * scores the Q4_0/Q4_1 conversions as the runner does. */
 #include <dirent.h>
+#include <ftw.h>
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -43,6 +47,19 @@ static const char MODEL[] = "llama2-tied"; /* llama: Q/K rows reordered; F16 wei
 
 static char tmpdir[256];
 
+static int remove_entry(const char *path, const struct stat *sb, int flag, struct FTW *ftw)
+{
+    (void)sb, (void)flag, (void)ftw;
+    return remove(path);
+}
+
+/* The checkpoints made here are removed when the program ends. */
+static void remove_tmpdir(void)
+{
+    if (tmpdir[0])
+        nftw(tmpdir, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
+}
+
 static void make_tmpdir(void)
 {
     if (tmpdir[0])
@@ -51,6 +68,8 @@ static void make_tmpdir(void)
     snprintf(tmpdir, sizeof tmpdir, "%s/lq-hf-quant-in-XXXXXX", t && *t ? t : "/tmp");
     if (!mkdtemp(tmpdir))
         tmpdir[0] = 0;
+    else
+        atexit(remove_tmpdir);
 }
 
 static char *slurp(const char *path, size_t *len)
@@ -564,8 +583,73 @@ static void llama_cpp_on(const spec *s, int want_type)
     lqt_ref_free(r);
 }
 
+/* FP8 weights are reported as decoded layers too: exact in f32 only. */
+static void fp8_origin(void)
+{
+    char dir[512];
+    snprintf(dir, sizeof dir, "%s", lqt_hf_fixture("models/llama3-fp8-channel"));
+    struct stat sb;
+    if (stat(dir, &sb) != 0) {
+        ORACLE_SKIP_CASE("no FP8 fixture %.160s (the hf-fixtures test makes it)", dir);
+        return;
+    }
+    for (int k = 0; k < 2; k++) {
+        lq_gguf *g = NULL;
+        CHECK_OK(lq_hf_model_open_v2(dir, k ? LQ_TYPE_F32 : LQ_TYPE_Q8_0, LQ_HF_EXACT_QUANT, &g));
+        int64_t q = g ? lq_gguf_find_tensor(g, "blk.0.attn_q.weight") : -1;
+        int64_t e = g ? lq_gguf_find_tensor(g, "token_embd.weight") : -1;
+        int fq = -2, xq = -2, fe = -2, xe = -2;
+        CHECK_OK(lq_hf_model_tensor_origin(g, q, &fq, &xq));
+        CHECK_OK(lq_hf_model_tensor_origin(g, e, &fe, &xe));
+        CHECKF(fq == LQ_HF_FP8 && xq == k && fe == -1 && xe == 1, "%d: %d %d %d %d", k, fq, xq,
+               fe, xe);
+        lq_gguf_free(g);
+    }
+}
+
+/* convert_hf_to_gguf.py dequantizes GPTQ itself (doc/hf-input.md): its file
+ * and lq convert's are the same bytes. */
+static void converter_on(const spec *s, const char *type_name, int type)
+{
+    char dir[512], ours[1024], theirs[1024], cmd[4096];
+    const char *venv = getenv("LQ_VENV"), *home = getenv("HOME");
+    char python[1024];
+    if (venv && *venv)
+        snprintf(python, sizeof python, "%s/bin/python", venv);
+    else
+        snprintf(python, sizeof python, "%s/.cache/libquant/venv/bin/python", home ? home : "");
+    const char *converter = lqt_hf_fixture("converter");
+    char script[1100];
+    snprintf(script, sizeof script, "%s/convert_hf_to_gguf.py", converter);
+    if (access(python, X_OK) != 0 || access(script, R_OK) != 0) {
+        ORACLE_SKIP_CASE("no oracle venv (%.160s) or no converter in the fixtures", python);
+        return;
+    }
+    if (!make_checkpoint(s, dir, sizeof dir)) {
+        ORACLE_SKIP_CASE("no fixture model %s (the hf-fixtures test makes it)", MODEL);
+        return;
+    }
+    snprintf(ours, sizeof ours, "%s/%s-lq-%s.gguf", tmpdir, s->name, type_name);
+    snprintf(theirs, sizeof theirs, "%s/%s-converter-%s.gguf", tmpdir, s->name, type_name);
+    snprintf(cmd, sizeof cmd, "cd '%s' && '%s' convert_hf_to_gguf.py '%s' --outtype %s "
+             "--outfile '%s' >/dev/null 2>&1", converter, python, dir, type_name, theirs);
+    CHECKF(system(cmd) == 0, "the converter failed: %s", cmd);
+    CHECK_OK(lq_hf_convert_v2(NULL, dir, type, 0, ours));
+    size_t na = 0, nb = 0;
+    char *a = slurp(ours, &na), *b = slurp(theirs, &nb);
+    CHECKF(a && b && na == nb && memcmp(a, b, na) == 0, "%s --outtype %s: %s and %s differ",
+           s->name, type_name, ours, theirs);
+    free(a);
+    free(b);
+}
+
+static void converter_gptq_v2(void) { converter_on(&GPTQ_V2, "f32", LQ_TYPE_F32); }
+static void converter_gptq8(void) { converter_on(&GPTQ8, "f32", LQ_TYPE_F32); }
+static void converter_gptq_act_f16(void) { converter_on(&GPTQ_ACT, "f16", LQ_TYPE_F16); }
+
 static void llama_cpp_q4_0(void) { llama_cpp_on(&GPTQ_SYM, LQ_TYPE_Q4_0); }
 static void llama_cpp_q4_1(void) { llama_cpp_on(&AWQ, LQ_TYPE_Q4_1); }
 
 LQT_MAIN(gptq_sym_q4_0, gptq_v2_q4_1, awq_q4_1, gptq8_q8_0, gptq_act_order_lossy, gptq3_lossy,
-         nf4_lossy, int8_lossy, hostile, runner, llama_cpp_q4_0, llama_cpp_q4_1)
+         nf4_lossy, int8_lossy, hostile, runner, fp8_origin, converter_gptq_v2, converter_gptq8,
+         converter_gptq_act_f16, llama_cpp_q4_0, llama_cpp_q4_1)
