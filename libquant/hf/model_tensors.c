@@ -309,6 +309,11 @@ static lq_status map_plain(const char *fn, lq__hf_model *m, int64_t i, lq__hf_ou
 static lq_status map_quant(const char *fn, lq__hf_model *m, int64_t i, const char *weight,
                            const char *prefix, lq__hf_out *o)
 {
+    int64_t plain = lq_safetensors_find_tensor(m->st, weight);
+    if (plain >= 0 && plain != i)
+        return lq__fail(LQ_ERR_FORMAT, "%s: layer '%.200s' is stored twice: as '%.200s' and "
+                        "quantized as '%.200s'", fn, prefix, weight,
+                        lq_safetensors_tensor_name(m->st, i));
     lq__hf_qlayer L;
     lq_status st = lq__hf_qscheme_layer(fn, m->qscheme, quant_config(m), m->st, prefix, &L);
     int64_t dims[2] = {L.out, L.in};

@@ -486,6 +486,38 @@ static void hostile(void)
     /* bits contradicting the tensors */
     derive(good, "bits8", "\"bits\": 4", "\"bits\": 8", NULL, 0, 0, dir, sizeof dir);
     expect_open_failure(dir, 0, LQ_ERR_FORMAT, "model.layers.");
+    /* a layer stored twice: a float weight beside its quantized codes */
+    derive(good, "twice", "\"bits\": 4", "\"bits\": 4", "model.layers.0.mlp.up_proj.g_idx", 0, 0,
+           dir, sizeof dir);
+    {
+        char path[1024];
+        lq_safetensors *st = NULL;
+        snprintf(path, sizeof path, "%s/model.safetensors", dir);
+        CHECK_OK(lq_safetensors_open(path, &st));
+        lq_safetensors *out = NULL;
+        CHECK_OK(lq_safetensors_create(&out));
+        for (int64_t i = 0; st && out && i < lq_safetensors_tensor_count(st); i++) {
+            int ndim = lq_safetensors_tensor_ndim(st, i);
+            int64_t shape[8];
+            for (int k = 0; k < ndim && k < 8; k++)
+                shape[k] = lq_safetensors_tensor_dim(st, i, k);
+            const void *raw;
+            uint64_t n;
+            CHECK_OK(lq_safetensors_tensor_raw(st, i, &raw, &n));
+            CHECK_OK(lq_safetensors_add_tensor_raw(out, lq_safetensors_tensor_name(st, i),
+                                                   lq_safetensors_tensor_dtype(st, i), ndim, shape,
+                                                   raw, n, LQ_COPY));
+        }
+        static const uint16_t zeros[512 * 256];
+        const int64_t shape[2] = {512, 256};
+        CHECK_OK(lq_safetensors_add_tensor_raw(out, "model.layers.0.mlp.up_proj.weight", "F16", 2,
+                                               shape, zeros, sizeof zeros, LQ_COPY));
+        lq_safetensors_free(st);
+        unlink(path);
+        CHECK_OK(lq_safetensors_save(NULL, out, path, 0));
+        lq_safetensors_free(out);
+        expect_open_failure(dir, 0, LQ_ERR_FORMAT, "stored twice");
+    }
     /* a g_idx out of range, found when the layer is decoded */
     derive(good, "g-idx", "\"bits\": 4", "\"bits\": 4", "model.layers.0.mlp.up_proj.g_idx", 5,
            1000, dir, sizeof dir);
