@@ -357,6 +357,7 @@ done:
 static const spec GPTQ_SYM = {"gptq-sym", LQ_HF_GPTQ, "int4:g32:sym", 0, NULL, NULL};
 static const spec GPTQ_V2 = {"gptq-v2", LQ_HF_GPTQ_V2, "int4:g64:asym", 0, NULL, NULL};
 static const spec AWQ = {"awq", LQ_HF_AWQ, "int4:g128:asym", 0, NULL, NULL};
+static const spec GPTQ_CHANNEL = {"gptq-channel", LQ_HF_GPTQ, "int4:channel:sym", 0, NULL, NULL};
 static const spec GPTQ8 = {"gptq8", LQ_HF_GPTQ, "int8:g32:sym", 0, NULL, NULL};
 static const spec GPTQ_ACT = {"gptq-act", LQ_HF_GPTQ, "int4:g32:sym", 1, "\"desc_act\": false",
                               "\"desc_act\": true"};
@@ -367,6 +368,8 @@ static const spec INT8 = {"int8", LQ_HF_INT8, "llm_int8:int8:scale=f32", 0, NULL
 static void gptq_sym_q4_0(void) { check_checkpoint(&GPTQ_SYM, LQ_TYPE_Q4_0); }
 static void gptq_v2_q4_1(void) { check_checkpoint(&GPTQ_V2, LQ_TYPE_Q4_1); }
 static void awq_q4_1(void) { check_checkpoint(&AWQ, LQ_TYPE_Q4_1); }
+/* group_size -1: one group of every column, as whole blocks */
+static void gptq_channel_q4_0(void) { check_checkpoint(&GPTQ_CHANNEL, LQ_TYPE_Q4_0); }
 static void gptq8_q8_0(void) { check_checkpoint(&GPTQ8, LQ_TYPE_Q8_0); }
 static void gptq_act_order_lossy(void) { check_checkpoint(&GPTQ_ACT, -1); }
 static void gptq3_lossy(void) { check_checkpoint(&GPTQ3, -1); }
@@ -682,6 +685,6 @@ static void converter_gptq_act_f16(void) { converter_on(&GPTQ_ACT, "f16", LQ_TYP
 static void llama_cpp_q4_0(void) { llama_cpp_on(&GPTQ_SYM, LQ_TYPE_Q4_0); }
 static void llama_cpp_q4_1(void) { llama_cpp_on(&AWQ, LQ_TYPE_Q4_1); }
 
-LQT_MAIN(gptq_sym_q4_0, gptq_v2_q4_1, awq_q4_1, gptq8_q8_0, gptq_act_order_lossy, gptq3_lossy,
-         nf4_lossy, int8_lossy, hostile, runner, fp8_origin, converter_gptq_v2, converter_gptq8,
+LQT_MAIN(gptq_sym_q4_0, gptq_v2_q4_1, awq_q4_1, gptq_channel_q4_0, gptq8_q8_0,
+         gptq_act_order_lossy, gptq3_lossy, nf4_lossy, int8_lossy, hostile, runner, fp8_origin, converter_gptq_v2, converter_gptq8,
          converter_gptq_act_f16, llama_cpp_q4_0, llama_cpp_q4_1)
