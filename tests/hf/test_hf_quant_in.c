@@ -290,6 +290,14 @@ static void check_checkpoint(const spec *s, int exact_type)
     if (!st || !f32 || !ex)
         goto done;
     CHECK(lq_gguf_tensor_count(f32) == lq_gguf_tensor_count(ex));
+    /* llama's file type of what holds the most weights: the exact type, or
+     * the outtype (1, f16); 2, 3, 7 are MOSTLY_Q4_0, _Q4_1, _Q8_0 */
+    uint32_t ftype = 99, want_ftype = exact_type == LQ_TYPE_Q4_0   ? 2
+                                      : exact_type == LQ_TYPE_Q4_1 ? 3
+                                      : exact_type == LQ_TYPE_Q8_0 ? 7
+                                                                   : 1;
+    CHECK_OK(lq_gguf_get_u32(ex, "general.file_type", &ftype));
+    CHECKF(ftype == want_ftype, "%s: general.file_type %u, want %u", s->name, ftype, want_ftype);
     int64_t layers = 0;
     for (int64_t i = 0; i < lq_gguf_tensor_count(f32); i++) {
         const char *name = lq_gguf_tensor_name(f32, i);
