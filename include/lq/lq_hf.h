@@ -112,7 +112,8 @@ LQ_API lq_status lq_hf_config(int format, const lq_scheme *scheme, char **json);
  * once read, bytes). Architectures (config.json "architectures"):
  * LlamaForCausalLM, MistralForCausalLM (GGUF "llama", Q/K rows reordered
  * as the converter does), Qwen2ForCausalLM ("qwen2"), Qwen3ForCausalLM
- * ("qwen3"); checkpoint dtypes F32, F16, BF16.
+ * ("qwen3"); checkpoint dtypes F32, F16, BF16, and quantized layers (FP8,
+ * GPTQ, AWQ, bitsandbytes: see "quantized checkpoints in" below).
  *
  * Memory: the checkpoint files are mapped, not read. A tensor's bytes are
  * made on first access (lq_gguf_tensor_raw, lq_gguf_get_tensor) and kept by
@@ -131,7 +132,8 @@ LQ_API lq_status lq_hf_config(int format, const lq_scheme *scheme, char **json);
  * (an architecture not listed above: the message lists the supported ones;
  * a tensor with no GGUF name, a dtype other than F32/F16/BF16, a rope
  * scaling other than llama3: named), LQ_ERR_NOMEM. Reading a tensor later
- * can fail with LQ_ERR_NOMEM only.
+ * can fail with LQ_ERR_NOMEM, and for a quantized layer with LQ_ERR_FORMAT
+ * (what only decoding finds: named).
  *
  * The naming keys (general.name, version, organization, finetune,
  * basename, size_label) are derived from config.json's _name_or_path and
@@ -147,6 +149,54 @@ LQ_API lq_status lq_hf_model_open(const char *dir, int outtype, lq_gguf **out);
  * (may be NULL) reports progress ("save", by bytes) and may cancel.
  * Errors: those of lq_hf_model_open and lq_gguf_save. */
 LQ_API lq_status lq_hf_convert(lq_ctx *ctx, const char *dir, int outtype, const char *out_path);
+
+/* ---- quantized checkpoints in (doc/hf-input.md, "Quantized checkpoints in") ----
+ *
+ * lq_hf_model_open and lq_hf_convert also read folders whose config.json has
+ * a quantization_config naming gptq (checkpoint_format gptq or gptq_v2), awq
+ * (version gemm) or bitsandbytes (load_in_4bit: nf4/fp4; load_in_8bit:
+ * LLM.int8): each quantized layer (qweight, qzeros, scales, g_idx / weight
+ * and its quant state / weight and SCB) is one tensor of the view, named as
+ * the layer's weight, decoded on first access exactly as lq_hf_dequantize
+ * decodes it (the floats the Python loaders compute) and then converted to
+ * the outtype as any F32 tensor. The quantized layers come after the other
+ * tensors (convert_hf_to_gguf.py appends the GPTQ weights it dequantizes).
+ * Layers left unquantized (lm_head, modules_to_not_convert) read as in any
+ * checkpoint. A quantization_config naming anything else is
+ * LQ_ERR_UNSUPPORTED; tensors contradicting it (wrong dtypes or shapes, a
+ * bit width other than its bits) are LQ_ERR_FORMAT naming the layer, and
+ * so are, when read, a g_idx out of range and values that decode to
+ * infinity or NaN. */
+
+/* Flag of lq_hf_model_open_v2 / lq_hf_convert_v2: a quantized layer whose
+ * values a ggml block type holds is written in it instead of the outtype:
+ * 4-bit GPTQ/AWQ with groups of a multiple of 32 columns in column order
+ * (no act-order g_idx) and F16 scales as Q4_0 when symmetric (every zero
+ * point 8) — exactly — or else as Q4_1, whose offset m = -scale * zero is
+ * rounded once to f16 (so each value is off by at most 2^-11 |scale * zero|
+ * (2^-25 below f16's normal range) plus one f32 rounding); symmetric 8-bit
+ * GPTQ as Q8_0, exactly. The other quantized layers (act-order, 2/3-bit,
+ * NF4, FP4, LLM.int8) are decoded and converted to the outtype, which is
+ * lossy unless it is f32; lq_hf_model_tensor_origin tells them apart. */
+#define LQ_HF_EXACT_QUANT 1u
+
+/* CONSTRUCTOR. lq_hf_model_open with `flags` (0 or LQ_HF_EXACT_QUANT).
+ * Errors: those of lq_hf_model_open; LQ_ERR_INVALID for other flags. */
+LQ_API lq_status lq_hf_model_open_v2(const char *dir, int outtype, unsigned flags, lq_gguf **out);
+
+/* lq_hf_convert with `flags` (0 or LQ_HF_EXACT_QUANT). */
+LQ_API lq_status lq_hf_convert_v2(lq_ctx *ctx, const char *dir, int outtype, unsigned flags,
+                                  const char *out_path);
+
+/* Where tensor `index` of a handle from lq_hf_model_open(_v2) comes from:
+ * *hf_format the LQ_HF_* layout of the quantized layer it is decoded from
+ * (LQ_HF_FP8 for a weight of any FP8 scheme), or -1 for a tensor stored as
+ * floats; *exact 1 when its type holds the layer's decoded values as
+ * LQ_HF_EXACT_QUANT says (always for f32 and for float tensors), else 0 (a
+ * quantized layer rounded to the outtype). Errors: LQ_ERR_INVALID
+ * (NULL arguments, a handle not from lq_hf_model_open, index out of range). */
+LQ_API lq_status lq_hf_model_tensor_origin(const lq_gguf *g, int64_t index, int *hf_format,
+                                           int *exact);
 
 #ifdef __cplusplus
 }

@@ -126,6 +126,8 @@ static bool ends_with(const char *s, const char *tail)
     return n >= t && memcmp(s + n - t, tail, t) == 0;
 }
 
+bool lq__hf_fp8_known(const lq__json *qcfg) { return scheme_of(qcfg) != NULL; }
+
 bool lq__hf_fp8_is_companion(const lq__json *qcfg, const char *name)
 {
     const scheme *s = scheme_of(qcfg);

@@ -11,6 +11,10 @@
 
 #include "../io/json.h"
 
+/* Does config.json's quantization_config `qcfg` name an FP8 scheme of the
+ * table (fp8 or compressed-tensors float-quantized; NULL: no)? */
+bool lq__hf_fp8_known(const lq__json *qcfg);
+
 /* Is `name` a tensor that an FP8 checkpoint stores beside a weight (its
  * scale, an activation scale) and that is not itself a model tensor?
  * `qcfg` is config.json's quantization_config object (NULL when absent: then

@@ -223,6 +223,31 @@ lq_status lq__hf_bnb4_import(const char *fn, const lq_safetensors *st, const cha
     return s;
 }
 
+lq_status lq__hf_bnb4_shape(const char *fn, const lq_safetensors *st, const char *prefix,
+                            int64_t *rows, int64_t *cols)
+{
+    lq__hf_part qs;
+    lq_type type = LQ_TYPE_NF4;
+    lq_status s = lq__hf_find(st, prefix, state_part(type), "U8", 1, &qs);
+    if (s == LQ_ERR_FORMAT) {
+        type = LQ_TYPE_FP4;
+        s = lq__hf_find(st, prefix, state_part(type), "U8", 1, &qs);
+    }
+    bnb_state bs;
+    if (s != LQ_OK) {
+        lq__error_prefix(fn);
+        return s;
+    }
+    if ((s = parse_state(fn, &qs, type, &bs)) != LQ_OK)
+        return s;
+    if (bs.ndim != 2)
+        return lq__fail(LQ_ERR_FORMAT, "%s: '%s': the quant state's shape has %d dimensions, "
+                        "not 2", fn, prefix, bs.ndim);
+    *rows = bs.shape[0];
+    *cols = bs.shape[1];
+    return LQ_OK;
+}
+
 /* ---- Linear8bitLt ------------------------------------------------------------ */
 
 /* The int8 map of a 2-D int8:channel:sym tensor. */

@@ -12,6 +12,7 @@
 
 #include "../io/json.h"
 #include "archs.h"
+#include "quant_weights.h"
 
 /* What config.json says, as the converter reads it. */
 typedef struct lq__hf_cfg {
@@ -32,6 +33,8 @@ typedef struct lq__hf_out {
     lq_type type;         /* F32, F16, BF16 or Q8_0 */
     int ndim;             /* 1 or 2 */
     int64_t rows, cols;   /* outermost first; a 1-D tensor is rows x 1 */
+    bool quant;           /* src holds a quantized layer's codes (quant_weights.h) */
+    lq__hf_qlayer layer;  /* its shape and exact type, when quant */
 } lq__hf_out;
 
 typedef struct lq__hf_model {
@@ -46,6 +49,8 @@ typedef struct lq__hf_model {
     lq__hf_out *out;
     int64_t n_out, cap_out;
     lq_type outtype;      /* resolved (auto decided) */
+    const lq__hf_qscheme *qscheme; /* quantized layers' scheme; NULL: none */
+    bool exact;           /* LQ_HF_EXACT_QUANT: layers a ggml type holds are kept */
 } lq__hf_model;
 
 /* Read config.json (architecture, sizes) and open the weights; tensors in
@@ -56,16 +61,22 @@ typedef struct lq__hf_model {
 lq_status lq__hf_model_load(const char *fn, const char *dir, lq__hf_model *m);
 void lq__hf_model_clear(lq__hf_model *m);
 
-/* Build m->out for `outtype` (an lq_type or LQ_HF_OUTTYPE_AUTO): names,
- * order, types and shapes, each checkpoint tensor checked against
- * config.json. Errors: LQ_ERR_INVALID (outtype), LQ_ERR_SHAPE (a tensor
- * contradicting config.json: named), LQ_ERR_UNSUPPORTED (a tensor name or
- * dtype the converter would not take: named), LQ_ERR_NOMEM. */
-lq_status lq__hf_model_tensors(const char *fn, lq__hf_model *m, int outtype);
+/* Build m->out for `outtype` (an lq_type or LQ_HF_OUTTYPE_AUTO) and
+ * `flags` (LQ_HF_EXACT_QUANT): names, order, types and shapes, each
+ * checkpoint tensor checked against config.json. Quantized layers come
+ * after the other tensors, in the order of their codes (the converter
+ * appends the weights it dequantizes). Errors: LQ_ERR_INVALID (outtype,
+ * flags), LQ_ERR_SHAPE (a tensor contradicting config.json: named),
+ * LQ_ERR_UNSUPPORTED (a tensor name or dtype the converter would not take,
+ * a quantization scheme not read: named), LQ_ERR_FORMAT (a quantized
+ * layer's tensors: named), LQ_ERR_NOMEM. */
+lq_status lq__hf_model_tensors(const char *fn, lq__hf_model *m, int outtype, unsigned flags);
 
 /* The bytes of m->out[i] as the converter writes them, into dst.
  * Errors: LQ_ERR_NOMEM (the message names the tensor; the caller puts its
- * function's name before it). Thread-safe: reads m only. */
+ * function's name before it); for FP8 and quantized layers also
+ * LQ_ERR_FORMAT (data the open could not check without decoding, named).
+ * Thread-safe: reads m only. */
 lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst);
 
 /* The naming metadata gguf-py derives (its Metadata heuristics): from

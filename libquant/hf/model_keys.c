@@ -19,6 +19,29 @@ static uint32_t file_type_of(lq_type type)
     return 0;
 }
 
+/* The type general.file_type names: the outtype, or with LQ_HF_EXACT_QUANT
+ * the type that holds the most weights (a GPTQ model kept as Q4_0 is
+ * "mostly Q4_0", as llama-quantize would call it). */
+static lq_type main_type(const lq__hf_model *m)
+{
+    if (!m->exact)
+        return m->outtype;
+    lq_type best = m->outtype;
+    int64_t best_n = 0;
+    for (int64_t i = 0; i < m->n_out; i++) {
+        const lq_type t = m->out[i].type;
+        int64_t n = 0;
+        for (int64_t j = 0; j < m->n_out; j++)
+            if (m->out[j].ndim == 2 && m->out[j].type == t)
+                n += m->out[j].rows * m->out[j].cols;
+        if (n > best_n) {
+            best = t;
+            best_n = n;
+        }
+    }
+    return best;
+}
+
 /* generation_config.json's sampling values, in the order gguf-py writes
  * them (before general.name); a second JSON name is read when the first is
  * absent. */
@@ -129,7 +152,7 @@ lq_status lq__hf_model_keys(const char *fn, const lq__hf_model *m, lq_gguf *g)
         st = key(st, g, a, "attention.value_length", (uint32_t)c->head_dim);
     }
     if (st == LQ_OK)
-        st = lq_gguf_set_u32(g, "general.file_type", file_type_of(m->outtype));
+        st = lq_gguf_set_u32(g, "general.file_type", file_type_of(main_type(m)));
     if (m->arch->llama) {
         st = key(st, g, a, "vocab_size", (uint32_t)c->n_vocab);
         st = key(st, g, a, "rope.dimension_count", (uint32_t)c->head_dim);

@@ -182,6 +182,8 @@ static void enc_q8_0(const float *x, uint8_t *y, int64_t n)
 
 typedef struct out_row {
     lq_type type;
+    /* NULL: written only as a quantized layer's exact blocks (quant_weights.h),
+     * never an outtype */
     void (*encode)(const float *x, uint8_t *y, int64_t n);
     int block_elems, block_bytes;
 } out_row;
@@ -191,6 +193,8 @@ static const out_row outs[] = {
     {LQ_TYPE_F16, enc_f16, 1, 2},
     {LQ_TYPE_BF16, enc_bf16, 1, 2},
     {LQ_TYPE_Q8_0, enc_q8_0, 32, 34},
+    {LQ_TYPE_Q4_0, NULL, 32, 18},
+    {LQ_TYPE_Q4_1, NULL, 32, 20},
 };
 
 static const out_row *out_find(lq_type t)
@@ -199,6 +203,12 @@ static const out_row *out_find(lq_type t)
         if (outs[i].type == t)
             return &outs[i];
     return NULL;
+}
+
+static bool is_outtype(int t)
+{
+    const out_row *r = t >= 0 ? out_find((lq_type)t) : NULL;
+    return r && r->encode;
 }
 
 /* --outtype auto: the first tensor of 2 or more dimensions stored as BF16 or
@@ -239,11 +249,11 @@ static lq_status add_out(const char *fn, lq__hf_model *m, lq__hf_out *o)
     return LQ_OK;
 }
 
-/* One checkpoint tensor: its GGUF name, checked against config.json. */
-static lq_status map_tensor(const char *fn, lq__hf_model *m, int64_t i, lq__hf_out *o)
+/* One checkpoint tensor (index i, named hf, of nd dimensions `dims`): its
+ * GGUF name, checked against config.json. */
+static lq_status map_tensor(const char *fn, lq__hf_model *m, int64_t i, const char *hf, int nd,
+                            const int64_t *dims, lq__hf_out *o)
 {
-    const char *hf = lq_safetensors_tensor_name(m->st, i);
-    const char *dt = lq_safetensors_tensor_dtype(m->st, i);
     int64_t layer;
     const name_row *r = map_name(m, hf, &layer);
     if (!r)
@@ -252,9 +262,6 @@ static lq_status map_tensor(const char *fn, lq__hf_model *m, int64_t i, lq__hf_o
     if (layer >= m->cfg.n_layer)
         return lq__fail(LQ_ERR_SHAPE, "%s: tensor '%.200s' is in layer %lld, but config.json "
                         "has %lld layers", fn, hf, (long long)layer, (long long)m->cfg.n_layer);
-    if (!dtype_find(dt) && !(is_fp8(dt) && quant_config(m)))
-        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: tensor '%.200s' is stored as %s; F32, F16, "
-                        "BF16 and F8_E4M3 with a quantization_config are read", fn, hf, dt);
     memset(o, 0, sizeof *o);
     if (layer >= 0)
         snprintf(o->name, sizeof o->name, "blk.%lld.%s", (long long)layer, r->gguf);
@@ -262,53 +269,105 @@ static lq_status map_tensor(const char *fn, lq__hf_model *m, int64_t i, lq__hf_o
         snprintf(o->name, sizeof o->name, "%s", r->gguf);
     o->src = i;
     o->ndim = r->dims[1] ? 2 : 1;
-    int nd = lq_safetensors_tensor_ndim(m->st, i);
     bool fits = nd == o->ndim;
     for (int d = 0; fits && d < nd; d++)
-        fits = lq_safetensors_tensor_dim(m->st, i, d) == dim_size(&m->cfg, r->dims[d]);
+        fits = dims[d] == dim_size(&m->cfg, r->dims[d]);
     if (!fits) {
         char want[64], got[64] = "";
         snprintf(want, sizeof want, o->ndim == 2 ? "[%lld, %lld]" : "[%lld]",
                  (long long)dim_size(&m->cfg, r->dims[0]), (long long)dim_size(&m->cfg, r->dims[1]));
         for (int d = 0, n = 0; d < nd && n < (int)sizeof got; d++)
             n += snprintf(got + n, sizeof got - (size_t)n, "%s%lld", d ? ", " : "",
-                          (long long)lq_safetensors_tensor_dim(m->st, i, d));
+                          (long long)dims[d]);
         return lq__fail(LQ_ERR_SHAPE, "%s: tensor '%.200s' has shape [%s], but config.json "
                         "makes it %s", fn, hf, got, want);
     }
-    o->rows = lq_safetensors_tensor_dim(m->st, i, 0);
-    o->cols = o->ndim == 2 ? lq_safetensors_tensor_dim(m->st, i, 1) : 1;
+    o->rows = dims[0];
+    o->cols = o->ndim == 2 ? dims[1] : 1;
     if (m->arch->llama && r->qk)
         o->heads = r->qk == 'q' ? m->cfg.n_head : m->cfg.n_head_kv;
     return LQ_OK;
 }
 
-lq_status lq__hf_model_tensors(const char *fn, lq__hf_model *m, int outtype)
+/* A plain checkpoint tensor. */
+static lq_status map_plain(const char *fn, lq__hf_model *m, int64_t i, lq__hf_out *o)
 {
-    if (outtype != LQ_HF_OUTTYPE_AUTO && !out_find((lq_type)outtype))
+    const char *hf = lq_safetensors_tensor_name(m->st, i);
+    const char *dt = lq_safetensors_tensor_dtype(m->st, i);
+    if (!dtype_find(dt) && !(is_fp8(dt) && quant_config(m) && !m->qscheme))
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: tensor '%.200s' is stored as %s; F32, F16, "
+                        "BF16 and F8_E4M3 with a quantization_config are read", fn, hf, dt);
+    int nd = lq_safetensors_tensor_ndim(m->st, i);
+    int64_t dims[8];
+    for (int d = 0; d < nd && d < 8; d++)
+        dims[d] = lq_safetensors_tensor_dim(m->st, i, d);
+    return map_tensor(fn, m, i, hf, nd > 8 ? 8 : nd, dims, o);
+}
+
+/* The codes of a quantized layer: the layer's weight, of the shape its
+ * tensors give. */
+static lq_status map_quant(const char *fn, lq__hf_model *m, int64_t i, const char *weight,
+                           const char *prefix, lq__hf_out *o)
+{
+    int64_t plain = lq_safetensors_find_tensor(m->st, weight);
+    if (plain >= 0 && plain != i)
+        return lq__fail(LQ_ERR_FORMAT, "%s: layer '%.200s' is stored twice: as '%.200s' and "
+                        "quantized as '%.200s'", fn, prefix, weight,
+                        lq_safetensors_tensor_name(m->st, i));
+    lq__hf_qlayer L;
+    lq_status st = lq__hf_qscheme_layer(fn, m->qscheme, quant_config(m), m->st, prefix, &L);
+    int64_t dims[2] = {L.out, L.in};
+    /* (a name of a 1-D tensor fails here: 2 dimensions are not its shape) */
+    if (st == LQ_OK)
+        st = map_tensor(fn, m, i, weight, 2, dims, o);
+    o->quant = true;
+    o->layer = L;
+    return st;
+}
+
+lq_status lq__hf_model_tensors(const char *fn, lq__hf_model *m, int outtype, unsigned flags)
+{
+    if (outtype != LQ_HF_OUTTYPE_AUTO && !is_outtype(outtype))
         return lq__fail(LQ_ERR_INVALID, "%s: outtype %d is none of LQ_TYPE_F32, LQ_TYPE_F16, "
                         "LQ_TYPE_BF16, LQ_TYPE_Q8_0, LQ_HF_OUTTYPE_AUTO", fn, outtype);
+    if (flags & ~(unsigned)LQ_HF_EXACT_QUANT)
+        return lq__fail(LQ_ERR_INVALID, "%s: flags %#x: only LQ_HF_EXACT_QUANT is defined", fn,
+                        flags);
+    m->exact = flags & LQ_HF_EXACT_QUANT;
+    lq_status st = lq__hf_qscheme_of(fn, quant_config(m), &m->qscheme);
+    if (st != LQ_OK)
+        return st;
     m->outtype = outtype == LQ_HF_OUTTYPE_AUTO ? auto_type(m) : (lq_type)outtype;
-    lq_status st = LQ_OK;
     if (m->arch->llama && m->cfg.llama3_rope) {
         lq__hf_out o = {.src = -1, .ndim = 1, .rows = m->cfg.head_dim / 2, .cols = 1};
         snprintf(o.name, sizeof o.name, "rope_freqs.weight");
         st = add_out(fn, m, &o);
     }
-    for (int64_t k = 0; st == LQ_OK && k < m->n_order; k++) {
-        int64_t i = m->order[k];
-        const char *hf = lq_safetensors_tensor_name(m->st, i);
-        if (lq__hf_fp8_is_companion(quant_config(m), hf)) /* scales the FP8 weights take in */
-            continue;
-        if (ends_with(hf, ".rotary_emb.inv_freq")) /* the converter drops these */
-            continue;
-        lq__hf_out o;
-        st = map_tensor(fn, m, i, &o);
-        if (st == LQ_OK)
-            st = add_out(fn, m, &o);
+    /* two passes: the plain tensors, then the quantized layers */
+    char weight[LQ_MAX_NAME + 1], prefix[LQ_MAX_NAME + 1];
+    for (int pass = 0; pass < 2; pass++)
+        for (int64_t k = 0; st == LQ_OK && k < m->n_order; k++) {
+            int64_t i = m->order[k];
+            const char *hf = lq_safetensors_tensor_name(m->st, i);
+            if (lq__hf_fp8_is_companion(quant_config(m), hf)) /* scales the FP8 weights take in */
+                continue;
+            if (ends_with(hf, ".rotary_emb.inv_freq")) /* the converter drops these */
+                continue;
+            bool quant = m->qscheme && lq__hf_qscheme_anchor(m->qscheme, m->st, i, weight, prefix);
+            if (!quant && m->qscheme && lq__hf_qscheme_companion(m->qscheme, hf))
+                continue;
+            if (quant != (pass == 1))
+                continue;
+            lq__hf_out o;
+            st = quant ? map_quant(fn, m, i, weight, prefix, &o) : map_plain(fn, m, i, &o);
+            if (st == LQ_OK)
+                st = add_out(fn, m, &o);
+        }
+    for (int64_t i = 0; st == LQ_OK && i < m->n_out; i++) {
+        lq__hf_out *o = &m->out[i];
+        o->type = m->exact && o->quant && o->layer.exact >= 0 ? (lq_type)o->layer.exact
+                                                              : type_of(o, m->outtype);
     }
-    for (int64_t i = 0; st == LQ_OK && i < m->n_out; i++)
-        m->out[i].type = type_of(&m->out[i], m->outtype);
     return st;
 }
 
@@ -349,6 +408,17 @@ static int64_t src_row(const lq__hf_out *o, int64_t r)
     return h * d + (j % 2) * (d / 2) + j / 2;
 }
 
+/* A quantized layer's rows as stored, into `whole`: F32, or its exact
+ * type's blocks when o->type is that type. */
+static lq_status read_quant(const lq__hf_model *m, const lq__hf_out *o, void *whole)
+{
+    char weight[LQ_MAX_NAME + 1], prefix[LQ_MAX_NAME + 1];
+    lq__hf_qscheme_anchor(m->qscheme, m->st, o->src, weight, prefix);
+    if (o->layer.exact >= 0 && o->type == (lq_type)o->layer.exact)
+        return lq__hf_qscheme_exact(m->qscheme, m->st, prefix, &o->layer, whole);
+    return lq__hf_qscheme_decode(m->qscheme, m->st, prefix, &o->layer, whole);
+}
+
 lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst)
 {
     const lq__hf_out *o = &m->out[i];
@@ -362,28 +432,35 @@ lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst)
     if (st != LQ_OK)
         return st;
     const char *dtype = lq_safetensors_tensor_dtype(m->st, o->src);
-    const dtype_row *dt = dtype_find(dtype);
+    const dtype_row *dt = o->quant ? NULL : dtype_find(dtype);
     const out_row *enc = out_find(o->type);
     size_t out_row_bytes = (size_t)(o->cols / enc->block_elems * enc->block_bytes);
-    /* an FP8 weight is decoded whole (its scales cover blocks of rows), then
-     * taken row by row as F32 */
-    bool fp8 = !dt;
-    size_t in_row = (size_t)o->cols * (fp8 ? sizeof(float) : (size_t)dt->bytes);
+    /* an FP8 weight or a quantized layer is decoded whole (scales cover
+     * blocks of rows; codes are packed across rows), then taken row by row:
+     * as F32, or as the blocks of its exact type */
+    bool whole_first = !dt;
+    bool blocks = o->quant && o->layer.exact >= 0 && o->type == (lq_type)o->layer.exact;
+    size_t in_row = blocks ? out_row_bytes
+                  : (size_t)o->cols * (whole_first ? sizeof(float) : (size_t)dt->bytes);
     float *row = lq__malloc((size_t)o->cols * sizeof *row);
-    float *whole = fp8 ? lq__malloc((size_t)o->rows * in_row) : NULL;
-    if (!row || (fp8 && !whole)) {
+    void *whole = whole_first ? lq__malloc((size_t)o->rows * in_row) : NULL;
+    if (!row || (whole_first && !whole)) {
         lq__free(row);
         lq__free(whole);
         return lq__fail(LQ_ERR_NOMEM, "tensor '%s': out of memory converting it", o->name);
     }
-    if (fp8) {
+    if (o->quant)
+        st = read_quant(m, o, whole);
+    else if (whole_first)
         st = lq__hf_fp8_decode(quant_config(m), m->st, o->src, whole);
+    if (whole_first)
         raw = whole;
-    }
     for (int64_t r = 0; st == LQ_OK && r < o->rows; r++) {
         const uint8_t *s = (const uint8_t *)raw + (size_t)src_row(o, r) * in_row;
         uint8_t *d = (uint8_t *)dst + (size_t)r * out_row_bytes;
-        if (fp8)
+        if (blocks)
+            memcpy(d, s, in_row); /* a row's blocks stay whole under the Q/K row order */
+        else if (whole_first)
             enc->encode((const float *)s, d, o->cols);
         else if (dt->kept == o->type)
             memcpy(d, s, in_row);
@@ -397,5 +474,10 @@ lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst)
     /* each tensor is read once per conversion: its input pages need not stay
      * (an FP8 weight's scale is small and may be shared, so it stays) */
     lq__safetensors_tensor_release(m->st, o->src);
+    if (st != LQ_OK && st != LQ_ERR_NOMEM && !strstr(lq_last_error(), o->name)) {
+        char where[LQ_GGUF_MAX_NAME + 16];
+        snprintf(where, sizeof where, "tensor '%s'", o->name);
+        lq__error_prefix(where);
+    }
     return st;
 }

@@ -45,6 +45,13 @@ lq_status lq__gguf_set_source(lq_gguf *g, const lq__gguf_source_ops *ops, void *
     return LQ_OK;
 }
 
+void *lq__gguf_source_user(const lq_gguf *g, const lq__gguf_source_ops *ops)
+{
+    return g->src && g->src->ops.read == ops->read && g->src->ops.free == ops->free
+               ? g->src->user
+               : NULL;
+}
+
 void lq__gguf_source_free(lq_gguf *g)
 {
     if (!g->src)

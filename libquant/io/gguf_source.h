@@ -44,6 +44,10 @@ lq_status lq__gguf_tensor_read(const char *fn, const lq_gguf *g, int64_t i, void
  * gguf_internal.h is the call for any handle). */
 bool lq__gguf_source_release(const lq_gguf *g, int64_t i);
 
+/* The `user` of g's source when it was set with these ops (the same
+ * functions), else NULL: how the maker of a handle finds its own state. */
+void *lq__gguf_source_user(const lq_gguf *g, const lq__gguf_source_ops *ops);
+
 /* Free the source (lq_gguf_free). */
 void lq__gguf_source_free(lq_gguf *g);
 

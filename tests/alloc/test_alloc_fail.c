@@ -964,6 +964,118 @@ static void hf_model_folder(void)
              hf_model_view, model, "converted.gguf");
 }
 
+/* A quantized checkpoint as a view: `arg` is the folder; flags in the
+ * folder's name are not needed, the two paths are two functions. */
+static lq_status hf_quant_view(const char *dir, const void *arg, unsigned flags)
+{
+    lq_gguf *g = NULL;
+    lq_status st = lq_hf_model_open_v2(arg, LQ_TYPE_F16, flags, &g);
+    if (st == LQ_OK)
+        st = lq_gguf_save(NULL, g, iot_path(dir, "converted.gguf"));
+    lq_gguf_free(g);
+    return st;
+}
+
+static lq_status hf_quant_decoded(const char *dir, const void *arg)
+{
+    return hf_quant_view(dir, arg, 0);
+}
+
+static lq_status hf_quant_exact(const char *dir, const void *arg)
+{
+    return hf_quant_view(dir, arg, LQ_HF_EXACT_QUANT);
+}
+
+/* The llama2-tied fixture with two layers stored as GPTQ int4 g32 sym (the
+ * rest are read as unquantized modules are), in a fresh folder; NULL when
+ * it cannot be made (failed checks say why). */
+static char *make_gptq_folder(void)
+{
+    char *dir = iot_mkdtemp();
+    const char *src = lqt_hf_fixture("models/llama2-tied"); /* no other fixture path is asked below */
+    lq_safetensors *in = NULL, *out = NULL;
+    lq_scheme *sc = NULL;
+    char *qcfg = NULL;
+    size_t len = 0;
+    char *cfg = (char *)iot_read(iot_path(src, "config.json"), &len);
+    CHECK(dir && cfg);
+    CHECK_OK(lq_safetensors_open(iot_path(src, "model.safetensors"), &in));
+    CHECK_OK(lq_safetensors_create(&out));
+    CHECK_OK(lq_scheme_parse("int4:g32:sym", &sc));
+    CHECK_OK(lq_hf_config(LQ_HF_GPTQ, sc, &qcfg));
+    int ok = dir && cfg && in && out && sc && qcfg;
+    DIR *d = ok ? opendir(src) : NULL;
+    for (struct dirent *e; d && (e = readdir(d));)
+        if (e->d_name[0] != '.' && strcmp(e->d_name, "config.json") &&
+            strcmp(e->d_name, "model.safetensors"))
+            ok &= symlink(iot_path(src, e->d_name), iot_path(dir, e->d_name)) == 0;
+    if (d)
+        closedir(d);
+    for (int64_t i = 0; ok && i < lq_safetensors_tensor_count(in); i++) {
+        const char *name = lq_safetensors_tensor_name(in, i);
+        int ndim = lq_safetensors_tensor_ndim(in, i);
+        int64_t shape[4];
+        for (int k = 0; k < ndim && k < 4; k++)
+            shape[k] = lq_safetensors_tensor_dim(in, i, k);
+        const void *raw;
+        uint64_t nbytes;
+        ok &= lq_safetensors_tensor_raw(in, i, &raw, &nbytes) == LQ_OK;
+        if (strcmp(name, "model.layers.0.mlp.up_proj.weight") &&
+            strcmp(name, "model.layers.1.self_attn.k_proj.weight")) {
+            ok &= lq_safetensors_add_tensor_raw(out, name, lq_safetensors_tensor_dtype(in, i), ndim,
+                                                shape, raw, nbytes, LQ_COPY) == LQ_OK;
+            continue;
+        }
+        lq_tensor *w = NULL, *q = NULL;
+        char prefix[128];
+        snprintf(prefix, sizeof prefix, "%.*s", (int)(strlen(name) - strlen(".weight")), name);
+        ok &= lq_tensor_wrap(LQ_TYPE_F16, 2, shape, raw, nbytes, LQ_BORROW, name, &w) == LQ_OK &&
+              lq_quantize(NULL, w, sc, NULL, NULL, &q) == LQ_OK &&
+              lq_hf_export(q, NULL, NULL, LQ_HF_GPTQ, prefix, out) == LQ_OK;
+        lq_tensor_free(w);
+        lq_tensor_free(q);
+    }
+    if (ok)
+        ok = lq_safetensors_save(NULL, out, iot_path(dir, "model.safetensors"), 0) == LQ_OK;
+    char *end = NULL; /* the closing brace (the file is not NUL-terminated) */
+    for (size_t k = len; cfg && !end && k-- > 0;)
+        end = cfg[k] == '}' ? cfg + k : NULL;
+    char *text = ok && end ? malloc(len + strlen(qcfg) + 64) : NULL;
+    if (text) {
+        int n = sprintf(text, "%.*s,\n  \"quantization_config\": %s\n}\n", (int)(end - cfg), cfg,
+                        qcfg);
+        ok = iot_write(iot_path(dir, "config.json"), text, (size_t)n) == 0;
+    }
+    CHECKF(ok && text, "could not make the GPTQ folder: %s", lq_last_error());
+    free(text);
+    free(cfg);
+    lq_free(qcfg);
+    lq_scheme_free(sc);
+    lq_safetensors_free(in);
+    lq_safetensors_free(out);
+    if (!(ok && text)) {
+        iot_rmdir(dir);
+        return NULL;
+    }
+    return dir;
+}
+
+static void hf_quant_folder(void)
+{
+    if (!lqt_hf_fixtures_present()) {
+        ORACLE_SKIP_CASE("no Hugging Face fixtures at %s", lqt_hf_fixture(""));
+        return;
+    }
+    char *dir = make_gptq_folder();
+    if (!dir)
+        return;
+    exercise("lq_hf_model_open_v2 f16 (GPTQ layers decoded), save", hf_quant_decoded, dir,
+             "converted.gguf");
+    exercise("lq_hf_model_open_v2 f16 exact (GPTQ layers as Q4_0), save", hf_quant_exact, dir,
+             "converted.gguf");
+    iot_rmdir(dir);
+}
+
 static void calib_file(void)
 {
     exercise("calibration set save and load", calib_save_load, NULL, "calib.out");
@@ -1065,6 +1177,7 @@ static void setup(void)
 
 LQT_MAIN(setup, scheme_parse, quantize_each_family, matmul_tiled, calibrated_methods,
          gguf_write_read, safetensors_write_read, hf_layouts, hf_tokenizer_keys, hf_model_folder,
+         hf_quant_folder,
          calib_file, imatrix_files, model_load_and_eval, model_architectures,
          bpe_vocab_and_tokenize, model_quantize_and_compare, quality_measures,
          gguf_quantize_cut_fixture, total)

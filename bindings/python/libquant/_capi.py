@@ -213,6 +213,7 @@ LQ_MATMUL_ACT_F32 = 2
 
 # lq_hf.h: #define
 LQ_HF_OUTTYPE_AUTO = -1
+LQ_HF_EXACT_QUANT = 1
 
 # lq_hf.h: enum lq_hf_format
 LQ_HF_GPTQ = 0
@@ -629,6 +630,9 @@ FUNCTIONS = {
     "lq_hf_config": (Status, (c_int, SchemeP, POINTER(c_void_p))),
     "lq_hf_model_open": (Status, (c_char_p, c_int, POINTER(GgufP))),
     "lq_hf_convert": (Status, (CtxP, c_char_p, c_int, c_char_p)),
+    "lq_hf_model_open_v2": (Status, (c_char_p, c_int, c_uint, POINTER(GgufP))),
+    "lq_hf_convert_v2": (Status, (CtxP, c_char_p, c_int, c_uint, c_char_p)),
+    "lq_hf_model_tensor_origin": (Status, (GgufP, c_int64, POINTER(c_int), POINTER(c_int))),
     "lq_model_load": (Status, (CtxP, c_char_p, c_int64, c_int, POINTER(ModelP))),
     "lq_model_from_gguf": (Status, (CtxP, GgufP, c_int64, c_int, POINTER(ModelP))),
     "lq_model_free": (None, (ModelP,)),
@@ -677,6 +681,7 @@ EXPERIMENTAL = frozenset({
     "LQ_GGUF_SPLIT_NO_TENSOR_FIRST",
     "LQ_HF_AWQ",
     "LQ_HF_BNB4",
+    "LQ_HF_EXACT_QUANT",
     "LQ_HF_FP8",
     "LQ_HF_FP8_STATIC",
     "LQ_HF_GPTQ",
@@ -720,10 +725,13 @@ EXPERIMENTAL = frozenset({
     "lq_gguf_save_split",
     "lq_hf_config",
     "lq_hf_convert",
+    "lq_hf_convert_v2",
     "lq_hf_dequantize",
     "lq_hf_export",
     "lq_hf_import",
     "lq_hf_model_open",
+    "lq_hf_model_open_v2",
+    "lq_hf_model_tensor_origin",
     "lq_model_detokenize",
     "lq_model_eval",
     "lq_model_free",

@@ -235,6 +235,8 @@ pub const LQ_MATMUL_ACT_F32: c_uint = 2;
 // lq_hf.h: #define
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_HF_OUTTYPE_AUTO: c_int = -1;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_EXACT_QUANT: c_uint = 1;
 
 // lq_hf.h: enum lq_hf_format
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
@@ -556,6 +558,12 @@ extern "C" {
     pub fn lq_hf_model_open(dir: *const c_char, outtype: c_int, out: *mut *mut lq_gguf) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_hf_convert(ctx: *mut lq_ctx, dir: *const c_char, outtype: c_int, out_path: *const c_char) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_model_open_v2(dir: *const c_char, outtype: c_int, flags: c_uint, out: *mut *mut lq_gguf) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_convert_v2(ctx: *mut lq_ctx, dir: *const c_char, outtype: c_int, flags: c_uint, out_path: *const c_char) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_model_tensor_origin(g: *const lq_gguf, index: i64, hf_format: *mut c_int, exact: *mut c_int) -> lq_status;
 
     // lq_model.h
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
