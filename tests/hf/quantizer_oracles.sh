@@ -1,0 +1,30 @@
+#!/bin/sh
+# quantizer_oracles.sh LIBQUANT_SO CACHE_DIR — the 'hf-quantizer-oracles'
+# test: quantizer_oracles.py with the venv's python, the Python binding
+# loading LIBQUANT_SO, on the fixtures in CACHE_DIR ($LQ_HF_FIXTURES wins).
+# Without the venv or the fixtures it reports a skip, or a failure when
+# LQ_REQUIRE_ORACLE=1; a missing quantizer package skips (or fails) only the
+# cases that use it.
+here="$(cd "$(dirname "$0")" && pwd)"
+lib="$1"
+cache="${LQ_HF_FIXTURES:-$2}"
+venv="${LQ_VENV:-$HOME/.cache/libquant/venv}"
+
+missing() {
+  if [ "${LQ_REQUIRE_ORACLE:-0}" = 1 ]; then
+    echo "1..1"
+    echo "not ok 1 - $1 (LQ_REQUIRE_ORACLE=1 requires it)"
+    exit 1
+  fi
+  echo "1..0 # SKIP $1"
+  exit 0
+}
+
+[ -n "$lib" ] && [ -n "$cache" ] || { echo "usage: quantizer_oracles.sh LIBQUANT_SO CACHE_DIR" >&2; exit 2; }
+py="$venv/bin/python"
+[ -x "$py" ] || missing "no Python venv at $venv (.ci/install-deps makes it)"
+"$py" -c "import torch, transformers, safetensors, numpy" 2>/dev/null ||
+  missing "the venv at $venv lacks torch/transformers/safetensors/numpy"
+[ -d "$cache/models/llama3" ] || missing "no fixtures in $cache (the hf-fixtures test makes them)"
+LIBQUANT_LIBRARY="$lib" PYTHONPATH="$here/../../bindings/python${PYTHONPATH:+:$PYTHONPATH}" \
+  exec "$py" "$here/quantizer_oracles.py" "$cache"
