@@ -161,6 +161,80 @@ def case_int8():
     return bad == 0, f"{bad} of {got.size} values differ from int8_vectorwise_dequant"
 
 
+def autogptq_layer(name, bits, group, sym, act_order, static_groups):
+    """AutoGPTQ's GPTQ on fixture layer `name`: (w, x, its fake-quantized
+    weight, scale, zero, g_idx) as fasterquant returns them."""
+    torch = need("torch")
+    gptq_mod = load_without_init("auto_gptq", "quantization.gptq")
+    quantizer_mod = load_without_init("auto_gptq", "quantization.quantizer")
+    w, x = fixture_layers()[name]
+    # fasterquant calls torch.cuda.synchronize() for its timing log;
+    # without a GPU that raises, and it synchronizes nothing on the CPU.
+    if not torch.cuda.is_available():
+        torch.cuda.synchronize = lambda *a, **k: None
+    lin = torch.nn.Linear(w.shape[1], w.shape[0], bias=False)
+    lin.weight.data = torch.from_numpy(w.copy())
+    g = gptq_mod.GPTQ(lin)
+    g.quantizer = quantizer_mod.Quantizer()
+    g.quantizer.configure(bits, perchannel=True, sym=sym, mse=False)
+    xt = torch.from_numpy(x)
+    g.add_batch(xt, lin(xt))
+    scale, zero, g_idx = g.fasterquant(blocksize=128, percdamp=0.01, group_size=group or -1,
+                                       actorder=act_order, static_groups=static_groups)
+    return w, x, lin, scale, zero, g_idx
+
+
+def case_gptq_layout(bits, act_order):
+    def run():
+        torch = need("torch")
+        qlinear = load_without_init("auto_gptq", "nn_modules.qlinear.qlinear_cuda")
+        w, _, lin, scale, zero, g_idx = autogptq_layer("up_proj", bits, 128, False, act_order, False)
+        # AutoGPTQ's pack_model: the QuantLinear of the cuda backend (its
+        # torch path honours g_idx), packed from the fake-quantized layer.
+        ql = qlinear.QuantLinear(bits, 128, w.shape[1], w.shape[0], bias=False)
+        ql.pack(lin, scale, zero, g_idx)
+        prefix = "model.layers.0.mlp.up_proj"
+        state = {k: v for k, v in ql.state_dict().items() if k != "bias"}
+        with save_state(state, prefix) as st:
+            got = lq.hf_dequantize(st, "gptq", prefix, w.shape)
+        # The reference's own decoding: the QuantLinear's torch forward on the
+        # identity gives Wᵀ. With its f16 scales widened to f32 it computes
+        # scale · (q - zero) in f32, one rounding, as libquant does: exact.
+        ql.scales = ql.scales.float()
+        with torch.no_grad():
+            ref = ql(torch.eye(w.shape[1], dtype=torch.float32)).T.numpy()
+        bad = int(np.sum(got != ref))
+        desc = "desc_act g_idx, " if act_order else ""
+        return bad == 0, f"{desc}{bad} of {got.size} values differ from AutoGPTQ's QuantLinear"
+    return run
+
+
+def case_awq_layout():
+    torch = need("torch")
+    load_awq_quantizer()
+    gemm = load_without_init("awq", "modules.linear.gemm")
+    packing = load_without_init("awq", "utils.packing_utils")
+    quantizer = load_without_init("awq", "quantize.quantizer")
+    w, _ = fixture_layers()["down_proj"]
+    q = object.__new__(quantizer.AwqQuantizer)
+    q.w_bit, q.group_size, q.zero_point = 4, 128, True
+    lin = torch.nn.Linear(w.shape[1], w.shape[0], bias=False)
+    # AutoAWQ's _apply_quant: pseudo-quantize, then pack with the
+    # transposed scales and zeros
+    lin.weight.data, scales, zeros = q.pseudo_quantize_tensor(torch.from_numpy(w.copy()))
+    ql = gemm.WQLinear_GEMM.from_linear(lin, 4, 128, scales=scales.t().contiguous(),
+                                        zeros=zeros.t().contiguous())
+    prefix = "model.layers.0.mlp.down_proj"
+    state = {k: v for k, v in ql.state_dict().items() if k != "bias"}
+    with save_state(state, prefix) as st:
+        got = lq.hf_dequantize(st, "awq", prefix, w.shape)
+    # AutoAWQ's dequantize_gemm with the f16 scales widened to f32: (q - zero)
+    # · scale in f32, one rounding, as libquant: exact.
+    ref = packing.dequantize_gemm(ql.qweight, ql.qzeros, ql.scales.float(), 4, 128).T.numpy()
+    bad = int(np.sum(got != ref))
+    return bad == 0, f"{bad} of {got.size} values differ from AutoAWQ's dequantize_gemm"
+
+
 # ---------------------------------------------------------------------------
 # Methods against the reference quantizers on the same inputs.
 
@@ -211,23 +285,7 @@ def gptq_v2_zeros(q, bits, shape):
 
 def case_gptq(name, bits, group, sym, act_order, static_groups):
     def run():
-        torch = need("torch")
-        gptq_mod = load_without_init("auto_gptq", "quantization.gptq")
-        quantizer_mod = load_without_init("auto_gptq", "quantization.quantizer")
-        w, x = fixture_layers()[name]
-        # fasterquant calls torch.cuda.synchronize() for its timing log;
-        # without a GPU that raises, and it synchronizes nothing on the CPU.
-        if not torch.cuda.is_available():
-            torch.cuda.synchronize = lambda *a, **k: None
-        lin = torch.nn.Linear(w.shape[1], w.shape[0], bias=False)
-        lin.weight.data = torch.from_numpy(w.copy())
-        g = gptq_mod.GPTQ(lin)
-        g.quantizer = quantizer_mod.Quantizer()
-        g.quantizer.configure(bits, perchannel=True, sym=sym, mse=False)
-        xt = torch.from_numpy(x)
-        g.add_batch(xt, lin(xt))
-        g.fasterquant(blocksize=128, percdamp=0.01, group_size=group or -1, actorder=act_order,
-                      static_groups=static_groups)
+        w, x, lin, _, _, _ = autogptq_layer(name, bits, group, sym, act_order, static_groups)
         ref_hat = lin.weight.data.numpy()
         # scale=f32: the reference keeps its grids in f32 (libquant's default
         # f16 scales would move codes on purpose).
@@ -342,6 +400,12 @@ CASES = [
     ("bnb4 fp4 double quant: lq_hf_dequantize equals dequantize_4bit", case_bnb4("fp4", True),
      DQ_MAP_TODO),
     ("int8: lq_hf_dequantize equals bitsandbytes' int8_vectorwise_dequant", case_int8),
+    ("gptq layout: lq_hf_dequantize equals AutoGPTQ's QuantLinear", case_gptq_layout(4, False)),
+    ("gptq layout with desc_act g_idx: lq_hf_dequantize equals AutoGPTQ's QuantLinear",
+     case_gptq_layout(4, True)),
+    ("gptq layout 3-bit: lq_hf_dequantize equals AutoGPTQ's QuantLinear",
+     case_gptq_layout(3, False)),
+    ("awq layout: lq_hf_dequantize equals AutoAWQ's dequantize_gemm", case_awq_layout),
     ("hqq int4 g64 against the hqq package", case_hqq(4)),
     ("hqq int3 g64 against the hqq package", case_hqq(3)),
     ("hqq int2 g64 against the hqq package", case_hqq(2)),
