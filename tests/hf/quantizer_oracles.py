@@ -2,7 +2,7 @@
 against the quantizers' own Python packages, on a real layer of the fixture
 llama3 model (TAP on stdout; doc/python-oracles.md).
 
-Run by quantizer_oracles.sh with the venv's python, LIBQUANT_LIBRARY and the
+Run by py_oracle.sh with the venv's python, LIBQUANT_LIBRARY and the
 binding on PYTHONPATH. A case whose package is absent is a TAP skip, and a
 failure when LQ_REQUIRE_ORACLE=1 (install-deps installs every package used
 here). Every tolerance has its reason beside it.
