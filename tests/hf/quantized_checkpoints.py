@@ -15,11 +15,17 @@ logit ids (oracle/llama3/logits.json):
 They are made once and reused while OUT/manifest.json names the same
 package versions and this script's text.
 
+GPTQ and AWQ folders (PACKED) have no loader that runs here, so they are
+written from AutoGPTQ's and AutoAWQ's own quantizers and packers and have
+only the dequant oracle.
+
 Cases per variant: transformers reloads the saved folder and gives the
-loader logits again; libquant's runner (lq.Model on the folder) gives the
-dequant logits within TOL_RUNNER, or the case skips naming why the runner
-refuses the folder. A control case runs the runner on the unquantized
-fixture. Missing packages skip (fail under LQ_REQUIRE_ORACLE=1).
+loader logits again (bitsandbytes), or lq_hf_dequantize on every layer
+equals the package's own decoding (GPTQ, AWQ); libquant's runner (lq.Model
+on the folder) gives the dequant logits within TOL_RUNNER, or the case skips
+naming why the runner refuses the folder. A control case runs the runner on
+the unquantized fixture. Missing packages skip (fail under
+LQ_REQUIRE_ORACLE=1).
 """
 import hashlib
 import json
@@ -74,9 +80,13 @@ def variants():
 
 
 def versions():
+    from importlib import metadata
     out = {}
-    for m in ("torch", "transformers", "bitsandbytes", "safetensors"):
-        out[m] = need(m).__version__
+    for m in ("torch", "transformers", "bitsandbytes", "safetensors", "auto-gptq", "autoawq"):
+        try:
+            out[m] = metadata.version(m)
+        except metadata.PackageNotFoundError:
+            raise Skip(f"{m} is not installed") from None
     with open(__file__, "rb") as f:
         out["script"] = hashlib.sha256(f.read()).hexdigest()
     return out
@@ -141,8 +151,179 @@ def make(fixtures, out, ids):
         for t in TOKENIZER_FILES:
             if os.path.exists(os.path.join(src, t)):
                 shutil.copy(os.path.join(src, t), folder)
+    rows = calibration_rows(fixtures)
+    for name, spec in PACKED.items():
+        folder = os.path.join(out, "models", f"llama3-{name}")
+        oracle = os.path.join(out, "oracle", f"llama3-{name}")
+        shutil.rmtree(folder, ignore_errors=True)
+        os.makedirs(oracle, exist_ok=True)
+        make_packed(src, folder, oracle, spec, ids, rows)
     with open(manifest, "w", encoding="utf-8") as f:
         json.dump(want, f, indent=1)
+
+
+# GPTQ and AWQ folders: transformers cannot load them here (neither
+# auto-gptq nor autoawq imports with transformers 4.57 / current peft;
+# doc/python-oracles.md), so the folders are written from the packages' own
+# quantizers and packers, and the logits oracle is transformers in f32 on
+# the packages' own dequantization. GPTQ: AutoGPTQ's GPTQ on each linear
+# with its inputs from the f32 model (not sequential: this fixture tests the
+# format and the loader, not the method), packed by QuantLinear in f16 as a
+# half-precision model is. AWQ: AutoAWQ's quantizer and WQLinear_GEMM packer
+# (without the scale search, for the same reason).
+PACKED = {
+    "gptq-g128": dict(kind="gptq", bits=4, group=128, act_order=False),
+    "gptq-g128-desc": dict(kind="gptq", bits=4, group=128, act_order=True),
+    "awq-g128": dict(kind="awq", bits=4, group=128),
+}
+
+
+def linear_inputs(model, ids_rows):
+    """Every decoder linear's inputs [tokens, in] over the calibration rows."""
+    torch = need("torch")
+    linears = {n: m for n, m in model.named_modules()
+               if isinstance(m, torch.nn.Linear) and ".layers." in n}
+    seen = {n: [] for n in linears}
+    hooks = [m.register_forward_hook(
+        lambda mod, args, out, n=n: seen[n].append(args[0].reshape(-1, args[0].shape[-1])))
+        for n, m in linears.items()]
+    with torch.no_grad():
+        for row in ids_rows:
+            model(row[None])
+    for h in hooks:
+        h.remove()
+    return linears, {n: torch.cat(v) for n, v in seen.items()}
+
+
+def packed_layer(spec, lin, x):
+    """(state dict of the packed layer, the package's dequantized weight)."""
+    torch = need("torch")
+    qo = quantizer_oracles()
+    if spec["kind"] == "gptq":
+        gptq_mod = qo.load_without_init("auto_gptq", "quantization.gptq")
+        quantizer_mod = qo.load_without_init("auto_gptq", "quantization.quantizer")
+        qlinear = qo.load_without_init("auto_gptq", "nn_modules.qlinear.qlinear_cuda")
+        if not torch.cuda.is_available():  # as in quantizer_oracles.py
+            torch.cuda.synchronize = lambda *a, **k: None
+        work = torch.nn.Linear(lin.in_features, lin.out_features, bias=False)
+        work.weight.data = lin.weight.data.clone()
+        g = gptq_mod.GPTQ(work)
+        g.quantizer = quantizer_mod.Quantizer()
+        g.quantizer.configure(spec["bits"], perchannel=True, sym=True, mse=False)
+        g.add_batch(x, work(x))
+        scale, zero, g_idx = g.fasterquant(blocksize=128, percdamp=0.01, group_size=spec["group"],
+                                           actorder=spec["act_order"])
+        ql = qlinear.QuantLinear(spec["bits"], spec["group"], lin.in_features, lin.out_features,
+                                 bias=False)
+        ql.pack(work.half(), scale, zero, g_idx)
+        state = {k: v for k, v in ql.state_dict().items() if k != "bias"}
+        scales16 = ql.scales
+        ql.scales = ql.scales.float()
+        with torch.no_grad():
+            w = ql(torch.eye(lin.in_features)).T.contiguous()
+        state["scales"] = scales16
+        return state, w
+    qo.load_awq_quantizer()
+    gemm = qo.load_without_init("awq", "modules.linear.gemm")
+    packing = qo.load_without_init("awq", "utils.packing_utils")
+    quantizer = qo.load_without_init("awq", "quantize.quantizer")
+    q = object.__new__(quantizer.AwqQuantizer)
+    q.w_bit, q.group_size, q.zero_point = spec["bits"], spec["group"], True
+    work = torch.nn.Linear(lin.in_features, lin.out_features, bias=False)
+    work.weight.data, scales, zeros = q.pseudo_quantize_tensor(lin.weight.data.clone())
+    ql = gemm.WQLinear_GEMM.from_linear(work, spec["bits"], spec["group"],
+                                        scales=scales.t().contiguous(), zeros=zeros.t().contiguous())
+    state = {k: v for k, v in ql.state_dict().items() if k != "bias"}
+    w = packing.dequantize_gemm(ql.qweight, ql.qzeros, ql.scales.float(), spec["bits"],
+                                spec["group"]).T.contiguous()
+    return state, w
+
+
+def quantization_config(spec):
+    """What AutoGPTQ's BaseQuantizeConfig / AutoAWQ's AwqConfig write."""
+    if spec["kind"] == "gptq":
+        return {"quant_method": "gptq", "bits": spec["bits"], "group_size": spec["group"],
+                "damp_percent": 0.01, "desc_act": spec["act_order"], "static_groups": False,
+                "sym": True, "true_sequential": True, "checkpoint_format": "gptq"}
+    return {"quant_method": "awq", "bits": spec["bits"], "group_size": spec["group"],
+            "zero_point": True, "version": "gemm", "modules_to_not_convert": None}
+
+
+def make_packed(src, folder, oracle, spec, ids, calib_rows):
+    torch = need("torch")
+    safetensors_torch = need("safetensors.torch")
+    model = load(src)
+    linears, inputs = linear_inputs(model, calib_rows)
+    tensors = {}
+    for name, lin in linears.items():
+        state, w = packed_layer(spec, lin, inputs[name])
+        tensors.update({f"{name}.{k}": v.contiguous() for k, v in state.items()})
+        lin.weight.data = w
+    for name, t in model.state_dict().items():
+        if name.rsplit(".", 1)[0] not in linears:
+            tensors[name] = t.contiguous()
+    np.save(os.path.join(oracle, "dequant.npy"), logits(model, ids))
+    os.makedirs(folder)
+    safetensors_torch.save_file(tensors, os.path.join(folder, "model.safetensors"),
+                                metadata={"format": "pt"})
+    with open(os.path.join(src, "config.json"), encoding="utf-8") as f:
+        config = json.load(f)
+    config["quantization_config"] = quantization_config(spec)
+    with open(os.path.join(folder, "config.json"), "w", encoding="utf-8") as f:
+        json.dump(config, f, indent=2)
+    if spec["kind"] == "gptq":  # AutoGPTQ writes both (hf-formats.md)
+        with open(os.path.join(folder, "quantize_config.json"), "w", encoding="utf-8") as f:
+            json.dump(config["quantization_config"], f, indent=2)
+    for t in TOKENIZER_FILES + ("generation_config.json",):
+        if os.path.exists(os.path.join(src, t)):
+            shutil.copy(os.path.join(src, t), folder)
+
+
+def check_layers(folder, spec):
+    """Every packed layer of the folder: lq_hf_dequantize against the
+    package's own dequantization of the stored tensors."""
+    torch = need("torch")
+    safetensors_torch = need("safetensors.torch")
+    qo = quantizer_oracles()
+    path = os.path.join(folder, "model.safetensors")
+    tensors = safetensors_torch.load_file(path)
+    prefixes = sorted(k[: -len(".qweight")] for k in tensors if k.endswith(".qweight"))
+    bad = 0
+    with lq.Safetensors.open(path) as st:
+        for p in prefixes:
+            if spec["kind"] == "gptq":
+                qlinear = qo.load_without_init("auto_gptq", "nn_modules.qlinear.qlinear_cuda")
+                n_in = tensors[f"{p}.g_idx"].shape[0]
+                n_out = tensors[f"{p}.qweight"].shape[1]
+                ql = qlinear.QuantLinear(spec["bits"], spec["group"], n_in, n_out, bias=False)
+                ql.load_state_dict({k.rsplit(".", 1)[1]: v for k, v in tensors.items()
+                                    if k.rsplit(".", 1)[0] == p}, strict=False)
+                ql.scales = ql.scales.float()
+                with torch.no_grad():
+                    ref = ql(torch.eye(n_in)).T.numpy()
+            else:
+                packing = qo.load_without_init("awq", "utils.packing_utils")
+                ref = packing.dequantize_gemm(tensors[f"{p}.qweight"], tensors[f"{p}.qzeros"],
+                                              tensors[f"{p}.scales"].float(), spec["bits"],
+                                              spec["group"]).T.numpy()
+            got = lq.hf_dequantize(st, spec["kind"], p, ref.shape)
+            bad += int(np.sum(got != ref))
+    # exact: one f32 rounding of scale · (q - zero) on both sides
+    return bad == 0, f"{len(prefixes)} layers, {bad} values differ"
+
+
+def quantizer_oracles():
+    import quantizer_oracles as qo  # beside this script
+    return qo
+
+
+def calibration_rows(fixtures):
+    """4 rows of 256 KJV tokens, as quantizer_oracles.py takes them."""
+    transformers = need("transformers")
+    tok = transformers.AutoTokenizer.from_pretrained(os.path.join(fixtures, "models", "llama3"))
+    with open(os.path.join(fixtures, "text", "kjv.txt"), encoding="utf-8") as f:
+        text = f.read(200_000)
+    return tok(text, return_tensors="pt").input_ids[0][:1024].reshape(4, 256)
 
 
 def runner_logits(folder, ids):
@@ -197,6 +378,26 @@ def main():
         cases.append((f"llama3-{name}: transformers reloads the saved folder", reload))
         cases.append((f"llama3-{name}: libquant's runner equals transformers on the same weights",
                       runner))
+
+    for name, spec in PACKED.items() if names else ():
+        folder = os.path.join(out, "models", f"llama3-{name}")
+        oracle = os.path.join(out, "oracle", f"llama3-{name}")
+
+        def layers(folder=folder, spec=spec):
+            if made:
+                raise made
+            return check_layers(folder, spec)
+
+        def runner(folder=folder, oracle=oracle):
+            if made:
+                raise made
+            d = float(np.abs(runner_logits(folder, ids) - np.load(os.path.join(oracle, "dequant.npy"))).max())
+            return d <= TOL_RUNNER, f"max |dlogit| {d:.2e} (tolerance {TOL_RUNNER:g})"
+
+        cases.append((f"llama3-{name}: lq_hf_dequantize on every layer equals the package's "
+                      "dequantization", layers))
+        cases.append((f"llama3-{name}: libquant's runner equals transformers on the package's "
+                      "dequantized weights", runner))
 
     print(f"1..{len(cases)}")
     if isinstance(made, str):

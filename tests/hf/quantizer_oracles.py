@@ -192,7 +192,9 @@ def case_gptq_layout(bits, act_order):
         # AutoGPTQ's pack_model: the QuantLinear of the cuda backend (its
         # torch path honours g_idx), packed from the fake-quantized layer.
         ql = qlinear.QuantLinear(bits, 128, w.shape[1], w.shape[0], bias=False)
-        ql.pack(lin, scale, zero, g_idx)
+        # pack stores the scales in the layer's dtype: f16, as in a model
+        # AutoGPTQ quantizes in half precision
+        ql.pack(lin.half(), scale, zero, g_idx)
         prefix = "model.layers.0.mlp.up_proj"
         state = {k: v for k, v in ql.state_dict().items() if k != "bias"}
         with save_state(state, prefix) as st:
