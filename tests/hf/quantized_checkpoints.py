@@ -312,6 +312,38 @@ def check_layers(folder, spec):
     return bad == 0, f"{len(prefixes)} layers, {bad} values differ"
 
 
+# The fixtures' FP8 checkpoints in compressed-tensors' float-quantized format
+# (per channel, and per tensor with a static input scale; hf-input.md):
+# transformers loads them on CPU through compressed-tensors, which
+# decompresses the weights to f32 and fake-quantizes each linear's input to
+# fp8 in the forward pass (per token, or with the static scale), as the
+# serving kernels do. The block-scaled ones (quant_method fp8) need a GPU in
+# transformers ("No GPU or XPU found") and are not loaded.
+FP8_FOLDERS = ("llama3-fp8-channel", "llama3-fp8-tensor")
+
+
+def fp8_case(fixtures, name, ids):
+    """(loaded model's logits, the dequant oracle's, layer mismatches, layers)."""
+    need("compressed_tensors")
+    folder = os.path.join(fixtures, "models", name)
+    model = load(folder)
+    loader = logits(model, ids)
+    plain = load(os.path.join(fixtures, "models", "llama3"))
+    weights = model.state_dict()
+    plain.load_state_dict({k: v for k, v in weights.items() if k in plain.state_dict()})
+    dequant = logits(plain, ids)
+    bad, n = 0, 0
+    with lq.Safetensors.open(os.path.join(folder, "model.safetensors")) as st:
+        for k in st.names():
+            if k.endswith(".weight_scale"):
+                prefix = k[: -len(".weight_scale")]
+                w = weights[f"{prefix}.weight"].numpy()
+                fmt = "fp8_static" if f"{prefix}.input_scale" in st else "fp8"
+                bad += int(np.sum(lq.hf_dequantize(st, fmt, prefix, w.shape) != w))
+                n += 1
+    return loader, dequant, bad, n
+
+
 def quantizer_oracles():
     import quantizer_oracles as qo  # beside this script
     return qo
@@ -377,6 +409,29 @@ def main():
 
         cases.append((f"llama3-{name}: transformers reloads the saved folder", reload))
         cases.append((f"llama3-{name}: libquant's runner equals transformers on the same weights",
+                      runner))
+
+    for name in FP8_FOLDERS:
+        folder = os.path.join(fixtures, "models", name)
+        results = {}
+
+        def decode(name=name, results=results):
+            results.update(zip(("loader", "dequant", "bad", "n"), fp8_case(fixtures, name, ids)))
+            gap = float(np.abs(results["loader"] - results["dequant"]).max())
+            # exact: compressed-tensors decompresses weight · weight_scale in
+            # f32, as lq_hf_dequantize does
+            return results["bad"] == 0, (f"{results['n']} layers, {results['bad']} values differ; "
+                                         f"its fp8 activations move the logits by {gap:.2e}")
+
+        def runner(folder=folder, results=results):
+            if not results:
+                raise Skip("the decode case did not run")
+            d = float(np.abs(runner_logits(folder, ids) - results["dequant"]).max())
+            return d <= TOL_RUNNER, f"max |dlogit| {d:.2e} (tolerance {TOL_RUNNER:g})"
+
+        cases.append((f"{name}: transformers (compressed-tensors) decompresses every layer to "
+                      "lq_hf_dequantize's values", decode))
+        cases.append((f"{name}: libquant's runner equals transformers on the decompressed weights",
                       runner))
 
     for name, spec in PACKED.items() if names else ():
