@@ -256,7 +256,6 @@ def quantization_config(spec):
 
 
 def make_packed(src, folder, oracle, spec, ids, calib_rows):
-    torch = need("torch")
     safetensors_torch = need("safetensors.torch")
     model = load(src)
     linears, inputs = linear_inputs(model, calib_rows)
@@ -368,7 +367,8 @@ def check_folder(folder, fixtures, ids):
         refs = {}
         for mname, module in model.named_modules():
             w = dequantized_weight(module) if method == "bitsandbytes" else None
-            if w is None and method == "compressed-tensors" and hasattr(module, "quantization_scheme"):
+            if w is None and method == "compressed-tensors" and \
+                    hasattr(module, "quantization_scheme"):
                 w = state[f"{mname}.weight"].float()
             if w is not None and mname in dict(plain.named_modules()):
                 refs[mname] = w
@@ -462,6 +462,10 @@ def calibration_rows(fixtures):
     return tok(text, return_tensors="pt").input_ids[0][:1024].reshape(4, 256)
 
 
+def oracle_logits(oracle, which):
+    return np.load(os.path.join(oracle, f"{which}.npy"))
+
+
 def runner_logits(folder, ids):
     try:
         model = lq.Model(folder, kv_type="f32")
@@ -480,7 +484,8 @@ def main():
 
     def control():
         ref = np.load(os.path.join(fixtures, "oracle", "llama3", "logits.npy"))
-        d = float(np.abs(runner_logits(os.path.join(fixtures, "models", "llama3"), ids) - ref).max())
+        got = runner_logits(os.path.join(fixtures, "models", "llama3"), ids)
+        d = float(np.abs(got - ref).max())
         return d <= TOL_CONTROL, f"max |dlogit| {d:.2e} (tolerance {TOL_CONTROL:g})"
     cases.append(("control: the runner on the unquantized llama3 equals transformers", control))
 
@@ -501,15 +506,16 @@ def main():
         def reload(folder=folder, oracle=oracle):
             if made:
                 raise made
-            d = float(np.abs(logits(load(folder), ids) - np.load(os.path.join(oracle, "loader.npy"))).max())
+            loader = oracle_logits(oracle, "loader")
+            d = float(np.abs(logits(load(folder), ids) - loader).max())
+            gap = float(np.abs(loader - oracle_logits(oracle, "dequant")).max())
             # the same kernels on the same stored tensors: identical
-            return d == 0, f"max |dlogit| {d:.2e}; against the dequant oracle " \
-                f"{np.abs(np.load(os.path.join(oracle, 'loader.npy')) - np.load(os.path.join(oracle, 'dequant.npy'))).max():.2e}"
+            return d == 0, f"max |dlogit| {d:.2e}; against the dequant oracle {gap:.2e}"
 
         def runner(folder=folder, oracle=oracle):
             if made:
                 raise made
-            d = float(np.abs(runner_logits(folder, ids) - np.load(os.path.join(oracle, "dequant.npy"))).max())
+            d = float(np.abs(runner_logits(folder, ids) - oracle_logits(oracle, "dequant")).max())
             return d <= TOL_RUNNER, f"max |dlogit| {d:.2e} (tolerance {TOL_RUNNER:g})"
 
         cases.append((f"llama3-{name}: transformers reloads the saved folder", reload))
@@ -534,7 +540,7 @@ def main():
         def runner(folder=folder, oracle=oracle):
             if made:
                 raise made
-            d = float(np.abs(runner_logits(folder, ids) - np.load(os.path.join(oracle, "dequant.npy"))).max())
+            d = float(np.abs(runner_logits(folder, ids) - oracle_logits(oracle, "dequant")).max())
             return d <= TOL_RUNNER, f"max |dlogit| {d:.2e} (tolerance {TOL_RUNNER:g})"
 
         cases.append((f"llama3-{name}: lq_hf_dequantize on every layer equals the package's "

@@ -291,7 +291,8 @@ def case_gptq(name, bits, group, sym, act_order, static_groups):
         ref_hat = lin.weight.data.numpy()
         # scale=f32: the reference keeps its grids in f32 (libquant's default
         # f16 scales would move codes on purpose).
-        scheme = (f"gptq:int{bits}:{f'g{group}' if group else 'channel'}:{'sym' if sym else 'asym'}:damp=0.01:scale=f32"
+        grid = f"g{group}" if group else "channel"
+        scheme = (f"gptq:int{bits}:{grid}:{'sym' if sym else 'asym'}:damp=0.01:scale=f32"
                   + (":act_order" if act_order else "") + (":static_groups" if static_groups else ""))
         with calibration(x) as calib:
             q, perm = lq.gptq_quantize(w, scheme, calib)
