@@ -346,7 +346,7 @@ def skipper(reason):
     return run
 
 
-def check_folder(folder, fixtures, ids):
+def check_folder(folder, fixtures, ids, with_runner=True):
     """Any quantized folder: its loader (transformers with bitsandbytes or
     compressed-tensors) or the package's own decoding (GPTQ v1, AWQ) gives
     the reference weights; lq_hf_dequantize must equal them exactly on every
@@ -398,10 +398,12 @@ def check_folder(folder, fixtures, ids):
         # differ from f32 on the same weights; reported, not bounded
         notes.append(f"the loader's logits differ from f32 on its weights by "
                      f"{float(np.abs(loader - dequant).max()):.2e}")
+    runner_ok = True
     try:
-        d = float(np.abs(runner_logits(folder, ids) - dequant).max())
-        runner_ok = d <= TOL_RUNNER
-        notes.append(f"runner max |dlogit| {d:.2e} (tolerance {TOL_RUNNER:g})")
+        if with_runner:
+            d = float(np.abs(runner_logits(folder, ids) - dequant).max())
+            runner_ok = d <= TOL_RUNNER
+            notes.append(f"runner max |dlogit| {d:.2e} (tolerance {TOL_RUNNER:g})")
     except NotHere as e:
         runner_ok = False
         notes.append(str(e))
@@ -462,6 +464,12 @@ def calibration_rows(fixtures):
     return tok(text, return_tensors="pt").input_ids[0][:1024].reshape(4, 256)
 
 
+# A known failure (quantizer_oracles.py has the same): lq_hf_import refuses
+# the nested_quant_map of double-quant checkpoints made here.
+DQ_MAP_TODO = ("lq_hf_import refuses the nested_quant_map torch's vector linspace makes "
+               "(doc/python-oracles.md)")
+
+
 def oracle_logits(oracle, which):
     return np.load(os.path.join(oracle, f"{which}.npy"))
 
@@ -518,7 +526,14 @@ def main():
             d = float(np.abs(runner_logits(folder, ids) - oracle_logits(oracle, "dequant")).max())
             return d <= TOL_RUNNER, f"max |dlogit| {d:.2e} (tolerance {TOL_RUNNER:g})"
 
+        def layers(folder=folder):
+            if made:
+                raise made
+            return check_folder(folder, fixtures, ids, with_runner=False)
+
         cases.append((f"llama3-{name}: transformers reloads the saved folder", reload))
+        cases.append((f"llama3-{name}: lq_hf_dequantize on every layer equals bitsandbytes' "
+                      "dequantization", layers) + ((DQ_MAP_TODO,) if name.endswith("-dq") else ()))
         cases.append((f"llama3-{name}: libquant's runner equals transformers on the same weights",
                       runner))
 
@@ -555,7 +570,7 @@ def main():
     if isinstance(made, str):
         print("".join("# " + line + "\n" for line in made.splitlines()), end="")
     failed = 0
-    for i, (name, run) in enumerate(cases, 1):
+    for i, (name, run, *todo) in enumerate(cases, 1):
         try:
             ok, detail = run()
         except Skip as e:
@@ -565,13 +580,17 @@ def main():
             else:
                 print(f"ok {i} - {name} # SKIP {e}")
             continue
-        except Exception:
-            print(f"not ok {i} - {name}")
-            print("".join("# " + line + "\n" for line in traceback.format_exc().splitlines()), end="")
-            failed += 1
-            continue
-        print(f"{'ok' if ok else 'not ok'} {i} - {name} # {detail}")
-        failed += not ok
+        except Exception as e:
+            ok, detail = False, f"{type(e).__name__}: {e}"
+            if not todo:
+                print("".join("# " + line + "\n" for line in traceback.format_exc().splitlines()),
+                      end="")
+        if todo:
+            # TAP: "not ok ... # TODO" is an expected failure, "ok" an unexpected pass
+            print(f"{'ok' if ok else 'not ok'} {i} - {name} ({detail}) # TODO {todo[0]}")
+        else:
+            print(f"{'ok' if ok else 'not ok'} {i} - {name} # {detail}")
+            failed += not ok
         sys.stdout.flush()
     return 1 if failed else 0
 
