@@ -34,11 +34,13 @@ static const float nf4_code[16] = {
 
 /* FP4 in bit-pattern order: bit 3 is the sign, bits 0-2 a 2-bit exponent and
  * 1-bit mantissa in bitsandbytes' own assignment; divided by the largest
- * magnitude, 12, in f32 as bitsandbytes does. */
+ * magnitude, 12, in f32 as bitsandbytes does. Code 8 is +0, not -0:
+ * bitsandbytes lists it as the Python integer -0, which is 0, and the
+ * quant_map its checkpoints store must be this table bit for bit. */
 #define FP4(v) ((float)(v) / 12.0f)
 static const float fp4_code[16] = {
     FP4(0.0f), FP4(0.0625f), FP4(8.0f), FP4(12.0f), FP4(4.0f), FP4(6.0f), FP4(2.0f), FP4(3.0f),
-    FP4(-0.0f), FP4(-0.0625f), FP4(-8.0f), FP4(-12.0f), FP4(-4.0f), FP4(-6.0f), FP4(-2.0f), FP4(-3.0f),
+    FP4(0.0f), FP4(-0.0625f), FP4(-8.0f), FP4(-12.0f), FP4(-4.0f), FP4(-6.0f), FP4(-2.0f), FP4(-3.0f),
 };
 
 /* A code table prepared for encoding: its distinct values in increasing

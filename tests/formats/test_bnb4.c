@@ -16,7 +16,9 @@ static const float nf4_ref[16] = {
     0.07958029955625534f, 0.16093020141124725f, 0.24611230194568634f, 0.33791524171829224f,
     0.44070982933044434f, 0.5626170039176941f, 0.7229568362236023f, 1.0f,
 };
-static const float fp4_raw[16] = {0, 0.0625f, 8, 12, 4, 6, 2, 3, -0.0f, -0.0625f, -8, -12, -4, -6, -2, -3};
+/* code 8 is +0: bitsandbytes' table has the integer -0 there, and the
+ * quant_map of its checkpoints (bitsandbytes 0.50.2) holds +0.0 */
+static const float fp4_raw[16] = {0, 0.0625f, 8, 12, 4, 6, 2, 3, 0.0f, -0.0625f, -8, -12, -4, -6, -2, -3};
 
 /* create_dynamic_map(signed=True, max_exponent_bits=7, total_bits=8) as f32
  * bit patterns, printed by PyTorch 1.13.1 (Debian python3-torch) running
