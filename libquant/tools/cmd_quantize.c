@@ -28,7 +28,9 @@ static const char usage_tail[] =
     "conversion (lq convert DIR F32.gguf --outtype f32). IN may also be the first\n"
     "file of a split model. Split options write OUT as split files named after OUT\n"
     "without \".gguf\" (the whole file is made in $TMPDIR first):\n"
-    SPLIT_USAGE;
+    SPLIT_USAGE
+    "With --format, MODEL is written as a Hugging Face checkpoint folder instead\n"
+    "(GPTQ, AWQ, FP8, bitsandbytes): lq quantize --format gptq --help.\n";
 
 /* The file types' names come from the library's list (a macro header: no
  * call into the library's internals). */
@@ -175,6 +177,9 @@ int lq_cmd_quantize(int argc, char **argv)
     static const char *const valued[] = {"--imatrix", "--threads", "--tensor-type",
                                          "--output-tensor-type", "--token-embedding-type",
                                          SPLIT_VALUED_OPTIONS, NULL};
+    for (int i = 1; i < argc; i++) /* a Hugging Face checkpoint folder out */
+        if (strncmp(argv[i], "--format", 8) == 0 && (!argv[i][8] || argv[i][8] == '='))
+            return lq_cmd_quantize_hf(argc, argv);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
             print_usage();
