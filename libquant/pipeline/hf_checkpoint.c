@@ -192,23 +192,29 @@ static lq_status add_tensors(writer *w)
 
 /* ---- the folder ---- */
 
-static lq_status write_folder(writer *w, const char *source, const lq_scheme *scheme,
-                              lq__ckpt_dir *d, uint64_t max_shard_bytes)
+/* config.json, quantize_config.json and the copied files: first, so that a
+ * source config that cannot take a quantization_config stops the work. */
+static lq_status write_small_files(const writer *w, const char *source, const lq_scheme *scheme,
+                                   lq__ckpt_dir *d)
 {
     char *qc = NULL;
-    char *weights = lq__ckpt_dir_path(d, "model.safetensors");
-    lq_status st = weights ? lq_hf_config(w->format, scheme, &qc) : LQ_ERR_NOMEM;
-    if (st == LQ_OK)
-        st = lq_safetensors_save((lq_ctx *)w->user, w->st, weights,
-                                 max_shard_bytes ? max_shard_bytes : LQ_HF_SHARD_DEFAULT);
+    lq_status st = lq_hf_config(w->format, scheme, &qc);
     if (st == LQ_OK)
         st = lq__ckpt_dir_config(d, source, qc,
                                  w->format == LQ_HF_GPTQ || w->format == LQ_HF_GPTQ_V2);
     if (st == LQ_OK)
         st = lq__ckpt_dir_copy_side_files(d, source);
-    if (st == LQ_OK)
-        st = lq__ckpt_dir_commit(d);
     lq_free(qc);
+    return st;
+}
+
+static lq_status write_weights(const writer *w, lq__ckpt_dir *d, uint64_t max_shard_bytes)
+{
+    char *weights = lq__ckpt_dir_path(d, "model.safetensors");
+    lq_status st = weights ? lq_safetensors_save((lq_ctx *)w->user, w->st, weights,
+                                                 max_shard_bytes ? max_shard_bytes
+                                                                 : LQ_HF_SHARD_DEFAULT)
+                           : LQ_ERR_NOMEM;
     lq__free(weights);
     return st;
 }
@@ -245,12 +251,16 @@ lq_status lq_hf_save_quantized(lq_ctx *ctx, lq_model *q, const lq_scheme *scheme
         st = lq__hf_model_load(fn, source, &w.src);
     if (st == LQ_OK)
         st = lq__hf_model_tensors(fn, &w.src, LQ_TYPE_F32);
+    if (st == LQ_OK)
+        st = write_small_files(&w, source, scheme, &d);
     if (st == LQ_OK && format == LQ_HF_FP8_STATIC)
         st = measure_inputs(&w, calib, n_calib);
     if (st == LQ_OK)
         st = add_tensors(&w);
     if (st == LQ_OK)
-        st = write_folder(&w, source, scheme, &d, max_shard_bytes);
+        st = write_weights(&w, &d, max_shard_bytes);
+    if (st == LQ_OK)
+        st = lq__ckpt_dir_commit(&d);
     if (st != LQ_OK && st != LQ_ERR_CANCELLED && strncmp(lq_last_error(), fn, sizeof fn - 1) != 0)
         lq__error_prefix(fn);
     lq__ckpt_dir_close(&d);

@@ -11,7 +11,8 @@
 
 typedef struct lq__ckpt_dir {
     const char *fn;
-    char *final; /* out_dir as given */
+    char *final; /* out_dir without trailing slashes */
+    char *parent; /* the folder holding it, synced after the rename */
     char *tmp;   /* the folder being written, beside final; NULL once renamed or removed */
     bool replace;
 } lq__ckpt_dir;

@@ -68,20 +68,30 @@ static void remove_tree(const char *path)
     nftw(path, remove_entry, 16, FTW_DEPTH | FTW_PHYS);
 }
 
-/* fsync the folder holding `path`, so that a rename in it is durable. */
-static void sync_parent(const char *path)
+/* The folder holding `path`. */
+static char *parent_of(const char *path)
 {
-    char *copy = with_suffix(path, "");
-    if (!copy)
-        return;
-    char *slash = strrchr(copy, '/');
-    const char *dir = slash ? (slash == copy ? "/" : (*slash = 0, copy)) : ".";
+    const char *slash = strrchr(path, '/');
+    if (!slash)
+        return with_suffix(".", "");
+    size_t n = slash == path ? 1 : (size_t)(slash - path);
+    char *s = lq__malloc(n + 1);
+    if (s) {
+        memcpy(s, path, n);
+        s[n] = 0;
+    }
+    return s;
+}
+
+/* fsync a folder, so that a rename in it is durable (best effort: the
+ * rename itself has happened). */
+static void sync_dir(const char *dir)
+{
     int fd = open(dir, O_RDONLY | O_DIRECTORY);
     if (fd >= 0) {
         fsync(fd);
         close(fd);
     }
-    lq__free(copy);
 }
 
 lq_status lq__ckpt_dir_open(const char *fn, const char *out_dir, bool replace, lq__ckpt_dir *d)
@@ -90,7 +100,8 @@ lq_status lq__ckpt_dir_open(const char *fn, const char *out_dir, bool replace, l
     d->fn = fn;
     d->replace = replace;
     d->final = trimmed(out_dir);
-    if (!d->final)
+    d->parent = d->final ? parent_of(d->final) : NULL;
+    if (!d->parent)
         return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
     struct stat sb;
     if (lstat(d->final, &sb) == 0) {
@@ -256,7 +267,7 @@ lq_status lq__ckpt_dir_commit(lq__ckpt_dir *d)
     }
     lq__free(d->tmp);
     d->tmp = NULL;
-    sync_parent(d->final);
+    sync_dir(d->parent);
     if (old) {
         remove_tree(old);
         lq__free(old);
@@ -270,5 +281,6 @@ void lq__ckpt_dir_close(lq__ckpt_dir *d)
         remove_tree(d->tmp);
     lq__free(d->tmp);
     lq__free(d->final);
-    d->tmp = d->final = NULL;
+    lq__free(d->parent);
+    d->tmp = d->final = d->parent = NULL;
 }

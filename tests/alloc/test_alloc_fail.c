@@ -964,6 +964,49 @@ static void hf_model_folder(void)
              hf_model_view, model, "converted.gguf");
 }
 
+/* A model quantized once (before the failures), written as a checkpoint
+ * folder: the path under test is the writer alone. */
+typedef struct {
+    lq_model *q;
+    lq_scheme *s;
+    const char *source;
+    int32_t tokens[8];
+} hf_ckpt_arg;
+
+static lq_status hf_checkpoint_write(const char *dir, const void *arg)
+{
+    const hf_ckpt_arg *a = arg;
+    char out[4096];
+    snprintf(out, sizeof out, "%s/ckpt", dir);
+    lq_status st = lq_hf_save_quantized(NULL, a->q, a->s, a->source, LQ_HF_FP8_STATIC, a->tokens,
+                                        8, out, 0, 0);
+    if (st == LQ_OK) /* complete: removed, so that only a failed run's leftovers show */
+        iot_rmdir(strdup(out));
+    return st;
+}
+
+static void hf_checkpoint_folder(void)
+{
+    if (!lqt_hf_fixtures_present()) {
+        ORACLE_SKIP_CASE("no Hugging Face fixtures at %s", lqt_hf_fixture(""));
+        return;
+    }
+    static char model[4096]; /* not in iot_path's buffers, which the runs reuse */
+    snprintf(model, sizeof model, "%s", lqt_hf_fixture("models/llama3"));
+    hf_ckpt_arg a = {.source = model, .tokens = {1, 300, 700, 1000, 5, 6, 7, 8}};
+    lq_model *base = NULL;
+    CHECK_OK(lq_model_load(NULL, model, 8, LQ_KV_F32, &base));
+    CHECK_OK(lq_scheme_parse("fp8_e4m3:channel", &a.s));
+    if (base && a.s)
+        CHECK_OK(lq_model_quantize(NULL, base, a.s, NULL, NULL, 0, 8, LQ_KV_F32, &a.q));
+    if (a.q)
+        exercise_once("lq_hf_save_quantized fp8_static (llama3 fixture: Q/K rows, input scales)",
+                      hf_checkpoint_write, &a, NULL);
+    lq_model_free(a.q);
+    lq_scheme_free(a.s);
+    lq_model_free(base);
+}
+
 static void calib_file(void)
 {
     exercise("calibration set save and load", calib_save_load, NULL, "calib.out");
@@ -1065,6 +1108,6 @@ static void setup(void)
 
 LQT_MAIN(setup, scheme_parse, quantize_each_family, matmul_tiled, calibrated_methods,
          gguf_write_read, safetensors_write_read, hf_layouts, hf_tokenizer_keys, hf_model_folder,
-         calib_file, imatrix_files, model_load_and_eval, model_architectures,
+         hf_checkpoint_folder, calib_file, imatrix_files, model_load_and_eval, model_architectures,
          bpe_vocab_and_tokenize, model_quantize_and_compare, quality_measures,
          gguf_quantize_cut_fixture, total)

@@ -405,7 +405,38 @@ static void refusals(void)
     const char *gguf = lqt_hf_fixture("gguf/llama3-f32.gguf");
     CHECK_STATUS(lq_hf_save_quantized(NULL, q, s, gguf, LQ_HF_FP8, NULL, 0, out, 0, 0),
                  LQ_ERR_UNSUPPORTED);
+    /* a source that is a quantized checkpoint already (refused before the
+     * weights are exported) */
+    CHECK_STATUS(lq_hf_save_quantized(NULL, q, s, lqt_hf_fixture("models/llama3-fp8-tensor"),
+                                      LQ_HF_FP8, NULL, 0, out, 0, 0),
+                 LQ_ERR_FORMAT);
+    CHECK(strstr(lq_last_error(), "quantization_config") != NULL);
     CHECK(stray_entries(NULL) == 0);
+
+    /* asym gptq v1 cannot store a zero point of 0 (it stores zero - 1): one
+     * group's zero point set to 0 in place (the last byte of the zero-point
+     * plane, doc/formats.md) is refused, and v2 stores it */
+    lq_scheme *asym = NULL;
+    lq_model *qa = NULL;
+    const lq_tensor *w = NULL;
+    const float *vec;
+    int64_t len;
+    CHECK_OK(lq_scheme_parse("int4:g128:asym", &asym));
+    CHECK_OK(lq_model_quantize(NULL, f.base, asym, NULL, NULL, 0, WINDOW, LQ_KV_F32, &qa));
+    if (qa && lq__model_weight(qa, "blk.1.ffn_down.weight", &w, &vec, &len) && w) {
+        uint8_t *bytes = lq_tensor_data_mut((lq_tensor *)w);
+        bytes[lq_tensor_nbytes(w) - 1] = 0;
+        CHECK_STATUS(lq_hf_save_quantized(NULL, qa, asym, f.dir, LQ_HF_GPTQ, NULL, 0, out, 0, 0),
+                     LQ_ERR_UNSUPPORTED);
+        CHECK(strstr(lq_last_error(), "gptq_v2") && strstr(lq_last_error(), "down_proj"));
+        CHECK(stray_entries(NULL) == 0);
+        CHECK_OK(lq_hf_save_quantized(NULL, qa, asym, f.dir, LQ_HF_GPTQ_V2, NULL, 0, out, 0, 0));
+        remove_folder(out);
+    } else {
+        CHECK(!"the asym model has no blk.1.ffn_down.weight");
+    }
+    lq_model_free(qa);
+    lq_scheme_free(asym);
 
     /* an existing folder is kept unless forced; forced, it is replaced */
     CHECK(mkdir(out, 0755) == 0);
