@@ -146,6 +146,12 @@ static int run(lq_ctx *ctx, const args *a, const lq_scheme *scheme)
     int32_t *tokens = NULL;
     int64_t seqlen = 0, n_tokens = 0;
     int rc = 0;
+    struct stat sb;
+    if (stat(a->model, &sb) == 0 && !S_ISDIR(sb.st_mode)) { /* before the long part */
+        fprintf(stderr, "lq %s: %s: a GGUF model cannot be written as a Hugging Face checkpoint "
+                "yet: give the Hugging Face folder it came from\n", cmd, a->model);
+        return 1;
+    }
     /* the cache is sized for the calibration windows once their length is known */
     lq_status st = lq_model_load(ctx, a->model, 1, LQ_KV_F32, &base);
     if (st != LQ_OK)
