@@ -25,6 +25,7 @@
 #include <lq/lq_calib.h>
 #include <lq/lq_core.h>
 #include <lq/lq_io.h>
+#include <lq/lq_model.h>
 #include <lq/lq_scheme.h>
 #include <lq/lq_tensor.h>
 
@@ -197,6 +198,57 @@ LQ_API lq_status lq_hf_convert_v2(lq_ctx *ctx, const char *dir, int outtype, uns
  * (NULL arguments, a handle not from lq_hf_model_open, index out of range). */
 LQ_API lq_status lq_hf_model_tensor_origin(const lq_gguf *g, int64_t index, int *hf_format,
                                            int *exact);
+/* ---- a quantized model written as a Hugging Face checkpoint folder
+ * (doc/hf-checkpoints.md) ---- */
+
+/* Flags of lq_hf_save_quantized. Pinned. */
+enum lq_hf_save_flag {
+    LQ_HF_SAVE_FORCE = 1 /* replace an existing out_dir (a folder) */
+};
+
+/* transformers' default shard size (save_pretrained's max_shard_size "5GB"). */
+#define LQ_HF_SHARD_DEFAULT 5000000000u
+
+/* Write the model `q` (made by lq_model_quantize from the model loaded from
+ * the Hugging Face folder `source`) as the folder out_dir that the Python
+ * loaders of `format` (enum lq_hf_format) take: config.json = source's with
+ * "quantization_config" (lq_hf_config of `scheme`, the scheme q was made
+ * with) added and every other key kept as it was (the dtype too); for the
+ * gptq formats also quantize_config.json; the weights as safetensors in
+ * shards of at most max_shard_bytes of data (0: LQ_HF_SHARD_DEFAULT) named
+ * as save_pretrained names them, with model.safetensors.index.json when
+ * there is more than one; source's tokenizer and generation files copied.
+ * The seven linear weights of each layer are q's quantized ones (Q/K rows
+ * put back in the checkpoint's order) in the format's tensors
+ * (lq_hf_export); what the reference tools keep unquantized is written in
+ * the source's dtype: the embedding and lm_head copied from source, the
+ * norms and biases from q (AWQ and SmoothQuant moved scales into them).
+ * LQ_HF_FP8_STATIC measures each weight's input_scale on `calib` (n_calib
+ * tokens run through q in windows of its cache size, layer by layer);
+ * calib is ignored by the other formats (NULL, 0).
+ *
+ * Atomic: everything is written into a new folder beside out_dir and
+ * renamed to out_dir at the end; with LQ_HF_SAVE_FORCE an existing out_dir
+ * is renamed away first, then removed. On any error out_dir is as it was
+ * (absent, or the old folder) and nothing else is left. `ctx` (may be
+ * NULL) sets threads, reports progress ("export" by weights, "save" by
+ * bytes) and may cancel. q's cache content is lost with LQ_HF_FP8_STATIC.
+ * Memory: the format's tensors of the whole model are held until written.
+ *
+ * Errors: LQ_ERR_INVALID (NULL arguments, unknown format or flags, a q that
+ * lq_model_quantize did not make, a scheme the format cannot hold: the
+ * message says why, no calibration tokens for LQ_HF_FP8_STATIC),
+ * LQ_ERR_IO (out_dir exists without LQ_HF_SAVE_FORCE, or is not a folder;
+ * a write fails, e.g. a full disk: the message names the file),
+ * LQ_ERR_UNSUPPORTED (source is not a Hugging Face folder: a GGUF source
+ * is not supported; a weight the format cannot store: see lq_hf_export),
+ * LQ_ERR_FORMAT (source's config.json is malformed or already has a
+ * quantization_config), LQ_ERR_SHAPE, LQ_ERR_NOMEM, LQ_ERR_CANCELLED, and
+ * those of lq_hf_model_open for source. */
+LQ_API lq_status lq_hf_save_quantized(lq_ctx *ctx, lq_model *q, const lq_scheme *scheme,
+                                      const char *source, int format, const int32_t *calib,
+                                      int64_t n_calib, const char *out_dir,
+                                      uint64_t max_shard_bytes, int flags);
 
 #ifdef __cplusplus
 }

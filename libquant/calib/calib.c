@@ -103,13 +103,15 @@ static bool reserve_samples(lq_calib *c)
 
 lq_calib *lq__calib_clone(const lq_calib *c)
 {
-    lq_calib *d = lq__calib_new(c->n, c->max_samples);
-    if (!d || !reserve_samples(d)) {
+    /* a sums-only set (no Hessian, no sample) stays one */
+    lq_calib *d = c->h ? lq__calib_new(c->n, c->max_samples) : lq__calib_new_sums(c->n);
+    if (!d || (c->h && !reserve_samples(d))) {
         lq_calib_free(d);
         return NULL;
     }
     const size_t n = (size_t)c->n;
-    memcpy(d->h, c->h, n * n * sizeof *d->h);
+    if (c->h)
+        memcpy(d->h, c->h, n * n * sizeof *d->h);
     memcpy(d->sum_abs, c->sum_abs, n * sizeof *d->sum_abs);
     memcpy(d->sum_sq, c->sum_sq, n * sizeof *d->sum_sq);
     memcpy(d->max_abs, c->max_abs, n * sizeof *d->max_abs);

@@ -41,7 +41,7 @@ lq_calib *lq__calib_new(int64_t n, int64_t max_samples);
  * _merge, _save and the methods expect the Hessian. NULL when out of memory. */
 lq_calib *lq__calib_new_sums(int64_t n);
 
-/* An independent copy of c, or NULL when out of memory. */
+/* An independent copy of c (sums-only when c is), or NULL when out of memory. */
 lq_calib *lq__calib_clone(const lq_calib *c);
 
 /* The full symmetric Hessian into out[n*n] (float or double). */

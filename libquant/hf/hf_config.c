@@ -134,6 +134,9 @@ const char *lq__hf_fp8_config(lq__jw *w, const lq__hf_layout *l, const lq_scheme
     lq__jw_array(w);
     lq__jw_string(w, "lm_head", 7);
     lq__jw_end(w);
+    /* the weights are stored quantized: without this compressed-tensors
+     * takes them for float weights still to be quantized on every forward */
+    key_str(w, "quantization_status", "compressed");
     return NULL;
 }
 

@@ -45,7 +45,10 @@ lq_status lq__hf_fp8_export(const char *fn, const lq_tensor *q, const lq_calib *
         for (int64_t j = 0; j < calib->n; j++)
             amax = fmaxf(amax, calib->max_abs[j]);
         float in_scale = fmaxf(amax / 448.0f, FLT_EPSILON);
-        r = lq__hf_add(st, prefix, "input_scale", "F32", 0, NULL, &in_scale, 4);
+        /* compressed-tensors (per-channel weights) holds a per-tensor scale
+         * as [1], and its loader refuses a scalar; vLLM's own fp8 takes [] */
+        int64_t one[1] = {1};
+        r = lq__hf_add(st, prefix, "input_scale", "F32", per_tensor ? 0 : 1, one, &in_scale, 4);
     }
     return r;
 }

@@ -79,6 +79,10 @@ lq_status lq__hf_model_tensors(const char *fn, lq__hf_model *m, int outtype, uns
  * Thread-safe: reads m only. */
 lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst);
 
+/* The checkpoint row of GGUF row r of a Q or K weight (or bias) of `rows`
+ * rows reordered within `heads` heads (lq__hf_out.heads; 0: r itself). */
+int64_t lq__hf_qk_src_row(int64_t rows, int64_t heads, int64_t r);
+
 /* The naming metadata gguf-py derives (its Metadata heuristics): from
  * config.json's _name_or_path when it looks like a model id, then from the
  * folder name; the size label from `params` when no name gives one. Empty

@@ -397,15 +397,21 @@ static void rope_freqs(const lq__hf_cfg *c, float *dst)
     }
 }
 
-/* Row r of the output is stored row src_row(r): within each head of d rows,
- * output rows 2i and 2i+1 are stored rows i and d/2 + i (the converter's
- * reshape(heads, 2, d/2) and swap of the last two axes). */
+/* Within each head of d rows, GGUF rows 2i and 2i+1 are checkpoint rows i
+ * and d/2 + i (the converter's reshape(heads, 2, d/2) and swap of the last
+ * two axes). */
+int64_t lq__hf_qk_src_row(int64_t rows, int64_t heads, int64_t r)
+{
+    if (!heads)
+        return r;
+    int64_t d = rows / heads, h = r / d, j = r % d;
+    return h * d + (j % 2) * (d / 2) + j / 2;
+}
+
+/* Row r of the output is stored row src_row(r). */
 static int64_t src_row(const lq__hf_out *o, int64_t r)
 {
-    if (!o->heads)
-        return r;
-    int64_t d = o->rows / o->heads, h = r / d, j = r % d;
-    return h * d + (j % 2) * (d / 2) + j / 2;
+    return lq__hf_qk_src_row(o->rows, o->heads, r);
 }
 
 /* A quantized layer's rows as stored, into `whole`: F32, or its exact

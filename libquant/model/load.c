@@ -212,6 +212,25 @@ static int64_t layer_tensors(const lq__arch *a)
     return 9 + (a->tensors & LQ__ARCH_QKV_BIAS ? 3 : 0) + (a->tensors & LQ__ARCH_QK_NORM ? 2 : 0);
 }
 
+/* A layer's 1-D tensors: where the runner keeps each (as f32) and its length. */
+typedef struct { const char *name; float **v; int64_t len; unsigned needs; } layer_vec;
+enum { LAYER_VECS = 7 };
+
+static void layer_vectors(const lq__hparams *hp, lq__layer *y, layer_vec *vec)
+{
+    int64_t e = hp->n_embd, qd = hp->n_head * hp->head_dim, kvd = hp->n_head_kv * hp->head_dim;
+    const layer_vec rows[LAYER_VECS] = {
+        {"attn_norm.weight", &y->attn_norm, e, 0},
+        {"ffn_norm.weight", &y->ffn_norm, e, 0},
+        {"attn_q.bias", &y->bias[0], qd, LQ__ARCH_QKV_BIAS},
+        {"attn_k.bias", &y->bias[1], kvd, LQ__ARCH_QKV_BIAS},
+        {"attn_v.bias", &y->bias[2], kvd, LQ__ARCH_QKV_BIAS},
+        {"attn_q_norm.weight", &y->q_norm, hp->head_dim, LQ__ARCH_QK_NORM},
+        {"attn_k_norm.weight", &y->k_norm, hp->head_dim, LQ__ARCH_QK_NORM},
+    };
+    memcpy(vec, rows, sizeof rows);
+}
+
 static lq_status read_layer(loader *L, int64_t il)
 {
     const lq__hparams *hp = &L->m->hp;
@@ -223,18 +242,11 @@ static lq_status read_layer(loader *L, int64_t il)
         {"ffn_gate", &y->gate, hp->n_ff, e}, {"ffn_up", &y->up, hp->n_ff, e},
         {"ffn_down", &y->down, e, hp->n_ff},
     };
-    struct { const char *name; float **v; int64_t len; unsigned needs; } vec[] = {
-        {"attn_norm.weight", &y->attn_norm, e, 0},
-        {"ffn_norm.weight", &y->ffn_norm, e, 0},
-        {"attn_q.bias", &y->bias[0], qd, LQ__ARCH_QKV_BIAS},
-        {"attn_k.bias", &y->bias[1], kvd, LQ__ARCH_QKV_BIAS},
-        {"attn_v.bias", &y->bias[2], kvd, LQ__ARCH_QKV_BIAS},
-        {"attn_q_norm.weight", &y->q_norm, hp->head_dim, LQ__ARCH_QK_NORM},
-        {"attn_k_norm.weight", &y->k_norm, hp->head_dim, LQ__ARCH_QK_NORM},
-    };
+    layer_vec vec[LAYER_VECS];
+    layer_vectors(hp, y, vec);
     char name[64];
     lq_status st;
-    for (size_t i = 0; i < sizeof vec / sizeof *vec; i++) {
+    for (size_t i = 0; i < LAYER_VECS; i++) {
         if ((vec[i].needs & hp->arch->tensors) != vec[i].needs)
             continue;
         snprintf(name, sizeof name, "blk.%lld.%s", (long long)il, vec[i].name);
@@ -488,4 +500,38 @@ int64_t lq_model_info(const lq_model *m, int field)
     case LQ_MODEL_N_PAST: return m->n_past;
     default: return -1;
     }
+}
+
+bool lq__model_weight(const lq_model *m, const char *name, const lq_tensor **mat,
+                      const float **vec, int64_t *len)
+{
+    *mat = NULL;
+    *vec = NULL;
+    *len = 0;
+    if (strcmp(name, "output_norm.weight") == 0) {
+        *vec = m->output_norm;
+        *len = m->hp.n_embd;
+        return true;
+    }
+    long long il;
+    int used = 0;
+    if (sscanf(name, "blk.%lld.%n", &il, &used) == 1 && used > 0 && il >= 0 &&
+        il < m->hp.n_layer) {
+        layer_vec v[LAYER_VECS];
+        layer_vectors(&m->hp, &m->layers[il], v);
+        for (int i = 0; i < LAYER_VECS; i++) {
+            if (strcmp(name + used, v[i].name) == 0 && *v[i].v) {
+                *vec = *v[i].v;
+                *len = v[i].len;
+                return true;
+            }
+        }
+    }
+    for (int64_t i = 0; i < m->n_tensors; i++) {
+        if (lq_tensor_ndim(m->tensors[i]) == 2 && strcmp(lq_tensor_name(m->tensors[i]), name) == 0) {
+            *mat = m->tensors[i];
+            return true;
+        }
+    }
+    return false;
 }

@@ -49,6 +49,14 @@ struct lq_model {
 lq_status lq__model_build(lq_ctx *ctx, const lq_gguf *g, int64_t n_ctx, int kv_type,
                           lq_model **out, const char *fn);
 
+/* The tensor `name` (a GGUF name) as the model holds it now, for writing the
+ * model out: a 2-D weight in *mat (borrowed; quantized when lq_model_quantize
+ * quantized it), a 1-D one as the *len f32 values the runner uses in *vec
+ * (norms and biases, with the scales AWQ and SmoothQuant moved into them).
+ * False when the model has no such tensor. */
+bool lq__model_weight(const lq_model *m, const char *name, const lq_tensor **mat,
+                      const float **vec, int64_t *len);
+
 /* ---- pieces of the forward pass (forward.c), for calibration ---- */
 
 /* Where a layer's linear weights read their input. */

@@ -26,8 +26,13 @@ static const char usage_tail[] =
     "IN may be a Hugging Face model folder: the result equals quantizing its f32\n"
     "conversion (lq convert DIR F32.gguf --outtype f32). IN may also be the first\n"
     "file of a split model. Split options write OUT as split files named after OUT\n"
-    "without \".gguf\", each complete before any is renamed into place:\n"
-    SPLIT_USAGE SHARD_USAGE;
+    "without \".gguf\", each complete before any is renamed into place:
+"
+    SPLIT_USAGE SHARD_USAGE
+    "With --format, MODEL is written as a Hugging Face checkpoint folder instead
+"
+    "(GPTQ, AWQ, FP8, bitsandbytes): lq quantize --format gptq --help.
+";
 
 /* The file types' names come from the library's list (a macro header: no
  * call into the library's internals). */
@@ -194,6 +199,9 @@ int lq_cmd_quantize(int argc, char **argv)
     static const char *const valued[] = {"--imatrix", "--threads", "--tensor-type",
                                          "--output-tensor-type", "--token-embedding-type",
                                          SHARD_VALUED_OPTIONS, NULL};
+    for (int i = 1; i < argc; i++) /* a Hugging Face checkpoint folder out */
+        if (strncmp(argv[i], "--format", 8) == 0 && (!argv[i][8] || argv[i][8] == '='))
+            return lq_cmd_quantize_hf(argc, argv);
     for (int i = 1; i < argc; i++) {
         if (strcmp(argv[i], "--help") == 0) {
             print_usage();

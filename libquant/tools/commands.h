@@ -7,6 +7,8 @@ int lq_cmd_bench(int argc, char **argv);
 int lq_cmd_estimate(int argc, char **argv);
 int lq_cmd_demo(int argc, char **argv);
 int lq_cmd_quantize(int argc, char **argv);
+/* lq quantize ... --format F: a Hugging Face checkpoint folder (cmd_quantize_hf.c) */
+int lq_cmd_quantize_hf(int argc, char **argv);
 int lq_cmd_inspect(int argc, char **argv);
 int lq_cmd_compare(int argc, char **argv);
 int lq_cmd_convert(int argc, char **argv);

@@ -1175,9 +1175,151 @@ static void setup(void)
     CHECK(work_dir != NULL);
 }
 
+/* A model quantized once (before the failures), written as a checkpoint
+ * folder: the path under test is the writer alone. */
+typedef struct {
+    lq_model *q;
+    lq_scheme *s;
+    const char *source;
+    int32_t tokens[8];
+} hf_ckpt_arg;
+
+static lq_status hf_checkpoint_write(const char *dir, const void *arg)
+{
+    const hf_ckpt_arg *a = arg;
+    char out[4096];
+    snprintf(out, sizeof out, "%s/ckpt", dir);
+    lq_status st = lq_hf_save_quantized(NULL, a->q, a->s, a->source, LQ_HF_FP8_STATIC, a->tokens,
+                                        8, out, 0, 0);
+    if (st == LQ_OK) /* complete: removed, so that only a failed run's leftovers show */
+        iot_rmdir(strdup(out));
+    return st;
+}
+
+static void hf_checkpoint_folder(void)
+{
+    if (!lqt_hf_fixtures_present()) {
+        ORACLE_SKIP_CASE("no Hugging Face fixtures at %s", lqt_hf_fixture(""));
+        return;
+    }
+    static char model[4096]; /* not in iot_path's buffers, which the runs reuse */
+    snprintf(model, sizeof model, "%s", lqt_hf_fixture("models/llama3"));
+    hf_ckpt_arg a = {.source = model, .tokens = {1, 300, 700, 1000, 5, 6, 7, 8}};
+    lq_model *base = NULL;
+    CHECK_OK(lq_model_load(NULL, model, 8, LQ_KV_F32, &base));
+    CHECK_OK(lq_scheme_parse("fp8_e4m3:channel", &a.s));
+    if (base && a.s)
+        CHECK_OK(lq_model_quantize(NULL, base, a.s, NULL, NULL, 0, 8, LQ_KV_F32, &a.q));
+    if (a.q)
+        exercise_once("lq_hf_save_quantized fp8_static (llama3 fixture: Q/K rows, input scales)",
+                      hf_checkpoint_write, &a, NULL);
+    lq_model_free(a.q);
+    lq_scheme_free(a.s);
+    lq_model_free(base);
+}
+
+static void calib_file(void)
+{
+    exercise("calibration set save and load", calib_save_load, NULL, "calib.out");
+}
+
+static void gguf_write_read(void)
+{
+    exercise("gguf write and read", gguf_round_trip, NULL, "out.gguf");
+    exercise("gguf streaming write", gguf_streaming, NULL, "stream.gguf");
+    exercise("gguf split write and read", gguf_split_round_trip, NULL, NULL);
+}
+
+static void safetensors_write_read(void)
+{
+    static const uint64_t whole = 0, sharded = ROWS * COLS * sizeof(float);
+    exercise("safetensors write and read", safetensors_round_trip, &whole, "model.safetensors");
+    exercise("safetensors sharded write", safetensors_sharded, &sharded,
+             "model.safetensors.index.json");
+}
+
+static void imatrix_files(void)
+{
+    static const int dat = LQ_IMATRIX_DAT, gguf = LQ_IMATRIX_GGUF;
+    exercise("imatrix save and load (dat)", imatrix_save_load, &dat, "imatrix.out");
+    exercise("imatrix save and load (gguf)", imatrix_save_load, &gguf, "imatrix.out");
+}
+
+static void model_load_and_eval(void)
+{
+    exercise("model load, eval and perplexity", model_load_eval, NULL, NULL);
+}
+
+static void bpe_vocab_and_tokenize(void)
+{
+    CHECK_OK(make_bpe_vocab());
+    exercise("byte-level BPE vocabulary and tokenizer", bpe_tokenize, NULL, NULL);
+    lq_gguf_free(bpe_vocab);
+}
+
+static void model_architectures(void)
+{
+    if (access(lqt_hf_path("gguf/qwen3-f32.gguf"), R_OK) != 0) {
+        ORACLE_SKIP_CASE("no Hugging Face fixtures at %s", lqt_hf_path(""));
+        return;
+    }
+    static const char *const names[] = {"llama3", "qwen2", "qwen3"};
+    for (int i = 0; i < 3; i++) {
+        char what[64];
+        snprintf(what, sizeof what, "%s: load, eval, quantize q8_0", names[i]);
+        exercise(what, model_arch_load_eval, names[i], NULL);
+    }
+}
+
+static void model_quantize_and_compare(void)
+{
+    exercise_once("model quantize f16, KL divergence", model_quantize, "f16", NULL);
+}
+
+static void quality_measures(void)
+{
+    exercise_once("error metrics, output error, method error", quality, NULL, NULL);
+}
+
+static void gguf_quantize_cut_fixture(void)
+{
+    char *in_dir = iot_mkdtemp();
+    CHECK(in_dir != NULL);
+    if (!in_dir)
+        return;
+    /* paths in the job, not in iot_path's buffers, which the runs reuse */
+    quantize_job job = {.file_type = "Q4_K_M"};
+    snprintf(job.model, sizeof job.model, "%s/cut.gguf", in_dir);
+    snprintf(job.imatrix, sizeof job.imatrix, "%s/imatrix.gguf", in_dir);
+    CHECK_OK(cut_fixture(job.model));
+    exercise("lq_gguf_quantize Q4_K_M (fixture cut to 4 rows a matrix)", gguf_quantize_fixture,
+             &job, "quantized.gguf");
+    exercise("lq_estimate_file_size (cut fixture, Llama-3-style 1e8)", estimate_sizes, &job, NULL);
+    CHECK_OK(fixture_imatrix(job.imatrix));
+    job.file_type = "IQ4_XS";
+    job.overrides = true;
+    exercise("lq_gguf_quantize IQ4_XS with imatrix and type overrides (cut fixture)",
+             gguf_quantize_fixture, &job, "quantized.gguf");
+    iot_rmdir(in_dir);
+}
+
+static void total(void)
+{
+    printf("# total: %lld failure points exercised\n", (long long)total_points);
+    CHECK(total_points > 0);
+    iot_rmdir(work_dir);
+}
+
+static void setup(void)
+{
+    make_inputs();
+    work_dir = iot_mkdtemp();
+    CHECK(work_dir != NULL);
+}
+
 LQT_MAIN(setup, scheme_parse, quantize_each_family, matmul_tiled, calibrated_methods,
          gguf_write_read, safetensors_write_read, hf_layouts, hf_tokenizer_keys, hf_model_folder,
-         hf_quant_folder,
+         hf_quant_folder, hf_checkpoint_folder,
          calib_file, imatrix_files, model_load_and_eval, model_architectures,
          bpe_vocab_and_tokenize, model_quantize_and_compare, quality_measures,
          gguf_quantize_cut_fixture, total)

@@ -168,6 +168,28 @@ if [ -n "$hf" ] && [ -f "$hf/manifest.json" ]; then
   [ "$rc" = 0 ] && grep -q " 0 only in A, 0 only in B" "$tmp/cmp.txt" &&
     [ "$(awk 'NR > 1 && NF == 7 && ($2 != $3 || $4 + 0 != 0)' "$tmp/cmp.txt" | wc -l)" = 0 ]
   ok $? "the two quantized files hold the same tensors (compare: same types, RMSE 0 throughout)"
+  # a Hugging Face checkpoint folder out (--format); test_hf_checkpoint checks the contents
+  expect_status 0 "quantize to a bitsandbytes nf4 checkpoint" quantize "$hf/models/llama3" "$tmp/ck" --format bnb_nf4
+  grep -q '"quant_method": "bitsandbytes"' "$tmp/ck/config.json" && [ -f "$tmp/ck/tokenizer.json" ]
+  ok $? "the folder has config.json's quantization_config and the tokenizer"
+  expect_status 2 "an existing OUT_DIR without --force" quantize "$hf/models/llama3" "$tmp/ck" --format fp8
+  contains "says it exists" "exists"
+  expect_status 0 "an existing OUT_DIR with --force" quantize "$hf/models/llama3" "$tmp/ck" --format fp8 --force
+  grep -q '"compressed-tensors"' "$tmp/ck/config.json"; ok $? "--force replaced the folder"
+  expect_status 2 "a format without its calibration text" quantize "$hf/models/llama3" "$tmp/ck2" --format gptq
+  contains "asks for --calib" "--calib"
+  printf 'In the beginning\n' > "$tmp/short.txt"
+  expect_status 2 "a calibration text shorter than one window" quantize "$hf/models/llama3" "$tmp/ck2" --format gptq --calib "$tmp/short.txt" --calib-seqlen 64
+  contains "says the text is shorter than a window" "fewer than one window"
+  expect_status 2 "a scheme the format cannot hold (awq int3)" quantize "$hf/models/llama3" "$tmp/ck2" --format awq --scheme awq:int3:g128 --calib "$hf/text/kjv-sample.txt"
+  contains "says awq stores int4" "int4"
+  expect_status 1 "a GGUF model to a checkpoint" quantize "$hf/gguf/llama3-f32.gguf" "$tmp/ck2" --format fp8
+  contains "says a GGUF source is not supported" "GGUF"
+  [ ! -e "$tmp/ck2" ] && [ "$(ls "$tmp" | grep -c 'ck.*\.\(tmp\|old\)-')" = 0 ]
+  ok $? "the refused and failed runs left nothing"
+  expect_status 0 "a calibrated gptq checkpoint" quantize "$hf/models/llama3" "$tmp/ck3" --format gptq --calib "$hf/text/kjv-sample.txt" --calib-samples 2 --calib-seqlen 64
+  [ -f "$tmp/ck3/quantize_config.json" ]; ok $? "gptq writes quantize_config.json"
+  expect_status 2 "an unknown format" quantize "$hf/models/llama3" "$tmp/ck4" --format exl2
 elif [ -n "${LQ_REQUIRE_ORACLE:-}" ] && [ "$LQ_REQUIRE_ORACLE" != 0 ]; then
   ok 1 "Hugging Face fixtures required (LQ_REQUIRE_ORACLE) but absent at '$hf'"
 else
