@@ -95,6 +95,52 @@ const char *lq__hf_bnb_config(lq__jw *w, const lq__hf_layout *l, const lq_scheme
 }
 
 /* fp8 and fp8_static (the variant) */
+/* A compressed-tensors quantization_config with one group of Linear
+ * layers: ct_open writes up to the group's "targets", the caller the
+ * group's arguments, ct_close the rest. */
+static void ct_open(lq__jw *w, const char *format)
+{
+    key_str(w, "quant_method", "compressed-tensors");
+    key_str(w, "format", format);
+    lq__jw_key(w, "config_groups", 13);
+    lq__jw_object(w);
+    lq__jw_key(w, "group_0", 7);
+    lq__jw_object(w);
+    lq__jw_key(w, "targets", 7);
+    lq__jw_array(w);
+    lq__jw_string(w, "Linear", 6);
+    lq__jw_end(w);
+}
+
+static void ct_close(lq__jw *w)
+{
+    lq__jw_end(w);
+    lq__jw_end(w);
+    lq__jw_key(w, "ignore", 6);
+    lq__jw_array(w);
+    lq__jw_string(w, "lm_head", 7);
+    lq__jw_end(w);
+    /* the weights are stored quantized: without this compressed-tensors
+     * takes them for float weights still to be quantized on every forward */
+    key_str(w, "quantization_status", "compressed");
+}
+
+/* One group's "weights" or "input_activations" arguments. */
+static void ct_args(lq__jw *w, const char *part, int bits, const char *strategy, int64_t group,
+                    bool dynamic)
+{
+    lq__jw_key(w, part, strlen(part));
+    lq__jw_object(w);
+    key_int(w, "num_bits", bits);
+    key_str(w, "type", "float");
+    key_str(w, "strategy", strategy);
+    if (group > 0)
+        key_int(w, "group_size", group);
+    key_bool(w, "symmetric", true);
+    key_bool(w, "dynamic", dynamic);
+    lq__jw_end(w);
+}
+
 const char *lq__hf_fp8_config(lq__jw *w, const lq__hf_layout *l, const lq_scheme *s)
 {
     const lq__qparams *qp = &s->qp;
@@ -108,35 +154,10 @@ const char *lq__hf_fp8_config(lq__jw *w, const lq__hf_layout *l, const lq_scheme
     }
     /* per channel: compressed-tensors' FP8_DYNAMIC preset, or with a static
      * per-tensor activation scale */
-    key_str(w, "quant_method", "compressed-tensors");
-    key_str(w, "format", "float-quantized");
-    lq__jw_key(w, "config_groups", 13);
-    lq__jw_object(w);
-    lq__jw_key(w, "group_0", 7);
-    lq__jw_object(w);
-    lq__jw_key(w, "targets", 7);
-    lq__jw_array(w);
-    lq__jw_string(w, "Linear", 6);
-    lq__jw_end(w);
-    for (int part = 0; part < 2; part++) {
-        lq__jw_key(w, part ? "input_activations" : "weights", part ? 17 : 7);
-        lq__jw_object(w);
-        key_int(w, "num_bits", 8);
-        key_str(w, "type", "float");
-        key_str(w, "strategy", part ? (stat ? "tensor" : "token") : "channel");
-        key_bool(w, "symmetric", true);
-        key_bool(w, "dynamic", part && !stat);
-        lq__jw_end(w);
-    }
-    lq__jw_end(w);
-    lq__jw_end(w);
-    lq__jw_key(w, "ignore", 6);
-    lq__jw_array(w);
-    lq__jw_string(w, "lm_head", 7);
-    lq__jw_end(w);
-    /* the weights are stored quantized: without this compressed-tensors
-     * takes them for float weights still to be quantized on every forward */
-    key_str(w, "quantization_status", "compressed");
+    ct_open(w, "float-quantized");
+    ct_args(w, "weights", 8, "channel", 0, false);
+    ct_args(w, "input_activations", 8, stat ? "tensor" : "token", 0, !stat);
+    ct_close(w);
     return NULL;
 }
 
@@ -146,31 +167,9 @@ const char *lq__hf_nvfp4_config(lq__jw *w, const lq__hf_layout *l, const lq_sche
     if (s->qp.type != LQ_TYPE_NVFP4)
         return "nvfp4 checkpoints store nvfp4";
     /* llm-compressor's NVFP4A16 preset: weights only */
-    key_str(w, "quant_method", "compressed-tensors");
-    key_str(w, "format", "nvfp4-pack-quantized");
-    lq__jw_key(w, "config_groups", 13);
-    lq__jw_object(w);
-    lq__jw_key(w, "group_0", 7);
-    lq__jw_object(w);
-    lq__jw_key(w, "targets", 7);
-    lq__jw_array(w);
-    lq__jw_string(w, "Linear", 6);
-    lq__jw_end(w);
-    lq__jw_key(w, "weights", 7);
-    lq__jw_object(w);
-    key_int(w, "num_bits", 4);
-    key_str(w, "type", "float");
-    key_str(w, "strategy", "tensor_group");
-    key_int(w, "group_size", 16);
-    key_bool(w, "symmetric", true);
-    key_bool(w, "dynamic", false);
-    lq__jw_end(w);
-    lq__jw_end(w);
-    lq__jw_end(w);
-    lq__jw_key(w, "ignore", 6);
-    lq__jw_array(w);
-    lq__jw_string(w, "lm_head", 7);
-    lq__jw_end(w);
+    ct_open(w, "nvfp4-pack-quantized");
+    ct_args(w, "weights", 4, "tensor_group", 16, false);
+    ct_close(w);
     return NULL;
 }
 

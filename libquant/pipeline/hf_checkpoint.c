@@ -250,7 +250,7 @@ lq_status lq_hf_save_quantized(lq_ctx *ctx, lq_model *q, const lq_scheme *scheme
     if (st == LQ_OK)
         st = lq__hf_model_load(fn, source, &w.src);
     if (st == LQ_OK)
-        st = lq__hf_model_tensors(fn, &w.src, LQ_TYPE_F32);
+        st = lq__hf_model_tensors(fn, &w.src, LQ_TYPE_F32, 0);
     if (st == LQ_OK)
         st = write_small_files(&w, source, scheme, &d);
     if (st == LQ_OK && format == LQ_HF_FP8_STATIC)

@@ -26,13 +26,10 @@ static const char usage_tail[] =
     "IN may be a Hugging Face model folder: the result equals quantizing its f32\n"
     "conversion (lq convert DIR F32.gguf --outtype f32). IN may also be the first\n"
     "file of a split model. Split options write OUT as split files named after OUT\n"
-    "without \".gguf\", each complete before any is renamed into place:
-"
+    "without \".gguf\", each complete before any is renamed into place:\n"
     SPLIT_USAGE SHARD_USAGE
-    "With --format, MODEL is written as a Hugging Face checkpoint folder instead
-"
-    "(GPTQ, AWQ, FP8, bitsandbytes): lq quantize --format gptq --help.
-";
+    "With --format, MODEL is written as a Hugging Face checkpoint folder instead\n"
+    "(GPTQ, AWQ, FP8, bitsandbytes): lq quantize --format gptq --help.\n";
 
 /* The file types' names come from the library's list (a macro header: no
  * call into the library's internals). */

@@ -211,21 +211,6 @@ LQ_GGUF_TYPE_F64 = 12
 LQ_MATMUL_ACT_8BIT = 1
 LQ_MATMUL_ACT_F32 = 2
 
-# lq_hf.h: #define
-LQ_HF_OUTTYPE_AUTO = -1
-LQ_HF_EXACT_QUANT = 1
-
-# lq_hf.h: enum lq_hf_format
-LQ_HF_GPTQ = 0
-LQ_HF_GPTQ_V2 = 1
-LQ_HF_AWQ = 2
-LQ_HF_BNB4 = 3
-LQ_HF_FP8 = 4
-LQ_HF_INT8 = 5
-LQ_HF_FP8_STATIC = 6
-LQ_HF_NVFP4 = 7
-LQ_HF_MXFP4 = 8
-
 # lq_model.h: enum lq_model_field
 LQ_MODEL_N_VOCAB = 0
 LQ_MODEL_N_EMBD = 1
@@ -274,6 +259,25 @@ LQ_EVAL_COUNT_V2 = 12
 
 # lq_model.h: enum lq_imatrix_flag
 LQ_IMATRIX_PROCESS_OUTPUT = 1
+
+# lq_hf.h: #define
+LQ_HF_OUTTYPE_AUTO = -1
+LQ_HF_EXACT_QUANT = 1
+LQ_HF_SHARD_DEFAULT = 5000000000
+
+# lq_hf.h: enum lq_hf_format
+LQ_HF_GPTQ = 0
+LQ_HF_GPTQ_V2 = 1
+LQ_HF_AWQ = 2
+LQ_HF_BNB4 = 3
+LQ_HF_FP8 = 4
+LQ_HF_INT8 = 5
+LQ_HF_FP8_STATIC = 6
+LQ_HF_NVFP4 = 7
+LQ_HF_MXFP4 = 8
+
+# lq_hf.h: enum lq_hf_save_flag
+LQ_HF_SAVE_FORCE = 1
 
 # lq_pipeline.h: #define
 LQ_SPLIT_ALL = -1
@@ -394,17 +398,6 @@ ENUMS = {
         ("LQ_GGUF_TYPE_I64", 11),
         ("LQ_GGUF_TYPE_F64", 12),
     ),
-    "lq_hf_format": (
-        ("LQ_HF_GPTQ", 0),
-        ("LQ_HF_GPTQ_V2", 1),
-        ("LQ_HF_AWQ", 2),
-        ("LQ_HF_BNB4", 3),
-        ("LQ_HF_FP8", 4),
-        ("LQ_HF_INT8", 5),
-        ("LQ_HF_FP8_STATIC", 6),
-        ("LQ_HF_NVFP4", 7),
-        ("LQ_HF_MXFP4", 8),
-    ),
     "lq_model_field": (
         ("LQ_MODEL_N_VOCAB", 0),
         ("LQ_MODEL_N_EMBD", 1),
@@ -453,6 +446,20 @@ ENUMS = {
     ),
     "lq_imatrix_flag": (
         ("LQ_IMATRIX_PROCESS_OUTPUT", 1),
+    ),
+    "lq_hf_format": (
+        ("LQ_HF_GPTQ", 0),
+        ("LQ_HF_GPTQ_V2", 1),
+        ("LQ_HF_AWQ", 2),
+        ("LQ_HF_BNB4", 3),
+        ("LQ_HF_FP8", 4),
+        ("LQ_HF_INT8", 5),
+        ("LQ_HF_FP8_STATIC", 6),
+        ("LQ_HF_NVFP4", 7),
+        ("LQ_HF_MXFP4", 8),
+    ),
+    "lq_hf_save_flag": (
+        ("LQ_HF_SAVE_FORCE", 1),
     ),
     "lq_qopt_flag": (
         ("LQ_QOPT_PURE", 0),
@@ -624,15 +631,6 @@ FUNCTIONS = {
     "lq_matmul_w8a8_raw": (Status, (CtxP, POINTER(c_float), c_int64, c_int64, POINTER(c_int8), POINTER(c_float), c_int64, POINTER(c_float))),
     "lq_matmul_w8a8": (Status, (CtxP, POINTER(c_float), c_int64, TensorP, POINTER(c_float))),
     "lq_matmul_llm_int8": (Status, (CtxP, POINTER(c_float), c_int64, TensorP, c_double, POINTER(c_float), POINTER(c_int64))),
-    "lq_hf_export": (Status, (TensorP, POINTER(c_int32), CalibP, c_int, c_char_p, SafetensorsP)),
-    "lq_hf_import": (Status, (SafetensorsP, c_int, c_char_p, POINTER(TensorP), POINTER(c_int32))),
-    "lq_hf_dequantize": (Status, (SafetensorsP, c_int, c_char_p, POINTER(c_float), c_int64)),
-    "lq_hf_config": (Status, (c_int, SchemeP, POINTER(c_void_p))),
-    "lq_hf_model_open": (Status, (c_char_p, c_int, POINTER(GgufP))),
-    "lq_hf_convert": (Status, (CtxP, c_char_p, c_int, c_char_p)),
-    "lq_hf_model_open_v2": (Status, (c_char_p, c_int, c_uint, POINTER(GgufP))),
-    "lq_hf_convert_v2": (Status, (CtxP, c_char_p, c_int, c_uint, c_char_p)),
-    "lq_hf_model_tensor_origin": (Status, (GgufP, c_int64, POINTER(c_int), POINTER(c_int))),
     "lq_model_load": (Status, (CtxP, c_char_p, c_int64, c_int, POINTER(ModelP))),
     "lq_model_from_gguf": (Status, (CtxP, GgufP, c_int64, c_int, POINTER(ModelP))),
     "lq_model_free": (None, (ModelP,)),
@@ -648,6 +646,16 @@ FUNCTIONS = {
     "lq_model_quantize": (Status, (CtxP, ModelP, SchemeP, ImatrixP, POINTER(c_int32), c_int64, c_int64, c_int, POINTER(ModelP))),
     "lq_model_imatrix": (Status, (CtxP, ModelP, POINTER(c_int32), c_int64, c_int64, POINTER(ImatrixP))),
     "lq_model_imatrix_v2": (Status, (CtxP, ModelP, POINTER(c_int32), c_int64, c_int64, c_int, POINTER(ImatrixP))),
+    "lq_hf_export": (Status, (TensorP, POINTER(c_int32), CalibP, c_int, c_char_p, SafetensorsP)),
+    "lq_hf_import": (Status, (SafetensorsP, c_int, c_char_p, POINTER(TensorP), POINTER(c_int32))),
+    "lq_hf_dequantize": (Status, (SafetensorsP, c_int, c_char_p, POINTER(c_float), c_int64)),
+    "lq_hf_config": (Status, (c_int, SchemeP, POINTER(c_void_p))),
+    "lq_hf_model_open": (Status, (c_char_p, c_int, POINTER(GgufP))),
+    "lq_hf_convert": (Status, (CtxP, c_char_p, c_int, c_char_p)),
+    "lq_hf_model_open_v2": (Status, (c_char_p, c_int, c_uint, POINTER(GgufP))),
+    "lq_hf_convert_v2": (Status, (CtxP, c_char_p, c_int, c_uint, c_char_p)),
+    "lq_hf_model_tensor_origin": (Status, (GgufP, c_int64, POINTER(c_int), POINTER(c_int))),
+    "lq_hf_save_quantized": (Status, (CtxP, ModelP, SchemeP, c_char_p, c_int, POINTER(c_int32), c_int64, c_char_p, c_uint64, c_int)),
     "lq_qopts_create": (Status, (c_char_p, POINTER(QoptsP))),
     "lq_qopts_free": (None, (QoptsP,)),
     "lq_qopts_set_imatrix": (Status, (QoptsP, c_char_p)),
@@ -690,6 +698,8 @@ EXPERIMENTAL = frozenset({
     "LQ_HF_MXFP4",
     "LQ_HF_NVFP4",
     "LQ_HF_OUTTYPE_AUTO",
+    "LQ_HF_SAVE_FORCE",
+    "LQ_HF_SHARD_DEFAULT",
     "LQ_IMATRIX_PROCESS_OUTPUT",
     "LQ_MODEL_ADD_BOS",
     "LQ_MODEL_HEAD_DIM",
@@ -732,6 +742,7 @@ EXPERIMENTAL = frozenset({
     "lq_hf_model_open",
     "lq_hf_model_open_v2",
     "lq_hf_model_tensor_origin",
+    "lq_hf_save_quantized",
     "lq_model_detokenize",
     "lq_model_eval",
     "lq_model_free",

@@ -232,32 +232,6 @@ pub const LQ_GGUF_TYPE_F64: c_int = 12;
 pub const LQ_MATMUL_ACT_8BIT: c_uint = 1;
 pub const LQ_MATMUL_ACT_F32: c_uint = 2;
 
-// lq_hf.h: #define
-/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-pub const LQ_HF_OUTTYPE_AUTO: c_int = -1;
-/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-pub const LQ_HF_EXACT_QUANT: c_uint = 1;
-
-// lq_hf.h: enum lq_hf_format
-/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-pub const LQ_HF_GPTQ: c_int = 0;
-/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-pub const LQ_HF_GPTQ_V2: c_int = 1;
-/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-pub const LQ_HF_AWQ: c_int = 2;
-/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-pub const LQ_HF_BNB4: c_int = 3;
-/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-pub const LQ_HF_FP8: c_int = 4;
-/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-pub const LQ_HF_INT8: c_int = 5;
-/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-pub const LQ_HF_FP8_STATIC: c_int = 6;
-/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-pub const LQ_HF_NVFP4: c_int = 7;
-/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-pub const LQ_HF_MXFP4: c_int = 8;
-
 // lq_model.h: enum lq_model_field
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_MODEL_N_VOCAB: c_int = 0;
@@ -345,6 +319,38 @@ pub const LQ_EVAL_COUNT_V2: c_int = 12;
 // lq_model.h: enum lq_imatrix_flag
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_IMATRIX_PROCESS_OUTPUT: c_int = 1;
+
+// lq_hf.h: #define
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_OUTTYPE_AUTO: c_int = -1;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_EXACT_QUANT: c_uint = 1;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_SHARD_DEFAULT: c_uint = 5000000000;
+
+// lq_hf.h: enum lq_hf_format
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_GPTQ: c_int = 0;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_GPTQ_V2: c_int = 1;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_AWQ: c_int = 2;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_BNB4: c_int = 3;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_FP8: c_int = 4;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_INT8: c_int = 5;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_FP8_STATIC: c_int = 6;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_NVFP4: c_int = 7;
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_MXFP4: c_int = 8;
+
+// lq_hf.h: enum lq_hf_save_flag
+/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+pub const LQ_HF_SAVE_FORCE: c_int = 1;
 
 // lq_pipeline.h: #define
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
@@ -545,26 +551,6 @@ extern "C" {
     pub fn lq_matmul_w8a8(ctx: *mut lq_ctx, x: *const c_float, tokens: i64, w: *const lq_tensor, y: *mut c_float) -> lq_status;
     pub fn lq_matmul_llm_int8(ctx: *mut lq_ctx, x: *const c_float, tokens: i64, w: *const lq_tensor, threshold: c_double, y: *mut c_float, n_outliers: *mut i64) -> lq_status;
 
-    // lq_hf.h
-    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-    pub fn lq_hf_export(q: *const lq_tensor, perm: *const i32, calib: *const lq_calib, format: c_int, prefix: *const c_char, st: *mut lq_safetensors) -> lq_status;
-    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-    pub fn lq_hf_import(st: *const lq_safetensors, format: c_int, prefix: *const c_char, out: *mut *mut lq_tensor, perm: *mut i32) -> lq_status;
-    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-    pub fn lq_hf_dequantize(st: *const lq_safetensors, format: c_int, prefix: *const c_char, out: *mut c_float, count: i64) -> lq_status;
-    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-    pub fn lq_hf_config(format: c_int, scheme: *const lq_scheme, json: *mut *mut c_char) -> lq_status;
-    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-    pub fn lq_hf_model_open(dir: *const c_char, outtype: c_int, out: *mut *mut lq_gguf) -> lq_status;
-    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-    pub fn lq_hf_convert(ctx: *mut lq_ctx, dir: *const c_char, outtype: c_int, out_path: *const c_char) -> lq_status;
-    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-    pub fn lq_hf_model_open_v2(dir: *const c_char, outtype: c_int, flags: c_uint, out: *mut *mut lq_gguf) -> lq_status;
-    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-    pub fn lq_hf_convert_v2(ctx: *mut lq_ctx, dir: *const c_char, outtype: c_int, flags: c_uint, out_path: *const c_char) -> lq_status;
-    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-    pub fn lq_hf_model_tensor_origin(g: *const lq_gguf, index: i64, hf_format: *mut c_int, exact: *mut c_int) -> lq_status;
-
     // lq_model.h
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_load(ctx: *mut lq_ctx, path: *const c_char, n_ctx: i64, kv_type: c_int, out: *mut *mut lq_model) -> lq_status;
@@ -596,6 +582,28 @@ extern "C" {
     pub fn lq_model_imatrix(ctx: *mut lq_ctx, m: *mut lq_model, tokens: *const i32, n_tokens: i64, n_ctx: i64, out: *mut *mut lq_imatrix) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_imatrix_v2(ctx: *mut lq_ctx, m: *mut lq_model, tokens: *const i32, n_tokens: i64, n_ctx: i64, flags: c_int, out: *mut *mut lq_imatrix) -> lq_status;
+
+    // lq_hf.h
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_export(q: *const lq_tensor, perm: *const i32, calib: *const lq_calib, format: c_int, prefix: *const c_char, st: *mut lq_safetensors) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_import(st: *const lq_safetensors, format: c_int, prefix: *const c_char, out: *mut *mut lq_tensor, perm: *mut i32) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_dequantize(st: *const lq_safetensors, format: c_int, prefix: *const c_char, out: *mut c_float, count: i64) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_config(format: c_int, scheme: *const lq_scheme, json: *mut *mut c_char) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_model_open(dir: *const c_char, outtype: c_int, out: *mut *mut lq_gguf) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_convert(ctx: *mut lq_ctx, dir: *const c_char, outtype: c_int, out_path: *const c_char) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_model_open_v2(dir: *const c_char, outtype: c_int, flags: c_uint, out: *mut *mut lq_gguf) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_convert_v2(ctx: *mut lq_ctx, dir: *const c_char, outtype: c_int, flags: c_uint, out_path: *const c_char) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_model_tensor_origin(g: *const lq_gguf, index: i64, hf_format: *mut c_int, exact: *mut c_int) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_hf_save_quantized(ctx: *mut lq_ctx, q: *mut lq_model, scheme: *const lq_scheme, source: *const c_char, format: c_int, calib: *const i32, n_calib: i64, out_dir: *const c_char, max_shard_bytes: u64, flags: c_int) -> lq_status;
 
     // lq_pipeline.h
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
