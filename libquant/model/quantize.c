@@ -128,6 +128,19 @@ static lq_status scheme_for(const job *j, const slot *s, lq_scheme **owned, cons
     if (!j->mixture)
         return LQ_OK;
     lq_status st = lq_scheme_parse(lq_type_name(want), owned);
+    if (st == LQ_OK && s->site >= 0 && j->method == LQ_METHOD_GPTQ) {
+        /* a layer's weight under gptq: gptq to the mixture's type for it, with
+         * the scheme's damping and block order (a new method resets them) */
+        double damp = 0;
+        int64_t act_order = 0;
+        lq_scheme_get_float(j->scheme, LQ_PARAM_DAMP, &damp);
+        lq_scheme_get_int(j->scheme, LQ_PARAM_ACT_ORDER, &act_order);
+        st = lq_scheme_set_int(*owned, LQ_PARAM_METHOD, LQ_METHOD_GPTQ);
+        if (st == LQ_OK)
+            st = lq_scheme_set_float(*owned, LQ_PARAM_DAMP, damp);
+        if (st == LQ_OK)
+            st = lq_scheme_set_int(*owned, LQ_PARAM_ACT_ORDER, act_order);
+    }
     *use = *owned;
     return st;
 }
@@ -356,9 +369,9 @@ static lq_status run(job *j, const int32_t *calib, int64_t n_calib)
     int64_t ftype = 0;
     lq_scheme_get_int(j->scheme, LQ_PARAM_MIXTURE, &ftype);
     j->mixture = ftype != 0;
-    if (st == LQ_OK && j->mixture && j->method != LQ_METHOD_RTN)
-        st = lq__fail(LQ_ERR_UNSUPPORTED, "%s: '%s': mixtures are rounded to nearest only", j->fn,
-                      lq_scheme_string(j->scheme));
+    if (st == LQ_OK && j->mixture && j->method != LQ_METHOD_RTN && j->method != LQ_METHOD_GPTQ)
+        st = lq__fail(LQ_ERR_UNSUPPORTED, "%s: '%s': mixtures are rounded to nearest or "
+                      "quantized by gptq only", j->fn, lq_scheme_string(j->scheme));
     if (st == LQ_OK && j->mixture)
         st = plan_mixture(j, ftype);
     if (st == LQ_OK)
@@ -412,6 +425,10 @@ lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme
         return st;
     }
     j.q->quantized = true;
+    int64_t ftype = 0;
+    lq_scheme_get_int(scheme, LQ_PARAM_MIXTURE, &ftype);
+    j.q->mixture = (int)ftype;
+    j.q->mixture_imatrix = imatrix != NULL;
     *out = j.q;
     return LQ_OK;
 }

@@ -644,6 +644,7 @@ FUNCTIONS = {
     "lq_qopts_set_token_embedding_type": (Status, (QoptsP, c_char_p)),
     "lq_qopts_set_flag": (Status, (QoptsP, c_int, c_int)),
     "lq_gguf_quantize": (Status, (CtxP, c_char_p, c_char_p, QoptsP)),
+    "lq_model_save_gguf": (Status, (CtxP, ModelP, c_char_p)),
 }
 
 # Names in the experimental tier (#ifdef LQ_EXPERIMENTAL_API): they may change in
@@ -721,6 +722,7 @@ EXPERIMENTAL = frozenset({
     "lq_model_load",
     "lq_model_perplexity",
     "lq_model_quantize",
+    "lq_model_save_gguf",
     "lq_model_set_cache",
     "lq_model_token_text",
     "lq_model_tokenize",

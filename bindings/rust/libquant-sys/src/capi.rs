@@ -596,4 +596,6 @@ extern "C" {
     pub fn lq_qopts_set_flag(o: *mut lq_qopts, flag: c_int, on: c_int) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_gguf_quantize(ctx: *mut lq_ctx, in_path: *const c_char, out_path: *const c_char, opts: *const lq_qopts) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_model_save_gguf(ctx: *mut lq_ctx, m: *const lq_model, path: *const c_char) -> lq_status;
 }
