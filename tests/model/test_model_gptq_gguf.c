@@ -129,13 +129,14 @@ static void same_layout(void)
 }
 
 /* GPTQ loses less than round-to-nearest of the same file type, with the
- * same importance weights or none. The measured ratios are printed; the
- * bound only asks for a real gain (deterministic figures). */
+ * same importance weights or none. Measured (deterministic, printed): 0.62
+ * without and 0.71 with the imatrix; 0.88 and 0.93 when GPTQ still rounded
+ * whole blocks, which the bound of 0.8 keeps out. */
 static void better_than_rtn(void)
 {
     for (int k = GPTQ; k <= GPTQ_IM; k++) {
         printf("# %s / %s: KLD ratio %.3f\n", names[k], names[k + 2], kld[k] / kld[k + 2]);
-        CHECKF(kld[k] > 0 && kld[k] < 0.95 * kld[k + 2], "%s KLD %g vs %s %g", names[k], kld[k],
+        CHECKF(kld[k] > 0 && kld[k] < 0.8 * kld[k + 2], "%s KLD %g vs %s %g", names[k], kld[k],
                names[k + 2], kld[k + 2]);
     }
 }
