@@ -1,6 +1,7 @@
 /* ggml_grid.c — the per-element grids of ggml blocks (ggml_grid.h): each
  * type's a, b and code position, read off its dequantization (the codecs in
- * ggml_legacy.c and ggml_kquants.c). */
+ * ggml_legacy.c, ggml_kquants.c and ggml_iq4.c). */
+#include <math.h>
 #include <stddef.h>
 
 #include "ggml_blocks.h"
@@ -161,18 +162,72 @@ static void q6_k_set(void *blk, int k, int q)
     *qh = (uint8_t)((*qh & ~(3 << 2 * g)) | (q >> 4) << 2 * g);
 }
 
+/* ---- IQ4_NL: d level(q) per 32, nibbles as Q4_0's; IQ4_XS: d sc level(q)
+ * per 32 of 256, sc signed 6-bit, sub-block j's nibbles as Q4_0's in
+ * qs[16 j ...] */
+
+static void iq4_nl_grid(const void *blk, float *a, float *b)
+{
+    const float d = lq__f(((const lq__blk_iq4_nl *)blk)->d);
+    for (int k = 0; k < LQ__QK; k++) {
+        a[k] = d;
+        b[k] = 0;
+    }
+}
+
+static void set_nibble16(uint8_t *qs, int k, int q)
+{
+    uint8_t *p = &qs[k % 16];
+    *p = k < 16 ? (uint8_t)((*p & 0xf0) | q) : (uint8_t)((*p & 0x0f) | q << 4);
+}
+
+static void iq4_nl_set(void *blk, int k, int q)
+{
+    set_nibble16(((lq__blk_iq4_nl *)blk)->qs, k, q);
+}
+
+static void iq4_xs_grid(const void *blk, float *a, float *b)
+{
+    const lq__blk_iq4_xs *x = blk;
+    const float d = lq__f(x->d);
+    for (int k = 0; k < LQ__QK_K; k++) {
+        a[k] = d * lq__iq4xs_scale(x, k / 32);
+        b[k] = 0;
+    }
+}
+
+static void iq4_xs_set(void *blk, int k, int q)
+{
+    set_nibble16(((lq__blk_iq4_xs *)blk)->qs + 16 * (k / 32), k % 32, q);
+}
+
 static const struct {
     lq_type type;
     lq__grid_ops ops;
 } grids[] = {
-    {LQ_TYPE_Q4_0, {15, q4_0_grid, q4_0_set}},
-    {LQ_TYPE_Q8_0, {254, q8_0_grid, q8_0_set}},
-    {LQ_TYPE_Q2_K, {3, q2_k_grid, q2_k_set}},
-    {LQ_TYPE_Q3_K, {7, q3_k_grid, q3_k_set}},
-    {LQ_TYPE_Q4_K, {15, q4_k_grid, q4_k_set}},
-    {LQ_TYPE_Q5_K, {31, q5_k_grid, q5_k_set}},
-    {LQ_TYPE_Q6_K, {63, q6_k_grid, q6_k_set}},
+    {LQ_TYPE_Q4_0, {15, NULL, q4_0_grid, q4_0_set}},
+    {LQ_TYPE_Q8_0, {254, NULL, q8_0_grid, q8_0_set}},
+    {LQ_TYPE_Q2_K, {3, NULL, q2_k_grid, q2_k_set}},
+    {LQ_TYPE_Q3_K, {7, NULL, q3_k_grid, q3_k_set}},
+    {LQ_TYPE_Q4_K, {15, NULL, q4_k_grid, q4_k_set}},
+    {LQ_TYPE_Q5_K, {31, NULL, q5_k_grid, q5_k_set}},
+    {LQ_TYPE_Q6_K, {63, NULL, q6_k_grid, q6_k_set}},
+    {LQ_TYPE_IQ4_NL, {15, lq__iq4_levels, iq4_nl_grid, iq4_nl_set}},
+    {LQ_TYPE_IQ4_XS, {15, lq__iq4_levels, iq4_xs_grid, iq4_xs_set}},
 };
+
+int lq__grid_nearest(const lq__grid_ops *g, float t)
+{
+    if (!g->levels) {
+        float r = nearbyintf(t);
+        return r < 0.0f ? 0 : r > (float)g->maxq ? g->maxq : (int)r;
+    }
+    /* ascending levels: the last whose midpoint with the next is not above t */
+    int q = 0;
+    while (q < g->maxq && t > 0.5f * (float)(g->levels[q] + g->levels[q + 1]))
+        q++;
+    return q;
+}
 
 const lq__grid_ops *lq__grid_for(lq_type t)
 {

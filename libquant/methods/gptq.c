@@ -18,11 +18,11 @@
  * current (already updated) W, with the caller's importance weights, or else
  * the calibration set's mean x^2 (llama.cpp's imatrix of these same
  * activations), as the reference chooses a group's grid at its first column.
- * Then, for the types whose elements each have a grid a q + b
+ * Then, for the types whose elements each have a grid a level(q) + b
  * (formats/ggml_grid.h), the block's columns are rounded one at a time onto
  * that fixed grid, each column's error fed to the ones after it, inside the
- * block too; the other types (IQ4_NL/XS) keep quantize_row's codes for
- * the whole block and feed the errors of its columns forward. act_order
+ * block too; any other type keeps quantize_row's codes for the whole block
+ * and feeds the errors of its columns forward. act_order
  * orders whole blocks by their summed diagonal, so the layout stays
  * llama.cpp's: a file has no column permutation (g_idx), so there is no
  * act_order within a block. */
@@ -398,17 +398,16 @@ static void ggml_rows(void *arg, int64_t r0, int64_t r1)
 static void grid_column(const gptq *g, int64_t c, int64_t k, const float *w, float *err)
 {
     const float *a = g->ga + k * g->rows, *b = g->gb + k * g->rows;
-    const int maxq = g->grid->maxq;
+    const int8_t *levels = g->grid->levels;
     const int64_t oc = out_col(g, c - k);
     const float d = g->u[c * g->cols + c];
     for (int64_t r = 0; r < g->rows; r++) {
-        int q = 0;
-        if (a[r] != 0.0f) {
-            float t = nearbyintf((w[r] - b[r]) / a[r]);
-            q = t < 0.0f ? 0 : t > (float)maxq ? maxq : (int)t;
-        }
+        /* a zero scale: every code decodes to b; a negative one (Q3_K, Q6_K
+         * signed scales) reverses the order, which t / a undoes */
+        int q = a[r] != 0.0f ? lq__grid_nearest(g->grid, (w[r] - b[r]) / a[r]) : 0;
         g->grid->set(block_at(g, r, oc), (int)k, q);
-        err[r] = (w[r] - (a[r] * (float)q + b[r])) / d;
+        float level = levels ? (float)levels[q] : (float)q;
+        err[r] = (w[r] - (a[r] * level + b[r])) / d;
     }
 }
 

@@ -1,7 +1,8 @@
 /* test_ggml_grid.c — the per-element grids of ggml blocks (formats/ggml_grid.h)
  * against the codecs' own decoding: every element of a quantized block
- * decodes to a q + b for some code q in 0 .. maxq, and setting an element's
- * code changes that element only, to a q + b. */
+ * decodes to a level(q) + b for some code q in 0 .. maxq, setting an
+ * element's code changes that element only, to a level(q) + b, and
+ * lq__grid_nearest finds the nearest level. */
 #include "formats_util.h"
 #include "libquant/core/type_info.h"
 #include "libquant/formats/codec.h"
@@ -13,6 +14,11 @@ static float rnd(unsigned *s)
 {
     *s = *s * 1664525u + 1013904223u;
     return (float)(*s >> 8) / (float)(1u << 24) * 2.0f - 1.0f;
+}
+
+static float level(const lq__grid_ops *g, int q)
+{
+    return g->levels ? (float)g->levels[q] : (float)q;
 }
 
 static void one(lq_type t)
@@ -39,8 +45,7 @@ static void one(lq_type t)
     for (int k = 0; k < N; k++) {
         int found = 0;
         for (int q = 0; q <= g->maxq && !found; q++)
-            found = a[k] * (float)q + b[k] == y[k] ||
-                    fabsf(a[k] * (float)q + b[k] - y[k]) <= 1e-6f * (fabsf(y[k]) + 1e-6f);
+            found = fabsf(a[k] * level(g, q) + b[k] - y[k]) <= 1e-6f * (fabsf(y[k]) + 1e-6f);
         on_grid &= found;
     }
     /* every element to a code that differs from its own in each bit */
@@ -56,20 +61,32 @@ static void one(lq_type t)
                 only &= y[j] == z[j];
         /* the product a q may round differently from the codec's own order
          * of operations (d sc (q - 32) against d sc q - 32 d sc): 1e-6 relative */
-        value &= fabsf(y[k] - (a[k] * (float)q + b[k])) <= 1e-6f * (fabsf(y[k]) + fabsf(b[k]) + 1e-6f);
+        value &= fabsf(y[k] - (a[k] * level(g, q) + b[k])) <= 1e-6f * (fabsf(y[k]) + fabsf(b[k]) + 1e-6f);
     }
     CHECKF(on_grid, "%s: a decoded value is on no code of its grid", lq_type_name(t));
     CHECKF(only, "%s: setting a code changed another element", lq_type_name(t));
-    CHECKF(value, "%s: a set code decodes to another value than a q + b", lq_type_name(t));
+    CHECKF(value, "%s: a set code decodes to another value than a level(q) + b", lq_type_name(t));
+    /* nearest: against a scan of every level, at points between and beyond them */
+    int nearest = 1;
+    for (float x0 = -2.0f * fabsf(level(g, 0)) - 3.0f; x0 < 2.0f * level(g, g->maxq) + 3.0f;
+         x0 += 0.37f) {
+        int best = 0;
+        for (int q = 1; q <= g->maxq; q++)
+            if (fabsf(x0 - level(g, q)) < fabsf(x0 - level(g, best)))
+                best = q;
+        int got = lq__grid_nearest(g, x0);
+        nearest &= fabsf(x0 - level(g, got)) == fabsf(x0 - level(g, best));
+    }
+    CHECKF(nearest, "%s: lq__grid_nearest missed the nearest level", lq_type_name(t));
 }
 
 static void grids_match_codecs(void)
 {
-    const lq_type types[] = {LQ_TYPE_Q4_0, LQ_TYPE_Q8_0, LQ_TYPE_Q2_K, LQ_TYPE_Q3_K,
-                             LQ_TYPE_Q4_K, LQ_TYPE_Q5_K, LQ_TYPE_Q6_K};
+    const lq_type types[] = {LQ_TYPE_Q4_0, LQ_TYPE_Q8_0, LQ_TYPE_Q2_K,   LQ_TYPE_Q3_K, LQ_TYPE_Q4_K,
+                             LQ_TYPE_Q5_K, LQ_TYPE_Q6_K, LQ_TYPE_IQ4_NL, LQ_TYPE_IQ4_XS};
     for (size_t i = 0; i < sizeof types / sizeof *types; i++)
         one(types[i]);
-    CHECK(lq__grid_for(LQ_TYPE_IQ4_XS) == NULL); /* a non-uniform grid: whole blocks */
+    CHECK(lq__grid_for(LQ_TYPE_Q4_1) == NULL); /* not listed: GPTQ quantizes whole blocks */
 }
 
 LQT_MAIN(grids_match_codecs)
