@@ -312,9 +312,11 @@ LQ_API lq_status lq_model_kl_divergence(lq_ctx *ctx, lq_model *base, lq_model *m
  *   - a llama.cpp mixture (q4_k_m, q3_k_s, ...: LQ_PARAM_MIXTURE) chooses a
  *     type per weight by llama.cpp's rules, exactly as lq_gguf_quantize does
  *     for that file type, so the tensors equal those of the file it writes
- *     with rtn; with gptq ("gptq:q4_k_m") each layer weight is quantized by
- *     gptq to the type the mixture gives it, the token embedding and output
- *     head rounded to nearest (another method gives LQ_ERR_UNSUPPORTED).
+ *     with rtn; with gptq ("gptq:q4_k_m") each layer weight, and the output
+ *     head unless it is the tied token embedding, is quantized by gptq to
+ *     the type the mixture gives it (the head on what the quantized layers
+ *     give it), the token embedding rounded to nearest (another method
+ *     gives LQ_ERR_UNSUPPORTED).
  *     lq_model_save_gguf (lq_pipeline.h) writes such a model as a GGUF file;
  *   - any other scheme applies to every 2-D weight: the seven of each layer,
  *     the output head and the token embedding. Under gptq, awq, smoothquant
