@@ -384,8 +384,9 @@ static lq_status run(job *j, const int32_t *calib, int64_t n_calib)
      * quantized by gptq too, on what the quantized layers give it: unlike the
      * int schemes, whose reference implementations keep lm_head as it is, a
      * llama.cpp file type quantizes it anyway */
-    j->slots[1].gptq_head = j->mixture && j->method == LQ_METHOD_GPTQ && j->slots[1].l && calib &&
-                            n_calib > 0;
+    if (st == LQ_OK) /* (no slots when make_slots failed) */
+        j->slots[1].gptq_head = j->mixture && j->method == LQ_METHOD_GPTQ && j->slots[1].l &&
+                                calib && n_calib > 0;
     if (st == LQ_OK)
         st = quantize_slot(j, &j->slots[0], NULL, NULL);
     if (st == LQ_OK && !j->slots[1].gptq_head)

@@ -18,8 +18,9 @@ static const char usage_head[] =
     "                   [--tensor-type PATTERN=TYPE]... [--output-tensor-type T]\n"
     "                   [--token-embedding-type T] [--pure] [--leave-output-tensor]\n"
     "                   [--allow-requantize] [split options]\n"
-    "       lq quantize IN.gguf OUT.gguf TYPE --method gptq --calib FILE... [--imatrix FILE]\n"
-    "                   [--calib-samples N] [--calib-seqlen L] [--seed S] [--threads N]\n\n"
+    "       lq quantize IN.gguf OUT.gguf TYPE --method gptq --calib FILE...\n"
+    "                   [--imatrix FILE] [--calib-samples N] [--calib-seqlen L]\n"
+    "                   [--seed S] [--threads N]\n\n"
     "Quantizes a GGUF model as llama.cpp's llama-quantize does: the same type for\n"
     "every tensor and the same bytes. TYPE is one of";
 static const char usage_tail[] =

@@ -1,5 +1,6 @@
 /* quantize_calibrated.h — lq quantize's calibrated path: a llama.cpp
- * mixture whose layer weights are quantized by gptq on calibration text
+ * mixture whose layer weights and output head are quantized by gptq on
+ * calibration text
  * (lq_model_quantize), written as the file that mixture makes
  * (lq_model_save_gguf). */
 #ifndef LQ_TOOLS_QUANTIZE_CALIBRATED_H
@@ -32,12 +33,13 @@ int calibrated_option(const char *cmd, int argc, char **argv, int *i, calibrated
     "--method", "--calib", "--calib-samples", "--calib-seqlen", "--seed"
 
 #define CALIBRATED_USAGE                                                                  \
-    "--method gptq quantizes each layer weight by GPTQ into the type TYPE gives it\n"     \
-    "(TYPE one of the k-quant mixtures Q2_K_S ... Q5_K_M), on windows drawn from the\n"   \
-    "text files of --calib FILE (repeatable; --calib-samples N, default 128,\n"           \
-    "--calib-seqlen L, default 2048 or the training context, --seed S, default 0);\n"    \
-    "--imatrix then gives GPTQ's block scales their importance weights. --method rtn\n" \
-    "takes the same path without calibration (the bytes of the plain command).\n"
+    "--method gptq quantizes the layers' weights and the output head by GPTQ into\n"      \
+    "the types TYPE gives them (TYPE one of the k-quant mixtures Q2_K_S ... Q5_K_M),\n"   \
+    "on windows drawn from the text files of --calib FILE (repeatable;\n"                 \
+    "--calib-samples N, default 128, --calib-seqlen L, default 2048 or the training\n"    \
+    "context, --seed S, default 0); --imatrix then gives GPTQ's block scales their\n"     \
+    "importance weights. --method rtn takes the same path without calibration (the\n"     \
+    "bytes of the plain command).\n"
 
 /* Quantize `in` to the mixture `type` with o->method and write `out`;
  * returns the exit status after printing any error. */
