@@ -312,7 +312,12 @@ LQ_API lq_status lq_model_kl_divergence(lq_ctx *ctx, lq_model *base, lq_model *m
  *   - a llama.cpp mixture (q4_k_m, q3_k_s, ...: LQ_PARAM_MIXTURE) chooses a
  *     type per weight by llama.cpp's rules, exactly as lq_gguf_quantize does
  *     for that file type, so the tensors equal those of the file it writes
- *     (rounded to nearest only: another method gives LQ_ERR_UNSUPPORTED);
+ *     with rtn; with gptq ("gptq:q4_k_m") each layer weight, and the output
+ *     head unless it is the tied token embedding, is quantized by gptq to
+ *     the type the mixture gives it (the head on what the quantized layers
+ *     give it), the token embedding rounded to nearest (another method
+ *     gives LQ_ERR_UNSUPPORTED).
+ *     lq_model_save_gguf (lq_pipeline.h) writes such a model as a GGUF file;
  *   - any other scheme applies to every 2-D weight: the seven of each layer,
  *     the output head and the token embedding. Under gptq, awq, smoothquant
  *     and llm_int8 the head and the embedding take the scheme's type and
@@ -351,7 +356,7 @@ LQ_API lq_status lq_model_kl_divergence(lq_ctx *ctx, lq_model *base, lq_model *m
  * (quantize the model it came from), a bad n_ctx or kv_type, a method
  * that needs calibration without tokens, a token outside the vocabulary, an
  * imatrix entry of the wrong length, Q2_K_S without imatrix),
- * LQ_ERR_UNSUPPORTED (a mixture with another method than rtn), what
+ * LQ_ERR_UNSUPPORTED (a mixture with another method than rtn or gptq), what
  * lq_quantize returns for a weight (LQ_ERR_SHAPE when a row length does not
  * fit the scheme's groups or blocks: the message names the tensor),
  * LQ_ERR_NOMEM, LQ_ERR_NONFINITE, LQ_ERR_CANCELLED. On error *out is NULL. */

@@ -10,6 +10,7 @@
 #define LQ_PIPELINE_H
 
 #include <lq/lq_core.h>
+#include <lq/lq_model.h>
 
 #ifdef __cplusplus
 extern "C" {
@@ -102,6 +103,18 @@ LQ_API lq_status lq_gguf_quantize_split(lq_ctx *ctx, const char *in_path,
                                         const char *path_prefix, const lq_qopts *opts,
                                         uint64_t max_bytes, int64_t max_tensors, unsigned flags,
                                         int shard, int *n_files);
+/* Write `m`, a model made by lq_model_quantize with a llama.cpp mixture
+ * (q4_k_m, ..., with any method it takes), as the GGUF file lq_gguf_quantize
+ * writes for that file type from the same source and imatrix presence: the
+ * same metadata, keys and tensor order, every tensor of the type the mixture
+ * gave it, with the bytes the model holds. With method rtn the file is
+ * byte-identical to lq_gguf_quantize's; with gptq only the quantized
+ * tensors' bytes differ. Written atomically. `ctx` (may be NULL) receives
+ * progress (stage "save", by tensors) and may cancel. Errors:
+ * LQ_ERR_INVALID (NULL arguments, a model not quantized with a mixture),
+ * LQ_ERR_IO (also when path exists and is not a regular file),
+ * LQ_ERR_NOMEM, LQ_ERR_CANCELLED. */
+LQ_API lq_status lq_model_save_gguf(lq_ctx *ctx, const lq_model *m, const char *path);
 
 #ifdef __cplusplus
 }

@@ -13,14 +13,19 @@
  * the current W outside the block (the in-block updates of that group's
  * later columns are not seen yet: the reference's quirk, kept).
  *
- * ggml block types cannot take one column at a time: a block's codes depend
- * on all of its 32 or 256 values. Each block of columns is quantized as a unit
- * by the type's quantize_row, then its columns' errors are propagated one by
- * one as usual — for fixed codes this is the same optimal compensation of
- * the remaining columns. The block quantizer gets the caller's importance
- * weights, or else the calibration set's mean x^2 (llama.cpp's imatrix of
- * these same activations). act_order orders whole blocks by their summed
- * diagonal, so the layout stays llama.cpp's. */
+ * ggml block types: a block's scales depend on all of its 32 or 256 values.
+ * At a block's first column the type's quantize_row chooses them from the
+ * current (already updated) W, with the caller's importance weights, or else
+ * the calibration set's mean x^2 (llama.cpp's imatrix of these same
+ * activations), as the reference chooses a group's grid at its first column.
+ * Then, for the types whose elements each have a grid a level(q) + b
+ * (formats/ggml_grid.h), the block's columns are rounded one at a time onto
+ * that fixed grid, each column's error fed to the ones after it, inside the
+ * block too; any other type keeps quantize_row's codes for the whole block
+ * and feeds the errors of its columns forward. act_order
+ * orders whole blocks by their summed diagonal, so the layout stays
+ * llama.cpp's: a file has no column permutation (g_idx), so there is no
+ * act_order within a block. */
 #include <cblas.h>
 #include <lapacke.h>
 #include <math.h>
@@ -36,6 +41,7 @@
 #include "../core/pool.h"
 #include "../core/tensor.h"
 #include "../core/type_info.h"
+#include "../formats/ggml_grid.h"
 #include "../formats/linear.h"
 #include "../kernels/blas.h"
 #include "methods.h"
@@ -60,6 +66,8 @@ typedef struct gptq {
     int64_t be, bb;   /* elements and bytes per block */
     const float *imatrix; /* the caller's, or own_imatrix */
     float *own_imatrix;
+    const lq__grid_ops *grid; /* per-element grids, or NULL: whole blocks */
+    float *ga, *gb;   /* be x rows: the grid a q + b of the current block's elements */
 } gptq;
 
 static int is_int(lq_type t) { return lq__linear_bits(t) != 0; }
@@ -351,22 +359,55 @@ typedef struct {
     int64_t c0;       /* its processing position */
 } ggml_block;
 
+/* The block of row r that holds stored column oc. */
+static uint8_t *block_at(const gptq *g, int64_t r, int64_t oc)
+{
+    size_t row_bytes = (size_t)(g->cols / g->be) * (size_t)g->bb;
+    return g->job->q.dst + (size_t)r * row_bytes + (size_t)(oc / g->be) * (size_t)g->bb;
+}
+
 static void ggml_rows(void *arg, int64_t r0, int64_t r1)
 {
     const ggml_block *b = arg;
     const gptq *g = b->g;
     float x[256], y[256];
     int64_t oc = out_col(g, b->c0);
-    size_t row_bytes = (size_t)(g->cols / g->be) * (size_t)g->bb;
     const float *imat = g->imatrix + oc;
     for (int64_t r = r0; r < r1; r++) {
         for (int64_t k = 0; k < g->be; k++)
             x[k] = b->w1[(b->k0 + k) * g->rows + r];
-        uint8_t *blk = g->job->q.dst + (size_t)r * row_bytes + (size_t)(oc / g->be) * (size_t)g->bb;
+        uint8_t *blk = block_at(g, r, oc);
         g->codec->quantize_row(x, blk, g->be, imat);
+        if (g->grid) {
+            g->grid->grid(blk, x, y);
+            for (int64_t k = 0; k < g->be; k++) {
+                g->ga[k * g->rows + r] = x[k];
+                g->gb[k * g->rows + r] = y[k];
+            }
+            continue;
+        }
         g->codec->dequantize_row(blk, y, g->be);
         for (int64_t k = 0; k < g->be; k++)
             b->q[k * g->rows + r] = y[k];
+    }
+}
+
+/* Column k of the current block (processing position c): each row's value
+ * rounded onto its element's grid, the code written into the block, errors
+ * (w - q) / d into err. */
+static void grid_column(const gptq *g, int64_t c, int64_t k, const float *w, float *err)
+{
+    const float *a = g->ga + k * g->rows, *b = g->gb + k * g->rows;
+    const int8_t *levels = g->grid->levels;
+    const int64_t oc = out_col(g, c - k);
+    const float d = g->u[c * g->cols + c];
+    for (int64_t r = 0; r < g->rows; r++) {
+        /* a zero scale: every code decodes to b; a negative one (Q3_K, Q6_K
+         * signed scales) reverses the order, which t / a undoes */
+        int q = a[r] != 0.0f ? lq__grid_nearest(g->grid, (w[r] - b[r]) / a[r]) : 0;
+        g->grid->set(block_at(g, r, oc), (int)k, q);
+        float level = levels ? (float)levels[q] : (float)q;
+        err[r] = (w[r] - (a[r] * level + b[r])) / d;
     }
 }
 
@@ -416,6 +457,31 @@ static lq_status update_after_block(const gptq *g, const float *e1, int64_t i1, 
     return lq__parallel_for(&threads, "gptq", g->cols - i2, 64, update_cols, &b);
 }
 
+/* Column i of the block copy w1 (processing position i1 + i) of a ggml type:
+ * the block's scales chosen at its first column, then the column rounded
+ * onto its grid, or taken from the whole block's codes; errors into err. */
+static lq_status ggml_column(gptq *g, const float *w1, float *q, int64_t i, int64_t i1, float *err)
+{
+    const int64_t rows = g->rows;
+    if (i % g->be == 0) {
+        ggml_block b = {g, w1, q, i, i1 + i};
+        lq_status st = lq__parallel_for(g->job->q.ctx, "gptq", rows,
+                                        lq__grain_for(g->be * 64, 1 << 16), ggml_rows, &b);
+        if (st != LQ_OK)
+            return st;
+    }
+    const float *w = w1 + i * rows;
+    if (g->grid) {
+        grid_column(g, i1 + i, i % g->be, w, err);
+        return LQ_OK;
+    }
+    const float *qc = q + (i % g->be) * rows;
+    float d = g->u[(i1 + i) * g->cols + i1 + i];
+    for (int64_t r = 0; r < rows; r++)
+        err[r] = (w[r] - qc[r]) / d;
+    return LQ_OK;
+}
+
 static lq_status sweep(gptq *g)
 {
     const int64_t rows = g->rows, cols = g->cols;
@@ -433,15 +499,7 @@ static lq_status sweep(gptq *g)
             if (!g->codec) {
                 st = int_column(g, i1 + i, w1 + i * rows, err);
             } else {
-                if (i % g->be == 0) {
-                    ggml_block b = {g, w1, q, i, i1 + i};
-                    st = lq__parallel_for(g->job->q.ctx, "gptq", rows,
-                                          lq__grain_for(g->be * 64, 1 << 16), ggml_rows, &b);
-                }
-                const float *qc = q + (i % g->be) * rows, *w = w1 + i * rows;
-                float d = g->u[(i1 + i) * cols + i1 + i];
-                for (int64_t r = 0; r < rows; r++)
-                    err[r] = (w[r] - qc[r]) / d;
+                st = ggml_column(g, w1, q, i, i1, err);
             }
             if (st == LQ_OK)
                 spread_in_block(g, w1, i, count, i1, err);
@@ -485,6 +543,7 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
         g.be = ti->block_elems;
         g.bb = ti->block_bytes;
         g.bsz = g.be >= GPTQ_BLOCK ? g.be : GPTQ_BLOCK;
+        g.grid = lq__grid_for(qp->type);
         g.imatrix = job->q.imatrix;
         if (!g.imatrix) {
             if (!(g.own_imatrix = lq__malloc((size_t)g.cols * sizeof *g.own_imatrix)))
@@ -508,7 +567,12 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
     g.perm = lq__malloc((size_t)g.cols * sizeof *g.perm);
     g.cur = g.codec ? NULL : lq__malloc((size_t)g.rows * sizeof *g.cur);
     g.stat = g.codec ? NULL : lq__malloc(n_stat * (size_t)g.rows * sizeof *g.stat);
-    if (!g.wt || !g.u || !g.perm || (!g.codec && (!g.cur || !g.stat)))
+    if (g.grid) {
+        g.ga = lq__malloc((size_t)(g.be * g.rows) * sizeof *g.ga);
+        g.gb = lq__malloc((size_t)(g.be * g.rows) * sizeof *g.gb);
+    }
+    if (!g.wt || !g.u || !g.perm || (!g.codec && (!g.cur || !g.stat)) ||
+        (g.grid && (!g.ga || !g.gb)))
         st = lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate the work space of a %lld x %lld "
                       "layer", (long long)g.rows, (long long)g.cols);
     if (st == LQ_OK)
@@ -525,6 +589,8 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
     lq__free(g.perm);
     lq__free(g.cur);
     lq__free(g.stat);
+    lq__free(g.ga);
+    lq__free(g.gb);
     lq__free(g.own_imatrix);
     return st;
 }

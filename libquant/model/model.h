@@ -28,6 +28,8 @@ struct lq_model {
     lq_gguf *file;          /* lq_model_load's own handle, NULL for lq_model_from_gguf */
     const lq_gguf *src;     /* what the model was built from: file, or the caller's handle */
     bool quantized;         /* made by lq_model_quantize: its weights differ from src's */
+    int mixture;            /* the llama.cpp file type lq_model_quantize chose types by, 0 if none */
+    bool mixture_imatrix;   /* ... with an importance matrix (its rules differ with one) */
     lq__hparams hp;
     lq__vocab vocab;
     lq_tensor **tensors;    /* views of the file's tensors, freed with the model */

@@ -23,6 +23,7 @@ typedef struct {
     lq__linear *l;  /* NULL for the output head of a model with tied embeddings */
     int site;       /* LQ__SITE_* of a layer's weight, -1 for token_embd and output */
     lq_type mix;    /* the mixture's type for it (mixtures only) */
+    bool gptq_head; /* the output head of a mixture under gptq: calibrated too */
 } slot;
 
 typedef struct {
@@ -55,13 +56,13 @@ static lq_status make_slots(job *j)
     j->slots = lq__calloc((size_t)j->n_slots, sizeof *j->slots);
     if (!j->slots)
         return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", j->fn);
-    j->slots[0] = (slot){&q->embd, -1, -1};
-    j->slots[1] = (slot){q->output.t == q->embd.t ? NULL : &q->output, -1, -1};
+    j->slots[0] = (slot){&q->embd, -1, -1, false};
+    j->slots[1] = (slot){q->output.t == q->embd.t ? NULL : &q->output, -1, -1, false};
     for (int64_t il = 0; il < q->hp.n_layer; il++) {
         lq__layer *y = &q->layers[il];
         lq__linear *parts[PARTS] = {&y->q, &y->k, &y->v, &y->o, &y->gate, &y->up, &y->down};
         for (int p = 0; p < PARTS; p++)
-            *layer_slot(j, il, p) = (slot){parts[p], part_site[p], -1};
+            *layer_slot(j, il, p) = (slot){parts[p], part_site[p], -1, false};
     }
     return LQ_OK;
 }
@@ -128,6 +129,20 @@ static lq_status scheme_for(const job *j, const slot *s, lq_scheme **owned, cons
     if (!j->mixture)
         return LQ_OK;
     lq_status st = lq_scheme_parse(lq_type_name(want), owned);
+    if (st == LQ_OK && (s->site >= 0 || s->gptq_head) && j->method == LQ_METHOD_GPTQ) {
+        /* a layer's weight or the head under gptq: gptq to the mixture's type
+         * for it, with the scheme's damping and block order (a new method
+         * resets them) */
+        double damp = 0;
+        int64_t act_order = 0;
+        lq_scheme_get_float(j->scheme, LQ_PARAM_DAMP, &damp);
+        lq_scheme_get_int(j->scheme, LQ_PARAM_ACT_ORDER, &act_order);
+        st = lq_scheme_set_int(*owned, LQ_PARAM_METHOD, LQ_METHOD_GPTQ);
+        if (st == LQ_OK)
+            st = lq_scheme_set_float(*owned, LQ_PARAM_DAMP, damp);
+        if (st == LQ_OK)
+            st = lq_scheme_set_int(*owned, LQ_PARAM_ACT_ORDER, act_order);
+    }
     *use = *owned;
     return st;
 }
@@ -305,6 +320,8 @@ static lq_status move_scales(job *j, layer_copy *c, const scale_group *g, lq_cal
 static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
 {
     job *j = user;
+    if (il == j->q->hp.n_layer) /* the head's input (gptq_head) */
+        return quantize_slot(j, &j->slots[1], NULL, sets[0]);
     if (j->method == LQ_METHOD_GPTQ) {
         lq_status st = LQ_OK;
         for (int p = 0; st == LQ_OK && p < PARTS; p++)
@@ -356,16 +373,23 @@ static lq_status run(job *j, const int32_t *calib, int64_t n_calib)
     int64_t ftype = 0;
     lq_scheme_get_int(j->scheme, LQ_PARAM_MIXTURE, &ftype);
     j->mixture = ftype != 0;
-    if (st == LQ_OK && j->mixture && j->method != LQ_METHOD_RTN)
-        st = lq__fail(LQ_ERR_UNSUPPORTED, "%s: '%s': mixtures are rounded to nearest only", j->fn,
-                      lq_scheme_string(j->scheme));
+    if (st == LQ_OK && j->mixture && j->method != LQ_METHOD_RTN && j->method != LQ_METHOD_GPTQ)
+        st = lq__fail(LQ_ERR_UNSUPPORTED, "%s: '%s': mixtures are rounded to nearest or "
+                      "quantized by gptq only", j->fn, lq_scheme_string(j->scheme));
     if (st == LQ_OK && j->mixture)
         st = plan_mixture(j, ftype);
     if (st == LQ_OK)
         st = side_scheme(j);
+    /* in a mixture under gptq, a head of its own (not the tied embedding) is
+     * quantized by gptq too, on what the quantized layers give it: unlike the
+     * int schemes, whose reference implementations keep lm_head as it is, a
+     * llama.cpp file type quantizes it anyway */
+    if (st == LQ_OK) /* (no slots when make_slots failed) */
+        j->slots[1].gptq_head = j->mixture && j->method == LQ_METHOD_GPTQ && j->slots[1].l &&
+                                calib && n_calib > 0;
     if (st == LQ_OK)
         st = quantize_slot(j, &j->slots[0], NULL, NULL);
-    if (st == LQ_OK)
+    if (st == LQ_OK && !j->slots[1].gptq_head)
         st = quantize_slot(j, &j->slots[1], NULL, NULL);
     if (st != LQ_OK || !is_calibrated(j->method)) {
         for (int64_t s = 2; st == LQ_OK && s < j->n_slots; s++)
@@ -376,8 +400,8 @@ static lq_status run(job *j, const int32_t *calib, int64_t n_calib)
         return lq__fail(LQ_ERR_INVALID, "%s: '%s' needs calibration tokens", j->fn,
                         lq_scheme_string(j->scheme));
     int64_t window = j->base->kv.n_ctx < j->q->kv.n_ctx ? j->base->kv.n_ctx : j->q->kv.n_ctx;
-    return lq__calibrate(j->user, j->fn, j->base, j->q, calib, n_calib, window, 0,
-                         calibrated_layer, j);
+    return lq__calibrate(j->user, j->fn, j->base, j->q, calib, n_calib, window,
+                         j->slots[1].gptq_head ? LQ__CALIB_HEAD : 0u, calibrated_layer, j);
 }
 
 lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme,
@@ -412,6 +436,10 @@ lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme
         return st;
     }
     j.q->quantized = true;
+    int64_t ftype = 0;
+    lq_scheme_get_int(scheme, LQ_PARAM_MIXTURE, &ftype);
+    j.q->mixture = (int)ftype;
+    j.q->mixture_imatrix = imatrix != NULL;
     *out = j.q;
     return LQ_OK;
 }

@@ -8,6 +8,7 @@
 #include "../core/ftype_list.h"
 #include "commands.h"
 #include "model_file.h"
+#include "quantize_calibrated.h"
 #include "split_options.h"
 #include "tool.h"
 
@@ -15,7 +16,10 @@ static const char usage_head[] =
     "usage: lq quantize IN.gguf OUT.gguf TYPE [--imatrix FILE] [--threads N]\n"
     "                   [--tensor-type PATTERN=TYPE]... [--output-tensor-type T]\n"
     "                   [--token-embedding-type T] [--pure] [--leave-output-tensor]\n"
-    "                   [--allow-requantize] [split options]\n\n"
+    "                   [--allow-requantize] [split options]\n"
+    "       lq quantize IN.gguf OUT.gguf TYPE --method gptq --calib FILE...\n"
+    "                   [--imatrix FILE] [--calib-samples N] [--calib-seqlen L]\n"
+    "                   [--seed S] [--threads N]\n\n"
     "Quantizes a GGUF model as llama.cpp's llama-quantize does: the same type for\n"
     "every tensor and the same bytes. TYPE is one of";
 static const char usage_tail[] =
@@ -27,7 +31,7 @@ static const char usage_tail[] =
     "conversion (lq convert DIR F32.gguf --outtype f32). IN may also be the first\n"
     "file of a split model. Split options write OUT as split files named after OUT\n"
     "without \".gguf\", each complete before any is renamed into place:\n"
-    SPLIT_USAGE SHARD_USAGE
+    SPLIT_USAGE SHARD_USAGE CALIBRATED_USAGE
     "With --format, MODEL is written as a Hugging Face checkpoint folder instead\n"
     "(GPTQ, AWQ, FP8, bitsandbytes): lq quantize --format gptq --help.\n";
 
@@ -58,17 +62,22 @@ static void print_usage(void)
 
 /* Apply one option to opts; 0, or the exit status for a bad option. */
 static int apply_option(lq_qopts *o, int argc, char **argv, int *i, int64_t *threads,
-                        split_options *split)
+                        split_options *split, calibrated_options *cal)
 {
     static const char cmd[] = "quantize";
     bool missing = false;
     const char *v;
     lq_status st = LQ_OK;
     int r = split_option_sharded(cmd, argc, argv, i, split);
+    if (r == 0)
+        r = calibrated_option(cmd, argc, argv, i, cal);
     if (r != 0)
         return r < 0 ? LQ_TOOL_USAGE : 0;
+    if (strcmp(argv[*i], "--threads") != 0 && strncmp(argv[*i], "--imatrix", 9) != 0)
+        cal->llama_option = argv[*i]; /* one the calibrated path does not take */
     if ((v = lq_tool_option(argc, argv, i, "--imatrix", &missing))) {
         st = lq_qopts_set_imatrix(o, v);
+        cal->imatrix = v;
     } else if ((v = lq_tool_option(argc, argv, i, "--threads", &missing))) {
         if (!lq_tool_parse_i64(v, 0, 1024, threads))
             return lq_tool_usage_error(cmd, "--threads wants 0..1024, got '%s'", v);
@@ -195,7 +204,7 @@ int lq_cmd_quantize(int argc, char **argv)
     static const char cmd[] = "quantize";
     static const char *const valued[] = {"--imatrix", "--threads", "--tensor-type",
                                          "--output-tensor-type", "--token-embedding-type",
-                                         SHARD_VALUED_OPTIONS, NULL};
+                                         SHARD_VALUED_OPTIONS, CALIBRATED_VALUED_OPTIONS, NULL};
     for (int i = 1; i < argc; i++) /* a Hugging Face checkpoint folder out */
         if (strncmp(argv[i], "--format", 8) == 0 && (!argv[i][8] || argv[i][8] == '='))
             return lq_cmd_quantize_hf(argc, argv);
@@ -218,8 +227,14 @@ int lq_cmd_quantize(int argc, char **argv)
     int64_t threads = 0;
     int rc = 0;
     split_options split = {0};
+    calibrated_options cal = {0};
     for (int i = 1; i < first && rc == 0; i++)
-        rc = apply_option(o, first, argv, &i, &threads, &split);
+        rc = apply_option(o, first, argv, &i, &threads, &split, &cal);
+    if (rc == 0 && cal.method && (split.set || cal.llama_option))
+        rc = lq_tool_usage_error(cmd, "--method does not take %s", split.set ? "split options"
+                                 : cal.llama_option);
+    if (rc == 0 && !cal.method && (cal.n_files || cal.samples || cal.seqlen || cal.seed))
+        rc = lq_tool_usage_error(cmd, "the calibration options need --method");
     lq_ctx *ctx = NULL;
     lq_tool_progress bar;
     if (rc == 0 && (st = lq_ctx_create(&ctx)) == LQ_OK)
@@ -232,7 +247,12 @@ int lq_cmd_quantize(int argc, char **argv)
             bar.total_bytes = (double)sb.st_size;
         lq_ctx_set_progress(ctx, lq_tool_progress_cb, &bar);
         double t0 = lq_tool_now();
-        if (split.set) {
+        if (cal.method) {
+            rc = quantize_calibrated(ctx, pos[0], pos[1], pos[2], &cal);
+            lq_tool_progress_done(&bar);
+            if (rc == 0)
+                summary(pos[0], pos[1], lq_tool_now() - t0);
+        } else if (split.set) {
             rc = quantize_split(ctx, pos[0], pos[1], o, &split, &bar, t0);
         } else {
             st = lq_gguf_quantize(ctx, pos[0], pos[1], o);

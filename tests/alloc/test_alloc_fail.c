@@ -865,9 +865,40 @@ static void matmul_tiled(void)
     }
 }
 
+/* GPTQ into ggml blocks: rounded column by column on a grid (q4_k, iq4_xs)
+ * or a type without one (q4_1: whole blocks). */
+static lq_status gptq_blocks(const char *dir, const void *arg)
+{
+    (void)dir;
+    lq_ctx *ctx = NULL;
+    lq_calib *c = NULL;
+    lq_scheme *s = NULL;
+    lq_tensor *w = NULL, *q = NULL;
+    lq_status st = two_threads(&ctx);
+    if (st == LQ_OK)
+        st = lq_calib_create(COLS, &c);
+    if (st == LQ_OK)
+        st = lq_calib_add(c, acts, TOKENS);
+    if (st == LQ_OK)
+        st = wrap_f32(&w, weights, ROWS, COLS, "w");
+    if (st == LQ_OK)
+        st = lq_scheme_parse(arg, &s);
+    if (st == LQ_OK)
+        st = lq_quantize(ctx, w, s, c, NULL, &q);
+    lq_tensor_free(q);
+    lq_tensor_free(w);
+    lq_scheme_free(s);
+    lq_calib_free(c);
+    lq_ctx_free(ctx);
+    return st;
+}
+
 static void calibrated_methods(void)
 {
     exercise_once("gptq, awq, hqq, smoothquant, llm.int8", methods, NULL, NULL);
+    static const char *const blocks[] = {"gptq:q4_k", "gptq:iq4_xs", "gptq:q4_1"};
+    for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++)
+        exercise(blocks[i], gptq_blocks, blocks[i], NULL);
 }
 
 static void hf_layouts(void)

@@ -292,13 +292,17 @@ static void better_than_rtn(void)
 }
 
 /* For ggml types GPTQ gives the block quantizer the calibration set's mean
- * x^2 as importance weights; it must also beat rounding with those. */
+ * x^2 as importance weights; it must also beat rounding with those. Rounding
+ * column by column inside a block (every type listed here has a grid)
+ * takes the ratio from 0.44-0.61 (whole blocks, measured) to 0.21-0.27, so
+ * it is held to 0.35. */
 static void better_than_imatrix_rtn(void)
 {
     float imat[IN];
     CHECK_OK(lq_calib_get(C, LQ_CALIB_MEAN_SQ, imat, IN));
-    const char *types[] = {"q4_0", "q4_k", "q3_k", "iq4_xs"};
-    for (int i = 0; i < 4; i++) {
+    const char *types[] = {"q4_0", "q8_0", "q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "iq4_nl",
+                           "iq4_xs"};
+    for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
         char g[32];
         snprintf(g, sizeof g, "gptq:%s", types[i]);
         lq_scheme *sg = lqt_scheme(g), *sr = lqt_scheme(types[i]);
@@ -309,7 +313,7 @@ static void better_than_imatrix_rtn(void)
         double eg = err_of(dg), er = err_of(dr);
         printf("# %-12s gptq %.3e   rtn with the imatrix %.3e   ratio %.2f\n", types[i], eg, er,
                eg / er);
-        CHECK(eg < 0.75 * er);
+        CHECKF(eg < 0.35 * er, "%s: gptq %g, rtn %g", types[i], eg, er);
         free(dg), free(dr);
         lq_tensor_free(qg), lq_tensor_free(qr), lq_tensor_free(w);
         lq_scheme_free(sg), lq_scheme_free(sr);

@@ -20,8 +20,20 @@ static int same_logits(lq_model *a, lq_model *b, const int32_t *tok)
     return same;
 }
 
+/* Whether two files have the same bytes. */
+static int same_file(const char *a, const char *b)
+{
+    size_t la = 0, lb = 0;
+    char *x = lqt_read_file(a, &la), *y = lqt_read_file(b, &lb);
+    int same = x && y && la == lb && memcmp(x, y, la) == 0;
+    free(x);
+    free(y);
+    return same;
+}
+
 /* In memory, a mixture gives the tensors of lq_gguf_quantize's file: the same
- * bytes of weights and the same logits to the last bit. */
+ * bytes of weights and the same logits to the last bit; saved with
+ * lq_model_save_gguf, it is that file byte for byte. */
 static void mixture_equals_file(void)
 {
     static const char *const types[] = {"q4_k_m", "q3_k_s", "q5_k_m"};
@@ -38,6 +50,16 @@ static void mixture_equals_file(void)
         CHECK_OK(lq_qopts_create(types[i], &o));
         CHECK_OK(lq_gguf_quantize(NULL, lqt_fixture(), path, o));
         CHECK_OK(lq_model_load(NULL, path, REF_CTX, LQ_KV_F16, &file));
+        char saved[] = "/tmp/lq_mixture_saved_XXXXXX";
+        fd = mkstemp(saved);
+        CHECK(fd >= 0);
+        close(fd);
+        if (mem) {
+            CHECK_OK(lq_model_save_gguf(NULL, mem, saved));
+            CHECKF(same_file(path, saved), "%s: lq_model_save_gguf's file differs from "
+                   "lq_gguf_quantize's", types[i]);
+        }
+        unlink(saved);
         if (file && mem) {
             int64_t bytes = lq_model_info(mem, LQ_MODEL_WEIGHT_BYTES);
             printf("# %s: %lld bytes of weights in memory, %lld from the file\n", types[i],

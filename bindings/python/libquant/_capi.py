@@ -665,6 +665,7 @@ FUNCTIONS = {
     "lq_qopts_set_flag": (Status, (QoptsP, c_int, c_int)),
     "lq_gguf_quantize": (Status, (CtxP, c_char_p, c_char_p, QoptsP)),
     "lq_gguf_quantize_split": (Status, (CtxP, c_char_p, c_char_p, QoptsP, c_uint64, c_int64, c_uint, c_int, POINTER(c_int))),
+    "lq_model_save_gguf": (Status, (CtxP, ModelP, c_char_p)),
 }
 
 # Names in the experimental tier (#ifdef LQ_EXPERIMENTAL_API): they may change in
@@ -754,6 +755,7 @@ EXPERIMENTAL = frozenset({
     "lq_model_load",
     "lq_model_perplexity",
     "lq_model_quantize",
+    "lq_model_save_gguf",
     "lq_model_set_cache",
     "lq_model_token_text",
     "lq_model_tokenize",

@@ -1,0 +1,49 @@
+/* quantize_calibrated.h — lq quantize's calibrated path: a llama.cpp
+ * mixture whose layer weights and output head are quantized by gptq on
+ * calibration text
+ * (lq_model_quantize), written as the file that mixture makes
+ * (lq_model_save_gguf). */
+#ifndef LQ_TOOLS_QUANTIZE_CALIBRATED_H
+#define LQ_TOOLS_QUANTIZE_CALIBRATED_H
+
+#include <stdbool.h>
+#include <stdint.h>
+
+#include <lq/lq.h>
+
+#define CALIBRATED_MAX_FILES 64
+
+typedef struct calibrated_options {
+    const char *method;          /* --method, NULL when not given (llama-quantize's path) */
+    const char *files[CALIBRATED_MAX_FILES]; /* --calib, repeatable */
+    int n_files;
+    int64_t samples, seqlen;     /* --calib-samples, --calib-seqlen (0: the defaults) */
+    int64_t seed;                /* --seed */
+    const char *imatrix;         /* --imatrix, also applied to the calibrated path */
+    const char *llama_option;    /* an option of llama-quantize's path only, when given */
+} calibrated_options;
+
+/* When argv[*i] is one of --method, --calib, --calib-samples, --calib-seqlen
+ * or --seed, apply it (advancing *i past its value) and return 1; 0 when it
+ * is not one; -1 (after printing why) when its value is bad or missing. */
+int calibrated_option(const char *cmd, int argc, char **argv, int *i, calibrated_options *o);
+
+/* The options that take a value (for lq_tool_options_first). */
+#define CALIBRATED_VALUED_OPTIONS \
+    "--method", "--calib", "--calib-samples", "--calib-seqlen", "--seed"
+
+#define CALIBRATED_USAGE                                                                  \
+    "--method gptq quantizes the layers' weights and the output head by GPTQ into\n"      \
+    "the types TYPE gives them (TYPE one of the k-quant mixtures Q2_K_S ... Q5_K_M),\n"   \
+    "on windows drawn from the text files of --calib FILE (repeatable;\n"                 \
+    "--calib-samples N, default 128, --calib-seqlen L, default 2048 or the training\n"    \
+    "context, --seed S, default 0); --imatrix then gives GPTQ's block scales their\n"     \
+    "importance weights. --method rtn takes the same path without calibration (the\n"     \
+    "bytes of the plain command).\n"
+
+/* Quantize `in` to the mixture `type` with o->method and write `out`;
+ * returns the exit status after printing any error. */
+int quantize_calibrated(lq_ctx *ctx, const char *in, const char *out, const char *type,
+                        const calibrated_options *o);
+
+#endif
