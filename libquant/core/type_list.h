@@ -71,9 +71,9 @@
     X(TQ2_0, tq2_0, 47, 35, 256, 66, 2, 0, Q8_K, SIMD, Q4_0)             \
     X(MXFP4, mxfp4, 48, 39, 32, 17, 4, 0, Q8_0, SIMD, MXFP4)             \
     X(NVFP4, nvfp4, 49, 40, 64, 36, 4, 0, Q8_0, SIMD, NVFP4)             \
-    X(IQ2_XXS, iq2_xxs, 50, 16, 256, 66, 2, LQ__T_IMATRIX, Q8_K, REF, IQ4_NL) \
-    X(IQ2_XS, iq2_xs, 51, 17, 256, 74, 2, LQ__T_IMATRIX, Q8_K, REF, IQ4_NL)   \
-    X(IQ2_S, iq2_s, 52, 22, 256, 82, 2, 0, Q8_K, REF, IQ4_NL)
+    X(IQ2_XXS, iq2_xxs, 50, 16, 256, 66, 2, LQ__T_IMATRIX, Q8_K, SIMD, IQ4_NL) \
+    X(IQ2_XS, iq2_xs, 51, 17, 256, 74, 2, LQ__T_IMATRIX, Q8_K, SIMD, IQ4_NL)   \
+    X(IQ2_S, iq2_s, 52, 22, 256, 82, 2, 0, Q8_K, SIMD, IQ4_NL)
 
 /* ggml types GGUF files may hold that libquant has no lq_type for: their
  * tensors are sized and checked, not decoded. Supporting one moves its row
