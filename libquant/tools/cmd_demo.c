@@ -73,6 +73,19 @@ static int demo_scheme(lq_ctx *ctx, const lq_tensor *w, const char *text)
     lq_ctx_set_progress(ctx, lq_tool_progress_cb, &bar);
     double t0 = lq_tool_now();
     st = lq_quantize(ctx, w, s, NULL, NULL, &q);
+    if (st == LQ_ERR_INVALID) {
+        /* iq2_xxs and iq2_xs need an importance matrix: without activations
+         * the demo gives them uniform importance */
+        const int64_t cols = lq_tensor_dim(w, 1);
+        float *ones = malloc(sizeof(float) * (size_t)cols);
+        for (int64_t i = 0; ones && i < cols; i++)
+            ones[i] = 1.0f;
+        if (ones) {
+            t0 = lq_tool_now();
+            st = lq_quantize(ctx, w, s, NULL, ones, &q);
+        }
+        free(ones);
+    }
     double ms = 1000 * (lq_tool_now() - t0);
     lq_tool_progress_done(&bar);
     int rc = 0;
