@@ -50,6 +50,9 @@ const (
 	TypeTQ2_0   Type = C.LQ_TYPE_TQ2_0
 	TypeMXFP4   Type = C.LQ_TYPE_MXFP4
 	TypeNVFP4   Type = C.LQ_TYPE_NVFP4
+	TypeIQ2_XXS Type = C.LQ_TYPE_IQ2_XXS
+	TypeIQ2_XS  Type = C.LQ_TYPE_IQ2_XS
+	TypeIQ2_S   Type = C.LQ_TYPE_IQ2_S
 )
 
 // String is the lower-case name ("q4_k"), or "type-N" for a value that is

@@ -63,8 +63,11 @@ enum lq_type_code {
     LQ_TYPE_TQ2_0 = 47,    /* ternary, 2 bits per value */
     LQ_TYPE_MXFP4 = 48,    /* E2M1 codes, an E8M0 power-of-two scale per 32 */
     LQ_TYPE_NVFP4 = 49,    /* E2M1 codes, a UE4M3 scale per 16, 64 per block */
+    LQ_TYPE_IQ2_XXS = 50,  /* 2-bit i-quant: 8-value codebook points (256), 7 sign bits */
+    LQ_TYPE_IQ2_XS = 51,   /* as iq2_xxs with 512 points and a 4-bit scale per 16 */
+    LQ_TYPE_IQ2_S = 52,    /* 1024 points, 8 sign bits, a 4-bit scale per 16 */
 
-    LQ_TYPE_COUNT_ = 50    /* one past the largest value; grows, never use it in files */
+    LQ_TYPE_COUNT_ = 53    /* one past the largest value; grows, never use it in files */
 };
 
 /* lq_type_name — lower-case name ("f32", "int4", "q4_k", ...), or NULL for a

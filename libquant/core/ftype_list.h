@@ -32,7 +32,9 @@
     X(Q5_K_M, q5_k_m, 17, Q5_K)        \
     X(Q6_K, q6_k, 18, Q6_K)            \
     X(IQ4_NL, iq4_nl, 25, IQ4_NL)      \
-    X(IQ4_XS, iq4_xs, 30, IQ4_XS)
+    X(IQ4_XS, iq4_xs, 30, IQ4_XS)      \
+    X(IQ2_XXS, iq2_xxs, 19, IQ2_XXS)   \
+    X(IQ2_XS, iq2_xs, 20, IQ2_XS)
 
 /* The names as one string literal, each preceded by ", ":
  * LQ__FTYPES(LQ__FTYPE_COMMA_NAME) + 2 is "F32, F16, ..., IQ4_XS". */

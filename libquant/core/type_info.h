@@ -11,7 +11,8 @@ enum {
     LQ__T_GGML = 1u << 1,     /* a ggml block format (fixed block_elems/block_bytes) */
     LQ__T_ACT_ONLY = 1u << 2, /* activation-side format: no weight quantizer for files */
     LQ__T_FLOAT = 1u << 3,    /* a plain floating-point type */
-    LQ__T_PARAM = 1u << 4     /* layout depends on scheme parameters (group, block, ...) */
+    LQ__T_PARAM = 1u << 4,    /* layout depends on scheme parameters (group, block, ...) */
+    LQ__T_IMATRIX = 1u << 5   /* quantized only with an importance matrix */
 };
 
 typedef struct lq__type_info {

@@ -47,7 +47,9 @@
  * (the scalar reference only), SIMD (the reference and every SIMD level's
  * dequant_<name> / dot_<name>). `fallback` is the type llama-quantize gives
  * a tensor whose rows are not a multiple of the block (methods/mixture.c;
- * the type itself when it has none of its own).
+ * the type itself when it has none of its own). `flags` LQ__T_IMATRIX: ggml
+ * quantizes the type only with an importance matrix (ggml's
+ * ggml_quantize_requires_imatrix), and so does lq__blocks_quantize.
  * X(ENUM, name, value, ggml_id, block elements, block bytes, code bits,
  *   flags, act, kernels, fallback) */
 #define LQ__GGML_TYPES(X)                                                \
@@ -68,19 +70,19 @@
     X(TQ1_0, tq1_0, 46, 34, 256, 54, 2, 0, Q8_K, SIMD, Q4_0)             \
     X(TQ2_0, tq2_0, 47, 35, 256, 66, 2, 0, Q8_K, SIMD, Q4_0)             \
     X(MXFP4, mxfp4, 48, 39, 32, 17, 4, 0, Q8_0, SIMD, MXFP4)             \
-    X(NVFP4, nvfp4, 49, 40, 64, 36, 4, 0, Q8_0, SIMD, NVFP4)
+    X(NVFP4, nvfp4, 49, 40, 64, 36, 4, 0, Q8_0, SIMD, NVFP4)             \
+    X(IQ2_XXS, iq2_xxs, 50, 16, 256, 66, 2, LQ__T_IMATRIX, Q8_K, SIMD, IQ4_NL) \
+    X(IQ2_XS, iq2_xs, 51, 17, 256, 74, 2, LQ__T_IMATRIX, Q8_K, SIMD, IQ4_NL)   \
+    X(IQ2_S, iq2_s, 52, 22, 256, 82, 2, 0, Q8_K, SIMD, IQ4_NL)
 
 /* ggml types GGUF files may hold that libquant has no lq_type for: their
  * tensors are sized and checked, not decoded. Supporting one moves its row
  * to LQ__GGML_TYPES. Ids GGUF never defined or removed: 4, 5, 31-33, 36-38.
  * X(name, ggml_id, block elements, block bytes) */
 #define LQ__GGML_FOREIGN_TYPES(X)   \
-    X(iq2_xxs, 16, 256, 66)         \
-    X(iq2_xs, 17, 256, 74)          \
     X(iq3_xxs, 18, 256, 98)         \
     X(iq1_s, 19, 256, 50)           \
     X(iq3_s, 21, 256, 110)          \
-    X(iq2_s, 22, 256, 82)           \
     X(iq1_m, 29, 256, 56)           \
     X(q1_0, 41, 128, 18)            \
     X(q2_0, 42, 64, 18)

@@ -44,6 +44,9 @@ static void quantize_range(void *arg, int64_t r0, int64_t r1)
 lq_status lq__blocks_quantize(const lq__qjob *job)
 {
     const lq__type_info *ti = lq__type(job->qp->type);
+    if ((ti->flags & LQ__T_IMATRIX) && !job->imatrix)
+        return lq__fail(LQ_ERR_INVALID, "%s needs an importance matrix (lq imatrix makes one), "
+                        "as in llama.cpp", ti->name);
     blocks_q b = {job, lq__codec_for(job->qp->type),
                   (size_t)(job->cols / ti->block_elems) * (size_t)ti->block_bytes};
     /* k-quant search costs ~100 ns per weight: aim for ~1 ms chunks */

@@ -121,6 +121,35 @@ typedef struct LQ__PACKED { uint8_t e; uint8_t qs[16]; } lq__blk_mxfp4;
  * scale as a tensor of its own (<name>.scale), not in the blocks. */
 typedef struct LQ__PACKED { uint8_t d[4]; uint8_t qs[32]; } lq__blk_nvfp4;
 
+/* The 2-bit i-quants: each group of 8 values is one point of a codebook
+ * (lq__iq2*_grid: eight magnitudes 8, 25 or 43) with 8 sign bits, times a
+ * 4-bit sub-block scale s as d * (0.5 + s) / 4.
+ * iq2_xxs: per 32 values two little-endian uint32, the first the four grid
+ * indices (a byte each), the second four 7-bit sign codes (lq__iq2_signs) and
+ * the scale in its top 4 bits. */
+typedef struct LQ__PACKED {
+    uint16_t d;
+    uint16_t qs[32];
+} lq__blk_iq2_xxs;
+
+/* iq2_xs: a 9-bit grid index and a 7-bit sign code per group of 8; two
+ * scales per 32 values (low nibble: the first 16). */
+typedef struct LQ__PACKED {
+    uint16_t d;
+    uint16_t qs[32];
+    uint8_t scales[8];
+} lq__blk_iq2_xs;
+
+/* iq2_s: 10-bit grid indices, the low 8 bits in qs[0..31], the top two of
+ * group l (of 4) of 32 values in qh[32 values] bits 2l; qs[32..63] the 8 sign
+ * bits of each group; scales as iq2_xs. */
+typedef struct LQ__PACKED {
+    uint16_t d;
+    uint8_t qs[64];
+    uint8_t qh[8];
+    uint8_t scales[8];
+} lq__blk_iq2_s;
+
 _Static_assert(sizeof(lq__blk_q4_0) == 18, "q4_0 block size");
 _Static_assert(sizeof(lq__blk_q4_1) == 20, "q4_1 block size");
 _Static_assert(sizeof(lq__blk_q5_0) == 22, "q5_0 block size");
@@ -139,6 +168,9 @@ _Static_assert(sizeof(lq__blk_tq1_0) == 54, "tq1_0 block size");
 _Static_assert(sizeof(lq__blk_tq2_0) == 66, "tq2_0 block size");
 _Static_assert(sizeof(lq__blk_mxfp4) == 17, "mxfp4 block size");
 _Static_assert(sizeof(lq__blk_nvfp4) == 36, "nvfp4 block size");
+_Static_assert(sizeof(lq__blk_iq2_xxs) == 66, "iq2_xxs block size");
+_Static_assert(sizeof(lq__blk_iq2_xs) == 74, "iq2_xs block size");
+_Static_assert(sizeof(lq__blk_iq2_s) == 82, "iq2_s block size");
 
 /* The IQ4_NL / IQ4_XS codebook (ggml's kvalues_iq4nl): codes index it. */
 extern const int8_t lq__iq4_levels[16];
@@ -146,6 +178,20 @@ extern const int8_t lq__iq4_levels[16];
 /* The E2M1 values doubled (0, 0.5, 1, 1.5, 2, 3, 4, 6 with a sign bit, times
  * 2), as ggml's kvalues_mxfp4; the scales below are halved to match. */
 extern const int8_t lq__fp4_levels[16];
+
+/* The codebooks of the 2-bit i-quants (ggml_iq2_grids.c, generated): point
+ * p is eight magnitudes, byte k of grid[p] the k-th value. */
+extern const uint64_t lq__iq2xxs_grid[256];
+extern const uint64_t lq__iq2xs_grid[512];
+extern const uint64_t lq__iq2s_grid[1024];
+
+/* The 8 sign bits of a 7-bit sign code: bit 7 makes the count of negative
+ * values even (ggml's ksigns_iq2xs). */
+static inline uint8_t lq__iq2_signs(unsigned code)
+{
+    code &= 127;
+    return (uint8_t)(code | (unsigned)__builtin_parity(code) << 7);
+}
 
 /* Half the scale of an E8M0 exponent, 2^(e - 128), exactly (subnormal for
  * e < 2; e = 255 is 2^127, not a NaN, as in ggml). */

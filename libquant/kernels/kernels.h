@@ -210,7 +210,10 @@ extern float lq__f16_table[1 << 16];
  * instead of their branches. */
 extern float lq__e8m0_table[1 << 8];
 extern float lq__ue4m3_table[1 << 8];
-/* Fill the three tables (once; thread-safe; f16_table.c). */
+/* Every 7-bit sign code of iq2_xxs and iq2_xs as the signs of its 8 values,
+ * 8 bytes of +1 or -1 (byte j -1 where bit j of lq__iq2_signs(code) is set). */
+extern uint64_t lq__iq2_code_signs[1 << 7];
+/* Fill the tables (once; thread-safe; f16_table.c). */
 void lq__f16_table_init(void);
 
 /* The table of the level this process runs (lq__arch_selected()). Never NULL. */

@@ -241,7 +241,14 @@ static lq_status layer_info(const lq__mixture *m, int counter, const char *name,
     return LQ_OK;
 }
 
-/* llama_tensor_get_type_impl, for the k-quant and legacy file types. */
+/* The file types of llama.cpp's 2-bit i-quant branch that libquant writes
+ * (IQ2_S, IQ2_M, IQ1_S and IQ1_M share it, with IQ3_S and IQ1 types). */
+static bool is_iq2_mix(int f)
+{
+    return f == IQ2_XXS || f == IQ2_XS;
+}
+
+/* llama_tensor_get_type_impl, for the k-quant, legacy and 2-bit i-quant file types. */
 static lq_status by_role(lq__mixture *m, category cat, const char *name, int64_t ne0, lq_type *t)
 {
     const int f = m->ftype, n = m->n_layer;
@@ -252,11 +259,30 @@ static lq_status by_role(lq__mixture *m, category cat, const char *name, int64_t
             *t = m->output_type;
         else if (m->falcon || ne0 % block_elems(*t) != 0)
             *t = LQ_TYPE_Q8_0;
+        else if (is_iq2_mix(f))
+            *t = LQ_TYPE_Q5_K;
         else if (*t != LQ_TYPE_Q8_0)
             *t = LQ_TYPE_Q6_K;
     } else if (cat == CAT_TOKEN_EMBD) {
         if (m->token_embd_type >= 0)
             *t = m->token_embd_type;
+        else if (is_iq2_mix(f))
+            *t = LQ_TYPE_Q2_K;
+    } else if (is_iq2_mix(f)) {
+        /* the 2-bit i-quant mixes have rules of their own, and only these */
+        if (is_attn_v_like(cat)) {
+            *t = m->n_gqa >= 4 || m->n_expert >= 4 ? LQ_TYPE_Q4_K : LQ_TYPE_Q2_K;
+            m->i_attention_wv++;
+        } else if (m->n_expert == 8 && cat == CAT_ATTN_K) {
+            *t = LQ_TYPE_Q4_K;
+        } else if (cat == CAT_FFN_DOWN) {
+            /* llama.cpp counts ffn_down tensors here, not layers */
+            if (m->i_ffn_down < n / 8)
+                *t = LQ_TYPE_Q2_K;
+            m->i_ffn_down++;
+        } else if (cat == CAT_ATTN_OUTPUT && m->n_expert == 8) {
+            *t = LQ_TYPE_Q5_K;
+        }
     } else if (is_attn_v_like(cat)) {
         i = m->i_attention_wv;
         if (f == Q2_K)
@@ -394,5 +420,8 @@ bool lq__mixture_needs_imatrix(const lq__mixture *m, const char *name, lq_type t
 {
     if (is_token_embd(name) || strcmp(name, "output.weight") == 0)
         return false;
-    return type == LQ_TYPE_Q2_K && m->ftype == Q2_K_S;
+    /* llama.cpp's tensor_requires_imatrix: wider than ggml's own list
+     * (LQ__T_IMATRIX), IQ2_S is refused without one here */
+    return type == LQ_TYPE_IQ2_XXS || type == LQ_TYPE_IQ2_XS || type == LQ_TYPE_IQ2_S ||
+           (type == LQ_TYPE_Q2_K && m->ftype == Q2_K_S);
 }

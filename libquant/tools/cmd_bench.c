@@ -581,8 +581,14 @@ static lq_status quantize(const char *scheme_text, int64_t n, int64_t k, lq_tens
     lq_status st = lq_scheme_parse(scheme_text, &s);
     if (st == LQ_OK)
         st = lq_tensor_wrap(LQ_TYPE_F32, 2, shape, w, sizeof(float) * (size_t)(n * k), LQ_BORROW, "w", &src);
+    /* an importance matrix of ones, which iq2_xxs and iq2_xs need (it does
+     * not change the speed of the products) */
+    float *ones = st == LQ_OK ? malloc(sizeof(float) * (size_t)k) : NULL;
+    for (int64_t i = 0; ones && i < k; i++)
+        ones[i] = 1.0f;
     if (st == LQ_OK)
-        st = lq_quantize(NULL, src, s, NULL, NULL, out);
+        st = ones ? lq_quantize(NULL, src, s, NULL, ones, out) : LQ_ERR_NOMEM;
+    free(ones);
     lq_tensor_free(src);
     lq_scheme_free(s);
     free(w);

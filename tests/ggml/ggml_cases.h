@@ -27,6 +27,8 @@ static const ggml_case ggml_cases[] = {
     {LQ_TYPE_IQ4_NL, "iq4_nl", 32, 18, 1, 1}, {LQ_TYPE_IQ4_XS, "iq4_xs", 256, 136, 1, 1},
     {LQ_TYPE_TQ1_0, "tq1_0", 256, 54, 1, 0},  {LQ_TYPE_TQ2_0, "tq2_0", 256, 66, 1, 0},
     {LQ_TYPE_MXFP4, "mxfp4", 32, 17, 1, 0},   {LQ_TYPE_NVFP4, "nvfp4", 64, 36, 1, 0},
+    {LQ_TYPE_IQ2_XXS, "iq2_xxs", 256, 66, 1, 0}, {LQ_TYPE_IQ2_XS, "iq2_xs", 256, 74, 1, 0},
+    {LQ_TYPE_IQ2_S, "iq2_s", 256, 82, 1, 0},
     {LQ_TYPE_Q8_1, "q8_1", 32, 36, 0, 0},     {LQ_TYPE_Q8_K, "q8_K", 256, 292, 0, 0},
 };
 #define GGML_NCASES ((int)(sizeof ggml_cases / sizeof ggml_cases[0]))

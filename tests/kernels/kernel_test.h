@@ -124,6 +124,19 @@ static inline void kt_make_row(kt_row *row, lq_type t, int64_t n, int mode, lqt_
     }
 }
 
+/* An importance matrix of ones (k <= 4096 columns) for a scheme whose type
+ * is quantized only with one (IQ2_XXS, IQ2_XS), else NULL. */
+static inline const float *kt_imatrix_for(const char *scheme, int64_t k)
+{
+    static float ones[4096];
+    lq_type t;
+    if (lq_type_from_name(scheme, &t) != LQ_OK || !(lq__type(t)->flags & LQ__T_IMATRIX))
+        return NULL;
+    for (int64_t i = 0; i < k && i < 4096; i++)
+        ones[i] = 1.0f;
+    return k <= 4096 ? ones : NULL;
+}
+
 static inline void kt_free_row(kt_row *row)
 {
     free(row->bytes);

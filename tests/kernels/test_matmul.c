@@ -48,7 +48,7 @@ static lq_tensor *make_weight(const char *scheme, lqt_rng *rng, float *w)
     lq_scheme *s = NULL;
     CHECK_OK(lq_scheme_parse(scheme, &s));
     CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, w, sizeof(float) * N * K, LQ_BORROW, "w", &src));
-    lq_status st = lq_quantize(NULL, src, s, NULL, NULL, &q);
+    lq_status st = lq_quantize(NULL, src, s, NULL, kt_imatrix_for(scheme, K), &q);
     if (st == LQ_ERR_UNSUPPORTED)
         printf("# %s: not available in this build yet (%s)\n", scheme, lq_last_error());
     else

@@ -34,7 +34,7 @@ static lq_tensor *quantized(const char *scheme, int64_t n, int64_t k, lqt_rng *r
     lq_scheme *s = NULL;
     CHECK_OK(lq_scheme_parse(scheme, &s));
     CHECK_OK(lq_tensor_wrap(LQ_TYPE_F32, 2, shape, wf, sizeof(float) * (size_t)(n * k), LQ_BORROW, "w", &src));
-    CHECK_OK(lq_quantize(NULL, src, s, NULL, NULL, &q));
+    CHECK_OK(lq_quantize(NULL, src, s, NULL, kt_imatrix_for(scheme, k), &q));
     lq_tensor_free(src);
     lq_scheme_free(s);
     return q;

@@ -140,7 +140,7 @@ static void pure_overrides_and_fallbacks(void)
     CHECK(!lq__mixture_allows(&m, "output.weight", 2));
     CHECK_STATUS(lq__mixture_add_override(&m, "(", LQ_TYPE_Q8_0), LQ_ERR_INVALID);
     lq__mixture_free(&m);
-    CHECK_STATUS(lq__mixture_init(&m, 19), LQ_ERR_INVALID); /* IQ2_XXS: not ours */
+    CHECK_STATUS(lq__mixture_init(&m, 28), LQ_ERR_INVALID); /* IQ2_S: needs IQ3_S, not ours yet */
     int f;
     CHECK(lq__ftype_from_name("q4_k_m", &f) && f == 15);
     CHECK(!lq__ftype_from_name("q4_k_x", &f));

@@ -217,11 +217,13 @@ static bool make_imatrix(const char *model, const char *path)
 static const struct {
     const char *name;
     int ftype;
+    bool needs_imatrix; /* both refuse it without one */
 } ftypes[] = {
-    {"Q4_0", 2}, {"Q4_1", 3}, {"Q5_0", 8}, {"Q5_1", 9}, {"Q8_0", 7}, {"Q2_K", 10},
-    {"Q3_K_S", 11}, {"Q3_K_M", 12}, {"Q3_K_L", 13}, {"Q4_K_S", 14}, {"Q4_K_M", 15},
-    {"Q5_K_S", 16}, {"Q5_K_M", 17}, {"Q6_K", 18}, {"IQ4_NL", 25}, {"IQ4_XS", 30},
-    {"F16", 1}, {"BF16", 32},
+    {"Q4_0", 2, false},    {"Q4_1", 3, false},   {"Q5_0", 8, false},   {"Q5_1", 9, false},
+    {"Q8_0", 7, false},    {"Q2_K", 10, false},  {"Q3_K_S", 11, false}, {"Q3_K_M", 12, false},
+    {"Q3_K_L", 13, false}, {"Q4_K_S", 14, false}, {"Q4_K_M", 15, false}, {"Q5_K_S", 16, false},
+    {"Q5_K_M", 17, false}, {"Q6_K", 18, false},  {"IQ4_NL", 25, false}, {"IQ4_XS", 30, false},
+    {"F16", 1, false},     {"BF16", 32, false},  {"IQ2_XXS", 19, true}, {"IQ2_XS", 20, true},
 };
 
 /* The whole file, read into memory (NULL when it cannot be read). */
@@ -322,15 +324,25 @@ static void quantize_both(const char *model, const char *tag, bool with_imatrix)
         lq_qopts *o = NULL;
         uint64_t estimate = 0;
         CHECK_OK(lq_qopts_create(ftypes[k].name, &o));
+        struct llama_quantize_params p = llama.defaults();
+        p.ftype = ftypes[k].ftype;
+        p.nthread = 2;
+        if (ftypes[k].needs_imatrix && !with_imatrix) {
+            CHECKF(lq_gguf_quantize(NULL, model, ours, o) == LQ_ERR_INVALID &&
+                   strstr(lq_last_error(), "importance matrix"), "%s: not refused (%s)", what,
+                   lq_last_error());
+            CHECKF(llama.quantize(model, theirs, &p) != 0, "%s: llama.cpp did not refuse", what);
+            lq_qopts_free(o);
+            unlink(ours);
+            unlink(theirs);
+            continue;
+        }
         if (with_imatrix)
             CHECK_OK(lq_qopts_set_imatrix(o, imatrix_dat)); /* the estimate assumes none */
         else
             CHECK_OK(lq_estimate_file_size(input, ftypes[k].name, &estimate));
         CHECK_OK(lq_gguf_quantize(NULL, model, ours, o));
         lq_qopts_free(o);
-        struct llama_quantize_params p = llama.defaults();
-        p.ftype = ftypes[k].ftype;
-        p.nthread = 2;
         p.imatrix = with_imatrix ? entries : NULL;
         CHECKF(llama.quantize(model, theirs, &p) == 0, "%s: llama_model_quantize failed", what);
         compare_files(ours, theirs, what, estimate);

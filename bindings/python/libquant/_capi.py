@@ -121,7 +121,10 @@ LQ_TYPE_TQ1_0 = 46
 LQ_TYPE_TQ2_0 = 47
 LQ_TYPE_MXFP4 = 48
 LQ_TYPE_NVFP4 = 49
-LQ_TYPE_COUNT_ = 50
+LQ_TYPE_IQ2_XXS = 50
+LQ_TYPE_IQ2_XS = 51
+LQ_TYPE_IQ2_S = 52
+LQ_TYPE_COUNT_ = 53
 
 # lq_tensor.h: #define
 LQ_MAX_DIMS = 4
@@ -326,7 +329,10 @@ ENUMS = {
         ("LQ_TYPE_TQ2_0", 47),
         ("LQ_TYPE_MXFP4", 48),
         ("LQ_TYPE_NVFP4", 49),
-        ("LQ_TYPE_COUNT_", 50),
+        ("LQ_TYPE_IQ2_XXS", 50),
+        ("LQ_TYPE_IQ2_XS", 51),
+        ("LQ_TYPE_IQ2_S", 52),
+        ("LQ_TYPE_COUNT_", 53),
     ),
     "lq_data_mode": (
         ("LQ_BORROW", 0),

@@ -607,6 +607,10 @@ static float dot_iq4_xs(int64_t n, const void *vw, const void *va)
 
 #include "kernels128_tq_fp4.h"
 
+/* ---- iq2_xxs, iq2_xs, iq2_s ------------------------------------------------------------ */
+
+#include "kernels128_iq2.h"
+
 /* ---- linear int8 / int4 rows ----------------------------------------------------------- */
 
 /* 32 codes of a linear row from element j (a multiple of 32), as code - zero

@@ -735,6 +735,10 @@ static float dot_iq4_xs(int64_t n, const void *vw, const void *va)
 
 #include "kernels256_tq_fp4.h"
 
+/* ---- iq2_xxs, iq2_xs, iq2_s ---------------------------------------------------- */
+
+#include "kernels256_iq2.h"
+
 /* ---- linear int8 / int4 rows ------------------------------------------------ */
 
 static void lin_dequant(int64_t k, const lq__lin_row *w, float *y, int bits)

@@ -141,7 +141,10 @@ pub const LQ_TYPE_TQ1_0: c_int = 46;
 pub const LQ_TYPE_TQ2_0: c_int = 47;
 pub const LQ_TYPE_MXFP4: c_int = 48;
 pub const LQ_TYPE_NVFP4: c_int = 49;
-pub const LQ_TYPE_COUNT_: c_int = 50;
+pub const LQ_TYPE_IQ2_XXS: c_int = 50;
+pub const LQ_TYPE_IQ2_XS: c_int = 51;
+pub const LQ_TYPE_IQ2_S: c_int = 52;
+pub const LQ_TYPE_COUNT_: c_int = 53;
 
 // lq_tensor.h: #define
 pub const LQ_MAX_DIMS: c_int = 4;

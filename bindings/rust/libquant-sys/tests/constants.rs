@@ -70,6 +70,9 @@ fn type_ids_match_their_names() {
         (LQ_TYPE_TQ2_0, "tq2_0"),
         (LQ_TYPE_MXFP4, "mxfp4"),
         (LQ_TYPE_NVFP4, "nvfp4"),
+        (LQ_TYPE_IQ2_XXS, "iq2_xxs"),
+        (LQ_TYPE_IQ2_XS, "iq2_xs"),
+        (LQ_TYPE_IQ2_S, "iq2_s"),
     ];
     for (id, name) in table {
         assert_eq!(text(unsafe { lq_type_name(id) }), name, "type {id}");

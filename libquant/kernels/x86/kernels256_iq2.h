@@ -1,0 +1,210 @@
+/* kernels256_iq2.h — the 256-bit kernels of the 2-bit i-quants (iq2_xxs,
+ * iq2_xs, iq2_s; q8_K activations). Part of kernels256.h, which includes it
+ * after its block helpers (store32_scaled) and before its fill function;
+ * layouts in formats/ggml_blocks.h.
+ *
+ * 32 values are four codebook points (8 unsigned bytes each) and four sign
+ * bytes. Decoding negates the bytes under the signs; the dot products move
+ * the signs onto the activations instead (q8_K values are in -127..127, as
+ * its quantizer makes them, so their negations fit a byte) and multiply the
+ * unsigned points by them with maddubs. */
+#ifndef LQ_KERNELS_X86_KERNELS256_IQ2_H
+#define LQ_KERNELS_X86_KERNELS256_IQ2_H
+
+/* Four points as 32 bytes. */
+static inline __m256i iq2_points(uint64_t p0, uint64_t p1, uint64_t p2, uint64_t p3)
+{
+    return _mm256_set_epi64x((long long)p3, (long long)p2, (long long)p1, (long long)p0);
+}
+
+/* +1 or -1 in every byte, -1 where its sign bit is set: byte k of `signs`
+ * holds the bits of values 8k..8k+7. */
+static inline __m256i iq2_sign_bytes(uint32_t signs)
+{
+    const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1,
+                                            2, 2, 2, 2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
+    const __m256i bits = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
+    const __m256i v = _mm256_shuffle_epi8(_mm256_set1_epi32((int)signs), spread);
+    return _mm256_or_si256(_mm256_cmpeq_epi8(_mm256_and_si256(v, bits), bits), _mm256_set1_epi8(1));
+}
+
+/* The signs of four 7-bit codes (lq__iq2_code_signs). */
+static inline __m256i iq2_code_signs(unsigned c0, unsigned c1, unsigned c2, unsigned c3)
+{
+    return _mm256_set_epi64x((long long)lq__iq2_code_signs[c3 & 127], (long long)lq__iq2_code_signs[c2 & 127],
+                             (long long)lq__iq2_code_signs[c1 & 127], (long long)lq__iq2_code_signs[c0 & 127]);
+}
+
+/* 32 decoded values, points u with signs s: the first 16 times d0, the
+ * others times d1. */
+static inline void iq2_store32(__m256i u, __m256i s, float d0, float d1, float *y)
+{
+    const __m256i q = _mm256_sign_epi8(u, s);
+    const __m128i lo = _mm256_castsi256_si128(q), hi = _mm256_extracti128_si256(q, 1);
+    const __m256 s0 = _mm256_set1_ps(d0), s1 = _mm256_set1_ps(d1);
+    _mm256_storeu_ps(y + 0, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(lo)), s0));
+    _mm256_storeu_ps(y + 8, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(lo, 8))), s0));
+    _mm256_storeu_ps(y + 16, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(hi)), s1));
+    _mm256_storeu_ps(y + 24, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))), s1));
+}
+
+/* Points u with signs s times 32 activations, summed in pairs (int16; at
+ * most 2 * 43 * 127 in magnitude). */
+static inline __m256i iq2_pairs(__m256i u, __m256i s, const int8_t *a)
+{
+    return _mm256_maddubs_epi16(u, _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)a), s));
+}
+
+/* The int16 scale factors 2 s + 1 of two halves of 16 values. */
+static inline __m256i iq2_factors(unsigned s0, unsigned s1)
+{
+    return _mm256_setr_m128i(_mm_set1_epi16((short)(2 * s0 + 1)), _mm_set1_epi16((short)(2 * s1 + 1)));
+}
+
+static inline float iq2_db(float d, unsigned code)
+{
+    return d * (0.5f + (float)code) * 0.25f;
+}
+
+/* ---- iq2_xxs ---------------------------------------------------------------- */
+
+static inline void iq2_xxs_group(const lq__blk_iq2_xxs *b, int ib, __m256i *u, __m256i *sg, unsigned *s)
+{
+    /* the four index bytes read one by one (loads, not shifts) */
+    const uint8_t *idx = (const uint8_t *)(b->qs + 4 * ib);
+    uint32_t aux;
+    memcpy(&aux, idx + 4, sizeof aux);
+    *u = iq2_points(lq__iq2xxs_grid[idx[0]], lq__iq2xxs_grid[idx[1]], lq__iq2xxs_grid[idx[2]],
+                    lq__iq2xxs_grid[idx[3]]);
+    *sg = iq2_code_signs(aux, aux >> 7, aux >> 14, aux >> 21);
+    *s = aux >> 28;
+}
+
+static void dequant_iq2_xxs(const void *x, float *y, int64_t n)
+{
+    const lq__blk_iq2_xxs *b = x;
+    for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
+        const float d = lq__x86_f16(b->d);
+        for (int ib = 0; ib < 8; ib++, y += 32) {
+            __m256i u, sg;
+            unsigned s;
+            iq2_xxs_group(b, ib, &u, &sg, &s);
+            const float db = iq2_db(d, s);
+            iq2_store32(u, sg, db, db, y);
+        }
+    }
+}
+
+static float dot_iq2_xxs(int64_t n, const void *vw, const void *va)
+{
+    const lq__blk_iq2_xxs *w = vw;
+    const lq__blk_q8_k *a = va;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
+        lq__prefetch(&w[i], sizeof *w);
+        __m256i sumi[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+        LQ__UNROLL
+        for (int ib = 0; ib < 8; ib++) {
+            __m256i u, sg;
+            unsigned s;
+            iq2_xxs_group(&w[i], ib, &u, &sg, &s);
+            sumi[ib % 2] = _mm256_add_epi32(sumi[ib % 2], _mm256_madd_epi16(iq2_pairs(u, sg, a[i].qs + 32 * ib),
+                                                                           _mm256_set1_epi16((short)(2 * s + 1))));
+        }
+        acc = _mm256_fmadd_ps(lq__x86_k_scale(&a[i], w[i].d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
+    }
+    return 0.125f * lq__hsum256(acc);
+}
+
+/* ---- iq2_xs ----------------------------------------------------------------- */
+
+static inline void iq2_xs_group(const lq__blk_iq2_xs *b, int ib, __m256i *u, __m256i *sg)
+{
+    const uint16_t *q = b->qs + 4 * ib;
+    *u = iq2_points(lq__iq2xs_grid[q[0] & 511], lq__iq2xs_grid[q[1] & 511], lq__iq2xs_grid[q[2] & 511],
+                    lq__iq2xs_grid[q[3] & 511]);
+    *sg = iq2_code_signs(q[0] >> 9, q[1] >> 9, q[2] >> 9, q[3] >> 9);
+}
+
+static void dequant_iq2_xs(const void *x, float *y, int64_t n)
+{
+    const lq__blk_iq2_xs *b = x;
+    for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
+        const float d = lq__x86_f16(b->d);
+        for (int ib = 0; ib < 8; ib++, y += 32) {
+            __m256i u, sg;
+            iq2_xs_group(b, ib, &u, &sg);
+            iq2_store32(u, sg, iq2_db(d, b->scales[ib] & 15), iq2_db(d, b->scales[ib] >> 4), y);
+        }
+    }
+}
+
+static float dot_iq2_xs(int64_t n, const void *vw, const void *va)
+{
+    const lq__blk_iq2_xs *w = vw;
+    const lq__blk_q8_k *a = va;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
+        lq__prefetch(&w[i], sizeof *w);
+        __m256i sumi[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+        LQ__UNROLL
+        for (int ib = 0; ib < 8; ib++) {
+            __m256i u, sg;
+            iq2_xs_group(&w[i], ib, &u, &sg);
+            const unsigned sc = w[i].scales[ib];
+            sumi[ib % 2] = _mm256_add_epi32(sumi[ib % 2], _mm256_madd_epi16(iq2_pairs(u, sg, a[i].qs + 32 * ib),
+                                                                           iq2_factors(sc & 15, sc >> 4)));
+        }
+        acc = _mm256_fmadd_ps(lq__x86_k_scale(&a[i], w[i].d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
+    }
+    return 0.125f * lq__hsum256(acc);
+}
+
+/* ---- iq2_s ------------------------------------------------------------------ */
+
+static inline void iq2_s_group(const lq__blk_iq2_s *b, int ib, __m256i *u, __m256i *sg)
+{
+    const uint8_t *q = b->qs + 4 * ib;
+    const unsigned h = b->qh[ib];
+    *u = iq2_points(lq__iq2s_grid[q[0] | (h << 8 & 0x300)], lq__iq2s_grid[q[1] | (h << 6 & 0x300)],
+                    lq__iq2s_grid[q[2] | (h << 4 & 0x300)], lq__iq2s_grid[q[3] | (h << 2 & 0x300)]);
+    uint32_t signs;
+    memcpy(&signs, b->qs + 32 + 4 * ib, sizeof signs);
+    *sg = iq2_sign_bytes(signs);
+}
+
+static void dequant_iq2_s(const void *x, float *y, int64_t n)
+{
+    const lq__blk_iq2_s *b = x;
+    for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
+        const float d = lq__x86_f16(b->d);
+        for (int ib = 0; ib < 8; ib++, y += 32) {
+            __m256i u, sg;
+            iq2_s_group(b, ib, &u, &sg);
+            iq2_store32(u, sg, iq2_db(d, b->scales[ib] & 15), iq2_db(d, b->scales[ib] >> 4), y);
+        }
+    }
+}
+
+static float dot_iq2_s(int64_t n, const void *vw, const void *va)
+{
+    const lq__blk_iq2_s *w = vw;
+    const lq__blk_q8_k *a = va;
+    __m256 acc = _mm256_setzero_ps();
+    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
+        lq__prefetch(&w[i], sizeof *w);
+        __m256i sumi[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
+        LQ__UNROLL
+        for (int ib = 0; ib < 8; ib++) {
+            __m256i u, sg;
+            iq2_s_group(&w[i], ib, &u, &sg);
+            const unsigned sc = w[i].scales[ib];
+            sumi[ib % 2] = _mm256_add_epi32(sumi[ib % 2], _mm256_madd_epi16(iq2_pairs(u, sg, a[i].qs + 32 * ib),
+                                                                           iq2_factors(sc & 15, sc >> 4)));
+        }
+        acc = _mm256_fmadd_ps(lq__x86_k_scale(&a[i], w[i].d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
+    }
+    return 0.125f * lq__hsum256(acc);
+}
+
+#endif
