@@ -101,6 +101,11 @@ lq_status lq__gguf_writer_commit(lq_gguf_writer *w);
 /* The header (everything before the data section, padding included). */
 lq_status lq__gguf_header(const char *fn, const lq_gguf *g, lq__buf *out);
 
+/* llama-gguf-split pads a split file's metadata to ggml's default alignment
+ * even when no tensor follows (lq__gguf_header does not then): add that
+ * padding to `header`. */
+lq_status lq__gguf_split_pad_header(const char *fn, lq__buf *header);
+
 /* Residency of a tensor's memory (gguf_release.c), for a whole-model pass
  * that reads each tensor once (the quantize pipeline); each is a no-op for a
  * created handle, a tensor in owned memory or a bad index.

@@ -12,7 +12,6 @@
 
 #include <lq/lq_io.h>
 
-#include "buf.h"
 
 #define LQ__SPLIT_NO "split.no"
 #define LQ__SPLIT_COUNT "split.count"
@@ -45,9 +44,5 @@ lq_status lq__gguf_split_plan(const char *fn, const lq_gguf *g, uint64_t max_byt
  * (declared when g's are). Free with lq_gguf_free before g. */
 lq_status lq__gguf_split_header(const char *fn, const lq_gguf *g, const int *split_of, int no,
                                 int count, lq_gguf **out);
-
-/* ggml pads a split file's metadata to the alignment even when no tensor
- * follows (lq__gguf_header does not then): add that padding to `header`. */
-lq_status lq__gguf_split_pad_header(const char *fn, lq__buf *header);
 
 #endif

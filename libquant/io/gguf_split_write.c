@@ -141,12 +141,6 @@ static lq_status write_file(const char *fn, const lq_gguf *g, const int *split_o
     return st;
 }
 
-lq_status lq__gguf_split_pad_header(const char *fn, lq__buf *header)
-{
-    lq__buf_zeros(header, (size_t)((SPLIT_ALIGN - header->len % SPLIT_ALIGN) % SPLIT_ALIGN));
-    return header->failed ? lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn) : LQ_OK;
-}
-
 lq_status lq__gguf_split_check(const char *fn, const lq_gguf *g, uint64_t max_bytes,
                                int64_t max_tensors, unsigned flags)
 {

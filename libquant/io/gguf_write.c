@@ -12,7 +12,6 @@
 #include "../core/tensor.h"
 #include "ggml_types.h"
 #include "gguf_internal.h"
-#include "gguf_split.h"
 #include "gguf_source.h"
 
 static void put_string(lq__buf *b, const void *s, size_t len)
@@ -40,6 +39,13 @@ static void put_value(lq__buf *b, const lq__gguf_kv *kv)
     for (uint64_t i = 0; i < kv->count; i++)
         put_string(b, kv->data + kv->str_off[i],
                    (size_t)(kv->str_off[i + 1] - kv->str_off[i] - 1));
+}
+
+lq_status lq__gguf_split_pad_header(const char *fn, lq__buf *header)
+{
+    const uint64_t align = LQ_GGUF_DEFAULT_ALIGNMENT;
+    lq__buf_zeros(header, (size_t)((align - header->len % align) % align));
+    return header->failed ? lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn) : LQ_OK;
 }
 
 lq_status lq__gguf_header(const char *fn, const lq_gguf *g, lq__buf *b)
