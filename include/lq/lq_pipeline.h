@@ -64,7 +64,8 @@ LQ_API lq_status lq_qopts_set_flag(lq_qopts *o, int flag, int on);
  * file stays within the budget. The error of a tensor in a type is its
  * squared error relative to its weights' energy, both weighted by the
  * importance matrix when one is set (unweighted otherwise): the
- * noise-to-signal ratio the type adds to the tensor's outputs. The file's
+ * noise-to-signal ratio the type adds to the tensor's outputs (the output
+ * head's counted once per residual contribution, 2 x layers + 1). The file's
  * metadata then records the choice (quantize.budget.target, .error,
  * .types, .errors) and general.file_type names the file type whose default
  * type holds the most bytes.

@@ -9,7 +9,10 @@
  * denominator are the expected energies of the error the type adds to the
  * tensor's outputs and of the outputs themselves (under a diagonal
  * covariance of the inputs), so the ratio is the noise-to-signal ratio the
- * tensor passes on, and the budget minimises the sum of those ratios. The
+ * tensor passes on, and the budget minimises the sum of those ratios, the
+ * output head's counted 2 * layers + 1 times (budget_plan.c: its noise
+ * reaches the logits undiluted; without that weight it went to Q3_K at
+ * Q3_K_S's size and the KLD rose by half). The
  * absolute error (the numerator alone, the diagonal-Hessian estimate of
  * the loss increase) was tried first and chose much worse: it cannot
  * compare tensors whose outputs differ in scale (the token embedding went

@@ -103,6 +103,28 @@ static lq_status header_size(budget_run *r, uint64_t *out)
     return st;
 }
 
+/* How much more a tensor's relative error counts when it is the output
+ * head (or the token embedding that doubles as one): its noise reaches the
+ * logits as it is, while a block's output is one of the 2 * layers + 1
+ * contributions (the embedding's included) the residual stream sums, so
+ * the same relative noise in it is diluted among them. */
+static double head_weight(const lq_gguf *in, int64_t i)
+{
+    const char *name = lq_gguf_tensor_name(in, i);
+    bool head = strcmp(name, "output.weight") == 0 ||
+                (strcmp(name, "token_embd.weight") == 0 && lq_gguf_find_tensor(in, "output.weight") < 0);
+    if (!head)
+        return 1;
+    int64_t layers = 0;
+    for (int64_t k = 0; k < lq_gguf_tensor_count(in); k++) {
+        const char *t = lq_gguf_tensor_name(in, k);
+        long l;
+        if (sscanf(t, "blk.%ld.", &l) == 1 && l + 1 > layers)
+            layers = l + 1;
+    }
+    return (double)(2 * layers + 1);
+}
+
 /* Measure the tensors that take part, solve, and set their types. */
 static lq_status choose(budget_run *r, const lq__mixture *rules, int64_t limit_total, uint64_t align)
 {
@@ -123,6 +145,9 @@ static lq_status choose(budget_run *r, const lq__mixture *rules, int64_t limit_t
         if (takes_part(r->in, rules, i)) {
             which[n] = k;
             st = lq__budget_measure(r->fn, r->in, i, r->b, align, &items[n], types[n]);
+            double weight = head_weight(r->in, i);
+            for (int c = 0; c < items[n].n; c++)
+                items[n].err[c] *= weight;
             n++;
         } else {
             uint64_t bytes = (uint64_t)bytes_in(r->in, i, p->target[i]);
