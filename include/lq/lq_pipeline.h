@@ -9,6 +9,8 @@
 #if defined(LQ_EXPERIMENTAL_API) && !defined(LQ_PIPELINE_H)
 #define LQ_PIPELINE_H
 
+#include <stdint.h>
+
 #include <lq/lq_core.h>
 #include <lq/lq_model.h>
 
@@ -53,6 +55,32 @@ LQ_API lq_status lq_qopts_set_token_embedding_type(lq_qopts *o, const char *type
 
 /* Turn a flag (enum lq_qopt_flag) on or off. Errors: LQ_ERR_INVALID. */
 LQ_API lq_status lq_qopts_set_flag(lq_qopts *o, int flag, int on);
+
+/* A size budget instead of the file type's rules (doc/size-budget.md):
+ * every tensor the file type would quantize, stored as f32/f16/bf16 and not
+ * given a type by lq_qopts_add_tensor_type or the output and token
+ * embedding setters, gets the ggml type (of Q2_K, Q3_K, IQ4_XS, Q4_0,
+ * IQ4_NL, Q4_K, Q4_1, Q5_0, Q5_K, Q5_1, Q6_K, Q8_0, F16: all loaded by
+ * mainline llama.cpp) that makes the least total estimated error while the
+ * file stays within the budget. The error of a tensor in a type is its
+ * squared error relative to its weights' energy, both weighted by the
+ * importance matrix when one is set (unweighted otherwise): the
+ * noise-to-signal ratio the type adds to the tensor's outputs (the output
+ * head's counted once per residual contribution, 2 x layers + 1). The file's
+ * metadata then records the choice (quantize.budget.target, .error,
+ * .types, .errors) and general.file_type names the file type whose default
+ * type holds the most bytes.
+ *   _bytes: the whole file, header included, in bytes (0: no budget);
+ *   _bpw: 8 x the tensors' bytes / their elements, as llama.cpp prints a
+ *         model's BPW (0: no budget; above 64 is LQ_ERR_INVALID);
+ *   _file_type: the size of the file the same options give for that file
+ *         type (a name as lq_qopts_create takes; NULL: no budget).
+ * The last call of the three wins. lq_gguf_quantize fails with
+ * LQ_ERR_INVALID when the budget is below the smallest file the candidate
+ * types make. Errors: LQ_ERR_INVALID. */
+LQ_API lq_status lq_qopts_set_target_bytes(lq_qopts *o, uint64_t bytes);
+LQ_API lq_status lq_qopts_set_target_bpw(lq_qopts *o, double bpw);
+LQ_API lq_status lq_qopts_set_target_file_type(lq_qopts *o, const char *file_type);
 
 /* Quantize the GGUF model `in_path` into `out_path` (`in_path` may also be
  * a Hugging Face model folder, read as lq_hf_model_open with LQ_TYPE_F32

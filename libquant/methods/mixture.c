@@ -416,6 +416,18 @@ lq_status lq__mixture_pick(lq__mixture *m, const char *name, int ndims, int64_t 
     return st;
 }
 
+bool lq__mixture_pinned(const lq__mixture *m, const char *name)
+{
+    category cat = category_of(name);
+    if ((m->token_embd_type >= 0 && cat == CAT_TOKEN_EMBD) ||
+        (m->output_type >= 0 && cat == CAT_OUTPUT))
+        return true;
+    for (int i = 0; i < m->n_overrides; i++)
+        if (regexec(&m->override_re[i], name, 0, NULL, 0) == 0)
+            return true;
+    return false;
+}
+
 bool lq__mixture_needs_imatrix(const lq__mixture *m, const char *name, lq_type type)
 {
     if (is_token_embd(name) || strcmp(name, "output.weight") == 0)

@@ -79,6 +79,10 @@ bool lq__mixture_allows(const lq__mixture *m, const char *name, int ndims);
 lq_status lq__mixture_pick(lq__mixture *m, const char *name, int ndims, int64_t ne0,
                            lq_type current, lq_type *out);
 
+/* Whether the user chose the tensor's type (--tensor-type, or the output
+ * and token embedding types). */
+bool lq__mixture_pinned(const lq__mixture *m, const char *name);
+
 /* llama.cpp refuses some combinations without an importance matrix: Q2_K
  * tensors of a Q2_K_S file (other than the embeddings and the output). */
 bool lq__mixture_needs_imatrix(const lq__mixture *m, const char *name, lq_type type);

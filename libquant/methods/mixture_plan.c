@@ -95,7 +95,7 @@ static lq_status copy_metadata(const lq_gguf *in, lq_gguf *out, int ftype)
 }
 
 /* Choose every tensor's type, in processing order (the rules' layer
- * counters advance in it), and declare the output's tensors. */
+ * counters advance in it). */
 static lq_status choose_types(const char *fn, const lq_gguf *in, lq__mixture *rules, lq__plan *p)
 {
     const char **names = lq__calloc((size_t)p->n + 1, sizeof *names);
@@ -135,13 +135,29 @@ static lq_status choose_types(const char *fn, const lq_gguf *in, lq__mixture *ru
             lq__mixture_needs_imatrix(rules, name, t))
             p->needs_imatrix = i;
         p->target[i] = t;
-        int id = t >= 0 ? lq_type_ggml_id(t) : lq_gguf_tensor_ggml_type(in, i);
-        st = lq_gguf_declare_tensor(p->out, name, id, ndim, shape);
     }
     return st;
 }
 
-lq_status lq__plan_make(const char *fn, const lq_gguf *in, const lq__mixture *rules, lq__plan *p)
+/* Declare the output's tensors, in processing order, with their types. */
+static lq_status declare_tensors(const lq_gguf *in, lq__plan *p)
+{
+    lq_status st = LQ_OK;
+    for (int64_t k = 0; st == LQ_OK && k < p->n; k++) {
+        int64_t i = p->order[k];
+        int ndim = lq_gguf_tensor_ndim(in, i);
+        int64_t shape[4];
+        for (int d = 0; d < ndim; d++)
+            shape[d] = lq_gguf_tensor_dim(in, i, d);
+        lq_type t = p->target[i];
+        int id = t >= 0 ? lq_type_ggml_id(t) : lq_gguf_tensor_ggml_type(in, i);
+        st = lq_gguf_declare_tensor(p->out, lq_gguf_tensor_name(in, i), id, ndim, shape);
+    }
+    return st;
+}
+
+lq_status lq__plan_make(const char *fn, const lq_gguf *in, const lq__mixture *rules,
+                        const lq__budget *budget, lq__plan *p)
 {
     memset(p, 0, sizeof *p);
     p->needs_imatrix = -1;
@@ -155,6 +171,10 @@ lq_status lq__plan_make(const char *fn, const lq_gguf *in, const lq__mixture *ru
         st = check_block_count(fn, in, block_count);
     if (st == LQ_OK)
         st = choose_types(fn, in, &r, p);
+    if (st == LQ_OK && budget && budget->kind != LQ__BUDGET_NONE)
+        st = lq__budget_plan(fn, in, rules, budget, p);
+    if (st == LQ_OK)
+        st = declare_tensors(in, p);
     if (st != LQ_OK) {
         if (strncmp(lq_last_error(), fn, strlen(fn)) != 0)
             lq__error_prefix(fn);

@@ -11,27 +11,20 @@
 
 #include <lq/lq_io.h>
 
+#include "budget.h"
 #include "mixture.h"
-
-typedef struct lq__plan {
-    /* the output's metadata, as llama-quantize writes it, and its tensors
-     * declared (no bytes) in llama.cpp's processing order */
-    lq_gguf *out;
-    int64_t n;               /* tensors, input and output */
-    int64_t *order;          /* order[k]: the input index of the output's tensor k */
-    lq_type *target;         /* per input index: its output type; -1 for a ggml type
-                              * libquant cannot decode (copied as it is) */
-    int64_t needs_imatrix;   /* an input index whose type needs an importance
-                              * matrix that `rules` says is absent; -1 if none */
-} lq__plan;
+#include "plan.h"
 
 /* Plan the quantization of `in` with `rules` (from lq__mixture_init and the
- * options; the model facts are read from `in` here). Errors: LQ_ERR_FORMAT
+ * options; the model facts are read from `in` here) and, unless `budget` is
+ * NULL or of kind LQ__BUDGET_NONE, the types of the quantizable tensors
+ * chosen under it instead (budget.h; its errors then come too). Errors: LQ_ERR_FORMAT
  * (block_count contradicts the tensors, an MoE tensor without a layer),
  * LQ_ERR_UNSUPPORTED (a tensor to convert whose type libquant cannot decode,
  * a row no type fits), LQ_ERR_NOMEM; messages start with `fn`. On failure
  * *p holds nothing to free. */
-lq_status lq__plan_make(const char *fn, const lq_gguf *in, const lq__mixture *rules, lq__plan *p);
+lq_status lq__plan_make(const char *fn, const lq_gguf *in, const lq__mixture *rules,
+                        const lq__budget *budget, lq__plan *p);
 void lq__plan_free(lq__plan *p);
 
 #endif

@@ -16,8 +16,10 @@
 #include "../core/error.h"
 #include "../io/file.h"
 #include "../io/gguf_internal.h"
+#include "../io/gguf_size.h"
 #include "../io/gguf_source.h"
 #include "../io/gguf_split.h"
+#include "../methods/budget.h"
 #include "../methods/mixture_plan.h"
 
 /* Tensors are quantized a slice of whole rows at a time, of about this many
@@ -31,6 +33,7 @@ struct lq_qopts {
     lq__mixture rules; /* options only; the model facts are filled per file */
     lq_imatrix *imatrix;
     int allow_requantize;
+    lq__budget budget; /* kind, value and ftype; the rest is filled per run */
 };
 
 static lq_status parse_type(const char *fn, const char *name, lq_type *out)
@@ -127,6 +130,45 @@ lq_status lq_qopts_set_flag(lq_qopts *o, int flag, int on)
     return LQ_OK;
 }
 
+lq_status lq_qopts_set_target_bytes(lq_qopts *o, uint64_t bytes)
+{
+    if (!o)
+        return lq__fail(LQ_ERR_INVALID, "lq_qopts_set_target_bytes: NULL argument");
+    o->budget.kind = bytes ? LQ__BUDGET_BYTES : LQ__BUDGET_NONE;
+    o->budget.value = (double)bytes;
+    return LQ_OK;
+}
+
+lq_status lq_qopts_set_target_bpw(lq_qopts *o, double bpw)
+{
+    if (!o)
+        return lq__fail(LQ_ERR_INVALID, "lq_qopts_set_target_bpw: NULL argument");
+    if (!(bpw >= 0 && bpw <= 64)) /* also NaN */
+        return lq__fail(LQ_ERR_INVALID, "lq_qopts_set_target_bpw: %g bits per weight is not in "
+                        "0..64", bpw);
+    o->budget.kind = bpw > 0 ? LQ__BUDGET_BPW : LQ__BUDGET_NONE;
+    o->budget.value = bpw;
+    return LQ_OK;
+}
+
+lq_status lq_qopts_set_target_file_type(lq_qopts *o, const char *file_type)
+{
+    static const char fn[] = "lq_qopts_set_target_file_type";
+    if (!o)
+        return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    if (!file_type) {
+        o->budget.kind = LQ__BUDGET_NONE;
+        return LQ_OK;
+    }
+    int ftype;
+    if (!lq__ftype_from_name(file_type, &ftype))
+        return lq__fail(LQ_ERR_INVALID, "%s: unknown file type '%.32s' (%s)", fn, file_type,
+                        lq__ftype_names());
+    o->budget.kind = LQ__BUDGET_FTYPE;
+    o->budget.ftype = ftype;
+    return LQ_OK;
+}
+
 /* ---- one run ---- */
 
 typedef struct run {
@@ -164,12 +206,36 @@ static int progress_adapter(void *user, const char *stage, double fraction)
                              r->total_bytes ? done / (double)r->total_bytes : 1.0);
 }
 
+/* A budget of a file type's size: the size of the file these options give
+ * for that file type. */
+static lq_status ftype_size(run *r, lq__budget *b)
+{
+    lq__mixture m = r->opts->rules;
+    lq__ftype_info(b->ftype, &m.default_type, NULL); /* known: lq_qopts_set_target_file_type */
+    m.ftype = b->ftype;
+    lq__plan q;
+    uint64_t size = 0;
+    lq_status st = lq__plan_make(r->fn, r->in, &m, NULL, &q);
+    if (st == LQ_OK) {
+        st = lq__gguf_file_size(r->fn, q.out, &size);
+        lq__plan_free(&q);
+    }
+    b->value = (double)size;
+    return st;
+}
+
 /* Every tensor's type and the output's metadata (methods/mixture_plan.c,
  * which the file-size estimate shares). */
 static lq_status plan(run *r)
 {
     lq__plan p;
-    lq_status st = lq__plan_make(r->fn, r->in, &r->opts->rules, &p);
+    lq__budget b = r->opts->budget;
+    b.imatrix = r->opts->imatrix;
+    b.threads = r->inner.threads;
+    lq_status st = b.kind == LQ__BUDGET_FTYPE ? ftype_size(r, &b) : LQ_OK;
+    if (st != LQ_OK)
+        return st;
+    st = lq__plan_make(r->fn, r->in, &r->opts->rules, &b, &p);
     if (st != LQ_OK)
         return st;
     r->out = p.out;

@@ -57,7 +57,7 @@ lq_status lq_model_save_gguf(lq_ctx *ctx, const lq_model *m, const char *path)
     rules.has_imatrix = m->mixture_imatrix;
     lq__plan p;
     memset(&p, 0, sizeof p);
-    st = lq__plan_make(fn, m->src, &rules, &p);
+    st = lq__plan_make(fn, m->src, &rules, NULL, &p);
     lq__mixture_free(&rules);
     lq_gguf_writer *w = NULL;
     if (st == LQ_OK)

@@ -55,7 +55,7 @@ lq_status lq_estimate_file_size(const lq_gguf *model, const char *file_type, uin
     lq__plan plan;
     lq_status st = lq__mixture_init(&rules, ftype);
     if (st == LQ_OK)
-        st = lq__plan_make(fn, model, &rules, &plan);
+        st = lq__plan_make(fn, model, &rules, NULL, &plan);
     if (st == LQ_OK) {
         /* plan.needs_imatrix is no error here: the types of the file type
          * that requires an importance matrix (Q2_K_S) do not depend on it,

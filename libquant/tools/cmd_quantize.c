@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "../core/ftype_list.h"
+#include "budget_table.h"
 #include "commands.h"
 #include "model_file.h"
 #include "quantize_calibrated.h"
@@ -14,6 +15,7 @@
 
 static const char usage_head[] =
     "usage: lq quantize IN.gguf OUT.gguf TYPE [--imatrix FILE] [--threads N]\n"
+    "       lq quantize IN.gguf OUT.gguf [TYPE] --target-bpw X|--target-size SIZE\n"
     "                   [--tensor-type PATTERN=TYPE]... [--output-tensor-type T]\n"
     "                   [--token-embedding-type T] [--pure] [--leave-output-tensor]\n"
     "                   [--allow-requantize] [split options]\n"
@@ -24,6 +26,10 @@ static const char usage_head[] =
     "every tensor and the same bytes. TYPE is one of";
 static const char usage_tail[] =
     ".\n--imatrix takes llama.cpp importance matrices (.dat or GGUF) or libquant's own.\n"
+    "--target-bpw X (bits per weight) or --target-size SIZE, bytes (the whole file)\n"
+    "or a file type (the size of its file), chooses each tensor's type under\n"
+    "that budget for the least estimated error (doc/size-budget.md); TYPE is then\n"
+    "optional and only types the tensors the budget leaves alone.\n"
     "PATTERN is a POSIX extended regular expression matched against tensor names.\n"
     "Options may come before, between or after IN, OUT and TYPE. OUT must not be\n"
     "IN, and if it exists it must be a regular file (not a link, FIFO or device).\n"
@@ -78,6 +84,17 @@ static int apply_option(lq_qopts *o, int argc, char **argv, int *i, int64_t *thr
     if ((v = lq_tool_option(argc, argv, i, "--imatrix", &missing))) {
         st = lq_qopts_set_imatrix(o, v);
         cal->imatrix = v;
+    } else if ((v = lq_tool_option(argc, argv, i, "--target-bpw", &missing))) {
+        double bpw;
+        if (!lq_tool_parse_double(v, &bpw) || !(bpw > 0))
+            return lq_tool_usage_error(cmd, "--target-bpw wants a positive number, got '%s'", v);
+        st = lq_qopts_set_target_bpw(o, bpw);
+    } else if ((v = lq_tool_option(argc, argv, i, "--target-size", &missing))) {
+        int64_t bytes;
+        if (lq_tool_parse_i64(v, 1, INT64_MAX, &bytes))
+            st = lq_qopts_set_target_bytes(o, (uint64_t)bytes);
+        else
+            st = lq_qopts_set_target_file_type(o, v);
     } else if ((v = lq_tool_option(argc, argv, i, "--threads", &missing))) {
         if (!lq_tool_parse_i64(v, 0, 1024, threads))
             return lq_tool_usage_error(cmd, "--threads wants 0..1024, got '%s'", v);
@@ -202,7 +219,8 @@ static int quantize_split(lq_ctx *ctx, const char *in, const char *out, const lq
 int lq_cmd_quantize(int argc, char **argv)
 {
     static const char cmd[] = "quantize";
-    static const char *const valued[] = {"--imatrix", "--threads", "--tensor-type",
+    static const char *const valued[] = {"--imatrix", "--threads", "--tensor-type", "--target-bpw",
+                                         "--target-size",
                                          "--output-tensor-type", "--token-embedding-type",
                                          SHARD_VALUED_OPTIONS, CALIBRATED_VALUED_OPTIONS, NULL};
     for (int i = 1; i < argc; i++) /* a Hugging Face checkpoint folder out */
@@ -215,11 +233,16 @@ int lq_cmd_quantize(int argc, char **argv)
         }
     }
     int first = lq_tool_options_first(&argc, argv, valued);
-    if (argc - first < 3)
+    /* with a size budget TYPE may be left out: any quantized file type
+     * then gives the tensors the budget leaves alone their rules */
+    bool target = false;
+    for (int i = 1; i < first; i++)
+        target |= strcmp(argv[i], "--target-bpw") == 0 || strcmp(argv[i], "--target-size") == 0;
+    if (argc - first < 3 - target)
         return lq_tool_usage_error(cmd, "wants IN.gguf (or a Hugging Face model folder) OUT.gguf TYPE");
     if (argc - first > 3)
         return lq_tool_usage_error(cmd, "unexpected argument '%s'", argv[first + 3]);
-    const char *pos[3] = {argv[first], argv[first + 1], argv[first + 2]};
+    const char *pos[3] = {argv[first], argv[first + 1], argc - first > 2 ? argv[first + 2] : "Q4_K_M"};
     lq_qopts *o = NULL;
     lq_status st = lq_qopts_create(pos[2], &o);
     if (st != LQ_OK)
@@ -257,8 +280,10 @@ int lq_cmd_quantize(int argc, char **argv)
         } else {
             st = lq_gguf_quantize(ctx, pos[0], pos[1], o);
             lq_tool_progress_done(&bar);
-            if (st == LQ_OK)
+            if (st == LQ_OK) {
+                budget_table_print(pos[1]);
                 summary(pos[0], pos[1], lq_tool_now() - t0);
+            }
         }
     }
     if (rc == 0 && st != LQ_OK)

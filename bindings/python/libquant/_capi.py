@@ -669,6 +669,9 @@ FUNCTIONS = {
     "lq_qopts_set_output_type": (Status, (QoptsP, c_char_p)),
     "lq_qopts_set_token_embedding_type": (Status, (QoptsP, c_char_p)),
     "lq_qopts_set_flag": (Status, (QoptsP, c_int, c_int)),
+    "lq_qopts_set_target_bytes": (Status, (QoptsP, c_uint64)),
+    "lq_qopts_set_target_bpw": (Status, (QoptsP, c_double)),
+    "lq_qopts_set_target_file_type": (Status, (QoptsP, c_char_p)),
     "lq_gguf_quantize": (Status, (CtxP, c_char_p, c_char_p, QoptsP)),
     "lq_gguf_quantize_split": (Status, (CtxP, c_char_p, c_char_p, QoptsP, c_uint64, c_int64, c_uint, c_int, POINTER(c_int))),
     "lq_model_save_gguf": (Status, (CtxP, ModelP, c_char_p)),
@@ -772,5 +775,8 @@ EXPERIMENTAL = frozenset({
     "lq_qopts_set_flag",
     "lq_qopts_set_imatrix",
     "lq_qopts_set_output_type",
+    "lq_qopts_set_target_bpw",
+    "lq_qopts_set_target_bytes",
+    "lq_qopts_set_target_file_type",
     "lq_qopts_set_token_embedding_type",
 })

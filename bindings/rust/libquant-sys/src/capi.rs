@@ -624,6 +624,12 @@ extern "C" {
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_qopts_set_flag(o: *mut lq_qopts, flag: c_int, on: c_int) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_qopts_set_target_bytes(o: *mut lq_qopts, bytes: u64) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_qopts_set_target_bpw(o: *mut lq_qopts, bpw: c_double) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_qopts_set_target_file_type(o: *mut lq_qopts, file_type: *const c_char) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_gguf_quantize(ctx: *mut lq_ctx, in_path: *const c_char, out_path: *const c_char, opts: *const lq_qopts) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_gguf_quantize_split(ctx: *mut lq_ctx, in_path: *const c_char, path_prefix: *const c_char, opts: *const lq_qopts, max_bytes: u64, max_tensors: i64, flags: c_uint, shard: c_int, n_files: *mut c_int) -> lq_status;
