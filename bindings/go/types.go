@@ -50,6 +50,8 @@ const (
 	TypeTQ2_0   Type = C.LQ_TYPE_TQ2_0
 	TypeMXFP4   Type = C.LQ_TYPE_MXFP4
 	TypeNVFP4   Type = C.LQ_TYPE_NVFP4
+	TypeIQ3_XXS Type = C.LQ_TYPE_IQ3_XXS
+	TypeIQ3_S   Type = C.LQ_TYPE_IQ3_S
 )
 
 // String is the lower-case name ("q4_k"), or "type-N" for a value that is

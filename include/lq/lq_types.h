@@ -63,8 +63,10 @@ enum lq_type_code {
     LQ_TYPE_TQ2_0 = 47,    /* ternary, 2 bits per value */
     LQ_TYPE_MXFP4 = 48,    /* E2M1 codes, an E8M0 power-of-two scale per 32 */
     LQ_TYPE_NVFP4 = 49,    /* E2M1 codes, a UE4M3 scale per 16, 64 per block */
+    LQ_TYPE_IQ3_XXS = 53,  /* 3.06 bits: four-value groups from a 256-entry lattice grid */
+    LQ_TYPE_IQ3_S = 54,    /* 3.44 bits: four-value groups from a 512-entry grid, free signs */
 
-    LQ_TYPE_COUNT_ = 50    /* one past the largest value; grows, never use it in files */
+    LQ_TYPE_COUNT_ = 55    /* one past the largest value; grows, never use it in files */
 };
 
 /* lq_type_name — lower-case name ("f32", "int4", "q4_k", ...), or NULL for a

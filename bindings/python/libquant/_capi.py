@@ -121,7 +121,9 @@ LQ_TYPE_TQ1_0 = 46
 LQ_TYPE_TQ2_0 = 47
 LQ_TYPE_MXFP4 = 48
 LQ_TYPE_NVFP4 = 49
-LQ_TYPE_COUNT_ = 50
+LQ_TYPE_IQ3_XXS = 53
+LQ_TYPE_IQ3_S = 54
+LQ_TYPE_COUNT_ = 55
 
 # lq_tensor.h: #define
 LQ_MAX_DIMS = 4
@@ -315,7 +317,9 @@ ENUMS = {
         ("LQ_TYPE_TQ2_0", 47),
         ("LQ_TYPE_MXFP4", 48),
         ("LQ_TYPE_NVFP4", 49),
-        ("LQ_TYPE_COUNT_", 50),
+        ("LQ_TYPE_IQ3_XXS", 53),
+        ("LQ_TYPE_IQ3_S", 54),
+        ("LQ_TYPE_COUNT_", 55),
     ),
     "lq_data_mode": (
         ("LQ_BORROW", 0),

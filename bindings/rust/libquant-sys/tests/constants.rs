@@ -70,6 +70,8 @@ fn type_ids_match_their_names() {
         (LQ_TYPE_TQ2_0, "tq2_0"),
         (LQ_TYPE_MXFP4, "mxfp4"),
         (LQ_TYPE_NVFP4, "nvfp4"),
+        (LQ_TYPE_IQ3_XXS, "iq3_xxs"),
+        (LQ_TYPE_IQ3_S, "iq3_s"),
     ];
     for (id, name) in table {
         assert_eq!(text(unsafe { lq_type_name(id) }), name, "type {id}");

@@ -47,6 +47,8 @@ impl Type {
     pub const TQ2_0: Type = Type(sys::LQ_TYPE_TQ2_0);
     pub const MXFP4: Type = Type(sys::LQ_TYPE_MXFP4);
     pub const NVFP4: Type = Type(sys::LQ_TYPE_NVFP4);
+    pub const IQ3_XXS: Type = Type(sys::LQ_TYPE_IQ3_XXS);
+    pub const IQ3_S: Type = Type(sys::LQ_TYPE_IQ3_S);
 
     /// The type with that name (case-insensitive), e.g. `"q4_k"`.
     pub fn from_name(name: &str) -> Result<Type> {
