@@ -69,8 +69,8 @@
     X(TQ2_0, tq2_0, 47, 35, 256, 66, 2, 0, Q8_K, SIMD, Q4_0)             \
     X(MXFP4, mxfp4, 48, 39, 32, 17, 4, 0, Q8_0, SIMD, MXFP4)             \
     X(NVFP4, nvfp4, 49, 40, 64, 36, 4, 0, Q8_0, SIMD, NVFP4)             \
-    X(IQ3_XXS, iq3_xxs, 53, 18, 256, 98, 3, 0, Q8_K, REF, IQ4_NL)        \
-    X(IQ3_S, iq3_s, 54, 21, 256, 110, 3, 0, Q8_K, REF, IQ4_NL)
+    X(IQ3_XXS, iq3_xxs, 53, 18, 256, 98, 3, 0, Q8_K, SIMD, IQ4_NL)       \
+    X(IQ3_S, iq3_s, 54, 21, 256, 110, 3, 0, Q8_K, SIMD, IQ4_NL)
 
 /* ggml types GGUF files may hold that libquant has no lq_type for: their
  * tensors are sized and checked, not decoded. Supporting one moves its row
