@@ -55,10 +55,11 @@ static inline __m256i iq3_xxs_group(const lq__blk_iq3_xxs *b, int ib, __m256i *m
                       lq__iq_even_sign_mask[(aux >> 14) & 127],
                       lq__iq_even_sign_mask[(aux >> 21) & 127]);
     *scale = (int)(2 * (aux >> 28) + 1);
-    int idx[8];
-    for (int g = 0; g < 8; g++)
-        idx[g] = b->qs[8 * ib + g];
-    return iq3_points(lq__iq3xxs_grid, idx);
+    const uint8_t *q = b->qs + 8 * ib;
+    return _mm256_setr_epi32((int)lq__iq3xxs_grid[q[0]], (int)lq__iq3xxs_grid[q[1]],
+                             (int)lq__iq3xxs_grid[q[2]], (int)lq__iq3xxs_grid[q[3]],
+                             (int)lq__iq3xxs_grid[q[4]], (int)lq__iq3xxs_grid[q[5]],
+                             (int)lq__iq3xxs_grid[q[6]], (int)lq__iq3xxs_grid[q[7]]);
 }
 
 static inline __m256i iq3_s_group(const lq__blk_iq3_s *b, int ib, __m256i *mask, int *scale)
@@ -67,9 +68,13 @@ static inline __m256i iq3_s_group(const lq__blk_iq3_s *b, int ib, __m256i *mask,
     memcpy(&s, b->signs + 4 * ib, 4);
     *mask = iq3_spread_signs(s);
     *scale = 2 * ((b->scales[ib / 2] >> (4 * (ib % 2))) & 0xF) + 1;
+    /* index g: qs[8 ib + g], plus bit g of qh[ib] moved to bit 8 */
+    const __m256i lo = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(b->qs + 8 * ib)));
+    const __m256i hi = _mm256_and_si256(
+        _mm256_sllv_epi32(_mm256_set1_epi32(b->qh[ib]), _mm256_setr_epi32(8, 7, 6, 5, 4, 3, 2, 1)),
+        _mm256_set1_epi32(256));
     int idx[8];
-    for (int g = 0; g < 8; g++)
-        idx[g] = b->qs[8 * ib + g] | ((b->qh[ib] >> g) & 1) << 8;
+    _mm256_storeu_si256((__m256i *)idx, _mm256_or_si256(lo, hi));
     return iq3_points(lq__iq3s_grid, idx);
 }
 
