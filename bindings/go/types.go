@@ -53,6 +53,8 @@ const (
 	TypeIQ2_XXS Type = C.LQ_TYPE_IQ2_XXS
 	TypeIQ2_XS  Type = C.LQ_TYPE_IQ2_XS
 	TypeIQ2_S   Type = C.LQ_TYPE_IQ2_S
+	TypeIQ3_XXS Type = C.LQ_TYPE_IQ3_XXS
+	TypeIQ3_S   Type = C.LQ_TYPE_IQ3_S
 )
 
 // String is the lower-case name ("q4_k"), or "type-N" for a value that is

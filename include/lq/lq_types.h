@@ -66,8 +66,10 @@ enum lq_type_code {
     LQ_TYPE_IQ2_XXS = 50,  /* 2-bit i-quant: 8-value codebook points (256), 7 sign bits */
     LQ_TYPE_IQ2_XS = 51,   /* as iq2_xxs with 512 points and a 4-bit scale per 16 */
     LQ_TYPE_IQ2_S = 52,    /* 1024 points, 8 sign bits, a 4-bit scale per 16 */
+    LQ_TYPE_IQ3_XXS = 53,  /* 3.06 bits: four-value groups from a 256-entry lattice grid */
+    LQ_TYPE_IQ3_S = 54,    /* 3.44 bits: four-value groups from a 512-entry grid, free signs */
 
-    LQ_TYPE_COUNT_ = 53    /* one past the largest value; grows, never use it in files */
+    LQ_TYPE_COUNT_ = 55    /* one past the largest value; grows, never use it in files */
 };
 
 /* lq_type_name — lower-case name ("f32", "int4", "q4_k", ...), or NULL for a

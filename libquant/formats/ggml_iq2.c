@@ -376,10 +376,13 @@ static lq_status quantize_iq2(const lq__qjob *job)
     return lq__blocks_quantize(job);
 }
 
-#define IQ2_CODEC(name)                                                                 \
-    const lq__codec lq__codec_##name = {lq__blocks_check, lq__blocks_layout, quantize_iq2, \
-                                        lq__blocks_dequantize, quantize_##name,            \
-                                        dequantize_##name}
+#define IQ2_CODEC(name)                                                               \
+    const lq__codec lq__codec_##name = {.check = lq__blocks_check,                       \
+                                        .layout = lq__blocks_layout,                     \
+                                        .quantize = quantize_iq2,                        \
+                                        .dequantize = lq__blocks_dequantize,             \
+                                        .quantize_row = quantize_##name,                 \
+                                        .dequantize_row = dequantize_##name}
 IQ2_CODEC(iq2_xxs);
 IQ2_CODEC(iq2_xs);
 IQ2_CODEC(iq2_s);

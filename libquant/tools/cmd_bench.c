@@ -414,8 +414,9 @@ static int usage(void)
            "matrix-vector product (lq_matmul, 1 row) and matrix-matrix products, with one\n"
            "thread and all threads; compares with llama.cpp's vec_dot when it is installed.\n\n"
            "  --formats LIST   schemes, comma-separated (default q4_0,q8_0,q4_k,q6_k,int4,int8,f16,\n"
-           "                   q4_1,q5_0,q5_1,q2_k,q3_k,q5_k,iq4_nl,iq4_xs,tq1_0,tq2_0,mxfp4,nvfp4,\n"
-           "                   int3,int2:asym,nf4,fp4,fp8_e4m3,fp8_e5m2,bf16: every format)\n"
+           "                   q4_1,q5_0,q5_1,q2_k,q3_k,q5_k,iq4_nl,iq4_xs,iq3_s,iq3_xxs,tq1_0,tq2_0,\n"
+           "                   mxfp4,nvfp4,int3,int2:asym,nf4,fp4,fp8_e4m3,fp8_e5m2,bf16: every\n"
+           "                   format)\n"
            "  --shapes LIST    NxK weight shapes [out x in] (default 4096x4096,4096x14336,14336x4096)\n"
            "  --batches LIST   rows of X (default 1,8,32,512)\n"
            "  --threads LIST   thread counts (default 1 and all CPUs)\n"
@@ -466,8 +467,8 @@ static int parse_opts(int argc, char **argv, bench_opts *o)
 {
     static char formats_buf[1024];
     const char *formats = "q4_0,q8_0,q4_k,q6_k,int4,int8,f16,q4_1,q5_0,q5_1,q2_k,q3_k,q5_k,iq4_nl,"
-                          "iq4_xs,tq1_0,tq2_0,mxfp4,nvfp4,int3,int2:asym,nf4,fp4,fp8_e4m3,"
-                          "fp8_e5m2,bf16";
+                          "iq4_xs,iq3_s,iq3_xxs,tq1_0,tq2_0,mxfp4,nvfp4,int3,int2:asym,nf4,fp4,"
+                          "fp8_e4m3,fp8_e5m2,bf16";
     const char *shapes = "4096x4096,4096x14336,14336x4096", *batches = "1,8,32,512", *threads = NULL;
     *o = (bench_opts){.min_seconds = 0.3, .bandwidth_mib = 1024, .cold_mib = 4096, .ggml = true,
                       .w8a8 = true, .act = "auto"};

@@ -12,6 +12,9 @@
 #include "ggml_cases.h"
 #include "libquant/core/type_info.h"
 #include "libquant/formats/codec.h"
+#include "libquant/formats/ggml_blocks.h"
+#include "libquant/formats/ggml_iq3_lattice.h"
+#include "libquant/kernels/kernels.h"
 
 enum { COLS = 512, PER_KIND = 6 };
 
@@ -169,6 +172,20 @@ static int needs_imatrix(const ggml_case *c)
     return (lq__type(c->type)->flags & LQ__T_IMATRIX) != 0;
 }
 
+/* Whether ggml's lattice searches can quantize row x. They weigh each
+ * candidate point's error by |x| (or more), so from |x| ~ 7e12 on the
+ * weighted square errors overflow to infinity (NaN with infinite weights),
+ * no candidate is below FLT_MAX and ggml aborts (GGML_ASSERT in
+ * iq3_find_best_neighbour); libquant keeps the first candidate there. Rows
+ * up to 1e12 stay clear of that by a margin (errors below 1e12 (2.5e12)^2). */
+static int lattice_can(const float *x)
+{
+    for (int i = 0; i < COLS; i++)
+        if (!(fabsf(x[i]) < 1e12f))
+            return 0;
+    return 1;
+}
+
 /* Quantize every row with libquant and with the oracle; compare the bytes
  * and the decoded floats. `imat` is NULL or COLS weights. */
 static void compare_type(const ggml_case *c, const data *d, const float *imat, const char *what)
@@ -182,6 +199,8 @@ static void compare_type(const ggml_case *c, const data *d, const float *imat, c
     int reported = 0, aborted = 0;
     for (int row = 0; row < d->rows && mine && theirs && fm && ft; row++) {
         const float *x = d->x + (size_t)row * COLS;
+        if (c->lattice && !lattice_can(x))
+            continue;
         memset(mine, 0, row_bytes);
         memset(theirs, 0, row_bytes);
         codec->quantize_row(x, mine, COLS, imat);
@@ -317,6 +336,88 @@ static void decode_garbage_like_ggml(void)
     }
 }
 
+/* The IQ3 search tables are whole: no list was cut for room, every code is
+ * a grid point or has a non-empty list of grid points inside the lists. */
+static void iq3_lattices_whole(void)
+{
+    for (int g = 256; g <= 512; g += 256) {
+        const lq__iq3_lattice *lat = lq__iq3_lattice_for(g);
+        CHECKF(lat->size == g && !lat->cut, "grid %d: lists cut", g);
+        int bad = 0;
+        for (int c = 0; c < LQ__IQ3_CODES; c++) {
+            if (lat->map[c] >= 0) {
+                bad += lat->map[c] >= g;
+                continue;
+            }
+            const int start = -1 - lat->map[c];
+            const int n = start < lat->list_len ? lat->lists[start] : 0;
+            bad += n < 1 || start + n >= lat->list_len + 1;
+            for (int j = 1; j <= n && start + n < lat->list_len + 1; j++)
+                bad += lat->lists[start + j] >= g;
+        }
+        CHECKF(bad == 0, "grid %d: %d codes with broken entries", g, bad);
+    }
+}
+
+/* The reference dot products of the lattice types are ggml's generic
+ * vec_dot bit for bit (same integer sums, same float operations in the same
+ * order): random weight blocks with sane f16 scales against random q8_K
+ * activations, through llama.cpp's baseline CPU library, which exports the
+ * generic functions. */
+typedef void (*vec_dot_fn)(int n, float *s, size_t bs, const void *x, size_t bx, const void *y,
+                           size_t by, int nrc);
+typedef void (*init_fn)(void);
+
+static void ref_dot_like_ggml_generic(void)
+{
+    const char *path = lqt_oracle_path(LQT_ORACLE_BINS "libggml-cpu-x64.so");
+    void *cpu = dlopen(path, RTLD_NOW | RTLD_LOCAL);
+    if (!cpu) {
+        ORACLE_SKIP_CASE("no %s", path);
+        return;
+    }
+    /* the CPU library's f16 table, which its decoders read, is filled here */
+    init_fn cpu_init = FN(init_fn, dlsym(cpu, "ggml_cpu_init"));
+    CHECK(cpu_init != NULL);
+    if (cpu_init)
+        cpu_init();
+    const lq__kernels *ref = lq__kernels_for(LQ__ARCH_REF);
+    enum { BLOCKS = 16, N = 256 * BLOCKS };
+    lqt_rng r = {777};
+    lq__blk_q8_k *act = malloc(sizeof *act * BLOCKS);
+    for (int t = 0; t < GGML_NCASES && act; t++) {
+        const ggml_case *c = &ggml_cases[t];
+        if (!c->lattice)
+            continue;
+        char name[64];
+        snprintf(name, sizeof name, "ggml_vec_dot_%s_q8_K_generic", c->file);
+        vec_dot_fn dot = FN(vec_dot_fn, dlsym(cpu, name));
+        CHECKF(dot != NULL, "no generic vec_dot for %s", c->file);
+        unsigned char *w = malloc((size_t)c->bytes * BLOCKS);
+        for (int rep = 0; rep < 50 && dot && w; rep++) {
+            for (size_t i = 0; i < (size_t)c->bytes * BLOCKS; i++)
+                w[i] = (unsigned char)lqt_next(&r);
+            for (int b = 0; b < BLOCKS; b++) {
+                /* d first in every lattice block: an f16 in [2^-8, 2) */
+                const uint16_t h = (uint16_t)(0x1C00 + lqt_next(&r) % 0x2000);
+                memcpy(w + (size_t)c->bytes * b, &h, 2);
+                act[b].d = (float)lqt_uniform(&r) * 0.01f;
+                for (int i = 0; i < 256; i++)
+                    act[b].qs[i] = (int8_t)(lqt_next(&r) % 255 - 127);
+            }
+            float theirs = 0, mine = ref->t[c->type].vec_dot(N, w, act);
+            dot(N, &theirs, 0, w, 0, act, 0, 1);
+            CHECKF(memcmp(&mine, &theirs, sizeof mine) == 0, "%s: ref dot %a, ggml's %a", c->file,
+                   mine, theirs);
+            if (memcmp(&mine, &theirs, sizeof mine) != 0)
+                break;
+        }
+        free(w);
+    }
+    free(act);
+    dlclose(cpu);
+}
+
 int main(void)
 {
     const char *path = lqt_oracle_path(LQT_ORACLE_GGML_BASE);
@@ -327,9 +428,11 @@ int main(void)
     if (!lib || !ggml_quantize_chunk || !set_abort)
         lqt_oracle_skip_all("llama.cpp oracle not installed: %s (run .ci/install-deps)", path);
     set_abort(on_ggml_abort);
-    lqt_case_fn cases[] = {quantize_like_ggml, public_api_like_ggml, decode_garbage_like_ggml};
-    int status = lqt_run("quantize_like_ggml, public_api_like_ggml, decode_garbage_like_ggml",
-                         cases, 3);
+    lqt_case_fn cases[] = {iq3_lattices_whole, quantize_like_ggml, public_api_like_ggml,
+                           decode_garbage_like_ggml, ref_dot_like_ggml_generic};
+    int status = lqt_run("iq3_lattices_whole, quantize_like_ggml, public_api_like_ggml, "
+                         "decode_garbage_like_ggml, ref_dot_like_ggml_generic",
+                         cases, 5);
     dlclose(lib);
     return status;
 }

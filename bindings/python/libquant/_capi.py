@@ -124,7 +124,9 @@ LQ_TYPE_NVFP4 = 49
 LQ_TYPE_IQ2_XXS = 50
 LQ_TYPE_IQ2_XS = 51
 LQ_TYPE_IQ2_S = 52
-LQ_TYPE_COUNT_ = 53
+LQ_TYPE_IQ3_XXS = 53
+LQ_TYPE_IQ3_S = 54
+LQ_TYPE_COUNT_ = 55
 
 # lq_tensor.h: #define
 LQ_MAX_DIMS = 4
@@ -332,7 +334,9 @@ ENUMS = {
         ("LQ_TYPE_IQ2_XXS", 50),
         ("LQ_TYPE_IQ2_XS", 51),
         ("LQ_TYPE_IQ2_S", 52),
-        ("LQ_TYPE_COUNT_", 53),
+        ("LQ_TYPE_IQ3_XXS", 53),
+        ("LQ_TYPE_IQ3_S", 54),
+        ("LQ_TYPE_COUNT_", 55),
     ),
     "lq_data_mode": (
         ("LQ_BORROW", 0),

@@ -606,6 +606,7 @@ static float dot_iq4_xs(int64_t n, const void *vw, const void *va)
 /* ---- tq1_0, tq2_0, mxfp4, nvfp4 ---------------------------------------------------------- */
 
 #include "kernels128_tq_fp4.h"
+#include "kernels128_iq3.h"
 
 /* ---- iq2_xxs, iq2_xs, iq2_s ------------------------------------------------------------ */
 

@@ -50,6 +50,8 @@ impl Type {
     pub const IQ2_XXS: Type = Type(sys::LQ_TYPE_IQ2_XXS);
     pub const IQ2_XS: Type = Type(sys::LQ_TYPE_IQ2_XS);
     pub const IQ2_S: Type = Type(sys::LQ_TYPE_IQ2_S);
+    pub const IQ3_XXS: Type = Type(sys::LQ_TYPE_IQ3_XXS);
+    pub const IQ3_S: Type = Type(sys::LQ_TYPE_IQ3_S);
 
     /// The type with that name (case-insensitive), e.g. `"q4_k"`.
     pub fn from_name(name: &str) -> Result<Type> {

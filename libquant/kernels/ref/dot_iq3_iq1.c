@@ -1,0 +1,66 @@
+/* dot_iq3_iq1.c — scalar reference dot products of the lattice types
+ * IQ3_XXS and IQ3_S against q8_K: per 32 values the integer sum of grid
+ * magnitude times sign times activation, times the odd scale 2s + 1, summed
+ * over the block as integers; then s += d * a.d * sum, and IQ3_XXS's extra
+ * factor 1/4 (its scales are d (0.5 + s) / 2) once at the end, as ggml. */
+#include <string.h>
+
+#include "../../formats/ggml_grids_iq3_iq1.h"
+#include "../kernels.h"
+#include "ref.h"
+
+/* sum of the four values of a grid point p times a[0..3], sign bit j of s
+ * (from bit `shift`) negating value j. */
+static int point_dot(uint32_t p, unsigned s, int shift, const int8_t *a)
+{
+    int sum = 0;
+    for (int j = 0; j < 4; j++) {
+        const int v = (int)((p >> (8 * j)) & 0xFF) * a[j];
+        sum += (s >> (shift + j)) & 1 ? -v : v;
+    }
+    return sum;
+}
+
+float lq__ref_dot_iq3_xxs(int64_t n, const void *vw, const void *va)
+{
+    const lq__blk_iq3_xxs *w = vw;
+    const lq__blk_q8_k *a = va;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
+        const int8_t *q8 = a[i].qs;
+        int32_t bsum = 0;
+        for (int ib = 0; ib < 8; ib++) {
+            uint32_t aux;
+            memcpy(&aux, w[i].qs + 64 + 4 * ib, 4);
+            int32_t sum = 0;
+            for (int g = 0; g < 8; g++, q8 += 4)
+                sum += point_dot(lq__iq3xxs_grid[w[i].qs[8 * ib + g]],
+                                 lq__iq_signs((aux >> (7 * (g / 2))) & 127), 4 * (g % 2), q8);
+            bsum += sum * (int32_t)(2 * (aux >> 28) + 1);
+        }
+        s += lq__f16_to_f32(w[i].d) * a[i].d * (float)bsum;
+    }
+    return 0.25f * s;
+}
+
+float lq__ref_dot_iq3_s(int64_t n, const void *vw, const void *va)
+{
+    const lq__blk_iq3_s *w = vw;
+    const lq__blk_q8_k *a = va;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
+        const int8_t *q8 = a[i].qs;
+        int32_t bsum = 0;
+        for (int ib = 0; ib < 8; ib++) {
+            int32_t sum = 0;
+            for (int g = 0; g < 8; g++, q8 += 4) {
+                const int k = 8 * ib + g;
+                const int index = w[i].qs[k] | ((w[i].qh[ib] >> g) & 1) << 8;
+                sum += point_dot(lq__iq3s_grid[index], w[i].signs[k / 2], 4 * (g % 2), q8);
+            }
+            bsum += sum * (2 * ((w[i].scales[ib / 2] >> (4 * (ib % 2))) & 0xF) + 1);
+        }
+        s += lq__f16_to_f32(w[i].d) * a[i].d * (float)bsum;
+    }
+    return s;
+}
