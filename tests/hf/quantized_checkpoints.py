@@ -328,6 +328,7 @@ def lq_quantize_cases(lq_tool, fixtures, out, ids):
 
         def run(fmt=fmt, folder=folder):
             shutil.rmtree(folder, ignore_errors=True)
+            os.makedirs(os.path.dirname(folder), exist_ok=True)  # lq makes OUT_DIR, not its parents
             cmd = [lq_tool, "quantize", os.path.join(fixtures, "models", "llama3"), folder,
                    "--format", fmt]
             if fmt in LQ_CALIBRATED:
