@@ -51,6 +51,22 @@ static lq_status blocks_of(const char *fn, const lq_tensor *q, lq_type type, int
     return LQ_OK;
 }
 
+/* The imported blocks as a tensor "<prefix>.weight" of ggml type `scheme`
+ * (copied; `blocks` is freed). */
+static lq_status wrap_blocks(const char *scheme, int ndim, const int64_t *shape, void *blocks,
+                             uint64_t nbytes, const char *prefix, lq_tensor **out)
+{
+    lq_scheme *sch = NULL;
+    char name[LQ_MAX_NAME + 1];
+    lq__hf_name(name, prefix, "weight");
+    lq_status r = lq_scheme_parse(scheme, &sch);
+    if (r == LQ_OK)
+        r = lq_tensor_wrap_quantized(sch, ndim, shape, blocks, nbytes, LQ_COPY, name, out);
+    lq_scheme_free(sch);
+    lq__free(blocks);
+    return r;
+}
+
 lq_status lq__hf_nvfp4_export(const char *fn, const lq_tensor *q, const char *prefix,
                               lq_safetensors *st)
 {
@@ -145,16 +161,9 @@ lq_status lq__hf_nvfp4_import(const char *fn, const lq_safetensors *st, const ch
             qs[j & 7] |= (uint8_t)(j < 8 ? code : code << 4);
         }
     }
-    lq_scheme *sch = NULL;
-    char name[LQ_MAX_NAME + 1];
-    lq__hf_name(name, prefix, "weight");
     int64_t shape[2] = {rows, cols};
-    if ((r = lq_scheme_parse("nvfp4", &sch)) == LQ_OK)
-        r = lq_tensor_wrap_quantized(sch, 2, shape, b, (uint64_t)(rows * cols / NV_BLOCK) * sizeof *b,
-                                     LQ_COPY, name, out);
-    lq_scheme_free(sch);
-    lq__free(b);
-    return r;
+    return wrap_blocks("nvfp4", 2, shape, b, (uint64_t)(rows * cols / NV_BLOCK) * sizeof *b,
+                       prefix, out);
 }
 
 lq_status lq__hf_nvfp4_decode(const char *fn, const lq_safetensors *st, const char *prefix,
@@ -262,15 +271,7 @@ lq_status lq__hf_mxfp4_import(const char *fn, const lq_safetensors *st, const ch
             b[i].qs[j & 15] |= (uint8_t)(j < 16 ? c : c << 4);
         }
     }
-    lq_scheme *sch = NULL;
-    char name[LQ_MAX_NAME + 1];
-    lq__hf_name(name, prefix, "weight");
-    if ((r = lq_scheme_parse("mxfp4", &sch)) == LQ_OK)
-        r = lq_tensor_wrap_quantized(sch, ndim, shape, b, (uint64_t)nblocks * sizeof *b, LQ_COPY,
-                                     name, out);
-    lq_scheme_free(sch);
-    lq__free(b);
-    return r;
+    return wrap_blocks("mxfp4", ndim, shape, b, (uint64_t)nblocks * sizeof *b, prefix, out);
 }
 
 lq_status lq__hf_mxfp4_decode(const char *fn, const lq_safetensors *st, const char *prefix,
