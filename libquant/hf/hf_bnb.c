@@ -22,6 +22,8 @@
 
 #include "../core/alloc.h"
 #include "../core/error.h"
+#include "../core/half.h"
+#include "../kernels/dequantize.h"
 #include "../formats/codecs_bnb4.h"
 #include "../formats/linear.h"
 #include "../io/json.h"
@@ -92,6 +94,7 @@ lq_status lq__hf_bnb4_export(const char *fn, const lq_tensor *q, const char *pre
  * offset. */
 typedef struct {
     lq_type type;
+    lq_type dtype; /* what the weight decodes to: bitsandbytes rounds its values to it */
     int block, dq, ndim;
     int64_t shape[LQ_MAX_DIMS];
     float offset;
@@ -106,10 +109,14 @@ static lq_status parse_state(const char *fn, const lq__hf_part *p, lq_type type,
         return s;
     const lq__json *r = lq__json_root(doc), *bsz = lq__json_get(r, "blocksize"),
                    *shape = lq__json_get(r, "shape"), *off = lq__json_get(r, "nested_offset"),
-                   *nb = lq__json_get(r, "nested_blocksize");
+                   *nb = lq__json_get(r, "nested_blocksize"), *dt = lq__json_get(r, "dtype");
     const char *why = NULL;
     memset(bs, 0, sizeof *bs);
     bs->type = type;
+    bs->dtype = !dt || lq__json_is_str(dt, "float32") ? LQ_TYPE_F32
+                : lq__json_is_str(dt, "bfloat16")     ? LQ_TYPE_BF16
+                : lq__json_is_str(dt, "float16")      ? LQ_TYPE_F16
+                                                      : (lq_type)-1;
     if (!lq__json_is_str(lq__json_get(r, "quant_type"), type == LQ_TYPE_FP4 ? "fp4" : "nf4"))
         why = "quant_type does not match the tensor's name";
     else if (!bsz || bsz->kind != LQ__JSON_INT || bsz->integer < 32 || bsz->integer > 4096 ||
@@ -122,6 +129,8 @@ static lq_status parse_state(const char *fn, const lq__hf_part *p, lq_type type,
         why = "nested_offset is not a number";
     else if (off && (!nb || nb->kind != LQ__JSON_INT || nb->integer != NESTED_BLOCK))
         why = "nested_blocksize is not 256";
+    else if (bs->dtype == (lq_type)-1)
+        why = "dtype is not float32, bfloat16 or float16";
     if (!why) {
         bs->block = (int)bsz->integer;
         bs->ndim = (int)shape->count;
@@ -220,6 +229,27 @@ lq_status lq__hf_bnb4_import(const char *fn, const lq_safetensors *st, const cha
     }
     lq__free(bytes);
     lq_scheme_free(sc);
+    return s;
+}
+
+/* As bitsandbytes' dequantize_4bit: code times block scale in float32, then
+ * rounded to the quant state's dtype. */
+lq_status lq__hf_bnb4_decode(const char *fn, const lq_safetensors *st, const char *prefix,
+                             float *out, int64_t count)
+{
+    lq_tensor *t = NULL;
+    lq_status s = lq__hf_bnb4_import(fn, st, prefix, &t);
+    if (s == LQ_OK)
+        s = lq_dequantize_f32(NULL, t, out, count);
+    lq__hf_part qs;
+    bnb_state bs;
+    if (s == LQ_OK && lq__hf_find(st, prefix, state_part(t->type), "U8", 1, &qs) == LQ_OK &&
+        (s = parse_state(fn, &qs, t->type, &bs)) == LQ_OK)
+        for (int64_t i = 0; i < count; i++)
+            out[i] = bs.dtype == LQ_TYPE_BF16 ? lq__bf16_to_f32(lq__f32_to_bf16(out[i]))
+                     : bs.dtype == LQ_TYPE_F16 ? lq__f16_to_f32(lq__f32_to_f16(out[i]))
+                                               : out[i];
+    lq_tensor_free(t);
     return s;
 }
 

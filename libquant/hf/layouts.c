@@ -81,8 +81,9 @@ static const lq__hf_layout table[] = {
                        false, true},
     [LQ_HF_AWQ] = {"awq", awq_export, awq_read, NULL, NULL, lq__hf_awq_config, false, false,
                    false},
-    [LQ_HF_BNB4] = {"bnb4", bnb4_export, NULL, lq__hf_bnb4_import, NULL, lq__hf_bnb_config, false,
-                    false, true},
+    /* bitsandbytes rounds its decoded values to the quant state's dtype */
+    [LQ_HF_BNB4] = {"bnb4", bnb4_export, NULL, lq__hf_bnb4_import, lq__hf_bnb4_decode,
+                    lq__hf_bnb_config, false, false, true},
     [LQ_HF_FP8] = {"fp8", fp8_export, NULL, lq__hf_fp8_import, NULL, lq__hf_fp8_config, false,
                    false, false},
     /* bitsandbytes' own order of operations decodes int8 */

@@ -61,6 +61,8 @@ lq_status lq__hf_bnb4_export(const char *fn, const lq_tensor *q, const char *pre
                              lq_safetensors *st);
 lq_status lq__hf_bnb4_import(const char *fn, const lq_safetensors *st, const char *prefix,
                              lq_tensor **out);
+lq_status lq__hf_bnb4_decode(const char *fn, const lq_safetensors *st, const char *prefix,
+                             float *out, int64_t count);
 /* The [rows, cols] a Linear4bit layer's quant state declares (2-D only),
  * without reading its codes. Errors: LQ_ERR_FORMAT naming the layer. */
 lq_status lq__hf_bnb4_shape(const char *fn, const lq_safetensors *st, const char *prefix,

@@ -222,8 +222,20 @@ static void bnb_and_fp8_golden_bytes(void)
     lq_safetensors_free(st);
 }
 
+/* x rounded to bfloat16 (nearest, ties to even), back as float. */
+static float bf16_round(float x)
+{
+    uint32_t u;
+    memcpy(&u, &x, 4);
+    u = (u + 0x7fffu + ((u >> 16) & 1u)) & 0xffff0000u;
+    memcpy(&x, &u, 4);
+    return x;
+}
+
 /* Export, import: the same bytes and scheme; lq_hf_dequantize: the same
- * floats as lq_dequantize_f32 (int8: within bitsandbytes' own rounding). */
+ * floats as lq_dequantize_f32 (int8: within bitsandbytes' own rounding;
+ * bnb4: rounded to bfloat16, the dtype lq_hf_export writes in the quant
+ * state, to which bitsandbytes rounds what it decodes). */
 static void round_trip(const char *scheme, int format, int64_t rows, int64_t cols,
                        lq_safetensors *st, const char *prefix)
 {
@@ -242,7 +254,9 @@ static void round_trip(const char *scheme, int format, int64_t rows, int64_t col
         for (int64_t i = 0; i < rows * cols; i++)
             /* int8 rows decode as code * scale in one order and code / (1 / scale)
              * in the other: one float rounding apart (2^-23 = 1.2e-7) */
-            same &= format == LQ_HF_INT8 ? fabsf(a[i] - b[i]) <= 2e-7f * fabsf(a[i]) : a[i] == b[i];
+            same &= format == LQ_HF_INT8   ? fabsf(a[i] - b[i]) <= 2e-7f * fabsf(a[i])
+                    : format == LQ_HF_BNB4 ? b[i] == bf16_round(a[i])
+                                           : a[i] == b[i];
         CHECKF(same, "%s: decoded values differ", scheme);
         free(a), free(b);
     }
