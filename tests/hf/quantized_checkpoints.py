@@ -383,6 +383,14 @@ def check_folder(folder, fixtures, ids, with_runner=True):
             raise NotHere("AutoGPTQ decodes only the v1 layout (checkpoint_format gptq)")
         spec = {"kind": method, "bits": qc["bits"], "group": qc["group_size"]}
         refs = packed_references(folder, spec)
+        # the folder's float tensors too: AWQ moves its scales into the norms
+        # (and the weights before), so the source's would not do
+        torch = need("torch")
+        stored = need("safetensors.torch").load_file(single_file(folder))
+        with torch.no_grad():
+            for pname, param in plain.named_parameters():
+                if pname in stored and stored[pname].shape == param.shape:
+                    param.copy_(stored[pname].float())
         fmt_of = lambda st, p: method
         notes.append("transformers cannot load it here (no GPTQ/AWQ backend imports)")
     else:
