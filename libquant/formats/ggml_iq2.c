@@ -382,7 +382,9 @@ static lq_status quantize_iq2(const lq__qjob *job)
                                         .quantize = quantize_iq2,                        \
                                         .dequantize = lq__blocks_dequantize,             \
                                         .quantize_row = quantize_##name,                 \
-                                        .dequantize_row = dequantize_##name}
+                                        .dequantize_row = dequantize_##name,             \
+                                        .n_f16_scales = 1,                               \
+                                        .f16_scale_at = {offsetof(lq__blk_##name, d)}}
 IQ2_CODEC(iq2_xxs);
 IQ2_CODEC(iq2_xs);
 IQ2_CODEC(iq2_s);

@@ -328,5 +328,5 @@ static void dequantize_iq3_s(const void *vx, float *y, int64_t n)
     }
 }
 
-LQ__GGML_CODEC(lq__codec_iq3_xxs, quantize_iq3_xxs, dequantize_iq3_xxs);
-LQ__GGML_CODEC(lq__codec_iq3_s, quantize_iq3_s, dequantize_iq3_s);
+LQ__GGML_CODEC_F16(lq__codec_iq3_xxs, quantize_iq3_xxs, dequantize_iq3_xxs, lq__blk_iq3_xxs, d);
+LQ__GGML_CODEC_F16(lq__codec_iq3_s, quantize_iq3_s, dequantize_iq3_s, lq__blk_iq3_s, d);
