@@ -34,7 +34,12 @@
     X(IQ4_NL, iq4_nl, 25, IQ4_NL)      \
     X(IQ4_XS, iq4_xs, 30, IQ4_XS)      \
     X(IQ2_XXS, iq2_xxs, 19, IQ2_XXS)   \
-    X(IQ2_XS, iq2_xs, 20, IQ2_XS)
+    X(IQ2_XS, iq2_xs, 20, IQ2_XS)      \
+    X(IQ2_M, iq2_m, 29, IQ2_S)         \
+    X(IQ3_XXS, iq3_xxs, 23, IQ3_XXS)   \
+    X(IQ3_XS, iq3_xs, 22, IQ3_S)       \
+    X(IQ3_S, iq3_s, 26, IQ3_S)         \
+    X(IQ3_M, iq3_m, 27, IQ3_S)
 
 /* The names as one string literal, each preceded by ", ":
  * LQ__FTYPES(LQ__FTYPE_COMMA_NAME) + 2 is "F32, F16, ..., IQ4_XS". */

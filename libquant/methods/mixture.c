@@ -242,13 +242,19 @@ static lq_status layer_info(const lq__mixture *m, int counter, const char *name,
 }
 
 /* The file types of llama.cpp's 2-bit i-quant branch that libquant writes
- * (IQ2_S, IQ2_M, IQ1_S and IQ1_M share it, with IQ3_S and IQ1 types). */
+ * (IQ2_S, IQ1_S and IQ1_M share it too, with IQ1 types). */
 static bool is_iq2_mix(int f)
 {
-    return f == IQ2_XXS || f == IQ2_XS;
+    return f == IQ2_XXS || f == IQ2_XS || f == IQ2_M;
 }
 
-/* llama_tensor_get_type_impl, for the k-quant, legacy and 2-bit i-quant file types. */
+/* In that branch, what IQ2_M gives the tensors the others give Q2_K. */
+static lq_type iq2_mix_low(int f)
+{
+    return f == IQ2_M ? LQ_TYPE_IQ3_S : LQ_TYPE_Q2_K;
+}
+
+/* llama_tensor_get_type_impl, for the k-quant, legacy, 2-bit and 3-bit i-quant file types. */
 static lq_status by_role(lq__mixture *m, category cat, const char *name, int64_t ne0, lq_type *t)
 {
     const int f = m->ftype, n = m->n_layer;
@@ -259,35 +265,44 @@ static lq_status by_role(lq__mixture *m, category cat, const char *name, int64_t
             *t = m->output_type;
         else if (m->falcon || ne0 % block_elems(*t) != 0)
             *t = LQ_TYPE_Q8_0;
-        else if (is_iq2_mix(f))
+        else if (is_iq2_mix(f) || f == IQ3_XXS)
             *t = LQ_TYPE_Q5_K;
         else if (*t != LQ_TYPE_Q8_0)
             *t = LQ_TYPE_Q6_K;
     } else if (cat == CAT_TOKEN_EMBD) {
         if (m->token_embd_type >= 0)
             *t = m->token_embd_type;
-        else if (is_iq2_mix(f))
-            *t = LQ_TYPE_Q2_K;
+        else if (is_iq2_mix(f) || f == IQ3_XXS)
+            *t = f == IQ2_XXS || f == IQ2_XS ? LQ_TYPE_Q2_K : LQ_TYPE_IQ3_S;
     } else if (is_iq2_mix(f)) {
         /* the 2-bit i-quant mixes have rules of their own, and only these */
         if (is_attn_v_like(cat)) {
-            *t = m->n_gqa >= 4 || m->n_expert >= 4 ? LQ_TYPE_Q4_K : LQ_TYPE_Q2_K;
+            *t = m->n_gqa >= 4 || m->n_expert >= 4 ? LQ_TYPE_Q4_K : iq2_mix_low(f);
             m->i_attention_wv++;
         } else if (m->n_expert == 8 && cat == CAT_ATTN_K) {
             *t = LQ_TYPE_Q4_K;
         } else if (cat == CAT_FFN_DOWN) {
             /* llama.cpp counts ffn_down tensors here, not layers */
             if (m->i_ffn_down < n / 8)
-                *t = LQ_TYPE_Q2_K;
+                *t = iq2_mix_low(f);
             m->i_ffn_down++;
-        } else if (cat == CAT_ATTN_OUTPUT && m->n_expert == 8) {
-            *t = LQ_TYPE_Q5_K;
+        } else if (cat == CAT_ATTN_OUTPUT) {
+            if (m->n_expert == 8)
+                *t = LQ_TYPE_Q5_K;
+            else if (f == IQ2_M)
+                *t = LQ_TYPE_IQ3_S;
         }
     } else if (is_attn_v_like(cat)) {
         i = m->i_attention_wv;
         if (f == Q2_K)
             *t = m->n_gqa >= 4 ? LQ_TYPE_Q4_K : LQ_TYPE_Q3_K;
         else if (f == Q2_K_S && m->n_gqa >= 4)
+            *t = LQ_TYPE_Q4_K;
+        else if (f == IQ3_XXS)
+            *t = m->n_gqa >= 4 ? LQ_TYPE_Q4_K : !m->has_imatrix ? LQ_TYPE_IQ3_S : LQ_TYPE_IQ3_XXS;
+        else if ((f == IQ3_XS || f == IQ3_S) && m->n_gqa >= 4)
+            *t = LQ_TYPE_Q4_K;
+        else if (f == IQ3_M)
             *t = LQ_TYPE_Q4_K;
         else if (f == Q3_K_M)
             *t = i < 2 ? LQ_TYPE_Q5_K : LQ_TYPE_Q4_K;
@@ -304,9 +319,13 @@ static lq_status by_role(lq__mixture *m, category cat, const char *name, int64_t
         if (m->n_expert == 8)
             *t = LQ_TYPE_Q8_0;
         m->i_attention_wv++;
-    } else if (cat == CAT_ATTN_K) {
-        if (m->n_expert == 8)
+    } else if (cat == CAT_ATTN_K || cat == CAT_ATTN_Q) {
+        if (cat == CAT_ATTN_K && m->n_expert == 8)
             *t = LQ_TYPE_Q8_0;
+        else if (f == IQ3_XS)
+            *t = LQ_TYPE_IQ3_XXS;
+        else if (f == IQ3_XXS)
+            *t = LQ_TYPE_IQ2_S;
     } else if (cat == CAT_FFN_DOWN) {
         st = layer_info(m, m->i_ffn_down, name, &i);
         if (st != LQ_OK)
@@ -317,8 +336,12 @@ static lq_status by_role(lq__mixture *m, category cat, const char *name, int64_t
         else if (f == Q2_K_S) {
             if (i < n / 8)
                 *t = LQ_TYPE_Q4_K;
-        } else if (f == Q3_K_M)
+        } else if (f == IQ3_XXS && !m->has_imatrix)
+            *t = i < n / 8 ? LQ_TYPE_Q4_K : LQ_TYPE_Q3_K;
+        else if (f == Q3_K_M)
             *t = i < n / 16 ? LQ_TYPE_Q5_K : !m->falcon || more ? LQ_TYPE_Q4_K : LQ_TYPE_Q3_K;
+        else if (f == IQ3_M && (i < n / 8 || (m->n_expert == 8 && more)))
+            *t = LQ_TYPE_Q4_K;
         else if (f == Q3_K_L)
             *t = m->falcon ? LQ_TYPE_Q4_K : LQ_TYPE_Q5_K;
         else if (f == Q4_K_M) {
@@ -338,12 +361,15 @@ static lq_status by_role(lq__mixture *m, category cat, const char *name, int64_t
     } else if (cat == CAT_ATTN_OUTPUT) {
         if (!m->falcon) {
             if (m->n_expert == 8) {
-                if (f == Q2_K || f == Q3_K_S || f == Q3_K_M || f == IQ4_NL || f == Q4_K_S ||
-                    f == Q4_K_M || f == IQ4_XS)
+                if (f == Q2_K || f == IQ3_XS || f == IQ3_XXS || f == Q3_K_S || f == Q3_K_M ||
+                    f == IQ4_NL || f == Q4_K_S || f == Q4_K_M || f == IQ3_S || f == IQ3_M ||
+                    f == IQ4_XS)
                     *t = LQ_TYPE_Q5_K;
             } else if (f == Q2_K) {
                 *t = LQ_TYPE_Q3_K;
-            } else if (f == Q3_K_M) {
+            } else if (f == IQ3_XXS) {
+                *t = LQ_TYPE_IQ3_S;
+            } else if (f == Q3_K_M || f == IQ3_M) {
                 *t = LQ_TYPE_Q4_K;
             } else if (f == Q3_K_L) {
                 *t = LQ_TYPE_Q5_K;
@@ -355,6 +381,8 @@ static lq_status by_role(lq__mixture *m, category cat, const char *name, int64_t
         /* only the IQ3 mixes change these; the layer is still checked for MoE */
         int *counter = cat == CAT_FFN_GATE ? &m->i_ffn_gate : &m->i_ffn_up;
         st = layer_info(m, *counter, name, &i);
+        if (st == LQ_OK && f == IQ3_XS && i >= n / 8 && i < 7 * n / 8)
+            *t = LQ_TYPE_IQ3_XXS;
         (*counter)++;
     }
     return st;
@@ -435,5 +463,6 @@ bool lq__mixture_needs_imatrix(const lq__mixture *m, const char *name, lq_type t
     /* llama.cpp's tensor_requires_imatrix: wider than ggml's own list
      * (LQ__T_IMATRIX), IQ2_S is refused without one here */
     return type == LQ_TYPE_IQ2_XXS || type == LQ_TYPE_IQ2_XS || type == LQ_TYPE_IQ2_S ||
+           type == LQ_TYPE_IQ3_XXS ||
            (type == LQ_TYPE_Q2_K && m->ftype == Q2_K_S);
 }

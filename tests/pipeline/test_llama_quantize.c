@@ -224,6 +224,8 @@ static const struct {
     {"Q3_K_L", 13, false}, {"Q4_K_S", 14, false}, {"Q4_K_M", 15, false}, {"Q5_K_S", 16, false},
     {"Q5_K_M", 17, false}, {"Q6_K", 18, false},  {"IQ4_NL", 25, false}, {"IQ4_XS", 30, false},
     {"F16", 1, false},     {"BF16", 32, false},  {"IQ2_XXS", 19, true}, {"IQ2_XS", 20, true},
+    {"IQ2_M", 29, true},   {"IQ3_XXS", 23, true}, {"IQ3_XS", 22, true}, {"IQ3_S", 26, false},
+    {"IQ3_M", 27, false},
 };
 
 /* The whole file, read into memory (NULL when it cannot be read). */
