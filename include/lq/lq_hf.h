@@ -206,16 +206,14 @@ enum lq_hf_save_flag {
     LQ_HF_SAVE_FORCE = 1 /* replace an existing out_dir (a folder) */
 };
 
-/* transformers' default shard size (save_pretrained's max_shard_size "5GB"). */
-#define LQ_HF_SHARD_DEFAULT 5000000000u
-
 /* Write the model `q` (made by lq_model_quantize from the model loaded from
  * the Hugging Face folder `source`) as the folder out_dir that the Python
  * loaders of `format` (enum lq_hf_format) take: config.json = source's with
  * "quantization_config" (lq_hf_config of `scheme`, the scheme q was made
  * with) added and every other key kept as it was (the dtype too); for the
  * gptq formats also quantize_config.json; the weights as safetensors in
- * shards of at most max_shard_bytes of data (0: LQ_HF_SHARD_DEFAULT) named
+ * shards of at most max_shard_bytes of data (0: 5 * 10^9, transformers'
+ * save_pretrained default "5GB") named
  * as save_pretrained names them, with model.safetensors.index.json when
  * there is more than one; source's tokenizer and generation files copied.
  * The seven linear weights of each layer are q's quantized ones (Q/K rows

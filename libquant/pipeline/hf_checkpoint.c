@@ -20,6 +20,9 @@
 #include "../model/calibrate.h"
 #include "hf_checkpoint.h"
 
+/* transformers' default shard size (save_pretrained's max_shard_size "5GB"). */
+#define SHARD_DEFAULT 5000000000u
+
 typedef struct {
     const char *fn;
     const lq_ctx *user;
@@ -213,7 +216,7 @@ static lq_status write_weights(const writer *w, lq__ckpt_dir *d, uint64_t max_sh
     char *weights = lq__ckpt_dir_path(d, "model.safetensors");
     lq_status st = weights ? lq_safetensors_save((lq_ctx *)w->user, w->st, weights,
                                                  max_shard_bytes ? max_shard_bytes
-                                                                 : LQ_HF_SHARD_DEFAULT)
+                                                                 : SHARD_DEFAULT)
                            : LQ_ERR_NOMEM;
     lq__free(weights);
     return st;

@@ -330,8 +330,6 @@ pub const LQ_IMATRIX_PROCESS_OUTPUT: c_int = 1;
 pub const LQ_HF_OUTTYPE_AUTO: c_int = -1;
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
 pub const LQ_HF_EXACT_QUANT: c_uint = 1;
-/// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
-pub const LQ_HF_SHARD_DEFAULT: c_uint = 5000000000;
 
 // lq_hf.h: enum lq_hf_format
 /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
