@@ -66,6 +66,15 @@ static inline float lq__ld_f16(const uint8_t *p)
     return lq__f16_to_f32(lq__ld_u16(p));
 }
 
+/* An f32 weight: a GGUF file's tensors need only general.alignment, which
+ * may be 2. */
+static inline float lq__ld_f32(const void *p)
+{
+    float f;
+    memcpy(&f, p, sizeof f);
+    return f;
+}
+
 /* One row of a linear int8 / int4 / int3 / int2 tensor (formats/linear.h):
  * packed codes and the row's scales and zero points. */
 typedef struct lq__lin_row {

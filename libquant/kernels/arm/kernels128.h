@@ -37,6 +37,12 @@ static inline float f16_val(uint16_t u)
 
 /* ---- plain floats ------------------------------------------------------------- */
 
+/* Four f32 weights from a row that need not be 4-byte aligned (lq__ld_f32). */
+static inline float32x4_t ld_w4(const float *w)
+{
+    return vreinterpretq_f32_u8(vld1q_u8((const uint8_t *)w));
+}
+
 static float dot_f32(int64_t n, const void *vw, const void *va)
 {
     const float *w = vw, *a = va;
@@ -44,12 +50,12 @@ static float dot_f32(int64_t n, const void *vw, const void *va)
     int64_t i = 0;
     for (; i + 16 <= n; i += 16)
         for (int u = 0; u < 4; u++)
-            acc[u] = vfmaq_f32(acc[u], vld1q_f32(w + i + 4 * u), vld1q_f32(a + i + 4 * u));
+            acc[u] = vfmaq_f32(acc[u], ld_w4(w + i + 4 * u), vld1q_f32(a + i + 4 * u));
     for (; i + 4 <= n; i += 4)
-        acc[0] = vfmaq_f32(acc[0], vld1q_f32(w + i), vld1q_f32(a + i));
+        acc[0] = vfmaq_f32(acc[0], ld_w4(w + i), vld1q_f32(a + i));
     float s = vaddvq_f32(vaddq_f32(vaddq_f32(acc[0], acc[1]), vaddq_f32(acc[2], acc[3])));
     for (; i < n; i++)
-        s += w[i] * a[i];
+        s += lq__ld_f32(w + i) * a[i];
     return s;
 }
 

@@ -12,7 +12,7 @@ float lq__ref_dot_f32(int64_t n, const void *vw, const void *va)
     const float *w = vw, *a = va;
     float s = 0.0f;
     for (int64_t i = 0; i < n; i++)
-        s += w[i] * a[i];
+        s += lq__ld_f32(w + i) * a[i];
     return s;
 }
 

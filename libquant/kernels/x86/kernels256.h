@@ -36,7 +36,7 @@ static float dot_f32(int64_t n, const void *vw, const void *va)
         acc[0] = _mm256_fmadd_ps(_mm256_loadu_ps(w + i), _mm256_loadu_ps(a + i), acc[0]);
     float s = lq__hsum256(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
     for (; i < n; i++)
-        s += w[i] * a[i];
+        s += lq__ld_f32(w + i) * a[i];
     return s;
 }
 
