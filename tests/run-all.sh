@@ -27,7 +27,8 @@ export LQ_HF_FIXTURES="${LQ_HF_FIXTURES:-$root/build/tests/hf/fixtures}"
 passed=0; failed=0; skipped=0
 declare -a failures=() skips=()
 
-note() { printf '\n=== %s\n' "$*"; }
+# each part's heading says when it started: the run must stay within CI's time
+note() { printf '\n=== %s (at %dm%02ds)\n' "$*" $((SECONDS / 60)) $((SECONDS % 60)); }
 wanted() { [ -z "${LQ_RUN_ONLY:-}" ] || [[ " $LQ_RUN_ONLY " == *" $1 "* ]]; }
 count() { # count NAME PASSED FAILED SKIPPED [DETAIL]
   passed=$((passed + $2)); failed=$((failed + $3)); skipped=$((skipped + $4))
@@ -80,7 +81,9 @@ fi
 # abi and install (symbols and headers), interop (file formats and whole-file
 # quantization against llama.cpp: the quantizers' level-dependent searches are
 # also checked by test_ggml_oracle_ref and test_ggml_golden_ref, and the
-# suite takes minutes), layering (reads sources), and the per-level kernel
+# suite takes minutes), layering (reads sources), alloc and concurrency
+# (allocation failures and threads, whose paths no kernel level changes; two
+# minutes at the reference level), and the per-level kernel
 # programs (test_*_ref/avx2/avx512/neon set LQ_ARCH themselves and already
 # ran). A level this CPU or build lacks is one counted skip, not a pass:
 # libquant falls back to the best level it has, which would test nothing new.
@@ -102,7 +105,7 @@ if wanted levels; then
       echo "LQ_ARCH=$level is this machine's native level: the native run above covered it"
     else
       mapfile -t names < <(meson test -C build --list --no-suite abi --no-suite interop \
-        --no-suite layering 2>/dev/null | sed -n 's/^[^ ]* \/ //p' |
+        --no-suite layering --no-suite alloc --no-suite concurrency 2>/dev/null | sed -n 's/^[^ ]* \/ //p' |
         grep -Ev '_(ref|avx2|avx512|neon)$')
       LQ_ARCH=$level meson_suite "meson tests, LQ_ARCH=$level" build --timeout-multiplier 4 \
         "${names[@]}"
