@@ -130,6 +130,38 @@ static lq_status nv_find(const char *fn, const lq_safetensors *st, const char *p
     return LQ_OK;
 }
 
+lq_status lq__hf_nvfp4_blocks(const char *fn, const lq_safetensors *st, const char *prefix,
+                              int64_t rows, int64_t cols, void *dst, float *global)
+{
+    lq__hf_part w, s;
+    lq_status r = nv_find(fn, st, prefix, &w, &s, global);
+    if (r != LQ_OK)
+        return r;
+    const int64_t groups = cols / NV_GROUP;
+    if (w.shape[0] != rows || 2 * w.shape[1] != cols)
+        return lq__fail(LQ_ERR_FORMAT, "%s: '%s' is [%lld, %lld], not [%lld, %lld]", fn, prefix,
+                        (long long)w.shape[0], (long long)(2 * w.shape[1]), (long long)rows,
+                        (long long)cols);
+    if (cols % NV_BLOCK)
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: '%s' has %lld columns; ggml's NVFP4 blocks "
+                        "take multiples of 64", fn, prefix, (long long)cols);
+    for (int64_t g = 0; g < rows * groups; g++)
+        if (s.data[g] & 0x80 || s.data[g] == 0x7F)
+            return lq__fail(LQ_ERR_FORMAT, "%s: '%s.weight_scale' holds 0x%02x (negative or "
+                            "NaN) at %lld", fn, prefix, s.data[g], (long long)g);
+    lq__blk_nvfp4 *b = dst;
+    memset(b, 0, (size_t)(rows * cols / NV_BLOCK) * sizeof *b);
+    for (int64_t g = 0; g < rows * groups; g++) {
+        uint8_t *qs = b[g / 4].qs + 8 * (g % 4);
+        b[g / 4].d[g % 4] = s.data[g];
+        for (int j = 0; j < NV_GROUP; j++) {
+            unsigned code = w.data[g * 8 + j / 2] >> (4 * (j & 1)) & 0xF;
+            qs[j & 7] |= (uint8_t)(j < 8 ? code : code << 4);
+        }
+    }
+    return LQ_OK;
+}
+
 lq_status lq__hf_nvfp4_import(const char *fn, const lq_safetensors *st, const char *prefix,
                               lq_tensor **out)
 {
@@ -138,28 +170,20 @@ lq_status lq__hf_nvfp4_import(const char *fn, const lq_safetensors *st, const ch
     lq_status r = nv_find(fn, st, prefix, &w, &s, &global);
     if (r != LQ_OK)
         return r;
-    const int64_t rows = w.shape[0], cols = 2 * w.shape[1], groups = cols / NV_GROUP;
+    const int64_t rows = w.shape[0], cols = 2 * w.shape[1];
     if (global != 1.0f)
         return lq__fail(LQ_ERR_UNSUPPORTED, "%s: '%s': a global scale of %g has no place in "
-                        "ggml's NVFP4 blocks; lq_hf_dequantize decodes the layer", fn, prefix,
+                        "ggml's NVFP4 blocks; lq_hf_dequantize decodes the layer, and a model "
+                        "folder is read with it as the tensor '<name>.scale'", fn, prefix,
                         (double)global);
-    if (cols % NV_BLOCK)
-        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: '%s' has %lld columns; ggml's NVFP4 blocks "
-                        "take multiples of 64", fn, prefix, (long long)cols);
-    for (int64_t g = 0; g < rows * groups; g++)
-        if (s.data[g] & 0x80 || s.data[g] == 0x7F)
-            return lq__fail(LQ_ERR_FORMAT, "%s: '%s.weight_scale' holds 0x%02x (negative or "
-                            "NaN) at %lld", fn, prefix, s.data[g], (long long)g);
-    lq__blk_nvfp4 *b = lq__calloc((size_t)(rows * cols / NV_BLOCK), sizeof *b);
-    if (!b)
+    lq__blk_nvfp4 *b = cols % NV_BLOCK ? NULL
+                                       : lq__malloc((size_t)(rows * cols / NV_BLOCK) * sizeof *b);
+    if (!b && cols % NV_BLOCK == 0)
         return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
-    for (int64_t g = 0; g < rows * groups; g++) {
-        uint8_t *qs = b[g / 4].qs + 8 * (g % 4);
-        b[g / 4].d[g % 4] = s.data[g];
-        for (int j = 0; j < NV_GROUP; j++) {
-            unsigned code = w.data[g * 8 + j / 2] >> (4 * (j & 1)) & 0xF;
-            qs[j & 7] |= (uint8_t)(j < 8 ? code : code << 4);
-        }
+    r = lq__hf_nvfp4_blocks(fn, st, prefix, rows, cols, b, &global);
+    if (r != LQ_OK) {
+        lq__free(b);
+        return r;
     }
     int64_t shape[2] = {rows, cols};
     return wrap_blocks("nvfp4", 2, shape, b, (uint64_t)(rows * cols / NV_BLOCK) * sizeof *b,

@@ -84,6 +84,13 @@ lq_status lq__hf_nvfp4_import(const char *fn, const lq_safetensors *st, const ch
                               lq_tensor **out);
 lq_status lq__hf_nvfp4_decode(const char *fn, const lq_safetensors *st, const char *prefix,
                               float *out, int64_t count);
+/* The NVFP4 layer at prefix ([rows, cols], cols a multiple of 64) as ggml's
+ * NVFP4 blocks into dst, whatever its global scale, which goes to *global
+ * (the values are the blocks' divided by it). Errors: LQ_ERR_FORMAT (missing
+ * or mis-shaped tensors, a negative or NaN scale), LQ_ERR_UNSUPPORTED
+ * (columns not a multiple of 64). */
+lq_status lq__hf_nvfp4_blocks(const char *fn, const lq_safetensors *st, const char *prefix,
+                              int64_t rows, int64_t cols, void *dst, float *global);
 lq_status lq__hf_mxfp4_export(const char *fn, const lq_tensor *q, const char *prefix,
                               lq_safetensors *st);
 lq_status lq__hf_mxfp4_import(const char *fn, const lq_safetensors *st, const char *prefix,

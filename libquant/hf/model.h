@@ -34,6 +34,9 @@ typedef struct lq__hf_out {
     int ndim;             /* 1 or 2 */
     int64_t rows, cols;   /* outermost first; a 1-D tensor is rows x 1 */
     bool quant;           /* src holds a quantized layer's codes (quant_weights.h) */
+    int scalar;           /* k + 1: scalar k of the quantized layer at src, as the
+                           * F32 [1] tensor the converter writes (quant_weights.h);
+                           * 0: the tensor itself */
     lq__hf_qlayer layer;  /* its shape and exact type, when quant */
 } lq__hf_out;
 

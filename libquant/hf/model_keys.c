@@ -42,6 +42,17 @@ static lq_type main_type(const lq__hf_model *m)
     return best;
 }
 
+/* general.file_type: the main type's, or at a float outtype the file type
+ * the converter names a model of kept layers by (NVFP4). */
+static uint32_t file_type(const lq__hf_model *m)
+{
+    uint32_t kept = m->qscheme ? lq__hf_qscheme_ftype(m->qscheme) : 0;
+    if (kept && (m->outtype == LQ_TYPE_F32 || m->outtype == LQ_TYPE_F16 ||
+                 m->outtype == LQ_TYPE_BF16))
+        return kept;
+    return file_type_of(main_type(m));
+}
+
 /* generation_config.json's sampling values, in the order gguf-py writes
  * them (before general.name); a second JSON name is read when the first is
  * absent. */
@@ -152,7 +163,7 @@ lq_status lq__hf_model_keys(const char *fn, const lq__hf_model *m, lq_gguf *g)
         st = key(st, g, a, "attention.value_length", (uint32_t)c->head_dim);
     }
     if (st == LQ_OK)
-        st = lq_gguf_set_u32(g, "general.file_type", file_type_of(main_type(m)));
+        st = lq_gguf_set_u32(g, "general.file_type", file_type(m));
     if (m->arch->llama) {
         st = key(st, g, a, "vocab_size", (uint32_t)c->n_vocab);
         st = key(st, g, a, "rope.dimension_count", (uint32_t)c->head_dim);

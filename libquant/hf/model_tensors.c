@@ -195,6 +195,7 @@ static const out_row outs[] = {
     {LQ_TYPE_Q8_0, enc_q8_0, 32, 34},
     {LQ_TYPE_Q4_0, NULL, 32, 18},
     {LQ_TYPE_Q4_1, NULL, 32, 20},
+    {LQ_TYPE_NVFP4, NULL, 64, 36},
 };
 
 static const out_row *out_find(lq_type t)
@@ -325,6 +326,58 @@ static lq_status map_quant(const char *fn, lq__hf_model *m, int64_t i, const cha
     return st;
 }
 
+/* After a kept layer's weight: its scalars that are not 1, each an F32 [1]
+ * tensor named after the weight ("blk.0.attn_q.scale"), as the converter's
+ * _scale_is_trivial decides (|v - 1| < 1e-6, in double). */
+static lq_status add_scalars(const char *fn, lq__hf_model *m, const lq__hf_out *w,
+                             const char *prefix)
+{
+    const char *suffix;
+    for (int k = 0; (suffix = lq__hf_qscheme_scalar_suffix(m->qscheme, k)); k++) {
+        float v;
+        lq_status st = lq__hf_qscheme_scalar(fn, m->qscheme, m->st, prefix, k, &v);
+        if (st != LQ_OK)
+            return st;
+        if (fabs((double)v - 1.0) < 1e-6)
+            continue;
+        lq__hf_out o = {.src = w->src, .scalar = k + 1, .type = LQ_TYPE_F32, .ndim = 1, .rows = 1,
+                        .cols = 1};
+        size_t stem = strlen(w->name) - strlen(".weight");
+        snprintf(o.name, sizeof o.name, "%.*s.%s", (int)stem, w->name, suffix);
+        if ((st = add_out(fn, m, &o)) != LQ_OK)
+            return st;
+    }
+    return LQ_OK;
+}
+
+/* The checkpoint's plain tensors (pass 0) or its quantized layers (pass 1),
+ * in the converter's order. */
+static lq_status add_pass(const char *fn, lq__hf_model *m, int pass)
+{
+    char weight[LQ_MAX_NAME + 1], prefix[LQ_MAX_NAME + 1];
+    lq_status st = LQ_OK;
+    for (int64_t k = 0; st == LQ_OK && k < m->n_order; k++) {
+        int64_t i = m->order[k];
+        const char *hf = lq_safetensors_tensor_name(m->st, i);
+        if (lq__hf_fp8_is_companion(quant_config(m), hf)) /* scales the FP8 weights take in */
+            continue;
+        if (ends_with(hf, ".rotary_emb.inv_freq")) /* the converter drops these */
+            continue;
+        bool quant = m->qscheme && lq__hf_qscheme_anchor(m->qscheme, m->st, i, weight, prefix);
+        if (!quant && m->qscheme && lq__hf_qscheme_companion(m->qscheme, hf))
+            continue;
+        if (quant != (pass == 1))
+            continue;
+        lq__hf_out o;
+        st = quant ? map_quant(fn, m, i, weight, prefix, &o) : map_plain(fn, m, i, &o);
+        if (st == LQ_OK)
+            st = add_out(fn, m, &o);
+        if (st == LQ_OK && quant && lq__hf_qscheme_kept(m->qscheme))
+            st = add_scalars(fn, m, &o, prefix);
+    }
+    return st;
+}
+
 lq_status lq__hf_model_tensors(const char *fn, lq__hf_model *m, int outtype, unsigned flags)
 {
     if (outtype != LQ_HF_OUTTYPE_AUTO && !is_outtype(outtype))
@@ -338,35 +391,28 @@ lq_status lq__hf_model_tensors(const char *fn, lq__hf_model *m, int outtype, uns
     if (st != LQ_OK)
         return st;
     m->outtype = outtype == LQ_HF_OUTTYPE_AUTO ? auto_type(m) : (lq_type)outtype;
-    if (m->arch->llama && m->cfg.llama3_rope) {
+    /* The converter's order: layers it keeps in their own type (NVFP4) are
+     * written first, in its prepare_tensors; then rope_freqs, the plain
+     * tensors, and last the quantized layers it decodes. */
+    const bool kept = m->qscheme && lq__hf_qscheme_kept(m->qscheme);
+    if (kept)
+        st = add_pass(fn, m, 1);
+    if (st == LQ_OK && m->arch->llama && m->cfg.llama3_rope) {
         lq__hf_out o = {.src = -1, .ndim = 1, .rows = m->cfg.head_dim / 2, .cols = 1};
         snprintf(o.name, sizeof o.name, "rope_freqs.weight");
         st = add_out(fn, m, &o);
     }
-    /* two passes: the plain tensors, then the quantized layers */
-    char weight[LQ_MAX_NAME + 1], prefix[LQ_MAX_NAME + 1];
-    for (int pass = 0; pass < 2; pass++)
-        for (int64_t k = 0; st == LQ_OK && k < m->n_order; k++) {
-            int64_t i = m->order[k];
-            const char *hf = lq_safetensors_tensor_name(m->st, i);
-            if (lq__hf_fp8_is_companion(quant_config(m), hf)) /* scales the FP8 weights take in */
-                continue;
-            if (ends_with(hf, ".rotary_emb.inv_freq")) /* the converter drops these */
-                continue;
-            bool quant = m->qscheme && lq__hf_qscheme_anchor(m->qscheme, m->st, i, weight, prefix);
-            if (!quant && m->qscheme && lq__hf_qscheme_companion(m->qscheme, hf))
-                continue;
-            if (quant != (pass == 1))
-                continue;
-            lq__hf_out o;
-            st = quant ? map_quant(fn, m, i, weight, prefix, &o) : map_plain(fn, m, i, &o);
-            if (st == LQ_OK)
-                st = add_out(fn, m, &o);
-        }
+    if (st == LQ_OK)
+        st = add_pass(fn, m, 0);
+    if (st == LQ_OK && !kept)
+        st = add_pass(fn, m, 1);
     for (int64_t i = 0; st == LQ_OK && i < m->n_out; i++) {
         lq__hf_out *o = &m->out[i];
-        o->type = m->exact && o->quant && o->layer.exact >= 0 ? (lq_type)o->layer.exact
-                                                              : type_of(o, m->outtype);
+        if (o->scalar)
+            continue; /* F32 */
+        o->type = (m->exact || kept) && o->quant && o->layer.exact >= 0
+                      ? (lq_type)o->layer.exact
+                      : type_of(o, m->outtype);
     }
     return st;
 }
@@ -431,6 +477,11 @@ lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst)
     if (o->src < 0) {
         rope_freqs(&m->cfg, dst);
         return LQ_OK;
+    }
+    if (o->scalar) {
+        char weight[LQ_MAX_NAME + 1], prefix[LQ_MAX_NAME + 1];
+        lq__hf_qscheme_anchor(m->qscheme, m->st, o->src, weight, prefix);
+        return lq__hf_qscheme_scalar("read", m->qscheme, m->st, prefix, o->scalar - 1, dst);
     }
     const void *raw;
     uint64_t nbytes;

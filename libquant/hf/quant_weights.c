@@ -18,6 +18,8 @@
 
 typedef lq_status (*shape_fn)(const char *fn, const lq__json *qcfg, const lq_safetensors *st,
                               const char *prefix, lq__hf_qlayer *L);
+typedef lq_status (*blocks_fn)(const char *fn, const lq_safetensors *st, const char *prefix,
+                               const lq__hf_qlayer *L, uint8_t *dst);
 
 struct lq__hf_qscheme {
     const char *method;   /* quantization_config.quant_method */
@@ -29,6 +31,17 @@ struct lq__hf_qscheme {
     const char *anchor_dtype; /* its dtype ("qweight" is checked by the layout) */
     const char *companions[7]; /* name endings of the parts stored beside */
     shape_fn shape;
+    /* layers the converter writes as their own ggml type whatever the
+     * outtype, and first (NVFP4); NULL: exact on request only (GPTQ, AWQ) */
+    const struct kept_layers *kept;
+};
+
+struct kept_layers {
+    blocks_fn blocks;
+    /* per-layer scalars the converter writes as their reciprocals, F32 [1]
+     * tensors "<GGUF stem>.<suffix>", unless within 1e-6 of 1 */
+    struct { const char *part, *suffix; } scalars[2];
+    uint32_t ftype; /* general.file_type of such a model at a float outtype */
 };
 
 /* ---- shapes, without decoding -------------------------------------------- */
@@ -147,22 +160,58 @@ static lq_status shape_int8(const char *fn, const lq__json *qcfg, const lq_safet
     return LQ_OK;
 }
 
+static lq_status shape_nvfp4(const char *fn, const lq__json *qcfg, const lq_safetensors *st,
+                             const char *prefix, lq__hf_qlayer *L)
+{
+    (void)qcfg;
+    lq__hf_part w;
+    lq_status s = lq__hf_find(st, prefix, "weight_packed", "U8", 2, &w);
+    if (s != LQ_OK) {
+        lq__error_prefix(fn);
+        return s;
+    }
+    L->out = w.shape[0];
+    L->in = 2 * w.shape[1];
+    if (L->in % 64) /* the converter would cut the rows' last blocks */
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: '%s' has %lld columns; ggml's NVFP4 blocks take "
+                        "multiples of 64", fn, prefix, (long long)L->in);
+    L->exact = LQ_TYPE_NVFP4;
+    return LQ_OK;
+}
+
+static lq_status blocks_nvfp4(const char *fn, const lq_safetensors *st, const char *prefix,
+                              const lq__hf_qlayer *L, uint8_t *dst)
+{
+    float global; /* the layer's ".scale" tensor, not the blocks' */
+    return lq__hf_nvfp4_blocks(fn, st, prefix, L->out, L->in, dst, &global);
+}
+
+/* llm-compressor's NVFP4: the converter keeps the codes and UE4M3 scales as
+ * NVFP4 blocks (Q/K rows reordered whole for the Llama class) and writes
+ * 1 / global scale as "<name>.scale", which llama.cpp's graph multiplies the
+ * product by; file type MOSTLY_NVFP4 (39) */
+static const struct kept_layers nvfp4_kept = {
+    blocks_nvfp4, {{"weight_global_scale", "scale"}, {"input_global_scale", "input_scale"}}, 39};
+
 /* ---- the table --------------------------------------------------------------- */
 
 static const lq__hf_qscheme SCHEMES[] = {
     /* AutoGPTQ's v1 stores zero - 1; a config without checkpoint_format is v1 */
     {"gptq", "checkpoint_format", "gptq", true, LQ_HF_GPTQ, "qweight", NULL,
-     {".qzeros", ".scales", ".g_idx", NULL}, shape_gptq},
+     {".qzeros", ".scales", ".g_idx", NULL}, shape_gptq, NULL},
     {"gptq", "checkpoint_format", "gptq_v2", false, LQ_HF_GPTQ_V2, "qweight", NULL,
-     {".qzeros", ".scales", ".g_idx", NULL}, shape_gptq},
+     {".qzeros", ".scales", ".g_idx", NULL}, shape_gptq, NULL},
     {"awq", "version", "gemm", true, LQ_HF_AWQ, "qweight", NULL,
-     {".qzeros", ".scales", NULL}, shape_awq},
+     {".qzeros", ".scales", NULL}, shape_awq, NULL},
     {"bitsandbytes", "load_in_4bit", NULL, false, LQ_HF_BNB4, "weight", "U8",
      {".weight.absmax", ".weight.quant_map", ".weight.nested_absmax", ".weight.nested_quant_map",
       ".weight.quant_state.bitsandbytes__nf4", ".weight.quant_state.bitsandbytes__fp4", NULL},
-     shape_bnb4},
+     shape_bnb4, NULL},
     {"bitsandbytes", "load_in_8bit", NULL, false, LQ_HF_INT8, "weight", "I8",
-     {".SCB", ".weight_format", NULL}, shape_int8},
+     {".SCB", ".weight_format", NULL}, shape_int8, NULL},
+    {"compressed-tensors", "format", "nvfp4-pack-quantized", false, LQ_HF_NVFP4, "weight_packed",
+     "U8", {".weight_scale", ".weight_global_scale", ".input_global_scale", NULL}, shape_nvfp4,
+     &nvfp4_kept},
 };
 
 static bool row_matches(const lq__hf_qscheme *r, const lq__json *qcfg)
@@ -194,11 +243,45 @@ lq_status lq__hf_qscheme_of(const char *fn, const lq__json *qcfg, const lq__hf_q
     return lq__fail(LQ_ERR_UNSUPPORTED, "%s: config.json: quantization_config with quant_method "
                     "'%.64s' is not read; read are gptq (checkpoint_format gptq, gptq_v2), awq "
                     "(version gemm), bitsandbytes (load_in_4bit, load_in_8bit), fp8 (with "
-                    "weight_block_size) and compressed-tensors float-quantized", fn,
+                    "weight_block_size) and compressed-tensors float-quantized and "
+                    "nvfp4-pack-quantized", fn,
                     m && m->kind == LQ__JSON_STRING ? m->str : "(none)");
 }
 
 int lq__hf_qscheme_format(const lq__hf_qscheme *q) { return q->format; }
+
+bool lq__hf_qscheme_kept(const lq__hf_qscheme *q) { return q->kept != NULL; }
+
+uint32_t lq__hf_qscheme_ftype(const lq__hf_qscheme *q) { return q->kept ? q->kept->ftype : 0; }
+
+const char *lq__hf_qscheme_scalar_suffix(const lq__hf_qscheme *q, int k)
+{
+    return q->kept && k >= 0 && k < 2 ? q->kept->scalars[k].suffix : NULL;
+}
+
+lq_status lq__hf_qscheme_scalar(const char *fn, const lq__hf_qscheme *q, const lq_safetensors *st,
+                                const char *prefix, int k, float *value)
+{
+    *value = 1.0f;
+    char name[LQ_MAX_NAME + 1];
+    const char *part = q->kept->scalars[k].part;
+    if (!lq__hf_name(name, prefix, part) || lq_safetensors_find_tensor(st, name) < 0)
+        return LQ_OK;
+    lq__hf_part p;
+    lq_status s = lq__hf_find(st, prefix, part, "F32,F16,BF16", -1, &p);
+    if (s != LQ_OK) {
+        lq__error_prefix(fn);
+        return s;
+    }
+    if (p.nbytes != (strcmp(p.dtype, "F32") == 0 ? 4u : 2u))
+        return lq__fail(LQ_ERR_FORMAT, "%s: '%s' holds %llu bytes, not one value", fn, name,
+                        (unsigned long long)p.nbytes);
+    float v = lq__hf_float(&p, 0);
+    if (!(isfinite(v) && v != 0.0f))
+        return lq__fail(LQ_ERR_FORMAT, "%s: '%s' = %g divides no scale", fn, name, (double)v);
+    *value = 1.0f / v; /* in float32, as torch divides a float32 tensor */
+    return LQ_OK;
+}
 
 static bool ends_with(const char *s, const char *tail)
 {
@@ -325,6 +408,8 @@ lq_status lq__hf_qscheme_exact(const lq__hf_qscheme *q, const lq_safetensors *st
                                const char *prefix, const lq__hf_qlayer *L, uint8_t *dst)
 {
     static const char fn[] = "exact";
+    if (q->kept)
+        return q->kept->blocks(fn, st, prefix, L, dst);
     const lq__hf_layout *l = lq__hf_layout_of(q->format);
     lq__hf_int h;
     lq_status s = l->read_int(fn, l, st, prefix, &h);

@@ -26,6 +26,24 @@ lq_status lq__hf_qscheme_of(const char *fn, const lq__json *qcfg, const lq__hf_q
 /* The LQ_HF_* layout of the scheme. */
 int lq__hf_qscheme_format(const lq__hf_qscheme *q);
 
+/* Does the converter write the scheme's layers as their exact ggml type
+ * whatever the outtype, before every other tensor (NVFP4)? */
+bool lq__hf_qscheme_kept(const lq__hf_qscheme *q);
+
+/* general.file_type of a model of kept layers at a float outtype (0: none). */
+uint32_t lq__hf_qscheme_ftype(const lq__hf_qscheme *q);
+
+/* Scalars stored beside a layer that the converter writes as their
+ * reciprocals, F32 [1] tensors "<GGUF stem>.<suffix>": the suffix of scalar
+ * k (0, 1, ...), NULL past the last. */
+const char *lq__hf_qscheme_scalar_suffix(const lq__hf_qscheme *q, int k);
+
+/* Scalar k of the layer at prefix, as the reciprocal the converter writes
+ * (1 when the checkpoint has none). Errors: LQ_ERR_FORMAT (not one value,
+ * zero or not finite: named). */
+lq_status lq__hf_qscheme_scalar(const char *fn, const lq__hf_qscheme *q, const lq_safetensors *st,
+                                const char *prefix, int k, float *value);
+
 /* Is `name` a tensor stored beside a quantized layer's codes (its scales,
  * zero points, g_idx, quant state), which is no tensor of the model? */
 bool lq__hf_qscheme_companion(const lq__hf_qscheme *q, const char *name);

@@ -17,6 +17,7 @@ lq_status lq__linear_init(lq__linear *l, const lq_tensor *t, const char *fn)
         return lq__fail(LQ_ERR_SHAPE, "%s: tensor '%s' has %d dimensions, wanted 2", fn, t->name,
                         t->ndim);
     l->t = t;
+    l->scale = 1.0f;
     l->rows = t->shape[0];
     l->cols = t->shape[1];
     lq__tensor_qparams(t, &l->qp);
@@ -35,12 +36,16 @@ lq_status lq__linear_init(lq__linear *l, const lq_tensor *t, const char *fn)
 lq_status lq__linear_forward(lq_ctx *ctx, const lq__linear *l, const float *x, int64_t n,
                              float *y)
 {
+    lq_status st;
     switch (l->method) {
-    case LQ_METHOD_SMOOTHQUANT: return lq_matmul_w8a8(ctx, x, n, l->t, y);
-    case LQ_METHOD_LLM_INT8: return lq_matmul_llm_int8(ctx, x, n, l->t, 0, y, NULL);
-    default: break;
+    case LQ_METHOD_SMOOTHQUANT: st = lq_matmul_w8a8(ctx, x, n, l->t, y); break;
+    case LQ_METHOD_LLM_INT8: st = lq_matmul_llm_int8(ctx, x, n, l->t, 0, y, NULL); break;
+    default: st = lq_matmul_v2(ctx, x, n, l->t, l->act_flags, y); break;
     }
-    return lq_matmul_v2(ctx, x, n, l->t, l->act_flags, y);
+    if (st == LQ_OK && l->scale != 1.0f)
+        for (int64_t i = 0; i < n * l->rows; i++)
+            y[i] *= l->scale;
+    return st;
 }
 
 void lq__linear_row(const lq__linear *l, int64_t r, float *dst)

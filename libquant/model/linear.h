@@ -28,12 +28,17 @@ typedef struct lq__linear {
     lq__layout layout;
     int method;         /* enum lq_method of a quantized weight, LQ_METHOD_RTN otherwise */
     unsigned act_flags; /* lq_matmul_v2 flags: 8-bit for the ggml types, else f32 */
+    /* the file's per-tensor factor "<name>.scale" (the second scale of
+     * llama.cpp's NVFP4 weights), applied to the product as ggml_mul does;
+     * 1 when the file has none */
+    float scale;
 } lq__linear;
 
-/* Prepare `t` (2-D) for use. `fn` names the public function in messages. */
+/* Prepare `t` (2-D) for use, with scale 1. `fn` names the public function
+ * in messages. */
 lq_status lq__linear_init(lq__linear *l, const lq_tensor *t, const char *fn);
 
-/* y[n][rows] = x[n][cols] W^T, on ctx's threads. */
+/* y[n][rows] = (x[n][cols] W^T) * scale, on ctx's threads. */
 lq_status lq__linear_forward(lq_ctx *ctx, const lq__linear *l, const float *x, int64_t n,
                              float *y);
 

@@ -191,11 +191,43 @@ static lq_status get_tensor(loader *L, const char *name, int ndim, int64_t d0, i
     return report(L);
 }
 
+static bool ends_with(const char *s, const char *tail)
+{
+    size_t n = strlen(s), t = strlen(tail);
+    return n >= t && strcmp(s + n - t, tail) == 0;
+}
+
+/* The weight `name` ("<x>.weight") with its optional per-tensor factor
+ * "<x>.scale" (llama.cpp's NVFP4 scale2; its graph multiplies the product
+ * by it, as lq__linear_forward does) and activation scale "<x>.input_scale"
+ * (kept with the model, unused: llama.cpp's graphs multiply in 8 bits, as
+ * this runner does, and never read it). */
 static lq_status get_linear(loader *L, const char *name, int64_t rows, int64_t cols, lq__linear *l)
 {
-    const lq_tensor *t;
+    const lq_tensor *t, *s = NULL;
     lq_status st = get_tensor(L, name, 2, rows, cols, 0, &t);
-    return st != LQ_OK ? st : lq__linear_init(l, t, L->fn);
+    if (st == LQ_OK)
+        st = lq__linear_init(l, t, L->fn);
+    char sname[LQ_GGUF_MAX_NAME + 1];
+    size_t stem = strlen(name) - strlen(".weight");
+    if (st != LQ_OK || !ends_with(name, ".weight") || stem + 6 >= sizeof sname)
+        return st;
+    snprintf(sname, sizeof sname, "%.*s.input_scale", (int)stem, name);
+    if (stem + 12 < sizeof sname && (st = get_tensor(L, sname, 1, 1, 0, 1, &s)) != LQ_OK)
+        return st;
+    snprintf(sname, sizeof sname, "%.*s.scale", (int)stem, name);
+    st = get_tensor(L, sname, 1, 1, 0, 1, &s);
+    if (st != LQ_OK || !s)
+        return st;
+    float *v = NULL;
+    st = lq__to_f32(NULL, L->fn, s, &v);
+    if (st == LQ_OK && !(isfinite(v[0]) && v[0] != 0.0f))
+        st = lq__fail(LQ_ERR_FORMAT, "%s: tensor '%s' = %g is no factor for '%s'", L->fn, sname,
+                      (double)v[0], name);
+    if (st == LQ_OK)
+        l->scale = v[0];
+    lq__free(v);
+    return st;
 }
 
 /* A 1-D tensor of `len` values (a norm, bias or rope factors), held as f32. */
@@ -299,6 +331,10 @@ static lq_status read_weights(loader *L)
     int64_t per_layer = layer_tensors(hp->arch);
     L->total = 2 + hp->n_layer * per_layer + (lq_gguf_find_tensor(L->g, "output.weight") >= 0) +
                (lq_gguf_find_tensor(L->g, "rope_freqs.weight") >= 0);
+    for (int64_t i = 0; i < lq_gguf_tensor_count(L->g); i++) { /* the weights' scalars */
+        const char *name = lq_gguf_tensor_name(L->g, i);
+        L->total += ends_with(name, ".scale") || ends_with(name, ".input_scale");
+    }
     /* The header's counts decide what is allocated below: hold them to the
      * tensors the file has, so a small file cannot ask for gigabytes (the
      * tensor count is itself bounded by the file's size). */

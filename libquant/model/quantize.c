@@ -174,6 +174,7 @@ static lq_status replace(job *j, lq__linear *l, lq_tensor *t)
 {
     lq_model *q = j->q;
     bool tied = l == &q->embd && q->output.t == q->embd.t;
+    const float scale = l->scale; /* the file's factor applies to the new weight too */
     for (int64_t k = 0; k < q->n_tensors; k++) {
         if (q->tensors[k] == l->t) {
             lq_tensor_free(q->tensors[k]);
@@ -181,6 +182,7 @@ static lq_status replace(job *j, lq__linear *l, lq_tensor *t)
         }
     }
     lq_status st = lq__linear_init(l, t, j->fn);
+    l->scale = scale;
     if (tied)
         q->output = q->embd;
     return st;

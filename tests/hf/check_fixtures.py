@@ -175,7 +175,8 @@ def check_gguf(reader_mod, path, cfg, outtype, tokenizer_kind):
     names = [t.name for t in r.tensors]
     tied = cfg.get("tie_word_embeddings", False)
     check(("output.weight" in names) != tied, f"{base}: output.weight {'absent (tied)' if tied else 'present'}")
-    per_layer = {n.split(".", 2)[2] for n in names if n.startswith("blk.0.")}
+    # (NVFP4 layers add their per-tensor factors, "<name>.scale")
+    per_layer = {n.split(".", 2)[2] for n in names if n.startswith("blk.0.") and not n.endswith("scale")}
     want = {"attn_norm.weight", "attn_q.weight", "attn_k.weight", "attn_v.weight", "attn_output.weight",
             "ffn_norm.weight", "ffn_gate.weight", "ffn_up.weight", "ffn_down.weight"}
     if arch == "qwen2":
@@ -184,7 +185,12 @@ def check_gguf(reader_mod, path, cfg, outtype, tokenizer_kind):
         want |= {"attn_q_norm.weight", "attn_k_norm.weight"}
     check(per_layer == want, f"{base}: layer tensors {sorted(per_layer ^ want) or 'as expected'}")
     q = next(t for t in r.tensors if t.name == "blk.0.attn_q.weight")
-    check(q.tensor_type.name == MATRIX_TYPE[outtype], f"{base}: attn_q is {q.tensor_type.name}")
+    nvfp4 = cfg.get("quantization_config", {}).get("format") == "nvfp4-pack-quantized"
+    want_type = "NVFP4" if nvfp4 else MATRIX_TYPE[outtype]
+    check(q.tensor_type.name == want_type, f"{base}: attn_q is {q.tensor_type.name}")
+    if nvfp4:  # 1 / global scale beside every weight (the fixtures' are never 1)
+        check("blk.0.attn_q.scale" in names and "blk.0.ffn_down.scale" in names,
+              f"{base}: NVFP4 weights with their .scale tensors")
     # GGUF dims run fastest first: a Linear [out, in] is ne = [in, out]
     head_dim = cfg.get("head_dim") or cfg["hidden_size"] // cfg["num_attention_heads"]
     check(list(q.shape) == [cfg["hidden_size"], cfg["num_attention_heads"] * head_dim],
@@ -207,17 +213,25 @@ def node_llama_cpp():
 # and still 12 times smaller than the smallest defect tried: dropping llama3's
 # rope scaling moves the llama3 logits by 0.127 (ignoring the norm weights: 1.4).
 LLAMACPP_LOGIT_TOL = 1e-2
+# NVFP4 checkpoints: llama.cpp multiplies the blocks with 8-bit activations
+# and compressed-tensors rounds the decoded weights to bf16, the two roundings
+# test_model_archs.c bounds by NVFP4_TOL (2 x 0.13); the same bound here.
+NVFP4_LOGIT_TOL = 0.26
 
 
 def check_llamacpp_logits(root, manifest):
-    """llama.cpp runs every f32 conversion and agrees with transformers."""
+    """llama.cpp runs every f32 conversion and agrees with transformers; on
+    the NVFP4 checkpoints (blocks times their .scale tensors) within the
+    bound of the runner's own check (test_model_archs.c, NVFP4_TOL: 8-bit
+    activations and compressed-tensors' bf16 rounding of the weights)."""
     import subprocess
     import numpy as np
     npm_root = node_llama_cpp()
     if npm_root is None:
         results.append((True, "llama.cpp logits cross-check # SKIP node or node-llama-cpp missing"))
         return
-    names = list(manifest["models"])
+    nvfp4 = [n for n, m in manifest.get("fp8_models", {}).items() if m["scheme"].startswith("nvfp4")]
+    names = list(manifest["models"]) + nvfp4
     run = subprocess.run(["node", str(Path(__file__).with_name("logits_llamacpp.mjs")), str(npm_root), str(root),
                           *names], capture_output=True, text=True, timeout=600)
     if not check(run.returncode == 0, "llama.cpp ran the f32 conversions" + ("" if run.returncode == 0 else
@@ -227,7 +241,8 @@ def check_llamacpp_logits(root, manifest):
     for name in names:
         want = np.load(root / "oracle" / name / "logits.npy")
         diff = float(np.abs(np.asarray(got[name], dtype=np.float32) - want).max())
-        check(diff <= LLAMACPP_LOGIT_TOL, f"{name}: llama.cpp logits within {LLAMACPP_LOGIT_TOL} of transformers'"
+        tol = NVFP4_LOGIT_TOL if name in nvfp4 else LLAMACPP_LOGIT_TOL
+        check(diff <= tol, f"{name}: llama.cpp logits within {tol} of transformers'"
               f" (max difference {diff:.2e})")
 
 
@@ -306,7 +321,7 @@ def main():
                     check_gguf(gguf, path, cfg, outtype, kind)
                 except Exception as e:  # a reader failure is this test's failure, with its message
                     check(False, f"{path.name}: gguf-py cannot read it: {e!r}")
-        if all(p.exists() for p in paths):
+        if all(p.exists() for p in paths) and not info["scheme"].startswith("nvfp4"):
             check_fp8(root, name, gguf, cfg)
 
     check_llamacpp_tokens(root, manifest)

@@ -12,7 +12,8 @@ Writes into CACHE_DIR (layout in doc/hf-input.md):
   models/NAME/    random-initialised checkpoints written by save_pretrained
   oracle/         transformers float32 logits per model, HF token ids
   gguf/           what llama.cpp's convert_hf_to_gguf.py makes of each model
-                  (FP8 checkpoints, models/*-fp8-*: f32 and bf16 only)
+                  (FP8 and NVFP4 checkpoints, models/*-fp8-*, *-nvfp4:
+                  f32 and bf16 only)
   manifest.json   every output with its size and sha256
 
 Everything is seeded and single-threaded so the bytes repeat run to run. Each
@@ -114,6 +115,11 @@ FP8_MODELS = {
     "llama3-fp8-block-i320": ("llama3", {"intermediate_size": 320}, "block", "bfloat16"),
     "llama3-fp8-channel": ("llama3", {}, "channel", "bfloat16"),
     "llama3-fp8-tensor": ("llama3", {}, "tensor", "bfloat16"),
+    # llm-compressor's NVFP4 (compressed-tensors nvfp4-pack-quantized): the
+    # Llama class (Q/K rows reordered) with activation scales (W4A4), and
+    # Qwen3 with weights only (W4A16); the scale dtype is E4M3 in both
+    "llama3-nvfp4": ("llama3", {}, "nvfp4", "float8_e4m3fn"),
+    "qwen3-nvfp4": ("qwen3", {}, "nvfp4-a16", "float8_e4m3fn"),
 }
 FP8_OUTTYPES = ("f32", "bf16")
 FP8_BLOCK = 128
@@ -123,8 +129,20 @@ FP8_LINEARS = ("q_proj", "k_proj", "v_proj", "o_proj", "gate_proj", "up_proj", "
 
 def fp8_quantization_config(scheme):
     """config.json's quantization_config: Qwen3/DeepSeek "fp8" for blocks,
-    llm-compressor's compressed-tensors for channel (FP8_DYNAMIC) and tensor
-    (static FP8, with an input scale) as its schema lists every field."""
+    llm-compressor's compressed-tensors for channel (FP8_DYNAMIC), tensor
+    (static FP8, with an input scale) and NVFP4 (its NVFP4 and NVFP4A16
+    presets) as its schema lists every field."""
+    if scheme.startswith("nvfp4"):
+        def fp4(dynamic):
+            return {"actorder": None, "block_structure": None, "dynamic": dynamic, "group_size": 16,
+                    "num_bits": 4, "observer": "minmax" if dynamic is False else None,
+                    "observer_kwargs": {}, "strategy": "tensor_group", "symmetric": True, "type": "float"}
+        return {"config_groups": {"group_0": {
+                    "input_activations": fp4("local") if scheme == "nvfp4" else None,
+                    "output_activations": None, "targets": ["Linear"], "weights": fp4(False)}},
+                "format": "nvfp4-pack-quantized", "global_compression_ratio": None, "ignore": ["lm_head"],
+                "kv_cache_scheme": None, "quant_method": "compressed-tensors",
+                "quantization_status": "compressed"}
     if scheme == "block":
         return {"activation_scheme": "dynamic", "fmt": "e4m3", "quant_method": "fp8",
                 "weight_block_size": [FP8_BLOCK, FP8_BLOCK]}
@@ -166,6 +184,28 @@ def fp8_quantize(w, scheme, scale_dtype, torch):
     return q.contiguous(), scale.contiguous()
 
 
+FP4_LEVELS = (0.0, 0.5, 1.0, 1.5, 2.0, 3.0, 4.0, 6.0)  # E2M1 magnitudes, codes 0-7
+
+
+def nvfp4_quantize(w, torch):
+    """{part: tensor} of one NVFP4 layer as llm-compressor stores it: the
+    global scale 448 * 6 / max |w|, per 16 columns an E4M3 scale of
+    max |w| / 6 times it, codes the nearest E2M1 value of w over
+    (scale / global), two per byte (even column in the low nibble)."""
+    w = w.float()
+    rows, cols = w.shape
+    g = torch.tensor([448.0 * 6.0 / float(w.abs().max())], dtype=torch.float32)
+    groups = w.reshape(rows, cols // 16, 16)
+    scale = (groups.abs().amax(dim=-1) / 6.0 * g).clamp(max=448.0).to(torch.float8_e4m3fn)
+    step = (scale.float() / g).clamp(min=1e-30).unsqueeze(-1)
+    mag = (groups / step).abs().reshape(rows, cols, 1)
+    codes = (mag - torch.tensor(FP4_LEVELS)).abs().argmin(dim=-1)
+    codes = codes | (w < 0).long() * 8
+    packed = (codes[:, 0::2] | codes[:, 1::2] << 4).to(torch.uint8)
+    return {"weight_packed": packed.contiguous(), "weight_scale": scale.contiguous(),
+            "weight_global_scale": g}
+
+
 def make_fp8_model(cache, name):
     import torch
     import transformers
@@ -181,7 +221,13 @@ def make_fp8_model(cache, name):
         out = {}
         for key, t in raw.items():
             parts = key.split(".")
-            if len(parts) == 6 and parts[-1] == "weight" and parts[-2] in FP8_LINEARS:
+            if len(parts) == 6 and parts[-1] == "weight" and parts[-2] in FP8_LINEARS and \
+                    scheme.startswith("nvfp4"):
+                stem = key.removesuffix("weight")
+                out.update({stem + part: v for part, v in nvfp4_quantize(t, torch).items()})
+                if scheme == "nvfp4":  # W4A4: a stand-in activation scale (no calibration)
+                    out[stem + "input_global_scale"] = torch.tensor([2.5], dtype=torch.float32)
+            elif len(parts) == 6 and parts[-1] == "weight" and parts[-2] in FP8_LINEARS:
                 q, s = fp8_quantize(t, scheme, scale_dtype, torch)
                 out[key] = q
                 out[key + ("_scale_inv" if scheme == "block" else "_scale")] = s
@@ -501,6 +547,48 @@ def make_logits(cache, name):
               [f"oracle/{name}/logits.npy", f"oracle/{name}/logits.json"], build)
 
 
+def make_nvfp4_logits(cache, name):
+    """The logits oracle of an NVFP4 fixture: transformers in float32 on the
+    base model with every NVFP4 layer replaced by compressed-tensors' own
+    decompression of it (what its loader computes)."""
+    import numpy as np
+    import torch
+    import transformers
+    from compressed_tensors.compressors.nvfp4.base import NVFP4PackedCompressor
+    from compressed_tensors.quantization import QuantizationArgs, QuantizationScheme
+    from safetensors.torch import load_file
+    base = FP8_MODELS[name][0]
+
+    def build():
+        torch.set_num_threads(1)
+        scheme = QuantizationScheme(targets=["Linear"], weights=QuantizationArgs(
+            num_bits=4, type="float", strategy="tensor_group", group_size=16, symmetric=True,
+            dynamic=False))
+        raw = load_file(cache.root / "models" / name / "model.safetensors")
+        model = transformers.AutoModelForCausalLM.from_pretrained(
+            cache.root / "models" / base, torch_dtype=torch.float32, attn_implementation="eager")
+        model.eval()
+        params = dict(model.named_parameters())
+        for key in raw:
+            if key.endswith(".weight_packed"):
+                stem = key.removesuffix("weight_packed")
+                sd = {k[len(stem):]: v for k, v in raw.items() if k.startswith(stem)}
+                w = NVFP4PackedCompressor.decompress(sd, scheme)["weight"].float()
+                with torch.no_grad():
+                    params[stem + "weight"].copy_(w)
+        with torch.no_grad():
+            logits = model(torch.tensor([LOGIT_IDS])).logits[0].to(torch.float32).numpy()
+        out = cache.root / "oracle" / name
+        out.mkdir(parents=True, exist_ok=True)
+        np.save(out / "logits.npy", np.ascontiguousarray(logits, dtype="<f4"))
+        (out / "logits.json").write_text(json.dumps({
+            "input_ids": LOGIT_IDS, "shape": list(logits.shape), "dtype": "float32",
+            "attn_implementation": "eager", "weights": "compressed-tensors decompress",
+            "torch": torch.__version__, "transformers": transformers.__version__}, indent=2) + "\n")
+    cache.run(f"logits/{name}", {"ids": LOGIT_IDS}, [f"model/{base}", f"fp8/{name}"],
+              [f"oracle/{name}/logits.npy", f"oracle/{name}/logits.json"], build)
+
+
 def extract_converter(cache, bundle):
     """convert_hf_to_gguf.py with its conversion/ package and gguf-py, taken
     from llama.cpp's git bundle into the cache (never into the source tree)."""
@@ -618,6 +706,8 @@ def main():
         make_logits(cache, name)
     for name in FP8_MODELS:
         make_fp8_model(cache, name)
+        if FP8_MODELS[name][2].startswith("nvfp4"):
+            make_nvfp4_logits(cache, name)
     commit = extract_converter(cache, bundle)
     make_ggufs(cache)
     write_manifest(cache, commit)

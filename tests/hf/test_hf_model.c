@@ -245,7 +245,9 @@ static void test_convert_equals_converter(void)
 
 /* The FP8 checkpoints (fp8 with 128x128 blocks, full and partial; and
  * compressed-tensors per channel and per tensor) decode as the converter
- * dequantizes them, at f32 and bf16. The converter refuses a per-tensor
+ * dequantizes them, at f32 and bf16; the NVFP4 ones (llm-compressor's
+ * NVFP4 and NVFP4A16) are kept as NVFP4 blocks with their .scale (and
+ * .input_scale) tensors, written first, as the converter keeps them. The converter refuses a per-tensor
  * compressed-tensors checkpoint; its oracle is the converter's output on the
  * same weights relabelled per channel (make_fixtures.py), which decodes to the
  * same values. */
@@ -254,7 +256,8 @@ static void test_fp8_checkpoints_equal_converter(void)
     if (!need_fixtures())
         return;
     static const char *const fp8[] = {"llama3-fp8-block", "llama3-fp8-block-i320",
-                                      "llama3-fp8-channel", "llama3-fp8-tensor"};
+                                      "llama3-fp8-channel", "llama3-fp8-tensor",
+                                      "llama3-nvfp4", "qwen3-nvfp4"};
     for (size_t m = 0; m < sizeof fp8 / sizeof *fp8; m++) {
         check_pair(fp8[m], "f32", LQ_TYPE_F32, 0);
         check_pair(fp8[m], "bf16", LQ_TYPE_BF16, 1);

@@ -129,6 +129,46 @@ static void f32_matches_transformers(void)
     }
 }
 
+/* NVFP4 checkpoints (llm-compressor's NVFP4 on llama3, NVFP4A16 on qwen3)
+ * as the converter writes them: NVFP4 blocks, each product multiplied by the
+ * weight's ".scale" tensor (1 / global scale), against transformers on
+ * compressed-tensors' own decompression of the same layers. The runner
+ * multiplies the blocks as llama.cpp does, with activations rounded to 8 bits
+ * (q8_0: a step of max|x| / 127 per 32 values, error up to half of it), and
+ * compressed-tensors rounds each decoded weight to bf16 (u/2 = 2^-9
+ * relative); both are the rounding BF16_TOL bounds or below, each product's
+ * result moving by about sqrt(1/3) (1/254) |x|_max/|x|_rms relative, so the
+ * bound is BF16_TOL twice (the two roundings add as independent errors, below
+ * their sum). A missing .scale multiplies every product by the global scale
+ * (hundreds), a wrong Q/K order or scale-block layout moves logits by whole
+ * units. */
+#define NVFP4_TOL (2 * BF16_TOL)
+
+static void nvfp4_checkpoints(void)
+{
+    static const char *const names[] = {"llama3-nvfp4", "qwen3-nvfp4"};
+    for (size_t i = 0; i < sizeof names / sizeof *names; i++) {
+        oracle o;
+        if (!oracle_read(names[i], &o)) {
+            oracle_free(&o);
+            continue;
+        }
+        lq_model *m = load(names[i], "f32");
+        float *one = logits_of(m, o.ids, 1), *two = logits_of(m, o.ids, 2);
+        if (one && two) {
+            double d = max_diff(one, o.want);
+            printf("# %-12s nvfp4: max |runner - transformers| = %.3g\n", names[i], d);
+            CHECKF(d <= NVFP4_TOL, "%s: %.3g > %.3g", names[i], d, NVFP4_TOL);
+            CHECKF(memcmp(one, two, (size_t)LQT_HF_POSITIONS * LQT_HF_VOCAB * sizeof *one) == 0,
+                   "%s: logits differ between 1 and 2 threads", names[i]);
+        }
+        free(one);
+        free(two);
+        lq_model_free(m);
+        oracle_free(&o);
+    }
+}
+
 /* f16 and bf16 conversions: against transformers (tightly when the
  * conversion is lossless for the checkpoint, within the rounding's bound when
  * not), and against the f32 conversion's weights rounded the same way in
@@ -691,7 +731,7 @@ done:
     oracle_free(&o);
 }
 
-#define CASES f32_matches_transformers, f16_bf16_conversions, q8_0_conversion_is_lq_quantize, \
+#define CASES f32_matches_transformers, nvfp4_checkpoints, f16_bf16_conversions, q8_0_conversion_is_lq_quantize, \
               gguf_quantize_q8_0_runs, head_size_from_key_length, \
               perplexity_matches_transformers, hostile_files, bpe_vocabulary_tokenized, \
               calibrated_methods_on_qwen
