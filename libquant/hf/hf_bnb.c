@@ -158,99 +158,146 @@ static lq_status same_table(const char *fn, const lq__hf_part *p, const float *w
     return LQ_OK;
 }
 
-lq_status lq__hf_bnb4_import(const char *fn, const lq_safetensors *st, const char *prefix,
-                             lq_tensor **out)
+/* A 4-bit layer's stored tensors and quant state, their sizes checked
+ * against each other (not yet the tables' values). */
+typedef struct {
+    lq__hf_part w, am, qm, na, nm;
+    bnb_state bs;
+    lq_scheme *sc; /* "nf4:b64:dq" as libquant names the layout */
+    lq__layout l;
+    int64_t n;
+} bnb4_parts;
+
+static lq_status bnb4_read(const char *fn, const lq_safetensors *st, const char *prefix,
+                           bnb4_parts *p)
 {
-    lq__hf_part w, qs, am, qm, na, nm;
+    memset(p, 0, sizeof *p);
+    lq__hf_part qs;
     lq_type type = LQ_TYPE_NF4;
     lq_status s = lq__hf_find(st, prefix, state_part(type), "U8", 1, &qs);
     if (s == LQ_ERR_FORMAT) {
         type = LQ_TYPE_FP4;
         s = lq__hf_find(st, prefix, state_part(type), "U8", 1, &qs);
     }
-    bnb_state bs;
     if (s == LQ_OK)
-        s = lq__hf_find(st, prefix, "weight", "U8", -1, &w);
+        s = lq__hf_find(st, prefix, "weight", "U8", -1, &p->w);
     if (s == LQ_OK)
-        s = lq__hf_find(st, prefix, "weight.quant_map", "F32", 1, &qm);
+        s = lq__hf_find(st, prefix, "weight.quant_map", "F32", 1, &p->qm);
     if (s != LQ_OK) {
         lq__error_prefix(fn);
         return s;
     }
-    if ((s = parse_state(fn, &qs, type, &bs)) != LQ_OK)
+    bnb_state *bs = &p->bs;
+    if ((s = parse_state(fn, &qs, type, bs)) != LQ_OK)
         return s;
-    s = lq__hf_find(st, prefix, "weight.absmax", bs.dq ? "U8" : "F32", 1, &am);
-    if (s == LQ_OK && bs.dq)
-        s = lq__hf_find(st, prefix, "weight.nested_absmax", "F32", 1, &na);
-    if (s == LQ_OK && bs.dq)
-        s = lq__hf_find(st, prefix, "weight.nested_quant_map", "F32", 1, &nm);
+    s = lq__hf_find(st, prefix, "weight.absmax", bs->dq ? "U8" : "F32", 1, &p->am);
+    if (s == LQ_OK && bs->dq)
+        s = lq__hf_find(st, prefix, "weight.nested_absmax", "F32", 1, &p->na);
+    if (s == LQ_OK && bs->dq)
+        s = lq__hf_find(st, prefix, "weight.nested_quant_map", "F32", 1, &p->nm);
     if (s != LQ_OK) {
         lq__error_prefix(fn);
         return s;
     }
-    if ((s = same_table(fn, &qm, lq__bnb4_code(type), 16, "quant_map")) != LQ_OK)
-        return s;
-    if (bs.dq && (s = same_table(fn, &nm, lq__bnb_dynamic_map(), 256, "nested_quant_map")) != LQ_OK)
-        return s;
+    if (p->qm.shape[0] != 16 || (bs->dq && p->nm.shape[0] != 256))
+        return lq__fail(LQ_ERR_FORMAT, "%s: '%s': quant_map has %lld entries (16), "
+                        "nested_quant_map %lld (256)", fn, prefix, (long long)p->qm.shape[0],
+                        (long long)(bs->dq ? p->nm.shape[0] : 256));
     char text[48];
-    snprintf(text, sizeof text, "%s:b%d%s", type == LQ_TYPE_FP4 ? "fp4" : "nf4", bs.block,
-             bs.dq ? ":dq" : "");
-    lq_scheme *sc = NULL;
-    if ((s = lq_scheme_parse(text, &sc)) != LQ_OK)
+    snprintf(text, sizeof text, "%s:b%d%s", type == LQ_TYPE_FP4 ? "fp4" : "nf4", bs->block,
+             bs->dq ? ":dq" : "");
+    if ((s = lq_scheme_parse(text, &p->sc)) != LQ_OK)
         return s;
     /* the codes bound the element count: 2 per byte */
-    int64_t n = 1, cols = bs.shape[bs.ndim - 1], most = 2 * (int64_t)w.nbytes;
-    for (int d = 0; d < bs.ndim && s == LQ_OK; d++) {
-        if (bs.shape[d] && n > most / bs.shape[d])
+    int64_t n = 1, cols = bs->shape[bs->ndim - 1], most = 2 * (int64_t)p->w.nbytes;
+    for (int d = 0; d < bs->ndim && s == LQ_OK; d++) {
+        if (bs->shape[d] && n > most / bs->shape[d])
             s = lq__fail(LQ_ERR_FORMAT, "%s: '%s': the quant state's shape needs more codes than "
                          "the weight holds", fn, prefix);
-        n *= bs.shape[d];
+        n *= bs->shape[d];
     }
-    lq__layout l;
+    p->n = n;
     if (s == LQ_OK)
-        s = lq__codec_layout(fn, &sc->qp, cols ? n / cols : 0, cols, &l);
-    if (s == LQ_OK && (w.nbytes != l.bytes[0] || am.nbytes != l.bytes[1] ||
-                       (bs.dq && na.nbytes != l.bytes[2])))
+        s = lq__codec_layout(fn, &p->sc->qp, cols ? n / cols : 0, cols, &p->l);
+    if (s == LQ_OK && (p->w.nbytes != p->l.bytes[0] || p->am.nbytes != p->l.bytes[1] ||
+                       (bs->dq && p->na.nbytes != p->l.bytes[2])))
         s = lq__fail(LQ_ERR_FORMAT, "%s: '%s': the codes or block scales do not fit a %s tensor of "
                      "%lld elements", fn, prefix, text, (long long)n);
-    uint8_t *bytes = s == LQ_OK ? lq__malloc(l.total + 1) : NULL;
-    if (s == LQ_OK && !bytes)
-        s = lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
-    if (s == LQ_OK) {
-        memcpy(bytes, w.data, l.bytes[0]);
-        memcpy(bytes + l.offset[1], am.data, l.bytes[1]);
-        if (bs.dq) {
-            memcpy(bytes + l.offset[2], na.data, l.bytes[2]);
-            memcpy(bytes + l.offset[3], &bs.offset, 4);
-        }
-        char name[LQ_MAX_NAME + 1];
-        lq__hf_name(name, prefix, "weight");
-        s = lq_tensor_wrap_quantized(sc, bs.ndim, bs.shape, bytes, l.total, LQ_COPY, name, out);
-    }
-    lq__free(bytes);
-    lq_scheme_free(sc);
     return s;
 }
 
-/* As bitsandbytes' dequantize_4bit: code times block scale in float32, then
- * rounded to the quant state's dtype. */
+lq_status lq__hf_bnb4_import(const char *fn, const lq_safetensors *st, const char *prefix,
+                             lq_tensor **out)
+{
+    bnb4_parts p;
+    lq_status s = bnb4_read(fn, st, prefix, &p);
+    /* a tensor of libquant's type decodes with the standard tables */
+    if (s == LQ_OK)
+        s = same_table(fn, &p.qm, lq__bnb4_code(p.bs.type), 16, "quant_map");
+    if (s == LQ_OK && p.bs.dq)
+        s = same_table(fn, &p.nm, lq__bnb_dynamic_map(), 256, "nested_quant_map");
+    const lq__layout *l = &p.l;
+    uint8_t *bytes = s == LQ_OK ? lq__malloc(l->total + 1) : NULL;
+    if (s == LQ_OK && !bytes)
+        s = lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+    if (s == LQ_OK) {
+        memcpy(bytes, p.w.data, l->bytes[0]);
+        memcpy(bytes + l->offset[1], p.am.data, l->bytes[1]);
+        if (p.bs.dq) {
+            memcpy(bytes + l->offset[2], p.na.data, l->bytes[2]);
+            memcpy(bytes + l->offset[3], &p.bs.offset, 4);
+        }
+        char name[LQ_MAX_NAME + 1];
+        lq__hf_name(name, prefix, "weight");
+        s = lq_tensor_wrap_quantized(p.sc, p.bs.ndim, p.bs.shape, bytes, l->total, LQ_COPY, name,
+                                     out);
+    }
+    lq__free(bytes);
+    lq_scheme_free(p.sc);
+    return s;
+}
+
+static float part_f32(const lq__hf_part *p, int64_t i)
+{
+    float f;
+    memcpy(&f, p->data + 4 * i, 4);
+    return f;
+}
+
+/* As bitsandbytes' dequantize_4bit, with the tables the checkpoint stores
+ * (torch builds the nested dynamic map with a vectorised linspace that
+ * differs from the portable one by 1-2 ulp in some entries on x86): the
+ * block's absmax (a float, or with double quant nested_quant_map[byte] times
+ * the nested absmax plus the offset), code value times it in float32, then
+ * rounded to the quant state's dtype; the first element of a byte is its
+ * high nibble. */
 lq_status lq__hf_bnb4_decode(const char *fn, const lq_safetensors *st, const char *prefix,
                              float *out, int64_t count)
 {
-    lq_tensor *t = NULL;
-    lq_status s = lq__hf_bnb4_import(fn, st, prefix, &t);
-    if (s == LQ_OK)
-        s = lq_dequantize_f32(NULL, t, out, count);
-    lq__hf_part qs;
-    bnb_state bs;
-    if (s == LQ_OK && lq__hf_find(st, prefix, state_part(t->type), "U8", 1, &qs) == LQ_OK &&
-        (s = parse_state(fn, &qs, t->type, &bs)) == LQ_OK)
-        for (int64_t i = 0; i < count; i++)
-            out[i] = bs.dtype == LQ_TYPE_BF16 ? lq__bf16_to_f32(lq__f32_to_bf16(out[i]))
-                     : bs.dtype == LQ_TYPE_F16 ? lq__f16_to_f32(lq__f32_to_f16(out[i]))
-                                               : out[i];
-    lq_tensor_free(t);
-    return s;
+    bnb4_parts p;
+    lq_status s = bnb4_read(fn, st, prefix, &p);
+    lq_scheme_free(p.sc);
+    if (s != LQ_OK)
+        return s;
+    if (count != p.n)
+        return lq__fail(LQ_ERR_SHAPE, "%s: '%s' has %lld weights, the buffer %lld", fn, prefix,
+                        (long long)p.n, (long long)count);
+    const bnb_state *bs = &p.bs;
+    for (int64_t i = 0; i < p.n;) {
+        const int64_t b = i / bs->block, end = (b + 1) * bs->block < p.n ? (b + 1) * bs->block
+                                                                           : p.n;
+        const float amax = bs->dq ? part_f32(&p.nm, p.am.data[b]) *
+                                        part_f32(&p.na, b / NESTED_BLOCK) + bs->offset
+                                  : part_f32(&p.am, b);
+        for (; i < end; i++) {
+            const uint8_t byte = p.w.data[i / 2];
+            const float v = part_f32(&p.qm, i % 2 ? byte & 15 : byte >> 4) * amax;
+            out[i] = bs->dtype == LQ_TYPE_BF16 ? lq__bf16_to_f32(lq__f32_to_bf16(v))
+                     : bs->dtype == LQ_TYPE_F16 ? lq__f16_to_f32(lq__f32_to_f16(v))
+                                                : v;
+        }
+    }
+    return LQ_OK;
 }
 
 lq_status lq__hf_bnb4_shape(const char *fn, const lq_safetensors *st, const char *prefix,

@@ -475,12 +475,6 @@ def calibration_rows(fixtures):
     return tok(text, return_tensors="pt").input_ids[0][:1024].reshape(4, 256)
 
 
-# A known failure (quantizer_oracles.py has the same): lq_hf_import refuses
-# the nested_quant_map of double-quant checkpoints made here.
-DQ_MAP_TODO = ("lq_hf_import refuses the nested_quant_map torch's vector linspace makes "
-               "(doc/python-oracles.md)")
-
-
 def oracle_logits(oracle, which):
     return np.load(os.path.join(oracle, f"{which}.npy"))
 
@@ -544,7 +538,7 @@ def main():
 
         cases.append((f"llama3-{name}: transformers reloads the saved folder", reload))
         cases.append((f"llama3-{name}: lq_hf_dequantize on every layer equals bitsandbytes' "
-                      "dequantization", layers) + ((DQ_MAP_TODO,) if name.endswith("-dq") else ()))
+                      "dequantization", layers))
         cases.append((f"llama3-{name}: libquant's runner equals transformers on the same weights",
                       runner))
 
