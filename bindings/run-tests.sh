@@ -264,12 +264,37 @@ run_failure_modes() {
     report failure-modes "$pass" "$fail" 0 "$tmp/failure-modes.log"
 }
 
+# side_by_side RUNNER...: the runners at once, each printing into a file of
+# its own, then their reports in order with their counts added. The language
+# runners are independent (their own build products, logs and cross-check
+# folders), and mostly single-threaded in parts (pytest, the linkers), so
+# side by side they take about the time of the slowest.
+side_by_side() {
+    local r line
+    for r in "$@"; do
+        ( "$r" ) >"$tmp/report-$r" 2>&1 &
+    done
+    wait
+    for r in "$@"; do
+        cat "$tmp/report-$r"
+        if ! grep -qE '^[a-z0-9-]+: +[0-9]+ passed' "$tmp/report-$r"; then
+            echo "$r: ended without a report"
+            total_fail=$((total_fail + 1))
+        fi
+        while IFS= read -r line; do
+            if [[ $line =~ ^[a-z0-9-]+:\ +([0-9]+)\ passed,\ ([0-9]+)\ failed,\ ([0-9]+)\ skipped$ ]]; then
+                total_pass=$((total_pass + BASH_REMATCH[1]))
+                total_fail=$((total_fail + BASH_REMATCH[2]))
+                total_skip=$((total_skip + BASH_REMATCH[3]))
+            fi
+        done <"$tmp/report-$r"
+    done
+}
+run_python_and_pip() { run_python; run_pip; }
+
 echo "libquant bindings against $build ($(pkg-config --modversion libquant 2>/dev/null || echo '?'))"
 run_c
-run_python
-run_pip
-run_rust
-run_go
+side_by_side run_python_and_pip run_rust run_go
 run_compare
 run_failure_modes
 echo "bindings: $total_pass passed, $total_fail failed, $total_skip skipped"
