@@ -522,8 +522,24 @@ def make_model(cache, name):
               [f"tokenizer/{tok_name}"], outs, build)
 
 
-def make_logits(cache, name):
+def save_logits(cache, name, model, **about):
+    """oracle/NAME/logits.npy: the float32 model's logits on LOGIT_IDS, and
+    logits.json saying how they were made."""
     import numpy as np
+    import torch
+    import transformers
+    with torch.no_grad():
+        logits = model(torch.tensor([LOGIT_IDS])).logits[0].to(torch.float32).numpy()
+    out = cache.root / "oracle" / name
+    out.mkdir(parents=True, exist_ok=True)
+    np.save(out / "logits.npy", np.ascontiguousarray(logits, dtype="<f4"))
+    (out / "logits.json").write_text(json.dumps({
+        "input_ids": LOGIT_IDS, "shape": list(logits.shape), "dtype": "float32",
+        "attn_implementation": "eager", **about, "torch": torch.__version__,
+        "transformers": transformers.__version__}, indent=2) + "\n")
+
+
+def make_logits(cache, name):
     import torch
     import transformers
 
@@ -533,16 +549,7 @@ def make_logits(cache, name):
         # weights' forward pass, which is what a runner reading the file computes.
         model = transformers.AutoModelForCausalLM.from_pretrained(
             cache.root / "models" / name, torch_dtype=torch.float32, attn_implementation="eager")
-        model.eval()
-        with torch.no_grad():
-            logits = model(torch.tensor([LOGIT_IDS])).logits[0].to(torch.float32).numpy()
-        out = cache.root / "oracle" / name
-        out.mkdir(parents=True, exist_ok=True)
-        np.save(out / "logits.npy", np.ascontiguousarray(logits, dtype="<f4"))
-        (out / "logits.json").write_text(json.dumps({
-            "input_ids": LOGIT_IDS, "shape": list(logits.shape), "dtype": "float32",
-            "attn_implementation": "eager", "torch": torch.__version__,
-            "transformers": transformers.__version__}, indent=2) + "\n")
+        save_logits(cache, name, model.eval())
     cache.run(f"logits/{name}", {"ids": LOGIT_IDS}, [f"model/{name}"],
               [f"oracle/{name}/logits.npy", f"oracle/{name}/logits.json"], build)
 
@@ -551,7 +558,6 @@ def make_nvfp4_logits(cache, name):
     """The logits oracle of an NVFP4 fixture: transformers in float32 on the
     base model with every NVFP4 layer replaced by compressed-tensors' own
     decompression of it (what its loader computes)."""
-    import numpy as np
     import torch
     import transformers
     from compressed_tensors.compressors.nvfp4.base import NVFP4PackedCompressor
@@ -576,15 +582,7 @@ def make_nvfp4_logits(cache, name):
                 w = NVFP4PackedCompressor.decompress(sd, scheme)["weight"].float()
                 with torch.no_grad():
                     params[stem + "weight"].copy_(w)
-        with torch.no_grad():
-            logits = model(torch.tensor([LOGIT_IDS])).logits[0].to(torch.float32).numpy()
-        out = cache.root / "oracle" / name
-        out.mkdir(parents=True, exist_ok=True)
-        np.save(out / "logits.npy", np.ascontiguousarray(logits, dtype="<f4"))
-        (out / "logits.json").write_text(json.dumps({
-            "input_ids": LOGIT_IDS, "shape": list(logits.shape), "dtype": "float32",
-            "attn_implementation": "eager", "weights": "compressed-tensors decompress",
-            "torch": torch.__version__, "transformers": transformers.__version__}, indent=2) + "\n")
+        save_logits(cache, name, model, weights="compressed-tensors decompress")
     cache.run(f"logits/{name}", {"ids": LOGIT_IDS}, [f"model/{base}", f"fp8/{name}"],
               [f"oracle/{name}/logits.npy", f"oracle/{name}/logits.json"], build)
 
