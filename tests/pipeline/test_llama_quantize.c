@@ -420,11 +420,23 @@ static void moe_mxfp4_moe(void)
     for (size_t k = 0; input && k < sizeof ftypes / sizeof *ftypes; k++)
         if (strcmp(ftypes[k].name, "MXFP4_MOE") == 0)
             quantize_one(moe, input, "moe", k, false);
-    int stacked = 0; /* gate, up and down in each of the 2 layers */
-    for (int64_t i = 0; input && i < lq_gguf_tensor_count(input); i++)
-        stacked += lq_gguf_tensor_ndim(input, i) == 3;
-    CHECKF(stacked == 6, "the MoE model has %d 3-D expert tensors, not 6", stacked);
+    /* equal files prove little if both made everything Q8_0: the six
+     * expert tensors (gate, up and down in 2 layers) must be MXFP4 */
+    char out[1100];
+    snprintf(out, sizeof out, "%s/moe-mxfp4.gguf", tmpdir);
+    lq_qopts *o = NULL;
+    lq_gguf *q = NULL;
+    CHECK_OK(lq_qopts_create("MXFP4_MOE", &o));
+    CHECK_OK(lq_gguf_quantize(NULL, moe, out, o));
+    CHECK_OK(lq_gguf_open(out, &q));
+    int mxfp4 = 0;
+    for (int64_t i = 0; q && i < lq_gguf_tensor_count(q); i++)
+        mxfp4 += lq_gguf_tensor_ggml_type(q, i) == lq_type_ggml_id(LQ_TYPE_MXFP4);
+    CHECKF(mxfp4 == 6, "%d MXFP4 tensors, not the 6 expert tensors", mxfp4);
+    lq_gguf_free(q);
+    lq_qopts_free(o);
     lq_gguf_free(input);
+    unlink(out);
     unlink(moe);
 }
 
