@@ -4,9 +4,10 @@
  * tensor no rule of methods/mixture.c chooses otherwise.
  *
  * Expanded by methods/mixture.c (id, name and default type), the scheme
- * grammar (core/scheme_parse.c: a row whose name is not its default type's,
- * "q4_k_m", is a mixture name), and the lists of names in messages and help
- * texts. The row order is the order those lists print.
+ * grammar (core/scheme_parse.c: a row whose name is neither its default
+ * type's nor any type's, "q4_k_m", is a mixture name; "iq2_s" stays the type
+ * there while IQ2_S is also a file type whose default is IQ2_XS), and the lists
+ * of names in messages and help texts. The row order is the order those lists print.
  *
  * X(NAME, name, llama_ftype id, default lq_type ENUM) */
 #ifndef LQ_CORE_FTYPE_LIST_H
@@ -35,11 +36,15 @@
     X(IQ4_XS, iq4_xs, 30, IQ4_XS)      \
     X(IQ2_XXS, iq2_xxs, 19, IQ2_XXS)   \
     X(IQ2_XS, iq2_xs, 20, IQ2_XS)      \
+    X(IQ2_S, iq2_s, 28, IQ2_XS)        \
     X(IQ2_M, iq2_m, 29, IQ2_S)         \
     X(IQ3_XXS, iq3_xxs, 23, IQ3_XXS)   \
     X(IQ3_XS, iq3_xs, 22, IQ3_S)       \
     X(IQ3_S, iq3_s, 26, IQ3_S)         \
-    X(IQ3_M, iq3_m, 27, IQ3_S)
+    X(IQ3_M, iq3_m, 27, IQ3_S)         \
+    X(TQ1_0, tq1_0, 36, TQ1_0)         \
+    X(TQ2_0, tq2_0, 37, TQ2_0)         \
+    X(MXFP4_MOE, mxfp4_moe, 38, MXFP4)
 
 /* The names as one string literal, each preceded by ", ":
  * LQ__FTYPES(LQ__FTYPE_COMMA_NAME) + 2 is "F32, F16, ..., IQ4_XS". */

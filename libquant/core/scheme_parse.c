@@ -18,8 +18,11 @@
 static const char *const method_names[] = {"rtn", "gptq", "awq", "hqq", "smoothquant", "llm_int8"};
 #define N_METHODS (int)(sizeof method_names / sizeof *method_names)
 
-/* The llama.cpp file types (llama_ftype ids). Those whose name is not their
- * default type's ("q4_k_m", not "q6_k") are mixture names in the grammar. */
+/* The llama.cpp file types (llama_ftype ids). Those whose name is no type's
+ * ("q4_k_m", not "q6_k") are mixture names in the grammar. A type's name
+ * stays that type even when a file type of the same name has another default
+ * type: "iq2_s" is the iq2_s format, while the file type IQ2_S (default
+ * iq2_xs) is reached through the file-type names of lq_qopts_create. */
 static const struct {
     const char *name;
     lq_type base;
@@ -33,7 +36,12 @@ static const struct {
 
 static int is_mixture(int i)
 {
-    return strcmp(ftypes[i].name, lq__type(ftypes[i].base)->name) != 0;
+    for (int t = 0; t < LQ_TYPE_COUNT_; t++) {
+        const lq__type_info *ti = lq__type(t);
+        if (ti && strcmp(ftypes[i].name, ti->name) == 0)
+            return 0;
+    }
+    return 1;
 }
 
 #define UNSET_GROUP INT64_MIN

@@ -1,8 +1,7 @@
 /* mixture.c — llama.cpp's per-tensor type rules for its file types. The
  * facts (categories, counters, thresholds, fallbacks) were read from
  * llama-quant.cpp of the llama.cpp that node-llama-cpp 3.22.1 ships; the code
- * is our own. Only the file types libquant can write are covered (no IQ1-IQ3,
- * TQ, MXFP4). */
+ * is our own. Only the file types libquant can write are covered (no IQ1). */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -242,20 +241,31 @@ static lq_status layer_info(const lq__mixture *m, int counter, const char *name,
 }
 
 /* The file types of llama.cpp's 2-bit i-quant branch that libquant writes
- * (IQ2_S, IQ1_S and IQ1_M share it too, with IQ1 types). */
+ * (IQ1_S and IQ1_M share it too, with IQ1 types). */
 static bool is_iq2_mix(int f)
 {
-    return f == IQ2_XXS || f == IQ2_XS || f == IQ2_M;
+    return f == IQ2_XXS || f == IQ2_XS || f == IQ2_S || f == IQ2_M;
 }
 
-/* In that branch, what IQ2_M gives the tensors the others give Q2_K. */
+/* In that branch, what IQ2_S and IQ2_M give the tensors the others give Q2_K. */
 static lq_type iq2_mix_low(int f)
 {
-    return f == IQ2_M ? LQ_TYPE_IQ3_S : LQ_TYPE_Q2_K;
+    return f == IQ2_S || f == IQ2_M ? LQ_TYPE_IQ3_S : LQ_TYPE_Q2_K;
 }
 
-/* llama_tensor_get_type_impl, for the k-quant, legacy, 2-bit and 3-bit i-quant file types. */
-static lq_status by_role(lq__mixture *m, category cat, const char *name, int64_t ne0, lq_type *t)
+/* MXFP4_MOE: llama.cpp makes the experts' stacked matrices MXFP4 and every
+ * other quantizable tensor Q8_0. An expert tensor is one with more than one
+ * matrix (ne2 > 1); bailingmoe3's attention projections are 3-D too, so
+ * there only the FFN roles count. */
+static lq_type mxfp4_moe_type(const lq__mixture *m, category cat, int64_t ne2)
+{
+    bool ffn = cat == CAT_FFN_UP || cat == CAT_FFN_GATE || cat == CAT_FFN_DOWN;
+    return ne2 > 1 && (!m->bailingmoe3 || ffn) ? LQ_TYPE_MXFP4 : LQ_TYPE_Q8_0;
+}
+
+/* llama_tensor_get_type_impl, for every file type libquant writes. */
+static lq_status by_role(lq__mixture *m, category cat, const char *name, int64_t ne0, int64_t ne2,
+                         lq_type *t)
 {
     const int f = m->ftype, n = m->n_layer;
     lq_status st = LQ_OK;
@@ -263,17 +273,21 @@ static lq_status by_role(lq__mixture *m, category cat, const char *name, int64_t
     if (cat == CAT_OUTPUT || (m->tied_embeddings && cat == CAT_TOKEN_EMBD)) {
         if (m->output_type >= 0)
             *t = m->output_type;
-        else if (m->falcon || ne0 % block_elems(*t) != 0)
+        else if (f == MXFP4_MOE || m->falcon || ne0 % block_elems(*t) != 0)
             *t = LQ_TYPE_Q8_0;
         else if (is_iq2_mix(f) || f == IQ3_XXS)
             *t = LQ_TYPE_Q5_K;
         else if (*t != LQ_TYPE_Q8_0)
             *t = LQ_TYPE_Q6_K;
+    } else if (f == MXFP4_MOE) {
+        *t = mxfp4_moe_type(m, cat, ne2);
     } else if (cat == CAT_TOKEN_EMBD) {
         if (m->token_embd_type >= 0)
             *t = m->token_embd_type;
         else if (is_iq2_mix(f) || f == IQ3_XXS)
             *t = f == IQ2_XXS || f == IQ2_XS ? LQ_TYPE_Q2_K : LQ_TYPE_IQ3_S;
+        else if (f == TQ1_0 || f == TQ2_0)
+            *t = LQ_TYPE_Q4_K;
     } else if (is_iq2_mix(f)) {
         /* the 2-bit i-quant mixes have rules of their own, and only these */
         if (is_attn_v_like(cat)) {
@@ -289,7 +303,7 @@ static lq_status by_role(lq__mixture *m, category cat, const char *name, int64_t
         } else if (cat == CAT_ATTN_OUTPUT) {
             if (m->n_expert == 8)
                 *t = LQ_TYPE_Q5_K;
-            else if (f == IQ2_M)
+            else if (f == IQ2_S || f == IQ2_M)
                 *t = LQ_TYPE_IQ3_S;
         }
     } else if (is_attn_v_like(cat)) {
@@ -407,7 +421,7 @@ static lq_status fallback(const char *name, int64_t ne0, lq_type *t)
 }
 
 lq_status lq__mixture_pick(lq__mixture *m, const char *name, int ndims, int64_t ne0,
-                           lq_type current, lq_type *out)
+                           int64_t ne2, lq_type current, lq_type *out)
 {
     if (!lq__mixture_allows(m, name, ndims)) {
         *out = current;
@@ -436,7 +450,7 @@ lq_status lq__mixture_pick(lq__mixture *m, const char *name, int ndims, int64_t 
     }
     lq_status st = LQ_OK;
     if (!manual && !m->pure)
-        st = by_role(m, cat, name, ne0, &t);
+        st = by_role(m, cat, name, ne0, ne2, &t);
     if (st == LQ_OK)
         st = fallback(name, ne0, &t);
     if (st == LQ_OK)

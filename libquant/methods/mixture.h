@@ -29,6 +29,7 @@ typedef struct lq__mixture {
     int n_gqa;       /* head_count / head_count_kv; 0 if unknown */
     int n_expert;    /* {arch}.expert_count; 0 or 1 for dense models */
     bool falcon;     /* general.architecture == falcon */
+    bool bailingmoe3; /* general.architecture == bailingmoe3 (MXFP4_MOE's rule) */
     bool is_70b;     /* llama with 80 layers and grouped-query attention */
     /* options */
     bool has_imatrix;
@@ -77,7 +78,7 @@ bool lq__mixture_allows(const lq__mixture *m, const char *name, int ndims);
  * lq__mixture_order's order: counters advance as in llama.cpp. Returns
  * LQ_ERR_FORMAT when an MoE tensor's name has no valid layer. */
 lq_status lq__mixture_pick(lq__mixture *m, const char *name, int ndims, int64_t ne0,
-                           lq_type current, lq_type *out);
+                           int64_t ne2, lq_type current, lq_type *out);
 
 /* Whether the user chose the tensor's type (--tensor-type, or the output
  * and token embedding types). */

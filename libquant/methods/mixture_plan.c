@@ -45,6 +45,7 @@ static int64_t read_model_facts(const lq_gguf *in, lq__mixture *rules)
     rules->n_expert = (int)meta_int(in, a, "expert_count");
     rules->n_gqa = kv_heads > 0 ? (int)(heads / kv_heads) : 0;
     rules->falcon = strcmp(a, "falcon") == 0;
+    rules->bailingmoe3 = strcmp(a, "bailingmoe3") == 0;
     rules->is_70b = strcmp(a, "llama") == 0 && rules->n_layer == 80 && heads != kv_heads;
     return block_count;
 }
@@ -125,7 +126,8 @@ static lq_status choose_types(const char *fn, const lq_gguf *in, lq__mixture *ru
         if (numel == 0)
             ; /* a zero-element tensor is copied through: no bytes to convert */
         else if (cur >= 0)
-            st = lq__mixture_pick(rules, name, ndim, shape[ndim - 1], cur, &t);
+            st = lq__mixture_pick(rules, name, ndim, shape[ndim - 1],
+                                  ndim >= 3 ? shape[ndim - 3] : 1, cur, &t);
         else if (lq__mixture_allows(rules, name, ndim))
             st = lq__fail(LQ_ERR_UNSUPPORTED, "tensor '%s' has ggml type %d, which libquant cannot "
                           "convert", name, lq_gguf_tensor_ggml_type(in, i));

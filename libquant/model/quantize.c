@@ -98,7 +98,8 @@ static lq_status plan_mixture(job *j, int64_t ftype)
             slot *sl = &j->slots[s];
             if (!sl->l || strcmp(lq_tensor_name(sl->l->t), name) != 0)
                 continue;
-            st = lq__mixture_pick(&rules, name, 2, sl->l->cols, lq_tensor_type(sl->l->t), &sl->mix);
+            st = lq__mixture_pick(&rules, name, 2, sl->l->cols, 1, lq_tensor_type(sl->l->t),
+                                  &sl->mix);
             if (st == LQ_OK && lq__mixture_needs_imatrix(&rules, name, sl->mix) && !j->imatrix)
                 st = lq__fail(LQ_ERR_INVALID, "%s: tensor '%s': %s in this mixture needs an "
                               "importance matrix", j->fn, name, lq_type_name(sl->mix));

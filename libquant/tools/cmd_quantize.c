@@ -25,7 +25,10 @@ static const char usage_head[] =
     "Quantizes a GGUF model as llama.cpp's llama-quantize does: the same type for\n"
     "every tensor and the same bytes. TYPE is one of";
 static const char usage_tail[] =
-    ".\n--imatrix takes llama.cpp importance matrices (.dat or GGUF) or libquant's own.\n"
+    ".\nTYPE is a file type, any case; the T of --tensor-type, --output-tensor-type\n"
+    "and --token-embedding-type is a tensor type: IQ2_S is llama.cpp's file type\n"
+    "(mostly iq2_xs), iq2_s as T the iq2_s format.\n"
+    "--imatrix takes llama.cpp importance matrices (.dat or GGUF) or libquant's own.\n"
     "--target-bpw X (bits per weight) or --target-size SIZE, bytes (the whole file)\n"
     "or a file type (the size of its file), chooses each tensor's type under\n"
     "that budget for the least estimated error (doc/size-budget.md); TYPE is then\n"

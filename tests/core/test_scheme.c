@@ -35,6 +35,8 @@ static void canonical_forms(void)
     expect_canon("q4_k_m", "q4_k_m");
     expect_canon("Q6_K", "q6_k");
     expect_canon("iq4_xs", "iq4_xs");
+    expect_canon("iq2_s", "iq2_s"); /* the type, though IQ2_S is also a file type */
+    expect_canon("MXFP4_MOE", "mxfp4_moe");
     expect_canon("f16", "f16");
     expect_canon("rtn:int4", "int4:g128:sym");
     expect_canon("gptq:int4:g128:act_order", "gptq:int4:g128:sym:act_order");
@@ -49,6 +51,32 @@ static void canonical_forms(void)
     /* numbers keep every bit, so the canonical form parses to the same scheme */
     expect_canon("gptq:int3:damp=.9999999999992", "gptq:int3:g128:sym:damp=0.9999999999992");
     expect_canon("gptq:int4:damp=0.1", "gptq:int4:g128:sym:damp=0.1");
+}
+
+/* A type's name is that type even when a file type has the same name and
+ * another default type (the file type IQ2_S defaults to iq2_xs); a file
+ * type's name that is no type's is its mixture. */
+static void type_names_win_over_file_types(void)
+{
+    static const struct {
+        const char *text;
+        lq_type type;
+        int64_t mixture;
+    } cases[] = {
+        {"iq2_s", LQ_TYPE_IQ2_S, 0},   {"IQ2_S", LQ_TYPE_IQ2_S, 0},
+        {"tq1_0", LQ_TYPE_TQ1_0, 0},   {"iq2_m", LQ_TYPE_IQ2_S, 29},
+        {"mxfp4", LQ_TYPE_MXFP4, 0},   {"mxfp4_moe", LQ_TYPE_MXFP4, 38},
+    };
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        lq_scheme *s = NULL;
+        int64_t type = -1, mixture = -1;
+        CHECK_OK(lq_scheme_parse(cases[i].text, &s));
+        CHECK_OK(lq_scheme_get_int(s, LQ_PARAM_TYPE, &type));
+        CHECK_OK(lq_scheme_get_int(s, LQ_PARAM_MIXTURE, &mixture));
+        CHECKF(type == cases[i].type && mixture == cases[i].mixture,
+               "'%s': type %lld mixture %lld", cases[i].text, (long long)type, (long long)mixture);
+        lq_scheme_free(s);
+    }
 }
 
 static void expect_invalid(const char *text, const char *needle)
@@ -147,4 +175,5 @@ static void type_names(void)
     CHECK(lq_type_ggml_id(LQ_TYPE_NF4) == -1);
 }
 
-LQT_MAIN(canonical_forms, errors_name_the_bad_part, get_and_set, type_names)
+LQT_MAIN(canonical_forms, type_names_win_over_file_types, errors_name_the_bad_part, get_and_set,
+         type_names)

@@ -46,7 +46,7 @@ static void pick_all(lq__mixture *m, lq_type *types)
     CHECK_OK(lq__mixture_order("test", ptrs, n_names, order));
     for (int k = 0; k < n_names; k++) {
         int64_t i = order[k];
-        CHECK_OK(lq__mixture_pick(m, ptrs[i], ndims[i], 4096, LQ_TYPE_F32, &types[i]));
+        CHECK_OK(lq__mixture_pick(m, ptrs[i], ndims[i], 4096, 1, LQ_TYPE_F32, &types[i]));
     }
 }
 
@@ -123,16 +123,16 @@ static void pure_overrides_and_fallbacks(void)
     CHECK_OK(lq__mixture_init(&m, 15));
     m.n_layer = 4;
     m.pure = true;
-    CHECK_OK(lq__mixture_pick(&m, "blk.0.attn_v.weight", 2, 4096, LQ_TYPE_F32, &t));
+    CHECK_OK(lq__mixture_pick(&m, "blk.0.attn_v.weight", 2, 4096, 1, LQ_TYPE_F32, &t));
     CHECK(t == LQ_TYPE_Q4_K);
     m.pure = false;
     CHECK_OK(lq__mixture_add_override(&m, "attn_(q|k)", LQ_TYPE_Q8_0));
-    CHECK_OK(lq__mixture_pick(&m, "blk.3.attn_k.weight", 2, 4096, LQ_TYPE_F32, &t));
+    CHECK_OK(lq__mixture_pick(&m, "blk.3.attn_k.weight", 2, 4096, 1, LQ_TYPE_F32, &t));
     CHECK(t == LQ_TYPE_Q8_0);
     /* rows that do not fit a 256 block fall back as llama.cpp does */
-    CHECK_OK(lq__mixture_pick(&m, "blk.3.ffn_up.weight", 2, 4096 + 32, LQ_TYPE_F32, &t));
+    CHECK_OK(lq__mixture_pick(&m, "blk.3.ffn_up.weight", 2, 4096 + 32, 1, LQ_TYPE_F32, &t));
     CHECK(t == LQ_TYPE_Q5_0);
-    CHECK_OK(lq__mixture_pick(&m, "blk.3.ffn_up.weight", 2, 100, LQ_TYPE_F32, &t));
+    CHECK_OK(lq__mixture_pick(&m, "blk.3.ffn_up.weight", 2, 100, 1, LQ_TYPE_F32, &t));
     CHECK(t == LQ_TYPE_F16);
     CHECK(!lq__mixture_allows(&m, "blk.3.ffn_up.bias", 2));
     CHECK(!lq__mixture_allows(&m, "blk.0.ffn_gate_inp.weight", 2));
@@ -140,10 +140,50 @@ static void pure_overrides_and_fallbacks(void)
     CHECK(!lq__mixture_allows(&m, "output.weight", 2));
     CHECK_STATUS(lq__mixture_add_override(&m, "(", LQ_TYPE_Q8_0), LQ_ERR_INVALID);
     lq__mixture_free(&m);
-    CHECK_STATUS(lq__mixture_init(&m, 28), LQ_ERR_INVALID); /* IQ2_S: needs IQ3_S, not ours yet */
+    /* Q4_0_4_4: removed from llama.cpp, which no longer writes it either */
+    CHECK_STATUS(lq__mixture_init(&m, 33), LQ_ERR_INVALID);
     int f;
     CHECK(lq__ftype_from_name("q4_k_m", &f) && f == 15);
     CHECK(!lq__ftype_from_name("q4_k_x", &f));
+}
+
+/* The ternary and MXFP4_MOE file types: what llama.cpp's rules leave to
+ * their default type and what they move (llama-quant.cpp). */
+static void ternary_and_mxfp4_moe(void)
+{
+    lq__mixture m;
+    lq_type t;
+    for (int f = 36; f <= 37; f++) { /* TQ1_0, TQ2_0 */
+        CHECK_OK(lq__mixture_init(&m, f));
+        m.n_layer = 4;
+        m.tied_embeddings = false;
+        CHECK_OK(lq__mixture_pick(&m, "token_embd.weight", 2, 4096, 1, LQ_TYPE_F32, &t));
+        CHECK(t == LQ_TYPE_Q4_K);
+        CHECK_OK(lq__mixture_pick(&m, "output.weight", 2, 4096, 1, LQ_TYPE_F32, &t));
+        CHECK(t == LQ_TYPE_Q6_K);
+        CHECK_OK(lq__mixture_pick(&m, "blk.0.attn_v.weight", 2, 4096, 1, LQ_TYPE_F32, &t));
+        CHECK(t == (f == 36 ? LQ_TYPE_TQ1_0 : LQ_TYPE_TQ2_0));
+        CHECK_OK(lq__mixture_pick(&m, "blk.0.ffn_down.weight", 2, 4096 + 32, 1, LQ_TYPE_F32, &t));
+        CHECK(t == LQ_TYPE_Q4_0); /* the 256-block does not fit */
+        lq__mixture_free(&m);
+    }
+    CHECK_OK(lq__mixture_init(&m, 38)); /* MXFP4_MOE */
+    m.n_layer = 4;
+    m.n_expert = 4;
+    CHECK_OK(lq__mixture_pick(&m, "blk.1.ffn_up_exps.weight", 3, 4096, 4, LQ_TYPE_F32, &t));
+    CHECK(t == LQ_TYPE_MXFP4);
+    CHECK_OK(lq__mixture_pick(&m, "blk.1.ffn_down.weight", 2, 4096, 1, LQ_TYPE_F32, &t));
+    CHECK(t == LQ_TYPE_Q8_0);
+    CHECK_OK(lq__mixture_pick(&m, "output.weight", 2, 4096, 1, LQ_TYPE_F32, &t));
+    CHECK(t == LQ_TYPE_Q8_0);
+    CHECK_OK(lq__mixture_pick(&m, "blk.1.attn_q.weight", 3, 4096, 4, LQ_TYPE_F32, &t));
+    CHECK(t == LQ_TYPE_MXFP4); /* any stack of matrices ... */
+    m.bailingmoe3 = true;
+    CHECK_OK(lq__mixture_pick(&m, "blk.1.attn_q.weight", 3, 4096, 4, LQ_TYPE_F32, &t));
+    CHECK(t == LQ_TYPE_Q8_0); /* ... but the experts' alone on bailingmoe3 */
+    CHECK_OK(lq__mixture_pick(&m, "blk.1.ffn_gate_exps.weight", 3, 4096, 4, LQ_TYPE_F32, &t));
+    CHECK(t == LQ_TYPE_MXFP4);
+    lq__mixture_free(&m);
 }
 
 static void processing_order(void)
@@ -155,4 +195,5 @@ static void processing_order(void)
     CHECK(order[0] == 1 && order[1] == 4 && order[2] == 3 && order[3] == 2 && order[4] == 0);
 }
 
-LQT_MAIN(q4_k_m_on_llama, q3_k_m_q2_k_and_tied, pure_overrides_and_fallbacks, processing_order)
+LQT_MAIN(q4_k_m_on_llama, q3_k_m_q2_k_and_tied, pure_overrides_and_fallbacks, ternary_and_mxfp4_moe,
+         processing_order)

@@ -3,7 +3,8 @@
  * grouped-query attention and an FFN width that no 256-block fits) are
  * quantized to every file type by lq_gguf_quantize and by llama.cpp's
  * llama_model_quantize (dlopen'd from the npm build node-llama-cpp ships),
- * with and without an importance matrix; the two output files must be equal
+ * with and without an importance matrix (and a small Mixtral-style variant
+ * of the synthetic model to MXFP4_MOE); the two output files must be equal
  * byte for byte (metadata, key order, tensor infos, padding, tensor bytes),
  * and with default options their size must be what lq_estimate_file_size
  * says before anything is written. When the files differ, the test says
@@ -89,13 +90,14 @@ static char fixture[1024], synthetic[1100], imatrix_dat[1100];
 
 /* ---- inputs ---- */
 
-static lq_status add_f32(lq_gguf *g, const char *name, int64_t rows, int64_t cols, lqt_rng *rng,
-                         float scale)
+/* A norm (rows 0: ones and noise), a matrix, or `experts` > 0 matrices. */
+static lq_status add_f32(lq_gguf *g, const char *name, int64_t experts, int64_t rows,
+                         int64_t cols, lqt_rng *rng, float scale)
 {
     lq_tensor *t = NULL;
-    int64_t shape[2] = {rows, cols};
-    int nd = rows ? 2 : 1;
-    lq_status st = lq_tensor_create(LQ_TYPE_F32, nd, rows ? shape : shape + 1, name, &t);
+    int64_t shape[3] = {experts, rows, cols};
+    int nd = experts ? 3 : rows ? 2 : 1;
+    lq_status st = lq_tensor_create(LQ_TYPE_F32, nd, shape + 3 - nd, name, &t);
     if (st != LQ_OK)
         return st;
     float *w = lq_tensor_data_mut(t);
@@ -107,10 +109,13 @@ static lq_status add_f32(lq_gguf *g, const char *name, int64_t rows, int64_t col
 }
 
 /* A 12-layer Llama with GQA 4, an FFN of 384 (no 256-block fits its rows)
- * and tied embeddings, with the fixture's tokenizer. */
-static lq_status make_synthetic(const char *path)
+ * and tied embeddings, with the fixture's tokenizer; with `experts` > 0 its
+ * FFNs are a Mixtral-style mixture of that many experts (a router and the
+ * experts' matrices stacked in 3-D tensors), in 2 layers to stay small. */
+static lq_status make_synthetic(const char *path, int experts)
 {
-    enum { LAYERS = 12, DIM = 256, FFN = 384, HEADS = 8, KV_HEADS = 2 };
+    enum { DIM = 256, FFN = 384, HEADS = 8, KV_HEADS = 2 };
+    const int LAYERS = experts ? 2 : 12;
     lq_gguf *src = NULL, *g = NULL;
     lq_status st = lq_gguf_open(fixture, &src);
     if (st == LQ_OK)
@@ -121,13 +126,17 @@ static lq_status make_synthetic(const char *path)
             st = lq_gguf_copy_kv(g, src, key);
     }
     struct { const char *key; uint32_t v; } u32s[] = {
-        {"llama.block_count", LAYERS}, {"llama.context_length", 512},
+        {"llama.block_count", (uint32_t)LAYERS}, {"llama.context_length", 512},
         {"llama.embedding_length", DIM}, {"llama.feed_forward_length", FFN},
         {"llama.attention.head_count", HEADS}, {"llama.attention.head_count_kv", KV_HEADS},
         {"llama.rope.dimension_count", DIM / HEADS}, {"general.file_type", 0},
     };
     for (size_t i = 0; st == LQ_OK && i < sizeof u32s / sizeof *u32s; i++)
         st = lq_gguf_set_u32(g, u32s[i].key, u32s[i].v);
+    if (st == LQ_OK && experts)
+        st = lq_gguf_set_u32(g, "llama.expert_count", (uint32_t)experts);
+    if (st == LQ_OK && experts)
+        st = lq_gguf_set_u32(g, "llama.expert_used_count", 2);
     if (st == LQ_OK)
         st = lq_gguf_set_f32(g, "llama.attention.layer_norm_rms_epsilon", 1e-5f);
     if (st == LQ_OK)
@@ -140,19 +149,27 @@ static lq_status make_synthetic(const char *path)
     vocab = (int64_t)n_tokens;
     lqt_rng rng = {0x5eed};
     if (st == LQ_OK)
-        st = add_f32(g, "token_embd.weight", vocab, DIM, &rng, 0.02f);
+        st = add_f32(g, "token_embd.weight", 0, vocab, DIM, &rng, 0.02f);
     if (st == LQ_OK)
-        st = add_f32(g, "output_norm.weight", 0, DIM, &rng, 0);
+        st = add_f32(g, "output_norm.weight", 0, 0, DIM, &rng, 0);
     char name[64];
     for (int l = 0; st == LQ_OK && l < LAYERS; l++) {
-        struct { const char *part; int64_t rows, cols; } w[] = {
-            {"attn_norm", 0, DIM}, {"attn_q", DIM, DIM}, {"attn_k", DIM / 4, DIM},
-            {"attn_v", DIM / 4, DIM}, {"attn_output", DIM, DIM}, {"ffn_norm", 0, DIM},
-            {"ffn_gate", FFN, DIM}, {"ffn_up", FFN, DIM}, {"ffn_down", DIM, FFN},
+        const struct part { const char *part; int64_t experts, rows, cols; } attn[] = {
+            {"attn_norm", 0, 0, DIM}, {"attn_q", 0, DIM, DIM}, {"attn_k", 0, DIM / 4, DIM},
+            {"attn_v", 0, DIM / 4, DIM}, {"attn_output", 0, DIM, DIM}, {"ffn_norm", 0, 0, DIM},
+        }, dense[] = {
+            {"ffn_gate", 0, FFN, DIM}, {"ffn_up", 0, FFN, DIM}, {"ffn_down", 0, DIM, FFN},
+        }, moe[] = {
+            {"ffn_gate_inp", 0, experts, DIM}, {"ffn_gate_exps", experts, FFN, DIM},
+            {"ffn_up_exps", experts, FFN, DIM}, {"ffn_down_exps", experts, DIM, FFN},
         };
-        for (size_t i = 0; st == LQ_OK && i < sizeof w / sizeof *w; i++) {
-            snprintf(name, sizeof name, "blk.%d.%s.weight", l, w[i].part);
-            st = add_f32(g, name, w[i].rows, w[i].cols, &rng, 0.05f);
+        const struct part *ffn = experts ? moe : dense;
+        size_t n_ffn = experts ? sizeof moe / sizeof *moe : sizeof dense / sizeof *dense;
+        for (size_t i = 0; st == LQ_OK && i < sizeof attn / sizeof *attn + n_ffn; i++) {
+            const struct part *w = i < sizeof attn / sizeof *attn ? &attn[i]
+                                                                  : &ffn[i - sizeof attn / sizeof *attn];
+            snprintf(name, sizeof name, "blk.%d.%s.weight", l, w->part);
+            st = add_f32(g, name, w->experts, w->rows, w->cols, &rng, 0.05f);
         }
     }
     if (st == LQ_OK)
@@ -225,7 +242,8 @@ static const struct {
     {"Q5_K_M", 17, false}, {"Q6_K", 18, false},  {"IQ4_NL", 25, false}, {"IQ4_XS", 30, false},
     {"F16", 1, false},     {"BF16", 32, false},  {"IQ2_XXS", 19, true}, {"IQ2_XS", 20, true},
     {"IQ2_M", 29, true},   {"IQ3_XXS", 23, true}, {"IQ3_XS", 22, true}, {"IQ3_S", 26, false},
-    {"IQ3_M", 27, false},
+    {"IQ3_M", 27, false},  {"IQ2_S", 28, true},  {"TQ1_0", 36, false}, {"TQ2_0", 37, false},
+    {"MXFP4_MOE", 38, false},
 };
 
 /* The whole file, read into memory (NULL when it cannot be read). */
@@ -312,45 +330,49 @@ static void compare_files(const char *ours, const char *theirs, const char *what
     free(fb);
 }
 
-static void quantize_both(const char *model, const char *tag, bool with_imatrix)
+/* `model` (open as `input`) quantized to file type ftypes[k] by both. */
+static void quantize_one(const char *model, const lq_gguf *input, const char *tag, size_t k,
+                         bool with_imatrix)
 {
     char ours[1200], theirs[1200], what[128];
-    lq_gguf *input = NULL;
-    CHECK_OK(lq_gguf_open(model, &input));
-    if (!input)
-        return;
-    for (size_t k = 0; k < sizeof ftypes / sizeof *ftypes; k++) {
-        snprintf(ours, sizeof ours, "%s/%s-%s-lq.gguf", tmpdir, tag, ftypes[k].name);
-        snprintf(theirs, sizeof theirs, "%s/%s-%s-llama.gguf", tmpdir, tag, ftypes[k].name);
-        snprintf(what, sizeof what, "%s %s%s", tag, ftypes[k].name, with_imatrix ? " imatrix" : "");
-        lq_qopts *o = NULL;
-        uint64_t estimate = 0;
-        CHECK_OK(lq_qopts_create(ftypes[k].name, &o));
-        struct llama_quantize_params p = llama.defaults();
-        p.ftype = ftypes[k].ftype;
-        p.nthread = 2;
-        if (ftypes[k].needs_imatrix && !with_imatrix) {
-            CHECKF(lq_gguf_quantize(NULL, model, ours, o) == LQ_ERR_INVALID &&
-                   strstr(lq_last_error(), "importance matrix"), "%s: not refused (%s)", what,
-                   lq_last_error());
-            CHECKF(llama.quantize(model, theirs, &p) != 0, "%s: llama.cpp did not refuse", what);
-            lq_qopts_free(o);
-            unlink(ours);
-            unlink(theirs);
-            continue;
-        }
-        if (with_imatrix)
-            CHECK_OK(lq_qopts_set_imatrix(o, imatrix_dat)); /* the estimate assumes none */
-        else
-            CHECK_OK(lq_estimate_file_size(input, ftypes[k].name, &estimate));
-        CHECK_OK(lq_gguf_quantize(NULL, model, ours, o));
+    snprintf(ours, sizeof ours, "%s/%s-%s-lq.gguf", tmpdir, tag, ftypes[k].name);
+    snprintf(theirs, sizeof theirs, "%s/%s-%s-llama.gguf", tmpdir, tag, ftypes[k].name);
+    snprintf(what, sizeof what, "%s %s%s", tag, ftypes[k].name, with_imatrix ? " imatrix" : "");
+    lq_qopts *o = NULL;
+    uint64_t estimate = 0;
+    CHECK_OK(lq_qopts_create(ftypes[k].name, &o));
+    struct llama_quantize_params p = llama.defaults();
+    p.ftype = ftypes[k].ftype;
+    p.nthread = 2;
+    if (ftypes[k].needs_imatrix && !with_imatrix) {
+        CHECKF(lq_gguf_quantize(NULL, model, ours, o) == LQ_ERR_INVALID &&
+               strstr(lq_last_error(), "importance matrix"), "%s: not refused (%s)", what,
+               lq_last_error());
+        CHECKF(llama.quantize(model, theirs, &p) != 0, "%s: llama.cpp did not refuse", what);
         lq_qopts_free(o);
-        p.imatrix = with_imatrix ? entries : NULL;
-        CHECKF(llama.quantize(model, theirs, &p) == 0, "%s: llama_model_quantize failed", what);
-        compare_files(ours, theirs, what, estimate);
         unlink(ours);
         unlink(theirs);
+        return;
     }
+    if (with_imatrix)
+        CHECK_OK(lq_qopts_set_imatrix(o, imatrix_dat)); /* the estimate assumes none */
+    else
+        CHECK_OK(lq_estimate_file_size(input, ftypes[k].name, &estimate));
+    CHECK_OK(lq_gguf_quantize(NULL, model, ours, o));
+    lq_qopts_free(o);
+    p.imatrix = with_imatrix ? entries : NULL;
+    CHECKF(llama.quantize(model, theirs, &p) == 0, "%s: llama_model_quantize failed", what);
+    compare_files(ours, theirs, what, estimate);
+    unlink(ours);
+    unlink(theirs);
+}
+
+static void quantize_both(const char *model, const char *tag, bool with_imatrix)
+{
+    lq_gguf *input = NULL;
+    CHECK_OK(lq_gguf_open(model, &input));
+    for (size_t k = 0; input && k < sizeof ftypes / sizeof *ftypes; k++)
+        quantize_one(model, input, tag, k, with_imatrix);
     lq_gguf_free(input);
 }
 
@@ -384,6 +406,39 @@ static void hf_fixtures_every_file_type(void)
 static void fixture_every_file_type(void) { quantize_both(fixture, "fixture", false); }
 static void synthetic_every_file_type(void) { quantize_both(synthetic, "synthetic", false); }
 static void synthetic_with_imatrix(void) { quantize_both(synthetic, "synthetic", true); }
+
+/* MXFP4_MOE is the one file type whose rules depend on 3-D expert tensors
+ * (the dense models above make it all Q8_0): the synthetic model with four
+ * experts per layer, to that file type only. */
+static void moe_mxfp4_moe(void)
+{
+    char moe[1100];
+    snprintf(moe, sizeof moe, "%s/moe-f32.gguf", tmpdir);
+    lq_gguf *input = NULL;
+    CHECK_OK(make_synthetic(moe, 4));
+    CHECK_OK(lq_gguf_open(moe, &input));
+    for (size_t k = 0; input && k < sizeof ftypes / sizeof *ftypes; k++)
+        if (strcmp(ftypes[k].name, "MXFP4_MOE") == 0)
+            quantize_one(moe, input, "moe", k, false);
+    /* equal files prove little if both made everything Q8_0: the six
+     * expert tensors (gate, up and down in 2 layers) must be MXFP4 */
+    char out[1100];
+    snprintf(out, sizeof out, "%s/moe-mxfp4.gguf", tmpdir);
+    lq_qopts *o = NULL;
+    lq_gguf *q = NULL;
+    CHECK_OK(lq_qopts_create("MXFP4_MOE", &o));
+    CHECK_OK(lq_gguf_quantize(NULL, moe, out, o));
+    CHECK_OK(lq_gguf_open(out, &q));
+    int mxfp4 = 0;
+    for (int64_t i = 0; q && i < lq_gguf_tensor_count(q); i++)
+        mxfp4 += lq_gguf_tensor_ggml_type(q, i) == lq_type_ggml_id(LQ_TYPE_MXFP4);
+    CHECKF(mxfp4 == 6, "%d MXFP4 tensors, not the 6 expert tensors", mxfp4);
+    lq_gguf_free(q);
+    lq_qopts_free(o);
+    lq_gguf_free(input);
+    unlink(out);
+    unlink(moe);
+}
 
 static void options_match_llama(void)
 {
@@ -511,17 +566,17 @@ int main(void)
     }
     snprintf(synthetic, sizeof synthetic, "%s/synthetic-f32.gguf", tmpdir);
     snprintf(imatrix_dat, sizeof imatrix_dat, "%s/synthetic.imatrix.dat", tmpdir);
-    if (make_synthetic(synthetic) != LQ_OK || !make_imatrix(synthetic, imatrix_dat)) {
+    if (make_synthetic(synthetic, 0) != LQ_OK || !make_imatrix(synthetic, imatrix_dat)) {
         printf("Bail out! cannot make the synthetic model: %s\n", lq_last_error());
         return 1;
     }
     lqt_case_fn cases[] = {fixture_every_file_type, synthetic_every_file_type,
-                           synthetic_with_imatrix, hf_fixtures_every_file_type,
+                           synthetic_with_imatrix, moe_mxfp4_moe, hf_fixtures_every_file_type,
                            options_match_llama, split_input_matches_llama, huggingface_parses_output};
     int rc = lqt_run("fixture_every_file_type, synthetic_every_file_type, synthetic_with_imatrix, "
-                     "hf_fixtures_every_file_type, options_match_llama, split_input_matches_llama, "
-                     "huggingface_parses_output",
-                     cases, 7);
+                     "moe_mxfp4_moe, hf_fixtures_every_file_type, options_match_llama, "
+                     "split_input_matches_llama, huggingface_parses_output",
+                     cases, 8);
     unlink(synthetic);
     unlink(imatrix_dat);
     rmdir(tmpdir);
