@@ -131,37 +131,31 @@ static float dot_tq2_0(int64_t n, const void *vw, const void *va)
 
 /* ---- mxfp4, nvfp4 ------------------------------------------------------------ */
 
-/* E2M1 codes to their doubled levels (lq__fp4_levels). */
-static inline __m256i fp4_lookup(__m256i idx)
-{
-    const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)lq__fp4_levels));
-    return _mm256_shuffle_epi8(table, idx);
-}
-
 static void dequant_mxfp4(const void *x, float *y, int64_t n)
 {
     const lq__blk_mxfp4 *b = x;
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK)
-        store32_scaled(fp4_lookup(nibbles_split(b->qs)), _mm256_broadcast_ss(&lq__e8m0_table[b->e]), y);
+        store32_scaled(nibbles_lookup(lq__fp4_levels, b->qs), _mm256_broadcast_ss(&lq__e8m0_table[b->e]), y);
 }
 
 static inline __m256 mxfp4_block(const lq__blk_mxfp4 *w, const lq__blk_q8_0 *a, __m256 acc, __m128 *m)
 {
     (void)m;
-    __m256i s = lq__dot_i8_32(fp4_lookup(nibbles_split(w->qs)), _mm256_loadu_si256((const __m256i *)a->qs));
+    __m256i s = lq__dot_i8_32(nibbles_lookup(lq__fp4_levels, w->qs), _mm256_loadu_si256((const __m256i *)a->qs));
     const __m256 d = _mm256_mul_ps(lq__x86_bcast_f16(a->d), _mm256_broadcast_ss(&lq__e8m0_table[w->e]));
     return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
 }
 
 BLOCK_DOT(dot_mxfp4, lq__blk_mxfp4, lq__blk_q8_0, mxfp4_block)
 
-/* The levels of sub-blocks 2h and 2h + 1 of an nvfp4 block (32 elements in
- * order): nibbles_split gives the low nibbles of both sub-blocks, then the
- * high ones, in 8-byte runs lo0 lo1 hi0 hi1; the order wanted is lo0 hi0 lo1
- * hi1. */
+/* The levels (lq__fp4_levels) of sub-blocks 2h and 2h + 1 of an nvfp4 block,
+ * 32 elements in order: a sub-block's 8 bytes hold its low nibbles' and its
+ * high nibbles' elements, so the halves interleave in 8-byte runs. */
 static inline __m256i nvfp4_levels(const uint8_t *qs16)
 {
-    return fp4_lookup(_mm256_permute4x64_epi64(nibbles_split(qs16), _MM_SHUFFLE(3, 1, 2, 0)));
+    __m128i lo, hi;
+    nibbles_lookup_halves(lq__fp4_levels, qs16, &lo, &hi);
+    return _mm256_setr_m128i(_mm_unpacklo_epi64(lo, hi), _mm_unpackhi_epi64(lo, hi));
 }
 
 /* Sub-block scales s0, s1 of 16 elements each, in the two halves of a vector. */
