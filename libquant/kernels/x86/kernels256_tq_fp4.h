@@ -19,12 +19,13 @@ static inline __m128i times3_128(__m128i b)
     return _mm_add_epi8(b, _mm_add_epi8(b, b));
 }
 
-/* The leading trit (0, 1, 2) of every byte m: (m * 3) >> 8, which is
- * [m >= 86] + [m >= 171]; as signed bytes m - 128, the compares are
- * > -43 and > 42, each -1 where true. */
-static inline __m256i top_trit(__m256i m)
+/* The leading trit (0, 1, 2) of every byte m, given as s = m ^ 0x80 (m - 128
+ * as a signed byte): (m * 3) >> 8, which is [m >= 86] + [m >= 171], the
+ * compares s > -43 and s > 42, each -1 where true. Since 3 (m - 128) + 128 is
+ * 3 m - 256, the next trit's s is 3 s mod 256: the bias is applied once per
+ * load, not per trit. */
+static inline __m256i top_trit(__m256i s)
 {
-    const __m256i s = _mm256_xor_si256(m, _mm256_set1_epi8((char)0x80));
     const __m256i c = _mm256_add_epi8(_mm256_cmpgt_epi8(s, _mm256_set1_epi8(-43)),
                                       _mm256_cmpgt_epi8(s, _mm256_set1_epi8(42)));
     return _mm256_sub_epi8(_mm256_setzero_si256(), c);
@@ -35,19 +36,20 @@ static inline __m256i top_trit(__m256i m)
  * for t = 0, 2; qs[32..47] trit 4 with the four trits of qh's 4 bytes. */
 static inline void tq1_codes(const lq__blk_tq1_0 *b, __m256i q[8])
 {
-    __m256i x = _mm256_loadu_si256((const __m256i *)b->qs);
+    __m256i x = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)b->qs), _mm256_set1_epi8((char)0x80));
     LQ__UNROLL
     for (int t = 0; t < 5; t++, x = times3(x))
         q[t] = top_trit(x);
+    const __m128i bias = _mm_set1_epi8((char)0x80);
     __m128i y[5];
-    y[0] = _mm_loadu_si128((const __m128i *)(b->qs + 32));
+    y[0] = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(b->qs + 32)), bias);
     for (int t = 1; t < 5; t++)
         y[t] = times3_128(y[t - 1]);
     uint32_t h;
     memcpy(&h, b->qh, sizeof h);
     /* qh's 4 bytes times 3^t in dword t */
-    const __m128i h0 = _mm_set1_epi32((int)h), h1 = times3_128(h0), h2 = times3_128(h1),
-                  h3 = times3_128(h2);
+    const __m128i h0 = _mm_xor_si128(_mm_set1_epi32((int)h), bias), h1 = times3_128(h0),
+                  h2 = times3_128(h1), h3 = times3_128(h2);
     const __m128i hq = _mm_blend_epi32(_mm_blend_epi32(h0, h1, 0x2), _mm_blend_epi32(h2, h3, 0x8), 0xC);
     q[5] = top_trit(_mm256_setr_m128i(y[0], y[1]));
     q[6] = top_trit(_mm256_setr_m128i(y[2], y[3]));
