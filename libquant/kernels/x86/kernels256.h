@@ -134,6 +134,28 @@ static inline __m256i nibbles_split(const uint8_t *p)
     return _mm256_and_si256(v, _mm256_set1_epi8(0x0F));
 }
 
+/* The 32 nibbles of 16 packed bytes looked up in a table of 16 bytes: the
+ * low nibbles' values in *lo, the high ones' in *hi. In 128-bit halves: on
+ * CPUs that split 256-bit operations in two (measured on a Zen 1 EPYC) this
+ * beats nibbles_split's variable shift and one 256-bit lookup, from 0.88-0.91x
+ * ggml's vec_dot to 0.93x (mxfp4), 0.97-1.0x (iq4_nl, iq4_xs) and 1.02x
+ * (nvfp4, whose reordering now stays within 128 bits too). */
+static inline void nibbles_lookup_halves(const void *table, const uint8_t *p, __m128i *lo, __m128i *hi)
+{
+    const __m128i t = _mm_loadu_si128((const __m128i *)table), m4 = _mm_set1_epi8(0x0F);
+    const __m128i q = _mm_loadu_si128((const __m128i *)p);
+    *lo = _mm_shuffle_epi8(t, _mm_and_si128(q, m4));
+    *hi = _mm_shuffle_epi8(t, _mm_and_si128(_mm_srli_epi16(q, 4), m4));
+}
+
+/* The same in nibbles_split's order: low nibbles (elements 0..15), then high. */
+static inline __m256i nibbles_lookup(const void *table, const uint8_t *p)
+{
+    __m128i lo, hi;
+    nibbles_lookup_halves(table, p, &lo, &hi);
+    return _mm256_setr_m128i(lo, hi);
+}
+
 /* 16 packed bytes to 32 nibbles in stream order (element 2i low, 2i+1 high):
  * widen each byte b to 16 bits, then (b | b << 4) & 0x0F0F puts its low
  * nibble in the low byte and its high nibble in the high byte. */
@@ -243,23 +265,17 @@ static inline __m256 q8_0_block(const lq__blk_q8_0 *w, const lq__blk_q8_0 *a, __
 
 BLOCK_DOT(dot_q8_0, lq__blk_q8_0, lq__blk_q8_0, q8_0_block)
 
-static inline __m256i iq4nl_lookup(__m256i idx)
-{
-    const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)lq__iq4_levels));
-    return _mm256_shuffle_epi8(table, idx);
-}
-
 static void dequant_iq4_nl(const void *x, float *y, int64_t n)
 {
     const lq__blk_iq4_nl *b = x;
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK)
-        store32_scaled(iq4nl_lookup(nibbles_split(b->qs)), _mm256_set1_ps(lq__x86_f16(b->d)), y);
+        store32_scaled(nibbles_lookup(lq__iq4_levels, b->qs), _mm256_set1_ps(lq__x86_f16(b->d)), y);
 }
 
 static inline __m256 iq4_nl_block(const lq__blk_iq4_nl *w, const lq__blk_q8_0 *a, __m256 acc, __m128 *m)
 {
     (void)m;
-    __m256i s = lq__dot_i8_32(iq4nl_lookup(nibbles_split(w->qs)),
+    __m256i s = lq__dot_i8_32(nibbles_lookup(lq__iq4_levels, w->qs),
                               _mm256_loadu_si256((const __m256i *)a->qs));
     return _mm256_fmadd_ps(lq__x86_f16_product(w->d, a->d), _mm256_cvtepi32_ps(s), acc);
 }
@@ -680,7 +696,7 @@ static void dequant_iq4_xs(const void *x, float *y, int64_t n)
     for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
         float d = lq__x86_f16(b->d);
         for (int j = 0; j < 8; j++, y += 32)
-            store32_scaled(iq4nl_lookup(nibbles_split(b->qs + 16 * j)),
+            store32_scaled(nibbles_lookup(lq__iq4_levels, b->qs + 16 * j),
                                _mm256_set1_ps(d * (float)lq__iq4xs_scale(b, j)), y);
     }
 }
@@ -716,8 +732,8 @@ static float dot_iq4_xs(int64_t n, const void *vw, const void *va)
         __m256i sumi0 = _mm256_setzero_si256(), sumi1 = _mm256_setzero_si256();
         LQ__UNROLL
         for (int j = 0; j < 8; j += 2) {
-            __m256i q0 = iq4nl_lookup(nibbles_split(w[i].qs + 16 * j));
-            __m256i q1 = iq4nl_lookup(nibbles_split(w[i].qs + 16 * j + 16));
+            __m256i q0 = nibbles_lookup(lq__iq4_levels, w[i].qs + 16 * j);
+            __m256i q1 = nibbles_lookup(lq__iq4_levels, w[i].qs + 16 * j + 16);
             __m256i a0 = _mm256_loadu_si256((const __m256i *)(a[i].qs + 32 * j));
             __m256i a1 = _mm256_loadu_si256((const __m256i *)(a[i].qs + 32 * j + 32));
             __m256i p0 = _mm256_maddubs_epi16(_mm256_abs_epi8(q0), _mm256_sign_epi8(a0, q0));

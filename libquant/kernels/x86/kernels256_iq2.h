@@ -7,7 +7,11 @@
  * bytes. Decoding negates the bytes under the signs; the dot products move
  * the signs onto the activations instead (q8_K values are in -127..127, as
  * its quantizer makes them, so their negations fit a byte) and multiply the
- * unsigned points by them with maddubs. */
+ * unsigned points by them with maddubs.
+ *
+ * The three types differ only in how a group of 32 stores its points and
+ * signs (name_group) and how a block stores its scales (name_scales); one
+ * decoder body and one dot body (IQ2_DEQUANT, IQ2_DOT) serve all three. */
 #ifndef LQ_KERNELS_X86_KERNELS256_IQ2_H
 #define LQ_KERNELS_X86_KERNELS256_IQ2_H
 
@@ -48,17 +52,15 @@ static inline void iq2_store32(__m256i u, __m256i s, float d0, float d1, float *
     _mm256_storeu_ps(y + 24, _mm256_mul_ps(_mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(hi, 8))), s1));
 }
 
-/* Points u with signs s times 32 activations, summed in pairs (int16; at
- * most 2 * 43 * 127 in magnitude). */
-static inline __m256i iq2_pairs(__m256i u, __m256i s, const int8_t *a)
+/* The 4-bit scale codes of a block's 16 halves of 16 values, in the order
+ * name_scales gives them: the first halves of the eight groups of 32 in
+ * bytes 0..7, the second halves in bytes 8..15. Those of iq2_xs and iq2_s
+ * (low nibble: the first half). */
+static inline __m128i iq2_nibble_scales(const uint8_t *scales)
 {
-    return _mm256_maddubs_epi16(u, _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)a), s));
-}
-
-/* The int16 scale factors 2 s + 1 of two halves of 16 values. */
-static inline __m256i iq2_factors(unsigned s0, unsigned s1)
-{
-    return _mm256_setr_m128i(_mm_set1_epi16((short)(2 * s0 + 1)), _mm_set1_epi16((short)(2 * s1 + 1)));
+    uint64_t s;
+    memcpy(&s, scales, sizeof s);
+    return _mm_and_si128(_mm_set_epi64x((long long)(s >> 4), (long long)s), _mm_set1_epi8(15));
 }
 
 static inline float iq2_db(float d, unsigned code)
@@ -66,9 +68,9 @@ static inline float iq2_db(float d, unsigned code)
     return d * (0.5f + (float)code) * 0.25f;
 }
 
-/* ---- iq2_xxs ---------------------------------------------------------------- */
+/* ---- per type: the points and signs of group ib, the block's scales ------------ */
 
-static inline void iq2_xxs_group(const lq__blk_iq2_xxs *b, int ib, __m256i *u, __m256i *sg, unsigned *s)
+static inline void iq2_xxs_group(const lq__blk_iq2_xxs *b, int ib, __m256i *u, __m256i *sg)
 {
     /* the four index bytes read one by one (loads, not shifts) */
     const uint8_t *idx = (const uint8_t *)(b->qs + 4 * ib);
@@ -77,46 +79,21 @@ static inline void iq2_xxs_group(const lq__blk_iq2_xxs *b, int ib, __m256i *u, _
     *u = iq2_points(lq__iq2xxs_grid[idx[0]], lq__iq2xxs_grid[idx[1]], lq__iq2xxs_grid[idx[2]],
                     lq__iq2xxs_grid[idx[3]]);
     *sg = iq2_code_signs(aux, aux >> 7, aux >> 14, aux >> 21);
-    *s = aux >> 28;
 }
 
-static void dequant_iq2_xxs(const void *x, float *y, int64_t n)
+/* One scale per group (the top 4 bits of its second word) for both halves. */
+static inline __m128i iq2_xxs_scales(const lq__blk_iq2_xxs *b)
 {
-    const lq__blk_iq2_xxs *b = x;
-    for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
-        const float d = lq__x86_f16(b->d);
-        for (int ib = 0; ib < 8; ib++, y += 32) {
-            __m256i u, sg;
-            unsigned s;
-            iq2_xxs_group(b, ib, &u, &sg, &s);
-            const float db = iq2_db(d, s);
-            iq2_store32(u, sg, db, db, y);
-        }
-    }
+    const __m256i w0 = _mm256_loadu_si256((const __m256i *)b->qs);
+    const __m256i w1 = _mm256_loadu_si256((const __m256i *)(b->qs + 16));
+    /* the second words of groups 0, 4, 1, 5 | 2, 6, 3, 7, shifted to their scales */
+    const __m256i sw = _mm256_srli_epi32(_mm256_blend_epi32(_mm256_srli_epi64(w0, 32), w1, 0xAA), 28);
+    /* each lane puts its four scales at their groups' bytes, twice */
+    const __m256i place = _mm256_setr_epi8(0, 8, -1, -1, 4, 12, -1, -1, 0, 8, -1, -1, 4, 12, -1, -1,
+                                           -1, -1, 0, 8, -1, -1, 4, 12, -1, -1, 0, 8, -1, -1, 4, 12);
+    const __m256i t = _mm256_shuffle_epi8(sw, place);
+    return _mm_or_si128(_mm256_castsi256_si128(t), _mm256_extracti128_si256(t, 1));
 }
-
-static float dot_iq2_xxs(int64_t n, const void *vw, const void *va)
-{
-    const lq__blk_iq2_xxs *w = vw;
-    const lq__blk_q8_k *a = va;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
-        lq__prefetch(&w[i], sizeof *w);
-        __m256i sumi[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-        LQ__UNROLL
-        for (int ib = 0; ib < 8; ib++) {
-            __m256i u, sg;
-            unsigned s;
-            iq2_xxs_group(&w[i], ib, &u, &sg, &s);
-            sumi[ib % 2] = _mm256_add_epi32(sumi[ib % 2], _mm256_madd_epi16(iq2_pairs(u, sg, a[i].qs + 32 * ib),
-                                                                           _mm256_set1_epi16((short)(2 * s + 1))));
-        }
-        acc = _mm256_fmadd_ps(lq__x86_k_scale(&a[i], w[i].d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
-    }
-    return 0.125f * lq__hsum256(acc);
-}
-
-/* ---- iq2_xs ----------------------------------------------------------------- */
 
 static inline void iq2_xs_group(const lq__blk_iq2_xs *b, int ib, __m256i *u, __m256i *sg)
 {
@@ -126,41 +103,10 @@ static inline void iq2_xs_group(const lq__blk_iq2_xs *b, int ib, __m256i *u, __m
     *sg = iq2_code_signs(q[0] >> 9, q[1] >> 9, q[2] >> 9, q[3] >> 9);
 }
 
-static void dequant_iq2_xs(const void *x, float *y, int64_t n)
+static inline __m128i iq2_xs_scales(const lq__blk_iq2_xs *b)
 {
-    const lq__blk_iq2_xs *b = x;
-    for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
-        const float d = lq__x86_f16(b->d);
-        for (int ib = 0; ib < 8; ib++, y += 32) {
-            __m256i u, sg;
-            iq2_xs_group(b, ib, &u, &sg);
-            iq2_store32(u, sg, iq2_db(d, b->scales[ib] & 15), iq2_db(d, b->scales[ib] >> 4), y);
-        }
-    }
+    return iq2_nibble_scales(b->scales);
 }
-
-static float dot_iq2_xs(int64_t n, const void *vw, const void *va)
-{
-    const lq__blk_iq2_xs *w = vw;
-    const lq__blk_q8_k *a = va;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
-        lq__prefetch(&w[i], sizeof *w);
-        __m256i sumi[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-        LQ__UNROLL
-        for (int ib = 0; ib < 8; ib++) {
-            __m256i u, sg;
-            iq2_xs_group(&w[i], ib, &u, &sg);
-            const unsigned sc = w[i].scales[ib];
-            sumi[ib % 2] = _mm256_add_epi32(sumi[ib % 2], _mm256_madd_epi16(iq2_pairs(u, sg, a[i].qs + 32 * ib),
-                                                                           iq2_factors(sc & 15, sc >> 4)));
-        }
-        acc = _mm256_fmadd_ps(lq__x86_k_scale(&a[i], w[i].d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
-    }
-    return 0.125f * lq__hsum256(acc);
-}
-
-/* ---- iq2_s ------------------------------------------------------------------ */
 
 static inline void iq2_s_group(const lq__blk_iq2_s *b, int ib, __m256i *u, __m256i *sg)
 {
@@ -173,38 +119,67 @@ static inline void iq2_s_group(const lq__blk_iq2_s *b, int ib, __m256i *u, __m25
     *sg = iq2_sign_bytes(signs);
 }
 
-static void dequant_iq2_s(const void *x, float *y, int64_t n)
+static inline __m128i iq2_s_scales(const lq__blk_iq2_s *b)
 {
-    const lq__blk_iq2_s *b = x;
-    for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {
-        const float d = lq__x86_f16(b->d);
-        for (int ib = 0; ib < 8; ib++, y += 32) {
-            __m256i u, sg;
-            iq2_s_group(b, ib, &u, &sg);
-            iq2_store32(u, sg, iq2_db(d, b->scales[ib] & 15), iq2_db(d, b->scales[ib] >> 4), y);
-        }
-    }
+    return iq2_nibble_scales(b->scales);
 }
 
-static float dot_iq2_s(int64_t n, const void *vw, const void *va)
-{
-    const lq__blk_iq2_s *w = vw;
-    const lq__blk_q8_k *a = va;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
-        lq__prefetch(&w[i], sizeof *w);
-        __m256i sumi[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
-        LQ__UNROLL
-        for (int ib = 0; ib < 8; ib++) {
-            __m256i u, sg;
-            iq2_s_group(&w[i], ib, &u, &sg);
-            const unsigned sc = w[i].scales[ib];
-            sumi[ib % 2] = _mm256_add_epi32(sumi[ib % 2], _mm256_madd_epi16(iq2_pairs(u, sg, a[i].qs + 32 * ib),
-                                                                           iq2_factors(sc & 15, sc >> 4)));
-        }
-        acc = _mm256_fmadd_ps(lq__x86_k_scale(&a[i], w[i].d), _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);
+/* ---- the bodies ----------------------------------------------------------------- */
+
+#define IQ2_DEQUANT(name, blk)                                                                    \
+    static void dequant_##name(const void *x, float *y, int64_t n)                                \
+    {                                                                                             \
+        const blk *b = x;                                                                         \
+        for (int64_t i = 0; i < n / LQ__QK_K; i++, b++) {                                         \
+            const float d = lq__x86_f16(b->d);                                                    \
+            uint8_t sc[16];                                                                       \
+            _mm_storeu_si128((__m128i *)sc, name##_scales(b));                                    \
+            for (int ib = 0; ib < 8; ib++, y += 32) {                                             \
+                __m256i u, sg;                                                                    \
+                name##_group(b, ib, &u, &sg);                                                     \
+                iq2_store32(u, sg, iq2_db(d, sc[ib]), iq2_db(d, sc[8 + ib]), y);                  \
+            }                                                                                     \
+        }                                                                                         \
     }
-    return 0.125f * lq__hsum256(acc);
-}
+
+/* Per group of 32: the points times the activations under their signs,
+ * summed in pairs (int16; at most 2 * 43 * 127 in magnitude), then times the
+ * halves' factors 2 s + 1: f holds the block's 16 factors as int16, the first
+ * halves' in the low lane, and a byte shuffle picks element ib of each lane. */
+#define IQ2_DOT(name, blk)                                                                        \
+    static float dot_##name(int64_t n, const void *vw, const void *va)                            \
+    {                                                                                             \
+        const blk *w = vw;                                                                        \
+        const lq__blk_q8_k *a = va;                                                               \
+        __m256 acc = _mm256_setzero_ps();                                                         \
+        for (int64_t i = 0; i < n / LQ__QK_K; i++) {                                              \
+            lq__prefetch(&w[i], sizeof *w);                                                       \
+            const __m128i s = name##_scales(&w[i]);                                               \
+            const __m256i f = _mm256_cvtepi8_epi16(_mm_add_epi8(_mm_add_epi8(s, s), _mm_set1_epi8(1))); \
+            __m256i sumi[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};                   \
+            LQ__UNROLL                                                                            \
+            for (int ib = 0; ib < 8; ib++) {                                                      \
+                __m256i u, sg;                                                                    \
+                name##_group(&w[i], ib, &u, &sg);                                                 \
+                const __m256i act = _mm256_loadu_si256((const __m256i *)(a[i].qs + 32 * ib));      \
+                const __m256i p = _mm256_maddubs_epi16(u, _mm256_sign_epi8(act, sg));             \
+                const __m256i fi = _mm256_shuffle_epi8(f, _mm256_set1_epi16((short)((2 * ib + 1) << 8 | 2 * ib))); \
+                sumi[ib % 2] = _mm256_add_epi32(sumi[ib % 2], _mm256_madd_epi16(p, fi));          \
+            }                                                                                     \
+            acc = _mm256_fmadd_ps(lq__x86_k_scale(&a[i], w[i].d),                                 \
+                                  _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);   \
+        }                                                                                         \
+        return 0.125f * lq__hsum256(acc);                                                         \
+    }
+
+IQ2_DEQUANT(iq2_xxs, lq__blk_iq2_xxs)
+IQ2_DOT(iq2_xxs, lq__blk_iq2_xxs)
+IQ2_DEQUANT(iq2_xs, lq__blk_iq2_xs)
+IQ2_DOT(iq2_xs, lq__blk_iq2_xs)
+IQ2_DEQUANT(iq2_s, lq__blk_iq2_s)
+IQ2_DOT(iq2_s, lq__blk_iq2_s)
+
+#undef IQ2_DOT
+#undef IQ2_DEQUANT
 
 #endif

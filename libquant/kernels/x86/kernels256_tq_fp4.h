@@ -19,12 +19,13 @@ static inline __m128i times3_128(__m128i b)
     return _mm_add_epi8(b, _mm_add_epi8(b, b));
 }
 
-/* The leading trit (0, 1, 2) of every byte m: (m * 3) >> 8, which is
- * [m >= 86] + [m >= 171]; as signed bytes m - 128, the compares are
- * > -43 and > 42, each -1 where true. */
-static inline __m256i top_trit(__m256i m)
+/* The leading trit (0, 1, 2) of every byte m, given as s = m ^ 0x80 (m - 128
+ * as a signed byte): (m * 3) >> 8, which is [m >= 86] + [m >= 171], the
+ * compares s > -43 and s > 42, each -1 where true. Since 3 (m - 128) + 128 is
+ * 3 m - 256, the next trit's s is 3 s mod 256: the bias is applied once per
+ * load, not per trit. */
+static inline __m256i top_trit(__m256i s)
 {
-    const __m256i s = _mm256_xor_si256(m, _mm256_set1_epi8((char)0x80));
     const __m256i c = _mm256_add_epi8(_mm256_cmpgt_epi8(s, _mm256_set1_epi8(-43)),
                                       _mm256_cmpgt_epi8(s, _mm256_set1_epi8(42)));
     return _mm256_sub_epi8(_mm256_setzero_si256(), c);
@@ -35,19 +36,20 @@ static inline __m256i top_trit(__m256i m)
  * for t = 0, 2; qs[32..47] trit 4 with the four trits of qh's 4 bytes. */
 static inline void tq1_codes(const lq__blk_tq1_0 *b, __m256i q[8])
 {
-    __m256i x = _mm256_loadu_si256((const __m256i *)b->qs);
+    __m256i x = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)b->qs), _mm256_set1_epi8((char)0x80));
     LQ__UNROLL
     for (int t = 0; t < 5; t++, x = times3(x))
         q[t] = top_trit(x);
+    const __m128i bias = _mm_set1_epi8((char)0x80);
     __m128i y[5];
-    y[0] = _mm_loadu_si128((const __m128i *)(b->qs + 32));
+    y[0] = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(b->qs + 32)), bias);
     for (int t = 1; t < 5; t++)
         y[t] = times3_128(y[t - 1]);
     uint32_t h;
     memcpy(&h, b->qh, sizeof h);
     /* qh's 4 bytes times 3^t in dword t */
-    const __m128i h0 = _mm_set1_epi32((int)h), h1 = times3_128(h0), h2 = times3_128(h1),
-                  h3 = times3_128(h2);
+    const __m128i h0 = _mm_xor_si128(_mm_set1_epi32((int)h), bias), h1 = times3_128(h0),
+                  h2 = times3_128(h1), h3 = times3_128(h2);
     const __m128i hq = _mm_blend_epi32(_mm_blend_epi32(h0, h1, 0x2), _mm_blend_epi32(h2, h3, 0x8), 0xC);
     q[5] = top_trit(_mm256_setr_m128i(y[0], y[1]));
     q[6] = top_trit(_mm256_setr_m128i(y[2], y[3]));
@@ -131,37 +133,31 @@ static float dot_tq2_0(int64_t n, const void *vw, const void *va)
 
 /* ---- mxfp4, nvfp4 ------------------------------------------------------------ */
 
-/* E2M1 codes to their doubled levels (lq__fp4_levels). */
-static inline __m256i fp4_lookup(__m256i idx)
-{
-    const __m256i table = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)lq__fp4_levels));
-    return _mm256_shuffle_epi8(table, idx);
-}
-
 static void dequant_mxfp4(const void *x, float *y, int64_t n)
 {
     const lq__blk_mxfp4 *b = x;
     for (int64_t i = 0; i < n / LQ__QK; i++, b++, y += LQ__QK)
-        store32_scaled(fp4_lookup(nibbles_split(b->qs)), _mm256_broadcast_ss(&lq__e8m0_table[b->e]), y);
+        store32_scaled(nibbles_lookup(lq__fp4_levels, b->qs), _mm256_broadcast_ss(&lq__e8m0_table[b->e]), y);
 }
 
 static inline __m256 mxfp4_block(const lq__blk_mxfp4 *w, const lq__blk_q8_0 *a, __m256 acc, __m128 *m)
 {
     (void)m;
-    __m256i s = lq__dot_i8_32(fp4_lookup(nibbles_split(w->qs)), _mm256_loadu_si256((const __m256i *)a->qs));
+    __m256i s = lq__dot_i8_32(nibbles_lookup(lq__fp4_levels, w->qs), _mm256_loadu_si256((const __m256i *)a->qs));
     const __m256 d = _mm256_mul_ps(lq__x86_bcast_f16(a->d), _mm256_broadcast_ss(&lq__e8m0_table[w->e]));
     return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(s), acc);
 }
 
 BLOCK_DOT(dot_mxfp4, lq__blk_mxfp4, lq__blk_q8_0, mxfp4_block)
 
-/* The levels of sub-blocks 2h and 2h + 1 of an nvfp4 block (32 elements in
- * order): nibbles_split gives the low nibbles of both sub-blocks, then the
- * high ones, in 8-byte runs lo0 lo1 hi0 hi1; the order wanted is lo0 hi0 lo1
- * hi1. */
+/* The levels (lq__fp4_levels) of sub-blocks 2h and 2h + 1 of an nvfp4 block,
+ * 32 elements in order: a sub-block's 8 bytes hold its low nibbles' and its
+ * high nibbles' elements, so the halves interleave in 8-byte runs. */
 static inline __m256i nvfp4_levels(const uint8_t *qs16)
 {
-    return fp4_lookup(_mm256_permute4x64_epi64(nibbles_split(qs16), _MM_SHUFFLE(3, 1, 2, 0)));
+    __m128i lo, hi;
+    nibbles_lookup_halves(lq__fp4_levels, qs16, &lo, &hi);
+    return _mm256_setr_m128i(_mm_unpacklo_epi64(lo, hi), _mm_unpackhi_epi64(lo, hi));
 }
 
 /* Sub-block scales s0, s1 of 16 elements each, in the two halves of a vector. */

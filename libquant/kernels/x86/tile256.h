@@ -68,7 +68,7 @@ static int tile_codes_256(lq_type type, int bits, const uint8_t *const *src, int
             v[0] = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)((const lq__blk_q8_0 *)b)->qs), flip);
             break;
         case LQ_TYPE_IQ4_NL:
-            v[0] = _mm256_xor_si256(iq4nl_lookup(nibbles_split(((const lq__blk_iq4_nl *)b)->qs)), flip);
+            v[0] = _mm256_xor_si256(nibbles_lookup(lq__iq4_levels, ((const lq__blk_iq4_nl *)b)->qs), flip);
             break;
         case LQ_TYPE_INT8: v[0] = _mm256_loadu_si256((const __m256i *)b); break;
         case LQ_TYPE_INT4: v[0] = nibbles_interleaved(b); break;
@@ -110,7 +110,7 @@ static int tile_codes_256(lq_type type, int bits, const uint8_t *const *src, int
             nv = 8;
             LQ__UNROLL
             for (int j = 0; j < 8; j++)
-                v[j] = _mm256_xor_si256(iq4nl_lookup(nibbles_split(((const lq__blk_iq4_xs *)b)->qs + 16 * j)), flip);
+                v[j] = _mm256_xor_si256(nibbles_lookup(lq__iq4_levels, ((const lq__blk_iq4_xs *)b)->qs + 16 * j), flip);
             break;
         default: return 0;
         }
