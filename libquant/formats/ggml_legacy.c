@@ -240,6 +240,12 @@ static void quantize_q8_0(const float *x, void *vy, int64_t n, const float *imat
 {
     (void)imatrix;
     lq__blk_q8_0 *y = vy;
+#ifdef LQ_GGML_AVX2
+    if (lq__ggml_use_avx2()) {
+        lq__q8_0_blocks_avx2(x, vy, n / LQ__QK);
+        return;
+    }
+#endif
     for (int64_t i = 0; i < n / LQ__QK; i++, x += LQ__QK)
         y[i].d = lq__h(q8_block(x, y[i].qs));
 }

@@ -293,8 +293,7 @@ float lq__iq4_search(const float *x, const float *w)
 }
 
 #ifdef LQ_GGML_AVX2
-/* The CPU and LQ_ARCH allow the AVX2 code this build has. */
-static int use_avx2(void)
+int lq__ggml_use_avx2(void)
 {
     lq__arch a = lq__arch_selected();
     return a == LQ__ARCH_AVX2 || a == LQ__ARCH_AVX512;
@@ -312,7 +311,7 @@ void lq__qkx_batch(int count, int n, const lq__qkx_params *p, const float *x, co
 {
     int g = 0;
 #ifdef LQ_GGML_AVX2
-    if (use_avx2())
+    if (lq__ggml_use_avx2())
         for (int nv; (nv = lanes(count - g)) > 0; g += 8 * nv)
             lq__qkx_lanes_avx2(nv, n, p, x + g * n, w + g * n, L + g * n, scales + g,
                                the_mins + g);
@@ -326,7 +325,7 @@ void lq__qx_batch(int count, int n, int nmax, const float *x, const float *w, in
 {
     int g = 0;
 #ifdef LQ_GGML_AVX2
-    if (use_avx2())
+    if (lq__ggml_use_avx2())
         for (int nv; (nv = lanes(count - g)) > 0; g += 8 * nv)
             lq__qx_lanes_avx2(nv, n, nmax, x + g * n, w ? w + g * n : NULL, L + g * n,
                               scales + g);
@@ -339,7 +338,7 @@ void lq__q3_batch(int count, int n, int nmax, const float *x, int8_t *L, float *
 {
     int g = 0;
 #ifdef LQ_GGML_AVX2
-    if (use_avx2())
+    if (lq__ggml_use_avx2())
         for (int nv; (nv = lanes(count - g)) > 0; g += 8 * nv)
             lq__q3_lanes_avx2(nv, n, nmax, x + g * n, L + g * n, scales + g);
 #endif
@@ -351,7 +350,7 @@ void lq__requantize(int nsub, int sub, const float *x, const float *m, const flo
                     int hi, int offset, uint8_t *L)
 {
 #ifdef LQ_GGML_AVX2
-    if (use_avx2()) {
+    if (lq__ggml_use_avx2()) {
         lq__requantize_avx2(nsub, sub, x, m, d, lo, hi, offset, L);
         return;
     }
@@ -369,7 +368,7 @@ void lq__iq4_batch(int count, const float *x, const float *w, float *scales)
 {
     int g = 0;
 #ifdef LQ_GGML_AVX2
-    if (use_avx2())
+    if (lq__ggml_use_avx2())
         for (int nv; (nv = lanes(count - g)) > 0; g += 8 * nv)
             lq__iq4_lanes_avx2(nv, x + g * 32, w + g * 32, scales + g);
 #endif
@@ -380,7 +379,7 @@ void lq__iq4_batch(int count, const float *x, const float *w, float *scales)
 void lq__iq4_codes(const float *x, float id, uint8_t qs[16])
 {
 #ifdef LQ_GGML_AVX2
-    if (use_avx2()) {
+    if (lq__ggml_use_avx2()) {
         lq__iq4_codes_avx2(x, id, qs);
         return;
     }

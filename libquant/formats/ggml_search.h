@@ -143,6 +143,13 @@ void lq__iq4_batch(int count, const float *x, const float *w, float *scales);
  * id * x), packed as Q4_0: element j in the low nibble of qs[j], j+16 high. */
 void lq__iq4_codes(const float *x, float id, uint8_t qs[16]);
 
+/* Whether the CPU and LQ_ARCH allow the AVX2 code this build has
+ * (LQ_GGML_AVX2 defined). */
+int lq__ggml_use_avx2(void);
+
+/* ggml's Q8_0 reference quantizer on nb blocks (ggml_legacy_avx2.c). */
+void lq__q8_0_blocks_avx2(const float *x, void *y, int64_t nb);
+
 /* The AVX2 versions (ggml_search_avx2.c): 8*nv groups, nv in 1..4, n 16 or
  * 32; and lq__requantize, lq__iq4_codes. */
 void lq__qkx_lanes_avx2(int nv, int n, const lq__qkx_params *p, const float *x, const float *w,

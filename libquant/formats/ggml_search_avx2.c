@@ -119,17 +119,18 @@ static void transpose_out(int n, int nv, V Lt[][NVMAX], int offset, const V *zer
 
 /* ---- make_qkx2/3_quants ---- */
 
-/* One step's codes of x - min (xm) for inverse scales iscale, and their
- * weighted sums. `small` (a constant after inlining): every |iscale * xm| is
- * below 2^21, so plain rounding gives nearest_int's codes. */
-INLINE void qkx_codes(int nv, int n, int nmax, int small, const V *iscale, V xm[][NVMAX],
+/* One step's codes of x - min for inverse scales iscale, and their
+ * weighted sums. `small` (a constant after inlining): every
+ * |iscale * (x - min)| is below 2^21, so plain rounding gives nearest_int's
+ * codes. */
+INLINE void qkx_codes(int nv, int n, int nmax, int small, const V *iscale, const V *min,
                       V xt[][NVMAX], V wt[][NVMAX], V Lq[][NVMAX], V *sum_l, V *sum_l2,
                       V *sum_xl)
 {
     EACH(v) sum_l[v] = sum_l2[v] = sum_xl[v] = _mm256_setzero_ps();
     for (int i = 0; i < n; i++) {
         EACH(v) {
-            V f = mul(iscale[v], xm[i][v]);
+            V f = mul(iscale[v], sub(xt[i][v], min[v]));
             V l = small ? nearest_small(f, 0, nmax) : nearest(f, 0, nmax);
             Lq[i][v] = l;
             V wl = mul(wt[i][v], l);
@@ -143,9 +144,14 @@ INLINE void qkx_codes(int nv, int n, int nmax, int small, const V *iscale, V xm[
 INLINE void qkx_lanes(int nv, int n, const lq__qkx_params *p, const float *x, const float *w,
                       uint8_t *L, float *scales, float *the_mins)
 {
-    V xt[32][NVMAX], wt[32][NVMAX], xm[32][NVMAX], Lt[32][NVMAX], Laux[32][NVMAX];
+    V xt[32][NVMAX], wt[32][NVMAX], Lt[32][NVMAX], Laux[32][NVMAX];
     V min[NVMAX], max[NVMAX], xmin[NVMAX], sum_w[NVMAX], sum_x[NVMAX], degenerate[NVMAX];
     V first_min[NVMAX], scale[NVMAX], best[NVMAX], iscale[NVMAX];
+    /* The codes kept are those of the last step taken, iscale * (x - min)
+     * with that step's iscale and the min it started from: rather than
+     * copying each taken step's codes, its two factors are kept and the
+     * codes made again at the end (the same operations, so the same codes). */
+    V code_iscale[NVMAX], code_min[NVMAX];
     const V zero = _mm256_setzero_ps();
     const int nmax = p->nmax;
     transpose_in(n, nv, x, xt);
@@ -172,12 +178,13 @@ INLINE void qkx_lanes(int nv, int n, const lq__qkx_params *p, const float *x, co
         iscale[v] = dvd(splat((float)nmax), sub(max[v], min[v]));
         scale[v] = dvd(splat(1.f), iscale[v]);
         best[v] = zero;
+        code_iscale[v] = iscale[v];
+        code_min[v] = min[v];
     }
     for (int i = 0; i < n; i++) {
         EACH(v) {
-            xm[i][v] = sub(xt[i][v], min[v]);
-            Lt[i][v] = nearest(mul(iscale[v], xm[i][v]), 0, nmax);
-            V diff = sub(add(mul(scale[v], Lt[i][v]), min[v]), xt[i][v]);
+            V l = nearest(mul(iscale[v], sub(xt[i][v], min[v])), 0, nmax);
+            V diff = sub(add(mul(scale[v], l), min[v]), xt[i][v]);
             diff = p->use_mad ? vabs(diff) : mul(diff, diff);
             best[v] = add(best[v], mul(wt[i][v], diff));
         }
@@ -185,8 +192,8 @@ INLINE void qkx_lanes(int nv, int n, const lq__qkx_params *p, const float *x, co
     for (int is = 0; is <= p->nstep; is++) {
         const V num = splat(p->rmin + p->rdelta * is + nmax);
         V sum_l[NVMAX], sum_l2[NVMAX], sum_xl[NVMAX], ok[NVMAX], take[NVMAX];
-        /* iscale * xm is monotonic in xm, so its extremes bound every code's
-         * argument; degenerate lanes are thrown away at the end */
+        /* iscale * (x - min) is monotonic in x, so its extremes bound every
+         * code's argument; degenerate lanes are thrown away at the end */
         V small = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
         EACH(v) {
             iscale[v] = dvd(num, sub(max[v], min[v]));
@@ -196,9 +203,9 @@ INLINE void qkx_lanes(int nv, int n, const lq__qkx_params *p, const float *x, co
             small = _mm256_and_ps(small, _mm256_or_ps(in, degenerate[v]));
         }
         if (_mm256_movemask_ps(small) == 0xff)
-            qkx_codes(nv, n, nmax, 1, iscale, xm, xt, wt, Laux, sum_l, sum_l2, sum_xl);
+            qkx_codes(nv, n, nmax, 1, iscale, min, xt, wt, Laux, sum_l, sum_l2, sum_xl);
         else
-            qkx_codes(nv, n, nmax, 0, iscale, xm, xt, wt, Laux, sum_l, sum_l2, sum_xl);
+            qkx_codes(nv, n, nmax, 0, iscale, min, xt, wt, Laux, sum_l, sum_l2, sum_xl);
         V this_scale[NVMAX], this_min[NVMAX], err[NVMAX];
         V any_ok = zero;
         EACH(v) {
@@ -221,23 +228,17 @@ INLINE void qkx_lanes(int nv, int n, const lq__qkx_params *p, const float *x, co
                 err[v] = add(err[v], mul(wt[i][v], diff));
             }
         }
-        V any_take = zero;
         EACH(v) {
             take[v] = _mm256_and_ps(ok[v], lt(err[v], best[v]));
-            any_take = _mm256_or_ps(any_take, take[v]);
             best[v] = vblend(best[v], err[v], take[v]);
             scale[v] = vblend(scale[v], this_scale[v], take[v]);
+            code_iscale[v] = vblend(code_iscale[v], iscale[v], take[v]);
+            code_min[v] = vblend(code_min[v], min[v], take[v]);
             min[v] = vblend(min[v], this_min[v], take[v]);
         }
-        if (!any(any_take))
-            continue;
-        for (int i = 0; i < n; i++) {
-            EACH(v) {
-                Lt[i][v] = vblend(Lt[i][v], Laux[i][v], take[v]);
-                xm[i][v] = sub(xt[i][v], min[v]);
-            }
-        }
     }
+    for (int i = 0; i < n; i++)
+        EACH(v) Lt[i][v] = nearest(mul(code_iscale[v], sub(xt[i][v], code_min[v])), 0, nmax);
     EACH(v) {
         min[v] = vblend(min[v], first_min[v], degenerate[v]);
         _mm256_storeu_ps(scales + 8 * v, vblend(scale[v], zero, degenerate[v]));

@@ -14,6 +14,9 @@
 #include "file.h"
 
 #define OUT_BUF_BYTES (1u << 20)
+/* Writeback of the output is started every this many bytes (see
+ * start_writeback). */
+#define WRITEBACK_BYTES ((uint64_t)32 << 20)
 
 char *lq__strndup(const char *s, size_t n)
 {
@@ -220,6 +223,24 @@ lq_status lq__out_open(const char *fn, const char *path, lq__out *o)
     return LQ_OK;
 }
 
+/* Start writing what was written so far to the disk, without waiting: the
+ * fsync before the rename then finds little left to do. Without this it
+ * wrote the whole output at the end while nothing else ran (1.9 s of a
+ * whole-model Q8_0 quantization's 750 MB). Advice only: a failure here
+ * shows up at the fsync, which is checked. */
+static void start_writeback(lq__out *o)
+{
+#ifdef SYNC_FILE_RANGE_WRITE
+    if (o->written - o->wb_started < WRITEBACK_BYTES)
+        return;
+    (void)sync_file_range(o->fd, (off_t)o->wb_started, (off_t)(o->written - o->wb_started),
+                          SYNC_FILE_RANGE_WRITE);
+    o->wb_started = o->written;
+#else
+    (void)o;
+#endif
+}
+
 static lq_status write_all(lq__out *o, const uint8_t *p, size_t n)
 {
     while (n > 0) {
@@ -245,6 +266,7 @@ static lq_status write_all(lq__out *o, const uint8_t *p, size_t n)
         n -= (size_t)w;
         o->written += (uint64_t)w;
     }
+    start_writeback(o);
     return LQ_OK;
 }
 

@@ -42,6 +42,7 @@ typedef struct lq__out {
     char *final_path;
     char *dir_path;     /* final_path's folder, fsynced after the rename */
     uint64_t written;
+    uint64_t wb_started; /* bytes whose writeback to disk has been started */
     uint8_t *buf;       /* write buffer, made on the first write */
     size_t buf_used;
     const char *fn;     /* public function, for messages */

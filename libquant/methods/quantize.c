@@ -48,11 +48,10 @@ typedef struct {
     _Atomic int64_t first; /* lowest row with a non-finite value; rows when none */
 } finite_scan;
 
-/* Whether a row holds NaN or infinity: the largest magnitude's bits reach
- * the all-ones exponent. Eight lanes and no early exit, so that the compiler
- * makes it vector code (a value at a time, it was a twentieth of a
- * whole-model quantization's instructions). */
-static bool row_nonfinite(const float *row, int64_t n)
+/* Eight lanes and no early exit, so that the compiler makes it vector code
+ * (a value at a time, it was a twentieth of a whole-model quantization's
+ * instructions). */
+bool lq__row_nonfinite(const float *row, int64_t n)
 {
     uint32_t top[8] = {0};
     int64_t c = 0;
@@ -78,7 +77,7 @@ static void finite_range(void *arg, int64_t r0, int64_t r1)
 {
     finite_scan *s = arg;
     for (int64_t r = r0; r < r1 && r < s->first; r++) {
-        if (row_nonfinite(s->x + r * s->cols, s->cols)) {
+        if (lq__row_nonfinite(s->x + r * s->cols, s->cols)) {
             int64_t cur = s->first;
             while (r < cur && !atomic_compare_exchange_weak(&s->first, &cur, r))
                 ;

@@ -21,6 +21,8 @@
 #include "../io/gguf_split.h"
 #include "../methods/budget.h"
 #include "../methods/mixture_plan.h"
+#include "gguf_quantize_rows.h"
+#include "gguf_quantize_writer.h"
 
 /* Tensors are quantized a slice of whole rows at a time, of about this many
  * values: enough rows for every thread and for large writes, while the f32
@@ -184,7 +186,11 @@ typedef struct run {
     const char *tensor;     /* name being worked on */
     uint64_t slice_off, slice_bytes; /* input bytes of the tensor done, and being done */
     float *f32;             /* a slice in f32, reused from tensor to tensor */
-    int64_t f32_cap;        /* its length in floats */
+    size_t f32_cap;         /* its size in bytes */
+    uint8_t *q[2];          /* quantized slices of the one-pass path, reused too: */
+    size_t q_cap[2];        /* one is written by r->bg while the other is filled */
+    int q_cur;              /* the one to fill next */
+    lq__bg_writer *bg;      /* the writer thread of the file being written */
 } run;
 
 static lq_type type_of_ggml(int ggml_id)
@@ -275,34 +281,61 @@ static lq_status imatrix_for(run *r, const char *name, int64_t want, float **out
     return LQ_OK;
 }
 
-/* Room for `n` floats in r->f32, kept from one tensor to the next (no
- * fresh, zeroed allocation per tensor: its page faults and memset were a
- * large part of the time). */
-static lq_status reserve_f32(run *r, int64_t n)
+/* Room for `bytes` in *buf (of *cap bytes), kept from one tensor to the
+ * next (no fresh, zeroed allocation per tensor: its page faults and memset
+ * were a large part of the time). */
+static lq_status reserve(run *r, void *buf, size_t *cap, size_t bytes)
 {
-    if (n <= r->f32_cap)
+    void **p = buf;
+    if (bytes <= *cap)
         return LQ_OK;
-    lq__free(r->f32);
-    r->f32_cap = 0;
-    if (!(r->f32 = lq__malloc((size_t)n * sizeof *r->f32)))
+    lq__free(*p);
+    *cap = 0;
+    if (!(*p = lq__malloc(bytes)))
         return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", r->fn);
-    r->f32_cap = n;
+    *cap = bytes;
     return LQ_OK;
 }
 
+/* Write n bytes into w on this thread, once r->bg's write in flight is done. */
+static lq_status write_now(run *r, lq_gguf_writer *w, const void *data, uint64_t n)
+{
+    lq_status st = lq__bg_writer_wait(r->bg);
+    return st == LQ_OK ? lq_gguf_writer_write(w, data, n) : st;
+}
+
 /* Quantize and write rows [r0, r0 + n) of `src` (f32/f16/bf16, `elem` bytes
- * a value) with `imatrix` (or NULL). */
+ * a value) to `type` (scheme s) with `imatrix` (or NULL): in one pass where
+ * gguf_quantize_rows.c applies and all is finite, else through lq_quantize. */
 static lq_status quantize_slice(run *r, const lq_tensor *src, size_t elem, int64_t r0, int64_t n,
-                                const lq_scheme *s, const float *imatrix, lq_gguf_writer *w)
+                                lq_type type, const lq_scheme *s, const float *imatrix,
+                                lq_gguf_writer *w)
 {
     int64_t cols = lq_tensor_dim(src, lq_tensor_ndim(src) - 1);
     int64_t shape[2] = {n, cols};
     size_t bytes = (size_t)(n * cols) * elem;
     const uint8_t *base = (const uint8_t *)lq_tensor_data(src) + (size_t)(r0 * cols) * elem;
+    if (lq__rows_fused_applies(type, cols, imatrix)) {
+        size_t qbytes = lq__rows_fused_bytes(type, n, cols);
+        int k = r->q_cur;
+        bool clean = false;
+        lq_status st = reserve(r, &r->q[k], &r->q_cap[k], qbytes);
+        if (st == LQ_OK)
+            st = lq__rows_fused_quantize(r->fn, &r->inner, lq_tensor_type(src), base, n, cols,
+                                         type, imatrix, r->q[k], &clean);
+        if (st == LQ_OK && clean) {
+            r->q_cur = !k;
+            return lq__bg_writer_put(r->bg, r->q[k], qbytes);
+        }
+        if (st != LQ_OK)
+            return st;
+    }
     lq_ctx plain = {.threads = r->inner.threads}; /* progress comes from the quantization */
     lq_tensor *in = NULL, *f = NULL, *q = NULL;
-    lq_status st = lq_tensor_wrap(lq_tensor_type(src), 2, shape, base, bytes, LQ_BORROW,
-                                  lq_tensor_name(src), &in);
+    lq_status st = reserve(r, &r->f32, &r->f32_cap, (size_t)(n * cols) * sizeof(float));
+    if (st == LQ_OK)
+        st = lq_tensor_wrap(lq_tensor_type(src), 2, shape, base, bytes, LQ_BORROW,
+                            lq_tensor_name(src), &in);
     if (st == LQ_OK)
         st = lq_dequantize_f32(&plain, in, r->f32, n * cols);
     if (st == LQ_OK)
@@ -311,7 +344,7 @@ static lq_status quantize_slice(run *r, const lq_tensor *src, size_t elem, int64
     if (st == LQ_OK)
         st = lq_quantize(&r->inner, f, s, NULL, imatrix, &q);
     if (st == LQ_OK)
-        st = lq_gguf_writer_write(w, lq_tensor_data(q), lq_tensor_nbytes(q));
+        st = write_now(r, w, lq_tensor_data(q), lq_tensor_nbytes(q));
     if (st == LQ_ERR_NONFINITE && r0 > 0) {
         char where[96];
         snprintf(where, sizeof where, "%s: in rows %lld.. (the row number below counts from "
@@ -342,7 +375,6 @@ static lq_status quantize_tensor(run *r, int64_t i, const lq_tensor *src, lq_typ
     int64_t expert_rows = imatrix && ndim == 3 ? lq_tensor_dim(src, 1) : rows;
     size_t elem = (size_t)lq_tensor_nbytes(src) / (size_t)lq_tensor_numel(src);
     int64_t step = SLICE_VALUES / cols > 0 ? SLICE_VALUES / cols : 1;
-    st = reserve_f32(r, (step < rows ? step : rows) * cols);
     for (int64_t r0 = 0; st == LQ_OK && r0 < rows;) {
         int64_t n = rows - r0 < step ? rows - r0 : step;
         int64_t left = expert_rows - r0 % expert_rows;
@@ -352,7 +384,7 @@ static lq_status quantize_tensor(run *r, int64_t i, const lq_tensor *src, lq_typ
         r->slice_off = i >= 0 ? off : 0;
         r->slice_bytes = i >= 0 ? bytes : 0;
         const float *im = imatrix ? imatrix + (r0 / expert_rows) * cols : NULL;
-        st = quantize_slice(r, src, elem, r0, n, s, im, w);
+        st = quantize_slice(r, src, elem, r0, n, type, s, im, w);
         if (i >= 0)
             lq__gguf_map_release(r->in, i, off, bytes);
         r0 += n;
@@ -374,7 +406,7 @@ static lq_status convert_one(run *r, int64_t i, lq_gguf_writer *w)
         uint64_t nbytes;
         lq_status st = lq_gguf_tensor_raw(r->in, i, &data, &nbytes);
         if (st == LQ_OK)
-            st = lq_gguf_writer_write(w, data, nbytes);
+            st = write_now(r, w, data, nbytes);
         lq__gguf_tensor_release(r->in, i);
         return st;
     }
@@ -433,6 +465,8 @@ static void finish_run(run *r)
     lq__free(r->order);
     lq__free(r->target);
     lq__free(r->f32);
+    lq__free(r->q[0]);
+    lq__free(r->q[1]);
 }
 
 /* The input bytes of the output's tensors [k0, k1): what progress counts. */
@@ -444,10 +478,11 @@ static uint64_t input_bytes(const run *r, int64_t k0, int64_t k1)
     return n;
 }
 
-/* Convert the output's tensors [k0, k1) into w, in order. */
+/* Convert the output's tensors [k0, k1) into w, in order; all written when
+ * it returns. */
 static lq_status convert_range(run *r, int64_t k0, int64_t k1, lq_gguf_writer *w)
 {
-    lq_status st = LQ_OK;
+    lq_status st = lq__bg_writer_start(r->fn, w, &r->bg);
     for (int64_t k = k0; st == LQ_OK && k < k1; k++) {
         int64_t i = r->order[k];
         if (k + 1 < k1) /* read ahead while this one is converted */
@@ -459,6 +494,10 @@ static lq_status convert_range(run *r, int64_t k0, int64_t k1, lq_gguf_writer *w
         if (st == LQ_OK && progress_adapter(r, "", 0.0) != 0)
             st = lq__fail(LQ_ERR_CANCELLED, "%s: cancelled by the progress callback", r->fn);
     }
+    if (st == LQ_OK) /* after a failure, its message stays: the write's is not waited for */
+        st = lq__bg_writer_wait(r->bg);
+    lq__bg_writer_stop(r->bg);
+    r->bg = NULL;
     return st;
 }
 

@@ -1,9 +1,12 @@
 /* test_hostile_models.c — lq_gguf_quantize on legal but unusual files and on
  * files that lie: zero-element tensors, general.alignment = 2, a block_count
- * that contradicts the tensors, weights too large for a type's scales. Each
+ * that contradicts the tensors, weights too large for a type's scales, NaN
+ * and infinity among the weights, a full disk while writing. Each
  * case is a reproduction of a defect found by probing (run it under
  * UBSan too: the alignment case is about misaligned loads). */
+#include <dirent.h>
 #include <ftw.h>
+#include <math.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -11,6 +14,7 @@
 #include <lq/lq_pipeline.h>
 
 #include "../harness.h"
+#include "libquant/io/file.h"
 
 #define COLS 256
 
@@ -179,6 +183,95 @@ static void nonfinite_results(void)
     CHECK_OK(quantize(path_in("1e5.gguf"), path_in("q8.gguf"), "Q8_0"));
 }
 
+/* NaN or infinity among the weights: refused with LQ_ERR_NONFINITE, naming
+ * the tensor, row and column, for f16 and f32 inputs and every kind of
+ * quantizer (the one-pass path hands such rows back to lq_quantize, whose
+ * message this is). */
+static void nonfinite_inputs(void)
+{
+    enum { ROWS = 6 };
+    uint16_t *h = calloc(ROWS * COLS, sizeof *h);
+    float *f = calloc(ROWS * COLS, sizeof *f);
+    for (int i = 0; h && f && i < ROWS * COLS; i++) {
+        h[i] = (uint16_t)(0x3000 + i % 512); /* finite f16 values of either sign */
+        f[i] = (float)(i % 7) - 3;
+    }
+    const struct { const char *tensor, *what; int row, col; } cases[] = {
+        {"blk.0.ffn_up.weight", "NaN", 5, 7}, {"blk.0.ffn_down.weight", "infinity", 2, 0},
+    };
+    const char *types[] = {"Q8_0", "Q4_0", "Q4_K_M", "Q6_K", "IQ4_NL"};
+    for (size_t c = 0; h && f && c < sizeof cases / sizeof *cases; c++) {
+        lq_gguf *g = NULL;
+        CHECK_OK(lq_gguf_create(&g));
+        lq_gguf_set_string(g, "general.architecture", "llama");
+        lq_gguf_set_u32(g, "llama.block_count", 1);
+        int64_t shape[2] = {ROWS, COLS};
+        uint16_t keep_h = h[5 * COLS + 7];
+        float keep_f = f[2 * COLS];
+        if (c == 0)
+            h[5 * COLS + 7] = 0x7e00; /* f16 NaN */
+        else
+            f[2 * COLS] = -INFINITY;
+        CHECK_OK(lq_gguf_add_tensor_raw(g, "blk.0.ffn_up.weight", 1 /* f16 */, 2, shape, h,
+                                        ROWS * COLS * 2, LQ_COPY));
+        CHECK_OK(lq_gguf_add_tensor_raw(g, "blk.0.ffn_down.weight", 0 /* f32 */, 2, shape, f,
+                                        ROWS * COLS * 4, LQ_COPY));
+        h[5 * COLS + 7] = keep_h;
+        f[2 * COLS] = keep_f;
+        CHECK_OK(lq_gguf_save(NULL, g, path_in("nf.gguf")));
+        lq_gguf_free(g);
+        char want[128];
+        snprintf(want, sizeof want, "tensor '%s': %s at row %d, column %d", cases[c].tensor,
+                 cases[c].what, cases[c].row, cases[c].col);
+        for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
+            CHECK_STATUS(quantize(path_in("nf.gguf"), path_in("nfq.gguf"), types[i]),
+                         LQ_ERR_NONFINITE);
+            CHECKF(strstr(lq_last_error(), want), "%s: '%s' wanted in: %s", types[i], want,
+                   lq_last_error());
+            CHECK(access(path_in("nfq.gguf"), F_OK) != 0);
+        }
+    }
+    free(h);
+    free(f);
+}
+
+/* Files in the test's folder whose name starts with `prefix`. */
+static int files_starting(const char *prefix)
+{
+    int n = 0;
+    DIR *d = opendir(dir);
+    for (struct dirent *e; d && (e = readdir(d));)
+        n += strncmp(e->d_name, prefix, strlen(prefix)) == 0;
+    if (d)
+        closedir(d);
+    return n;
+}
+
+/* A full disk at the n-th write, for every n until the file gets through:
+ * the writes of quantized slices happen on a thread of their own while the
+ * next slice is computed, and each failure still comes back as the
+ * quantization's I/O error and leaves neither the output nor a temporary.
+ * Two tensors of 1.25 slices each, so that writes overlap computing. */
+static void full_disk_while_quantizing(void)
+{
+    CHECK_OK(write_model(path_in("fd.gguf"), 1, 1, 20480, 1.0f, 0, NULL, NULL));
+    int64_t n = 1;
+    for (;; n++) {
+        lq__out_fail_write_at(n);
+        lq_status st = quantize(path_in("fd.gguf"), path_in("fdq.gguf"), "Q8_0");
+        lq__out_fail_write_at(0);
+        if (st == LQ_OK)
+            break;
+        CHECKF(st == LQ_ERR_IO && strstr(lq_last_error(), "No space left"), "write %lld: %d %s",
+               (long long)n, st, lq_last_error());
+        CHECKF(files_starting("fdq") == 0, "write %lld left a file", (long long)n);
+        if (n > 100)
+            break; /* the hook is not firing: the checks above have failed */
+    }
+    CHECKF(n > 4, "the file took %lld writes; the test wants several", (long long)n);
+    CHECK(files_starting("fdq") == 1);
+}
+
 /* A block_count that contradicts the tensors' layers is refused: it would
  * choose another mixture, and 306783379 or more overflowed 7 * n (UBSan). */
 static void block_count_contradicts_tensors(void)
@@ -229,4 +322,5 @@ static void zero_element_dequantize(void)
     lq_gguf_free(g);
 }
 
-LQT_MAIN(zero_element_tensors, zero_element_dequantize, alignment_two, nonfinite_results, block_count_contradicts_tensors)
+LQT_MAIN(zero_element_tensors, zero_element_dequantize, alignment_two, nonfinite_results,
+         nonfinite_inputs, full_disk_while_quantizing, block_count_contradicts_tensors)
