@@ -69,4 +69,19 @@ static inline int lqt_oracle_required(void)
         lqt_skip_all(__VA_ARGS__);                                             \
     } while (0)
 
+/* Is the GGUF at `path` a float model (general.file_type ALL_F32 or
+ * MOSTLY_F16), which llama-quantize quantizes without --allow-requantize? The
+ * Hugging Face fixtures' NVFP4 conversions (f32 outtype, NVFP4 weights) are
+ * not: llama.cpp and libquant both refuse to requantize them. */
+#include <lq/lq_io.h>
+static inline int lqt_float_gguf(const char *path)
+{
+    lq_gguf *g = NULL;
+    uint32_t ft = 99;
+    if (lq_gguf_open(path, &g) == LQ_OK)
+        lq_gguf_get_u32(g, "general.file_type", &ft);
+    lq_gguf_free(g);
+    return ft <= 1;
+}
+
 #endif

@@ -93,6 +93,8 @@ static void hf_fixtures(void)
         if (len < 9 || strcmp(e->d_name + len - 9, "-f32.gguf") != 0)
             continue;
         snprintf(path, sizeof path, "%s/%s", gguf_dir, e->d_name);
+        if (!lqt_float_gguf(path))
+            continue;
         estimate_is_written_size(path);
         n++;
     }

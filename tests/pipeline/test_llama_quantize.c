@@ -396,6 +396,8 @@ static void hf_fixtures_every_file_type(void)
                         strcmp(e->d_name + len - 9, "-f16.gguf") != 0))
             continue;
         snprintf(path, sizeof path, "%s/%s", gguf_dir, e->d_name);
+        if (!lqt_float_gguf(path))
+            continue;
         quantize_both(path, e->d_name, false);
         n++;
     }
