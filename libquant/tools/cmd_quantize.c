@@ -19,7 +19,7 @@ static const char usage_head[] =
     "                   [--tensor-type PATTERN=TYPE]... [--output-tensor-type T]\n"
     "                   [--token-embedding-type T] [--pure] [--leave-output-tensor]\n"
     "                   [--allow-requantize] [split options]\n"
-    "       lq quantize IN.gguf OUT.gguf TYPE --method gptq --calib FILE...\n"
+    "       lq quantize IN.gguf OUT.gguf TYPE --method gptq|awq --calib FILE...\n"
     "                   [--imatrix FILE] [--calib-samples N] [--calib-seqlen L]\n"
     "                   [--seed S] [--threads N]\n\n"
     "Quantizes a GGUF model as llama.cpp's llama-quantize does: the same type for\n"

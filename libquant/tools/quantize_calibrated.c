@@ -14,8 +14,8 @@ int calibrated_option(const char *cmd, int argc, char **argv, int *i, calibrated
     bool missing = false;
     const char *v;
     if ((v = lq_tool_option(argc, argv, i, "--method", &missing))) {
-        if (strcmp(v, "gptq") != 0 && strcmp(v, "rtn") != 0) {
-            lq_tool_usage_error(cmd, "--method wants gptq or rtn, got '%s'", v);
+        if (strcmp(v, "gptq") != 0 && strcmp(v, "awq") != 0 && strcmp(v, "rtn") != 0) {
+            lq_tool_usage_error(cmd, "--method wants gptq, awq or rtn, got '%s'", v);
             return -1;
         }
         o->method = v;

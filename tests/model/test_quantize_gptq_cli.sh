@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # lq quantize --method: the calibrated path on the fixture. --method rtn
 # writes the plain command's bytes; --method gptq writes a file of the same
-# layout and size with other codes, the same for the same seed; bad
+# layout and size with other codes, the same for the same seed (--method
+# awq too, its scales folded into the norms); bad
 # arguments exit 2. TAP output. Usage: test_quantize_gptq_cli.sh PATH/TO/lq
 lq="$1"
 root="${LQ_SOURCE_ROOT:-$(dirname "$0")/../..}"
@@ -37,6 +38,11 @@ run 0 "--method gptq with another seed" "$fixture" "$tmp/g3.gguf" Q4_K_M --metho
     "${calib[@]}" --seed 8
 ! cmp -s "$tmp/g1.gguf" "$tmp/g3.gguf"; ok $? "another seed draws other windows"
 
+run 0 "--method awq" "$fixture" "$tmp/a1.gguf" Q4_K_M --method awq "${calib[@]}"
+[ "$(stat -c %s "$tmp/a1.gguf")" = "$(stat -c %s "$tmp/plain.gguf")" ]
+ok $? "awq's file has the plain file's size (the same types; the scales live in the norms)"
+! cmp -s "$tmp/a1.gguf" "$tmp/plain.gguf"; ok $? "awq's tensors differ from rounding to nearest"
+run 2 "awq without --calib" "$fixture" "$tmp/x.gguf" Q4_K_M --method awq
 run 2 "gptq without --calib" "$fixture" "$tmp/x.gguf" Q4_K_M --method gptq
 has "says what is missing" "--calib FILE"
 run 2 "a file type that is not a k-quant mixture" "$fixture" "$tmp/x.gguf" Q4_0 --method gptq "${calib[@]}"
