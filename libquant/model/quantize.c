@@ -15,7 +15,9 @@
 #include "../core/error.h"
 #include "../methods/awq.h"
 #include "../methods/mixture.h"
+#include "../methods/mixture_plan.h"
 #include "calibrate.h"
+#include "quantize.h"
 
 #define PARTS 7 /* linear weights per layer */
 
@@ -37,6 +39,7 @@ typedef struct {
     bool mixture;
     lq_scheme *side;           /* token_embd and output under a calibrated method: the same, rtn */
     const lq_imatrix *imatrix;
+    const lq__plan *plan;      /* the types to take instead of the mixture's, or NULL */
     slot *slots;               /* token_embd, output, then PARTS per layer */
     int64_t n_slots, done;
 } job;
@@ -64,6 +67,23 @@ static lq_status make_slots(job *j)
         lq__linear *parts[PARTS] = {&y->q, &y->k, &y->v, &y->o, &y->gate, &y->up, &y->down};
         for (int p = 0; p < PARTS; p++)
             *layer_slot(j, il, p) = (slot){parts[p], part_site[p], -1, false};
+    }
+    return LQ_OK;
+}
+
+/* The plan's type for every slot (by the slot's tensor's index in the file). */
+static lq_status plan_given(job *j)
+{
+    const lq_gguf *g = j->q->src;
+    for (int64_t s = 0; s < j->n_slots; s++) {
+        slot *sl = &j->slots[s];
+        if (!sl->l)
+            continue;
+        int64_t i = lq_gguf_find_tensor(g, lq_tensor_name(sl->l->t));
+        if (i < 0 || i >= j->plan->n || j->plan->target[i] < 0)
+            return lq__fail(LQ_ERR_INVALID, "%s: the plan has no type for '%s'", j->fn,
+                            lq_tensor_name(sl->l->t));
+        sl->mix = j->plan->target[i];
     }
     return LQ_OK;
 }
@@ -473,7 +493,7 @@ static lq_status run(job *j, const int32_t *calib, int64_t n_calib)
         st = lq__fail(LQ_ERR_UNSUPPORTED, "%s: '%s': mixtures are rounded to nearest or "
                       "quantized by gptq or awq only", j->fn, lq_scheme_string(j->scheme));
     if (st == LQ_OK && j->mixture)
-        st = plan_mixture(j, ftype);
+        st = j->plan ? plan_given(j) : plan_mixture(j, ftype);
     if (st == LQ_OK)
         st = side_scheme(j);
     /* in a mixture under gptq, a head of its own (not the tied embedding) is
@@ -500,14 +520,11 @@ static lq_status run(job *j, const int32_t *calib, int64_t n_calib)
                          j->slots[1].gptq_head ? LQ__CALIB_HEAD : 0u, calibrated_layer, j);
 }
 
-lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme,
-                            const lq_imatrix *imatrix, const int32_t *calib, int64_t n_calib,
-                            int64_t n_ctx, int kv_type, lq_model **out)
+static lq_status quantize_model(const char *fn, lq_ctx *ctx, lq_model *base,
+                                const lq_scheme *scheme, const lq_imatrix *imatrix, lq__plan *plan,
+                                const int32_t *calib, int64_t n_calib, int64_t n_ctx, int kv_type,
+                                lq_model **out)
 {
-    static const char fn[] = "lq_model_quantize";
-    if (!out)
-        return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
-    *out = NULL;
     if (!base || !scheme)
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
     if (base->quantized)
@@ -516,14 +533,18 @@ lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme
     if (n_calib < 0 || (n_calib > 0 && !calib))
         return lq__fail(LQ_ERR_INVALID, "%s: %lld calibration tokens at %p", fn,
                         (long long)n_calib, (const void *)calib);
-    int64_t method = 0;
+    int64_t method = 0, ftype = 0;
     lq_scheme_get_int(scheme, LQ_PARAM_METHOD, &method);
+    lq_scheme_get_int(scheme, LQ_PARAM_MIXTURE, &ftype);
+    if (plan && !ftype)
+        return lq__fail(LQ_ERR_INVALID, "%s: '%s' is not a llama.cpp mixture", fn,
+                        lq_scheme_string(scheme));
     job j = {.fn = fn, .user = ctx, .quiet = {lq__ctx_threads(ctx), NULL, NULL}, .base = base,
-             .scheme = scheme, .method = (int)method, .imatrix = imatrix};
+             .scheme = scheme, .method = (int)method, .imatrix = imatrix, .plan = plan};
     lq_status st = lq__model_build(&j.quiet, base->src, n_ctx, kv_type, &j.q, fn);
     if (st == LQ_OK)
         st = run(&j, calib, n_calib);
-    if (st != LQ_OK && st != LQ_ERR_CANCELLED && strncmp(lq_last_error(), fn, sizeof fn - 1) != 0)
+    if (st != LQ_OK && st != LQ_ERR_CANCELLED && strncmp(lq_last_error(), fn, strlen(fn)) != 0)
         lq__error_prefix(fn);
     lq__free(j.slots);
     lq_scheme_free(j.side);
@@ -532,10 +553,40 @@ lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme
         return st;
     }
     j.q->quantized = true;
-    int64_t ftype = 0;
-    lq_scheme_get_int(scheme, LQ_PARAM_MIXTURE, &ftype);
     j.q->mixture = (int)ftype;
     j.q->mixture_imatrix = imatrix != NULL;
+    j.q->plan = plan;
     *out = j.q;
     return LQ_OK;
+}
+
+lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme,
+                            const lq_imatrix *imatrix, const int32_t *calib, int64_t n_calib,
+                            int64_t n_ctx, int kv_type, lq_model **out)
+{
+    static const char fn[] = "lq_model_quantize";
+    if (!out)
+        return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
+    *out = NULL;
+    return quantize_model(fn, ctx, base, scheme, imatrix, NULL, calib, n_calib, n_ctx, kv_type,
+                          out);
+}
+
+lq_status lq__model_quantize_planned(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme,
+                                     const lq_imatrix *imatrix, lq__plan *plan,
+                                     const int32_t *calib, int64_t n_calib, int64_t n_ctx,
+                                     int kv_type, lq_model **out)
+{
+    static const char fn[] = "lq_model_quantize_opts";
+    lq_status st = !out || !plan ? lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn) : LQ_OK;
+    if (out)
+        *out = NULL;
+    if (st == LQ_OK)
+        st = quantize_model(fn, ctx, base, scheme, imatrix, plan, calib, n_calib, n_ctx, kv_type,
+                            out);
+    if (st != LQ_OK && plan) {
+        lq__plan_free(plan);
+        lq__free(plan);
+    }
+    return st;
 }
