@@ -269,8 +269,10 @@ int lq_cmd_quantize(int argc, char **argv)
         if (cal.method) {
             rc = quantize_calibrated(ctx, pos[0], pos[1], pos[2], o, &cal);
             lq_tool_progress_done(&bar);
-            if (rc == 0)
+            if (rc == 0) {
+                budget_table_print(pos[1]);
                 summary(pos[0], pos[1], lq_tool_now() - t0);
+            }
         } else if (split.set) {
             rc = quantize_split(ctx, pos[0], pos[1], o, &split, &bar, t0);
         } else {
