@@ -315,7 +315,12 @@ LQ_API lq_status lq_model_kl_divergence(lq_ctx *ctx, lq_model *base, lq_model *m
  *     with rtn; with gptq ("gptq:q4_k_m") each layer weight, and the output
  *     head unless it is the tied token embedding, is quantized by gptq to
  *     the type the mixture gives it (the head on what the quantized layers
- *     give it), the token embedding rounded to nearest (another method
+ *     give it), the token embedding rounded to nearest; with awq
+ *     ("awq:q4_k_m") the layers' scales are searched with each weight's
+ *     own type in the loop (s = 1 among the candidates), folded into the
+ *     norms and weights before them as below (so the file is a plain
+ *     llama.cpp model), and every weight is rounded to nearest in its type,
+ *     its importance weights divided by its scales squared (another method
  *     gives LQ_ERR_UNSUPPORTED).
  *     lq_model_save_gguf (lq_pipeline.h) writes such a model as a GGUF file;
  *   - any other scheme applies to every 2-D weight: the seven of each layer,
@@ -356,7 +361,7 @@ LQ_API lq_status lq_model_kl_divergence(lq_ctx *ctx, lq_model *base, lq_model *m
  * (quantize the model it came from), a bad n_ctx or kv_type, a method
  * that needs calibration without tokens, a token outside the vocabulary, an
  * imatrix entry of the wrong length, Q2_K_S without imatrix),
- * LQ_ERR_UNSUPPORTED (a mixture with another method than rtn or gptq), what
+ * LQ_ERR_UNSUPPORTED (a mixture with another method than rtn, gptq or awq), what
  * lq_quantize returns for a weight (LQ_ERR_SHAPE when a row length does not
  * fit the scheme's groups or blocks: the message names the tensor),
  * LQ_ERR_NOMEM, LQ_ERR_NONFINITE, LQ_ERR_CANCELLED. On error *out is NULL. */

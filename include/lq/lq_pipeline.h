@@ -131,6 +131,24 @@ LQ_API lq_status lq_gguf_quantize_split(lq_ctx *ctx, const char *in_path,
                                         const char *path_prefix, const lq_qopts *opts,
                                         uint64_t max_bytes, int64_t max_tensors, unsigned flags,
                                         int shard, int *n_files);
+/* CONSTRUCTOR. lq_model_quantize (lq_model.h) with the mixture scheme
+ * `scheme` ("gptq:q4_k_m", "awq:q4_k_m", "q4_k_m", with the method's
+ * options), every weight taking the type that `opts` gives it in the file
+ * lq_gguf_quantize would write from base's file — under a size budget
+ * (lq_qopts_set_target_*), lq_qopts_add_tensor_type's patterns, the output
+ * and embedding types, LQ_QOPT_PURE — and opts' importance matrix (for the
+ * types, the budget's errors and the method). lq_model_save_gguf writes the
+ * result with that file's metadata and types, so its size is the size
+ * lq_gguf_quantize's file has with the same options. Tensors besides the
+ * weights must keep their type. Errors: as lq_model_quantize; LQ_ERR_INVALID
+ * also for a scheme whose mixture is not opts' file type, and as
+ * lq_gguf_quantize for the options (a budget below the smallest file, a
+ * type that needs an importance matrix without one). */
+LQ_API lq_status lq_model_quantize_opts(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme,
+                                        const lq_qopts *opts, const int32_t *calib,
+                                        int64_t n_calib, int64_t n_ctx, int kv_type,
+                                        lq_model **out);
+
 /* Write `m`, a model made by lq_model_quantize with a llama.cpp mixture
  * (q4_k_m, ..., with any method it takes), as the GGUF file lq_gguf_quantize
  * writes for that file type from the same source and imatrix presence: the

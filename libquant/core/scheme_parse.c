@@ -81,8 +81,8 @@ static void fill_defaults(struct lq_scheme *s)
         else
             s->qp.group = 0;
     }
-    if (s->qp.sym < 0)
-        s->qp.sym = !(s->method == LQ_METHOD_AWQ || s->method == LQ_METHOD_HQQ);
+    if (s->qp.sym < 0) /* asym for awq's int grids; a ggml block type has its own form */
+        s->qp.sym = !((s->method == LQ_METHOD_AWQ && is_int_type(t)) || s->method == LQ_METHOD_HQQ);
     if (s->qp.scale_type < 0)
         s->qp.scale_type = is_fp8(t) ? LQ_TYPE_F32 : LQ_TYPE_F16;
     if (s->qp.block == 0 && is_bnb4(t))
@@ -129,8 +129,10 @@ static const char *inconsistency(const struct lq_scheme *s, char *buf, size_t ca
             return "static_groups needs an int type with a group size";
         break;
     case LQ_METHOD_AWQ:
-        if (!is_int_type(t))
-            return "awq quantizes to int8/int4/int3/int2";
+        /* into ggml blocks within a llama.cpp mixture only: its scales are
+         * folded where llama.cpp's graph has a place for them (lq_model_quantize) */
+        if (!is_int_type(t) && !(ggml && s->mixture))
+            return "awq quantizes to int8/int4/int3/int2 or a llama.cpp k-quant mixture";
         break;
     case LQ_METHOD_HQQ:
         if (!is_int_type(t))

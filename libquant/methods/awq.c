@@ -32,7 +32,6 @@
 #include "layer_error.h"
 #include "methods.h"
 
-#define AWQ_GRID 20
 #define AWQ_CLIP_STEPS 10 /* max_shrink 0.5 of a 20-point grid */
 
 /* AWQ's grid for n values (pseudo_quantize_tensor), with the scale as
@@ -121,8 +120,7 @@ int lq__awq_skips_clip(const char *name)
 
 /* ---- scale search --------------------------------------------------------- */
 
-/* w_mean: mean over all rows of |w| / (max |w| of its group + 1e-6). */
-static lq_status weight_means(const lq__linear_map *m, const float *const *w,
+lq_status lq__awq_weight_means(const lq__linear_map *m, const float *const *w,
                               const int64_t *rows, int n, float *w_mean)
 {
     const int64_t cols = m->cols, len = m->group > 0 && !m->per_tensor ? m->group : cols;
@@ -149,10 +147,9 @@ static lq_status weight_means(const lq__linear_map *m, const float *const *w,
     return LQ_OK;
 }
 
-/* Candidate k of the grid (duo scaling), normalised; inf/nan -> 1. */
-static void candidate(const float *x_mean, const float *w_mean, int64_t cols, int k, float *s)
+void lq__awq_candidate(const float *x_mean, const float *w_mean, int64_t cols, int k, float *s)
 {
-    float ratio = (float)k / AWQ_GRID, mx = 0.0f, mn = INFINITY;
+    float ratio = (float)k / LQ__AWQ_GRID, mx = 0.0f, mn = INFINITY;
     for (int64_t j = 0; j < cols; j++) {
         s[j] = fmaxf(powf(x_mean[j], ratio) / (powf(w_mean[j], 1.0f - ratio) + 1e-4f), 1e-4f);
         mx = fmaxf(mx, s[j]);
@@ -233,11 +230,11 @@ lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_ca
                                                     : lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
     if (st == LQ_OK) {
         lq__calib_mean_abs(c, x_mean);
-        st = weight_means(m, w, rows, n, w_mean);
+        st = lq__awq_weight_means(m, w, rows, n, w_mean);
     }
     double best_err = INFINITY;
-    for (int k = 0; st == LQ_OK && k < AWQ_GRID; k++) {
-        candidate(x_mean, w_mean, cols, k, s);
+    for (int k = 0; st == LQ_OK && k < LQ__AWQ_GRID; k++) {
+        lq__awq_candidate(x_mean, w_mean, cols, k, s);
         double err = 0;
         for (int i = 0; st == LQ_OK && i < n; i++) {
             st = candidate_delta(ctx, m, w[i], rows[i], s, ws, d);
@@ -251,7 +248,7 @@ lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_ca
             memcpy(best, s, (size_t)cols * sizeof *s);
         }
         if (st == LQ_OK)
-            st = lq__method_progress(ctx, "awq", (double)(k + 1) / AWQ_GRID);
+            st = lq__method_progress(ctx, "awq", (double)(k + 1) / LQ__AWQ_GRID);
     }
     if (st == LQ_OK && !(best_err < INFINITY))
         st = lq__fail(LQ_ERR_NUMERIC, "awq: no candidate scale gave a finite error");
@@ -325,7 +322,7 @@ lq_status lq__awq_clip(const lq__linear_map *m, const lq_calib *c, float *w, int
         for (int i = 0; st == LQ_OK && i < AWQ_CLIP_STEPS; i++) {
             for (int64_t r = 0; st == LQ_OK && r < rows; r++) {
                 const float *x = w + r * cols + c0;
-                float mv = org[r] * (1.0f - (float)i / AWQ_GRID);
+                float mv = org[r] * (1.0f - (float)i / LQ__AWQ_GRID);
                 for (int64_t k = 0; k < len; k++)
                     tmp[k] = fminf(fmaxf(x[k], -mv), mv);
                 lq__linear_param p;
@@ -345,7 +342,7 @@ lq_status lq__awq_clip(const lq__linear_map *m, const lq_calib *c, float *w, int
                     e += (double)t[r * len + k] * d[r * len + k];
                 if (e < best_err[r]) {
                     best_err[r] = e;
-                    best[r] = org[r] * (1.0f - (float)i / AWQ_GRID);
+                    best[r] = org[r] * (1.0f - (float)i / LQ__AWQ_GRID);
                 }
             }
         }

@@ -10,7 +10,19 @@
 
 #include "../formats/linear.h"
 
-/* The best of the 20 duo-scaling candidates for n weights sharing the input
+/* Points of the duo-scaling ratio grid r = 0, 1/20, ... 19/20. */
+#define LQ__AWQ_GRID 20
+
+/* w_mean[m->cols]: per input column, the mean over all rows of the n
+ * weights of |w| / (max |w| of its group of m->group columns + 1e-6). */
+lq_status lq__awq_weight_means(const lq__linear_map *m, const float *const *w,
+                               const int64_t *rows, int n, float *w_mean);
+
+/* Candidate k of the grid, s = x_mean^r / w_mean^(1-r) normalised by
+ * sqrt(max s min s) (inf/nan -> 1), into s[cols]. */
+void lq__awq_candidate(const float *x_mean, const float *w_mean, int64_t cols, int k, float *s);
+
+/* The best of the LQ__AWQ_GRID duo-scaling candidates for n weights sharing the input
  * described by c (f32, [rows[i], m->cols] each), into best[m->cols]. */
 lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
                          const float *const *w, const int64_t *rows, int n, float *best);
@@ -25,5 +37,17 @@ lq_status lq__awq_store(const lq__linear_map *m, const float *w, uint8_t *dst);
 
 /* Whether AWQ skips the clipping search for a weight of this name (q and k). */
 int lq__awq_skips_clip(const char *name);
+
+/* AWQ's scale search for weights written in ggml block types (awq_ggml.c):
+ * the n f32 weights w[i] [rows[i], c's features] sharing the input of c,
+ * each to be stored as types[i] with importance weights imatrix[i] (one
+ * per column of the unscaled weight, or NULL), get the candidate of the
+ * grid whose Q(W diag(s)) diag(s)^-1 - W has the least output error, each
+ * weight rounded by its own type's quantizer (a type without a ggml row
+ * quantizer, kept as it is, adds no error); s = 1 is a candidate too, so
+ * the result never loses to rounding to nearest on c. Into best[features]. */
+lq_status lq__awq_search_ggml(const lq_ctx *ctx, const lq_calib *c, const float *const *w,
+                              const int64_t *rows, const lq_type *types,
+                              const float *const *imatrix, int n, float *best);
 
 #endif

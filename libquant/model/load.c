@@ -12,6 +12,7 @@
 #include "../core/error.h"
 #include "../io/file.h"
 #include "../kernels/dequantize.h"
+#include "../methods/mixture_plan.h"
 #include "model.h"
 
 /* Largest hyperparameter accepted: keeps every product of a few of them far
@@ -479,6 +480,9 @@ void lq_model_free(lq_model *m)
     lq__kv_free(&m->kv);
     lq__vocab_free(&m->vocab);
     lq_gguf_free(m->file);
+    if (m->plan)
+        lq__plan_free(m->plan);
+    lq__free(m->plan);
     lq__free(m);
 }
 

@@ -30,6 +30,8 @@ struct lq_model {
     bool quantized;         /* made by lq_model_quantize: its weights differ from src's */
     int mixture;            /* the llama.cpp file type lq_model_quantize chose types by, 0 if none */
     bool mixture_imatrix;   /* ... with an importance matrix (its rules differ with one) */
+    struct lq__plan *plan;  /* the GGUF plan whose types it took instead of the mixture's
+                             * (lq_model_quantize_opts), owned; NULL if none */
     lq__hparams hp;
     lq__vocab vocab;
     lq_tensor **tensors;    /* views of the file's tensors, freed with the model */

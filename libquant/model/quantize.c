@@ -13,8 +13,11 @@
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
+#include "../methods/awq.h"
 #include "../methods/mixture.h"
+#include "../methods/mixture_plan.h"
 #include "calibrate.h"
+#include "quantize.h"
 
 #define PARTS 7 /* linear weights per layer */
 
@@ -36,6 +39,7 @@ typedef struct {
     bool mixture;
     lq_scheme *side;           /* token_embd and output under a calibrated method: the same, rtn */
     const lq_imatrix *imatrix;
+    const lq__plan *plan;      /* the types to take instead of the mixture's, or NULL */
     slot *slots;               /* token_embd, output, then PARTS per layer */
     int64_t n_slots, done;
 } job;
@@ -63,6 +67,23 @@ static lq_status make_slots(job *j)
         lq__linear *parts[PARTS] = {&y->q, &y->k, &y->v, &y->o, &y->gate, &y->up, &y->down};
         for (int p = 0; p < PARTS; p++)
             *layer_slot(j, il, p) = (slot){parts[p], part_site[p], -1, false};
+    }
+    return LQ_OK;
+}
+
+/* The plan's type for every slot (by the slot's tensor's index in the file). */
+static lq_status plan_given(job *j)
+{
+    const lq_gguf *g = j->q->src;
+    for (int64_t s = 0; s < j->n_slots; s++) {
+        slot *sl = &j->slots[s];
+        if (!sl->l)
+            continue;
+        int64_t i = lq_gguf_find_tensor(g, lq_tensor_name(sl->l->t));
+        if (i < 0 || i >= j->plan->n || j->plan->target[i] < 0)
+            return lq__fail(LQ_ERR_INVALID, "%s: the plan has no type for '%s'", j->fn,
+                            lq_tensor_name(sl->l->t));
+        sl->mix = j->plan->target[i];
     }
     return LQ_OK;
 }
@@ -198,8 +219,11 @@ static lq_status report(job *j)
     return LQ_OK;
 }
 
-/* Quantize slot s from its weight, or from `f32` (a rescaled copy) when given. */
-static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_calib *calib)
+/* Quantize slot s from its weight, or from `f32` (a rescaled copy) when given;
+ * `in_scale` (may be NULL): the scales AWQ multiplied f32's columns by, which
+ * divide its input, so its importance weights (mean x^2) by their squares. */
+static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_calib *calib,
+                               const float *in_scale)
 {
     if (!s->l)
         return report(j);
@@ -215,6 +239,8 @@ static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_c
         src = decoded; /* already quantized: decoded and quantized again */
     if (st == LQ_OK && use)
         st = importance(j, lq_tensor_name(src), s->l->cols, &imatrix);
+    for (int64_t k = 0; imatrix && in_scale && k < s->l->cols; k++)
+        imatrix[k] /= in_scale[k] * in_scale[k];
     if (st == LQ_OK && use)
         st = lq_quantize(&j->quiet, src, use, calib, imatrix, &out);
     else if (st == LQ_OK && f32) /* kept, but rescaled */
@@ -243,6 +269,7 @@ typedef struct {
     lq_tensor *w[PARTS];
     lq_tensor *attn_norm, *ffn_norm;
     lq_tensor *v_bias; /* NULL without biases */
+    float *in_scale[LQ__SITE_COUNT]; /* AWQ's scales of each input, NULL where none */
 } layer_copy;
 
 static void free_copy(layer_copy *c)
@@ -252,6 +279,8 @@ static void free_copy(layer_copy *c)
     lq_tensor_free(c->attn_norm);
     lq_tensor_free(c->ffn_norm);
     lq_tensor_free(c->v_bias);
+    for (int i = 0; i < LQ__SITE_COUNT; i++)
+        lq__free(c->in_scale[i]);
 }
 
 static lq_status copy_layer(job *j, int64_t il, layer_copy *c)
@@ -293,7 +322,33 @@ static const scale_group groups[] = {
     {LQ__SITE_FFN_DOWN, UP, {DOWN}, 1},
 };
 
-static lq_status move_scales(job *j, layer_copy *c, const scale_group *g, lq_calib *calib)
+/* AWQ's search in a mixture: each weight of the group scored in the type
+ * the mixture gives it, with the importance weights it is quantized with. */
+static lq_status search_mixture(job *j, int64_t il, const scale_group *g, lq_tensor *const *next,
+                                const lq_calib *calib, float *s)
+{
+    const float *w[3];
+    int64_t rows[3];
+    lq_type types[3];
+    float *im[3] = {NULL, NULL, NULL};
+    lq_status st = LQ_OK;
+    for (int i = 0; st == LQ_OK && i < g->n_next; i++) {
+        const slot *sl = layer_slot(j, il, g->next[i]);
+        w[i] = lq_tensor_data(next[i]);
+        rows[i] = lq_tensor_dim(next[i], 0);
+        types[i] = sl->mix;
+        st = importance(j, lq_tensor_name(sl->l->t), sl->l->cols, &im[i]);
+    }
+    if (st == LQ_OK)
+        st = lq__awq_search_ggml(&j->quiet, calib, w, rows, types, (const float *const *)im,
+                                 g->n_next, s);
+    for (int i = 0; i < g->n_next; i++)
+        lq__free(im[i]);
+    return st;
+}
+
+static lq_status move_scales(job *j, int64_t il, layer_copy *c, const scale_group *g,
+                             lq_calib *calib)
 {
     int64_t n = lq_calib_features(calib);
     lq_tensor *prev = g->prev == -1 ? c->attn_norm : g->prev == -2 ? c->ffn_norm : c->w[g->prev];
@@ -305,18 +360,75 @@ static lq_status move_scales(job *j, layer_copy *c, const scale_group *g, lq_cal
     float *s = lq__calloc((size_t)n * 2, sizeof *s);
     if (!s)
         return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", j->fn);
-    lq_status st = j->method == LQ_METHOD_AWQ
-                       ? lq_awq_search(&j->quiet, j->scheme, calib, (const lq_tensor *const *)next,
-                                       g->n_next, s)
-                       : lq_smoothquant_scales(j->scheme, calib, (const lq_tensor *const *)next,
-                                               g->n_next, s);
+    lq_status st = j->method != LQ_METHOD_AWQ
+                       ? lq_smoothquant_scales(j->scheme, calib, (const lq_tensor *const *)next,
+                                               g->n_next, s)
+                   : j->mixture ? search_mixture(j, il, g, next, calib, s)
+                                : lq_awq_search(&j->quiet, j->scheme, calib,
+                                                (const lq_tensor *const *)next, g->n_next, s);
     if (st == LQ_OK)
         st = lq_scales_apply(s, n, prev, g->prev == V ? c->v_bias : NULL, next, g->n_next);
     for (int64_t i = 0; st == LQ_OK && i < n; i++)
         s[n + i] = 1.0f / s[i];
     if (st == LQ_OK)
         st = lq_calib_scale_channels(calib, s + n);
+    if (st == LQ_OK) { /* kept for the importance weights of the scaled weights */
+        c->in_scale[g->site] = s;
+        s = NULL;
+    }
     lq__free(s);
+    return st;
+}
+
+/* The model's tensor `name` (a norm or bias the runner keeps as f32 in
+ * `v`, which AWQ rescaled) replaced by v in the tensor's own type, so that
+ * lq_model_save_gguf writes the folded scales. */
+static lq_status refresh_vector(job *j, const char *name, const float *v, int64_t len)
+{
+    lq_model *q = j->q;
+    for (int64_t k = 0; k < q->n_tensors; k++) {
+        if (strcmp(lq_tensor_name(q->tensors[k]), name) != 0)
+            continue;
+        lq_tensor *f = NULL, *t = NULL;
+        lq_scheme *keep = NULL;
+        lq_type type = lq_tensor_type(q->tensors[k]);
+        lq_status st = lq_tensor_wrap(LQ_TYPE_F32, 1, &len, v, (size_t)len * sizeof *v, LQ_COPY,
+                                      name, &f);
+        if (st == LQ_OK && type != LQ_TYPE_F32 &&
+            (st = lq_scheme_parse(lq_type_name(type), &keep)) == LQ_OK)
+            st = lq_quantize(&j->quiet, f, keep, NULL, NULL, &t);
+        else if (st == LQ_OK) {
+            t = f;
+            f = NULL;
+        }
+        lq_scheme_free(keep);
+        lq_tensor_free(f);
+        if (st != LQ_OK)
+            return st;
+        lq_tensor_free(q->tensors[k]);
+        q->tensors[k] = t;
+        return LQ_OK;
+    }
+    return lq__fail(LQ_ERR_INVALID, "%s: the model holds no tensor '%s'", j->fn, name);
+}
+
+/* The layer's norms and v bias, as AWQ left them, into the model's tensors. */
+static lq_status refresh_layer(job *j, int64_t il)
+{
+    const lq__layer *y = &j->q->layers[il];
+    int64_t e = j->q->hp.n_embd, kvd = j->q->hp.n_head_kv * j->q->hp.head_dim;
+    const struct { const char *part; const float *v; int64_t len; } vec[] = {
+        {"attn_norm.weight", y->attn_norm, e},
+        {"ffn_norm.weight", y->ffn_norm, e},
+        {"attn_v.bias", y->bias[2], kvd},
+    };
+    lq_status st = LQ_OK;
+    for (size_t i = 0; st == LQ_OK && i < sizeof vec / sizeof *vec; i++) {
+        char name[64];
+        snprintf(name, sizeof name, "blk.%lld.%s", (long long)il, vec[i].part);
+        if (vec[i].v)
+            st = refresh_vector(j, name, vec[i].v, vec[i].len);
+    }
     return st;
 }
 
@@ -324,20 +436,23 @@ static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
 {
     job *j = user;
     if (il == j->q->hp.n_layer) /* the head's input (gptq_head) */
-        return quantize_slot(j, &j->slots[1], NULL, sets[0]);
+        return quantize_slot(j, &j->slots[1], NULL, sets[0], NULL);
     if (j->method == LQ_METHOD_GPTQ) {
         lq_status st = LQ_OK;
         for (int p = 0; st == LQ_OK && p < PARTS; p++)
-            st = quantize_slot(j, layer_slot(j, il, p), NULL, sets[part_site[p]]);
+            st = quantize_slot(j, layer_slot(j, il, p), NULL, sets[part_site[p]], NULL);
         return st;
     }
     layer_copy c;
     lq_status st = copy_layer(j, il, &c);
     for (size_t g = 0; st == LQ_OK && g < sizeof groups / sizeof *groups; g++)
         if (j->method == LQ_METHOD_AWQ || groups[g].prev < 0)
-            st = move_scales(j, &c, &groups[g], sets[groups[g].site]);
+            st = move_scales(j, il, &c, &groups[g], sets[groups[g].site]);
     for (int p = 0; st == LQ_OK && p < PARTS; p++)
-        st = quantize_slot(j, layer_slot(j, il, p), c.w[p], sets[part_site[p]]);
+        st = quantize_slot(j, layer_slot(j, il, p), c.w[p], sets[part_site[p]],
+                           c.in_scale[part_site[p]]);
+    if (st == LQ_OK && j->mixture) /* written by lq_model_save_gguf */
+        st = refresh_layer(j, il);
     free_copy(&c);
     return st;
 }
@@ -376,11 +491,12 @@ static lq_status run(job *j, const int32_t *calib, int64_t n_calib)
     int64_t ftype = 0;
     lq_scheme_get_int(j->scheme, LQ_PARAM_MIXTURE, &ftype);
     j->mixture = ftype != 0;
-    if (st == LQ_OK && j->mixture && j->method != LQ_METHOD_RTN && j->method != LQ_METHOD_GPTQ)
+    if (st == LQ_OK && j->mixture && j->method != LQ_METHOD_RTN && j->method != LQ_METHOD_GPTQ &&
+        j->method != LQ_METHOD_AWQ)
         st = lq__fail(LQ_ERR_UNSUPPORTED, "%s: '%s': mixtures are rounded to nearest or "
-                      "quantized by gptq only", j->fn, lq_scheme_string(j->scheme));
+                      "quantized by gptq or awq only", j->fn, lq_scheme_string(j->scheme));
     if (st == LQ_OK && j->mixture)
-        st = plan_mixture(j, ftype);
+        st = j->plan ? plan_given(j) : plan_mixture(j, ftype);
     if (st == LQ_OK)
         st = side_scheme(j);
     /* in a mixture under gptq, a head of its own (not the tied embedding) is
@@ -391,12 +507,12 @@ static lq_status run(job *j, const int32_t *calib, int64_t n_calib)
         j->slots[1].gptq_head = j->mixture && j->method == LQ_METHOD_GPTQ && j->slots[1].l &&
                                 calib && n_calib > 0;
     if (st == LQ_OK)
-        st = quantize_slot(j, &j->slots[0], NULL, NULL);
+        st = quantize_slot(j, &j->slots[0], NULL, NULL, NULL);
     if (st == LQ_OK && !j->slots[1].gptq_head)
-        st = quantize_slot(j, &j->slots[1], NULL, NULL);
+        st = quantize_slot(j, &j->slots[1], NULL, NULL, NULL);
     if (st != LQ_OK || !is_calibrated(j->method)) {
         for (int64_t s = 2; st == LQ_OK && s < j->n_slots; s++)
-            st = quantize_slot(j, &j->slots[s], NULL, NULL);
+            st = quantize_slot(j, &j->slots[s], NULL, NULL, NULL);
         return st;
     }
     if (!calib || n_calib < 1)
@@ -407,14 +523,11 @@ static lq_status run(job *j, const int32_t *calib, int64_t n_calib)
                          j->slots[1].gptq_head ? LQ__CALIB_HEAD : 0u, calibrated_layer, j);
 }
 
-lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme,
-                            const lq_imatrix *imatrix, const int32_t *calib, int64_t n_calib,
-                            int64_t n_ctx, int kv_type, lq_model **out)
+static lq_status quantize_model(const char *fn, lq_ctx *ctx, lq_model *base,
+                                const lq_scheme *scheme, const lq_imatrix *imatrix, lq__plan *plan,
+                                const int32_t *calib, int64_t n_calib, int64_t n_ctx, int kv_type,
+                                lq_model **out)
 {
-    static const char fn[] = "lq_model_quantize";
-    if (!out)
-        return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
-    *out = NULL;
     if (!base || !scheme)
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
     if (base->quantized)
@@ -423,14 +536,18 @@ lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme
     if (n_calib < 0 || (n_calib > 0 && !calib))
         return lq__fail(LQ_ERR_INVALID, "%s: %lld calibration tokens at %p", fn,
                         (long long)n_calib, (const void *)calib);
-    int64_t method = 0;
+    int64_t method = 0, ftype = 0;
     lq_scheme_get_int(scheme, LQ_PARAM_METHOD, &method);
+    lq_scheme_get_int(scheme, LQ_PARAM_MIXTURE, &ftype);
+    if (plan && !ftype)
+        return lq__fail(LQ_ERR_INVALID, "%s: '%s' is not a llama.cpp mixture", fn,
+                        lq_scheme_string(scheme));
     job j = {.fn = fn, .user = ctx, .quiet = {lq__ctx_threads(ctx), NULL, NULL}, .base = base,
-             .scheme = scheme, .method = (int)method, .imatrix = imatrix};
+             .scheme = scheme, .method = (int)method, .imatrix = imatrix, .plan = plan};
     lq_status st = lq__model_build(&j.quiet, base->src, n_ctx, kv_type, &j.q, fn);
     if (st == LQ_OK)
         st = run(&j, calib, n_calib);
-    if (st != LQ_OK && st != LQ_ERR_CANCELLED && strncmp(lq_last_error(), fn, sizeof fn - 1) != 0)
+    if (st != LQ_OK && st != LQ_ERR_CANCELLED && strncmp(lq_last_error(), fn, strlen(fn)) != 0)
         lq__error_prefix(fn);
     lq__free(j.slots);
     lq_scheme_free(j.side);
@@ -439,10 +556,40 @@ lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme
         return st;
     }
     j.q->quantized = true;
-    int64_t ftype = 0;
-    lq_scheme_get_int(scheme, LQ_PARAM_MIXTURE, &ftype);
     j.q->mixture = (int)ftype;
     j.q->mixture_imatrix = imatrix != NULL;
+    j.q->plan = plan;
     *out = j.q;
     return LQ_OK;
+}
+
+lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme,
+                            const lq_imatrix *imatrix, const int32_t *calib, int64_t n_calib,
+                            int64_t n_ctx, int kv_type, lq_model **out)
+{
+    static const char fn[] = "lq_model_quantize";
+    if (!out)
+        return lq__fail(LQ_ERR_INVALID, "%s: out is NULL", fn);
+    *out = NULL;
+    return quantize_model(fn, ctx, base, scheme, imatrix, NULL, calib, n_calib, n_ctx, kv_type,
+                          out);
+}
+
+lq_status lq__model_quantize_planned(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme,
+                                     const lq_imatrix *imatrix, lq__plan *plan,
+                                     const int32_t *calib, int64_t n_calib, int64_t n_ctx,
+                                     int kv_type, lq_model **out)
+{
+    static const char fn[] = "lq_model_quantize_opts";
+    lq_status st = !out || !plan ? lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn) : LQ_OK;
+    if (out)
+        *out = NULL;
+    if (st == LQ_OK)
+        st = quantize_model(fn, ctx, base, scheme, imatrix, plan, calib, n_calib, n_ctx, kv_type,
+                            out);
+    if (st != LQ_OK && plan) {
+        lq__plan_free(plan);
+        lq__free(plan);
+    }
+    return st;
 }

@@ -23,20 +23,13 @@
 #include "../methods/mixture_plan.h"
 #include "gguf_quantize_rows.h"
 #include "gguf_quantize_writer.h"
+#include "qopts.h"
 
 /* Tensors are quantized a slice of whole rows at a time, of about this many
  * values: enough rows for every thread and for large writes, while the f32
  * copy (16 MB) and the input pages in use stay small whatever the tensor's
  * size. Rows are independent in every type, so the bytes do not depend on it. */
 #define SLICE_VALUES ((int64_t)4 << 20)
-
-struct lq_qopts {
-    int ftype;
-    lq__mixture rules; /* options only; the model facts are filled per file */
-    lq_imatrix *imatrix;
-    int allow_requantize;
-    lq__budget budget; /* kind, value and ftype; the rest is filled per run */
-};
 
 static lq_status parse_type(const char *fn, const char *name, lq_type *out)
 {
@@ -214,19 +207,39 @@ static int progress_adapter(void *user, const char *stage, double fraction)
 
 /* A budget of a file type's size: the size of the file these options give
  * for that file type. */
-static lq_status ftype_size(run *r, lq__budget *b)
+static lq_status ftype_size(const char *fn, const lq_gguf *in, const lq_qopts *o, lq__budget *b)
 {
-    lq__mixture m = r->opts->rules;
+    lq__mixture m = o->rules;
     lq__ftype_info(b->ftype, &m.default_type, NULL); /* known: lq_qopts_set_target_file_type */
     m.ftype = b->ftype;
     lq__plan q;
     uint64_t size = 0;
-    lq_status st = lq__plan_make(r->fn, r->in, &m, NULL, &q);
+    lq_status st = lq__plan_make(fn, in, &m, NULL, &q);
     if (st == LQ_OK) {
-        st = lq__gguf_file_size(r->fn, q.out, &size);
+        st = lq__gguf_file_size(fn, q.out, &size);
         lq__plan_free(&q);
     }
     b->value = (double)size;
+    return st;
+}
+
+lq_status lq__qopts_plan(const char *fn, const lq_gguf *in, const lq_qopts *o, int threads,
+                         lq__plan *p)
+{
+    memset(p, 0, sizeof *p);
+    lq__budget b = o->budget;
+    b.imatrix = o->imatrix;
+    b.threads = threads;
+    lq_status st = b.kind == LQ__BUDGET_FTYPE ? ftype_size(fn, in, o, &b) : LQ_OK;
+    if (st != LQ_OK)
+        return st;
+    st = lq__plan_make(fn, in, &o->rules, &b, p);
+    if (st == LQ_OK && p->needs_imatrix >= 0)
+        st = lq__fail(LQ_ERR_INVALID, "%s: tensor '%s': %s in this file type needs an importance "
+                      "matrix (--imatrix)", fn, lq_gguf_tensor_name(in, p->needs_imatrix),
+                      lq_type_name(p->target[p->needs_imatrix]));
+    if (st != LQ_OK)
+        lq__plan_free(p);
     return st;
 }
 
@@ -235,22 +248,12 @@ static lq_status ftype_size(run *r, lq__budget *b)
 static lq_status plan(run *r)
 {
     lq__plan p;
-    lq__budget b = r->opts->budget;
-    b.imatrix = r->opts->imatrix;
-    b.threads = r->inner.threads;
-    lq_status st = b.kind == LQ__BUDGET_FTYPE ? ftype_size(r, &b) : LQ_OK;
-    if (st != LQ_OK)
-        return st;
-    st = lq__plan_make(r->fn, r->in, &r->opts->rules, &b, &p);
+    lq_status st = lq__qopts_plan(r->fn, r->in, r->opts, r->inner.threads, &p);
     if (st != LQ_OK)
         return st;
     r->out = p.out;
     r->order = p.order;
     r->target = p.target;
-    if (p.needs_imatrix >= 0)
-        return lq__fail(LQ_ERR_INVALID, "%s: tensor '%s': %s in this file type needs an importance "
-                        "matrix (--imatrix)", r->fn, lq_gguf_tensor_name(r->in, p.needs_imatrix),
-                        lq_type_name(p.target[p.needs_imatrix]));
     return LQ_OK;
 }
 

@@ -3,7 +3,9 @@
  * lq_gguf_quantize would write for that file type (the same plan: metadata,
  * key and tensor order, types), with the model's own tensor bytes. So with
  * method rtn the file is byte for byte lq_gguf_quantize's, and with gptq it
- * differs only in the quantized tensors' codes and scales. */
+ * differs only in the quantized tensors' codes and scales. A model made by
+ * lq_model_quantize_opts carries the plan of its options, which is written
+ * instead. */
 #include <string.h>
 
 #include <lq/lq.h>
@@ -50,27 +52,33 @@ lq_status lq_model_save_gguf(lq_ctx *ctx, const lq_model *m, const char *path)
     if (!m->quantized || !m->mixture)
         return lq__fail(LQ_ERR_INVALID, "%s: the model was not made by lq_model_quantize with a "
                         "llama.cpp mixture (q4_k_m, ...), so no file type says its types", fn);
-    lq__mixture rules;
-    lq_status st = lq__mixture_init(&rules, m->mixture);
-    if (st != LQ_OK)
-        return st;
-    rules.has_imatrix = m->mixture_imatrix;
-    lq__plan p;
-    memset(&p, 0, sizeof p);
-    st = lq__plan_make(fn, m->src, &rules, NULL, &p);
-    lq__mixture_free(&rules);
+    /* the plan the model took its types from (lq_model_quantize_opts), or
+     * the mixture's own */
+    lq__plan own, *p = m->plan;
+    lq_status st = LQ_OK;
+    if (!p) {
+        lq__mixture rules;
+        memset(&own, 0, sizeof own);
+        p = &own;
+        if ((st = lq__mixture_init(&rules, m->mixture)) != LQ_OK)
+            return st;
+        rules.has_imatrix = m->mixture_imatrix;
+        st = lq__plan_make(fn, m->src, &rules, NULL, &own);
+        lq__mixture_free(&rules);
+    }
     lq_gguf_writer *w = NULL;
     if (st == LQ_OK)
-        st = lq_gguf_writer_create(p.out, path, &w);
-    for (int64_t k = 0; st == LQ_OK && k < p.n; k++) {
-        st = write_one(fn, m, &p, p.order[k], w);
+        st = lq_gguf_writer_create(p->out, path, &w);
+    for (int64_t k = 0; st == LQ_OK && k < p->n; k++) {
+        st = write_one(fn, m, p, p->order[k], w);
         if (st == LQ_OK && ctx && ctx->progress &&
-            ctx->progress(ctx->progress_user, "save", (double)(k + 1) / (double)p.n))
+            ctx->progress(ctx->progress_user, "save", (double)(k + 1) / (double)p->n))
             st = lq__fail(LQ_ERR_CANCELLED, "%s: cancelled by the progress callback", fn);
     }
     if (st == LQ_OK)
         st = lq_gguf_writer_finish(w);
     lq_gguf_writer_free(w); /* removes the temporary file unless finished */
-    lq__plan_free(&p);
+    if (p == &own)
+        lq__plan_free(&own);
     return st;
 }

@@ -19,7 +19,7 @@ static const char usage_head[] =
     "                   [--tensor-type PATTERN=TYPE]... [--output-tensor-type T]\n"
     "                   [--token-embedding-type T] [--pure] [--leave-output-tensor]\n"
     "                   [--allow-requantize] [split options]\n"
-    "       lq quantize IN.gguf OUT.gguf TYPE --method gptq --calib FILE...\n"
+    "       lq quantize IN.gguf OUT.gguf TYPE --method gptq|awq --calib FILE...\n"
     "                   [--imatrix FILE] [--calib-samples N] [--calib-seqlen L]\n"
     "                   [--seed S] [--threads N]\n\n"
     "Quantizes a GGUF model as llama.cpp's llama-quantize does: the same type for\n"
@@ -82,11 +82,8 @@ static int apply_option(lq_qopts *o, int argc, char **argv, int *i, int64_t *thr
         r = calibrated_option(cmd, argc, argv, i, cal);
     if (r != 0)
         return r < 0 ? LQ_TOOL_USAGE : 0;
-    if (strcmp(argv[*i], "--threads") != 0 && strncmp(argv[*i], "--imatrix", 9) != 0)
-        cal->llama_option = argv[*i]; /* one the calibrated path does not take */
     if ((v = lq_tool_option(argc, argv, i, "--imatrix", &missing))) {
         st = lq_qopts_set_imatrix(o, v);
-        cal->imatrix = v;
     } else if ((v = lq_tool_option(argc, argv, i, "--target-bpw", &missing))) {
         double bpw;
         if (!lq_tool_parse_double(v, &bpw) || !(bpw > 0))
@@ -256,9 +253,8 @@ int lq_cmd_quantize(int argc, char **argv)
     calibrated_options cal = {0};
     for (int i = 1; i < first && rc == 0; i++)
         rc = apply_option(o, first, argv, &i, &threads, &split, &cal);
-    if (rc == 0 && cal.method && (split.set || cal.llama_option))
-        rc = lq_tool_usage_error(cmd, "--method does not take %s", split.set ? "split options"
-                                 : cal.llama_option);
+    if (rc == 0 && cal.method && split.set)
+        rc = lq_tool_usage_error(cmd, "--method does not take split options");
     if (rc == 0 && !cal.method && (cal.n_files || cal.samples || cal.seqlen || cal.seed))
         rc = lq_tool_usage_error(cmd, "the calibration options need --method");
     lq_ctx *ctx = NULL;
@@ -274,10 +270,12 @@ int lq_cmd_quantize(int argc, char **argv)
         lq_ctx_set_progress(ctx, lq_tool_progress_cb, &bar);
         double t0 = lq_tool_now();
         if (cal.method) {
-            rc = quantize_calibrated(ctx, pos[0], pos[1], pos[2], &cal);
+            rc = quantize_calibrated(ctx, pos[0], pos[1], pos[2], o, &cal);
             lq_tool_progress_done(&bar);
-            if (rc == 0)
+            if (rc == 0) {
+                budget_table_print(pos[1]);
                 summary(pos[0], pos[1], lq_tool_now() - t0);
+            }
         } else if (split.set) {
             rc = quantize_split(ctx, pos[0], pos[1], o, &split, &bar, t0);
         } else {

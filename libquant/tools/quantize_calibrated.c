@@ -14,8 +14,8 @@ int calibrated_option(const char *cmd, int argc, char **argv, int *i, calibrated
     bool missing = false;
     const char *v;
     if ((v = lq_tool_option(argc, argv, i, "--method", &missing))) {
-        if (strcmp(v, "gptq") != 0 && strcmp(v, "rtn") != 0) {
-            lq_tool_usage_error(cmd, "--method wants gptq or rtn, got '%s'", v);
+        if (strcmp(v, "gptq") != 0 && strcmp(v, "awq") != 0 && strcmp(v, "rtn") != 0) {
+            lq_tool_usage_error(cmd, "--method wants gptq, awq or rtn, got '%s'", v);
             return -1;
         }
         o->method = v;
@@ -63,7 +63,7 @@ static bool scheme_text(const char *method, const char *type, char *buf, size_t 
 }
 
 int quantize_calibrated(lq_ctx *ctx, const char *in, const char *out, const char *type,
-                        const calibrated_options *o)
+                        const lq_qopts *opts, const calibrated_options *o)
 {
     static const char cmd[] = "quantize";
     bool calibrate = strcmp(o->method, "rtn") != 0;
@@ -92,7 +92,6 @@ int quantize_calibrated(lq_ctx *ctx, const char *in, const char *out, const char
     calib_request req = {o->files, o->n_files, o->samples ? o->samples : CALIB_DEFAULT_SAMPLES,
                          o->seqlen ? o->seqlen : CALIB_DEFAULT_SEQLEN, (uint64_t)o->seed};
     lq_model *base = NULL, *q = NULL;
-    lq_imatrix *im = NULL;
     int32_t *tokens = NULL;
     int64_t seqlen = 0;
     int rc = 0;
@@ -105,19 +104,16 @@ int quantize_calibrated(lq_ctx *ctx, const char *in, const char *out, const char
         rc = calib_tokens(cmd, base, &req, &tokens, &seqlen);
     if (rc == 0 && seqlen > 0 && (st = lq_model_set_cache(base, seqlen, LQ_KV_F16)) != LQ_OK)
         rc = lq_tool_lib_error(cmd, in, st);
-    if (rc == 0 && o->imatrix && (st = lq_imatrix_load(o->imatrix, &im)) != LQ_OK)
-        rc = lq_tool_lib_error(cmd, o->imatrix, st);
     /* the new model runs the calibration windows through the quantized
      * layers, then only gets saved */
-    if (rc == 0 && (st = lq_model_quantize(ctx, base, s, im, tokens,
-                                           calibrate ? req.samples * seqlen : 0,
-                                           calibrate ? seqlen : 1, LQ_KV_F16, &q)) != LQ_OK)
+    if (rc == 0 && (st = lq_model_quantize_opts(ctx, base, s, opts, tokens,
+                                                calibrate ? req.samples * seqlen : 0,
+                                                calibrate ? seqlen : 1, LQ_KV_F16, &q)) != LQ_OK)
         rc = lq_tool_lib_error(cmd, in, st);
     if (rc == 0 && (st = lq_model_save_gguf(ctx, q, out)) != LQ_OK)
         rc = lq_tool_lib_error(cmd, out, st);
     lq_model_free(q);
     lq_model_free(base);
-    lq_imatrix_free(im);
     lq_scheme_free(s);
     free(tokens);
     return rc;

@@ -1,6 +1,6 @@
 /* quantize_calibrated.h — lq quantize's calibrated path: a llama.cpp
- * mixture whose layer weights and output head are quantized by gptq on
- * calibration text
+ * mixture whose layer weights and output head are quantized by gptq (or
+ * whose layers are scaled by awq) on calibration text
  * (lq_model_quantize), written as the file that mixture makes
  * (lq_model_save_gguf). */
 #ifndef LQ_TOOLS_QUANTIZE_CALIBRATED_H
@@ -19,8 +19,6 @@ typedef struct calibrated_options {
     int n_files;
     int64_t samples, seqlen;     /* --calib-samples, --calib-seqlen (0: the defaults) */
     int64_t seed;                /* --seed */
-    const char *imatrix;         /* --imatrix, also applied to the calibrated path */
-    const char *llama_option;    /* an option of llama-quantize's path only, when given */
 } calibrated_options;
 
 /* When argv[*i] is one of --method, --calib, --calib-samples, --calib-seqlen
@@ -38,12 +36,19 @@ int calibrated_option(const char *cmd, int argc, char **argv, int *i, calibrated
     "on windows drawn from the text files of --calib FILE (repeatable;\n"                 \
     "--calib-samples N, default 128, --calib-seqlen L, default 2048 or the training\n"    \
     "context, --seed S, default 0); --imatrix then gives GPTQ's block scales their\n"     \
-    "importance weights. --method rtn takes the same path without calibration (the\n"     \
-    "bytes of the plain command).\n"
+    "importance weights; the options of the plain command (--target-bpw,\n"            \
+    "--target-size, --tensor-type, ...) choose the types as they do there.\n"         \
+    "--method awq instead searches AWQ's per-channel scales\n"     \
+    "with each weight's own block type in the loop, folds them into the norms and\n"    \
+    "weights before (a plain llama.cpp file), then rounds to nearest.\n"                \
+    "--method rtn takes the same path without calibration (the bytes of the plain\n"   \
+    "command).\n"
 
-/* Quantize `in` to the mixture `type` with o->method and write `out`;
- * returns the exit status after printing any error. */
+/* Quantize `in` to the mixture `type` with o->method into the types the
+ * plain path's options `opts` (its imatrix, size budget, --tensor-type, ...)
+ * give each tensor, and write `out`; returns the exit status after printing
+ * any error. */
 int quantize_calibrated(lq_ctx *ctx, const char *in, const char *out, const char *type,
-                        const calibrated_options *o);
+                        const lq_qopts *opts, const calibrated_options *o);
 
 #endif

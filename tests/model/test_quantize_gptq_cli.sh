@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # lq quantize --method: the calibrated path on the fixture. --method rtn
 # writes the plain command's bytes; --method gptq writes a file of the same
-# layout and size with other codes, the same for the same seed; bad
+# layout and size with other codes, the same for the same seed (--method
+# awq too, its scales folded into the norms); bad
 # arguments exit 2. TAP output. Usage: test_quantize_gptq_cli.sh PATH/TO/lq
 lq="$1"
 root="${LQ_SOURCE_ROOT:-$(dirname "$0")/../..}"
@@ -37,11 +38,38 @@ run 0 "--method gptq with another seed" "$fixture" "$tmp/g3.gguf" Q4_K_M --metho
     "${calib[@]}" --seed 8
 ! cmp -s "$tmp/g1.gguf" "$tmp/g3.gguf"; ok $? "another seed draws other windows"
 
+run 0 "--method awq" "$fixture" "$tmp/a1.gguf" Q4_K_M --method awq "${calib[@]}"
+[ "$(stat -c %s "$tmp/a1.gguf")" = "$(stat -c %s "$tmp/plain.gguf")" ]
+ok $? "awq's file has the plain file's size (the same types; the scales live in the norms)"
+! cmp -s "$tmp/a1.gguf" "$tmp/plain.gguf"; ok $? "awq's tensors differ from rounding to nearest"
+run 2 "awq without --calib" "$fixture" "$tmp/x.gguf" Q4_K_M --method awq
+# the plain command's options choose the types: under a size budget --method
+# rtn writes the plain command's bytes, gptq and awq a file of the same types
+# and size (so within the budget), with other codes
+bpw=4.2
+run 0 "plain --target-bpw" "$fixture" "$tmp/b.gguf" --target-bpw $bpw
+run 0 "--method rtn --target-bpw" "$fixture" "$tmp/br.gguf" --target-bpw $bpw --method rtn
+cmp -s "$tmp/b.gguf" "$tmp/br.gguf"; ok $? "--method rtn under a budget writes the plain command's bytes"
+for m in gptq awq; do
+  run 0 "--method $m --target-bpw" "$fixture" "$tmp/b$m.gguf" --target-bpw $bpw --method $m "${calib[@]}"
+  bits=$(printf '%s\n' "$out" | sed -n 's/.* \([0-9.]*\) bits per weight.*/\1/p')
+  awk -v b="$bits" -v t=$bpw 'BEGIN { exit !(b != "" && b <= t) }'; ok $? "$m: $bits bits per weight, within $bpw"
+  [ "$(stat -c %s "$tmp/b$m.gguf")" = "$(stat -c %s "$tmp/b.gguf")" ]
+  ok $? "$m: the budgeted file's size"
+  ! cmp -s "$tmp/b$m.gguf" "$tmp/b.gguf"; ok $? "$m: other codes than rounding to nearest"
+done
+run 0 "--method gptq with --tensor-type" "$fixture" "$tmp/tt.gguf" Q4_K_M --method gptq \
+    "${calib[@]}" --tensor-type 'ffn_down=q8_0'
+run 0 "plain with --tensor-type" "$fixture" "$tmp/ttp.gguf" Q4_K_M --tensor-type 'ffn_down=q8_0'
+[ "$(stat -c %s "$tmp/tt.gguf")" = "$(stat -c %s "$tmp/ttp.gguf")" ]
+ok $? "--tensor-type gives gptq's file the plain file's types"
+
 run 2 "gptq without --calib" "$fixture" "$tmp/x.gguf" Q4_K_M --method gptq
 has "says what is missing" "--calib FILE"
 run 2 "a file type that is not a k-quant mixture" "$fixture" "$tmp/x.gguf" Q4_0 --method gptq "${calib[@]}"
 has "lists the mixtures" "Q4_K_M"
-run 2 "an option of the plain path" "$fixture" "$tmp/x.gguf" Q4_K_M --method gptq "${calib[@]}" --pure
+run 2 "split options" "$fixture" "$tmp/x.gguf" Q4_K_M --method gptq "${calib[@]}" \
+    --split-max-tensors 8
 run 2 "calibration options without --method" "$fixture" "$tmp/x.gguf" Q4_K_M "${calib[@]}"
 run 2 "unknown method" "$fixture" "$tmp/x.gguf" Q4_K_M --method awq2 "${calib[@]}"
 echo "A few words." > "$tmp/short.txt"

@@ -677,6 +677,7 @@ FUNCTIONS = {
     "lq_qopts_set_target_file_type": (Status, (QoptsP, c_char_p)),
     "lq_gguf_quantize": (Status, (CtxP, c_char_p, c_char_p, QoptsP)),
     "lq_gguf_quantize_split": (Status, (CtxP, c_char_p, c_char_p, QoptsP, c_uint64, c_int64, c_uint, c_int, POINTER(c_int))),
+    "lq_model_quantize_opts": (Status, (CtxP, ModelP, SchemeP, QoptsP, POINTER(c_int32), c_int64, c_int64, c_int, POINTER(ModelP))),
     "lq_model_save_gguf": (Status, (CtxP, ModelP, c_char_p)),
 }
 
@@ -766,6 +767,7 @@ EXPERIMENTAL = frozenset({
     "lq_model_load",
     "lq_model_perplexity",
     "lq_model_quantize",
+    "lq_model_quantize_opts",
     "lq_model_save_gguf",
     "lq_model_set_cache",
     "lq_model_token_text",

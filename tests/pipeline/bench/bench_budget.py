@@ -42,11 +42,22 @@ SRC = os.path.normpath(os.path.join(HERE, "..", "..", ".."))
 FTYPES = os.environ.get("BENCH_FTYPES", "Q2_K Q3_K_S Q3_K_M Q3_K_L IQ4_XS Q4_0 Q4_K_S Q4_K_M Q5_0 "
                         "Q5_K_S Q5_K_M Q6_K Q8_0").split()
 
-# Our variants at each size: name -> extra `lq quantize` arguments (with the
-# importance matrix in every one). "ours + gptq" is one more row here once
-# `lq quantize --method gptq` quantizes ggml types (helper kquant-gptq's
-# branch), e.g. "ours+gptq": ["--method", "gptq", "--calib", CALIB].
-VARIANTS = {"ours": []}
+# Our variants: name -> (at each size by --target-size, extra `lq quantize`
+# arguments), with the importance matrix in every one; CALIB stands for the
+# calibration part of the text. Those without a budget write llama.cpp's
+# file type itself (its Q4_K_M's size). BENCH_VARIANTS names a subset.
+CALIB = "{calib}"
+CALIBRATED = ["--calib", CALIB, "--calib-samples", "64", "--calib-seqlen", "128"]
+ALL_VARIANTS = {
+    "ours": (True, []),
+    "ours + gptq": (True, ["--method", "gptq"] + CALIBRATED),
+    "ours + awq": (True, ["--method", "awq"] + CALIBRATED),
+    "gptq": (False, ["--method", "gptq"] + CALIBRATED),
+    "awq": (False, ["--method", "awq"] + CALIBRATED),
+}
+VARIANTS = {k: v for k, v in ALL_VARIANTS.items()
+            if k in (os.environ.get("BENCH_VARIANTS", "").split(",") if os.environ.get("BENCH_VARIANTS")
+                     else ALL_VARIANTS)}
 
 
 def model_list():
@@ -175,16 +186,17 @@ def bench_model(lq, name, model, text, cal, ev, work, threads, ctx):
             size, k, t = measured(out, lambda: run(args, out + ".log"), tools["perplexity"], base,
                                   work, threads)
             rows.append(("llama.cpp" + (" + imatrix" if im else ""), ft, size, 8 * size / params, k, t))
-    for variant, extra in VARIANTS.items():
+    for variant, (budget, extra) in VARIANTS.items():
+        extra = [calib if a == CALIB else a for a in extra]
         for ft in FTYPES:
             size = next(r[2] for r in rows if r[0] == "llama.cpp + imatrix" and r[1] == ft)
-            out = os.path.join(work, "%s-%s.gguf" % (variant, ft))
-            args = [lq, "quantize", model, out, "--target-size", str(size), "--imatrix", imatrix,
-                    "--threads", threads] + extra
+            out = os.path.join(work, "%s-%s.gguf" % (variant.replace(" ", ""), ft))
+            args = [lq, "quantize", model, out] + (["--target-size", str(size)] if budget else [ft]) + \
+                ["--imatrix", imatrix, "--threads", threads] + extra
             osize, k, t = measured(out, lambda: run(args, out + ".log"), tools["perplexity"], base,
                                    work, threads)
             assert osize <= size, (out, osize, size)
-            rows.append((variant, "@" + ft, osize, 8 * osize / params, k, t))
+            rows.append((variant, "@" + ft if budget else ft, osize, 8 * osize / params, k, t))
     return params, rows
 
 
@@ -200,7 +212,9 @@ def table(name, model, text, cal, ev, params, rows):
     ref = {s: next((r for r in rows if r[0] == s and r[1] == "Q4_K_M"), None)
            for s in ("llama.cpp", "llama.cpp + imatrix")}
     for variant in VARIANTS:
-        ours = next(r for r in rows if r[0] == variant and r[1] == "@Q4_K_M")
+        ours = next((r for r in rows if r[0] == variant and r[1] in ("@Q4_K_M", "Q4_K_M")), None)
+        if not ours:
+            continue
         for s, r in ref.items():
             lines.append("")
             lines.append("Headline (%s): %s at %d bytes, KLD %.6f = **%.3f ×** %s Q4_K_M's %.6f (%d "
@@ -210,7 +224,9 @@ def table(name, model, text, cal, ev, params, rows):
 
 def svg(path, curves):
     """KLD (log scale) against bits per weight, one panel per model."""
-    colours = {"llama.cpp": "#d62728", "llama.cpp + imatrix": "#ff7f0e", "ours": "#1f77b4"}
+    colours = {"llama.cpp": "#d62728", "llama.cpp + imatrix": "#ff7f0e", "ours": "#1f77b4",
+               "ours + gptq": "#2ca02c", "ours + awq": "#9467bd", "gptq": "#17becf",
+               "awq": "#8c564b"}
     W, H, L, R, T, B = 640, 420, 70, 20, 40, 50
     parts = ['<svg xmlns="http://www.w3.org/2000/svg" width="%d" height="%d" font-family="sans-serif" '
              'font-size="11">' % (W, H * len(curves))]

@@ -634,5 +634,7 @@ extern "C" {
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_gguf_quantize_split(ctx: *mut lq_ctx, in_path: *const c_char, path_prefix: *const c_char, opts: *const lq_qopts, max_bytes: u64, max_tensors: i64, flags: c_uint, shard: c_int, n_files: *mut c_int) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_model_quantize_opts(ctx: *mut lq_ctx, base: *mut lq_model, scheme: *const lq_scheme, opts: *const lq_qopts, calib: *const i32, n_calib: i64, n_ctx: i64, kv_type: c_int, out: *mut *mut lq_model) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_save_gguf(ctx: *mut lq_ctx, m: *const lq_model, path: *const c_char) -> lq_status;
 }
