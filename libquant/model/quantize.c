@@ -436,6 +436,7 @@ lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme *scheme
         return st;
     }
     j.q->quantized = true;
+    j.q->max_memory = base->max_memory; /* for walks over the new model (static fp8 scales) */
     int64_t ftype = 0;
     lq_scheme_get_int(scheme, LQ_PARAM_MIXTURE, &ftype);
     j.q->mixture = (int)ftype;

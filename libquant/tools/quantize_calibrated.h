@@ -19,18 +19,19 @@ typedef struct calibrated_options {
     int n_files;
     int64_t samples, seqlen;     /* --calib-samples, --calib-seqlen (0: the defaults) */
     int64_t seed;                /* --seed */
+    int64_t max_memory;          /* --max-memory: bytes of calibration states in memory, 0 = any */
     const char *imatrix;         /* --imatrix, also applied to the calibrated path */
     const char *llama_option;    /* an option of llama-quantize's path only, when given */
 } calibrated_options;
 
-/* When argv[*i] is one of --method, --calib, --calib-samples, --calib-seqlen
- * or --seed, apply it (advancing *i past its value) and return 1; 0 when it
- * is not one; -1 (after printing why) when its value is bad or missing. */
+/* When argv[*i] is one of --method, --calib, --calib-samples, --calib-seqlen,
+ * --seed or --max-memory, apply it (advancing *i past its value) and return
+ * 1; 0 when it is not one; -1 (after printing why) when its value is bad or missing. */
 int calibrated_option(const char *cmd, int argc, char **argv, int *i, calibrated_options *o);
 
 /* The options that take a value (for lq_tool_options_first). */
 #define CALIBRATED_VALUED_OPTIONS \
-    "--method", "--calib", "--calib-samples", "--calib-seqlen", "--seed"
+    "--method", "--calib", "--calib-samples", "--calib-seqlen", "--seed", "--max-memory"
 
 #define CALIBRATED_USAGE                                                                  \
     "--method gptq quantizes the layers' weights and the output head by GPTQ into\n"      \
@@ -39,7 +40,9 @@ int calibrated_option(const char *cmd, int argc, char **argv, int *i, calibrated
     "--calib-samples N, default 128, --calib-seqlen L, default 2048 or the training\n"    \
     "context, --seed S, default 0); --imatrix then gives GPTQ's block scales their\n"     \
     "importance weights. --method rtn takes the same path without calibration (the\n"     \
-    "bytes of the plain command).\n"
+    "bytes of the plain command). --max-memory BYTES keeps the calibration states\n"    \
+    "(4 x samples x seqlen x width bytes) in a temporary file, read one window at a\n"  \
+    "time, when they would take more (the same result; default: no limit).\n"
 
 /* Quantize `in` to the mixture `type` with o->method and write `out`;
  * returns the exit status after printing any error. */
