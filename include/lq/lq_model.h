@@ -369,6 +369,19 @@ LQ_API lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme 
                                    const lq_imatrix *imatrix, const int32_t *calib,
                                    int64_t n_calib, int64_t n_ctx, int kv_type, lq_model **out);
 
+/* The memory that the hidden states of a calibration walk over m may take:
+ * lq_model_quantize with m as base, lq_model_imatrix(_v2) of m. They are one
+ * row of n_embd floats per calibration token (4 * n_calib * n_embd bytes);
+ * when that is more than `bytes`, they are kept in a temporary file in
+ * $TMPDIR (else /tmp), removed from its folder as soon as it is made, and
+ * only one window of rows is in memory at a time. Results are the same
+ * either way. 0 (the default) is no limit; a model made by
+ * lq_model_quantize takes its base's. The weights, the per-layer
+ * calibration sets (Hessians) and the new model's weights are not counted.
+ * Errors: LQ_ERR_INVALID (NULL m, bytes < 0). A failure to make the file
+ * is LQ_ERR_IO from the walk. */
+LQ_API lq_status lq_model_set_max_memory(lq_model *m, int64_t bytes);
+
 /* CONSTRUCTOR. The importance matrix of `m` on tokens[0 .. n_tokens-1], as
  * llama-imatrix computes it: for every weight that multiplies activations
  * (the seven of each layer, and the output head: "token_embd.weight" when it

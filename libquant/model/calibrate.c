@@ -10,6 +10,7 @@
 #include "../calib/calib.h"
 #include "../calib/imatrix.h"
 #include "calibrate.h"
+#include "states.h"
 
 int64_t lq__site_width(const lq__hparams *hp, int site)
 {
@@ -27,7 +28,7 @@ typedef struct {
     lq_model *source, *follow;
     int64_t n_tokens, window, n_windows, n_embd;
     bool sums_only;        /* LQ__CALIB_SUMS_ONLY */
-    float *states;         /* n_tokens rows of n_embd: the hidden state entering the layer */
+    lq__states states;     /* n_tokens rows of n_embd: the hidden state entering the layer */
     float *scratch;        /* one window of states, run through `source` when it is not `follow` */
     lq_calib *sets[LQ__SITE_COUNT];
 } walk;
@@ -63,12 +64,12 @@ static lq_status new_sets(walk *w, int n)
     return LQ_OK;
 }
 
-/* Window k: its first row and length. */
-static float *window_rows(const walk *w, float *base, int64_t k, int64_t *len)
+/* Window k's rows of the states, at *x: their first row and count. */
+static lq_status window_rows(walk *w, int64_t k, int64_t *first, int64_t *len, float **x)
 {
-    int64_t first = k * w->window;
-    *len = w->n_tokens - first < w->window ? w->n_tokens - first : w->window;
-    return base + first * w->n_embd;
+    *first = k * w->window;
+    *len = w->n_tokens - *first < w->window ? w->n_tokens - *first : w->window;
+    return lq__states_get(&w->states, *first, *len, x);
 }
 
 /* The sets of layer il, with the states moved on through `follow`'s layer il
@@ -79,21 +80,29 @@ static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *use
     lq_status st = new_sets(w, LQ__SITE_COUNT);
     bool same = w->source == w->follow;
     for (int64_t k = 0; st == LQ_OK && k < w->n_windows; k++) {
-        int64_t len;
-        float *x = window_rows(w, w->states, k, &len);
-        if (!same) {
+        int64_t first, len;
+        float *x;
+        st = window_rows(w, k, &first, &len, &x);
+        if (st == LQ_OK && !same) {
             memcpy(w->scratch, x, (size_t)(len * w->n_embd) * sizeof *x);
             x = w->scratch;
         }
-        st = lq__model_layer(&w->quiet, w->source, il, x, len, &tap);
+        if (st == LQ_OK)
+            st = lq__model_layer(&w->quiet, w->source, il, x, len, &tap);
+        if (st == LQ_OK && same) /* the states moved on in place */
+            st = lq__states_put(&w->states, first, len);
     }
     if (st == LQ_OK)
         st = visit(user, il, w->sets);
     free_sets(w);
     for (int64_t k = 0; st == LQ_OK && !same && k < w->n_windows; k++) {
-        int64_t len;
-        float *x = window_rows(w, w->states, k, &len);
-        st = lq__model_layer(&w->quiet, w->follow, il, x, len, NULL);
+        int64_t first, len;
+        float *x;
+        st = window_rows(w, k, &first, &len, &x);
+        if (st == LQ_OK)
+            st = lq__model_layer(&w->quiet, w->follow, il, x, len, NULL);
+        if (st == LQ_OK)
+            st = lq__states_put(&w->states, first, len);
     }
     if (st != LQ_OK && st != LQ_ERR_CANCELLED && strncmp(lq_last_error(), w->fn, strlen(w->fn)))
         lq__error_prefix(w->fn);
@@ -104,10 +113,13 @@ static lq_status head_input(walk *w, lq__calib_visit visit, void *user)
 {
     lq_status st = new_sets(w, 1);
     for (int64_t k = 0; st == LQ_OK && k < w->n_windows; k++) {
-        int64_t len;
-        const float *x = window_rows(w, w->states, k, &len);
-        lq__model_head_input(w->source, x, len, w->scratch);
-        st = lq_calib_add(w->sets[0], w->scratch, len);
+        int64_t first, len;
+        float *x;
+        st = window_rows(w, k, &first, &len, &x);
+        if (st == LQ_OK) {
+            lq__model_head_input(w->source, x, len, w->scratch);
+            st = lq_calib_add(w->sets[0], w->scratch, len);
+        }
     }
     if (st == LQ_OK)
         st = visit(user, w->source->hp.n_layer, w->sets);
@@ -139,26 +151,27 @@ lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_
               .source = source, .follow = follow, .n_tokens = n_tokens, .window = window,
               .n_embd = hp->n_embd, .sums_only = flags & LQ__CALIB_SUMS_ONLY};
     w.n_windows = (n_tokens + window - 1) / window;
-    size_t rows;
-    if (lq__mul_size((size_t)n_tokens, (size_t)hp->n_embd, &rows))
-        w.states = lq__calloc(rows, sizeof(float));
+    lq_status st = lq__states_init(&w.states, fn, n_tokens, hp->n_embd, window,
+                                   source->max_memory);
+    if (st != LQ_OK)
+        return st;
     w.scratch = lq__calloc((size_t)(window * hp->n_embd), sizeof(float));
-    if (!w.states || !w.scratch) {
-        lq__free(w.states);
-        lq__free(w.scratch);
-        return lq__fail(LQ_ERR_NOMEM, "%s: cannot hold the hidden states of %lld calibration "
-                        "tokens", fn, (long long)n_tokens);
+    if (!w.scratch) {
+        lq__states_free(&w.states);
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
     }
     int32_t bos = source->vocab.add_bos ? source->vocab.bos : -1;
-    for (int64_t k = 0; k < w.n_windows; k++) {
-        int64_t len;
-        float *x = window_rows(&w, w.states, k, &len);
-        const int32_t *t = tokens + k * window;
-        lq__model_embed(follow, t, len, x);
+    for (int64_t k = 0; st == LQ_OK && k < w.n_windows; k++) {
+        int64_t first, len;
+        float *x;
+        st = window_rows(&w, k, &first, &len, &x);
+        if (st != LQ_OK)
+            break;
+        lq__model_embed(follow, tokens + first, len, x);
         if (bos >= 0)
             lq__model_embed(follow, &bos, 1, x);
+        st = lq__states_put(&w.states, first, len);
     }
-    lq_status st = LQ_OK;
     for (int64_t il = 0; st == LQ_OK && il < hp->n_layer; il++) {
         st = one_layer(&w, il, visit, user);
         if (st == LQ_OK)
@@ -166,7 +179,7 @@ lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_
     }
     if (st == LQ_OK && head && (st = head_input(&w, visit, user)) == LQ_OK)
         st = report(&w, 1.0);
-    lq__free(w.states);
+    lq__states_free(&w.states);
     lq__free(w.scratch);
     return st;
 }

@@ -505,6 +505,15 @@ lq_status lq_model_set_cache(lq_model *m, int64_t n_ctx, int kv_type)
     return LQ_OK;
 }
 
+lq_status lq_model_set_max_memory(lq_model *m, int64_t bytes)
+{
+    if (!m || bytes < 0)
+        return lq__fail(LQ_ERR_INVALID, "lq_model_set_max_memory: %s",
+                        m ? "a negative number of bytes" : "NULL model");
+    m->max_memory = bytes;
+    return LQ_OK;
+}
+
 static int64_t weight_bytes(const lq_model *m)
 {
     int64_t b = 0;

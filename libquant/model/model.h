@@ -46,6 +46,8 @@ struct lq_model {
     float *scratch;         /* the forward pass's activations (forward.c), kept between calls */
     size_t scratch_floats;
     int64_t n_params;
+    int64_t max_memory;     /* bytes the hidden states of a calibration walk may take in
+                             * memory before going to a file (states.h); 0: no limit */
 };
 
 /* Build a model from g (borrowed), as lq_model_from_gguf; `fn` names the

@@ -13,6 +13,7 @@
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
+#include "../io/gguf_internal.h"
 #include "../methods/awq.h"
 #include "../methods/mixture.h"
 #include "../methods/mixture_plan.h"
@@ -249,6 +250,13 @@ static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_c
         st = replace(j, s->l, out);
         out = NULL;
     }
+    /* done with the source's bytes of this weight: its pages leave this
+     * process's memory (they come back from the file if a weight kept as it
+     * was is read again), so that a mapped input is resident about one layer
+     * at a time instead of whole by the end */
+    if (st == LQ_OK)
+        lq__gguf_map_release(j->q->src, lq_gguf_find_tensor(j->q->src, lq_tensor_name(s->l->t)),
+                             0, UINT64_MAX);
     lq_tensor_free(out);
     lq_tensor_free(decoded);
     lq__free(imatrix);
@@ -556,6 +564,7 @@ static lq_status quantize_model(const char *fn, lq_ctx *ctx, lq_model *base,
         return st;
     }
     j.q->quantized = true;
+    j.q->max_memory = base->max_memory; /* for walks over the new model (static fp8 scales) */
     j.q->mixture = (int)ftype;
     j.q->mixture_imatrix = imatrix != NULL;
     j.q->plan = plan;

@@ -21,7 +21,7 @@ static const char usage_head[] =
     "                   [--allow-requantize] [split options]\n"
     "       lq quantize IN.gguf OUT.gguf TYPE --method gptq|awq --calib FILE...\n"
     "                   [--imatrix FILE] [--calib-samples N] [--calib-seqlen L]\n"
-    "                   [--seed S] [--threads N]\n\n"
+    "                   [--seed S] [--max-memory BYTES] [--threads N]\n\n"
     "Quantizes a GGUF model as llama.cpp's llama-quantize does: the same type for\n"
     "every tensor and the same bytes. TYPE is one of";
 static const char usage_tail[] =
@@ -255,7 +255,8 @@ int lq_cmd_quantize(int argc, char **argv)
         rc = apply_option(o, first, argv, &i, &threads, &split, &cal);
     if (rc == 0 && cal.method && split.set)
         rc = lq_tool_usage_error(cmd, "--method does not take split options");
-    if (rc == 0 && !cal.method && (cal.n_files || cal.samples || cal.seqlen || cal.seed))
+    if (rc == 0 && !cal.method && (cal.n_files || cal.samples || cal.seqlen || cal.seed ||
+                                    cal.max_memory))
         rc = lq_tool_usage_error(cmd, "the calibration options need --method");
     lq_ctx *ctx = NULL;
     lq_tool_progress bar;

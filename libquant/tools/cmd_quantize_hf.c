@@ -42,7 +42,8 @@ static const hf_format formats[] = {
 static const char usage[] =
     "usage: lq quantize MODEL OUT_DIR --format FORMAT [--scheme S] [--calib FILE]...\n"
     "                   [--calib-samples N] [--calib-seqlen L] [--seed S] [--force]\n"
-    "                   [--max-shard-size BYTES] [--threads N]\n\n"
+    "                   [--max-shard-size BYTES] [--max-memory BYTES]\n"
+    "                   [--threads N]\n\n"
     "Quantizes MODEL (a Hugging Face model folder) and writes it to the folder\n"
     "OUT_DIR as the checkpoint transformers and vLLM load for FORMAT:\n"
     "  gptq, gptq_v2  gptq:int4:g128:sym:act_order:static_groups (needs --calib)\n"
@@ -57,7 +58,10 @@ static const char usage[] =
     "tokens (default 2048, at most the model's context) drawn with --seed\n"
     "(default 0) from the text files given. OUT_DIR must not exist unless --force;\n"
     "it is written beside itself and renamed when complete. Shards hold at most\n"
-    "--max-shard-size bytes (default 5000000000, as save_pretrained).\n";
+    "--max-shard-size bytes (default 5000000000, as save_pretrained). --max-memory\n"
+    "BYTES keeps the calibration states (4 x samples x seqlen x hidden size bytes)\n"
+    "in a temporary file, read one window at a time, when they would take more\n"
+    "(the same result; default: no limit).\n";
 
 typedef struct {
     const char *model, *out;
@@ -67,6 +71,7 @@ typedef struct {
     int n_calib;
     int64_t samples, seqlen, threads;
     uint64_t seed, max_shard;
+    int64_t max_memory; /* bytes of calibration states in memory, 0: no limit */
     int force;
 } args;
 
@@ -75,7 +80,7 @@ static int parse(int argc, char **argv, args *a)
     static const char cmd[] = "quantize";
     static const char *const valued[] = {"--format", "--scheme", "--calib", "--calib-samples",
                                          "--calib-seqlen", "--seed", "--threads",
-                                         "--max-shard-size", NULL};
+                                         "--max-shard-size", "--max-memory", NULL};
     *a = (args){.samples = CALIB_DEFAULT_SAMPLES, .seqlen = CALIB_DEFAULT_SEQLEN};
     int first = lq_tool_options_first(&argc, argv, valued);
     a->calib = calloc((size_t)argc, sizeof *a->calib);
@@ -113,6 +118,9 @@ static int parse(int argc, char **argv, args *a)
             if (!lq_tool_parse_i64(v, 1, INT64_MAX, &n))
                 return lq_tool_usage_error(cmd, "--max-shard-size wants bytes > 0, got '%s'", v);
             a->max_shard = (uint64_t)n;
+        } else if ((v = lq_tool_option(first, argv, &i, "--max-memory", &missing))) {
+            if (!lq_tool_parse_i64(v, 1, INT64_MAX, &a->max_memory))
+                return lq_tool_usage_error(cmd, "--max-memory wants bytes > 0, got '%s'", v);
         } else if (strcmp(argv[i], "--force") == 0) {
             a->force = 1;
         } else if (!missing) {
@@ -155,6 +163,8 @@ static int run(lq_ctx *ctx, const args *a, const lq_scheme *scheme)
     /* the cache is sized for the calibration windows once their length is known */
     lq_status st = lq_model_load(ctx, a->model, 1, LQ_KV_F32, &base);
     if (st != LQ_OK)
+        rc = lq_tool_lib_error(cmd, a->model, st);
+    if (rc == 0 && (st = lq_model_set_max_memory(base, a->max_memory)) != LQ_OK)
         rc = lq_tool_lib_error(cmd, a->model, st);
     if (rc == 0 && a->format->calibrated) {
         calib_request r = {a->calib, a->n_calib, a->samples, a->seqlen, a->seed};

@@ -19,16 +19,17 @@ typedef struct calibrated_options {
     int n_files;
     int64_t samples, seqlen;     /* --calib-samples, --calib-seqlen (0: the defaults) */
     int64_t seed;                /* --seed */
+    int64_t max_memory;          /* --max-memory: bytes of calibration states in memory, 0 = any */
 } calibrated_options;
 
-/* When argv[*i] is one of --method, --calib, --calib-samples, --calib-seqlen
- * or --seed, apply it (advancing *i past its value) and return 1; 0 when it
- * is not one; -1 (after printing why) when its value is bad or missing. */
+/* When argv[*i] is one of --method, --calib, --calib-samples, --calib-seqlen,
+ * --seed or --max-memory, apply it (advancing *i past its value) and return
+ * 1; 0 when it is not one; -1 (after printing why) when its value is bad or missing. */
 int calibrated_option(const char *cmd, int argc, char **argv, int *i, calibrated_options *o);
 
 /* The options that take a value (for lq_tool_options_first). */
 #define CALIBRATED_VALUED_OPTIONS \
-    "--method", "--calib", "--calib-samples", "--calib-seqlen", "--seed"
+    "--method", "--calib", "--calib-samples", "--calib-seqlen", "--seed", "--max-memory"
 
 #define CALIBRATED_USAGE                                                                  \
     "--method gptq quantizes the layers' weights and the output head by GPTQ into\n"      \
@@ -42,7 +43,9 @@ int calibrated_option(const char *cmd, int argc, char **argv, int *i, calibrated
     "with each weight's own block type in the loop, folds them into the norms and\n"    \
     "weights before (a plain llama.cpp file), then rounds to nearest.\n"                \
     "--method rtn takes the same path without calibration (the bytes of the plain\n"   \
-    "command).\n"
+    "command). --max-memory BYTES keeps the calibration states\n"    \
+    "(4 x samples x seqlen x width bytes) in a temporary file, read one window at a\n"  \
+    "time, when they would take more (the same result; default: no limit).\n"
 
 /* Quantize `in` to the mixture `type` with o->method into the types the
  * plain path's options `opts` (its imatrix, size budget, --tensor-type, ...)

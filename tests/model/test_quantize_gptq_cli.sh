@@ -2,7 +2,8 @@
 # lq quantize --method: the calibrated path on the fixture. --method rtn
 # writes the plain command's bytes; --method gptq writes a file of the same
 # layout and size with other codes, the same for the same seed (--method
-# awq too, its scales folded into the norms); bad
+# awq too, its scales folded into the norms; and with the calibration states
+# in a temporary file, --max-memory 1, which leaves nothing in TMPDIR); bad
 # arguments exit 2. TAP output. Usage: test_quantize_gptq_cli.sh PATH/TO/lq
 lq="$1"
 root="${LQ_SOURCE_ROOT:-$(dirname "$0")/../..}"
@@ -29,8 +30,11 @@ cmp -s "$tmp/plain.gguf" "$tmp/rtn.gguf"; ok $? "--method rtn writes the plain c
 
 run 0 "--method gptq" "$fixture" "$tmp/g1.gguf" Q4_K_M --method gptq "${calib[@]}" --seed 7
 has "summary line" "^39 tensors \(30 converted\)"
-run 0 "--method gptq again" "$fixture" "$tmp/g2.gguf" Q4_K_M --method gptq "${calib[@]}" --seed 7
-cmp -s "$tmp/g1.gguf" "$tmp/g2.gguf"; ok $? "the same seed gives the same bytes"
+mkdir "$tmp/spill"
+out=$(TMPDIR="$tmp/spill" "$lq" quantize "$fixture" "$tmp/g2.gguf" Q4_K_M --method gptq "${calib[@]}" \
+  --seed 7 --max-memory 1 2>&1); ok $? "--method gptq again, states in a temporary file"
+cmp -s "$tmp/g1.gguf" "$tmp/g2.gguf"; ok $? "the same seed gives the same bytes, states spilled or not"
+[ -z "$(ls -A "$tmp/spill")" ]; ok $? "no temporary file left behind"
 [ "$(stat -c %s "$tmp/g1.gguf")" = "$(stat -c %s "$tmp/plain.gguf")" ]
 ok $? "gptq's file has the plain file's size (the same types)"
 ! cmp -s "$tmp/g1.gguf" "$tmp/plain.gguf"; ok $? "gptq's codes differ from rounding to nearest"
@@ -72,6 +76,8 @@ run 2 "split options" "$fixture" "$tmp/x.gguf" Q4_K_M --method gptq "${calib[@]}
     --split-max-tensors 8
 run 2 "calibration options without --method" "$fixture" "$tmp/x.gguf" Q4_K_M "${calib[@]}"
 run 2 "unknown method" "$fixture" "$tmp/x.gguf" Q4_K_M --method awq2 "${calib[@]}"
+run 2 "--max-memory 0" "$fixture" "$tmp/x.gguf" Q4_K_M --method gptq "${calib[@]}" --max-memory 0
+run 2 "--max-memory without --method" "$fixture" "$tmp/x.gguf" Q4_K_M --max-memory 1000
 echo "A few words." > "$tmp/short.txt"
 run 2 "text shorter than a window" "$fixture" "$tmp/x.gguf" Q4_K_M --method gptq \
     --calib "$tmp/short.txt" --calib-seqlen 128
@@ -80,6 +86,7 @@ cp "$tmp/plain.gguf" "$tmp/in.gguf"
 run 1 "output equal to input is refused" "$tmp/in.gguf" "$tmp/in.gguf" Q4_K_M --method rtn
 cmp -s "$tmp/plain.gguf" "$tmp/in.gguf"; ok $? "the input is left as it was"
 run 0 "help" --help; has "help names --method" "--method gptq"
+has "help names --max-memory" "--max-memory BYTES"
 
 echo "1..$n"
 [ "$failed" = 0 ]

@@ -582,6 +582,8 @@ extern "C" {
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_quantize(ctx: *mut lq_ctx, base: *mut lq_model, scheme: *const lq_scheme, imatrix: *const lq_imatrix, calib: *const i32, n_calib: i64, n_ctx: i64, kv_type: c_int, out: *mut *mut lq_model) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
+    pub fn lq_model_set_max_memory(m: *mut lq_model, bytes: i64) -> lq_status;
+    /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_imatrix(ctx: *mut lq_ctx, m: *mut lq_model, tokens: *const i32, n_tokens: i64, n_ctx: i64, out: *mut *mut lq_imatrix) -> lq_status;
     /// Experimental tier (LQ_EXPERIMENTAL_API): may change in a minor release.
     pub fn lq_model_imatrix_v2(ctx: *mut lq_ctx, m: *mut lq_model, tokens: *const i32, n_tokens: i64, n_ctx: i64, flags: c_int, out: *mut *mut lq_imatrix) -> lq_status;

@@ -1,0 +1,164 @@
+/* test_calib_spill.c — calibration hidden states beyond the memory limit
+ * (lq_model_set_max_memory) go to a temporary file, which no folder shows,
+ * and every result is the same as with the states in memory: the states
+ * store on its own, lq_model_quantize under gptq (the states run through
+ * the quantized model) and lq_model_imatrix (the states move on in place).
+ * White-box for the store and the weights (lq__states, lq__model_weight). */
+#include <dirent.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#include "libquant/model/model.h"
+#include "libquant/model/states.h"
+#include "quantized_fixture.h"
+
+#define SPILL_TOKENS (2 * REF_CTX + 40) /* two whole windows and a short one */
+
+/* Entries of `dir` other than . and .. (-1 when it cannot be read). */
+static int entries(const char *dir)
+{
+    DIR *d = opendir(dir);
+    if (!d)
+        return -1;
+    int n = 0;
+    for (struct dirent *e; (e = readdir(d));)
+        n += strcmp(e->d_name, ".") != 0 && strcmp(e->d_name, "..") != 0;
+    closedir(d);
+    return n;
+}
+
+/* A fresh folder as TMPDIR, so that the spill file can be looked for. */
+static char tmpdir[64];
+
+static void use_tmpdir(void)
+{
+    snprintf(tmpdir, sizeof tmpdir, "/tmp/lq-spill-test-XXXXXX");
+    CHECK(mkdtemp(tmpdir) != NULL);
+    setenv("TMPDIR", tmpdir, 1);
+}
+
+static void drop_tmpdir(void)
+{
+    CHECK(entries(tmpdir) == 0); /* nothing left behind */
+    rmdir(tmpdir);
+    unsetenv("TMPDIR");
+}
+
+/* The store keeps rows across windows in the file, unwritten rows read as
+ * zeros, and a file that cannot be made is an error, not memory. */
+static void store(void)
+{
+    use_tmpdir();
+    lq__states s;
+    enum { ROWS = 10, WIDTH = 3, WINDOW = 4 };
+    CHECK_OK(lq__states_init(&s, "t", ROWS, WIDTH, WINDOW, ROWS * WIDTH * 4 - 1));
+    CHECK(lq__states_spilled(&s));
+    CHECK(entries(tmpdir) == 0); /* unlinked at once */
+    float *x = NULL;
+    for (int64_t first = 0; first < ROWS; first += WINDOW) {
+        int64_t n = ROWS - first < WINDOW ? ROWS - first : WINDOW;
+        CHECK_OK(lq__states_get(&s, first, n, &x));
+        for (int64_t i = 0; x && i < n * WIDTH; i++) {
+            CHECK(x[i] == 0.0f);
+            x[i] = (float)(first * WIDTH + i) + 0.5f;
+        }
+        CHECK_OK(lq__states_put(&s, first, n));
+    }
+    CHECK_OK(lq__states_get(&s, 4, 4, &x));
+    for (int64_t i = 0; x && i < 4 * WIDTH; i++)
+        CHECK(x[i] == (float)(4 * WIDTH + i) + 0.5f);
+    CHECK_STATUS(lq__states_get(&s, 8, 4, &x), LQ_ERR_INTERNAL); /* past the rows */
+    lq__states_free(&s);
+    /* exactly at the limit: in memory */
+    CHECK_OK(lq__states_init(&s, "t", ROWS, WIDTH, WINDOW, ROWS * WIDTH * 4));
+    CHECK(!lq__states_spilled(&s));
+    lq__states_free(&s);
+    setenv("TMPDIR", "/nonexistent-lq-folder", 1);
+    CHECK_STATUS(lq__states_init(&s, "t", ROWS, WIDTH, WINDOW, 1), LQ_ERR_IO);
+    CHECK(strstr(lq_last_error(), "/nonexistent-lq-folder") != NULL);
+    drop_tmpdir();
+}
+
+static lq_model *gptq(fixture *f, int64_t max_memory, lq_status want)
+{
+    lq_scheme *s = NULL;
+    lq_model *m = NULL;
+    CHECK_OK(lq_scheme_parse("gptq:int4:g32", &s));
+    CHECK_OK(lq_model_set_max_memory(f->base, max_memory));
+    CHECK_STATUS(lq_model_quantize(NULL, f->base, s, NULL, calib_tokens(f), SPILL_TOKENS, REF_CTX,
+                                   LQ_KV_F16, &m), want);
+    lq_scheme_free(s);
+    return m;
+}
+
+static bool same_weights(const lq_model *a, const lq_model *b)
+{
+    bool same = a->n_tensors == b->n_tensors;
+    for (int64_t k = 0; same && k < a->n_tensors; k++) {
+        const char *name = lq_tensor_name(a->tensors[k]);
+        const lq_tensor *ta = NULL, *tb = NULL;
+        const float *va, *vb;
+        int64_t la, lb;
+        same = lq__model_weight(a, name, &ta, &va, &la) && lq__model_weight(b, name, &tb, &vb, &lb);
+        if (same && ta)
+            same = tb && lq_tensor_nbytes(ta) == lq_tensor_nbytes(tb) &&
+                   memcmp(lq_tensor_data(ta), lq_tensor_data(tb), lq_tensor_nbytes(ta)) == 0;
+        else if (same)
+            same = !tb && la == lb && memcmp(va, vb, (size_t)la * sizeof *va) == 0;
+    }
+    return same;
+}
+
+static void quantize_spilled(void)
+{
+    fixture f;
+    if (!open_fixture(&f))
+        goto done;
+    use_tmpdir();
+    lq_model *in_memory = gptq(&f, 0, LQ_OK);
+    lq_model *spilled = gptq(&f, 1, LQ_OK);
+    CHECK(in_memory && spilled && same_weights(in_memory, spilled));
+    lq_model_free(spilled);
+    /* the limit is what sends the states to the file: one that cannot be
+     * made fails the call */
+    setenv("TMPDIR", "/nonexistent-lq-folder", 1);
+    CHECK(gptq(&f, 1, LQ_ERR_IO) == NULL);
+    lq_model_free(in_memory);
+    CHECK_STATUS(lq_model_set_max_memory(f.base, -1), LQ_ERR_INVALID);
+    CHECK_STATUS(lq_model_set_max_memory(NULL, 0), LQ_ERR_INVALID);
+    drop_tmpdir();
+done:
+    close_fixture(&f);
+}
+
+static void imatrix_spilled(void)
+{
+    fixture f;
+    if (!open_fixture(&f))
+        goto done;
+    use_tmpdir();
+    lq_imatrix *a = NULL, *b = NULL;
+    CHECK_OK(lq_model_set_max_memory(f.base, 0));
+    CHECK_OK(lq_model_imatrix(NULL, f.base, calib_tokens(&f), SPILL_TOKENS, REF_CTX, &a));
+    CHECK_OK(lq_model_set_max_memory(f.base, 1));
+    CHECK_OK(lq_model_imatrix(NULL, f.base, calib_tokens(&f), SPILL_TOKENS, REF_CTX, &b));
+    CHECK(a && b && lq_imatrix_count(a) == lq_imatrix_count(b) && lq_imatrix_count(a) > 0);
+    for (int64_t i = 0; a && b && i < lq_imatrix_count(a); i++) {
+        const char *name = lq_imatrix_name(a, i);
+        int64_t n = lq_imatrix_length(a, name);
+        float *va = calloc((size_t)n, sizeof *va), *vb = calloc((size_t)n, sizeof *vb);
+        CHECK(n > 0 && lq_imatrix_length(b, name) == n);
+        CHECK_OK(lq_imatrix_get(a, name, va, n));
+        CHECK_OK(lq_imatrix_get(b, name, vb, n));
+        CHECKF(memcmp(va, vb, (size_t)n * sizeof *va) == 0, "%s differs", name);
+        free(va);
+        free(vb);
+    }
+    lq_imatrix_free(a);
+    lq_imatrix_free(b);
+    drop_tmpdir();
+done:
+    close_fixture(&f);
+}
+
+LQT_MAIN(store, quantize_spilled, imatrix_spilled)
