@@ -45,6 +45,7 @@ typedef struct mm {
     lq__row_decoder dec;
     lq_type act_type;         /* F32, or what X is quantized to on the dot path */
     lq__vec_dot_fn vec_dot;   /* row kernels with an integer or float dot */
+    lq__vec_dot_rows_fn vec_dot_rows; /* and its many-row form, or NULL */
     const float *x;
     int64_t m, n, k;
     const uint8_t *act;       /* dot path: m activation rows of act_bytes */
@@ -106,6 +107,16 @@ static void dot_rows(void *arg, int64_t r0, int64_t r1)
                 out[i * p->n] = p->kern->dot_f32(p->k, buf, p->x + i * p->k);
         } else if (p->vec_dot) {
             const uint8_t *wr = p->view.data + (size_t)r * d->row_bytes;
+            if (p->vec_dot_rows && r + LQ__DOT_ROWS <= r1) { /* the same sums, rows interleaved */
+                float s[LQ__DOT_ROWS];
+                for (int64_t i = 0; i < p->m; i++) {
+                    p->vec_dot_rows(p->k, wr, d->row_bytes, p->act + (size_t)i * p->act_bytes, s);
+                    for (int j = 0; j < LQ__DOT_ROWS; j++)
+                        out[i * p->n + j] = s[j];
+                }
+                r += LQ__DOT_ROWS - 1;
+                continue;
+            }
             for (int64_t i = 0; i < p->m; i++)
                 out[i * p->n] = p->vec_dot(p->k, wr, p->act + (size_t)i * p->act_bytes);
         } else {
@@ -255,10 +266,13 @@ static void plan(mm *p, unsigned flags)
                    ((flags & LQ_MATMUL_ACT_8BIT) || !f32_rows || p->m < f32_rows);
     p->act_type = quantize ? q8 : LQ_TYPE_F32;
     p->vec_dot = NULL;
+    p->vec_dot_rows = NULL;
     /* row kernels with a dot product: the integer one when quantizing, or
      * f16 / bf16's float one */
-    if (p->dec.kind == LQ__DECODE_ROW_KERNEL && p->kern->t[p->view.qp->type].act_type == p->act_type)
+    if (p->dec.kind == LQ__DECODE_ROW_KERNEL && p->kern->t[p->view.qp->type].act_type == p->act_type) {
         p->vec_dot = p->kern->t[p->view.qp->type].vec_dot;
+        p->vec_dot_rows = p->kern->t[p->view.qp->type].vec_dot_rows;
+    }
 }
 
 /* The view of w with its layout checked; false (and a message) when w's
