@@ -188,6 +188,7 @@ typedef struct lq__kernels {
     lq__arch arch;
     lq__type_kernels t[LQ_TYPE_COUNT_];
     lq__vec_dot_fn dot_f32;   /* f32 . f32, any n */
+    lq__quant_act_fn quant_q8_0; /* lq__quant_act_for(LQ_TYPE_Q8_0), or this level's bit-identical form */
     lq__to_f16_fn to_f16;     /* bit-identical to lq__f32_to_f16 on every level */
     lq__gemm_i8_fn gemm_i8;   /* any m, n, k */
     lq__lin_dequant_fn lin_dequant[LQ__LIN_SLOTS]; /* by lq__lin_slot(bits) */
@@ -249,7 +250,8 @@ void lq__dequant_row_f16(const lq__kernels *k, lq_type type, const void *x, uint
                          int64_t n);
 
 /* Activation quantizers, shared by every level so that activation bytes never
- * depend on the level (they cost O(k) per row against O(n k) for the product).
+ * depend on the level (they cost O(k) per row against O(n k) for the product;
+ * a level's quant_q8_0 is a faster form with the same bytes).
  * Bit-exact with ggml's quantize_row_q8_0/q8_1/q8_K reference functions.
  * Returns NULL for other types. */
 lq__quant_act_fn lq__quant_act_for(lq_type act_type);
