@@ -451,7 +451,7 @@ static inline __m256i byte_to_i16(__m256i v, int j)
  * (unsigned, 6 bits) straight into int16 lanes; the mins, each repeated for
  * the two bsums of its 32 elements, go through lq__x86_bsums_dot. */
 #define K4_DOT(name, btype, codes)                                                                 \
-    static inline __m256 name##_block(const btype *w, const lq__blk_q8_k *a, __m256 acc)          \
+    static inline __attribute__((always_inline)) __m256 name##_block(const btype *w, const lq__blk_q8_k *a, __m256 acc) \
     {                                                                                              \
         lq__prefetch(w, sizeof *w);                                                                \
         __m128i sm = lq__x86_k4_scales_mins(w->scales);                                            \
@@ -581,7 +581,7 @@ static inline __m256i offset_correction(__m128i s8, const void *bsums, int shift
     return _mm256_slli_epi32(lq__x86_bsums_dot(_mm256_cvtepi8_epi16(s8), bsums), shift);
 }
 
-static inline __m256 q6_k_block(const lq__blk_q6_k *w, const lq__blk_q8_k *a, __m256 acc)
+static inline __attribute__((always_inline)) __m256 q6_k_block(const lq__blk_q6_k *w, const lq__blk_q8_k *a, __m256 acc)
 {
     lq__prefetch(w, sizeof *w);
     __m128i s8 = _mm_loadu_si128((const __m128i *)w->scales);
