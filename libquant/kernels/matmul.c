@@ -352,7 +352,7 @@ static void shared_rows(void *arg, int64_t r0, int64_t r1)
 
 /* Whether every product of s takes the dot path with X quantized to the
  * same type (then X can be quantized once for all). */
-static bool shareable(shared *s, const lq_tensor *const *w, unsigned flags)
+static bool shareable(shared *s, unsigned flags)
 {
     for (int j = 0; j < s->count; j++) {
         mm *p = &s->p[j];
@@ -381,7 +381,7 @@ lq_status lq__matmul_shared(const lq_ctx *ctx, const float *x, int64_t m, const 
         st = view_of("lq_matmul", w[j], &s.qp[j], &p->view);
         s.first[j] = j ? s.first[j - 1] + s.p[j - 1].n : 0;
     }
-    if (st == LQ_OK && m > 0 && shareable(&s, w, flags)) {
+    if (st == LQ_OK && m > 0 && shareable(&s, flags)) {
         mm *p0 = &s.p[0];
         size_t act_bytes = (size_t)lq__act_row_bytes(p0->act_type, p0->k);
         uint8_t *act = lq__malloc(act_bytes * (size_t)m);

@@ -24,7 +24,7 @@
 lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y,
                      unsigned flags);
 
-/* y[j][m, n_j] = x[m, k] * w[j]^T for count (at most LQ__MATMUL_SHARED_MAX)
+/* y[j][m, n_j] = x[m, k] * w[j]^T for count (at most LQ__MATMUL_SHARED_MAX) 2-D
  * weights of k columns, as count lq__matmul calls compute them (the same
  * results); when all of them take the row dot products with X quantized to
  * one type (few rows of X), X is quantized once and the rows of all the
