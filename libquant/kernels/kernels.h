@@ -45,6 +45,13 @@ typedef void (*lq__dequant_fn)(const void *x, float *y, int64_t n);
 typedef void (*lq__to_f16_fn)(const float *x, uint16_t *y, int64_t n);
 /* Dot product of a weight row and an activation row of n elements. */
 typedef float (*lq__vec_dot_fn)(int64_t n, const void *w, const void *a);
+/* The dot products of LQ__DOT_ROWS weight rows, stride bytes apart, with one
+ * activation row: y[r] is bit-identical to vec_dot(n, w + r * stride, a), the
+ * rows' independent chains interleaved (a decode step's matrix-vector
+ * products are bound by the fixed costs of each short row otherwise). */
+enum { LQ__DOT_ROWS = 4 };
+typedef void (*lq__vec_dot_rows_fn)(int64_t n, const void *w, size_t stride, const void *a,
+                                    float *y);
 /* Quantize an activation row of n floats (n a multiple of the block). */
 typedef void (*lq__quant_act_fn)(const float *x, void *y, int64_t n);
 
@@ -52,6 +59,9 @@ typedef struct lq__type_kernels {
     lq_type act_type;          /* the vec_dot activation type: F32, Q8_0, Q8_1 or Q8_K */
     lq__dequant_fn dequant;    /* NULL: no row kernel for this type */
     lq__vec_dot_fn vec_dot;    /* NULL: decode to f32 and use dot_f32 */
+    /* NULL, or LQ__DOT_ROWS rows of this vec_dot at once: a level that
+     * replaces vec_dot sets or clears it too */
+    lq__vec_dot_rows_fn vec_dot_rows;
 } lq__type_kernels;
 
 /* A 16-bit value stored as two little-endian bytes (f16 and bf16 rows, f16
@@ -178,6 +188,7 @@ typedef struct lq__kernels {
     lq__arch arch;
     lq__type_kernels t[LQ_TYPE_COUNT_];
     lq__vec_dot_fn dot_f32;   /* f32 . f32, any n */
+    lq__quant_act_fn quant_q8_0; /* lq__quant_act_for(LQ_TYPE_Q8_0), or this level's bit-identical form */
     lq__to_f16_fn to_f16;     /* bit-identical to lq__f32_to_f16 on every level */
     lq__gemm_i8_fn gemm_i8;   /* any m, n, k */
     lq__lin_dequant_fn lin_dequant[LQ__LIN_SLOTS]; /* by lq__lin_slot(bits) */
@@ -239,7 +250,8 @@ void lq__dequant_row_f16(const lq__kernels *k, lq_type type, const void *x, uint
                          int64_t n);
 
 /* Activation quantizers, shared by every level so that activation bytes never
- * depend on the level (they cost O(k) per row against O(n k) for the product).
+ * depend on the level (they cost O(k) per row against O(n k) for the product;
+ * a level's quant_q8_0 is a faster form with the same bytes).
  * Bit-exact with ggml's quantize_row_q8_0/q8_1/q8_K reference functions.
  * Returns NULL for other types. */
 lq__quant_act_fn lq__quant_act_for(lq_type act_type);

@@ -45,6 +45,7 @@ typedef struct mm {
     lq__row_decoder dec;
     lq_type act_type;         /* F32, or what X is quantized to on the dot path */
     lq__vec_dot_fn vec_dot;   /* row kernels with an integer or float dot */
+    lq__vec_dot_rows_fn vec_dot_rows; /* and its many-row form, or NULL */
     const float *x;
     int64_t m, n, k;
     const uint8_t *act;       /* dot path: m activation rows of act_bytes */
@@ -106,6 +107,16 @@ static void dot_rows(void *arg, int64_t r0, int64_t r1)
                 out[i * p->n] = p->kern->dot_f32(p->k, buf, p->x + i * p->k);
         } else if (p->vec_dot) {
             const uint8_t *wr = p->view.data + (size_t)r * d->row_bytes;
+            if (p->vec_dot_rows && r + LQ__DOT_ROWS <= r1) { /* the same sums, rows interleaved */
+                float s[LQ__DOT_ROWS];
+                for (int64_t i = 0; i < p->m; i++) {
+                    p->vec_dot_rows(p->k, wr, d->row_bytes, p->act + (size_t)i * p->act_bytes, s);
+                    for (int j = 0; j < LQ__DOT_ROWS; j++)
+                        out[i * p->n + j] = s[j];
+                }
+                r += LQ__DOT_ROWS - 1;
+                continue;
+            }
             for (int64_t i = 0; i < p->m; i++)
                 out[i * p->n] = p->vec_dot(p->k, wr, p->act + (size_t)i * p->act_bytes);
         } else {
@@ -121,7 +132,7 @@ static void dot_rows(void *arg, int64_t r0, int64_t r1)
 static void quant_act_rows(void *arg, int64_t i0, int64_t i1)
 {
     mm *p = arg;
-    lq__quant_act_fn q = lq__quant_act_for(p->act_type);
+    lq__quant_act_fn q = p->act_type == LQ_TYPE_Q8_0 ? p->kern->quant_q8_0 : lq__quant_act_for(p->act_type);
     for (int64_t i = i0; i < i1; i++)
         q(p->x + i * p->k, (uint8_t *)p->act + (size_t)i * p->act_bytes, p->k);
 }
@@ -244,6 +255,15 @@ static lq_type q8_act_type(const mm *p)
     return LQ_TYPE_F32;
 }
 
+/* Whether the product goes to the tile kernels (many rows of X quantized);
+ * f is then their format. */
+static bool takes_tile_path(const mm *p, lq__tile_format *f)
+{
+    return p->act_type != LQ_TYPE_F32 && p->m >= LQ__MATMUL_TILE_ROWS && lq__tile_format_for(&p->dec, f) &&
+           p->m >= (f->family == LQ__TILE_B32 && f->umax < 15 ? LQ__MATMUL_TILE_ROWS_NARROW
+                                                              : LQ__MATMUL_TILE_ROWS);
+}
+
 /* Set up the decoder and decide whether X is quantized (lq_matmul.h states
  * the rule of flags 0). The caller has checked the layout of p->view. */
 static void plan(mm *p, unsigned flags)
@@ -255,10 +275,13 @@ static void plan(mm *p, unsigned flags)
                    ((flags & LQ_MATMUL_ACT_8BIT) || !f32_rows || p->m < f32_rows);
     p->act_type = quantize ? q8 : LQ_TYPE_F32;
     p->vec_dot = NULL;
+    p->vec_dot_rows = NULL;
     /* row kernels with a dot product: the integer one when quantizing, or
      * f16 / bf16's float one */
-    if (p->dec.kind == LQ__DECODE_ROW_KERNEL && p->kern->t[p->view.qp->type].act_type == p->act_type)
+    if (p->dec.kind == LQ__DECODE_ROW_KERNEL && p->kern->t[p->view.qp->type].act_type == p->act_type) {
         p->vec_dot = p->kern->t[p->view.qp->type].vec_dot;
+        p->vec_dot_rows = p->kern->t[p->view.qp->type].vec_dot_rows;
+    }
 }
 
 /* The view of w with its layout checked; false (and a message) when w's
@@ -300,12 +323,92 @@ lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tens
     }
     plan(&p, flags);
     lq__tile_format f;
-    if (p.act_type != LQ_TYPE_F32 && m >= LQ__MATMUL_TILE_ROWS && lq__tile_format_for(&p.dec, &f) &&
-        m >= (f.family == LQ__TILE_B32 && f.umax < 15 ? LQ__MATMUL_TILE_ROWS_NARROW : LQ__MATMUL_TILE_ROWS))
+    if (takes_tile_path(&p, &f))
         return lq__tile_matmul(ctx, p.kern, &p.dec, &f, p.act_type, x, m, y);
     if (p.act_type == LQ_TYPE_F32 && m >= LQ__MATMUL_GEMM_ROWS)
         return gemm_path(ctx, &p);
     return dot_path(ctx, &p);
+}
+
+/* The products of lq__matmul_shared: rows [r0, r1) of all the weights'
+ * rows one after another. */
+typedef struct shared {
+    mm p[LQ__MATMUL_SHARED_MAX];
+    lq__qparams qp[LQ__MATMUL_SHARED_MAX]; /* the views point at them */
+    int64_t first[LQ__MATMUL_SHARED_MAX]; /* where each weight's rows start */
+    int count;
+} shared;
+
+static void shared_rows(void *arg, int64_t r0, int64_t r1)
+{
+    shared *s = arg;
+    for (int j = 0; j < s->count; j++) {
+        int64_t b = s->first[j], e = b + s->p[j].n;
+        int64_t lo = r0 > b ? r0 : b, hi = r1 < e ? r1 : e;
+        if (lo < hi)
+            dot_rows(&s->p[j], lo - b, hi - b);
+    }
+}
+
+/* Whether every product of s takes the dot path with X quantized to the
+ * same type (then X can be quantized once for all). */
+static bool shareable(shared *s, unsigned flags)
+{
+    for (int j = 0; j < s->count; j++) {
+        mm *p = &s->p[j];
+        lq__tile_format f;
+        if (p->n == 0 || p->k == 0 || p->k != s->p[0].k)
+            return false;
+        plan(p, flags);
+        if (p->act_type == LQ_TYPE_F32 || p->act_type != s->p[0].act_type || takes_tile_path(p, &f))
+            return false;
+    }
+    return true;
+}
+
+lq_status lq__matmul_shared(const lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *const *w,
+                            int count, float *const *y, unsigned flags)
+{
+    shared s = {.count = count};
+    lq_status st = count < 1 || count > LQ__MATMUL_SHARED_MAX
+                       ? lq__fail(LQ_ERR_INVALID, "lq_matmul: %d products share X", count)
+                       : LQ_OK;
+    for (int j = 0; st == LQ_OK && j < count; j++) {
+        mm *p = &s.p[j];
+        *p = (mm){.kern = lq__kernels_get(), .x = x, .m = m, .n = w[j]->shape[0],
+                  .k = w[j]->shape[1], .y = y[j]};
+        atomic_init(&p->nomem, 0);
+        st = view_of("lq_matmul", w[j], &s.qp[j], &p->view);
+        s.first[j] = j ? s.first[j - 1] + s.p[j - 1].n : 0;
+    }
+    if (st == LQ_OK && m > 0 && shareable(&s, flags)) {
+        mm *p0 = &s.p[0];
+        size_t act_bytes = (size_t)lq__act_row_bytes(p0->act_type, p0->k);
+        uint8_t *act = lq__malloc(act_bytes * (size_t)m);
+        if (!act)
+            st = nomem("the quantized activations");
+        else {
+            p0->act = act;
+            p0->act_bytes = act_bytes;
+            st = lq__parallel_for(ctx, "matmul", m, 1, quant_act_rows, p0);
+            for (int j = 1; j < count; j++) {
+                s.p[j].act = act;
+                s.p[j].act_bytes = act_bytes;
+            }
+            int64_t rows = s.first[count - 1] + s.p[count - 1].n;
+            if (st == LQ_OK)
+                st = lq__parallel_for(ctx, "matmul", rows, lq__grain_for(p0->k * m, 1 << 16),
+                                      shared_rows, &s);
+            lq__free(act);
+            for (int j = 0; j < count; j++)
+                if (st == LQ_OK && atomic_load(&s.p[j].nomem))
+                    st = nomem("a row buffer");
+        }
+    } else {
+        for (int j = 0; st == LQ_OK && j < count; j++)
+            st = lq__matmul(ctx, x, m, w[j], y[j], flags);
+    }
+    return st;
 }
 
 lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, unsigned flags,

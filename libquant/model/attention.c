@@ -33,6 +33,20 @@ static void softmax_masked(float *s, int64_t len, int64_t width)
         s[p] = 0.0f;
 }
 
+/* One query row of a head attending to positions [0, t) of KV head g: two
+ * matrix-vector products around the softmax (packing for a matrix product
+ * costs more than the product itself here). */
+static void one_row(const job *j, const float *q, int64_t g, int64_t t, float scale, float *s,
+                    float *out)
+{
+    int64_t d = j->hp->head_dim, kvd = j->hp->n_head_kv * d;
+    cblas_sgemv(CblasRowMajor, CblasNoTrans, (int)t, (int)d, scale, j->keys + g * d, (int)kvd, q,
+                1, 0.0f, s, 1);
+    softmax_masked(s, t, t);
+    cblas_sgemv(CblasRowMajor, CblasTrans, (int)t, (int)d, 1.0f, j->vals + g * d, (int)kvd, s, 1,
+                0.0f, out, 1);
+}
+
 /* Query heads [h0, h1): for each block of query rows, the scores of every
  * position the block's last row sees, S = Q K^T / sqrt(d), masked softmax per
  * row, then O = S V. */
@@ -49,6 +63,10 @@ static void heads(void *arg, int64_t h0, int64_t h1)
         for (int64_t i0 = 0; i0 < j->n; i0 += LQ__ATTN_BLOCK) {
             int64_t rows = j->n - i0 < LQ__ATTN_BLOCK ? j->n - i0 : LQ__ATTN_BLOCK;
             int64_t t = j->pos + i0 + rows; /* positions the block's last row sees */
+            if (rows == 1) { /* decoding */
+                one_row(j, j->q + i0 * qd + h * d, g, t, scale, s, j->out + i0 * qd + h * d);
+                continue;
+            }
             cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)rows, (int)t, (int)d, scale,
                         j->q + i0 * qd + h * d, (int)qd, j->keys + g * d, (int)kvd, 0.0f, s,
                         (int)t);

@@ -2,8 +2,9 @@
  *
  * Each query head is computed whole by one thread, a block of
  * LQ__ATTN_BLOCK query rows at a time, with two single-threaded BLAS
- * products per block (scores, then the weighted sum of values), so results do
- * not depend on the thread count. A block's scores cover the positions its
+ * products per block (scores, then the weighted sum of values; matrix-vector
+ * products for a block of one row, as in decoding), so results do not depend
+ * on the thread count. A block's scores cover the positions its
  * last row sees; the rows before it mask the positions after their own. */
 #ifndef LQ_MODEL_ATTENTION_H
 #define LQ_MODEL_ATTENTION_H

@@ -139,10 +139,10 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
     lq_status st;
 
     rms_norm(a->x, y->attn_norm, n, e, hp->norm_eps, a->h);
+    const lq__linear *qkv[] = {&y->q, &y->k, &y->v}, *gate_up[] = {&y->gate, &y->up};
+    float *qkv_out[] = {a->q, a->k, a->v}, *gate_up_out[] = {a->gate, a->up};
     if ((st = tap(watch, il, LQ__SITE_ATTN, a->h, n)) ||
-        (st = lq__linear_forward(ctx, &y->q, a->h, n, a->q)) ||
-        (st = lq__linear_forward(ctx, &y->k, a->h, n, a->k)) ||
-        (st = lq__linear_forward(ctx, &y->v, a->h, n, a->v)))
+        (st = lq__linear_forward_shared(ctx, qkv, 3, a->h, n, qkv_out)))
         return st;
     add_bias(a->q, y->bias[0], n, qd);
     add_bias(a->k, y->bias[1], n, kvd);
@@ -168,8 +168,7 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
 
     rms_norm(a->x, y->ffn_norm, n, e, hp->norm_eps, a->h);
     if ((st = tap(watch, il, LQ__SITE_FFN, a->h, n)) ||
-        (st = lq__linear_forward(ctx, &y->gate, a->h, n, a->gate)) ||
-        (st = lq__linear_forward(ctx, &y->up, a->h, n, a->up)))
+        (st = lq__linear_forward_shared(ctx, gate_up, 2, a->h, n, gate_up_out)))
         return st;
     for (int64_t i = 0; i < n * hp->n_ff; i++) {
         float g = a->gate[i];

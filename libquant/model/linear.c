@@ -1,5 +1,6 @@
 /* linear.c — the runner's weight matrices: products through lq_matmul (or a
  * W8A8 product), rows through the codec. */
+#include <math.h>
 #include <string.h>
 
 #include <lq/lq_matmul.h>
@@ -8,6 +9,7 @@
 #include "../core/error.h"
 #include "../core/tensor.h"
 #include "../kernels/dequantize.h"
+#include "../kernels/matmul.h"
 #include "linear.h"
 
 lq_status lq__linear_init(lq__linear *l, const lq_tensor *t, const char *fn)
@@ -45,6 +47,27 @@ lq_status lq__linear_forward(lq_ctx *ctx, const lq__linear *l, const float *x, i
     if (st == LQ_OK && l->scale != 1.0f)
         for (int64_t i = 0; i < n * l->rows; i++)
             y[i] *= l->scale;
+    return st;
+}
+
+lq_status lq__linear_forward_shared(lq_ctx *ctx, const lq__linear *const *l, int count,
+                                    const float *x, int64_t n, float *const *y)
+{
+    bool share = count <= LQ__MATMUL_SHARED_MAX;
+    const lq_tensor *w[LQ__MATMUL_SHARED_MAX];
+    for (int j = 0; share && j < count; j++) {
+        share = l[j]->method != LQ_METHOD_SMOOTHQUANT && l[j]->method != LQ_METHOD_LLM_INT8 &&
+                l[j]->act_flags == l[0]->act_flags && l[j]->cols == l[0]->cols;
+        w[j] = l[j]->t;
+    }
+    /* non-finite inputs: lq_matmul_v2 says which */
+    for (int64_t i = 0; share && i < n * l[0]->cols; i++)
+        share = isfinite(x[i]);
+    if (share)
+        return lq__matmul_shared(ctx, x, n, w, count, y, l[0]->act_flags);
+    lq_status st = LQ_OK;
+    for (int j = 0; st == LQ_OK && j < count; j++)
+        st = lq__linear_forward(ctx, l[j], x, n, y[j]);
     return st;
 }
 

@@ -42,6 +42,12 @@ lq_status lq__linear_init(lq__linear *l, const lq_tensor *t, const char *fn);
 lq_status lq__linear_forward(lq_ctx *ctx, const lq__linear *l, const float *x, int64_t n,
                              float *y);
 
+/* y[j] = x l[j]^T for count weights of the same cols: the results of count
+ * lq__linear_forward calls, with x quantized once for all of them when
+ * their products allow it (kernels/matmul.h: lq__matmul_shared). */
+lq_status lq__linear_forward_shared(lq_ctx *ctx, const lq__linear *const *l, int count,
+                                    const float *x, int64_t n, float *const *y);
+
 /* Row r of W decoded to cols floats: an embedding lookup. */
 void lq__linear_row(const lq__linear *l, int64_t r, float *dst);
 

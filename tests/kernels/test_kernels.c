@@ -156,6 +156,73 @@ static void vec_dot_within_tolerance(void)
     }
 }
 
+/* The many-row dot products: every row bit-identical to vec_dot's (the
+ * decode path takes either, by where a chunk of rows ends), with rows a
+ * little more than a row apart. */
+static void vec_dot_rows_bit_identical(void)
+{
+    lqt_rng rng = {13};
+    for (int f = 0; f < NFORMATS; f++) {
+        lq_type t = formats[f].type;
+        if (!lvl->t[t].vec_dot_rows)
+            continue;
+        CHECK(lvl->t[t].vec_dot != NULL);
+        lq_type at = lvl->t[t].act_type;
+        for (int r = 0; r < (int)(sizeof row_blocks / sizeof *row_blocks); r++) {
+            for (int mode = 0; mode < KT_MODES; mode++) {
+                int64_t n = kt_row_elems(t, row_blocks[r]);
+                size_t stride = kt_row_bytes(t, n) + 3;
+                uint8_t *rows = malloc(stride * LQ__DOT_ROWS);
+                for (int j = 0; j < LQ__DOT_ROWS; j++) {
+                    kt_row row;
+                    kt_make_row(&row, t, n, mode, &rng);
+                    memcpy(rows + (size_t)j * stride, row.bytes, row.size);
+                    kt_free_row(&row);
+                }
+                float *x = malloc((size_t)n * sizeof *x), got[LQ__DOT_ROWS];
+                kt_fill_floats(x, n, mode, &rng);
+                void *act = x;
+                if (at != LQ_TYPE_F32) {
+                    act = malloc((size_t)lq__act_row_bytes(at, n));
+                    lq__quant_act_for(at)(x, act, n);
+                }
+                lvl->t[t].vec_dot_rows(n, rows, stride, act, got);
+                for (int j = 0; j < LQ__DOT_ROWS; j++) {
+                    float want = lvl->t[t].vec_dot(n, rows + (size_t)j * stride, act);
+                    CHECKF(memcmp(&want, &got[j], sizeof want) == 0, "%s n=%lld mode %s row %d: "
+                           "vec_dot %a, vec_dot_rows %a", lq_type_name(t), (long long)n,
+                           kt_mode_name(mode), j, want, got[j]);
+                }
+                if (act != x)
+                    free(act);
+                free(x), free(rows);
+            }
+        }
+    }
+}
+
+/* The level's q8_0 activation quantizer: the shared one's bytes, on random
+ * and adversarial rows and on a row of exact ties (amax 127: d = 1, so
+ * x.5 must round away from zero). */
+static void quant_q8_0_bit_identical(void)
+{
+    enum { N = 33 * 32 };
+    lqt_rng rng = {14};
+    static float x[N];
+    static uint8_t want[N / 32 * 34], got[N / 32 * 34];
+    for (int mode = 0; mode <= KT_MODES; mode++) {
+        if (mode < KT_MODES)
+            kt_fill_floats(x, N, mode, &rng);
+        else
+            for (int i = 0; i < N; i++)
+                x[i] = i % 32 == 0 ? 127.0f : (float)((i * 7) % 255 - 127) + (i % 2 ? 0.5f : -0.5f);
+        lq__quant_act_for(LQ_TYPE_Q8_0)(x, want, N);
+        lvl->quant_q8_0(x, got, N);
+        CHECKF(memcmp(want, got, sizeof want) == 0, "mode %d: %s differs from the shared q8_0 "
+               "quantizer", mode, lq__arch_name(lvl->arch));
+    }
+}
+
 static void f32_dot_and_f16_conversion(void)
 {
     lqt_rng rng = {13};
@@ -380,6 +447,8 @@ static void level_without_extension(void)
     lvl = &table;
     dequant_bit_identical();
     vec_dot_within_tolerance();
+    vec_dot_rows_bit_identical();
+    quant_q8_0_bit_identical();
     f32_dot_and_f16_conversion();
     linear_rows();
     linear_rows_ragged_groups();
@@ -395,10 +464,10 @@ int main(void)
     if (kt_skip_unavailable_level(lvl))
         return 0;
     lqt_case_fn cases[] = {dequant_bit_identical, dequant_matches_ggml_goldens, vec_dot_within_tolerance,
-                           f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows,
+                           vec_dot_rows_bit_identical, quant_q8_0_bit_identical, f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows,
                            gemm_i8_exact, level_without_extension};
     return lqt_run("dequant_bit_identical, dequant_matches_ggml_goldens, vec_dot_within_tolerance, "
-                   "f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows, gemm_i8_exact, "
+                   "vec_dot_rows_bit_identical, quant_q8_0_bit_identical, f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows, gemm_i8_exact, "
                    "level_without_extension",
                    cases, (int)(sizeof cases / sizeof *cases));
 }

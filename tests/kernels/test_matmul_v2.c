@@ -1,7 +1,8 @@
 /* test_matmul_v2.c — lq_matmul_v2 (kernels/matmul.c, gemm_q8.c): with
  * LQ_MATMUL_ACT_8BIT every row count gives the m = 1 dot path's numbers up to
  * the float order and the same bits with any thread count, for every scheme
- * with integer dots; the flags. Registered once per level (LQ_ARCH). */
+ * with integer dots; several weights sharing X (lq__matmul_shared) give the
+ * bits of one call each; the flags. Registered once per level (LQ_ARCH). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -95,6 +96,63 @@ static void matmul_8bit_matches_dot_path(void)
     free(wf), free(wd), free(x), free(y), free(y1), free(yt);
 }
 
+/* lq__matmul_shared: the bits of one lq_matmul_v2 call per weight, with 1
+ * and 2 threads, for every scheme alone and beside weights of other shapes
+ * and types (the same activation type shares X, another does not); 1 and 3
+ * rows of X take the row dots, 9 the tile kernels. */
+static void shared_x_same_bits(void)
+{
+    enum { K = 256, M = 9 };
+    static const int64_t rows[LQ__MATMUL_SHARED_MAX] = {37, 8, 64, 5};
+    static const char *const others[] = {"q4_0", "q4_K", "q8_0"};
+    lqt_rng rng = {34};
+    float *wf = malloc(sizeof(float) * 64 * K), *x = malloc(sizeof(float) * M * K);
+    float *want[LQ__MATMUL_SHARED_MAX], *got[LQ__MATMUL_SHARED_MAX];
+    for (int j = 0; j < LQ__MATMUL_SHARED_MAX; j++) { /* room for any weight's outputs */
+        want[j] = malloc(sizeof(float) * M * 64);
+        got[j] = malloc(sizeof(float) * M * 64);
+    }
+    lq_ctx *ctx[2] = {NULL, NULL};
+    for (int c = 0; c < 2; c++) {
+        CHECK_OK(lq_ctx_create(&ctx[c]));
+        CHECK_OK(lq_ctx_set_threads(ctx[c], c + 1));
+    }
+    kt_fill_floats(x, M * K, KT_NORMAL, &rng);
+    for (int si = 0; si < NSCHEMES; si++) {
+        const lq_tensor *w[LQ__MATMUL_SHARED_MAX];
+        lq_tensor *own[LQ__MATMUL_SHARED_MAX] = {NULL};
+        for (int j = 0; j < LQ__MATMUL_SHARED_MAX; j++)
+            w[j] = own[j] = quantized(j % 2 ? schemes[si] : others[(si + j) % 3], rows[j], K, &rng, wf);
+        if (!own[0] || !own[1] || !own[2] || !own[3])
+            continue;
+        static const int64_t ms[] = {1, 3, M};
+        for (int mi = 0; mi < 3; mi++) {
+            for (int first = 0; first < 2; first++) { /* the scheme alone, then with the others */
+                int count = first ? LQ__MATMUL_SHARED_MAX - 1 : 1;
+                for (int j = 0; j < count; j++)
+                    CHECK_OK(lq_matmul_v2(ctx[0], x, ms[mi], w[first + j], LQ_MATMUL_ACT_8BIT, want[j]));
+                for (int c = 0; c < 2; c++) {
+                    CHECK_OK(lq__matmul_shared(ctx[c], x, ms[mi], w + first, count, got,
+                                               LQ_MATMUL_ACT_8BIT));
+                    for (int j = 0; j < count; j++)
+                        CHECKF(memcmp(want[j], got[j], sizeof(float) * (size_t)(ms[mi] * rows[first + j])) == 0,
+                               "%s: m = %lld, weight %d of %d, %d threads", schemes[si],
+                               (long long)ms[mi], j, count, c + 1);
+                }
+            }
+        }
+        for (int j = 0; j < LQ__MATMUL_SHARED_MAX; j++)
+            lq_tensor_free(own[j]);
+    }
+    const lq_tensor *none[1] = {NULL};
+    CHECK_STATUS(lq__matmul_shared(NULL, x, 1, none, 0, got, 0), LQ_ERR_INVALID);
+    for (int c = 0; c < 2; c++)
+        lq_ctx_free(ctx[c]);
+    for (int j = 0; j < LQ__MATMUL_SHARED_MAX; j++)
+        free(want[j]), free(got[j]);
+    free(wf), free(x);
+}
+
 /* The flags: unknown bits and both at once refused; 0 is lq_matmul; F32
  * never quantizes; types without integer dots ignore 8BIT. */
 static void flags(void)
@@ -131,6 +189,6 @@ int main(void)
 {
     if (kt_skip_unavailable_level(lq__kernels_get()))
         return 0;
-    lqt_case_fn cases[] = {matmul_8bit_matches_dot_path, flags};
-    return lqt_run("matmul_8bit_matches_dot_path, flags", cases, (int)(sizeof cases / sizeof *cases));
+    lqt_case_fn cases[] = {matmul_8bit_matches_dot_path, shared_x_same_bits, flags};
+    return lqt_run("matmul_8bit_matches_dot_path, shared_x_same_bits, flags", cases, (int)(sizeof cases / sizeof *cases));
 }

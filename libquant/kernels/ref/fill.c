@@ -9,11 +9,11 @@ void lq__kernels_fill_ref(lq__kernels *k)
 /* Plain float types: decoders of their own. ggml block types: the codec's
  * dequantize_row, which is the reference (formats/ggml_*.c). */
 #define ROW(T, f, act) \
-    k->t[LQ_TYPE_##T] = (lq__type_kernels){LQ_TYPE_##act, lq__ref_dequant_##f, lq__ref_dot_##f};
+    k->t[LQ_TYPE_##T] = (lq__type_kernels){LQ_TYPE_##act, lq__ref_dequant_##f, lq__ref_dot_##f, NULL};
 #define GGML_ROW(T, f, v, g, be, bb, bits, fl, act, kern, ...)                          \
     LQ__IF_KERNELS_REF_##kern(k->t[LQ_TYPE_##T] = (lq__type_kernels){                     \
                                   LQ_TYPE_##act, lq__codec_for(LQ_TYPE_##T)->dequantize_row, \
-                                  lq__ref_dot_##f};)
+                                  lq__ref_dot_##f, NULL};)
     ROW(F32, f32, F32)
     ROW(F16, f16, F32)
     ROW(BF16, bf16, F32)
@@ -21,6 +21,7 @@ void lq__kernels_fill_ref(lq__kernels *k)
 #undef GGML_ROW
 #undef ROW
     k->dot_f32 = lq__ref_dot_f32;
+    k->quant_q8_0 = lq__quant_act_for(LQ_TYPE_Q8_0);
     k->gemm_i8 = lq__ref_gemm_i8;
     k->to_f16 = lq__ref_to_f16;
     lq__ref_fill_linear(k);

@@ -171,6 +171,46 @@ static inline __m256i nibbles_interleaved(const uint8_t *p)
 #endif
 }
 
+/* ---- activations ------------------------------------------------------------ */
+
+/* X to q8_0 blocks, bit-identical to the codec's quantize_row: d = amax / 127
+ * and q = round(x / d) half away from zero, written as the scalar code does
+ * it: truncate, then add the sign of a fraction of at least one half. */
+static void quant_q8_0(const float *x, void *vy, int64_t n)
+{
+    lq__blk_q8_0 *y = vy;
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+    for (int64_t i = 0; i < n / LQ__QK; i++, x += LQ__QK) {
+        __m256 v[4], m = _mm256_setzero_ps();
+        LQ__UNROLL
+        for (int u = 0; u < 4; u++) {
+            v[u] = _mm256_loadu_ps(x + 8 * u);
+            m = _mm256_max_ps(m, _mm256_and_ps(v[u], abs_mask));
+        }
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_max_ss(h, _mm_movehdup_ps(h));
+        const float d = _mm_cvtss_f32(h) / 127;
+        const float id = d ? 1.0f / d : 0.0f;
+        y[i].d = lq__f32_to_f16(d);
+        __m256i q[4];
+        LQ__UNROLL
+        for (int u = 0; u < 4; u++) {
+            __m256 f = _mm256_mul_ps(v[u], _mm256_set1_ps(id));
+            __m256i t = _mm256_cvttps_epi32(f);
+            __m256 frac = _mm256_sub_ps(f, _mm256_cvtepi32_ps(t));
+            /* the comparisons are all-ones (-1) where true */
+            t = _mm256_sub_epi32(t, _mm256_castps_si256(_mm256_cmp_ps(frac, _mm256_set1_ps(0.5f), _CMP_GE_OQ)));
+            q[u] = _mm256_add_epi32(t, _mm256_castps_si256(_mm256_cmp_ps(frac, _mm256_set1_ps(-0.5f), _CMP_LE_OQ)));
+        }
+        /* |q| <= 128 packs without saturating; the packs work per lane, the
+         * permute puts the dwords back in order */
+        __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+        b = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+        _mm256_storeu_si256((__m256i *)y[i].qs, b);
+    }
+}
+
 /* ---- q4_0, q4_1, q8_0, iq4_nl --------------------------------------------- */
 
 static void dequant_q4_0(const void *x, float *y, int64_t n)
@@ -213,6 +253,36 @@ static inline __m256 q4_0_block(const lq__blk_q4_0 *w, const lq__blk_q8_0 *a, __
         if (i < nb)                                                           \
             acc0 = block(&w[i], &a[i], acc0, &m0);                            \
         return lq__hsum256(_mm256_add_ps(acc0, acc1)) + _mm_cvtss_f32(_mm_add_ss(m0, m1)); \
+    }                                                                         \
+    /* LQ__DOT_ROWS rows, each the same operations in the same order */       \
+    static void name##_rows(int64_t n, const void *vw, size_t stride, const void *va, float *y) \
+    {                                                                         \
+        const atype *a = va;                                                  \
+        const wtype *w[LQ__DOT_ROWS];                                         \
+        __m256 acc0[LQ__DOT_ROWS], acc1[LQ__DOT_ROWS];                        \
+        __m128 m0[LQ__DOT_ROWS], m1[LQ__DOT_ROWS];                            \
+        LQ__UNROLL                                                            \
+        for (int r = 0; r < LQ__DOT_ROWS; r++) {                              \
+            w[r] = (const wtype *)((const uint8_t *)vw + (size_t)r * stride); \
+            acc0[r] = acc1[r] = _mm256_setzero_ps();                          \
+            m0[r] = m1[r] = _mm_setzero_ps();                                 \
+        }                                                                     \
+        int64_t nb = n / LQ__QK, i = 0;                                       \
+        for (; i + 2 <= nb; i += 2) {                                         \
+            LQ__UNROLL                                                        \
+            for (int r = 0; r < LQ__DOT_ROWS; r++) {                          \
+                lq__prefetch(&w[r][i], 2 * sizeof **w);                       \
+                acc0[r] = block(&w[r][i], &a[i], acc0[r], &m0[r]);            \
+                acc1[r] = block(&w[r][i + 1], &a[i + 1], acc1[r], &m1[r]);    \
+            }                                                                 \
+        }                                                                     \
+        LQ__UNROLL                                                            \
+        for (int r = 0; r < LQ__DOT_ROWS; r++) {                              \
+            if (i < nb)                                                       \
+                acc0[r] = block(&w[r][i], &a[i], acc0[r], &m0[r]);            \
+            y[r] = lq__hsum256(_mm256_add_ps(acc0[r], acc1[r])) +             \
+                   _mm_cvtss_f32(_mm_add_ss(m0[r], m1[r]));                   \
+        }                                                                     \
     }
 
 BLOCK_DOT(dot_q4_0, lq__blk_q4_0, lq__blk_q8_0, q4_0_block)
@@ -359,39 +429,67 @@ static inline __m256i byte_to_i16(__m256i v, int j)
     return _mm256_shuffle_epi8(v, _mm256_set1_epi16((short)(j | 0x8000)));
 }
 
+/* A dot product over 256-element super-blocks into one accumulator (block
+ * adds one super-block's scaled sums to it), and its LQ__DOT_ROWS-row form:
+ * each row the same operations in the same order. */
+#define SUPER_DOT(name, wtype, block)                                                       \
+    static float name(int64_t n, const void *vw, const void *va)                            \
+    {                                                                                       \
+        const wtype *w = vw;                                                                \
+        const lq__blk_q8_k *a = va;                                                         \
+        __m256 acc = _mm256_setzero_ps();                                                   \
+        for (int64_t i = 0; i < n / LQ__QK_K; i++)                                          \
+            acc = block(&w[i], &a[i], acc);                                                 \
+        return lq__hsum256(acc);                                                            \
+    }                                                                                       \
+    static void name##_rows(int64_t n, const void *vw, size_t stride, const void *va, float *y) \
+    {                                                                                       \
+        const lq__blk_q8_k *a = va;                                                         \
+        const wtype *w[LQ__DOT_ROWS];                                                       \
+        __m256 acc[LQ__DOT_ROWS];                                                           \
+        LQ__UNROLL                                                                          \
+        for (int r = 0; r < LQ__DOT_ROWS; r++) {                                            \
+            w[r] = (const wtype *)((const uint8_t *)vw + (size_t)r * stride);               \
+            acc[r] = _mm256_setzero_ps();                                                   \
+        }                                                                                   \
+        for (int64_t i = 0; i < n / LQ__QK_K; i++) {                                        \
+            LQ__UNROLL                                                                      \
+            for (int r = 0; r < LQ__DOT_ROWS; r++)                                          \
+                acc[r] = block(&w[r][i], &a[i], acc[r]);                                    \
+        }                                                                                   \
+        LQ__UNROLL                                                                          \
+        for (int r = 0; r < LQ__DOT_ROWS; r++)                                              \
+            y[r] = lq__hsum256(acc[r]);                                                     \
+    }
+
 /* q4_K / q5_K: sum over the 4 chunks of sc * (codes . activations); lo/hi
  * give chunk c's two 32-code halves. The scales are spread from bytes
  * (unsigned, 6 bits) straight into int16 lanes; the mins, each repeated for
  * the two bsums of its 32 elements, go through lq__x86_bsums_dot. */
 #define K4_DOT(name, btype, codes)                                                                 \
-    static float name(int64_t n, const void *vw, const void *va)                                   \
+    static inline __attribute__((always_inline)) __m256 name##_block(const btype *w, const lq__blk_q8_k *a, __m256 acc) \
     {                                                                                              \
-        const btype *w = vw;                                                                       \
-        const lq__blk_q8_k *a = va;                                                                \
-        __m256 acc = _mm256_setzero_ps();                                                          \
-        for (int64_t i = 0; i < n / LQ__QK_K; i++) {                                               \
-            lq__prefetch(&w[i], sizeof *w);                                                        \
-            __m128i sm = lq__x86_k4_scales_mins(w[i].scales);                                      \
-            __m256i sc = _mm256_broadcastq_epi64(sm);                                              \
-            __m256i sumi0 = _mm256_setzero_si256(), sumi1 = _mm256_setzero_si256();                \
-            LQ__UNROLL                                                                             \
-            for (int c = 0; c < 4; c++) {                                                          \
-                __m256i lo, hi;                                                                    \
-                codes(&w[i], c, &lo, &hi);                                                         \
-                const int8_t *q8 = a[i].qs + 64 * c;                                               \
-                __m256i plo = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)q8));   \
-                __m256i phi = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(q8 + 32))); \
-                sumi0 = lq__madd_acc(sumi0, plo, byte_to_i16(sc, 2 * c));                          \
-                sumi1 = lq__madd_acc(sumi1, phi, byte_to_i16(sc, 2 * c + 1));                      \
-            }                                                                                      \
-            __m256i mins = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));                        \
-            __m256i msum = lq__x86_bsums_dot(mins, a[i].bsums);                                    \
-            __m256 isum = _mm256_cvtepi32_ps(_mm256_add_epi32(sumi0, sumi1));                      \
-            acc = _mm256_fmadd_ps(lq__x86_k_scale(&a[i], w[i].d), isum, acc);                      \
-            acc = _mm256_fnmadd_ps(lq__x86_k_scale(&a[i], w[i].dmin), _mm256_cvtepi32_ps(msum), acc); \
+        lq__prefetch(w, sizeof *w);                                                                \
+        __m128i sm = lq__x86_k4_scales_mins(w->scales);                                            \
+        __m256i sc = _mm256_broadcastq_epi64(sm);                                                  \
+        __m256i sumi0 = _mm256_setzero_si256(), sumi1 = _mm256_setzero_si256();                    \
+        LQ__UNROLL                                                                                 \
+        for (int c = 0; c < 4; c++) {                                                              \
+            __m256i lo, hi;                                                                        \
+            codes(w, c, &lo, &hi);                                                                 \
+            const int8_t *q8 = a->qs + 64 * c;                                                     \
+            __m256i plo = _mm256_maddubs_epi16(lo, _mm256_loadu_si256((const __m256i *)q8));       \
+            __m256i phi = _mm256_maddubs_epi16(hi, _mm256_loadu_si256((const __m256i *)(q8 + 32))); \
+            sumi0 = lq__madd_acc(sumi0, plo, byte_to_i16(sc, 2 * c));                              \
+            sumi1 = lq__madd_acc(sumi1, phi, byte_to_i16(sc, 2 * c + 1));                          \
         }                                                                                          \
-        return lq__hsum256(acc);                                                                   \
-    }
+        __m256i mins = _mm256_cvtepu8_epi16(_mm_unpackhi_epi8(sm, sm));                            \
+        __m256i msum = lq__x86_bsums_dot(mins, a->bsums);                                          \
+        __m256 isum = _mm256_cvtepi32_ps(_mm256_add_epi32(sumi0, sumi1));                          \
+        acc = _mm256_fmadd_ps(lq__x86_k_scale(a, w->d), isum, acc);                                \
+        return _mm256_fnmadd_ps(lq__x86_k_scale(a, w->dmin), _mm256_cvtepi32_ps(msum), acc);       \
+    }                                                                                              \
+    SUPER_DOT(name, btype, name##_block)
 
 static inline void q4_k_codes(const lq__blk_q4_k *b, int c, __m256i *lo, __m256i *hi)
 {
@@ -499,36 +597,32 @@ static inline __m256i offset_correction(__m128i s8, const void *bsums, int shift
     return _mm256_slli_epi32(lq__x86_bsums_dot(_mm256_cvtepi8_epi16(s8), bsums), shift);
 }
 
-static float dot_q6_k(int64_t n, const void *vw, const void *va)
+static inline __attribute__((always_inline)) __m256 q6_k_block(const lq__blk_q6_k *w, const lq__blk_q8_k *a, __m256 acc)
 {
-    const lq__blk_q6_k *w = vw;
-    const lq__blk_q8_k *a = va;
-    __m256 acc = _mm256_setzero_ps();
-    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
-        lq__prefetch(&w[i], sizeof *w);
-        __m128i s8 = _mm_loadu_si128((const __m128i *)w[i].scales);
-        __m256i sc[2];
-        scales16(s8, sc);
-        __m256i sumi0 = _mm256_setzero_si256(), sumi1 = _mm256_setzero_si256();
+    lq__prefetch(w, sizeof *w);
+    __m128i s8 = _mm_loadu_si128((const __m128i *)w->scales);
+    __m256i sc[2];
+    scales16(s8, sc);
+    __m256i sumi0 = _mm256_setzero_si256(), sumi1 = _mm256_setzero_si256();
+    LQ__UNROLL
+    for (int h = 0; h < 2; h++) {
+        __m256i q[4];
+        q6_codes(w->ql + 64 * h, w->qh + 32 * h, q);
         LQ__UNROLL
-        for (int h = 0; h < 2; h++) {
-            __m256i q[4];
-            q6_codes(w[i].ql + 64 * h, w[i].qh + 32 * h, q);
-            LQ__UNROLL
-            for (int g = 0; g < 4; g += 2) {
-                const int8_t *q8 = a[i].qs + 128 * h + 32 * g;
-                __m256i p0 = _mm256_maddubs_epi16(q[g], _mm256_loadu_si256((const __m256i *)q8));
-                __m256i p1 = _mm256_maddubs_epi16(q[g + 1], _mm256_loadu_si256((const __m256i *)(q8 + 32)));
-                sumi0 = lq__madd_acc(sumi0, p0, pair_scales(sc[h], g));
-                sumi1 = lq__madd_acc(sumi1, p1, pair_scales(sc[h], g + 1));
-            }
+        for (int g = 0; g < 4; g += 2) {
+            const int8_t *q8 = a->qs + 128 * h + 32 * g;
+            __m256i p0 = _mm256_maddubs_epi16(q[g], _mm256_loadu_si256((const __m256i *)q8));
+            __m256i p1 = _mm256_maddubs_epi16(q[g + 1], _mm256_loadu_si256((const __m256i *)(q8 + 32)));
+            sumi0 = lq__madd_acc(sumi0, p0, pair_scales(sc[h], g));
+            sumi1 = lq__madd_acc(sumi1, p1, pair_scales(sc[h], g + 1));
         }
-        /* codes are q + 32 */
-        __m256i sumi = _mm256_sub_epi32(_mm256_add_epi32(sumi0, sumi1), offset_correction(s8, a[i].bsums, 5));
-        acc = _mm256_fmadd_ps(lq__x86_k_scale(&a[i], w[i].d), _mm256_cvtepi32_ps(sumi), acc);
     }
-    return lq__hsum256(acc);
+    /* codes are q + 32 */
+    __m256i sumi = _mm256_sub_epi32(_mm256_add_epi32(sumi0, sumi1), offset_correction(s8, a->bsums, 5));
+    return _mm256_fmadd_ps(lq__x86_k_scale(a, w->d), _mm256_cvtepi32_ps(sumi), acc);
 }
+
+SUPER_DOT(dot_q6_k, lq__blk_q6_k, q6_k_block)
 
 /* q2_K and q3_K: the four 32-element groups of a 128 chunk, 2-bit codes. */
 static inline void k2_codes(const uint8_t *qs, __m256i q[4])
@@ -927,6 +1021,11 @@ static void gemm_i8(int64_t m, int64_t n, int64_t k, const int8_t *x, const floa
     }
 }
 
+/* The types whose dot product has a many-row form here. */
+#define LQ__X86_DOT_ROWS_TYPES(X) \
+    X(Q4_0, q4_0) X(Q4_1, q4_1) X(Q5_0, q5_0) X(Q5_1, q5_1) X(Q8_0, q8_0) X(IQ4_NL, iq4_nl) \
+    X(MXFP4, mxfp4) X(Q4_K, q4_k) X(Q5_K, q5_k) X(Q6_K, q6_k)
+
 /* Fill the entries of the block and integer kernels. */
 static inline void fill_256_blocks(lq__kernels *k)
 {
@@ -936,6 +1035,9 @@ static inline void fill_256_blocks(lq__kernels *k)
                                k->t[LQ_TYPE_##T].vec_dot = dot_##f;)
     LQ__GGML_TYPES(SET)
 #undef SET
+#define ROWS(T, f) k->t[LQ_TYPE_##T].vec_dot_rows = dot_##f##_rows;
+    LQ__X86_DOT_ROWS_TYPES(ROWS)
+#undef ROWS
     k->gemm_i8 = gemm_i8;
     k->lin_dequant[0] = lin8_dequant;
     k->lin_dequant[1] = lin4_dequant;
@@ -952,6 +1054,7 @@ static inline void fill_256_floats(lq__kernels *k)
     k->t[LQ_TYPE_BF16].vec_dot = dot_bf16;
     k->t[LQ_TYPE_F32].vec_dot = dot_f32;
     k->dot_f32 = dot_f32;
+    k->quant_q8_0 = quant_q8_0;
     k->to_f16 = to_f16;
 }
 

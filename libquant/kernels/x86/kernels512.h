@@ -195,6 +195,11 @@ static inline void fill_512_blocks(lq__kernels *k)
     k->t[LQ_TYPE_Q3_K].vec_dot = q3_k_dot512;
     k->t[LQ_TYPE_Q4_K].vec_dot = q4_k_dot512;
     k->t[LQ_TYPE_Q5_K].vec_dot = q5_k_dot512;
+    /* the many-row forms of the 256-bit dot products would not match these */
+    k->t[LQ_TYPE_Q2_K].vec_dot_rows = NULL;
+    k->t[LQ_TYPE_Q3_K].vec_dot_rows = NULL;
+    k->t[LQ_TYPE_Q4_K].vec_dot_rows = NULL;
+    k->t[LQ_TYPE_Q5_K].vec_dot_rows = NULL;
 }
 
 #endif
