@@ -35,6 +35,14 @@ lq_status lq__linear_init(lq__linear *l, const lq_tensor *t, const char *fn)
     return lq__codec_layout(fn, &l->qp, l->rows, l->cols, &l->layout);
 }
 
+/* The file's per-tensor factor on the product y[n][rows] (ggml_mul's). */
+static void apply_scale(const lq__linear *l, int64_t n, float *y)
+{
+    if (l->scale != 1.0f)
+        for (int64_t i = 0; i < n * l->rows; i++)
+            y[i] *= l->scale;
+}
+
 lq_status lq__linear_forward(lq_ctx *ctx, const lq__linear *l, const float *x, int64_t n,
                              float *y)
 {
@@ -44,9 +52,8 @@ lq_status lq__linear_forward(lq_ctx *ctx, const lq__linear *l, const float *x, i
     case LQ_METHOD_LLM_INT8: st = lq_matmul_llm_int8(ctx, x, n, l->t, 0, y, NULL); break;
     default: st = lq_matmul_v2(ctx, x, n, l->t, l->act_flags, y); break;
     }
-    if (st == LQ_OK && l->scale != 1.0f)
-        for (int64_t i = 0; i < n * l->rows; i++)
-            y[i] *= l->scale;
+    if (st == LQ_OK)
+        apply_scale(l, n, y);
     return st;
 }
 
@@ -63,8 +70,12 @@ lq_status lq__linear_forward_shared(lq_ctx *ctx, const lq__linear *const *l, int
     /* non-finite inputs: lq_matmul_v2 says which */
     for (int64_t i = 0; share && i < n * l[0]->cols; i++)
         share = isfinite(x[i]);
-    if (share)
-        return lq__matmul_shared(ctx, x, n, w, count, y, l[0]->act_flags);
+    if (share) {
+        lq_status st = lq__matmul_shared(ctx, x, n, w, count, y, l[0]->act_flags);
+        for (int j = 0; st == LQ_OK && j < count; j++)
+            apply_scale(l[j], n, y[j]);
+        return st;
+    }
     lq_status st = LQ_OK;
     for (int j = 0; st == LQ_OK && j < count; j++)
         st = lq__linear_forward(ctx, l[j], x, n, y[j]);
