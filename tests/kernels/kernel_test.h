@@ -125,7 +125,7 @@ static inline void kt_make_row(kt_row *row, lq_type t, int64_t n, int mode, lqt_
 }
 
 /* An importance matrix of ones (k <= 4096 columns) for a scheme whose type
- * is quantized only with one (IQ2_XXS, IQ2_XS), else NULL. */
+ * is quantized only with one (IQ2_XXS, IQ2_XS, IQ1_S), else NULL. */
 static inline const float *kt_imatrix_for(const char *scheme, int64_t k)
 {
     static float ones[4096];
