@@ -78,6 +78,14 @@ static inline uint16_t lq__iq1m_d(const lq__blk_iq1_m *b)
                       (sc[3] & 0xF000));
 }
 
+/* Stores h as IQ1_M's f16 block scale: nibble w of h in the top nibble of
+ * scale word w, the 3-bit scales below kept. */
+static inline void lq__iq1m_put_d(lq__blk_iq1_m *b, uint16_t h)
+{
+    for (int w = 0; w < 4; w++)
+        b->scales[2 * w + 1] = (uint8_t)((b->scales[2 * w + 1] & 0x0F) | ((h >> 4 * w) & 0xF) << 4);
+}
+
 /* A 7-bit sign field as the eight sign bits it stands for: the eighth is the
  * parity of the seven, so that every group has an even number of negative
  * values (ggml's ksigns_iq2xs). */

@@ -233,6 +233,167 @@ static void quantize_iq1_s(const float *x, void *vy, int64_t n, const float *ima
     }
 }
 
+/* The best split of a sorted group of 16 for IQ1_M, whose two halves (the
+ * group's first and last 8 values) each have a shift of their own: prefix
+ * sums per half, and for every (i1, i2) the four shift pairs, k = 0 (+, +),
+ * 1 (+, -), 2 (-, +), 3 (-, -), scored as in best_split_s; ggml's algebra
+ * (the sums of a split are T v2 - px[i1] - px[i2] for both shifts, since the
+ * levels' values are one apart). Returns k or -1 and sets *scale, *i1, *i2. */
+static int best_split_m(const float *xb, const float *w, const pair *p, float *scale, int *b1,
+                        int *b2)
+{
+    enum { B = 16 };
+    float px[2][B + 1], pw[2][B + 1];
+    px[0][0] = px[1][0] = 0;
+    pw[0][0] = pw[1][0] = 0;
+    for (int j = 0; j < B; j++) {
+        const int i = p[j].i, h = i < B / 2 ? 0 : 1;
+        px[h][j + 1] = px[h][j] + w[i] * xb[i];
+        px[1 - h][j + 1] = px[1 - h][j];
+        pw[h][j + 1] = pw[h][j] + w[i];
+        pw[1 - h][j + 1] = pw[1 - h][j];
+    }
+    const float txs[2] = {px[0][B], px[1][B]}, tws[2] = {pw[0][B], pw[1][B]};
+    const float p2 = x_p[2], m2 = x_m[2];
+    const float cp1 = x_p[0] * x_p[0] - x_p[1] * x_p[1], cp2 = x_p[1] * x_p[1] - x_p[2] * x_p[2];
+    const float cm1 = x_m[0] * x_m[0] - x_m[1] * x_m[1], cm2 = x_m[1] * x_m[1] - x_m[2] * x_m[2];
+    float best_score = -FLT_MAX;
+    int best = -1;
+    for (int i1 = 0; i1 <= B; i1++)
+        for (int i2 = i1; i2 <= B; i2++) {
+            float qx_p[2], qx_m[2], q2_p[2], q2_m[2];
+            for (int h = 0; h < 2; h++) {
+                const float sx = px[h][i1] + px[h][i2];
+                qx_p[h] = txs[h] * p2 - sx;
+                qx_m[h] = txs[h] * m2 - sx;
+                q2_p[h] = tws[h] * p2 * p2 + pw[h][i1] * cp1 + pw[h][i2] * cp2;
+                q2_m[h] = tws[h] * m2 * m2 + pw[h][i1] * cm1 + pw[h][i2] * cm2;
+            }
+            const float sumqx[4] = {qx_p[0] + qx_p[1], qx_p[0] + qx_m[1], qx_m[0] + qx_p[1],
+                                    qx_m[0] + qx_m[1]};
+            const float sumq2[4] = {q2_p[0] + q2_p[1], q2_p[0] + q2_m[1], q2_m[0] + q2_p[1],
+                                    q2_m[0] + q2_m[1]};
+            for (int k = 0; k < 4; k++)
+                if (sumq2[k] > 0 && sumqx[k] * sumqx[k] > best_score * sumq2[k]) {
+                    *scale = sumqx[k] / sumq2[k];
+                    best_score = *scale * sumqx[k];
+                    *b1 = i1;
+                    *b2 = i2;
+                    best = k;
+                }
+        }
+    return best;
+}
+
+/* The shifted level values of half h (0: the first 8) of a 16 with shift
+ * pair k (best_split_m). */
+static const float *half_values(int k, int h)
+{
+    return (h == 0 ? k < 2 : k % 2 == 0) ? x_p : x_m;
+}
+
+/* ggml's weights of IQ1_M: the importance times sqrt(sigma2 + x^2), or
+ * x^2 without an importance matrix. */
+static void weights_m(const float *xb, const float *qw, float sigma2, float *w)
+{
+    for (int i = 0; i < 16; i++)
+        w[i] = qw ? qw[i] * sqrtf(sigma2 + xb[i] * xb[i]) : xb[i] * xb[i];
+}
+
+#define GROUP_MAX_EPS_IQ1_M 1e-7f /* below this max |x|, a group of 16 is all zero */
+
+static void quantize_iq1_m(const float *x, void *vy, int64_t n, const float *imatrix)
+{
+    static const uint8_t masks[4] = {0x00, 0x80, 0x08, 0x88}; /* shift bits of a pair k */
+    const lq__iq2_search *s = lq__iq2_search_for(LQ_TYPE_IQ1_M);
+    lq__blk_iq1_m *y = vy;
+    memset(y, 0, sizeof *y * (size_t)(n / LQ__QK_K));
+    if (!s) /* lq__blocks_quantize's caller has built the tables */
+        return;
+    enum { B = 16 };
+    for (int64_t ibl = 0; ibl < n / LQ__QK_K; ibl++) {
+        const float *xbl = x + LQ__QK_K * ibl;
+        const float *qwbl = imatrix ? imatrix + LQ__QK_K * ibl : NULL;
+        const float sigma2 = block_sigma2(xbl);
+        float scales[LQ__QK_K / B], max_scale = 0, w[B];
+        int shifts[LQ__QK_K / B];
+        for (int ib = 0; ib < LQ__QK_K / B; ib++) {
+            const float *xb = xbl + B * ib;
+            pair p[B];
+            int8_t L[B];
+            weights_m(xb, qwbl ? qwbl + B * ib : NULL, sigma2, w);
+            float max = fabsf(xb[0]);
+            for (int i = 1; i < B; i++)
+                max = MAX(max, fabsf(xb[i]));
+            scales[ib] = 0;
+            shifts[ib] = 0;
+            if (max < GROUP_MAX_EPS_IQ1_M)
+                continue;
+            for (int j = 0; j < B; j++)
+                p[j] = (pair){xb[j], j};
+            qsort(p, B, sizeof *p, pair_cmp);
+            float scale = max;
+            int i1 = -1, i2 = -1;
+            int k = best_split_m(xb, w, p, &scale, &i1, &i2);
+            if (k < 0)
+                continue;
+            split_levels(p, B, i1, i2, L);
+            if (scale < 0) {
+                for (int j = 0; j < B; j++)
+                    L[j] = (int8_t)(2 - L[j]);
+                scale = -scale;
+                k = 3 - k;
+            }
+            int index[2], all_on_grid = 1;
+            for (int h = 0; h < 2; h++) {
+                int on;
+                index[h] = grid_point(s, L + 8 * h, xb + 8 * h, w + 8 * h, scale,
+                                      half_values(k, h), &on);
+                all_on_grid &= on;
+            }
+            if (!all_on_grid) {
+                float sumqx = 0, sumq2 = 0;
+                for (int h = 0; h < 2; h++)
+                    point_sums(s, index[h], half_values(k, h), xb + 8 * h, w + 8 * h, 1, &sumqx,
+                               &sumq2);
+                if (sumqx > 0 && sumq2 > 0)
+                    scale = sumqx / sumq2;
+            }
+            y[ibl].qs[2 * ib] = (uint8_t)(index[0] & 255);
+            y[ibl].qs[2 * ib + 1] = (uint8_t)(index[1] & 255);
+            y[ibl].qh[ib] = (uint8_t)((index[0] >> 8) | ((index[1] >> 8) << 4));
+            scales[ib] = scale;
+            shifts[ib] = k;
+            max_scale = MAX(max_scale, scale);
+        }
+        if (!max_scale)
+            continue;
+        /* the block scale is refitted to all 256 values at their coded
+         * scales (skipped groups too: grid point 0 at scale 1) */
+        uint16_t sc[4] = {0, 0, 0, 0};
+        float d = max_scale / 15;
+        const float id = 1 / d;
+        float sumqx = 0, sumq2 = 0;
+        for (int ib = 0; ib < LQ__QK_K / B; ib++) {
+            int l = lq__nearest_int(0.5f * (id * scales[ib] - 1));
+            l = l < 0 ? 0 : l > 7 ? 7 : l;
+            sc[ib / 4] |= (uint16_t)(l << 3 * (ib % 4));
+            y[ibl].qh[ib] |= masks[shifts[ib]];
+            const float *xb = xbl + B * ib;
+            weights_m(xb, qwbl ? qwbl + B * ib : NULL, sigma2, w);
+            for (int h = 0; h < 2; h++) {
+                const int point = y[ibl].qs[2 * ib + h] | ((y[ibl].qh[ib] << (8 - 4 * h)) & 0x700);
+                point_sums(s, point, half_values(shifts[ib], h), xb + 8 * h, w + 8 * h,
+                           (float)(2 * l + 1), &sumqx, &sumq2);
+            }
+        }
+        if (sumq2 > 0)
+            d = sumqx / sumq2;
+        memcpy(y[ibl].scales, sc, sizeof sc);
+        lq__iq1m_put_d(&y[ibl], lq__h(d * 1.1125f)); /* ggml's fudge factor */
+    }
+}
+
 /* Eight values of grid point `point` plus `delta`, times dl. */
 static float *put8(int point, float delta, float dl, float *y)
 {
@@ -257,6 +418,25 @@ static void dequantize_iq1_s(const void *vx, float *y, int64_t n)
     }
 }
 
+static void dequantize_iq1_m(const void *vx, float *y, int64_t n)
+{
+    const lq__blk_iq1_m *x = vx;
+    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
+        const float d = lq__f(lq__iq1m_d(&x[i]));
+        uint16_t sc[4];
+        memcpy(sc, x[i].scales, sizeof sc);
+        for (int ib = 0; ib < 8; ib++) {
+            const float dl[2] = {d * (float)(2 * ((sc[ib / 2] >> (6 * (ib % 2))) & 7) + 1),
+                                 d * (float)(2 * ((sc[ib / 2] >> (6 * (ib % 2) + 3)) & 7) + 1)};
+            for (int l = 0; l < 4; l++) {
+                const unsigned qh = x[i].qh[2 * ib + l / 2] >> 4 * (l % 2);
+                y = put8(x[i].qs[4 * ib + l] | (qh & 7) << 8,
+                         qh & 8 ? -LQ__IQ1_DELTA : LQ__IQ1_DELTA, dl[l / 2], y);
+            }
+        }
+    }
+}
+
 /* The tables first, so that running out of memory for them is reported. */
 static lq_status quantize_iq1(const lq__qjob *job)
 {
@@ -273,3 +453,11 @@ const lq__codec lq__codec_iq1_s = {.check = lq__blocks_check,
                                    .dequantize_row = dequantize_iq1_s,
                                    .n_f16_scales = 1,
                                    .f16_scale_at = {offsetof(lq__blk_iq1_s, d)}};
+
+/* IQ1_M's f16 scale is spread over four nibbles: no field to name. */
+const lq__codec lq__codec_iq1_m = {.check = lq__blocks_check,
+                                   .layout = lq__blocks_layout,
+                                   .quantize = quantize_iq1,
+                                   .dequantize = lq__blocks_dequantize,
+                                   .quantize_row = quantize_iq1_m,
+                                   .dequantize_row = dequantize_iq1_m};

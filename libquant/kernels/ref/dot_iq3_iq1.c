@@ -94,3 +94,40 @@ float lq__ref_dot_iq1_s(int64_t n, const void *vw, const void *va)
     }
     return s;
 }
+
+/* IQ1_M: the same per 8 values, the shift's sign per 8 and the odd scales
+ * per 16 (sums of the first and second 16 of each 32 kept apart), as
+ * ggml. */
+float lq__ref_dot_iq1_m(int64_t n, const void *vw, const void *va)
+{
+    const lq__blk_iq1_m *w = vw;
+    const lq__blk_q8_k *a = va;
+    float s = 0.0f;
+    for (int64_t i = 0; i < n / LQ__QK_K; i++) {
+        const int8_t *q8 = a[i].qs;
+        uint16_t sc[4];
+        memcpy(sc, w[i].scales, sizeof sc);
+        int32_t sumi1 = 0, sumi2 = 0;
+        for (int ib = 0; ib < 8; ib++) {
+            int32_t sum1[2] = {0, 0}, sum2[2] = {0, 0};
+            for (int l = 0; l < 4; l++, q8 += 8) {
+                const unsigned qh = w[i].qh[2 * ib + l / 2] >> 4 * (l % 2);
+                const uint64_t p = lq__iq1s_grid[w[i].qs[4 * ib + l] | (qh & 7) << 8];
+                int32_t lsum1 = 0, lsum2 = 0;
+                for (int j = 0; j < 8; j++) {
+                    lsum1 += q8[j] * (int8_t)(p >> 8 * j);
+                    lsum2 += q8[j];
+                }
+                sum1[l / 2] += lsum1;
+                sum2[l / 2] += qh & 8 ? -lsum2 : lsum2;
+            }
+            const int ls1 = 2 * ((sc[ib / 2] >> (6 * (ib % 2))) & 7) + 1;
+            const int ls2 = 2 * ((sc[ib / 2] >> (6 * (ib % 2) + 3)) & 7) + 1;
+            sumi1 += sum1[0] * ls1 + sum1[1] * ls2;
+            sumi2 += sum2[0] * ls1 + sum2[1] * ls2;
+        }
+        s += lq__f16_to_f32(lq__iq1m_d(&w[i])) * a[i].d *
+             ((float)sumi1 + LQ__IQ1_DELTA * (float)sumi2);
+    }
+    return s;
+}
