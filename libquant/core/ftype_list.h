@@ -39,7 +39,9 @@
     X(IQ3_XXS, iq3_xxs, 23, IQ3_XXS)   \
     X(IQ3_XS, iq3_xs, 22, IQ3_S)       \
     X(IQ3_S, iq3_s, 26, IQ3_S)         \
-    X(IQ3_M, iq3_m, 27, IQ3_S)
+    X(IQ3_M, iq3_m, 27, IQ3_S)         \
+    X(IQ1_S, iq1_s, 24, IQ1_S)         \
+    X(IQ1_M, iq1_m, 31, IQ1_M)
 
 /* The names as one string literal, each preceded by ", ":
  * LQ__FTYPES(LQ__FTYPE_COMMA_NAME) + 2 is "F32, F16, ..., IQ4_XS". */

@@ -225,7 +225,7 @@ static const struct {
     {"Q5_K_M", 17, false}, {"Q6_K", 18, false},  {"IQ4_NL", 25, false}, {"IQ4_XS", 30, false},
     {"F16", 1, false},     {"BF16", 32, false},  {"IQ2_XXS", 19, true}, {"IQ2_XS", 20, true},
     {"IQ2_M", 29, true},   {"IQ3_XXS", 23, true}, {"IQ3_XS", 22, true}, {"IQ3_S", 26, false},
-    {"IQ3_M", 27, false},
+    {"IQ3_M", 27, false},  {"IQ1_S", 24, true},   {"IQ1_M", 31, true},
 };
 
 /* The whole file, read into memory (NULL when it cannot be read). */
