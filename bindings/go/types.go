@@ -55,6 +55,8 @@ const (
 	TypeIQ2_S   Type = C.LQ_TYPE_IQ2_S
 	TypeIQ3_XXS Type = C.LQ_TYPE_IQ3_XXS
 	TypeIQ3_S   Type = C.LQ_TYPE_IQ3_S
+	TypeIQ1_S   Type = C.LQ_TYPE_IQ1_S
+	TypeIQ1_M   Type = C.LQ_TYPE_IQ1_M
 )
 
 // String is the lower-case name ("q4_k"), or "type-N" for a value that is

@@ -68,8 +68,10 @@ enum lq_type_code {
     LQ_TYPE_IQ2_S = 52,    /* 1024 points, 8 sign bits, a 4-bit scale per 16 */
     LQ_TYPE_IQ3_XXS = 53,  /* 3.06 bits: four-value groups from a 256-entry lattice grid */
     LQ_TYPE_IQ3_S = 54,    /* 3.44 bits: four-value groups from a 512-entry grid, free signs */
+    LQ_TYPE_IQ1_S = 55,    /* 1.56 bits: eight-value groups of -1, 0, 1 from a 2048-entry grid */
+    LQ_TYPE_IQ1_M = 56,    /* 1.75 bits: the same grid, scales per 16 and shifts per 8 */
 
-    LQ_TYPE_COUNT_ = 55    /* one past the largest value; grows, never use it in files */
+    LQ_TYPE_COUNT_ = 57    /* one past the largest value; grows, never use it in files */
 };
 
 /* lq_type_name — lower-case name ("f32", "int4", "q4_k", ...), or NULL for a

@@ -42,6 +42,8 @@
     X(IQ3_XS, iq3_xs, 22, IQ3_S)       \
     X(IQ3_S, iq3_s, 26, IQ3_S)         \
     X(IQ3_M, iq3_m, 27, IQ3_S)         \
+    X(IQ1_S, iq1_s, 24, IQ1_S)         \
+    X(IQ1_M, iq1_m, 31, IQ1_M)         \
     X(TQ1_0, tq1_0, 36, TQ1_0)         \
     X(TQ2_0, tq2_0, 37, TQ2_0)         \
     X(MXFP4_MOE, mxfp4_moe, 38, MXFP4)

@@ -75,15 +75,15 @@
     X(IQ2_XS, iq2_xs, 51, 17, 256, 74, 2, LQ__T_IMATRIX, Q8_K, SIMD, IQ4_NL)   \
     X(IQ2_S, iq2_s, 52, 22, 256, 82, 2, 0, Q8_K, SIMD, IQ4_NL)                 \
     X(IQ3_XXS, iq3_xxs, 53, 18, 256, 98, 3, 0, Q8_K, SIMD, IQ4_NL)             \
-    X(IQ3_S, iq3_s, 54, 21, 256, 110, 3, 0, Q8_K, SIMD, IQ4_NL)
+    X(IQ3_S, iq3_s, 54, 21, 256, 110, 3, 0, Q8_K, SIMD, IQ4_NL)             \
+    X(IQ1_S, iq1_s, 55, 19, 256, 50, 1, LQ__T_IMATRIX, Q8_K, SIMD, IQ4_NL)  \
+    X(IQ1_M, iq1_m, 56, 29, 256, 56, 1, 0, Q8_K, REF, IQ4_NL)
 
 /* ggml types GGUF files may hold that libquant has no lq_type for: their
  * tensors are sized and checked, not decoded. Supporting one moves its row
  * to LQ__GGML_TYPES. Ids GGUF never defined or removed: 4, 5, 31-33, 36-38.
  * X(name, ggml_id, block elements, block bytes) */
 #define LQ__GGML_FOREIGN_TYPES(X)   \
-    X(iq1_s, 19, 256, 50)           \
-    X(iq1_m, 29, 256, 56)           \
     X(q1_0, 41, 128, 18)            \
     X(q2_0, 42, 64, 18)
 

@@ -1,5 +1,5 @@
-/* ggml_iq2.h — the codebook searches of the 2-bit i-quants' quantizers
- * (internal; ggml_iq2_search.c).
+/* ggml_iq2.h — the codebook searches of the 2-bit i-quants' and IQ1's
+ * quantizers (internal; ggml_iq2_search.c).
  *
  * ggml's IQ2 quantizers round each group of 8 magnitudes to levels 0, 1, 2
  * (the values 1, 3, 5 times a scale). When those levels are a point of the
@@ -24,8 +24,9 @@ typedef struct lq__iq2_search {
     const uint16_t *neighbours;   /* at an offset: n, then n points in search order */
 } lq__iq2_search;
 
-/* The search tables of IQ2_XXS, IQ2_XS or IQ2_S, built on first use (about
- * 0.1 s and up to 400 KB; then shared by every thread). NULL when out of
+/* The search tables of IQ2_XXS, IQ2_XS, IQ2_S or IQ1_S / IQ1_M (one table;
+ * levels 0, 1, 2 are the grid's values -1, 0, 1), built on first use (up to
+ * 0.2 s and 700 KB, IQ1's; then shared by every thread). NULL when out of
  * memory (with lq__fail); a later call tries again. */
 const lq__iq2_search *lq__iq2_search_for(lq_type type);
 

@@ -1,5 +1,5 @@
-/* ggml_iq2_search.c — the IQ2 quantizers' codebook maps and neighbour
- * lists (ggml_iq2.h), computed from the codebooks. */
+/* ggml_iq2_search.c — the IQ2 and IQ1 quantizers' codebook maps and
+ * neighbour lists (ggml_iq2.h), computed from the codebooks. */
 #include <float.h>
 #include <pthread.h>
 #include <stdatomic.h>
@@ -7,6 +7,7 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "ggml_blocks.h"
+#include "ggml_grids_iq3_iq1.h"
 #include "ggml_iq2.h"
 
 typedef struct {
@@ -14,76 +15,92 @@ typedef struct {
     int size;
     int nwant; /* neighbours: the points at this many smallest distances */
     int32_t map[LQ__IQ2_CODES];
-    int8_t odd[1024][8];
+    int8_t odd[2048][8];
     lq__iq2_search pub;
     atomic_int ready;
 } table;
 
 /* As in ggml_quantize_init: IQ2_XXS and IQ2_XS try the points at the two
- * smallest distances, IQ2_S only those at the smallest. */
-static table tables[3] = {
+ * smallest distances, IQ2_S only those at the smallest, IQ1_S and IQ1_M
+ * (one table) those at the three smallest. */
+static table tables[4] = {
     {.grid = lq__iq2xxs_grid, .size = 256, .nwant = 2},
     {.grid = lq__iq2xs_grid, .size = 512, .nwant = 2},
     {.grid = lq__iq2s_grid, .size = 1024, .nwant = 1},
+    {.grid = lq__iq1s_grid, .size = 2048, .nwant = 3},
 };
 static pthread_mutex_t lock = PTHREAD_MUTEX_INITIALIZER;
 
-/* The levels of the points: a byte's rank among the distinct magnitudes
- * of the codebook (three, 8, 25 and 43, as gen_iq2_grids.py checks). */
+/* A point's value k as a signed byte, offset to index 0..255. */
+static int value_at(const table *t, int p, int k)
+{
+    return (int8_t)((t->grid[p] >> 8 * k) & 255) + 128;
+}
+
+/* The levels of the points: a value's rank among the three distinct values
+ * of the codebook (IQ2: magnitudes 8, 25 and 43, as gen_iq2_grids.py
+ * checks; IQ1: -1, 0 and 1). */
 static void levels(table *t)
 {
     int rank[256] = {0}, seen[256] = {0};
     for (int p = 0; p < t->size; p++)
         for (int k = 0; k < 8; k++)
-            seen[(t->grid[p] >> 8 * k) & 255] = 1;
+            seen[value_at(t, p, k)] = 1;
     for (int v = 0, r = 0; v < 256; v++)
         if (seen[v])
             rank[v] = r++;
     for (int p = 0; p < t->size; p++)
         for (int k = 0; k < 8; k++)
-            t->odd[p][k] = (int8_t)(2 * rank[(t->grid[p] >> 8 * k) & 255] + 1);
+            t->odd[p][k] = (int8_t)(2 * rank[value_at(t, p, k)] + 1);
 }
 
+#define MAX_D2 (8 * 4 * 4) /* 8 levels (2 l + 1) differing by at most 4 */
+
 /* Squared distances of every point to the levels of code c (as 2 l + 1),
- * and the largest of the nwant smallest distinct ones. */
-static int distances(const table *t, int c, int *d2)
+ * how many points are at each distance, and the largest of the nwant
+ * smallest distances some point is at. */
+static int distances(const table *t, int c, int *d2, int *count)
 {
     int8_t pos[8];
     for (int k = 0; k < 8; k++, c /= 3)
         pos[k] = (int8_t)(2 * (c % 3) + 1);
+    for (int d = 0; d <= MAX_D2; d++)
+        count[d] = 0;
     for (int p = 0; p < t->size; p++) {
         int s = 0;
         for (int k = 0; k < 8; k++)
             s += (t->odd[p][k] - pos[k]) * (t->odd[p][k] - pos[k]);
         d2[p] = s;
+        count[s]++;
     }
     int limit = -1;
-    for (int n = 0; n < t->nwant; n++) {
-        int next = INT32_MAX;
-        for (int p = 0; p < t->size; p++)
-            if (d2[p] > limit && d2[p] < next)
-                next = d2[p];
-        limit = next;
-    }
+    for (int d = 0, n = 0; d <= MAX_D2 && n < t->nwant; d++)
+        if (count[d]) {
+            limit = d;
+            n++;
+        }
     return limit;
 }
 
 /* The neighbour list of an off-grid code into nb (NULL: only count): the
- * points by distance, then by index (ggml sorts (distance, index) pairs). */
+ * points by distance, then by index (ggml sorts (distance, index) pairs),
+ * placed by counting. */
 static int neighbours(const table *t, int c, uint16_t *nb)
 {
-    int d2[1024];
-    const int limit = distances(t, c, d2);
+    int d2[2048], count[MAX_D2 + 1];
+    const int limit = distances(t, c, d2, count);
     int n = 0;
-    for (int d = 0; d <= limit; d++)
-        for (int p = 0; p < t->size; p++)
-            if (d2[p] == d) {
-                if (nb)
-                    nb[1 + n] = (uint16_t)p;
-                n++;
-            }
-    if (nb)
+    for (int d = 0; d <= limit; d++) {
+        const int at = n;
+        n += count[d];
+        count[d] = at; /* now where the points at distance d go */
+    }
+    if (nb) {
         nb[0] = (uint16_t)n;
+        for (int p = 0; p < t->size; p++)
+            if (d2[p] <= limit)
+                nb[1 + count[d2[p]]++] = (uint16_t)p;
+    }
     return n;
 }
 
@@ -116,8 +133,10 @@ static bool build(table *t)
 
 const lq__iq2_search *lq__iq2_search_for(lq_type type)
 {
-    table *t = type == LQ_TYPE_IQ2_XXS ? &tables[0] : type == LQ_TYPE_IQ2_XS ? &tables[1]
-                                                                               : &tables[2];
+    table *t = type == LQ_TYPE_IQ2_XXS ? &tables[0]
+               : type == LQ_TYPE_IQ2_XS ? &tables[1]
+               : type == LQ_TYPE_IQ2_S  ? &tables[2]
+                                        : &tables[3];
     if (atomic_load_explicit(&t->ready, memory_order_acquire))
         return &t->pub;
     pthread_mutex_lock(&lock);

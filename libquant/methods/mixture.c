@@ -1,7 +1,7 @@
 /* mixture.c — llama.cpp's per-tensor type rules for its file types. The
  * facts (categories, counters, thresholds, fallbacks) were read from
  * llama-quant.cpp of the llama.cpp that node-llama-cpp 3.22.1 ships; the code
- * is our own. Only the file types libquant can write are covered (no IQ1). */
+ * is our own. Every file type of ftype_list.h is covered. */
 #include <ctype.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -240,11 +240,11 @@ static lq_status layer_info(const lq__mixture *m, int counter, const char *name,
     return LQ_OK;
 }
 
-/* The file types of llama.cpp's 2-bit i-quant branch that libquant writes
- * (IQ1_S and IQ1_M share it too, with IQ1 types). */
+/* The file types of llama.cpp's 2-bit i-quant branch, the 1-bit ones
+ * included. */
 static bool is_iq2_mix(int f)
 {
-    return f == IQ2_XXS || f == IQ2_XS || f == IQ2_S || f == IQ2_M;
+    return f == IQ2_XXS || f == IQ2_XS || f == IQ2_S || f == IQ2_M || f == IQ1_S || f == IQ1_M;
 }
 
 /* In that branch, what IQ2_S and IQ2_M give the tensors the others give Q2_K. */
@@ -285,7 +285,8 @@ static lq_status by_role(lq__mixture *m, category cat, const char *name, int64_t
         if (m->token_embd_type >= 0)
             *t = m->token_embd_type;
         else if (is_iq2_mix(f) || f == IQ3_XXS)
-            *t = f == IQ2_XXS || f == IQ2_XS ? LQ_TYPE_Q2_K : LQ_TYPE_IQ3_S;
+            *t = f == IQ2_XXS || f == IQ2_XS || f == IQ1_S || f == IQ1_M ? LQ_TYPE_Q2_K
+                                                                          : LQ_TYPE_IQ3_S;
         else if (f == TQ1_0 || f == TQ2_0)
             *t = LQ_TYPE_Q4_K;
     } else if (is_iq2_mix(f)) {
@@ -305,6 +306,8 @@ static lq_status by_role(lq__mixture *m, category cat, const char *name, int64_t
                 *t = LQ_TYPE_Q5_K;
             else if (f == IQ2_S || f == IQ2_M)
                 *t = LQ_TYPE_IQ3_S;
+            else if (f == IQ1_S || f == IQ1_M)
+                *t = LQ_TYPE_IQ2_XXS;
         }
     } else if (is_attn_v_like(cat)) {
         i = m->i_attention_wv;
@@ -475,8 +478,8 @@ bool lq__mixture_needs_imatrix(const lq__mixture *m, const char *name, lq_type t
     if (is_token_embd(name) || strcmp(name, "output.weight") == 0)
         return false;
     /* llama.cpp's tensor_requires_imatrix: wider than ggml's own list
-     * (LQ__T_IMATRIX), IQ2_S is refused without one here */
+     * (LQ__T_IMATRIX), IQ2_S and IQ1_M are refused without one here */
     return type == LQ_TYPE_IQ2_XXS || type == LQ_TYPE_IQ2_XS || type == LQ_TYPE_IQ2_S ||
-           type == LQ_TYPE_IQ3_XXS ||
+           type == LQ_TYPE_IQ3_XXS || type == LQ_TYPE_IQ1_S || type == LQ_TYPE_IQ1_M ||
            (type == LQ_TYPE_Q2_K && m->ftype == Q2_K_S);
 }

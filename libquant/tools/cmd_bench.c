@@ -414,8 +414,8 @@ static int usage(void)
            "matrix-vector product (lq_matmul, 1 row) and matrix-matrix products, with one\n"
            "thread and all threads; compares with llama.cpp's vec_dot when it is installed.\n\n"
            "  --formats LIST   schemes, comma-separated (default q4_0,q8_0,q4_k,q6_k,int4,int8,f16,\n"
-           "                   q4_1,q5_0,q5_1,q2_k,q3_k,q5_k,iq4_nl,iq4_xs,iq3_s,iq3_xxs,tq1_0,tq2_0,\n"
-           "                   mxfp4,nvfp4,int3,int2:asym,nf4,fp4,fp8_e4m3,fp8_e5m2,bf16: every\n"
+           "                   q4_1,q5_0,q5_1,q2_k,q3_k,q5_k,iq4_nl,iq4_xs,iq3_s,iq3_xxs,iq1_s,tq1_0,\n"
+           "                   tq2_0,mxfp4,nvfp4,int3,int2:asym,nf4,fp4,fp8_e4m3,fp8_e5m2,bf16: every\n"
            "                   format)\n"
            "  --shapes LIST    NxK weight shapes [out x in] (default 4096x4096,4096x14336,14336x4096)\n"
            "  --batches LIST   rows of X (default 1,8,32,512)\n"
@@ -467,7 +467,7 @@ static int parse_opts(int argc, char **argv, bench_opts *o)
 {
     static char formats_buf[1024];
     const char *formats = "q4_0,q8_0,q4_k,q6_k,int4,int8,f16,q4_1,q5_0,q5_1,q2_k,q3_k,q5_k,iq4_nl,"
-                          "iq4_xs,iq3_s,iq3_xxs,tq1_0,tq2_0,mxfp4,nvfp4,int3,int2:asym,nf4,fp4,"
+                          "iq4_xs,iq3_s,iq3_xxs,iq1_s,tq1_0,tq2_0,mxfp4,nvfp4,int3,int2:asym,nf4,fp4,"
                           "fp8_e4m3,fp8_e5m2,bf16";
     const char *shapes = "4096x4096,4096x14336,14336x4096", *batches = "1,8,32,512", *threads = NULL;
     *o = (bench_opts){.min_seconds = 0.3, .bandwidth_mib = 1024, .cold_mib = 4096, .ggml = true,
@@ -582,7 +582,7 @@ static lq_status quantize(const char *scheme_text, int64_t n, int64_t k, lq_tens
     lq_status st = lq_scheme_parse(scheme_text, &s);
     if (st == LQ_OK)
         st = lq_tensor_wrap(LQ_TYPE_F32, 2, shape, w, sizeof(float) * (size_t)(n * k), LQ_BORROW, "w", &src);
-    /* an importance matrix of ones, which iq2_xxs and iq2_xs need (it does
+    /* an importance matrix of ones, which iq2_xxs, iq2_xs and iq1_s need (it does
      * not change the speed of the products) */
     float *ones = st == LQ_OK ? malloc(sizeof(float) * (size_t)k) : NULL;
     for (int64_t i = 0; ones && i < k; i++)

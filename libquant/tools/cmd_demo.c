@@ -14,7 +14,7 @@ static const char *const default_schemes[] = {
     "q8_0", "q6_k", "q5_k", "q5_1", "q5_0", "int4:g32", "int4:g128", "int4:g128:asym",
     "hqq:int4:g64", "q4_k", "q4_1", "q4_0", "iq4_nl", "iq4_xs", "nf4", "nf4:b64:dq", "fp4",
     "nvfp4", "mxfp4", "int3:g128:asym", "hqq:int3:g64", "q3_k", "iq3_s", "iq3_xxs", "q2_k",
-    "int2:g64:asym", "hqq:int2:g32", "iq2_s", "iq2_xs", "iq2_xxs", "tq2_0", "tq1_0",
+    "int2:g64:asym", "hqq:int2:g32", "iq2_s", "iq2_xs", "iq2_xxs", "tq2_0", "tq1_0", "iq1_m", "iq1_s",
 };
 
 static const char usage_text[] =
@@ -74,7 +74,7 @@ static int demo_scheme(lq_ctx *ctx, const lq_tensor *w, const char *text)
     double t0 = lq_tool_now();
     st = lq_quantize(ctx, w, s, NULL, NULL, &q);
     if (st == LQ_ERR_INVALID) {
-        /* iq2_xxs and iq2_xs need an importance matrix: without activations
+        /* iq2_xxs, iq2_xs and iq1_s need an importance matrix: without activations
          * the demo gives them uniform importance */
         const int64_t cols = lq_tensor_dim(w, 1);
         float *ones = malloc(sizeof(float) * (size_t)cols);

@@ -38,7 +38,7 @@ static const char usage_text[] =
     "                   at most 512); perplexity scores the second half of each window.\n"
     "  --max-tokens N   evaluate at most the first N tokens of the text (default all).\n"
     "  --calib FILE     calibration text for gptq, awq, smoothquant and for mixtures\n"
-    "                   that need an importance matrix (q2_k_s, iq2_xxs, iq2_xs).\n"
+    "                   that need an importance matrix (q2_k_s, iq2_xxs, iq2_xs, iq1_s).\n"
     "                   Without it the last --calib-tokens tokens of --text are held\n"
     "                   back for calibration.\n"
     "  --calib-tokens N calibration tokens (default 1024; 0: skip those schemes).\n"
@@ -55,7 +55,7 @@ static const char all_schemes[] =
     "q3_k_l,q3_k_m,q3_k_s,q2_k,q2_k_s,"
     "int8,fp8_e4m3,fp8_e5m2,llm_int8:int8,smoothquant:int8,"
     "int4,int4:g32:asym,nf4,nf4:dq,fp4,nvfp4,mxfp4,hqq:int4,awq:int4,gptq:int4,"
-    "int3,hqq:int3,gptq:int3,iq3_s,iq3_xxs,int2,hqq:int2,gptq:int2,iq2_s,iq2_xs,iq2_xxs,tq2_0,tq1_0";
+    "int3,hqq:int3,gptq:int3,iq3_s,iq3_xxs,int2,hqq:int2,gptq:int2,iq2_s,iq2_xs,iq2_xxs,tq2_0,tq1_0,iq1_m,iq1_s";
 
 #define MAX_SCHEMES 128
 #define MAX_KV 4

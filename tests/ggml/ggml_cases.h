@@ -31,6 +31,7 @@ static const ggml_case ggml_cases[] = {
     {LQ_TYPE_IQ2_XXS, "iq2_xxs", 256, 66, 1, 0, 1}, {LQ_TYPE_IQ2_XS, "iq2_xs", 256, 74, 1, 0, 1},
     {LQ_TYPE_IQ2_S, "iq2_s", 256, 82, 1, 0, 1},
     {LQ_TYPE_IQ3_XXS, "iq3_xxs", 256, 98, 1, 0, 1}, {LQ_TYPE_IQ3_S, "iq3_s", 256, 110, 1, 0, 1},
+    {LQ_TYPE_IQ1_S, "iq1_s", 256, 50, 1, 0, 1}, {LQ_TYPE_IQ1_M, "iq1_m", 256, 56, 1, 0, 1},
     {LQ_TYPE_Q8_1, "q8_1", 32, 36, 0, 0, 0},     {LQ_TYPE_Q8_K, "q8_K", 256, 292, 0, 0, 0},
 };
 #define GGML_NCASES ((int)(sizeof ggml_cases / sizeof ggml_cases[0]))

@@ -13,6 +13,7 @@
 #include "libquant/core/type_info.h"
 #include "libquant/formats/codec.h"
 #include "libquant/formats/ggml_blocks.h"
+#include "libquant/formats/ggml_grids_iq3_iq1.h"
 #include "libquant/formats/ggml_iq3_lattice.h"
 #include "libquant/kernels/kernels.h"
 
@@ -398,9 +399,13 @@ static void ref_dot_like_ggml_generic(void)
             for (size_t i = 0; i < (size_t)c->bytes * BLOCKS; i++)
                 w[i] = (unsigned char)lqt_next(&r);
             for (int b = 0; b < BLOCKS; b++) {
-                /* d first in every lattice block: an f16 in [2^-8, 2) */
+                /* d, an f16 in [2^-8, 2): first in every lattice block
+                 * but iq1_m's, which spreads it over nibbles */
                 const uint16_t h = (uint16_t)(0x1C00 + lqt_next(&r) % 0x2000);
-                memcpy(w + (size_t)c->bytes * b, &h, 2);
+                if (c->type == LQ_TYPE_IQ1_M)
+                    lq__iq1m_put_d((lq__blk_iq1_m *)(w + (size_t)c->bytes * b), h);
+                else
+                    memcpy(w + (size_t)c->bytes * b, &h, 2);
                 act[b].d = (float)lqt_uniform(&r) * 0.01f;
                 for (int i = 0; i < 256; i++)
                     act[b].qs[i] = (int8_t)(lqt_next(&r) % 255 - 127);

@@ -14,6 +14,7 @@
 #include "libquant/core/half.h"
 #include "libquant/core/type_info.h"
 #include "libquant/formats/ggml_blocks.h"
+#include "libquant/formats/ggml_grids_iq3_iq1.h"
 #include "libquant/kernels/kernels.h"
 
 /* How a row's numbers are chosen. */
@@ -42,7 +43,8 @@ static inline float kt_scale(int mode, lqt_rng *rng)
 }
 
 /* Byte offsets of the f16 scale fields of a ggml weight block (-1 ends);
- * mxfp4's and nvfp4's scales are single bytes (kt_make_row). */
+ * mxfp4's and nvfp4's scales are single bytes, iq1_m's is spread over
+ * nibbles (kt_make_row). */
 static inline const int *kt_half_fields(lq_type t)
 {
     static const int d0[] = {0, -1}, dm0[] = {0, 2, -1}, q2k[] = {80, 82, -1}, q3k[] = {108, -1},
@@ -50,7 +52,7 @@ static inline const int *kt_half_fields(lq_type t)
     switch (t) {
     case LQ_TYPE_TQ1_0: return tq1;
     case LQ_TYPE_TQ2_0: return tq2;
-    case LQ_TYPE_MXFP4: case LQ_TYPE_NVFP4: return none;
+    case LQ_TYPE_MXFP4: case LQ_TYPE_NVFP4: case LQ_TYPE_IQ1_M: return none;
     case LQ_TYPE_Q4_1: case LQ_TYPE_Q5_1: case LQ_TYPE_Q4_K: case LQ_TYPE_Q5_K: return dm0;
     case LQ_TYPE_Q2_K: return q2k;
     case LQ_TYPE_Q3_K: return q3k;
@@ -115,6 +117,10 @@ static inline void kt_make_row(kt_row *row, lq_type t, int64_t n, int mode, lqt_
      * with products that stay finite (random bytes would reach 2^127, whose
      * products overflow to infinities that no tolerance compares); nvfp4's
      * UE4M3 bytes are finite whatever they hold, so stay random. */
+    if (t == LQ_TYPE_IQ1_M)
+        for (int64_t b = 0; b < n / ti->block_elems; b++)
+            lq__iq1m_put_d((lq__blk_iq1_m *)(row->bytes + b * ti->block_bytes),
+                           lq__f32_to_f16(kt_scale(mode, rng)));
     if (t == LQ_TYPE_MXFP4) {
         static const uint8_t extremes[] = {0, 1, 2, 150};
         for (int64_t b = 0; b < n / ti->block_elems; b++)
@@ -125,7 +131,7 @@ static inline void kt_make_row(kt_row *row, lq_type t, int64_t n, int mode, lqt_
 }
 
 /* An importance matrix of ones (k <= 4096 columns) for a scheme whose type
- * is quantized only with one (IQ2_XXS, IQ2_XS), else NULL. */
+ * is quantized only with one (IQ2_XXS, IQ2_XS, IQ1_S), else NULL. */
 static inline const float *kt_imatrix_for(const char *scheme, int64_t k)
 {
     static float ones[4096];

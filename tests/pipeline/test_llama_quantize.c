@@ -242,8 +242,8 @@ static const struct {
     {"Q5_K_M", 17, false}, {"Q6_K", 18, false},  {"IQ4_NL", 25, false}, {"IQ4_XS", 30, false},
     {"F16", 1, false},     {"BF16", 32, false},  {"IQ2_XXS", 19, true}, {"IQ2_XS", 20, true},
     {"IQ2_M", 29, true},   {"IQ3_XXS", 23, true}, {"IQ3_XS", 22, true}, {"IQ3_S", 26, false},
-    {"IQ3_M", 27, false},  {"IQ2_S", 28, true},  {"TQ1_0", 36, false}, {"TQ2_0", 37, false},
-    {"MXFP4_MOE", 38, false},
+    {"IQ3_M", 27, false},  {"IQ2_S", 28, true},  {"IQ1_S", 24, true},  {"IQ1_M", 31, true},
+    {"TQ1_0", 36, false},  {"TQ2_0", 37, false}, {"MXFP4_MOE", 38, false},
 };
 
 /* The whole file, read into memory (NULL when it cannot be read). */

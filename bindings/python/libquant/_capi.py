@@ -126,7 +126,9 @@ LQ_TYPE_IQ2_XS = 51
 LQ_TYPE_IQ2_S = 52
 LQ_TYPE_IQ3_XXS = 53
 LQ_TYPE_IQ3_S = 54
-LQ_TYPE_COUNT_ = 55
+LQ_TYPE_IQ1_S = 55
+LQ_TYPE_IQ1_M = 56
+LQ_TYPE_COUNT_ = 57
 
 # lq_tensor.h: #define
 LQ_MAX_DIMS = 4
@@ -335,7 +337,9 @@ ENUMS = {
         ("LQ_TYPE_IQ2_S", 52),
         ("LQ_TYPE_IQ3_XXS", 53),
         ("LQ_TYPE_IQ3_S", 54),
-        ("LQ_TYPE_COUNT_", 55),
+        ("LQ_TYPE_IQ1_S", 55),
+        ("LQ_TYPE_IQ1_M", 56),
+        ("LQ_TYPE_COUNT_", 57),
     ),
     "lq_data_mode": (
         ("LQ_BORROW", 0),

@@ -617,6 +617,7 @@ static float dot_iq4_xs(int64_t n, const void *vw, const void *va)
 /* ---- iq2_xxs, iq2_xs, iq2_s ------------------------------------------------------------ */
 
 #include "kernels128_iq2.h"
+#include "kernels128_iq1.h"
 
 /* ---- linear int8 / int4 rows ----------------------------------------------------------- */
 

@@ -850,6 +850,10 @@ static float dot_iq4_xs(int64_t n, const void *vw, const void *va)
 
 #include "kernels256_iq2.h"
 
+/* ---- iq1_s --------------------------------------------------------------------- */
+
+#include "kernels256_iq1.h"
+
 /* ---- linear int8 / int4 rows ------------------------------------------------ */
 
 static void lin_dequant(int64_t k, const lq__lin_row *w, float *y, int bits)

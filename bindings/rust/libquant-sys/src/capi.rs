@@ -146,7 +146,9 @@ pub const LQ_TYPE_IQ2_XS: c_int = 51;
 pub const LQ_TYPE_IQ2_S: c_int = 52;
 pub const LQ_TYPE_IQ3_XXS: c_int = 53;
 pub const LQ_TYPE_IQ3_S: c_int = 54;
-pub const LQ_TYPE_COUNT_: c_int = 55;
+pub const LQ_TYPE_IQ1_S: c_int = 55;
+pub const LQ_TYPE_IQ1_M: c_int = 56;
+pub const LQ_TYPE_COUNT_: c_int = 57;
 
 // lq_tensor.h: #define
 pub const LQ_MAX_DIMS: c_int = 4;

@@ -75,6 +75,8 @@ fn type_ids_match_their_names() {
         (LQ_TYPE_IQ2_S, "iq2_s"),
         (LQ_TYPE_IQ3_XXS, "iq3_xxs"),
         (LQ_TYPE_IQ3_S, "iq3_s"),
+        (LQ_TYPE_IQ1_S, "iq1_s"),
+        (LQ_TYPE_IQ1_M, "iq1_m"),
     ];
     for (id, name) in table {
         assert_eq!(text(unsafe { lq_type_name(id) }), name, "type {id}");

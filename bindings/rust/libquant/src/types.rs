@@ -52,6 +52,8 @@ impl Type {
     pub const IQ2_S: Type = Type(sys::LQ_TYPE_IQ2_S);
     pub const IQ3_XXS: Type = Type(sys::LQ_TYPE_IQ3_XXS);
     pub const IQ3_S: Type = Type(sys::LQ_TYPE_IQ3_S);
+    pub const IQ1_S: Type = Type(sys::LQ_TYPE_IQ1_S);
+    pub const IQ1_M: Type = Type(sys::LQ_TYPE_IQ1_M);
 
     /// The type with that name (case-insensitive), e.g. `"q4_k"`.
     pub fn from_name(name: &str) -> Result<Type> {
