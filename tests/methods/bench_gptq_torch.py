@@ -7,6 +7,7 @@ wall time, the ratios measured in this run, and both GPTQ results' output
 error on the calibration set.
 
     bench_gptq_torch.py [--dim N] [--tokens T] [--threads K] [--seq S] [--scale-to T2]
+                        [--hessian-only]
 
 Defaults: a 4096 x 4096 layer, 128 x 2048 = 262,144 calibration tokens (the
 GPTQ paper's setting), 2 threads. With --tokens below --scale-to (default
@@ -72,6 +73,8 @@ def main():
     ap.add_argument("--seq", type=int, default=2048)
     ap.add_argument("--threads", type=int, default=2)
     ap.add_argument("--scale-to", type=int, default=262144)
+    ap.add_argument("--hessian-only", action="store_true",
+                    help="stop after the Hessian comparison (the step that grows with the tokens)")
     a = ap.parse_args()
     n, seq, threads = a.dim, a.seq, a.threads
     torch.set_num_threads(threads)
@@ -114,6 +117,9 @@ def main():
         xn = x.numpy()
         dt, _ = timed(lambda: calib.add(xn))
         t_lq_h += dt
+    if a.hessian_only:
+        print(f"Hessian: torch {t_ref_h:.2f} s, libquant {t_lq_h:.2f} s, {t_ref_h / t_lq_h:.2f}x")
+        return
     h = ref.H.clone()  # fasterquant consumes it
 
     t_ref_s, _ = timed(lambda: ref.fasterquant(blocksize=128, percdamp=0.01, group_size=128))
