@@ -7,7 +7,9 @@
 here="$(cd "$(dirname "$0")" && pwd)"
 lib=$1; shift
 py="${LQ_VENV:-$HOME/.cache/libquant/venv}/bin/python"
-"$py" -c "import torch, auto_gptq" 2>/dev/null || "$py" -c "import torch, importlib.util as u; assert u.find_spec('auto_gptq')" 2>/dev/null || {
+# auto_gptq's own __init__ does not import with current peft (the script
+# loads only its GPTQ module), so its presence is checked, not its import
+"$py" -c "import torch, importlib.util as u; assert u.find_spec('auto_gptq')" 2>/dev/null || {
   echo "bench_gptq_torch: needs a venv with torch and auto_gptq at ${LQ_VENV:-$HOME/.cache/libquant/venv}" >&2
   exit 77; }
 LIBQUANT_LIBRARY="$lib" PYTHONPATH="$here/../../bindings/python${PYTHONPATH:+:$PYTHONPATH}" \
