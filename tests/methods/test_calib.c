@@ -83,6 +83,38 @@ static void statistics_match_definitions(void)
     lq_calib_free(c);
 }
 
+/* A layer wider than one of the Hessian's row bands (256 rows, the last band
+ * partial): every band's diagonal tile and the rectangle right of it, both
+ * halves mirrored. */
+static void banded_hessian_matches_definition(void)
+{
+    enum { N = 600, T = 50 };
+    float *x = malloc(sizeof(float) * T * N);
+    random_rows(x, T * N, 12);
+    lq_calib *c = NULL;
+    CHECK_OK(lq_calib_create(N, &c));
+    CHECK_OK(lq_calib_add(c, x, 20));
+    CHECK_OK(lq_calib_add(c, x + 20 * N, T - 20));
+    float *h = get(c, LQ_CALIB_HESSIAN, N * N);
+    double worst = 0;
+    int asymmetric = 0;
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < N; j++) {
+            double ref = 0;
+            for (int t = 0; t < T; t++)
+                ref += 2.0 * x[t * N + i] * x[t * N + j];
+            ref /= T;
+            worst = fmax(worst, fabs(h[i * N + j] - ref) / (1.0 + fabs(ref)));
+            asymmetric += h[i * N + j] != h[j * N + i];
+        }
+    /* float products over T = 50 rows, the running mean rescaled once:
+     * gamma_T = 3e-6 of sum |2 x_i x_j| / T, of order 1 (as above) */
+    CHECKF(worst < 1e-5, "Hessian off by %g", worst);
+    CHECK(asymmetric == 0);
+    free(h), free(x);
+    lq_calib_free(c);
+}
+
 static void bad_input_is_refused(void)
 {
     lq_calib *c = NULL;
@@ -502,6 +534,7 @@ static void cleanup(void)
     CHECK(tmpdir[0] && system(cmd) == 0);
 }
 
-LQT_MAIN(statistics_match_definitions, bad_input_is_refused, merge_equals_one_set,
-         samples_are_rows, scaling_channels_equals_scaled_input, file_round_trip_and_damage,
-         imatrix_dat_golden_reads, imatrix_exports_reload, imatrix_keeps_chunk_size, cleanup)
+LQT_MAIN(statistics_match_definitions, banded_hessian_matches_definition, bad_input_is_refused,
+         merge_equals_one_set, samples_are_rows, scaling_channels_equals_scaled_input,
+         file_round_trip_and_damage, imatrix_dat_golden_reads, imatrix_exports_reload,
+         imatrix_keeps_chunk_size, cleanup)
