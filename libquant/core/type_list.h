@@ -77,7 +77,7 @@
     X(IQ3_XXS, iq3_xxs, 53, 18, 256, 98, 3, 0, Q8_K, SIMD, IQ4_NL)             \
     X(IQ3_S, iq3_s, 54, 21, 256, 110, 3, 0, Q8_K, SIMD, IQ4_NL)             \
     X(IQ1_S, iq1_s, 55, 19, 256, 50, 1, LQ__T_IMATRIX, Q8_K, SIMD, IQ4_NL)  \
-    X(IQ1_M, iq1_m, 56, 29, 256, 56, 1, 0, Q8_K, REF, IQ4_NL)
+    X(IQ1_M, iq1_m, 56, 29, 256, 56, 1, 0, Q8_K, SIMD, IQ4_NL)
 
 /* ggml types GGUF files may hold that libquant has no lq_type for: their
  * tensors are sized and checked, not decoded. Supporting one moves its row

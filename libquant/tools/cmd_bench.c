@@ -28,7 +28,7 @@
 #include "commands.h"
 #include "tool.h"
 
-#define MAX_LIST 32
+#define MAX_LIST 48
 
 /* Set when a library call failed: the run goes on, the exit status is 1. */
 static bool bench_failed;
@@ -407,17 +407,37 @@ static float randn(void)
 
 /* ---- options --------------------------------------------------------------------------- */
 
+/* The default formats: every ggml type with kernels (each then set against
+ * ggml's vec_dot), the linear int rows and the float formats. Printed by
+ * usage, so listed once. */
+#define DEFAULT_FORMATS                                                                          \
+    "q4_0,q8_0,q4_k,q6_k,int4,int8,f16,q4_1,q5_0,q5_1,q2_k,q3_k,q5_k,iq4_nl,iq4_xs,iq3_s,iq3_xxs," \
+    "iq2_xxs,iq2_xs,iq2_s,iq1_s,iq1_m,tq1_0,tq2_0,mxfp4,nvfp4,int3,int2:asym,nf4,fp4,fp8_e4m3,"   \
+    "fp8_e5m2,bf16"
+
+/* The default formats, wrapped under the option's text. */
+static void print_default_formats(void)
+{
+    const char *p = DEFAULT_FORMATS;
+    while (*p) {
+        int len = (int)strlen(p);
+        if (len > 64) /* break after the last comma within the line */
+            for (len = 64; p[len - 1] != ','; len--)
+                ;
+        printf("                   %.*s\n", len, p);
+        p += len;
+    }
+}
+
 static int usage(void)
 {
     printf("usage: lq bench [options]\n\n"
            "Measures read bandwidth, OpenBLAS sgemm, and per format: dequantization, the\n"
            "matrix-vector product (lq_matmul, 1 row) and matrix-matrix products, with one\n"
            "thread and all threads; compares with llama.cpp's vec_dot when it is installed.\n\n"
-           "  --formats LIST   schemes, comma-separated (default q4_0,q8_0,q4_k,q6_k,int4,int8,f16,\n"
-           "                   q4_1,q5_0,q5_1,q2_k,q3_k,q5_k,iq4_nl,iq4_xs,iq3_s,iq3_xxs,iq1_s,tq1_0,\n"
-           "                   tq2_0,mxfp4,nvfp4,int3,int2:asym,nf4,fp4,fp8_e4m3,fp8_e5m2,bf16: every\n"
-           "                   format)\n"
-           "  --shapes LIST    NxK weight shapes [out x in] (default 4096x4096,4096x14336,14336x4096)\n"
+           "  --formats LIST   schemes, comma-separated (default, every format:)\n");
+    print_default_formats();
+    printf("  --shapes LIST    NxK weight shapes [out x in] (default 4096x4096,4096x14336,14336x4096)\n"
            "  --batches LIST   rows of X (default 1,8,32,512)\n"
            "  --threads LIST   thread counts (default 1 and all CPUs)\n"
            "  --cold MIB       weight copies the matrix-vector product cycles through (default 4096)\n"
@@ -466,9 +486,7 @@ static int parse_list(const char *s, char sep_out, int64_t *out, int cap, int64_
 static int parse_opts(int argc, char **argv, bench_opts *o)
 {
     static char formats_buf[1024];
-    const char *formats = "q4_0,q8_0,q4_k,q6_k,int4,int8,f16,q4_1,q5_0,q5_1,q2_k,q3_k,q5_k,iq4_nl,"
-                          "iq4_xs,iq3_s,iq3_xxs,iq1_s,tq1_0,tq2_0,mxfp4,nvfp4,int3,int2:asym,nf4,fp4,"
-                          "fp8_e4m3,fp8_e5m2,bf16";
+    const char *formats = DEFAULT_FORMATS;
     const char *shapes = "4096x4096,4096x14336,14336x4096", *batches = "1,8,32,512", *threads = NULL;
     *o = (bench_opts){.min_seconds = 0.3, .bandwidth_mib = 1024, .cold_mib = 4096, .ggml = true,
                       .w8a8 = true, .act = "auto"};
