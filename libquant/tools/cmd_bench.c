@@ -208,14 +208,15 @@ typedef struct {
  * the folder it was installed into. */
 #define NPM_GGML_BINS "node_modules/@node-llama-cpp/linux-x64/bins/linux-x64"
 
-/* Load libggml-base.so from `lib` (or, when NULL, from $LQ_ORACLE_DIR) and the
- * best CPU variant beside it; false when there is none. */
+/* Load libggml-base.so from `lib` (or, when NULL, from $LQ_ORACLE_DIR, else
+ * ~/.cache/libquant/npm) and the best CPU variant beside it; false when there
+ * is none. */
 static bool ggml_open(ggml_lib *g, const char *lib)
 {
     static const char *const variants[] = {"sapphirerapids", "zen4", "icelake", "cooperlake",
                                            "cascadelake", "skylakex", "cannonlake", "alderlake",
                                            "haswell", "x64"};
-    const char *oracle = getenv("LQ_ORACLE_DIR");
+    const char *oracle = getenv("LQ_ORACLE_DIR"), *home = getenv("HOME");
     char dir[1024], path[1200];
     if (lib) {
         const char *slash = strrchr(lib, '/');
@@ -223,6 +224,9 @@ static bool ggml_open(ggml_lib *g, const char *lib)
         snprintf(path, sizeof path, "%s", lib);
     } else if (oracle && *oracle) {
         snprintf(dir, sizeof dir, "%s/" NPM_GGML_BINS, oracle);
+        snprintf(path, sizeof path, "%s/libggml-base.so", dir);
+    } else if (home && *home) { /* where .ci/install-deps puts it by default */
+        snprintf(dir, sizeof dir, "%s/.cache/libquant/npm/" NPM_GGML_BINS, home);
         snprintf(path, sizeof path, "%s/libggml-base.so", dir);
     } else {
         return false;
@@ -448,8 +452,9 @@ static int usage(void)
            "  --quick          4096x4096, batches 1 and 512, formats q4_0,q8_0,q4_k,int4; < 1 minute\n"
            "  --ggml-lib PATH  llama.cpp's libggml-base.so to compare with (its CPU variants,\n"
            "                   libggml-cpu-*.so, from the same folder); without it, the copy in\n"
-           "                   the npm package under $LQ_ORACLE_DIR, the folder\n"
-           "                   .ci/install-deps installs llama.cpp into\n"
+           "                   the npm package under $LQ_ORACLE_DIR (default\n"
+           "                   ~/.cache/libquant/npm), the folder .ci/install-deps\n"
+           "                   installs llama.cpp into\n"
            "  --no-ggml        do not load llama.cpp's library\n"
            "  --no-w8a8        skip the W8A8 product\n"
            "  --json           JSON instead of a table\n");
