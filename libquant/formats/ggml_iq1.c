@@ -46,39 +46,6 @@ static int pair_cmp(const void *l, const void *r)
     return a < b ? -1 : a > b ? 1 : 0;
 }
 
-/* The grid point for levels L of the 8 values x with weights w at `scale`
- * and shifted values xx: L's own point when it is one, else the neighbour
- * of least weighted error (the first on ties), whose levels replace L.
- * ggml asserts that some error is below FLT_MAX (its fallback then scans
- * the whole grid out of bounds); with NaN or infinite errors the first
- * neighbour stands in. */
-static int grid_point(const lq__iq2_search *s, int8_t L[8], const float *x, const float *w,
-                      float scale, const float xx[3], int *on_grid)
-{
-    const int32_t m = s->map[lq__iq2_code(L)];
-    *on_grid = m >= 0;
-    if (m >= 0)
-        return m;
-    const uint16_t *nb = s->neighbours + (-m - 1);
-    int best = nb[1];
-    float best_d2 = FLT_MAX;
-    for (int j = 1; j <= nb[0]; j++) {
-        const int8_t *q = s->odd + 8 * nb[j];
-        float d2 = 0;
-        for (int i = 0; i < 8; i++) {
-            const float diff = scale * xx[(q[i] - 1) / 2] - x[i];
-            d2 += w[i] * diff * diff;
-        }
-        if (d2 < best_d2) {
-            best_d2 = d2;
-            best = nb[j];
-        }
-    }
-    for (int i = 0; i < 8; i++)
-        L[i] = (int8_t)((s->odd[8 * best + i] - 1) / 2);
-    return best;
-}
-
 /* Sorts the n values xb (pairs p) and returns the prefix sums of weight
  * times value and of weight in that order, sumx[0] = sumw[0] = 0. */
 static void sorted_sums(const float *xb, const float *w, int n, pair *p, float *sumx, float *sumw)
@@ -198,7 +165,7 @@ static void quantize_iq1_s(const float *x, void *vy, int64_t n, const float *ima
             int index[B / 8], all_on_grid = 1;
             for (int k = 0; k < B / 8; k++) {
                 int on;
-                index[k] = grid_point(s, L + 8 * k, xb + 8 * k, w + 8 * k, scale, xx, &on);
+                index[k] = lq__iq2_point(s, L + 8 * k, xb + 8 * k, w + 8 * k, scale, xx, &on);
                 all_on_grid &= on;
             }
             if (!all_on_grid) {
@@ -347,7 +314,7 @@ static void quantize_iq1_m(const float *x, void *vy, int64_t n, const float *ima
             int index[2], all_on_grid = 1;
             for (int h = 0; h < 2; h++) {
                 int on;
-                index[h] = grid_point(s, L + 8 * h, xb + 8 * h, w + 8 * h, scale,
+                index[h] = lq__iq2_point(s, L + 8 * h, xb + 8 * h, w + 8 * h, scale,
                                       half_values(k, h), &on);
                 all_on_grid &= on;
             }

@@ -75,7 +75,7 @@ static int round_group(group *g, int k, float id, float scale, int8_t *L)
         L[8 * k + i] = (int8_t)(l < 0 ? 0 : l > 2 ? 2 : l);
     }
     int on;
-    lq__iq2_point(g->s, L + 8 * k, g->x + 8 * k, g->waux + 8 * k, scale, &on);
+    lq__iq2_point(g->s, L + 8 * k, g->x + 8 * k, g->waux + 8 * k, scale, NULL, &on);
     return on;
 }
 
@@ -189,7 +189,7 @@ static int final_point(group *g, int k)
         for (int i = 0; i < 8; i++)
             L[i] = L[i] > 2 ? 2 : L[i];
     int on;
-    return lq__iq2_point(g->s, L, g->x + 8 * k, g->waux + 8 * k, NAN, &on);
+    return lq__iq2_point(g->s, L, g->x + 8 * k, g->waux + 8 * k, NAN, NULL, &on);
 }
 
 /* ggml's 4-bit code of a group scale: the nearest l with d (2 l + 1) / 2

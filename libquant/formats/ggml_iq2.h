@@ -41,9 +41,13 @@ static inline int lq__iq2_code(const int8_t L[8])
 
 /* The point for levels L (in 0..2) of the magnitudes x with weights w at
  * scale `scale`: the point with these levels when the codebook has it, else
- * the neighbour of least weighted error sum w (scale q - x)^2 (the first on
- * ties), whose levels replace L. *on_grid says which. */
+ * the neighbour of least weighted error sum w (scale v - x)^2 (the first on
+ * ties), whose levels replace L. *on_grid says which. v is the point's odd
+ * code q itself, or with `values` (IQ1's shifted levels) values[(q - 1) / 2].
+ * ggml asserts that some error is below FLT_MAX (IQ1's fallback then scans
+ * the whole grid out of bounds); with NaN or infinite errors (overflowing
+ * input) the first neighbour stands in. */
 int lq__iq2_point(const lq__iq2_search *s, int8_t L[8], const float *x, const float *w,
-                  float scale, int *on_grid);
+                  float scale, const float *values, int *on_grid);
 
 #endif

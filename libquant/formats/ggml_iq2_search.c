@@ -151,22 +151,21 @@ const lq__iq2_search *lq__iq2_search_for(lq_type type)
 }
 
 int lq__iq2_point(const lq__iq2_search *s, int8_t L[8], const float *x, const float *w,
-                  float scale, int *on_grid)
+                  float scale, const float *values, int *on_grid)
 {
     const int32_t m = s->map[lq__iq2_code(L)];
     *on_grid = m >= 0;
     if (m >= 0)
         return m;
     const uint16_t *nb = s->neighbours + (-m - 1);
-    /* ggml asserts that some error is below FLT_MAX; with NaN or infinite
-     * errors (from overflowing input) the first neighbour stands in */
     int best = nb[1];
     float best_d2 = FLT_MAX;
     for (int j = 1; j <= nb[0]; j++) {
         const int8_t *q = s->odd + 8 * nb[j];
         float d2 = 0;
         for (int i = 0; i < 8; i++) {
-            const float diff = scale * (float)q[i] - x[i];
+            const float v = values ? values[(q[i] - 1) / 2] : (float)q[i];
+            const float diff = scale * v - x[i];
             d2 += w[i] * diff * diff;
         }
         if (d2 < best_d2) {
