@@ -19,7 +19,7 @@
 # e.g. "q4_0") at CTX $LQ_BENCH_BIG_CTX (256). $LQ_BENCH_CHUNKS windows each
 # (default 8 for the fixture, 2 for the big one); $LQ_BENCH_DECODE tokens
 # decoded (default 64); LQ_BENCH_FIXTURE=0 leaves the fixture out.
-set -euo pipefail
+set -Eeuo pipefail # -E: the ERR trap below reports failures inside functions too
 lq="$1"; runner="$2"; threads="${3:-2}"
 root="$(cd "$(dirname "$0")/../.." && pwd)"
 text="$root/tests/model/fixture/heldout.txt"
