@@ -81,7 +81,7 @@ fi
 # abi and install (symbols and headers), interop (file formats and whole-file
 # quantization against llama.cpp: the quantizers' level-dependent searches are
 # also checked by test_ggml_oracle_ref and test_ggml_golden_ref, and the
-# suite takes minutes), layering (reads sources), alloc and concurrency
+# suite takes minutes), layering and doc (read sources), alloc and concurrency
 # (allocation failures and threads, whose paths no kernel level changes; two
 # minutes at the reference level), and the per-level kernel
 # programs (test_*_ref/avx2/avx512/neon set LQ_ARCH themselves and already
@@ -105,7 +105,7 @@ if wanted levels; then
       echo "LQ_ARCH=$level is this machine's native level: the native run above covered it"
     else
       mapfile -t names < <(meson test -C build --list --no-suite abi --no-suite interop \
-        --no-suite layering --no-suite alloc --no-suite concurrency 2>/dev/null | sed -n 's/^[^ ]* \/ //p' |
+        --no-suite layering --no-suite doc --no-suite alloc --no-suite concurrency 2>/dev/null | sed -n 's/^[^ ]* \/ //p' |
         grep -Ev '_(ref|avx2|avx512|neon)$')
       LQ_ARCH=$level meson_suite "meson tests, LQ_ARCH=$level" build --timeout-multiplier 4 \
         "${names[@]}"
@@ -120,7 +120,7 @@ if wanted asan; then
   fi
   if meson compile -C build-asan >/dev/null; then
     UBSAN_OPTIONS=halt_on_error=1:print_stacktrace=1 ASAN_OPTIONS=detect_leaks=1 \
-      meson_suite "sanitized tests" build-asan --no-suite abi --no-suite interop --no-suite layering
+      meson_suite "sanitized tests" build-asan --no-suite abi --no-suite interop --no-suite layering --no-suite doc
   else
     count "sanitized build" 0 1 0
   fi
