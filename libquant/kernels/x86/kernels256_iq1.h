@@ -67,7 +67,9 @@ static inline void iq1_store32(__m256i v, const float delta[4], const float dl[2
     const __m128i half[2] = {_mm256_castsi256_si128(v), _mm256_extracti128_si256(v, 1)};
     for (int h = 0; h < 2; h++)
         for (int u = 0; u < 2; u++) {
-            const __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(_mm_srli_si128(half[h], 8 * u)));
+            /* the second 8 bytes moved down (a byte shift wants a literal count) */
+            const __m128i part = u ? _mm_unpackhi_epi64(half[h], half[h]) : half[h];
+            const __m256 f = _mm256_cvtepi32_ps(_mm256_cvtepi8_epi32(part));
             _mm256_storeu_ps(y + 16 * h + 8 * u,
                              _mm256_mul_ps(_mm256_add_ps(f, _mm256_set1_ps(delta[2 * h + u])),
                                            _mm256_set1_ps(dl[h])));
