@@ -77,20 +77,22 @@ if wanted tests; then
   meson_suite "meson tests" build
 fi
 
-# The meson suite again at each forced level but the native one. Left out:
-# abi and install (symbols and headers), interop (file formats and whole-file
-# quantization against llama.cpp: the quantizers' level-dependent searches are
-# also checked by test_ggml_oracle_ref and test_ggml_golden_ref, and the
-# suite takes minutes), layering and doc (read sources), alloc and concurrency
-# (allocation failures and threads, whose paths no kernel level changes; two
-# minutes at the reference level), and the per-level kernel
-# programs (test_*_ref/avx2/avx512/neon set LQ_ARCH themselves and already
-# ran). A level this CPU or build lacks is one counted skip, not a pass:
-# libquant falls back to the best level it has, which would test nothing new.
+# The meson suite again at each forced level but the native one, for what a
+# kernel level changes: the formats, quantizers, methods and the runner.
+# Left out: abi and install (symbols and headers), interop (file formats and
+# whole-file quantization against llama.cpp: the quantizers' level-dependent
+# searches are also checked by test_ggml_oracle_ref and test_ggml_golden_ref,
+# and the suite takes minutes), layering and doc (read sources), alloc and
+# concurrency (allocation failures and threads, whose paths no kernel level
+# changes), io, the tokenizers and bindings (no kernel runs), pipeline and
+# tools (whole files and the command line, over the quantizers and methods
+# the other suites run at this level: they add minutes at the reference
+# level and no kernel path), and the per-level kernel programs
+# (test_*_ref/avx2/avx512/neon set LQ_ARCH themselves and already ran). A
+# level this CPU or build lacks is one counted skip, not a pass: libquant
+# falls back to the best level it has, which would test nothing new.
 # Timeouts are 4x: the scalar reference runs the quantized models' products
-# several times slower than the SIMD kernels (test_quantized: ~6 min on a
-# loaded 2-core machine). Measured there: about 4 minutes of CPU time for the
-# LQ_ARCH=ref run, so 2-4 minutes more on an idle 2-core CI machine.
+# several times slower than the SIMD kernels.
 if wanted levels; then
   native=$(selected_level "")
   for level in avx2 ref; do
@@ -105,8 +107,9 @@ if wanted levels; then
       echo "LQ_ARCH=$level is this machine's native level: the native run above covered it"
     else
       mapfile -t names < <(meson test -C build --list --no-suite abi --no-suite interop \
-        --no-suite layering --no-suite doc --no-suite alloc --no-suite concurrency 2>/dev/null | sed -n 's/^[^ ]* \/ //p' |
-        grep -Ev '_(ref|avx2|avx512|neon)$')
+        --no-suite layering --no-suite doc --no-suite alloc --no-suite concurrency --no-suite io \
+        --no-suite bindings --no-suite pipeline --no-suite tools 2>/dev/null | sed -n 's/^[^ ]* \/ //p' |
+        grep -Ev '_(ref|avx2|avx512|neon)$|tokenizer|^unicode_tables$')
       LQ_ARCH=$level meson_suite "meson tests, LQ_ARCH=$level" build --timeout-multiplier 4 \
         "${names[@]}"
     fi
