@@ -19,17 +19,12 @@
 #include "unicode.h"
 
 typedef struct {
-    size_t off, n;   /* bytes of the word; n = 0 once merged into the symbol on its left */
-    int64_t prev, next;
-} symbol;
-
-typedef struct {
     const lq__vocab *v;
     const uint32_t *cp;
     lq__ids *out;
     char *word;      /* the word in the byte-level alphabet */
     size_t word_cap;
-    symbol *sym;
+    lq__symbol *sym;
     lq__pair_queue q;
     size_t sym_cap;  /* symbols and queue entries the arrays hold */
 } session;
@@ -56,11 +51,12 @@ lq_status lq__ids_reserve(lq__ids *ids, size_t more)
     return LQ_OK;
 }
 
-static void try_pair(session *s, int64_t left, int64_t right)
+static void try_pair(void *ctx, int64_t left, int64_t right)
 {
+    session *s = ctx;
     if (left < 0 || right < 0)
         return;
-    const symbol *l = &s->sym[left], *r = &s->sym[right];
+    const lq__symbol *l = &s->sym[left], *r = &s->sym[right];
     int32_t rank = lq__merges_rank(&s->v->merges, s->word + l->off, l->n, s->word + r->off, r->n);
     if (rank >= 0)
         lq__pair_push(&s->q, (lq__pair){left, right, rank, l->n + r->n});
@@ -152,32 +148,7 @@ static lq_status word(void *ctx, size_t start, size_t end)
     st = reserve_symbols(s, bytes);
     if (st != LQ_OK)
         return st;
-    /* symbols: the characters, by their lead bytes (llama.cpp's rule) */
-    static const unsigned char len_of[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
-    int64_t nsym = 0;
-    for (size_t off = 0; off < bytes; nsym++) {
-        size_t n = len_of[(unsigned char)s->word[off] >> 4];
-        s->sym[nsym] = (symbol){off, n < bytes - off ? n : bytes - off, nsym - 1, -1};
-        off += s->sym[nsym].n;
-        if (off < bytes)
-            s->sym[nsym].next = nsym + 1;
-    }
-    s->q.n = 0;
-    for (int64_t i = 1; i < nsym; i++)
-        try_pair(s, i - 1, i);
-    while (s->q.n > 0) {
-        lq__pair b = lq__pair_pop(&s->q);
-        symbol *l = &s->sym[b.left], *r = &s->sym[b.right];
-        if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
-            continue; /* stale: one side was merged since */
-        l->n += r->n;
-        r->n = 0;
-        l->next = r->next;
-        if (r->next >= 0)
-            s->sym[r->next].prev = b.left;
-        try_pair(s, l->prev, b.left);
-        try_pair(s, b.left, l->next);
-    }
+    int64_t nsym = lq__symbols_merge(s->word, bytes, s->sym, &s->q, try_pair, s);
     return emit(s, nsym);
 }
 

@@ -17,33 +17,21 @@
 #include "tokenize.h"
 
 typedef struct {
-    const char *text;
-    size_t n;        /* bytes; 0 once merged into the symbol on its left */
-    int64_t prev, next;
-} symbol;
-
-typedef struct {
-    symbol *sym;
+    lq__symbol *sym;
     lq__pair_queue q;
     const lq__vocab *v;
+    const char *text; /* the piece being merged */
 } session;
 
-static void try_pair(session *s, int64_t left, int64_t right)
+static void try_pair(void *ctx, int64_t left, int64_t right)
 {
+    session *s = ctx;
     if (left < 0 || right < 0)
         return;
     size_t size = s->sym[left].n + s->sym[right].n;
-    int32_t id = lq__vocab_find(s->v, s->sym[left].text, size);
+    int32_t id = lq__vocab_find(s->v, s->text + s->sym[left].off, size);
     if (id >= 0)
         lq__pair_push(&s->q, (lq__pair){left, right, -(double)s->v->score[id], size});
-}
-
-/* Bytes of the UTF-8 character that starts with byte c (llama.cpp's rule:
- * by the top four bits; a stray continuation byte counts as one). */
-static size_t utf8_len(unsigned char c)
-{
-    static const unsigned char len[16] = {1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 3, 4};
-    return len[c >> 4];
 }
 
 /* " " + text (with `prefix`) with every space as U+2581 (E2 96 81). */
@@ -75,11 +63,12 @@ static char *escape(int prefix, const char *text, size_t len, size_t *out_len)
     return e;
 }
 
-static lq_status emit_bytes(const lq__vocab *v, const symbol *sym, int32_t *out, int64_t *n)
+static lq_status emit_bytes(const lq__vocab *v, const char *text, size_t bytes, int32_t *out,
+                            int64_t *n)
 {
     static const char hex[] = "0123456789ABCDEF";
-    for (size_t i = 0; i < sym->n; i++) {
-        unsigned char c = (unsigned char)sym->text[i];
+    for (size_t i = 0; i < bytes; i++) {
+        unsigned char c = (unsigned char)text[i];
         char name[7] = {'<', '0', 'x', hex[c >> 4], hex[c & 15], '>', 0};
         int32_t id = lq__vocab_find(v, name, 6);
         if (id < 0)
@@ -95,37 +84,16 @@ static lq_status emit_bytes(const lq__vocab *v, const symbol *sym, int32_t *out,
 /* Merge the symbols of e[0 .. len) and write their ids to out. */
 static lq_status merge(session *s, const char *e, size_t len, int32_t *out, int64_t *n)
 {
-    int64_t nsym = 0;
-    for (size_t at = 0; at < len; nsym++) {
-        size_t n1 = utf8_len((unsigned char)e[at]);
-        s->sym[nsym] = (symbol){e + at, n1 < len - at ? n1 : len - at, nsym - 1, -1};
-        at += s->sym[nsym].n;
-        if (at < len)
-            s->sym[nsym].next = nsym + 1;
-    }
-    s->q.n = 0;
-    for (int64_t i = 1; i < nsym; i++)
-        try_pair(s, i - 1, i);
-    while (s->q.n > 0) {
-        lq__pair b = lq__pair_pop(&s->q);
-        symbol *l = &s->sym[b.left], *r = &s->sym[b.right];
-        if (l->n == 0 || r->n == 0 || l->n + r->n != b.size)
-            continue; /* stale: one side was merged since */
-        l->n += r->n;
-        r->n = 0;
-        l->next = r->next;
-        if (r->next >= 0)
-            s->sym[r->next].prev = b.left;
-        try_pair(s, l->prev, b.left);
-        try_pair(s, b.left, l->next);
-    }
+    s->text = e;
+    int64_t nsym = lq__symbols_merge(e, len, s->sym, &s->q, try_pair, s);
     lq_status st = LQ_OK;
     for (int64_t i = 0; st == LQ_OK && nsym > 0 && i >= 0; i = s->sym[i].next) {
-        int32_t id = lq__vocab_find(s->v, s->sym[i].text, s->sym[i].n);
+        const char *t = e + s->sym[i].off;
+        int32_t id = lq__vocab_find(s->v, t, s->sym[i].n);
         if (id >= 0)
             out[(*n)++] = id;
         else
-            st = emit_bytes(s->v, &s->sym[i], out, n);
+            st = emit_bytes(s->v, t, s->sym[i].n, out, n);
     }
     return st;
 }
@@ -148,7 +116,7 @@ static size_t piece_end(const lq__vocab *v, const char *e, size_t len, size_t at
     int prev_space;
     do {
         prev_space = is_space(e, len, at);
-        at += utf8_len((unsigned char)e[at]);
+        at += lq__utf8_lead_len((unsigned char)e[at]);
     } while (at < len && (prev_space || !is_space(e, len, at)));
     return at < len ? at : len;
 }
