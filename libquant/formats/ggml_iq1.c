@@ -82,6 +82,14 @@ static void point_sums(const lq__iq2_search *s, int point, const float xx[3], co
     }
 }
 
+static float max_abs(const float *x, int n)
+{
+    float max = fabsf(x[0]);
+    for (int i = 1; i < n; i++)
+        max = MAX(max, fabsf(x[i]));
+    return max;
+}
+
 static float block_sigma2(const float *x)
 {
     float sumx2 = 0;
@@ -141,9 +149,7 @@ static void quantize_iq1_s(const float *x, void *vy, int64_t n, const float *ima
             int8_t L[B];
             for (int i = 0; i < B; i++)
                 w[i] = qw[i] * sqrtf(sigma2 + xb[i] * xb[i]);
-            float max = fabsf(xb[0]);
-            for (int i = 1; i < B; i++)
-                max = MAX(max, fabsf(xb[i]));
+            float max = max_abs(xb, B);
             scales[ib] = 0;
             shifts[ib] = 1;
             if (max < GROUP_MAX_EPS_IQ1_S)
@@ -289,9 +295,7 @@ static void quantize_iq1_m(const float *x, void *vy, int64_t n, const float *ima
             pair p[B];
             int8_t L[B];
             weights_m(xb, qwbl ? qwbl + B * ib : NULL, sigma2, w);
-            float max = fabsf(xb[0]);
-            for (int i = 1; i < B; i++)
-                max = MAX(max, fabsf(xb[i]));
+            float max = max_abs(xb, B);
             scales[ib] = 0;
             shifts[ib] = 0;
             if (max < GROUP_MAX_EPS_IQ1_M)
