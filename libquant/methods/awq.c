@@ -120,8 +120,10 @@ int lq__awq_skips_clip(const char *name)
 
 /* ---- scale search --------------------------------------------------------- */
 
-lq_status lq__awq_weight_means(const lq__linear_map *m, const float *const *w,
-                              const int64_t *rows, int n, float *w_mean)
+/* w_mean [m->cols]: per input column, the mean over all rows of the n
+ * weights of |w| / (max |w| of its group of m->group columns + 1e-6). */
+static lq_status weight_means(const lq__linear_map *m, const float *const *w, const int64_t *rows,
+                              int n, float *w_mean)
 {
     const int64_t cols = m->cols, len = m->group > 0 && !m->per_tensor ? m->group : cols;
     double *acc = lq__calloc((size_t)cols, sizeof *acc);
@@ -147,7 +149,8 @@ lq_status lq__awq_weight_means(const lq__linear_map *m, const float *const *w,
     return LQ_OK;
 }
 
-void lq__awq_candidate(const float *x_mean, const float *w_mean, int64_t cols, int k, float *s)
+/* Candidate k of the grid into s [cols]. */
+static void candidate(const float *x_mean, const float *w_mean, int64_t cols, int k, float *s)
 {
     float ratio = (float)k / LQ__AWQ_GRID, mx = 0.0f, mn = INFINITY;
     for (int64_t j = 0; j < cols; j++) {
@@ -214,6 +217,70 @@ static lq_status candidate_delta(const lq_ctx *ctx, const lq__linear_map *m, con
     return st;
 }
 
+lq_status lq__awq_grid(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
+                       const float *const *w, const int64_t *rows, int n, int with_identity,
+                       lq__awq_score_fn score, void *arg, float *best)
+{
+    const int64_t cols = m->cols;
+    float *x_mean = lq__malloc((size_t)cols * sizeof *x_mean);
+    float *w_mean = lq__malloc((size_t)cols * sizeof *w_mean);
+    float *s = lq__malloc((size_t)cols * sizeof *s);
+    lq_status st = x_mean && w_mean && s ? LQ_OK : lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
+    if (st == LQ_OK) {
+        lq__calib_mean_abs(c, x_mean);
+        st = weight_means(m, w, rows, n, w_mean);
+    }
+    const int first = with_identity ? -1 : 0;
+    double best_err = INFINITY;
+    for (int k = first; st == LQ_OK && k < LQ__AWQ_GRID; k++) {
+        if (k < 0)
+            for (int64_t j = 0; j < cols; j++)
+                s[j] = 1.0f;
+        else
+            candidate(x_mean, w_mean, cols, k, s);
+        double err = 0;
+        st = score(arg, s, &err);
+        if (st == LQ_OK && err < best_err) {
+            best_err = err;
+            memcpy(best, s, (size_t)cols * sizeof *s);
+        }
+        if (st == LQ_OK)
+            st = lq__method_progress(ctx, "awq", (double)(k - first + 1) / (LQ__AWQ_GRID - first));
+    }
+    if (st == LQ_OK && !(best_err < INFINITY))
+        st = lq__fail(LQ_ERR_NUMERIC, "awq: no candidate scale gave a finite error");
+    lq__free(x_mean);
+    lq__free(w_mean);
+    lq__free(s);
+    return st;
+}
+
+/* lq__awq_search's score: the Hessian error of Q(W diag(s)) diag(s)^-1 - W
+ * on AWQ's int grid, summed over the weights. */
+typedef struct {
+    const lq_ctx *ctx;
+    const lq__linear_map *m;
+    const lq_calib *c;
+    const float *const *w;
+    const int64_t *rows;
+    int n;
+    float *ws, *d;
+} int_score;
+
+static lq_status score_int(void *arg, const float *s, double *err)
+{
+    const int_score *a = arg;
+    lq_status st = LQ_OK;
+    for (int i = 0; st == LQ_OK && i < a->n; i++) {
+        st = candidate_delta(a->ctx, a->m, a->w[i], a->rows[i], s, a->ws, a->d);
+        double e = 0;
+        if (st == LQ_OK)
+            st = lq__hessian_error(a->ctx, a->c, a->d, a->rows[i], &e);
+        *err += e;
+    }
+    return st;
+}
+
 lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
                          const float *const *w, const int64_t *rows, int n, float *best)
 {
@@ -221,42 +288,14 @@ lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_ca
     int64_t maxrows = 0;
     for (int i = 0; i < n; i++)
         maxrows = rows[i] > maxrows ? rows[i] : maxrows;
-    float *x_mean = lq__malloc((size_t)cols * sizeof *x_mean);
-    float *w_mean = lq__malloc((size_t)cols * sizeof *w_mean);
-    float *s = lq__malloc((size_t)cols * sizeof *s);
-    float *ws = m->per_tensor ? lq__malloc((size_t)(maxrows * cols) * sizeof *ws) : NULL;
-    float *d = lq__malloc((size_t)(maxrows * cols) * sizeof *d);
-    lq_status st = x_mean && w_mean && s && (ws || !m->per_tensor) && d ? LQ_OK
-                                                    : lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
-    if (st == LQ_OK) {
-        lq__calib_mean_abs(c, x_mean);
-        st = lq__awq_weight_means(m, w, rows, n, w_mean);
-    }
-    double best_err = INFINITY;
-    for (int k = 0; st == LQ_OK && k < LQ__AWQ_GRID; k++) {
-        lq__awq_candidate(x_mean, w_mean, cols, k, s);
-        double err = 0;
-        for (int i = 0; st == LQ_OK && i < n; i++) {
-            st = candidate_delta(ctx, m, w[i], rows[i], s, ws, d);
-            double e = 0;
-            if (st == LQ_OK)
-                st = lq__hessian_error(ctx, c, d, rows[i], &e);
-            err += e;
-        }
-        if (st == LQ_OK && err < best_err) {
-            best_err = err;
-            memcpy(best, s, (size_t)cols * sizeof *s);
-        }
-        if (st == LQ_OK)
-            st = lq__method_progress(ctx, "awq", (double)(k + 1) / LQ__AWQ_GRID);
-    }
-    if (st == LQ_OK && !(best_err < INFINITY))
-        st = lq__fail(LQ_ERR_NUMERIC, "awq: no candidate scale gave a finite error");
-    lq__free(x_mean);
-    lq__free(w_mean);
-    lq__free(s);
-    lq__free(ws);
-    lq__free(d);
+    int_score a = {ctx, m, c, w, rows, n,
+                   m->per_tensor ? lq__malloc((size_t)(maxrows * cols) * sizeof *a.ws) : NULL,
+                   lq__malloc((size_t)(maxrows * cols) * sizeof *a.d)};
+    lq_status st = (a.ws || !m->per_tensor) && a.d
+                       ? lq__awq_grid(ctx, m, c, w, rows, n, 0, score_int, &a, best)
+                       : lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
+    lq__free(a.ws);
+    lq__free(a.d);
     return st;
 }
 

@@ -13,14 +13,20 @@
 /* Points of the duo-scaling ratio grid r = 0, 1/20, ... 19/20. */
 #define LQ__AWQ_GRID 20
 
-/* w_mean[m->cols]: per input column, the mean over all rows of the n
- * weights of |w| / (max |w| of its group of m->group columns + 1e-6). */
-lq_status lq__awq_weight_means(const lq__linear_map *m, const float *const *w,
-                               const int64_t *rows, int n, float *w_mean);
+/* The error that candidate scales s [cols] give the weights a search
+ * scores, into *err. */
+typedef lq_status (*lq__awq_score_fn)(void *arg, const float *s, double *err);
 
-/* Candidate k of the grid, s = x_mean^r / w_mean^(1-r) normalised by
- * sqrt(max s min s) (inf/nan -> 1), into s[cols]. */
-void lq__awq_candidate(const float *x_mean, const float *w_mean, int64_t cols, int k, float *s);
+/* AWQ's grid search over the n weights w[i] [rows[i], m->cols] sharing the
+ * input of c: each duo-scaling candidate s = x_mean^r / w_mean^(1-r), r = 0,
+ * 1/20, ... 19/20, normalised by sqrt(max s min s) (inf/nan -> 1), with
+ * x_mean the input's mean |x| and w_mean per column the mean over all rows
+ * of |w| / (max |w| of its group of m->group columns + 1e-6) — and, before
+ * them when with_identity, s = 1 — is scored by score(arg, s, &err); the
+ * least error's scales go into best[m->cols]. Reports progress as "awq". */
+lq_status lq__awq_grid(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
+                       const float *const *w, const int64_t *rows, int n, int with_identity,
+                       lq__awq_score_fn score, void *arg, float *best);
 
 /* The best of the LQ__AWQ_GRID duo-scaling candidates for n weights sharing the input
  * described by c (f32, [rows[i], m->cols] each), into best[m->cols]. */

@@ -89,6 +89,32 @@ static lq_status weight_error(const lq_ctx *ctx, const lq_calib *c, const float 
     return st == LQ_OK ? lq__hessian_error(ctx, c, d, rows, err) : st;
 }
 
+/* The search's score: every weight's error in its own type. */
+typedef struct {
+    const lq_ctx *ctx;
+    const lq_calib *c;
+    const float *const *w;
+    const int64_t *rows;
+    const lq_type *types;
+    const float *const *imatrix;
+    int n;
+    float *im_s, *d;
+    uint8_t *blocks;
+} ggml_score;
+
+static lq_status score_ggml(void *arg, const float *s, double *err)
+{
+    const ggml_score *a = arg;
+    lq_status st = LQ_OK;
+    for (int i = 0; st == LQ_OK && i < a->n; i++) {
+        double e = 0;
+        st = weight_error(a->ctx, a->c, a->w[i], a->rows[i], a->types[i], a->imatrix[i], s,
+                          a->im_s, a->blocks, a->d, &e);
+        *err += e;
+    }
+    return st;
+}
+
 lq_status lq__awq_search_ggml(const lq_ctx *ctx, const lq_calib *c, const float *const *w,
                               const int64_t *rows, const lq_type *types,
                               const float *const *imatrix, int n, float *best)
@@ -98,47 +124,16 @@ lq_status lq__awq_search_ggml(const lq_ctx *ctx, const lq_calib *c, const float 
     for (int i = 0; i < n; i++)
         maxrows = rows[i] > maxrows ? rows[i] : maxrows;
     /* a row of f32 is at least as large as the same row in any block type */
-    float *x_mean = lq__malloc((size_t)cols * sizeof *x_mean);
-    float *w_mean = lq__malloc((size_t)cols * sizeof *w_mean);
-    float *s = lq__malloc((size_t)cols * sizeof *s);
-    float *im_s = lq__malloc((size_t)cols * sizeof *im_s);
-    float *d = lq__malloc((size_t)(maxrows * cols) * sizeof *d);
-    uint8_t *blocks = lq__malloc((size_t)(maxrows * cols) * sizeof(float));
-    lq_status st = x_mean && w_mean && s && im_s && d && blocks
-                       ? LQ_OK : lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
-    if (st == LQ_OK) {
-        lq__linear_map m = {.cols = cols, .group = cols % WMEAN_GROUP ? cols : WMEAN_GROUP};
-        lq__calib_mean_abs(c, x_mean);
-        st = lq__awq_weight_means(&m, w, rows, n, w_mean);
-    }
-    double best_err = INFINITY;
-    for (int k = -1; st == LQ_OK && k < LQ__AWQ_GRID; k++) {
-        if (k < 0)
-            for (int64_t i = 0; i < cols; i++)
-                s[i] = 1.0f;
-        else
-            lq__awq_candidate(x_mean, w_mean, cols, k, s);
-        double err = 0;
-        for (int i = 0; st == LQ_OK && i < n; i++) {
-            double e = 0;
-            st = weight_error(ctx, c, w[i], rows[i], types[i], imatrix[i], s, im_s, blocks, d,
-                              &e);
-            err += e;
-        }
-        if (st == LQ_OK && err < best_err) {
-            best_err = err;
-            memcpy(best, s, (size_t)cols * sizeof *s);
-        }
-        if (st == LQ_OK)
-            st = lq__method_progress(ctx, "awq", (double)(k + 2) / (LQ__AWQ_GRID + 1));
-    }
-    if (st == LQ_OK && !(best_err < INFINITY))
-        st = lq__fail(LQ_ERR_NUMERIC, "awq: no candidate scale gave a finite error");
-    lq__free(x_mean);
-    lq__free(w_mean);
-    lq__free(s);
-    lq__free(im_s);
-    lq__free(d);
-    lq__free(blocks);
+    ggml_score a = {ctx, c, w, rows, types, imatrix, n,
+                    lq__malloc((size_t)cols * sizeof *a.im_s),
+                    lq__malloc((size_t)(maxrows * cols) * sizeof *a.d),
+                    lq__malloc((size_t)(maxrows * cols) * sizeof(float))};
+    const lq__linear_map m = {.cols = cols, .group = cols % WMEAN_GROUP ? cols : WMEAN_GROUP};
+    lq_status st = a.im_s && a.d && a.blocks
+                       ? lq__awq_grid(ctx, &m, c, w, rows, n, 1, score_ggml, &a, best)
+                       : lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
+    lq__free(a.im_s);
+    lq__free(a.d);
+    lq__free(a.blocks);
     return st;
 }
