@@ -16,6 +16,7 @@
  * takes up to four vectors (32 groups) and interleaves them: each step of the
  * loops below does the same thing for nv independent vectors. */
 #include <immintrin.h>
+#include <math.h>
 
 #include "ggml_search.h"
 
@@ -263,33 +264,56 @@ INLINE void signed_absmax(int nv, int n, V xt[][NVMAX], V *max, V *amax)
     }
 }
 
-/* The codes for the inverse scales num / max into Lq, and their weighted sums.
- * |num / max * x| <= |num| (1 + 2^-23) since |x| <= |max|, and max is not
- * tiny in the lanes that count (amax >= 1e-15): nearest_small is exact. */
-INLINE void qx_try(int nv, int n, int nmax, float num, V xt[][NVMAX], V wt[][NVMAX],
-                   V wx[][NVMAX], const V *max, V Lq[][NVMAX], V *sumlx, V *suml2)
+/* The weighted sums of the codes for the inverse scales num / max (into
+ * iscale). The codes are rounded to nearest even, which is nearest_int here:
+ * |num / max * x| <= |num| (1 + 2^-22) (two roundings, |x| <= |max|), and
+ * max is not tiny in the lanes that count (amax >= 1e-15; all-zero lanes get
+ * NaN sums and are replaced at the end). clamp_lo, clamp_hi (constants once
+ * inlined): whether to clamp to -nmax, nmax - 1 at all. */
+INLINE void qx_sums(int nv, int n, int nmax, int clamp_lo, int clamp_hi, float num,
+                    V xt[][NVMAX], V wt[][NVMAX], V wx[][NVMAX], const V *max, V *iscale,
+                    V *sumlx, V *suml2)
 {
-    V iscale[NVMAX];
     EACH(v) {
         iscale[v] = dvd(splat(num), max[v]);
         sumlx[v] = suml2[v] = _mm256_setzero_ps();
     }
     for (int i = 0; i < n; i++) {
         EACH(v) {
-            V l = nearest_small(mul(iscale[v], xt[i][v]), -nmax, nmax - 1);
-            Lq[i][v] = l;
+            V l = _mm256_round_ps(mul(iscale[v], xt[i][v]),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            if (clamp_lo)
+                l = _mm256_max_ps(l, splat((float)-nmax));
+            if (clamp_hi)
+                l = _mm256_min_ps(l, splat((float)(nmax - 1)));
             sumlx[v] = add(sumlx[v], mul(wx[i][v], l));
             suml2[v] = add(suml2[v], mul(mul(wt[i][v], l), l));
         }
     }
 }
 
+/* qx_sums without the clamps no code can reach: the clamps were a quarter of
+ * Q6_K's search, and most of its tries need one or none. A code below -nmax
+ * needs |num| (1 + 2^-22) > nmax + 0.5, one above nmax - 1 needs it >=
+ * nmax - 0.5 (a tie may round up); `reach` is above that bound. */
+INLINE void qx_try(int nv, int n, int nmax, float num, V xt[][NVMAX], V wt[][NVMAX],
+                   V wx[][NVMAX], const V *max, V *iscale, V *sumlx, V *suml2)
+{
+    const float reach = fabsf(num) * (1 + 0x1p-21f);
+    if (reach > nmax + 0.5f)
+        qx_sums(nv, n, nmax, 1, 1, num, xt, wt, wx, max, iscale, sumlx, suml2);
+    else if (reach >= nmax - 0.5f)
+        qx_sums(nv, n, nmax, 0, 1, num, xt, wt, wx, max, iscale, sumlx, suml2);
+    else
+        qx_sums(nv, n, nmax, 0, 0, num, xt, wt, wx, max, iscale, sumlx, suml2);
+}
+
 INLINE void qx_lanes(int nv, int n, int nmax, const float *x, const float *w, int8_t *L,
                      float *scales)
 {
-    V xt[32][NVMAX], wt[32][NVMAX], wx[32][NVMAX], Lt[32][NVMAX], Ltry[32][NVMAX];
+    V xt[32][NVMAX], wt[32][NVMAX], wx[32][NVMAX], Lt[32][NVMAX];
     V max[NVMAX], amax[NVMAX], all_zero[NVMAX], scale[NVMAX], best[NVMAX];
-    V sumlx[NVMAX], suml2[NVMAX];
+    V sumlx[NVMAX], suml2[NVMAX], iscale[NVMAX], code_iscale[NVMAX];
     const V zero = _mm256_setzero_ps();
     transpose_in(n, nv, x, xt);
     if (w)
@@ -302,30 +326,30 @@ INLINE void qx_lanes(int nv, int n, int nmax, const float *x, const float *w, in
         }
     }
     signed_absmax(nv, n, xt, max, amax);
-    qx_try(nv, n, nmax, (float)-nmax, xt, wt, wx, max, Lt, sumlx, suml2);
+    qx_try(nv, n, nmax, (float)-nmax, xt, wt, wx, max, iscale, sumlx, suml2);
     EACH(v) {
         all_zero[v] = lt(amax[v], splat(LQ__GROUP_MAX_EPS));
         scale[v] = vblend(zero, dvd(sumlx[v], suml2[v]), _mm256_cmp_ps(suml2[v], zero, _CMP_NEQ_UQ));
         best[v] = mul(scale[v], sumlx[v]);
+        code_iscale[v] = iscale[v];
     }
     for (int is = -9; is <= 9; is++) {
         if (is == 0)
             continue;
-        qx_try(nv, n, nmax, -(nmax + 0.1f * is), xt, wt, wx, max, Ltry, sumlx, suml2);
-        V take[NVMAX], any_take = zero;
+        qx_try(nv, n, nmax, -(nmax + 0.1f * is), xt, wt, wx, max, iscale, sumlx, suml2);
         EACH(v) {
-            take[v] = _mm256_and_ps(gt(suml2[v], zero),
-                                    gt(mul(sumlx[v], sumlx[v]), mul(best[v], suml2[v])));
-            any_take = _mm256_or_ps(any_take, take[v]);
+            V take = _mm256_and_ps(gt(suml2[v], zero),
+                                   gt(mul(sumlx[v], sumlx[v]), mul(best[v], suml2[v])));
             V s = dvd(sumlx[v], suml2[v]);
-            scale[v] = vblend(scale[v], s, take[v]);
-            best[v] = vblend(best[v], mul(s, sumlx[v]), take[v]);
+            scale[v] = vblend(scale[v], s, take);
+            best[v] = vblend(best[v], mul(s, sumlx[v]), take);
+            code_iscale[v] = vblend(code_iscale[v], iscale[v], take);
         }
-        if (!any(any_take))
-            continue;
-        for (int i = 0; i < n; i++)
-            EACH(v) Lt[i][v] = vblend(Lt[i][v], Ltry[i][v], take[v]);
     }
+    /* the codes of the try each lane kept, made again from its inverse
+     * scale rather than copied at every try taken (the same operations) */
+    for (int i = 0; i < n; i++)
+        EACH(v) Lt[i][v] = nearest_small(mul(code_iscale[v], xt[i][v]), -nmax, nmax - 1);
     EACH(v) _mm256_storeu_ps(scales + 8 * v, vblend(scale[v], zero, all_zero[v]));
     transpose_out(n, nv, Lt, nmax, all_zero, (uint8_t *)L);
 }
@@ -348,7 +372,7 @@ INLINE void q3_lanes(int nv, int n, int nmax, const float *x, int8_t *L, float *
         EACH(v) {
             wt[i][v] = mul(xt[i][v], xt[i][v]);
             wx[i][v] = mul(wt[i][v], xt[i][v]);
-            /* |nmax / max * x| <= nmax (1 + 2^-23), as in qx_try */
+            /* |nmax / max * x| <= nmax (1 + 2^-22), as in qx_sums */
             Lt[i][v] = nearest_small(mul(iscale[v], xt[i][v]), -nmax, nmax - 1);
             sumlx[v] = add(sumlx[v], mul(wx[i][v], Lt[i][v]));
             suml2[v] = add(suml2[v], mul(mul(wt[i][v], Lt[i][v]), Lt[i][v]));
