@@ -121,18 +121,28 @@ static void transpose_out(int n, int nv, V Lt[][NVMAX], int offset, const V *zer
 /* ---- make_qkx2/3_quants ---- */
 
 /* One step's codes of x - min for inverse scales iscale, and their
- * weighted sums. `small` (a constant after inlining): every
- * |iscale * (x - min)| is below 2^21, so plain rounding gives nearest_int's
- * codes. */
-INLINE void qkx_codes(int nv, int n, int nmax, int small, const V *iscale, const V *min,
-                      V xt[][NVMAX], V wt[][NVMAX], V Lq[][NVMAX], V *sum_l, V *sum_l2,
-                      V *sum_xl)
+ * weighted sums. With `small` every |iscale * (x - min)| is below 2^21, so
+ * plain rounding gives nearest_int's codes, and clamp_lo, clamp_hi say
+ * whether any code can fall below 0 or above nmax (without `small` the
+ * clamps are always made). All three are constants once inlined. */
+INLINE void qkx_codes(int nv, int n, int nmax, int small, int clamp_lo, int clamp_hi,
+                      const V *iscale, const V *min, V xt[][NVMAX], V wt[][NVMAX],
+                      V Lq[][NVMAX], V *sum_l, V *sum_l2, V *sum_xl)
 {
     EACH(v) sum_l[v] = sum_l2[v] = sum_xl[v] = _mm256_setzero_ps();
     for (int i = 0; i < n; i++) {
         EACH(v) {
             V f = mul(iscale[v], sub(xt[i][v], min[v]));
-            V l = small ? nearest_small(f, 0, nmax) : nearest(f, 0, nmax);
+            V l;
+            if (small) {
+                l = _mm256_round_ps(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+                if (clamp_lo)
+                    l = _mm256_max_ps(l, _mm256_setzero_ps());
+                if (clamp_hi)
+                    l = _mm256_min_ps(l, splat((float)nmax));
+            } else {
+                l = nearest(f, 0, nmax);
+            }
             Lq[i][v] = l;
             V wl = mul(wt[i][v], l);
             sum_l[v] = add(sum_l[v], wl);
@@ -195,18 +205,36 @@ INLINE void qkx_lanes(int nv, int n, const lq__qkx_params *p, const float *x, co
         V sum_l[NVMAX], sum_l2[NVMAX], sum_xl[NVMAX], ok[NVMAX], take[NVMAX];
         /* iscale * (x - min) is monotonic in x, so its extremes bound every
          * code's argument; degenerate lanes are thrown away at the end */
-        V small = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+        V small = _mm256_castsi256_ps(_mm256_set1_epi32(-1)), below = zero, above = zero;
         EACH(v) {
             iscale[v] = dvd(num, sub(max[v], min[v]));
-            V hi = vabs(mul(iscale[v], sub(max[v], min[v])));
-            V lo = vabs(mul(iscale[v], sub(xmin[v], min[v])));
-            V in = _mm256_and_ps(lt(hi, splat(0x1p21f)), lt(lo, splat(0x1p21f)));
+            V a = mul(iscale[v], sub(max[v], min[v]));
+            V b = mul(iscale[v], sub(xmin[v], min[v]));
+            V in = _mm256_and_ps(lt(vabs(a), splat(0x1p21f)), lt(vabs(b), splat(0x1p21f)));
             small = _mm256_and_ps(small, _mm256_or_ps(in, degenerate[v]));
+            /* the clamps were a sixth of the search. A code below 0 needs
+             * an argument below -0.5 (-0.5 rounds to -0, which the sums and
+             * the error take as 0), one above nmax an argument of nmax + 0.5
+             * or more */
+            V lo = _mm256_min_ps(a, b), hi = _mm256_max_ps(a, b);
+            V ge_top = _mm256_cmp_ps(hi, splat(nmax + 0.5f), _CMP_GE_OQ);
+            below = _mm256_or_ps(below, _mm256_andnot_ps(degenerate[v], lt(lo, splat(-0.5f))));
+            above = _mm256_or_ps(above, _mm256_andnot_ps(degenerate[v], ge_top));
         }
-        if (_mm256_movemask_ps(small) == 0xff)
-            qkx_codes(nv, n, nmax, 1, iscale, min, xt, wt, Laux, sum_l, sum_l2, sum_xl);
+        const int clamp = (any(below) ? 1 : 0) | (any(above) ? 2 : 0);
+#define CODES(sm, lo, hi) \
+    qkx_codes(nv, n, nmax, sm, lo, hi, iscale, min, xt, wt, Laux, sum_l, sum_l2, sum_xl)
+        if (_mm256_movemask_ps(small) != 0xff)
+            CODES(0, 1, 1);
+        else if (clamp == 0)
+            CODES(1, 0, 0);
+        else if (clamp == 1)
+            CODES(1, 1, 0);
+        else if (clamp == 2)
+            CODES(1, 0, 1);
         else
-            qkx_codes(nv, n, nmax, 0, iscale, min, xt, wt, Laux, sum_l, sum_l2, sum_xl);
+            CODES(1, 1, 1);
+#undef CODES
         V this_scale[NVMAX], this_min[NVMAX], err[NVMAX];
         V any_ok = zero;
         EACH(v) {
