@@ -14,6 +14,7 @@
  * super-blocks at once (ggml_search.h batches: 32 groups fill the AVX2 code)
  * and then finishes each super-block in order. */
 #include <math.h>
+#include <string.h>
 
 #include "codecs_ggml.h"
 #include "ggml_blocks.h"
@@ -80,6 +81,18 @@ static void pack_2bit(const uint8_t *L, uint8_t qs[64])
         for (int l = 0; l < 32; l++)
             qs[j / 4 + l] = (uint8_t)(L[j + l] | (L[j + l + 32] << 2) | (L[j + l + 64] << 4) |
                                       (L[j + l + 96] << 6));
+}
+
+static inline uint64_t load8(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void store8(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, sizeof v);
 }
 
 static inline int code_2bit(const uint8_t qs[64], int e)
@@ -474,15 +487,21 @@ static void q6_k_finish(const float *x, void *vy, int imat, kq_work *k, int s)
         dl[j] = d * y->scales[j];
     lq__requantize(NSUB16, 16, x, NULL, dl, -32, 31, 32, L);
     /* per 128: ql[l] = q(l) | q(l+64) << 4, ql[l+32] = q(l+32) | q(l+96) << 4,
-     * qh[l] = the high two bits of q(l), q(l+32), q(l+64), q(l+96) */
+     * qh[l] = the high two bits of q(l), q(l+32), q(l+64), q(l+96); eight
+     * bytes at a time in a uint64_t (the codes are below 64, so no byte's
+     * bits reach the next one's once masked; the byte order is the same in
+     * and out), as the byte loop was a tenth of a Q6_K run */
+    const uint64_t lo4 = 0x0f0f0f0f0f0f0f0full;
     for (int h = 0; h < 2; h++) {
         const uint8_t *q = L + 128 * h;
         uint8_t *ql = y->ql + 64 * h, *qh = y->qh + 32 * h;
-        for (int l = 0; l < 32; l++) {
-            ql[l] = (uint8_t)((q[l] & 0xf) | (q[l + 64] & 0xf) << 4);
-            ql[l + 32] = (uint8_t)((q[l + 32] & 0xf) | (q[l + 96] & 0xf) << 4);
-            qh[l] = (uint8_t)((q[l] >> 4) | (q[l + 32] >> 4) << 2 | (q[l + 64] >> 4) << 4 |
-                              (q[l + 96] >> 4) << 6);
+        for (int l = 0; l < 32; l += 8) {
+            uint64_t q0 = load8(q + l), q1 = load8(q + l + 32), q2 = load8(q + l + 64),
+                     q3 = load8(q + l + 96);
+            store8(ql + l, (q0 & lo4) | (q2 & lo4) << 4);
+            store8(ql + l + 32, (q1 & lo4) | (q3 & lo4) << 4);
+            store8(qh + l, (q0 >> 4 & lo4) | (q1 >> 4 & lo4) << 2 | (q2 >> 4 & lo4) << 4 |
+                               (q3 >> 4 & lo4) << 6);
         }
     }
 }

@@ -16,6 +16,7 @@
  * takes up to four vectors (32 groups) and interleaves them: each step of the
  * loops below does the same thing for nv independent vectors. */
 #include <immintrin.h>
+#include <math.h>
 
 #include "ggml_search.h"
 
@@ -120,18 +121,28 @@ static void transpose_out(int n, int nv, V Lt[][NVMAX], int offset, const V *zer
 /* ---- make_qkx2/3_quants ---- */
 
 /* One step's codes of x - min for inverse scales iscale, and their
- * weighted sums. `small` (a constant after inlining): every
- * |iscale * (x - min)| is below 2^21, so plain rounding gives nearest_int's
- * codes. */
-INLINE void qkx_codes(int nv, int n, int nmax, int small, const V *iscale, const V *min,
-                      V xt[][NVMAX], V wt[][NVMAX], V Lq[][NVMAX], V *sum_l, V *sum_l2,
-                      V *sum_xl)
+ * weighted sums. With `small` every |iscale * (x - min)| is below 2^21, so
+ * plain rounding gives nearest_int's codes, and clamp_lo, clamp_hi say
+ * whether any code can fall below 0 or above nmax (without `small` the
+ * clamps are always made). All three are constants once inlined. */
+INLINE void qkx_codes(int nv, int n, int nmax, int small, int clamp_lo, int clamp_hi,
+                      const V *iscale, const V *min, V xt[][NVMAX], V wt[][NVMAX],
+                      V Lq[][NVMAX], V *sum_l, V *sum_l2, V *sum_xl)
 {
     EACH(v) sum_l[v] = sum_l2[v] = sum_xl[v] = _mm256_setzero_ps();
     for (int i = 0; i < n; i++) {
         EACH(v) {
             V f = mul(iscale[v], sub(xt[i][v], min[v]));
-            V l = small ? nearest_small(f, 0, nmax) : nearest(f, 0, nmax);
+            V l;
+            if (small) {
+                l = _mm256_round_ps(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+                if (clamp_lo)
+                    l = _mm256_max_ps(l, _mm256_setzero_ps());
+                if (clamp_hi)
+                    l = _mm256_min_ps(l, splat((float)nmax));
+            } else {
+                l = nearest(f, 0, nmax);
+            }
             Lq[i][v] = l;
             V wl = mul(wt[i][v], l);
             sum_l[v] = add(sum_l[v], wl);
@@ -194,18 +205,36 @@ INLINE void qkx_lanes(int nv, int n, const lq__qkx_params *p, const float *x, co
         V sum_l[NVMAX], sum_l2[NVMAX], sum_xl[NVMAX], ok[NVMAX], take[NVMAX];
         /* iscale * (x - min) is monotonic in x, so its extremes bound every
          * code's argument; degenerate lanes are thrown away at the end */
-        V small = _mm256_castsi256_ps(_mm256_set1_epi32(-1));
+        V small = _mm256_castsi256_ps(_mm256_set1_epi32(-1)), below = zero, above = zero;
         EACH(v) {
             iscale[v] = dvd(num, sub(max[v], min[v]));
-            V hi = vabs(mul(iscale[v], sub(max[v], min[v])));
-            V lo = vabs(mul(iscale[v], sub(xmin[v], min[v])));
-            V in = _mm256_and_ps(lt(hi, splat(0x1p21f)), lt(lo, splat(0x1p21f)));
+            V a = mul(iscale[v], sub(max[v], min[v]));
+            V b = mul(iscale[v], sub(xmin[v], min[v]));
+            V in = _mm256_and_ps(lt(vabs(a), splat(0x1p21f)), lt(vabs(b), splat(0x1p21f)));
             small = _mm256_and_ps(small, _mm256_or_ps(in, degenerate[v]));
+            /* the clamps were a sixth of the search. A code below 0 needs
+             * an argument below -0.5 (-0.5 rounds to -0, which the sums and
+             * the error take as 0), one above nmax an argument of nmax + 0.5
+             * or more */
+            V lo = _mm256_min_ps(a, b), hi = _mm256_max_ps(a, b);
+            V ge_top = _mm256_cmp_ps(hi, splat(nmax + 0.5f), _CMP_GE_OQ);
+            below = _mm256_or_ps(below, _mm256_andnot_ps(degenerate[v], lt(lo, splat(-0.5f))));
+            above = _mm256_or_ps(above, _mm256_andnot_ps(degenerate[v], ge_top));
         }
-        if (_mm256_movemask_ps(small) == 0xff)
-            qkx_codes(nv, n, nmax, 1, iscale, min, xt, wt, Laux, sum_l, sum_l2, sum_xl);
+        const int clamp = (any(below) ? 1 : 0) | (any(above) ? 2 : 0);
+#define CODES(sm, lo, hi) \
+    qkx_codes(nv, n, nmax, sm, lo, hi, iscale, min, xt, wt, Laux, sum_l, sum_l2, sum_xl)
+        if (_mm256_movemask_ps(small) != 0xff)
+            CODES(0, 1, 1);
+        else if (clamp == 0)
+            CODES(1, 0, 0);
+        else if (clamp == 1)
+            CODES(1, 1, 0);
+        else if (clamp == 2)
+            CODES(1, 0, 1);
         else
-            qkx_codes(nv, n, nmax, 0, iscale, min, xt, wt, Laux, sum_l, sum_l2, sum_xl);
+            CODES(1, 1, 1);
+#undef CODES
         V this_scale[NVMAX], this_min[NVMAX], err[NVMAX];
         V any_ok = zero;
         EACH(v) {
@@ -263,33 +292,56 @@ INLINE void signed_absmax(int nv, int n, V xt[][NVMAX], V *max, V *amax)
     }
 }
 
-/* The codes for the inverse scales num / max into Lq, and their weighted sums.
- * |num / max * x| <= |num| (1 + 2^-23) since |x| <= |max|, and max is not
- * tiny in the lanes that count (amax >= 1e-15): nearest_small is exact. */
-INLINE void qx_try(int nv, int n, int nmax, float num, V xt[][NVMAX], V wt[][NVMAX],
-                   V wx[][NVMAX], const V *max, V Lq[][NVMAX], V *sumlx, V *suml2)
+/* The weighted sums of the codes for the inverse scales num / max (into
+ * iscale). The codes are rounded to nearest even, which is nearest_int here:
+ * |num / max * x| <= |num| (1 + 2^-22) (two roundings, |x| <= |max|), and
+ * max is not tiny in the lanes that count (amax >= 1e-15; all-zero lanes get
+ * NaN sums and are replaced at the end). clamp_lo, clamp_hi (constants once
+ * inlined): whether to clamp to -nmax, nmax - 1 at all. */
+INLINE void qx_sums(int nv, int n, int nmax, int clamp_lo, int clamp_hi, float num,
+                    V xt[][NVMAX], V wt[][NVMAX], V wx[][NVMAX], const V *max, V *iscale,
+                    V *sumlx, V *suml2)
 {
-    V iscale[NVMAX];
     EACH(v) {
         iscale[v] = dvd(splat(num), max[v]);
         sumlx[v] = suml2[v] = _mm256_setzero_ps();
     }
     for (int i = 0; i < n; i++) {
         EACH(v) {
-            V l = nearest_small(mul(iscale[v], xt[i][v]), -nmax, nmax - 1);
-            Lq[i][v] = l;
+            V l = _mm256_round_ps(mul(iscale[v], xt[i][v]),
+                                  _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
+            if (clamp_lo)
+                l = _mm256_max_ps(l, splat((float)-nmax));
+            if (clamp_hi)
+                l = _mm256_min_ps(l, splat((float)(nmax - 1)));
             sumlx[v] = add(sumlx[v], mul(wx[i][v], l));
             suml2[v] = add(suml2[v], mul(mul(wt[i][v], l), l));
         }
     }
 }
 
+/* qx_sums without the clamps no code can reach: the clamps were a quarter of
+ * Q6_K's search, and most of its tries need one or none. A code below -nmax
+ * needs |num| (1 + 2^-22) > nmax + 0.5, one above nmax - 1 needs it >=
+ * nmax - 0.5 (a tie may round up); `reach` is above that bound. */
+INLINE void qx_try(int nv, int n, int nmax, float num, V xt[][NVMAX], V wt[][NVMAX],
+                   V wx[][NVMAX], const V *max, V *iscale, V *sumlx, V *suml2)
+{
+    const float reach = fabsf(num) * (1 + 0x1p-21f);
+    if (reach > nmax + 0.5f)
+        qx_sums(nv, n, nmax, 1, 1, num, xt, wt, wx, max, iscale, sumlx, suml2);
+    else if (reach >= nmax - 0.5f)
+        qx_sums(nv, n, nmax, 0, 1, num, xt, wt, wx, max, iscale, sumlx, suml2);
+    else
+        qx_sums(nv, n, nmax, 0, 0, num, xt, wt, wx, max, iscale, sumlx, suml2);
+}
+
 INLINE void qx_lanes(int nv, int n, int nmax, const float *x, const float *w, int8_t *L,
                      float *scales)
 {
-    V xt[32][NVMAX], wt[32][NVMAX], wx[32][NVMAX], Lt[32][NVMAX], Ltry[32][NVMAX];
+    V xt[32][NVMAX], wt[32][NVMAX], wx[32][NVMAX], Lt[32][NVMAX];
     V max[NVMAX], amax[NVMAX], all_zero[NVMAX], scale[NVMAX], best[NVMAX];
-    V sumlx[NVMAX], suml2[NVMAX];
+    V sumlx[NVMAX], suml2[NVMAX], iscale[NVMAX], code_iscale[NVMAX];
     const V zero = _mm256_setzero_ps();
     transpose_in(n, nv, x, xt);
     if (w)
@@ -302,30 +354,30 @@ INLINE void qx_lanes(int nv, int n, int nmax, const float *x, const float *w, in
         }
     }
     signed_absmax(nv, n, xt, max, amax);
-    qx_try(nv, n, nmax, (float)-nmax, xt, wt, wx, max, Lt, sumlx, suml2);
+    qx_try(nv, n, nmax, (float)-nmax, xt, wt, wx, max, iscale, sumlx, suml2);
     EACH(v) {
         all_zero[v] = lt(amax[v], splat(LQ__GROUP_MAX_EPS));
         scale[v] = vblend(zero, dvd(sumlx[v], suml2[v]), _mm256_cmp_ps(suml2[v], zero, _CMP_NEQ_UQ));
         best[v] = mul(scale[v], sumlx[v]);
+        code_iscale[v] = iscale[v];
     }
     for (int is = -9; is <= 9; is++) {
         if (is == 0)
             continue;
-        qx_try(nv, n, nmax, -(nmax + 0.1f * is), xt, wt, wx, max, Ltry, sumlx, suml2);
-        V take[NVMAX], any_take = zero;
+        qx_try(nv, n, nmax, -(nmax + 0.1f * is), xt, wt, wx, max, iscale, sumlx, suml2);
         EACH(v) {
-            take[v] = _mm256_and_ps(gt(suml2[v], zero),
-                                    gt(mul(sumlx[v], sumlx[v]), mul(best[v], suml2[v])));
-            any_take = _mm256_or_ps(any_take, take[v]);
+            V take = _mm256_and_ps(gt(suml2[v], zero),
+                                   gt(mul(sumlx[v], sumlx[v]), mul(best[v], suml2[v])));
             V s = dvd(sumlx[v], suml2[v]);
-            scale[v] = vblend(scale[v], s, take[v]);
-            best[v] = vblend(best[v], mul(s, sumlx[v]), take[v]);
+            scale[v] = vblend(scale[v], s, take);
+            best[v] = vblend(best[v], mul(s, sumlx[v]), take);
+            code_iscale[v] = vblend(code_iscale[v], iscale[v], take);
         }
-        if (!any(any_take))
-            continue;
-        for (int i = 0; i < n; i++)
-            EACH(v) Lt[i][v] = vblend(Lt[i][v], Ltry[i][v], take[v]);
     }
+    /* the codes of the try each lane kept, made again from its inverse
+     * scale rather than copied at every try taken (the same operations) */
+    for (int i = 0; i < n; i++)
+        EACH(v) Lt[i][v] = nearest_small(mul(code_iscale[v], xt[i][v]), -nmax, nmax - 1);
     EACH(v) _mm256_storeu_ps(scales + 8 * v, vblend(scale[v], zero, all_zero[v]));
     transpose_out(n, nv, Lt, nmax, all_zero, (uint8_t *)L);
 }
@@ -348,7 +400,7 @@ INLINE void q3_lanes(int nv, int n, int nmax, const float *x, int8_t *L, float *
         EACH(v) {
             wt[i][v] = mul(xt[i][v], xt[i][v]);
             wx[i][v] = mul(wt[i][v], xt[i][v]);
-            /* |nmax / max * x| <= nmax (1 + 2^-23), as in qx_try */
+            /* |nmax / max * x| <= nmax (1 + 2^-22), as in qx_sums */
             Lt[i][v] = nearest_small(mul(iscale[v], xt[i][v]), -nmax, nmax - 1);
             sumlx[v] = add(sumlx[v], mul(wx[i][v], Lt[i][v]));
             suml2[v] = add(suml2[v], mul(mul(wt[i][v], Lt[i][v]), Lt[i][v]));
