@@ -142,6 +142,16 @@ static lq_status nomem(const char *what)
     return lq__fail(LQ_ERR_NOMEM, "lq_matmul: cannot allocate %s", what);
 }
 
+/* Weight rows per chunk of the dot path: about 2^16 multiply-adds, rounded
+ * up to whole groups of LQ__DOT_ROWS, so that the rows are read by the
+ * interleaved kernel (at k = 11008 the chunks were 5 rows: one row in five
+ * went through the one-row kernel, with its fixed cost per row). */
+static int64_t dot_grain(int64_t k, int64_t m)
+{
+    int64_t g = lq__grain_for(k * m, 1 << 16);
+    return (g + LQ__DOT_ROWS - 1) / LQ__DOT_ROWS * LQ__DOT_ROWS;
+}
+
 static lq_status dot_path(const lq_ctx *ctx, mm *p)
 {
     uint8_t *act = NULL;
@@ -158,7 +168,7 @@ static lq_status dot_path(const lq_ctx *ctx, mm *p)
         st = lq__parallel_for(ctx, "matmul", p->m, 1, quant_act_rows, p);
     }
     if (st == LQ_OK)
-        st = lq__parallel_for(ctx, "matmul", p->n, lq__grain_for(p->k * p->m, 1 << 16), dot_rows, p);
+        st = lq__parallel_for(ctx, "matmul", p->n, dot_grain(p->k, p->m), dot_rows, p);
     lq__free(act);
     if (st == LQ_OK && atomic_load(&p->nomem))
         st = nomem("a row buffer");
@@ -397,8 +407,7 @@ lq_status lq__matmul_shared(const lq_ctx *ctx, const float *x, int64_t m, const 
             }
             int64_t rows = s.first[count - 1] + s.p[count - 1].n;
             if (st == LQ_OK)
-                st = lq__parallel_for(ctx, "matmul", rows, lq__grain_for(p0->k * m, 1 << 16),
-                                      shared_rows, &s);
+                st = lq__parallel_for(ctx, "matmul", rows, dot_grain(p0->k, m), shared_rows, &s);
             lq__free(act);
             for (int j = 0; j < count; j++)
                 if (st == LQ_OK && atomic_load(&s.p[j].nomem))
