@@ -5,7 +5,9 @@
  * Chunk boundaries never depend on the thread count, so a function whose
  * chunks are independent gives the same result with any number of threads.
  * Workers are created on first need and kept for the life of the process; no
- * thread is created per call. The progress callback of ctx (if any) is called
+ * thread is created per call. A worker out of work spins (yielding) for up to
+ * LQ__POOL_SPIN_NS before it sleeps, and so does a caller waiting for the
+ * workers still in its job. The progress callback of ctx (if any) is called
  * on the calling thread only, between chunks; when it asks to stop, no new
  * chunk starts and the call returns LQ_ERR_CANCELLED. */
 #ifndef LQ_CORE_POOL_H

@@ -75,6 +75,20 @@ static void code_rows(const mm *p, int64_t r0, int64_t r1)
     }
 }
 
+/* The first bytes of a chunk of weight rows, prefetched before its first
+ * row is read. The row kernels prefetch LQ__PREFETCH_DISTANCE bytes ahead of
+ * where they read, so a thread that reads chunks one after another has each
+ * chunk's start in flight when it gets there; with several threads a thread's
+ * next chunk is rarely the one after its last, and without this the start of
+ * every chunk was read on demand. */
+static void prefetch_chunk_start(const uint8_t *w, size_t bytes)
+{
+    if (bytes > LQ__PREFETCH_DISTANCE)
+        bytes = LQ__PREFETCH_DISTANCE;
+    for (size_t o = 0; o < bytes; o += 64)
+        __builtin_prefetch(w + o);
+}
+
 static void dot_rows(void *arg, int64_t r0, int64_t r1)
 {
     mm *p = arg;
@@ -99,6 +113,8 @@ static void dot_rows(void *arg, int64_t r0, int64_t r1)
             return;
         }
     }
+    if (p->vec_dot)
+        prefetch_chunk_start(p->view.data + (size_t)r0 * d->row_bytes, (size_t)(r1 - r0) * d->row_bytes);
     for (int64_t r = r0; r < r1; r++) {
         float *out = p->y + r;
         if (buf) { /* decode the row, then f32 dot products */
@@ -142,6 +158,30 @@ static lq_status nomem(const char *what)
     return lq__fail(LQ_ERR_NOMEM, "lq_matmul: cannot allocate %s", what);
 }
 
+/* Bytes of weight per chunk of the dot path, at least. Every chunk costs
+ * two atomic updates of counters the threads share (the claim and the
+ * progress count), each a cache line moved between cores, and a thread's
+ * next chunk is rarely next to its last (see prefetch_chunk_start): 2^16
+ * multiply-adds made 36 KiB chunks of q4_0 at k = 4096, a few microseconds
+ * of reading each. 128 KiB keeps those costs near 1% of a chunk, and still
+ * cuts a 4096 x 4096 q4_0 weight into 72 chunks, which leaves the threads
+ * less than a chunk apart at the end. */
+#define LQ__DOT_CHUNK_BYTES (128 << 10)
+
+/* Weight rows per chunk of the dot path: about 2^16 multiply-adds and
+ * LQ__DOT_CHUNK_BYTES, whichever is more rows, rounded up to whole groups
+ * of LQ__DOT_ROWS, so that the rows are read by the interleaved kernel (at
+ * k = 11008 the chunks were 5 rows: one row in five went through the one-row
+ * kernel, with its fixed cost per row). Shapes only: never the thread count. */
+static int64_t dot_grain(const mm *p)
+{
+    int64_t g = lq__grain_for(p->k * p->m, 1 << 16);
+    int64_t row_bytes = (int64_t)(p->view.layout.total / (size_t)p->n);
+    int64_t by_bytes = lq__grain_for(row_bytes, LQ__DOT_CHUNK_BYTES);
+    g = by_bytes > g ? by_bytes : g;
+    return (g + LQ__DOT_ROWS - 1) / LQ__DOT_ROWS * LQ__DOT_ROWS;
+}
+
 static lq_status dot_path(const lq_ctx *ctx, mm *p)
 {
     uint8_t *act = NULL;
@@ -158,7 +198,7 @@ static lq_status dot_path(const lq_ctx *ctx, mm *p)
         st = lq__parallel_for(ctx, "matmul", p->m, 1, quant_act_rows, p);
     }
     if (st == LQ_OK)
-        st = lq__parallel_for(ctx, "matmul", p->n, lq__grain_for(p->k * p->m, 1 << 16), dot_rows, p);
+        st = lq__parallel_for(ctx, "matmul", p->n, dot_grain(p), dot_rows, p);
     lq__free(act);
     if (st == LQ_OK && atomic_load(&p->nomem))
         st = nomem("a row buffer");
@@ -397,8 +437,7 @@ lq_status lq__matmul_shared(const lq_ctx *ctx, const float *x, int64_t m, const 
             }
             int64_t rows = s.first[count - 1] + s.p[count - 1].n;
             if (st == LQ_OK)
-                st = lq__parallel_for(ctx, "matmul", rows, lq__grain_for(p0->k * m, 1 << 16),
-                                      shared_rows, &s);
+                st = lq__parallel_for(ctx, "matmul", rows, dot_grain(p0), shared_rows, &s);
             lq__free(act);
             for (int j = 0; j < count; j++)
                 if (st == LQ_OK && atomic_load(&s.p[j].nomem))

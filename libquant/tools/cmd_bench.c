@@ -148,6 +148,63 @@ static double read_bandwidth(int64_t mib, int threads, double min_seconds)
     return b.sink == 42 ? 0 : (double)bytes / t / 1e9; /* the sink keeps the reads */
 }
 
+/* The fair measure for one matrix-vector product: a pure streaming read of
+ * the same copies of the weight with as many threads, thread i reading the
+ * i-th slice of every copy, one copy after another, with no hand-over between
+ * copies. So the product is held to the bytes it reads, from the same memory
+ * and split as it splits them, timed the same way and in turns with it (the
+ * buffer above is read minutes earlier, best pass, which on a shared machine
+ * is not the load the product ran under). */
+typedef struct {
+    lq_tensor *const *copies;
+    int ncopies, threads, part;
+    size_t bytes; /* of one copy */
+    uint64_t sum;
+} slices_part;
+
+static void *read_slices(void *arg)
+{
+    slices_part *c = arg;
+    size_t words = c->bytes / 8 / (size_t)c->threads / 8 * 8;
+    for (int i = 0; i < c->ncopies; i++) {
+        read_part r = {(const uint64_t *)lq_tensor_data(c->copies[i]) + words * (size_t)c->part, words, 0};
+        read_words(&r);
+        c->sum += r.sum;
+    }
+    return NULL;
+}
+
+typedef struct {
+    lq_tensor *const *copies;
+    int ncopies, threads;
+    size_t bytes;
+    uint64_t sink;
+} slices_arg;
+
+static void slices_run(void *arg, int rep)
+{
+    (void)rep;
+    slices_arg *b = arg;
+    pthread_t tid[64];
+    slices_part parts[64];
+    bool started[64] = {false};
+    int t = b->threads < 64 ? b->threads : 64;
+    for (int i = 0; i < t; i++) {
+        parts[i] = (slices_part){b->copies, b->ncopies, t, i, b->bytes, 0};
+        if (i > 0)
+            started[i] = pthread_create(&tid[i], NULL, read_slices, &parts[i]) == 0;
+    }
+    read_slices(&parts[0]);
+    for (int i = 1; i < t; i++) {
+        if (started[i])
+            pthread_join(tid[i], NULL);
+        else
+            read_slices(&parts[i]); /* no thread: its slices are read here */
+    }
+    for (int i = 0; i < t; i++)
+        b->sink += parts[i].sum;
+}
+
 /* ---- OpenBLAS ---------------------------------------------------------------- */
 
 /* A function from a shared library (ISO C has no cast from void * to a
@@ -687,7 +744,7 @@ static void bench_format(const bench_opts *o, const machine *mc, ggml_lib *g, ou
     bool four_bit = code_bits == 4;
     lq_tensor **copies = NULL;
     int ncopies = make_copies(q, o->cold_mib, &copies);
-    double ggml_gbs = 0;
+    double ggml_gbs = 0, read_gbs = 0;
 
     lq_ctx *ctx = NULL;
     lq_ctx_create(&ctx);
@@ -705,15 +762,19 @@ static void bench_format(const bench_opts *o, const machine *mc, ggml_lib *g, ou
         for (int bi = 0; bi < o->nbatches; bi++) {
             int64_t m = o->batches[bi];
             matmul_arg ma = {ctx, m == 1 ? copies : &q, m == 1 ? ncopies : 1, x, m, y, o->act_flags, LQ_OK};
-            double t = INFINITY, tg = INFINITY;
-            if (m == 1) { /* from DRAM: whole passes over the copies, ggml and ours in turns */
+            double t = INFINITY, tg = INFINITY, tr = INFINITY;
+            if (m == 1) { /* from DRAM: whole passes over the copies; ggml, ours and the read in turns */
+                slices_arg sa = {copies, ncopies, o->threads[ti], lq_tensor_nbytes(q), 0};
                 for (int round = 0; round < 2; round++) {
                     double r = o->threads[ti] == 1 ? time_ggml(o, g, q, copies, ncopies, x, y) : 0;
                     tg = r > 0 && r < tg ? r : tg;
                     r = mean_time(matmul_run, &ma, o->min_seconds, ncopies);
                     t = r < t ? r : t;
+                    r = mean_time(slices_run, &sa, o->min_seconds, 1) / ncopies;
+                    tr = r < tr ? r : tr;
                 }
                 ggml_gbs = isfinite(tg) ? bytes / tg / 1e9 : 0;
+                read_gbs = sa.sink == 42 ? 0 : bytes / tr / 1e9; /* the sink keeps the reads */
             } else {
                 t = best_time(matmul_run, &ma, o->min_seconds);
             }
@@ -726,10 +787,10 @@ static void bench_format(const bench_opts *o, const machine *mc, ggml_lib *g, ou
             double gflops = 2.0 * (double)m * (double)n * (double)k / t / 1e9;
             double vs_sgemm = mc->sgemm[si][bi][ti] > 0 ? gflops / mc->sgemm[si][bi][ti] : 0;
             if (m == 1) {
-                double gbs = bytes / t / 1e9, of_bw = gbs / mc->bw[ti];
+                double gbs = bytes / t / 1e9, of_bw = read_gbs > 0 ? gbs / read_gbs : 0;
                 double vs_ggml = o->threads[ti] == 1 && ggml_gbs > 0 ? gbs / ggml_gbs : 0;
                 if (!o->json) {
-                    printf(" %7.2f %4.0f%%", gbs, 100 * of_bw);
+                    printf(" %7.2f %7.2f %4.0f%%", gbs, read_gbs, 100 * of_bw);
                     if (o->threads[ti] == 1 && ggml_gbs > 0)
                         printf(" %7.2f %5.2fx", ggml_gbs, vs_ggml);
                     else
@@ -740,8 +801,9 @@ static void bench_format(const bench_opts *o, const machine *mc, ggml_lib *g, ou
                     score(T_GGML, vs_ggml, format, n, k, o->threads[ti]);
                 out_record(os, "matvec", "\"format\": \"%s\", \"n\": %lld, \"k\": %lld, \"threads\": %d, "
                            "\"bits_per_weight\": %.4f, \"dequant_gbs\": %.3f, \"gbs\": %.3f, "
-                           "\"fraction_of_bandwidth\": %.3f, \"ggml_gbs\": %.3f, \"vs_ggml\": %.3f",
-                           format, (long long)n, (long long)k, o->threads[ti], bpw, dq_gbs, gbs, of_bw,
+                           "\"read_gbs\": %.3f, \"fraction_of_bandwidth\": %.3f, \"ggml_gbs\": %.3f, "
+                           "\"vs_ggml\": %.3f",
+                           format, (long long)n, (long long)k, o->threads[ti], bpw, dq_gbs, gbs, read_gbs, of_bw,
                            o->threads[ti] == 1 ? ggml_gbs : 0, vs_ggml);
             } else {
                 if (!o->json)
@@ -782,8 +844,8 @@ static void bench_w8a8(const bench_opts *o, const machine *mc, out_state *os, in
     for (int ti = 0; ti < o->nthreads; ti++) {
         lq_ctx_set_threads(ctx, o->threads[ti]);
         if (!o->json)
-            printf("%-14s %5lldx%-5lld %2d %5.2f %8s %7s %5s %7s %6s", "w8a8", (long long)n, (long long)k,
-                   o->threads[ti], 8.0, "-", "-", "-", "-", "-");
+            printf("%-14s %5lldx%-5lld %2d %5.2f %8s %7s %7s %5s %7s %6s", "w8a8", (long long)n, (long long)k,
+                   o->threads[ti], 8.0, "-", "-", "-", "-", "-", "-");
         for (int bi = 0; bi < o->nbatches; bi++) {
             int64_t m = o->batches[bi];
             w8a8_arg a = {ctx, x, sw, w, m, n, k, y, LQ_OK};
@@ -892,12 +954,12 @@ int lq_cmd_bench(int argc, char **argv)
     if (!o.json) {
         printf("ggml vec_dot: %s\n\n", g ? gl.variant : o.ggml ? "not found (--ggml-lib PATH or "
                "LQ_ORACLE_DIR names llama.cpp's CPU library)" : "not loaded (--no-ggml)");
-        printf("%-14s %11s %2s %5s %8s %7s %5s %7s %6s", "format", "shape", "th", "bpw", "deq GB/s",
-               "mv GB/s", "of BW", "ggml", "vs");
+        printf("%-14s %11s %2s %5s %8s %7s %7s %5s %7s %6s", "format", "shape", "th", "bpw", "deq GB/s",
+               "mv GB/s", "rd GB/s", "of BW", "ggml", "vs");
         for (int bi = 0; bi < o.nbatches; bi++)
             if (o.batches[bi] > 1)
                 printf(" %7s %6s", "", "");
-        printf("\n%-50s", "");
+        printf("\n%-58s", "");
         for (int bi = 0; bi < o.nbatches; bi++)
             if (o.batches[bi] > 1) {
                 char h[32];
@@ -920,10 +982,10 @@ int lq_cmd_bench(int argc, char **argv)
         print_targets();
     if (!o.json)
         printf("\nmv GB/s: weight bytes read per second by lq_matmul with one row (weights cycled\n"
-               "through %lld MiB of copies); of BW: that over the read bandwidth with as many\n"
-               "threads; ggml: llama.cpp's vec_dot over the same bytes, one thread; vs: ours over\n"
-               "ggml's. GF: GFLOP/s of lq_matmul_v2 with --act; /sgemm: over OpenBLAS f32 sgemm,\n"
-               "same shape.\n",
+               "through %lld MiB of copies); rd GB/s: a plain streaming read of the same copies\n"
+               "with as many threads, in turns with it; of BW: mv over rd; ggml: llama.cpp's\n"
+               "vec_dot over the same bytes, one thread; vs: ours over ggml's. GF: GFLOP/s of\n"
+               "lq_matmul_v2 with --act; /sgemm: over OpenBLAS f32 sgemm, same shape.\n",
                (long long)o.cold_mib);
     free(mc), free(x), free(y);
     return bench_failed ? 1 : 0;

@@ -2,7 +2,7 @@
  * LQ_MATMUL_ACT_8BIT every row count gives the m = 1 dot path's numbers up to
  * the float order and the same bits with any thread count, for every scheme
  * with integer dots; several weights sharing X (lq__matmul_shared) give the
- * bits of one call each; the flags. Registered once per level (LQ_ARCH). */
+ * bits of one call each; the dot path over many chunks; the flags. Registered once per level (LQ_ARCH). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -153,6 +153,53 @@ static void shared_x_same_bits(void)
     free(wf), free(x);
 }
 
+/* The dot path over many chunks (kernels/matmul.c cuts weights into chunks of
+ * at least 128 KiB, whole groups of 4 rows: 56 rows of q4_0 at K = 4096, so
+ * 130 rows are 3 chunks, the last one short and not a whole group): the same
+ * bits with 1, 2 and 3 threads, alone and with two weights sharing X, whose
+ * chunks then cross from one weight into the other. */
+static void many_chunks_same_bits(void)
+{
+    enum { N = 130, N2 = 70, K = 4096, M = 3 };
+    static const char *const kinds[] = {"q4_0", "q4_K", "f16"}; /* q8_0, q8_K and f32 dots */
+    lqt_rng rng = {35};
+    float *wf = malloc(sizeof(float) * N * K), *x = malloc(sizeof(float) * M * K);
+    float *want = malloc(sizeof(float) * M * N), *got = malloc(sizeof(float) * M * N);
+    float *want2 = malloc(sizeof(float) * M * N2), *got2 = malloc(sizeof(float) * M * N2);
+    lq_ctx *ctx[3] = {NULL, NULL, NULL};
+    for (int c = 0; c < 3; c++) {
+        CHECK_OK(lq_ctx_create(&ctx[c]));
+        CHECK_OK(lq_ctx_set_threads(ctx[c], c + 1));
+    }
+    kt_fill_floats(x, M * K, KT_NORMAL, &rng);
+    lq_tensor *second = quantized("q4_K", N2, K, &rng, wf);
+    for (int si = 0; si < (int)(sizeof kinds / sizeof *kinds); si++) {
+        lq_tensor *q = quantized(kinds[si], N, K, &rng, wf);
+        if (!q || !second)
+            continue;
+        for (int64_t m = 1; m <= M; m += 2) {
+            CHECK_OK(lq_matmul(ctx[0], x, m, q, want));
+            CHECK_OK(lq_matmul(ctx[0], x, m, second, want2));
+            for (int c = 0; c < 3; c++) {
+                CHECK_OK(lq_matmul(ctx[c], x, m, q, got));
+                CHECKF(memcmp(want, got, sizeof(float) * (size_t)(m * N)) == 0, "%s: m = %lld, %d threads",
+                       kinds[si], (long long)m, c + 1);
+                const lq_tensor *both[2] = {q, second};
+                float *out[2] = {got, got2};
+                CHECK_OK(lq__matmul_shared(ctx[c], x, m, both, 2, out, 0));
+                CHECKF(memcmp(want, got, sizeof(float) * (size_t)(m * N)) == 0 &&
+                           memcmp(want2, got2, sizeof(float) * (size_t)(m * N2)) == 0,
+                       "%s and q4_K sharing X: m = %lld, %d threads", kinds[si], (long long)m, c + 1);
+            }
+        }
+        lq_tensor_free(q);
+    }
+    lq_tensor_free(second);
+    for (int c = 0; c < 3; c++)
+        lq_ctx_free(ctx[c]);
+    free(wf), free(x), free(want), free(got), free(want2), free(got2);
+}
+
 /* The flags: unknown bits and both at once refused; 0 is lq_matmul; F32
  * never quantizes; types without integer dots ignore 8BIT. */
 static void flags(void)
@@ -189,6 +236,7 @@ int main(void)
 {
     if (kt_skip_unavailable_level(lq__kernels_get()))
         return 0;
-    lqt_case_fn cases[] = {matmul_8bit_matches_dot_path, shared_x_same_bits, flags};
-    return lqt_run("matmul_8bit_matches_dot_path, shared_x_same_bits, flags", cases, (int)(sizeof cases / sizeof *cases));
+    lqt_case_fn cases[] = {matmul_8bit_matches_dot_path, shared_x_same_bits, many_chunks_same_bits, flags};
+    return lqt_run("matmul_8bit_matches_dot_path, shared_x_same_bits, many_chunks_same_bits, flags", cases,
+                   (int)(sizeof cases / sizeof *cases));
 }
