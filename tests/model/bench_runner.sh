@@ -16,7 +16,11 @@
 # Q4_0 (in a temporary folder), at CTX 256; then every llama-1g-*.gguf in
 # $LQ_BENCH_DIR (default ~/.cache/libquant/bench: the 0.5 B-parameter synthetic
 # Llama, tokenizer added by bench_vocab.py; $LQ_BENCH_BIG narrows the glob,
-# e.g. "q4_0") at CTX $LQ_BENCH_BIG_CTX (256). $LQ_BENCH_CHUNKS windows each
+# e.g. "q4_0") at CTX $LQ_BENCH_BIG_CTX (256); its F32 file is made from the
+# F16 one with `lq quantize` when missing (2.8 GB, kept for the next run).
+# With LQ_BENCH_EVAL=1, the peak RSS of `lq eval` on each 0.5 B file too (the
+# file's own type as the one scheme, f32 KV cache, the same windows: it holds
+# the file and the quantized copy at once). $LQ_BENCH_CHUNKS windows each
 # (default 8 for the fixture, 2 for the big one); $LQ_BENCH_DECODE tokens
 # decoded (default 64); LQ_BENCH_FIXTURE=0 leaves the fixture out.
 set -Eeuo pipefail # -E: the ERR trap below reports failures inside functions too
@@ -72,8 +76,22 @@ for type in F16 Q8_0 Q4_K_M Q4_0; do
   row "fixture $type" "$tmp/fixture-$type.gguf" 256 "${LQ_BENCH_CHUNKS:-8}"
   rm -f "$tmp/fixture-$type.gguf"
 done
+if [ -f "$bench_dir/llama-1g-f16.gguf" ] && [ ! -f "$bench_dir/llama-1g-f32.gguf" ]; then
+  "$lq" quantize "$bench_dir/llama-1g-f16.gguf" "$bench_dir/llama-1g-f32.gguf" F32 > /dev/null
+fi
+big_ctx="${LQ_BENCH_BIG_CTX:-256}"; big_chunks="${LQ_BENCH_CHUNKS:-2}"
 for file in "$bench_dir"/llama-1g-${LQ_BENCH_BIG:-*}.gguf; do
   [ -f "$file" ] || continue
   name=$(basename "$file" .gguf)
-  row "${name#llama-}" "$file" "${LQ_BENCH_BIG_CTX:-256}" "${LQ_BENCH_CHUNKS:-2}"
+  row "${name#llama-}" "$file" "$big_ctx" "$big_chunks"
 done
+if [ "${LQ_BENCH_EVAL:-0}" = 1 ]; then
+  for file in "$bench_dir"/llama-1g-${LQ_BENCH_BIG:-*}.gguf; do
+    [ -f "$file" ] || continue
+    name=$(basename "$file" .gguf)
+    /usr/bin/time -f "%M" -o "$tmp/eval.rss" "$lq" eval "$file" --text "$text" \
+        --schemes "${name#llama-1g-}" --kv f32 --ctx "$big_ctx" \
+        --max-tokens $((big_ctx * big_chunks)) --calib-tokens 0 --threads "$threads" > /dev/null
+    echo "lq eval ${name#llama-}: peak $(($(cat "$tmp/eval.rss") / 1024)) MiB"
+  done
+fi
