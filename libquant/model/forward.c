@@ -6,9 +6,9 @@
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
+#include "../kernels/vexp.h"
 #include "attention.h"
 #include "model.h"
-#include "vexp.h"
 
 /* Activations of one call: n tokens attending to t = pos + n positions. */
 typedef struct {
@@ -117,31 +117,29 @@ static void add(float *x, const float *y, int64_t n)
         x[i] += y[i];
 }
 
-/* gate = silu(gate) * up = gate / (1 + e^-gate) * up, 4 at a time (the last
- * n % 4 in a padded copy: every element's result is the same wherever it
- * sits) */
-static inline lq__v4f silu_mul(lq__v4f g, lq__v4f u)
-{
-    return g / (1.0f + lq__v4_exp(-g)) * u;
-}
-
+/* gate = silu(gate) * up = gate / (1 + e^-gate) * up, e^x through the
+ * kernel table (vexp.h) a piece at a time */
 static void swiglu(float *gate, const float *up, int64_t n)
 {
-    lq__v4f g, u;
-    int64_t i = 0;
-    for (; i + 4 <= n; i += 4) {
-        memcpy(&g, gate + i, sizeof g);
-        memcpy(&u, up + i, sizeof u);
-        g = silu_mul(g, u);
-        memcpy(gate + i, &g, sizeof g);
-    }
-    if (i < n) {
-        size_t bytes = (size_t)(n - i) * sizeof *gate;
-        g = u = (lq__v4f){0};
-        memcpy(&g, gate + i, bytes);
-        memcpy(&u, up + i, bytes);
-        g = silu_mul(g, u);
-        memcpy(gate + i, &g, bytes);
+    enum { PIECE = 256 };
+    float e[PIECE];
+    for (int64_t i0 = 0; i0 < n; i0 += PIECE) {
+        int64_t len = n - i0 < PIECE ? n - i0 : PIECE;
+        float *g = gate + i0;
+        const float *u = up + i0;
+        for (int64_t j = 0; j < len; j++)
+            e[j] = -g[j];
+        lq__exp_f32(e, len);
+        int64_t j = 0;
+        for (lq__v4f vg, vu, ve; j + 4 <= len; j += 4) { /* the scalar loop's bits, 4 at once */
+            memcpy(&vg, g + j, sizeof vg);
+            memcpy(&vu, u + j, sizeof vu);
+            memcpy(&ve, e + j, sizeof ve);
+            vg = vg / (1.0f + ve) * vu;
+            memcpy(g + j, &vg, sizeof vg);
+        }
+        for (; j < len; j++)
+            g[j] = g[j] / (1.0f + e[j]) * u[j];
     }
 }
 

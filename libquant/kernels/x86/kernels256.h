@@ -16,6 +16,7 @@
 #include "../../core/type_list.h"
 #include "../../formats/ggml_blocks.h"
 #include "../kernels.h"
+#include "../vexp.h"
 #include "x86.h"
 
 /* ---- plain floats ------------------------------------------------------- */
@@ -210,6 +211,13 @@ static void quant_q8_0(const float *x, void *vy, int64_t n)
         _mm256_storeu_si256((__m256i *)y[i].qs, b);
     }
 }
+
+/* e^x 8 lanes at a time: vexp.h's operations, the same bits as the
+ * reference level's 4 */
+typedef float v8f __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+LQ__VEXP_DEFINE(v8_exp, v8f, v8i)
+LQ__VEXP_INPLACE_DEFINE(exp_f32, v8_exp, v8f, 8)
 
 /* X to q8_K blocks, bit-identical to the codec's quantize_row (ggml's
  * quantize_row_q8_K_ref): the scale comes from the first element of largest
@@ -1124,6 +1132,7 @@ static inline void fill_256_floats(lq__kernels *k)
     k->dot_f32 = dot_f32;
     k->quant_q8_0 = quant_q8_0;
     k->quant_q8_k = quant_q8_k;
+    k->exp_f32 = exp_f32;
     k->to_f16 = to_f16;
 }
 
