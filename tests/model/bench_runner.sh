@@ -44,9 +44,18 @@ stamp() {
 row() {
   local name=$1 file=$2 ctx=$3 chunks=$4 tokens t0 t1
   tokens=$((ctx * chunks))
-  /usr/bin/time -f "%M" -o "$tmp/llama.rss" "$perplexity" -m "$file" -f "$text" -c "$ctx" \
-      -b "$ctx" --chunks "$chunks" -t "$threads" -ctk f32 -ctv f32 > "$tmp/llama.log" 2>&1 ||
-      { tail -5 "$tmp/llama.log" >&2; return 1; }
+  # llama.cpp logs from a thread of its own, which on a loaded machine can
+  # lose the last lines at exit (the run succeeds, the final estimate is
+  # missing; under load 3 runs in 4 did): up to eight tries
+  local try
+  for try in 1 2 3 4 5 6 7 8; do
+    /usr/bin/time -f "%M" -o "$tmp/llama.rss" "$perplexity" -m "$file" -f "$text" -c "$ctx" \
+        -b "$ctx" --chunks "$chunks" -t "$threads" -ctk f32 -ctv f32 > "$tmp/llama.log" 2>&1 ||
+        { tail -5 "$tmp/llama.log" >&2; return 1; }
+    grep -q "calculating perplexity" "$tmp/llama.log" && grep -q "Final estimate" "$tmp/llama.log" &&
+      break
+    [ "$try" -lt 8 ] || { echo "$name: llama-perplexity's log lacks its timings" >&2; return 1; }
+  done
   t0=$(stamp "$tmp/llama.log" "calculating perplexity"); t1=$(stamp "$tmp/llama.log" "Final estimate")
   local l_pp l_ppl l_tg lq_pp lq_ppl lq_tg
   l_pp=$(awk -v n="$tokens" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')
