@@ -20,14 +20,15 @@
 #include <stdint.h>
 #include <string.h>
 
-/* static inline VF NAME(VF x) for float vectors VF with int32 vectors VI of
- * the same width */
-#define LQ__VEXP_DEFINE(name, VF, VI)                                                            \
+/* static inline VF NAME(VF x) for float vectors VF with uint32 vectors VU
+ * of the same width (the bits are worked on unsigned, where wrapping is
+ * defined: outside the range they are replaced anyway) */
+#define LQ__VEXP_DEFINE(name, VF, VU)                                                        \
     static inline VF name(VF x)                                                                  \
     {                                                                                            \
         const VF rnd = x * 1.44269504088896341f + 12582912.0f; /* 2^23 + 2^22: rounds to an integer */ \
         const VF n = rnd - 12582912.0f;                                                          \
-        const VI ni = (VI)rnd - 0x4B400000; /* its bits minus those of 1.5 * 2^23: n */          \
+        const VU ni = (VU)rnd - 0x4B400000u; /* its bits minus those of 1.5 * 2^23: n */         \
         const VF r = (x - n * 0.693359375f) - n * -2.12194440e-4f;                               \
         VF p = r * (1.0f / 5040) + (1.0f / 720);                                                 \
         p = p * r + (1.0f / 120);                                                                \
@@ -36,9 +37,9 @@
         p = p * r + 0.5f;                                                                        \
         p = p * r + 1.0f;                                                                        \
         p = p * r + 1.0f;                                                                        \
-        VI y = (VI)p + (ni << 23);                                                               \
-        const VI low = x < -86.0f, high = x > 88.0f, nan = x != x;                               \
-        y = (y & ~(low | high | nan)) | (high & 0x7F800000) | ((VI)x & nan);                     \
+        VU y = (VU)p + (ni << 23);                                                               \
+        const VU low = (VU)(x < -86.0f), high = (VU)(x > 88.0f), nan = (VU)(x != x);             \
+        y = (y & ~(low | high | nan)) | (high & 0x7F800000u) | ((VU)x & nan);                    \
         return (VF)y;                                                                            \
     }
 
@@ -65,9 +66,10 @@
 
 typedef float lq__v4f __attribute__((vector_size(16)));
 typedef int32_t lq__v4i __attribute__((vector_size(16)));
+typedef uint32_t lq__v4u __attribute__((vector_size(16)));
 typedef double lq__v2d __attribute__((vector_size(16)));
 
-LQ__VEXP_DEFINE(lq__v4_exp, lq__v4f, lq__v4i)
+LQ__VEXP_DEFINE(lq__v4_exp, lq__v4f, lq__v4u)
 
 /* e^x in place on n floats with the chosen level's exp_f32 (dispatch.c) */
 void lq__exp_f32(float *x, int64_t n);

@@ -215,8 +215,8 @@ static void quant_q8_0(const float *x, void *vy, int64_t n)
 /* e^x 8 lanes at a time: vexp.h's operations, the same bits as the
  * reference level's 4 */
 typedef float v8f __attribute__((vector_size(32)));
-typedef int32_t v8i __attribute__((vector_size(32)));
-LQ__VEXP_DEFINE(v8_exp, v8f, v8i)
+typedef uint32_t v8u __attribute__((vector_size(32)));
+LQ__VEXP_DEFINE(v8_exp, v8f, v8u)
 LQ__VEXP_INPLACE_DEFINE(exp_f32, v8_exp, v8f, 8)
 
 /* X to q8_K blocks, bit-identical to the codec's quantize_row (ggml's
