@@ -4,6 +4,7 @@
 
 #include "../core/type_info.h"
 #include "kernels.h"
+#include "vexp.h"
 
 static lq__kernels tables[LQ__ARCH_COUNT];
 static pthread_once_t once = PTHREAD_ONCE_INIT;
@@ -72,4 +73,9 @@ void lq__dequant_row_f16(const lq__kernels *k, lq_type type, const void *x, uint
         k->t[type].dequant(p, buf, len);
         k->to_f16(buf, y + i, len);
     }
+}
+
+void lq__exp_f32(float *x, int64_t n)
+{
+    lq__kernels_get()->exp_f32(x, n);
 }

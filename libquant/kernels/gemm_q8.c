@@ -49,7 +49,7 @@ typedef struct tile_job {
 static void quant_rows(void *arg, int64_t i0, int64_t i1)
 {
     tile_job *p = arg;
-    lq__quant_act_fn q = p->act_type == LQ_TYPE_Q8_0 ? p->kern->quant_q8_0 : lq__quant_act_for(p->act_type);
+    lq__quant_act_fn q = lq__level_quant_act(p->kern, p->act_type);
     for (int64_t i = i0; i < i1; i++)
         q(p->x + i * p->k, p->q8 + (size_t)i * p->q8_bytes, p->k);
     lq__tile_act_fill(p->f, p->q8, p->q8_bytes, i0, i1, &p->act);

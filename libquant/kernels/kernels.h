@@ -55,6 +55,10 @@ typedef void (*lq__vec_dot_rows_fn)(int64_t n, const void *w, size_t stride, con
 /* Quantize an activation row of n floats (n a multiple of the block). */
 typedef void (*lq__quant_act_fn)(const float *x, void *y, int64_t n);
 
+/* x[i] = e^x[i] in place, n floats of any alignment (vexp.h: the same bits
+ * on every level). */
+typedef void (*lq__exp_fn)(float *x, int64_t n);
+
 typedef struct lq__type_kernels {
     lq_type act_type;          /* the vec_dot activation type: F32, Q8_0, Q8_1 or Q8_K */
     lq__dequant_fn dequant;    /* NULL: no row kernel for this type */
@@ -189,6 +193,8 @@ typedef struct lq__kernels {
     lq__type_kernels t[LQ_TYPE_COUNT_];
     lq__vec_dot_fn dot_f32;   /* f32 . f32, any n */
     lq__quant_act_fn quant_q8_0; /* lq__quant_act_for(LQ_TYPE_Q8_0), or this level's bit-identical form */
+    lq__quant_act_fn quant_q8_k; /* the same for LQ_TYPE_Q8_K */
+    lq__exp_fn exp_f32;       /* vexp.h's e^x, as wide as the level's vectors */
     lq__to_f16_fn to_f16;     /* bit-identical to lq__f32_to_f16 on every level */
     lq__gemm_i8_fn gemm_i8;   /* any m, n, k */
     lq__lin_dequant_fn lin_dequant[LQ__LIN_SLOTS]; /* by lq__lin_slot(bits) */
@@ -251,10 +257,19 @@ void lq__dequant_row_f16(const lq__kernels *k, lq_type type, const void *x, uint
 
 /* Activation quantizers, shared by every level so that activation bytes never
  * depend on the level (they cost O(k) per row against O(n k) for the product;
- * a level's quant_q8_0 is a faster form with the same bytes).
+ * a level's quant_q8_0 and quant_q8_k are faster forms with the same bytes).
  * Bit-exact with ggml's quantize_row_q8_0/q8_1/q8_K reference functions.
  * Returns NULL for other types. */
 lq__quant_act_fn lq__quant_act_for(lq_type act_type);
+
+/* The activation quantizer table k uses for act_type: its own form of q8_0 or
+ * q8_K (same bytes), else the shared one. */
+static inline lq__quant_act_fn lq__level_quant_act(const lq__kernels *k, lq_type act_type)
+{
+    return act_type == LQ_TYPE_Q8_0 ? k->quant_q8_0
+           : act_type == LQ_TYPE_Q8_K ? k->quant_q8_k
+                                      : lq__quant_act_for(act_type);
+}
 
 /* Bytes of one activation row of n elements in act_type (n a multiple of its
  * block; F32 is 4n). */

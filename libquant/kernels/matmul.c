@@ -148,7 +148,7 @@ static void dot_rows(void *arg, int64_t r0, int64_t r1)
 static void quant_act_rows(void *arg, int64_t i0, int64_t i1)
 {
     mm *p = arg;
-    lq__quant_act_fn q = p->act_type == LQ_TYPE_Q8_0 ? p->kern->quant_q8_0 : lq__quant_act_for(p->act_type);
+    lq__quant_act_fn q = lq__level_quant_act(p->kern, p->act_type);
     for (int64_t i = i0; i < i1; i++)
         q(p->x + i * p->k, (uint8_t *)p->act + (size_t)i * p->act_bytes, p->k);
 }

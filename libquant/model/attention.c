@@ -2,9 +2,11 @@
  * (attention.h). */
 #include <cblas.h>
 #include <math.h>
+#include <string.h>
 
 #include "../core/pool.h"
 #include "../kernels/blas.h"
+#include "../kernels/vexp.h"
 #include "attention.h"
 
 typedef struct {
@@ -15,17 +17,39 @@ typedef struct {
 } job;
 
 /* Softmax of row s[0 .. len-1] in place (scores already scaled), and zeros
- * in s[len .. width-1], the positions the causal mask hides. */
+ * in s[len .. width-1], the positions the causal mask hides: e^x through the
+ * kernel table (vexp.h), the rest four lanes at a time, the sum in double. */
 static void softmax_masked(float *s, int64_t len, int64_t width)
 {
-    float max = -INFINITY;
-    for (int64_t p = 0; p < len; p++)
-        max = s[p] > max ? s[p] : max; /* fmaxf is a libm call here */
-    double sum = 0;
-    for (int64_t p = 0; p < len; p++) {
-        s[p] = expf(s[p] - max);
-        sum += s[p];
+    const int64_t full = len / 4 * 4;
+    lq__v4f v, m = {-INFINITY, -INFINITY, -INFINITY, -INFINITY};
+    for (int64_t p = 0; p < full; p += 4) {
+        memcpy(&v, s + p, sizeof v);
+        lq__v4i gt = v > m;
+        m = (lq__v4f)(((lq__v4i)m & ~gt) | ((lq__v4i)v & gt));
     }
+    float max = m[0];
+    for (int i = 1; i < 4; i++)
+        max = m[i] > max ? m[i] : max; /* fmaxf is a libm call here */
+    for (int64_t p = full; p < len; p++)
+        max = s[p] > max ? s[p] : max;
+    for (int64_t p = 0; p < full; p += 4) {
+        memcpy(&v, s + p, sizeof v);
+        v -= max;
+        memcpy(s + p, &v, sizeof v);
+    }
+    for (int64_t p = full; p < len; p++)
+        s[p] -= max;
+    lq__exp_f32(s, len);
+    lq__v2d sum0 = {0, 0}, sum1 = {0, 0};
+    for (int64_t p = 0; p < full; p += 4) {
+        memcpy(&v, s + p, sizeof v);
+        sum0 += __builtin_convertvector(__builtin_shufflevector(v, v, 0, 1), lq__v2d);
+        sum1 += __builtin_convertvector(__builtin_shufflevector(v, v, 2, 3), lq__v2d);
+    }
+    double sum = (sum0[0] + sum1[0]) + (sum0[1] + sum1[1]);
+    for (int64_t p = full; p < len; p++)
+        sum += s[p];
     float inv = (float)(1.0 / sum);
     for (int64_t p = 0; p < len; p++)
         s[p] *= inv;

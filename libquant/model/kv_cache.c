@@ -133,3 +133,8 @@ void lq__kv_load(const lq__kv *kv, int64_t layer, int kind, int64_t n, float *ds
             dst[i] = lq__e4m3_to_f32(codes[i]) * scales[i / d];
     }
 }
+
+const float *lq__kv_f32(const lq__kv *kv, int64_t layer, int kind)
+{
+    return kv->type == LQ_KV_F32 ? (const float *)(const void *)kv->codes[layer * 2 + kind] : NULL;
+}

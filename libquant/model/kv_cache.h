@@ -33,4 +33,8 @@ void lq__kv_store(lq__kv *kv, int64_t layer, int kind, int64_t pos, const float 
  * n_head_kv * head_dim floats. */
 void lq__kv_load(const lq__kv *kv, int64_t layer, int kind, int64_t n, float *dst);
 
+/* The rows of K or V of `layer` as they are stored, when the cache is
+ * LQ_KV_F32 (what lq__kv_load would copy); NULL for the other types. */
+const float *lq__kv_f32(const lq__kv *kv, int64_t layer, int kind);
+
 #endif

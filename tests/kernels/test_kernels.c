@@ -223,6 +223,44 @@ static void quant_q8_0_bit_identical(void)
     }
 }
 
+/* The level's q8_K activation quantizer: the shared one's bytes, on random
+ * and adversarial rows, on rows whose largest magnitude comes twice with
+ * both signs (the first one's sign sets the scale's), on zero and subnormal
+ * blocks, and on rows of exact ties of the rounding (|x| = 127 sets iscale
+ * to 1). */
+static void quant_q8_k_bit_identical(void)
+{
+    enum { N = 9 * 256 };
+    lqt_rng rng = {15};
+    static float x[N];
+    static uint8_t want[N / 256 * 292], got[N / 256 * 292];
+    for (int mode = 0; mode <= KT_MODES + 1; mode++) {
+        if (mode < KT_MODES)
+            kt_fill_floats(x, N, mode, &rng);
+        else if (mode == KT_MODES)
+            /* +-3 at a random place, -+3 later; block 1 all zero; block 2
+             * subnormal, where -127 / max overflows to infinity */
+            for (int i = 0; i < N; i++)
+                x[i] = i / 256 == 1   ? 0.0f
+                       : i / 256 == 2 ? (float)(i % 3) * 1.4e-45f
+                                      : (float)(lqt_next(&rng) % 5) * 0.5f - 1.0f;
+        else
+            for (int i = 0; i < N; i++)
+                x[i] = i % 256 == 7 ? -127.0f : (float)((i * 7) % 253 - 126) + (i % 2 ? 0.5f : -0.5f);
+        if (mode == KT_MODES)
+            for (int b = 0; b < N / 256; b++)
+                if (b > 2) {
+                    float sign = b % 2 ? 1.0f : -1.0f;
+                    x[b * 256 + (int)(lqt_next(&rng) % 128)] = 3.0f * sign;
+                    x[b * 256 + 128 + (int)(lqt_next(&rng) % 128)] = -3.0f * sign;
+                }
+        lq__quant_act_for(LQ_TYPE_Q8_K)(x, want, N);
+        lvl->quant_q8_k(x, got, N);
+        CHECKF(memcmp(want, got, sizeof want) == 0, "mode %d: %s differs from the shared q8_K "
+               "quantizer", mode, lq__arch_name(lvl->arch));
+    }
+}
+
 static void f32_dot_and_f16_conversion(void)
 {
     lqt_rng rng = {13};
@@ -449,6 +487,7 @@ static void level_without_extension(void)
     vec_dot_within_tolerance();
     vec_dot_rows_bit_identical();
     quant_q8_0_bit_identical();
+    quant_q8_k_bit_identical();
     f32_dot_and_f16_conversion();
     linear_rows();
     linear_rows_ragged_groups();
@@ -464,10 +503,10 @@ int main(void)
     if (kt_skip_unavailable_level(lvl))
         return 0;
     lqt_case_fn cases[] = {dequant_bit_identical, dequant_matches_ggml_goldens, vec_dot_within_tolerance,
-                           vec_dot_rows_bit_identical, quant_q8_0_bit_identical, f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows,
+                           vec_dot_rows_bit_identical, quant_q8_0_bit_identical, quant_q8_k_bit_identical, f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows,
                            gemm_i8_exact, level_without_extension};
     return lqt_run("dequant_bit_identical, dequant_matches_ggml_goldens, vec_dot_within_tolerance, "
-                   "vec_dot_rows_bit_identical, quant_q8_0_bit_identical, f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows, gemm_i8_exact, "
+                   "vec_dot_rows_bit_identical, quant_q8_0_bit_identical, quant_q8_k_bit_identical, f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows, gemm_i8_exact, "
                    "level_without_extension",
                    cases, (int)(sizeof cases / sizeof *cases));
 }

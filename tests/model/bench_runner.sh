@@ -16,7 +16,11 @@
 # Q4_0 (in a temporary folder), at CTX 256; then every llama-1g-*.gguf in
 # $LQ_BENCH_DIR (default ~/.cache/libquant/bench: the 0.5 B-parameter synthetic
 # Llama, tokenizer added by bench_vocab.py; $LQ_BENCH_BIG narrows the glob,
-# e.g. "q4_0") at CTX $LQ_BENCH_BIG_CTX (256). $LQ_BENCH_CHUNKS windows each
+# e.g. "q4_0") at CTX $LQ_BENCH_BIG_CTX (256); its F32 file is made from the
+# F16 one with `lq quantize` when missing (2.8 GB, kept for the next run).
+# With LQ_BENCH_EVAL=1, the peak RSS of `lq eval` on each 0.5 B file too (the
+# file's own type as the one scheme, f32 KV cache, the same windows: it holds
+# the file and the quantized copy at once). $LQ_BENCH_CHUNKS windows each
 # (default 8 for the fixture, 2 for the big one); $LQ_BENCH_DECODE tokens
 # decoded (default 64); LQ_BENCH_FIXTURE=0 leaves the fixture out.
 set -Eeuo pipefail # -E: the ERR trap below reports failures inside functions too
@@ -40,9 +44,18 @@ stamp() {
 row() {
   local name=$1 file=$2 ctx=$3 chunks=$4 tokens t0 t1
   tokens=$((ctx * chunks))
-  /usr/bin/time -f "%M" -o "$tmp/llama.rss" "$perplexity" -m "$file" -f "$text" -c "$ctx" \
-      -b "$ctx" --chunks "$chunks" -t "$threads" -ctk f32 -ctv f32 > "$tmp/llama.log" 2>&1 ||
-      { tail -5 "$tmp/llama.log" >&2; return 1; }
+  # llama.cpp logs from a thread of its own, which on a loaded machine can
+  # lose the last lines at exit (the run succeeds, the final estimate is
+  # missing; under load 3 runs in 4 did): up to eight tries
+  local try
+  for try in 1 2 3 4 5 6 7 8; do
+    /usr/bin/time -f "%M" -o "$tmp/llama.rss" "$perplexity" -m "$file" -f "$text" -c "$ctx" \
+        -b "$ctx" --chunks "$chunks" -t "$threads" -ctk f32 -ctv f32 > "$tmp/llama.log" 2>&1 ||
+        { tail -5 "$tmp/llama.log" >&2; return 1; }
+    grep -q "calculating perplexity" "$tmp/llama.log" && grep -q "Final estimate" "$tmp/llama.log" &&
+      break
+    [ "$try" -lt 8 ] || { echo "$name: llama-perplexity's log lacks its timings" >&2; return 1; }
+  done
   t0=$(stamp "$tmp/llama.log" "calculating perplexity"); t1=$(stamp "$tmp/llama.log" "Final estimate")
   local l_pp l_ppl l_tg lq_pp lq_ppl lq_tg
   l_pp=$(awk -v n="$tokens" -v a="$t0" -v b="$t1" 'BEGIN { printf "%.1f", n / (b - a) }')
@@ -72,8 +85,22 @@ for type in F16 Q8_0 Q4_K_M Q4_0; do
   row "fixture $type" "$tmp/fixture-$type.gguf" 256 "${LQ_BENCH_CHUNKS:-8}"
   rm -f "$tmp/fixture-$type.gguf"
 done
+if [ -f "$bench_dir/llama-1g-f16.gguf" ] && [ ! -f "$bench_dir/llama-1g-f32.gguf" ]; then
+  "$lq" quantize "$bench_dir/llama-1g-f16.gguf" "$bench_dir/llama-1g-f32.gguf" F32 > /dev/null
+fi
+big_ctx="${LQ_BENCH_BIG_CTX:-256}"; big_chunks="${LQ_BENCH_CHUNKS:-2}"
 for file in "$bench_dir"/llama-1g-${LQ_BENCH_BIG:-*}.gguf; do
   [ -f "$file" ] || continue
   name=$(basename "$file" .gguf)
-  row "${name#llama-}" "$file" "${LQ_BENCH_BIG_CTX:-256}" "${LQ_BENCH_CHUNKS:-2}"
+  row "${name#llama-}" "$file" "$big_ctx" "$big_chunks"
 done
+if [ "${LQ_BENCH_EVAL:-0}" = 1 ]; then
+  for file in "$bench_dir"/llama-1g-${LQ_BENCH_BIG:-*}.gguf; do
+    [ -f "$file" ] || continue
+    name=$(basename "$file" .gguf)
+    /usr/bin/time -f "%M" -o "$tmp/eval.rss" "$lq" eval "$file" --text "$text" \
+        --schemes "${name#llama-1g-}" --kv f32 --ctx "$big_ctx" \
+        --max-tokens $((big_ctx * big_chunks)) --calib-tokens 0 --threads "$threads" > /dev/null
+    echo "lq eval ${name#llama-}: peak $(($(cat "$tmp/eval.rss") / 1024)) MiB"
+  done
+fi

@@ -2,7 +2,10 @@
 #include "../../core/type_list.h"
 #include "../../formats/codec.h"
 #include "../kernels.h"
+#include "../vexp.h"
 #include "ref.h"
+
+LQ__VEXP_INPLACE_DEFINE(exp_f32, lq__v4_exp, lq__v4f, 4)
 
 void lq__kernels_fill_ref(lq__kernels *k)
 {
@@ -22,6 +25,8 @@ void lq__kernels_fill_ref(lq__kernels *k)
 #undef ROW
     k->dot_f32 = lq__ref_dot_f32;
     k->quant_q8_0 = lq__quant_act_for(LQ_TYPE_Q8_0);
+    k->quant_q8_k = lq__quant_act_for(LQ_TYPE_Q8_K);
+    k->exp_f32 = exp_f32;
     k->gemm_i8 = lq__ref_gemm_i8;
     k->to_f16 = lq__ref_to_f16;
     lq__ref_fill_linear(k);

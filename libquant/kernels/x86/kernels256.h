@@ -16,6 +16,7 @@
 #include "../../core/type_list.h"
 #include "../../formats/ggml_blocks.h"
 #include "../kernels.h"
+#include "../vexp.h"
 #include "x86.h"
 
 /* ---- plain floats ------------------------------------------------------- */
@@ -208,6 +209,77 @@ static void quant_q8_0(const float *x, void *vy, int64_t n)
         __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
         b = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
         _mm256_storeu_si256((__m256i *)y[i].qs, b);
+    }
+}
+
+/* e^x 8 lanes at a time: vexp.h's operations, the same bits as the
+ * reference level's 4 */
+typedef float v8f __attribute__((vector_size(32)));
+typedef uint32_t v8u __attribute__((vector_size(32)));
+LQ__VEXP_DEFINE(v8_exp, v8f, v8u)
+LQ__VEXP_INPLACE_DEFINE(exp_f32, v8_exp, v8f, 8)
+
+/* X to q8_K blocks, bit-identical to the codec's quantize_row (ggml's
+ * quantize_row_q8_K_ref): the scale comes from the first element of largest
+ * magnitude, with its sign (max ignores NaN lanes as fabsf(x) > a does:
+ * _mm256_max_ps returns its second operand when either is NaN); each code is
+ * the codec's nearest_int written the same way (add 1.5 * 2^23, keep the
+ * mantissa bits, so any input, even NaN, gives the same int), capped at 127
+ * and stored as its low byte; bsums are the sums of 16 codes. The scalar form
+ * was 10 % of a Q4_K_M prefill on a 512-wide model. */
+static void quant_q8_k(const float *x, void *vy, int64_t n)
+{
+    lq__blk_q8_k *y = vy;
+    const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
+    for (int64_t i = 0; i < n / LQ__QK_K; i++, x += LQ__QK_K) {
+        __m256 m = _mm256_setzero_ps();
+        for (int u = 0; u < LQ__QK_K / 8; u++)
+            m = _mm256_max_ps(_mm256_and_ps(_mm256_loadu_ps(x + 8 * u), abs_mask), m);
+        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+        h = _mm_max_ss(h, _mm_movehdup_ps(h));
+        const float amax = _mm_cvtss_f32(h);
+        if (!amax) {
+            memset(&y[i], 0, sizeof y[i]);
+            continue;
+        }
+        float max = 0;
+        for (int u = 0; u < LQ__QK_K / 8; u++) {
+            const __m256 a = _mm256_and_ps(_mm256_loadu_ps(x + 8 * u), abs_mask);
+            const int hit = _mm256_movemask_ps(_mm256_cmp_ps(a, _mm256_set1_ps(amax), _CMP_EQ_OQ));
+            if (hit) {
+                max = x[8 * u + __builtin_ctz((unsigned)hit)];
+                break;
+            }
+        }
+        const float iscale = -127.f / max; /* -127, not -128: -q never overflows */
+        const __m256 vs = _mm256_set1_ps(iscale), magic = _mm256_set1_ps(12582912.f);
+        const __m256i mant = _mm256_set1_epi32(0x007FFFFF), bias = _mm256_set1_epi32(0x00400000);
+        const __m256i cap = _mm256_set1_epi32(127), low = _mm256_set1_epi32(0xFF);
+        const __m256i order = _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7);
+        int32_t sums[LQ__QK_K / 32][8];
+        for (int c = 0; c < LQ__QK_K / 32; c++) {
+            __m256i q[4];
+            LQ__UNROLL
+            for (int u = 0; u < 4; u++) {
+                __m256 f = _mm256_add_ps(_mm256_mul_ps(_mm256_loadu_ps(x + 32 * c + 8 * u), vs), magic);
+                __m256i v = _mm256_sub_epi32(_mm256_and_si256(_mm256_castps_si256(f), mant), bias);
+                q[u] = _mm256_and_si256(_mm256_min_epi32(v, cap), low);
+            }
+            /* 0..255 in every lane: the unsigned packs keep them as they are;
+             * the permute puts the dwords back in order */
+            __m256i b = _mm256_packus_epi16(_mm256_packus_epi32(q[0], q[1]), _mm256_packus_epi32(q[2], q[3]));
+            b = _mm256_permutevar8x32_epi32(b, order);
+            _mm256_storeu_si256((__m256i *)(y[i].qs + 32 * c), b);
+            /* sums of 4 signed codes; lane 0 holds the first 16 codes, lane 1 the next */
+            _mm256_storeu_si256((__m256i *)sums[c], _mm256_madd_epi16(_mm256_maddubs_epi16(_mm256_set1_epi8(1), b),
+                                                                      _mm256_set1_epi16(1)));
+        }
+        for (int c = 0; c < LQ__QK_K / 32; c++)
+            for (int g = 0; g < 2; g++)
+                y[i].bsums[2 * c + g] = (int16_t)(sums[c][4 * g] + sums[c][4 * g + 1] +
+                                                  sums[c][4 * g + 2] + sums[c][4 * g + 3]);
+        y[i].d = 1 / iscale;
     }
 }
 
@@ -1059,6 +1131,8 @@ static inline void fill_256_floats(lq__kernels *k)
     k->t[LQ_TYPE_F32].vec_dot = dot_f32;
     k->dot_f32 = dot_f32;
     k->quant_q8_0 = quant_q8_0;
+    k->quant_q8_k = quant_q8_k;
+    k->exp_f32 = exp_f32;
     k->to_f16 = to_f16;
 }
 
