@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lq/lq_hf.h>
 
@@ -417,6 +418,7 @@ lq_status lq__model_build(lq_ctx *ctx, const lq_gguf *g, int64_t n_ctx, int kv_t
     if (!m)
         return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate the model", fn);
     m->src = g;
+    m->spill_fd = -1;
     loader L = {m, g, ctx, 0, 1, fn};
     lq_status st = lq__vocab_load(&m->vocab, g, fn);
     if (st == LQ_OK)
@@ -488,6 +490,9 @@ void lq_model_free(lq_model *m)
         lq_tensor_free(m->tensors[i]);
     lq__free(m->tensors);
     lq__free(m->lazy);
+    lq__free(m->spill_at);
+    if (m->spill_fd >= 0)
+        close(m->spill_fd);
     lq__kv_free(&m->kv);
     lq__vocab_free(&m->vocab);
     lq_gguf_free(m->file);

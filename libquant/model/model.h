@@ -37,7 +37,10 @@ struct lq_model {
     lq_tensor **tensors;    /* views of the file's tensors, freed with the model */
     int64_t n_tensors;
     bool *lazy;             /* per tensor: a weight made on use (weights.c); NULL when the
-                             * model was built from a mapped file */
+                             * model was built from a mapped file and keeps no spill */
+    int64_t *spill_at;      /* per tensor: where its bytes are in spill_fd, -1 if not */
+    int spill_fd;           /* the quantized weights' temporary file, -1 without one */
+    uint64_t spill_end;
     lq__linear embd, output; /* output is a copy of embd when the file has no output.weight */
     float *output_norm;
     double *rope_freq;      /* n_rot / 2 angles per position: base^(-2i/n_rot), divided by
@@ -72,6 +75,13 @@ lq_status lq__model_lazy_view(const char *fn, const lq_gguf *g, int64_t i, lq_te
 lq_status lq__model_fetch(const char *fn, lq_model *m, const lq_tensor *t);
 void lq__model_drop(lq_model *m, const lq_tensor *t);
 void lq__model_keep(lq_model *m, const lq_tensor *t);
+/* Keep the bytes of the model's own weights in an unlinked temporary file
+ * from now on (lq_model_quantize under a memory limit): lq__model_spill
+ * writes t's bytes there and makes t a weight made on use, so that
+ * lq__model_drop frees them and lq__model_fetch reads them back. Errors:
+ * LQ_ERR_IO, LQ_ERR_NOMEM. */
+lq_status lq__model_spill_start(const char *fn, lq_model *m);
+lq_status lq__model_spill(const char *fn, lq_model *m, const lq_tensor *t);
 /* The same for the seven linear weights of layer il, and for every weight. */
 lq_status lq__model_fetch_layer(const char *fn, lq_model *m, int64_t il);
 void lq__model_drop_layer(lq_model *m, int64_t il);

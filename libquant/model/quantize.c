@@ -204,6 +204,8 @@ static lq_status replace(job *j, lq__linear *l, lq_tensor *t)
             q->tensors[k] = t;
             if (q->lazy) /* the new weight is the model's own */
                 q->lazy[k] = false;
+            if (q->spill_at)
+                q->spill_at[k] = -1;
         }
     }
     lq_status st = lq__linear_init(l, t, j->fn);
@@ -220,6 +222,11 @@ static lq_status report(job *j)
         j->user->progress(j->user->progress_user, "quantize", (double)j->done / (double)j->n_slots))
         return lq__fail(LQ_ERR_CANCELLED, "%s: cancelled by the progress callback", j->fn);
     return LQ_OK;
+}
+
+static bool is_calibrated(int method)
+{
+    return method == LQ_METHOD_GPTQ || method == LQ_METHOD_AWQ || method == LQ_METHOD_SMOOTHQUANT;
 }
 
 /* The base model's weight `name`, or NULL. */
@@ -262,6 +269,13 @@ static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_c
     if (st == LQ_OK && out) {
         st = replace(j, s->l, out);
         out = NULL;
+        /* under a memory limit the new weight goes to the temporary file,
+         * and leaves memory at once unless the calibration walk still runs
+         * its layer (which frees it after) */
+        if (st == LQ_OK)
+            st = lq__model_spill(j->fn, j->q, s->l->t);
+        if (st == LQ_OK && !(s->site >= 0 && is_calibrated(j->method)))
+            lq__model_drop(j->q, s->l->t);
     } else if (st == LQ_OK) { /* kept as it is: a weight made on use stays made */
         lq__model_keep(j->q, s->l->t);
     }
@@ -490,11 +504,6 @@ static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
 
 /* ---- the whole model ---- */
 
-static bool is_calibrated(int method)
-{
-    return method == LQ_METHOD_GPTQ || method == LQ_METHOD_AWQ || method == LQ_METHOD_SMOOTHQUANT;
-}
-
 /* token_embd and output keep the scheme's type and layout, rounded to nearest:
  * no calibration reaches the embedding, and the W8A8 products are for the
  * layers (as the reference implementations leave lm_head alone). */
@@ -576,6 +585,10 @@ static lq_status quantize_model(const char *fn, lq_ctx *ctx, lq_model *base,
     job j = {.fn = fn, .user = ctx, .quiet = {lq__ctx_threads(ctx), NULL, NULL}, .base = base,
              .scheme = scheme, .method = (int)method, .imatrix = imatrix, .plan = plan};
     lq_status st = lq__model_build(&j.quiet, base->src, n_ctx, kv_type, &j.q, fn);
+    /* under a memory limit the quantized weights wait for saving in a
+     * temporary file, not in memory */
+    if (st == LQ_OK && base->max_memory > 0)
+        st = lq__model_spill_start(fn, j.q);
     if (st == LQ_OK)
         st = run(&j, calib, n_calib);
     if (st != LQ_OK && st != LQ_ERR_CANCELLED && strncmp(lq_last_error(), fn, strlen(fn)) != 0)

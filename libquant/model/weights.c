@@ -6,8 +6,11 @@
  * layer of the widened weights instead of the whole model; the forward pass
  * makes them all (lq_model_eval). The bytes are the model's own, never the
  * handle's: models built from one handle (a base and its quantized copy)
- * make and free theirs independently. */
+ * make and free theirs independently. Under a memory limit, the weights
+ * lq_model_quantize makes go to an unlinked temporary file as they are
+ * finished and are read back the same way (lq__model_spill). */
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/alloc.h"
 #include "../core/error.h"
@@ -17,6 +20,7 @@
 #include "../io/gguf_internal.h"
 #include "../io/gguf_source.h"
 #include "model.h"
+#include "states.h"
 
 bool lq__model_lazy_source(const lq_gguf *g)
 {
@@ -65,7 +69,11 @@ static lq_status fetch_at(const char *fn, lq_model *m, int64_t k)
     if (!bytes)
         return lq__fail(LQ_ERR_NOMEM, "%s: tensor '%s': cannot hold its %zu bytes", fn, w->name,
                         w->nbytes);
-    lq_status st = lq__gguf_tensor_read(fn, m->src, lq_gguf_find_tensor(m->src, w->name), bytes);
+    lq_status st = m->spill_at && m->spill_at[k] >= 0
+                       ? lq__temp_io(fn, "the quantized weights", m->spill_fd, bytes, w->nbytes,
+                                     (uint64_t)m->spill_at[k], false)
+                       : lq__gguf_tensor_read(fn, m->src, lq_gguf_find_tensor(m->src, w->name),
+                                              bytes);
     if (st != LQ_OK) {
         lq__free(bytes);
         return st;
@@ -134,4 +142,32 @@ lq_status lq__model_fetch_all(const char *fn, lq_model *m)
     for (int64_t k = 0; st == LQ_OK && m->lazy && k < m->n_tensors; k++)
         st = fetch_at(fn, m, k);
     return st;
+}
+
+lq_status lq__model_spill_start(const char *fn, lq_model *m)
+{
+    size_t n = m->n_tensors > 0 ? (size_t)m->n_tensors : 1;
+    if (!m->lazy && !(m->lazy = lq__calloc(n, sizeof *m->lazy)))
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+    if (!(m->spill_at = lq__malloc(n * sizeof *m->spill_at)))
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+    for (size_t k = 0; k < n; k++)
+        m->spill_at[k] = -1;
+    return lq__temp_file(fn, "the quantized weights", &m->spill_fd);
+}
+
+lq_status lq__model_spill(const char *fn, lq_model *m, const lq_tensor *t)
+{
+    int64_t k = m->spill_fd >= 0 && t ? model_index(m, t) : -1;
+    if (k < 0 || !t->nbytes)
+        return LQ_OK;
+    lq_tensor *w = m->tensors[k];
+    lq_status st = lq__temp_io(fn, "the quantized weights", m->spill_fd, w->data, w->nbytes,
+                               m->spill_end, true);
+    if (st != LQ_OK)
+        return st;
+    m->spill_at[k] = (int64_t)m->spill_end;
+    m->spill_end += w->nbytes;
+    m->lazy[k] = true;
+    return LQ_OK;
 }

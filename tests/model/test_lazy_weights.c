@@ -2,9 +2,14 @@
  * weights on use (model/weights.c) instead of widening the whole folder to
  * F32 when it is loaded: no weight has bytes after loading, lq_model_eval
  * makes them all, lq_model_quantize frees the base's layer by layer, and
- * every result is the one of a model whose weights were all made up front.
- * White-box (the model's tensors). */
+ * every result is the one of a model whose weights were all made up front;
+ * under a memory limit the quantized weights wait in a temporary file and
+ * the checkpoint written from them is the same. White-box (the model's
+ * tensors). */
+#include <stdlib.h>
 #include <string.h>
+
+#include <lq/lq_hf.h>
 
 #include "hf_models.h"
 #include "libquant/model/model.h"
@@ -118,7 +123,52 @@ static void quantize_frees(void)
     free(ids);
 }
 
-#define CASES made_on_eval, quantize_frees
+/* The file `name` of folder `dir` (malloc'd), with its length. */
+static char *read_in(const char *dir, const char *name, size_t *len)
+{
+    char path[1024];
+    snprintf(path, sizeof path, "%s/%s", dir, name);
+    return lqt_read_file(path, len);
+}
+
+/* The fp8 checkpoint of the folder quantized with the quantized weights in
+ * memory and in the temporary file (max_memory 1): the same files. */
+static void checkpoint_spilled(void)
+{
+    char work[] = "/tmp/lq-lazy-test-XXXXXX", a[64], b[64];
+    CHECK(mkdtemp(work) != NULL);
+    snprintf(a, sizeof a, "%s/a", work);
+    snprintf(b, sizeof b, "%s/b", work);
+    lq_scheme *s = NULL;
+    CHECK_OK(lq_scheme_parse("fp8_e4m3:channel", &s));
+    for (int limit = 0; limit < 2 && s; limit++) {
+        lq_model *base = load(), *q = NULL;
+        if (base)
+            CHECK_OK(lq_model_set_max_memory(base, limit));
+        if (base)
+            CHECK_OK(lq_model_quantize(NULL, base, s, NULL, NULL, 0, N_CTX, LQ_KV_F32, &q));
+        CHECK(!q || (q->spill_fd >= 0) == (limit > 0));
+        if (q)
+            CHECK_OK(lq_hf_save_quantized(NULL, q, s, lqt_hf_path("models/llama3"), LQ_HF_FP8,
+                                          NULL, 0, limit ? b : a, 0, 0));
+        lq_model_free(q);
+        lq_model_free(base);
+    }
+    static const char *const files[] = {"model.safetensors", "config.json"};
+    for (size_t i = 0; i < sizeof files / sizeof *files; i++) {
+        size_t la = 0, lb = 0;
+        char *x = read_in(a, files[i], &la), *y = read_in(b, files[i], &lb);
+        CHECKF(x && y && la == lb && memcmp(x, y, la) == 0, "%s differs", files[i]);
+        free(x);
+        free(y);
+    }
+    char cmd[128];
+    snprintf(cmd, sizeof cmd, "rm -rf '%s'", work);
+    CHECK(system(cmd) == 0);
+    lq_scheme_free(s);
+}
+
+#define CASES made_on_eval, quantize_frees, checkpoint_spilled
 
 int main(void)
 {
