@@ -72,6 +72,15 @@ static lq_status window_rows(walk *w, int64_t k, int64_t *first, int64_t *len, f
     return lq__states_get(&w->states, *first, *len, x);
 }
 
+/* Free m's activation buffer, which the forward pass grows again when it
+ * next runs (forward.c): the source's is not held while the follower runs. */
+static void release_scratch(lq_model *m)
+{
+    lq__free(m->scratch);
+    m->scratch = NULL;
+    m->scratch_floats = 0;
+}
+
 /* The sets of layer il, with the states moved on through `follow`'s layer il
  * (after the visitor, which may have changed it). Weights made on use
  * (model.h) are made for the layer's runs and freed after them: the
@@ -96,8 +105,10 @@ static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *use
         if (st == LQ_OK && same) /* the states moved on in place */
             st = lq__states_put(&w->states, first, len);
     }
-    if (!same)
+    if (!same) {
         lq__model_drop_layer(w->source, il);
+        release_scratch(w->source);
+    }
     if (st == LQ_OK)
         st = visit(user, il, w->sets);
     free_sets(w);
