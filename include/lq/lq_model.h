@@ -376,9 +376,11 @@ LQ_API lq_status lq_model_quantize(lq_ctx *ctx, lq_model *base, const lq_scheme 
  * $TMPDIR (else /tmp), removed from its folder as soon as it is made, and
  * only one window of rows is in memory at a time. Results are the same
  * either way. 0 (the default) is no limit; a model made by
- * lq_model_quantize takes its base's. The weights, the per-layer
- * calibration sets (Hessians) and the new model's weights are not counted.
- * Errors: LQ_ERR_INVALID (NULL m, bytes < 0). A failure to make the file
+ * lq_model_quantize takes its base's. The weights and the per-layer
+ * calibration sets (Hessians) are not counted. With any limit, the weights
+ * lq_model_quantize makes also wait in such a file as they are finished
+ * (the same bytes), read back when the new model runs or is saved, one at
+ * a time by lq_model_save_gguf and lq_hf_save_quantized. Errors: LQ_ERR_INVALID (NULL m, bytes < 0). A failure to make the file
  * is LQ_ERR_IO from the walk. */
 LQ_API lq_status lq_model_set_max_memory(lq_model *m, int64_t bytes);
 

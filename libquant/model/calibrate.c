@@ -72,13 +72,26 @@ static lq_status window_rows(walk *w, int64_t k, int64_t *first, int64_t *len, f
     return lq__states_get(&w->states, *first, *len, x);
 }
 
+/* Free m's activation buffer, which the forward pass grows again when it
+ * next runs (forward.c): the source's is not held while the follower runs. */
+static void release_scratch(lq_model *m)
+{
+    lq__free(m->scratch);
+    m->scratch = NULL;
+    m->scratch_floats = 0;
+}
+
 /* The sets of layer il, with the states moved on through `follow`'s layer il
- * (after the visitor, which may have changed it). */
+ * (after the visitor, which may have changed it). Weights made on use
+ * (model.h) are made for the layer's runs and freed after them: the
+ * source's before the visitor, which makes the follower's it reads itself. */
 static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *user)
 {
     lq__tap tap = {add_rows, w};
     lq_status st = new_sets(w, LQ__SITE_COUNT);
     bool same = w->source == w->follow;
+    if (st == LQ_OK)
+        st = lq__model_fetch_layer(w->fn, w->source, il);
     for (int64_t k = 0; st == LQ_OK && k < w->n_windows; k++) {
         int64_t first, len;
         float *x;
@@ -92,9 +105,15 @@ static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *use
         if (st == LQ_OK && same) /* the states moved on in place */
             st = lq__states_put(&w->states, first, len);
     }
+    if (!same) {
+        lq__model_drop_layer(w->source, il);
+        release_scratch(w->source);
+    }
     if (st == LQ_OK)
         st = visit(user, il, w->sets);
     free_sets(w);
+    if (st == LQ_OK && !same)
+        st = lq__model_fetch_layer(w->fn, w->follow, il);
     for (int64_t k = 0; st == LQ_OK && !same && k < w->n_windows; k++) {
         int64_t first, len;
         float *x;
@@ -104,6 +123,7 @@ static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *use
         if (st == LQ_OK)
             st = lq__states_put(&w->states, first, len);
     }
+    lq__model_drop_layer(w->follow, il);
     if (st != LQ_OK && st != LQ_ERR_CANCELLED && strncmp(lq_last_error(), w->fn, strlen(w->fn)))
         lq__error_prefix(w->fn);
     return st;
@@ -161,6 +181,7 @@ lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_
         return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
     }
     int32_t bos = source->vocab.add_bos ? source->vocab.bos : -1;
+    st = lq__model_fetch(fn, follow, follow->embd.t);
     for (int64_t k = 0; st == LQ_OK && k < w.n_windows; k++) {
         int64_t first, len;
         float *x;
@@ -172,6 +193,7 @@ lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_
             lq__model_embed(follow, &bos, 1, x);
         st = lq__states_put(&w.states, first, len);
     }
+    lq__model_drop(follow, follow->embd.t);
     for (int64_t il = 0; st == LQ_OK && il < hp->n_layer; il++) {
         st = one_layer(&w, il, visit, user);
         if (st == LQ_OK)

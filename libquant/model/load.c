@@ -4,6 +4,7 @@
 #include <math.h>
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lq/lq_hf.h>
 
@@ -160,9 +161,10 @@ static const char *shape_text(char *buf, size_t size, int n, const int64_t *d)
 }
 
 /* The tensor called `name` with the given shape (outermost first), as a view
- * the model frees; *out stays NULL when optional and absent. */
+ * the model frees; *out stays NULL when optional and absent. With `weight`,
+ * in a model whose weights are made on use (m->lazy), a view without bytes. */
 static lq_status get_tensor(loader *L, const char *name, int ndim, int64_t d0, int64_t d1,
-                            int optional, const lq_tensor **out)
+                            int optional, bool weight, const lq_tensor **out)
 {
     *out = NULL;
     int64_t i = lq_gguf_find_tensor(L->g, name);
@@ -181,11 +183,16 @@ static lq_status get_tensor(loader *L, const char *name, int ndim, int64_t d0, i
                         shape_text(a, sizeof a, nd, have), shape_text(b, sizeof b, ndim, want));
     }
     lq_tensor *t = NULL;
-    lq_status st = lq_gguf_get_tensor(L->g, i, &t);
+    bool lazy = weight && L->m->lazy;
+    lq_status st = lazy ? lq__model_lazy_view(L->fn, L->g, i, &t)
+                        : lq_gguf_get_tensor(L->g, i, &t);
     if (st != LQ_OK) {
-        lq__error_prefix(L->fn);
+        if (!lazy)
+            lq__error_prefix(L->fn);
         return st;
     }
+    if (lazy)
+        L->m->lazy[L->m->n_tensors] = true;
     L->m->tensors[L->m->n_tensors++] = t;
     L->m->n_params += lq_tensor_numel(t);
     *out = t;
@@ -206,7 +213,7 @@ static bool ends_with(const char *s, const char *tail)
 static lq_status get_linear(loader *L, const char *name, int64_t rows, int64_t cols, lq__linear *l)
 {
     const lq_tensor *t, *s = NULL;
-    lq_status st = get_tensor(L, name, 2, rows, cols, 0, &t);
+    lq_status st = get_tensor(L, name, 2, rows, cols, 0, true, &t);
     if (st == LQ_OK)
         st = lq__linear_init(l, t, L->fn);
     char sname[LQ_GGUF_MAX_NAME + 1];
@@ -214,10 +221,10 @@ static lq_status get_linear(loader *L, const char *name, int64_t rows, int64_t c
     if (st != LQ_OK || !ends_with(name, ".weight") || stem + 6 >= sizeof sname)
         return st;
     snprintf(sname, sizeof sname, "%.*s.input_scale", (int)stem, name);
-    if (stem + 12 < sizeof sname && (st = get_tensor(L, sname, 1, 1, 0, 1, &s)) != LQ_OK)
+    if (stem + 12 < sizeof sname && (st = get_tensor(L, sname, 1, 1, 0, 1, false, &s)) != LQ_OK)
         return st;
     snprintf(sname, sizeof sname, "%.*s.scale", (int)stem, name);
-    st = get_tensor(L, sname, 1, 1, 0, 1, &s);
+    st = get_tensor(L, sname, 1, 1, 0, 1, false, &s);
     if (st != LQ_OK || !s)
         return st;
     float *v = NULL;
@@ -235,7 +242,7 @@ static lq_status get_linear(loader *L, const char *name, int64_t rows, int64_t c
 static lq_status get_vector(loader *L, const char *name, int64_t len, float **out)
 {
     const lq_tensor *t;
-    lq_status st = get_tensor(L, name, 1, len, 0, 0, &t);
+    lq_status st = get_tensor(L, name, 1, len, 0, 0, false, &t);
     return st != LQ_OK ? st : lq__to_f32(NULL, L->fn, t, out); /* small: no progress */
 }
 
@@ -351,7 +358,11 @@ static lq_status read_weights(loader *L)
                         "layer is missing", L->fn, hp->arch->name, (long long)hp->n_layer, last);
     m->tensors = lq__calloc((size_t)L->total, sizeof *m->tensors);
     m->layers = lq__calloc((size_t)hp->n_layer, sizeof *m->layers);
-    if (!m->tensors || !m->layers)
+    /* a source's weights are made on use (weights.c): a Hugging Face folder
+     * is not widened whole up front */
+    if (lq__model_lazy_source(L->g))
+        m->lazy = lq__calloc((size_t)L->total, sizeof *m->lazy);
+    if (!m->tensors || !m->layers || (lq__model_lazy_source(L->g) && !m->lazy))
         return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate %lld layers", L->fn, (long long)hp->n_layer);
     lq_status st = read_rope(L);
     if (st == LQ_OK)
@@ -362,7 +373,7 @@ static lq_status read_weights(loader *L)
         st = get_vector(L, "output_norm.weight", hp->n_embd, &m->output_norm);
     const lq_tensor *out = NULL;
     if (st == LQ_OK)
-        st = get_tensor(L, "output.weight", 2, hp->n_vocab, hp->n_embd, 1, &out);
+        st = get_tensor(L, "output.weight", 2, hp->n_vocab, hp->n_embd, 1, true, &out);
     if (st == LQ_OK && out)
         st = lq__linear_init(&m->output, out, L->fn);
     if (st == LQ_OK && !out)
@@ -407,6 +418,7 @@ lq_status lq__model_build(lq_ctx *ctx, const lq_gguf *g, int64_t n_ctx, int kv_t
     if (!m)
         return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate the model", fn);
     m->src = g;
+    m->spill_fd = -1;
     loader L = {m, g, ctx, 0, 1, fn};
     lq_status st = lq__vocab_load(&m->vocab, g, fn);
     if (st == LQ_OK)
@@ -441,8 +453,8 @@ lq_status lq_model_load(lq_ctx *ctx, const char *path, int64_t n_ctx, int kv_typ
     if (!path)
         return lq__fail(LQ_ERR_INVALID, "%s: path is NULL", fn);
     lq_gguf *g = NULL;
-    /* a Hugging Face model folder runs as its F32 conversion (the weights
-     * widened once, as lq_gguf_quantize reads folders) */
+    /* a Hugging Face model folder runs as its F32 conversion, each weight
+     * widened when it is first used (weights.c), not the folder up front */
     lq_status st = lq__is_dir(path) ? lq_hf_model_open(path, LQ_TYPE_F32, &g) : lq_gguf_open(path, &g);
     if (st != LQ_OK) {
         lq__error_prefix(fn);
@@ -477,6 +489,10 @@ void lq_model_free(lq_model *m)
     for (int64_t i = 0; i < m->n_tensors; i++)
         lq_tensor_free(m->tensors[i]);
     lq__free(m->tensors);
+    lq__free(m->lazy);
+    lq__free(m->spill_at);
+    if (m->spill_fd >= 0)
+        close(m->spill_fd);
     lq__kv_free(&m->kv);
     lq__vocab_free(&m->vocab);
     lq_gguf_free(m->file);

@@ -36,6 +36,11 @@ struct lq_model {
     lq__vocab vocab;
     lq_tensor **tensors;    /* views of the file's tensors, freed with the model */
     int64_t n_tensors;
+    bool *lazy;             /* per tensor: a weight made on use (weights.c); NULL when the
+                             * model was built from a mapped file and keeps no spill */
+    int64_t *spill_at;      /* per tensor: where its bytes are in spill_fd, -1 if not */
+    int spill_fd;           /* the quantized weights' temporary file, -1 without one */
+    uint64_t spill_end;
     lq__linear embd, output; /* output is a copy of embd when the file has no output.weight */
     float *output_norm;
     double *rope_freq;      /* n_rot / 2 angles per position: base^(-2i/n_rot), divided by
@@ -54,6 +59,33 @@ struct lq_model {
  * public function in messages. */
 lq_status lq__model_build(lq_ctx *ctx, const lq_gguf *g, int64_t n_ctx, int kv_type,
                           lq_model **out, const char *fn);
+
+/* ---- weights made on use (weights.c) ----
+ *
+ * A model built from a handle with a tensor source (lq__model_lazy_source)
+ * holds its 2-D weights as views without bytes (lq__model_lazy_view, flagged
+ * in m->lazy). lq__model_fetch makes a weight's bytes (the model's own
+ * memory) if it has none, lq__model_drop frees them again, and
+ * lq__model_keep makes a weight stay as it is from then on (lq_model_quantize
+ * keeps a weight it does not change). All are no-ops for other tensors and
+ * other models. */
+#define LQ__LAYER_WEIGHTS 7
+bool lq__model_lazy_source(const lq_gguf *g);
+lq_status lq__model_lazy_view(const char *fn, const lq_gguf *g, int64_t i, lq_tensor **out);
+lq_status lq__model_fetch(const char *fn, lq_model *m, const lq_tensor *t);
+void lq__model_drop(lq_model *m, const lq_tensor *t);
+void lq__model_keep(lq_model *m, const lq_tensor *t);
+/* Keep the bytes of the model's own weights in an unlinked temporary file
+ * from now on (lq_model_quantize under a memory limit): lq__model_spill
+ * writes t's bytes there and makes t a weight made on use, so that
+ * lq__model_drop frees them and lq__model_fetch reads them back. Errors:
+ * LQ_ERR_IO, LQ_ERR_NOMEM. */
+lq_status lq__model_spill_start(const char *fn, lq_model *m);
+lq_status lq__model_spill(const char *fn, lq_model *m, const lq_tensor *t);
+/* The same for the seven linear weights of layer il, and for every weight. */
+lq_status lq__model_fetch_layer(const char *fn, lq_model *m, int64_t il);
+void lq__model_drop_layer(lq_model *m, int64_t il);
+lq_status lq__model_fetch_all(const char *fn, lq_model *m);
 
 /* The tensor `name` (a GGUF name) as the model holds it now, for writing the
  * model out: a 2-D weight in *mat (borrowed; quantized when lq_model_quantize

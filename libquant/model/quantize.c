@@ -20,7 +20,7 @@
 #include "calibrate.h"
 #include "quantize.h"
 
-#define PARTS 7 /* linear weights per layer */
+#define PARTS LQ__LAYER_WEIGHTS /* linear weights per layer */
 
 /* One weight of the new model and what it becomes. */
 typedef struct {
@@ -202,6 +202,10 @@ static lq_status replace(job *j, lq__linear *l, lq_tensor *t)
         if (q->tensors[k] == l->t) {
             lq_tensor_free(q->tensors[k]);
             q->tensors[k] = t;
+            if (q->lazy) /* the new weight is the model's own */
+                q->lazy[k] = false;
+            if (q->spill_at)
+                q->spill_at[k] = -1;
         }
     }
     lq_status st = lq__linear_init(l, t, j->fn);
@@ -220,6 +224,20 @@ static lq_status report(job *j)
     return LQ_OK;
 }
 
+static bool is_calibrated(int method)
+{
+    return method == LQ_METHOD_GPTQ || method == LQ_METHOD_AWQ || method == LQ_METHOD_SMOOTHQUANT;
+}
+
+/* The base model's weight `name`, or NULL. */
+static const lq_tensor *base_weight(const job *j, const char *name)
+{
+    for (int64_t k = 0; k < j->base->n_tensors; k++)
+        if (strcmp(lq_tensor_name(j->base->tensors[k]), name) == 0)
+            return j->base->tensors[k];
+    return NULL;
+}
+
 /* Quantize slot s from its weight, or from `f32` (a rescaled copy) when given;
  * `in_scale` (may be NULL): the scales AWQ multiplied f32's columns by, which
  * divide its input, so its importance weights (mean x^2) by their squares. */
@@ -233,7 +251,9 @@ static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_c
     const lq_tensor *src = f32 ? f32 : s->l->t;
     lq_tensor *decoded = NULL, *out = NULL;
     float *imatrix = NULL;
-    lq_status st = scheme_for(j, s, &owned, &use);
+    lq_status st = f32 ? LQ_OK : lq__model_fetch(j->fn, j->q, src); /* made on use */
+    if (st == LQ_OK)
+        st = scheme_for(j, s, &owned, &use);
     lq_type t = lq_tensor_type(src);
     if (st == LQ_OK && (use || f32) && t != LQ_TYPE_F32 && t != LQ_TYPE_F16 && t != LQ_TYPE_BF16 &&
         (st = lq_dequantize(&j->quiet, src, LQ_TYPE_F32, &decoded)) == LQ_OK)
@@ -249,14 +269,26 @@ static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_c
     if (st == LQ_OK && out) {
         st = replace(j, s->l, out);
         out = NULL;
+        /* under a memory limit the new weight goes to the temporary file,
+         * and leaves memory at once unless the calibration walk still runs
+         * its layer (which frees it after) */
+        if (st == LQ_OK)
+            st = lq__model_spill(j->fn, j->q, s->l->t);
+        if (st == LQ_OK && !(s->site >= 0 && is_calibrated(j->method)))
+            lq__model_drop(j->q, s->l->t);
+    } else if (st == LQ_OK) { /* kept as it is: a weight made on use stays made */
+        lq__model_keep(j->q, s->l->t);
     }
     /* done with the source's bytes of this weight: its pages leave this
      * process's memory (they come back from the file if a weight kept as it
      * was is read again), so that a mapped input is resident about one layer
-     * at a time instead of whole by the end */
-    if (st == LQ_OK)
+     * at a time instead of whole by the end; the base's copy of a weight
+     * made on use is freed */
+    if (st == LQ_OK) {
         lq__gguf_map_release(j->q->src, lq_gguf_find_tensor(j->q->src, lq_tensor_name(s->l->t)),
                              0, UINT64_MAX);
+        lq__model_drop(j->base, base_weight(j, lq_tensor_name(s->l->t)));
+    }
     lq_tensor_free(out);
     lq_tensor_free(decoded);
     lq__free(imatrix);
@@ -306,8 +338,13 @@ static lq_status copy_layer(job *j, int64_t il, layer_copy *c)
     if (st == LQ_OK && y->bias[2])
         st = lq_tensor_wrap(LQ_TYPE_F32, 1, &kvd, y->bias[2], (size_t)kvd * sizeof(float),
                             LQ_BORROW, "attn_v.bias", &c->v_bias);
-    for (int p = 0; st == LQ_OK && p < PARTS; p++)
-        st = lq_dequantize(&j->quiet, layer_slot(j, il, p)->l->t, LQ_TYPE_F32, &c->w[p]);
+    for (int p = 0; st == LQ_OK && p < PARTS; p++) {
+        const lq_tensor *w = layer_slot(j, il, p)->l->t;
+        st = lq__model_fetch(j->fn, j->q, w); /* made on use: freed once copied */
+        if (st == LQ_OK)
+            st = lq_dequantize(&j->quiet, w, LQ_TYPE_F32, &c->w[p]);
+        lq__model_drop(j->q, w);
+    }
     return st;
 }
 
@@ -467,11 +504,6 @@ static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
 
 /* ---- the whole model ---- */
 
-static bool is_calibrated(int method)
-{
-    return method == LQ_METHOD_GPTQ || method == LQ_METHOD_AWQ || method == LQ_METHOD_SMOOTHQUANT;
-}
-
 /* token_embd and output keep the scheme's type and layout, rounded to nearest:
  * no calibration reaches the embedding, and the W8A8 products are for the
  * layers (as the reference implementations leave lm_head alone). */
@@ -553,6 +585,10 @@ static lq_status quantize_model(const char *fn, lq_ctx *ctx, lq_model *base,
     job j = {.fn = fn, .user = ctx, .quiet = {lq__ctx_threads(ctx), NULL, NULL}, .base = base,
              .scheme = scheme, .method = (int)method, .imatrix = imatrix, .plan = plan};
     lq_status st = lq__model_build(&j.quiet, base->src, n_ctx, kv_type, &j.q, fn);
+    /* under a memory limit the quantized weights wait for saving in a
+     * temporary file, not in memory */
+    if (st == LQ_OK && base->max_memory > 0)
+        st = lq__model_spill_start(fn, j.q);
     if (st == LQ_OK)
         st = run(&j, calib, n_calib);
     if (st != LQ_OK && st != LQ_ERR_CANCELLED && strncmp(lq_last_error(), fn, strlen(fn)) != 0)

@@ -10,33 +10,57 @@
 #include "../core/error.h"
 #include "states.h"
 
-static lq_status spill(lq__states *s, uint64_t bytes)
+lq_status lq__temp_file(const char *fn, const char *what, int *fd)
 {
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir)
         dir = "/tmp";
-    size_t len = strlen(dir) + sizeof "/libquant-states-XXXXXX";
+    size_t len = strlen(dir) + sizeof "/libquant-XXXXXX";
     char *path = lq__malloc(len);
     if (!path)
-        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", s->fn);
-    snprintf(path, len, "%s/libquant-states-XXXXXX", dir);
-    s->fd = mkstemp(path);
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+    snprintf(path, len, "%s/libquant-XXXXXX", dir);
+    *fd = mkstemp(path);
     int err = errno;
-    if (s->fd >= 0) {
+    if (*fd >= 0)
         unlink(path); /* gone from the folder at once: the open descriptor keeps the data */
-        /* sized up front (sparse), so that rows never written read as zeros */
-        if (ftruncate(s->fd, (off_t)bytes) != 0) {
-            err = errno;
-            close(s->fd);
-            s->fd = -1;
-        }
-    }
-    lq_status st = LQ_OK;
-    if (s->fd < 0)
-        st = lq__fail(LQ_ERR_IO, "%s: the calibration states (%llu bytes) exceed the memory "
-                      "limit, and no temporary file for them could be made in %s: %s", s->fn,
-                      (unsigned long long)bytes, dir, strerror(err));
     lq__free(path);
+    if (*fd < 0)
+        return lq__fail(LQ_ERR_IO, "%s: no temporary file for %s could be made in %s: %s", fn,
+                        what, dir, strerror(err));
+    return LQ_OK;
+}
+
+lq_status lq__temp_io(const char *fn, const char *what, int fd, void *p, size_t len,
+                      uint64_t at, bool write)
+{
+    char *c = p;
+    while (len > 0) {
+        ssize_t got = write ? pwrite(fd, c, len, (off_t)at) : pread(fd, c, len, (off_t)at);
+        if (got < 0 && errno == EINTR)
+            continue;
+        if (got <= 0)
+            return lq__fail(LQ_ERR_IO, "%s: %s the temporary file of %s: %s", fn,
+                            write ? "writing" : "reading", what,
+                            got < 0 ? strerror(errno) : "it ended early");
+        c += got;
+        at += (uint64_t)got;
+        len -= (size_t)got;
+    }
+    return LQ_OK;
+}
+
+static lq_status spill(lq__states *s, uint64_t bytes)
+{
+    lq_status st = lq__temp_file(s->fn, "the calibration states beyond the memory limit",
+                                 &s->fd);
+    /* sized up front (sparse), so that rows never written read as zeros */
+    if (st == LQ_OK && ftruncate(s->fd, (off_t)bytes) != 0) {
+        st = lq__fail(LQ_ERR_IO, "%s: the calibration states' temporary file cannot take %llu "
+                      "bytes: %s", s->fn, (unsigned long long)bytes, strerror(errno));
+        close(s->fd);
+        s->fd = -1;
+    }
     return st;
 }
 
@@ -71,22 +95,9 @@ static lq_status transfer(lq__states *s, int64_t first, int64_t n, bool write)
     if (n < 0 || n > s->buf_rows || first < 0 || first > s->rows - n)
         return lq__fail(LQ_ERR_INTERNAL, "%s: rows %lld + %lld of the calibration states",
                         s->fn, (long long)first, (long long)n);
-    size_t left = (size_t)(n * s->width) * sizeof(float);
-    char *p = (char *)s->buf;
-    off_t at = (off_t)((uint64_t)first * (uint64_t)s->width * sizeof(float));
-    while (left > 0) {
-        ssize_t got = write ? pwrite(s->fd, p, left, at) : pread(s->fd, p, left, at);
-        if (got < 0 && errno == EINTR)
-            continue;
-        if (got <= 0)
-            return lq__fail(LQ_ERR_IO, "%s: %s the calibration states' temporary file: %s",
-                            s->fn, write ? "writing" : "reading",
-                            got < 0 ? strerror(errno) : "it ended early");
-        p += got;
-        at += got;
-        left -= (size_t)got;
-    }
-    return LQ_OK;
+    return lq__temp_io(s->fn, "the calibration states", s->fd, s->buf,
+                       (size_t)(n * s->width) * sizeof(float),
+                       (uint64_t)first * (uint64_t)s->width * sizeof(float), write);
 }
 
 lq_status lq__states_get(lq__states *s, int64_t first, int64_t n, float **x)

@@ -167,9 +167,15 @@ static lq_status add_tensor(writer *w, const lq__hf_out *o)
     if (vec && len != o->rows * o->cols)
         return lq__fail(LQ_ERR_SHAPE, "%s: '%s' has %lld values in the model, %lld in the "
                         "source", w->fn, o->name, (long long)len, (long long)(o->rows * o->cols));
-    lq_status st = mat ? add_linear(w, o, hf_name, mat)
-                       : add_vector(w, o, hf_name, lq_safetensors_tensor_dtype(w->src.st, o->src),
-                                    vec, len);
+    /* a weight kept in a temporary file (a memory limit) is read back for
+     * its export only */
+    lq_status st = mat ? lq__model_fetch(w->fn, w->q, mat) : LQ_OK;
+    if (st == LQ_OK)
+        st = mat ? add_linear(w, o, hf_name, mat)
+                 : add_vector(w, o, hf_name, lq_safetensors_tensor_dtype(w->src.st, o->src), vec,
+                              len);
+    if (mat)
+        lq__model_drop(w->q, mat);
     if (st != LQ_OK && strncmp(lq_last_error(), w->fn, strlen(w->fn)) != 0) {
         char prefix[LQ_MAX_NAME + 48];
         snprintf(prefix, sizeof prefix, "%s: '%s'", w->fn, hf_name);

@@ -40,8 +40,13 @@ static lq_status write_one(const char *fn, const lq_model *m, const lq__plan *p,
                         p->target[i] < 0 ? "(a type libquant cannot decode)"
                                          : lq_type_name(p->target[i]));
     /* (the pages of a tensor kept from the source are not released: the
-     * model reads them, and a converted source would free them outright) */
-    return lq_gguf_writer_write_tensor(w, t);
+     * model reads them, and a converted source would free them outright);
+     * a weight kept in a temporary file is read back for its write only */
+    lq_status st = lq__model_fetch(fn, (lq_model *)m, t);
+    if (st == LQ_OK)
+        st = lq_gguf_writer_write_tensor(w, t);
+    lq__model_drop((lq_model *)m, t);
+    return st;
 }
 
 lq_status lq_model_save_gguf(lq_ctx *ctx, const lq_model *m, const char *path)

@@ -60,8 +60,9 @@ static const char usage[] =
     "it is written beside itself and renamed when complete. Shards hold at most\n"
     "--max-shard-size bytes (default 5000000000, as save_pretrained). --max-memory\n"
     "BYTES keeps the calibration states (4 x samples x seqlen x hidden size bytes)\n"
-    "in a temporary file, read one window at a time, when they would take more\n"
-    "(the same result; default: no limit).\n";
+    "in a temporary file, read one window at a time, when they would take more,\n"
+    "and the quantized weights there until written (the same result; default:\n"
+    "no limit).\n";
 
 typedef struct {
     const char *model, *out;

@@ -3,10 +3,12 @@
 # --benchmark): peak resident memory (/usr/bin/time -v: anonymous and mapped
 # pages) of each whole-model path on the hf_convert benchmark's checkpoint
 # (tests/hf/make_bench_model.py: 0.37 G parameters, largest tensor 46 MB as
-# F32), printed against issue 16's bound: twice the largest F32 tensor plus
-# 64 MB. The calibrated runs are short (4 windows of 256 tokens) and are
-# made twice, with the calibration states in memory and with --max-memory 1
-# (all of them in the temporary file): the outputs must be byte-identical.
+# F32), read as the Hugging Face folder itself and as its F16 GGUF, printed
+# against issue 16's bound: twice the largest F32 tensor plus 64 MB. The
+# calibrated runs are short (4 windows of 256 tokens); they and some others
+# are made twice, without and with --max-memory 1 (the calibration states
+# and the quantized weights in temporary files): the outputs must be
+# byte-identical.
 set -u
 lq=$1 cache=${LQ_HF_FIXTURES:-$2}
 venv="${LQ_VENV:-$HOME/.cache/libquant/venv}"
@@ -49,6 +51,16 @@ same() {
 }
 
 run "lq convert DIR --outtype f16" "$lq" convert "$model" "$work/f16.gguf" --outtype f16
+run "lq quantize DIR OUT.gguf Q4_K_M --method rtn" "$lq" quantize "$model" "$work/dir-rtn.gguf" \
+  Q4_K_M --method rtn
+run "  ... --max-memory 1" "$lq" quantize "$model" "$work/dir-rtn1.gguf" Q4_K_M --method rtn \
+  --max-memory 1
+same "$work/dir-rtn.gguf" "$work/dir-rtn1.gguf" "rtn with the output in a file"
+run "lq quantize DIR OUT --format fp8" "$lq" quantize "$model" "$work/fp8" --format fp8
+run "  ... --max-memory 1" "$lq" quantize "$model" "$work/fp81" --format fp8 --max-memory 1
+for f in "$work"/fp8/*.safetensors; do same "$f" "$work/fp81/${f##*/}" "fp8 ${f##*/}"; done
+run "lq quantize DIR OUT --format bnb_nf4" "$lq" quantize "$model" "$work/nf4" --format bnb_nf4
+rm -rf "$work"/dir-rtn*.gguf "$work"/fp8* "$work/nf4"
 run "lq quantize F16.gguf Q4_K_M --method rtn" "$lq" quantize "$work/f16.gguf" "$work/rtn.gguf" \
   Q4_K_M --method rtn
 run "lq quantize F16.gguf Q4_K_M --method gptq" "$lq" quantize "$work/f16.gguf" "$work/g.gguf" \

@@ -3,7 +3,9 @@
  * and every result is the same as with the states in memory: the states
  * store on its own, lq_model_quantize under gptq (the states run through
  * the quantized model) and lq_model_imatrix (the states move on in place).
- * White-box for the store and the weights (lq__states, lq__model_weight). */
+ * The quantized weights wait in the file too under a limit, and read back
+ * the same. White-box for the store and the weights (lq__states,
+ * lq__model_weight, the model's spill). */
 #include <dirent.h>
 #include <sys/stat.h>
 #include <unistd.h>
@@ -117,6 +119,19 @@ static void quantize_spilled(void)
     use_tmpdir();
     lq_model *in_memory = gptq(&f, 0, LQ_OK);
     lq_model *spilled = gptq(&f, 1, LQ_OK);
+    /* the quantized weights wait in the temporary file too: none of the
+     * layers' is in memory until read back */
+    int64_t held = 0, waiting = 0;
+    for (int64_t k = 0; spilled && k < spilled->n_tensors; k++) {
+        bool in_file = spilled->spill_at && spilled->spill_at[k] >= 0;
+        waiting += in_file;
+        held += in_file && lq_tensor_data(spilled->tensors[k]) != NULL;
+    }
+    CHECKF(waiting >= 7 * lq_model_info(f.base, LQ_MODEL_N_LAYER) && held == 0,
+           "%lld weights in the file, %lld of them in memory", (long long)waiting,
+           (long long)held);
+    if (spilled)
+        CHECK_OK(lq__model_fetch_all("test", spilled));
     CHECK(in_memory && spilled && same_weights(in_memory, spilled));
     lq_model_free(spilled);
     /* the limit is what sends the states to the file: one that cannot be
