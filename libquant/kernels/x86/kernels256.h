@@ -844,11 +844,14 @@ static float dot_iq4_xs(int64_t n, const void *vw, const void *va)
 /* ---- tq1_0, tq2_0, mxfp4, nvfp4 ---------------------------------------------- */
 
 #include "kernels256_tq_fp4.h"
-#include "kernels256_iq3.h"
 
 /* ---- iq2_xxs, iq2_xs, iq2_s ---------------------------------------------------- */
 
 #include "kernels256_iq2.h"
+
+/* ---- iq3_xxs, iq3_s (after iq2: the same sign helpers) ---------------------------- */
+
+#include "kernels256_iq3.h"
 
 /* ---- iq1_s, iq1_m --------------------------------------------------------------------- */
 
