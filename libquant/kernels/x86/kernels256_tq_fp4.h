@@ -21,9 +21,10 @@ static inline __m128i times3_128(__m128i b)
 
 /* The leading trit (0, 1, 2) of every byte m, given as s = m ^ 0x80 (m - 128
  * as a signed byte): (m * 3) >> 8, which is [m >= 86] + [m >= 171], the
- * compares s > -43 and s > 42, each -1 where true. Since 3 (m - 128) + 128 is
- * 3 m - 256, the next trit's s is 3 s mod 256: the bias is applied once per
- * load, not per trit. */
+ * compares s > lo (lo = -43 in every byte, from the caller: see tq1_codes)
+ * and s > 42, each -1 where true. Since 3 (m - 128) + 128 is 3 m - 256, the
+ * next trit's s is 3 s mod 256: the bias is applied once per load, not per
+ * trit. */
 static inline __m256i top_trit(__m256i s, __m256i lo)
 {
     const __m256i c = _mm256_add_epi8(_mm256_cmpgt_epi8(s, lo), _mm256_cmpgt_epi8(s, _mm256_set1_epi8(42)));
@@ -35,10 +36,12 @@ static inline __m256i top_trit(__m256i s, __m256i lo)
  * for t = 0, 2; qs[32..47] trit 4 with the four trits of qh's 4 bytes. */
 static inline __attribute__((always_inline)) void tq1_codes(const lq__blk_tq1_0 *b, __m256i q[8])
 {
-    /* top_trit's bound -43 passed through an empty asm: GCC would otherwise
-     * rewrite s > -43 as s >= -42 and build that from a min and an equality,
-     * two instructions instead of one (GCC 12: 0.93x ggml's vec_dot, 1.0x
-     * without) */
+    /* top_trit's bound -43 passed through an empty asm, so the compiler
+     * sees no constant: GCC 12 rewrites s > -43 as s >= -42 and builds that
+     * from a min and an equality, two instructions for each of the 8
+     * vectors instead of one (0.93x ggml's vec_dot in cycles per block with
+     * it, 1.0x without). always_inline: the asm would otherwise keep this
+     * function out of line, its 8 vectors passed through memory. */
     __m256i lo = _mm256_set1_epi8(-43);
     __asm__("" : "+x"(lo));
     __m256i x = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)b->qs), _mm256_set1_epi8((char)0x80));
