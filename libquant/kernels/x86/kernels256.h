@@ -417,8 +417,8 @@ static void dequant_iq4_nl(const void *x, float *y, int64_t n)
 static inline __m256 iq4_nl_block(const lq__blk_iq4_nl *w, const lq__blk_q8_0 *a, __m256 acc, __m128 *m)
 {
     (void)m;
-    __m256i s = lq__dot_i8_32(nibbles_lookup(lq__iq4_levels, w->qs),
-                              _mm256_loadu_si256((const __m256i *)a->qs));
+    __m256i s = lq__dot_act_i8_32(nibbles_lookup(lq__iq4_levels, w->qs),
+                                  _mm256_loadu_si256((const __m256i *)a->qs));
     return _mm256_fmadd_ps(lq__x86_f16_product(w->d, a->d), _mm256_cvtepi32_ps(s), acc);
 }
 
@@ -916,11 +916,14 @@ static float dot_iq4_xs(int64_t n, const void *vw, const void *va)
 /* ---- tq1_0, tq2_0, mxfp4, nvfp4 ---------------------------------------------- */
 
 #include "kernels256_tq_fp4.h"
-#include "kernels256_iq3.h"
 
 /* ---- iq2_xxs, iq2_xs, iq2_s ---------------------------------------------------- */
 
 #include "kernels256_iq2.h"
+
+/* ---- iq3_xxs, iq3_s (after iq2: the same sign helpers) ---------------------------- */
+
+#include "kernels256_iq3.h"
 
 /* ---- iq1_s, iq1_m --------------------------------------------------------------------- */
 

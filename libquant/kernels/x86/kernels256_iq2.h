@@ -124,6 +124,60 @@ static inline __m128i iq2_s_scales(const lq__blk_iq2_s *b)
     return iq2_nibble_scales(b->scales);
 }
 
+/* ---- per type: the dot products' factors 2 s + 1 of group ib, as int16 -------- */
+
+/* iq2_xs and iq2_s: the block's 16 factors, the first halves' in the low
+ * lane (name_factors, once per block), then element ib of each lane picked
+ * by a byte shuffle (iq2_nibble_factor). */
+static inline __m256i iq2_nibble_factors(__m128i s)
+{
+    return _mm256_cvtepi8_epi16(_mm_add_epi8(_mm_add_epi8(s, s), _mm_set1_epi8(1)));
+}
+
+static inline __m256i iq2_nibble_factor(__m256i f, int ib)
+{
+    return _mm256_shuffle_epi8(f, _mm256_set1_epi16((short)((2 * ib + 1) << 8 | 2 * ib)));
+}
+
+/* iq2_xxs: one factor for the whole group, from the top 4 bits of its second
+ * word, a scalar shift and a broadcast (cheaper than iq2_xxs_scales'
+ * shuffles for the whole block plus a shuffle per group); nothing per block. */
+static inline __m256i iq2_xxs_factors(const lq__blk_iq2_xxs *b)
+{
+    (void)b;
+    return _mm256_setzero_si256();
+}
+
+static inline __m256i iq2_xxs_factor(const lq__blk_iq2_xxs *b, __m256i f, int ib)
+{
+    (void)f;
+    uint32_t aux;
+    memcpy(&aux, b->qs + 4 * ib + 2, sizeof aux);
+    return _mm256_set1_epi16((short)(2 * (aux >> 28) + 1));
+}
+
+static inline __m256i iq2_xs_factors(const lq__blk_iq2_xs *b)
+{
+    return iq2_nibble_factors(iq2_xs_scales(b));
+}
+
+static inline __m256i iq2_xs_factor(const lq__blk_iq2_xs *b, __m256i f, int ib)
+{
+    (void)b;
+    return iq2_nibble_factor(f, ib);
+}
+
+static inline __m256i iq2_s_factors(const lq__blk_iq2_s *b)
+{
+    return iq2_nibble_factors(iq2_s_scales(b));
+}
+
+static inline __m256i iq2_s_factor(const lq__blk_iq2_s *b, __m256i f, int ib)
+{
+    (void)b;
+    return iq2_nibble_factor(f, ib);
+}
+
 /* ---- the bodies ----------------------------------------------------------------- */
 
 #define IQ2_DEQUANT(name, blk)                                                                    \
@@ -144,8 +198,8 @@ static inline __m128i iq2_s_scales(const lq__blk_iq2_s *b)
 
 /* Per group of 32: the points times the activations under their signs,
  * summed in pairs (int16; at most 2 * 43 * 127 in magnitude), then times the
- * halves' factors 2 s + 1: f holds the block's 16 factors as int16, the first
- * halves' in the low lane, and a byte shuffle picks element ib of each lane. */
+ * halves' factors 2 s + 1 (name_factor: int16, those of the group's first
+ * half in the low lane). */
 #define IQ2_DOT(name, blk)                                                                        \
     static float dot_##name(int64_t n, const void *vw, const void *va)                            \
     {                                                                                             \
@@ -154,8 +208,7 @@ static inline __m128i iq2_s_scales(const lq__blk_iq2_s *b)
         __m256 acc = _mm256_setzero_ps();                                                         \
         for (int64_t i = 0; i < n / LQ__QK_K; i++) {                                              \
             lq__prefetch(&w[i], sizeof *w);                                                       \
-            const __m128i s = name##_scales(&w[i]);                                               \
-            const __m256i f = _mm256_cvtepi8_epi16(_mm_add_epi8(_mm_add_epi8(s, s), _mm_set1_epi8(1))); \
+            const __m256i f = name##_factors(&w[i]);                                              \
             __m256i sumi[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};                   \
             LQ__UNROLL                                                                            \
             for (int ib = 0; ib < 8; ib++) {                                                      \
@@ -163,8 +216,7 @@ static inline __m128i iq2_s_scales(const lq__blk_iq2_s *b)
                 name##_group(&w[i], ib, &u, &sg);                                                 \
                 const __m256i act = _mm256_loadu_si256((const __m256i *)(a[i].qs + 32 * ib));      \
                 const __m256i p = _mm256_maddubs_epi16(u, _mm256_sign_epi8(act, sg));             \
-                const __m256i fi = _mm256_shuffle_epi8(f, _mm256_set1_epi16((short)((2 * ib + 1) << 8 | 2 * ib))); \
-                sumi[ib % 2] = _mm256_add_epi32(sumi[ib % 2], _mm256_madd_epi16(p, fi));          \
+                sumi[ib % 2] = _mm256_add_epi32(sumi[ib % 2], _mm256_madd_epi16(p, name##_factor(&w[i], f, ib))); \
             }                                                                                     \
             acc = _mm256_fmadd_ps(lq__x86_k_scale(&a[i], w[i].d),                                 \
                                   _mm256_cvtepi32_ps(_mm256_add_epi32(sumi[0], sumi[1])), acc);   \

@@ -1,42 +1,20 @@
 /* kernels256_iq3.h — the 256-bit kernels of the lattice types iq3_xxs and
  * iq3_s (q8_K activations). Part of kernels256.h, which includes it after
- * its block helpers (store32_scaled) and before its fill function; layouts
- * in formats/ggml_grids_iq3_iq1.h.
+ * its block helpers (store32_scaled) and the iq2 kernels, whose sign helpers
+ * it shares; layouts in formats/ggml_grids_iq3_iq1.h.
  *
  * 32 values at a time: their eight grid points are gathered with scalar
- * loads (one 32-bit word each: four magnitudes), the signs spread to a byte
- * mask (iq3_xxs's 7-bit fields by table, kernels/iq_sign_masks.h; iq3_s's
- * whole bytes by shuffles). The dot products multiply the unsigned
- * magnitudes (at most 62) by the activations with the signs moved onto
- * them, so pairs stay far inside int16 (q8_K values are -127..127), then
- * weight each 32 by its odd scale 2s + 1 in int32. */
+ * loads (one 32-bit word each: four magnitudes), the signs spread to +1 or
+ * -1 per byte (iq3_xxs's 7-bit fields by table, iq2_code_signs, as iq2_xxs's;
+ * iq3_s's whole bytes by shuffles, iq2_sign_bytes), applied with one
+ * vpsignb. The dot products multiply the unsigned magnitudes (at most 62)
+ * by the activations with the signs moved onto them, so pairs stay far
+ * inside int16 (q8_K values are -127..127), then weight each 32 by its odd
+ * scale 2s + 1 in int32. */
 #ifndef LQ_KERNELS_X86_KERNELS256_IQ3_H
 #define LQ_KERNELS_X86_KERNELS256_IQ3_H
 
 #include "../../formats/ggml_grids_iq3_iq1.h"
-#include "../iq_sign_masks.h"
-
-/* Four 64-bit sign masks (values 0..7, 8..15, ...) as one vector. */
-static inline __m256i iq3_masks(uint64_t m0, uint64_t m1, uint64_t m2, uint64_t m3)
-{
-    return _mm256_setr_epi64x((long long)m0, (long long)m1, (long long)m2, (long long)m3);
-}
-
-/* 32 sign bits (bit j: value j) as a byte mask, 0xFF where set. */
-static inline __m256i iq3_spread_signs(uint32_t s)
-{
-    const __m256i spread = _mm256_setr_epi8(0, 0, 0, 0, 0, 0, 0, 0, 1, 1, 1, 1, 1, 1, 1, 1, 2, 2, 2,
-                                            2, 2, 2, 2, 2, 3, 3, 3, 3, 3, 3, 3, 3);
-    const __m256i bit = _mm256_set1_epi64x((long long)0x8040201008040201ULL);
-    const __m256i v = _mm256_and_si256(_mm256_shuffle_epi8(_mm256_set1_epi32((int)s), spread), bit);
-    return _mm256_cmpeq_epi8(v, bit);
-}
-
-/* v with the bytes under mask m negated: (v ^ m) - m. */
-static inline __m256i iq3_negate(__m256i v, __m256i m)
-{
-    return _mm256_sub_epi8(_mm256_xor_si256(v, m), m);
-}
 
 /* The four magnitudes of each of eight grid points, in value order. */
 static inline __m256i iq3_points(const uint32_t *grid, const int idx[8])
@@ -46,14 +24,13 @@ static inline __m256i iq3_points(const uint32_t *grid, const int idx[8])
                              (int)grid[idx[6]], (int)grid[idx[7]]);
 }
 
-/* Magnitudes of values 32 ib .. 32 ib + 31, their sign mask and odd scale. */
-static inline __m256i iq3_xxs_group(const lq__blk_iq3_xxs *b, int ib, __m256i *mask, int *scale)
+/* Magnitudes of values 32 ib .. 32 ib + 31, their signs (+1 or -1 per
+ * byte) and odd scale. */
+static inline __m256i iq3_xxs_group(const lq__blk_iq3_xxs *b, int ib, __m256i *sign, int *scale)
 {
     uint32_t aux;
     memcpy(&aux, b->qs + 64 + 4 * ib, 4);
-    *mask = iq3_masks(lq__iq_even_sign_mask[aux & 127], lq__iq_even_sign_mask[(aux >> 7) & 127],
-                      lq__iq_even_sign_mask[(aux >> 14) & 127],
-                      lq__iq_even_sign_mask[(aux >> 21) & 127]);
+    *sign = iq2_code_signs(aux, aux >> 7, aux >> 14, aux >> 21);
     *scale = (int)(2 * (aux >> 28) + 1);
     const uint8_t *q = b->qs + 8 * ib;
     return _mm256_setr_epi32((int)lq__iq3xxs_grid[q[0]], (int)lq__iq3xxs_grid[q[1]],
@@ -62,11 +39,11 @@ static inline __m256i iq3_xxs_group(const lq__blk_iq3_xxs *b, int ib, __m256i *m
                              (int)lq__iq3xxs_grid[q[6]], (int)lq__iq3xxs_grid[q[7]]);
 }
 
-static inline __m256i iq3_s_group(const lq__blk_iq3_s *b, int ib, __m256i *mask, int *scale)
+static inline __m256i iq3_s_group(const lq__blk_iq3_s *b, int ib, __m256i *sign, int *scale)
 {
     uint32_t s;
     memcpy(&s, b->signs + 4 * ib, 4);
-    *mask = iq3_spread_signs(s);
+    *sign = iq2_sign_bytes(s);
     *scale = 2 * ((b->scales[ib / 2] >> (4 * (ib % 2))) & 0xF) + 1;
     /* index g: qs[8 ib + g], plus bit g of qh[ib] moved to bit 8 */
     const __m256i lo = _mm256_cvtepu8_epi32(_mm_loadl_epi64((const __m128i *)(b->qs + 8 * ib)));
@@ -90,7 +67,7 @@ static void dequant_iq3_xxs(const void *x, float *y, int64_t n)
             int scale;
             const __m256i q = iq3_xxs_group(b, ib, &m, &scale);
             const float db = d * (0.5f + (float)((scale - 1) / 2)) * 0.5f;
-            store32_scaled(iq3_negate(q, m), _mm256_set1_ps(db), y);
+            store32_scaled(_mm256_sign_epi8(q, m), _mm256_set1_ps(db), y);
         }
     }
 }
@@ -104,16 +81,16 @@ static void dequant_iq3_s(const void *x, float *y, int64_t n)
             __m256i m;
             int scale;
             const __m256i q = iq3_s_group(b, ib, &m, &scale);
-            store32_scaled(iq3_negate(q, m), _mm256_set1_ps(d * (float)scale), y);
+            store32_scaled(_mm256_sign_epi8(q, m), _mm256_set1_ps(d * (float)scale), y);
         }
     }
 }
 
-/* The int32 sums of 32 magnitudes q times activations a, negated under
- * mask m, times the scale. */
-static inline __m256i iq3_sum32(__m256i q, __m256i m, int scale, const int8_t *a)
+/* The int32 sums of 32 magnitudes q times activations a under signs sg,
+ * times the scale. */
+static inline __m256i iq3_sum32(__m256i q, __m256i sg, int scale, const int8_t *a)
 {
-    const __m256i av = iq3_negate(_mm256_loadu_si256((const __m256i *)a), m);
+    const __m256i av = _mm256_sign_epi8(_mm256_loadu_si256((const __m256i *)a), sg);
     return _mm256_madd_epi16(_mm256_maddubs_epi16(q, av), _mm256_set1_epi16((short)scale));
 }
 

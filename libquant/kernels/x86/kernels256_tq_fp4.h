@@ -21,25 +21,33 @@ static inline __m128i times3_128(__m128i b)
 
 /* The leading trit (0, 1, 2) of every byte m, given as s = m ^ 0x80 (m - 128
  * as a signed byte): (m * 3) >> 8, which is [m >= 86] + [m >= 171], the
- * compares s > -43 and s > 42, each -1 where true. Since 3 (m - 128) + 128 is
- * 3 m - 256, the next trit's s is 3 s mod 256: the bias is applied once per
- * load, not per trit. */
-static inline __m256i top_trit(__m256i s)
+ * compares s > lo (lo = -43 in every byte, from the caller: see tq1_codes)
+ * and s > 42, each -1 where true. Since 3 (m - 128) + 128 is 3 m - 256, the
+ * next trit's s is 3 s mod 256: the bias is applied once per load, not per
+ * trit. */
+static inline __m256i top_trit(__m256i s, __m256i lo)
 {
-    const __m256i c = _mm256_add_epi8(_mm256_cmpgt_epi8(s, _mm256_set1_epi8(-43)),
-                                      _mm256_cmpgt_epi8(s, _mm256_set1_epi8(42)));
+    const __m256i c = _mm256_add_epi8(_mm256_cmpgt_epi8(s, lo), _mm256_cmpgt_epi8(s, _mm256_set1_epi8(42)));
     return _mm256_sub_epi8(_mm256_setzero_si256(), c);
 }
 
 /* The 256 trits of a tq1_0 block, in element order, 32 per vector:
  * qs[0..31] trit t for t < 5; qs[32..47] trits t and t + 1 (one per lane)
  * for t = 0, 2; qs[32..47] trit 4 with the four trits of qh's 4 bytes. */
-static inline void tq1_codes(const lq__blk_tq1_0 *b, __m256i q[8])
+static inline __attribute__((always_inline)) void tq1_codes(const lq__blk_tq1_0 *b, __m256i q[8])
 {
+    /* top_trit's bound -43 passed through an empty asm, so the compiler
+     * sees no constant: GCC 12 rewrites s > -43 as s >= -42 and builds that
+     * from a min and an equality, two instructions for each of the 8
+     * vectors instead of one (0.93x ggml's vec_dot in cycles per block with
+     * it, 1.0x without). always_inline: the asm would otherwise keep this
+     * function out of line, its 8 vectors passed through memory. */
+    __m256i lo = _mm256_set1_epi8(-43);
+    __asm__("" : "+x"(lo));
     __m256i x = _mm256_xor_si256(_mm256_loadu_si256((const __m256i *)b->qs), _mm256_set1_epi8((char)0x80));
     LQ__UNROLL
     for (int t = 0; t < 5; t++, x = times3(x))
-        q[t] = top_trit(x);
+        q[t] = top_trit(x, lo);
     const __m128i bias = _mm_set1_epi8((char)0x80);
     __m128i y[5];
     y[0] = _mm_xor_si128(_mm_loadu_si128((const __m128i *)(b->qs + 32)), bias);
@@ -51,9 +59,9 @@ static inline void tq1_codes(const lq__blk_tq1_0 *b, __m256i q[8])
     const __m128i h0 = _mm_xor_si128(_mm_set1_epi32((int)h), bias), h1 = times3_128(h0),
                   h2 = times3_128(h1), h3 = times3_128(h2);
     const __m128i hq = _mm_blend_epi32(_mm_blend_epi32(h0, h1, 0x2), _mm_blend_epi32(h2, h3, 0x8), 0xC);
-    q[5] = top_trit(_mm256_setr_m128i(y[0], y[1]));
-    q[6] = top_trit(_mm256_setr_m128i(y[2], y[3]));
-    q[7] = top_trit(_mm256_setr_m128i(y[4], hq));
+    q[5] = top_trit(_mm256_setr_m128i(y[0], y[1]), lo);
+    q[6] = top_trit(_mm256_setr_m128i(y[2], y[3]), lo);
+    q[7] = top_trit(_mm256_setr_m128i(y[4], hq), lo);
 }
 
 static void dequant_tq1_0(const void *x, float *y, int64_t n)
@@ -68,24 +76,20 @@ static void dequant_tq1_0(const void *x, float *y, int64_t n)
     }
 }
 
-/* The sum of a q8_K block's 256 values, in the int32 lanes of a vector: the
- * offset 1 of the ternary codes. */
-static inline __m256i q8k_sum(const lq__blk_q8_k *a)
-{
-    return lq__x86_bsums_dot(_mm256_set1_epi16(1), a->bsums);
-}
-
 /* The integer sum of codes (0..3) times activations, minus the
  * activations' sum (the codes' offset 1), over a block's 8 vectors: the
- * products summed in int16 (8 pair sums of at most 2 * 3 * 128 fit), then
- * once into int32. */
+ * products summed in int16 (8 pair sums of at most 2 * 3 * 127, less the
+ * 16 bsums of at most 16 * 127 in magnitude, stay far inside int16), then
+ * once into int32. The bsums come off in int16, lane j of the vector taking
+ * bsums[j]: only the total matters, and it saves a second madd per block. */
 static inline __m256i ternary_sum(const __m256i q[8], const lq__blk_q8_k *a)
 {
-    __m256i s16 = _mm256_setzero_si256();
+    __m256i s16[2] = {_mm256_setzero_si256(), _mm256_setzero_si256()};
     LQ__UNROLL
     for (int g = 0; g < 8; g++)
-        s16 = _mm256_add_epi16(s16, _mm256_maddubs_epi16(q[g], _mm256_loadu_si256((const __m256i *)(a->qs + 32 * g))));
-    return _mm256_sub_epi32(_mm256_madd_epi16(s16, _mm256_set1_epi16(1)), q8k_sum(a));
+        s16[g % 2] = _mm256_add_epi16(s16[g % 2], _mm256_maddubs_epi16(q[g], _mm256_loadu_si256((const __m256i *)(a->qs + 32 * g))));
+    const __m256i s = _mm256_sub_epi16(_mm256_add_epi16(s16[0], s16[1]), _mm256_loadu_si256((const __m256i *)a->bsums));
+    return _mm256_madd_epi16(s, _mm256_set1_epi16(1));
 }
 
 static float dot_tq1_0(int64_t n, const void *vw, const void *va)

@@ -102,6 +102,15 @@ static inline __m256i lq__dot_i8_32(__m256i x, __m256i y)
     return lq__dot_u8i8_32(_mm256_abs_epi8(x), _mm256_sign_epi8(y, x));
 }
 
+/* The same with the sign moved the other way, |a| times w with a's sign
+ * (|a| <= 127, |w| <= 127), for activations a shared by several weight rows:
+ * |a| depends on a alone, so a many-row kernel computes it once for all rows
+ * (the compiler merges the identical loads and abs of the inlined rows). */
+static inline __m256i lq__dot_act_i8_32(__m256i w, __m256i a)
+{
+    return lq__dot_u8i8_32(_mm256_abs_epi8(a), _mm256_sign_epi8(w, a));
+}
+
 /* ---- k-quant helpers shared by the 256- and 512-bit kernels ---------------- */
 
 /* The 12 scale bytes of a k-quant super-block in bytes 4..15 of a vector,
