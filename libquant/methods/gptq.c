@@ -152,17 +152,33 @@ static bool inverse_factor(double *h, int64_t n)
     return true;
 }
 
-/* Damp H (processing order, dead columns already set to 1) and factor it.
- * Like GPTQModel: on failure raise the damping by 0.01 while it stays below
- * 1; if that does not help, add a diagonal floor of 1e-6 max diag x 10^(k-1)
- * (k = 1..6) and run the damping loop again. */
-static lq_status damp_and_factor(gptq *g, const double *h)
+/* The calibration set's Hessian in processing order into a (n x n, both
+ * halves), its dead diagonal entries set to 1 (diag). */
+static void load_hessian(const gptq *g, const double *diag, double *a)
+{
+    const float *h = g->job->calib->h;
+    const int64_t n = g->cols;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t p = g->perm[i];
+        for (int64_t j = 0; j < n; j++) {
+            int64_t q = g->perm[j];
+            a[i * n + j] = p == q ? diag[p] : p < q ? h[p * n + q] : h[q * n + p];
+        }
+    }
+}
+
+/* Damp H and factor it. Like GPTQModel: on failure raise the damping by 0.01
+ * while it stays below 1; if that does not help, add a diagonal floor of
+ * 1e-6 max diag x 10^(k-1) (k = 1..6) and run the damping loop again. Each
+ * attempt reloads H from the calibration set (load_hessian), so no second
+ * n x n copy is kept beside the one being factored. */
+static lq_status damp_and_factor(gptq *g, const double *diag)
 {
     const int64_t n = g->cols;
     double mean = 0, maxd = 0;
-    for (int64_t i = 0; i < n; i++) {
-        mean += h[i * n + i];
-        maxd = fmax(maxd, fabs(h[i * n + i]));
+    for (int64_t i = 0; i < n; i++) { /* summed in processing order, as the reference */
+        mean += diag[g->perm[i]];
+        maxd = fmax(maxd, fabs(diag[i]));
     }
     mean /= (double)n;
     double *a = lq__malloc((size_t)(n * n) * sizeof *a);
@@ -173,7 +189,7 @@ static lq_status damp_and_factor(gptq *g, const double *h)
     for (int floor_step = 0; floor_step <= 6 && !ok; floor_step++) {
         double floor = floor_step ? 1e-6 * maxd * pow(10.0, floor_step - 1) : 0.0;
         for (double p = g->job->scheme->damp; p < 1.0 && !ok; p += 0.01) {
-            memcpy(a, h, (size_t)(n * n) * sizeof *a);
+            load_hessian(g, diag, a);
             for (int64_t i = 0; i < n; i++)
                 a[i * n + i] += p * mean + floor;
             ok = inverse_factor(a, n);
@@ -195,22 +211,15 @@ static lq_status prepare(gptq *g)
     const lq_calib *c = job->calib;
     const int64_t n = g->cols, rows = g->rows;
     double *diag = lq__malloc((size_t)n * sizeof *diag);
-    double *h = lq__malloc((size_t)(n * n) * sizeof *h);
     lq_status st = LQ_OK;
-    if (!diag || !h) {
-        st = lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate the Hessian");
-        goto done;
-    }
+    if (!diag)
+        return lq__fail(LQ_ERR_NOMEM, "gptq: out of memory");
     for (int64_t i = 0; i < n; i++)
         diag[i] = c->h[i * n + i] == 0.0f ? 1.0 : c->h[i * n + i]; /* dead: 1 */
     if ((st = find_order(g, diag)) != LQ_OK)
         goto done;
     for (int64_t i = 0; i < n; i++) {
         int64_t a = g->perm[i];
-        for (int64_t j = 0; j < n; j++) {
-            int64_t b = g->perm[j];
-            h[i * n + j] = a == b ? diag[a] : a < b ? c->h[a * n + b] : c->h[b * n + a];
-        }
         /* dead columns: W[:, dead] = 0 */
         float *dst = g->wt + i * rows;
         if (c->h[a * n + a] == 0.0f)
@@ -219,10 +228,9 @@ static lq_status prepare(gptq *g)
             for (int64_t r = 0; r < rows; r++)
                 dst[r] = job->q.src[r * n + a];
     }
-    st = damp_and_factor(g, h);
+    st = damp_and_factor(g, diag);
 done:
     lq__free(diag);
-    lq__free(h);
     return st;
 }
 
