@@ -1,24 +1,15 @@
 /* calib.c — lq_calib: a layer's input statistics, accumulated token by token
- * (Hessian through BLAS ssyrk and sgemm on the pool, per-channel sums and
- * maxima, a row sample). */
-#include <cblas.h>
+ * (Hessian by hessian.c, per-channel sums and maxima, a row sample). */
 #include <math.h>
 #include <string.h>
 
 #include "../core/alloc.h"
 #include "../core/error.h"
-#include "../core/pool.h"
-#include "../kernels/blas.h"
 #include "calib.h"
+#include "hessian.h"
 
 /* BLAS calls take at most this many tokens, so every size fits a BLAS int. */
 #define SYRK_CHUNK 65536
-
-/* The Hessian's upper triangle is updated in bands of this many rows, one
- * band per pool chunk: 16 bands on a 4096-wide layer keep both cores busy
- * to the end (the bands shrink from the first to the last and are claimed
- * in that order), and a 256-row sgemm runs near the BLAS's peak. */
-#define HESSIAN_BAND 256
 
 lq_calib *lq__calib_new(int64_t n, int64_t max_samples)
 {
@@ -220,34 +211,6 @@ static void mix_rng(lq_calib *c, const float *row)
     c->rng ^= h;
 }
 
-/* H = beta H + alpha X^T X on the upper triangle, X [t, n] row-major. */
-typedef struct {
-    float *h;
-    const float *x;
-    int64_t n, t;
-    float alpha, beta;
-} hessian_update;
-
-/* Bands [b0, b1): band b is rows i0..i0+m from column i0 on, its diagonal
- * tile by ssyrk and the rest of its rows by one sgemm. Each element is
- * computed by one BLAS call whatever the thread count, so the sums do not
- * depend on it. */
-static void hessian_bands(void *arg, int64_t b0, int64_t b1)
-{
-    const hessian_update *u = arg;
-    const int64_t n = u->n;
-    for (int64_t b = b0; b < b1; b++) {
-        int64_t i0 = b * HESSIAN_BAND, m = n - i0 < HESSIAN_BAND ? n - i0 : HESSIAN_BAND;
-        float *hb = u->h + i0 * n + i0;
-        cblas_ssyrk(CblasRowMajor, CblasUpper, CblasTrans, (int)m, (int)u->t, u->alpha, u->x + i0,
-                    (int)n, u->beta, hb, (int)n);
-        if (i0 + m < n)
-            cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)m, (int)(n - i0 - m),
-                        (int)u->t, u->alpha, u->x + i0, (int)n, u->x + i0 + m, (int)n, u->beta,
-                        hb + m, (int)n);
-    }
-}
-
 lq_status lq_calib_add(lq_calib *c, const float *x, int64_t tokens)
 {
     static const char fn[] = "lq_calib_add";
@@ -270,15 +233,11 @@ lq_status lq_calib_add(lq_calib *c, const float *x, int64_t tokens)
 
     if (!c->h) /* a set of sums only (lq__calib_new_sums) */
         c->tokens += tokens;
-    if (c->h)
-        lq__blas_serial(); /* the bands are split over the pool below */
     for (int64_t t0 = 0; c->h && t0 < tokens; t0 += SYRK_CHUNK) {
         int64_t t = tokens - t0 < SYRK_CHUNK ? tokens - t0 : SYRK_CHUNK;
         double total = (double)c->tokens + (double)t;
-        hessian_update u = {c->h, x + t0 * n, n, t, (float)(2.0 / total),
-                            (float)((double)c->tokens / total)};
-        lq_status st = lq__parallel_for(NULL, "hessian", (n + HESSIAN_BAND - 1) / HESSIAN_BAND, 1,
-                                        hessian_bands, &u);
+        lq_status st = lq__hessian_update(c->h, x + t0 * n, n, t, (float)(2.0 / total),
+                                          (float)((double)c->tokens / total));
         if (st != LQ_OK)
             return st;
         c->tokens += t;
@@ -335,14 +294,6 @@ lq_status lq_calib_merge(lq_calib *dst, const lq_calib *src)
 }
 
 void lq__calib_hessian(const lq_calib *c, float *out)
-{
-    const int64_t n = c->n;
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t j = i; j < n; j++)
-            out[i * n + j] = out[j * n + i] = c->h[i * n + j];
-}
-
-void lq__calib_hessian_f64(const lq_calib *c, double *out)
 {
     const int64_t n = c->n;
     for (int64_t i = 0; i < n; i++)

@@ -44,9 +44,8 @@ lq_calib *lq__calib_new_sums(int64_t n);
 /* An independent copy of c (sums-only when c is), or NULL when out of memory. */
 lq_calib *lq__calib_clone(const lq_calib *c);
 
-/* The full symmetric Hessian into out[n*n] (float or double). */
+/* The full symmetric Hessian into out[n*n]. */
 void lq__calib_hessian(const lq_calib *c, float *out);
-void lq__calib_hessian_f64(const lq_calib *c, double *out);
 
 /* Per-channel mean |x| and mean x^2 (zero before any token). */
 void lq__calib_mean_abs(const lq_calib *c, float *out);

@@ -124,66 +124,74 @@ static lq_status find_order(gptq *g, const double *diag)
     return LQ_OK;
 }
 
-static void reverse(double *a, int64_t len)
+static void reverse(float *a, int64_t len)
 {
     for (int64_t i = 0, j = len - 1; i < j; i++, j--) {
-        double t = a[i];
+        float t = a[i];
         a[i] = a[j];
         a[j] = t;
     }
 }
 
 /* The upper Cholesky factor U of H^-1 (H^-1 = U^T U), in place in h (n x n,
- * row-major; only the upper triangle is meaningful afterwards), in double:
- * false when H is not positive definite. The reference computes chol(H),
+ * row-major; only the upper triangle is meaningful afterwards), in float as
+ * the reference (float32 torch): false when H is not positive definite. The reference computes chol(H),
  * then H^-1, then chol(H^-1); the same U (the factor is unique) comes from
  * half the work: with P the index reversal, P H P = L L^T gives
  * H = (P L P)(P L P)^T with P L P upper, so U = (P L P)^-1 = P L^-1 P.
  * Reversing both indices of a row-major matrix reverses its array. LAPACK
  * sees the row-major lower triangle as a column-major upper one. */
-static bool inverse_factor(double *h, int64_t n)
+static bool inverse_factor(float *h, int64_t n)
 {
     int ni = (int)n;
     reverse(h, n * n);
-    if (LAPACKE_dpotrf(LAPACK_COL_MAJOR, 'U', ni, h, ni) != 0 ||
-        LAPACKE_dtrtri(LAPACK_COL_MAJOR, 'U', 'N', ni, h, ni) != 0)
+    if (LAPACKE_spotrf(LAPACK_COL_MAJOR, 'U', ni, h, ni) != 0 ||
+        LAPACKE_strtri(LAPACK_COL_MAJOR, 'U', 'N', ni, h, ni) != 0)
         return false;
     reverse(h, n * n);
     return true;
 }
 
-/* Damp H (processing order, dead columns already set to 1) and factor it.
- * Like GPTQModel: on failure raise the damping by 0.01 while it stays below
- * 1; if that does not help, add a diagonal floor of 1e-6 max diag x 10^(k-1)
- * (k = 1..6) and run the damping loop again. */
-static lq_status damp_and_factor(gptq *g, const double *h)
+/* The calibration set's Hessian in processing order into a (n x n, both
+ * halves), its dead diagonal entries set to 1 (diag). */
+static void load_hessian(const gptq *g, const double *diag, float *a)
+{
+    const float *h = g->job->calib->h;
+    const int64_t n = g->cols;
+    for (int64_t i = 0; i < n; i++) {
+        int64_t p = g->perm[i];
+        for (int64_t j = 0; j < n; j++) {
+            int64_t q = g->perm[j];
+            a[i * n + j] = p == q ? (float)diag[p] : p < q ? h[p * n + q] : h[q * n + p];
+        }
+    }
+}
+
+/* Damp H and factor it, in place in g->u. Like GPTQModel: on failure raise
+ * the damping by 0.01 while it stays below 1; if that does not help, add a
+ * diagonal floor of 1e-6 max diag x 10^(k-1) (k = 1..6) and run the damping
+ * loop again. Each attempt reloads H from the calibration set
+ * (load_hessian), so no other n x n copy is needed. */
+static lq_status damp_and_factor(gptq *g, const double *diag)
 {
     const int64_t n = g->cols;
     double mean = 0, maxd = 0;
-    for (int64_t i = 0; i < n; i++) {
-        mean += h[i * n + i];
-        maxd = fmax(maxd, fabs(h[i * n + i]));
+    for (int64_t i = 0; i < n; i++) { /* summed in processing order, as the reference */
+        mean += diag[g->perm[i]];
+        maxd = fmax(maxd, fabs(diag[i]));
     }
     mean /= (double)n;
-    double *a = lq__malloc((size_t)(n * n) * sizeof *a);
-    if (!a)
-        return lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate a %lld x %lld matrix", (long long)n,
-                        (long long)n);
+    float *a = g->u;
     bool ok = false;
     for (int floor_step = 0; floor_step <= 6 && !ok; floor_step++) {
         double floor = floor_step ? 1e-6 * maxd * pow(10.0, floor_step - 1) : 0.0;
         for (double p = g->job->scheme->damp; p < 1.0 && !ok; p += 0.01) {
-            memcpy(a, h, (size_t)(n * n) * sizeof *a);
+            load_hessian(g, diag, a);
             for (int64_t i = 0; i < n; i++)
-                a[i * n + i] += p * mean + floor;
+                a[i * n + i] = (float)((double)a[i * n + i] + p * mean + floor);
             ok = inverse_factor(a, n);
         }
     }
-    if (ok)
-        for (int64_t i = 0; i < n; i++)
-            for (int64_t j = i; j < n; j++)
-                g->u[i * n + j] = (float)a[i * n + j];
-    lq__free(a);
     return ok ? LQ_OK : lq__fail(LQ_ERR_NUMERIC, "gptq: the Hessian is not positive definite "
                                  "even with damping up to 1 and a diagonal floor");
 }
@@ -195,22 +203,15 @@ static lq_status prepare(gptq *g)
     const lq_calib *c = job->calib;
     const int64_t n = g->cols, rows = g->rows;
     double *diag = lq__malloc((size_t)n * sizeof *diag);
-    double *h = lq__malloc((size_t)(n * n) * sizeof *h);
     lq_status st = LQ_OK;
-    if (!diag || !h) {
-        st = lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate the Hessian");
-        goto done;
-    }
+    if (!diag)
+        return lq__fail(LQ_ERR_NOMEM, "gptq: out of memory");
     for (int64_t i = 0; i < n; i++)
         diag[i] = c->h[i * n + i] == 0.0f ? 1.0 : c->h[i * n + i]; /* dead: 1 */
     if ((st = find_order(g, diag)) != LQ_OK)
         goto done;
     for (int64_t i = 0; i < n; i++) {
         int64_t a = g->perm[i];
-        for (int64_t j = 0; j < n; j++) {
-            int64_t b = g->perm[j];
-            h[i * n + j] = a == b ? diag[a] : a < b ? c->h[a * n + b] : c->h[b * n + a];
-        }
         /* dead columns: W[:, dead] = 0 */
         float *dst = g->wt + i * rows;
         if (c->h[a * n + a] == 0.0f)
@@ -219,10 +220,9 @@ static lq_status prepare(gptq *g)
             for (int64_t r = 0; r < rows; r++)
                 dst[r] = job->q.src[r * n + a];
     }
-    st = damp_and_factor(g, h);
+    st = damp_and_factor(g, diag);
 done:
     lq__free(diag);
-    lq__free(h);
     return st;
 }
 

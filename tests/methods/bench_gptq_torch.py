@@ -7,7 +7,7 @@ wall time, the ratios measured in this run, and both GPTQ results' output
 error on the calibration set.
 
     bench_gptq_torch.py [--dim N] [--tokens T] [--threads K] [--seq S] [--scale-to T2]
-                        [--hessian-only]
+                        [--hessian-only] [--no-awq]
 
 Defaults: a 4096 x 4096 layer, 128 x 2048 = 262,144 calibration tokens (the
 GPTQ paper's setting), 2 threads. With --tokens below --scale-to (default
@@ -75,6 +75,8 @@ def main():
     ap.add_argument("--scale-to", type=int, default=262144)
     ap.add_argument("--hessian-only", action="store_true",
                     help="stop after the Hessian comparison (the step that grows with the tokens)")
+    ap.add_argument("--no-awq", action="store_true",
+                    help="skip AWQ's scale search (GPTQ against torch only)")
     a = ap.parse_args()
     n, seq, threads = a.dim, a.seq, a.threads
     torch.set_num_threads(threads)
@@ -117,6 +119,10 @@ def main():
         xn = x.numpy()
         dt, _ = timed(lambda: calib.add(xn))
         t_lq_h += dt
+        done = (t0 + m) // seq
+        if a.hessian_only and done % 16 == 0:  # running figures, in case a long run is cut short
+            print(f"  {t0 + m} tokens: torch {t_ref_h:.2f} s, libquant {t_lq_h:.2f} s, "
+                  f"{t_ref_h / t_lq_h:.2f}x", flush=True)
     if a.hessian_only:
         print(f"Hessian: torch {t_ref_h:.2f} s, libquant {t_lq_h:.2f} s, {t_ref_h / t_lq_h:.2f}x")
         return
@@ -129,7 +135,9 @@ def main():
     w_lq = torch.from_numpy(q.dequantize())
 
     # AWQ's scale search on the same layer and set (its own timing, no torch side)
-    t_awq, _ = timed(lambda: lq.awq_search("awq:int4:g128", calib, [wn], threads=threads))
+    t_awq = None
+    if not a.no_awq:
+        t_awq, _ = timed(lambda: lq.awq_search("awq:int4:g128", calib, [wn], threads=threads))
 
     def out_err(what):
         d = (w - what).double()
@@ -147,11 +155,13 @@ def main():
     if a.tokens < a.scale_to:
         k = a.scale_to / a.tokens
         r_tot, l_tot = k * t_ref_h + t_ref_s, k * t_lq_h + t_lq_s
+        awq = f"; AWQ's search {t_awq / l_tot:.2f}x GPTQ's total" if t_awq is not None else ""
         print(f"at {a.scale_to} tokens (Hessian times x{k:g}): torch {r_tot:.1f} s, libquant "
-              f"{l_tot:.1f} s, {r_tot / l_tot:.2f}x; AWQ's search {t_awq / l_tot:.2f}x GPTQ's total")
+              f"{l_tot:.1f} s, {r_tot / l_tot:.2f}x{awq}")
     gptq_total = t_lq_h + t_lq_s
-    print(f"AWQ scale search (awq:int4:g128) {t_awq:.2f} s: {t_awq / gptq_total:.2f}x libquant's "
-          f"GPTQ total (Hessian + solve), {t_awq / t_lq_s:.2f}x its solve")
+    if t_awq is not None:
+        print(f"AWQ scale search (awq:int4:g128) {t_awq:.2f} s: {t_awq / gptq_total:.2f}x libquant's "
+              f"GPTQ total (Hessian + solve), {t_awq / t_lq_s:.2f}x its solve")
     sys.stdout.flush()
 
 

@@ -83,12 +83,13 @@ static void statistics_match_definitions(void)
     lq_calib_free(c);
 }
 
-/* A layer wider than one of the Hessian's row bands (256 rows, the last band
- * partial): every band's diagonal tile and the rectangle right of it, both
- * halves mirrored. */
-static void banded_hessian_matches_definition(void)
+/* A layer wide enough for every kind of the Hessian's tiles (hessian.c):
+ * 2200 splits into 1088 + 1112, the rectangle right of the upper half in a
+ * 1024-column chunk and a partial one, and three levels down to diagonal
+ * blocks of 256 to 512 (ssyrk); both halves mirrored. */
+static void tiled_hessian_matches_definition(void)
 {
-    enum { N = 600, T = 50 };
+    enum { N = 2200, T = 50 };
     float *x = malloc(sizeof(float) * T * N);
     random_rows(x, T * N, 12);
     lq_calib *c = NULL;
@@ -534,7 +535,7 @@ static void cleanup(void)
     CHECK(tmpdir[0] && system(cmd) == 0);
 }
 
-LQT_MAIN(statistics_match_definitions, banded_hessian_matches_definition, bad_input_is_refused,
+LQT_MAIN(statistics_match_definitions, tiled_hessian_matches_definition, bad_input_is_refused,
          merge_equals_one_set, samples_are_rows, scaling_channels_equals_scaled_input,
          file_round_trip_and_damage, imatrix_dat_golden_reads, imatrix_exports_reload,
          imatrix_keeps_chunk_size, cleanup)
