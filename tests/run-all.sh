@@ -15,7 +15,9 @@
 #                                   (.ci/run sets it; see tests/oracle.h)
 #   LQ_ORACLE_DIR                   where .ci/install-deps put the oracle
 #                                   (default ~/.cache/libquant/npm)
-#   LQ_FUZZ_SECONDS                 seconds per fuzzer (default 45)
+#   LQ_FUZZ_SECONDS                 seconds per fuzzer (default 30: five
+#                                   fuzzers, two at a time, after a clang
+#                                   build of their own; longer runs by hand)
 #   LQ_HF_FIXTURES                  the Hugging Face fixtures' folder (default
 #                                   build/tests/hf/fixtures, made by hf-fixtures)
 set -uo pipefail
@@ -167,7 +169,7 @@ extra_suite() { # extra_suite NAME COMMAND...
 }
 wanted bindings && [ -x bindings/run-tests.sh ] && extra_suite "bindings" bindings/run-tests.sh "$root/build"
 wanted neon && [ -x tests/kernels/run-neon.sh ] && extra_suite "neon (qemu)" tests/kernels/run-neon.sh
-wanted fuzz && [ -x tests/fuzz/run.sh ] && extra_suite "fuzz" tests/fuzz/run.sh "${LQ_FUZZ_SECONDS:-45}"
+wanted fuzz && [ -x tests/fuzz/run.sh ] && extra_suite "fuzz" tests/fuzz/run.sh "${LQ_FUZZ_SECONDS:-30}"
 
 note "summary"
 for f in "${failures[@]+"${failures[@]}"}"; do echo "  FAILED: $f"; done
