@@ -65,13 +65,18 @@ static void weight_chunk(void *arg, int64_t r0, int64_t r1)
     lq__slot_give(&p->slots, slot);
 }
 
-/* Weight rows per chunk: whole panels, about chunk_bytes() of them. */
-static int64_t chunk_rows(const lq__tile_format *f, int64_t n, int64_t k)
+/* Weight rows per chunk: whole panels, about chunk_bytes() of them, but
+ * no more than a thread's share, so that a small weight (a 512-wide model's
+ * whole matrix fits one chunk) still keeps every thread busy. */
+static int64_t chunk_rows(const lq__tile_format *f, int64_t n, int64_t k, int64_t threads)
 {
     size_t panel = lq__tile_panels_bytes(f, LQ__TILE_ROWS, k), target = chunk_bytes();
     int64_t panels = panel && panel < target ? (int64_t)(target / panel) : 1;
-    int64_t rows = panels * LQ__TILE_ROWS, whole = (n + LQ__TILE_ROWS - 1) / LQ__TILE_ROWS * LQ__TILE_ROWS;
-    return rows < whole ? rows : whole;
+    int64_t tiles = (n + LQ__TILE_ROWS - 1) / LQ__TILE_ROWS;
+    int64_t share = threads > 1 ? (tiles + threads - 1) / threads : tiles;
+    if (panels > share)
+        panels = share > 0 ? share : 1;
+    return panels * LQ__TILE_ROWS;
 }
 
 lq_status lq__tile_matmul(const lq_ctx *ctx, const lq__kernels *kern, const lq__row_decoder *dec,
@@ -94,8 +99,8 @@ lq_status lq__tile_matmul(const lq_ctx *ctx, const lq__kernels *kern, const lq__
     st = lq__parallel_for(ctx, "matmul", m, lq__grain_for(p.k, 1 << 16), quant_rows, &p);
     lq__free(p.q8);
     p.q8 = NULL;
-    int64_t rows = chunk_rows(f, p.n, p.k), chunks = (p.n + rows - 1) / rows;
     int64_t threads = lq__ctx_threads(ctx);
+    int64_t rows = chunk_rows(f, p.n, p.k, threads), chunks = (p.n + rows - 1) / rows;
     if (st == LQ_OK &&
         !lq__slots_init(&p.slots, (int)(threads < chunks ? threads : chunks),
                         lq__tile_panels_bytes(f, rows, p.k)))
