@@ -15,6 +15,7 @@ lq_status lq__temp_file(const char *fn, const char *what, int *fd)
     const char *dir = getenv("TMPDIR");
     if (!dir || !*dir)
         dir = "/tmp";
+    /* mkstemp(3)'s template: it replaces the six X with a unique name */
     size_t len = strlen(dir) + sizeof "/libquant-XXXXXX";
     char *path = lq__malloc(len);
     if (!path)
