@@ -11,6 +11,7 @@
 #define LQ_FORMATS_GGML_BLOCKS_H
 
 #include <stdint.h>
+#include <string.h>
 
 #include "../core/half.h"
 
@@ -19,6 +20,20 @@
 #endif
 
 #define LQ__PACKED __attribute__((packed))
+
+/* Eight bytes of a block as one integer, at any address (blocks are packed,
+ * so their fields need not be aligned); memcpy compiles to one move. */
+static inline uint64_t lq__blk_ld64(const uint8_t *p)
+{
+    uint64_t v;
+    memcpy(&v, p, sizeof v);
+    return v;
+}
+
+static inline void lq__blk_st64(uint8_t *p, uint64_t v)
+{
+    memcpy(p, &v, sizeof v);
+}
 
 #define LQ__QK 32   /* elements per legacy block (Q4_0 ... Q8_1, IQ4_NL) */
 #define LQ__QK_K 256 /* elements per k-quant super-block */

@@ -83,18 +83,6 @@ static void pack_2bit(const uint8_t *L, uint8_t qs[64])
                                       (L[j + l + 96] << 6));
 }
 
-static inline uint64_t load8(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void store8(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, sizeof v);
-}
-
 static inline int code_2bit(const uint8_t qs[64], int e)
 {
     return (qs[32 * (e / 128) + e % 32] >> (2 * (e % 128 / 32))) & 3;
@@ -496,11 +484,11 @@ static void q6_k_finish(const float *x, void *vy, int imat, kq_work *k, int s)
         const uint8_t *q = L + 128 * h;
         uint8_t *ql = y->ql + 64 * h, *qh = y->qh + 32 * h;
         for (int l = 0; l < 32; l += 8) {
-            uint64_t q0 = load8(q + l), q1 = load8(q + l + 32), q2 = load8(q + l + 64),
-                     q3 = load8(q + l + 96);
-            store8(ql + l, (q0 & lo4) | (q2 & lo4) << 4);
-            store8(ql + l + 32, (q1 & lo4) | (q3 & lo4) << 4);
-            store8(qh + l, (q0 >> 4 & lo4) | (q1 >> 4 & lo4) << 2 | (q2 >> 4 & lo4) << 4 |
+            uint64_t q0 = lq__blk_ld64(q + l), q1 = lq__blk_ld64(q + l + 32), q2 = lq__blk_ld64(q + l + 64),
+                     q3 = lq__blk_ld64(q + l + 96);
+            lq__blk_st64(ql + l, (q0 & lo4) | (q2 & lo4) << 4);
+            lq__blk_st64(ql + l + 32, (q1 & lo4) | (q3 & lo4) << 4);
+            lq__blk_st64(qh + l, (q0 >> 4 & lo4) | (q1 >> 4 & lo4) << 2 | (q2 >> 4 & lo4) << 4 |
                                (q3 >> 4 & lo4) << 6);
         }
     }

@@ -89,18 +89,6 @@ static inline float half(const uint8_t *p)
     return lq__f16_table[lq__ld_u16(p)];
 }
 
-static inline uint64_t ld64(const uint8_t *p)
-{
-    uint64_t v;
-    memcpy(&v, p, sizeof v);
-    return v;
-}
-
-static inline void st64(uint8_t *p, uint64_t v)
-{
-    memcpy(p, &v, sizeof v);
-}
-
 #define LOW4 0x0F0F0F0F0F0F0F0FULL
 #define ONES 0x0101010101010101ULL
 
@@ -115,16 +103,16 @@ static inline uint64_t spread_bits(unsigned b)
 /* 16 bytes to 32 nibbles: low nibbles (elements 0..15), then high ones. */
 static inline void nibbles16(const uint8_t *qs, uint8_t *u)
 {
-    uint64_t a = ld64(qs), b = ld64(qs + 8);
-    st64(u, a & LOW4), st64(u + 8, b & LOW4);
-    st64(u + 16, (a >> 4) & LOW4), st64(u + 24, (b >> 4) & LOW4);
+    uint64_t a = lq__blk_ld64(qs), b = lq__blk_ld64(qs + 8);
+    lq__blk_st64(u, a & LOW4), lq__blk_st64(u + 8, b & LOW4);
+    lq__blk_st64(u + 16, (a >> 4) & LOW4), lq__blk_st64(u + 24, (b >> 4) & LOW4);
 }
 
 /* The fifth bits of q5_0 / q5_1: element j gets bit j of qh, times 16. */
 static inline void add_q5_bits(const uint8_t *qh, uint8_t *u)
 {
     for (int i = 0; i < 4; i++)
-        st64(u + 8 * i, ld64(u + 8 * i) | spread_bits(qh[i]) << 4);
+        lq__blk_st64(u + 8 * i, lq__blk_ld64(u + 8 * i) | spread_bits(qh[i]) << 4);
 }
 
 /* iq4 codes are the codebook value + 128 (1 ... 241). */
@@ -178,7 +166,7 @@ static void codes_q8_0(const uint8_t *blk, int bits, uint8_t *u)
 {
     const lq__blk_q8_0 *x = (const lq__blk_q8_0 *)blk;
     for (int i = 0; i < 32; i += 8) /* q + 128 */
-        st64(u + i, ld64((const uint8_t *)x->qs + i) ^ 0x8080808080808080ULL);
+        lq__blk_st64(u + i, lq__blk_ld64((const uint8_t *)x->qs + i) ^ 0x8080808080808080ULL);
 }
 
 static void codes_iq4_nl(const uint8_t *blk, int bits, uint8_t *u)
@@ -223,7 +211,7 @@ static void codes_linear(const uint8_t *codes, int bits, uint8_t *u)
             uint64_t x = v;
             x = (x | x << 16) & 0x0000FFFF0000FFFFULL;
             x = (x | x << 8) & 0x00FF00FF00FF00FFULL;
-            st64(u + 2 * i, (x & 0x000F000F000F000FULL) | (x << 4 & 0x0F000F000F000F00ULL));
+            lq__blk_st64(u + 2 * i, (x & 0x000F000F000F000FULL) | (x << 4 & 0x0F000F000F000F00ULL));
         }
     } else if (bits == 3) { /* 3 bytes to 8 codes, LSB first */
         for (int i = 0; i < 4; i++) {
@@ -252,7 +240,7 @@ static inline void k2_codes(const uint8_t *qs, uint8_t *u)
     for (int h = 0; h < 2; h++)
         for (int j = 0; j < 4; j++)
             for (int l = 0; l < 32; l += 8)
-                st64(u + 128 * h + 32 * j + l, (ld64(qs + 32 * h + l) >> (2 * j)) & 0x0303030303030303ULL);
+                lq__blk_st64(u + 128 * h + 32 * j + l, (lq__blk_ld64(qs + 32 * h + l) >> (2 * j)) & 0x0303030303030303ULL);
 }
 
 static void codes_q2_k(const uint8_t *blk, int bits, uint8_t *u)
@@ -278,7 +266,7 @@ static void codes_q3_k(const uint8_t *blk, int bits, uint8_t *u)
     /* + 4 where the hmask bit of element e (bit e / 32 of hmask[e % 32]) is set */
     for (int c = 0; c < 8; c++)
         for (int l = 0; l < 32; l += 8)
-            st64(u + 32 * c + l, ld64(u + 32 * c + l) | ((ld64(x->hmask + l) >> c) & ONES) << 2);
+            lq__blk_st64(u + 32 * c + l, lq__blk_ld64(u + 32 * c + l) | ((lq__blk_ld64(x->hmask + l) >> c) & ONES) << 2);
 }
 
 static void numbers_q3_k(const src_row *s, const uint8_t *blk, int64_t g, numbers *o)
@@ -296,9 +284,9 @@ static inline void k4_codes(const uint8_t *qs, uint8_t *u)
 {
     for (int c = 0; c < 4; c++) {
         for (int l = 0; l < 32; l += 8) {
-            uint64_t v = ld64(qs + 32 * c + l);
-            st64(u + 64 * c + l, v & LOW4);
-            st64(u + 64 * c + 32 + l, (v >> 4) & LOW4);
+            uint64_t v = lq__blk_ld64(qs + 32 * c + l);
+            lq__blk_st64(u + 64 * c + l, v & LOW4);
+            lq__blk_st64(u + 64 * c + 32 + l, (v >> 4) & LOW4);
         }
     }
 }
@@ -315,7 +303,7 @@ static void codes_q5_k(const uint8_t *blk, int bits, uint8_t *u)
     /* the fifth bit of element 32c' + l is bit c' of qh[l] */
     for (int c = 0; c < 8; c++)
         for (int l = 0; l < 32; l += 8)
-            st64(u + 32 * c + l, ld64(u + 32 * c + l) | ((ld64(x->qh + l) >> c) & ONES) << 4);
+            lq__blk_st64(u + 32 * c + l, lq__blk_ld64(u + 32 * c + l) | ((lq__blk_ld64(x->qh + l) >> c) & ONES) << 4);
 }
 
 /* q4_K and q5_K start alike: d, dmin, the 12 bytes of scales and mins */
@@ -339,12 +327,12 @@ static void codes_q6_k(const uint8_t *blk, int bits, uint8_t *u)
         const uint8_t *ql = x->ql + 64 * h, *qh = x->qh + 32 * h;
         uint8_t *v = u + 128 * h;
         for (int l = 0; l < 32; l += 8) {
-            uint64_t l0 = ld64(ql + l), l1 = ld64(ql + 32 + l), hb = ld64(qh + l);
+            uint64_t l0 = lq__blk_ld64(ql + l), l1 = lq__blk_ld64(ql + 32 + l), hb = lq__blk_ld64(qh + l);
             const uint64_t h2 = 0x0303030303030303ULL;
-            st64(v + l, (l0 & LOW4) | (hb & h2) << 4);
-            st64(v + 32 + l, (l1 & LOW4) | ((hb >> 2) & h2) << 4);
-            st64(v + 64 + l, ((l0 >> 4) & LOW4) | ((hb >> 4) & h2) << 4);
-            st64(v + 96 + l, ((l1 >> 4) & LOW4) | ((hb >> 6) & h2) << 4);
+            lq__blk_st64(v + l, (l0 & LOW4) | (hb & h2) << 4);
+            lq__blk_st64(v + 32 + l, (l1 & LOW4) | ((hb >> 2) & h2) << 4);
+            lq__blk_st64(v + 64 + l, ((l0 >> 4) & LOW4) | ((hb >> 4) & h2) << 4);
+            lq__blk_st64(v + 96 + l, ((l1 >> 4) & LOW4) | ((hb >> 6) & h2) << 4);
         }
     }
 }
