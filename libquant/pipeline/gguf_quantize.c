@@ -310,8 +310,8 @@ static lq_status write_now(run *r, lq_gguf_writer *w, const void *data, uint64_t
 /* Quantize and write rows [r0, r0 + n) of `src` (f32/f16/bf16, `elem` bytes
  * a value) to `type` (scheme s) with `imatrix` (or NULL): in one pass where
  * gguf_quantize_rows.c applies and all is finite, else through lq_quantize.
- * Then the input pages `rel` names (NULL: none) are released: by the writer
- * thread after its write on the one-pass path, here on the other. */
+ * The input pages `rel` names (NULL: none) are released: by the writer
+ * thread on the one-pass path, here after the write on the other. */
 static lq_status quantize_slice(run *r, const lq_tensor *src, size_t elem, int64_t r0, int64_t n,
                                 lq_type type, const lq_scheme *s, const float *imatrix,
                                 const lq__bg_release *rel, lq_gguf_writer *w)

@@ -20,7 +20,7 @@ struct lq__bg_writer {
     pthread_cond_t cv;
     const void *data; /* the write handed over and not yet done, or NULL */
     size_t bytes;
-    lq__bg_release rel; /* to release after that write (rel.in NULL: none) */
+    lq__bg_release rel; /* to release with that write (rel.in NULL: none) */
     bool quit;
     lq_status st;     /* of the last write */
     char msg[512];    /* its message when it failed */
@@ -39,9 +39,11 @@ static void *run(void *arg)
         size_t bytes = b->bytes;
         lq__bg_release rel = b->rel;
         pthread_mutex_unlock(&b->mu);
-        lq_status st = lq_gguf_writer_write(b->w, data, bytes);
+        /* first: the write does not need the input, and the calling
+         * thread is already mapping the next slice's */
         if (rel.in) /* reads the handle's maps only, which stay until the run ends */
             lq__gguf_map_release(rel.in, rel.index, rel.off, rel.len);
+        lq_status st = lq_gguf_writer_write(b->w, data, bytes);
         pthread_mutex_lock(&b->mu);
         b->st = st;
         if (st != LQ_OK)

@@ -15,7 +15,7 @@
 typedef struct lq__bg_writer lq__bg_writer;
 
 /* Bytes [off, off + len) of input tensor `index` of `in`, to release with
- * lq__gguf_map_release once a write is done (in NULL: none). */
+ * lq__gguf_map_release when a write is handed over (in NULL: none). */
 typedef struct {
     const lq_gguf *in;
     int64_t index;
@@ -27,7 +27,7 @@ typedef struct {
 lq_status lq__bg_writer_start(const char *fn, lq_gguf_writer *w, lq__bg_writer **out);
 
 /* Wait for the write in flight, then hand `bytes` of `data` to the thread,
- * and `rel` (NULL: nothing) to release after it; data must not change until
+ * and `rel` (NULL: nothing) to release before writing; data must not change until
  * the next put or wait. Returns the status of the write waited for (its
  * message on this thread). */
 lq_status lq__bg_writer_put(lq__bg_writer *b, const void *data, size_t bytes,
