@@ -309,10 +309,12 @@ static lq_status write_now(run *r, lq_gguf_writer *w, const void *data, uint64_t
 
 /* Quantize and write rows [r0, r0 + n) of `src` (f32/f16/bf16, `elem` bytes
  * a value) to `type` (scheme s) with `imatrix` (or NULL): in one pass where
- * gguf_quantize_rows.c applies and all is finite, else through lq_quantize. */
+ * gguf_quantize_rows.c applies and all is finite, else through lq_quantize.
+ * The input pages `rel` names (NULL: none) are released: by the writer
+ * thread on the one-pass path, here after the write on the other. */
 static lq_status quantize_slice(run *r, const lq_tensor *src, size_t elem, int64_t r0, int64_t n,
                                 lq_type type, const lq_scheme *s, const float *imatrix,
-                                lq_gguf_writer *w)
+                                const lq__bg_release *rel, lq_gguf_writer *w)
 {
     int64_t cols = lq_tensor_dim(src, lq_tensor_ndim(src) - 1);
     int64_t shape[2] = {n, cols};
@@ -328,7 +330,7 @@ static lq_status quantize_slice(run *r, const lq_tensor *src, size_t elem, int64
                                          type, imatrix, r->q[k], &clean);
         if (st == LQ_OK && clean) {
             r->q_cur = !k;
-            return lq__bg_writer_put(r->bg, r->q[k], qbytes);
+            return lq__bg_writer_put(r->bg, r->q[k], qbytes, rel);
         }
         if (st != LQ_OK)
             return st;
@@ -348,6 +350,8 @@ static lq_status quantize_slice(run *r, const lq_tensor *src, size_t elem, int64
         st = lq_quantize(&r->inner, f, s, NULL, imatrix, &q);
     if (st == LQ_OK)
         st = write_now(r, w, lq_tensor_data(q), lq_tensor_nbytes(q));
+    if (rel)
+        lq__gguf_map_release(rel->in, rel->index, rel->off, rel->len);
     if (st == LQ_ERR_NONFINITE && r0 > 0) {
         char where[96];
         snprintf(where, sizeof where, "%s: in rows %lld.. (the row number below counts from "
@@ -387,9 +391,8 @@ static lq_status quantize_tensor(run *r, int64_t i, const lq_tensor *src, lq_typ
         r->slice_off = i >= 0 ? off : 0;
         r->slice_bytes = i >= 0 ? bytes : 0;
         const float *im = imatrix ? imatrix + (r0 / expert_rows) * cols : NULL;
-        st = quantize_slice(r, src, elem, r0, n, type, s, im, w);
-        if (i >= 0)
-            lq__gguf_map_release(r->in, i, off, bytes);
+        lq__bg_release rel = {r->in, i, off, bytes};
+        st = quantize_slice(r, src, elem, r0, n, type, s, im, i >= 0 ? &rel : NULL, w);
         r0 += n;
     }
     lq_scheme_free(s);

@@ -10,6 +10,7 @@
 
 #include "../core/alloc.h"
 #include "../core/error.h"
+#include "../io/gguf_internal.h"
 #include "gguf_quantize_writer.h"
 
 struct lq__bg_writer {
@@ -19,6 +20,7 @@ struct lq__bg_writer {
     pthread_cond_t cv;
     const void *data; /* the write handed over and not yet done, or NULL */
     size_t bytes;
+    lq__bg_release rel; /* to release with that write (rel.in NULL: none) */
     bool quit;
     lq_status st;     /* of the last write */
     char msg[512];    /* its message when it failed */
@@ -35,7 +37,12 @@ static void *run(void *arg)
             break;
         const void *data = b->data;
         size_t bytes = b->bytes;
+        lq__bg_release rel = b->rel;
         pthread_mutex_unlock(&b->mu);
+        /* first: the write does not need the input, and the calling
+         * thread is already mapping the next slice's */
+        if (rel.in) /* reads the handle's maps only, which stay until the run ends */
+            lq__gguf_map_release(rel.in, rel.index, rel.off, rel.len);
         lq_status st = lq_gguf_writer_write(b->w, data, bytes);
         pthread_mutex_lock(&b->mu);
         b->st = st;
@@ -78,7 +85,8 @@ lq_status lq__bg_writer_wait(lq__bg_writer *b)
     return st == LQ_OK ? st : lq__fail(st, "%s", b->msg);
 }
 
-lq_status lq__bg_writer_put(lq__bg_writer *b, const void *data, size_t bytes)
+lq_status lq__bg_writer_put(lq__bg_writer *b, const void *data, size_t bytes,
+                            const lq__bg_release *rel)
 {
     lq_status st = lq__bg_writer_wait(b);
     if (st != LQ_OK)
@@ -86,6 +94,7 @@ lq_status lq__bg_writer_put(lq__bg_writer *b, const void *data, size_t bytes)
     pthread_mutex_lock(&b->mu);
     b->data = data;
     b->bytes = bytes;
+    b->rel = rel ? *rel : (lq__bg_release){0};
     pthread_cond_broadcast(&b->cv);
     pthread_mutex_unlock(&b->mu);
     return LQ_OK;

@@ -7,6 +7,12 @@
 # "maximum resident set size": anonymous and mapped pages) of both sides, the
 # ratios, and whether the two outputs hold byte-identical tensors (and whether
 # the whole files are identical, metadata included).
+# Two wall times per side: until the command returns, and until its output is
+# on disk (the command, then `sync -d OUT` timed and added). They differ in
+# what they count: lq_gguf_quantize fsyncs the output before renaming it into
+# place, so its "returns" time already includes the disk; llama_model_quantize
+# does not sync, so its output is still in the page cache when it returns.
+# The on-disk column compares the same work on both sides.
 # Not a test: it measures. Medians of BENCH_RUNS runs (default 3), both sides
 # interleaved, because a shared machine is noisy; CPU time is the steadier
 # figure there, wall time the one a user waits for.
@@ -44,13 +50,19 @@ ftype_of() {
     esac
 }
 
-# run SIDE TYPE COMMAND...: one timed run, "wall cpu rss_kb" appended to $work/SIDE.TYPE
+# run SIDE TYPE OUT COMMAND...: one timed run writing OUT, then OUT's sync to
+# the disk timed on its own; "wall cpu rss_kb wall_on_disk" appended to
+# $work/SIDE.TYPE. No output of an earlier run is left dirty: each is synced
+# here, then removed.
 run() {
-    side=$1 type=$2
-    shift 2
+    side=$1 type=$2 out=$3
+    shift 3
     /usr/bin/time -f "%e %U %S %M" -o "$work/time" "$@" >/dev/null 2>"$work/err" ||
         { echo "bench_quantize: $side $type failed:"; cat "$work/err"; exit 1; }
-    awk '{ printf "%s %.2f %s\n", $1, $2 + $3, $4 }' "$work/time" >>"$work/$side.$type"
+    /usr/bin/time -f "%e" -o "$work/sync" sync -d "$out" 2>"$work/err" ||
+        { echo "bench_quantize: sync -d of $side's $type output failed:"; cat "$work/err"; exit 1; }
+    awk -v s="$(cat "$work/sync")" '{ printf "%s %.2f %s %.2f\n", $1, $2 + $3, $4, $1 + s }' \
+        "$work/time" >>"$work/$side.$type"
 }
 
 median() { # column $2 of file $1
@@ -64,8 +76,9 @@ for type in $types; do
     same=yes whole=yes
     i=0
     while [ $i -lt "$runs" ]; do
-        run lq "$type" "$lq" quantize "$model" "$work/lq.gguf" "$type" --threads "$threads"
-        run llama "$type" "$llama_run" "$model" "$work/llama.gguf" "$ft" "$threads"
+        run lq "$type" "$work/lq.gguf" "$lq" quantize "$model" "$work/lq.gguf" "$type" \
+            --threads "$threads"
+        run llama "$type" "$work/llama.gguf" "$llama_run" "$model" "$work/llama.gguf" "$ft" "$threads"
         "$py" "$here/same_tensors.py" "$work/lq.gguf" "$work/llama.gguf" >"$work/same" || same=no
         cmp -s "$work/lq.gguf" "$work/llama.gguf" || whole=no
         rm -f "$work/lq.gguf" "$work/llama.gguf"
@@ -73,9 +86,13 @@ for type in $types; do
     done
     lw=$(median "$work/lq.$type" 1) lc=$(median "$work/lq.$type" 2) lm=$(median "$work/lq.$type" 3)
     gw=$(median "$work/llama.$type" 1) gc=$(median "$work/llama.$type" 2) gm=$(median "$work/llama.$type" 3)
+    ld=$(median "$work/lq.$type" 4) gd=$(median "$work/llama.$type" 4)
     awk -v t="$type" -v lw="$lw" -v lc="$lc" -v lm="$lm" -v gw="$gw" -v gc="$gc" -v gm="$gm" \
-        -v same="$same" -v whole="$whole" 'BEGIN {
-        printf "%-7s wall  lq %7.2f s  llama %7.2f s  ratio %5.2fx\n", t, lw, gw, gw / lw
+        -v ld="$ld" -v gd="$gd" -v same="$same" -v whole="$whole" 'BEGIN {
+        printf "%-7s wall  lq %7.2f s  llama %7.2f s  ratio %5.2fx  (until the command returns)\n",
+               t, lw, gw, gw / lw
+        printf "%-7s wall  lq %7.2f s  llama %7.2f s  ratio %5.2fx  (until the output is on disk)\n",
+               "", ld, gd, gd / ld
         printf "%-7s cpu   lq %7.2f s  llama %7.2f s  ratio %5.2fx\n", "", lc, gc, gc / lc
         printf "%-7s rss   lq %7.1f MB llama %7.1f MB  tensors identical: %s, whole file: %s\n",
                "", lm / 1024, gm / 1024, same, whole
