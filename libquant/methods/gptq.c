@@ -27,7 +27,6 @@
  * llama.cpp's: a file has no column permutation (g_idx), so there is no
  * act_order within a block. */
 #include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +43,7 @@
 #include "../formats/ggml_grid.h"
 #include "../formats/linear.h"
 #include "../kernels/blas.h"
+#include "gptq_factor.h"
 #include "methods.h"
 #include "quantize.h"
 
@@ -125,34 +125,6 @@ static lq_status find_order(gptq *g, const double *diag)
     return LQ_OK;
 }
 
-static void reverse(float *a, int64_t len)
-{
-    for (int64_t i = 0, j = len - 1; i < j; i++, j--) {
-        float t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-    }
-}
-
-/* The upper Cholesky factor U of H^-1 (H^-1 = U^T U), in place in h (n x n,
- * row-major; only the upper triangle is meaningful afterwards), in float as
- * the reference (float32 torch): false when H is not positive definite. The reference computes chol(H),
- * then H^-1, then chol(H^-1); the same U (the factor is unique) comes from
- * half the work: with P the index reversal, P H P = L L^T gives
- * H = (P L P)(P L P)^T with P L P upper, so U = (P L P)^-1 = P L^-1 P.
- * Reversing both indices of a row-major matrix reverses its array. LAPACK
- * sees the row-major lower triangle as a column-major upper one. */
-static bool inverse_factor(float *h, int64_t n)
-{
-    int ni = (int)n;
-    reverse(h, n * n);
-    if (LAPACKE_spotrf(LAPACK_COL_MAJOR, 'U', ni, h, ni) != 0 ||
-        LAPACKE_strtri(LAPACK_COL_MAJOR, 'U', 'N', ni, h, ni) != 0)
-        return false;
-    reverse(h, n * n);
-    return true;
-}
-
 /* The calibration set's Hessian in processing order into a (n x n, both
  * halves), its dead diagonal entries set to 1 (diag). */
 static void load_hessian(const gptq *g, const double *diag, float *a)
@@ -184,15 +156,19 @@ static lq_status damp_and_factor(gptq *g, const double *diag)
     mean /= (double)n;
     float *a = g->u;
     bool ok = false;
-    for (int floor_step = 0; floor_step <= 6 && !ok; floor_step++) {
+    const int threads = lq__ctx_threads(g->job->q.ctx);
+    lq_status st = LQ_OK;
+    for (int floor_step = 0; floor_step <= 6 && !ok && st == LQ_OK; floor_step++) {
         double floor = floor_step ? 1e-6 * maxd * pow(10.0, floor_step - 1) : 0.0;
-        for (double p = g->job->scheme->damp; p < 1.0 && !ok; p += 0.01) {
+        for (double p = g->job->scheme->damp; p < 1.0 && !ok && st == LQ_OK; p += 0.01) {
             load_hessian(g, diag, a);
             for (int64_t i = 0; i < n; i++)
                 a[i * n + i] = (float)((double)a[i * n + i] + p * mean + floor);
-            ok = inverse_factor(a, n);
+            st = lq__gptq_inverse_factor(threads, a, n, &ok);
         }
     }
+    if (st != LQ_OK)
+        return st;
     return ok ? LQ_OK : lq__fail(LQ_ERR_NUMERIC, "gptq: the Hessian is not positive definite "
                                  "even with damping up to 1 and a diagonal floor");
 }
