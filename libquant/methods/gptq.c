@@ -125,17 +125,23 @@ static lq_status find_order(gptq *g, const double *diag)
     return LQ_OK;
 }
 
-/* The calibration set's Hessian in processing order into a (n x n, both
- * halves), its dead diagonal entries set to 1 (diag). */
+/* The calibration set's Hessian in processing order into the upper triangle
+ * of a (n x n), its dead diagonal entries set to 1 (diag); the lower
+ * triangle zero. The factorization reads the upper triangle only
+ * (gptq_factor.h), so the lower one is not mirrored: without act_order each
+ * row is then one contiguous copy of the set's own upper triangle, where
+ * mirroring read the set's columns. */
 static void load_hessian(const gptq *g, const double *diag, float *a)
 {
     const float *h = g->job->calib->h;
     const int64_t n = g->cols;
     for (int64_t i = 0; i < n; i++) {
         int64_t p = g->perm[i];
-        for (int64_t j = 0; j < n; j++) {
+        memset(a + i * n, 0, (size_t)i * sizeof *a);
+        a[i * n + i] = (float)diag[p];
+        for (int64_t j = i + 1; j < n; j++) {
             int64_t q = g->perm[j];
-            a[i * n + j] = p == q ? (float)diag[p] : p < q ? h[p * n + q] : h[q * n + p];
+            a[i * n + j] = p < q ? h[p * n + q] : h[q * n + p];
         }
     }
 }
