@@ -8,9 +8,10 @@
  * reverses its array.
  *
  * LAPACK's spotrf and strtri on the whole matrix ran on one thread: libquant
- * sets OpenBLAS to one thread for the process (kernels/blas.h), and OpenBLAS's
- * own threading could not be used anyway, since its split, hence its
- * rounding, would follow the thread count. So both steps are blocked here,
+ * sets OpenBLAS to one thread for the process (kernels/blas.h), a setting
+ * it cannot change per call, and OpenBLAS splits its threaded work by the
+ * thread count, so nothing would promise the same rounding on 1 and N
+ * threads. So both steps are blocked here,
  * in blocks of FACTOR_BLOCK columns, with the diagonal blocks factored and
  * inverted by LAPACK on the calling thread and the O(n^3) rest (panel
  * solves, trailing updates, triangular products) cut into tiles of
