@@ -61,10 +61,25 @@ lq_status lq_calib_create(int64_t in_features, lq_calib **out)
     return LQ_OK;
 }
 
+void lq__calib_drop_factor(lq_calib *c)
+{
+    lq__free(c->factor.u);
+    lq__free(c->factor.perm);
+    memset(&c->factor, 0, sizeof c->factor);
+}
+
+void lq__calib_share(lq_calib *c, bool on)
+{
+    c->share = on;
+    if (!on)
+        lq__calib_drop_factor(c);
+}
+
 void lq_calib_free(lq_calib *c)
 {
     if (!c)
         return;
+    lq__calib_drop_factor(c);
     lq__free(c->h);
     lq__free(c->sum_abs);
     lq__free(c->sum_sq);
@@ -230,6 +245,7 @@ lq_status lq_calib_add(lq_calib *c, const float *x, int64_t tokens)
                             (long long)(i % n));
     if (!reserve_samples(c))
         return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate the row sample", fn);
+    lq__calib_drop_factor(c);
 
     if (!c->h) /* a set of sums only (lq__calib_new_sums) */
         c->tokens += tokens;
@@ -274,6 +290,7 @@ lq_status lq_calib_merge(lq_calib *dst, const lq_calib *src)
         return LQ_OK;
     if (!reserve_samples(dst))
         return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate the row sample", fn);
+    lq__calib_drop_factor(dst);
     const int64_t n = dst->n;
     double total = (double)dst->tokens + (double)src->tokens;
     float wd = (float)((double)dst->tokens / total), ws = (float)((double)src->tokens / total);
@@ -362,6 +379,7 @@ lq_status lq_calib_scale_channels(lq_calib *c, const float *mult)
     for (int64_t j = 0; j < n; j++)
         if (!isfinite(mult[j]) || mult[j] == 0.0f)
             return lq__fail(LQ_ERR_INVALID, "%s: factor %lld is %g", fn, (long long)j, mult[j]);
+    lq__calib_drop_factor(c);
     for (int64_t i = 0; i < n; i++)
         for (int64_t j = i; j < n; j++)
             c->h[i * n + j] *= mult[i] * mult[j];

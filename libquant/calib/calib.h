@@ -7,6 +7,7 @@
 #ifndef LQ_CALIB_CALIB_H
 #define LQ_CALIB_CALIB_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <lq/lq_calib.h>
@@ -14,6 +15,19 @@
 #define LQ__CALIB_MAX_FEATURES 65536
 #define LQ__CALIB_DEFAULT_SAMPLES 512
 #define LQ__CALIB_MAX_SAMPLES ((int64_t)1 << 20)
+
+/* What GPTQ derives from the set alone, kept for the next weight that reads
+ * the same input (q, k and v share one set, gate and up another): the upper
+ * Cholesky factor of the damped H^-1 in processing order and that order.
+ * They depend on H and on the two values of the key only (methods/gptq.c says
+ * why), so a weight that finds a matching key uses them and gets the same
+ * bytes as if it had made them itself. */
+typedef struct {
+    float *u;      /* n x n, or NULL: nothing kept */
+    int32_t *perm; /* n: processing position -> column */
+    int64_t unit;  /* key: columns per unit act_order moves, 0 without act_order */
+    double damp;   /* key: the scheme's relative damping */
+} lq__calib_factor;
 
 struct lq_calib {
     int64_t n;       /* in_features */
@@ -29,6 +43,11 @@ struct lq_calib {
     float *samples;  /* nsamples * n */
     double *keys;    /* nsamples, in [0, 1) */
     uint64_t rng;
+    /* Off unless the set's owner turns it on (lq__calib_share): a set handed
+     * to the public calls may be read by many threads at once, so nothing
+     * may be written into it then. */
+    bool share;
+    lq__calib_factor factor;
 };
 
 /* A new empty set (no error message set on failure: the caller reports). */
@@ -43,6 +62,14 @@ lq_calib *lq__calib_new_sums(int64_t n);
 
 /* An independent copy of c (sums-only when c is), or NULL when out of memory. */
 lq_calib *lq__calib_clone(const lq_calib *c);
+
+/* Let the methods keep what they derive from c for the next weight on it
+ * (on), or stop and free what is kept (off). The caller promises that while
+ * it is on, c is used by one thread at a time. */
+void lq__calib_share(lq_calib *c, bool on);
+
+/* Forget the kept factor: called whenever H changes. */
+void lq__calib_drop_factor(lq_calib *c);
 
 /* The full symmetric Hessian into out[n*n]. */
 void lq__calib_hessian(const lq_calib *c, float *out);

@@ -27,7 +27,6 @@
  * llama.cpp's: a file has no column permutation (g_idx), so there is no
  * act_order within a block. */
 #include <cblas.h>
-#include <lapacke.h>
 #include <math.h>
 #include <stdlib.h>
 #include <string.h>
@@ -44,6 +43,7 @@
 #include "../formats/ggml_grid.h"
 #include "../formats/linear.h"
 #include "../kernels/blas.h"
+#include "gptq_factor.h"
 #include "methods.h"
 #include "quantize.h"
 
@@ -55,6 +55,7 @@ typedef struct gptq {
     float *wt;        /* cols x rows: W^T in processing order */
     float *u;         /* cols x cols, upper triangle: U with H^-1 = U^T U */
     int32_t *perm;    /* processing position -> source column */
+    bool shared;      /* u and perm belong to the calibration set */
     int permuted_out; /* codes stored in processing order (act_order, groups) */
     int64_t bsz;      /* columns per lazy-update block */
     /* int types */
@@ -124,45 +125,23 @@ static lq_status find_order(gptq *g, const double *diag)
     return LQ_OK;
 }
 
-static void reverse(float *a, int64_t len)
-{
-    for (int64_t i = 0, j = len - 1; i < j; i++, j--) {
-        float t = a[i];
-        a[i] = a[j];
-        a[j] = t;
-    }
-}
-
-/* The upper Cholesky factor U of H^-1 (H^-1 = U^T U), in place in h (n x n,
- * row-major; only the upper triangle is meaningful afterwards), in float as
- * the reference (float32 torch): false when H is not positive definite. The reference computes chol(H),
- * then H^-1, then chol(H^-1); the same U (the factor is unique) comes from
- * half the work: with P the index reversal, P H P = L L^T gives
- * H = (P L P)(P L P)^T with P L P upper, so U = (P L P)^-1 = P L^-1 P.
- * Reversing both indices of a row-major matrix reverses its array. LAPACK
- * sees the row-major lower triangle as a column-major upper one. */
-static bool inverse_factor(float *h, int64_t n)
-{
-    int ni = (int)n;
-    reverse(h, n * n);
-    if (LAPACKE_spotrf(LAPACK_COL_MAJOR, 'U', ni, h, ni) != 0 ||
-        LAPACKE_strtri(LAPACK_COL_MAJOR, 'U', 'N', ni, h, ni) != 0)
-        return false;
-    reverse(h, n * n);
-    return true;
-}
-
-/* The calibration set's Hessian in processing order into a (n x n, both
- * halves), its dead diagonal entries set to 1 (diag). */
+/* The calibration set's Hessian in processing order into the upper triangle
+ * of a (n x n), its dead diagonal entries set to 1 (diag); the lower
+ * triangle zero. The factorization reads the upper triangle only
+ * (gptq_factor.h), so the lower one is not mirrored: without act_order each
+ * row is then one contiguous copy of the set's own upper triangle, where
+ * mirroring read the set's columns. */
 static void load_hessian(const gptq *g, const double *diag, float *a)
 {
     const float *h = g->job->calib->h;
     const int64_t n = g->cols;
     for (int64_t i = 0; i < n; i++) {
         int64_t p = g->perm[i];
-        for (int64_t j = 0; j < n; j++) {
+        memset(a + i * n, 0, (size_t)i * sizeof *a);
+        a[i * n + i] = (float)diag[p];
+        for (int64_t j = i + 1; j < n; j++) {
             int64_t q = g->perm[j];
-            a[i * n + j] = p == q ? (float)diag[p] : p < q ? h[p * n + q] : h[q * n + p];
+            a[i * n + j] = p < q ? h[p * n + q] : h[q * n + p];
         }
     }
 }
@@ -183,47 +162,96 @@ static lq_status damp_and_factor(gptq *g, const double *diag)
     mean /= (double)n;
     float *a = g->u;
     bool ok = false;
-    for (int floor_step = 0; floor_step <= 6 && !ok; floor_step++) {
+    const int threads = lq__ctx_threads(g->job->q.ctx);
+    lq_status st = LQ_OK;
+    for (int floor_step = 0; floor_step <= 6 && !ok && st == LQ_OK; floor_step++) {
         double floor = floor_step ? 1e-6 * maxd * pow(10.0, floor_step - 1) : 0.0;
-        for (double p = g->job->scheme->damp; p < 1.0 && !ok; p += 0.01) {
+        for (double p = g->job->scheme->damp; p < 1.0 && !ok && st == LQ_OK; p += 0.01) {
             load_hessian(g, diag, a);
             for (int64_t i = 0; i < n; i++)
                 a[i * n + i] = (float)((double)a[i * n + i] + p * mean + floor);
-            ok = inverse_factor(a, n);
+            st = lq__gptq_inverse_factor(threads, a, n, &ok);
         }
     }
+    if (st != LQ_OK)
+        return st;
     return ok ? LQ_OK : lq__fail(LQ_ERR_NUMERIC, "gptq: the Hessian is not positive definite "
                                  "even with damping up to 1 and a diagonal floor");
 }
 
-/* wt and the damped, factored Hessian in processing order. */
-static lq_status prepare(gptq *g)
+/* The key of what prepare_factor makes (lq__calib_factor): the order moves
+ * units of one column (int types) or of one block (ggml types) when
+ * act_order is on, and the damping starts at the scheme's. Nothing else
+ * enters find_order and damp_and_factor: they read only H (its diagonal,
+ * with dead columns as 1), that order and the damping, and their fallback
+ * loop is a fixed sequence of attempts. The weight, its type beyond the unit,
+ * its groups (static or not) and the importance weights do not enter, so
+ * every weight on one set with the same key gets the same U and order, and
+ * taking them from an earlier weight is exact. */
+static lq__calib_factor factor_key(const gptq *g)
+{
+    lq__calib_factor k = {NULL, NULL, 0, g->job->scheme->damp};
+    if (g->job->scheme->act_order)
+        k.unit = g->codec ? g->be : 1;
+    return k;
+}
+
+/* The processing order and the damped, factored Hessian: taken from the set
+ * when an earlier weight left them with the same key, else made, and then
+ * left on the set when its owner shares it. */
+static lq_status prepare_factor(gptq *g)
 {
     const lq__method_job *job = g->job;
-    const lq_calib *c = job->calib;
-    const int64_t n = g->cols, rows = g->rows;
+    /* a shared set is the owner's, used by one thread at a time (calib.h) */
+    lq_calib *c = (lq_calib *)job->calib;
+    const int64_t n = g->cols;
+    lq__calib_factor key = factor_key(g);
+    if (c->share && c->factor.u && c->factor.unit == key.unit && c->factor.damp == key.damp) {
+        g->u = c->factor.u;
+        g->perm = c->factor.perm;
+        g->shared = true;
+        return LQ_OK;
+    }
+    g->u = lq__malloc((size_t)(n * n) * sizeof *g->u);
+    g->perm = lq__malloc((size_t)n * sizeof *g->perm);
     double *diag = lq__malloc((size_t)n * sizeof *diag);
     lq_status st = LQ_OK;
-    if (!diag)
-        return lq__fail(LQ_ERR_NOMEM, "gptq: out of memory");
-    for (int64_t i = 0; i < n; i++)
+    if (!g->u || !g->perm || !diag)
+        st = lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate the %lld x %lld inverse factor",
+                      (long long)n, (long long)n);
+    for (int64_t i = 0; st == LQ_OK && i < n; i++)
         diag[i] = c->h[i * n + i] == 0.0f ? 1.0 : c->h[i * n + i]; /* dead: 1 */
-    if ((st = find_order(g, diag)) != LQ_OK)
-        goto done;
+    if (st == LQ_OK)
+        st = find_order(g, diag);
+    if (st == LQ_OK)
+        st = damp_and_factor(g, diag);
+    lq__free(diag);
+    if (st == LQ_OK && c->share) {
+        lq__calib_drop_factor(c);
+        key.u = g->u;
+        key.perm = g->perm;
+        c->factor = key;
+        g->shared = true;
+    }
+    return st;
+}
+
+/* wt: W^T in processing order, dead columns zeroed. */
+static void load_weights(gptq *g)
+{
+    const lq__method_job *job = g->job;
+    const float *h = job->calib->h;
+    const int64_t n = g->cols, rows = g->rows;
     for (int64_t i = 0; i < n; i++) {
         int64_t a = g->perm[i];
         /* dead columns: W[:, dead] = 0 */
         float *dst = g->wt + i * rows;
-        if (c->h[a * n + a] == 0.0f)
+        if (h[a * n + a] == 0.0f)
             memset(dst, 0, (size_t)rows * sizeof *dst);
         else
             for (int64_t r = 0; r < rows; r++)
                 dst[r] = job->q.src[r * n + a];
     }
-    st = damp_and_factor(g, diag);
-done:
-    lq__free(diag);
-    return st;
 }
 
 /* ---- int types ---------------------------------------------------------- */
@@ -563,20 +591,19 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
     }
     size_t n_stat = g.codec ? 0 : (size_t)(g.m.row_params > 1 ? g.m.row_params : 1);
     g.wt = lq__malloc((size_t)(g.cols * g.rows) * sizeof *g.wt);
-    g.u = lq__malloc((size_t)(g.cols * g.cols) * sizeof *g.u);
-    g.perm = lq__malloc((size_t)g.cols * sizeof *g.perm);
     g.cur = g.codec ? NULL : lq__malloc((size_t)g.rows * sizeof *g.cur);
     g.stat = g.codec ? NULL : lq__malloc(n_stat * (size_t)g.rows * sizeof *g.stat);
     if (g.grid) {
         g.ga = lq__malloc((size_t)(g.be * g.rows) * sizeof *g.ga);
         g.gb = lq__malloc((size_t)(g.be * g.rows) * sizeof *g.gb);
     }
-    if (!g.wt || !g.u || !g.perm || (!g.codec && (!g.cur || !g.stat)) ||
-        (g.grid && (!g.ga || !g.gb)))
+    if (!g.wt || (!g.codec && (!g.cur || !g.stat)) || (g.grid && (!g.ga || !g.gb)))
         st = lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate the work space of a %lld x %lld "
                       "layer", (long long)g.rows, (long long)g.cols);
     if (st == LQ_OK)
-        st = prepare(&g);
+        st = prepare_factor(&g);
+    if (st == LQ_OK)
+        load_weights(&g);
     if (st == LQ_OK && !g.codec)
         st = fixed_grids(&g);
     if (st == LQ_OK)
@@ -585,8 +612,10 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
         for (int64_t i = 0; i < g.cols; i++)
             perm_out[i] = g.permuted_out ? g.perm[i] : (int32_t)i;
     lq__free(g.wt);
-    lq__free(g.u);
-    lq__free(g.perm);
+    if (!g.shared) {
+        lq__free(g.u);
+        lq__free(g.perm);
+    }
     lq__free(g.cur);
     lq__free(g.stat);
     lq__free(g.ga);

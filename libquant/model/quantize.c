@@ -10,6 +10,7 @@
 #include <lq/lq_methods.h>
 #include <lq/lq_quant.h>
 
+#include "../calib/calib.h"
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
@@ -483,9 +484,18 @@ static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
     if (il == j->q->hp.n_layer) /* the head's input (gptq_head) */
         return quantize_slot(j, &j->slots[1], NULL, sets[0], NULL);
     if (j->method == LQ_METHOD_GPTQ) {
+        /* q, k and v read one set, gate and up another: GPTQ's factor of a
+         * set's Hessian is made by the first of them and taken by the others
+         * (methods/gptq.c), and freed after the last, so a layer factors 4
+         * Hessians instead of 7 and holds at most one factor at a time */
         lq_status st = LQ_OK;
-        for (int p = 0; st == LQ_OK && p < PARTS; p++)
-            st = quantize_slot(j, layer_slot(j, il, p), NULL, sets[part_site[p]], NULL);
+        for (int p = 0; st == LQ_OK && p < PARTS; p++) {
+            lq_calib *set = sets[part_site[p]];
+            lq__calib_share(set, true);
+            st = quantize_slot(j, layer_slot(j, il, p), NULL, set, NULL);
+            if (p + 1 == PARTS || part_site[p + 1] != part_site[p])
+                lq__calib_share(set, false);
+        }
         return st;
     }
     layer_copy c;

@@ -436,6 +436,58 @@ static void calibration_is_checked(void)
     lq_scheme_free(s);
 }
 
+/* A weight on a shared set takes the factor an earlier weight on it left when
+ * the key (act_order's unit, damping) matches, and its bytes are those it
+ * gets from an unshared set; a different key makes a new factor, and any
+ * change of the set drops the kept one. */
+static void shared_factor(void)
+{
+    static const struct {
+        const char *first, *second;
+        int reused;
+    } cases[] = {
+        {"gptq:int4:g128", "gptq:int4:g128", 1},
+        {"gptq:q4_k:act_order", "gptq:q6_k:act_order", 1}, /* both move 256-column blocks */
+        {"gptq:int4:g128:act_order:static_groups", "gptq:int4:channel:act_order", 1},
+        {"gptq:q4_0:act_order", "gptq:q4_k:act_order", 0}, /* 32- vs 256-column blocks */
+        {"gptq:int4:g128", "gptq:int4:g128:damp=0.1", 0},
+        {"gptq:int4:g128", "gptq:int4:g128:act_order:static_groups", 0},
+    };
+    lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w");
+    lq_tensor *w2 = lqt_wrap(L.w + (OUT / 2) * IN, OUT / 2, IN, "w2");
+    for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
+        lq_scheme *s1 = lqt_scheme(cases[i].first), *s2 = lqt_scheme(cases[i].second);
+        lq_tensor *ref = NULL, *a = NULL, *b = NULL;
+        lq_calib *d = lq__calib_clone(C);
+        CHECK(d != NULL);
+        if (!d)
+            break;
+        CHECK_OK(lq_quantize(NULL, w2, s2, C, NULL, &ref));
+        CHECK(C->factor.u == NULL); /* not shared: nothing kept */
+        lq__calib_share(d, true);
+        CHECK_OK(lq_quantize(NULL, w, s1, d, NULL, &a));
+        const float *kept = d->factor.u;
+        CHECK(kept != NULL);
+        CHECK_OK(lq_quantize(NULL, w2, s2, d, NULL, &b));
+        /* a new factor is allocated while the old one is still held, so an
+         * equal pointer means the kept one was taken */
+        CHECK((d->factor.u == kept) == cases[i].reused);
+        CHECK(ref && b && lq_tensor_nbytes(ref) == lq_tensor_nbytes(b) &&
+              memcmp(lq_tensor_data(ref), lq_tensor_data(b), lq_tensor_nbytes(b)) == 0);
+        CHECK_OK(lq_calib_add(d, L.x, 16));
+        CHECK(d->factor.u == NULL); /* H changed */
+        lq_tensor *again = NULL;
+        CHECK_OK(lq_quantize(NULL, w, s1, d, NULL, &again));
+        CHECK(d->factor.u != NULL); /* made again from the new H */
+        lq__calib_share(d, false);
+        CHECK(d->factor.u == NULL); /* freed when sharing stops */
+        lq_calib_free(d);
+        lq_tensor_free(ref), lq_tensor_free(a), lq_tensor_free(b), lq_tensor_free(again);
+        lq_scheme_free(s1), lq_scheme_free(s2);
+    }
+    lq_tensor_free(w), lq_tensor_free(w2);
+}
+
 /* Results do not depend on the thread count. */
 static void threads_agree(void)
 {
@@ -460,4 +512,4 @@ static void teardown(void)
 
 LQT_MAIN(setup, same_as_straightforward_gptq, better_than_rtn, better_than_imatrix_rtn,
          act_order_and_g_idx, dead_columns,
-         damping_retry, calibration_is_checked, threads_agree, teardown)
+         damping_retry, calibration_is_checked, shared_factor, threads_agree, teardown)
