@@ -216,6 +216,38 @@ static lq_status tap(const lq__tap *t, int64_t il, int site, const float *x, int
     return t ? t->fn(t->user, il, site, x, n) : LQ_OK;
 }
 
+/* The query, key and value rows of tokens [i0, i1) made ready for
+ * attention: biases, Qwen3's per-head norms, RoPE, then the keys and values
+ * stored in the cache; split over tokens on the pool like the loops above. */
+typedef struct qkv_job {
+    lq_model *m;
+    const lq__layer *y;
+    activations *a;
+    int64_t il, pos;
+} qkv_job;
+
+static void qkv_rows(void *arg, int64_t i0, int64_t i1)
+{
+    const qkv_job *j = arg;
+    const lq__hparams *hp = &j->m->hp;
+    int64_t n = i1 - i0, d = hp->head_dim, qd = hp->n_head * d, kvd = hp->n_head_kv * d;
+    float *q = j->a->q + i0 * qd, *k = j->a->k + i0 * kvd, *v = j->a->v + i0 * kvd;
+    add_bias(q, j->y->bias[0], n, qd);
+    add_bias(k, j->y->bias[1], n, kvd);
+    add_bias(v, j->y->bias[2], n, kvd);
+    if (j->y->q_norm) { /* Qwen3: each head RMS-normed on its own, before RoPE */
+        rms_norm(q, j->y->q_norm, n * hp->n_head, d, hp->norm_eps, q);
+        rms_norm(k, j->y->k_norm, n * hp->n_head_kv, d, hp->norm_eps, k);
+    }
+    const float *cs = j->a->rope_cs + i0 * (hp->n_rot / 2) * 2;
+    rope(j->m, cs, q, n, hp->n_head);
+    rope(j->m, cs, k, n, hp->n_head_kv);
+    for (int64_t i = 0; i < n; i++) {
+        lq__kv_store(&j->m->kv, j->il, LQ__KV_K, j->pos + i0 + i, k + i * kvd);
+        lq__kv_store(&j->m->kv, j->il, LQ__KV_V, j->pos + i0 + i, v + i * kvd);
+    }
+}
+
 static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations *a, int64_t n,
                                int64_t pos, const lq__tap *watch)
 {
@@ -232,19 +264,9 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
     if ((st = tap(watch, il, LQ__SITE_ATTN, a->h, n)) ||
         (st = lq__linear_forward_shared(ctx, qkv, 3, a->h, n, qkv_out)))
         return st;
-    add_bias(a->q, y->bias[0], n, qd);
-    add_bias(a->k, y->bias[1], n, kvd);
-    add_bias(a->v, y->bias[2], n, kvd);
-    if (y->q_norm) { /* Qwen3: each head RMS-normed on its own, before RoPE */
-        rms_norm(a->q, y->q_norm, n * hp->n_head, hp->head_dim, hp->norm_eps, a->q);
-        rms_norm(a->k, y->k_norm, n * hp->n_head_kv, hp->head_dim, hp->norm_eps, a->k);
-    }
-    rope(m, a->rope_cs, a->q, n, hp->n_head);
-    rope(m, a->rope_cs, a->k, n, hp->n_head_kv);
-    for (int64_t i = 0; i < n; i++) {
-        lq__kv_store(&m->kv, il, LQ__KV_K, pos + i, a->k + i * kvd);
-        lq__kv_store(&m->kv, il, LQ__KV_V, pos + i, a->v + i * kvd);
-    }
+    qkv_job qj = {m, y, a, il, pos};
+    if ((st = lq__parallel_for(ctx, "forward", n, rows_grain(qd + 2 * kvd), qkv_rows, &qj)))
+        return st;
     /* attention reads every position back from the cache, in the cache's
      * precision: an f32 cache in place (a copy of it was 4 % of decoding at
      * 512 positions), the others decoded */
