@@ -32,17 +32,25 @@ static size_t chunk_bytes(void)
     return l2 >= (1 << 19) && l2 <= (1 << 23) ? (size_t)l2 / 2 : (size_t)1 << 19;
 }
 
+typedef struct tile_weight {
+    const lq__row_decoder *dec;
+    float *y;
+    int64_t n;           /* weight rows: y's row stride */
+    int64_t rows;        /* weight rows per chunk */
+    int64_t first_chunk; /* index of its first chunk in the job */
+} tile_weight;
+
 typedef struct tile_job {
     const lq__kernels *kern;
-    const lq__row_decoder *dec;
     const lq__tile_format *f;
     lq_type act_type;
     const float *x;
     uint8_t *q8;       /* m activation rows in act_type */
     size_t q8_bytes;   /* bytes of one */
     lq__tile_act act;
-    float *y;
-    int64_t n, k;
+    int64_t k;
+    int count;
+    tile_weight w[LQ__TILE_SHARED_MAX];
     lq__slots slots;
 } tile_job;
 
@@ -55,36 +63,71 @@ static void quant_rows(void *arg, int64_t i0, int64_t i1)
     lq__tile_act_fill(p->f, p->q8, p->q8_bytes, i0, i1, &p->act);
 }
 
-static void weight_chunk(void *arg, int64_t r0, int64_t r1)
+/* Chunks [c0, c1) of the job: each a run of one weight's rows. */
+static void weight_chunks(void *arg, int64_t c0, int64_t c1)
 {
     tile_job *p = arg;
-    int slot;
-    uint8_t *panels = lq__slot_take(&p->slots, &slot);
-    lq__tile_pack(p->f, p->dec, p->kern, r0, r1 - r0, panels);
-    p->kern->tile_gemm[p->f->family](p->f, panels, r1 - r0, &p->act, p->y + r0, p->n);
-    lq__slot_give(&p->slots, slot);
+    for (int64_t c = c0; c < c1; c++) {
+        int j = p->count - 1;
+        while (c < p->w[j].first_chunk)
+            j--;
+        const tile_weight *w = &p->w[j];
+        int64_t r0 = (c - w->first_chunk) * w->rows;
+        int64_t nr = w->n - r0 < w->rows ? w->n - r0 : w->rows;
+        int slot;
+        uint8_t *panels = lq__slot_take(&p->slots, &slot);
+        lq__tile_pack(p->f, w->dec, p->kern, r0, nr, panels);
+        p->kern->tile_gemm[p->f->family](p->f, panels, nr, &p->act, w->y + r0, w->n);
+        lq__slot_give(&p->slots, slot);
+    }
 }
 
+/* Chunks per thread at most, with more than one thread: a thread that
+ * starts late (woken late, or its core taken for a while) then leaves only
+ * a small chunk to the others instead of half the product. Each chunk
+ * streams X once more, from L2 when X fits it (a window of 256 rows of a
+ * 512-wide model is 128 KiB of codes), and costs a claim. */
+#define LQ__TILE_CHUNKS_PER_THREAD 4
+
 /* Weight rows per chunk: whole panels, about chunk_bytes() of them, but
- * no more than a thread's share, so that a small weight (a 512-wide model's
- * whole matrix fits one chunk) still keeps every thread busy. */
+ * no more than a quarter of a thread's share, so that a small weight (a
+ * 512-wide model's whole matrix fits one chunk) still keeps every thread
+ * busy to the end. */
 static int64_t chunk_rows(const lq__tile_format *f, int64_t n, int64_t k, int64_t threads)
 {
     size_t panel = lq__tile_panels_bytes(f, LQ__TILE_ROWS, k), target = chunk_bytes();
     int64_t panels = panel && panel < target ? (int64_t)(target / panel) : 1;
-    int64_t tiles = (n + LQ__TILE_ROWS - 1) / LQ__TILE_ROWS;
-    int64_t share = threads > 1 ? (tiles + threads - 1) / threads : tiles;
+    int64_t tiles = (n + LQ__TILE_ROWS - 1) / LQ__TILE_ROWS, parts = threads * LQ__TILE_CHUNKS_PER_THREAD;
+    int64_t share = threads > 1 ? (tiles + parts - 1) / parts : tiles;
     if (panels > share)
         panels = share > 0 ? share : 1;
     return panels * LQ__TILE_ROWS;
 }
 
-lq_status lq__tile_matmul(const lq_ctx *ctx, const lq__kernels *kern, const lq__row_decoder *dec,
-                          const lq__tile_format *f, lq_type act_type, const float *x, int64_t m,
-                          float *y)
+/* Rows of X per chunk of the quantization: a few tens of microseconds of
+ * work, so that the threads share it even for one window of a small model
+ * (2^16 elements per chunk left a 256 x 256 X to one thread). Where the
+ * chunks end never changes a byte: each row is quantized on its own. */
+#define LQ__TILE_QUANT_ELEMS (1 << 13)
+
+lq_status lq__tile_matmul_shared(const lq_ctx *ctx, const lq__kernels *kern, int count,
+                                 const lq__row_decoder *const *dec, const lq__tile_format *f,
+                                 lq_type act_type, const float *x, int64_t m, float *const *y)
 {
-    tile_job p = {.kern = kern, .dec = dec, .f = f, .act_type = act_type, .x = x, .y = y,
-                  .n = dec->view->rows, .k = dec->view->cols};
+    if (count < 1 || count > LQ__TILE_SHARED_MAX)
+        return lq__fail(LQ_ERR_INTERNAL, "lq_matmul: %d tile products share X", count);
+    tile_job p = {.kern = kern, .f = f, .act_type = act_type, .x = x, .k = dec[0]->view->cols,
+                  .count = count};
+    int64_t threads = lq__ctx_threads(ctx), chunks = 0;
+    size_t panel_bytes = 0;
+    for (int j = 0; j < count; j++) {
+        tile_weight *w = &p.w[j];
+        *w = (tile_weight){.dec = dec[j], .y = y[j], .n = dec[j]->view->rows, .first_chunk = chunks};
+        w->rows = chunk_rows(f, w->n, p.k, threads);
+        chunks += (w->n + w->rows - 1) / w->rows;
+        size_t b = lq__tile_panels_bytes(f, w->rows, p.k);
+        panel_bytes = b > panel_bytes ? b : panel_bytes;
+    }
     int bias = f->wide ? kern->tile_wide_bias : 0;
     lq_status st = lq__tile_act_alloc(f, m, p.k, bias, &p.act);
     if (st != LQ_OK)
@@ -96,19 +139,23 @@ lq_status lq__tile_matmul(const lq_ctx *ctx, const lq__kernels *kern, const lq__
         lq__tile_act_free(&p.act);
         return lq__fail(LQ_ERR_NOMEM, "lq_matmul: cannot allocate the quantized activations");
     }
-    st = lq__parallel_for(ctx, "matmul", m, lq__grain_for(p.k, 1 << 16), quant_rows, &p);
+    st = lq__parallel_for(ctx, "matmul", m, lq__grain_for(p.k, LQ__TILE_QUANT_ELEMS), quant_rows, &p);
     lq__free(p.q8);
     p.q8 = NULL;
-    int64_t threads = lq__ctx_threads(ctx);
-    int64_t rows = chunk_rows(f, p.n, p.k, threads), chunks = (p.n + rows - 1) / rows;
-    if (st == LQ_OK &&
-        !lq__slots_init(&p.slots, (int)(threads < chunks ? threads : chunks),
-                        lq__tile_panels_bytes(f, rows, p.k)))
+    if (st == LQ_OK && !lq__slots_init(&p.slots, (int)(threads < chunks ? threads : chunks), panel_bytes))
         st = lq__fail(LQ_ERR_NOMEM, "lq_matmul: cannot allocate the weight panels");
     if (st == LQ_OK) {
-        st = lq__parallel_for(ctx, "matmul", p.n, rows, weight_chunk, &p);
+        /* every weight's chunks in one job: one wake-up of the pool */
+        st = lq__parallel_for(ctx, "matmul", chunks, 1, weight_chunks, &p);
         lq__slots_free(&p.slots);
     }
     lq__tile_act_free(&p.act);
     return st;
+}
+
+lq_status lq__tile_matmul(const lq_ctx *ctx, const lq__kernels *kern, const lq__row_decoder *dec,
+                          const lq__tile_format *f, lq_type act_type, const float *x, int64_t m,
+                          float *y)
+{
+    return lq__tile_matmul_shared(ctx, kern, 1, &dec, f, act_type, x, m, &y);
 }

@@ -19,12 +19,15 @@
  *     once and the product split over blocks of X's rows instead. No
  *     process-wide state is changed per call (blas.h), so calls may overlap
  *     in many threads.
- * Work is split over weight rows (or X's rows) in chunks whose size depends
- * only on the shapes, and each output is computed by one thread, so results
- * never depend on the thread count. */
+ * Work is split over weight rows (or X's rows) in chunks, and each output is
+ * computed by one thread: on the dot and tile paths the same way in any
+ * chunk (so their chunks may follow the thread count), on the gemm path by
+ * sgemm calls whose sums follow their sizes (so its chunks depend only on the
+ * shapes). Results never depend on the thread count. */
 #include <cblas.h>
 #include <math.h>
 #include <stdatomic.h>
+#include <string.h>
 
 #include "../core/alloc.h"
 #include "../core/ctx.h"
@@ -168,17 +171,23 @@ static lq_status nomem(const char *what)
  * less than a chunk apart at the end. */
 #define LQ__DOT_CHUNK_BYTES (128 << 10)
 
-/* Weight rows per chunk of the dot path: about 2^16 multiply-adds and
- * LQ__DOT_CHUNK_BYTES, whichever is more rows, rounded up to whole groups
- * of LQ__DOT_ROWS, so that the rows are read by the interleaved kernel (at
+/* Weight rows per chunk of the dot path for n rows in all: about 2^16
+ * multiply-adds and LQ__DOT_CHUNK_BYTES, whichever is more rows, but no more
+ * than a thread's share of the n rows, rounded up to whole groups of
+ * LQ__DOT_ROWS, so that the rows are read by the interleaved kernel (at
  * k = 11008 the chunks were 5 rows: one row in five went through the one-row
- * kernel, with its fixed cost per row). Shapes only: never the thread count. */
-static int64_t dot_grain(const mm *p)
+ * kernel, with its fixed cost per row). Without the share, a decoded token's
+ * products on a 512-wide model were one chunk each, on one thread. Where the
+ * chunks end never changes a result: each row's sums are the same whichever
+ * kernel and chunk read it. */
+static int64_t dot_grain(const mm *p, int64_t n, int64_t threads)
 {
     int64_t g = lq__grain_for(p->k * p->m, 1 << 16);
     int64_t row_bytes = (int64_t)(p->view.layout.total / (size_t)p->n);
     int64_t by_bytes = lq__grain_for(row_bytes, LQ__DOT_CHUNK_BYTES);
     g = by_bytes > g ? by_bytes : g;
+    int64_t share = (n + threads - 1) / threads;
+    g = threads > 1 && share < g ? share : g;
     return (g + LQ__DOT_ROWS - 1) / LQ__DOT_ROWS * LQ__DOT_ROWS;
 }
 
@@ -198,7 +207,7 @@ static lq_status dot_path(const lq_ctx *ctx, mm *p)
         st = lq__parallel_for(ctx, "matmul", p->m, 1, quant_act_rows, p);
     }
     if (st == LQ_OK)
-        st = lq__parallel_for(ctx, "matmul", p->n, dot_grain(p), dot_rows, p);
+        st = lq__parallel_for(ctx, "matmul", p->n, dot_grain(p, p->n, lq__ctx_threads(ctx)), dot_rows, p);
     lq__free(act);
     if (st == LQ_OK && atomic_load(&p->nomem))
         st = nomem("a row buffer");
@@ -390,18 +399,50 @@ static void shared_rows(void *arg, int64_t r0, int64_t r1)
     }
 }
 
-/* Whether every product of s takes the dot path with X quantized to the
- * same type (then X can be quantized once for all). */
-static bool shareable(shared *s, unsigned flags)
+/* Plan every product of s; false when one is empty or their k differ. */
+static bool plan_all(shared *s, unsigned flags)
 {
     for (int j = 0; j < s->count; j++) {
         mm *p = &s->p[j];
-        lq__tile_format f;
         if (p->n == 0 || p->k == 0 || p->k != s->p[0].k)
             return false;
         plan(p, flags);
+    }
+    return true;
+}
+
+/* Whether every product of s (planned) takes the dot path with X quantized
+ * to the same type (then X can be quantized once for all). */
+static bool dot_shareable(const shared *s)
+{
+    for (int j = 0; j < s->count; j++) {
+        const mm *p = &s->p[j];
+        lq__tile_format f;
         if (p->act_type == LQ_TYPE_F32 || p->act_type != s->p[0].act_type || takes_tile_path(p, &f))
             return false;
+    }
+    return true;
+}
+
+static bool same_tile_format(const lq__tile_format *a, const lq__tile_format *b)
+{
+    return a->family == b->family && a->block == b->block && a->offset == b->offset &&
+           a->wide == b->wide && a->has_min == b->has_min && a->has_zero == b->has_zero &&
+           a->sub == b->sub && a->umax == b->umax && a->block_bytes == b->block_bytes;
+}
+
+/* Whether every product of s (planned) takes the tile path in one format f
+ * with X quantized to one type (then X is quantized and prepared once). */
+static bool tile_shareable(const shared *s, lq__tile_format *f)
+{
+    _Static_assert(LQ__MATMUL_SHARED_MAX <= LQ__TILE_SHARED_MAX, "tile products share as many X");
+    for (int j = 0; j < s->count; j++) {
+        const mm *p = &s->p[j];
+        lq__tile_format fj;
+        if (p->act_type != s->p[0].act_type || !takes_tile_path(p, &fj) || (j && !same_tile_format(&fj, f)))
+            return false;
+        if (!j)
+            *f = fj;
     }
     return true;
 }
@@ -421,7 +462,15 @@ lq_status lq__matmul_shared(const lq_ctx *ctx, const float *x, int64_t m, const 
         st = view_of("lq_matmul", w[j], &s.qp[j], &p->view);
         s.first[j] = j ? s.first[j - 1] + s.p[j - 1].n : 0;
     }
-    if (st == LQ_OK && m > 0 && shareable(&s, flags)) {
+    bool planned = st == LQ_OK && m > 0 && plan_all(&s, flags);
+    lq__tile_format f;
+    if (planned && tile_shareable(&s, &f)) {
+        const lq__row_decoder *dec[LQ__MATMUL_SHARED_MAX];
+        for (int j = 0; j < count; j++)
+            dec[j] = &s.p[j].dec;
+        return lq__tile_matmul_shared(ctx, s.p[0].kern, count, dec, &f, s.p[0].act_type, x, m, y);
+    }
+    if (planned && dot_shareable(&s)) {
         mm *p0 = &s.p[0];
         size_t act_bytes = (size_t)lq__act_row_bytes(p0->act_type, p0->k);
         uint8_t *act = lq__malloc(act_bytes * (size_t)m);
@@ -437,7 +486,8 @@ lq_status lq__matmul_shared(const lq_ctx *ctx, const float *x, int64_t m, const 
             }
             int64_t rows = s.first[count - 1] + s.p[count - 1].n;
             if (st == LQ_OK)
-                st = lq__parallel_for(ctx, "matmul", rows, dot_grain(p0), shared_rows, &s);
+                st = lq__parallel_for(ctx, "matmul", rows, dot_grain(p0, rows, lq__ctx_threads(ctx)),
+                                      shared_rows, &s);
             lq__free(act);
             for (int j = 0; j < count; j++)
                 if (st == LQ_OK && atomic_load(&s.p[j].nomem))
@@ -448,6 +498,29 @@ lq_status lq__matmul_shared(const lq_ctx *ctx, const float *x, int64_t m, const 
             st = lq__matmul(ctx, x, m, w[j], y[j], flags);
     }
     return st;
+}
+
+int64_t lq__first_nonfinite(const float *x, int64_t n)
+{
+    /* whole pieces without a branch per element, and a constant count that
+     * the compiler makes vector code at -O2: the check of X was 1 % of a
+     * window's prefill, on the calling thread alone */
+    enum { PIECE = 256 };
+    int64_t i0 = 0;
+    for (; i0 + PIECE <= n; i0 += PIECE) {
+        uint32_t bad = 0;
+        for (int i = 0; i < PIECE; i++) {
+            uint32_t b;
+            memcpy(&b, x + i0 + i, sizeof b);
+            bad |= (b & 0x7f800000u) == 0x7f800000u; /* exponent all ones: inf or NaN */
+        }
+        if (bad)
+            break;
+    }
+    for (; i0 < n; i0++)
+        if (!isfinite(x[i0]))
+            return i0;
+    return n;
 }
 
 lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, unsigned flags,
@@ -470,11 +543,10 @@ lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *
         return lq__fail(LQ_ERR_SHAPE, "%s: [%lld x %lld] x [%lld x %lld]^T exceeds 2^31 - 1 "
                         "in a dimension", fn, (long long)m, (long long)k, (long long)n,
                         (long long)k);
-    for (int64_t i = 0; i < m * k; i++) {
-        if (!isfinite(x[i]))
-            return lq__fail(LQ_ERR_NONFINITE, "%s: x[%lld, %lld] is %s", fn, (long long)(i / k),
-                            (long long)(i % k), isnan(x[i]) ? "NaN" : "infinite");
-    }
+    int64_t i = lq__first_nonfinite(x, m * k);
+    if (i < m * k)
+        return lq__fail(LQ_ERR_NONFINITE, "%s: x[%lld, %lld] is %s", fn, (long long)(i / k),
+                        (long long)(i % k), isnan(x[i]) ? "NaN" : "infinite");
     return lq__matmul(ctx, x, m, w, y, flags);
 }
 

@@ -27,12 +27,17 @@ lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tens
 /* y[j][m, n_j] = x[m, k] * w[j]^T for count (at most LQ__MATMUL_SHARED_MAX) 2-D
  * weights of k columns, as count lq__matmul calls compute them (the same
  * results); when all of them take the row dot products with X quantized to
- * one type (few rows of X), X is quantized once and the rows of all the
- * weights are one job on ctx's threads: the query, key and value
- * projections of a decoded token, or the gate and up projections. */
+ * one type (few rows of X), or all the tile kernels in one format (many
+ * rows), X is quantized once and the rows of all the weights are one job on
+ * ctx's threads: the query, key and value projections, or the gate and up
+ * projections, of a decoded token or a window. */
 #define LQ__MATMUL_SHARED_MAX 4
 lq_status lq__matmul_shared(const lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *const *w,
                             int count, float *const *y, unsigned flags);
+
+/* The index of the first of x[0 .. n-1] that is infinite or NaN, n when
+ * none is. */
+int64_t lq__first_nonfinite(const float *x, int64_t n);
 
 /* 1 when lq_matmul_v2 with m rows and these flags quantizes X to 8 bits
  * (the integer paths), 0 when it works in f32; for tests and benchmarks. */

@@ -148,4 +148,14 @@ lq_status lq__tile_matmul(const lq_ctx *ctx, const lq__kernels *kern, const lq__
                           const lq__tile_format *f, lq_type act_type, const float *x, int64_t m,
                           float *y);
 
+/* y[j] = x W_j^T for count (at most LQ__TILE_SHARED_MAX) tensors of one
+ * format f and k columns, as count lq__tile_matmul calls compute them (the
+ * same bits), with X quantized once and the chunks of all the weights run as
+ * one job: the query, key and value projections of a window, or the gate
+ * and up projections. */
+#define LQ__TILE_SHARED_MAX 4
+lq_status lq__tile_matmul_shared(const lq_ctx *ctx, const lq__kernels *kern, int count,
+                                 const lq__row_decoder *const *dec, const lq__tile_format *f,
+                                 lq_type act_type, const float *x, int64_t m, float *const *y);
+
 #endif

@@ -1,11 +1,13 @@
 /* forward.c — the forward pass over a run of tokens (lq_model_eval): Llama, with
  * the variations of the architectures in arch.h. */
 #include <math.h>
+#include <stdatomic.h>
 #include <string.h>
 
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
+#include "../core/pool.h"
 #include "../kernels/vexp.h"
 #include "attention.h"
 #include "model.h"
@@ -151,10 +153,99 @@ static bool all_finite(const float *x, int64_t n)
     return true;
 }
 
+/* The element-wise steps between a layer's products, split over token rows
+ * on ctx's threads (each row computed the same way by whichever thread, so
+ * the bits never depend on the thread count): done by the calling thread
+ * alone they were about 5 % of a window's work on the fixture (SwiGLU's e^x
+ * most of it), during which a second thread waited. */
+typedef struct rows_job {
+    const lq__hparams *hp;
+    float *x;            /* the residual stream: n rows of n_embd */
+    const float *add;    /* added to x first when not NULL */
+    const float *norm;   /* then h = rms_norm(x) * norm when not NULL */
+    float *h;
+    float *gate;         /* swiglu: gate = silu(gate) * up, rows of n_ff */
+    const float *up;
+    atomic_int nonfinite; /* set when a row of x is not finite after the add */
+} rows_job;
+
+static void residual_rows(void *arg, int64_t i0, int64_t i1)
+{
+    rows_job *j = arg;
+    int64_t e = j->hp->n_embd;
+    float *x = j->x + i0 * e;
+    if (j->add) {
+        add(x, j->add + i0 * e, (i1 - i0) * e);
+        if (!all_finite(x, (i1 - i0) * e))
+            atomic_store(&j->nonfinite, 1);
+    }
+    if (j->norm)
+        rms_norm(x, j->norm, i1 - i0, e, j->hp->norm_eps, j->h + i0 * e);
+}
+
+static void swiglu_rows(void *arg, int64_t i0, int64_t i1)
+{
+    rows_job *j = arg;
+    int64_t f = j->hp->n_ff;
+    swiglu(j->gate + i0 * f, j->up + i0 * f, (i1 - i0) * f);
+}
+
+/* Rows per chunk: about 2^14 elements, a few microseconds of work. */
+static int64_t rows_grain(int64_t width)
+{
+    return lq__grain_for(width, 1 << 14);
+}
+
+/* x += add (when add is not NULL; LQ_ERR_NONFINITE when x then holds a
+ * non-finite value), then h = rms_norm(x) * norm (when norm is not NULL). */
+static lq_status residual(lq_ctx *ctx, const lq__hparams *hp, float *x, const float *add_,
+                          const float *norm, float *h, int64_t n, int64_t il)
+{
+    rows_job j = {.hp = hp, .x = x, .add = add_, .norm = norm, .h = h};
+    atomic_init(&j.nonfinite, 0);
+    lq_status st = lq__parallel_for(ctx, "forward", n, rows_grain(hp->n_embd), residual_rows, &j);
+    if (st == LQ_OK && atomic_load(&j.nonfinite))
+        st = lq__fail(LQ_ERR_NONFINITE, "lq_model_eval: activations are not finite in layer "
+                      "%lld", (long long)il);
+    return st;
+}
+
 /* Show the input of a layer's linear weights to the tap, if any. */
 static lq_status tap(const lq__tap *t, int64_t il, int site, const float *x, int64_t n)
 {
     return t ? t->fn(t->user, il, site, x, n) : LQ_OK;
+}
+
+/* The query, key and value rows of tokens [i0, i1) made ready for
+ * attention: biases, Qwen3's per-head norms, RoPE, then the keys and values
+ * stored in the cache; split over tokens on the pool like the loops above. */
+typedef struct qkv_job {
+    lq_model *m;
+    const lq__layer *y;
+    activations *a;
+    int64_t il, pos;
+} qkv_job;
+
+static void qkv_rows(void *arg, int64_t i0, int64_t i1)
+{
+    const qkv_job *j = arg;
+    const lq__hparams *hp = &j->m->hp;
+    int64_t n = i1 - i0, d = hp->head_dim, qd = hp->n_head * d, kvd = hp->n_head_kv * d;
+    float *q = j->a->q + i0 * qd, *k = j->a->k + i0 * kvd, *v = j->a->v + i0 * kvd;
+    add_bias(q, j->y->bias[0], n, qd);
+    add_bias(k, j->y->bias[1], n, kvd);
+    add_bias(v, j->y->bias[2], n, kvd);
+    if (j->y->q_norm) { /* Qwen3: each head RMS-normed on its own, before RoPE */
+        rms_norm(q, j->y->q_norm, n * hp->n_head, d, hp->norm_eps, q);
+        rms_norm(k, j->y->k_norm, n * hp->n_head_kv, d, hp->norm_eps, k);
+    }
+    const float *cs = j->a->rope_cs + i0 * (hp->n_rot / 2) * 2;
+    rope(j->m, cs, q, n, hp->n_head);
+    rope(j->m, cs, k, n, hp->n_head_kv);
+    for (int64_t i = 0; i < n; i++) {
+        lq__kv_store(&j->m->kv, j->il, LQ__KV_K, j->pos + i0 + i, k + i * kvd);
+        lq__kv_store(&j->m->kv, j->il, LQ__KV_V, j->pos + i0 + i, v + i * kvd);
+    }
 }
 
 static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations *a, int64_t n,
@@ -162,29 +253,20 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
 {
     const lq__hparams *hp = &m->hp;
     const lq__layer *y = &m->layers[il];
-    int64_t e = hp->n_embd, qd = hp->n_head * hp->head_dim, kvd = hp->n_head_kv * hp->head_dim;
+    int64_t qd = hp->n_head * hp->head_dim, kvd = hp->n_head_kv * hp->head_dim;
     int64_t t = pos + n;
     lq_status st;
 
-    rms_norm(a->x, y->attn_norm, n, e, hp->norm_eps, a->h);
+    if ((st = residual(ctx, hp, a->x, NULL, y->attn_norm, a->h, n, il)))
+        return st;
     const lq__linear *qkv[] = {&y->q, &y->k, &y->v}, *gate_up[] = {&y->gate, &y->up};
     float *qkv_out[] = {a->q, a->k, a->v}, *gate_up_out[] = {a->gate, a->up};
     if ((st = tap(watch, il, LQ__SITE_ATTN, a->h, n)) ||
         (st = lq__linear_forward_shared(ctx, qkv, 3, a->h, n, qkv_out)))
         return st;
-    add_bias(a->q, y->bias[0], n, qd);
-    add_bias(a->k, y->bias[1], n, kvd);
-    add_bias(a->v, y->bias[2], n, kvd);
-    if (y->q_norm) { /* Qwen3: each head RMS-normed on its own, before RoPE */
-        rms_norm(a->q, y->q_norm, n * hp->n_head, hp->head_dim, hp->norm_eps, a->q);
-        rms_norm(a->k, y->k_norm, n * hp->n_head_kv, hp->head_dim, hp->norm_eps, a->k);
-    }
-    rope(m, a->rope_cs, a->q, n, hp->n_head);
-    rope(m, a->rope_cs, a->k, n, hp->n_head_kv);
-    for (int64_t i = 0; i < n; i++) {
-        lq__kv_store(&m->kv, il, LQ__KV_K, pos + i, a->k + i * kvd);
-        lq__kv_store(&m->kv, il, LQ__KV_V, pos + i, a->v + i * kvd);
-    }
+    qkv_job qj = {m, y, a, il, pos};
+    if ((st = lq__parallel_for(ctx, "forward", n, rows_grain(qd + 2 * kvd), qkv_rows, &qj)))
+        return st;
     /* attention reads every position back from the cache, in the cache's
      * precision: an f32 cache in place (a copy of it was 4 % of decoding at
      * 512 positions), the others decoded */
@@ -198,21 +280,15 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
         (st = tap(watch, il, LQ__SITE_ATTN_OUT, a->att, n)) ||
         (st = lq__linear_forward(ctx, &y->o, a->att, n, a->proj)))
         return st;
-    add(a->x, a->proj, n * e);
-
-    rms_norm(a->x, y->ffn_norm, n, e, hp->norm_eps, a->h);
-    if ((st = tap(watch, il, LQ__SITE_FFN, a->h, n)) ||
-        (st = lq__linear_forward_shared(ctx, gate_up, 2, a->h, n, gate_up_out)))
-        return st;
-    swiglu(a->gate, a->up, n * hp->n_ff);
-    if ((st = tap(watch, il, LQ__SITE_FFN_DOWN, a->gate, n)) ||
+    rows_job ffn = {.hp = hp, .gate = a->gate, .up = a->up};
+    if ((st = residual(ctx, hp, a->x, a->proj, y->ffn_norm, a->h, n, il)) ||
+        (st = tap(watch, il, LQ__SITE_FFN, a->h, n)) ||
+        (st = lq__linear_forward_shared(ctx, gate_up, 2, a->h, n, gate_up_out)) ||
+        (st = lq__parallel_for(ctx, "forward", n, rows_grain(hp->n_ff), swiglu_rows, &ffn)) ||
+        (st = tap(watch, il, LQ__SITE_FFN_DOWN, a->gate, n)) ||
         (st = lq__linear_forward(ctx, &y->down, a->gate, n, a->proj)))
         return st;
-    add(a->x, a->proj, n * e);
-    if (!all_finite(a->x, n * e))
-        return lq__fail(LQ_ERR_NONFINITE, "lq_model_eval: activations are not finite after "
-                        "layer %lld", (long long)il);
-    return LQ_OK;
+    return residual(ctx, hp, a->x, a->proj, NULL, NULL, n, il);
 }
 
 void lq__model_embed(const lq_model *m, const int32_t *tokens, int64_t n, float *x)

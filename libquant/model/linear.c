@@ -68,8 +68,7 @@ lq_status lq__linear_forward_shared(lq_ctx *ctx, const lq__linear *const *l, int
         w[j] = l[j]->t;
     }
     /* non-finite inputs: lq_matmul_v2 says which */
-    for (int64_t i = 0; share && i < n * l[0]->cols; i++)
-        share = isfinite(x[i]);
+    share = share && lq__first_nonfinite(x, n * l[0]->cols) == n * l[0]->cols;
     if (share) {
         lq_status st = lq__matmul_shared(ctx, x, n, w, count, y, l[0]->act_flags);
         for (int j = 0; st == LQ_OK && j < count; j++)

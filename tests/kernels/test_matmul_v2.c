@@ -2,7 +2,8 @@
  * LQ_MATMUL_ACT_8BIT every row count gives the m = 1 dot path's numbers up to
  * the float order and the same bits with any thread count, for every scheme
  * with integer dots; several weights sharing X (lq__matmul_shared) give the
- * bits of one call each; the dot path over many chunks; the flags. Registered once per level (LQ_ARCH). */
+ * bits of one call each, on the dot path and on the tile path; the dot path
+ * over many chunks; the non-finite check of X; the flags. Registered once per level (LQ_ARCH). */
 #include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
@@ -202,6 +203,75 @@ static void many_chunks_same_bits(void)
 
 /* The flags: unknown bits and both at once refused; 0 is lq_matmul; F32
  * never quantizes; types without integer dots ignore 8BIT. */
+/* The tile path with weights of one format sharing X (one job over all
+ * their chunks; the 2- and 3-thread cases cut each weight into several
+ * chunks, the last one short): the bits of one call per weight, with 1, 2
+ * and 3 threads. */
+static void tile_shared_same_bits(void)
+{
+    enum { K = 256, M = 40, NW = 3 };
+    static const int64_t rows[NW] = {200, 64, 72};
+    static const char *const kinds[] = {"q8_0", "q4_K", "q4_0"}; /* wide codes, S256, B32 */
+    lqt_rng rng = {36};
+    float *wf = malloc(sizeof(float) * 200 * K), *x = malloc(sizeof(float) * M * K);
+    float *want[NW], *got[NW];
+    for (int j = 0; j < NW; j++) {
+        want[j] = malloc(sizeof(float) * M * (size_t)rows[j]);
+        got[j] = malloc(sizeof(float) * M * (size_t)rows[j]);
+    }
+    lq_ctx *ctx[3] = {NULL, NULL, NULL};
+    for (int c = 0; c < 3; c++) {
+        CHECK_OK(lq_ctx_create(&ctx[c]));
+        CHECK_OK(lq_ctx_set_threads(ctx[c], c + 1));
+    }
+    kt_fill_floats(x, M * K, KT_NORMAL, &rng);
+    for (int si = 0; si < (int)(sizeof kinds / sizeof *kinds); si++) {
+        lq_tensor *own[NW];
+        const lq_tensor *w[NW];
+        for (int j = 0; j < NW; j++)
+            w[j] = own[j] = quantized(kinds[si], rows[j], K, &rng, wf);
+        if (!own[0] || !own[1] || !own[2])
+            continue;
+        for (int j = 0; j < NW; j++)
+            CHECK_OK(lq_matmul_v2(ctx[0], x, M, w[j], LQ_MATMUL_ACT_8BIT, want[j]));
+        for (int c = 0; c < 3; c++) {
+            CHECK_OK(lq__matmul_shared(ctx[c], x, M, w, NW, got, LQ_MATMUL_ACT_8BIT));
+            for (int j = 0; j < NW; j++)
+                CHECKF(memcmp(want[j], got[j], sizeof(float) * (size_t)(M * rows[j])) == 0,
+                       "%s: weight %d, %d threads", kinds[si], j, c + 1);
+        }
+        for (int j = 0; j < NW; j++)
+            lq_tensor_free(own[j]);
+    }
+    for (int c = 0; c < 3; c++)
+        lq_ctx_free(ctx[c]);
+    for (int j = 0; j < NW; j++)
+        free(want[j]), free(got[j]);
+    free(wf), free(x);
+}
+
+/* lq__first_nonfinite: inf and NaN found in a whole piece of 256, in the
+ * tail after the pieces, at the first and last element; n when all finite. */
+static void first_nonfinite(void)
+{
+    enum { N = 600 };
+    float *x = calloc(N, sizeof *x);
+    CHECK(lq__first_nonfinite(x, N) == N);
+    CHECK(lq__first_nonfinite(x, 0) == 0);
+    static const int64_t at[] = {0, 3, 255, 256, 511, 512, 599};
+    for (int i = 0; i < (int)(sizeof at / sizeof *at); i++) {
+        for (int kind = 0; kind < 3; kind++) {
+            x[at[i]] = kind == 0 ? INFINITY : kind == 1 ? -INFINITY : NAN;
+            CHECKF(lq__first_nonfinite(x, N) == at[i], "kind %d at %lld", kind, (long long)at[i]);
+            CHECK(lq__first_nonfinite(x, at[i]) == at[i]); /* before it: none */
+            x[at[i]] = 3.4e38f; /* the largest floats are finite */
+            CHECK(lq__first_nonfinite(x, N) == N);
+            x[at[i]] = 0.0f;
+        }
+    }
+    free(x);
+}
+
 static void flags(void)
 {
     enum { N = 20, K = 256, M = 5 };
@@ -236,7 +306,9 @@ int main(void)
 {
     if (kt_skip_unavailable_level(lq__kernels_get()))
         return 0;
-    lqt_case_fn cases[] = {matmul_8bit_matches_dot_path, shared_x_same_bits, many_chunks_same_bits, flags};
-    return lqt_run("matmul_8bit_matches_dot_path, shared_x_same_bits, many_chunks_same_bits, flags", cases,
+    lqt_case_fn cases[] = {matmul_8bit_matches_dot_path, shared_x_same_bits, many_chunks_same_bits,
+                           tile_shared_same_bits, first_nonfinite, flags};
+    return lqt_run("matmul_8bit_matches_dot_path, shared_x_same_bits, many_chunks_same_bits, "
+                   "tile_shared_same_bits, first_nonfinite, flags", cases,
                    (int)(sizeof cases / sizeof *cases));
 }
