@@ -224,6 +224,9 @@ static lq_status tensor_arg(const char *fn, const lq_safetensors *st, int64_t in
     if (!(*out = at(st, index)))
         return lq__fail(LQ_ERR_INVALID, "%s: tensor index %lld is outside 0..%lld", fn,
                         (long long)index, (long long)st->n_t - 1);
+    if ((*out)->make)
+        return lq__fail(LQ_ERR_UNSUPPORTED, "%s: tensor '%.200s' has no bytes until it is saved",
+                        fn, (*out)->name);
     return LQ_OK;
 }
 
@@ -338,11 +341,12 @@ lq_status lq_safetensors_meta_set(lq_safetensors *st, const char *key, const cha
 
 /* ---- adding tensors ---- */
 
-lq_status lq_safetensors_add_tensor_raw(lq_safetensors *st, const char *name, const char *dtype,
-                                 int ndim, const int64_t *shape, const void *data, uint64_t nbytes,
-                                 int mode)
+/* Check a new tensor's name (not yet taken), dtype, shape and size, in that
+ * order; its dtype in *dt. */
+static lq_status check_new(const char *fn, const lq_safetensors *st, const char *name,
+                           const char *dtype, int ndim, const int64_t *shape, uint64_t nbytes,
+                           const lq__st_dtype **dt)
 {
-    static const char fn[] = "lq_safetensors_add_tensor_raw";
     if (!st || !name || !dtype || (!shape && ndim > 0))
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
     size_t len = strlen(name);
@@ -351,49 +355,93 @@ lq_status lq_safetensors_add_tensor_raw(lq_safetensors *st, const char *name, co
                         "not UTF-8)", fn, name);
     if (lq_safetensors_find_tensor(st, name) >= 0)
         return lq__fail(LQ_ERR_INVALID, "%s: there is already a tensor '%.200s'", fn, name);
-    const lq__st_dtype *dt = lq__st_dtype_find(dtype, strlen(dtype));
-    if (!dt)
+    if (!(*dt = lq__st_dtype_find(dtype, strlen(dtype))))
         return lq__fail(LQ_ERR_INVALID, "%s: tensor '%.200s': '%.32s' is not a safetensors dtype",
                         fn, name, dtype);
     if (ndim < 0 || ndim > LQ_SAFETENSORS_MAX_DIMS)
         return lq__fail(LQ_ERR_INVALID, "%s: tensor '%.200s': ndim %d is outside 0..%d", fn, name,
                         ndim, LQ_SAFETENSORS_MAX_DIMS);
-    if (mode != LQ_BORROW && mode != LQ_COPY)
-        return lq__fail(LQ_ERR_INVALID, "%s: mode %d is neither LQ_BORROW nor LQ_COPY", fn, mode);
     uint64_t need;
     const char *why;
-    if (!lq__st_nbytes(dt, ndim, shape, &need, &why))
+    if (!lq__st_nbytes(*dt, ndim, shape, &need, &why))
         return lq__fail(LQ_ERR_INVALID, "%s: tensor '%.200s': %s", fn, name, why);
     if (need != nbytes)
         return lq__fail(LQ_ERR_SHAPE, "%s: tensor '%.200s' needs %llu bytes, got %llu", fn, name,
                         (unsigned long long)need, (unsigned long long)nbytes);
-    if (!data && nbytes)
-        return lq__fail(LQ_ERR_INVALID, "%s: data is NULL", fn);
     if (nbytes > SIZE_MAX)
         return lq__fail(LQ_ERR_NOMEM, "%s: tensor '%.200s' does not fit in memory", fn, name);
+    return LQ_OK;
+}
+
+/* Append a checked tensor (check_new), indexed by name; `owned` (may be
+ * NULL) becomes the tensor's on success and is freed on failure. */
+static lq_status append(const char *fn, lq_safetensors *st, const char *name,
+                        const lq__st_dtype *dt, int ndim, const int64_t *shape, uint64_t nbytes,
+                        uint8_t *owned, lq__st_tensor **out)
+{
     lq__st_tensor *t = lq__st_tensor_append(st);
-    if (!t)
+    if (!t) {
+        lq__free(owned);
         return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+    }
     t->name = lq__strdup(name);
-    t->name_len = len;
+    t->name_len = strlen(name);
     t->dtype = dt;
     t->ndim = ndim;
     for (int d = 0; d < ndim; d++)
         t->shape[d] = shape[d];
     t->nbytes = nbytes;
-    t->data = nbytes ? data : (const uint8_t *)"";
-    if (mode == LQ_COPY && nbytes && (t->owned = lq__malloc((size_t)nbytes))) {
-        memcpy(t->owned, data, (size_t)nbytes);
-        t->data = t->owned;
-    }
-    if (!t->name || (mode == LQ_COPY && nbytes && !t->owned) ||
-        !lq__names_add(&st->index, st, lq__st_tensor_name, st->n_t - 1)) {
+    t->owned = owned;
+    if (!t->name || !lq__names_add(&st->index, st, lq__st_tensor_name, st->n_t - 1)) {
         lq__free(t->name);
-        lq__free(t->owned);
+        lq__free(owned);
         st->n_t--;
         return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
     }
+    *out = t;
     return LQ_OK;
+}
+
+lq_status lq_safetensors_add_tensor_raw(lq_safetensors *st, const char *name, const char *dtype,
+                                 int ndim, const int64_t *shape, const void *data, uint64_t nbytes,
+                                 int mode)
+{
+    static const char fn[] = "lq_safetensors_add_tensor_raw";
+    const lq__st_dtype *dt;
+    lq_status s = check_new(fn, st, name, dtype, ndim, shape, nbytes, &dt);
+    if (s != LQ_OK)
+        return s;
+    if (mode != LQ_BORROW && mode != LQ_COPY)
+        return lq__fail(LQ_ERR_INVALID, "%s: mode %d is neither LQ_BORROW nor LQ_COPY", fn, mode);
+    if (!data && nbytes)
+        return lq__fail(LQ_ERR_INVALID, "%s: data is NULL", fn);
+    uint8_t *owned = NULL;
+    if (mode == LQ_COPY && nbytes) {
+        if (!(owned = lq__malloc((size_t)nbytes)))
+            return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+        memcpy(owned, data, (size_t)nbytes);
+    }
+    lq__st_tensor *t;
+    if ((s = append(fn, st, name, dt, ndim, shape, nbytes, owned, &t)) == LQ_OK)
+        t->data = owned ? owned : nbytes ? data : (const uint8_t *)"";
+    return s;
+}
+
+lq_status lq__safetensors_add_deferred(lq_safetensors *st, const char *name, const char *dtype,
+                                       int ndim, const int64_t *shape, uint64_t nbytes,
+                                       lq__st_make_fn make, void *user, int64_t arg)
+{
+    static const char fn[] = "safetensors writer";
+    const lq__st_dtype *dt;
+    lq__st_tensor *t;
+    lq_status s = make ? check_new(fn, st, name, dtype, ndim, shape, nbytes, &dt)
+                       : lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
+    if (s == LQ_OK && (s = append(fn, st, name, dt, ndim, shape, nbytes, NULL, &t)) == LQ_OK) {
+        t->make = make;
+        t->make_user = user;
+        t->make_arg = arg;
+    }
+    return s;
 }
 
 lq_status lq_safetensors_add_tensor(lq_safetensors *st, const lq_tensor *t, int mode)

@@ -21,6 +21,12 @@ const lq__st_dtype *lq__st_dtype_find(const char *name, size_t len);
 /* The dtype of a plain lq_type, or NULL. */
 const lq__st_dtype *lq__st_dtype_of(lq_type type);
 
+/* Makes the bytes of a deferred tensor (lq__safetensors_add_deferred) when
+ * the writer reaches it: *data, nbytes of them, stays valid until the next
+ * call with the same user. */
+typedef lq_status (*lq__st_make_fn)(void *user, int64_t arg, const char *name, uint64_t nbytes,
+                                    const uint8_t **data);
+
 typedef struct lq__st_tensor {
     char *name;
     size_t name_len;
@@ -31,6 +37,9 @@ typedef struct lq__st_tensor {
     const uint8_t *data;
     uint8_t *owned; /* a copy made by LQ_COPY, else NULL */
     int shard;      /* index of the map it came from, -1 if added */
+    lq__st_make_fn make; /* a deferred tensor: data is NULL until saved */
+    void *make_user;
+    int64_t make_arg;
 } lq__st_tensor;
 
 typedef struct lq__st_meta {
@@ -59,6 +68,14 @@ void lq__safetensors_tensor_release(const lq_safetensors *st, int64_t index);
  * a whole number of bytes (sub-byte dtypes), with *why. */
 bool lq__st_nbytes(const lq__st_dtype *dtype, int ndim, const int64_t *shape, uint64_t *out,
                    const char **why);
+
+/* Add a tensor whose bytes are made only when lq_safetensors_save writes
+ * it, by make(user, arg, name, nbytes, &data): a writer of many large
+ * tensors then holds one at a time. Checked as lq_safetensors_add_tensor_raw;
+ * the public calls that read bytes refuse a deferred tensor. */
+lq_status lq__safetensors_add_deferred(lq_safetensors *st, const char *name, const char *dtype,
+                                       int ndim, const int64_t *shape, uint64_t nbytes,
+                                       lq__st_make_fn make, void *user, int64_t arg);
 
 /* Append a tensor slot (zeroed) or a metadata entry. NULL when out of memory. */
 lq__st_tensor *lq__st_tensor_append(lq_safetensors *st);

@@ -143,6 +143,8 @@ static lq_status write_shard(const char *fn, const lq_safetensors *st, const slo
     for (int64_t i = sh->first; s == LQ_OK && i < sh->first + sh->count; i++) {
         const lq__st_tensor *t = &st->t[order[i].tensor];
         const uint8_t *p = t->data;
+        if (t->make && (s = t->make(t->make_user, t->make_arg, t->name, t->nbytes, &p)) != LQ_OK)
+            break;
         for (uint64_t left = t->nbytes; s == LQ_OK && left > 0;) {
             size_t k = left < (64u << 20) ? (size_t)left : (64u << 20);
             s = lq__out_write(&sh->out, p, k);

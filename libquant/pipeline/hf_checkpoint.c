@@ -17,6 +17,7 @@
 #include "../hf/model.h"
 #include "../hf/qk_rows.h"
 #include "../io/file.h"
+#include "../io/safetensors_internal.h"
 #include "../model/calibrate.h"
 #include "hf_checkpoint.h"
 
@@ -31,6 +32,10 @@ typedef struct {
     lq__hf_model src;
     lq_calib **calib;     /* n_layer * LQ__SITE_COUNT input sets, LQ_HF_FP8_STATIC only */
     lq_safetensors *st;
+    /* the exported tensors of one linear weight (src.out[made_for]), kept
+     * while the safetensors writer asks for them (make_linear) */
+    lq_safetensors *made;
+    int64_t made_for;
 } writer;
 
 /* ---- input scales (LQ_HF_FP8_STATIC) ---- */
@@ -113,8 +118,8 @@ static lq_status add_vector(writer *w, const lq__hf_out *o, const char *hf_name,
 }
 
 /* A linear weight of the model in the format's tensors. */
-static lq_status add_linear(writer *w, const lq__hf_out *o, const char *hf_name,
-                            const lq_tensor *t)
+static lq_status add_linear(const writer *w, const lq__hf_out *o, const char *hf_name,
+                            const lq_tensor *t, lq_safetensors *into)
 {
     lq_tensor *back = NULL;
     lq_status st = o->heads ? lq__hf_qk_unpermute(w->fn, t, o->heads, &back) : LQ_OK;
@@ -124,8 +129,75 @@ static lq_status add_linear(writer *w, const lq__hf_out *o, const char *hf_name,
         n -= 7;
     snprintf(prefix, sizeof prefix, "%.*s", (int)n, hf_name);
     if (st == LQ_OK)
-        st = lq_hf_export(back ? back : t, NULL, input_of(w, o->name), w->format, prefix, w->st);
+        st = lq_hf_export(back ? back : t, NULL, input_of(w, o->name), w->format, prefix, into);
     lq_tensor_free(back);
+    return st;
+}
+
+/* Export linear weight src.out[i] (the model's `mat`) into w->made, a set
+ * of its own; a weight kept in a temporary file (a memory limit) is read
+ * back for it and dropped again. */
+static lq_status export_linear(writer *w, int64_t i, const lq_tensor *mat)
+{
+    const lq__hf_out *o = &w->src.out[i];
+    lq_safetensors_free(w->made);
+    w->made = NULL;
+    w->made_for = -1;
+    lq_status st = lq_safetensors_create(&w->made);
+    if (st == LQ_OK)
+        st = lq__model_fetch(w->fn, w->q, mat);
+    if (st == LQ_OK)
+        st = add_linear(w, o, lq_safetensors_tensor_name(w->src.st, o->src), mat, w->made);
+    lq__model_drop(w->q, mat);
+    if (st == LQ_OK)
+        w->made_for = i;
+    return st;
+}
+
+/* The bytes of exported tensor `name` of linear weight src.out[arg], when
+ * the safetensors writer reaches it: the weight is exported again unless it
+ * was the last one (a weight's tensors of one dtype are stored together).
+ * Exporting is deterministic, so the bytes are those that were planned. */
+static lq_status make_linear(void *user, int64_t arg, const char *name, uint64_t nbytes,
+                             const uint8_t **data)
+{
+    writer *w = user;
+    const lq_tensor *mat = NULL;
+    const float *vec;
+    int64_t len;
+    lq_status st = LQ_OK;
+    if (w->made_for != arg) {
+        lq__model_weight(w->q, w->src.out[arg].name, &mat, &vec, &len); /* found when planned */
+        st = export_linear(w, arg, mat);
+    }
+    const void *p = NULL;
+    uint64_t n = 0;
+    int64_t i = st == LQ_OK ? lq_safetensors_find_tensor(w->made, name) : -1;
+    if (st == LQ_OK && (i < 0 || lq_safetensors_tensor_raw(w->made, i, &p, &n) != LQ_OK ||
+                        n != nbytes))
+        st = lq__fail(LQ_ERR_INTERNAL, "%s: '%s' came out other than planned when written",
+                      w->fn, name);
+    *data = p;
+    return st;
+}
+
+/* Plan linear weight src.out[i]'s checkpoint tensors: export it once for
+ * their names, dtypes and shapes, and add them to the checkpoint deferred,
+ * so that the writer makes each when it writes it and the folder's
+ * quantized tensors are never all in memory at once. */
+static lq_status plan_linear(writer *w, int64_t i, const lq_tensor *mat)
+{
+    lq_status st = export_linear(w, i, mat);
+    for (int64_t k = 0; st == LQ_OK && k < lq_safetensors_tensor_count(w->made); k++) {
+        int64_t dims[LQ_SAFETENSORS_MAX_DIMS];
+        int nd = lq_safetensors_tensor_ndim(w->made, k);
+        for (int d = 0; d < nd && d < LQ_SAFETENSORS_MAX_DIMS; d++)
+            dims[d] = lq_safetensors_tensor_dim(w->made, k, d);
+        st = lq__safetensors_add_deferred(w->st, lq_safetensors_tensor_name(w->made, k),
+                                          lq_safetensors_tensor_dtype(w->made, k), nd, dims,
+                                          lq_safetensors_tensor_nbytes(w->made, k), make_linear,
+                                          w, i);
+    }
     return st;
 }
 
@@ -167,15 +239,9 @@ static lq_status add_tensor(writer *w, const lq__hf_out *o)
     if (vec && len != o->rows * o->cols)
         return lq__fail(LQ_ERR_SHAPE, "%s: '%s' has %lld values in the model, %lld in the "
                         "source", w->fn, o->name, (long long)len, (long long)(o->rows * o->cols));
-    /* a weight kept in a temporary file (a memory limit) is read back for
-     * its export only */
-    lq_status st = mat ? lq__model_fetch(w->fn, w->q, mat) : LQ_OK;
-    if (st == LQ_OK)
-        st = mat ? add_linear(w, o, hf_name, mat)
-                 : add_vector(w, o, hf_name, lq_safetensors_tensor_dtype(w->src.st, o->src), vec,
-                              len);
-    if (mat)
-        lq__model_drop(w->q, mat);
+    lq_status st = mat ? plan_linear(w, o - w->src.out, mat)
+                       : add_vector(w, o, hf_name, lq_safetensors_tensor_dtype(w->src.st, o->src),
+                                    vec, len);
     if (st != LQ_OK && strncmp(lq_last_error(), w->fn, strlen(w->fn)) != 0) {
         char prefix[LQ_MAX_NAME + 48];
         snprintf(prefix, sizeof prefix, "%s: '%s'", w->fn, hf_name);
@@ -253,7 +319,7 @@ lq_status lq_hf_save_quantized(lq_ctx *ctx, lq_model *q, const lq_scheme *scheme
     if (!lq__is_dir(source))
         return lq__fail(LQ_ERR_UNSUPPORTED, "%s: %s is not a Hugging Face model folder (a GGUF "
                         "source cannot be written as a checkpoint yet)", fn, source);
-    writer w = {.fn = fn, .user = ctx, .q = q, .format = format};
+    writer w = {.fn = fn, .user = ctx, .q = q, .format = format, .made_for = -1};
     lq__ckpt_dir d = {0};
     st = lq__ckpt_dir_open(fn, out_dir, (flags & LQ_HF_SAVE_FORCE) != 0, &d);
     if (st == LQ_OK)
@@ -274,6 +340,7 @@ lq_status lq_hf_save_quantized(lq_ctx *ctx, lq_model *q, const lq_scheme *scheme
         lq__error_prefix(fn);
     lq__ckpt_dir_close(&d);
     lq_safetensors_free(w.st);
+    lq_safetensors_free(w.made);
     for (int64_t i = 0; w.calib && i < q->hp.n_layer * LQ__SITE_COUNT; i++)
         lq_calib_free(w.calib[i]);
     lq__free(w.calib);

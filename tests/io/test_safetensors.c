@@ -4,6 +4,7 @@
 #include "../harness.h"
 #include "io_util.h"
 
+#include "libquant/core/error.h"
 #include "libquant/io/safetensors_internal.h"
 
 static char *dir;
@@ -459,8 +460,88 @@ static void failed_writes_leave_nothing(void)
     lq_safetensors_free(st);
 }
 
+/* Deferred tensors: their bytes come from make() when the writer reaches
+ * them, one at a time, sharded or not; a failing make() leaves no file. */
+typedef struct {
+    const lq_safetensors *from; /* the bytes to hand out */
+    int calls, fail_at;
+} maker;
+
+static lq_status make_from(void *user, int64_t arg, const char *name, uint64_t nbytes,
+                           const uint8_t **data)
+{
+    maker *m = user;
+    const void *p;
+    uint64_t n;
+    m->calls++;
+    if (m->calls == m->fail_at)
+        return lq__fail(LQ_ERR_NOMEM, "make: out of memory (on purpose)");
+    CHECK(lq_safetensors_find_tensor(m->from, name) == arg);
+    CHECK_OK(lq_safetensors_tensor_raw(m->from, arg, &p, &n));
+    CHECK(n == nbytes);
+    *data = p;
+    return LQ_OK;
+}
+
+static void deferred_tensors(void)
+{
+    lq_safetensors *st = make_set(), *d = NULL, *r = NULL;
+    maker m = {st, 0, 0};
+    CHECK_OK(lq_safetensors_create(&d));
+    for (int64_t k = 0; k < lq_safetensors_meta_count(st); k++) {
+        const char *key = lq_safetensors_meta_key(st, k);
+        CHECK_OK(lq_safetensors_meta_set(d, key, lq_safetensors_meta_get(st, key)));
+    }
+    int64_t n = lq_safetensors_tensor_count(st);
+    for (int64_t i = 0; i < n; i++) {
+        int64_t dims[LQ_SAFETENSORS_MAX_DIMS];
+        int nd = lq_safetensors_tensor_ndim(st, i);
+        for (int k = 0; k < nd; k++)
+            dims[k] = lq_safetensors_tensor_dim(st, i, k);
+        CHECK_OK(lq__safetensors_add_deferred(d, lq_safetensors_tensor_name(st, i),
+                                              lq_safetensors_tensor_dtype(st, i), nd, dims,
+                                              lq_safetensors_tensor_nbytes(st, i), make_from, &m,
+                                              i));
+    }
+    /* checked as any added tensor */
+    int64_t one = 1;
+    CHECK_STATUS(lq__safetensors_add_deferred(d, lq_safetensors_tensor_name(st, 0), "F32", 1,
+                                              &one, 4, make_from, &m, 0), LQ_ERR_INVALID);
+    CHECK_STATUS(lq__safetensors_add_deferred(d, "x", "F32", 1, &one, 8, make_from, &m, 0),
+                 LQ_ERR_SHAPE);
+    CHECK_STATUS(lq__safetensors_add_deferred(d, "x", "F32", 1, &one, 4, NULL, &m, 0),
+                 LQ_ERR_INVALID);
+    /* no bytes before they are written */
+    const void *p;
+    uint64_t nb;
+    CHECK_STATUS(lq_safetensors_tensor_raw(d, 0, &p, &nb), LQ_ERR_UNSUPPORTED);
+    const char *subs[3] = {"deferred-sharded", "deferred-one", "deferred-failed"};
+    for (int k = 0; k < 3; k++)
+        mkdir(iot_path(dir, subs[k]), 0755);
+    char path[512];
+    snprintf(path, sizeof path, "%s/model.safetensors", iot_path(dir, subs[0]));
+    CHECK_OK(lq_safetensors_save(NULL, d, path, 200));
+    CHECK(m.calls == n);
+    CHECK_OK(lq_safetensors_open(iot_path(dir, subs[0]), &r));
+    check_same(st, r);
+    lq_safetensors_free(r);
+    snprintf(path, sizeof path, "%s/model.safetensors", iot_path(dir, subs[1]));
+    CHECK_OK(lq_safetensors_save(NULL, d, path, 0));
+    CHECK_OK(lq_safetensors_open(path, &r));
+    check_same(st, r);
+    lq_safetensors_free(r);
+    m.calls = 0;
+    m.fail_at = (int)n; /* the last tensor: earlier shards were complete */
+    snprintf(path, sizeof path, "%s/model.safetensors", iot_path(dir, subs[2]));
+    CHECK_STATUS(lq_safetensors_save(NULL, d, path, 200), LQ_ERR_NOMEM);
+    CHECK(strstr(lq_last_error(), "on purpose") != NULL);
+    CHECK(iot_count_entries(iot_path(dir, subs[2])) == 0);
+    lq_safetensors_free(d);
+    lq_safetensors_free(st);
+}
+
 static void setup(void) { CHECK((dir = iot_mkdtemp()) != NULL); }
 static void teardown(void) { iot_rmdir(dir); }
 
 LQT_MAIN(setup, single_file_round_trip, adding_is_checked, sharded_round_trip, hostile_files,
-         hostile_indexes, failed_writes_leave_nothing, teardown)
+         hostile_indexes, failed_writes_leave_nothing, deferred_tensors, teardown)
