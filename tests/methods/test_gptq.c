@@ -3,6 +3,7 @@
  * quality against round-to-nearest, act_order / static_groups / g_idx, dead
  * columns, the damping retry, and the ggml block types. */
 #include "libquant/calib/calib.h"
+#include "chol_ref.h"
 #include "synth.h"
 
 enum { TOKENS = 2048, IN = 512, OUT = 256 };
@@ -18,59 +19,6 @@ static void setup(void)
 }
 
 /* ---- the straightforward implementation ---------------------------------- */
-
-/* In-place lower Cholesky of a (n x n); 0 when not positive definite. */
-static int cholesky(double *a, int n)
-{
-    for (int j = 0; j < n; j++) {
-        double d = a[j * n + j];
-        for (int k = 0; k < j; k++)
-            d -= a[j * n + k] * a[j * n + k];
-        if (!(d > 0))
-            return 0;
-        a[j * n + j] = sqrt(d);
-        for (int i = j + 1; i < n; i++) {
-            double s = a[i * n + j];
-            for (int k = 0; k < j; k++)
-                s -= a[i * n + k] * a[j * n + k];
-            a[i * n + j] = s / a[j * n + j];
-        }
-        for (int k = j + 1; k < n; k++)
-            a[j * n + k] = 0;
-    }
-    return 1;
-}
-
-/* u = upper Cholesky factor of h^-1, from first principles. */
-static int inverse_upper(const double *h, int n, double *u)
-{
-    double *l = malloc(sizeof(double) * n * n), *li = calloc((size_t)n * n, sizeof(double));
-    memcpy(l, h, sizeof(double) * n * n);
-    int ok = cholesky(l, n);
-    for (int c = 0; ok && c < n; c++) /* li = l^-1, column by column */
-        for (int i = c; i < n; i++) {
-            double s = i == c ? 1.0 : 0.0;
-            for (int k = c; k < i; k++)
-                s -= l[i * n + k] * li[k * n + c];
-            li[i * n + c] = s / l[i * n + i];
-        }
-    for (int i = 0; ok && i < n; i++) /* h^-1 = li^T li */
-        for (int j = 0; j < n; j++) {
-            double s = 0;
-            for (int k = i > j ? i : j; k < n; k++)
-                s += li[k * n + i] * li[k * n + j];
-            u[i * n + j] = s;
-        }
-    ok = ok && cholesky(u, n);
-    for (int i = 0; ok && i < n; i++) /* transpose the lower factor to the upper one */
-        for (int j = i + 1; j < n; j++) {
-            u[i * n + j] = u[j * n + i];
-            u[j * n + i] = 0;
-        }
-    free(l);
-    free(li);
-    return ok;
-}
 
 typedef struct {
     int bits, sym, act_order, static_groups;
@@ -166,7 +114,7 @@ static void reference_gptq(const float *w, const float *hf, const cfg *k, float 
         mean += hp[i * n + i] / n;
     for (int i = 0; i < n; i++)
         hp[i * n + i] += k->damp * mean;
-    CHECK(inverse_upper(hp, n, u));
+    CHECK(lqt_inverse_upper(hp, n, u));
     for (int c = 0; c < n; c++) {
         int src = perm[c];
         if (c % 128 == 0) /* what a 128-column block sees of later columns */

@@ -3,32 +3,12 @@
  * chol(H^-1)) with the lower triangle not read, the same bytes on 1, 2 and
  * 3 threads, and a matrix that is not positive definite. White-box. */
 #include "libquant/methods/gptq_factor.h"
+#include "chol_ref.h"
 #include "synth.h"
 
 /* Not a multiple of the 256-column blocks, so the last block is partial, and
  * a few blocks, so every step of both algorithms runs on tiles. */
 enum { N = 700, T = 2 * N };
-
-/* In place: lower Cholesky of a (n x n, double); 0 when not positive definite. */
-static int cholesky(double *a, int n)
-{
-    for (int j = 0; j < n; j++) {
-        double d = a[j * n + j];
-        for (int k = 0; k < j; k++)
-            d -= a[j * n + k] * a[j * n + k];
-        if (!(d > 0))
-            return 0;
-        d = sqrt(d);
-        a[j * n + j] = d;
-        for (int i = j + 1; i < n; i++) {
-            double s = a[i * n + j];
-            for (int k = 0; k < j; k++)
-                s -= a[i * n + k] * a[j * n + k];
-            a[i * n + j] = s / d;
-        }
-    }
-    return 1;
-}
 
 /* H = X^T X / T + 0.01 I for Gaussian X of T x N: a condition number near
  * ((1 + sqrt(N/T)) / (1 - sqrt(N/T)))^2, about 34. */
@@ -49,32 +29,15 @@ static float *hessian(void)
     return h;
 }
 
-/* The reference's U: L = chol(H), H^-1 = L^-T L^-1, U = chol(H^-1)^T. */
+/* The reference's U (chol_ref.h), upper triangle, from H in float. */
 static double *reference_u(const float *h)
 {
-    double *l = malloc(sizeof(double) * N * N), *inv = calloc((size_t)N * N, sizeof(double));
-    double *y = malloc(sizeof(double) * N);
+    double *hd = malloc(sizeof(double) * N * N), *u = malloc(sizeof(double) * N * N);
     for (int i = 0; i < N * N; i++)
-        l[i] = h[i];
-    CHECK(cholesky(l, N));
-    for (int c = 0; c < N; c++) { /* column c of H^-1: L y = e_c, then L^T x = y */
-        for (int i = 0; i < N; i++) {
-            double s = i == c;
-            for (int k = 0; k < i; k++)
-                s -= l[i * N + k] * y[k];
-            y[i] = s / l[i * N + i];
-        }
-        for (int i = N - 1; i >= 0; i--) {
-            double s = y[i];
-            for (int k = i + 1; k < N; k++)
-                s -= l[k * N + i] * inv[k * N + c];
-            inv[i * N + c] = s / l[i * N + i];
-        }
-    }
-    CHECK(cholesky(inv, N)); /* its lower factor: U^T */
-    free(l);
-    free(y);
-    return inv;
+        hd[i] = h[i];
+    CHECK(lqt_inverse_upper(hd, N, u));
+    free(hd);
+    return u;
 }
 
 static void matches_reference(void)
@@ -91,8 +54,8 @@ static void matches_reference(void)
     double err = 0, scale = 0;
     for (int i = 0; i < N; i++)
         for (int j = i; j < N; j++) {
-            err = fmax(err, fabs(u[i * N + j] - ref[j * N + i]));
-            scale = fmax(scale, fabs(ref[j * N + i]));
+            err = fmax(err, fabs(u[i * N + j] - ref[i * N + j]));
+            scale = fmax(scale, fabs(ref[i * N + j]));
         }
     /* float rounding of two O(n^3) factorizations: at most about eps x
      * sqrt(N) x the condition number (6e-8 x 26 x 34 = 5e-5) of the largest
