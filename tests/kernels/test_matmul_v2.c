@@ -155,8 +155,9 @@ static void shared_x_same_bits(void)
 }
 
 /* The dot path over many chunks (kernels/matmul.c cuts weights into chunks of
- * at least 128 KiB, whole groups of 4 rows: 56 rows of q4_0 at K = 4096, so
- * 130 rows are 3 chunks, the last one short and not a whole group): the same
+ * 128 KiB, or a thread's share of the rows when that is less, in whole groups
+ * of 4 rows: 56 rows of q4_0 at K = 4096, so 130 rows are 3 chunks at 1 to 3
+ * threads, the last one short and not a whole group): the same
  * bits with 1, 2 and 3 threads, alone and with two weights sharing X, whose
  * chunks then cross from one weight into the other. */
 static void many_chunks_same_bits(void)
