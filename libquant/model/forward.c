@@ -8,6 +8,7 @@
 #include "../core/ctx.h"
 #include "../core/error.h"
 #include "../core/pool.h"
+#include "../kernels/matmul.h"
 #include "../kernels/vexp.h"
 #include "attention.h"
 #include "model.h"
@@ -147,10 +148,7 @@ static void swiglu(float *gate, const float *up, int64_t n)
 
 static bool all_finite(const float *x, int64_t n)
 {
-    for (int64_t i = 0; i < n; i++)
-        if (!isfinite(x[i]))
-            return false;
-    return true;
+    return lq__first_nonfinite(x, n) == n;
 }
 
 /* The element-wise steps between a layer's products, split over token rows
