@@ -8,12 +8,15 @@
  * Each output comes from one kernel call over the whole of k, so results
  * depend neither on the thread count nor on the chunk size. */
 
+#include <stdatomic.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
 #include "../core/pool.h"
+#include "nonfinite.h"
 #include "slots.h"
 #include "tile.h"
 
@@ -50,6 +53,8 @@ typedef struct tile_job {
     lq__tile_act act;
     int64_t k;
     int count;
+    int check_x;         /* check X's rows for infinity and NaN */
+    atomic_int nonfinite; /* set when one is not finite */
     tile_weight w[LQ__TILE_SHARED_MAX];
     lq__slots slots;
 } tile_job;
@@ -58,8 +63,18 @@ static void quant_rows(void *arg, int64_t i0, int64_t i1)
 {
     tile_job *p = arg;
     lq__quant_act_fn q = lq__level_quant_act(p->kern, p->act_type);
-    for (int64_t i = i0; i < i1; i++)
-        q(p->x + i * p->k, p->q8 + (size_t)i * p->q8_bytes, p->k);
+    for (int64_t i = i0; i < i1; i++) {
+        uint8_t *row = p->q8 + (size_t)i * p->q8_bytes;
+        /* the row is read here anyway, by the thread that quantizes it; a
+         * row that is not finite is not quantized (nothing is multiplied
+         * then), only zeroed for the fill below */
+        if (p->check_x && lq__first_nonfinite(p->x + i * p->k, p->k) < p->k) {
+            atomic_store(&p->nonfinite, 1);
+            memset(row, 0, p->q8_bytes);
+            continue;
+        }
+        q(p->x + i * p->k, row, p->k);
+    }
     lq__tile_act_fill(p->f, p->q8, p->q8_bytes, i0, i1, &p->act);
 }
 
@@ -112,12 +127,14 @@ static int64_t chunk_rows(const lq__tile_format *f, int64_t n, int64_t k, int64_
 
 lq_status lq__tile_matmul_shared(const lq_ctx *ctx, const lq__kernels *kern, int count,
                                  const lq__row_decoder *const *dec, const lq__tile_format *f,
-                                 lq_type act_type, const float *x, int64_t m, float *const *y)
+                                 lq_type act_type, const float *x, int64_t m, float *const *y,
+                                 int check_x)
 {
     if (count < 1 || count > LQ__TILE_SHARED_MAX)
         return lq__fail(LQ_ERR_INTERNAL, "lq_matmul: %d tile products share X", count);
     tile_job p = {.kern = kern, .f = f, .act_type = act_type, .x = x, .k = dec[0]->view->cols,
-                  .count = count};
+                  .count = count, .check_x = check_x};
+    atomic_init(&p.nonfinite, 0);
     int64_t threads = lq__ctx_threads(ctx), chunks = 0;
     size_t panel_bytes = 0;
     for (int j = 0; j < count; j++) {
@@ -142,6 +159,8 @@ lq_status lq__tile_matmul_shared(const lq_ctx *ctx, const lq__kernels *kern, int
     st = lq__parallel_for(ctx, "matmul", m, lq__grain_for(p.k, LQ__TILE_QUANT_ELEMS), quant_rows, &p);
     lq__free(p.q8);
     p.q8 = NULL;
+    if (st == LQ_OK && atomic_load(&p.nonfinite)) /* the message names the first one */
+        st = lq__check_x(x, m, p.k);
     if (st == LQ_OK && !lq__slots_init(&p.slots, (int)(threads < chunks ? threads : chunks), panel_bytes))
         st = lq__fail(LQ_ERR_NOMEM, "lq_matmul: cannot allocate the weight panels");
     if (st == LQ_OK) {
@@ -155,7 +174,7 @@ lq_status lq__tile_matmul_shared(const lq_ctx *ctx, const lq__kernels *kern, int
 
 lq_status lq__tile_matmul(const lq_ctx *ctx, const lq__kernels *kern, const lq__row_decoder *dec,
                           const lq__tile_format *f, lq_type act_type, const float *x, int64_t m,
-                          float *y)
+                          float *y, int check_x)
 {
-    return lq__tile_matmul_shared(ctx, kern, 1, &dec, f, act_type, x, m, &y);
+    return lq__tile_matmul_shared(ctx, kern, 1, &dec, f, act_type, x, m, &y, check_x);
 }

@@ -363,17 +363,26 @@ lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tens
     mm p = {.kern = lq__kernels_get(), .x = x, .m = m, .n = w->shape[0], .k = w->shape[1], .y = y};
     atomic_init(&p.nomem, 0);
     lq_status st = view_of("lq_matmul", w, &qp, &p.view);
-    if (st != LQ_OK || m == 0 || p.n == 0)
+    if (st != LQ_OK)
         return st;
+    lq__tile_format f;
+    bool tile = false;
+    if (m > 0 && p.n > 0 && p.k > 0) {
+        plan(&p, flags);
+        tile = takes_tile_path(&p, &f);
+    }
+    int check = (flags & LQ__MATMUL_CHECK_X) != 0;
+    if (check && !tile && (st = lq__check_x(x, m, p.k)) != LQ_OK)
+        return st;
+    if (m == 0 || p.n == 0)
+        return LQ_OK;
     if (p.k == 0) {
         for (int64_t i = 0; i < m * p.n; i++)
             y[i] = 0.0f;
         return LQ_OK;
     }
-    plan(&p, flags);
-    lq__tile_format f;
-    if (takes_tile_path(&p, &f))
-        return lq__tile_matmul(ctx, p.kern, &p.dec, &f, p.act_type, x, m, y);
+    if (tile)
+        return lq__tile_matmul(ctx, p.kern, &p.dec, &f, p.act_type, x, m, y, check);
     if (p.act_type == LQ_TYPE_F32 && m >= LQ__MATMUL_GEMM_ROWS)
         return gemm_path(ctx, &p);
     return dot_path(ctx, &p);
@@ -468,8 +477,15 @@ lq_status lq__matmul_shared(const lq_ctx *ctx, const float *x, int64_t m, const 
         const lq__row_decoder *dec[LQ__MATMUL_SHARED_MAX];
         for (int j = 0; j < count; j++)
             dec[j] = &s.p[j].dec;
-        return lq__tile_matmul_shared(ctx, s.p[0].kern, count, dec, &f, s.p[0].act_type, x, m, y);
+        return lq__tile_matmul_shared(ctx, s.p[0].kern, count, dec, &f, s.p[0].act_type, x, m, y,
+                                      (flags & LQ__MATMUL_CHECK_X) != 0);
     }
+    /* the other paths check X first, once for all the weights */
+    if (st == LQ_OK && (flags & LQ__MATMUL_CHECK_X) && count > 0)
+        st = lq__check_x(x, m, s.p[0].k);
+    flags &= ~LQ__MATMUL_CHECK_X;
+    if (st != LQ_OK)
+        return st;
     if (planned && dot_shareable(&s)) {
         mm *p0 = &s.p[0];
         size_t act_bytes = (size_t)lq__act_row_bytes(p0->act_type, p0->k);
@@ -500,29 +516,6 @@ lq_status lq__matmul_shared(const lq_ctx *ctx, const float *x, int64_t m, const 
     return st;
 }
 
-int64_t lq__first_nonfinite(const float *x, int64_t n)
-{
-    /* whole pieces without a branch per element, and a constant count that
-     * the compiler makes vector code at -O2: the check of X was 1 % of a
-     * window's prefill, on the calling thread alone */
-    enum { PIECE = 256 };
-    int64_t i0 = 0;
-    for (; i0 + PIECE <= n; i0 += PIECE) {
-        uint32_t bad = 0;
-        for (int i = 0; i < PIECE; i++) {
-            uint32_t b;
-            memcpy(&b, x + i0 + i, sizeof b);
-            bad |= (b & 0x7f800000u) == 0x7f800000u; /* exponent all ones: inf or NaN */
-        }
-        if (bad)
-            break;
-    }
-    for (; i0 < n; i0++)
-        if (!isfinite(x[i0]))
-            return i0;
-    return n;
-}
-
 lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, unsigned flags,
                        float *y)
 {
@@ -543,11 +536,7 @@ lq_status lq_matmul_v2(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *
         return lq__fail(LQ_ERR_SHAPE, "%s: [%lld x %lld] x [%lld x %lld]^T exceeds 2^31 - 1 "
                         "in a dimension", fn, (long long)m, (long long)k, (long long)n,
                         (long long)k);
-    int64_t i = lq__first_nonfinite(x, m * k);
-    if (i < m * k)
-        return lq__fail(LQ_ERR_NONFINITE, "%s: x[%lld, %lld] is %s", fn, (long long)(i / k),
-                        (long long)(i % k), isnan(x[i]) ? "NaN" : "infinite");
-    return lq__matmul(ctx, x, m, w, y, flags);
+    return lq__matmul(ctx, x, m, w, y, flags | LQ__MATMUL_CHECK_X);
 }
 
 lq_status lq_matmul(lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y)

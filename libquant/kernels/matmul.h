@@ -7,6 +7,8 @@
 
 #include <lq/lq_matmul.h>
 
+#include "nonfinite.h"
+
 /* Rows of x from which lq_matmul, when it works in f32, decodes weight tiles
  * and calls the BLAS instead of taking row dot products (measured with
  * `lq bench`). */
@@ -20,7 +22,15 @@
 #define LQ__MATMUL_TILE_ROWS 8
 #define LQ__MATMUL_TILE_ROWS_NARROW 24
 
-/* y[m, n] = x[m, k] * w^T, as lq_matmul_v2; the caller checked the arguments. */
+/* A flag of lq__matmul and lq__matmul_shared beside lq_matmul.h's: X is not
+ * known to be finite, so the product checks it (LQ_ERR_NONFINITE, with
+ * lq__check_x's message): the tile path row by row while it quantizes X on
+ * the pool, the other paths before they start. Without it, X must be
+ * finite. */
+#define LQ__MATMUL_CHECK_X (1u << 31)
+
+/* y[m, n] = x[m, k] * w^T, as lq_matmul_v2; the caller checked the other
+ * arguments. */
 lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y,
                      unsigned flags);
 
@@ -34,10 +44,6 @@ lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tens
 #define LQ__MATMUL_SHARED_MAX 4
 lq_status lq__matmul_shared(const lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *const *w,
                             int count, float *const *y, unsigned flags);
-
-/* The index of the first of x[0 .. n-1] that is infinite or NaN, n when
- * none is. */
-int64_t lq__first_nonfinite(const float *x, int64_t n);
 
 /* 1 when lq_matmul_v2 with m rows and these flags quantizes X to 8 bits
  * (the integer paths), 0 when it works in f32; for tests and benchmarks. */

@@ -143,10 +143,13 @@ void lq__tile_act_fill(const lq__tile_format *f, const uint8_t *act, size_t act_
 
 /* y[m, n] = x[m, k] W^T for the tensor of dec (format f, whose vec_dot
  * activation type is act_type) through the tile kernels of kern, on ctx's
- * threads. Errors: LQ_ERR_NOMEM, LQ_ERR_CANCELLED. */
+ * threads. With check_x, the rows of X are checked for infinity and NaN as
+ * they are quantized (on the pool, not on the calling thread alone), and
+ * then nothing is multiplied. Errors: LQ_ERR_NOMEM, LQ_ERR_CANCELLED,
+ * LQ_ERR_NONFINITE (lq__check_x's message). */
 lq_status lq__tile_matmul(const lq_ctx *ctx, const lq__kernels *kern, const lq__row_decoder *dec,
                           const lq__tile_format *f, lq_type act_type, const float *x, int64_t m,
-                          float *y);
+                          float *y, int check_x);
 
 /* y[j] = x W_j^T for count (at most LQ__TILE_SHARED_MAX) tensors of one
  * format f and k columns, as count lq__tile_matmul calls compute them (the
@@ -156,6 +159,7 @@ lq_status lq__tile_matmul(const lq_ctx *ctx, const lq__kernels *kern, const lq__
 #define LQ__TILE_SHARED_MAX 4
 lq_status lq__tile_matmul_shared(const lq_ctx *ctx, const lq__kernels *kern, int count,
                                  const lq__row_decoder *const *dec, const lq__tile_format *f,
-                                 lq_type act_type, const float *x, int64_t m, float *const *y);
+                                 lq_type act_type, const float *x, int64_t m, float *const *y,
+                                 int check_x);
 
 #endif

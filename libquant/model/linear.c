@@ -67,10 +67,9 @@ lq_status lq__linear_forward_shared(lq_ctx *ctx, const lq__linear *const *l, int
                 l[j]->act_flags == l[0]->act_flags && l[j]->cols == l[0]->cols;
         w[j] = l[j]->t;
     }
-    /* non-finite inputs: lq_matmul_v2 says which */
-    share = share && lq__first_nonfinite(x, n * l[0]->cols) == n * l[0]->cols;
-    if (share) {
-        lq_status st = lq__matmul_shared(ctx, x, n, w, count, y, l[0]->act_flags);
+    if (share) { /* X checked as lq_matmul_v2 checks it, on the pool where it can */
+        lq_status st = lq__matmul_shared(ctx, x, n, w, count, y,
+                                         l[0]->act_flags | LQ__MATMUL_CHECK_X);
         for (int j = 0; st == LQ_OK && j < count; j++)
             apply_scale(l[j], n, y[j]);
         return st;

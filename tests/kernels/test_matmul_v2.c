@@ -3,8 +3,10 @@
  * the float order and the same bits with any thread count, for every scheme
  * with integer dots; several weights sharing X (lq__matmul_shared) give the
  * bits of one call each, on the dot path and on the tile path; the dot path
- * over many chunks; the non-finite check of X; the flags. Registered once per level (LQ_ARCH). */
+ * over many chunks; the non-finite check of X on every path; the flags. Registered once per level (LQ_ARCH). */
+#include <math.h>
 #include <stdint.h>
+#include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -273,6 +275,53 @@ static void first_nonfinite(void)
     free(x);
 }
 
+/* X with infinity or NaN: LQ_ERR_NONFINITE naming the first such element,
+ * on every path (one row: the dot path; 40 rows: the tile path, which checks
+ * X on the pool while quantizing it, or the BLAS path in f32), alone and
+ * with weights sharing X, at 1 and 2 threads. */
+static void nonfinite_x(void)
+{
+    enum { N = 40, K = 256, M = 40 };
+    lqt_rng rng = {37};
+    static float wf[N * K], x[M * K], y[M * N], y2[M * N];
+    float *out[2] = {y, y2};
+    lq_tensor *q = quantized("q8_0", N, K, &rng, wf);
+    const lq_tensor *both[2] = {q, q};
+    lq_ctx *ctx[2] = {NULL, NULL};
+    for (int c = 0; c < 2; c++) {
+        CHECK_OK(lq_ctx_create(&ctx[c]));
+        CHECK_OK(lq_ctx_set_threads(ctx[c], c + 1));
+    }
+    static const unsigned acts[] = {LQ_MATMUL_ACT_8BIT, LQ_MATMUL_ACT_F32};
+    for (int c = 0; c < 2; c++)
+        for (int a = 0; a < 2; a++)
+            for (int m = 1; m <= M; m += M - 1) {
+                /* the first one in row order is named, not the first found */
+                int64_t at = (m - 1) * K + 5, later = m > 1 ? (m - 1) * K + 200 : -1;
+                for (int kind = 0; kind < 2; kind++) {
+                    kt_fill_floats(x, M * K, KT_NORMAL, &rng);
+                    x[at] = kind ? INFINITY : NAN;
+                    if (later >= 0)
+                        x[later] = NAN;
+                    const char *want = kind ? "infinite" : "NaN";
+                    char name[64];
+                    snprintf(name, sizeof name, "x[%d, 5] is %s", m - 1, want);
+                    CHECK_STATUS(lq_matmul_v2(ctx[c], x, m, q, acts[a], y), LQ_ERR_NONFINITE);
+                    CHECKF(strstr(lq_last_error(), name) != NULL, "%s: %s", name, lq_last_error());
+                    CHECK_STATUS(lq__matmul_shared(ctx[c], x, m, both, 2, out,
+                                                   acts[a] | LQ__MATMUL_CHECK_X),
+                                 LQ_ERR_NONFINITE);
+                    CHECKF(strstr(lq_last_error(), name) != NULL, "%s: %s", name, lq_last_error());
+                }
+                kt_fill_floats(x, M * K, KT_NORMAL, &rng);
+                CHECK_OK(lq_matmul_v2(ctx[c], x, m, q, acts[a], y));
+                CHECK_OK(lq__matmul_shared(ctx[c], x, m, both, 2, out, acts[a] | LQ__MATMUL_CHECK_X));
+            }
+    for (int c = 0; c < 2; c++)
+        lq_ctx_free(ctx[c]);
+    lq_tensor_free(q);
+}
+
 static void flags(void)
 {
     enum { N = 20, K = 256, M = 5 };
@@ -308,8 +357,8 @@ int main(void)
     if (kt_skip_unavailable_level(lq__kernels_get()))
         return 0;
     lqt_case_fn cases[] = {matmul_8bit_matches_dot_path, shared_x_same_bits, many_chunks_same_bits,
-                           tile_shared_same_bits, first_nonfinite, flags};
+                           tile_shared_same_bits, first_nonfinite, nonfinite_x, flags};
     return lqt_run("matmul_8bit_matches_dot_path, shared_x_same_bits, many_chunks_same_bits, "
-                   "tile_shared_same_bits, first_nonfinite, flags", cases,
+                   "tile_shared_same_bits, first_nonfinite, nonfinite_x, flags", cases,
                    (int)(sizeof cases / sizeof *cases));
 }
