@@ -176,39 +176,54 @@ static inline __m256i nibbles_interleaved(const uint8_t *p)
 
 /* X to q8_0 blocks, bit-identical to the codec's quantize_row: d = amax / 127
  * and q = round(x / d) half away from zero, written as the scalar code does
- * it: truncate, then add the sign of a fraction of at least one half. */
+ * it: truncate, then add the sign of a fraction of at least one half. The
+ * scales of 8 blocks at a time: their divisions and f16 conversions (F16C
+ * rounds to nearest even, as lq__f32_to_f16) in one vector each, instead of
+ * two dependent scalar divisions per block (2.7 % of a Q8_0 prefill of the
+ * fixture, waiting on them). */
 static void quant_q8_0(const float *x, void *vy, int64_t n)
 {
     lq__blk_q8_0 *y = vy;
     const __m256 abs_mask = _mm256_castsi256_ps(_mm256_set1_epi32(0x7FFFFFFF));
-    for (int64_t i = 0; i < n / LQ__QK; i++, x += LQ__QK) {
-        __m256 v[4], m = _mm256_setzero_ps();
-        LQ__UNROLL
-        for (int u = 0; u < 4; u++) {
-            v[u] = _mm256_loadu_ps(x + 8 * u);
-            m = _mm256_max_ps(m, _mm256_and_ps(v[u], abs_mask));
+    const int64_t nb = n / LQ__QK;
+    for (int64_t i0 = 0; i0 < nb; i0 += 8, x += 8 * LQ__QK) {
+        const int g = nb - i0 < 8 ? (int)(nb - i0) : 8;
+        float amax[8] = {0}, ids[8];
+        uint16_t dh[8];
+        for (int j = 0; j < g; j++) {
+            __m256 m = _mm256_setzero_ps();
+            LQ__UNROLL
+            for (int u = 0; u < 4; u++)
+                m = _mm256_max_ps(m, _mm256_and_ps(_mm256_loadu_ps(x + LQ__QK * j + 8 * u), abs_mask));
+            __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
+            h = _mm_max_ps(h, _mm_movehl_ps(h, h));
+            h = _mm_max_ss(h, _mm_movehdup_ps(h));
+            amax[j] = _mm_cvtss_f32(h);
         }
-        __m128 h = _mm_max_ps(_mm256_castps256_ps128(m), _mm256_extractf128_ps(m, 1));
-        h = _mm_max_ps(h, _mm_movehl_ps(h, h));
-        h = _mm_max_ss(h, _mm_movehdup_ps(h));
-        const float d = _mm_cvtss_f32(h) / 127;
-        const float id = d ? 1.0f / d : 0.0f;
-        y[i].d = lq__f32_to_f16(d);
-        __m256i q[4];
-        LQ__UNROLL
-        for (int u = 0; u < 4; u++) {
-            __m256 f = _mm256_mul_ps(v[u], _mm256_set1_ps(id));
-            __m256i t = _mm256_cvttps_epi32(f);
-            __m256 frac = _mm256_sub_ps(f, _mm256_cvtepi32_ps(t));
-            /* the comparisons are all-ones (-1) where true */
-            t = _mm256_sub_epi32(t, _mm256_castps_si256(_mm256_cmp_ps(frac, _mm256_set1_ps(0.5f), _CMP_GE_OQ)));
-            q[u] = _mm256_add_epi32(t, _mm256_castps_si256(_mm256_cmp_ps(frac, _mm256_set1_ps(-0.5f), _CMP_LE_OQ)));
+        const __m256 d = _mm256_div_ps(_mm256_loadu_ps(amax), _mm256_set1_ps(127.0f));
+        /* d ? 1 / d : 0, where NaN counts as nonzero */
+        const __m256 id = _mm256_and_ps(_mm256_div_ps(_mm256_set1_ps(1.0f), d),
+                                        _mm256_cmp_ps(d, _mm256_setzero_ps(), _CMP_NEQ_UQ));
+        _mm256_storeu_ps(ids, id);
+        _mm_storeu_si128((__m128i *)dh, _mm256_cvtps_ph(d, _MM_FROUND_TO_NEAREST_INT));
+        for (int j = 0; j < g; j++) {
+            y[i0 + j].d = dh[j];
+            __m256i q[4];
+            LQ__UNROLL
+            for (int u = 0; u < 4; u++) {
+                __m256 f = _mm256_mul_ps(_mm256_loadu_ps(x + LQ__QK * j + 8 * u), _mm256_set1_ps(ids[j]));
+                __m256i t = _mm256_cvttps_epi32(f);
+                __m256 frac = _mm256_sub_ps(f, _mm256_cvtepi32_ps(t));
+                /* the comparisons are all-ones (-1) where true */
+                t = _mm256_sub_epi32(t, _mm256_castps_si256(_mm256_cmp_ps(frac, _mm256_set1_ps(0.5f), _CMP_GE_OQ)));
+                q[u] = _mm256_add_epi32(t, _mm256_castps_si256(_mm256_cmp_ps(frac, _mm256_set1_ps(-0.5f), _CMP_LE_OQ)));
+            }
+            /* |q| <= 128 packs without saturating; the packs work per lane, the
+             * permute puts the dwords back in order */
+            __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
+            b = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
+            _mm256_storeu_si256((__m256i *)y[i0 + j].qs, b);
         }
-        /* |q| <= 128 packs without saturating; the packs work per lane, the
-         * permute puts the dwords back in order */
-        __m256i b = _mm256_packs_epi16(_mm256_packs_epi32(q[0], q[1]), _mm256_packs_epi32(q[2], q[3]));
-        b = _mm256_permutevar8x32_epi32(b, _mm256_setr_epi32(0, 4, 1, 5, 2, 6, 3, 7));
-        _mm256_storeu_si256((__m256i *)y[i].qs, b);
     }
 }
 
