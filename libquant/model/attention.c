@@ -51,7 +51,13 @@ static void softmax_masked(float *s, int64_t len, int64_t width)
     for (int64_t p = full; p < len; p++)
         sum += s[p];
     float inv = (float)(1.0 / sum);
-    for (int64_t p = 0; p < len; p++)
+    const lq__v4f vinv = {inv, inv, inv, inv};
+    for (int64_t p = 0; p < full; p += 4) { /* the scalar loop's products, 4 at once */
+        memcpy(&v, s + p, sizeof v);
+        v *= vinv;
+        memcpy(s + p, &v, sizeof v);
+    }
+    for (int64_t p = full; p < len; p++)
         s[p] *= inv;
     for (int64_t p = len; p < width; p++)
         s[p] = 0.0f;
