@@ -64,7 +64,17 @@ static void rms_norm(const float *x, const float *w, int64_t n, int64_t e, float
         for (int64_t j = 0; j < e; j++)
             ss += (double)xi[j] * xi[j];
         float scale = 1.0f / sqrtf((float)(ss / (double)e) + eps);
-        for (int64_t j = 0; j < e; j++)
+        const lq__v4f vs = {scale, scale, scale, scale};
+        int64_t j = 0;
+        /* four at a time (GCC -O2 leaves a loop that needs an epilogue
+         * scalar), the same products */
+        for (lq__v4f vx, vw; j + 4 <= e; j += 4) {
+            memcpy(&vx, xi + j, sizeof vx);
+            memcpy(&vw, w + j, sizeof vw);
+            vx = vx * vs * vw;
+            memcpy(y + i * e + j, &vx, sizeof vx);
+        }
+        for (; j < e; j++)
             y[i * e + j] = xi[j] * scale * w[j];
     }
 }
@@ -114,8 +124,7 @@ static void add_bias(float *x, const float *bias, int64_t n, int64_t width)
             x[i * width + j] += bias[j];
 }
 
-/* x += y, four floats at a time (GCC -O2 leaves a loop that needs an
- * epilogue scalar); the same sums either way */
+/* x += y, four floats at a time as in rms_norm */
 static void add(float *x, const float *y, int64_t n)
 {
     int64_t i = 0;
@@ -140,7 +149,7 @@ static void swiglu(float *gate, const float *up, int64_t n)
         float *g = gate + i0;
         const float *u = up + i0;
         int64_t j = 0;
-        for (lq__v4f v; j + 4 <= len; j += 4) { /* as add: four at a time */
+        for (lq__v4f v; j + 4 <= len; j += 4) { /* four at a time, as in rms_norm */
             memcpy(&v, g + j, sizeof v);
             v = -v;
             memcpy(e + j, &v, sizeof v);
