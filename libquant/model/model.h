@@ -96,6 +96,9 @@ lq_status lq__model_fetch_all(const char *fn, lq_model *m);
  * quantized layer by layer (lq_model_quantize releases the map's pages as it
  * goes) never holds a copy. LQ_ERR_NOMEM leaves the model as it was. */
 lq_status lq__model_make_resident(const char *fn, lq_model *m, const lq_gguf *g);
+/* Fewer bytes of matrix weights are not copied (resident.c says why; 16 MiB;
+ * tests lower it to run on the small fixture). */
+extern size_t lq__resident_min_bytes;
 
 /* The tensor `name` (a GGUF name) as the model holds it now, for writing the
  * model out: a 2-D weight in *mat (borrowed; quantized when lq_model_quantize

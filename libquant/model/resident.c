@@ -2,11 +2,12 @@
  * map into one block of the model's own memory, in 2 MiB pages where the
  * kernel gives them (lq__model_make_resident).
  *
- * lq_model_eval does it on its first call. Why: a decoded token streams every matrix weight from memory once. Read
- * from the file map they are 4 KiB page-cache pages, and the hardware
- * prefetchers stop at each 4 KiB page; in huge pages the same rows kernels
- * read 7 % (q4_0) to 10 % (q6_K) more bytes per second from 400 MB of
- * weights on the benchmarks' Zen 1 EPYC, one thread (doc/benchmarks.md).
+ * lq_model_eval does it on its first call. Why: a decoded token streams
+ * every matrix weight from memory once. Read from the file map they are
+ * 4 KiB page-cache pages, and the hardware prefetchers stop at each 4 KiB
+ * page; in huge pages the same rows kernels read 7 % (q4_0) to 10 % (q6_K)
+ * more bytes per second from 400 MB of weights on the benchmarks' Zen 1
+ * EPYC, one thread (doc/benchmarks.md).
  * Memory does not grow: each weight's file pages are dropped from this
  * process as soon as it is copied (they stay in the page cache), so the
  * process holds the copy instead of the mapped pages it would have touched
@@ -28,6 +29,12 @@
  * copy holds beside the block at once (a whole 3.5 MB weight grew the
  * runner's peak by as much). */
 #define PIECE ((size_t)1 << 20)
+/* Below this many bytes of matrix weights nothing is copied: such a model
+ * is mostly read from the last-level cache between tokens (8 MiB on the
+ * benchmarks' EPYC), where the page size does not matter, and its file is
+ * largely resident after loading already, so a copy only adds memory (0.9
+ * MB to the 9 MB peak of a decode of the 1.9 MB Q4_0 fixture). */
+size_t lq__resident_min_bytes = (size_t)16 << 20;
 /* Weights start on a cache line (the kernels' loads are unaligned anyway). */
 #define WEIGHT_ALIGN ((size_t)64)
 
@@ -97,8 +104,14 @@ lq_status lq__model_make_resident(const char *fn, lq_model *m, const lq_gguf *g)
     size_t total = 0;
     for (int64_t i = 0; i < n; i++)
         total += padded(t[i]->nbytes);
-    uint8_t *raw = total ? lq__malloc(total + HUGE_PAGE) : NULL;
-    if (total && !raw) {
+    if (total < lq__resident_min_bytes) {
+        lq__free(w);
+        lq__free(t);
+        m->resident_done = true;
+        return LQ_OK;
+    }
+    uint8_t *raw = lq__malloc(total + HUGE_PAGE);
+    if (!raw) {
         lq__free(w);
         lq__free(t);
         return lq__fail(LQ_ERR_NOMEM, "%s: cannot hold the %zu bytes of the matrix weights", fn,
@@ -106,8 +119,9 @@ lq_status lq__model_make_resident(const char *fn, lq_model *m, const lq_gguf *g)
     }
     uint8_t *block = raw + (HUGE_PAGE - (uintptr_t)raw % HUGE_PAGE) % HUGE_PAGE;
 #ifdef MADV_HUGEPAGE
-    if (raw)
-        (void)madvise(block, total, MADV_HUGEPAGE); /* advice: without it, 4 KiB pages */
+    /* advice, whole huge pages only: a last one partly used would be made
+     * whole; the tail is 4 KiB pages */
+    (void)madvise(block, total / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
 #endif
     /* In file order, each weight's pages dropped piece by piece as they are
      * copied, and the weight before it dropped again whole: a page fault on

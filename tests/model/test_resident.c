@@ -3,7 +3,8 @@
  * model's own (model/resident.c), not the load itself: every layer weight and
  * the head then live in that block, and the logits are bit-identical to
  * those of the same file run from its map (lq_model_from_gguf copies
- * nothing). White-box (the model's tensors). */
+ * nothing); below lq__resident_min_bytes nothing is copied. White-box (the
+ * model's tensors and the threshold, lowered for the small fixture). */
 #include <stdlib.h>
 #include <string.h>
 
@@ -43,6 +44,17 @@ static void copied_and_same(void)
     lq_model *a = NULL, *b = NULL;
     lq_gguf *g = NULL;
     CHECK_OK(lq_model_load(NULL, lqt_fixture(), 32, LQ_KV_F32, &a));
+    /* the threshold itself: nothing copied above the fixture's weight bytes */
+    lq_model *small = NULL;
+    lq__resident_min_bytes = (size_t)1 << 30;
+    CHECK_OK(lq_model_load(NULL, lqt_fixture(), 32, LQ_KV_F32, &small));
+    if (small) {
+        float *l = run(small, lq_model_info(small, LQ_MODEL_N_VOCAB));
+        CHECK(l && small->resident == NULL && small->resident_done);
+        free(l);
+    }
+    lq_model_free(small);
+    lq__resident_min_bytes = 0;
     CHECK_OK(lq_gguf_open(lqt_fixture(), &g));
     if (g)
         CHECK_OK(lq_model_from_gguf(NULL, g, 32, LQ_KV_F32, &b));
@@ -74,6 +86,7 @@ static void copied_and_same(void)
 
 int main(void)
 {
+    lq__resident_min_bytes = 0; /* the fixture's weights are below the threshold */
     lqt_case_fn cases[] = {CASES};
     return lqt_run(STR(CASES), cases, (int)(sizeof cases / sizeof *cases));
 }
