@@ -49,6 +49,8 @@ struct lq_model {
     lq__kv kv;
     int64_t n_past;         /* positions held in the cache */
     float *scratch;         /* the forward pass's activations (forward.c), kept between calls */
+    void *resident;         /* the block the matrix weights were copied to (resident.c), or NULL */
+    bool resident_done;     /* lq__model_make_resident has run */
     size_t scratch_floats;
     int64_t n_params;
     int64_t max_memory;     /* bytes the hidden states of a calibration walk may take in
@@ -86,6 +88,17 @@ lq_status lq__model_spill(const char *fn, lq_model *m, const lq_tensor *t);
 lq_status lq__model_fetch_layer(const char *fn, lq_model *m, int64_t il);
 void lq__model_drop_layer(lq_model *m, int64_t il);
 lq_status lq__model_fetch_all(const char *fn, lq_model *m);
+
+/* Copy the matrix weights of a model built from the mapped file g (not one
+ * whose weights are made on use) into a block of its own in 2 MiB pages,
+ * dropping their file pages from this process (resident.c says why); once:
+ * later calls return at once. lq_model_eval calls it, so that a model only
+ * quantized layer by layer (lq_model_quantize releases the map's pages as it
+ * goes) never holds a copy. LQ_ERR_NOMEM leaves the model as it was. */
+lq_status lq__model_make_resident(const char *fn, lq_model *m, const lq_gguf *g);
+/* Fewer bytes of matrix weights are not copied (resident.c says why; 16 MiB;
+ * tests lower it to run on the small fixture). */
+extern size_t lq__resident_min_bytes;
 
 /* The tensor `name` (a GGUF name) as the model holds it now, for writing the
  * model out: a 2-D weight in *mat (borrowed; quantized when lq_model_quantize

@@ -1,7 +1,8 @@
 /* bench_runner.c — tokens per second of libquant's runner on one GGUF: a
  * perplexity pass (prefill, windows of CTX tokens, as llama-perplexity runs
- * them) and decode (one token at a time through the KV cache, as llama-bench's
- * tg test). Not a test: bench_runner.sh runs it beside llama.cpp's tools.
+ * them) and decode (one token at a time through the KV cache, each with its
+ * logits, as llama-bench's tg test). Not a test: bench_runner.sh runs it
+ * beside llama.cpp's tools.
  *
  * usage: bench_runner MODEL.gguf TEXT CTX THREADS MAX_TOKENS DECODE_TOKENS
  * prints: "prefill TOK_S PPL WINDOWS" and "decode TOK_S" lines. */
@@ -85,11 +86,20 @@ int main(int argc, char **argv)
     if (n_decode > 0) {
         if (n_decode > n_ctx)
             n_decode = n_ctx;
+        /* each step's logits, as llama-bench's tg test computes them (its
+         * one-token batches output their last token): the output weight is
+         * read once per token on both sides */
+        float *logits = malloc((size_t)lq_model_info(m, LQ_MODEL_N_VOCAB) * sizeof *logits);
+        if (!logits) {
+            fprintf(stderr, "bench_runner: out of memory\n");
+            return 1;
+        }
         t0 = now();
         for (int64_t i = 0; i < n_decode; i++)
-            if ((st = lq_model_eval(ctx, m, tok + i, 1, i, 1, NULL)))
+            if ((st = lq_model_eval(ctx, m, tok + i, 1, i, 0, logits)))
                 return fail("decode", st);
         printf("decode %.1f\n", (double)n_decode / (now() - t0));
+        free(logits);
     }
     lq_free(tok);
     free(text);

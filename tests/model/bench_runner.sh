@@ -8,7 +8,8 @@
 # bench_runner's lq_model_perplexity over the same windows, each timed from
 # the first window to the final estimate (forward passes and scoring, not
 # loading or tokenizing). Decode: llama-bench's tg test (DECODE tokens from
-# an empty cache) against bench_runner's one-token lq_model_eval calls. Peak
+# an empty cache) against bench_runner's one-token lq_model_eval calls (both
+# compute each token's logits: the output weight is part of a step). Peak
 # RSS of each whole process from /usr/bin/time. Both sides use an f32 KV cache
 # except llama-bench (its default f16; llama-perplexity gets -ctk/-ctv f32).
 #
