@@ -329,13 +329,15 @@ lq_status lq__out_sync(lq__out *o)
     lq_status st = flush(o);
     if (st != LQ_OK)
         return st;
-    lq__out_syncer_stop(o->syncer); /* waits for its fdatasync under way */
-    o->syncer = NULL;
+    /* before the syncer is stopped: an fdatasync of its still under way
+     * then overlaps this fsync instead of delaying it */
     if (fsync(o->fd) != 0) {
         st = lq__fail(LQ_ERR_IO, "%s: %s: fsync: %s", o->fn, o->final_path, strerror(errno));
         lq__out_abort(o);
         return st;
     }
+    lq__out_syncer_stop(o->syncer);
+    o->syncer = NULL;
     /* close now: a sharded save may hold many finished files at once */
     int fd = o->fd;
     o->fd = -1;
