@@ -381,10 +381,13 @@ static void q4_k_finish(const float *x, void *vy, int imat, kq_work *k, int s)
     y->d = h.d;
     y->dmin = h.dmin;
     memcpy(y->scales, h.scales, sizeof h.scales);
-    /* chunk c of 64: low nibbles elements 64c..64c+31, high nibbles the next 32 */
+    /* chunk c of 64: low nibbles elements 64c..64c+31, high nibbles the next
+     * 32; eight bytes at a time in a uint64_t (a code below 16 shifted by 4
+     * stays in its byte), as pack_2bit */
     for (int c = 0; c < 4; c++)
-        for (int l = 0; l < 32; l++)
-            y->qs[32 * c + l] = (uint8_t)(L[64 * c + l] | (L[64 * c + l + 32] << 4));
+        for (int l = 0; l < 32; l += 8)
+            lq__blk_st64(y->qs + 32 * c + l,
+                         lq__blk_ld64(L + 64 * c + l) | lq__blk_ld64(L + 64 * c + l + 32) << 4);
 }
 
 static void q5_k_finish(const float *x, void *vy, int imat, kq_work *k, int s)
