@@ -12,11 +12,15 @@
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "file.h"
+#include "out_sync.h"
 
 #define OUT_BUF_BYTES (1u << 20)
 /* Writeback of the output is started every this many bytes (see
  * start_writeback). */
 #define WRITEBACK_BYTES ((uint64_t)32 << 20)
+/* ... and committed (fdatasync on another thread, out_sync.c) every this
+ * many: each takes 0.1-0.2 s of waiting there, off the writer's path. */
+#define DATASYNC_BYTES ((uint64_t)128 << 20)
 
 char *lq__strndup(const char *s, size_t n)
 {
@@ -226,19 +230,25 @@ lq_status lq__out_open(const char *fn, const char *path, lq__out *o)
 /* Start writing what was written so far to the disk, without waiting: the
  * fsync before the rename then finds little left to do. Without this it
  * wrote the whole output at the end while nothing else ran (1.9 s of a
- * whole-model Q8_0 quantization's 750 MB). Advice only: a failure here
+ * whole-model Q8_0 quantization's 750 MB); the syncer commits what the
+ * writeback leaves for the fsync (out_sync.c). Advice only: a failure here
  * shows up at the fsync, which is checked. */
 static void start_writeback(lq__out *o)
 {
 #ifdef SYNC_FILE_RANGE_WRITE
-    if (o->written - o->wb_started < WRITEBACK_BYTES)
-        return;
-    (void)sync_file_range(o->fd, (off_t)o->wb_started, (off_t)(o->written - o->wb_started),
-                          SYNC_FILE_RANGE_WRITE);
-    o->wb_started = o->written;
-#else
-    (void)o;
+    if (o->written - o->wb_started >= WRITEBACK_BYTES) {
+        (void)sync_file_range(o->fd, (off_t)o->wb_started, (off_t)(o->written - o->wb_started),
+                              SYNC_FILE_RANGE_WRITE);
+        o->wb_started = o->written;
+    }
 #endif
+    if (o->written - o->sync_asked < DATASYNC_BYTES)
+        return;
+    if (!o->syncer) /* first needed: files smaller than this never start one */
+        o->syncer = lq__out_syncer_start(o->tmp_path);
+    if (o->syncer)
+        lq__out_syncer_ask(o->syncer);
+    o->sync_asked = o->written;
 }
 
 static lq_status write_all(lq__out *o, const uint8_t *p, size_t n)
@@ -319,11 +329,15 @@ lq_status lq__out_sync(lq__out *o)
     lq_status st = flush(o);
     if (st != LQ_OK)
         return st;
+    /* before the syncer is stopped: an fdatasync of its still under way
+     * then overlaps this fsync instead of delaying it */
     if (fsync(o->fd) != 0) {
         st = lq__fail(LQ_ERR_IO, "%s: %s: fsync: %s", o->fn, o->final_path, strerror(errno));
         lq__out_abort(o);
         return st;
     }
+    lq__out_syncer_stop(o->syncer);
+    o->syncer = NULL;
     /* close now: a sharded save may hold many finished files at once */
     int fd = o->fd;
     o->fd = -1;
@@ -369,6 +383,8 @@ lq_status lq__out_commit(lq__out *o)
 
 void lq__out_abort(lq__out *o)
 {
+    lq__out_syncer_stop(o->syncer);
+    o->syncer = NULL;
     if (o->fd >= 0)
         close(o->fd);
     o->fd = -1;

@@ -43,6 +43,8 @@ typedef struct lq__out {
     char *dir_path;     /* final_path's folder, fsynced after the rename */
     uint64_t written;
     uint64_t wb_started; /* bytes whose writeback to disk has been started */
+    uint64_t sync_asked; /* bytes written when the syncer was last asked */
+    struct lq__out_syncer *syncer; /* background fdatasync (out_sync.h), or NULL */
     uint8_t *buf;       /* write buffer, made on the first write */
     size_t buf_used;
     const char *fn;     /* public function, for messages */

@@ -14,6 +14,7 @@
 #include "../core/tensor.h"
 #include "../core/type_info.h"
 #include "../kernels/dequantize.h"
+#include "../kernels/matmul.h"
 #include "methods.h"
 #include "quantize.h"
 #include "../core/scheme_names.h"
@@ -48,36 +49,11 @@ typedef struct {
     _Atomic int64_t first; /* lowest row with a non-finite value; rows when none */
 } finite_scan;
 
-/* Eight lanes and no early exit, so that the compiler makes it vector code
- * (a value at a time, it was a twentieth of a whole-model quantization's
- * instructions). */
-bool lq__row_nonfinite(const float *row, int64_t n)
-{
-    uint32_t top[8] = {0};
-    int64_t c = 0;
-    for (; c + 8 <= n; c += 8)
-        for (int k = 0; k < 8; k++) {
-            uint32_t bits;
-            memcpy(&bits, row + c + k, sizeof bits);
-            bits &= 0x7fffffffu;
-            top[k] = bits > top[k] ? bits : top[k];
-        }
-    for (; c < n; c++) {
-        uint32_t bits;
-        memcpy(&bits, row + c, sizeof bits);
-        bits &= 0x7fffffffu;
-        top[0] = bits > top[0] ? bits : top[0];
-    }
-    for (int k = 1; k < 8; k++)
-        top[0] = top[k] > top[0] ? top[k] : top[0];
-    return top[0] >= 0x7f800000u;
-}
-
 static void finite_range(void *arg, int64_t r0, int64_t r1)
 {
     finite_scan *s = arg;
     for (int64_t r = r0; r < r1 && r < s->first; r++) {
-        if (lq__row_nonfinite(s->x + r * s->cols, s->cols)) {
+        if (lq__first_nonfinite(s->x + r * s->cols, s->cols) < s->cols) {
             int64_t cur = s->first;
             while (r < cur && !atomic_compare_exchange_weak(&s->first, &cur, r))
                 ;

@@ -14,9 +14,4 @@ lq_status lq__quantize_with(const char *fn, lq_ctx *ctx, const lq_tensor *src,
                             lq_status (*run)(const lq__method_job *job, void *arg), void *arg,
                             lq_tensor **out);
 
-/* Whether row[0..n) holds NaN or infinity: the largest magnitude's bits
- * reach the all-ones exponent. The one test of input rows, here and in the
- * pipeline's one-pass quantization. */
-bool lq__row_nonfinite(const float *row, int64_t n);
-
 #endif

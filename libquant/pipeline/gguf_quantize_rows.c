@@ -15,7 +15,7 @@
 #include "../core/type_info.h"
 #include "../formats/codec.h"
 #include "../kernels/kernels.h"
-#include "../methods/quantize.h"
+#include "../kernels/matmul.h"
 #include "gguf_quantize_rows.h"
 
 typedef struct {
@@ -54,7 +54,7 @@ static bool result_finite(const rows_job *j, const uint8_t *q, float *x)
     const lq__codec *c = j->codec;
     if (c->n_f16_scales == 0) {
         c->dequantize_row(q, x, j->cols);
-        return !lq__row_nonfinite(x, j->cols);
+        return lq__first_nonfinite(x, j->cols) == j->cols;
     }
     for (size_t at = 0; at < j->row_bytes; at += (size_t)j->block_bytes)
         for (int f = 0; f < c->n_f16_scales; f++)
@@ -76,7 +76,7 @@ static void rows_range(void *arg, int64_t r0, int64_t r1)
     for (int64_t r = r0; r < r1; r++) {
         uint8_t *q = j->dst + (size_t)r * j->row_bytes;
         j->convert(j->src + (size_t)r * j->src_row_bytes, x, j->cols);
-        if (lq__row_nonfinite(x, j->cols)) {
+        if (lq__first_nonfinite(x, j->cols) < j->cols) {
             j->unclean = 1;
             break;
         }

@@ -281,5 +281,61 @@ out:
     iot_rmdir(dir);
 }
 
+/* An output past the step at which the writer starts its background
+ * fdatasync (128 MiB, io/file.c): the syncer is there while the file is
+ * written and gone after the commit, which leaves the whole file; a full
+ * disk after it started stops it too and leaves nothing. */
+#define BIG_PIECE ((size_t)1 << 20)
+#define BIG_PIECES 130 /* MiB: past 128 */
+static void large_output_with_the_syncer(void)
+{
+    char *dir = iot_mkdtemp();
+    unsigned char *piece = malloc(BIG_PIECE);
+    CHECK(dir && piece);
+    if (!dir || !piece)
+        goto out;
+    const char *path = iot_path(dir, "big.bin");
+    for (int fail_at = 0; fail_at <= BIG_PIECES; fail_at += BIG_PIECES) {
+        lq__out o;
+        CHECK_STATUS(lq__out_open("test", path, &o), LQ_OK);
+        lq__out_fail_write_at(fail_at); /* 0: none; else the last piece's write */
+        lq_status st = LQ_OK;
+        for (int k = 0; st == LQ_OK && k < BIG_PIECES; k++) {
+            memset(piece, k, BIG_PIECE); /* each MiB says which it is */
+            st = lq__out_write(&o, piece, BIG_PIECE); /* a whole buffer: one write(2) */
+            if (k == BIG_PIECES - 2)
+                CHECKF(o.syncer != NULL, "no syncer after %d MiB", k + 1);
+        }
+        lq__out_fail_write_at(0);
+        if (fail_at) {
+            CHECK_STATUS(st, LQ_ERR_IO);
+            CHECK(o.syncer == NULL && o.fd < 0);
+            CHECK(others_in(dir, NULL) == 0);
+            continue;
+        }
+        CHECK_STATUS(st, LQ_OK);
+        CHECK_STATUS(lq__out_commit(&o), LQ_OK);
+        CHECK(o.syncer == NULL);
+        struct stat sb;
+        CHECK(stat(path, &sb) == 0 && (size_t)sb.st_size == BIG_PIECES * BIG_PIECE);
+        FILE *f = fopen(path, "rb");
+        for (int k = 0; f && k < BIG_PIECES; k += 43) { /* a few pieces' first and last bytes */
+            unsigned char a = 0, b = 0;
+            CHECK(fseek(f, (long)((size_t)k * BIG_PIECE), SEEK_SET) == 0 && fread(&a, 1, 1, f) == 1);
+            CHECK(fseek(f, (long)((size_t)(k + 1) * BIG_PIECE - 1), SEEK_SET) == 0 &&
+                  fread(&b, 1, 1, f) == 1);
+            CHECKF(a == (unsigned char)k && b == (unsigned char)k, "MiB %d: %d %d", k, a, b);
+        }
+        CHECK(f != NULL);
+        if (f)
+            fclose(f);
+        CHECK(others_in(dir, "big.bin") == 0);
+        unlink(path);
+    }
+out:
+    free(piece);
+    iot_rmdir(dir);
+}
+
 LQT_MAIN(full_disk_at_every_write, read_only_folder, special_files_as_output, device_node_as_output,
-         sigkill_at_random_points)
+         sigkill_at_random_points, large_output_with_the_syncer)
