@@ -72,6 +72,14 @@ lq_status lq__model_build(lq_ctx *ctx, const lq_gguf *g, int64_t n_ctx, int kv_t
  * keeps a weight it does not change). All are no-ops for other tensors and
  * other models. */
 #define LQ__LAYER_WEIGHTS 7
+/* The layer's linear weights in the one order every walk over them uses:
+ * q, k, v, o, gate, up, down. */
+static inline void lq__layer_linears(lq__layer *y, lq__linear *out[LQ__LAYER_WEIGHTS])
+{
+    lq__linear *l[LQ__LAYER_WEIGHTS] = {&y->q, &y->k, &y->v, &y->o, &y->gate, &y->up, &y->down};
+    for (int p = 0; p < LQ__LAYER_WEIGHTS; p++)
+        out[p] = l[p];
+}
 bool lq__model_lazy_source(const lq_gguf *g);
 lq_status lq__model_lazy_view(const char *fn, const lq_gguf *g, int64_t i, lq_tensor **out);
 lq_status lq__model_fetch(const char *fn, lq_model *m, const lq_tensor *t);
@@ -94,8 +102,9 @@ lq_status lq__model_fetch_all(const char *fn, lq_model *m);
  * dropping their file pages from this process (resident.c says why); once:
  * later calls return at once. lq_model_eval calls it, so that a model only
  * quantized layer by layer (lq_model_quantize releases the map's pages as it
- * goes) never holds a copy. LQ_ERR_NOMEM leaves the model as it was. */
-lq_status lq__model_make_resident(const char *fn, lq_model *m, const lq_gguf *g);
+ * goes) never holds a copy. Only a speed-up: when the copy is too small to
+ * gain, too large to hold or cannot be had, the model reads the map as before. */
+void lq__model_make_resident(lq_model *m, const lq_gguf *g);
 /* Fewer bytes of matrix weights are not copied (resident.c says why; 16 MiB;
  * tests lower it to run on the small fixture). */
 extern size_t lq__resident_min_bytes;

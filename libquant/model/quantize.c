@@ -65,8 +65,8 @@ static lq_status make_slots(job *j)
     j->slots[0] = (slot){&q->embd, -1, -1, false};
     j->slots[1] = (slot){q->output.t == q->embd.t ? NULL : &q->output, -1, -1, false};
     for (int64_t il = 0; il < q->hp.n_layer; il++) {
-        lq__layer *y = &q->layers[il];
-        lq__linear *parts[PARTS] = {&y->q, &y->k, &y->v, &y->o, &y->gate, &y->up, &y->down};
+        lq__linear *parts[PARTS];
+        lq__layer_linears(&q->layers[il], parts);
         for (int p = 0; p < PARTS; p++)
             *layer_slot(j, il, p) = (slot){parts[p], part_site[p], -1, false};
     }

@@ -12,12 +12,13 @@
  * process as soon as it is copied (they stay in the page cache), so the
  * process holds the copy instead of the mapped pages it would have touched
  * on the first forward pass. */
+#include <stdbool.h>
 #include <stdint.h>
 #include <string.h>
 #include <sys/mman.h>
+#include <unistd.h>
 
 #include "../core/alloc.h"
-#include "../core/error.h"
 #include "../core/tensor.h"
 #include "../io/gguf_internal.h"
 #include "model.h"
@@ -45,9 +46,9 @@ static int64_t matrix_weights(const lq_model *m, const lq__linear **w)
     int64_t n = 0;
     w[n++] = &m->output;
     for (int64_t il = 0; il < m->hp.n_layer; il++) {
-        const lq__layer *y = &m->layers[il];
-        const lq__linear *l[] = {&y->q, &y->k, &y->v, &y->o, &y->gate, &y->up, &y->down};
-        for (size_t p = 0; p < sizeof l / sizeof *l; p++)
+        lq__linear *l[LQ__LAYER_WEIGHTS];
+        lq__layer_linears(&m->layers[il], l);
+        for (int p = 0; p < LQ__LAYER_WEIGHTS; p++)
             w[n++] = l[p];
     }
     return n;
@@ -88,34 +89,39 @@ static size_t padded(size_t n)
     return (n + WEIGHT_ALIGN - 1) / WEIGHT_ALIGN * WEIGHT_ALIGN;
 }
 
-lq_status lq__model_make_resident(const char *fn, lq_model *m, const lq_gguf *g)
+/* At most this share of the machine's memory is copied: unlike the file's
+ * pages, which the kernel can drop and read again, the copy cannot be given
+ * back under memory pressure (no swap is assumed), so a model near the size
+ * of the memory keeps running from the map, slower but without being killed. */
+#define MAX_SHARE_OF_MEMORY 2 /* 1/2 */
+
+static bool fits_memory(size_t bytes)
+{
+    long pages = sysconf(_SC_PHYS_PAGES), page = sysconf(_SC_PAGESIZE);
+    if (pages <= 0 || page <= 0)
+        return false; /* unknown: stay on the map */
+    return bytes <= (size_t)pages / MAX_SHARE_OF_MEMORY * (size_t)page;
+}
+
+void lq__model_make_resident(lq_model *m, const lq_gguf *g)
 {
     if (m->resident_done || m->lazy || !m->layers)
-        return LQ_OK; /* weights made on use (weights.c) hold their own bytes */
-    size_t cap = (size_t)(1 + 7 * m->hp.n_layer);
+        return; /* weights made on use (weights.c) hold their own bytes */
+    m->resident_done = true; /* one attempt: whatever happens below, the map serves */
+    size_t cap = (size_t)(1 + LQ__LAYER_WEIGHTS * m->hp.n_layer);
     const lq__linear **w = lq__malloc(cap * sizeof *w);
     lq_tensor **t = lq__malloc(cap * sizeof *t);
-    if (!w || !t) {
-        lq__free(w);
-        lq__free(t);
-        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
-    }
-    int64_t n = mapped_weights(m, w, t);
+    int64_t n = w && t ? mapped_weights(m, w, t) : 0;
     size_t total = 0;
     for (int64_t i = 0; i < n; i++)
         total += padded(t[i]->nbytes);
-    if (total < lq__resident_min_bytes) {
+    uint8_t *raw = total >= lq__resident_min_bytes && fits_memory(total)
+                       ? lq__malloc(total + HUGE_PAGE)
+                       : NULL;
+    if (!raw) { /* too small to gain, too big to hold, or no memory: the map serves */
         lq__free(w);
         lq__free(t);
-        m->resident_done = true;
-        return LQ_OK;
-    }
-    uint8_t *raw = lq__malloc(total + HUGE_PAGE);
-    if (!raw) {
-        lq__free(w);
-        lq__free(t);
-        return lq__fail(LQ_ERR_NOMEM, "%s: cannot hold the %zu bytes of the matrix weights", fn,
-                        total);
+        return;
     }
     uint8_t *block = raw + (HUGE_PAGE - (uintptr_t)raw % HUGE_PAGE) % HUGE_PAGE;
 #ifdef MADV_HUGEPAGE
@@ -145,6 +151,4 @@ lq_status lq__model_make_resident(const char *fn, lq_model *m, const lq_gguf *g)
     lq__free(w);
     lq__free(t);
     m->resident = raw;
-    m->resident_done = true;
-    return LQ_OK;
 }

@@ -111,9 +111,8 @@ void lq__model_keep(lq_model *m, const lq_tensor *t)
 /* The seven linear weights of layer il. */
 static void layer_weights(const lq_model *m, int64_t il, const lq_tensor **w)
 {
-    const lq__layer *y = &m->layers[il];
-    const lq__linear *l[LQ__LAYER_WEIGHTS] = {&y->q, &y->k, &y->v, &y->o, &y->gate, &y->up,
-                                              &y->down};
+    lq__linear *l[LQ__LAYER_WEIGHTS];
+    lq__layer_linears(&m->layers[il], l);
     for (int p = 0; p < LQ__LAYER_WEIGHTS; p++)
         w[p] = l[p]->t;
 }

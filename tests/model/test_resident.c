@@ -70,9 +70,9 @@ static void copied_and_same(void)
         size_t size = (size_t)lq_model_info(a, LQ_MODEL_WEIGHT_BYTES);
         bool all = inside(a, &a->output, size);
         for (int64_t il = 0; il < a->hp.n_layer; il++) {
-            const lq__layer *y = &a->layers[il];
-            const lq__linear *l[] = {&y->q, &y->k, &y->v, &y->o, &y->gate, &y->up, &y->down};
-            for (size_t p = 0; p < sizeof l / sizeof *l; p++)
+            lq__linear *l[LQ__LAYER_WEIGHTS];
+            lq__layer_linears(&a->layers[il], l);
+            for (int p = 0; p < LQ__LAYER_WEIGHTS; p++)
                 all = all && inside(a, l[p], size);
         }
         CHECK(all);
