@@ -392,10 +392,10 @@ lq_status lq_model_eval(lq_ctx *ctx, lq_model *m, const int32_t *tokens, int64_t
             return lq__fail(LQ_ERR_INVALID, "%s: tokens[%lld] = %d is outside the vocabulary of "
                             "%lld", fn, (long long)i, tokens[i], (long long)m->hp.n_vocab);
     lq_status st = lq__model_fetch_all(fn, m); /* weights made on use: all of them now */
+    if (st == LQ_OK && m->file) /* lq_model_load's own map only (resident.c) */
+        st = lq__model_make_resident(fn, m, m->file);
     if (st != LQ_OK)
         return st;
-    if (m->file) /* lq_model_load's own map only (resident.c) */
-        lq__model_make_resident(m, m->file);
     /* the library's own loops report no progress of their own */
     lq_ctx quiet = {lq__ctx_threads(ctx), NULL, NULL};
     return forward(&quiet, m, tokens, n, pos, logits_from, logits);

@@ -486,7 +486,7 @@ void lq_model_free(lq_model *m)
     lq__free(m->output_norm);
     lq__free(m->rope_freq);
     lq__free(m->scratch);
-    lq__free(m->resident);
+    lq__model_free_resident(m);
     for (int64_t i = 0; i < m->n_tensors; i++)
         lq_tensor_free(m->tensors[i]);
     lq__free(m->tensors);

@@ -50,6 +50,7 @@ struct lq_model {
     int64_t n_past;         /* positions held in the cache */
     float *scratch;         /* the forward pass's activations (forward.c), kept between calls */
     void *resident;         /* the block the matrix weights were copied to (resident.c), or NULL */
+    size_t resident_bytes;  /* its mapped length */
     bool resident_done;     /* lq__model_make_resident has run */
     size_t scratch_floats;
     int64_t n_params;
@@ -103,8 +104,12 @@ lq_status lq__model_fetch_all(const char *fn, lq_model *m);
  * later calls return at once. lq_model_eval calls it, so that a model only
  * quantized layer by layer (lq_model_quantize releases the map's pages as it
  * goes) never holds a copy. Only a speed-up: when the copy is too small to
- * gain, too large to hold or cannot be had, the model reads the map as before. */
-void lq__model_make_resident(lq_model *m, const lq_gguf *g);
+ * gain, larger than half the machine's memory or its mapping is refused, the
+ * model reads the file map as before and the call succeeds; LQ_ERR_NOMEM only
+ * when its few bookkeeping bytes cannot be had. lq__model_free_resident
+ * unmaps the block (lq_model_free). */
+lq_status lq__model_make_resident(const char *fn, lq_model *m, const lq_gguf *g);
+void lq__model_free_resident(lq_model *m);
 /* Fewer bytes of matrix weights are not copied (resident.c says why; 16 MiB;
  * tests lower it to run on the small fixture). */
 extern size_t lq__resident_min_bytes;

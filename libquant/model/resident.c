@@ -19,6 +19,7 @@
 #include <unistd.h>
 
 #include "../core/alloc.h"
+#include "../core/error.h"
 #include "../core/tensor.h"
 #include "../io/gguf_internal.h"
 #include "model.h"
@@ -103,31 +104,38 @@ static bool fits_memory(size_t bytes)
     return bytes <= (size_t)pages / MAX_SHARE_OF_MEMORY * (size_t)page;
 }
 
-void lq__model_make_resident(lq_model *m, const lq_gguf *g)
+lq_status lq__model_make_resident(const char *fn, lq_model *m, const lq_gguf *g)
 {
     if (m->resident_done || m->lazy || !m->layers)
-        return; /* weights made on use (weights.c) hold their own bytes */
-    m->resident_done = true; /* one attempt: whatever happens below, the map serves */
+        return LQ_OK; /* weights made on use (weights.c) hold their own bytes */
     size_t cap = (size_t)(1 + LQ__LAYER_WEIGHTS * m->hp.n_layer);
     const lq__linear **w = lq__malloc(cap * sizeof *w);
     lq_tensor **t = lq__malloc(cap * sizeof *t);
-    int64_t n = w && t ? mapped_weights(m, w, t) : 0;
+    if (!w || !t) {
+        lq__free(w);
+        lq__free(t);
+        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+    }
+    m->resident_done = true; /* one attempt: from here on the map serves whatever happens */
+    int64_t n = mapped_weights(m, w, t);
     size_t total = 0;
     for (int64_t i = 0; i < n; i++)
         total += padded(t[i]->nbytes);
-    uint8_t *raw = total >= lq__resident_min_bytes && fits_memory(total)
-                       ? lq__malloc(total + HUGE_PAGE)
-                       : NULL;
-    if (!raw) { /* too small to gain, too big to hold, or no memory: the map serves */
+    /* Mapped directly rather than from the heap: a refused mapping is no
+     * error (the weights stay on the file map), and the block is whole huge
+     * pages from an aligned start. */
+    size_t len = (total + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE + HUGE_PAGE;
+    void *raw = total >= lq__resident_min_bytes && fits_memory(total)
+                    ? mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0)
+                    : MAP_FAILED;
+    if (raw == MAP_FAILED) { /* too small to gain, too big to hold, or refused */
         lq__free(w);
         lq__free(t);
-        return;
+        return LQ_OK;
     }
-    uint8_t *block = raw + (HUGE_PAGE - (uintptr_t)raw % HUGE_PAGE) % HUGE_PAGE;
+    uint8_t *block = (uint8_t *)raw + (HUGE_PAGE - (uintptr_t)raw % HUGE_PAGE) % HUGE_PAGE;
 #ifdef MADV_HUGEPAGE
-    /* advice, whole huge pages only: a last one partly used would be made
-     * whole; the tail is 4 KiB pages */
-    (void)madvise(block, total / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
+    (void)madvise(block, (total + HUGE_PAGE - 1) / HUGE_PAGE * HUGE_PAGE, MADV_HUGEPAGE);
 #endif
     /* In file order, each weight's pages dropped piece by piece as they are
      * copied, and the weight before it dropped again whole: a page fault on
@@ -137,10 +145,10 @@ void lq__model_make_resident(lq_model *m, const lq_gguf *g)
     size_t off = 0;
     for (int64_t i = 0; i < n; i++) {
         int64_t index = lq_gguf_find_tensor(g, t[i]->name);
-        for (size_t o = 0, len; o < t[i]->nbytes; o += len) {
-            len = t[i]->nbytes - o < PIECE ? t[i]->nbytes - o : PIECE;
-            memcpy(block + off + o, t[i]->data + o, len);
-            lq__gguf_map_release(g, index, o, len);
+        for (size_t o = 0, piece; o < t[i]->nbytes; o += piece) {
+            piece = t[i]->nbytes - o < PIECE ? t[i]->nbytes - o : PIECE;
+            memcpy(block + off + o, t[i]->data + o, piece);
+            lq__gguf_map_release(g, index, o, piece);
         }
         if (prev >= 0)
             lq__gguf_tensor_release(g, prev);
@@ -151,4 +159,13 @@ void lq__model_make_resident(lq_model *m, const lq_gguf *g)
     lq__free(w);
     lq__free(t);
     m->resident = raw;
+    m->resident_bytes = len;
+    return LQ_OK;
+}
+
+void lq__model_free_resident(lq_model *m)
+{
+    if (m->resident)
+        munmap(m->resident, m->resident_bytes);
+    m->resident = NULL;
 }
