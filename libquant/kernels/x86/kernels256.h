@@ -312,27 +312,41 @@ static void dequant_q4_0(const void *x, float *y, int64_t n)
     }
 }
 
-/* One block's contribution: acc + d_w * d_a * (integer block sum), in 8 lanes
- * (m: see BLOCK_DOT). The codes stay unsigned, the offset 8 is a second
- * unsigned operand. */
-static inline __m256 q4_0_block(const lq__blk_q4_0 *w, const lq__blk_q8_0 *a, __m256 acc, __m128 *m)
+/* One block's contribution: acc + d_w * d_a * (integer block sum), in 4
+ * lanes of 128 bits. The low nibbles meet the first 16 activations and the
+ * high ones the last 16, so no lane crossing is needed; the codes stay
+ * unsigned and the offset 8 is subtracted as 8 times the activations' pair
+ * sums, which are the same for every weight row (a many-row kernel computes
+ * them once). Every operation is 128 bits wide: on CPUs that split 256-bit
+ * operations in two (Zen 1) this is fewer operations than one 256-bit
+ * block, and on others the same count. */
+static inline __m128 q4_0_block(const lq__blk_q4_0 *w, const lq__blk_q8_0 *a, __m128 acc, __m128 *m)
 {
     (void)m;
-    __m256i s = lq__dot_u8i8_32_diff(nibbles_split(w->qs), _mm256_set1_epi8(8),
-                                     _mm256_loadu_si256((const __m256i *)a->qs));
-    return _mm256_fmadd_ps(lq__x86_f16_product(w->d, a->d), _mm256_cvtepi32_ps(s), acc);
+    const __m128i m4 = _mm_set1_epi8(0x0F), eight = _mm_set1_epi8(8);
+    const __m128i q = _mm_loadu_si128((const __m128i *)w->qs);
+    const __m128i s0 = _mm_loadu_si128((const __m128i *)a->qs);
+    const __m128i s1 = _mm_loadu_si128((const __m128i *)(a->qs + 16));
+    /* pair sums within int16: |15 * 128 * 2| * 2 and 8 * 128 * 4 */
+    __m128i p = _mm_add_epi16(_mm_maddubs_epi16(_mm_and_si128(q, m4), s0),
+                              _mm_maddubs_epi16(_mm_and_si128(_mm_srli_epi16(q, 4), m4), s1));
+    __m128i off = _mm_add_epi16(_mm_maddubs_epi16(eight, s0), _mm_maddubs_epi16(eight, s1));
+    __m128i sum = _mm_madd_epi16(_mm_sub_epi16(p, off), _mm_set1_epi16(1));
+    __m128 d = _mm_mul_ps(_mm_broadcast_ss(&lq__f16_table[w->d]), _mm_broadcast_ss(&lq__f16_table[a->d]));
+    return _mm_fmadd_ps(d, _mm_cvtepi32_ps(sum), acc);
 }
 
 /* A dot product over 32-element blocks, two blocks per step into two
  * accumulators (one would wait on the FMA latency every block). block adds
  * d_w d_a (block sum) to acc and, for q4_1 / q5_1, m_w s_a to lane 0 of *m:
- * a chain of its own, apart from acc's. */
-#define BLOCK_DOT(name, wtype, atype, block)                                   \
+ * a chain of its own, apart from acc's. W: the accumulators' width in bits
+ * (256, or 128 for blocks computed in 128-bit halves). */
+#define BLOCK_DOT_W(name, wtype, atype, block, W)                                   \
     static float name(int64_t n, const void *vw, const void *va)              \
     {                                                                         \
         const wtype *w = vw;                                                  \
         const atype *a = va;                                                  \
-        __m256 acc0 = _mm256_setzero_ps(), acc1 = _mm256_setzero_ps();        \
+        ACC_##W acc0 = ACC_ZERO_##W, acc1 = ACC_ZERO_##W;        \
         __m128 m0 = _mm_setzero_ps(), m1 = _mm_setzero_ps();                  \
         int64_t nb = n / LQ__QK, i = 0;                                       \
         for (; i + 2 <= nb; i += 2) {                                         \
@@ -342,19 +356,19 @@ static inline __m256 q4_0_block(const lq__blk_q4_0 *w, const lq__blk_q8_0 *a, __
         }                                                                     \
         if (i < nb)                                                           \
             acc0 = block(&w[i], &a[i], acc0, &m0);                            \
-        return lq__hsum256(_mm256_add_ps(acc0, acc1)) + _mm_cvtss_f32(_mm_add_ss(m0, m1)); \
+        return ACC_HSUM_##W(acc0, acc1) + _mm_cvtss_f32(_mm_add_ss(m0, m1)); \
     }                                                                         \
     /* LQ__DOT_ROWS rows, each the same operations in the same order */       \
     static void name##_rows(int64_t n, const void *vw, size_t stride, const void *va, float *y) \
     {                                                                         \
         const atype *a = va;                                                  \
         const wtype *w[LQ__DOT_ROWS];                                         \
-        __m256 acc0[LQ__DOT_ROWS], acc1[LQ__DOT_ROWS];                        \
+        ACC_##W acc0[LQ__DOT_ROWS], acc1[LQ__DOT_ROWS];                        \
         __m128 m0[LQ__DOT_ROWS], m1[LQ__DOT_ROWS];                            \
         LQ__UNROLL                                                            \
         for (int r = 0; r < LQ__DOT_ROWS; r++) {                              \
             w[r] = (const wtype *)((const uint8_t *)vw + (size_t)r * stride); \
-            acc0[r] = acc1[r] = _mm256_setzero_ps();                          \
+            acc0[r] = acc1[r] = ACC_ZERO_##W;                          \
             m0[r] = m1[r] = _mm_setzero_ps();                                 \
         }                                                                     \
         int64_t nb = n / LQ__QK, i = 0;                                       \
@@ -370,12 +384,20 @@ static inline __m256 q4_0_block(const lq__blk_q4_0 *w, const lq__blk_q8_0 *a, __
         for (int r = 0; r < LQ__DOT_ROWS; r++) {                              \
             if (i < nb)                                                       \
                 acc0[r] = block(&w[r][i], &a[i], acc0[r], &m0[r]);            \
-            y[r] = lq__hsum256(_mm256_add_ps(acc0[r], acc1[r])) +             \
+            y[r] = ACC_HSUM_##W(acc0[r], acc1[r]) +             \
                    _mm_cvtss_f32(_mm_add_ss(m0[r], m1[r]));                   \
         }                                                                     \
     }
 
-BLOCK_DOT(dot_q4_0, lq__blk_q4_0, lq__blk_q8_0, q4_0_block)
+#define ACC_256 __m256
+#define ACC_ZERO_256 _mm256_setzero_ps()
+#define ACC_HSUM_256(a, b) lq__hsum256(_mm256_add_ps(a, b))
+#define ACC_128 __m128
+#define ACC_ZERO_128 _mm_setzero_ps()
+#define ACC_HSUM_128(a, b) lq__hsum128(_mm_add_ps(a, b))
+#define BLOCK_DOT(name, wtype, atype, block) BLOCK_DOT_W(name, wtype, atype, block, 256)
+
+BLOCK_DOT_W(dot_q4_0, lq__blk_q4_0, lq__blk_q8_0, q4_0_block, 128)
 
 static void dequant_q4_1(const void *x, float *y, int64_t n)
 {

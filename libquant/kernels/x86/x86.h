@@ -35,12 +35,16 @@ static inline __m256 lq__x86_f16_product(uint16_t x, uint16_t y)
     return _mm256_mul_ps(lq__x86_bcast_f16(x), lq__x86_bcast_f16(y));
 }
 
-static inline float lq__hsum256(__m256 v)
+static inline float lq__hsum128(__m128 s)
 {
-    __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
     s = _mm_add_ps(s, _mm_movehl_ps(s, s));
     s = _mm_add_ss(s, _mm_movehdup_ps(s));
     return _mm_cvtss_f32(s);
+}
+
+static inline float lq__hsum256(__m256 v)
+{
+    return lq__hsum128(_mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1)));
 }
 
 static inline int lq__hsum128_i32(__m128i v)
