@@ -6,7 +6,6 @@
  * kernels (tile512.h) get 512-bit ones. */
 #include <immintrin.h>
 
-#include "../../core/alloc.h"
 #include "kernels256.h"
 #include "kernels512.h"
 #include "kernels256_codes.h"
@@ -16,6 +15,9 @@
 /* Blocking of the W8A8 kernel: K_BLOCK bytes of 4 activation rows (16 KiB)
  * stay in L1 while 4-row strips of up to the chunk's weight rows pass by. */
 #define K_BLOCK 4096
+/* Outputs per panel, each way: 64 x 64 int32 sums (16 KiB) on the stack; the
+ * panel's weight rows (64 x K_BLOCK bytes, 256 KiB) stay in L2. */
+#define PANEL 64
 
 /* acc[i][j] += sum_t (x[i][t] + 128) * w[j][t] over [t0, t1), t1 - t0 a
  * multiple of 64; x rows as x ^ 0x80 (= x + 128 as unsigned bytes). */
@@ -63,21 +65,16 @@ static int32_t dot_tail(const int8_t *x, const int8_t *w, int64_t t0, int64_t t1
     return s;
 }
 
-static void gemm_i8_vnni(int64_t m, int64_t n, int64_t k, const int8_t *x, const float *sx,
-                    const int8_t *w, const float *sw, float *y, int64_t ldy)
+/* One panel of at most PANEL x PANEL outputs, its int32 sums on the stack:
+ * the kernel allocates nothing, so it cannot fail (a heap buffer with a
+ * slower fallback would hide an allocation failure). */
+static void gemm_i8_vnni_panel(int64_t m, int64_t n, int64_t k, const int8_t *x, const float *sx,
+                               const int8_t *w, const float *sw, float *y, int64_t ldy)
 {
     int64_t k64 = k / 64 * 64;
     /* int32 sums in uint32: the biased sums may wrap; x . w itself fits in int32
      * (k <= 131072), so the difference below is exact modulo 2^32 */
-    uint32_t *acc = lq__calloc((size_t)(m * n), sizeof *acc);
-    uint32_t *wsum = lq__calloc((size_t)n, sizeof *wsum);
-    if (!acc || !wsum) { /* no memory for the blocking: the plain loop */
-        lq__free(acc), lq__free(wsum);
-        for (int64_t i = 0; i < m; i++)
-            for (int64_t j = 0; j < n; j++)
-                y[i * ldy + j] = sx[i] * sw[j] * (float)dot_tail(x + i * k, w + j * k, 0, k);
-        return;
-    }
+    uint32_t acc[PANEL][PANEL] = {{0}}, wsum[PANEL];
     const __m512i ones = _mm512_set1_epi8(1);
     for (int64_t j = 0; j < n; j++) {
         __m512i s = _mm512_setzero_si512();
@@ -99,19 +96,26 @@ static void gemm_i8_vnni(int64_t m, int64_t n, int64_t k, const int8_t *x, const
                 micro_4x4(xr, wr, t0, t1, part);
                 for (int i = 0; i < 4 && i0 + i < m; i++)
                     for (int j = 0; j < 4 && j0 + j < n; j++)
-                        acc[(i0 + i) * n + j0 + j] += (uint32_t)part[i][j];
+                        acc[i0 + i][j0 + j] += (uint32_t)part[i][j];
             }
         }
     }
     for (int64_t i = 0; i < m; i++) {
         for (int64_t j = 0; j < n; j++) {
-            uint32_t biased = acc[i * n + j] - 128u * wsum[j];
+            uint32_t biased = acc[i][j] - 128u * wsum[j];
             int32_t sum = (int32_t)biased + dot_tail(x + i * k, w + j * k, k64, k);
             y[i * ldy + j] = sx[i] * sw[j] * (float)sum;
         }
     }
-    lq__free(acc);
-    lq__free(wsum);
+}
+
+static void gemm_i8_vnni(int64_t m, int64_t n, int64_t k, const int8_t *x, const float *sx,
+                         const int8_t *w, const float *sw, float *y, int64_t ldy)
+{
+    for (int64_t j0 = 0; j0 < n; j0 += PANEL)
+        for (int64_t i0 = 0; i0 < m; i0 += PANEL)
+            gemm_i8_vnni_panel(m - i0 < PANEL ? m - i0 : PANEL, n - j0 < PANEL ? n - j0 : PANEL, k,
+                               x + i0 * k, sx + i0, w + j0 * k, sw + j0, y + i0 * ldy + j0, ldy);
 }
 
 void lq__kernels_fill_avx512_vnni(lq__kernels *k)
