@@ -69,10 +69,23 @@ def need(module):
         raise Skip(f"{module} does not import ({type(e).__name__}: {e})") from None
 
 
+def bitsandbytes():
+    """bitsandbytes, with its AVX512-BF16 path off. On CPUs with AVX512-BF16,
+    0.50's Linear4bit repacks its weight on the first forward pass and keeps
+    the absmax in BF16 from then on, so the loader's logits are BF16 results
+    and save_pretrained writes that absmax (BF16, transposed when not double
+    quantized), which the same package then reloads wrongly. Off, every CPU
+    runs the f32 dequantize-and-matmul path the oracle compares with."""
+    bnb = need("bitsandbytes")
+    import bitsandbytes.nn.modules as modules
+    modules.has_avx512bf16 = lambda: False
+    return bnb
+
+
 def variants():
     torch = need("torch")
     transformers = need("transformers")
-    need("bitsandbytes")
+    bitsandbytes()
     bnb4 = dict(load_in_4bit=True, bnb_4bit_compute_dtype=torch.float32)
     # bitsandbytes' CPU backend runs all four; compute in f32 so the loader's
     # logits differ from the dequant oracle only by its kernels
@@ -100,7 +113,7 @@ def versions():
 
 def dequantized_weight(module):
     """The package's own dequantization of a bitsandbytes linear, or None."""
-    bnb = need("bitsandbytes")
+    bnb = bitsandbytes()
     w = getattr(module, "weight", None)
     if isinstance(w, bnb.nn.Params4bit):
         return bnb.functional.dequantize_4bit(w.data, w.quant_state).float()
@@ -361,7 +374,10 @@ def check_folder(folder, fixtures, ids, with_runner=True):
     plain = load(os.path.join(fixtures, "models", "llama3"))
     notes = []
     if method in ("bitsandbytes", "compressed-tensors"):
-        need("bitsandbytes" if method == "bitsandbytes" else "compressed_tensors")
+        if method == "bitsandbytes":
+            bitsandbytes()
+        else:
+            need("compressed_tensors")
         model = load(folder)
         loader = logits(model, ids)
         # compressed-tensors decompresses the weights to f32 on the first
