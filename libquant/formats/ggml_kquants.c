@@ -11,8 +11,9 @@
  * (quantize_row_*_impl).
  *
  * The sub-block searches are independent, so a row runs them for a few
- * super-blocks at once (ggml_search.h batches: 32 groups fill the AVX2 code)
- * and then finishes each super-block in order. */
+ * super-blocks at once (ggml_search.h batches: 64 groups fill the four
+ * vectors an AVX-512 call interleaves, or two AVX2 calls) and then finishes
+ * each super-block in order. */
 #include <math.h>
 #include <string.h>
 
@@ -22,7 +23,7 @@
 
 #define NSUB16 (LQ__QK_K / 16)
 #define NSUB32 (LQ__QK_K / 32)
-#define CHUNK 4 /* most super-blocks searched together */
+#define CHUNK 8 /* most super-blocks searched together */
 
 /* The searches of up to CHUNK super-blocks. L holds int8 codes for the
  * symmetric searches (Q3_K, Q6_K). */
@@ -156,7 +157,7 @@ static void q2_k_finish(const float *x, void *vy, int imat, kq_work *k, int s)
 
 static void quantize_q2_k(const float *x, void *y, int64_t n, const float *imatrix)
 {
-    kquant_row(x, y, n, imatrix, 2, sizeof(lq__blk_q2_k), q2_k_search, q2_k_finish);
+    kquant_row(x, y, n, imatrix, 4, sizeof(lq__blk_q2_k), q2_k_search, q2_k_finish);
 }
 
 static void dequantize_q2_k(const void *vx, float *y, int64_t n)
@@ -245,7 +246,7 @@ static void q3_k_finish(const float *x, void *vy, int imat, kq_work *k, int s)
 
 static void quantize_q3_k(const float *x, void *y, int64_t n, const float *imatrix)
 {
-    kquant_row(x, y, n, imatrix, 2, sizeof(lq__blk_q3_k), q3_k_search, q3_k_finish);
+    kquant_row(x, y, n, imatrix, 4, sizeof(lq__blk_q3_k), q3_k_search, q3_k_finish);
 }
 
 static void dequantize_q3_k(const void *vx, float *y, int64_t n)
@@ -412,12 +413,12 @@ static void q5_k_finish(const float *x, void *vy, int imat, kq_work *k, int s)
 
 static void quantize_q4_k(const float *x, void *y, int64_t n, const float *imatrix)
 {
-    kquant_row(x, y, n, imatrix, 4, sizeof(lq__blk_q4_k), q4_k_search, q4_k_finish);
+    kquant_row(x, y, n, imatrix, 8, sizeof(lq__blk_q4_k), q4_k_search, q4_k_finish);
 }
 
 static void quantize_q5_k(const float *x, void *y, int64_t n, const float *imatrix)
 {
-    kquant_row(x, y, n, imatrix, 4, sizeof(lq__blk_q5_k), q5_k_search, q5_k_finish);
+    kquant_row(x, y, n, imatrix, 8, sizeof(lq__blk_q5_k), q5_k_search, q5_k_finish);
 }
 
 static void dequantize_q4_k(const void *vx, float *y, int64_t n)
@@ -509,7 +510,7 @@ static void q6_k_finish(const float *x, void *vy, int imat, kq_work *k, int s)
 
 static void quantize_q6_k(const float *x, void *y, int64_t n, const float *imatrix)
 {
-    kquant_row(x, y, n, imatrix, 2, sizeof(lq__blk_q6_k), q6_k_search, q6_k_finish);
+    kquant_row(x, y, n, imatrix, 4, sizeof(lq__blk_q6_k), q6_k_search, q6_k_finish);
 }
 
 static void dequantize_q6_k(const void *vx, float *y, int64_t n)

@@ -7,10 +7,11 @@
  * shared/reference/ggml.md section 2.
  *
  * The *_batch functions run `count` independent groups of n values stored one
- * after the other (group g at x + g*n). Where AVX2 is compiled in and selected
- * (lq__arch_selected; LQ_ARCH=ref forces the scalar code) they run one group
- * per vector lane, up to 32 groups at once, with the same per-group
- * arithmetic and the same results. */
+ * after the other (group g at x + g*n). Where AVX2 or AVX-512 is compiled in
+ * and selected (lq__arch_selected; LQ_ARCH=avx2 forces the AVX2 code,
+ * LQ_ARCH=ref the scalar code) they run one group per vector lane, up to 64
+ * groups at once (32 with AVX2), with the same per-group arithmetic and the
+ * same results. */
 #ifndef LQ_FORMATS_GGML_SEARCH_H
 #define LQ_FORMATS_GGML_SEARCH_H
 
@@ -147,6 +148,10 @@ void lq__iq4_codes(const float *x, float id, uint8_t qs[16]);
  * (LQ_GGML_AVX2 defined). */
 int lq__ggml_use_avx2(void);
 
+/* Whether the CPU and LQ_ARCH select the AVX-512 searches this build has
+ * (LQ_GGML_AVX512 defined). */
+int lq__ggml_use_avx512(void);
+
 /* ggml's Q8_0 reference quantizer on nb blocks (ggml_legacy_avx2.c). */
 void lq__q8_0_blocks_avx2(const float *x, void *y, int64_t nb);
 
@@ -161,5 +166,12 @@ void lq__requantize_avx2(int nsub, int sub, const float *x, const float *m, cons
                          int lo, int hi, int offset, uint8_t *L);
 void lq__iq4_lanes_avx2(int nv, const float *x, const float *w, float *scales);
 void lq__iq4_codes_avx2(const float *x, float id, uint8_t qs[16]);
+
+/* The AVX-512 versions (ggml_search_avx512.c): 16*nv groups, nv in 1..4. */
+void lq__qkx_lanes_avx512(int nv, int n, const lq__qkx_params *p, const float *x,
+                          const float *w, uint8_t *L, float *scales, float *the_mins);
+void lq__qx_lanes_avx512(int nv, int n, int nmax, const float *x, const float *w, int8_t *L,
+                         float *scales);
+void lq__q3_lanes_avx512(int nv, int n, int nmax, const float *x, int8_t *L, float *scales);
 
 #endif
