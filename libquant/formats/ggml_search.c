@@ -167,6 +167,13 @@ float lq__make_qkx_quants(int n, const lq__qkx_params *p, const float *x, const 
     return scale;
 }
 
+void lq__qkx_ref_weights(int n, lq__qkx_weights kind, const float *x, float *w)
+{
+    const float av = kind == LQ__QKX_W_RMS_ABS ? sqrtf(lq__sum_squares(x, n) / n) : 0.f;
+    for (int i = 0; i < n; i++)
+        w[i] = kind == LQ__QKX_W_RMS_ABS ? av + fabsf(x[i]) : fabsf(x[i]);
+}
+
 float lq__make_qp_quants(int n, int nmax, const float *x, uint8_t *L, const float *w)
 {
     float max = 0;
@@ -338,12 +345,19 @@ void lq__qkx_batch(int count, int n, const lq__qkx_params *p, const float *x, co
                    uint8_t *L, float *scales, float *the_mins)
 {
     int g = 0;
-#define QKX(isa, nv, g) \
-    lq__qkx_lanes_##isa(nv, n, p, x + g * n, w + g * n, L + g * n, scales + g, the_mins + g)
+    const bool given = p->weights == LQ__QKX_W_GIVEN;
+#define QKX(isa, nv, g)                                                                        \
+    lq__qkx_lanes_##isa(nv, n, p, x + g * n, given ? w + g * n : NULL, L + g * n, scales + g, \
+                        the_mins + g)
     LANES_SIMD(QKX, count, g)
 #undef QKX
-    for (; g < count; g++)
-        scales[g] = lq__make_qkx_quants(n, p, x + g * n, w + g * n, L + g * n, &the_mins[g]);
+    for (; g < count; g++) {
+        float wg[32];
+        if (!given)
+            lq__qkx_ref_weights(n, p->weights, x + g * n, wg);
+        scales[g] = lq__make_qkx_quants(n, p, x + g * n, given ? w + g * n : wg, L + g * n,
+                                        &the_mins[g]);
+    }
 }
 
 void lq__qx_batch(int count, int n, int nmax, const float *x, const float *w, int8_t *L,

@@ -40,6 +40,7 @@ static INLINE V add(V a, V b) { return _mm256_add_ps(a, b); }
 static INLINE V sub(V a, V b) { return _mm256_sub_ps(a, b); }
 static INLINE V mul(V a, V b) { return _mm256_mul_ps(a, b); }
 static INLINE V dvd(V a, V b) { return _mm256_div_ps(a, b); }
+static INLINE V vsqrt(V a) { return _mm256_sqrt_ps(a); }
 static INLINE V vround(V f) { return _mm256_round_ps(f, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC); }
 
 /* lq__nearest_int on each lane, clamped to [lo, hi] */

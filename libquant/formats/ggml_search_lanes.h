@@ -5,7 +5,7 @@
  *   V, M      a float vector and its lane mask (what a comparison gives)
  *   W         lanes per vector
  *   LANES(f)  the name of entry point f at this width (lq__f_avx2, ...)
- *   splat add sub mul dvd vmin vmax vabs vneg vround setzero store:
+ *   splat add sub mul dvd vsqrt vmin vmax vabs vneg vround setzero store:
  *             IEEE single lane operations (vround: to nearest even; vmin,
  *             vmax: x86's, the second operand where either is NaN)
  *   nearest:  lq__nearest_int on each lane, clamped, as floats
@@ -65,6 +65,21 @@ static INLINE void qkx_codes(int nv, int n, int nmax, int small, int clamp_lo, i
     }
 }
 
+/* lq__qkx_ref_weights in each lane: the same operations in the same order
+ * (the squares summed from the first value on, / n, IEEE sqrt) */
+static void ref_weights(int nv, int n, lq__qkx_weights kind, V xt[][NVMAX], V wt[][NVMAX])
+{
+    V av[NVMAX];
+    EACH(v) av[v] = setzero();
+    if (kind == LQ__QKX_W_RMS_ABS) {
+        for (int i = 0; i < n; i++)
+            EACH(v) av[v] = add(av[v], mul(xt[i][v], xt[i][v]));
+        EACH(v) av[v] = vsqrt(dvd(av[v], splat((float)n)));
+    }
+    for (int i = 0; i < n; i++)
+        EACH(v) wt[i][v] = kind == LQ__QKX_W_RMS_ABS ? add(av[v], vabs(xt[i][v])) : vabs(xt[i][v]);
+}
+
 /* use_mad is p->use_mad, a constant once inlined (a test of it in the
  * error loops cost a few percent) */
 static INLINE void qkx_lanes(int nv, int n, int use_mad, const lq__qkx_params *p, const float *x,
@@ -82,7 +97,10 @@ static INLINE void qkx_lanes(int nv, int n, int use_mad, const lq__qkx_params *p
     const V zero = setzero();
     const int nmax = p->nmax;
     transpose_in(n, nv, x, xt);
-    transpose_in(n, nv, w, wt);
+    if (w)
+        transpose_in(n, nv, w, wt);
+    else
+        ref_weights(nv, n, p->weights, xt, wt);
 
     EACH(v) {
         min[v] = max[v] = xt[0][v];

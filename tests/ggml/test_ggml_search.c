@@ -1,6 +1,7 @@
 /* test_ggml_search.c — the batched sub-block searches (ggml_search.h
  * lq__qkx_batch, lq__qx_batch, lq__q3_batch) against their scalar
- * single-group functions, bit for bit, for every group count from 1 to 72:
+ * single-group functions, bit for bit (the qkx weights the batches make
+ * themselves against lq__qkx_ref_weights'), for every group count from 1 to 72:
  * that count crosses each way a batch is split (AVX-512 calls of 1 to 4
  * vectors of 16 groups, AVX2 calls of 8 for the rest, the scalar code for
  * the last few). Run at each SIMD level (meson.build sets LQ_ARCH). The
@@ -63,8 +64,13 @@ static void check_qkx(const lq__qkx_params *p, int n)
         float scales[MAXG], mins[MAXG];
         lq__qkx_batch(count, n, p, d.x, d.w, L, scales, mins);
         for (int g = 0; g < count; g++) {
-            float min;
-            const float scale = lq__make_qkx_quants(n, p, d.x + g * n, d.w + g * n, Lref, &min);
+            float min, wref[MAXN];
+            const float *wg = d.w + g * n;
+            if (p->weights != LQ__QKX_W_GIVEN) {
+                lq__qkx_ref_weights(n, p->weights, d.x + g * n, wref);
+                wg = wref;
+            }
+            const float scale = lq__make_qkx_quants(n, p, d.x + g * n, wg, Lref, &min);
             CHECKF(same(scales[g], scale) && same(mins[g], min) && !memcmp(L + g * n, Lref, (size_t)n),
                    "nmax %d, n %d: group %d of %d: scale %a min %a, want %a %a", p->nmax, n, g,
                    count, scales[g], mins[g], scale, min);
@@ -92,14 +98,16 @@ static void check_qx(int n, int nmax, int weights)
 
 static void q2_k_searches(void)
 {
-    const lq__qkx_params ref = {3, -0.5f, 0.1f, 15, true}, imat = {3, -0.9f, 0.05f, 36, false};
+    const lq__qkx_params ref = {3, -0.5f, 0.1f, 15, true, LQ__QKX_W_ABS},
+                         imat = {3, -0.9f, 0.05f, 36, false, LQ__QKX_W_GIVEN};
     check_qkx(&ref, 16);
     check_qkx(&imat, 16);
 }
 
 static void q4_q5_k_searches(void)
 {
-    const lq__qkx_params q4 = {15, -1.f, 0.1f, 20, false}, q5 = {31, -0.5f, 0.1f, 15, false};
+    const lq__qkx_params q4 = {15, -1.f, 0.1f, 20, false, LQ__QKX_W_RMS_ABS},
+                         q5 = {31, -0.5f, 0.1f, 15, false, LQ__QKX_W_GIVEN};
     check_qkx(&q4, 32);
     check_qkx(&q5, 32);
 }
