@@ -11,8 +11,9 @@
  * (quantize_row_*_impl).
  *
  * The sub-block searches are independent, so a row runs them for a few
- * super-blocks at once (ggml_search.h batches: 32 groups fill the AVX2 code)
- * and then finishes each super-block in order. */
+ * super-blocks at once (ggml_search.h batches: 64 groups fill the four
+ * vectors an AVX-512 call interleaves, or two AVX2 calls) and then finishes
+ * each super-block in order. */
 #include <math.h>
 #include <string.h>
 
@@ -22,7 +23,7 @@
 
 #define NSUB16 (LQ__QK_K / 16)
 #define NSUB32 (LQ__QK_K / 32)
-#define CHUNK 4 /* most super-blocks searched together */
+#define CHUNK 8 /* most super-blocks searched together */
 
 /* The searches of up to CHUNK super-blocks. L holds int8 codes for the
  * symmetric searches (Q3_K, Q6_K). */
@@ -95,16 +96,13 @@ static inline int code_2bit(const uint8_t qs[64], int e)
 
 /* ================= Q2_K: 16 x 16, 4-bit scales and mins ================= */
 
-static const lq__qkx_params q2_ref = {3, -0.5f, 0.1f, 15, true};
-static const lq__qkx_params q2_imat = {3, -0.9f, 0.05f, 36, false};
+static const lq__qkx_params q2_ref = {3, -0.5f, 0.1f, 15, true, LQ__QKX_W_ABS};
+static const lq__qkx_params q2_imat = {3, -0.9f, 0.05f, 36, false, LQ__QKX_W_GIVEN};
 
 static void q2_k_search(const float *x, const float *qw, int count, kq_work *k)
 {
     if (qw)
         importance(x, qw, count, 1, 16, k);
-    else
-        for (int j = 0; j < count * LQ__QK_K; j++)
-            k->w[j] = fabsf(x[j]);
     lq__qkx_batch(count * NSUB16, 16, qw ? &q2_imat : &q2_ref, x, k->w, k->L, k->scales, k->mins);
 }
 
@@ -156,7 +154,7 @@ static void q2_k_finish(const float *x, void *vy, int imat, kq_work *k, int s)
 
 static void quantize_q2_k(const float *x, void *y, int64_t n, const float *imatrix)
 {
-    kquant_row(x, y, n, imatrix, 2, sizeof(lq__blk_q2_k), q2_k_search, q2_k_finish);
+    kquant_row(x, y, n, imatrix, 4, sizeof(lq__blk_q2_k), q2_k_search, q2_k_finish);
 }
 
 static void dequantize_q2_k(const void *vx, float *y, int64_t n)
@@ -245,7 +243,7 @@ static void q3_k_finish(const float *x, void *vy, int imat, kq_work *k, int s)
 
 static void quantize_q3_k(const float *x, void *y, int64_t n, const float *imatrix)
 {
-    kquant_row(x, y, n, imatrix, 2, sizeof(lq__blk_q3_k), q3_k_search, q3_k_finish);
+    kquant_row(x, y, n, imatrix, 4, sizeof(lq__blk_q3_k), q3_k_search, q3_k_finish);
 }
 
 static void dequantize_q3_k(const void *vx, float *y, int64_t n)
@@ -268,10 +266,11 @@ static void dequantize_q3_k(const void *vx, float *y, int64_t n)
 
 /* ================= Q4_K and Q5_K: 8 x 32, 6-bit scales and mins ================= */
 
-static const lq__qkx_params q4_ref = {15, -1.f, 0.1f, 20, false};
-static const lq__qkx_params q4_imat = {15, -0.9f, 0.05f, 36, false};
-static const lq__qkx_params q5_ref = {31, -0.5f, 0.1f, 15, false};
-static const lq__qkx_params q5_imat = {31, -0.9f, 0.05f, 36, false};
+/* the reference weights: the sub-block's rms + |x| */
+static const lq__qkx_params q4_ref = {15, -1.f, 0.1f, 20, false, LQ__QKX_W_RMS_ABS};
+static const lq__qkx_params q4_imat = {15, -0.9f, 0.05f, 36, false, LQ__QKX_W_GIVEN};
+static const lq__qkx_params q5_ref = {31, -0.5f, 0.1f, 15, false, LQ__QKX_W_RMS_ABS};
+static const lq__qkx_params q5_imat = {31, -0.9f, 0.05f, 36, false, LQ__QKX_W_GIVEN};
 
 static void k4_set_all(uint8_t s[12], const uint8_t *ls, const uint8_t *lm)
 {
@@ -287,19 +286,11 @@ static void k4_set_all(uint8_t s[12], const uint8_t *ls, const uint8_t *lm)
     }
 }
 
-/* Reference weights: av + |x|, av the rms of the sub-block. */
 static void k45_search(const float *x, const float *qw, int count, kq_work *k,
                        const lq__qkx_params *ref, const lq__qkx_params *imat)
 {
-    if (qw) {
+    if (qw)
         importance(x, qw, count, 2, 32, k);
-    } else {
-        for (int j = 0; j < count * NSUB32; j++) {
-            const float av = sqrtf(lq__sum_squares(x + 32 * j, 32) / 32);
-            for (int l = 0; l < 32; l++)
-                k->w[32 * j + l] = av + fabsf(x[32 * j + l]);
-        }
-    }
     lq__qkx_batch(count * NSUB32, 32, qw ? imat : ref, x, k->w, k->L, k->scales, k->mins);
 }
 
@@ -412,12 +403,12 @@ static void q5_k_finish(const float *x, void *vy, int imat, kq_work *k, int s)
 
 static void quantize_q4_k(const float *x, void *y, int64_t n, const float *imatrix)
 {
-    kquant_row(x, y, n, imatrix, 4, sizeof(lq__blk_q4_k), q4_k_search, q4_k_finish);
+    kquant_row(x, y, n, imatrix, 8, sizeof(lq__blk_q4_k), q4_k_search, q4_k_finish);
 }
 
 static void quantize_q5_k(const float *x, void *y, int64_t n, const float *imatrix)
 {
-    kquant_row(x, y, n, imatrix, 4, sizeof(lq__blk_q5_k), q5_k_search, q5_k_finish);
+    kquant_row(x, y, n, imatrix, 8, sizeof(lq__blk_q5_k), q5_k_search, q5_k_finish);
 }
 
 static void dequantize_q4_k(const void *vx, float *y, int64_t n)
@@ -509,7 +500,7 @@ static void q6_k_finish(const float *x, void *vy, int imat, kq_work *k, int s)
 
 static void quantize_q6_k(const float *x, void *y, int64_t n, const float *imatrix)
 {
-    kquant_row(x, y, n, imatrix, 2, sizeof(lq__blk_q6_k), q6_k_search, q6_k_finish);
+    kquant_row(x, y, n, imatrix, 4, sizeof(lq__blk_q6_k), q6_k_search, q6_k_finish);
 }
 
 static void dequantize_q6_k(const void *vx, float *y, int64_t n)

@@ -148,8 +148,8 @@ typedef void (*emit_fn)(void *y, int64_t i, const uint8_t *L, float d, float m);
 static void weighted_row(const float *x, void *y, int64_t n, const float *imatrix, int symmetric,
                          int nmax, emit_fn emit)
 {
-    static const lq__qkx_params asym4 = {15, -0.9f, 0.05f, 36, false};
-    static const lq__qkx_params asym5 = {31, -0.9f, 0.05f, 36, false};
+    static const lq__qkx_params asym4 = {15, -0.9f, 0.05f, 36, false, LQ__QKX_W_GIVEN};
+    static const lq__qkx_params asym5 = {31, -0.9f, 0.05f, 36, false, LQ__QKX_W_GIVEN};
     const float sigma2 = lq__sum_squares(x, n) / n;
     float w[CHUNK * LQ__QK], d[CHUNK], m[CHUNK];
     union {

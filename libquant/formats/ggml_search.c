@@ -167,6 +167,13 @@ float lq__make_qkx_quants(int n, const lq__qkx_params *p, const float *x, const 
     return scale;
 }
 
+void lq__qkx_ref_weights(int n, lq__qkx_weights kind, const float *x, float *w)
+{
+    const float av = kind == LQ__QKX_W_RMS_ABS ? sqrtf(lq__sum_squares(x, n) / n) : 0.f;
+    for (int i = 0; i < n; i++)
+        w[i] = kind == LQ__QKX_W_RMS_ABS ? av + fabsf(x[i]) : fabsf(x[i]);
+}
+
 float lq__make_qp_quants(int n, int nmax, const float *x, uint8_t *L, const float *w)
 {
     float max = 0;
@@ -299,37 +306,68 @@ int lq__ggml_use_avx2(void)
     return a == LQ__ARCH_AVX2 || a == LQ__ARCH_AVX512;
 }
 
-/* Groups the AVX2 code takes in one call: up to 4 vectors of 8. */
-static int lanes(int left)
+/* Vectors of `width` groups the lane code takes in one call: up to 4. */
+static int lanes(int left, int width)
 {
-    return left >= 32 ? 4 : left / 8;
+    return left >= 4 * width ? 4 : left / width;
 }
+#endif
+
+#ifdef LQ_GGML_AVX512
+int lq__ggml_use_avx512(void)
+{
+    return lq__arch_selected() == LQ__ARCH_AVX512;
+}
+#endif
+
+/* Runs CALL(nv, g) for the groups from g on that the widest lane code
+ * selected takes (16 per AVX-512 vector, then 8 per AVX2 vector), moving g
+ * past them; the scalar code does what is left. */
+#ifdef LQ_GGML_AVX512
+#define LANES_AVX512(CALL, count, g)                                             \
+    if (lq__ggml_use_avx512())                                                   \
+        for (int nv; (nv = lanes(count - g, 16)) > 0; g += 16 * nv)              \
+            CALL(avx512, nv, g);
+#else
+#define LANES_AVX512(CALL, count, g)
+#endif
+#ifdef LQ_GGML_AVX2
+#define LANES_SIMD(CALL, count, g)                                               \
+    LANES_AVX512(CALL, count, g)                                                 \
+    if (lq__ggml_use_avx2())                                                     \
+        for (int nv; (nv = lanes(count - g, 8)) > 0; g += 8 * nv)                \
+            CALL(avx2, nv, g);
+#else
+#define LANES_SIMD(CALL, count, g)
 #endif
 
 void lq__qkx_batch(int count, int n, const lq__qkx_params *p, const float *x, const float *w,
                    uint8_t *L, float *scales, float *the_mins)
 {
     int g = 0;
-#ifdef LQ_GGML_AVX2
-    if (lq__ggml_use_avx2())
-        for (int nv; (nv = lanes(count - g)) > 0; g += 8 * nv)
-            lq__qkx_lanes_avx2(nv, n, p, x + g * n, w + g * n, L + g * n, scales + g,
-                               the_mins + g);
-#endif
-    for (; g < count; g++)
-        scales[g] = lq__make_qkx_quants(n, p, x + g * n, w + g * n, L + g * n, &the_mins[g]);
+    const bool given = p->weights == LQ__QKX_W_GIVEN;
+#define QKX(isa, nv, g)                                                                        \
+    lq__qkx_lanes_##isa(nv, n, p, x + g * n, given ? w + g * n : NULL, L + g * n, scales + g, \
+                        the_mins + g)
+    LANES_SIMD(QKX, count, g)
+#undef QKX
+    for (; g < count; g++) {
+        float wg[32];
+        if (!given)
+            lq__qkx_ref_weights(n, p->weights, x + g * n, wg);
+        scales[g] = lq__make_qkx_quants(n, p, x + g * n, given ? w + g * n : wg, L + g * n,
+                                        &the_mins[g]);
+    }
 }
 
 void lq__qx_batch(int count, int n, int nmax, const float *x, const float *w, int8_t *L,
                   float *scales)
 {
     int g = 0;
-#ifdef LQ_GGML_AVX2
-    if (lq__ggml_use_avx2())
-        for (int nv; (nv = lanes(count - g)) > 0; g += 8 * nv)
-            lq__qx_lanes_avx2(nv, n, nmax, x + g * n, w ? w + g * n : NULL, L + g * n,
-                              scales + g);
-#endif
+#define QX(isa, nv, g) \
+    lq__qx_lanes_##isa(nv, n, nmax, x + g * n, w ? w + g * n : NULL, L + g * n, scales + g)
+    LANES_SIMD(QX, count, g)
+#undef QX
     for (; g < count; g++)
         scales[g] = lq__make_qx_quants(n, nmax, x + g * n, L + g * n, w ? w + g * n : NULL);
 }
@@ -337,11 +375,9 @@ void lq__qx_batch(int count, int n, int nmax, const float *x, const float *w, in
 void lq__q3_batch(int count, int n, int nmax, const float *x, int8_t *L, float *scales)
 {
     int g = 0;
-#ifdef LQ_GGML_AVX2
-    if (lq__ggml_use_avx2())
-        for (int nv; (nv = lanes(count - g)) > 0; g += 8 * nv)
-            lq__q3_lanes_avx2(nv, n, nmax, x + g * n, L + g * n, scales + g);
-#endif
+#define Q3(isa, nv, g) lq__q3_lanes_##isa(nv, n, nmax, x + g * n, L + g * n, scales + g)
+    LANES_SIMD(Q3, count, g)
+#undef Q3
     for (; g < count; g++)
         scales[g] = lq__make_q3_quants(n, nmax, x + g * n, L + g * n);
 }
@@ -369,7 +405,7 @@ void lq__iq4_batch(int count, const float *x, const float *w, float *scales)
     int g = 0;
 #ifdef LQ_GGML_AVX2
     if (lq__ggml_use_avx2())
-        for (int nv; (nv = lanes(count - g)) > 0; g += 8 * nv)
+        for (int nv; (nv = lanes(count - g, 8)) > 0; g += 8 * nv)
             lq__iq4_lanes_avx2(nv, x + g * 32, w + g * 32, scales + g);
 #endif
     for (; g < count; g++)

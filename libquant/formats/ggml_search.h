@@ -7,10 +7,11 @@
  * shared/reference/ggml.md section 2.
  *
  * The *_batch functions run `count` independent groups of n values stored one
- * after the other (group g at x + g*n). Where AVX2 is compiled in and selected
- * (lq__arch_selected; LQ_ARCH=ref forces the scalar code) they run one group
- * per vector lane, up to 32 groups at once, with the same per-group
- * arithmetic and the same results. */
+ * after the other (group g at x + g*n). Where AVX2 or AVX-512 is compiled in
+ * and selected (lq__arch_selected; LQ_ARCH=avx2 forces the AVX2 code,
+ * LQ_ARCH=ref the scalar code) they run one group per vector lane, up to 64
+ * groups at once (32 with AVX2), with the same per-group arithmetic and the
+ * same results. */
 #ifndef LQ_FORMATS_GGML_SEARCH_H
 #define LQ_FORMATS_GGML_SEARCH_H
 
@@ -102,12 +103,24 @@ float lq__make_q3_quants(int n, int nmax, const float *x, int8_t *L);
  * of nstep+1 inverse scales (rmin + rdelta*is + nmax) / (max - min).
  * n <= 32 and nstep >= 1 (ggml returns before the search when nstep < 1;
  * none of its quantizers asks for that). */
+typedef enum lq__qkx_weights {
+    LQ__QKX_W_GIVEN,   /* the caller's (importance matrix) */
+    LQ__QKX_W_ABS,     /* |x| (Q2_K's reference quantizer) */
+    LQ__QKX_W_RMS_ABS, /* the group's rms + |x| (Q4_K's and Q5_K's) */
+} lq__qkx_weights;
+
 typedef struct lq__qkx_params {
     int nmax;
     float rmin, rdelta;
     int nstep;
     bool use_mad; /* error sum_w |e| instead of sum_w e^2 */
+    /* the batches make the weights themselves unless GIVEN (the lane code
+     * in its lanes, rather than a pass over memory and a transpose) */
+    lq__qkx_weights weights;
 } lq__qkx_params;
+
+/* w[0..n) = the weights p->weights names for the group x (not GIVEN). */
+void lq__qkx_ref_weights(int n, lq__qkx_weights kind, const float *x, float *w);
 
 float lq__make_qkx_quants(int n, const lq__qkx_params *p, const float *x, const float *w,
                           uint8_t *L, float *the_min);
@@ -116,7 +129,8 @@ float lq__make_qkx_quants(int n, const lq__qkx_params *p, const float *x, const 
  * 0..nmax with weights w; returns the super-block scale. */
 float lq__make_qp_quants(int n, int nmax, const float *x, uint8_t *L, const float *w);
 
-/* count groups of n at a time; results as the single-group functions. */
+/* count groups of n at a time; results as the single-group functions.
+ * lq__qkx_batch reads w only when p->weights is LQ__QKX_W_GIVEN. */
 void lq__qkx_batch(int count, int n, const lq__qkx_params *p, const float *x, const float *w,
                    uint8_t *L, float *scales, float *the_mins);
 void lq__qx_batch(int count, int n, int nmax, const float *x, const float *w, int8_t *L,
@@ -147,11 +161,16 @@ void lq__iq4_codes(const float *x, float id, uint8_t qs[16]);
  * (LQ_GGML_AVX2 defined). */
 int lq__ggml_use_avx2(void);
 
+/* Whether the CPU and LQ_ARCH select the AVX-512 searches this build has
+ * (LQ_GGML_AVX512 defined). */
+int lq__ggml_use_avx512(void);
+
 /* ggml's Q8_0 reference quantizer on nb blocks (ggml_legacy_avx2.c). */
 void lq__q8_0_blocks_avx2(const float *x, void *y, int64_t nb);
 
 /* The AVX2 versions (ggml_search_avx2.c): 8*nv groups, nv in 1..4, n 16 or
- * 32; and lq__requantize, lq__iq4_codes. */
+ * 32 (the qkx ones make p->weights' weights where w is NULL); and
+ * lq__requantize, lq__iq4_codes. */
 void lq__qkx_lanes_avx2(int nv, int n, const lq__qkx_params *p, const float *x, const float *w,
                         uint8_t *L, float *scales, float *the_mins);
 void lq__qx_lanes_avx2(int nv, int n, int nmax, const float *x, const float *w, int8_t *L,
@@ -161,5 +180,12 @@ void lq__requantize_avx2(int nsub, int sub, const float *x, const float *m, cons
                          int lo, int hi, int offset, uint8_t *L);
 void lq__iq4_lanes_avx2(int nv, const float *x, const float *w, float *scales);
 void lq__iq4_codes_avx2(const float *x, float id, uint8_t qs[16]);
+
+/* The AVX-512 versions (ggml_search_avx512.c): 16*nv groups, nv in 1..4. */
+void lq__qkx_lanes_avx512(int nv, int n, const lq__qkx_params *p, const float *x,
+                          const float *w, uint8_t *L, float *scales, float *the_mins);
+void lq__qx_lanes_avx512(int nv, int n, int nmax, const float *x, const float *w, int8_t *L,
+                         float *scales);
+void lq__q3_lanes_avx512(int nv, int n, int nmax, const float *x, int8_t *L, float *scales);
 
 #endif
