@@ -18,6 +18,7 @@ lq_calib *lq__calib_new(int64_t n, int64_t max_samples)
         return NULL;
     size_t nn;
     c->n = n;
+    c->file = -1;
     c->max_samples = max_samples;
     c->rng = 0x9e3779b97f4a7c15ull;
     if (!lq__mul_size((size_t)n, (size_t)n, &nn) || !(c->h = lq__calloc(nn, sizeof *c->h)) ||
@@ -36,6 +37,7 @@ lq_calib *lq__calib_new_sums(int64_t n)
     if (!c)
         return NULL;
     c->n = n;
+    c->file = -1;
     if (!(c->sum_abs = lq__calloc((size_t)n, sizeof *c->sum_abs)) ||
         !(c->sum_sq = lq__calloc((size_t)n, sizeof *c->sum_sq)) ||
         !(c->max_abs = lq__calloc((size_t)n, sizeof *c->max_abs))) {
@@ -65,7 +67,15 @@ void lq__calib_drop_factor(lq_calib *c)
 {
     lq__free(c->factor.u);
     lq__free(c->factor.perm);
+    lq__free(c->factor.hdiag);
     memset(&c->factor, 0, sizeof c->factor);
+}
+
+/* H is about to change: what was derived from it, or stored, is stale. */
+static void changing(lq_calib *c)
+{
+    lq__calib_drop_factor(c);
+    c->in_file = false;
 }
 
 void lq__calib_share(lq_calib *c, bool on)
@@ -245,7 +255,7 @@ lq_status lq_calib_add(lq_calib *c, const float *x, int64_t tokens)
                             (long long)(i % n));
     if (!reserve_samples(c))
         return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate the row sample", fn);
-    lq__calib_drop_factor(c);
+    changing(c);
 
     if (!c->h) /* a set of sums only (lq__calib_new_sums) */
         c->tokens += tokens;
@@ -290,7 +300,7 @@ lq_status lq_calib_merge(lq_calib *dst, const lq_calib *src)
         return LQ_OK;
     if (!reserve_samples(dst))
         return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate the row sample", fn);
-    lq__calib_drop_factor(dst);
+    changing(dst);
     const int64_t n = dst->n;
     double total = (double)dst->tokens + (double)src->tokens;
     float wd = (float)((double)dst->tokens / total), ws = (float)((double)src->tokens / total);
@@ -379,7 +389,7 @@ lq_status lq_calib_scale_channels(lq_calib *c, const float *mult)
     for (int64_t j = 0; j < n; j++)
         if (!isfinite(mult[j]) || mult[j] == 0.0f)
             return lq__fail(LQ_ERR_INVALID, "%s: factor %lld is %g", fn, (long long)j, mult[j]);
-    lq__calib_drop_factor(c);
+    changing(c);
     for (int64_t i = 0; i < n; i++)
         for (int64_t j = i; j < n; j++)
             c->h[i * n + j] *= mult[i] * mult[j];
