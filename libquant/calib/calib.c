@@ -253,6 +253,9 @@ lq_status lq_calib_add(lq_calib *c, const float *x, int64_t tokens)
             return lq__fail(LQ_ERR_NONFINITE, "%s: %s at token %lld, channel %lld", fn,
                             isnan(x[i]) ? "NaN" : "infinity", (long long)(i / n),
                             (long long)(i % n));
+    lq_status st = lq__calib_unpark(c);
+    if (st != LQ_OK)
+        return st;
     if (!reserve_samples(c))
         return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate the row sample", fn);
     changing(c);
@@ -262,8 +265,8 @@ lq_status lq_calib_add(lq_calib *c, const float *x, int64_t tokens)
     for (int64_t t0 = 0; c->h && t0 < tokens; t0 += SYRK_CHUNK) {
         int64_t t = tokens - t0 < SYRK_CHUNK ? tokens - t0 : SYRK_CHUNK;
         double total = (double)c->tokens + (double)t;
-        lq_status st = lq__hessian_update(c->h, x + t0 * n, n, t, (float)(2.0 / total),
-                                          (float)((double)c->tokens / total));
+        st = lq__hessian_update(c->h, x + t0 * n, n, t, (float)(2.0 / total),
+                                (float)((double)c->tokens / total));
         if (st != LQ_OK)
             return st;
         c->tokens += t;
@@ -298,6 +301,9 @@ lq_status lq_calib_merge(lq_calib *dst, const lq_calib *src)
                         (long long)dst->n);
     if (src->tokens == 0)
         return LQ_OK;
+    lq_status st = lq__calib_unpark(dst);
+    if (st != LQ_OK)
+        return st;
     if (!reserve_samples(dst))
         return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate the row sample", fn);
     changing(dst);
@@ -389,6 +395,9 @@ lq_status lq_calib_scale_channels(lq_calib *c, const float *mult)
     for (int64_t j = 0; j < n; j++)
         if (!isfinite(mult[j]) || mult[j] == 0.0f)
             return lq__fail(LQ_ERR_INVALID, "%s: factor %lld is %g", fn, (long long)j, mult[j]);
+    lq_status st = lq__calib_unpark(c);
+    if (st != LQ_OK)
+        return st;
     changing(c);
     for (int64_t i = 0; i < n; i++)
         for (int64_t j = i; j < n; j++)

@@ -84,8 +84,9 @@ void lq__calib_drop_factor(lq_calib *c);
  * An owner holding several sets at once (the calibration walk: four per
  * layer) gives each a place in a temporary file (core/tempfile.h), so that
  * only the Hessian being used is in memory. The owner parks the others and
- * unparks a set before handing it to anything but GPTQ, which unparks what
- * it needs itself. */
+ * unparks a set before handing it to anything that reads H but GPTQ, which
+ * unparks what it needs itself; lq_calib_add, _merge (into dst) and
+ * _scale_channels load it back before they change it. */
 
 /* Let c's Hessian wait in fd at byte `at`, with room for n x n floats. */
 void lq__calib_spill_to(lq_calib *c, int fd, uint64_t at);

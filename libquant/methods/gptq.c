@@ -219,7 +219,7 @@ static lq_status prepare_factor(gptq *g)
         g->shared = true;
         return LQ_OK;
     }
-    if (c->share) /* before H may come back from the file: one n x n at a time */
+    if (c->share && lq__calib_spillable(c)) /* before H comes back from its file: one n x n */
         lq__calib_drop_factor(c);
     lq_status st = lq__calib_unpark(c);
     g->perm = lq__malloc((size_t)n * sizeof *g->perm);
@@ -243,6 +243,7 @@ static lq_status prepare_factor(gptq *g)
         st = damp_and_factor(g, diag);
     lq__free(diag);
     if (st == LQ_OK && c->share) {
+        lq__calib_drop_factor(c);
         key.u = g->u;
         key.perm = g->perm;
         key.hdiag = g->hdiag;

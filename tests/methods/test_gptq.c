@@ -2,7 +2,10 @@
  * (one column at a time, no blocks, double precision, its own Cholesky), its
  * quality against round-to-nearest, act_order / static_groups / g_idx, dead
  * columns, the damping retry, and the ggml block types. */
+#include <unistd.h>
+
 #include "libquant/calib/calib.h"
+#include "libquant/core/tempfile.h"
 #include "chol_ref.h"
 #include "synth.h"
 
@@ -10,6 +13,14 @@ enum { TOKENS = 2048, IN = 512, OUT = 256 };
 
 static lqt_layer L;
 static lq_calib *C;
+
+/* A temporary file for a set's Hessian (calib.h: lq__calib_spill_to). */
+static int spill_file(void)
+{
+    int fd = -1;
+    CHECK_OK(lq__temp_file("test", "Hessians", &fd));
+    return fd;
+}
 
 static void setup(void)
 {
@@ -357,6 +368,24 @@ static void damping_retry(void)
                 c->h[i * N + j] = i == j ? 1.0f : (i % 2 == 0 && j == i + 1) ? (pass ? 3.0f : 1.005f) : 0.0f;
         lq_scheme *s = lqt_scheme("gptq:int4:g32:damp=0.001");
         CHECK_STATUS(lq_quantize(NULL, t, s, c, NULL, &q), pass ? LQ_ERR_NUMERIC : LQ_OK);
+        /* the same from a shared set whose H is in its file only: GPTQ
+         * factors in H's memory, so each retry reads H back from the file */
+        lq_calib *d = lq__calib_clone(c);
+        lq_tensor *q2 = NULL;
+        int fd = spill_file();
+        CHECK(d != NULL);
+        if (d) {
+            lq__calib_spill_to(d, fd, 0);
+            CHECK_OK(lq__calib_park(d));
+            lq__calib_share(d, true);
+            CHECK_STATUS(lq_quantize(NULL, t, s, d, NULL, &q2), pass ? LQ_ERR_NUMERIC : LQ_OK);
+            CHECK(d->h == NULL); /* taken, whether the factorization worked or not */
+        }
+        CHECK(pass || (q && q2 && memcmp(lq_tensor_data(q), lq_tensor_data(q2),
+                                         lq_tensor_nbytes(q)) == 0));
+        lq_calib_free(d);
+        close(fd);
+        lq_tensor_free(q2);
         lq_tensor_free(q);
         q = NULL;
         lq_scheme_free(s);
@@ -387,8 +416,9 @@ static void calibration_is_checked(void)
 /* A weight on a shared set takes the factor an earlier weight on it left when
  * the key (act_order's unit, damping) matches, and its bytes are those it
  * gets from an unshared set; a different key makes a new factor, and any
- * change of the set drops the kept one. */
-static void shared_factor(void)
+ * change of the set drops the kept one. The same with the set's H in a file
+ * (spill): the factor is made in H's memory and H is read back when needed. */
+static void shared_factor_with(int spill)
 {
     static const struct {
         const char *first, *second;
@@ -407,33 +437,48 @@ static void shared_factor(void)
         lq_scheme *s1 = lqt_scheme(cases[i].first), *s2 = lqt_scheme(cases[i].second);
         lq_tensor *ref = NULL, *a = NULL, *b = NULL;
         lq_calib *d = lq__calib_clone(C);
+        int fd = spill ? spill_file() : -1;
         CHECK(d != NULL);
         if (!d)
             break;
+        if (spill) { /* as the calibration walk leaves it: H in the file only */
+            lq__calib_spill_to(d, fd, 0);
+            CHECK_OK(lq__calib_park(d));
+            CHECK(d->h == NULL);
+        }
         CHECK_OK(lq_quantize(NULL, w2, s2, C, NULL, &ref));
         CHECK(C->factor.u == NULL); /* not shared: nothing kept */
         lq__calib_share(d, true);
         CHECK_OK(lq_quantize(NULL, w, s1, d, NULL, &a));
         const float *kept = d->factor.u;
-        CHECK(kept != NULL);
+        CHECK(kept != NULL && (d->h == NULL) == spill); /* spilled: H's memory is the factor */
         CHECK_OK(lq_quantize(NULL, w2, s2, d, NULL, &b));
-        /* a new factor is allocated while the old one is still held, so an
-         * equal pointer means the kept one was taken */
-        CHECK((d->factor.u == kept) == cases[i].reused);
+        /* without a file a new factor is allocated while the old one is
+         * still held, so an equal pointer means the kept one was taken (with
+         * one the old is freed first, so that only one is held) */
+        CHECK(spill || (d->factor.u == kept) == cases[i].reused);
         CHECK(ref && b && lq_tensor_nbytes(ref) == lq_tensor_nbytes(b) &&
               memcmp(lq_tensor_data(ref), lq_tensor_data(b), lq_tensor_nbytes(b)) == 0);
-        CHECK_OK(lq_calib_add(d, L.x, 16));
-        CHECK(d->factor.u == NULL); /* H changed */
+        CHECK_OK(lq_calib_add(d, L.x, 16)); /* (loads H back from the file first) */
+        CHECK(d->factor.u == NULL && d->h != NULL && !d->in_file); /* H changed */
         lq_tensor *again = NULL;
         CHECK_OK(lq_quantize(NULL, w, s1, d, NULL, &again));
         CHECK(d->factor.u != NULL); /* made again from the new H */
         lq__calib_share(d, false);
         CHECK(d->factor.u == NULL); /* freed when sharing stops */
         lq_calib_free(d);
+        if (fd >= 0)
+            close(fd);
         lq_tensor_free(ref), lq_tensor_free(a), lq_tensor_free(b), lq_tensor_free(again);
         lq_scheme_free(s1), lq_scheme_free(s2);
     }
     lq_tensor_free(w), lq_tensor_free(w2);
+}
+
+static void shared_factor(void)
+{
+    shared_factor_with(0);
+    shared_factor_with(1);
 }
 
 /* Results do not depend on the thread count. */
