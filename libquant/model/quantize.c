@@ -255,10 +255,17 @@ static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_c
     lq_status st = f32 ? LQ_OK : lq__model_fetch(j->fn, j->q, src); /* made on use */
     if (st == LQ_OK)
         st = scheme_for(j, s, &owned, &use);
-    lq_type t = lq_tensor_type(src);
-    if (st == LQ_OK && (use || f32) && t != LQ_TYPE_F32 && t != LQ_TYPE_F16 && t != LQ_TYPE_BF16 &&
-        (st = lq_dequantize(&j->quiet, src, LQ_TYPE_F32, &decoded)) == LQ_OK)
-        src = decoded; /* already quantized: decoded and quantized again */
+    /* widened to F32 here (a quantized one decoded, to be quantized again),
+     * as lq_quantize would widen it, so that the file's pages of the weight
+     * can leave memory before the method runs: GPTQ on the output head of a
+     * real vocabulary held them (half the head's F32 size) beside its two
+     * F32 copies */
+    if (st == LQ_OK && (use || f32) && lq_tensor_type(src) != LQ_TYPE_F32 &&
+        (st = lq_dequantize(&j->quiet, src, LQ_TYPE_F32, &decoded)) == LQ_OK) {
+        lq__gguf_map_release(j->q->src, lq_gguf_find_tensor(j->q->src, lq_tensor_name(src)), 0,
+                             UINT64_MAX);
+        src = decoded;
+    }
     if (st == LQ_OK && use)
         st = importance(j, lq_tensor_name(src), s->l->cols, &imatrix);
     for (int64_t k = 0; imatrix && in_scale && k < s->l->cols; k++)
