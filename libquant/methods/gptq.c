@@ -49,10 +49,21 @@
 #include "quantize.h"
 
 #define GPTQ_BLOCK 128
+/* ggml types run over chunks of rows of about this many floats of work
+ * space per row set (the working copy, cols per row, and the per-block
+ * buffers, 5 x 256 per row): a row's errors move along its own columns only,
+ * through the shared U, so rows are independent, and the working copy and
+ * the per-block buffers, which are as tall as the weight, stay bounded for
+ * a tall weight (the output head of a 128 k vocabulary: 1.05 GB of them at
+ * once). The int types store a row's grids apart from its codes and run
+ * whole. */
+#define GPTQ_CHUNK_FLOATS ((int64_t)1 << 24)
 
 typedef struct gptq {
     const lq__method_job *job;
-    int64_t rows, cols;
+    int64_t rows, cols;  /* rows: of the current chunk */
+    int64_t row0;        /* its first row */
+    const float *src;    /* its first source row */
     float *wt;        /* cols x rows: W^T in processing order */
     float *u;         /* cols x cols, upper triangle: U with H^-1 = U^T U */
     int32_t *perm;    /* processing position -> source column */
@@ -256,7 +267,6 @@ static lq_status prepare_factor(gptq *g)
 /* wt: W^T in processing order, dead columns zeroed. */
 static void load_weights(gptq *g)
 {
-    const lq__method_job *job = g->job;
     const int64_t n = g->cols, rows = g->rows;
     for (int64_t i = 0; i < n; i++) {
         int64_t a = g->perm[i];
@@ -266,7 +276,7 @@ static void load_weights(gptq *g)
             memset(dst, 0, (size_t)rows * sizeof *dst);
         else
             for (int64_t r = 0; r < rows; r++)
-                dst[r] = job->q.src[r * n + a];
+                dst[r] = g->src[r * n + a];
     }
 }
 /* ---- int types ---------------------------------------------------------- */
@@ -406,7 +416,7 @@ typedef struct {
 static uint8_t *block_at(const gptq *g, int64_t r, int64_t oc)
 {
     size_t row_bytes = (size_t)(g->cols / g->be) * (size_t)g->bb;
-    return g->job->q.dst + (size_t)r * row_bytes + (size_t)(oc / g->be) * (size_t)g->bb;
+    return g->job->q.dst + (size_t)(g->row0 + r) * row_bytes + (size_t)(oc / g->be) * (size_t)g->bb;
 }
 
 static void ggml_rows(void *arg, int64_t r0, int64_t r1)
@@ -549,8 +559,10 @@ static lq_status sweep(gptq *g)
         }
         if (st == LQ_OK && i2 < cols)
             st = update_after_block(g, e1, i1, i2);
-        if (st == LQ_OK)
-            st = lq__method_progress(g->job->q.ctx, "gptq", (double)i2 / (double)cols);
+        if (st == LQ_OK) /* the chunks' share done, and this one's */
+            st = lq__method_progress(g->job->q.ctx, "gptq",
+                                     ((double)g->row0 + (double)rows * (double)i2 / (double)cols) /
+                                         (double)g->job->q.rows);
     }
     lq__free(w1);
     lq__free(e1);
@@ -605,6 +617,11 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
         return LQ_OK;
     }
     size_t n_stat = g.codec ? 0 : (size_t)(g.m.row_params > 1 ? g.m.row_params : 1);
+    const int64_t all_rows = g.rows;
+    if (g.codec) {
+        int64_t chunk = GPTQ_CHUNK_FLOATS / (g.cols + 5 * 256);
+        g.rows = chunk < 1 ? 1 : chunk < all_rows ? chunk : all_rows;
+    }
     g.wt = lq__malloc((size_t)(g.cols * g.rows) * sizeof *g.wt);
     g.cur = g.codec ? NULL : lq__malloc((size_t)g.rows * sizeof *g.cur);
     g.stat = g.codec ? NULL : lq__malloc(n_stat * (size_t)g.rows * sizeof *g.stat);
@@ -617,12 +634,17 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
                       "layer", (long long)g.rows, (long long)g.cols);
     if (st == LQ_OK)
         st = prepare_factor(&g);
-    if (st == LQ_OK)
+    const int64_t chunk = g.rows;
+    for (int64_t r0 = 0; st == LQ_OK && r0 < all_rows; r0 += chunk) {
+        g.row0 = r0;
+        g.rows = all_rows - r0 < chunk ? all_rows - r0 : chunk;
+        g.src = job->q.src + r0 * g.cols;
         load_weights(&g);
-    if (st == LQ_OK && !g.codec)
-        st = fixed_grids(&g);
-    if (st == LQ_OK)
-        st = sweep(&g);
+        if (!g.codec)
+            st = fixed_grids(&g);
+        if (st == LQ_OK)
+            st = sweep(&g);
+    }
     if (st == LQ_OK && perm_out)
         for (int64_t i = 0; i < g.cols; i++)
             perm_out[i] = g.permuted_out ? g.perm[i] : (int32_t)i;

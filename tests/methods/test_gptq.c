@@ -481,6 +481,33 @@ static void shared_factor(void)
     shared_factor_with(1);
 }
 
+/* Rows are independent: a weight taller than GPTQ's chunk of rows
+ * (2^24 floats / (512 + 1280) = 9362 rows here) gives the bytes its two
+ * halves give quantized apart, each within one chunk. */
+static void tall_weight_in_chunks(void)
+{
+    enum { TALL = 10000 };
+    float *w = malloc(sizeof(float) * TALL * IN);
+    lqt_rng r = {99};
+    for (int64_t i = 0; i < (int64_t)TALL * IN; i++)
+        w[i] = 0.02f * (float)lqt_normal(&r);
+    lq_scheme *s = lqt_scheme("gptq:q6_k");
+    lq_tensor *whole = lqt_wrap(w, TALL, IN, "w"), *top = lqt_wrap(w, TALL / 2, IN, "top");
+    lq_tensor *bottom = lqt_wrap(w + (int64_t)(TALL / 2) * IN, TALL / 2, IN, "bottom");
+    lq_tensor *a = NULL, *b = NULL, *c = NULL;
+    CHECK_OK(lq_quantize(NULL, whole, s, C, NULL, &a));
+    CHECK_OK(lq_quantize(NULL, top, s, C, NULL, &b));
+    CHECK_OK(lq_quantize(NULL, bottom, s, C, NULL, &c));
+    size_t half = b ? lq_tensor_nbytes(b) : 0;
+    CHECK(a && b && c && lq_tensor_nbytes(a) == 2 * half &&
+          memcmp(lq_tensor_data(a), lq_tensor_data(b), half) == 0 &&
+          memcmp((const char *)lq_tensor_data(a) + half, lq_tensor_data(c), half) == 0);
+    lq_tensor_free(a), lq_tensor_free(b), lq_tensor_free(c);
+    lq_tensor_free(whole), lq_tensor_free(top), lq_tensor_free(bottom);
+    lq_scheme_free(s);
+    free(w);
+}
+
 /* Results do not depend on the thread count. */
 static void threads_agree(void)
 {
@@ -505,4 +532,5 @@ static void teardown(void)
 
 LQT_MAIN(setup, same_as_straightforward_gptq, better_than_rtn, better_than_imatrix_rtn,
          act_order_and_g_idx, dead_columns,
-         damping_retry, calibration_is_checked, shared_factor, threads_agree, teardown)
+         damping_retry, calibration_is_checked, shared_factor, tall_weight_in_chunks, threads_agree,
+         teardown)

@@ -133,7 +133,10 @@ static void order_in_place(void)
         for (int i = 0; i < N; i++)
             for (int j = 0; j < N; j++) {
                 int p = perm[i], q = perm[j];
-                float want = j < i ? 0.0f : j == i ? (float)diag[p] : p < q ? h[p * N + q] : h[q * N + p];
+                float want = j < i    ? 0.0f
+                             : j == i ? (float)diag[p]
+                             : p < q  ? h[p * N + q]
+                                      : h[q * N + p];
                 bad += a[i * N + j] != want;
             }
         CHECKF(bad == 0, "%s: %d entries differ", pass ? "identity" : "shuffled", bad);
