@@ -638,6 +638,37 @@ static lq_status model_quantize(const char *dir, const void *arg)
     return st;
 }
 
+/* GPTQ over the model under a memory limit: the states, the calibration
+ * sets' Hessians and the quantized weights in temporary files, the sets
+ * parked and loaded back, the factor made in a Hessian's memory. */
+static lq_status model_gptq_spilled(const char *dir, const void *arg)
+{
+    (void)dir;
+    lq_ctx *ctx = NULL;
+    lq_model *base = NULL, *q = NULL;
+    lq_scheme *s = NULL;
+    int32_t *tokens = NULL;
+    int64_t n = 0;
+    lq_status st = two_threads(&ctx);
+    if (st == LQ_OK)
+        st = lq_model_load(ctx, lqt_fixture(), 8, LQ_KV_F32, &base);
+    static const char text[] = "Once upon a time there was a";
+    if (st == LQ_OK)
+        st = lq_model_tokenize(base, text, sizeof text - 1, 1, &tokens, &n);
+    if (st == LQ_OK)
+        st = lq_model_set_max_memory(base, 1);
+    if (st == LQ_OK)
+        st = lq_scheme_parse(arg, &s);
+    if (st == LQ_OK)
+        st = lq_model_quantize(ctx, base, s, NULL, tokens, n, 8, LQ_KV_F32, &q);
+    lq_model_free(q);
+    lq_scheme_free(s);
+    lq_free(tokens);
+    lq_model_free(base);
+    lq_ctx_free(ctx);
+    return st;
+}
+
 /* The error measures of the quality layer. */
 static lq_status quality(const char *dir, const void *arg)
 {
@@ -1209,6 +1240,8 @@ static void model_architectures(void)
 static void model_quantize_and_compare(void)
 {
     exercise_once("model quantize f16, KL divergence", model_quantize, "f16", NULL);
+    exercise_once("model quantize gptq under a memory limit", model_gptq_spilled,
+                  "gptq:int4:g32:act_order:static_groups", NULL);
 }
 
 static void quality_measures(void)
