@@ -18,6 +18,7 @@ lq_calib *lq__calib_new(int64_t n, int64_t max_samples)
         return NULL;
     size_t nn;
     c->n = n;
+    c->file = -1;
     c->max_samples = max_samples;
     c->rng = 0x9e3779b97f4a7c15ull;
     if (!lq__mul_size((size_t)n, (size_t)n, &nn) || !(c->h = lq__calloc(nn, sizeof *c->h)) ||
@@ -36,6 +37,7 @@ lq_calib *lq__calib_new_sums(int64_t n)
     if (!c)
         return NULL;
     c->n = n;
+    c->file = -1;
     if (!(c->sum_abs = lq__calloc((size_t)n, sizeof *c->sum_abs)) ||
         !(c->sum_sq = lq__calloc((size_t)n, sizeof *c->sum_sq)) ||
         !(c->max_abs = lq__calloc((size_t)n, sizeof *c->max_abs))) {
@@ -65,7 +67,15 @@ void lq__calib_drop_factor(lq_calib *c)
 {
     lq__free(c->factor.u);
     lq__free(c->factor.perm);
+    lq__free(c->factor.hdiag);
     memset(&c->factor, 0, sizeof c->factor);
+}
+
+/* H is about to change: what was derived from it, or stored, is stale. */
+static void changing(lq_calib *c)
+{
+    lq__calib_drop_factor(c);
+    c->in_file = false;
 }
 
 void lq__calib_share(lq_calib *c, bool on)
@@ -243,17 +253,20 @@ lq_status lq_calib_add(lq_calib *c, const float *x, int64_t tokens)
             return lq__fail(LQ_ERR_NONFINITE, "%s: %s at token %lld, channel %lld", fn,
                             isnan(x[i]) ? "NaN" : "infinity", (long long)(i / n),
                             (long long)(i % n));
+    lq_status st = lq__calib_unpark(c);
+    if (st != LQ_OK)
+        return st;
     if (!reserve_samples(c))
         return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate the row sample", fn);
-    lq__calib_drop_factor(c);
+    changing(c);
 
     if (!c->h) /* a set of sums only (lq__calib_new_sums) */
         c->tokens += tokens;
     for (int64_t t0 = 0; c->h && t0 < tokens; t0 += SYRK_CHUNK) {
         int64_t t = tokens - t0 < SYRK_CHUNK ? tokens - t0 : SYRK_CHUNK;
         double total = (double)c->tokens + (double)t;
-        lq_status st = lq__hessian_update(c->h, x + t0 * n, n, t, (float)(2.0 / total),
-                                          (float)((double)c->tokens / total));
+        st = lq__hessian_update(c->h, x + t0 * n, n, t, (float)(2.0 / total),
+                                (float)((double)c->tokens / total));
         if (st != LQ_OK)
             return st;
         c->tokens += t;
@@ -288,9 +301,12 @@ lq_status lq_calib_merge(lq_calib *dst, const lq_calib *src)
                         (long long)dst->n);
     if (src->tokens == 0)
         return LQ_OK;
+    lq_status st = lq__calib_unpark(dst);
+    if (st != LQ_OK)
+        return st;
     if (!reserve_samples(dst))
         return lq__fail(LQ_ERR_NOMEM, "%s: cannot allocate the row sample", fn);
-    lq__calib_drop_factor(dst);
+    changing(dst);
     const int64_t n = dst->n;
     double total = (double)dst->tokens + (double)src->tokens;
     float wd = (float)((double)dst->tokens / total), ws = (float)((double)src->tokens / total);
@@ -379,7 +395,10 @@ lq_status lq_calib_scale_channels(lq_calib *c, const float *mult)
     for (int64_t j = 0; j < n; j++)
         if (!isfinite(mult[j]) || mult[j] == 0.0f)
             return lq__fail(LQ_ERR_INVALID, "%s: factor %lld is %g", fn, (long long)j, mult[j]);
-    lq__calib_drop_factor(c);
+    lq_status st = lq__calib_unpark(c);
+    if (st != LQ_OK)
+        return st;
+    changing(c);
     for (int64_t i = 0; i < n; i++)
         for (int64_t j = i; j < n; j++)
             c->h[i * n + j] *= mult[i] * mult[j];

@@ -25,6 +25,7 @@
 typedef struct {
     float *u;      /* n x n, or NULL: nothing kept */
     int32_t *perm; /* n: processing position -> column */
+    float *hdiag;  /* n: H's diagonal (0 marks a dead column), for when H is in the file only */
     int64_t unit;  /* key: columns per unit act_order moves, 0 without act_order */
     double damp;   /* key: the scheme's relative damping */
 } lq__calib_factor;
@@ -48,6 +49,13 @@ struct lq_calib {
      * may be written into it then. */
     bool share;
     lq__calib_factor factor;
+    /* Where the owner lets h wait outside memory (lq__calib_spill_to): a
+     * temporary file and the byte of this set's n x n floats in it; file
+     * -1 without one. in_file: the file holds h's current values. h is NULL
+     * while it waits there (parked, or taken by a method). */
+    int file;
+    uint64_t file_at;
+    bool in_file;
 };
 
 /* A new empty set (no error message set on failure: the caller reports). */
@@ -68,8 +76,41 @@ lq_calib *lq__calib_clone(const lq_calib *c);
  * it is on, c is used by one thread at a time. */
 void lq__calib_share(lq_calib *c, bool on);
 
-/* Forget the kept factor: called whenever H changes. */
+/* Forget the kept factor. */
 void lq__calib_drop_factor(lq_calib *c);
+
+/* ---- the Hessian in the owner's temporary file (calib_spill.c) ----
+ *
+ * An owner holding several sets at once (the calibration walk: four per
+ * layer) gives each a place in a temporary file (core/tempfile.h), so that
+ * only the Hessian being used is in memory. The owner parks the others and
+ * unparks a set before handing it to anything that reads H but GPTQ, which
+ * unparks what it needs itself; lq_calib_add, _merge (into dst) and
+ * _scale_channels load it back before they change it. */
+
+/* Let c's Hessian wait in fd at byte `at`, with room for n x n floats. */
+void lq__calib_spill_to(lq_calib *c, int fd, uint64_t at);
+
+/* Has c a place in a file? */
+bool lq__calib_spillable(const lq_calib *c);
+
+/* H into the file (unless it holds it already) and out of memory; nothing
+ * without a file. Errors: LQ_ERR_IO. */
+lq_status lq__calib_park(lq_calib *c);
+
+/* H back into memory when it is in the file only. Errors: LQ_ERR_NOMEM,
+ * LQ_ERR_IO. */
+lq_status lq__calib_unpark(lq_calib *c);
+
+/* H's memory handed to the caller (who frees it with lq__free) to use as
+ * its own, after H is written to the file (unless it is there already), so
+ * that the set has H in the file only; loaded first if it was parked. Needs
+ * a file. Errors: LQ_ERR_NOMEM, LQ_ERR_IO. */
+lq_status lq__calib_take_hessian(lq_calib *c, float **h);
+
+/* The file's H: its upper triangle into out's (n x n), the rest untouched.
+ * Errors: LQ_ERR_IO. */
+lq_status lq__calib_read_hessian(const lq_calib *c, float *out);
 
 /* The full symmetric Hessian into out[n*n]. */
 void lq__calib_hessian(const lq_calib *c, float *out);

@@ -44,18 +44,32 @@
 #include "../formats/linear.h"
 #include "../kernels/blas.h"
 #include "gptq_factor.h"
+#include "gptq_order.h"
 #include "methods.h"
 #include "quantize.h"
 
 #define GPTQ_BLOCK 128
+/* ggml types run over chunks of rows of about this many floats of work
+ * space per row set (the working copy, cols per row, and the per-block
+ * buffers, 5 x 256 per row): a row's errors move along its own columns only,
+ * through the shared U, so rows are independent, and the working copy and
+ * the per-block buffers, which are as tall as the weight, stay bounded for
+ * a tall weight (the output head of a 128 k vocabulary: 1.05 GB of them at
+ * once). The int types store a row's grids apart from its codes and run
+ * whole. */
+#define GPTQ_CHUNK_FLOATS ((int64_t)1 << 24)
 
 typedef struct gptq {
     const lq__method_job *job;
-    int64_t rows, cols;
+    int64_t rows, cols;  /* rows: of the current chunk */
+    int64_t row0;        /* its first row */
+    const float *src;    /* its first source row */
     float *wt;        /* cols x rows: W^T in processing order */
     float *u;         /* cols x cols, upper triangle: U with H^-1 = U^T U */
     int32_t *perm;    /* processing position -> source column */
-    bool shared;      /* u and perm belong to the calibration set */
+    float *hdiag;     /* cols: H's diagonal, 0 for a dead column */
+    bool shared;      /* u, perm and hdiag belong to the calibration set */
+    bool in_place;    /* u is the set's H, taken (the set has H in its file) */
     int permuted_out; /* codes stored in processing order (act_order, groups) */
     int64_t bsz;      /* columns per lazy-update block */
     /* int types */
@@ -125,32 +139,30 @@ static lq_status find_order(gptq *g, const double *diag)
     return LQ_OK;
 }
 
-/* The calibration set's Hessian in processing order into the upper triangle
- * of a (n x n), its dead diagonal entries set to 1 (diag); the lower
- * triangle zero. The factorization reads the upper triangle only
- * (gptq_factor.h), so the lower one is not mirrored: without act_order each
- * row is then one contiguous copy of the set's own upper triangle, where
- * mirroring read the set's columns. */
-static void load_hessian(const gptq *g, const double *diag, float *a)
+/* The calibration set's H in processing order into a, as
+ * lq__gptq_order_hessian leaves it. H comes from the set's memory, or from
+ * its file once GPTQ has taken that memory (in_place): at the first attempt
+ * a is that memory and holds H already. */
+static lq_status load_hessian(const gptq *g, const double *diag, float *a, bool first)
 {
-    const float *h = g->job->calib->h;
+    const lq_calib *c = g->job->calib;
     const int64_t n = g->cols;
-    for (int64_t i = 0; i < n; i++) {
-        int64_t p = g->perm[i];
-        memset(a + i * n, 0, (size_t)i * sizeof *a);
-        a[i * n + i] = (float)diag[p];
-        for (int64_t j = i + 1; j < n; j++) {
-            int64_t q = g->perm[j];
-            a[i * n + j] = p < q ? h[p * n + q] : h[q * n + p];
-        }
-    }
+    lq_status st = LQ_OK;
+    if (g->in_place && !first)
+        st = lq__calib_read_hessian(c, a);
+    else if (!g->in_place) /* the upper triangle, each row from its diagonal on */
+        for (int64_t i = 0; i < n; i++)
+            memcpy(a + i * n + i, c->h + i * n + i, (size_t)(n - i) * sizeof *a);
+    if (st == LQ_OK)
+        st = lq__gptq_order_hessian(a, n, g->perm, diag);
+    return st;
 }
 
 /* Damp H and factor it, in place in g->u. Like GPTQModel: on failure raise
  * the damping by 0.01 while it stays below 1; if that does not help, add a
  * diagonal floor of 1e-6 max diag x 10^(k-1) (k = 1..6) and run the damping
- * loop again. Each attempt reloads H from the calibration set
- * (load_hessian), so no other n x n copy is needed. */
+ * loop again. Each attempt loads H again (load_hessian), from the set's
+ * memory or its file, so no other n x n copy is needed. */
 static lq_status damp_and_factor(gptq *g, const double *diag)
 {
     const int64_t n = g->cols;
@@ -161,16 +173,18 @@ static lq_status damp_and_factor(gptq *g, const double *diag)
     }
     mean /= (double)n;
     float *a = g->u;
-    bool ok = false;
+    bool ok = false, first = true;
     const int threads = lq__ctx_threads(g->job->q.ctx);
     lq_status st = LQ_OK;
     for (int floor_step = 0; floor_step <= 6 && !ok && st == LQ_OK; floor_step++) {
         double floor = floor_step ? 1e-6 * maxd * pow(10.0, floor_step - 1) : 0.0;
         for (double p = g->job->scheme->damp; p < 1.0 && !ok && st == LQ_OK; p += 0.01) {
-            load_hessian(g, diag, a);
-            for (int64_t i = 0; i < n; i++)
+            st = load_hessian(g, diag, a, first);
+            first = false;
+            for (int64_t i = 0; st == LQ_OK && i < n; i++)
                 a[i * n + i] = (float)((double)a[i * n + i] + p * mean + floor);
-            st = lq__gptq_inverse_factor(threads, a, n, &ok);
+            if (st == LQ_OK)
+                st = lq__gptq_inverse_factor(threads, a, n, &ok);
         }
     }
     if (st != LQ_OK)
@@ -190,7 +204,7 @@ static lq_status damp_and_factor(gptq *g, const double *diag)
  * taking them from an earlier weight is exact. */
 static lq__calib_factor factor_key(const gptq *g)
 {
-    lq__calib_factor k = {NULL, NULL, 0, g->job->scheme->damp};
+    lq__calib_factor k = {.damp = g->job->scheme->damp};
     if (g->job->scheme->act_order)
         k.unit = g->codec ? g->be : 1;
     return k;
@@ -198,7 +212,10 @@ static lq__calib_factor factor_key(const gptq *g)
 
 /* The processing order and the damped, factored Hessian: taken from the set
  * when an earlier weight left them with the same key, else made, and then
- * left on the set when its owner shares it. */
+ * left on the set when its owner shares it. A shared set that can keep H in
+ * its file gives GPTQ H's own memory to factor in (lq__calib_take_hessian),
+ * so that one n x n matrix is held, not two; a later weight that needs H
+ * again (another key) reads it back. */
 static lq_status prepare_factor(gptq *g)
 {
     const lq__method_job *job = g->job;
@@ -209,20 +226,30 @@ static lq_status prepare_factor(gptq *g)
     if (c->share && c->factor.u && c->factor.unit == key.unit && c->factor.damp == key.damp) {
         g->u = c->factor.u;
         g->perm = c->factor.perm;
+        g->hdiag = c->factor.hdiag;
         g->shared = true;
         return LQ_OK;
     }
-    g->u = lq__malloc((size_t)(n * n) * sizeof *g->u);
+    if (c->share && lq__calib_spillable(c)) /* before H comes back from its file: one n x n */
+        lq__calib_drop_factor(c);
+    lq_status st = lq__calib_unpark(c);
     g->perm = lq__malloc((size_t)n * sizeof *g->perm);
+    g->hdiag = lq__malloc((size_t)n * sizeof *g->hdiag);
     double *diag = lq__malloc((size_t)n * sizeof *diag);
-    lq_status st = LQ_OK;
-    if (!g->u || !g->perm || !diag)
-        st = lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate the %lld x %lld inverse factor",
-                      (long long)n, (long long)n);
-    for (int64_t i = 0; st == LQ_OK && i < n; i++)
-        diag[i] = c->h[i * n + i] == 0.0f ? 1.0 : c->h[i * n + i]; /* dead: 1 */
+    if (st == LQ_OK && (!g->perm || !g->hdiag || !diag))
+        st = lq__fail(LQ_ERR_NOMEM, "gptq: out of memory");
+    for (int64_t i = 0; st == LQ_OK && i < n; i++) {
+        g->hdiag[i] = c->h[i * n + i];
+        diag[i] = g->hdiag[i] == 0.0f ? 1.0 : g->hdiag[i]; /* dead: 1 */
+    }
     if (st == LQ_OK)
         st = find_order(g, diag);
+    g->in_place = c->share && lq__calib_spillable(c);
+    if (st == LQ_OK && g->in_place)
+        st = lq__calib_take_hessian(c, &g->u);
+    else if (st == LQ_OK && !(g->u = lq__malloc((size_t)(n * n) * sizeof *g->u)))
+        st = lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate the %lld x %lld inverse factor",
+                      (long long)n, (long long)n);
     if (st == LQ_OK)
         st = damp_and_factor(g, diag);
     lq__free(diag);
@@ -230,6 +257,7 @@ static lq_status prepare_factor(gptq *g)
         lq__calib_drop_factor(c);
         key.u = g->u;
         key.perm = g->perm;
+        key.hdiag = g->hdiag;
         c->factor = key;
         g->shared = true;
     }
@@ -239,21 +267,18 @@ static lq_status prepare_factor(gptq *g)
 /* wt: W^T in processing order, dead columns zeroed. */
 static void load_weights(gptq *g)
 {
-    const lq__method_job *job = g->job;
-    const float *h = job->calib->h;
     const int64_t n = g->cols, rows = g->rows;
     for (int64_t i = 0; i < n; i++) {
         int64_t a = g->perm[i];
         /* dead columns: W[:, dead] = 0 */
         float *dst = g->wt + i * rows;
-        if (h[a * n + a] == 0.0f)
+        if (g->hdiag[a] == 0.0f)
             memset(dst, 0, (size_t)rows * sizeof *dst);
         else
             for (int64_t r = 0; r < rows; r++)
-                dst[r] = job->q.src[r * n + a];
+                dst[r] = g->src[r * n + a];
     }
 }
-
 /* ---- int types ---------------------------------------------------------- */
 
 /* The reference quantizer's grid for [lo, hi]: an all-zero range becomes
@@ -391,7 +416,7 @@ typedef struct {
 static uint8_t *block_at(const gptq *g, int64_t r, int64_t oc)
 {
     size_t row_bytes = (size_t)(g->cols / g->be) * (size_t)g->bb;
-    return g->job->q.dst + (size_t)r * row_bytes + (size_t)(oc / g->be) * (size_t)g->bb;
+    return g->job->q.dst + (size_t)(g->row0 + r) * row_bytes + (size_t)(oc / g->be) * (size_t)g->bb;
 }
 
 static void ggml_rows(void *arg, int64_t r0, int64_t r1)
@@ -534,8 +559,10 @@ static lq_status sweep(gptq *g)
         }
         if (st == LQ_OK && i2 < cols)
             st = update_after_block(g, e1, i1, i2);
-        if (st == LQ_OK)
-            st = lq__method_progress(g->job->q.ctx, "gptq", (double)i2 / (double)cols);
+        if (st == LQ_OK) /* the chunks' share done, and this one's */
+            st = lq__method_progress(g->job->q.ctx, "gptq",
+                                     ((double)g->row0 + (double)rows * (double)i2 / (double)cols) /
+                                         (double)g->job->q.rows);
     }
     lq__free(w1);
     lq__free(e1);
@@ -590,6 +617,11 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
         return LQ_OK;
     }
     size_t n_stat = g.codec ? 0 : (size_t)(g.m.row_params > 1 ? g.m.row_params : 1);
+    const int64_t all_rows = g.rows;
+    if (g.codec) {
+        int64_t chunk = GPTQ_CHUNK_FLOATS / (g.cols + 5 * 256);
+        g.rows = chunk < 1 ? 1 : chunk < all_rows ? chunk : all_rows;
+    }
     g.wt = lq__malloc((size_t)(g.cols * g.rows) * sizeof *g.wt);
     g.cur = g.codec ? NULL : lq__malloc((size_t)g.rows * sizeof *g.cur);
     g.stat = g.codec ? NULL : lq__malloc(n_stat * (size_t)g.rows * sizeof *g.stat);
@@ -602,12 +634,17 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
                       "layer", (long long)g.rows, (long long)g.cols);
     if (st == LQ_OK)
         st = prepare_factor(&g);
-    if (st == LQ_OK)
+    const int64_t chunk = g.rows;
+    for (int64_t r0 = 0; st == LQ_OK && r0 < all_rows; r0 += chunk) {
+        g.row0 = r0;
+        g.rows = all_rows - r0 < chunk ? all_rows - r0 : chunk;
+        g.src = job->q.src + r0 * g.cols;
         load_weights(&g);
-    if (st == LQ_OK && !g.codec)
-        st = fixed_grids(&g);
-    if (st == LQ_OK)
-        st = sweep(&g);
+        if (!g.codec)
+            st = fixed_grids(&g);
+        if (st == LQ_OK)
+            st = sweep(&g);
+    }
     if (st == LQ_OK && perm_out)
         for (int64_t i = 0; i < g.cols; i++)
             perm_out[i] = g.permuted_out ? g.perm[i] : (int32_t)i;
@@ -615,6 +652,7 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
     if (!g.shared) {
         lq__free(g.u);
         lq__free(g.perm);
+        lq__free(g.hdiag);
     }
     lq__free(g.cur);
     lq__free(g.stat);

@@ -3,10 +3,12 @@
  * them (lq_model_imatrix). */
 #include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
+#include "../core/tempfile.h"
 #include "../calib/calib.h"
 #include "../calib/imatrix.h"
 #include "calibrate.h"
@@ -28,6 +30,9 @@ typedef struct {
     lq_model *source, *follow;
     int64_t n_tokens, window, n_windows, n_embd;
     bool sums_only;        /* LQ__CALIB_SUMS_ONLY */
+    bool no_sample;        /* LQ__CALIB_NO_SAMPLE */
+    int hessians;          /* LQ__CALIB_PARK under a memory limit: the sets' file, else -1 */
+    int first_site;        /* the sites add_rows takes: from this one to the tap's last */
     lq__states states;     /* n_tokens rows of n_embd: the hidden state entering the layer */
     float *scratch;        /* one window of states, run through `source` when it is not `follow` */
     lq_calib *sets[LQ__SITE_COUNT];
@@ -36,7 +41,17 @@ typedef struct {
 static lq_status add_rows(void *user, int64_t layer, int site, const float *x, int64_t n)
 {
     (void)layer;
-    return lq_calib_add(((walk *)user)->sets[site], x, n);
+    walk *w = user;
+    return site < w->first_site ? LQ_OK : lq_calib_add(w->sets[site], x, n);
+}
+
+/* Sets [first, last] into their file, when they have one. */
+static lq_status park(walk *w, int first, int last)
+{
+    lq_status st = LQ_OK;
+    for (int s = first; st == LQ_OK && s <= last; s++)
+        st = lq__calib_park(w->sets[s]);
+    return st;
 }
 
 static void free_sets(walk *w)
@@ -47,19 +62,31 @@ static void free_sets(walk *w)
     }
 }
 
-static lq_status new_sets(walk *w, int n)
+/* Sets [first, last], made when their pass begins: a new Hessian is zeroed,
+ * so it takes its memory at once. */
+static lq_status new_sets(walk *w, int first, int last)
 {
-    for (int s = 0; s < n; s++) {
+    uint64_t at = 0; /* each set's place in the Hessians' file, one after another */
+    for (int s = 0; s <= last; s++) {
         int64_t width = lq__site_width(&w->source->hp, s);
         lq_status st = LQ_OK;
+        if (s < first) {
+            at += (uint64_t)(width * width) * sizeof(float);
+            continue;
+        }
         if (!w->sums_only)
             st = lq_calib_create(width, &w->sets[s]);
         else if (!(w->sets[s] = lq__calib_new_sums(width)))
             st = lq__fail(LQ_ERR_NOMEM, "out of memory");
+        if (st == LQ_OK && w->no_sample) /* nothing allocated yet: cannot fail */
+            st = lq_calib_set_max_samples(w->sets[s], 0);
         if (st != LQ_OK) {
             lq__error_prefix(w->fn);
             return st;
         }
+        if (w->hessians >= 0)
+            lq__calib_spill_to(w->sets[s], w->hessians, at);
+        at += (uint64_t)(width * width) * sizeof(float);
     }
     return LQ_OK;
 }
@@ -81,21 +108,18 @@ static void release_scratch(lq_model *m)
     m->scratch_floats = 0;
 }
 
-/* The sets of layer il, with the states moved on through `follow`'s layer il
- * (after the visitor, which may have changed it). Weights made on use
- * (model.h) are made for the layer's runs and freed after them: the
- * source's before the visitor, which makes the follower's it reads itself. */
-static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *user)
+/* Sites [first, last] of layer il into the sets over every window; the
+ * pass stops at `last` (LQ__SITE_COUNT: the whole layer). */
+static lq_status source_pass(walk *w, int64_t il, int first, int last)
 {
-    lq__tap tap = {add_rows, w};
-    lq_status st = new_sets(w, LQ__SITE_COUNT);
+    lq__tap tap = {.fn = add_rows, .user = w, .last = last};
     bool same = w->source == w->follow;
-    if (st == LQ_OK)
-        st = lq__model_fetch_layer(w->fn, w->source, il);
+    lq_status st = LQ_OK;
+    w->first_site = first;
     for (int64_t k = 0; st == LQ_OK && k < w->n_windows; k++) {
-        int64_t first, len;
+        int64_t row, len;
         float *x;
-        st = window_rows(w, k, &first, &len, &x);
+        st = window_rows(w, k, &row, &len, &x);
         if (st == LQ_OK && !same) {
             memcpy(w->scratch, x, (size_t)(len * w->n_embd) * sizeof *x);
             x = w->scratch;
@@ -103,11 +127,54 @@ static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *use
         if (st == LQ_OK)
             st = lq__model_layer(&w->quiet, w->source, il, x, len, &tap);
         if (st == LQ_OK && same) /* the states moved on in place */
-            st = lq__states_put(&w->states, first, len);
+            st = lq__states_put(&w->states, row, len);
     }
-    if (!same) {
+    return st;
+}
+
+/* The sets of layer il, with the states moved on through `follow`'s layer il
+ * (after the visitor, which may have changed it). Weights made on use
+ * (model.h) are made for the layer's runs and freed after them: the
+ * source's before the visitor, which makes the follower's it reads itself.
+ *
+ * Sets that wait in a file (LQ__CALIB_PARK) are accumulated in two passes
+ * over the source's layer, so that the sets in memory at once are the three
+ * of the hidden size (attention input and output, FFN input), then ffn_down's
+ * alone, in-features squared (5632^2 floats = 127 MB on the 0.37 G bench
+ * model, 3 x 2048^2 = 50 MB for the three others; 822 and 201 MB on
+ * Llama-3-8B), instead of all four. The first pass stops at the FFN's input
+ * and the second at ffn_down's: their outputs are not needed (the follower
+ * moves the states on), so the two together compute the layer once plus its
+ * attention again, about what one whole pass costs. Other bounds were
+ * dearer: parking every set after each window writes and reads them all once
+ * per window (128 windows per layer by default), and keeping the
+ * inputs of ffn_down for later holds tokens x FFN floats (2048 tokens x 128
+ * samples x 14336 x 4 bytes = 15 GB on Llama-3-8B). */
+static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *user)
+{
+    bool same = w->source == w->follow, halves = w->hessians >= 0 && !same;
+    lq_status st = lq__model_fetch_layer(w->fn, w->source, il);
+    if (st == LQ_OK && halves) {
+        st = new_sets(w, LQ__SITE_ATTN, LQ__SITE_FFN);
+        if (st == LQ_OK)
+            st = source_pass(w, il, LQ__SITE_ATTN, LQ__SITE_FFN);
+        if (st == LQ_OK)
+            st = park(w, LQ__SITE_ATTN, LQ__SITE_FFN);
+        if (st == LQ_OK)
+            st = new_sets(w, LQ__SITE_FFN_DOWN, LQ__SITE_FFN_DOWN);
+        if (st == LQ_OK)
+            st = source_pass(w, il, LQ__SITE_FFN_DOWN, LQ__SITE_FFN_DOWN);
+    } else if (st == LQ_OK) {
+        st = new_sets(w, 0, LQ__SITE_COUNT - 1);
+        if (st == LQ_OK)
+            st = source_pass(w, il, 0, LQ__SITE_COUNT);
+    }
+    if (st == LQ_OK)
+        st = park(w, 0, LQ__SITE_COUNT - 1);
+    if (!same) { /* neither model runs while the visitor does */
         lq__model_drop_layer(w->source, il);
         release_scratch(w->source);
+        release_scratch(w->follow);
     }
     if (st == LQ_OK)
         st = visit(user, il, w->sets);
@@ -131,7 +198,8 @@ static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *use
 
 static lq_status head_input(walk *w, lq__calib_visit visit, void *user)
 {
-    lq_status st = new_sets(w, 1);
+    lq_status st = new_sets(w, 0, 0);
+    w->first_site = 0;
     for (int64_t k = 0; st == LQ_OK && k < w->n_windows; k++) {
         int64_t first, len;
         float *x;
@@ -141,6 +209,8 @@ static lq_status head_input(walk *w, lq__calib_visit visit, void *user)
             st = lq_calib_add(w->sets[0], w->scratch, len);
         }
     }
+    if (st == LQ_OK)
+        st = park(w, 0, 0);
     if (st == LQ_OK)
         st = visit(user, w->source->hp.n_layer, w->sets);
     free_sets(w);
@@ -169,16 +239,23 @@ lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_
                             "vocabulary of %lld", fn, (long long)i, tokens[i], (long long)hp->n_vocab);
     walk w = {.fn = fn, .quiet = {lq__ctx_threads(ctx), NULL, NULL}, .user = ctx,
               .source = source, .follow = follow, .n_tokens = n_tokens, .window = window,
-              .n_embd = hp->n_embd, .sums_only = flags & LQ__CALIB_SUMS_ONLY};
+              .n_embd = hp->n_embd, .sums_only = flags & LQ__CALIB_SUMS_ONLY,
+              .no_sample = flags & LQ__CALIB_NO_SAMPLE, .hessians = -1};
+    bool parked = (flags & LQ__CALIB_PARK) && source->max_memory > 0 && !w.sums_only;
     w.n_windows = (n_tokens + window - 1) / window;
     lq_status st = lq__states_init(&w.states, fn, n_tokens, hp->n_embd, window,
                                    source->max_memory);
     if (st != LQ_OK)
         return st;
     w.scratch = lq__calloc((size_t)(window * hp->n_embd), sizeof(float));
-    if (!w.scratch) {
+    if (!w.scratch)
+        st = lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+    if (st == LQ_OK && parked)
+        st = lq__temp_file(fn, "the calibration sets' Hessians", &w.hessians);
+    if (st != LQ_OK) {
         lq__states_free(&w.states);
-        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+        lq__free(w.scratch);
+        return st;
     }
     int32_t bos = source->vocab.add_bos ? source->vocab.bos : -1;
     st = lq__model_fetch(fn, follow, follow->embd.t);
@@ -203,6 +280,8 @@ lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_
         st = report(&w, 1.0);
     lq__states_free(&w.states);
     lq__free(w.scratch);
+    if (w.hessians >= 0)
+        close(w.hessians);
     return st;
 }
 

@@ -25,8 +25,11 @@ typedef lq_status (*lq__calib_visit)(void *user, int64_t layer, lq_calib *const 
 /* Flags of lq__calibrate. */
 enum {
     LQ__CALIB_HEAD = 1,      /* also the output head's input (layer == n_layer) */
-    LQ__CALIB_SUMS_ONLY = 2  /* sets keep sums and maxima only, no Hessian or sample
+    LQ__CALIB_SUMS_ONLY = 2, /* sets keep sums and maxima only, no Hessian or sample
                                 (lq__calib_new_sums): all the importance matrix needs */
+    LQ__CALIB_NO_SAMPLE = 4, /* sets keep no row sample: GPTQ reads none */
+    LQ__CALIB_PARK = 8       /* under source's memory limit the visitor gets the sets
+                                parked (calib.h) and loads each it uses */
 };
 
 /* Calibrate on tokens[0 .. n_tokens-1], cut into windows of at most `window`

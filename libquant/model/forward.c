@@ -238,6 +238,12 @@ static lq_status tap(const lq__tap *t, int64_t il, int site, const float *x, int
     return t ? t->fn(t->user, il, site, x, n) : LQ_OK;
 }
 
+/* Does the tap stop the pass after `site`? */
+static bool ends(const lq__tap *t, int site)
+{
+    return t && t->last == site;
+}
+
 /* The query, key and value rows of tokens [i0, i1) made ready for
  * attention: biases, Qwen3's per-head norms, RoPE, then the keys and values
  * stored in the cache; split over tokens on the pool like the loops above. */
@@ -283,7 +289,7 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
         return st;
     const lq__linear *qkv[] = {&y->q, &y->k, &y->v}, *gate_up[] = {&y->gate, &y->up};
     float *qkv_out[] = {a->q, a->k, a->v}, *gate_up_out[] = {a->gate, a->up};
-    if ((st = tap(watch, il, LQ__SITE_ATTN, a->h, n)) ||
+    if ((st = tap(watch, il, LQ__SITE_ATTN, a->h, n)) || ends(watch, LQ__SITE_ATTN) ||
         (st = lq__linear_forward_shared(ctx, qkv, 3, a->h, n, qkv_out)))
         return st;
     qkv_job qj = {m, y, a, il, pos};
@@ -299,15 +305,15 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
         keys = a->keys, vals = a->vals;
     }
     if ((st = lq__attention(ctx, hp, a->q, keys, vals, n, pos, a->scores, a->att)) ||
-        (st = tap(watch, il, LQ__SITE_ATTN_OUT, a->att, n)) ||
+        (st = tap(watch, il, LQ__SITE_ATTN_OUT, a->att, n)) || ends(watch, LQ__SITE_ATTN_OUT) ||
         (st = lq__linear_forward(ctx, &y->o, a->att, n, a->proj)))
         return st;
     rows_job ffn = {.hp = hp, .gate = a->gate, .up = a->up};
     if ((st = residual(ctx, hp, a->x, a->proj, y->ffn_norm, a->h, n, il)) ||
-        (st = tap(watch, il, LQ__SITE_FFN, a->h, n)) ||
+        (st = tap(watch, il, LQ__SITE_FFN, a->h, n)) || ends(watch, LQ__SITE_FFN) ||
         (st = lq__linear_forward_shared(ctx, gate_up, 2, a->h, n, gate_up_out)) ||
         (st = lq__parallel_for(ctx, "forward", n, rows_grain(hp->n_ff), swiglu_rows, &ffn)) ||
-        (st = tap(watch, il, LQ__SITE_FFN_DOWN, a->gate, n)) ||
+        (st = tap(watch, il, LQ__SITE_FFN_DOWN, a->gate, n)) || ends(watch, LQ__SITE_FFN_DOWN) ||
         (st = lq__linear_forward(ctx, &y->down, a->gate, n, a->proj)))
         return st;
     return residual(ctx, hp, a->x, a->proj, NULL, NULL, n, il);
@@ -341,7 +347,7 @@ lq_status lq__model_layer(lq_ctx *ctx, lq_model *m, int64_t il, float *x, int64_
     memcpy(a.x, x, bytes);
     rope_table(m, n, 0, a.rope_cs);
     lq_status st = layer_forward(ctx, m, il, &a, n, 0, t);
-    if (st == LQ_OK)
+    if (st == LQ_OK && (!t || t->last == LQ__SITE_COUNT)) /* the layer ran whole */
         memcpy(x, a.x, bytes);
     return st;
 }

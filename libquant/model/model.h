@@ -133,10 +133,13 @@ enum {
     LQ__SITE_COUNT = 4
 };
 
-/* Sees the n input rows of the weights at `site` of layer `layer`. */
+/* Sees the n input rows of the weights at `site` of layer `layer`. The
+ * layer's pass stops once it has shown site `last` (LQ__SITE_COUNT: it
+ * runs whole), for a caller that wants the inputs only. */
 typedef struct lq__tap {
     lq_status (*fn)(void *user, int64_t layer, int site, const float *x, int64_t n);
     void *user;
+    int last;
 } lq__tap;
 
 /* x[n][n_embd] = the embedding rows of n tokens. */
@@ -144,7 +147,8 @@ void lq__model_embed(const lq_model *m, const int32_t *tokens, int64_t n, float 
 
 /* Run layer il alone over n tokens at positions 0 .. n-1 (its cache is
  * rewritten; the model's cache is left empty): x[n][n_embd] in and out. The
- * tap (may be NULL) sees each input of the layer's weights. */
+ * tap (may be NULL) sees each input of the layer's weights; x is left as it
+ * was when the tap stops the pass early. */
 lq_status lq__model_layer(lq_ctx *ctx, lq_model *m, int64_t il, float *x, int64_t n,
                           const lq__tap *t);
 

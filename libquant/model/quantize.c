@@ -255,10 +255,17 @@ static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_c
     lq_status st = f32 ? LQ_OK : lq__model_fetch(j->fn, j->q, src); /* made on use */
     if (st == LQ_OK)
         st = scheme_for(j, s, &owned, &use);
-    lq_type t = lq_tensor_type(src);
-    if (st == LQ_OK && (use || f32) && t != LQ_TYPE_F32 && t != LQ_TYPE_F16 && t != LQ_TYPE_BF16 &&
-        (st = lq_dequantize(&j->quiet, src, LQ_TYPE_F32, &decoded)) == LQ_OK)
-        src = decoded; /* already quantized: decoded and quantized again */
+    /* widened to F32 here (a quantized one decoded, to be quantized again),
+     * as lq_quantize would widen it, so that the file's pages of the weight
+     * can leave memory before the method runs: GPTQ on the output head of a
+     * real vocabulary held them (half the head's F32 size) beside its two
+     * F32 copies */
+    if (st == LQ_OK && (use || f32) && lq_tensor_type(src) != LQ_TYPE_F32 &&
+        (st = lq_dequantize(&j->quiet, src, LQ_TYPE_F32, &decoded)) == LQ_OK) {
+        lq__gguf_map_release(j->q->src, lq_gguf_find_tensor(j->q->src, lq_tensor_name(src)), 0,
+                             UINT64_MAX);
+        src = decoded;
+    }
     if (st == LQ_OK && use)
         st = importance(j, lq_tensor_name(src), s->l->cols, &imatrix);
     for (int64_t k = 0; imatrix && in_scale && k < s->l->cols; k++)
@@ -481,13 +488,20 @@ static lq_status refresh_layer(job *j, int64_t il)
 static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
 {
     job *j = user;
-    if (il == j->q->hp.n_layer) /* the head's input (gptq_head) */
-        return quantize_slot(j, &j->slots[1], NULL, sets[0], NULL);
+    if (il == j->q->hp.n_layer) { /* the head's input (gptq_head): factored in H's memory */
+        lq__calib_share(sets[0], true);
+        lq_status st = quantize_slot(j, &j->slots[1], NULL, sets[0], NULL);
+        lq__calib_share(sets[0], false);
+        return st;
+    }
     if (j->method == LQ_METHOD_GPTQ) {
         /* q, k and v read one set, gate and up another: GPTQ's factor of a
          * set's Hessian is made by the first of them and taken by the others
          * (methods/gptq.c), and freed after the last, so a layer factors 4
-         * Hessians instead of 7 and holds at most one factor at a time */
+         * Hessians instead of 7 and holds at most one factor at a time.
+         * Under a memory limit the sets wait in their file (LQ__CALIB_PARK)
+         * and GPTQ loads each when it comes to it and factors in its
+         * memory, so one in-features squared matrix is held at a time */
         lq_status st = LQ_OK;
         for (int p = 0; st == LQ_OK && p < PARTS; p++) {
             lq_calib *set = sets[part_site[p]];
@@ -569,8 +583,10 @@ static lq_status run(job *j, const int32_t *calib, int64_t n_calib)
         return lq__fail(LQ_ERR_INVALID, "%s: '%s' needs calibration tokens", j->fn,
                         lq_scheme_string(j->scheme));
     int64_t window = j->base->kv.n_ctx < j->q->kv.n_ctx ? j->base->kv.n_ctx : j->q->kv.n_ctx;
-    return lq__calibrate(j->user, j->fn, j->base, j->q, calib, n_calib, window,
-                         j->slots[1].gptq_head ? LQ__CALIB_HEAD : 0u, calibrated_layer, j);
+    unsigned flags = (j->slots[1].gptq_head ? LQ__CALIB_HEAD : 0u) |
+                     (j->method == LQ_METHOD_GPTQ ? LQ__CALIB_NO_SAMPLE | LQ__CALIB_PARK : 0u);
+    return lq__calibrate(j->user, j->fn, j->base, j->q, calib, n_calib, window, flags,
+                         calibrated_layer, j);
 }
 
 static lq_status quantize_model(const char *fn, lq_ctx *ctx, lq_model *base,

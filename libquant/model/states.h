@@ -37,14 +37,6 @@ lq_status lq__states_init(lq__states *s, const char *fn, int64_t rows, int64_t w
 lq_status lq__states_get(lq__states *s, int64_t first, int64_t n, float **x);
 lq_status lq__states_put(lq__states *s, int64_t first, int64_t n);
 
-/* An unlinked temporary file in $TMPDIR (else /tmp), open for reading and
- * writing, for `what` (in messages). Errors: LQ_ERR_IO, LQ_ERR_NOMEM. */
-lq_status lq__temp_file(const char *fn, const char *what, int *fd);
-
-/* Write or read len bytes at offset `at` of such a file. Errors: LQ_ERR_IO. */
-lq_status lq__temp_io(const char *fn, const char *what, int fd, void *p, size_t len,
-                      uint64_t at, bool write);
-
 /* Are the rows in a file? */
 bool lq__states_spilled(const lq__states *s);
 

@@ -20,7 +20,7 @@
 #include "../io/gguf_internal.h"
 #include "../io/gguf_source.h"
 #include "model.h"
-#include "states.h"
+#include "../core/tempfile.h"
 
 bool lq__model_lazy_source(const lq_gguf *g)
 {

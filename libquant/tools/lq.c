@@ -39,6 +39,7 @@ int main(int argc, char **argv)
         return 0;
     }
     lq_tool_blas_setup(argv);
+    lq_tool_malloc_setup();
     if (strcmp(argv[1], "--version") == 0)
         return lq_cmd_version(1, argv + 1);
     for (size_t i = 0; i < sizeof commands / sizeof *commands; i++)

@@ -63,6 +63,10 @@ void lq_tool_progress_done(lq_tool_progress *p);
  * SIMD level implies and exec the program again with argv; otherwise, or if
  * exec fails, return (blas_setup.c says why). */
 void lq_tool_blas_setup(char **argv);
+
+/* Buffers of 4 MiB and more returned to the system when freed, under glibc
+ * (malloc_setup.c says why). */
+void lq_tool_malloc_setup(void);
 /* OpenBLAS's kernel family ("Haswell", "SkylakeX", ...) or "unknown". */
 const char *lq_tool_blas_core(void);
 

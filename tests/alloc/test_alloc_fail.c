@@ -22,7 +22,9 @@
 #include "../io/io_util.h"
 #include "../model/hf_models.h"
 #include "../model/model_fixture.h"
+#include "libquant/calib/calib.h"
 #include "libquant/core/alloc.h"
+#include "libquant/core/tempfile.h"
 #include "libquant/hf/tokenizer_keys.h"
 #include "libquant/model/tokenize.h"
 #include "libquant/model/unicode.h"
@@ -896,9 +898,56 @@ static lq_status gptq_blocks(const char *dir, const void *arg)
     return st;
 }
 
+/* GPTQ on a shared set whose Hessian waits in a temporary file, as the
+ * calibration walk leaves it under a memory limit: parked, loaded back, its
+ * memory taken for the factor, put in act_order's order in place, then read
+ * back from the file for a second weight with another key. */
+static lq_status gptq_spilled(const char *dir, const void *arg)
+{
+    (void)dir, (void)arg;
+    lq_ctx *ctx = NULL;
+    lq_calib *c = NULL;
+    lq_scheme *s1 = NULL, *s2 = NULL;
+    lq_tensor *w = NULL, *q1 = NULL, *q2 = NULL;
+    int fd = -1;
+    lq_status st = two_threads(&ctx);
+    if (st == LQ_OK)
+        st = lq_calib_create(COLS, &c);
+    if (st == LQ_OK)
+        st = lq_calib_add(c, acts, TOKENS);
+    if (st == LQ_OK)
+        st = lq__temp_file("test", "Hessians", &fd);
+    if (st == LQ_OK) {
+        lq__calib_spill_to(c, fd, 0);
+        lq__calib_share(c, true);
+        st = lq__calib_park(c);
+    }
+    if (st == LQ_OK)
+        st = wrap_f32(&w, weights, ROWS, COLS, "w");
+    if (st == LQ_OK)
+        st = lq_scheme_parse("gptq:q4_k:act_order", &s1);
+    if (st == LQ_OK)
+        st = lq_scheme_parse("gptq:int4:g64:act_order:static_groups", &s2);
+    if (st == LQ_OK)
+        st = lq_quantize(ctx, w, s1, c, NULL, &q1);
+    if (st == LQ_OK)
+        st = lq_quantize(ctx, w, s2, c, NULL, &q2);
+    lq_tensor_free(q1);
+    lq_tensor_free(q2);
+    lq_tensor_free(w);
+    lq_scheme_free(s1);
+    lq_scheme_free(s2);
+    lq_calib_free(c);
+    if (fd >= 0)
+        close(fd);
+    lq_ctx_free(ctx);
+    return st;
+}
+
 static void calibrated_methods(void)
 {
     exercise_once("gptq, awq, hqq, smoothquant, llm.int8", methods, NULL, NULL);
+    exercise("gptq on a set whose Hessian is in a file", gptq_spilled, NULL, NULL);
     static const char *const blocks[] = {"gptq:q4_k", "gptq:iq4_xs", "gptq:q4_1"};
     for (size_t i = 0; i < sizeof blocks / sizeof *blocks; i++)
         exercise(blocks[i], gptq_blocks, blocks[i], NULL);

@@ -1,14 +1,16 @@
 #!/usr/bin/env python3
 """A Llama-3-shaped Hugging Face checkpoint big enough to time a conversion.
 
-    make_bench_model.py OUT_DIR TOKENIZER_DIR
+    make_bench_model.py OUT_DIR TOKENIZER_DIR [HIDDEN,LAYERS,FFN,HEADS,KV_HEADS,VOCAB]
 
 OUT_DIR gets config.json, generation_config.json, two BF16 safetensors shards
 with their index, and the tokenizer files copied from TOKENIZER_DIR (the
 hf-fixtures' llama3 model, whose vocabulary has 1024 tokens). The shape:
 hidden 2048, 8 layers, intermediate 5632, 16 query and 4 KV heads, llama3
 rope scaling: 0.37 G parameters, 0.74 GB of BF16, its largest tensors
-(ffn_gate/up/down) 46 MB as F32. Weights are seeded normal values written
+(ffn_gate/up/down) 46 MB as F32. The optional third argument sets another
+shape; a vocabulary larger than the tokenizer's is padded by the converters
+with [PAD<id>] tokens (calib_mem's real-vocabulary run). Weights are seeded normal values written
 straight into the state dict (no transformers initialisation pass, which
 would take longer than the conversion being timed). Written to a temporary
 folder and renamed; an existing OUT_DIR is kept.
@@ -23,6 +25,12 @@ import torch
 from safetensors.torch import save_file
 
 HIDDEN, LAYERS, FFN, HEADS, KV_HEADS, HEAD_DIM, VOCAB = 2048, 8, 5632, 16, 4, 128, 1024
+
+
+def set_shape(spec):
+    """HIDDEN,LAYERS,FFN,HEADS,KV_HEADS,VOCAB from the command line (head_dim stays)."""
+    global HIDDEN, LAYERS, FFN, HEADS, KV_HEADS, VOCAB
+    HIDDEN, LAYERS, FFN, HEADS, KV_HEADS, VOCAB = (int(v) for v in spec.split(","))
 
 
 def tensors():
@@ -45,6 +53,8 @@ def tensors():
 
 def main():
     out, tok = Path(sys.argv[1]), Path(sys.argv[2])
+    if len(sys.argv) > 3:
+        set_shape(sys.argv[3])
     if (out / "config.json").is_file():
         return
     tmp = out.with_name(out.name + ".tmp")

@@ -2,7 +2,10 @@
  * (one column at a time, no blocks, double precision, its own Cholesky), its
  * quality against round-to-nearest, act_order / static_groups / g_idx, dead
  * columns, the damping retry, and the ggml block types. */
+#include <unistd.h>
+
 #include "libquant/calib/calib.h"
+#include "libquant/core/tempfile.h"
 #include "chol_ref.h"
 #include "synth.h"
 
@@ -10,6 +13,14 @@ enum { TOKENS = 2048, IN = 512, OUT = 256 };
 
 static lqt_layer L;
 static lq_calib *C;
+
+/* A temporary file for a set's Hessian (calib.h: lq__calib_spill_to). */
+static int spill_file(void)
+{
+    int fd = -1;
+    CHECK_OK(lq__temp_file("test", "Hessians", &fd));
+    return fd;
+}
 
 static void setup(void)
 {
@@ -357,6 +368,24 @@ static void damping_retry(void)
                 c->h[i * N + j] = i == j ? 1.0f : (i % 2 == 0 && j == i + 1) ? (pass ? 3.0f : 1.005f) : 0.0f;
         lq_scheme *s = lqt_scheme("gptq:int4:g32:damp=0.001");
         CHECK_STATUS(lq_quantize(NULL, t, s, c, NULL, &q), pass ? LQ_ERR_NUMERIC : LQ_OK);
+        /* the same from a shared set whose H is in its file only: GPTQ
+         * factors in H's memory, so each retry reads H back from the file */
+        lq_calib *d = lq__calib_clone(c);
+        lq_tensor *q2 = NULL;
+        int fd = spill_file();
+        CHECK(d != NULL);
+        if (d) {
+            lq__calib_spill_to(d, fd, 0);
+            CHECK_OK(lq__calib_park(d));
+            lq__calib_share(d, true);
+            CHECK_STATUS(lq_quantize(NULL, t, s, d, NULL, &q2), pass ? LQ_ERR_NUMERIC : LQ_OK);
+            CHECK(d->h == NULL); /* taken, whether the factorization worked or not */
+        }
+        CHECK(pass || (q && q2 && memcmp(lq_tensor_data(q), lq_tensor_data(q2),
+                                         lq_tensor_nbytes(q)) == 0));
+        lq_calib_free(d);
+        close(fd);
+        lq_tensor_free(q2);
         lq_tensor_free(q);
         q = NULL;
         lq_scheme_free(s);
@@ -387,8 +416,9 @@ static void calibration_is_checked(void)
 /* A weight on a shared set takes the factor an earlier weight on it left when
  * the key (act_order's unit, damping) matches, and its bytes are those it
  * gets from an unshared set; a different key makes a new factor, and any
- * change of the set drops the kept one. */
-static void shared_factor(void)
+ * change of the set drops the kept one. The same with the set's H in a file
+ * (spill): the factor is made in H's memory and H is read back when needed. */
+static void shared_factor_with(int spill)
 {
     static const struct {
         const char *first, *second;
@@ -407,33 +437,75 @@ static void shared_factor(void)
         lq_scheme *s1 = lqt_scheme(cases[i].first), *s2 = lqt_scheme(cases[i].second);
         lq_tensor *ref = NULL, *a = NULL, *b = NULL;
         lq_calib *d = lq__calib_clone(C);
+        int fd = spill ? spill_file() : -1;
         CHECK(d != NULL);
         if (!d)
             break;
+        if (spill) { /* as the calibration walk leaves it: H in the file only */
+            lq__calib_spill_to(d, fd, 0);
+            CHECK_OK(lq__calib_park(d));
+            CHECK(d->h == NULL);
+        }
         CHECK_OK(lq_quantize(NULL, w2, s2, C, NULL, &ref));
         CHECK(C->factor.u == NULL); /* not shared: nothing kept */
         lq__calib_share(d, true);
         CHECK_OK(lq_quantize(NULL, w, s1, d, NULL, &a));
         const float *kept = d->factor.u;
-        CHECK(kept != NULL);
+        CHECK(kept != NULL && (d->h == NULL) == spill); /* spilled: H's memory is the factor */
         CHECK_OK(lq_quantize(NULL, w2, s2, d, NULL, &b));
-        /* a new factor is allocated while the old one is still held, so an
-         * equal pointer means the kept one was taken */
-        CHECK((d->factor.u == kept) == cases[i].reused);
+        /* without a file a new factor is allocated while the old one is
+         * still held, so an equal pointer means the kept one was taken (with
+         * one the old is freed first, so that only one is held) */
+        CHECK(spill || (d->factor.u == kept) == cases[i].reused);
         CHECK(ref && b && lq_tensor_nbytes(ref) == lq_tensor_nbytes(b) &&
               memcmp(lq_tensor_data(ref), lq_tensor_data(b), lq_tensor_nbytes(b)) == 0);
-        CHECK_OK(lq_calib_add(d, L.x, 16));
-        CHECK(d->factor.u == NULL); /* H changed */
+        CHECK_OK(lq_calib_add(d, L.x, 16)); /* (loads H back from the file first) */
+        CHECK(d->factor.u == NULL && d->h != NULL && !d->in_file); /* H changed */
         lq_tensor *again = NULL;
         CHECK_OK(lq_quantize(NULL, w, s1, d, NULL, &again));
         CHECK(d->factor.u != NULL); /* made again from the new H */
         lq__calib_share(d, false);
         CHECK(d->factor.u == NULL); /* freed when sharing stops */
         lq_calib_free(d);
+        if (fd >= 0)
+            close(fd);
         lq_tensor_free(ref), lq_tensor_free(a), lq_tensor_free(b), lq_tensor_free(again);
         lq_scheme_free(s1), lq_scheme_free(s2);
     }
     lq_tensor_free(w), lq_tensor_free(w2);
+}
+
+static void shared_factor(void)
+{
+    shared_factor_with(0);
+    shared_factor_with(1);
+}
+
+/* Rows are independent: a weight taller than GPTQ's chunk of rows
+ * (2^24 floats / (512 + 1280) = 9362 rows here) gives the bytes its two
+ * halves give quantized apart, each within one chunk. */
+static void tall_weight_in_chunks(void)
+{
+    enum { TALL = 10000 };
+    float *w = malloc(sizeof(float) * TALL * IN);
+    lqt_rng r = {99};
+    for (int64_t i = 0; i < (int64_t)TALL * IN; i++)
+        w[i] = 0.02f * (float)lqt_normal(&r);
+    lq_scheme *s = lqt_scheme("gptq:q6_k");
+    lq_tensor *whole = lqt_wrap(w, TALL, IN, "w"), *top = lqt_wrap(w, TALL / 2, IN, "top");
+    lq_tensor *bottom = lqt_wrap(w + (int64_t)(TALL / 2) * IN, TALL / 2, IN, "bottom");
+    lq_tensor *a = NULL, *b = NULL, *c = NULL;
+    CHECK_OK(lq_quantize(NULL, whole, s, C, NULL, &a));
+    CHECK_OK(lq_quantize(NULL, top, s, C, NULL, &b));
+    CHECK_OK(lq_quantize(NULL, bottom, s, C, NULL, &c));
+    size_t half = b ? lq_tensor_nbytes(b) : 0;
+    CHECK(a && b && c && lq_tensor_nbytes(a) == 2 * half &&
+          memcmp(lq_tensor_data(a), lq_tensor_data(b), half) == 0 &&
+          memcmp((const char *)lq_tensor_data(a) + half, lq_tensor_data(c), half) == 0);
+    lq_tensor_free(a), lq_tensor_free(b), lq_tensor_free(c);
+    lq_tensor_free(whole), lq_tensor_free(top), lq_tensor_free(bottom);
+    lq_scheme_free(s);
+    free(w);
 }
 
 /* Results do not depend on the thread count. */
@@ -460,4 +532,5 @@ static void teardown(void)
 
 LQT_MAIN(setup, same_as_straightforward_gptq, better_than_rtn, better_than_imatrix_rtn,
          act_order_and_g_idx, dead_columns,
-         damping_retry, calibration_is_checked, shared_factor, threads_agree, teardown)
+         damping_retry, calibration_is_checked, shared_factor, tall_weight_in_chunks, threads_agree,
+         teardown)

@@ -1,8 +1,11 @@
 /* test_gptq_factor.c — GPTQ's blocked inverse factor (methods/gptq_factor.c)
  * against the reference's three steps in double (chol(H), H^-1,
  * chol(H^-1)) with the lower triangle not read, the same bytes on 1, 2 and
- * 3 threads, and a matrix that is not positive definite. White-box. */
+ * 3 threads, and a matrix that is not positive definite; the Hessian put in
+ * processing order in place (methods/gptq_order.c) against a permuted copy.
+ * White-box. */
 #include "libquant/methods/gptq_factor.h"
+#include "libquant/methods/gptq_order.h"
 #include "chol_ref.h"
 #include "synth.h"
 
@@ -98,4 +101,50 @@ static void not_positive_definite(void)
     free(h);
 }
 
-LQT_MAIN(matches_reference, threads_agree, not_positive_definite)
+/* In place, every entry of the upper triangle is H[perm[i], perm[j]] read
+ * from H's upper triangle (the lower one holds garbage, as in a set), the
+ * diagonal is diag[perm[i]] and the lower triangle zero: the same floats as a
+ * permuted copy, for a permutation of several cycles, a fixed point, and
+ * the identity. */
+static void order_in_place(void)
+{
+    float *h = hessian();
+    for (int i = 0; i < N; i++)
+        for (int j = 0; j < i; j++)
+            h[i * N + j] = 1e30f; /* garbage below the diagonal */
+    int32_t *perm = malloc(sizeof *perm * N);
+    double *diag = malloc(sizeof *diag * N);
+    float *a = malloc(sizeof(float) * N * N);
+    lqt_rng r = {777};
+    for (int pass = 0; pass < 2; pass++) {
+        for (int i = 0; i < N; i++) {
+            perm[i] = i;
+            diag[i] = 2.0 + i;
+        }
+        for (int i = N - 1; pass == 0 && i > 1; i--) { /* Fisher-Yates, perm[0] fixed */
+            int j = 1 + (int)(lqt_uniform(&r) * i);
+            int32_t t = perm[i];
+            perm[i] = perm[j];
+            perm[j] = t;
+        }
+        memcpy(a, h, sizeof(float) * N * N);
+        CHECK_OK(lq__gptq_order_hessian(a, N, perm, diag));
+        int bad = 0;
+        for (int i = 0; i < N; i++)
+            for (int j = 0; j < N; j++) {
+                int p = perm[i], q = perm[j];
+                float want = j < i    ? 0.0f
+                             : j == i ? (float)diag[p]
+                             : p < q  ? h[p * N + q]
+                                      : h[q * N + p];
+                bad += a[i * N + j] != want;
+            }
+        CHECKF(bad == 0, "%s: %d entries differ", pass ? "identity" : "shuffled", bad);
+    }
+    free(a);
+    free(diag);
+    free(perm);
+    free(h);
+}
+
+LQT_MAIN(matches_reference, threads_agree, not_positive_definite, order_in_place)

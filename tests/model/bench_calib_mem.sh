@@ -8,7 +8,9 @@
 # calibrated runs are short (4 windows of 256 tokens); they and some others
 # are made twice, without and with --max-memory 1 (the calibration states
 # and the quantized weights in temporary files): the outputs must be
-# byte-identical.
+# byte-identical. Last, GPTQ under --max-memory 1 on a small shape with a
+# real vocabulary (128256 tokens, untied head), whose bound is set by the
+# embedding as a real checkpoint's is.
 set -u
 lq=$1 cache=${LQ_HF_FIXTURES:-$2}
 venv="${LQ_VENV:-$HOME/.cache/libquant/venv}"
@@ -73,3 +75,18 @@ run "lq quantize DIR OUT --format gptq" "$lq" quantize "$model" "$work/gptq" --f
 run "  ... --max-memory 1" "$lq" quantize "$model" "$work/gptq1" --format gptq "${calib[@]}" \
   --max-memory 1
 for f in "$work"/gptq/*.safetensors; do same "$f" "$work/gptq1/${f##*/}" "${f##*/}"; done
+
+# a real vocabulary: hidden 1024, 4 layers, FFN 2816, 8 / 2 heads, 128256
+# tokens (the fixture's tokenizer padded), so the embedding and the head are
+# the largest tensors (525 MB each as F32)
+vmodel="$cache/bench/llama-47m-v128k"
+"$py" "$here/../hf/make_bench_model.py" "$vmodel" "$cache/models/llama3" 1024,4,2816,8,2,128256 ||
+  exit 1
+largest=$((128256 * 1024 * 4))
+bound=$((2 * largest + 64000000))
+printf 'input: %s; largest tensor as F32: %d MB; bound: %d MB\n' "$vmodel" \
+  $((largest / 1000000)) $((bound / 1000000))
+run "real vocabulary: lq convert DIR --outtype f16" "$lq" convert "$vmodel" "$work/v16.gguf" \
+  --outtype f16
+run "  ... quantize Q4_K_M --method gptq --max-memory 1" "$lq" quantize "$work/v16.gguf" \
+  "$work/vg1.gguf" Q4_K_M --method gptq "${calib[@]}" --max-memory 1

@@ -81,16 +81,21 @@ static void store(void)
     drop_tmpdir();
 }
 
-static lq_model *gptq(fixture *f, int64_t max_memory, lq_status want)
+static lq_model *gptq_with(fixture *f, const char *scheme, int64_t max_memory, lq_status want)
 {
     lq_scheme *s = NULL;
     lq_model *m = NULL;
-    CHECK_OK(lq_scheme_parse("gptq:int4:g32", &s));
+    CHECK_OK(lq_scheme_parse(scheme, &s));
     CHECK_OK(lq_model_set_max_memory(f->base, max_memory));
     CHECK_STATUS(lq_model_quantize(NULL, f->base, s, NULL, calib_tokens(f), SPILL_TOKENS, REF_CTX,
                                    LQ_KV_F16, &m), want);
     lq_scheme_free(s);
     return m;
+}
+
+static lq_model *gptq(fixture *f, int64_t max_memory, lq_status want)
+{
+    return gptq_with(f, "gptq:int4:g32", max_memory, want);
 }
 
 static bool same_weights(const lq_model *a, const lq_model *b)
@@ -134,6 +139,19 @@ static void quantize_spilled(void)
         CHECK_OK(lq__model_fetch_all("test", spilled));
     CHECK(in_memory && spilled && same_weights(in_memory, spilled));
     lq_model_free(spilled);
+    /* the Hessians wait in a file too and GPTQ factors in their memory,
+     * putting them in act_order's order in place, and a ggml type orders
+     * whole blocks: the same weights either way */
+    static const char *const ordered[] = {"gptq:int4:g32:act_order:static_groups",
+                                          "gptq:q4_k:act_order"};
+    for (size_t i = 0; i < sizeof ordered / sizeof *ordered; i++) {
+        lq_model *a = gptq_with(&f, ordered[i], 0, LQ_OK), *b = gptq_with(&f, ordered[i], 1, LQ_OK);
+        if (b)
+            CHECK_OK(lq__model_fetch_all("test", b));
+        CHECKF(a && b && same_weights(a, b), "%s", ordered[i]);
+        lq_model_free(a);
+        lq_model_free(b);
+    }
     /* the limit is what sends the states to the file: one that cannot be
      * made fails the call */
     setenv("TMPDIR", "/nonexistent-lq-folder", 1);
