@@ -230,7 +230,8 @@ static lq_status prepare_factor(gptq *g)
         g->shared = true;
         return LQ_OK;
     }
-    if (c->share && lq__calib_spillable(c)) /* before H comes back from its file: one n x n */
+    g->in_place = c->share && lq__calib_spillable(c);
+    if (g->in_place) /* before H comes back from its file: one n x n */
         lq__calib_drop_factor(c);
     lq_status st = lq__calib_unpark(c);
     g->perm = lq__malloc((size_t)n * sizeof *g->perm);
@@ -244,7 +245,6 @@ static lq_status prepare_factor(gptq *g)
     }
     if (st == LQ_OK)
         st = find_order(g, diag);
-    g->in_place = c->share && lq__calib_spillable(c);
     if (st == LQ_OK && g->in_place)
         st = lq__calib_take_hessian(c, &g->u);
     else if (st == LQ_OK && !(g->u = lq__malloc((size_t)(n * n) * sizeof *g->u)))
