@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include "libquant/calib/calib.h"
+#include "libquant/calib/panels.h"
 #include "libquant/core/tempfile.h"
 #include "chol_ref.h"
 #include "synth.h"
@@ -365,7 +366,7 @@ static void damping_retry(void)
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < N; i++)
             for (int j = i; j < N; j++) /* blocks [[1, a], [a, 1]]: eigenvalues 1 - a, 1 + a */
-                c->h[i * N + j] = i == j ? 1.0f : (i % 2 == 0 && j == i + 1) ? (pass ? 3.0f : 1.005f) : 0.0f;
+                *lq__panels_at(c->h, N, i, j) = i == j ? 1.0f : (i % 2 == 0 && j == i + 1) ? (pass ? 3.0f : 1.005f) : 0.0f;
         lq_scheme *s = lqt_scheme("gptq:int4:g32:damp=0.001");
         CHECK_STATUS(lq_quantize(NULL, t, s, c, NULL, &q), pass ? LQ_ERR_NUMERIC : LQ_OK);
         /* the same from a shared set whose H is in its file only: GPTQ
