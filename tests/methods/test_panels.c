@@ -2,9 +2,13 @@
  * (libquant/calib/panels.h): every stored element at its own place, the
  * places filling the array exactly, a panel's rows one BLAS operand, the
  * panels of P rows counted from the end, the reversed array addressed as
- * lower row panels, and the size check. White-box. */
+ * lower row panels, and the size check; the products with a set's Hessian
+ * on its panels (calib/hessian_mul.h) against the full matrix in double.
+ * White-box. */
+#include <math.h>
 #include <stdint.h>
 
+#include "libquant/calib/hessian_mul.h"
 #include "libquant/calib/panels.h"
 #include "synth.h"
 
@@ -63,4 +67,61 @@ static void sizes_are_checked(void)
     CHECK(f >= (size_t)65536 * 65537 / 2 && f <= (size_t)65536 * (65536 + LQ__PANEL_ROWS) / 2);
 }
 
-LQT_MAIN(places_fill_the_array, sizes_are_checked)
+/* t = d U (U: H's upper triangle) and t = d H[c0.., c0..] for blocks inside
+ * one panel and across several, against sums in double over the full
+ * symmetric matrix from lq_calib_get. */
+static void products_match_the_full_matrix(void)
+{
+    enum { N = 700, M = 3, TOK = 64 };
+    lqt_rng r = {99};
+    float *x = malloc(sizeof(float) * TOK * N), *h = malloc(sizeof(float) * N * N);
+    float *d = malloc(sizeof(float) * M * N), *t = malloc(sizeof(float) * M * N);
+    for (int i = 0; i < TOK * N; i++)
+        x[i] = lqt_normal(&r);
+    for (int i = 0; i < M * N; i++)
+        d[i] = lqt_normal(&r);
+    lq_calib *c = NULL;
+    CHECK_OK(lq_calib_create(N, &c));
+    CHECK_OK(lq_calib_add(c, x, TOK));
+    CHECK_OK(lq_calib_get(c, LQ_CALIB_HESSIAN, h, (int64_t)N * N));
+    /* float products of length <= N of O(1) terms against double: a few
+     * eps x sqrt(N) x the terms' size; a misplaced block is off by O(1) */
+    const double tol = 1e-4;
+    double worst = 0;
+    lq__hessian_upper_mul(c, d, M, t);
+    for (int k = 0; k < M; k++)
+        for (int j = 0; j < N; j++) {
+            double s = 0;
+            for (int i = 0; i <= j; i++)
+                s += (double)d[k * N + i] * h[i * N + j];
+            worst = fmax(worst, fabs(s - t[k * N + j]) / (1 + fabs(s)));
+        }
+    CHECKF(worst < tol, "upper product: relative error %g", worst);
+    /* inside the last panel, across the first two, the whole matrix */
+    static const int blocks[][2] = {{N - 128, 64}, {100, 400}, {0, N}};
+    for (int b = 0; b < 3; b++) {
+        const int c0 = blocks[b][0], len = blocks[b][1];
+        float *db = malloc(sizeof(float) * M * len), *tb = malloc(sizeof(float) * M * len);
+        for (int k = 0; k < M; k++)
+            memcpy(db + k * len, d + k * N + c0, sizeof(float) * len);
+        lq__hessian_block_mul(c, c0, len, db, M, tb);
+        worst = 0;
+        for (int k = 0; k < M; k++)
+            for (int j = 0; j < len; j++) {
+                double s = 0;
+                for (int i = 0; i < len; i++)
+                    s += (double)db[k * len + i] * h[(c0 + i) * N + c0 + j];
+                worst = fmax(worst, fabs(s - tb[k * len + j]) / (1 + fabs(s)));
+            }
+        CHECKF(worst < tol, "block at %d of %d: relative error %g", c0, len, worst);
+        free(db);
+        free(tb);
+    }
+    lq_calib_free(c);
+    free(x);
+    free(h);
+    free(d);
+    free(t);
+}
+
+LQT_MAIN(places_fill_the_array, sizes_are_checked, products_match_the_full_matrix)
