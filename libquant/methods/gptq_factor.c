@@ -61,9 +61,9 @@ static void reverse(float *a, size_t len)
 
 /* One step of either algorithm: block [k0, k1) of a (the reversed panels),
  * the rows from k1 on split into tiles; l: L21, rows after k1 x block,
- * contiguous; t: the inverse's products, the same shape. */
+ * contiguous. */
 typedef struct {
-    float *a, *l, *t;
+    float *a, *l;
     int64_t n, k0, k1;
 } step;
 
@@ -119,7 +119,7 @@ static bool cholesky(const lq_ctx *threads, float *a, int64_t n, float *l)
 {
     for (int64_t k0 = 0; k0 < n; k0 += FACTOR_BLOCK) {
         int64_t k1 = k0 + FACTOR_BLOCK < n ? k0 + FACTOR_BLOCK : n;
-        step s = {a, l, NULL, n, k0, k1};
+        step s = {a, l, n, k0, k1};
         if (LAPACKE_spotrf_work(LAPACK_COL_MAJOR, 'U', (int)(k1 - k0), at(&s, k0, k0),
                                 ld(&s, k0)) != 0)
             return false;
@@ -135,48 +135,37 @@ static void copy_tiles(void *arg, int64_t r0, int64_t r1)
     copy_l21(arg, r0, r1);
 }
 
-/* Inverse, first half: T = X22 L21 for rows [R0, R1), where X22 (the
- * inverse of L's trailing part, already in place) is lower triangular: its
- * diagonal tile by strmm on a copy of L21's rows, the rectangle left of it
- * by sgemm. */
-static void inv_product(void *arg, int64_t r0, int64_t r1)
+/* Inverse, rows [R0, R1) of X21 = -X22 L21 L11^-1 in L21's place: T = X22
+ * L21, where X22 (the inverse of L's trailing part, already in place) is
+ * lower triangular, its diagonal tile by strmm on the rows themselves, the
+ * rectangle left of it by sgemm with L21's earlier rows from l (the copy,
+ * since other tiles overwrite theirs), then the solve by L11. */
+static void inv_rows(void *arg, int64_t r0, int64_t r1)
 {
     const step *s = arg;
-    const int b = (int)(s->k1 - s->k0);
+    const int b = (int)(s->k1 - s->k0), m = (int)(r1 - r0);
     const int64_t R0 = s->k1 + r0;
-    float *t = s->t + r0 * b;
-    memcpy(t, s->l + r0 * b, (size_t)((r1 - r0) * b) * sizeof *t);
-    cblas_strmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)(r1 - r0),
-                b, 1.0f, at(s, R0, R0), ld(s, R0), t, b);
+    float *t = at(s, R0, s->k0);
+    cblas_strmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, m, b, 1.0f,
+                at(s, R0, R0), ld(s, R0), t, ld(s, R0));
     if (r0 > 0)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(r1 - r0), b, (int)r0, 1.0f,
-                    at(s, R0, s->k1), ld(s, R0), s->l, b, 1.0f, t, b);
-}
-
-/* Inverse, second half: X21 = -T L11^-1 into L21's place. */
-static void inv_panel(void *arg, int64_t r0, int64_t r1)
-{
-    const step *s = arg;
-    const int b = (int)(s->k1 - s->k0);
-    float *t = s->t + r0 * b;
-    cblas_strsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)(r1 - r0),
-                b, -1.0f, at(s, s->k0, s->k0), ld(s, s->k0), t, b);
-    for (int64_t r = r0; r < r1; r++)
-        memcpy(at(s, s->k1 + r, s->k0), t + (r - r0) * b, (size_t)b * sizeof *t);
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, b, (int)r0, 1.0f,
+                    at(s, R0, s->k1), ld(s, R0), s->l, b, 1.0f, t, ld(s, R0));
+    cblas_strsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, m, b, -1.0f,
+                at(s, s->k0, s->k0), ld(s, s->k0), t, ld(s, R0));
 }
 
 /* In place: L^-1 of the lower triangular a, blocks from the last to the
  * first: with L = [L11 0; L21 L22] and X22 = L22^-1 known,
- * L^-1 = [L11^-1 0; -X22 L21 L11^-1 X22]. l, t: (n - 1) x FACTOR_BLOCK
- * floats each. False on a zero diagonal. */
-static bool inverse(const lq_ctx *threads, float *a, int64_t n, float *l, float *t)
+ * L^-1 = [L11^-1 0; -X22 L21 L11^-1 X22]. l: (n - 1) x FACTOR_BLOCK floats.
+ * False on a zero diagonal. */
+static bool inverse(const lq_ctx *threads, float *a, int64_t n, float *l)
 {
     for (int64_t k0 = (n - 1) / FACTOR_BLOCK * FACTOR_BLOCK; k0 >= 0; k0 -= FACTOR_BLOCK) {
         int64_t k1 = k0 + FACTOR_BLOCK < n ? k0 + FACTOR_BLOCK : n;
-        step s = {a, l, t, n, k0, k1};
+        step s = {a, l, n, k0, k1};
         (void)lq__parallel_for(threads, "gptq", n - k1, FACTOR_ROWS, copy_tiles, &s);
-        (void)lq__parallel_for(threads, "gptq", n - k1, FACTOR_ROWS, inv_product, &s);
-        (void)lq__parallel_for(threads, "gptq", n - k1, FACTOR_ROWS, inv_panel, &s);
+        (void)lq__parallel_for(threads, "gptq", n - k1, FACTOR_ROWS, inv_rows, &s);
         if (LAPACKE_strtri_work(LAPACK_COL_MAJOR, 'U', 'N', (int)(k1 - k0), at(&s, k0, k0),
                                 ld(&s, k0)) != 0)
             return false;
@@ -187,22 +176,17 @@ static bool inverse(const lq_ctx *threads, float *a, int64_t n, float *l, float 
 lq_status lq__gptq_inverse_factor(int threads, float *h, int64_t n, bool *ok)
 {
     *ok = false;
-    const size_t cells = (size_t)(n > FACTOR_BLOCK ? n - 1 : 1) * FACTOR_BLOCK;
-    float *l = lq__malloc(cells * sizeof *l), *t = lq__malloc(cells * sizeof *t);
-    if (!l || !t) {
-        lq__free(l);
-        lq__free(t);
-        return lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate two %lld x %d panels",
-                        (long long)n, FACTOR_BLOCK);
-    }
+    float *l = lq__malloc((size_t)(n > FACTOR_BLOCK ? n - 1 : 1) * FACTOR_BLOCK * sizeof *l);
+    if (!l)
+        return lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate a %lld x %d panel", (long long)n,
+                        FACTOR_BLOCK);
     size_t floats = lq__panel_offset(n, lq__panels_count(n));
     lq_ctx ctx = {.threads = threads};
     lq__blas_serial(); /* the tiles are split over the pool */
     reverse(h, floats);
-    *ok = cholesky(&ctx, h, n, l) && inverse(&ctx, h, n, l, t);
+    *ok = cholesky(&ctx, h, n, l) && inverse(&ctx, h, n, l);
     if (*ok)
         reverse(h, floats);
     lq__free(l);
-    lq__free(t);
     return LQ_OK;
 }

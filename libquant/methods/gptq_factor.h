@@ -13,7 +13,7 @@
  * U is written there, the entries below the diagonal blocks' diagonals
  * holding garbage afterwards), in float, on `threads` threads with the same
  * bytes for any thread count. *ok is false when H is not positive definite
- * (h is then garbage). Fails only when out of memory (two panels of n x 256
+ * (h is then garbage). Fails only when out of memory (a panel of n x 256
  * floats). */
 lq_status lq__gptq_inverse_factor(int threads, float *h, int64_t n, bool *ok);
 
