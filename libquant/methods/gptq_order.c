@@ -6,8 +6,9 @@
  * to its place in the permuted matrix, (min, max) of its new indices: every
  * entry is a copy of one of H's, so the result is the same floats a permuted
  * full copy would hold. The writes scatter over the whole array (n^2 / 2 of
- * them, about 0.1 s at n = 5632 on this machine: small beside the
- * factorization's n^3 / 3 multiply-adds). */
+ * them): 0.2 s of CPU at n = 5632 on the AVX-512 Xeon, 6.4 s at 28672,
+ * twice what permuting a full n x n matrix in place took, and small beside
+ * the factorization (1.25 s on one thread at 5632, growing as n^3). */
 #include <stdbool.h>
 #include <string.h>
 
