@@ -18,11 +18,12 @@ static lq_status transfer(const lq_calib *c, float *p, size_t first, size_t coun
                        c->file_at + (uint64_t)first * sizeof *p, write);
 }
 
-/* The floats of c's panels (n <= LQ__CALIB_MAX_FEATURES: no overflow). */
-static size_t floats_of(const lq_calib *c)
+/* The floats of the panels of n features (n <= LQ__CALIB_MAX_FEATURES: no
+ * overflow). */
+static size_t floats_for(int64_t n)
 {
     size_t floats = 0;
-    (void)lq__panels_floats(c->n, &floats);
+    (void)lq__panels_floats(n, &floats);
     return floats;
 }
 
@@ -35,9 +36,7 @@ void lq__calib_spill_to(lq_calib *c, int fd, uint64_t at)
 
 uint64_t lq__calib_spill_bytes(int64_t n)
 {
-    size_t floats = 0;
-    (void)lq__panels_floats(n, &floats);
-    return (uint64_t)floats * sizeof(float);
+    return (uint64_t)floats_for(n) * sizeof(float);
 }
 
 bool lq__calib_spillable(const lq_calib *c)
@@ -52,7 +51,7 @@ static lq_status store(lq_calib *c)
         return LQ_OK;
     if (!c->h)
         return lq__fail(LQ_ERR_INTERNAL, "calib: a Hessian neither in memory nor in its file");
-    lq_status st = transfer(c, c->h, 0, floats_of(c), true);
+    lq_status st = transfer(c, c->h, 0, floats_for(c->n), true);
     c->in_file = st == LQ_OK;
     return st;
 }
@@ -73,7 +72,7 @@ lq_status lq__calib_unpark(lq_calib *c)
 {
     if (c->h || c->file < 0)
         return LQ_OK;
-    const size_t floats = floats_of(c);
+    const size_t floats = floats_for(c->n);
     float *h = lq__malloc(floats * sizeof *h);
     if (!h)
         return lq__fail(LQ_ERR_NOMEM, "calib: cannot allocate a %lld x %lld Hessian",
