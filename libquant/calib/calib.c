@@ -7,6 +7,7 @@
 #include "../core/error.h"
 #include "calib.h"
 #include "hessian.h"
+#include "panels.h"
 
 /* BLAS calls take at most this many tokens, so every size fits a BLAS int. */
 #define SYRK_CHUNK 65536
@@ -16,12 +17,12 @@ lq_calib *lq__calib_new(int64_t n, int64_t max_samples)
     lq_calib *c = lq__calloc(1, sizeof *c);
     if (!c)
         return NULL;
-    size_t nn;
+    size_t floats;
     c->n = n;
     c->file = -1;
     c->max_samples = max_samples;
     c->rng = 0x9e3779b97f4a7c15ull;
-    if (!lq__mul_size((size_t)n, (size_t)n, &nn) || !(c->h = lq__calloc(nn, sizeof *c->h)) ||
+    if (!lq__panels_floats(n, &floats) || !(c->h = lq__calloc(floats, sizeof *c->h)) ||
         !(c->sum_abs = lq__calloc((size_t)n, sizeof *c->sum_abs)) ||
         !(c->sum_sq = lq__calloc((size_t)n, sizeof *c->sum_sq)) ||
         !(c->max_abs = lq__calloc((size_t)n, sizeof *c->max_abs))) {
@@ -135,8 +136,9 @@ lq_calib *lq__calib_clone(const lq_calib *c)
         return NULL;
     }
     const size_t n = (size_t)c->n;
-    if (c->h)
-        memcpy(d->h, c->h, n * n * sizeof *d->h);
+    size_t floats;
+    if (c->h && lq__panels_floats(c->n, &floats)) /* (true: d has one) */
+        memcpy(d->h, c->h, floats * sizeof *d->h);
     memcpy(d->sum_abs, c->sum_abs, n * sizeof *d->sum_abs);
     memcpy(d->sum_sq, c->sum_sq, n * sizeof *d->sum_sq);
     memcpy(d->max_abs, c->max_abs, n * sizeof *d->max_abs);
@@ -310,9 +312,12 @@ lq_status lq_calib_merge(lq_calib *dst, const lq_calib *src)
     const int64_t n = dst->n;
     double total = (double)dst->tokens + (double)src->tokens;
     float wd = (float)((double)dst->tokens / total), ws = (float)((double)src->tokens / total);
-    for (int64_t i = 0; i < n; i++)
-        for (int64_t j = i; j < n; j++)
-            dst->h[i * n + j] = wd * dst->h[i * n + j] + ws * src->h[i * n + j];
+    for (int64_t i = 0; i < n; i++) {
+        float *d = lq__panels_at(dst->h, n, i, i);
+        const float *s = lq__panels_at(src->h, n, i, i);
+        for (int64_t j = 0; j < n - i; j++)
+            d[j] = wd * d[j] + ws * s[j];
+    }
     for (int64_t j = 0; j < n; j++) {
         dst->sum_abs[j] += src->sum_abs[j];
         dst->sum_sq[j] += src->sum_sq[j];
@@ -329,9 +334,11 @@ lq_status lq_calib_merge(lq_calib *dst, const lq_calib *src)
 void lq__calib_hessian(const lq_calib *c, float *out)
 {
     const int64_t n = c->n;
-    for (int64_t i = 0; i < n; i++)
+    for (int64_t i = 0; i < n; i++) {
+        const float *row = lq__panels_at(c->h, n, i, i);
         for (int64_t j = i; j < n; j++)
-            out[i * n + j] = out[j * n + i] = c->h[i * n + j];
+            out[i * n + j] = out[j * n + i] = row[j - i];
+    }
 }
 
 void lq__calib_mean_abs(const lq_calib *c, float *out)
@@ -399,9 +406,11 @@ lq_status lq_calib_scale_channels(lq_calib *c, const float *mult)
     if (st != LQ_OK)
         return st;
     changing(c);
-    for (int64_t i = 0; i < n; i++)
+    for (int64_t i = 0; i < n; i++) {
+        float *row = lq__panels_at(c->h, n, i, i);
         for (int64_t j = i; j < n; j++)
-            c->h[i * n + j] *= mult[i] * mult[j];
+            row[j - i] *= mult[i] * mult[j];
+    }
     for (int64_t j = 0; j < n; j++) {
         float a = fabsf(mult[j]);
         c->sum_abs[j] *= a;

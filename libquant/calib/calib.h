@@ -1,8 +1,9 @@
 /* calib.h — the data behind lq_calib, for the methods (internal).
  *
- * The Hessian is accumulated in the UPPER triangle only (row-major: h[i*n+j]
- * for j >= i is valid, the rest is garbage); lq__calib_hessian gives the full
- * symmetric matrix. Sums are kept in double so that long runs do not lose
+ * The Hessian is accumulated in the UPPER triangle only, kept in row panels
+ * (panels.h: about n^2 / 2 floats, element (i, j >= i) at lq__panels_at, the
+ * entries below the diagonal in the diagonal blocks zero); lq__calib_hessian
+ * gives the full symmetric matrix. Sums are kept in double so that long runs do not lose
  * small tokens. */
 #ifndef LQ_CALIB_CALIB_H
 #define LQ_CALIB_CALIB_H
@@ -23,7 +24,7 @@
  * why), so a weight that finds a matching key uses them and gets the same
  * bytes as if it had made them itself. */
 typedef struct {
-    float *u;      /* n x n, or NULL: nothing kept */
+    float *u;      /* n x n in row panels (panels.h), or NULL: nothing kept */
     int32_t *perm; /* n: processing position -> column */
     float *hdiag;  /* n: H's diagonal (0 marks a dead column), for when H is in the file only */
     int64_t unit;  /* key: columns per unit act_order moves, 0 without act_order */
@@ -33,7 +34,7 @@ typedef struct {
 struct lq_calib {
     int64_t n;       /* in_features */
     int64_t tokens;  /* N */
-    float *h;        /* n*n, upper triangle: running average of 2 x x^T */
+    float *h;        /* row panels, upper triangle: running average of 2 x x^T */
     double *sum_abs; /* n */
     double *sum_sq;  /* n */
     float *max_abs;  /* n */
@@ -50,7 +51,7 @@ struct lq_calib {
     bool share;
     lq__calib_factor factor;
     /* Where the owner lets h wait outside memory (lq__calib_spill_to): a
-     * temporary file and the byte of this set's n x n floats in it; file
+     * temporary file and the byte of this set's panels in it; file
      * -1 without one. in_file: the file holds h's current values. h is NULL
      * while it waits there (parked, or taken by a method). */
     int file;
@@ -88,8 +89,12 @@ void lq__calib_drop_factor(lq_calib *c);
  * unparks what it needs itself; lq_calib_add, _merge (into dst) and
  * _scale_channels load it back before they change it. */
 
-/* Let c's Hessian wait in fd at byte `at`, with room for n x n floats. */
+/* Let c's Hessian wait in fd at byte `at`, with room for
+ * lq__calib_spill_bytes(n) bytes. */
 void lq__calib_spill_to(lq_calib *c, int fd, uint64_t at);
+
+/* The bytes a Hessian of n features takes in the file (its panels). */
+uint64_t lq__calib_spill_bytes(int64_t n);
 
 /* Has c a place in a file? */
 bool lq__calib_spillable(const lq_calib *c);
@@ -108,9 +113,9 @@ lq_status lq__calib_unpark(lq_calib *c);
  * a file. Errors: LQ_ERR_NOMEM, LQ_ERR_IO. */
 lq_status lq__calib_take_hessian(lq_calib *c, float **h);
 
-/* The file's H: its upper triangle into out's (n x n), the rest untouched.
+/* Floats [first, first + count) of the file's H (its panels) into out.
  * Errors: LQ_ERR_IO. */
-lq_status lq__calib_read_hessian(const lq_calib *c, float *out);
+lq_status lq__calib_read_hessian(const lq_calib *c, size_t first, size_t count, float *out);
 
 /* The full symmetric Hessian into out[n*n]. */
 void lq__calib_hessian(const lq_calib *c, float *out);

@@ -16,6 +16,7 @@
 #include "../core/error.h"
 #include "binfile.h"
 #include "calib.h"
+#include "panels.h"
 
 static const char magic[8] = {'L', 'Q', 'C', 'A', 'L', 'I', 'B', '1'};
 #define CALIB_VERSION 1u
@@ -39,7 +40,7 @@ lq_status lq_calib_save(const lq_calib *c, const char *path)
     lq__bw_u64(&w, (uint64_t)c->nsamples);
     lq__bw_u64(&w, c->rng);
     for (int64_t i = 0; i < n; i++)
-        lq__bw_f32s(&w, c->h + i * n + i, (size_t)(n - i));
+        lq__bw_f32s(&w, lq__panels_at(c->h, n, i, i), (size_t)(n - i));
     lq__bw_f64s(&w, c->sum_abs, (size_t)n);
     lq__bw_f64s(&w, c->sum_sq, (size_t)n);
     lq__bw_f32s(&w, c->max_abs, (size_t)n);
@@ -66,7 +67,7 @@ static lq_status read_body(const char *fn, lq__br *r, lq_calib *c)
     const int64_t n = c->n;
     bool ok = true;
     for (int64_t i = 0; ok && i < n; i++)
-        ok = lq__br_f32s(r, c->h + i * n + i, (size_t)(n - i));
+        ok = lq__br_f32s(r, lq__panels_at(c->h, n, i, i), (size_t)(n - i));
     ok = ok && lq__br_f64s(r, c->sum_abs, (size_t)n) && lq__br_f64s(r, c->sum_sq, (size_t)n) &&
          lq__br_f32s(r, c->max_abs, (size_t)n) &&
          lq__br_f32s(r, c->samples, (size_t)(c->nsamples * n)) &&
@@ -80,8 +81,9 @@ static lq_status read_body(const char *fn, lq__br *r, lq_calib *c)
         if (!(c->sum_abs[i] >= 0) || !(c->sum_sq[i] >= 0) || !(c->max_abs[i] >= 0) ||
             !isfinite(c->sum_abs[i]) || !isfinite(c->sum_sq[i]) || !isfinite(c->max_abs[i]))
             return bad(fn, r, "a channel statistic is negative or not finite");
-        for (int64_t j = i; j < n; j++)
-            if (!isfinite(c->h[i * n + j]))
+        const float *row = lq__panels_at(c->h, n, i, i);
+        for (int64_t j = 0; j < n - i; j++)
+            if (!isfinite(row[j]))
                 return bad(fn, r, "the Hessian holds a non-finite value");
     }
     for (int64_t i = 0; i < c->nsamples; i++)

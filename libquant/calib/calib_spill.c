@@ -1,25 +1,30 @@
 /* calib_spill.c — a set's Hessian waiting in its owner's temporary file
  * (calib.h: lq__calib_spill_to and after), so that an owner holding several
- * sets keeps in memory only the one it works on. Only the upper triangle is
- * written and read, each row from its diagonal on, at the place it has in an
- * n x n row-major array: the offsets stay simple and the lower triangle is
- * never written (the file has holes there, or an earlier set's bytes). */
+ * sets keeps in memory only the one it works on. The file holds H's panels
+ * (panels.h) as they are in memory, one contiguous array. */
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "../core/tempfile.h"
 #include "calib.h"
+#include "panels.h"
 
 static const char what[] = "a calibration set's Hessian";
 
-/* The upper triangle of h to the file (write) or from it into h. */
-static lq_status transfer(const lq_calib *c, float *h, bool write)
+/* Floats [first, first + count) of H's panels to the file (write) or from
+ * it into p. */
+static lq_status transfer(const lq_calib *c, float *p, size_t first, size_t count, bool write)
 {
-    const int64_t n = c->n;
-    lq_status st = LQ_OK;
-    for (int64_t i = 0; st == LQ_OK && i < n; i++)
-        st = lq__temp_io("calib", what, c->file, h + i * n + i, (size_t)(n - i) * sizeof *h,
-                         c->file_at + (uint64_t)(i * n + i) * sizeof *h, write);
-    return st;
+    return lq__temp_io("calib", what, c->file, p, count * sizeof *p,
+                       c->file_at + (uint64_t)first * sizeof *p, write);
+}
+
+/* The floats of the panels of n features (n <= LQ__CALIB_MAX_FEATURES: no
+ * overflow). */
+static size_t floats_for(int64_t n)
+{
+    size_t floats = 0;
+    (void)lq__panels_floats(n, &floats);
+    return floats;
 }
 
 void lq__calib_spill_to(lq_calib *c, int fd, uint64_t at)
@@ -27,6 +32,11 @@ void lq__calib_spill_to(lq_calib *c, int fd, uint64_t at)
     c->file = fd;
     c->file_at = at;
     c->in_file = false;
+}
+
+uint64_t lq__calib_spill_bytes(int64_t n)
+{
+    return (uint64_t)floats_for(n) * sizeof(float);
 }
 
 bool lq__calib_spillable(const lq_calib *c)
@@ -41,7 +51,7 @@ static lq_status store(lq_calib *c)
         return LQ_OK;
     if (!c->h)
         return lq__fail(LQ_ERR_INTERNAL, "calib: a Hessian neither in memory nor in its file");
-    lq_status st = transfer(c, c->h, true);
+    lq_status st = transfer(c, c->h, 0, floats_for(c->n), true);
     c->in_file = st == LQ_OK;
     return st;
 }
@@ -62,12 +72,12 @@ lq_status lq__calib_unpark(lq_calib *c)
 {
     if (c->h || c->file < 0)
         return LQ_OK;
-    size_t nn = (size_t)c->n * (size_t)c->n; /* n <= LQ__CALIB_MAX_FEATURES: no overflow */
-    float *h = lq__malloc(nn * sizeof *h);
+    const size_t floats = floats_for(c->n);
+    float *h = lq__malloc(floats * sizeof *h);
     if (!h)
         return lq__fail(LQ_ERR_NOMEM, "calib: cannot allocate a %lld x %lld Hessian",
                         (long long)c->n, (long long)c->n);
-    lq_status st = transfer(c, h, false);
+    lq_status st = transfer(c, h, 0, floats, false);
     if (st != LQ_OK) {
         lq__free(h);
         return st;
@@ -90,9 +100,9 @@ lq_status lq__calib_take_hessian(lq_calib *c, float **h)
     return LQ_OK;
 }
 
-lq_status lq__calib_read_hessian(const lq_calib *c, float *out)
+lq_status lq__calib_read_hessian(const lq_calib *c, size_t first, size_t count, float *out)
 {
     if (!c->in_file)
         return lq__fail(LQ_ERR_INTERNAL, "calib: %s is not in its file", what);
-    return transfer(c, out, false);
+    return transfer(c, out, first, count, false);
 }

@@ -7,7 +7,8 @@
 
 #include <lq/lq_core.h>
 
-/* h: n x n row-major, only its upper triangle (j >= i) is read and written;
+/* h: n x n in row panels (panels.h), only its upper triangle (j >= i) is
+ * read and written;
  * x: t x n row-major, t and n within a BLAS int. Each element is computed by
  * one BLAS call whatever the thread count, so the sums do not depend on it.
  * Fails only when out of memory (the tile plan), with h untouched. */

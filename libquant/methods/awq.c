@@ -17,9 +17,9 @@
 #include <stdatomic.h>
 #include <string.h>
 
-#include <cblas.h>
 
 #include "../calib/calib.h"
+#include "../calib/hessian_mul.h"
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
@@ -27,7 +27,6 @@
 #include "../core/tensor.h"
 #include "../kernels/dequantize.h"
 #include "../formats/linear.h"
-#include "../kernels/blas.h"
 #include "awq.h"
 #include "layer_error.h"
 #include "methods.h"
@@ -371,10 +370,8 @@ lq_status lq__awq_clip(const lq__linear_map *m, const lq_calib *c, float *w, int
             }
             if (st != LQ_OK)
                 break;
-            /* t = d H_gg: the group's diagonal block of H (upper triangle) */
-            lq__blas_serial();
-            cblas_ssymm(CblasRowMajor, CblasRight, CblasUpper, (int)rows, (int)len, 1.0f,
-                        c->h + c0 * cols + c0, (int)cols, d, (int)len, 0.0f, t, (int)len);
+            /* t = d H_gg: the group's diagonal block of H */
+            lq__hessian_block_mul(c, c0, len, d, rows, t);
             for (int64_t r = 0; r < rows; r++) {
                 double e = 0;
                 for (int64_t k = 0; k < len; k++)

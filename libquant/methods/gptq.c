@@ -34,6 +34,7 @@
 #include <lq/lq_methods.h>
 
 #include "../calib/calib.h"
+#include "../calib/panels.h"
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
@@ -65,7 +66,7 @@ typedef struct gptq {
     int64_t row0;        /* its first row */
     const float *src;    /* its first source row */
     float *wt;        /* cols x rows: W^T in processing order */
-    float *u;         /* cols x cols, upper triangle: U with H^-1 = U^T U */
+    float *u;         /* cols x cols in row panels, upper triangle: U with H^-1 = U^T U */
     int32_t *perm;    /* processing position -> source column */
     float *hdiag;     /* cols: H's diagonal, 0 for a dead column */
     bool shared;      /* u, perm and hdiag belong to the calibration set */
@@ -146,23 +147,15 @@ static lq_status find_order(gptq *g, const double *diag)
 static lq_status load_hessian(const gptq *g, const double *diag, float *a, bool first)
 {
     const lq_calib *c = g->job->calib;
-    const int64_t n = g->cols;
-    lq_status st = LQ_OK;
-    if (g->in_place && !first)
-        st = lq__calib_read_hessian(c, a);
-    else if (!g->in_place) /* the upper triangle, each row from its diagonal on */
-        for (int64_t i = 0; i < n; i++)
-            memcpy(a + i * n + i, c->h + i * n + i, (size_t)(n - i) * sizeof *a);
-    if (st == LQ_OK)
-        st = lq__gptq_order_hessian(a, n, g->perm, diag);
-    return st;
+    const float *src = !g->in_place ? c->h : first ? a : NULL;
+    return lq__gptq_order_hessian(a, g->cols, src, c, g->perm, diag);
 }
 
 /* Damp H and factor it, in place in g->u. Like GPTQModel: on failure raise
  * the damping by 0.01 while it stays below 1; if that does not help, add a
  * diagonal floor of 1e-6 max diag x 10^(k-1) (k = 1..6) and run the damping
  * loop again. Each attempt loads H again (load_hessian), from the set's
- * memory or its file, so no other n x n copy is needed. */
+ * memory or its file, so no other copy of H is needed. */
 static lq_status damp_and_factor(gptq *g, const double *diag)
 {
     const int64_t n = g->cols;
@@ -181,8 +174,10 @@ static lq_status damp_and_factor(gptq *g, const double *diag)
         for (double p = g->job->scheme->damp; p < 1.0 && !ok && st == LQ_OK; p += 0.01) {
             st = load_hessian(g, diag, a, first);
             first = false;
-            for (int64_t i = 0; st == LQ_OK && i < n; i++)
-                a[i * n + i] = (float)((double)a[i * n + i] + p * mean + floor);
+            for (int64_t i = 0; st == LQ_OK && i < n; i++) {
+                float *d = lq__panels_at(a, n, i, i);
+                *d = (float)((double)*d + p * mean + floor);
+            }
             if (st == LQ_OK)
                 st = lq__gptq_inverse_factor(threads, a, n, &ok);
         }
@@ -214,8 +209,8 @@ static lq__calib_factor factor_key(const gptq *g)
  * when an earlier weight left them with the same key, else made, and then
  * left on the set when its owner shares it. A shared set that can keep H in
  * its file gives GPTQ H's own memory to factor in (lq__calib_take_hessian),
- * so that one n x n matrix is held, not two; a later weight that needs H
- * again (another key) reads it back. */
+ * so that one half matrix (H's row panels, calib/panels.h) is held, not
+ * two; a later weight that needs H again (another key) reads it back. */
 static lq_status prepare_factor(gptq *g)
 {
     const lq__method_job *job = g->job;
@@ -231,7 +226,7 @@ static lq_status prepare_factor(gptq *g)
         return LQ_OK;
     }
     g->in_place = c->share && lq__calib_spillable(c);
-    if (g->in_place) /* before H comes back from its file: one n x n */
+    if (g->in_place) /* before H comes back from its file: one half matrix */
         lq__calib_drop_factor(c);
     lq_status st = lq__calib_unpark(c);
     g->perm = lq__malloc((size_t)n * sizeof *g->perm);
@@ -240,14 +235,15 @@ static lq_status prepare_factor(gptq *g)
     if (st == LQ_OK && (!g->perm || !g->hdiag || !diag))
         st = lq__fail(LQ_ERR_NOMEM, "gptq: out of memory");
     for (int64_t i = 0; st == LQ_OK && i < n; i++) {
-        g->hdiag[i] = c->h[i * n + i];
+        g->hdiag[i] = *lq__panels_at(c->h, n, i, i);
         diag[i] = g->hdiag[i] == 0.0f ? 1.0 : g->hdiag[i]; /* dead: 1 */
     }
     if (st == LQ_OK)
         st = find_order(g, diag);
     if (st == LQ_OK && g->in_place)
         st = lq__calib_take_hessian(c, &g->u);
-    else if (st == LQ_OK && !(g->u = lq__malloc((size_t)(n * n) * sizeof *g->u)))
+    else if (st == LQ_OK && !(g->u = lq__malloc(lq__panel_offset(n, lq__panels_count(n)) *
+                                                sizeof *g->u)))
         st = lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate the %lld x %lld inverse factor",
                       (long long)n, (long long)n);
     if (st == LQ_OK)
@@ -393,7 +389,7 @@ static lq_status int_column(gptq *g, int64_t c, const float *w, float *err)
     const lq__linear_map *m = &g->m;
     uint8_t *codes = g->job->q.dst + m->codes;
     int64_t oc = out_col(g, c);
-    float d = g->u[c * g->cols + c];
+    float d = *lq__panels_at(g->u, g->cols, c, c);
     for (int64_t r = 0; r < g->rows; r++) {
         int q = lq__linear_quantize_value(w[r], p[r], m->maxq);
         lq__linear_put_code(codes + (size_t)r * m->row_bytes, oc, m->bits, q);
@@ -453,7 +449,7 @@ static void grid_column(const gptq *g, int64_t c, int64_t k, const float *w, flo
     const float *a = g->ga + k * g->rows, *b = g->gb + k * g->rows;
     const int8_t *levels = g->grid->levels;
     const int64_t oc = out_col(g, c - k);
-    const float d = g->u[c * g->cols + c];
+    const float d = *lq__panels_at(g->u, g->cols, c, c);
     for (int64_t r = 0; r < g->rows; r++) {
         /* a zero scale: every code decodes to b; a negative one (Q3_K, Q6_K
          * signed scales) reverses the order, which t / a undoes */
@@ -470,9 +466,9 @@ static void grid_column(const gptq *g, int64_t c, int64_t k, const float *w, flo
 static void spread_in_block(const gptq *g, float *w1, int64_t i, int64_t count, int64_t i1,
                             const float *err)
 {
-    const float *urow = g->u + (i1 + i) * g->cols + i1;
+    const float *urow = lq__panels_at(g->u, g->cols, i1 + i, i1 + i); /* from column i1 + i */
     for (int64_t j = i + 1; j < count; j++) {
-        float f = urow[j];
+        float f = urow[j - i];
         float *dst = w1 + j * g->rows;
         for (int64_t r = 0; r < g->rows; r++)
             dst[r] -= err[r] * f;
@@ -482,11 +478,11 @@ static void spread_in_block(const gptq *g, float *w1, int64_t i, int64_t count, 
 /* The update after a block, W[:, i2:] -= Err1 U[i1:i2, i2:] (W transposed),
  * split over the columns after the block on our pool with a single-threaded
  * sgemm per chunk (blas.h): chunks of a fixed size, so the result does not
- * depend on the thread count. */
+ * depend on the thread count. ub: U[i1:i2, i2:] with leading dimension ldu. */
 typedef struct {
     const gptq *g;
-    const float *e1;
-    int64_t i1, i2, count;
+    const float *e1, *ub;
+    int64_t i2, count, ldu;
 } block_update;
 
 static void update_cols(void *arg, int64_t c0, int64_t c1)
@@ -495,13 +491,31 @@ static void update_cols(void *arg, int64_t c0, int64_t c1)
     const gptq *g = b->g;
     int64_t c = b->i2 + c0;
     cblas_sgemm(CblasRowMajor, CblasTrans, CblasNoTrans, (int)(c1 - c0), (int)g->rows, (int)b->count,
-                -1.0f, g->u + b->i1 * g->cols + c, (int)g->cols, b->e1, (int)g->rows, 1.0f,
-                g->wt + c * g->rows, (int)g->rows);
+                -1.0f, b->ub + c0, (int)b->ldu, b->e1, (int)g->rows, 1.0f, g->wt + c * g->rows,
+                (int)g->rows);
 }
 
-static lq_status update_after_block(const gptq *g, const float *e1, int64_t i1, int64_t i2)
+/* Do U's rows [i1, i2) lie in more than one of its panels? */
+static bool crosses_panels(const gptq *g, int64_t i1, int64_t i2)
 {
-    block_update b = {g, e1, i1, i2, i2 - i1};
+    return lq__panel_of(g->cols, i1) != lq__panel_of(g->cols, i2 - 1);
+}
+
+/* ucopy: room for U[i1:i2, i2:] when its rows cross panels (NULL when no
+ * block of the sweep does), copied there: the same numbers, the same
+ * product. */
+static lq_status update_after_block(const gptq *g, const float *e1, int64_t i1, int64_t i2,
+                                    float *ucopy)
+{
+    block_update b = {g, e1, lq__panels_at(g->u, g->cols, i1, i2), i2, i2 - i1,
+                      lq__panels_ld(g->cols, i1)};
+    if (crosses_panels(g, i1, i2)) {
+        b.ldu = g->cols - i2;
+        for (int64_t r = i1; r < i2; r++)
+            memcpy(ucopy + (r - i1) * b.ldu, lq__panels_at(g->u, g->cols, r, i2),
+                   (size_t)b.ldu * sizeof *ucopy);
+        b.ub = ucopy;
+    }
     /* the threads of the caller's context, without its progress callback:
      * progress is reported per block by the sweep */
     lq_ctx threads = {.threads = lq__ctx_threads(g->job->q.ctx)};
@@ -529,7 +543,7 @@ static lq_status ggml_column(gptq *g, const float *w1, float *q, int64_t i, int6
         return LQ_OK;
     }
     const float *qc = q + (i % g->be) * rows;
-    float d = g->u[(i1 + i) * g->cols + i1 + i];
+    float d = *lq__panels_at(g->u, g->cols, i1 + i, i1 + i);
     for (int64_t r = 0; r < rows; r++)
         err[r] = (w[r] - qc[r]) / d;
     return LQ_OK;
@@ -541,8 +555,12 @@ static lq_status sweep(gptq *g)
     float *w1 = lq__malloc((size_t)(g->bsz * rows) * sizeof *w1);
     float *e1 = lq__malloc((size_t)(g->bsz * rows) * sizeof *e1);
     float *q = g->codec ? lq__malloc((size_t)(g->be * rows) * sizeof *q) : NULL;
+    bool cross = false; /* (cols not a multiple of the block, rare) */
+    for (int64_t i1 = 0; i1 < cols; i1 += g->bsz)
+        cross = cross || crosses_panels(g, i1, i1 + g->bsz < cols ? i1 + g->bsz : cols);
+    float *ucopy = cross ? lq__malloc((size_t)(g->bsz * cols) * sizeof *ucopy) : NULL;
     lq_status st = LQ_OK;
-    if (!w1 || !e1 || (g->codec && !q))
+    if (!w1 || !e1 || (g->codec && !q) || (cross && !ucopy))
         st = lq__fail(LQ_ERR_NOMEM, "gptq: out of memory");
     for (int64_t i1 = 0; st == LQ_OK && i1 < cols; i1 += g->bsz) {
         int64_t i2 = i1 + g->bsz < cols ? i1 + g->bsz : cols, count = i2 - i1;
@@ -558,7 +576,7 @@ static lq_status sweep(gptq *g)
                 spread_in_block(g, w1, i, count, i1, err);
         }
         if (st == LQ_OK && i2 < cols)
-            st = update_after_block(g, e1, i1, i2);
+            st = update_after_block(g, e1, i1, i2, ucopy);
         if (st == LQ_OK) /* the chunks' share done, and this one's */
             st = lq__method_progress(g->job->q.ctx, "gptq",
                                      ((double)g->row0 + (double)rows * (double)i2 / (double)cols) /
@@ -567,6 +585,7 @@ static lq_status sweep(gptq *g)
     lq__free(w1);
     lq__free(e1);
     lq__free(q);
+    lq__free(ucopy);
     return st;
 }
 

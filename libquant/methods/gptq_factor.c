@@ -18,11 +18,21 @@
  * FACTOR_ROWS rows, one single-threaded BLAS call each, on the pool. The
  * tiles are fixed by n alone, so the bytes do not depend on the thread
  * count. L is kept in the lower triangle of the row-major array, which
- * LAPACK (column-major) sees as an upper one. */
+ * LAPACK (column-major) sees as an upper one.
+ *
+ * H and U are in row panels (calib/panels.h); reversed, the array is the
+ * lower row panels of P H P, each block of FACTOR_BLOCK rows one panel, so
+ * a diagonal block and a tile of rows (FACTOR_ROWS divides FACTOR_BLOCK)
+ * are plain BLAS operands. The one operand that spans panels, L21 (the rows
+ * below the current block, read by every tile of the trailing update and of
+ * the inverse's product), is first copied into a contiguous buffer: the same
+ * numbers, so the same BLAS calls give the same bytes as on a full n x n
+ * array. */
 #include <cblas.h>
 #include <lapacke.h>
 #include <string.h>
 
+#include "../calib/panels.h"
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
@@ -30,37 +40,60 @@
 #include "../kernels/blas.h"
 #include "gptq_factor.h"
 
-/* Columns per block: LAPACK's serial share is n x FACTOR_BLOCK^2 / 3 of the
- * n^3 / 3 of each step, and the trailing products' inner dimension is this
- * wide, enough for sgemm to run near its peak. */
-#define FACTOR_BLOCK 256
+/* Columns per block: one panel (LAPACK's serial share is n x
+ * FACTOR_BLOCK^2 / 3 of the n^3 / 3 of each step, and the trailing
+ * products' inner dimension is this wide, enough for sgemm to run near its
+ * peak). */
+#define FACTOR_BLOCK LQ__PANEL_ROWS
 /* Rows per tile: enough tiles to keep two or more threads busy down to the
- * last blocks, each a product large enough to amortise its packing. */
+ * last blocks, each a product large enough to amortise its packing; a
+ * divisor of FACTOR_BLOCK, so that a tile lies in one panel. */
 #define FACTOR_ROWS 128
 
-static void reverse(float *a, int64_t len)
+static void reverse(float *a, size_t len)
 {
-    for (int64_t i = 0, j = len - 1; i < j; i++, j--) {
+    for (size_t i = 0, j = len - 1; i < j; i++, j--) {
         float t = a[i];
         a[i] = a[j];
         a[j] = t;
     }
 }
 
-/* One step of either algorithm: block [k0, k1) of a (n x n, row-major), the
- * rows from k1 on split into tiles; t: the panel (rows after k1 x block). */
+/* One step of either algorithm: block [k0, k1) of a (the reversed panels),
+ * the rows from k1 on split into tiles; l: L21, rows after k1 x block,
+ * contiguous. */
 typedef struct {
-    float *a, *t;
+    float *a, *l;
     int64_t n, k0, k1;
 } step;
 
-/* Cholesky, panel: L21 = A21 L11^-T. */
+static float *at(const step *s, int64_t i, int64_t j)
+{
+    return lq__lower_at(s->a, s->n, i, j);
+}
+
+static int ld(const step *s, int64_t i)
+{
+    return (int)lq__lower_ld(s->n, i);
+}
+
+/* Rows [r0, r1) after k1 of L21 into l. */
+static void copy_l21(const step *s, int64_t r0, int64_t r1)
+{
+    const int64_t b = s->k1 - s->k0;
+    for (int64_t r = r0; r < r1; r++)
+        memcpy(s->l + r * b, at(s, s->k1 + r, s->k0), (size_t)b * sizeof *s->l);
+}
+
+/* Cholesky, panel: L21 = A21 L11^-T, then copied into l. */
 static void chol_panel(void *arg, int64_t r0, int64_t r1)
 {
     const step *s = arg;
-    const int n = (int)s->n, b = (int)(s->k1 - s->k0);
+    const int b = (int)(s->k1 - s->k0);
+    const int64_t R0 = s->k1 + r0;
     cblas_strsm(CblasRowMajor, CblasRight, CblasLower, CblasTrans, CblasNonUnit, (int)(r1 - r0),
-                b, 1.0f, s->a + s->k0 * s->n + s->k0, n, s->a + (s->k1 + r0) * s->n + s->k0, n);
+                b, 1.0f, at(s, s->k0, s->k0), ld(s, s->k0), at(s, R0, s->k0), ld(s, R0));
+    copy_l21(s, r0, r1);
 }
 
 /* Cholesky, trailing update of rows [R0, R1): A22 -= L21 L21^T on the lower
@@ -69,28 +102,27 @@ static void chol_panel(void *arg, int64_t r0, int64_t r1)
 static void chol_update(void *arg, int64_t r0, int64_t r1)
 {
     const step *s = arg;
-    const int n = (int)s->n, b = (int)(s->k1 - s->k0);
-    const int64_t R0 = s->k1 + r0, R1 = s->k1 + r1;
-    float *a = s->a;
-    if (R0 > s->k1)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(R1 - R0), (int)(R0 - s->k1),
-                    b, -1.0f, a + R0 * s->n + s->k0, n, a + s->k1 * s->n + s->k0, n, 1.0f,
-                    a + R0 * s->n + s->k1, n);
-    cblas_ssyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)(R1 - R0), b, -1.0f,
-                a + R0 * s->n + s->k0, n, 1.0f, a + R0 * s->n + R0, n);
+    const int b = (int)(s->k1 - s->k0);
+    const int64_t R0 = s->k1 + r0;
+    const float *l = s->l + r0 * b;
+    if (r0 > 0)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasTrans, (int)(r1 - r0), (int)r0, b, -1.0f,
+                    l, b, s->l, b, 1.0f, at(s, R0, s->k1), ld(s, R0));
+    cblas_ssyrk(CblasRowMajor, CblasLower, CblasNoTrans, (int)(r1 - r0), b, -1.0f, l, b, 1.0f,
+                at(s, R0, R0), ld(s, R0));
 }
 
 /* In place: the lower Cholesky factor L of a; false when a is not positive
  * definite. Right-looking: each block's diagonal is factored, the panel
  * below it solved, and the rest updated. */
-static bool cholesky(const lq_ctx *threads, float *a, int64_t n)
+static bool cholesky(const lq_ctx *threads, float *a, int64_t n, float *l)
 {
     for (int64_t k0 = 0; k0 < n; k0 += FACTOR_BLOCK) {
         int64_t k1 = k0 + FACTOR_BLOCK < n ? k0 + FACTOR_BLOCK : n;
-        if (LAPACKE_spotrf_work(LAPACK_COL_MAJOR, 'U', (int)(k1 - k0), a + k0 * n + k0, (int)n) !=
-            0)
+        step s = {a, l, n, k0, k1};
+        if (LAPACKE_spotrf_work(LAPACK_COL_MAJOR, 'U', (int)(k1 - k0), at(&s, k0, k0),
+                                ld(&s, k0)) != 0)
             return false;
-        step s = {a, NULL, n, k0, k1};
         /* no progress callback: these cannot fail */
         (void)lq__parallel_for(threads, "gptq", n - k1, FACTOR_ROWS, chol_panel, &s);
         (void)lq__parallel_for(threads, "gptq", n - k1, FACTOR_ROWS, chol_update, &s);
@@ -98,52 +130,44 @@ static bool cholesky(const lq_ctx *threads, float *a, int64_t n)
     return true;
 }
 
-/* Inverse, first half: T = X22 L21 for rows [R0, R1), where X22 (the
- * inverse of L's trailing part, already in place) is lower triangular: its
- * diagonal tile by strmm on a copy of L21's rows, the rectangle left of it
- * by sgemm. */
-static void inv_product(void *arg, int64_t r0, int64_t r1)
+static void copy_tiles(void *arg, int64_t r0, int64_t r1)
 {
-    const step *s = arg;
-    const int n = (int)s->n, b = (int)(s->k1 - s->k0);
-    const int64_t R0 = s->k1 + r0, R1 = s->k1 + r1;
-    const float *a = s->a;
-    float *t = s->t + r0 * b;
-    for (int64_t r = R0; r < R1; r++)
-        memcpy(t + (r - R0) * b, a + r * s->n + s->k0, (size_t)b * sizeof *t);
-    cblas_strmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, (int)(R1 - R0),
-                b, 1.0f, a + R0 * s->n + R0, n, t, b);
-    if (R0 > s->k1)
-        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, (int)(R1 - R0), b,
-                    (int)(R0 - s->k1), 1.0f, a + R0 * s->n + s->k1, n, a + s->k1 * s->n + s->k0,
-                    n, 1.0f, t, b);
+    copy_l21(arg, r0, r1);
 }
 
-/* Inverse, second half: X21 = -T L11^-1 into L21's place. */
-static void inv_panel(void *arg, int64_t r0, int64_t r1)
+/* Inverse, rows [R0, R1) of X21 = -X22 L21 L11^-1 in L21's place: T = X22
+ * L21, where X22 (the inverse of L's trailing part, already in place) is
+ * lower triangular, its diagonal tile by strmm on the rows themselves, the
+ * rectangle left of it by sgemm with L21's earlier rows from l (the copy,
+ * since other tiles overwrite theirs), then the solve by L11. */
+static void inv_rows(void *arg, int64_t r0, int64_t r1)
 {
     const step *s = arg;
-    const int n = (int)s->n, b = (int)(s->k1 - s->k0);
-    float *t = s->t + r0 * b;
-    cblas_strsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, (int)(r1 - r0),
-                b, -1.0f, s->a + s->k0 * s->n + s->k0, n, t, b);
-    for (int64_t r = r0; r < r1; r++)
-        memcpy(s->a + (s->k1 + r) * s->n + s->k0, t + (r - r0) * b, (size_t)b * sizeof *t);
+    const int b = (int)(s->k1 - s->k0), m = (int)(r1 - r0);
+    const int64_t R0 = s->k1 + r0;
+    float *t = at(s, R0, s->k0);
+    cblas_strmm(CblasRowMajor, CblasLeft, CblasLower, CblasNoTrans, CblasNonUnit, m, b, 1.0f,
+                at(s, R0, R0), ld(s, R0), t, ld(s, R0));
+    if (r0 > 0)
+        cblas_sgemm(CblasRowMajor, CblasNoTrans, CblasNoTrans, m, b, (int)r0, 1.0f,
+                    at(s, R0, s->k1), ld(s, R0), s->l, b, 1.0f, t, ld(s, R0));
+    cblas_strsm(CblasRowMajor, CblasRight, CblasLower, CblasNoTrans, CblasNonUnit, m, b, -1.0f,
+                at(s, s->k0, s->k0), ld(s, s->k0), t, ld(s, R0));
 }
 
 /* In place: L^-1 of the lower triangular a, blocks from the last to the
  * first: with L = [L11 0; L21 L22] and X22 = L22^-1 known,
- * L^-1 = [L11^-1 0; -X22 L21 L11^-1 X22]. t: (n - 1) x FACTOR_BLOCK floats.
+ * L^-1 = [L11^-1 0; -X22 L21 L11^-1 X22]. l: (n - 1) x FACTOR_BLOCK floats.
  * False on a zero diagonal. */
-static bool inverse(const lq_ctx *threads, float *a, int64_t n, float *t)
+static bool inverse(const lq_ctx *threads, float *a, int64_t n, float *l)
 {
     for (int64_t k0 = (n - 1) / FACTOR_BLOCK * FACTOR_BLOCK; k0 >= 0; k0 -= FACTOR_BLOCK) {
         int64_t k1 = k0 + FACTOR_BLOCK < n ? k0 + FACTOR_BLOCK : n;
-        step s = {a, t, n, k0, k1};
-        (void)lq__parallel_for(threads, "gptq", n - k1, FACTOR_ROWS, inv_product, &s);
-        (void)lq__parallel_for(threads, "gptq", n - k1, FACTOR_ROWS, inv_panel, &s);
-        if (LAPACKE_strtri_work(LAPACK_COL_MAJOR, 'U', 'N', (int)(k1 - k0), a + k0 * n + k0,
-                                (int)n) != 0)
+        step s = {a, l, n, k0, k1};
+        (void)lq__parallel_for(threads, "gptq", n - k1, FACTOR_ROWS, copy_tiles, &s);
+        (void)lq__parallel_for(threads, "gptq", n - k1, FACTOR_ROWS, inv_rows, &s);
+        if (LAPACKE_strtri_work(LAPACK_COL_MAJOR, 'U', 'N', (int)(k1 - k0), at(&s, k0, k0),
+                                ld(&s, k0)) != 0)
             return false;
     }
     return true;
@@ -152,16 +176,17 @@ static bool inverse(const lq_ctx *threads, float *a, int64_t n, float *t)
 lq_status lq__gptq_inverse_factor(int threads, float *h, int64_t n, bool *ok)
 {
     *ok = false;
-    float *t = lq__malloc((size_t)(n > FACTOR_BLOCK ? n - 1 : 1) * FACTOR_BLOCK * sizeof *t);
-    if (!t)
-        return lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate a %lld x %d panel",
-                        (long long)n, FACTOR_BLOCK);
+    float *l = lq__malloc((size_t)(n > FACTOR_BLOCK ? n - 1 : 1) * FACTOR_BLOCK * sizeof *l);
+    if (!l)
+        return lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate a %lld x %d panel", (long long)n,
+                        FACTOR_BLOCK);
+    size_t floats = lq__panel_offset(n, lq__panels_count(n));
     lq_ctx ctx = {.threads = threads};
     lq__blas_serial(); /* the tiles are split over the pool */
-    reverse(h, n * n);
-    *ok = cholesky(&ctx, h, n) && inverse(&ctx, h, n, t);
+    reverse(h, floats);
+    *ok = cholesky(&ctx, h, n, l) && inverse(&ctx, h, n, l);
     if (*ok)
-        reverse(h, n * n);
-    lq__free(t);
+        reverse(h, floats);
+    lq__free(l);
     return LQ_OK;
 }

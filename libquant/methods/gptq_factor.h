@@ -8,12 +8,13 @@
 
 #include <lq/lq_core.h>
 
-/* The upper Cholesky factor U of H^-1 (H^-1 = U^T U), in place in h (n x n,
- * row-major; H is read from the upper triangle only, and U is written
- * there, the lower triangle holding garbage afterwards),
- * in float, on `threads` threads with the same bytes for any thread count.
- * *ok is false when H is not positive definite (h is then garbage). Fails
- * only when out of memory (a panel of n x 256 floats). */
+/* The upper Cholesky factor U of H^-1 (H^-1 = U^T U), in place in h (n x n
+ * in row panels, calib/panels.h; H is read from the upper triangle only, and
+ * U is written there, the entries below the diagonal blocks' diagonals
+ * holding garbage afterwards), in float, on `threads` threads with the same
+ * bytes for any thread count. *ok is false when H is not positive definite
+ * (h is then garbage). Fails only when out of memory (a panel of n x 256
+ * floats). */
 lq_status lq__gptq_inverse_factor(int threads, float *h, int64_t n, bool *ok);
 
 #endif

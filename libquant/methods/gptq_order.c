@@ -1,77 +1,90 @@
-/* gptq_order.c — the Hessian in processing order, in place (gptq_order.h).
+/* gptq_order.c — the Hessian in processing order (gptq_order.h).
  *
- * Without act_order the order is the identity and only the diagonal and the
- * lower triangle change. With it, the symmetric matrix is made whole
- * (the upper triangle mirrored into the lower one), its rows are moved along
- * the permutation's cycles with one row of work space, and then each row's
- * columns through the same row: every entry is a copy of one of H's, so the
- * result is the same floats a permuted copy would hold. */
+ * Without act_order the order is the identity: H is copied (or already in
+ * place) and only the diagonal and the entries below it change. With it,
+ * every entry of H's upper triangle, row by row of the source, is written
+ * to its place in the permuted matrix, (min, max) of its new indices: every
+ * entry is a copy of one of H's, so the result is the same floats a permuted
+ * full copy would hold. The writes scatter over the whole array (n^2 / 2 of
+ * them): 0.2 s of CPU at n = 5632 on the AVX-512 Xeon, 6.4 s at 28672,
+ * twice what permuting a full n x n matrix in place took, and small beside
+ * the factorization (1.25 s on one thread at 5632, growing as n^3). */
 #include <stdbool.h>
 #include <string.h>
 
+#include "../calib/panels.h"
 #include "../core/alloc.h"
 #include "../core/error.h"
 #include "gptq_order.h"
 
-/* Tiles of the mirror: rows and columns of one tile stay in cache. */
-#define MIRROR_TILE 64
-
-static void mirror(float *a, int64_t n)
+/* The source rows of panel p, scattered into a; pos[i]: element (i, i) of
+ * a; inv: source column -> processing position. */
+static void scatter_panel(float *a, int64_t n, const float *panel, int64_t p, const size_t *pos,
+                          const int32_t *inv)
 {
-    for (int64_t i0 = 0; i0 < n; i0 += MIRROR_TILE)
-        for (int64_t j0 = i0; j0 < n; j0 += MIRROR_TILE)
-            for (int64_t i = i0; i < i0 + MIRROR_TILE && i < n; i++)
-                for (int64_t j = j0 > i + 1 ? j0 : i + 1; j < j0 + MIRROR_TILE && j < n; j++)
-                    a[j * n + i] = a[i * n + j];
-}
-
-/* Row i becomes row perm[i], following each cycle once (done marks the
- * rows in place). */
-static void permute_rows(float *a, int64_t n, const int32_t *perm, float *tmp, char *done)
-{
-    const size_t row = (size_t)n * sizeof *a;
-    memset(done, 0, (size_t)n);
-    for (int64_t s = 0; s < n; s++) {
-        if (done[s] || perm[s] == s)
-            continue;
-        memcpy(tmp, a + s * n, row);
-        int64_t i = s;
-        for (int64_t from = perm[i]; from != s; i = from, from = perm[i]) {
-            memcpy(a + i * n, a + from * n, row);
-            done[i] = 1;
+    const int64_t k0 = lq__panel_first(n, p), k1 = lq__panel_first(n, p + 1);
+    for (int64_t s = k0; s < k1; s++) {
+        const float *row = panel + (s - k0) * (n - k0);
+        const int64_t is = inv[s];
+        for (int64_t t = s + 1; t < n; t++) {
+            int64_t it = inv[t];
+            if (is < it)
+                a[pos[is] + (size_t)(it - is)] = row[t - k0];
+            else
+                a[pos[it] + (size_t)(is - it)] = row[t - k0];
         }
-        memcpy(a + i * n, tmp, row);
-        done[i] = 1;
     }
 }
 
-lq_status lq__gptq_order_hessian(float *a, int64_t n, const int32_t *perm, const double *diag)
+static lq_status permuted(float *a, int64_t n, const float *src, const lq_calib *c,
+                          const int32_t *perm, const size_t *pos)
+{
+    const int64_t m = lq__panels_count(n);
+    int32_t *inv = lq__malloc((size_t)n * sizeof *inv);
+    /* room for any panel: at most P rows of at most n floats */
+    const size_t most = (size_t)(n < LQ__PANEL_ROWS ? n : LQ__PANEL_ROWS) * (size_t)n;
+    float *chunk = src ? NULL : lq__malloc(most * sizeof *chunk);
+    lq_status st = LQ_OK;
+    if (!inv || (!src && !chunk))
+        st = lq__fail(LQ_ERR_NOMEM, "gptq: out of memory");
+    for (int64_t i = 0; st == LQ_OK && i < n; i++)
+        inv[perm[i]] = (int32_t)i;
+    for (int64_t p = 0; st == LQ_OK && p < m; p++) {
+        size_t first = lq__panel_offset(n, p), count = lq__panel_offset(n, p + 1) - first;
+        if (!src)
+            st = lq__calib_read_hessian(c, first, count, chunk);
+        if (st == LQ_OK)
+            scatter_panel(a, n, src ? src + first : chunk, p, pos, inv);
+    }
+    lq__free(inv);
+    lq__free(chunk);
+    return st;
+}
+
+lq_status lq__gptq_order_hessian(float *a, int64_t n, const float *src, const lq_calib *c,
+                                 const int32_t *perm, const double *diag)
 {
     bool identity = true;
     for (int64_t i = 0; identity && i < n; i++)
         identity = perm[i] == i;
-    if (!identity) {
-        float *tmp = lq__malloc((size_t)n * sizeof *tmp);
-        char *done = lq__malloc((size_t)n);
-        if (!tmp || !done) {
-            lq__free(tmp);
-            lq__free(done);
-            return lq__fail(LQ_ERR_NOMEM, "gptq: out of memory");
-        }
-        mirror(a, n);
-        permute_rows(a, n, perm, tmp, done);
-        for (int64_t i = 0; i < n; i++) {
-            float *r = a + i * n;
-            for (int64_t j = 0; j < n; j++)
-                tmp[j] = r[perm[j]];
-            memcpy(r, tmp, (size_t)n * sizeof *r);
-        }
-        lq__free(tmp);
-        lq__free(done);
+    const size_t floats = lq__panel_offset(n, lq__panels_count(n));
+    size_t *pos = lq__malloc((size_t)n * sizeof *pos);
+    if (!pos)
+        return lq__fail(LQ_ERR_NOMEM, "gptq: out of memory");
+    for (int64_t i = 0; i < n; i++)
+        pos[i] = (size_t)(lq__panels_at(a, n, i, i) - a);
+    lq_status st = LQ_OK;
+    if (!identity)
+        st = permuted(a, n, src == a ? NULL : src, c, perm, pos);
+    else if (!src)
+        st = lq__calib_read_hessian(c, 0, floats, a);
+    else if (src != a)
+        memcpy(a, src, floats * sizeof *a);
+    for (int64_t i = 0; st == LQ_OK && i < n; i++) {
+        const int64_t k0 = lq__panel_first(n, lq__panel_of(n, i));
+        memset(a + pos[i] - (i - k0), 0, (size_t)(i - k0) * sizeof *a);
+        a[pos[i]] = (float)diag[perm[i]];
     }
-    for (int64_t i = 0; i < n; i++) {
-        memset(a + i * n, 0, (size_t)i * sizeof *a);
-        a[i * n + i] = (float)diag[perm[i]];
-    }
-    return LQ_OK;
+    lq__free(pos);
+    return st;
 }

@@ -1,12 +1,11 @@
 /* layer_error.c — output errors from the calibration Hessian (layer_error.h). */
-#include <cblas.h>
-
 #include "../calib/calib.h"
+#include "../calib/hessian_mul.h"
+#include "../calib/panels.h"
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
 #include "../core/pool.h"
-#include "../kernels/blas.h"
 #include "layer_error.h"
 
 /* Rows per BLAS call: bounds each thread's temporaries to ~8 MB. */
@@ -42,14 +41,12 @@ static void quad_blocks(void *arg, int64_t b0, int64_t b1)
          * (the triangle stored): t = d U is a triangular product, half the
          * work of the symmetric one. BLAS runs serially in each of the
          * pool's threads. */
-        lq__blas_serial();
-        cblas_strmm(CblasRowMajor, CblasRight, CblasUpper, CblasNoTrans, CblasNonUnit, (int)m,
-                    (int)n, 1.0f, j->c->h, (int)n, t, (int)n);
+        lq__hessian_upper_mul(j->c, d, m, t);
         double sum = 0;
         for (int64_t r = 0; r < m; r++)
             for (int64_t i = 0; i < n; i++) {
                 double v = d[r * n + i];
-                sum += 2 * v * t[r * n + i] - v * v * j->c->h[i * n + i];
+                sum += 2 * v * t[r * n + i] - v * v * *lq__panels_at(j->c->h, n, i, i);
             }
         j->partial[blk] = sum;
     }

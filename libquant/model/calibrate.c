@@ -71,7 +71,7 @@ static lq_status new_sets(walk *w, int first, int last)
         int64_t width = lq__site_width(&w->source->hp, s);
         lq_status st = LQ_OK;
         if (s < first) {
-            at += (uint64_t)(width * width) * sizeof(float);
+            at += lq__calib_spill_bytes(width);
             continue;
         }
         if (!w->sums_only)
@@ -86,7 +86,7 @@ static lq_status new_sets(walk *w, int first, int last)
         }
         if (w->hessians >= 0)
             lq__calib_spill_to(w->sets[s], w->hessians, at);
-        at += (uint64_t)(width * width) * sizeof(float);
+        at += lq__calib_spill_bytes(width);
     }
     return LQ_OK;
 }

@@ -5,11 +5,15 @@
 #include <unistd.h>
 
 #include "libquant/calib/calib.h"
+#include "libquant/calib/panels.h"
 #include "libquant/core/tempfile.h"
 #include "chol_ref.h"
 #include "synth.h"
 
-enum { TOKENS = 2048, IN = 512, OUT = 256 };
+enum { TOKENS = 2048, OUT = 256, IN_MAX = 512 };
+/* The layer's in-features: IN_MAX, two whole panels of the Hessian
+ * (calib/panels.h); panels_crossed lowers it for a while. */
+static int in_f = IN_MAX;
 
 static lqt_layer L;
 static lq_calib *C;
@@ -24,8 +28,8 @@ static int spill_file(void)
 
 static void setup(void)
 {
-    lqt_layer_make(&L, TOKENS, IN, OUT, 1);
-    CHECK_OK(lq_calib_create(IN, &C));
+    lqt_layer_make(&L, TOKENS, in_f, OUT, 1);
+    CHECK_OK(lq_calib_create(in_f, &C));
     CHECK_OK(lq_calib_add(C, L.x, TOKENS));
 }
 
@@ -83,12 +87,12 @@ static grid range_grid(const double *w, int64_t n, int64_t stride, const cfg *k)
 /* Q (source column order) for weight w and Hessian h. */
 static void reference_gptq(const float *w, const float *hf, const cfg *k, float *out)
 {
-    const int n = IN, rows = OUT;
+    const int n = in_f, rows = OUT;
     double *h = malloc(sizeof(double) * n * n), *u = malloc(sizeof(double) * n * n);
     double *W = malloc(sizeof(double) * rows * n), *snap = malloc(sizeof(double) * rows * n);
     grid *rowgrid = malloc(sizeof(grid) * rows), *cur = malloc(sizeof(grid) * rows);
     grid *stat = malloc(sizeof(grid) * rows * (n / (k->group ? k->group : n)));
-    int perm[IN];
+    int perm[IN_MAX];
     for (int i = 0; i < rows * n; i++)
         W[i] = w[i];
     for (int r = 0; r < rows; r++) /* per-row grids come from W before dead columns are zeroed */
@@ -160,11 +164,11 @@ static void reference_gptq(const float *w, const float *hf, const cfg *k, float 
 
 static float *decode(const lq_tensor *q, const int32_t *perm)
 {
-    float *tmp = malloc(sizeof(float) * OUT * IN), *out = malloc(sizeof(float) * OUT * IN);
-    CHECK_OK(lq_dequantize_f32(NULL, q, tmp, OUT * IN));
+    float *tmp = malloc(sizeof(float) * OUT * in_f), *out = malloc(sizeof(float) * OUT * in_f);
+    CHECK_OK(lq_dequantize_f32(NULL, q, tmp, OUT * in_f));
     for (int r = 0; r < OUT; r++)
-        for (int j = 0; j < IN; j++)
-            out[r * IN + (perm ? perm[j] : j)] = tmp[r * IN + j];
+        for (int j = 0; j < in_f; j++)
+            out[r * in_f + (perm ? perm[j] : j)] = tmp[r * in_f + j];
     free(tmp);
     return out;
 }
@@ -172,9 +176,9 @@ static float *decode(const lq_tensor *q, const int32_t *perm)
 static float *quantize(const char *scheme, const lq_calib *c, int32_t *perm)
 {
     lq_scheme *s = lqt_scheme(scheme);
-    lq_tensor *w = lqt_wrap(L.w, OUT, IN, "blk.0.ffn_up.weight"), *q = NULL;
+    lq_tensor *w = lqt_wrap(L.w, OUT, in_f, "blk.0.ffn_up.weight"), *q = NULL;
     CHECK_OK(lq_gptq_quantize(NULL, w, s, c, &q, perm));
-    float *out = q ? decode(q, perm) : calloc(OUT * IN, sizeof(float));
+    float *out = q ? decode(q, perm) : calloc(OUT * in_f, sizeof(float));
     lq_tensor_free(q);
     lq_tensor_free(w);
     lq_scheme_free(s);
@@ -183,25 +187,25 @@ static float *quantize(const char *scheme, const lq_calib *c, int32_t *perm)
 
 static double err_of(const float *q)
 {
-    return lqt_output_error(L.x, 256, IN, L.w, q, OUT); /* first 256 tokens, straight from X */
+    return lqt_output_error(L.x, 256, in_f, L.w, q, OUT); /* first 256 tokens, straight from X */
 }
 
 /* ---- cases ---------------------------------------------------------------- */
 
 static void matches_straightforward(const char *scheme, cfg k)
 {
-    float *h = malloc(sizeof(float) * IN * IN), *ref = malloc(sizeof(float) * OUT * IN);
-    CHECK_OK(lq_calib_get(C, LQ_CALIB_HESSIAN, h, IN * IN));
-    int32_t perm[IN];
+    float *h = malloc(sizeof(float) * in_f * in_f), *ref = malloc(sizeof(float) * OUT * in_f);
+    CHECK_OK(lq_calib_get(C, LQ_CALIB_HESSIAN, h, in_f * in_f));
+    int32_t perm[IN_MAX];
     float *lib = quantize(scheme, C, perm);
     reference_gptq(L.w, h, &k, ref);
     int64_t same = 0, rows_same = 0;
     for (int r = 0; r < OUT; r++) {
         int all = 1;
-        for (int j = 0; j < IN; j++) {
+        for (int j = 0; j < in_f; j++) {
             /* the same codes decode to the same scale times code, up to the
              * float rounding of scales computed in another order (~1e-7) */
-            int eq = fabsf(lib[r * IN + j] - ref[r * IN + j]) <= 1e-5f * (fabsf(ref[r * IN + j]) + 1e-3f);
+            int eq = fabsf(lib[r * in_f + j] - ref[r * in_f + j]) <= 1e-5f * (fabsf(ref[r * in_f + j]) + 1e-3f);
             same += eq;
             all &= eq;
         }
@@ -209,10 +213,10 @@ static void matches_straightforward(const char *scheme, cfg k)
     }
     double el = err_of(lib), er = err_of(ref);
     printf("# %-34s identical values %.4f, rows %3lld/%d, output error lib %.3e ref %.3e\n",
-           scheme, (double)same / (OUT * IN), (long long)rows_same, OUT, el, er);
+           scheme, (double)same / (OUT * in_f), (long long)rows_same, OUT, el, er);
     /* float rounding may flip a code on an exact tie, after which that row's
      * error feedback differs a little: nearly everything must agree exactly */
-    CHECKF(same >= (int64_t)(0.995 * OUT * IN), "%s: only %lld values agree", scheme, (long long)same);
+    CHECKF(same >= (int64_t)(0.995 * OUT * in_f), "%s: only %lld values agree", scheme, (long long)same);
     CHECKF(rows_same >= OUT * 9 / 10, "%s: only %lld rows agree", scheme, (long long)rows_same);
     CHECKF(fabs(el - er) <= 0.01 * er, "%s: errors %g vs %g", scheme, el, er);
     free(h), free(ref), free(lib);
@@ -240,7 +244,7 @@ static void better_than_rtn(void)
         char s[64];
         snprintf(s, sizeof s, "gptq:%s", types[i]);
         lq_scheme *sc = lqt_scheme(s);
-        lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w");
+        lq_tensor *w = lqt_wrap(L.w, OUT, in_f, "w");
         double eg = -1, er = -1;
         CHECK_OK(lq_method_error(NULL, w, sc, C, &eg, &er));
         printf("# %-24s gptq %.3e   rtn %.3e   ratio %.2f\n", s, eg, er, eg / er);
@@ -257,15 +261,15 @@ static void better_than_rtn(void)
  * it is held to 0.35. */
 static void better_than_imatrix_rtn(void)
 {
-    float imat[IN];
-    CHECK_OK(lq_calib_get(C, LQ_CALIB_MEAN_SQ, imat, IN));
+    float imat[IN_MAX];
+    CHECK_OK(lq_calib_get(C, LQ_CALIB_MEAN_SQ, imat, in_f));
     const char *types[] = {"q4_0", "q8_0", "q2_k", "q3_k", "q4_k", "q5_k", "q6_k", "iq4_nl",
                            "iq4_xs"};
     for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
         char g[32];
         snprintf(g, sizeof g, "gptq:%s", types[i]);
         lq_scheme *sg = lqt_scheme(g), *sr = lqt_scheme(types[i]);
-        lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w"), *qg = NULL, *qr = NULL;
+        lq_tensor *w = lqt_wrap(L.w, OUT, in_f, "w"), *qg = NULL, *qr = NULL;
         CHECK_OK(lq_quantize(NULL, w, sg, C, NULL, &qg));
         CHECK_OK(lq_quantize(NULL, w, sr, NULL, imat, &qr));
         float *dg = decode(qg, NULL), *dr = decode(qr, NULL);
@@ -279,29 +283,29 @@ static void better_than_imatrix_rtn(void)
     }
 }
 
-static int32_t stored_perm[IN];
+static int32_t stored_perm[IN_MAX];
 
 static void act_order_and_g_idx(void)
 {
     lq_scheme *s = lqt_scheme("gptq:int4:g128:act_order");
-    lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w"), *q = NULL;
+    lq_tensor *w = lqt_wrap(L.w, OUT, in_f, "w"), *q = NULL;
     /* lq_quantize cannot say that the columns moved */
     CHECK_STATUS(lq_quantize(NULL, w, s, C, NULL, &q), LQ_ERR_UNSUPPORTED);
     CHECK(q == NULL && strstr(lq_last_error(), "static_groups"));
     CHECK_STATUS(lq_gptq_quantize(NULL, w, s, C, &q, NULL), LQ_ERR_UNSUPPORTED);
     CHECK_OK(lq_gptq_quantize(NULL, w, s, C, &q, stored_perm));
     /* a permutation by descending diagonal, ties to the lower index */
-    float *h = malloc(sizeof(float) * IN * IN);
-    CHECK_OK(lq_calib_get(C, LQ_CALIB_HESSIAN, h, IN * IN));
-    int seen[IN] = {0}, ordered = 1;
-    for (int j = 0; j < IN; j++) {
+    float *h = malloc(sizeof(float) * in_f * in_f);
+    CHECK_OK(lq_calib_get(C, LQ_CALIB_HESSIAN, h, in_f * in_f));
+    int seen[IN_MAX] = {0}, ordered = 1;
+    for (int j = 0; j < in_f; j++) {
         seen[stored_perm[j]]++;
-        float d = h[stored_perm[j] * (IN + 1)], prev = j ? h[stored_perm[j - 1] * (IN + 1)] : d;
+        float d = h[stored_perm[j] * (in_f + 1)], prev = j ? h[stored_perm[j - 1] * (in_f + 1)] : d;
         if (d > prev || (d == prev && j && stored_perm[j] < stored_perm[j - 1]))
             ordered = 0;
     }
     free(h);
-    for (int j = 0; j < IN; j++)
+    for (int j = 0; j < in_f; j++)
         CHECK(seen[j] == 1);
     CHECK(ordered);
     CHECK(stored_perm[0] % 64 == 5); /* an outlier channel comes first */
@@ -310,11 +314,11 @@ static void act_order_and_g_idx(void)
     /* with static groups, or per channel, nothing moves */
     const char *fixed[] = {"gptq:int4:g128:act_order:static_groups", "gptq:int4:channel:act_order"};
     for (int i = 0; i < 2; i++) {
-        int32_t perm[IN];
+        int32_t perm[IN_MAX];
         s = lqt_scheme(fixed[i]);
         CHECK_OK(lq_gptq_quantize(NULL, w, s, C, &q, perm));
         int identity = 1;
-        for (int j = 0; j < IN; j++)
+        for (int j = 0; j < in_f; j++)
             identity &= perm[j] == j;
         CHECK(identity);
         lq_tensor_free(q);
@@ -329,17 +333,17 @@ static void act_order_and_g_idx(void)
 
 static void dead_columns(void)
 {
-    float *x = malloc(sizeof(float) * TOKENS * IN);
-    memcpy(x, L.x, sizeof(float) * TOKENS * IN);
+    float *x = malloc(sizeof(float) * TOKENS * in_f);
+    memcpy(x, L.x, sizeof(float) * TOKENS * in_f);
     for (int t = 0; t < TOKENS; t++)
-        x[t * IN + 7] = x[t * IN + 300] = 0.0f;
+        x[t * in_f + 7] = x[t * in_f + 300] = 0.0f;
     lq_calib *c = NULL;
-    CHECK_OK(lq_calib_create(IN, &c));
+    CHECK_OK(lq_calib_create(in_f, &c));
     CHECK_OK(lq_calib_add(c, x, TOKENS));
     float *q = quantize("gptq:int4:g128:asym", c, NULL);
     for (int r = 0; r < OUT; r++)
-        CHECK(q[r * IN + 7] == 0.0f && q[r * IN + 300] == 0.0f);
-    double e = lqt_output_error(x, 256, IN, L.w, q, OUT);
+        CHECK(q[r * in_f + 7] == 0.0f && q[r * in_f + 300] == 0.0f);
+    double e = lqt_output_error(x, 256, in_f, L.w, q, OUT);
     CHECKF(e < 0.01, "error %g with two dead columns", e);
     free(q);
     free(x);
@@ -365,7 +369,7 @@ static void damping_retry(void)
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < N; i++)
             for (int j = i; j < N; j++) /* blocks [[1, a], [a, 1]]: eigenvalues 1 - a, 1 + a */
-                c->h[i * N + j] = i == j ? 1.0f : (i % 2 == 0 && j == i + 1) ? (pass ? 3.0f : 1.005f) : 0.0f;
+                *lq__panels_at(c->h, N, i, j) = i == j ? 1.0f : (i % 2 == 0 && j == i + 1) ? (pass ? 3.0f : 1.005f) : 0.0f;
         lq_scheme *s = lqt_scheme("gptq:int4:g32:damp=0.001");
         CHECK_STATUS(lq_quantize(NULL, t, s, c, NULL, &q), pass ? LQ_ERR_NUMERIC : LQ_OK);
         /* the same from a shared set whose H is in its file only: GPTQ
@@ -397,13 +401,13 @@ static void damping_retry(void)
 static void calibration_is_checked(void)
 {
     lq_scheme *s = lqt_scheme("gptq:int4");
-    lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w"), *q = NULL;
+    lq_tensor *w = lqt_wrap(L.w, OUT, in_f, "w"), *q = NULL;
     CHECK_STATUS(lq_quantize(NULL, w, s, NULL, NULL, &q), LQ_ERR_INVALID);
     lq_calib *c = NULL;
-    CHECK_OK(lq_calib_create(IN / 2, &c));
+    CHECK_OK(lq_calib_create(in_f / 2, &c));
     CHECK_STATUS(lq_quantize(NULL, w, s, c, NULL, &q), LQ_ERR_INVALID);
     lq_calib_free(c);
-    CHECK_OK(lq_calib_create(IN, &c));
+    CHECK_OK(lq_calib_create(in_f, &c));
     CHECK_STATUS(lq_quantize(NULL, w, s, c, NULL, &q), LQ_ERR_INVALID); /* no tokens */
     lq_calib_free(c);
     lq_scheme *r = lqt_scheme("int4");
@@ -431,8 +435,8 @@ static void shared_factor_with(int spill)
         {"gptq:int4:g128", "gptq:int4:g128:damp=0.1", 0},
         {"gptq:int4:g128", "gptq:int4:g128:act_order:static_groups", 0},
     };
-    lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w");
-    lq_tensor *w2 = lqt_wrap(L.w + (OUT / 2) * IN, OUT / 2, IN, "w2");
+    lq_tensor *w = lqt_wrap(L.w, OUT, in_f, "w");
+    lq_tensor *w2 = lqt_wrap(L.w + (OUT / 2) * in_f, OUT / 2, in_f, "w2");
     for (size_t i = 0; i < sizeof cases / sizeof *cases; i++) {
         lq_scheme *s1 = lqt_scheme(cases[i].first), *s2 = lqt_scheme(cases[i].second);
         lq_tensor *ref = NULL, *a = NULL, *b = NULL;
@@ -487,13 +491,13 @@ static void shared_factor(void)
 static void tall_weight_in_chunks(void)
 {
     enum { TALL = 10000 };
-    float *w = malloc(sizeof(float) * TALL * IN);
+    float *w = malloc(sizeof(float) * TALL * in_f);
     lqt_rng r = {99};
-    for (int64_t i = 0; i < (int64_t)TALL * IN; i++)
+    for (int64_t i = 0; i < (int64_t)TALL * in_f; i++)
         w[i] = 0.02f * (float)lqt_normal(&r);
     lq_scheme *s = lqt_scheme("gptq:q6_k");
-    lq_tensor *whole = lqt_wrap(w, TALL, IN, "w"), *top = lqt_wrap(w, TALL / 2, IN, "top");
-    lq_tensor *bottom = lqt_wrap(w + (int64_t)(TALL / 2) * IN, TALL / 2, IN, "bottom");
+    lq_tensor *whole = lqt_wrap(w, TALL, in_f, "w"), *top = lqt_wrap(w, TALL / 2, in_f, "top");
+    lq_tensor *bottom = lqt_wrap(w + (int64_t)(TALL / 2) * in_f, TALL / 2, in_f, "bottom");
     lq_tensor *a = NULL, *b = NULL, *c = NULL;
     CHECK_OK(lq_quantize(NULL, whole, s, C, NULL, &a));
     CHECK_OK(lq_quantize(NULL, top, s, C, NULL, &b));
@@ -512,7 +516,7 @@ static void tall_weight_in_chunks(void)
 static void threads_agree(void)
 {
     lq_scheme *s = lqt_scheme("gptq:q4_k");
-    lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w"), *a = NULL, *b = NULL;
+    lq_tensor *w = lqt_wrap(L.w, OUT, in_f, "w"), *a = NULL, *b = NULL;
     lq_ctx *one = NULL;
     CHECK_OK(lq_ctx_create(&one));
     CHECK_OK(lq_ctx_set_threads(one, 1));
@@ -530,7 +534,26 @@ static void teardown(void)
     lqt_layer_free(&L);
 }
 
+/* 352 in-features: a first panel of 96 rows, so that GPTQ's 128-column
+ * blocks cross a panel's first row (U's rows copied for the lazy update),
+ * the Hessian's tiles are cut at it, and the factor's first reversed block
+ * is whole and its last partial; against the straightforward GPTQ as
+ * above. */
+static void panels_crossed(void)
+{
+    teardown();
+    in_f = 352;
+    setup();
+    matches_straightforward("gptq:int4:g32:sym:scale=f32", (cfg){4, 1, 0, 0, 32, 0.01});
+    matches_straightforward("gptq:int4:g32:asym:scale=f32:act_order:static_groups",
+                            (cfg){4, 0, 1, 1, 32, 0.01});
+    matches_straightforward("gptq:int3:channel:sym:scale=f32:act_order", (cfg){3, 1, 1, 0, 0, 0.01});
+    teardown();
+    in_f = IN_MAX;
+    setup();
+}
+
 LQT_MAIN(setup, same_as_straightforward_gptq, better_than_rtn, better_than_imatrix_rtn,
          act_order_and_g_idx, dead_columns,
          damping_retry, calibration_is_checked, shared_factor, tall_weight_in_chunks, threads_agree,
-         teardown)
+         panels_crossed, teardown)

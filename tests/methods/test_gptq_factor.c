@@ -1,9 +1,14 @@
 /* test_gptq_factor.c — GPTQ's blocked inverse factor (methods/gptq_factor.c)
- * against the reference's three steps in double (chol(H), H^-1,
- * chol(H^-1)) with the lower triangle not read, the same bytes on 1, 2 and
- * 3 threads, and a matrix that is not positive definite; the Hessian put in
- * processing order in place (methods/gptq_order.c) against a permuted copy.
- * White-box. */
+ * on row panels (calib/panels.h) against the reference's three steps in
+ * double (chol(H), H^-1, chol(H^-1)) with the entries below the diagonal not
+ * read, the same bytes on 1, 2 and 3 threads, and a matrix that is not
+ * positive definite; the Hessian put in processing order
+ * (methods/gptq_order.c), from memory, in place and from a set's file,
+ * against a permuted copy. White-box. */
+#include <unistd.h>
+
+#include "libquant/calib/panels.h"
+#include "libquant/core/tempfile.h"
 #include "libquant/methods/gptq_factor.h"
 #include "libquant/methods/gptq_order.h"
 #include "chol_ref.h"
@@ -32,6 +37,23 @@ static float *hessian(void)
     return h;
 }
 
+static size_t floats(void)
+{
+    size_t f = 0;
+    CHECK(lq__panels_floats(N, &f));
+    return f;
+}
+
+/* h (N x N) into row panels, the entries below the diagonal set to fill. */
+static float *to_panels(const float *h, float fill)
+{
+    float *a = malloc(sizeof(float) * floats());
+    for (int i = 0; i < N; i++)
+        for (int j = (int)lq__panel_first(N, lq__panel_of(N, i)); j < N; j++)
+            *lq__panels_at(a, N, i, j) = j < i ? fill : h[i * N + j];
+    return a;
+}
+
 /* The reference's U (chol_ref.h), upper triangle, from H in float. */
 static double *reference_u(const float *h)
 {
@@ -45,19 +67,15 @@ static double *reference_u(const float *h)
 
 static void matches_reference(void)
 {
-    float *h = hessian(), *u = malloc(sizeof(float) * N * N);
+    float *h = hessian(), *u = to_panels(h, NAN); /* H is read from the upper triangle only */
     double *ref = reference_u(h);
     bool ok = false;
-    memcpy(u, h, sizeof(float) * N * N);
-    for (int i = 0; i < N; i++) /* H is read from the upper triangle only */
-        for (int j = 0; j < i; j++)
-            u[i * N + j] = NAN;
     CHECK_OK(lq__gptq_inverse_factor(1, u, N, &ok));
     CHECK(ok);
     double err = 0, scale = 0;
     for (int i = 0; i < N; i++)
         for (int j = i; j < N; j++) {
-            err = fmax(err, fabs(u[i * N + j] - ref[i * N + j]));
+            err = fmax(err, fabs(*lq__panels_at(u, N, i, j) - ref[i * N + j]));
             scale = fmax(scale, fabs(ref[i * N + j]));
         }
     /* float rounding of two O(n^3) factorizations: at most about eps x
@@ -75,14 +93,14 @@ static void threads_agree(void)
     float *h = hessian(), *u[3];
     for (int k = 0; k < 3; k++) {
         bool ok = false;
-        u[k] = malloc(sizeof(float) * N * N);
-        memcpy(u[k], h, sizeof(float) * N * N);
+        u[k] = to_panels(h, 0.0f);
         CHECK_OK(lq__gptq_inverse_factor(k + 1, u[k], N, &ok));
         CHECK(ok);
     }
     for (int k = 1; k < 3; k++) /* the upper triangle is the result */
         for (int i = 0; i < N; i++)
-            CHECK(memcmp(u[0] + i * N + i, u[k] + i * N + i, sizeof(float) * (N - i)) == 0);
+            CHECK(memcmp(lq__panels_at(u[0], N, i, i), lq__panels_at(u[k], N, i, i),
+                         sizeof(float) * (N - i)) == 0);
     for (int k = 0; k < 3; k++)
         free(u[k]);
     free(h);
@@ -96,25 +114,35 @@ static void not_positive_definite(void)
     float *h = hessian();
     bool ok = true;
     h[2 * N + 2] = -1.0f;
-    CHECK_OK(lq__gptq_inverse_factor(2, h, N, &ok));
+    float *a = to_panels(h, 0.0f);
+    CHECK_OK(lq__gptq_inverse_factor(2, a, N, &ok));
     CHECK(!ok);
+    free(a);
     free(h);
 }
 
-/* In place, every entry of the upper triangle is H[perm[i], perm[j]] read
- * from H's upper triangle (the lower one holds garbage, as in a set), the
- * diagonal is diag[perm[i]] and the lower triangle zero: the same floats as a
- * permuted copy, for a permutation of several cycles, a fixed point, and
- * the identity. */
-static void order_in_place(void)
+/* Every entry of the upper triangle is H[perm[i], perm[j]] read from H's
+ * upper triangle (below the diagonal: garbage, which a set never holds, to
+ * show it is not read), the diagonal is diag[perm[i]] and the entries below
+ * it zero: the same floats as a permuted copy, for a permutation of several
+ * cycles with a fixed point, and the identity; H read from memory, from the
+ * destination itself (H there already) and from a set's file. */
+static void order_checked(void)
 {
     float *h = hessian();
     for (int i = 0; i < N; i++)
         for (int j = 0; j < i; j++)
-            h[i * N + j] = 1e30f; /* garbage below the diagonal */
+            h[i * N + j] = 1e30f;
+    float *src = to_panels(h, 1e30f), *a = malloc(sizeof(float) * floats());
     int32_t *perm = malloc(sizeof *perm * N);
     double *diag = malloc(sizeof *diag * N);
-    float *a = malloc(sizeof(float) * N * N);
+    lq_calib *c = lq__calib_new(N, 0);
+    int fd = -1;
+    CHECK(c != NULL);
+    CHECK_OK(lq__temp_file("test", "a Hessian", &fd));
+    memcpy(c->h, src, sizeof(float) * floats());
+    lq__calib_spill_to(c, fd, 0);
+    CHECK_OK(lq__calib_park(c));
     lqt_rng r = {777};
     for (int pass = 0; pass < 2; pass++) {
         for (int i = 0; i < N; i++) {
@@ -127,24 +155,34 @@ static void order_in_place(void)
             perm[i] = perm[j];
             perm[j] = t;
         }
-        memcpy(a, h, sizeof(float) * N * N);
-        CHECK_OK(lq__gptq_order_hessian(a, N, perm, diag));
-        int bad = 0;
-        for (int i = 0; i < N; i++)
-            for (int j = 0; j < N; j++) {
-                int p = perm[i], q = perm[j];
-                float want = j < i    ? 0.0f
-                             : j == i ? (float)diag[p]
-                             : p < q  ? h[p * N + q]
-                                      : h[q * N + p];
-                bad += a[i * N + j] != want;
-            }
-        CHECKF(bad == 0, "%s: %d entries differ", pass ? "identity" : "shuffled", bad);
+        for (int from = 0; from < 3; from++) { /* memory, a itself, the file */
+            if (from == 1)
+                memcpy(a, src, sizeof(float) * floats());
+            else
+                memset(a, 0x7f, sizeof(float) * floats());
+            CHECK_OK(lq__gptq_order_hessian(a, N, from == 0 ? src : from == 1 ? a : NULL, c,
+                                            perm, diag));
+            int bad = 0;
+            for (int i = 0; i < N; i++)
+                for (int j = (int)lq__panel_first(N, lq__panel_of(N, i)); j < N; j++) {
+                    int p = perm[i], q = perm[j];
+                    float want = j < i    ? 0.0f
+                                 : j == i ? (float)diag[p]
+                                 : p < q  ? h[p * N + q]
+                                          : h[q * N + p];
+                    bad += *lq__panels_at(a, N, i, j) != want;
+                }
+            CHECKF(bad == 0, "%s, from %d: %d entries differ", pass ? "identity" : "shuffled", from,
+                   bad);
+        }
     }
+    lq_calib_free(c);
+    close(fd);
     free(a);
+    free(src);
     free(diag);
     free(perm);
     free(h);
 }
 
-LQT_MAIN(matches_reference, threads_agree, not_positive_definite, order_in_place)
+LQT_MAIN(matches_reference, threads_agree, not_positive_definite, order_checked)
