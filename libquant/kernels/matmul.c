@@ -47,11 +47,14 @@ typedef struct mm {
     lq__qview view;
     lq__row_decoder dec;
     lq_type act_type;         /* F32, or what X is quantized to on the dot path */
+    /* dot path: how each row of X is prepared once per call (quantized to
+     * act_type, or arranged as the code kernels read it), or NULL: X as it is */
+    lq__quant_act_fn act_prep;
     lq__vec_dot_fn vec_dot;   /* row kernels with an integer or float dot */
     lq__vec_dot_rows_fn vec_dot_rows; /* and its many-row form, or NULL */
     const float *x;
     int64_t m, n, k;
-    const uint8_t *act;       /* dot path: m activation rows of act_bytes */
+    const uint8_t *act;       /* dot path: m (prepared) activation rows of act_bytes */
     size_t act_bytes;
     float *y;                 /* m x n outputs */
     atomic_int nomem;
@@ -60,7 +63,8 @@ typedef struct mm {
 } mm;
 
 /* Code-table rows (nf4, fp4, fp8): fused decode and f32 dot, a piece of
- * the row at a time, summed over the pieces in order. */
+ * the row at a time, summed over the pieces in order (the activations in
+ * f32, arranged by the level's code_act when it has one). */
 static void code_rows(const mm *p, int64_t r0, int64_t r1)
 {
     const lq__row_decoder *d = &p->dec;
@@ -73,7 +77,7 @@ static void code_rows(const mm *p, int64_t r0, int64_t r1)
         for (int64_t c0 = 0, len; c0 < p->k; c0 += len) {
             len = lq__row_decoder_code_piece(d, r, c0, scales, &row);
             for (int64_t i = 0; i < p->m; i++)
-                out[i * p->n] += dot(len, &row, p->x + i * p->k + c0);
+                out[i * p->n] += dot(len, &row, (const float *)(p->act + (size_t)i * p->act_bytes) + c0);
         }
     }
 }
@@ -148,12 +152,11 @@ static void dot_rows(void *arg, int64_t r0, int64_t r1)
     lq__free(buf);
 }
 
-static void quant_act_rows(void *arg, int64_t i0, int64_t i1)
+static void prepare_act_rows(void *arg, int64_t i0, int64_t i1)
 {
     mm *p = arg;
-    lq__quant_act_fn q = lq__level_quant_act(p->kern, p->act_type);
     for (int64_t i = i0; i < i1; i++)
-        q(p->x + i * p->k, (uint8_t *)p->act + (size_t)i * p->act_bytes, p->k);
+        p->act_prep(p->x + i * p->k, (uint8_t *)p->act + (size_t)i * p->act_bytes, p->k);
 }
 
 static lq_status nomem(const char *what)
@@ -195,16 +198,15 @@ static lq_status dot_path(const lq_ctx *ctx, mm *p)
 {
     uint8_t *act = NULL;
     lq_status st = LQ_OK;
-    if (p->act_type == LQ_TYPE_F32) {
+    p->act_bytes = (size_t)lq__act_row_bytes(p->act_type, p->k);
+    if (!p->act_prep) {
         p->act = (const uint8_t *)p->x;
-        p->act_bytes = (size_t)p->k * sizeof(float);
     } else {
-        p->act_bytes = (size_t)lq__act_row_bytes(p->act_type, p->k);
         act = lq__malloc(p->act_bytes * (size_t)p->m);
         if (!act)
-            return nomem("the quantized activations");
+            return nomem("the prepared activations");
         p->act = act;
-        st = lq__parallel_for(ctx, "matmul", p->m, 1, quant_act_rows, p);
+        st = lq__parallel_for(ctx, "matmul", p->m, 1, prepare_act_rows, p);
     }
     if (st == LQ_OK)
         st = lq__parallel_for(ctx, "matmul", p->n, dot_grain(p, p->n, lq__ctx_threads(ctx)), dot_rows, p);
@@ -323,6 +325,9 @@ static void plan(mm *p, unsigned flags)
     int quantize = q8 != LQ_TYPE_F32 && !(flags & LQ_MATMUL_ACT_F32) &&
                    ((flags & LQ_MATMUL_ACT_8BIT) || !f32_rows || p->m < f32_rows);
     p->act_type = quantize ? q8 : LQ_TYPE_F32;
+    p->act_prep = quantize                             ? lq__level_quant_act(p->kern, q8)
+                  : p->dec.kind == LQ__DECODE_CODES ? p->kern->code_act[p->dec.code_kind]
+                                                    : NULL;
     p->vec_dot = NULL;
     p->vec_dot_rows = NULL;
     /* row kernels with a dot product: the integer one when quantizing, or
@@ -491,11 +496,11 @@ lq_status lq__matmul_shared(const lq_ctx *ctx, const float *x, int64_t m, const 
         size_t act_bytes = (size_t)lq__act_row_bytes(p0->act_type, p0->k);
         uint8_t *act = lq__malloc(act_bytes * (size_t)m);
         if (!act)
-            st = nomem("the quantized activations");
+            st = nomem("the prepared activations");
         else {
             p0->act = act;
             p0->act_bytes = act_bytes;
-            st = lq__parallel_for(ctx, "matmul", m, 1, quant_act_rows, p0);
+            st = lq__parallel_for(ctx, "matmul", m, 1, prepare_act_rows, p0);
             for (int j = 1; j < count; j++) {
                 s.p[j].act = act;
                 s.p[j].act_bytes = act_bytes;
