@@ -7,7 +7,7 @@
  * Where 512 bits pay: the int2 dot product takes two blocks of 32 per step,
  * so each integer and float operation serves both; the 16 values of a
  * 4-bit code table fit one vector, so a single permute looks sixteen codes up
- * (the 256-bit kernels need two and a blend for eight); the f16 conversion of
+ * (the 256-bit kernels need byte lookups and unpacks); the f16 conversion of
  * fp8 codes takes sixteen at a time. The int2 dot product computes the
  * integer block sums of ref/linear.c; code decoders are bit-identical to
  * ref/code.c (table value or exact fp8 value times the block scale, one
