@@ -62,26 +62,6 @@ typedef struct mm {
     const float *w_f32;       /* gemm path in one chunk: all of W in f32 */
 } mm;
 
-/* Code-table rows (nf4, fp4, fp8): fused decode and f32 dot, a piece of
- * the row at a time, summed over the pieces in order (the activations in
- * f32, arranged by the level's code_act when it has one). */
-static void code_rows(const mm *p, int64_t r0, int64_t r1)
-{
-    const lq__row_decoder *d = &p->dec;
-    lq__code_dot_fn dot = p->kern->code_dot[d->code_kind];
-    for (int64_t r = r0; r < r1; r++) {
-        float *out = p->y + r, scales[LQ__CODE_PIECE_BLOCKS];
-        lq__code_row row;
-        for (int64_t i = 0; i < p->m; i++)
-            out[i * p->n] = 0.0f;
-        for (int64_t c0 = 0, len; c0 < p->k; c0 += len) {
-            len = lq__row_decoder_code_piece(d, r, c0, scales, &row);
-            for (int64_t i = 0; i < p->m; i++)
-                out[i * p->n] += dot(len, &row, (const float *)(p->act + (size_t)i * p->act_bytes) + c0);
-        }
-    }
-}
-
 /* The first bytes of a chunk of weight rows, prefetched before its first
  * row is read. The row kernels prefetch LQ__PREFETCH_DISTANCE bytes ahead of
  * where they read, so a thread that reads chunks one after another has each
@@ -94,6 +74,29 @@ static void prefetch_chunk_start(const uint8_t *w, size_t bytes)
         bytes = LQ__PREFETCH_DISTANCE;
     for (size_t o = 0; o < bytes; o += 64)
         __builtin_prefetch(w + o);
+}
+
+/* Code-table rows (nf4, fp4, fp8): fused decode and f32 dot, a piece of
+ * the row at a time, summed over the pieces in order (the activations in
+ * f32, arranged by the level's code_act when it has one). */
+static void code_rows(const mm *p, int64_t r0, int64_t r1)
+{
+    const lq__row_decoder *d = &p->dec;
+    lq__code_dot_fn dot = p->kern->code_dot[d->code_kind];
+    size_t code_bytes = (size_t)p->k / (d->code_kind == LQ__CODE_4BIT ? 2 : 1); /* of a row */
+    for (int64_t r = r0; r < r1; r++) {
+        float *out = p->y + r, scales[LQ__CODE_PIECE_BLOCKS];
+        lq__code_row row;
+        for (int64_t i = 0; i < p->m; i++)
+            out[i * p->n] = 0.0f;
+        for (int64_t c0 = 0, len; c0 < p->k; c0 += len) {
+            len = lq__row_decoder_code_piece(d, r, c0, scales, &row);
+            if (r == r0 && c0 == 0) /* the chunk's codes, one row after another */
+                prefetch_chunk_start(row.codes, (size_t)(r1 - r0) * code_bytes);
+            for (int64_t i = 0; i < p->m; i++)
+                out[i * p->n] += dot(len, &row, (const float *)(p->act + (size_t)i * p->act_bytes) + c0);
+        }
+    }
 }
 
 static void dot_rows(void *arg, int64_t r0, int64_t r1)
