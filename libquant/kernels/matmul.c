@@ -328,9 +328,12 @@ static void plan(mm *p, unsigned flags)
     int quantize = q8 != LQ_TYPE_F32 && !(flags & LQ_MATMUL_ACT_F32) &&
                    ((flags & LQ_MATMUL_ACT_8BIT) || !f32_rows || p->m < f32_rows);
     p->act_type = quantize ? q8 : LQ_TYPE_F32;
-    p->act_prep = quantize                             ? lq__level_quant_act(p->kern, q8)
-                  : p->dec.kind == LQ__DECODE_CODES ? p->kern->code_act[p->dec.code_kind]
-                                                    : NULL;
+    if (quantize)
+        p->act_prep = lq__level_quant_act(p->kern, q8);
+    else if (p->dec.kind == LQ__DECODE_CODES)
+        p->act_prep = p->kern->code_act[p->dec.code_kind];
+    else
+        p->act_prep = NULL;
     p->vec_dot = NULL;
     p->vec_dot_rows = NULL;
     /* row kernels with a dot product: the integer one when quantizing, or

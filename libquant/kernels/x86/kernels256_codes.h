@@ -275,18 +275,19 @@ static inline void code4_planes(const float *table, float scale, __m256i plane[4
 {
     const __m256i by_plane =
         _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
-    const __m256i even = _mm256_setr_epi32(0, 4, 2, 6, 0, 4, 2, 6), odd = _mm256_setr_epi32(1, 5, 3, 7, 1, 5, 3, 7);
+    const __m256i first = _mm256_setr_epi32(0, 4, 2, 6, 0, 4, 2, 6), second = _mm256_setr_epi32(1, 5, 3, 7, 1, 5, 3, 7);
     __m256 t[2];
     code4_scaled_table(table, scale, t);
     /* lane L of g[h]: values 8h + 4L .. 8h + 4L + 3, plane q in 32-bit word q */
     __m256i g0 = _mm256_shuffle_epi8(_mm256_castps_si256(t[0]), by_plane);
     __m256i g1 = _mm256_shuffle_epi8(_mm256_castps_si256(t[1]), by_plane);
-    /* words 0..7 of lo: planes 0, 1 of values 0-3, 8-11, 4-7, 12-15 */
+    /* words of lo: planes 0 and 1 in turn, of values 0-3, 8-11, 4-7, 12-15
+     * (hi: planes 2 and 3); first / second pick each pair's first / second */
     __m256i lo = _mm256_unpacklo_epi64(g0, g1), hi = _mm256_unpackhi_epi64(g0, g1);
-    plane[0] = _mm256_permutevar8x32_epi32(lo, even);
-    plane[1] = _mm256_permutevar8x32_epi32(lo, odd);
-    plane[2] = _mm256_permutevar8x32_epi32(hi, even);
-    plane[3] = _mm256_permutevar8x32_epi32(hi, odd);
+    plane[0] = _mm256_permutevar8x32_epi32(lo, first);
+    plane[1] = _mm256_permutevar8x32_epi32(lo, second);
+    plane[2] = _mm256_permutevar8x32_epi32(hi, first);
+    plane[3] = _mm256_permutevar8x32_epi32(hi, second);
 }
 
 /* acc[0..3] plus the values of the 32 codes in the 16 bytes at p times
