@@ -146,6 +146,13 @@ enum { LQ__CODE_4BIT, LQ__CODE_E4M3, LQ__CODE_E5M2, LQ__CODE_KINDS };
  * product of k elements with f32 activations (any float summation order). */
 typedef void (*lq__code_dequant_fn)(int64_t k, const lq__code_row *w, float *y);
 typedef float (*lq__code_dot_fn)(int64_t k, const lq__code_row *w, const float *a);
+/* A level's code_dot may read its activations in an order of its own, the
+ * same for every weight row: code_act then writes a row of k activations
+ * (whole blocks) in that order into y, once per product for all the weight
+ * rows. The order only moves elements within each 32, so the piece of a row
+ * that starts on a block is the same piece of the arranged row. NULL: the
+ * activations as they are. */
+typedef lq__quant_act_fn lq__code_act_fn;
 
 /* W8A8: dot products of int8 rows, k elements each, computing
  * y[i*ldy + j] = sx[i] * sw[j] * sum_t x[i*k + t] * w[j*k + t] for i < m, j < n. */
@@ -201,6 +208,7 @@ typedef struct lq__kernels {
     lq__lin_dot_fn lin_dot[LQ__LIN_SLOTS];
     lq__code_dequant_fn code_dequant[LQ__CODE_KINDS];
     lq__code_dot_fn code_dot[LQ__CODE_KINDS];
+    lq__code_act_fn code_act[LQ__CODE_KINDS]; /* a level that replaces code_dot sets or clears it too */
     lq__tile_gemm_fn tile_gemm[2]; /* [LQ__TILE_B32], [LQ__TILE_S256] */
     lq__tile_transpose_fn tile_transpose; /* quads a multiple of 8 */
     lq__tile_codes_fn tile_codes;

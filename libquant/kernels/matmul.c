@@ -47,36 +47,20 @@ typedef struct mm {
     lq__qview view;
     lq__row_decoder dec;
     lq_type act_type;         /* F32, or what X is quantized to on the dot path */
+    /* dot path: how each row of X is prepared once per call (quantized to
+     * act_type, or arranged as the code kernels read it), or NULL: X as it is */
+    lq__quant_act_fn act_prep;
     lq__vec_dot_fn vec_dot;   /* row kernels with an integer or float dot */
     lq__vec_dot_rows_fn vec_dot_rows; /* and its many-row form, or NULL */
     const float *x;
     int64_t m, n, k;
-    const uint8_t *act;       /* dot path: m activation rows of act_bytes */
+    const uint8_t *act;       /* dot path: m (prepared) activation rows of act_bytes */
     size_t act_bytes;
     float *y;                 /* m x n outputs */
     atomic_int nomem;
     lq__slots tiles;          /* gemm path: the decoded weight chunks */
     const float *w_f32;       /* gemm path in one chunk: all of W in f32 */
 } mm;
-
-/* Code-table rows (nf4, fp4, fp8): fused decode and f32 dot, a piece of
- * the row at a time, summed over the pieces in order. */
-static void code_rows(const mm *p, int64_t r0, int64_t r1)
-{
-    const lq__row_decoder *d = &p->dec;
-    lq__code_dot_fn dot = p->kern->code_dot[d->code_kind];
-    for (int64_t r = r0; r < r1; r++) {
-        float *out = p->y + r, scales[LQ__CODE_PIECE_BLOCKS];
-        lq__code_row row;
-        for (int64_t i = 0; i < p->m; i++)
-            out[i * p->n] = 0.0f;
-        for (int64_t c0 = 0, len; c0 < p->k; c0 += len) {
-            len = lq__row_decoder_code_piece(d, r, c0, scales, &row);
-            for (int64_t i = 0; i < p->m; i++)
-                out[i * p->n] += dot(len, &row, p->x + i * p->k + c0);
-        }
-    }
-}
 
 /* The first bytes of a chunk of weight rows, prefetched before its first
  * row is read. The row kernels prefetch LQ__PREFETCH_DISTANCE bytes ahead of
@@ -90,6 +74,29 @@ static void prefetch_chunk_start(const uint8_t *w, size_t bytes)
         bytes = LQ__PREFETCH_DISTANCE;
     for (size_t o = 0; o < bytes; o += 64)
         __builtin_prefetch(w + o);
+}
+
+/* Code-table rows (nf4, fp4, fp8): fused decode and f32 dot, a piece of
+ * the row at a time, summed over the pieces in order (the activations in
+ * f32, arranged by the level's code_act when it has one). */
+static void code_rows(const mm *p, int64_t r0, int64_t r1)
+{
+    const lq__row_decoder *d = &p->dec;
+    lq__code_dot_fn dot = p->kern->code_dot[d->code_kind];
+    size_t code_bytes = (size_t)p->k / (d->code_kind == LQ__CODE_4BIT ? 2 : 1); /* of a row */
+    for (int64_t r = r0; r < r1; r++) {
+        float *out = p->y + r, scales[LQ__CODE_PIECE_BLOCKS];
+        lq__code_row row;
+        for (int64_t i = 0; i < p->m; i++)
+            out[i * p->n] = 0.0f;
+        for (int64_t c0 = 0, len; c0 < p->k; c0 += len) {
+            len = lq__row_decoder_code_piece(d, r, c0, scales, &row);
+            if (r == r0 && c0 == 0) /* the chunk's codes, one row after another */
+                prefetch_chunk_start(row.codes, (size_t)(r1 - r0) * code_bytes);
+            for (int64_t i = 0; i < p->m; i++)
+                out[i * p->n] += dot(len, &row, (const float *)(p->act + (size_t)i * p->act_bytes) + c0);
+        }
+    }
 }
 
 static void dot_rows(void *arg, int64_t r0, int64_t r1)
@@ -148,12 +155,11 @@ static void dot_rows(void *arg, int64_t r0, int64_t r1)
     lq__free(buf);
 }
 
-static void quant_act_rows(void *arg, int64_t i0, int64_t i1)
+static void prepare_act_rows(void *arg, int64_t i0, int64_t i1)
 {
     mm *p = arg;
-    lq__quant_act_fn q = lq__level_quant_act(p->kern, p->act_type);
     for (int64_t i = i0; i < i1; i++)
-        q(p->x + i * p->k, (uint8_t *)p->act + (size_t)i * p->act_bytes, p->k);
+        p->act_prep(p->x + i * p->k, (uint8_t *)p->act + (size_t)i * p->act_bytes, p->k);
 }
 
 static lq_status nomem(const char *what)
@@ -195,16 +201,15 @@ static lq_status dot_path(const lq_ctx *ctx, mm *p)
 {
     uint8_t *act = NULL;
     lq_status st = LQ_OK;
-    if (p->act_type == LQ_TYPE_F32) {
+    p->act_bytes = (size_t)lq__act_row_bytes(p->act_type, p->k);
+    if (!p->act_prep) {
         p->act = (const uint8_t *)p->x;
-        p->act_bytes = (size_t)p->k * sizeof(float);
     } else {
-        p->act_bytes = (size_t)lq__act_row_bytes(p->act_type, p->k);
         act = lq__malloc(p->act_bytes * (size_t)p->m);
         if (!act)
-            return nomem("the quantized activations");
+            return nomem("the prepared activations");
         p->act = act;
-        st = lq__parallel_for(ctx, "matmul", p->m, 1, quant_act_rows, p);
+        st = lq__parallel_for(ctx, "matmul", p->m, 1, prepare_act_rows, p);
     }
     if (st == LQ_OK)
         st = lq__parallel_for(ctx, "matmul", p->n, dot_grain(p, p->n, lq__ctx_threads(ctx)), dot_rows, p);
@@ -323,6 +328,12 @@ static void plan(mm *p, unsigned flags)
     int quantize = q8 != LQ_TYPE_F32 && !(flags & LQ_MATMUL_ACT_F32) &&
                    ((flags & LQ_MATMUL_ACT_8BIT) || !f32_rows || p->m < f32_rows);
     p->act_type = quantize ? q8 : LQ_TYPE_F32;
+    if (quantize)
+        p->act_prep = lq__level_quant_act(p->kern, q8);
+    else if (p->dec.kind == LQ__DECODE_CODES)
+        p->act_prep = p->kern->code_act[p->dec.code_kind];
+    else
+        p->act_prep = NULL;
     p->vec_dot = NULL;
     p->vec_dot_rows = NULL;
     /* row kernels with a dot product: the integer one when quantizing, or
@@ -491,11 +502,11 @@ lq_status lq__matmul_shared(const lq_ctx *ctx, const float *x, int64_t m, const 
         size_t act_bytes = (size_t)lq__act_row_bytes(p0->act_type, p0->k);
         uint8_t *act = lq__malloc(act_bytes * (size_t)m);
         if (!act)
-            st = nomem("the quantized activations");
+            st = nomem("the prepared activations");
         else {
             p0->act = act;
             p0->act_bytes = act_bytes;
-            st = lq__parallel_for(ctx, "matmul", m, 1, quant_act_rows, p0);
+            st = lq__parallel_for(ctx, "matmul", m, 1, prepare_act_rows, p0);
             for (int j = 1; j < count; j++) {
                 s.p[j].act = act;
                 s.p[j].act_bytes = act_bytes;

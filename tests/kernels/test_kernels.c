@@ -415,11 +415,16 @@ static void code_rows(void)
                 CHECKF(bad < 0, "code kind %d block %lld k %lld: element %lld: ref %a, %s %a", kind,
                        (long long)block, (long long)k, (long long)bad, bad < 0 ? 0 : a[bad],
                        lq__arch_name(lvl->arch), bad < 0 ? 0 : c[bad]);
-                float *x = malloc((size_t)k * sizeof *x);
+                float *x = malloc((size_t)k * sizeof *x), *xl = malloc((size_t)k * sizeof *xl);
                 kt_fill_floats(x, k, KT_NORMAL, &rng);
+                /* the level's dot product takes x as its code_act arranges it */
+                if (lvl->code_act[kind])
+                    lvl->code_act[kind](x, xl, k);
+                else
+                    memcpy(xl, x, (size_t)k * sizeof *xl);
                 /* with NaN / infinite codes the product is NaN / infinite as the reference's
                  * (E4M3 kernels that sum NaN codes as numbers must notice them) */
-                float want = ref->code_dot[kind](k, &row, x), got = lvl->code_dot[kind](k, &row, x);
+                float want = ref->code_dot[kind](k, &row, x), got = lvl->code_dot[kind](k, &row, xl);
                 CHECKF(isnan(got) == isnan(want) && isfinite(got) == isfinite(want),
                        "code kind %d block %lld raw dot: ref %.9g, %s %.9g", kind, (long long)block, want,
                        lq__arch_name(lvl->arch), got);
@@ -432,13 +437,13 @@ static void code_rows(void)
                 double mag = 0;
                 for (int64_t j = 0; j < k; j++)
                     mag += fabs((double)a[j] * x[j]);
-                want = ref->code_dot[kind](k, &row, x), got = lvl->code_dot[kind](k, &row, x);
+                want = ref->code_dot[kind](k, &row, x), got = lvl->code_dot[kind](k, &row, xl);
                 /* each element's decoded weight times x is one float term (the
                  * scale, the code's value and x: two roundings) */
                 CHECKF(isfinite(want) && fabs((double)got - want) <= kt_sum_tol((double)k, 2) * mag,
                        "code kind %d block %lld dot: ref %.9g, %s %.9g", kind, (long long)block, want,
                        lq__arch_name(lvl->arch), got);
-                free(codes), free(scales), free(a), free(c), free(x);
+                free(codes), free(scales), free(a), free(c), free(x), free(xl);
             }
         }
     }

@@ -255,19 +255,78 @@ static void code4_dequant(int64_t k, const lq__code_row *w, float *y)
     }
 }
 
-/* Blocks are multiples of 32 elements: 32 per step into four accumulators. */
+/* The order code4_dot takes the activations in (code_act): per 8
+ * elements, the 4 even ones, then the 4 odd ones (code4_fma32 says why). */
+static void code4_act(const float *x, void *vy, int64_t n)
+{
+    const __m256i order = _mm256_setr_epi32(0, 2, 4, 6, 1, 3, 5, 7);
+    float *y = vy;
+    for (int64_t j = 0; j < n; j += 8)
+        _mm256_storeu_ps(y + j, _mm256_permutevar8x32_ps(_mm256_loadu_ps(x + j), order));
+}
+
+/* A block's 16 values, table[c] * scale (the reference's product), as four
+ * byte planes: plane q holds byte q of the 16 values (value c at byte c), in
+ * both 128-bit lanes, so that a byte shuffle by codes gives byte q of their
+ * values. Each half of the scaled table has its values' bytes gathered by
+ * plane within 128-bit lanes (a 4 x 4 transpose); 64-bit unpacks and a
+ * permute then join the four pieces of each plane. */
+static inline void code4_planes(const float *table, float scale, __m256i plane[4])
+{
+    const __m256i by_plane =
+        _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
+    const __m256i first = _mm256_setr_epi32(0, 4, 2, 6, 0, 4, 2, 6), second = _mm256_setr_epi32(1, 5, 3, 7, 1, 5, 3, 7);
+    __m256 t[2];
+    code4_scaled_table(table, scale, t);
+    /* lane L of g[h]: values 8h + 4L .. 8h + 4L + 3, plane q in 32-bit word q */
+    __m256i g0 = _mm256_shuffle_epi8(_mm256_castps_si256(t[0]), by_plane);
+    __m256i g1 = _mm256_shuffle_epi8(_mm256_castps_si256(t[1]), by_plane);
+    /* words of lo: planes 0 and 1 in turn, of values 0-3, 8-11, 4-7, 12-15
+     * (hi: planes 2 and 3); first / second pick each pair's first / second */
+    __m256i lo = _mm256_unpacklo_epi64(g0, g1), hi = _mm256_unpackhi_epi64(g0, g1);
+    plane[0] = _mm256_permutevar8x32_epi32(lo, first);
+    plane[1] = _mm256_permutevar8x32_epi32(lo, second);
+    plane[2] = _mm256_permutevar8x32_epi32(hi, first);
+    plane[3] = _mm256_permutevar8x32_epi32(hi, second);
+}
+
+/* acc[0..3] plus the values of the 32 codes in the 16 bytes at p times
+ * their activations a (in code4_act's order). One vector of 32 codes, the
+ * high nibbles (even elements) in the low lane and the low nibbles (odd
+ * ones) in the high lane, looked up in the four byte planes; byte, then
+ * 16-bit unpacks put the four bytes of each value together. Unpacks work
+ * within 128-bit lanes: vector u gets the values of bytes 4u..4u+3, their
+ * even elements in the low lane and odd ones in the high lane, which is
+ * elements 8u..8u+7 in code4_act's order. 12 shuffles for 32 codes, in
+ * place of 8 lane-crossing permutes and 4 blends (two permutes of the
+ * table's halves and a blend by the code's top bit, as code4_values8). */
+static inline void code4_fma32(const uint8_t *p, const __m256i plane[4], const float *a, __m256 acc[4])
+{
+    __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p));
+    __m256i c = _mm256_and_si256(_mm256_blend_epi32(v, _mm256_srli_epi16(v, 4), 0x0F), _mm256_set1_epi8(0x0F));
+    __m256i b0 = _mm256_shuffle_epi8(plane[0], c), b1 = _mm256_shuffle_epi8(plane[1], c);
+    __m256i b2 = _mm256_shuffle_epi8(plane[2], c), b3 = _mm256_shuffle_epi8(plane[3], c);
+    __m256i lo01 = _mm256_unpacklo_epi8(b0, b1), hi01 = _mm256_unpackhi_epi8(b0, b1);
+    __m256i lo23 = _mm256_unpacklo_epi8(b2, b3), hi23 = _mm256_unpackhi_epi8(b2, b3);
+    __m256i f[4] = {_mm256_unpacklo_epi16(lo01, lo23), _mm256_unpackhi_epi16(lo01, lo23),
+                    _mm256_unpacklo_epi16(hi01, hi23), _mm256_unpackhi_epi16(hi01, hi23)};
+    LQ__UNROLL
+    for (int u = 0; u < 4; u++)
+        acc[u] = _mm256_fmadd_ps(_mm256_castsi256_ps(f[u]), _mm256_loadu_ps(a + 8 * u), acc[u]);
+}
+
+/* Blocks are multiples of 32 elements: 32 per step into four accumulators,
+ * pointers stepping through codes and activations. */
 static float code4_dot(int64_t k, const lq__code_row *w, const float *a)
 {
     __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    for (int64_t b = 0; b * w->block < k; b++) {
-        __m256 t[2];
-        code4_scaled_table(w->table, w->scales[b], t);
-        for (int64_t j = b * w->block; j < (b + 1) * w->block; j += 32) {
-            lq__prefetch(w->codes + j / 2, 16);
-            LQ__UNROLL
-            for (int u = 0; u < 4; u++)
-                acc[u] = _mm256_fmadd_ps(code4_values8(w->codes + j / 2 + 4 * u, t),
-                                         _mm256_loadu_ps(a + j + 8 * u), acc[u]);
+    const uint8_t *p = w->codes, *end = w->codes + k / 2;
+    for (const float *s = w->scales; p < end; s++) {
+        __m256i plane[4];
+        code4_planes(w->table, *s, plane);
+        for (const uint8_t *block_end = p + w->block / 2; p < block_end; p += 16, a += 32) {
+            lq__prefetch(p, 16);
+            code4_fma32(p, plane, a, acc);
         }
     }
     return lq__hsum256(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
@@ -392,6 +451,7 @@ static inline void fill_256_codes(lq__kernels *k)
     k->code_dequant[LQ__CODE_E4M3] = e4m3_dequant;
     k->code_dequant[LQ__CODE_E5M2] = e5m2_dequant;
     k->code_dot[LQ__CODE_4BIT] = code4_dot;
+    k->code_act[LQ__CODE_4BIT] = code4_act;
     k->code_dot[LQ__CODE_E4M3] = e4m3_dot;
     k->code_dot[LQ__CODE_E5M2] = e5m2_dot;
 }

@@ -7,7 +7,7 @@
  * Where 512 bits pay: the int2 dot product takes two blocks of 32 per step,
  * so each integer and float operation serves both; the 16 values of a
  * 4-bit code table fit one vector, so a single permute looks sixteen codes up
- * (the 256-bit kernels need two and a blend for eight); the f16 conversion of
+ * (the 256-bit kernels need byte lookups and unpacks); the f16 conversion of
  * fp8 codes takes sixteen at a time. The int2 dot product computes the
  * integer block sums of ref/linear.c; code decoders are bit-identical to
  * ref/code.c (table value or exact fp8 value times the block scale, one
@@ -224,29 +224,57 @@ static void code4_dequant512(int64_t k, const lq__code_row *w, float *y)
     }
 }
 
+/* The order code4_dot512 takes the activations in (code_act): per 32
+ * elements, the 16 even ones, then the 16 odd ones, as the high and the low
+ * nibbles of 16 code bytes come. */
+static void code4_act512(const float *x, void *vy, int64_t n)
+{
+    const __m512i even = _mm512_setr_epi32(0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24, 26, 28, 30);
+    const __m512i odd = _mm512_add_epi32(even, _mm512_set1_epi32(1));
+    float *y = vy;
+    for (int64_t j = 0; j < n; j += 32) {
+        __m512 lo = _mm512_loadu_ps(x + j), hi = _mm512_loadu_ps(x + j + 16);
+        _mm512_storeu_ps(y + j, _mm512_permutex2var_ps(lo, even, hi));
+        _mm512_storeu_ps(y + j + 16, _mm512_permutex2var_ps(lo, odd, hi));
+    }
+}
+
+/* acc[0], acc[1] plus the values of the 32 codes in the 16 bytes at p times
+ * their activations a (in code4_act512's order). The bytes widened to 32-bit
+ * lanes index the table by their low nibbles (the permute reads only the low
+ * 4 bits: the odd elements) and, shifted down, by their high nibbles (the
+ * even ones): two permutes for 32 codes, where code4_values16 takes a
+ * broadcast, two shifts and a permute for 16. */
+static inline void code4_fma512(const uint8_t *p, __m512 table, const float *a, __m512 acc[2])
+{
+    __m512i c = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p));
+    acc[0] = _mm512_fmadd_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(c, 4), table), _mm512_loadu_ps(a), acc[0]);
+    acc[1] = _mm512_fmadd_ps(_mm512_permutexvar_ps(c, table), _mm512_loadu_ps(a + 16), acc[1]);
+}
+
 /* Blocks are multiples of 32 elements: 64 per step into four accumulators,
- * then a last 32 into two. */
+ * then a last 32 into two. Pointers step through codes and activations (at
+ * one step per 64-element block, index arithmetic cost as much as the
+ * lookups). */
 static float code4_dot512(int64_t k, const lq__code_row *w, const float *a)
 {
-    __m512 acc[4] = {_mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps(), _mm512_setzero_ps()};
-    for (int64_t b = 0; b * w->block < k; b++) {
-        __m512 t = code4_table512(w->table, w->scales[b]);
-        int64_t j = b * w->block, end = j + w->block;
-        for (; j + 64 <= end; j += 64) {
-            lq__prefetch(w->codes + j / 2, 32);
-            LQ__UNROLL
-            for (int u = 0; u < 4; u++)
-                acc[u] = _mm512_fmadd_ps(code4_values16(w->codes + j / 2 + 8 * u, t),
-                                         _mm512_loadu_ps(a + j + 16 * u), acc[u]);
+    __m512 acc[2][2] = {{_mm512_setzero_ps(), _mm512_setzero_ps()}, {_mm512_setzero_ps(), _mm512_setzero_ps()}};
+    const uint8_t *p = w->codes, *end = w->codes + k / 2;
+    for (const float *s = w->scales; p < end; s++) {
+        __m512 t = code4_table512(w->table, *s);
+        const uint8_t *block_end = p + w->block / 2;
+        for (; p + 32 <= block_end; p += 32, a += 64) {
+            lq__prefetch(p, 32);
+            code4_fma512(p, t, a, acc[0]);
+            code4_fma512(p + 16, t, a + 32, acc[1]);
         }
-        if (j < end) {
-            LQ__UNROLL
-            for (int u = 0; u < 2; u++)
-                acc[u] = _mm512_fmadd_ps(code4_values16(w->codes + j / 2 + 8 * u, t),
-                                         _mm512_loadu_ps(a + j + 16 * u), acc[u]);
+        if (p < block_end) {
+            code4_fma512(p, t, a, acc[0]);
+            p += 16, a += 32;
         }
     }
-    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0], acc[1]), _mm512_add_ps(acc[2], acc[3])));
+    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0][0], acc[0][1]),
+                                              _mm512_add_ps(acc[1][0], acc[1][1])));
 }
 
 /* ---- fp8 rows ------------------------------------------------------------------- */
@@ -378,6 +406,7 @@ static inline void fill_512_codes(lq__kernels *k)
     k->code_dequant[LQ__CODE_E4M3] = e4m3_dequant512;
     k->code_dequant[LQ__CODE_E5M2] = e5m2_dequant512;
     k->code_dot[LQ__CODE_4BIT] = code4_dot512;
+    k->code_act[LQ__CODE_4BIT] = code4_act512;
     k->code_dot[LQ__CODE_E4M3] = e4m3_dot512;
     k->code_dot[LQ__CODE_E5M2] = e5m2_dot512;
 }
