@@ -100,7 +100,7 @@ static lq_status window_rows(walk *w, int64_t k, int64_t *first, int64_t *len, f
 }
 
 /* Free m's activation buffer, which the forward pass grows again when it
- * next runs (forward.c): the source's is not held while the follower runs. */
+ * next runs (forward.c): the two models' buffers are never held at once. */
 static void release_scratch(lq_model *m)
 {
     lq__free(m->scratch);
@@ -171,10 +171,9 @@ static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *use
     }
     if (st == LQ_OK)
         st = park(w, 0, LQ__SITE_COUNT - 1);
-    if (!same) { /* neither model runs while the visitor does */
+    if (!same) { /* the source does not run while the visitor does */
         lq__model_drop_layer(w->source, il);
         release_scratch(w->source);
-        release_scratch(w->follow);
     }
     if (st == LQ_OK)
         st = visit(user, il, w->sets);
@@ -191,6 +190,10 @@ static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *use
             st = lq__states_put(&w->states, first, len);
     }
     lq__model_drop_layer(w->follow, il);
+    /* nor the follower's while the visitor or the source's next passes run
+     * (it was alive beside the source's, 25 MB each on the calib_mem model) */
+    if (!same)
+        release_scratch(w->follow);
     if (st != LQ_OK && st != LQ_ERR_CANCELLED && strncmp(lq_last_error(), w->fn, strlen(w->fn)))
         lq__error_prefix(w->fn);
     return st;
