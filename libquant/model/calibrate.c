@@ -240,7 +240,9 @@ lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_
         if (tokens[i] < 0 || tokens[i] >= hp->n_vocab)
             return lq__fail(LQ_ERR_INVALID, "%s: calibration token %lld = %d is outside the "
                             "vocabulary of %lld", fn, (long long)i, tokens[i], (long long)hp->n_vocab);
-    walk w = {.fn = fn, .quiet = {lq__ctx_threads(ctx), NULL, NULL}, .user = ctx,
+    walk w = {.fn = fn,
+              .quiet = {.threads = lq__ctx_threads(ctx), .small_buffers = source->max_memory > 0},
+              .user = ctx,
               .source = source, .follow = follow, .n_tokens = n_tokens, .window = window,
               .n_embd = hp->n_embd, .sums_only = flags & LQ__CALIB_SUMS_ONLY,
               .no_sample = flags & LQ__CALIB_NO_SAMPLE, .hessians = -1};
