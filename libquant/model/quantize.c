@@ -46,10 +46,6 @@ typedef struct {
     int64_t n_slots, done;
 } job;
 
-static const int part_site[PARTS] = {LQ__SITE_ATTN, LQ__SITE_ATTN, LQ__SITE_ATTN,
-                                     LQ__SITE_ATTN_OUT, LQ__SITE_FFN, LQ__SITE_FFN,
-                                     LQ__SITE_FFN_DOWN};
-
 static slot *layer_slot(const job *j, int64_t il, int part)
 {
     return &j->slots[2 + il * PARTS + part];
@@ -68,7 +64,7 @@ static lq_status make_slots(job *j)
         lq__linear *parts[PARTS];
         lq__layer_linears(&q->layers[il], parts);
         for (int p = 0; p < PARTS; p++)
-            *layer_slot(j, il, p) = (slot){parts[p], part_site[p], -1, false};
+            *layer_slot(j, il, p) = (slot){parts[p], lq__layer_site(p), -1, false};
     }
     return LQ_OK;
 }
@@ -504,10 +500,10 @@ static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
          * memory, so one in-features squared matrix is held at a time */
         lq_status st = LQ_OK;
         for (int p = 0; st == LQ_OK && p < PARTS; p++) {
-            lq_calib *set = sets[part_site[p]];
+            lq_calib *set = sets[lq__layer_site(p)];
             lq__calib_share(set, true);
             st = quantize_slot(j, layer_slot(j, il, p), NULL, set, NULL);
-            if (p + 1 == PARTS || part_site[p + 1] != part_site[p])
+            if (p + 1 == PARTS || lq__layer_site(p + 1) != lq__layer_site(p))
                 lq__calib_share(set, false);
         }
         return st;
@@ -518,8 +514,8 @@ static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
         if (j->method == LQ_METHOD_AWQ || groups[g].prev < 0)
             st = move_scales(j, il, &c, &groups[g], sets[groups[g].site]);
     for (int p = 0; st == LQ_OK && p < PARTS; p++)
-        st = quantize_slot(j, layer_slot(j, il, p), c.w[p], sets[part_site[p]],
-                           c.in_scale[part_site[p]]);
+        st = quantize_slot(j, layer_slot(j, il, p), c.w[p], sets[lq__layer_site(p)],
+                           c.in_scale[lq__layer_site(p)]);
     if (st == LQ_OK && j->mixture) /* written by lq_model_save_gguf */
         st = refresh_layer(j, il);
     free_copy(&c);
