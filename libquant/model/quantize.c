@@ -606,8 +606,9 @@ static lq_status quantize_model(const char *fn, lq_ctx *ctx, lq_model *base,
     if (plan && !ftype)
         return lq__fail(LQ_ERR_INVALID, "%s: '%s' is not a llama.cpp mixture", fn,
                         lq_scheme_string(scheme));
-    job j = {.fn = fn, .user = ctx, .quiet = {.threads = lq__ctx_threads(ctx)}, .base = base,
-             .scheme = scheme, .method = (int)method, .imatrix = imatrix, .plan = plan};
+    job j = {.fn = fn, .user = ctx,
+             .quiet = {.threads = lq__ctx_threads(ctx), .small_buffers = base->max_memory > 0},
+             .base = base, .scheme = scheme, .method = (int)method, .imatrix = imatrix, .plan = plan};
     lq_status st = lq__model_build(&j.quiet, base->src, n_ctx, kv_type, &j.q, fn);
     /* under a memory limit the quantized weights wait for saving in a
      * temporary file, not in memory */
