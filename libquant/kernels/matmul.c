@@ -23,7 +23,8 @@
  * computed by one thread: on the dot and tile paths the same way in any
  * chunk (so their chunks may follow the thread count), on the gemm path by
  * sgemm calls whose sums follow their sizes (so its chunks depend only on the
- * shapes). Results never depend on the thread count. */
+ * shapes, and on lq_ctx's small_buffers). Results never depend on the thread
+ * count. */
 #include <cblas.h>
 #include <math.h>
 #include <stdatomic.h>
@@ -266,8 +267,10 @@ static lq_status gemm_path(const lq_ctx *ctx, mm *p)
 {
     /* chunks of about 32 MiB of f32 weights, a multiple of 16 rows: every
      * chunk's sgemm packs all of X again, which with 8 MiB chunks cost nf4
-     * 0.76x sgemm at m = 512 on 4096 x 14336 (0.87x with 32 MiB) */
-    int64_t rows = ((int64_t)1 << 23) / p->k / 16 * 16;
+     * 0.76x sgemm at m = 512 on 4096 x 14336 (0.87x with 32 MiB); under a
+     * memory limit 8 MiB, since there is one buffer per thread (2 x 33.5 MB
+     * of a calibration walk's peak on the calib_mem model) */
+    int64_t rows = ((int64_t)1 << (ctx && ctx->small_buffers ? 21 : 23)) / p->k / 16 * 16;
     rows = rows < 16 ? 16 : rows;
     int64_t chunks = (p->n + rows - 1) / rows, threads = lq__ctx_threads(ctx);
     bool decode = p->view.qp->type != LQ_TYPE_F32;

@@ -638,7 +638,12 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
     size_t n_stat = g.codec ? 0 : (size_t)(g.m.row_params > 1 ? g.m.row_params : 1);
     const int64_t all_rows = g.rows;
     if (g.codec) {
-        int64_t chunk = GPTQ_CHUNK_FLOATS / (g.cols + 5 * 256);
+        /* a quarter under a memory limit: on ffn_down of the calib_mem model
+         * (2048 x 5632) the whole weight's 56 MB were part of the run's peak;
+         * each chunk reads all of U again, which is the cost */
+        const lq_ctx *ctx = job->q.ctx;
+        int64_t floats = ctx && ctx->small_buffers ? GPTQ_CHUNK_FLOATS / 4 : GPTQ_CHUNK_FLOATS;
+        int64_t chunk = floats / (g.cols + 5 * 256);
         g.rows = chunk < 1 ? 1 : chunk < all_rows ? chunk : all_rows;
     }
     g.wt = lq__malloc((size_t)(g.cols * g.rows) * sizeof *g.wt);

@@ -178,7 +178,7 @@ static lq_status evaluate(run *r, lq_model *base, lq_model *m, double *out, int 
 {
     int kl = base != NULL;
     /* lq_model_eval's loops report no progress; this loop reports windows */
-    lq_ctx quiet = {lq__ctx_threads(r->ctx), NULL, NULL};
+    lq_ctx quiet = {.threads = lq__ctx_threads(r->ctx)};
     const lq_ctx *user = r->ctx;
     lq_status st = LQ_OK;
     for (int64_t w = 0; st == LQ_OK && w < r->windows; w++) {

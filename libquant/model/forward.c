@@ -403,6 +403,6 @@ lq_status lq_model_eval(lq_ctx *ctx, lq_model *m, const int32_t *tokens, int64_t
     if (st != LQ_OK)
         return st;
     /* the library's own loops report no progress of their own */
-    lq_ctx quiet = {lq__ctx_threads(ctx), NULL, NULL};
+    lq_ctx quiet = {.threads = lq__ctx_threads(ctx)};
     return forward(&quiet, m, tokens, n, pos, logits_from, logits);
 }

@@ -133,6 +133,15 @@ enum {
     LQ__SITE_COUNT = 4
 };
 
+/* The site weight `part` of lq__layer_linears reads. */
+static inline int lq__layer_site(int part)
+{
+    static const int site[LQ__LAYER_WEIGHTS] = {LQ__SITE_ATTN, LQ__SITE_ATTN, LQ__SITE_ATTN,
+                                                LQ__SITE_ATTN_OUT, LQ__SITE_FFN, LQ__SITE_FFN,
+                                                LQ__SITE_FFN_DOWN};
+    return site[part];
+}
+
 /* Sees the n input rows of the weights at `site` of layer `layer`. The
  * layer's pass stops once it has shown site `last` (LQ__SITE_COUNT: it
  * runs whole), for a caller that wants the inputs only. */

@@ -46,10 +46,6 @@ typedef struct {
     int64_t n_slots, done;
 } job;
 
-static const int part_site[PARTS] = {LQ__SITE_ATTN, LQ__SITE_ATTN, LQ__SITE_ATTN,
-                                     LQ__SITE_ATTN_OUT, LQ__SITE_FFN, LQ__SITE_FFN,
-                                     LQ__SITE_FFN_DOWN};
-
 static slot *layer_slot(const job *j, int64_t il, int part)
 {
     return &j->slots[2 + il * PARTS + part];
@@ -68,7 +64,7 @@ static lq_status make_slots(job *j)
         lq__linear *parts[PARTS];
         lq__layer_linears(&q->layers[il], parts);
         for (int p = 0; p < PARTS; p++)
-            *layer_slot(j, il, p) = (slot){parts[p], part_site[p], -1, false};
+            *layer_slot(j, il, p) = (slot){parts[p], lq__layer_site(p), -1, false};
     }
     return LQ_OK;
 }
@@ -278,11 +274,13 @@ static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_c
         st = replace(j, s->l, out);
         out = NULL;
         /* under a memory limit the new weight goes to the temporary file,
-         * and leaves memory at once unless the calibration walk still runs
-         * its layer (which frees it after) */
+         * and leaves memory at once: a calibration walk reads its layer back
+         * for the follower's pass (held until then, the layer's weights
+         * quantized so far were 27 MB of GPTQ's peak on ffn_down on the
+         * calib_mem model) */
         if (st == LQ_OK)
             st = lq__model_spill(j->fn, j->q, s->l->t);
-        if (st == LQ_OK && !(s->site >= 0 && is_calibrated(j->method)))
+        if (st == LQ_OK)
             lq__model_drop(j->q, s->l->t);
     } else if (st == LQ_OK) { /* kept as it is: a weight made on use stays made */
         lq__model_keep(j->q, s->l->t);
@@ -504,10 +502,10 @@ static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
          * memory, so one in-features squared matrix is held at a time */
         lq_status st = LQ_OK;
         for (int p = 0; st == LQ_OK && p < PARTS; p++) {
-            lq_calib *set = sets[part_site[p]];
+            lq_calib *set = sets[lq__layer_site(p)];
             lq__calib_share(set, true);
             st = quantize_slot(j, layer_slot(j, il, p), NULL, set, NULL);
-            if (p + 1 == PARTS || part_site[p + 1] != part_site[p])
+            if (p + 1 == PARTS || lq__layer_site(p + 1) != lq__layer_site(p))
                 lq__calib_share(set, false);
         }
         return st;
@@ -518,8 +516,8 @@ static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
         if (j->method == LQ_METHOD_AWQ || groups[g].prev < 0)
             st = move_scales(j, il, &c, &groups[g], sets[groups[g].site]);
     for (int p = 0; st == LQ_OK && p < PARTS; p++)
-        st = quantize_slot(j, layer_slot(j, il, p), c.w[p], sets[part_site[p]],
-                           c.in_scale[part_site[p]]);
+        st = quantize_slot(j, layer_slot(j, il, p), c.w[p], sets[lq__layer_site(p)],
+                           c.in_scale[lq__layer_site(p)]);
     if (st == LQ_OK && j->mixture) /* written by lq_model_save_gguf */
         st = refresh_layer(j, il);
     free_copy(&c);
@@ -608,8 +606,9 @@ static lq_status quantize_model(const char *fn, lq_ctx *ctx, lq_model *base,
     if (plan && !ftype)
         return lq__fail(LQ_ERR_INVALID, "%s: '%s' is not a llama.cpp mixture", fn,
                         lq_scheme_string(scheme));
-    job j = {.fn = fn, .user = ctx, .quiet = {lq__ctx_threads(ctx), NULL, NULL}, .base = base,
-             .scheme = scheme, .method = (int)method, .imatrix = imatrix, .plan = plan};
+    job j = {.fn = fn, .user = ctx,
+             .quiet = {.threads = lq__ctx_threads(ctx), .small_buffers = base->max_memory > 0},
+             .base = base, .scheme = scheme, .method = (int)method, .imatrix = imatrix, .plan = plan};
     lq_status st = lq__model_build(&j.quiet, base->src, n_ctx, kv_type, &j.q, fn);
     /* under a memory limit the quantized weights wait for saving in a
      * temporary file, not in memory */

@@ -12,6 +12,7 @@
 
 #include "../harness.h"
 #include "kernel_test.h"
+#include "libquant/core/ctx.h"
 #include "libquant/core/type_list.h"
 #include "libquant/kernels/matmul.h"
 
@@ -204,6 +205,29 @@ static void many_chunks_same_bits(void)
     free(wf), free(x), free(want), free(got), free(want2), free(got2);
 }
 
+/* The gemm path's decode chunks under a memory limit (lq_ctx's
+ * small_buffers: 2^21 floats, 1024 rows at K = 2048, so 1040 rows are two
+ * chunks instead of one split over X's rows): the same bits. */
+static void small_buffers_same_bits(void)
+{
+    enum { N = 1040, K = 2048, M = 256 };
+    lqt_rng rng = {36};
+    float *wf = malloc(sizeof(float) * N * K), *x = malloc(sizeof(float) * M * K);
+    float *want = malloc(sizeof(float) * M * N), *got = malloc(sizeof(float) * M * N);
+    lq_ctx *small = NULL;
+    CHECK_OK(lq_ctx_create(&small));
+    if (small)
+        small->small_buffers = true;
+    kt_fill_floats(x, M * K, KT_NORMAL, &rng);
+    lq_tensor *q = quantized("f16", N, K, &rng, wf);
+    CHECK_OK(lq_matmul_v2(NULL, x, M, q, LQ_MATMUL_ACT_F32, want));
+    CHECK_OK(lq_matmul_v2(small, x, M, q, LQ_MATMUL_ACT_F32, got));
+    CHECK(memcmp(want, got, sizeof(float) * M * N) == 0);
+    lq_tensor_free(q);
+    lq_ctx_free(small);
+    free(wf), free(x), free(want), free(got);
+}
+
 /* The flags: unknown bits and both at once refused; 0 is lq_matmul; F32
  * never quantizes; types without integer dots ignore 8BIT. */
 /* The tile path with weights of one format sharing X (one job over all
@@ -357,8 +381,10 @@ int main(void)
     if (kt_skip_unavailable_level(lq__kernels_get()))
         return 0;
     lqt_case_fn cases[] = {matmul_8bit_matches_dot_path, shared_x_same_bits, many_chunks_same_bits,
-                           tile_shared_same_bits, first_nonfinite, nonfinite_x, flags};
+                           small_buffers_same_bits, tile_shared_same_bits, first_nonfinite,
+                           nonfinite_x, flags};
     return lqt_run("matmul_8bit_matches_dot_path, shared_x_same_bits, many_chunks_same_bits, "
-                   "tile_shared_same_bits, first_nonfinite, nonfinite_x, flags", cases,
+                   "small_buffers_same_bits, tile_shared_same_bits, first_nonfinite, "
+                   "nonfinite_x, flags", cases,
                    (int)(sizeof cases / sizeof *cases));
 }

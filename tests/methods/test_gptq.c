@@ -6,6 +6,7 @@
 
 #include "libquant/calib/calib.h"
 #include "libquant/calib/panels.h"
+#include "libquant/core/ctx.h"
 #include "libquant/core/tempfile.h"
 #include "chol_ref.h"
 #include "synth.h"
@@ -487,7 +488,9 @@ static void shared_factor(void)
 
 /* Rows are independent: a weight taller than GPTQ's chunk of rows
  * (2^24 floats / (512 + 1280) = 9362 rows here) gives the bytes its two
- * halves give quantized apart, each within one chunk. */
+ * halves give quantized apart, each within one chunk, and the bytes it gives
+ * in the quarter chunks of a memory limit (lq_ctx's small_buffers: 2340
+ * rows, five chunks). */
 static void tall_weight_in_chunks(void)
 {
     enum { TALL = 10000 };
@@ -506,7 +509,16 @@ static void tall_weight_in_chunks(void)
     CHECK(a && b && c && lq_tensor_nbytes(a) == 2 * half &&
           memcmp(lq_tensor_data(a), lq_tensor_data(b), half) == 0 &&
           memcmp((const char *)lq_tensor_data(a) + half, lq_tensor_data(c), half) == 0);
-    lq_tensor_free(a), lq_tensor_free(b), lq_tensor_free(c);
+    lq_ctx *small = NULL;
+    lq_tensor *d = NULL;
+    CHECK_OK(lq_ctx_create(&small));
+    if (small)
+        small->small_buffers = true;
+    CHECK_OK(lq_quantize(small, whole, s, C, NULL, &d));
+    CHECK(a && d && lq_tensor_nbytes(d) == lq_tensor_nbytes(a) &&
+          memcmp(lq_tensor_data(a), lq_tensor_data(d), lq_tensor_nbytes(a)) == 0);
+    lq_ctx_free(small);
+    lq_tensor_free(a), lq_tensor_free(b), lq_tensor_free(c), lq_tensor_free(d);
     lq_tensor_free(whole), lq_tensor_free(top), lq_tensor_free(bottom);
     lq_scheme_free(s);
     free(w);
