@@ -153,6 +153,11 @@ typedef float (*lq__code_dot_fn)(int64_t k, const lq__code_row *w, const float *
  * that starts on a block is the same piece of the arranged row. NULL: the
  * activations as they are. */
 typedef lq__quant_act_fn lq__code_act_fn;
+/* The dot products of LQ__DOT_ROWS code rows w[0..] (the same block and k)
+ * with one activation row: y[r] is bit-identical to code_dot(k, &w[r], a),
+ * the rows sharing each load of a (a row of X larger than L1 is otherwise
+ * read again from L2 for every weight row). */
+typedef void (*lq__code_dot_rows_fn)(int64_t k, const lq__code_row *w, const float *a, float *y);
 
 /* W8A8: dot products of int8 rows, k elements each, computing
  * y[i*ldy + j] = sx[i] * sw[j] * sum_t x[i*k + t] * w[j*k + t] for i < m, j < n. */
@@ -209,6 +214,7 @@ typedef struct lq__kernels {
     lq__code_dequant_fn code_dequant[LQ__CODE_KINDS];
     lq__code_dot_fn code_dot[LQ__CODE_KINDS];
     lq__code_act_fn code_act[LQ__CODE_KINDS]; /* a level that replaces code_dot sets or clears it too */
+    lq__code_dot_rows_fn code_dot_rows[LQ__CODE_KINDS]; /* NULL, or code_dot's many-row form: the same */
     lq__tile_gemm_fn tile_gemm[2]; /* [LQ__TILE_B32], [LQ__TILE_S256] */
     lq__tile_transpose_fn tile_transpose; /* quads a multiple of 8 */
     lq__tile_codes_fn tile_codes;

@@ -79,23 +79,35 @@ static void prefetch_chunk_start(const uint8_t *w, size_t bytes)
 
 /* Code-table rows (nf4, fp4, fp8): fused decode and f32 dot, a piece of
  * the row at a time, summed over the pieces in order (the activations in
- * f32, arranged by the level's code_act when it has one). */
+ * f32, arranged by the level's code_act when it has one); LQ__DOT_ROWS rows
+ * at once where the level has code_dot_rows, each row's sums the same. */
 static void code_rows(const mm *p, int64_t r0, int64_t r1)
 {
     const lq__row_decoder *d = &p->dec;
     lq__code_dot_fn dot = p->kern->code_dot[d->code_kind];
+    lq__code_dot_rows_fn dot_rows = p->kern->code_dot_rows[d->code_kind];
     size_t code_bytes = (size_t)p->k / (d->code_kind == LQ__CODE_4BIT ? 2 : 1); /* of a row */
-    for (int64_t r = r0; r < r1; r++) {
-        float *out = p->y + r, scales[LQ__CODE_PIECE_BLOCKS];
-        lq__code_row row;
+    for (int64_t r = r0, nr; r < r1; r += nr) {
+        nr = dot_rows && r + LQ__DOT_ROWS <= r1 ? LQ__DOT_ROWS : 1;
+        float *out = p->y + r, scales[LQ__DOT_ROWS][LQ__CODE_PIECE_BLOCKS], s[LQ__DOT_ROWS];
+        lq__code_row rows[LQ__DOT_ROWS];
         for (int64_t i = 0; i < p->m; i++)
-            out[i * p->n] = 0.0f;
-        for (int64_t c0 = 0, len; c0 < p->k; c0 += len) {
-            len = lq__row_decoder_code_piece(d, r, c0, scales, &row);
+            for (int64_t j = 0; j < nr; j++)
+                out[i * p->n + j] = 0.0f;
+        for (int64_t c0 = 0, len = 0; c0 < p->k; c0 += len) {
+            for (int64_t j = 0; j < nr; j++) /* the same len for every row */
+                len = lq__row_decoder_code_piece(d, r + j, c0, scales[j], &rows[j]);
             if (r == r0 && c0 == 0) /* the chunk's codes, one row after another */
-                prefetch_chunk_start(row.codes, (size_t)(r1 - r0) * code_bytes);
-            for (int64_t i = 0; i < p->m; i++)
-                out[i * p->n] += dot(len, &row, (const float *)(p->act + (size_t)i * p->act_bytes) + c0);
+                prefetch_chunk_start(rows[0].codes, (size_t)(r1 - r0) * code_bytes);
+            for (int64_t i = 0; i < p->m; i++) {
+                const float *a = (const float *)(p->act + (size_t)i * p->act_bytes) + c0;
+                if (nr > 1)
+                    dot_rows(len, rows, a, s);
+                else
+                    s[0] = dot(len, rows, a);
+                for (int64_t j = 0; j < nr; j++)
+                    out[i * p->n + j] += s[j];
+            }
         }
     }
 }

@@ -386,6 +386,32 @@ static void linear_rows_ragged_groups(void)
     }
 }
 
+/* The many-row code dot product: every row bit-identical to code_dot's (the
+ * matmul takes either, by where a chunk of rows ends), rows of their own
+ * codes and scales against the activations xl (arranged by code_act). */
+static void code_dot_rows_bit_identical(int kind, const lq__code_row *like, int64_t k, const float *xl,
+                                        lqt_rng *rng)
+{
+    size_t code_bytes = (size_t)(kind == LQ__CODE_4BIT ? k / 2 : k);
+    int64_t nb = k / like->block;
+    uint8_t *codes = malloc(code_bytes * LQ__DOT_ROWS);
+    float *scales = malloc((size_t)nb * LQ__DOT_ROWS * sizeof *scales), got[LQ__DOT_ROWS];
+    lq__code_row rows[LQ__DOT_ROWS];
+    for (size_t i = 0; i < code_bytes * LQ__DOT_ROWS; i++)
+        codes[i] = (uint8_t)lqt_next(rng);
+    for (int64_t i = 0; i < nb * LQ__DOT_ROWS; i++)
+        scales[i] = kt_scale(KT_NORMAL, rng);
+    for (int j = 0; j < LQ__DOT_ROWS; j++)
+        rows[j] = (lq__code_row){codes + code_bytes * j, scales + nb * j, like->table, like->block};
+    lvl->code_dot_rows[kind](k, rows, xl, got);
+    for (int j = 0; j < LQ__DOT_ROWS; j++) {
+        float want = lvl->code_dot[kind](k, &rows[j], xl);
+        CHECKF(memcmp(&want, &got[j], sizeof want) == 0, "code kind %d block %lld k %lld row %d: code_dot %a, "
+               "code_dot_rows %a", kind, (long long)like->block, (long long)k, j, want, got[j]);
+    }
+    free(codes), free(scales);
+}
+
 /* nf4/fp4 and fp8 code rows: decoding bit-identical, including NaN and
  * infinite codes, zero and huge scales; dot products within tolerance. */
 static void code_rows(void)
@@ -443,6 +469,8 @@ static void code_rows(void)
                 CHECKF(isfinite(want) && fabs((double)got - want) <= kt_sum_tol((double)k, 2) * mag,
                        "code kind %d block %lld dot: ref %.9g, %s %.9g", kind, (long long)block, want,
                        lq__arch_name(lvl->arch), got);
+                if (lvl->code_dot_rows[kind])
+                    code_dot_rows_bit_identical(kind, &row, k, xl, &rng);
                 free(codes), free(scales), free(a), free(c), free(x), free(xl);
             }
         }

@@ -240,41 +240,77 @@ static void code4_act512(const float *x, void *vy, int64_t n)
 }
 
 /* acc[0], acc[1] plus the values of the 32 codes in the 16 bytes at p times
- * their activations a (in code4_act512's order). The bytes widened to 32-bit
- * lanes index the table by their low nibbles (the permute reads only the low
- * 4 bits: the odd elements) and, shifted down, by their high nibbles (the
- * even ones): two permutes for 32 codes, where code4_values16 takes a
+ * their activations a0, a1 (in code4_act512's order). The bytes widened to
+ * 32-bit lanes index the table by their low nibbles (the permute reads only
+ * the low 4 bits: the odd elements) and, shifted down, by their high nibbles
+ * (the even ones): two permutes for 32 codes, where code4_values16 takes a
  * broadcast, two shifts and a permute for 16. */
-static inline void code4_fma512(const uint8_t *p, __m512 table, const float *a, __m512 acc[2])
+static inline void code4_fma512(const uint8_t *p, __m512 table, __m512 a0, __m512 a1, __m512 acc[2])
 {
     __m512i c = _mm512_cvtepu8_epi32(_mm_loadu_si128((const __m128i *)p));
-    acc[0] = _mm512_fmadd_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(c, 4), table), _mm512_loadu_ps(a), acc[0]);
-    acc[1] = _mm512_fmadd_ps(_mm512_permutexvar_ps(c, table), _mm512_loadu_ps(a + 16), acc[1]);
+    acc[0] = _mm512_fmadd_ps(_mm512_permutexvar_ps(_mm512_srli_epi32(c, 4), table), a0, acc[0]);
+    acc[1] = _mm512_fmadd_ps(_mm512_permutexvar_ps(c, table), a1, acc[1]);
 }
 
-/* Blocks are multiples of 32 elements: 64 per step into four accumulators,
- * then a last 32 into two. Pointers step through codes and activations (at
- * one step per 64-element block, index arithmetic cost as much as the
+/* The dot products of nr rows w[0..] with a, into y[0..]: each row's sums in
+ * the same order whatever nr, the rows sharing each load of the activations.
+ * Blocks are multiples of 32 elements: 64 per step into four accumulators a
+ * row, then a last 32 into two; the row loops unrolled, so that the
+ * accumulators stay in registers (rolled, they lived on the stack). Pointers step through codes and activations
+ * (at one step per 64-element block, index arithmetic cost as much as the
  * lookups). */
-static float code4_dot512(int64_t k, const lq__code_row *w, const float *a)
+CODES512_INLINE void code4_dot512_n(int64_t k, const lq__code_row *w, const float *a, float *y, int nr)
 {
-    __m512 acc[2][2] = {{_mm512_setzero_ps(), _mm512_setzero_ps()}, {_mm512_setzero_ps(), _mm512_setzero_ps()}};
-    const uint8_t *p = w->codes, *end = w->codes + k / 2;
-    for (const float *s = w->scales; p < end; s++) {
-        __m512 t = code4_table512(w->table, *s);
-        const uint8_t *block_end = p + w->block / 2;
-        for (; p + 32 <= block_end; p += 32, a += 64) {
-            lq__prefetch(p, 32);
-            code4_fma512(p, t, a, acc[0]);
-            code4_fma512(p + 16, t, a + 32, acc[1]);
+    __m512 acc[LQ__DOT_ROWS][2][2], t[LQ__DOT_ROWS];
+    const uint8_t *p[LQ__DOT_ROWS];
+    LQ__UNROLL
+    for (int r = 0; r < nr; r++) {
+        acc[r][0][0] = acc[r][0][1] = acc[r][1][0] = acc[r][1][1] = _mm512_setzero_ps();
+        p[r] = w[r].codes;
+    }
+    for (int64_t b = 0, nb = k / w->block; b < nb; b++) {
+        LQ__UNROLL
+        for (int r = 0; r < nr; r++)
+            t[r] = code4_table512(w[r].table, w[r].scales[b]);
+        const float *block_end = a + w->block;
+        for (; a + 64 <= block_end; a += 64) {
+            __m512 a0 = _mm512_loadu_ps(a), a1 = _mm512_loadu_ps(a + 16);
+            __m512 a2 = _mm512_loadu_ps(a + 32), a3 = _mm512_loadu_ps(a + 48);
+            LQ__UNROLL
+            for (int r = 0; r < nr; r++) {
+                lq__prefetch(p[r], 32);
+                code4_fma512(p[r], t[r], a0, a1, acc[r][0]);
+                code4_fma512(p[r] + 16, t[r], a2, a3, acc[r][1]);
+                p[r] += 32;
+            }
         }
-        if (p < block_end) {
-            code4_fma512(p, t, a, acc[0]);
-            p += 16, a += 32;
+        if (a < block_end) {
+            __m512 a0 = _mm512_loadu_ps(a), a1 = _mm512_loadu_ps(a + 16);
+            LQ__UNROLL
+            for (int r = 0; r < nr; r++) {
+                code4_fma512(p[r], t[r], a0, a1, acc[r][0]);
+                p[r] += 16;
+            }
+            a += 32;
         }
     }
-    return _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[0][0], acc[0][1]),
-                                              _mm512_add_ps(acc[1][0], acc[1][1])));
+    LQ__UNROLL
+    for (int r = 0; r < nr; r++)
+        y[r] = _mm512_reduce_add_ps(_mm512_add_ps(_mm512_add_ps(acc[r][0][0], acc[r][0][1]),
+                                                  _mm512_add_ps(acc[r][1][0], acc[r][1][1])));
+}
+
+static float code4_dot512(int64_t k, const lq__code_row *w, const float *a)
+{
+    float y;
+    code4_dot512_n(k, w, a, &y, 1);
+    return y;
+}
+
+/* Four rows at once (a row of X of 14336 floats no longer fits L1). */
+static void code4_dot512_rows(int64_t k, const lq__code_row *w, const float *a, float *y)
+{
+    code4_dot512_n(k, w, a, y, LQ__DOT_ROWS);
 }
 
 /* ---- fp8 rows ------------------------------------------------------------------- */
@@ -407,6 +443,7 @@ static inline void fill_512_codes(lq__kernels *k)
     k->code_dequant[LQ__CODE_E5M2] = e5m2_dequant512;
     k->code_dot[LQ__CODE_4BIT] = code4_dot512;
     k->code_act[LQ__CODE_4BIT] = code4_act512;
+    k->code_dot_rows[LQ__CODE_4BIT] = code4_dot512_rows;
     k->code_dot[LQ__CODE_E4M3] = e4m3_dot512;
     k->code_dot[LQ__CODE_E5M2] = e5m2_dot512;
 }
