@@ -256,9 +256,9 @@ static inline void code4_fma512(const uint8_t *p, __m512 table, __m512 a0, __m51
  * the same order whatever nr, the rows sharing each load of the activations.
  * Blocks are multiples of 32 elements: 64 per step into four accumulators a
  * row, then a last 32 into two; the row loops unrolled, so that the
- * accumulators stay in registers (rolled, they lived on the stack). Pointers step through codes and activations
- * (at one step per 64-element block, index arithmetic cost as much as the
- * lookups). */
+ * accumulators stay in registers (rolled, they lived on the stack).
+ * Pointers step through codes and activations (at one step per 64-element
+ * block, index arithmetic cost as much as the lookups). */
 CODES512_INLINE void code4_dot512_n(int64_t k, const lq__code_row *w, const float *a, float *y, int nr)
 {
     __m512 acc[LQ__DOT_ROWS][2][2], t[LQ__DOT_ROWS];
