@@ -17,7 +17,6 @@
 #include <stdatomic.h>
 #include <string.h>
 
-
 #include "../calib/calib.h"
 #include "../calib/hessian_mul.h"
 #include "../core/alloc.h"
