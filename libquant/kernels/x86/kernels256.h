@@ -338,8 +338,8 @@ static inline __m128 q4_0_block(const lq__blk_q4_0 *w, const lq__blk_q8_0 *a, __
 
 /* A dot product over 32-element blocks, two blocks per step into two
  * accumulators (one would wait on the FMA latency every block). block adds
- * d_w d_a (block sum) to acc and, for q4_1 / q5_1, m_w s_a to lane 0 of *m:
- * a chain of its own, apart from acc's. W: the accumulators' width in bits
+ * d_w d_a (block sum) to acc and, for q5_1, m_w s_a to lane 0 of *m: a
+ * chain of its own, apart from acc's (q4_1's goes into acc, see q4_1_block). W: the accumulators' width in bits
  * (256, or 128 for blocks computed in 128-bit halves). */
 #define BLOCK_DOT_W(name, wtype, atype, block, W)                                   \
     static float name(int64_t n, const void *vw, const void *va)              \
@@ -425,9 +425,13 @@ static inline __m256 scale_min(uint16_t dw, uint16_t mw, uint16_t da, uint16_t s
 /* In 128-bit lanes as q4_0_block (the codes unsigned, no offset: the min
  * is m_w s_a), for the same reason: on this Intel core 128-bit operations
  * cost the same as 256-bit ones and save the lane insert; on Zen 1 they are
- * half the operations. */
+ * half the operations. The min goes into lane 0 of acc (zeros times zeros
+ * in the others) rather than into a chain of its own in *m: the many-row
+ * kernel then holds 8 accumulators instead of 16, which the 16 registers of
+ * AVX2 keep without spilling them to the stack at every block. */
 static inline __m128 q4_1_block(const lq__blk_q4_1 *w, const lq__blk_q8_1 *a, __m128 acc, __m128 *m)
 {
+    (void)m;
     const __m128i m4 = _mm_set1_epi8(0x0F);
     const __m128i q = _mm_loadu_si128((const __m128i *)w->qs);
     const __m128i s0 = _mm_loadu_si128((const __m128i *)a->qs);
@@ -440,7 +444,7 @@ static inline __m128 q4_1_block(const lq__blk_q4_1 *w, const lq__blk_q8_1 *a, __
     __m128i p = _mm_add_epi16(_mm_maddubs_epi16(lo, s0), _mm_maddubs_epi16(hi, s1));
     __m128i sum = _mm_madd_epi16(p, _mm_set1_epi16(1));
 #endif
-    *m = _mm_fmadd_ss(_mm_load_ss(&lq__f16_table[w->m]), _mm_load_ss(&lq__f16_table[a->s]), *m);
+    acc = _mm_fmadd_ps(_mm_load_ss(&lq__f16_table[w->m]), _mm_load_ss(&lq__f16_table[a->s]), acc);
     __m128 d = _mm_mul_ps(_mm_broadcast_ss(&lq__f16_table[w->d]), _mm_broadcast_ss(&lq__f16_table[a->d]));
     return _mm_fmadd_ps(d, _mm_cvtepi32_ps(sum), acc);
 }
