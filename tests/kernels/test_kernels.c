@@ -201,26 +201,31 @@ static void vec_dot_rows_bit_identical(void)
     }
 }
 
-/* The level's q8_0 activation quantizer: the shared one's bytes, on random
- * and adversarial rows and on a row of exact ties (amax 127: d = 1, so
- * x.5 must round away from zero). */
-static void quant_q8_0_bit_identical(void)
+/* The level's q8_0 and q8_1 activation quantizers: the shared ones' bytes,
+ * on random and adversarial rows and on a row of exact ties (amax 127: d = 1,
+ * so x.5 must round away from zero). */
+static void quant_q8_0_q8_1_bit_identical(void)
 {
     enum { N = 33 * 32 };
     lqt_rng rng = {14};
     static float x[N];
-    static uint8_t want[N / 32 * 34], got[N / 32 * 34];
-    for (int mode = 0; mode <= KT_MODES; mode++) {
-        if (mode < KT_MODES)
-            kt_fill_floats(x, N, mode, &rng);
-        else
-            for (int i = 0; i < N; i++)
-                x[i] = i % 32 == 0 ? 127.0f : (float)((i * 7) % 255 - 127) + (i % 2 ? 0.5f : -0.5f);
-        lq__quant_act_for(LQ_TYPE_Q8_0)(x, want, N);
-        lvl->quant_q8_0(x, got, N);
-        CHECKF(memcmp(want, got, sizeof want) == 0, "mode %d: %s differs from the shared q8_0 "
-               "quantizer", mode, lq__arch_name(lvl->arch));
-    }
+    static uint8_t want[N / 32 * 36], got[N / 32 * 36];
+    const struct { lq_type type; lq__quant_act_fn level; size_t bytes; } q[] = {
+        {LQ_TYPE_Q8_0, lvl->quant_q8_0, N / 32 * 34},
+        {LQ_TYPE_Q8_1, lvl->quant_q8_1, N / 32 * 36},
+    };
+    for (int t = 0; t < 2; t++)
+        for (int mode = 0; mode <= KT_MODES; mode++) {
+            if (mode < KT_MODES)
+                kt_fill_floats(x, N, mode, &rng);
+            else
+                for (int i = 0; i < N; i++)
+                    x[i] = i % 32 == 0 ? 127.0f : (float)((i * 7) % 255 - 127) + (i % 2 ? 0.5f : -0.5f);
+            lq__quant_act_for(q[t].type)(x, want, N);
+            q[t].level(x, got, N);
+            CHECKF(memcmp(want, got, q[t].bytes) == 0, "mode %d: %s differs from the shared %s "
+                   "quantizer", mode, lq__arch_name(lvl->arch), t ? "q8_1" : "q8_0");
+        }
 }
 
 /* The level's q8_K activation quantizer: the shared one's bytes, on random
@@ -519,7 +524,7 @@ static void level_without_extension(void)
     dequant_bit_identical();
     vec_dot_within_tolerance();
     vec_dot_rows_bit_identical();
-    quant_q8_0_bit_identical();
+    quant_q8_0_q8_1_bit_identical();
     quant_q8_k_bit_identical();
     f32_dot_and_f16_conversion();
     linear_rows();
@@ -536,10 +541,10 @@ int main(void)
     if (kt_skip_unavailable_level(lvl))
         return 0;
     lqt_case_fn cases[] = {dequant_bit_identical, dequant_matches_ggml_goldens, vec_dot_within_tolerance,
-                           vec_dot_rows_bit_identical, quant_q8_0_bit_identical, quant_q8_k_bit_identical, f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows,
+                           vec_dot_rows_bit_identical, quant_q8_0_q8_1_bit_identical, quant_q8_k_bit_identical, f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows,
                            gemm_i8_exact, level_without_extension};
     return lqt_run("dequant_bit_identical, dequant_matches_ggml_goldens, vec_dot_within_tolerance, "
-                   "vec_dot_rows_bit_identical, quant_q8_0_bit_identical, quant_q8_k_bit_identical, f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows, gemm_i8_exact, "
+                   "vec_dot_rows_bit_identical, quant_q8_0_q8_1_bit_identical, quant_q8_k_bit_identical, f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows, gemm_i8_exact, "
                    "level_without_extension",
                    cases, (int)(sizeof cases / sizeof *cases));
 }
