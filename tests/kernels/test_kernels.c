@@ -397,7 +397,7 @@ static void linear_rows_ragged_groups(void)
 static void code_dot_rows_bit_identical(int kind, const lq__code_row *like, int64_t k, const float *xl,
                                         lqt_rng *rng)
 {
-    size_t code_bytes = (size_t)(kind == LQ__CODE_4BIT ? k / 2 : k);
+    size_t code_bytes = (size_t)(lq__code_4bit(kind) ? k / 2 : k);
     int64_t nb = k / like->block;
     uint8_t *codes = malloc(code_bytes * LQ__DOT_ROWS);
     float *scales = malloc((size_t)nb * LQ__DOT_ROWS * sizeof *scales), got[LQ__DOT_ROWS];
@@ -427,18 +427,20 @@ static void code_rows(void)
         for (int bi = 0; bi < 4; bi++) {
             for (int nb = 1; nb <= 5; nb += 2) {
                 /* fp8 blocks of any length (lq_matmul gives a row, one scale) */
-                int64_t block = kind == LQ__CODE_4BIT ? blocks[bi] : 32 * (bi + 1) + 5 * bi;
+                int64_t block = lq__code_4bit(kind) ? blocks[bi] : 32 * (bi + 1) + 5 * bi;
                 int64_t k = block * nb;
-                size_t code_bytes = (size_t)(kind == LQ__CODE_4BIT ? k / 2 : k);
+                size_t code_bytes = (size_t)(lq__code_4bit(kind) ? k / 2 : k);
                 uint8_t *codes = malloc(code_bytes);
                 float *scales = malloc((size_t)(k / block) * sizeof *scales);
                 for (size_t i = 0; i < code_bytes; i++)
                     codes[i] = (uint8_t)lqt_next(&rng);
                 for (int64_t i = 0; i < k / block; i++)
                     scales[i] = i % 3 == 2 ? 0.0f : kt_scale(nb == 3 ? KT_EXTREME : KT_NORMAL, &rng);
-                lq__code_row row = {codes, scales,
-                                    kind == LQ__CODE_4BIT ? lq__bnb4_code(bi % 2 ? LQ_TYPE_FP4 : LQ_TYPE_NF4) : NULL,
-                                    block};
+                /* nf4's kernels take any table: fp4's too */
+                const float *table = kind == LQ__CODE_FP4   ? lq__bnb4_code(LQ_TYPE_FP4)
+                                     : kind == LQ__CODE_4BIT ? lq__bnb4_code(bi % 2 ? LQ_TYPE_FP4 : LQ_TYPE_NF4)
+                                                             : NULL;
+                lq__code_row row = {codes, scales, table, block};
                 float *a = malloc((size_t)k * sizeof *a), *c = malloc((size_t)k * sizeof *c);
                 ref->code_dequant[kind](k, &row, a);
                 lvl->code_dequant[kind](k, &row, c);
@@ -460,7 +462,7 @@ static void code_rows(void)
                        "code kind %d block %lld raw dot: ref %.9g, %s %.9g", kind, (long long)block, want,
                        lq__arch_name(lvl->arch), got);
                 /* dot products on finite rows: NaN / infinite codes replaced by zero */
-                for (size_t i = 0; i < code_bytes && kind != LQ__CODE_4BIT; i++)
+                for (size_t i = 0; i < code_bytes && !lq__code_4bit(kind); i++)
                     if ((kind == LQ__CODE_E4M3 && (codes[i] & 0x7f) == 0x7f) ||
                         (kind == LQ__CODE_E5M2 && (codes[i] & 0x7c) == 0x7c))
                         codes[i] = 0;
