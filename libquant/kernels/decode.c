@@ -28,7 +28,7 @@ void lq__row_decoder_init(lq__row_decoder *d, const lq__kernels *kern, const lq_
     } else if ((type == LQ_TYPE_NF4 || type == LQ_TYPE_FP4) && view->cols % view->qp->block == 0) {
         /* every row starts on a block (and a byte: blocks are even) */
         d->kind = LQ__DECODE_CODES;
-        d->code_kind = LQ__CODE_4BIT;
+        d->code_kind = type == LQ_TYPE_FP4 ? LQ__CODE_FP4 : LQ__CODE_4BIT;
         d->code_block = view->qp->block;
         d->code_table = lq__bnb4_code(type);
     } else {
@@ -54,7 +54,7 @@ int64_t lq__row_decoder_code_piece(const lq__row_decoder *d, int64_t r, int64_t 
     const lq__qview *v = d->view;
     int64_t block = d->code_block, piece = LQ__CODE_PIECE_BLOCKS * block;
     int64_t len = v->cols - c0 < piece ? v->cols - c0 : piece;
-    if (d->code_kind == LQ__CODE_4BIT) {
+    if (lq__code_4bit(d->code_kind)) {
         lq__bnb4_absmax(v, (r * v->cols + c0) / block, len / block, scales);
         out->codes = v->data + (size_t)(r * v->cols + c0) / 2;
     } else {

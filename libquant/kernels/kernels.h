@@ -127,8 +127,11 @@ static inline int lq__lin_slot(int bits)
 
 /* A piece of a row of a code-table type: element j decodes to
  * value(code j) * scales[j / block], one rounding, bit-identical to the codec.
- *   LQ__CODE_4BIT (nf4, fp4): two codes per byte, the first element in the
- *     high nibble; value = table[code] (the type's 16 values);
+ *   LQ__CODE_4BIT (nf4), LQ__CODE_FP4 (fp4): two codes per byte, the first
+ *     element in the high nibble; value = table[code] (the type's 16
+ *     values). FP4's codes 8..15 are the negations of codes 0..7 (code 8 is
+ *     +0, as code 0), which its kernels may use; LQ__CODE_4BIT's take any
+ *     table;
  *   LQ__CODE_E4M3, LQ__CODE_E5M2 (fp8): one code per byte, value = the fp8
  *     number (formats/fp8.h; E4M3 0x7f / 0xff is NaN, E5M2 has infinities).
  * The k elements the kernels take are whole blocks (k a multiple of block);
@@ -136,11 +139,17 @@ static inline int lq__lin_slot(int bits)
 typedef struct lq__code_row {
     const uint8_t *codes;
     const float *scales; /* one per block, aligned floats */
-    const float *table;  /* LQ__CODE_4BIT: the 16 values; else NULL */
+    const float *table;  /* 4-bit codes: the 16 values; else NULL */
     int64_t block;
 } lq__code_row;
 
-enum { LQ__CODE_4BIT, LQ__CODE_E4M3, LQ__CODE_E5M2, LQ__CODE_KINDS };
+enum { LQ__CODE_4BIT, LQ__CODE_FP4, LQ__CODE_E4M3, LQ__CODE_E5M2, LQ__CODE_KINDS };
+
+/* Whether a code kind has two 4-bit codes per byte and a table. */
+static inline int lq__code_4bit(int kind)
+{
+    return kind == LQ__CODE_4BIT || kind == LQ__CODE_FP4;
+}
 
 /* Decode k elements of a code row (bit-identical to the codec), and the dot
  * product of k elements with f32 activations (any float summation order). */
@@ -205,7 +214,8 @@ typedef struct lq__kernels {
     lq__type_kernels t[LQ_TYPE_COUNT_];
     lq__vec_dot_fn dot_f32;   /* f32 . f32, any n */
     lq__quant_act_fn quant_q8_0; /* lq__quant_act_for(LQ_TYPE_Q8_0), or this level's bit-identical form */
-    lq__quant_act_fn quant_q8_k; /* the same for LQ_TYPE_Q8_K */
+    lq__quant_act_fn quant_q8_1; /* the same for LQ_TYPE_Q8_1 */
+    lq__quant_act_fn quant_q8_k; /* and for LQ_TYPE_Q8_K */
     lq__exp_fn exp_f32;       /* vexp.h's e^x, as wide as the level's vectors */
     lq__to_f16_fn to_f16;     /* bit-identical to lq__f32_to_f16 on every level */
     lq__gemm_i8_fn gemm_i8;   /* any m, n, k */
@@ -271,16 +281,18 @@ void lq__dequant_row_f16(const lq__kernels *k, lq_type type, const void *x, uint
 
 /* Activation quantizers, shared by every level so that activation bytes never
  * depend on the level (they cost O(k) per row against O(n k) for the product;
- * a level's quant_q8_0 and quant_q8_k are faster forms with the same bytes).
+ * a level's quant_q8_0, quant_q8_1 and quant_q8_k are faster forms with the
+ * same bytes).
  * Bit-exact with ggml's quantize_row_q8_0/q8_1/q8_K reference functions.
  * Returns NULL for other types. */
 lq__quant_act_fn lq__quant_act_for(lq_type act_type);
 
-/* The activation quantizer table k uses for act_type: its own form of q8_0 or
- * q8_K (same bytes), else the shared one. */
+/* The activation quantizer table k uses for act_type: its own form of q8_0,
+ * q8_1 or q8_K (same bytes), else the shared one. */
 static inline lq__quant_act_fn lq__level_quant_act(const lq__kernels *k, lq_type act_type)
 {
-    return act_type == LQ_TYPE_Q8_0 ? k->quant_q8_0
+    return act_type == LQ_TYPE_Q8_0   ? k->quant_q8_0
+           : act_type == LQ_TYPE_Q8_1 ? k->quant_q8_1
            : act_type == LQ_TYPE_Q8_K ? k->quant_q8_k
                                       : lq__quant_act_for(act_type);
 }

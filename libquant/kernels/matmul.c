@@ -86,7 +86,7 @@ static void code_rows(const mm *p, int64_t r0, int64_t r1)
     const lq__row_decoder *d = &p->dec;
     lq__code_dot_fn dot = p->kern->code_dot[d->code_kind];
     lq__code_dot_rows_fn dot_rows = p->kern->code_dot_rows[d->code_kind];
-    size_t code_bytes = (size_t)p->k / (d->code_kind == LQ__CODE_4BIT ? 2 : 1); /* of a row */
+    size_t code_bytes = (size_t)p->k / (lq__code_4bit(d->code_kind) ? 2 : 1); /* of a row */
     for (int64_t r = r0, nr; r < r1; r += nr) {
         nr = dot_rows && r + LQ__DOT_ROWS <= r1 ? LQ__DOT_ROWS : 1;
         float *out = p->y + r, scales[LQ__DOT_ROWS][LQ__CODE_PIECE_BLOCKS], s[LQ__DOT_ROWS];

@@ -201,26 +201,31 @@ static void vec_dot_rows_bit_identical(void)
     }
 }
 
-/* The level's q8_0 activation quantizer: the shared one's bytes, on random
- * and adversarial rows and on a row of exact ties (amax 127: d = 1, so
- * x.5 must round away from zero). */
-static void quant_q8_0_bit_identical(void)
+/* The level's q8_0 and q8_1 activation quantizers: the shared ones' bytes,
+ * on random and adversarial rows and on a row of exact ties (amax 127: d = 1,
+ * so x.5 must round away from zero). */
+static void quant_q8_0_q8_1_bit_identical(void)
 {
     enum { N = 33 * 32 };
     lqt_rng rng = {14};
     static float x[N];
-    static uint8_t want[N / 32 * 34], got[N / 32 * 34];
-    for (int mode = 0; mode <= KT_MODES; mode++) {
-        if (mode < KT_MODES)
-            kt_fill_floats(x, N, mode, &rng);
-        else
-            for (int i = 0; i < N; i++)
-                x[i] = i % 32 == 0 ? 127.0f : (float)((i * 7) % 255 - 127) + (i % 2 ? 0.5f : -0.5f);
-        lq__quant_act_for(LQ_TYPE_Q8_0)(x, want, N);
-        lvl->quant_q8_0(x, got, N);
-        CHECKF(memcmp(want, got, sizeof want) == 0, "mode %d: %s differs from the shared q8_0 "
-               "quantizer", mode, lq__arch_name(lvl->arch));
-    }
+    static uint8_t want[N / 32 * 36], got[N / 32 * 36];
+    const struct { lq_type type; lq__quant_act_fn level; size_t bytes; } q[] = {
+        {LQ_TYPE_Q8_0, lvl->quant_q8_0, N / 32 * 34},
+        {LQ_TYPE_Q8_1, lvl->quant_q8_1, N / 32 * 36},
+    };
+    for (int t = 0; t < 2; t++)
+        for (int mode = 0; mode <= KT_MODES; mode++) {
+            if (mode < KT_MODES)
+                kt_fill_floats(x, N, mode, &rng);
+            else
+                for (int i = 0; i < N; i++)
+                    x[i] = i % 32 == 0 ? 127.0f : (float)((i * 7) % 255 - 127) + (i % 2 ? 0.5f : -0.5f);
+            lq__quant_act_for(q[t].type)(x, want, N);
+            q[t].level(x, got, N);
+            CHECKF(memcmp(want, got, q[t].bytes) == 0, "mode %d: %s differs from the shared %s "
+                   "quantizer", mode, lq__arch_name(lvl->arch), t ? "q8_1" : "q8_0");
+        }
 }
 
 /* The level's q8_K activation quantizer: the shared one's bytes, on random
@@ -392,7 +397,7 @@ static void linear_rows_ragged_groups(void)
 static void code_dot_rows_bit_identical(int kind, const lq__code_row *like, int64_t k, const float *xl,
                                         lqt_rng *rng)
 {
-    size_t code_bytes = (size_t)(kind == LQ__CODE_4BIT ? k / 2 : k);
+    size_t code_bytes = (size_t)(lq__code_4bit(kind) ? k / 2 : k);
     int64_t nb = k / like->block;
     uint8_t *codes = malloc(code_bytes * LQ__DOT_ROWS);
     float *scales = malloc((size_t)nb * LQ__DOT_ROWS * sizeof *scales), got[LQ__DOT_ROWS];
@@ -422,18 +427,20 @@ static void code_rows(void)
         for (int bi = 0; bi < 4; bi++) {
             for (int nb = 1; nb <= 5; nb += 2) {
                 /* fp8 blocks of any length (lq_matmul gives a row, one scale) */
-                int64_t block = kind == LQ__CODE_4BIT ? blocks[bi] : 32 * (bi + 1) + 5 * bi;
+                int64_t block = lq__code_4bit(kind) ? blocks[bi] : 32 * (bi + 1) + 5 * bi;
                 int64_t k = block * nb;
-                size_t code_bytes = (size_t)(kind == LQ__CODE_4BIT ? k / 2 : k);
+                size_t code_bytes = (size_t)(lq__code_4bit(kind) ? k / 2 : k);
                 uint8_t *codes = malloc(code_bytes);
                 float *scales = malloc((size_t)(k / block) * sizeof *scales);
                 for (size_t i = 0; i < code_bytes; i++)
                     codes[i] = (uint8_t)lqt_next(&rng);
                 for (int64_t i = 0; i < k / block; i++)
                     scales[i] = i % 3 == 2 ? 0.0f : kt_scale(nb == 3 ? KT_EXTREME : KT_NORMAL, &rng);
-                lq__code_row row = {codes, scales,
-                                    kind == LQ__CODE_4BIT ? lq__bnb4_code(bi % 2 ? LQ_TYPE_FP4 : LQ_TYPE_NF4) : NULL,
-                                    block};
+                /* nf4's kernels take any table: fp4's too */
+                const float *table = kind == LQ__CODE_FP4   ? lq__bnb4_code(LQ_TYPE_FP4)
+                                     : kind == LQ__CODE_4BIT ? lq__bnb4_code(bi % 2 ? LQ_TYPE_FP4 : LQ_TYPE_NF4)
+                                                             : NULL;
+                lq__code_row row = {codes, scales, table, block};
                 float *a = malloc((size_t)k * sizeof *a), *c = malloc((size_t)k * sizeof *c);
                 ref->code_dequant[kind](k, &row, a);
                 lvl->code_dequant[kind](k, &row, c);
@@ -455,7 +462,7 @@ static void code_rows(void)
                        "code kind %d block %lld raw dot: ref %.9g, %s %.9g", kind, (long long)block, want,
                        lq__arch_name(lvl->arch), got);
                 /* dot products on finite rows: NaN / infinite codes replaced by zero */
-                for (size_t i = 0; i < code_bytes && kind != LQ__CODE_4BIT; i++)
+                for (size_t i = 0; i < code_bytes && !lq__code_4bit(kind); i++)
                     if ((kind == LQ__CODE_E4M3 && (codes[i] & 0x7f) == 0x7f) ||
                         (kind == LQ__CODE_E5M2 && (codes[i] & 0x7c) == 0x7c))
                         codes[i] = 0;
@@ -519,7 +526,7 @@ static void level_without_extension(void)
     dequant_bit_identical();
     vec_dot_within_tolerance();
     vec_dot_rows_bit_identical();
-    quant_q8_0_bit_identical();
+    quant_q8_0_q8_1_bit_identical();
     quant_q8_k_bit_identical();
     f32_dot_and_f16_conversion();
     linear_rows();
@@ -536,10 +543,10 @@ int main(void)
     if (kt_skip_unavailable_level(lvl))
         return 0;
     lqt_case_fn cases[] = {dequant_bit_identical, dequant_matches_ggml_goldens, vec_dot_within_tolerance,
-                           vec_dot_rows_bit_identical, quant_q8_0_bit_identical, quant_q8_k_bit_identical, f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows,
+                           vec_dot_rows_bit_identical, quant_q8_0_q8_1_bit_identical, quant_q8_k_bit_identical, f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows,
                            gemm_i8_exact, level_without_extension};
     return lqt_run("dequant_bit_identical, dequant_matches_ggml_goldens, vec_dot_within_tolerance, "
-                   "vec_dot_rows_bit_identical, quant_q8_0_bit_identical, quant_q8_k_bit_identical, f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows, gemm_i8_exact, "
+                   "vec_dot_rows_bit_identical, quant_q8_0_q8_1_bit_identical, quant_q8_k_bit_identical, f32_dot_and_f16_conversion, linear_rows, linear_rows_ragged_groups, code_rows, gemm_i8_exact, "
                    "level_without_extension",
                    cases, (int)(sizeof cases / sizeof *cases));
 }

@@ -25,6 +25,7 @@ void lq__kernels_fill_ref(lq__kernels *k)
 #undef ROW
     k->dot_f32 = lq__ref_dot_f32;
     k->quant_q8_0 = lq__quant_act_for(LQ_TYPE_Q8_0);
+    k->quant_q8_1 = lq__quant_act_for(LQ_TYPE_Q8_1);
     k->quant_q8_k = lq__quant_act_for(LQ_TYPE_Q8_K);
     k->exp_f32 = exp_f32;
     k->gemm_i8 = lq__ref_gemm_i8;

@@ -188,6 +188,75 @@ static float q3_k_dot512(int64_t n, const void *vw, const void *va)
     return lq__hsum256(acc);
 }
 
+/* ---- q4_1 rows, two to a ymm ------------------------------------------------ */
+
+/* The many-row q4_1 kernel with two weight rows in the halves of each
+ * 256-bit operation: row 2p's block in the low half, row 2p+1's in the high
+ * one, each half the operations of kernels256.h's q4_1_block (its int32 lanes
+ * the same exact integers, then the same min, scale and multiply-add), so
+ * every row's sum is bit-identical to the one-row dot_q4_1. The activations
+ * are broadcast to both halves by their loads, and the integer and float
+ * work per block of a row is about half the instructions of two 128-bit
+ * blocks (an insert per weight block, and per scale, instead); this core
+ * runs 256-bit operations at the 128-bit rate. Not at the AVX2 level: CPUs
+ * that split 256-bit operations in two (Zen 1) would do more. */
+static inline __m256 q4_1_block_pair(const lq__blk_q4_1 *w0, const lq__blk_q4_1 *w1, const lq__blk_q8_1 *a,
+                                     __m256 acc)
+{
+    const __m256i m4 = _mm256_set1_epi8(0x0F);
+    const __m256i s0 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)a->qs));
+    const __m256i s1 = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)(a->qs + 16)));
+    const __m256i q = _mm256_inserti128_si256(_mm256_castsi128_si256(_mm_loadu_si128((const __m128i *)w0->qs)),
+                                              _mm_loadu_si128((const __m128i *)w1->qs), 1);
+    const __m256i lo = _mm256_and_si256(q, m4), hi = _mm256_and_si256(_mm256_srli_epi16(q, 4), m4);
+#ifdef __AVX512VNNI__
+    __m256i sum = _mm256_dpbusd_epi32(_mm256_dpbusd_epi32(_mm256_setzero_si256(), lo, s0), hi, s1);
+#else
+    /* pair sums within int16: 15 * 128 * 2 * 2 */
+    __m256i p = _mm256_add_epi16(_mm256_maddubs_epi16(lo, s0), _mm256_maddubs_epi16(hi, s1));
+    __m256i sum = _mm256_madd_epi16(p, _mm256_set1_epi16(1));
+#endif
+    /* the min in lane 0 of each half, zeros times zeros in the others */
+    const __m128 sa = _mm_load_ss(&lq__f16_table[a->s]);
+    acc = _mm256_fmadd_ps(_mm256_set_m128(_mm_load_ss(&lq__f16_table[w1->m]), _mm_load_ss(&lq__f16_table[w0->m])),
+                          _mm256_set_m128(sa, sa), acc);
+    __m256 dw = _mm256_set_m128(_mm_broadcast_ss(&lq__f16_table[w1->d]), _mm_broadcast_ss(&lq__f16_table[w0->d]));
+    __m256 d = _mm256_mul_ps(dw, _mm256_broadcast_ss(&lq__f16_table[a->d]));
+    return _mm256_fmadd_ps(d, _mm256_cvtepi32_ps(sum), acc);
+}
+
+/* LQ__DOT_ROWS rows as dot_q4_1's vec_dot_rows: even blocks into acc0, odd
+ * ones into acc1, and the same final sum (with the one-row kernel's zero
+ * min sums added). */
+static void q4_1_dot_rows_pairs(int64_t n, const void *vw, size_t stride, const void *va, float *y)
+{
+    _Static_assert(LQ__DOT_ROWS == 4, "two pairs of rows");
+    const lq__blk_q8_1 *a = va;
+    const lq__blk_q4_1 *w[4];
+    __m256 acc0[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()}, acc1[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
+    for (int r = 0; r < 4; r++)
+        w[r] = (const lq__blk_q4_1 *)((const uint8_t *)vw + (size_t)r * stride);
+    int64_t nb = n / LQ__QK, i = 0;
+    for (; i + 2 <= nb; i += 2) {
+        LQ__UNROLL
+        for (int r = 0; r < 4; r++)
+            lq__prefetch(&w[r][i], 2 * sizeof **w);
+        LQ__UNROLL
+        for (int p = 0; p < 2; p++) {
+            acc0[p] = q4_1_block_pair(&w[2 * p][i], &w[2 * p + 1][i], &a[i], acc0[p]);
+            acc1[p] = q4_1_block_pair(&w[2 * p][i + 1], &w[2 * p + 1][i + 1], &a[i + 1], acc1[p]);
+        }
+    }
+    for (int p = 0; p < 2; p++) {
+        if (i < nb)
+            acc0[p] = q4_1_block_pair(&w[2 * p][i], &w[2 * p + 1][i], &a[i], acc0[p]);
+        __m128 lo = _mm_add_ps(_mm256_castps256_ps128(acc0[p]), _mm256_castps256_ps128(acc1[p]));
+        __m128 hi = _mm_add_ps(_mm256_extractf128_ps(acc0[p], 1), _mm256_extractf128_ps(acc1[p], 1));
+        y[2 * p] = lq__hsum128(lo) + 0.0f;
+        y[2 * p + 1] = lq__hsum128(hi) + 0.0f;
+    }
+}
+
 /* Overwrite the entries these kernels implement. */
 static inline void fill_512_blocks(lq__kernels *k)
 {
@@ -195,6 +264,7 @@ static inline void fill_512_blocks(lq__kernels *k)
     k->t[LQ_TYPE_Q3_K].vec_dot = q3_k_dot512;
     k->t[LQ_TYPE_Q4_K].vec_dot = q4_k_dot512;
     k->t[LQ_TYPE_Q5_K].vec_dot = q5_k_dot512;
+    k->t[LQ_TYPE_Q4_1].vec_dot_rows = q4_1_dot_rows_pairs;
     /* the many-row forms of the 256-bit dot products would not match these */
     k->t[LQ_TYPE_Q2_K].vec_dot_rows = NULL;
     k->t[LQ_TYPE_Q3_K].vec_dot_rows = NULL;
