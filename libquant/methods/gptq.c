@@ -362,7 +362,7 @@ static lq_status fixed_grids(gptq *g)
     lq_status st = LQ_OK;
     if (m->per_tensor || (m->row_params > 1 && !g->job->scheme->static_groups))
         return LQ_OK; /* stored already (tensor_grid), or found during the sweep */
-    if (m->row_params > 1) { /* static groups; per channel: found by load_weights */
+    if (m->row_params > 1) { /* static groups (per channel: found by load_weights) */
         /* source column s sits at processing position inv[s] */
         int32_t *inv = lq__malloc((size_t)cols * sizeof *inv);
         float *tmp = lq__malloc((size_t)(rows * m->group) * sizeof *tmp);
@@ -671,8 +671,8 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
      * each chunk reads all of U again, which is the cost */
     const lq_ctx *ctx = job->q.ctx;
     int64_t floats = ctx && ctx->small_buffers ? GPTQ_CHUNK_FLOATS / 4 : GPTQ_CHUNK_FLOATS;
-    int64_t chunk = floats / (g.cols + 5 * 256);
-    g.rows = chunk < 1 ? 1 : chunk < all_rows ? chunk : all_rows;
+    int64_t fit = floats / (g.cols + 5 * 256);
+    g.rows = fit < 1 ? 1 : fit < all_rows ? fit : all_rows;
     g.read_rows = GPTQ_READ_FLOATS / g.cols;
     g.read_rows = g.read_rows < 1 ? 1 : g.read_rows < g.rows ? g.read_rows : g.rows;
     g.read = lq__malloc((size_t)(g.cols * g.read_rows) * sizeof *g.read);
@@ -690,7 +690,7 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
         st = prepare_factor(&g);
     if (st == LQ_OK && !g.codec && g.m.per_tensor)
         st = tensor_grid(&g);
-    chunk = g.rows;
+    const int64_t chunk = g.rows;
     for (int64_t r0 = 0; st == LQ_OK && r0 < all_rows; r0 += chunk) {
         g.row0 = r0;
         g.rows = all_rows - r0 < chunk ? all_rows - r0 : chunk;

@@ -1,7 +1,8 @@
 /* method.h — the methods that choose codes (internal).
  *
  * lq_quantize converts the input to f32, checks it, lays out the output and
- * then calls the method's run function. Round-to-nearest (and ggml's reference
+ * then calls the method's run function; a method that reads rows
+ * (lq__method.reads_rows) converts and checks its input itself. Round-to-nearest (and ggml's reference
  * searches) is the type's own codec; the other methods register here. */
 #ifndef LQ_METHODS_METHOD_H
 #define LQ_METHODS_METHOD_H
