@@ -18,16 +18,18 @@
 typedef struct {
     lq__row_decoder dec;
     int64_t cols;
+    int64_t first; /* the first row decoded, at dst */
     float *dst;
 } decode_job;
 
 static void decode_range(void *arg, int64_t r0, int64_t r1)
 {
     decode_job *d = arg;
-    lq__row_decoder_run(&d->dec, r0, r1, d->dst + r0 * d->cols);
+    lq__row_decoder_run(&d->dec, d->first + r0, d->first + r1, d->dst + r0 * d->cols);
 }
 
-lq_status lq__decode_f32(const lq_ctx *ctx, const char *fn, const lq_tensor *t, float *dst)
+lq_status lq__decode_rows_f32(const lq_ctx *ctx, const char *fn, const lq_tensor *t, int64_t r0,
+                              int64_t r1, float *dst)
 {
     lq__qparams qp;
     lq__tensor_qparams(t, &qp);
@@ -38,10 +40,15 @@ lq_status lq__decode_f32(const lq_ctx *ctx, const char *fn, const lq_tensor *t, 
     if (view.layout.total != t->nbytes)
         return lq__fail(LQ_ERR_INTERNAL, "%s: tensor '%s' holds %zu bytes, its layout %zu", fn,
                         t->name, t->nbytes, view.layout.total);
-    decode_job d = {.cols = view.cols, .dst = dst};
+    decode_job d = {.cols = view.cols, .first = r0, .dst = dst};
     lq__row_decoder_init(&d.dec, lq__kernels_get(), &view);
-    return lq__parallel_for(ctx, "dequantize", view.rows, lq__grain_for(view.cols, 1 << 16),
+    return lq__parallel_for(ctx, "dequantize", r1 - r0, lq__grain_for(view.cols, 1 << 16),
                             decode_range, &d);
+}
+
+lq_status lq__decode_f32(const lq_ctx *ctx, const char *fn, const lq_tensor *t, float *dst)
+{
+    return lq__decode_rows_f32(ctx, fn, t, 0, lq__tensor_rows(t), dst);
 }
 
 lq_status lq__to_f32(const lq_ctx *ctx, const char *fn, const lq_tensor *t, float **out)

@@ -439,4 +439,4 @@ static lq_status awq_run(const lq__method_job *job)
     return st;
 }
 
-const lq__method lq__method_awq = {1, awq_run};
+const lq__method lq__method_awq = {1, awq_run, 0};

@@ -50,21 +50,27 @@
 #include "quantize.h"
 
 #define GPTQ_BLOCK 128
-/* ggml types run over chunks of rows of about this many floats of work
- * space per row set (the working copy, cols per row, and the per-block
- * buffers, 5 x 256 per row): a row's errors move along its own columns only,
- * through the shared U, so rows are independent, and the working copy and
- * the per-block buffers, which are as tall as the weight, stay bounded for
- * a tall weight (the output head of a 128 k vocabulary: 1.05 GB of them at
- * once). The int types store a row's grids apart from its codes and run
- * whole. */
+/* GPTQ runs over chunks of rows of about this many floats of work space per
+ * row set (the working copy, cols per row, and the per-block buffers, 5 x 256
+ * per row for the ggml types, which is more than the int types' two blocks
+ * of 128 and their grids): a row's errors move along its own columns only,
+ * through the shared U and the shared column order, so rows are independent
+ * given those, and the working copy and the per-block buffers, which are as
+ * tall as the weight, stay bounded for a tall weight (the output head of a
+ * 128 k vocabulary: 1.05 GB of them at once). Per-channel and per-group
+ * grids are a row's own; a per-tensor grid is found first, in a pass over
+ * all rows. */
 #define GPTQ_CHUNK_FLOATS ((int64_t)1 << 24)
+/* The weight's rows are read (widened to f32 and checked, lq__method_rows)
+ * about this many floats at a time, into the chunk's working copy. */
+#define GPTQ_READ_FLOATS ((int64_t)1 << 18)
 
 typedef struct gptq {
     const lq__method_job *job;
     int64_t rows, cols;  /* rows: of the current chunk */
     int64_t row0;        /* its first row */
-    const float *src;    /* its first source row */
+    float *read;      /* read_rows x cols: source rows as read */
+    int64_t read_rows;
     float *wt;        /* cols x rows: W^T in processing order */
     float *u;         /* cols x cols in row panels, upper triangle: U with H^-1 = U^T U */
     int32_t *perm;    /* processing position -> source column */
@@ -260,21 +266,6 @@ static lq_status prepare_factor(gptq *g)
     return st;
 }
 
-/* wt: W^T in processing order, dead columns zeroed. */
-static void load_weights(gptq *g)
-{
-    const int64_t n = g->cols, rows = g->rows;
-    for (int64_t i = 0; i < n; i++) {
-        int64_t a = g->perm[i];
-        /* dead columns: W[:, dead] = 0 */
-        float *dst = g->wt + i * rows;
-        if (g->hdiag[a] == 0.0f)
-            memset(dst, 0, (size_t)rows * sizeof *dst);
-        else
-            for (int64_t r = 0; r < rows; r++)
-                dst[r] = g->src[r * n + a];
-    }
-}
 /* ---- int types ---------------------------------------------------------- */
 
 /* The reference quantizer's grid for [lo, hi]: an all-zero range becomes
@@ -289,13 +280,13 @@ static lq_status grid_for(const gptq *g, float lo, float hi, lq__linear_param *p
     return lq__linear_param_for_range(lo, hi, g->m.bits, g->m.sym, g->m.scale_type, p);
 }
 
-/* Grids of every row over source columns [c0, c0 + len) of the original W
+/* Grids of `rows` rows over source columns [c0, c0 + len) of the original W
  * (before dead columns are zeroed, as the reference's find_params(W) runs
  * first for per-channel grids) or of wt rows (processing order). */
-static lq_status grids_of(const gptq *g, const float *w, int64_t stride_r, int64_t stride_c,
-                          int64_t len, lq__linear_param *out)
+static lq_status grids_of(const gptq *g, const float *w, int64_t rows, int64_t stride_r,
+                          int64_t stride_c, int64_t len, lq__linear_param *out)
 {
-    for (int64_t r = 0; r < g->rows; r++) {
+    for (int64_t r = 0; r < rows; r++) {
         float lo = 0.0f, hi = 0.0f;
         for (int64_t k = 0; k < len; k++) {
             float v = w[r * stride_r + k * stride_c];
@@ -309,30 +300,69 @@ static lq_status grids_of(const gptq *g, const float *w, int64_t stride_r, int64
     return LQ_OK;
 }
 
-/* Grids fixed before the sweep: per channel, per tensor, or static groups
- * (consecutive source columns of W with dead columns zeroed). Stored in the
- * output right away. */
+/* The per-tensor grid, from the range of all rows (read once for it),
+ * stored in the output and set as every row's grid of a chunk. */
+static lq_status tensor_grid(gptq *g)
+{
+    const int64_t all_rows = g->job->q.rows, cols = g->cols;
+    float lo = 0.0f, hi = 0.0f;
+    lq_status st = LQ_OK;
+    for (int64_t r0 = 0; st == LQ_OK && r0 < all_rows; r0 += g->read_rows) {
+        int64_t n = all_rows - r0 < g->read_rows ? all_rows - r0 : g->read_rows;
+        st = lq__method_rows(g->job, r0, r0 + n, g->read);
+        for (int64_t i = 0; st == LQ_OK && i < n * cols; i++) {
+            lo = fminf(lo, g->read[i]);
+            hi = fmaxf(hi, g->read[i]);
+        }
+    }
+    if (st == LQ_OK)
+        st = grid_for(g, lo, hi, &g->stat[0]);
+    for (int64_t r = 1; st == LQ_OK && r < g->rows; r++)
+        g->stat[r] = g->stat[0];
+    if (st == LQ_OK)
+        lq__linear_store_param(g->job->q.dst, &g->m, 0, g->stat[0]);
+    return st;
+}
+
+/* wt: the chunk's rows of W^T in processing order, dead columns zeroed, read
+ * read_rows at a time; per-channel grids of an int type from the rows as
+ * read. */
+static lq_status load_weights(gptq *g)
+{
+    const int64_t n = g->cols, rows = g->rows;
+    const bool channel = !g->codec && !g->m.per_tensor && g->m.row_params == 1;
+    lq_status st = LQ_OK;
+    for (int64_t b0 = 0; st == LQ_OK && b0 < rows; b0 += g->read_rows) {
+        int64_t nb = rows - b0 < g->read_rows ? rows - b0 : g->read_rows;
+        st = lq__method_rows(g->job, g->row0 + b0, g->row0 + b0 + nb, g->read);
+        if (st == LQ_OK && channel)
+            st = grids_of(g, g->read, nb, n, 1, n, g->stat + b0);
+        for (int64_t i = 0; st == LQ_OK && i < n; i++) {
+            int64_t a = g->perm[i];
+            /* dead columns: W[:, dead] = 0 */
+            float *dst = g->wt + i * rows + b0;
+            if (g->hdiag[a] == 0.0f)
+                memset(dst, 0, (size_t)nb * sizeof *dst);
+            else
+                for (int64_t r = 0; r < nb; r++)
+                    dst[r] = g->read[r * n + a];
+        }
+    }
+    return st;
+}
+
+/* Grids fixed before the sweep of a chunk: per channel (found by
+ * load_weights) or static groups (consecutive source columns of W with dead
+ * columns zeroed), stored in the output right away; the per-tensor grid is
+ * stored already (tensor_grid). */
 static lq_status fixed_grids(gptq *g)
 {
     const lq__linear_map *m = &g->m;
-    const float *src = g->job->q.src;
     const int64_t rows = g->rows, cols = g->cols;
     lq_status st = LQ_OK;
-    if (m->per_tensor) {
-        float lo = 0.0f, hi = 0.0f;
-        for (int64_t i = 0; i < rows * cols; i++) {
-            lo = fminf(lo, src[i]);
-            hi = fmaxf(hi, src[i]);
-        }
-        st = grid_for(g, lo, hi, &g->stat[0]);
-        for (int64_t r = 1; r < rows; r++)
-            g->stat[r] = g->stat[0];
-        lq__linear_store_param(g->job->q.dst, m, 0, g->stat[0]);
-        return st;
-    }
-    if (m->row_params == 1) {
-        st = grids_of(g, src, cols, 1, cols, g->stat);
-    } else if (g->job->scheme->static_groups) {
+    if (m->per_tensor || (m->row_params > 1 && !g->job->scheme->static_groups))
+        return LQ_OK; /* stored already (tensor_grid), or found during the sweep */
+    if (m->row_params > 1) { /* static groups (per channel: found by load_weights) */
         /* source column s sits at processing position inv[s] */
         int32_t *inv = lq__malloc((size_t)cols * sizeof *inv);
         float *tmp = lq__malloc((size_t)(rows * m->group) * sizeof *tmp);
@@ -344,16 +374,14 @@ static lq_status fixed_grids(gptq *g)
             for (int64_t j = 0; j < m->group; j++)
                 memcpy(tmp + j * rows, g->wt + (int64_t)inv[k * m->group + j] * rows,
                        (size_t)rows * sizeof *tmp);
-            st = grids_of(g, tmp, 1, rows, m->group, g->stat + k * rows);
+            st = grids_of(g, tmp, rows, 1, rows, m->group, g->stat + k * rows);
         }
         lq__free(inv);
         lq__free(tmp);
-    } else {
-        return LQ_OK; /* found during the sweep */
     }
     for (int64_t k = 0; st == LQ_OK && k < m->row_params; k++)
         for (int64_t r = 0; r < rows; r++)
-            lq__linear_store_param(g->job->q.dst, m, (size_t)(r * m->row_params + k),
+            lq__linear_store_param(g->job->q.dst, m, (size_t)((g->row0 + r) * m->row_params + k),
                                    g->stat[k * rows + r]);
     return st;
 }
@@ -368,11 +396,12 @@ static const lq__linear_param *grids_at(gptq *g, int64_t c, lq_status *st)
         return g->stat + (g->perm[c] / m->group) * g->rows;
     if (c % m->group == 0) {
         /* from the global W: the reference's quirk for groups < block */
-        *st = grids_of(g, g->wt + c * g->rows, 1, g->rows, m->group, g->cur);
+        *st = grids_of(g, g->wt + c * g->rows, g->rows, 1, g->rows, m->group, g->cur);
         if (*st != LQ_OK)
             return NULL;
         for (int64_t r = 0; r < g->rows; r++)
-            lq__linear_store_param(g->job->q.dst, m, (size_t)(r * m->row_params + c / m->group),
+            lq__linear_store_param(g->job->q.dst, m,
+                                   (size_t)((g->row0 + r) * m->row_params + c / m->group),
                                    g->cur[r]);
     }
     return g->cur;
@@ -392,7 +421,7 @@ static lq_status int_column(gptq *g, int64_t c, const float *w, float *err)
     float d = *lq__panels_at(g->u, g->cols, c, c);
     for (int64_t r = 0; r < g->rows; r++) {
         int q = lq__linear_quantize_value(w[r], p[r], m->maxq);
-        lq__linear_put_code(codes + (size_t)r * m->row_bytes, oc, m->bits, q);
+        lq__linear_put_code(codes + (size_t)(g->row0 + r) * m->row_bytes, oc, m->bits, q);
         err[r] = (w[r] - lq__linear_dequantize_value(q, p[r])) / d;
     }
     return LQ_OK;
@@ -637,15 +666,16 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
     }
     size_t n_stat = g.codec ? 0 : (size_t)(g.m.row_params > 1 ? g.m.row_params : 1);
     const int64_t all_rows = g.rows;
-    if (g.codec) {
-        /* a quarter under a memory limit: on ffn_down of the calib_mem model
-         * (2048 x 5632) the whole weight's 56 MB were part of the run's peak;
-         * each chunk reads all of U again, which is the cost */
-        const lq_ctx *ctx = job->q.ctx;
-        int64_t floats = ctx && ctx->small_buffers ? GPTQ_CHUNK_FLOATS / 4 : GPTQ_CHUNK_FLOATS;
-        int64_t chunk = floats / (g.cols + 5 * 256);
-        g.rows = chunk < 1 ? 1 : chunk < all_rows ? chunk : all_rows;
-    }
+    /* a quarter under a memory limit: on ffn_down of the calib_mem model
+     * (2048 x 5632) the whole weight's 56 MB were part of the run's peak;
+     * each chunk reads all of U again, which is the cost */
+    const lq_ctx *ctx = job->q.ctx;
+    int64_t floats = ctx && ctx->small_buffers ? GPTQ_CHUNK_FLOATS / 4 : GPTQ_CHUNK_FLOATS;
+    int64_t fit = floats / (g.cols + 5 * 256);
+    g.rows = fit < 1 ? 1 : fit < all_rows ? fit : all_rows;
+    g.read_rows = GPTQ_READ_FLOATS / g.cols;
+    g.read_rows = g.read_rows < 1 ? 1 : g.read_rows < g.rows ? g.read_rows : g.rows;
+    g.read = lq__malloc((size_t)(g.cols * g.read_rows) * sizeof *g.read);
     g.wt = lq__malloc((size_t)(g.cols * g.rows) * sizeof *g.wt);
     g.cur = g.codec ? NULL : lq__malloc((size_t)g.rows * sizeof *g.cur);
     g.stat = g.codec ? NULL : lq__malloc(n_stat * (size_t)g.rows * sizeof *g.stat);
@@ -653,18 +683,19 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
         g.ga = lq__malloc((size_t)(g.be * g.rows) * sizeof *g.ga);
         g.gb = lq__malloc((size_t)(g.be * g.rows) * sizeof *g.gb);
     }
-    if (!g.wt || (!g.codec && (!g.cur || !g.stat)) || (g.grid && (!g.ga || !g.gb)))
+    if (!g.read || !g.wt || (!g.codec && (!g.cur || !g.stat)) || (g.grid && (!g.ga || !g.gb)))
         st = lq__fail(LQ_ERR_NOMEM, "gptq: cannot allocate the work space of a %lld x %lld "
                       "layer", (long long)g.rows, (long long)g.cols);
     if (st == LQ_OK)
         st = prepare_factor(&g);
+    if (st == LQ_OK && !g.codec && g.m.per_tensor)
+        st = tensor_grid(&g);
     const int64_t chunk = g.rows;
     for (int64_t r0 = 0; st == LQ_OK && r0 < all_rows; r0 += chunk) {
         g.row0 = r0;
         g.rows = all_rows - r0 < chunk ? all_rows - r0 : chunk;
-        g.src = job->q.src + r0 * g.cols;
-        load_weights(&g);
-        if (!g.codec)
+        st = load_weights(&g);
+        if (st == LQ_OK && !g.codec)
             st = fixed_grids(&g);
         if (st == LQ_OK)
             st = sweep(&g);
@@ -672,6 +703,7 @@ static lq_status gptq_solve(const lq__method_job *job, int32_t *perm_out, int al
     if (st == LQ_OK && perm_out)
         for (int64_t i = 0; i < g.cols; i++)
             perm_out[i] = g.permuted_out ? g.perm[i] : (int32_t)i;
+    lq__free(g.read);
     lq__free(g.wt);
     if (!g.shared) {
         lq__free(g.u);
@@ -691,7 +723,7 @@ static lq_status gptq_run(const lq__method_job *job)
     return gptq_solve(job, NULL, 0);
 }
 
-const lq__method lq__method_gptq = {1, gptq_run};
+const lq__method lq__method_gptq = {1, gptq_run, 1};
 
 static lq_status gptq_run_perm(const lq__method_job *job, void *perm)
 {

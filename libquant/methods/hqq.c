@@ -209,4 +209,4 @@ static lq_status hqq_run(const lq__method_job *job)
     return st;
 }
 
-const lq__method lq__method_hqq = {0, hqq_run};
+const lq__method lq__method_hqq = {0, hqq_run, 0};

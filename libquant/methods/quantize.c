@@ -28,7 +28,7 @@ static lq_status rtn_run(const lq__method_job *job)
     return c->quantize(&job->q);
 }
 
-static const lq__method rtn = {0, rtn_run};
+static const lq__method rtn = {0, rtn_run, 0};
 
 const lq__method *lq__method_for(int method)
 {
@@ -62,11 +62,12 @@ static void finite_range(void *arg, int64_t r0, int64_t r1)
     }
 }
 
-/* The first non-finite value, as row and column, for the message. The scan
- * runs on the threads of ctx: on a single pass over a whole model it was a
- * tenth of the time for the cheap types (Q8_0), serial. */
-static lq_status check_finite(const lq_ctx *ctx, const char *fn, const char *name, const float *x,
-                              int64_t rows, int64_t cols)
+/* The first non-finite value of x (rows x cols), as its row plus row0 and
+ * its column, for the message, to be prefixed with the function and the
+ * tensor. The scan runs on the threads of ctx: on a single pass over a whole
+ * model it was a tenth of the time for the cheap types (Q8_0), serial. */
+static lq_status check_finite(const lq_ctx *ctx, const float *x, int64_t rows, int64_t cols,
+                              int64_t row0)
 {
     if (rows == 0 || cols == 0)
         return LQ_OK;
@@ -81,28 +82,54 @@ static lq_status check_finite(const lq_ctx *ctx, const char *fn, const char *nam
     int64_t c = 0;
     while (isfinite(row[c]))
         c++;
-    return lq__fail(LQ_ERR_NONFINITE, "%s: tensor '%s': %s at row %lld, column %lld", fn, name,
-                    isnan(row[c]) ? "NaN" : "infinity", (long long)s.first, (long long)c);
+    return lq__fail(LQ_ERR_NONFINITE, "%s at row %lld, column %lld",
+                    isnan(row[c]) ? "NaN" : "infinity", (long long)(row0 + s.first),
+                    (long long)c);
+}
+
+lq_status lq__method_rows(const lq__method_job *job, int64_t r0, int64_t r1, float *dst)
+{
+    /* without ctx's progress: the method reports its own */
+    lq_ctx quiet = {.threads = lq__ctx_threads(job->q.ctx)};
+    lq_status st = lq__decode_rows_f32(&quiet, job->fn, job->src, r0, r1, dst);
+    return st == LQ_OK ? check_finite(&quiet, dst, r1 - r0, job->q.cols, r0) : st;
 }
 
 /* Finite input can still give a non-finite result, when a row's values are
  * too large for the type's scales (1e30 for an f16 scale or F16 itself, about
  * 1e5 for Q5_1). llama.cpp writes the infinities; libquant refuses, for every
- * type and method alike, naming the first such row. */
-static lq_status check_result(const char *fn, const lq_ctx *ctx, const char *name,
-                              const float *x, const lq_tensor *q, const lq__layout *layout)
+ * type and method alike, naming the first such row and its largest magnitude
+ * (read again from src, which a method that reads rows has nowhere whole). */
+static lq_status check_result(const char *fn, const lq_ctx *ctx, const lq_tensor *src,
+                              const lq_tensor *q, const lq__layout *layout)
 {
     lq__qview v = {q->data, lq__tensor_rows(q), lq__tensor_cols(q), &q->scheme->qp, *layout};
     int64_t row;
     lq_status st = lq__codec_first_nonfinite(ctx, fn, &v, &row);
     if (st != LQ_OK || row < 0)
         return st;
+    float *x = lq__malloc((size_t)v.cols * sizeof *x);
+    if (!x)
+        return lq__fail(LQ_ERR_NOMEM, "%s: tensor '%s': out of memory", fn, src->name);
+    lq_ctx quiet = {.threads = 1};
+    st = lq__decode_rows_f32(&quiet, fn, src, row, row + 1, x);
     float big = 0;
-    for (int64_t c = 0; c < v.cols; c++)
-        big = fmaxf(big, fabsf(x[row * v.cols + c]));
+    for (int64_t c = 0; st == LQ_OK && c < v.cols; c++)
+        big = fmaxf(big, fabsf(x[c]));
+    lq__free(x);
+    if (st != LQ_OK)
+        return st;
     return lq__fail(LQ_ERR_NONFINITE, "%s: tensor '%s': row %lld does not fit %s: its largest "
                     "magnitude %g overflows the type's scales, so the result would be infinite "
-                    "or NaN", fn, name, (long long)row, lq_type_name(q->type), big);
+                    "or NaN", fn, src->name, (long long)row, lq_type_name(q->type), big);
+}
+
+/* "fn: tensor 'name': " before the message of a failure below this level. */
+static void prefix_error(const char *fn, const char *name)
+{
+    char prefix[LQ_MAX_NAME + 32];
+    snprintf(prefix, sizeof prefix, "%s: tensor '%s'", fn, name);
+    lq__error_prefix(prefix);
 }
 
 lq_status lq__quantize_with(const char *fn, lq_ctx *ctx, const lq_tensor *src,
@@ -137,7 +164,9 @@ lq_status lq__quantize_with(const char *fn, lq_ctx *ctx, const lq_tensor *src,
 
     float *tmp = NULL;
     const float *x = (const float *)src->data;
-    if (src->type != LQ_TYPE_F32) {
+    if (m->reads_rows) {
+        x = NULL; /* read by the method, a chunk at a time */
+    } else if (src->type != LQ_TYPE_F32) {
         st = lq__to_f32(ctx, fn, src, &tmp);
         if (st != LQ_OK)
             return st;
@@ -152,7 +181,8 @@ lq_status lq__quantize_with(const char *fn, lq_ctx *ctx, const lq_tensor *src,
         memcpy(tmp, src->data, bytes);
         x = tmp;
     }
-    st = check_finite(ctx, fn, src->name, x, rows, cols);
+    if (x)
+        st = check_finite(ctx, x, rows, cols, 0);
     if (st == LQ_OK && imatrix) {
         for (int64_t c = 0; c < cols; c++) {
             if (!isfinite(imatrix[c]) || imatrix[c] < 0) {
@@ -161,23 +191,21 @@ lq_status lq__quantize_with(const char *fn, lq_ctx *ctx, const lq_tensor *src,
                 break;
             }
         }
+    } else if (st != LQ_OK) {
+        prefix_error(fn, src->name);
     }
     lq_tensor *q = NULL;
     if (st == LQ_OK)
         st = lq__tensor_alloc(fn, scheme->qp.type, src->ndim, src->shape, src->name, layout.total,
                               scheme, &q);
     if (st == LQ_OK) {
-        lq__method_job job = {
-            {ctx, x, rows, cols, &q->scheme->qp, imatrix, q->data, &layout}, q->scheme, calib,
-            src->name};
+        lq__method_job job = {{ctx, x, rows, cols, &q->scheme->qp, imatrix, q->data, &layout},
+                              q->scheme, calib, src->name, src, fn};
         st = run ? run(&job, arg) : m->run(&job);
         if (st == LQ_OK)
-            st = check_result(fn, ctx, src->name, x, q, &layout);
-        else if (st != LQ_ERR_CANCELLED) {
-            char prefix[LQ_MAX_NAME + 32];
-            snprintf(prefix, sizeof prefix, "%s: tensor '%s'", fn, src->name);
-            lq__error_prefix(prefix);
-        }
+            st = check_result(fn, ctx, src, q, &layout);
+        else if (st != LQ_ERR_CANCELLED)
+            prefix_error(fn, src->name);
     }
     lq__free(tmp);
     if (st != LQ_OK) {

@@ -49,8 +49,8 @@ static lq_status w8_run(const lq__method_job *job)
     return LQ_OK;
 }
 
-const lq__method lq__method_smoothquant = {0, w8_run};
-const lq__method lq__method_llm_int8 = {0, w8_run};
+const lq__method lq__method_smoothquant = {0, w8_run, 0};
+const lq__method lq__method_llm_int8 = {0, w8_run, 0};
 
 lq_status lq__w8_weights(const char *fn, const lq_tensor *w, int8_t *codes, float *scales)
 {

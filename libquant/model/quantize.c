@@ -16,6 +16,7 @@
 #include "../core/error.h"
 #include "../io/gguf_internal.h"
 #include "../methods/awq.h"
+#include "../methods/method.h"
 #include "../methods/mixture.h"
 #include "../methods/mixture_plan.h"
 #include "calibrate.h"
@@ -238,6 +239,14 @@ static const lq_tensor *base_weight(const job *j, const char *name)
 /* Quantize slot s from its weight, or from `f32` (a rescaled copy) when given;
  * `in_scale` (may be NULL): the scales AWQ multiplied f32's columns by, which
  * divide its input, so its importance weights (mean x^2) by their squares. */
+/* Does lq_quantize hand a weight of this type to the scheme's method as it
+ * is, for the method to read a chunk of rows at a time (methods/method.h)? */
+static bool reads_rows(const lq_scheme *use, lq_type type)
+{
+    const lq__method *m = lq__method_for(use->method);
+    return m && m->reads_rows && (type == LQ_TYPE_F16 || type == LQ_TYPE_BF16);
+}
+
 static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_calib *calib,
                                const float *in_scale)
 {
@@ -255,8 +264,11 @@ static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_c
      * as lq_quantize would widen it, so that the file's pages of the weight
      * can leave memory before the method runs: GPTQ on the output head of a
      * real vocabulary held them (half the head's F32 size) beside its two
-     * F32 copies */
+     * F32 copies. An F16 or BF16 weight for a method that reads its rows a
+     * chunk at a time (GPTQ) stays as it is: its pages, half the F32 size,
+     * are then all the weight that is held */
     if (st == LQ_OK && (use || f32) && lq_tensor_type(src) != LQ_TYPE_F32 &&
+        !(use && !f32 && reads_rows(use, lq_tensor_type(src))) &&
         (st = lq_dequantize(&j->quiet, src, LQ_TYPE_F32, &decoded)) == LQ_OK) {
         lq__gguf_map_release(j->q->src, lq_gguf_find_tensor(j->q->src, lq_tensor_name(src)), 0,
                              UINT64_MAX);

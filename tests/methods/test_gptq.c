@@ -524,6 +524,108 @@ static void tall_weight_in_chunks(void)
     free(w);
 }
 
+/* The same for the int types, whose grids are stored apart from the codes
+ * (per row, per group, or once for the tensor), so the halves are compared
+ * decoded. A per-tensor grid needs every row: the largest value sits in the
+ * last chunk, and the halves differ, so that case is checked by the two
+ * chunkings agreeing and by that value being representable. act_order
+ * without static groups goes through lq_gptq_quantize, which returns the
+ * column order shared by all chunks. */
+static void tall_int_weight_in_chunks(void)
+{
+    enum { TALL = 10000, HALF = TALL / 2 };
+    float *w = malloc(sizeof(float) * TALL * in_f);
+    lqt_rng r = {98};
+    for (int64_t i = 0; i < (int64_t)TALL * in_f; i++)
+        w[i] = 0.02f * (float)lqt_normal(&r);
+    w[(int64_t)(TALL - 1) * in_f + 7] = 1.0f;
+    const char *schemes[] = {"gptq:int4:channel:asym", "gptq:int4:g128",
+                             "gptq:int3:g64:asym:act_order:static_groups", "gptq:int4:g128:act_order",
+                             "gptq:int8:tensor"};
+    lq_tensor *whole = lqt_wrap(w, TALL, in_f, "w"), *top = lqt_wrap(w, HALF, in_f, "top");
+    lq_tensor *bottom = lqt_wrap(w + (int64_t)HALF * in_f, HALF, in_f, "bottom");
+    lq_ctx *small = NULL;
+    CHECK_OK(lq_ctx_create(&small));
+    if (small)
+        small->small_buffers = true;
+    float *da = malloc(sizeof(float) * TALL * in_f), *dh = malloc(sizeof(float) * TALL * in_f);
+    int32_t perm[4][IN_MAX];
+    for (size_t k = 0; k < sizeof schemes / sizeof *schemes; k++) {
+        lq_scheme *s = lqt_scheme(schemes[k]);
+        int per_tensor = strstr(schemes[k], "tensor") != NULL;
+        lq_tensor *a = NULL, *b = NULL, *c = NULL, *d = NULL;
+        CHECK_OK(lq_gptq_quantize(NULL, whole, s, C, &a, perm[0]));
+        CHECK_OK(lq_gptq_quantize(small, whole, s, C, &d, perm[1]));
+        CHECK(a && d && lq_tensor_nbytes(d) == lq_tensor_nbytes(a) &&
+              memcmp(lq_tensor_data(a), lq_tensor_data(d), lq_tensor_nbytes(a)) == 0 &&
+              memcmp(perm[0], perm[1], sizeof(int32_t) * (size_t)in_f) == 0);
+        if (!per_tensor) {
+            CHECK_OK(lq_gptq_quantize(NULL, top, s, C, &b, perm[2]));
+            CHECK_OK(lq_gptq_quantize(NULL, bottom, s, C, &c, perm[3]));
+            CHECK_OK(lq_dequantize_f32(NULL, a, da, (int64_t)TALL * in_f));
+            CHECK_OK(lq_dequantize_f32(NULL, b, dh, (int64_t)HALF * in_f));
+            CHECK_OK(lq_dequantize_f32(NULL, c, dh + (int64_t)HALF * in_f, (int64_t)HALF * in_f));
+            CHECK(memcmp(da, dh, sizeof(float) * TALL * in_f) == 0 &&
+                  memcmp(perm[0], perm[2], sizeof(int32_t) * (size_t)in_f) == 0 &&
+                  memcmp(perm[0], perm[3], sizeof(int32_t) * (size_t)in_f) == 0);
+        } else {
+            CHECK_OK(lq_dequantize_f32(NULL, a, da, (int64_t)TALL * in_f));
+            /* a grid over [-1, 1] in steps of 2/255 holds 1.0 within a few
+             * steps (GPTQ's updates move it); a grid from the first chunk
+             * alone would top out near 0.1 */
+            float v = da[(int64_t)(TALL - 1) * in_f + 7];
+            CHECK(fabsf(v - 1.0f) < 0.05f);
+        }
+        lq_tensor_free(a), lq_tensor_free(b), lq_tensor_free(c), lq_tensor_free(d);
+        lq_scheme_free(s);
+    }
+    free(da), free(dh);
+    lq_ctx_free(small);
+    lq_tensor_free(whole), lq_tensor_free(top), lq_tensor_free(bottom);
+    free(w);
+}
+
+/* A non-finite value in a later chunk of a tall weight, which GPTQ reads a
+ * chunk of rows at a time, fails with the message every method gives for
+ * it (round to nearest checks the whole weight first), in the chunks of a
+ * ggml type and of an int type, and in the per-tensor grid's first pass. */
+static void nonfinite_in_a_later_chunk(void)
+{
+    enum { TALL = 10000 };
+    float *w = malloc(sizeof(float) * TALL * in_f);
+    lqt_rng r = {97};
+    for (int64_t i = 0; i < (int64_t)TALL * in_f; i++)
+        w[i] = 0.02f * (float)lqt_normal(&r);
+    const float bad[] = {NAN, -INFINITY};
+    const char *schemes[] = {"gptq:q6_k", "gptq:int4:g128", "gptq:int8:tensor"};
+    lq_tensor *t = lqt_wrap(w, TALL, in_f, "w");
+    lq_scheme *rtn = lqt_scheme("q8_0");
+    lq_ctx *small = NULL;
+    CHECK_OK(lq_ctx_create(&small));
+    if (small)
+        small->small_buffers = true;
+    for (int b = 0; b < 2; b++) {
+        w[(int64_t)9000 * in_f + 5 + b] = bad[b];
+        lq_tensor *q = NULL;
+        char want[256];
+        CHECK_STATUS(lq_quantize(NULL, t, rtn, NULL, NULL, &q), LQ_ERR_NONFINITE);
+        snprintf(want, sizeof want, "%s", lq_last_error());
+        for (size_t k = 0; k < sizeof schemes / sizeof *schemes; k++) {
+            lq_scheme *s = lqt_scheme(schemes[k]);
+            CHECK_STATUS(lq_quantize(b ? small : NULL, t, s, C, NULL, &q), LQ_ERR_NONFINITE);
+            CHECK(q == NULL && strcmp(lq_last_error(), want) == 0);
+            if (strcmp(lq_last_error(), want) != 0)
+                printf("# %s: '%s', not '%s'\n", schemes[k], lq_last_error(), want);
+            lq_scheme_free(s);
+        }
+        w[(int64_t)9000 * in_f + 5 + b] = 0.0f;
+    }
+    lq_ctx_free(small);
+    lq_scheme_free(rtn);
+    lq_tensor_free(t);
+    free(w);
+}
+
 /* Results do not depend on the thread count. */
 static void threads_agree(void)
 {
@@ -567,5 +669,6 @@ static void panels_crossed(void)
 
 LQT_MAIN(setup, same_as_straightforward_gptq, better_than_rtn, better_than_imatrix_rtn,
          act_order_and_g_idx, dead_columns,
-         damping_retry, calibration_is_checked, shared_factor, tall_weight_in_chunks, threads_agree,
+         damping_retry, calibration_is_checked, shared_factor, tall_weight_in_chunks,
+         tall_int_weight_in_chunks, nonfinite_in_a_later_chunk, threads_agree,
          panels_crossed, teardown)
