@@ -236,9 +236,6 @@ static const lq_tensor *base_weight(const job *j, const char *name)
     return NULL;
 }
 
-/* Quantize slot s from its weight, or from `f32` (a rescaled copy) when given;
- * `in_scale` (may be NULL): the scales AWQ multiplied f32's columns by, which
- * divide its input, so its importance weights (mean x^2) by their squares. */
 /* Does lq_quantize hand a weight of this type to the scheme's method as it
  * is, for the method to read a chunk of rows at a time (methods/method.h)? */
 static bool reads_rows(const lq_scheme *use, lq_type type)
@@ -247,6 +244,9 @@ static bool reads_rows(const lq_scheme *use, lq_type type)
     return m && m->reads_rows && (type == LQ_TYPE_F16 || type == LQ_TYPE_BF16);
 }
 
+/* Quantize slot s from its weight, or from `f32` (a rescaled copy) when given;
+ * `in_scale` (may be NULL): the scales AWQ multiplied f32's columns by, which
+ * divide its input, so its importance weights (mean x^2) by their squares. */
 static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_calib *calib,
                                const float *in_scale)
 {
