@@ -312,7 +312,7 @@ static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_c
 /* f32 copies of a layer's weights, which AWQ and SmoothQuant rescale, and its
  * norms and v bias (qwen2) as tensors over the new model's own arrays. */
 typedef struct {
-    lq_tensor *w[PARTS];
+    lq_tensor *w[PARTS]; /* NULL until a group needs the weight, and again once quantized */
     lq_tensor *attn_norm, *ffn_norm;
     lq_tensor *v_bias; /* NULL without biases */
     float *in_scale[LQ__SITE_COUNT]; /* AWQ's scales of each input, NULL where none */
@@ -329,7 +329,9 @@ static void free_copy(layer_copy *c)
         lq__free(c->in_scale[i]);
 }
 
-static lq_status copy_layer(job *j, int64_t il, layer_copy *c)
+/* The layer's norms and v bias as tensors; the weights are copied later,
+ * one by one, by copy_weight. */
+static lq_status start_copy(job *j, int64_t il, layer_copy *c)
 {
     memset(c, 0, sizeof *c);
     lq__layer *y = &j->q->layers[il];
@@ -344,13 +346,25 @@ static lq_status copy_layer(job *j, int64_t il, layer_copy *c)
     if (st == LQ_OK && y->bias[2])
         st = lq_tensor_wrap(LQ_TYPE_F32, 1, &kvd, y->bias[2], (size_t)kvd * sizeof(float),
                             LQ_BORROW, "attn_v.bias", &c->v_bias);
-    for (int p = 0; st == LQ_OK && p < PARTS; p++) {
-        const lq_tensor *w = layer_slot(j, il, p)->l->t;
-        st = lq__model_fetch(j->fn, j->q, w); /* made on use: freed once copied */
-        if (st == LQ_OK)
-            st = lq_dequantize(&j->quiet, w, LQ_TYPE_F32, &c->w[p]);
-        lq__model_drop(j->q, w);
-    }
+    return st;
+}
+
+/* The f32 copy of part p, made if not made yet. Copies are made when a group
+ * first needs them, not all seven at the layer's start (205 MB on the
+ * calib_mem model, held until the layer was quantized), and the file's pages
+ * of the weight leave memory once copied: from here on the copy is read. */
+static lq_status copy_weight(job *j, int64_t il, layer_copy *c, int p)
+{
+    if (c->w[p])
+        return LQ_OK;
+    const lq_tensor *w = layer_slot(j, il, p)->l->t;
+    lq_status st = lq__model_fetch(j->fn, j->q, w); /* made on use: freed once copied */
+    if (st == LQ_OK)
+        st = lq_dequantize(&j->quiet, w, LQ_TYPE_F32, &c->w[p]);
+    lq__model_drop(j->q, w);
+    if (st == LQ_OK)
+        lq__gguf_map_release(j->q->src, lq_gguf_find_tensor(j->q->src, lq_tensor_name(w)), 0,
+                             UINT64_MAX);
     return st;
 }
 
@@ -372,6 +386,19 @@ static const scale_group groups[] = {
     {LQ__SITE_FFN, -2, {GATE, UP}, 2},
     {LQ__SITE_FFN_DOWN, UP, {DOWN}, 1},
 };
+
+/* The last group that reads or rescales part p (as prev or next). */
+static int last_group(int p)
+{
+    int last = -1;
+    for (int g = 0; g < (int)(sizeof groups / sizeof *groups); g++) {
+        bool in = groups[g].prev == p;
+        for (int i = 0; i < groups[g].n_next; i++)
+            in = in || groups[g].next[i] == p;
+        last = in ? g : last;
+    }
+    return last;
+}
 
 /* AWQ's search in a mixture: each weight of the group scored in the type
  * the mixture gives it, with the importance weights it is quantized with. */
@@ -510,14 +537,36 @@ static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
         }
         return st;
     }
+    /* Each weight is copied when its group first needs it and quantized (its
+     * copy freed) right after the last group that rescales it: q and k after
+     * attn, v and o after attn_out, gate after ffn, up and down after
+     * ffn_down — still in part order, the order the weights are reported
+     * and spilled in. Copying all seven at the layer's start held 205 MB of
+     * f32 weights through the whole layer on the calib_mem model. */
     layer_copy c;
-    lq_status st = copy_layer(j, il, &c);
-    for (size_t g = 0; st == LQ_OK && g < sizeof groups / sizeof *groups; g++)
-        if (j->method == LQ_METHOD_AWQ || groups[g].prev < 0)
-            st = move_scales(j, il, &c, &groups[g], sets[groups[g].site]);
-    for (int p = 0; st == LQ_OK && p < PARTS; p++)
-        st = quantize_slot(j, layer_slot(j, il, p), c.w[p], sets[lq__layer_site(p)],
-                           c.in_scale[lq__layer_site(p)]);
+    lq_status st = start_copy(j, il, &c);
+    const int n_groups = (int)(sizeof groups / sizeof *groups);
+    for (int g = 0; st == LQ_OK && g < n_groups; g++) {
+        const scale_group *gr = &groups[g];
+        if (j->method == LQ_METHOD_AWQ || gr->prev < 0) {
+            if (gr->prev >= 0)
+                st = copy_weight(j, il, &c, gr->prev);
+            for (int i = 0; st == LQ_OK && i < gr->n_next; i++)
+                st = copy_weight(j, il, &c, gr->next[i]);
+            if (st == LQ_OK)
+                st = move_scales(j, il, &c, gr, sets[gr->site]);
+        }
+        for (int p = 0; st == LQ_OK && p < PARTS; p++) {
+            if (last_group(p) != g)
+                continue;
+            st = copy_weight(j, il, &c, p); /* (a part no group here rescaled) */
+            if (st == LQ_OK)
+                st = quantize_slot(j, layer_slot(j, il, p), c.w[p], sets[lq__layer_site(p)],
+                                   c.in_scale[lq__layer_site(p)]);
+            lq_tensor_free(c.w[p]);
+            c.w[p] = NULL;
+        }
+    }
     if (st == LQ_OK && j->mixture) /* written by lq_model_save_gguf */
         st = refresh_layer(j, il);
     free_copy(&c);
