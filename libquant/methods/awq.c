@@ -262,18 +262,23 @@ typedef struct {
     const float *const *w;
     const int64_t *rows;
     int n;
+    int64_t chunk; /* rows scored at a time (lq__hessian_chunk_rows: the same sum) */
     float *ws, *d;
 } int_score;
 
 static lq_status score_int(void *arg, const float *s, double *err)
 {
     const int_score *a = arg;
+    const int64_t cols = a->m->cols;
     lq_status st = LQ_OK;
     for (int i = 0; st == LQ_OK && i < a->n; i++) {
-        st = candidate_delta(a->ctx, a->m, a->w[i], a->rows[i], s, a->ws, a->d);
         double e = 0;
-        if (st == LQ_OK)
-            st = lq__hessian_error(a->ctx, a->c, a->d, a->rows[i], &e);
+        for (int64_t r0 = 0; st == LQ_OK && r0 < a->rows[i]; r0 += a->chunk) {
+            const int64_t m = a->rows[i] - r0 < a->chunk ? a->rows[i] - r0 : a->chunk;
+            st = candidate_delta(a->ctx, a->m, a->w[i] + r0 * cols, m, s, a->ws, a->d);
+            if (st == LQ_OK)
+                st = lq__hessian_error_add(a->ctx, a->c, a->d, m, &e);
+        }
         *err += e;
     }
     return st;
@@ -286,9 +291,11 @@ lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_ca
     int64_t maxrows = 0;
     for (int i = 0; i < n; i++)
         maxrows = rows[i] > maxrows ? rows[i] : maxrows;
-    int_score a = {ctx, m, c, w, rows, n,
+    /* a per-tensor grid is made over all rows at once */
+    const int64_t chunk = m->per_tensor ? maxrows : lq__hessian_chunk_rows(ctx, c, maxrows);
+    int_score a = {ctx, m, c, w, rows, n, chunk,
                    m->per_tensor ? lq__malloc((size_t)(maxrows * cols) * sizeof *a.ws) : NULL,
-                   lq__malloc((size_t)(maxrows * cols) * sizeof *a.d)};
+                   lq__malloc((size_t)(chunk * cols) * sizeof *a.d)};
     lq_status st = (a.ws || !m->per_tensor) && a.d
                        ? lq__awq_grid(ctx, m, c, w, rows, n, 0, score_int, &a, best)
                        : lq__fail(LQ_ERR_NOMEM, "awq: out of memory");

@@ -64,10 +64,12 @@ static void delta_rows(void *arg, int64_t r0, int64_t r1)
 }
 
 /* The output error of weight w [rows, cols] in type t under scales s;
- * 0 when t has no row quantizer (kept as it is). */
+ * 0 when t has no row quantizer (kept as it is). Scored in chunks of
+ * `chunk` rows (lq__hessian_chunk_rows: the same sum), which blocks and d
+ * hold. */
 static lq_status weight_error(const lq_ctx *ctx, const lq_calib *c, const float *w, int64_t rows,
-                              lq_type t, const float *im, const float *s, float *im_s,
-                              uint8_t *blocks, float *d, double *err)
+                              int64_t chunk, lq_type t, const float *im, const float *s,
+                              float *im_s, uint8_t *blocks, float *d, double *err)
 {
     *err = 0;
     const lq__codec *codec = lq__codec_for(t);
@@ -84,9 +86,15 @@ static lq_status weight_error(const lq_ctx *ctx, const lq_calib *c, const float 
     delta_job j = {codec, w, s, im ? im_s : NULL, cols,
                    (size_t)(cols / ti->block_elems) * (size_t)ti->block_bytes, blocks, d};
     lq_ctx quiet = {.threads = ctx ? ctx->threads : 0}; /* the search reports progress */
-    lq_status st = lq__parallel_for(&quiet, "awq", rows, lq__grain_for(cols, 1 << 14), delta_rows,
-                                    &j);
-    return st == LQ_OK ? lq__hessian_error(ctx, c, d, rows, err) : st;
+    lq_status st = LQ_OK;
+    for (int64_t r0 = 0; st == LQ_OK && r0 < rows; r0 += chunk) {
+        const int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
+        j.w = w + r0 * cols;
+        st = lq__parallel_for(&quiet, "awq", m, lq__grain_for(cols, 1 << 14), delta_rows, &j);
+        if (st == LQ_OK)
+            st = lq__hessian_error_add(ctx, c, d, m, err);
+    }
+    return st;
 }
 
 /* The search's score: every weight's error in its own type. */
@@ -98,6 +106,7 @@ typedef struct {
     const lq_type *types;
     const float *const *imatrix;
     int n;
+    int64_t chunk; /* rows scored at a time */
     float *im_s, *d;
     uint8_t *blocks;
 } ggml_score;
@@ -108,8 +117,8 @@ static lq_status score_ggml(void *arg, const float *s, double *err)
     lq_status st = LQ_OK;
     for (int i = 0; st == LQ_OK && i < a->n; i++) {
         double e = 0;
-        st = weight_error(a->ctx, a->c, a->w[i], a->rows[i], a->types[i], a->imatrix[i], s,
-                          a->im_s, a->blocks, a->d, &e);
+        st = weight_error(a->ctx, a->c, a->w[i], a->rows[i], a->chunk, a->types[i],
+                          a->imatrix[i], s, a->im_s, a->blocks, a->d, &e);
         *err += e;
     }
     return st;
@@ -124,10 +133,11 @@ lq_status lq__awq_search_ggml(const lq_ctx *ctx, const lq_calib *c, const float 
     for (int i = 0; i < n; i++)
         maxrows = rows[i] > maxrows ? rows[i] : maxrows;
     /* a row of f32 is at least as large as the same row in any block type */
-    ggml_score a = {ctx, c, w, rows, types, imatrix, n,
+    const int64_t chunk = lq__hessian_chunk_rows(ctx, c, maxrows);
+    ggml_score a = {ctx, c, w, rows, types, imatrix, n, chunk,
                     lq__malloc((size_t)cols * sizeof *a.im_s),
-                    lq__malloc((size_t)(maxrows * cols) * sizeof *a.d),
-                    lq__malloc((size_t)(maxrows * cols) * sizeof(float))};
+                    lq__malloc((size_t)(chunk * cols) * sizeof *a.d),
+                    lq__malloc((size_t)(chunk * cols) * sizeof(float))};
     const lq__linear_map m = {.cols = cols, .group = cols % WMEAN_GROUP ? cols : WMEAN_GROUP};
     lq_status st = a.im_s && a.d && a.blocks
                        ? lq__awq_grid(ctx, &m, c, w, rows, n, 1, score_ggml, &a, best)

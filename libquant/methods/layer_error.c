@@ -54,10 +54,10 @@ static void quad_blocks(void *arg, int64_t b0, int64_t b1)
     lq__free(t);
 }
 
-/* The blocks run on ctx's threads; their sums are added in block order, so
- * the result does not depend on the thread count. */
+/* The blocks run on ctx's threads; their sums are added onto *sum in block
+ * order, so the result does not depend on the thread count. */
 static lq_status quadratic(const lq_ctx *ctx, const lq_calib *c, const float *a, const float *b,
-                           int64_t rows, double *out)
+                           int64_t rows, double *sum)
 {
     const int64_t rb = row_block(c->n), blocks = (rows + rb - 1) / rb;
     quad_job j = {c, a, b, rows, rb, lq__calloc((size_t)(blocks + 1), sizeof(double)), 0};
@@ -67,22 +67,37 @@ static lq_status quadratic(const lq_ctx *ctx, const lq_calib *c, const float *a,
     lq_status st = lq__parallel_for(&quiet, "error", blocks, 1, quad_blocks, &j);
     if (st == LQ_OK && j.nomem)
         st = lq__fail(LQ_ERR_NOMEM, "output error: out of memory");
-    double sum = 0;
     for (int64_t i = 0; i < blocks; i++)
-        sum += j.partial[i];
+        *sum += j.partial[i];
     lq__free(j.partial);
-    *out = sum;
     return st;
 }
 
 lq_status lq__hessian_error(const lq_ctx *ctx, const lq_calib *c, const float *d, int64_t rows,
                             double *out)
 {
+    *out = 0;
     return quadratic(ctx, c, d, NULL, rows, out);
+}
+
+lq_status lq__hessian_error_add(const lq_ctx *ctx, const lq_calib *c, const float *d,
+                                int64_t rows, double *sum)
+{
+    return quadratic(ctx, c, d, NULL, rows, sum);
 }
 
 lq_status lq__hessian_error_diff(const lq_ctx *ctx, const lq_calib *c, const float *a,
                                  const float *b, int64_t rows, double *out)
 {
+    *out = 0;
     return quadratic(ctx, c, a, b, rows, out);
+}
+
+int64_t lq__hessian_chunk_rows(const lq_ctx *ctx, const lq_calib *c, int64_t rows)
+{
+    if (!ctx || !ctx->small_buffers)
+        return rows;
+    /* a few blocks per thread, so that each call still spreads over them */
+    int64_t chunk = row_block(c->n) * 2 * lq__ctx_threads(ctx);
+    return chunk < rows ? chunk : rows;
 }

@@ -324,7 +324,7 @@ static lq_status quantize_slot(job *j, slot *s, const lq_tensor *f32, const lq_c
 /* f32 copies of a layer's weights, which AWQ and SmoothQuant rescale, and its
  * norms and v bias (qwen2) as tensors over the new model's own arrays. */
 typedef struct {
-    lq_tensor *w[PARTS];
+    lq_tensor *w[PARTS]; /* NULL until a group needs the weight, and again once quantized */
     lq_tensor *attn_norm, *ffn_norm;
     lq_tensor *v_bias; /* NULL without biases */
     float *in_scale[LQ__SITE_COUNT]; /* AWQ's scales of each input, NULL where none */
@@ -341,7 +341,9 @@ static void free_copy(layer_copy *c)
         lq__free(c->in_scale[i]);
 }
 
-static lq_status copy_layer(job *j, int64_t il, layer_copy *c)
+/* The layer's norms and v bias as tensors; the weights are copied later,
+ * one by one, by copy_weight. */
+static lq_status start_copy(job *j, int64_t il, layer_copy *c)
 {
     memset(c, 0, sizeof *c);
     lq__layer *y = &j->q->layers[il];
@@ -356,13 +358,32 @@ static lq_status copy_layer(job *j, int64_t il, layer_copy *c)
     if (st == LQ_OK && y->bias[2])
         st = lq_tensor_wrap(LQ_TYPE_F32, 1, &kvd, y->bias[2], (size_t)kvd * sizeof(float),
                             LQ_BORROW, "attn_v.bias", &c->v_bias);
-    for (int p = 0; st == LQ_OK && p < PARTS; p++) {
-        const lq_tensor *w = layer_slot(j, il, p)->l->t;
-        st = lq__model_fetch(j->fn, j->q, w); /* made on use: freed once copied */
-        if (st == LQ_OK)
-            st = lq_dequantize(&j->quiet, w, LQ_TYPE_F32, &c->w[p]);
-        lq__model_drop(j->q, w);
-    }
+    return st;
+}
+
+/* The f32 copy of part p, made if not made yet. Copies are made when a group
+ * first needs them, not all seven at the layer's start (205 MB on the
+ * calib_mem model, held until the layer was quantized), and the file's pages
+ * of the weight leave memory once copied: from here on the copy is read. A
+ * copy dropped after its own group (calibrated_layer) is made again with
+ * that group's scales applied to its columns by the same products; a part is
+ * a group's prev only in the last group that touches it (groups[]), so no
+ * rows were scaled yet. */
+static lq_status copy_weight(job *j, int64_t il, layer_copy *c, int p)
+{
+    if (c->w[p])
+        return LQ_OK;
+    const lq_tensor *w = layer_slot(j, il, p)->l->t;
+    lq_status st = lq__model_fetch(j->fn, j->q, w); /* made on use: freed once copied */
+    if (st == LQ_OK)
+        st = lq_dequantize(&j->quiet, w, LQ_TYPE_F32, &c->w[p]);
+    lq__model_drop(j->q, w);
+    if (st == LQ_OK)
+        lq__gguf_map_release(j->q->src, lq_gguf_find_tensor(j->q->src, lq_tensor_name(w)), 0,
+                             UINT64_MAX);
+    const float *s = c->in_scale[lq__layer_site(p)];
+    if (st == LQ_OK && s)
+        st = lq_scales_apply(s, lq_tensor_dim(c->w[p], 1), NULL, NULL, &c->w[p], 1);
     return st;
 }
 
@@ -384,6 +405,19 @@ static const scale_group groups[] = {
     {LQ__SITE_FFN, -2, {GATE, UP}, 2},
     {LQ__SITE_FFN_DOWN, UP, {DOWN}, 1},
 };
+
+/* The last group that reads or rescales part p (as prev or next). */
+static int last_group(int p)
+{
+    int last = -1;
+    for (int g = 0; g < (int)(sizeof groups / sizeof *groups); g++) {
+        bool in = groups[g].prev == p;
+        for (int i = 0; i < groups[g].n_next; i++)
+            in = in || groups[g].next[i] == p;
+        last = in ? g : last;
+    }
+    return last;
+}
 
 /* AWQ's search in a mixture: each weight of the group scored in the type
  * the mixture gives it, with the importance weights it is quantized with. */
@@ -414,21 +448,28 @@ static lq_status move_scales(job *j, int64_t il, layer_copy *c, const scale_grou
                              lq_calib *calib)
 {
     int64_t n = lq_calib_features(calib);
-    lq_tensor *prev = g->prev == -1 ? c->attn_norm : g->prev == -2 ? c->ffn_norm : c->w[g->prev];
-    if (g->prev >= 0 && lq_tensor_dim(prev, 0) != n)
+    if (g->prev >= 0 && lq_tensor_dim(layer_slot(j, il, g->prev)->l->t, 0) != n)
         return LQ_OK; /* grouped-query attention: v has fewer outputs than o has inputs */
     lq_tensor *next[3];
-    for (int i = 0; i < g->n_next; i++)
+    lq_status st = LQ_OK;
+    for (int i = 0; st == LQ_OK && i < g->n_next; i++) {
+        st = copy_weight(j, il, c, g->next[i]);
         next[i] = c->w[g->next[i]];
-    float *s = lq__calloc((size_t)n * 2, sizeof *s);
-    if (!s)
-        return lq__fail(LQ_ERR_NOMEM, "%s: out of memory", j->fn);
-    lq_status st = j->method != LQ_METHOD_AWQ
-                       ? lq_smoothquant_scales(j->scheme, calib, (const lq_tensor *const *)next,
-                                               g->n_next, s)
-                   : j->mixture ? search_mixture(j, il, g, next, calib, s)
-                                : lq_awq_search(&j->quiet, j->scheme, calib,
-                                                (const lq_tensor *const *)next, g->n_next, s);
+    }
+    float *s = st == LQ_OK ? lq__calloc((size_t)n * 2, sizeof *s) : NULL;
+    if (st == LQ_OK && !s)
+        st = lq__fail(LQ_ERR_NOMEM, "%s: out of memory", j->fn);
+    if (st == LQ_OK)
+        st = j->method != LQ_METHOD_AWQ
+                 ? lq_smoothquant_scales(j->scheme, calib, (const lq_tensor *const *)next,
+                                         g->n_next, s)
+             : j->mixture ? search_mixture(j, il, g, next, calib, s)
+                          : lq_awq_search(&j->quiet, j->scheme, calib,
+                                          (const lq_tensor *const *)next, g->n_next, s);
+    /* prev's copy is made after the search, not held beside its buffers */
+    if (st == LQ_OK && g->prev >= 0)
+        st = copy_weight(j, il, c, g->prev);
+    lq_tensor *prev = g->prev >= 0 ? c->w[g->prev] : g->prev == -1 ? c->attn_norm : c->ffn_norm;
     if (st == LQ_OK)
         st = lq_scales_apply(s, n, prev, g->prev == V ? c->v_bias : NULL, next, g->n_next);
     for (int64_t i = 0; st == LQ_OK && i < n; i++)
@@ -522,14 +563,53 @@ static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
         }
         return st;
     }
+    /* Each weight is copied when its group first needs it and quantized (its
+     * copy freed) right after the last group that rescales it: q and k after
+     * attn, v and o after attn_out, gate after ffn, up and down after
+     * ffn_down — still in part order, the order the weights are reported
+     * and spilled in. Copying all seven at the layer's start held 205 MB of
+     * f32 weights through the whole layer on the calib_mem model. Under a
+     * memory limit the sets come parked (LQ__CALIB_PARK): each is loaded
+     * for a use and parked again after it (without a file both do nothing),
+     * so that one Hessian is in memory at a time instead of four (111 MB
+     * there). */
     layer_copy c;
-    lq_status st = copy_layer(j, il, &c);
-    for (size_t g = 0; st == LQ_OK && g < sizeof groups / sizeof *groups; g++)
-        if (j->method == LQ_METHOD_AWQ || groups[g].prev < 0)
-            st = move_scales(j, il, &c, &groups[g], sets[groups[g].site]);
-    for (int p = 0; st == LQ_OK && p < PARTS; p++)
-        st = quantize_slot(j, layer_slot(j, il, p), c.w[p], sets[lq__layer_site(p)],
-                           c.in_scale[lq__layer_site(p)]);
+    lq_status st = start_copy(j, il, &c);
+    const int n_groups = (int)(sizeof groups / sizeof *groups);
+    for (int g = 0; st == LQ_OK && g < n_groups; g++) {
+        const scale_group *gr = &groups[g];
+        if (j->method == LQ_METHOD_AWQ || gr->prev < 0) {
+            st = lq__calib_unpark(sets[gr->site]);
+            if (st == LQ_OK)
+                st = move_scales(j, il, &c, gr, sets[gr->site]);
+            if (st == LQ_OK)
+                st = lq__calib_park(sets[gr->site]);
+        }
+        for (int p = 0; st == LQ_OK && p < PARTS; p++) {
+            if (last_group(p) != g)
+                continue;
+            lq_calib *set = sets[lq__layer_site(p)];
+            st = copy_weight(j, il, &c, p); /* (made again, or in no group SmoothQuant runs) */
+            if (st == LQ_OK)
+                st = lq__calib_unpark(set);
+            if (st == LQ_OK)
+                st = quantize_slot(j, layer_slot(j, il, p), c.w[p], set,
+                                   c.in_scale[lq__layer_site(p)]);
+            if (st == LQ_OK)
+                st = lq__calib_park(set);
+            lq_tensor_free(c.w[p]);
+            c.w[p] = NULL;
+        }
+        /* under a memory limit the copies that wait for a later group are
+         * dropped and made again when it needs them: up was held through
+         * ffn_down's search (46 MB on the calib_mem model) */
+        for (int p = 0; j->quiet.small_buffers && p < PARTS; p++) {
+            if (last_group(p) > g) {
+                lq_tensor_free(c.w[p]);
+                c.w[p] = NULL;
+            }
+        }
+    }
     if (st == LQ_OK && j->mixture) /* written by lq_model_save_gguf */
         st = refresh_layer(j, il);
     free_copy(&c);
@@ -593,8 +673,9 @@ static lq_status run(job *j, const int32_t *calib, int64_t n_calib)
         return lq__fail(LQ_ERR_INVALID, "%s: '%s' needs calibration tokens", j->fn,
                         lq_scheme_string(j->scheme));
     int64_t window = j->base->kv.n_ctx < j->q->kv.n_ctx ? j->base->kv.n_ctx : j->q->kv.n_ctx;
-    unsigned flags = (j->slots[1].gptq_head ? LQ__CALIB_HEAD : 0u) |
-                     (j->method == LQ_METHOD_GPTQ ? LQ__CALIB_NO_SAMPLE | LQ__CALIB_PARK : 0u);
+    /* no method here reads the sets' row samples (lq_method_error does) */
+    unsigned flags = (j->slots[1].gptq_head ? LQ__CALIB_HEAD : 0u) | LQ__CALIB_NO_SAMPLE |
+                     LQ__CALIB_PARK;
     return lq__calibrate(j->user, j->fn, j->base, j->q, calib, n_calib, window, flags,
                          calibrated_layer, j);
 }

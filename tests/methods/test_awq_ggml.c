@@ -8,7 +8,9 @@
  * computed from their definition over the tokens (synth.h), the
  * quantizations by the public lq_quantize, so neither depends on the
  * search's own Hessian arithmetic. */
+#include "libquant/core/ctx.h"
 #include "libquant/methods/awq.h"
+#include "libquant/methods/layer_error.h"
 #include "synth.h"
 
 enum { TOKENS = 1024, IN = 512, OUT = 128 };
@@ -113,10 +115,64 @@ static void kept_and_refused(void)
     lq_calib_free(odd);
 }
 
+/* Under a memory limit (the ctx's small_buffers) the searches score a
+ * weight's rows in chunks (lq__hessian_chunk_rows); the error's sum must keep
+ * its order, so the errors and the scales found are the same bits as in one
+ * pass. A narrow layer (32 inputs: 32768 rows per block of the error's sum,
+ * 65536 per chunk on one thread) with 150000 rows gives three chunks, the
+ * last one short, at little cost. */
+static void chunked_same_bits(void)
+{
+    enum { NARROW = 32, TALL = 150000 };
+    lqt_layer n;
+    lqt_layer_make(&n, 256, NARROW, TALL, 5);
+    lq_calib *c = NULL;
+    CHECK_OK(lq_calib_create(NARROW, &c));
+    CHECK_OK(lq_calib_add(c, n.x, 256));
+    lq_ctx whole = {.threads = 1}, small = {.threads = 1, .small_buffers = true};
+    const int64_t chunk = lq__hessian_chunk_rows(&small, c, TALL);
+    CHECK(chunk < TALL / 2 && lq__hessian_chunk_rows(&whole, c, TALL) == TALL);
+    /* a sum that regrouped the blocks (a chunk's sum, then the total) would
+     * differ in the last bits for some of these weights: the second chunk's
+     * rows are grown by 10% at each of 16 tries */
+    float *grown = malloc(sizeof(float) * TALL * NARROW);
+    memcpy(grown, n.w, sizeof(float) * TALL * NARROW);
+    int same = 0;
+    for (int k = 0; k < 16; k++) {
+        double one = 0, parts = 0;
+        CHECK_OK(lq__hessian_error(&whole, c, grown, TALL, &one));
+        for (int64_t r0 = 0; r0 < TALL; r0 += chunk)
+            CHECK_OK(lq__hessian_error_add(&small, c, grown + r0 * NARROW,
+                                           TALL - r0 < chunk ? TALL - r0 : chunk, &parts));
+        same += memcmp(&one, &parts, sizeof one) == 0;
+        for (int64_t i = chunk * NARROW; i < 2 * chunk * NARROW; i++)
+            grown[i] *= 1.1f;
+    }
+    CHECKF(same == 16, "%d of 16 errors the same bits", same);
+    free(grown);
+
+    const float *w[2] = {n.w, n.w + NARROW}, *im[2] = {NULL, NULL};
+    int64_t rows[2] = {TALL, TALL - 1};
+    lq_type t[2] = {LQ_TYPE_Q8_0, LQ_TYPE_Q4_0};
+    float a[NARROW], b[NARROW];
+    CHECK_OK(lq__awq_search_ggml(&whole, c, w, rows, t, im, 2, a));
+    CHECK_OK(lq__awq_search_ggml(&small, c, w, rows, t, im, 2, b));
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    lq_tensor *wt = lqt_wrap(n.w, TALL, NARROW, "w");
+    lq_scheme *sc = lqt_scheme("awq:int4:g32");
+    CHECK_OK(lq_awq_search(&whole, sc, c, (const lq_tensor *const *)&wt, 1, a));
+    CHECK_OK(lq_awq_search(&small, sc, c, (const lq_tensor *const *)&wt, 1, b));
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    lq_scheme_free(sc);
+    lq_tensor_free(wt);
+    lq_calib_free(c);
+    lqt_layer_free(&n);
+}
+
 static void teardown(void)
 {
     lq_calib_free(C);
     lqt_layer_free(&L);
 }
 
-LQT_MAIN(setup, below_rtn, kept_and_refused, teardown)
+LQT_MAIN(setup, below_rtn, kept_and_refused, chunked_same_bits, teardown)

@@ -70,6 +70,12 @@ run "lq quantize F16.gguf Q4_K_M --method gptq" "$lq" quantize "$work/f16.gguf" 
 run "  ... --max-memory 1" "$lq" quantize "$work/f16.gguf" "$work/g1.gguf" Q4_K_M --method gptq \
   "${calib[@]}" --max-memory 1
 same "$work/g.gguf" "$work/g1.gguf" "gptq with the states in a file"
+rm -f "$work"/g*.gguf
+run "lq quantize F16.gguf Q4_K_M --method awq" "$lq" quantize "$work/f16.gguf" "$work/a.gguf" \
+  Q4_K_M --method awq "${calib[@]}"
+run "  ... --max-memory 1" "$lq" quantize "$work/f16.gguf" "$work/a1.gguf" Q4_K_M --method awq \
+  "${calib[@]}" --max-memory 1
+same "$work/a.gguf" "$work/a1.gguf" "awq with the states in a file"
 rm -f "$work"/*.gguf
 run "lq quantize DIR OUT --format gptq" "$lq" quantize "$model" "$work/gptq" --format gptq "${calib[@]}"
 run "  ... --max-memory 1" "$lq" quantize "$model" "$work/gptq1" --format gptq "${calib[@]}" \
