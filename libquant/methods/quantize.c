@@ -181,8 +181,8 @@ lq_status lq__quantize_with(const char *fn, lq_ctx *ctx, const lq_tensor *src,
         memcpy(tmp, src->data, bytes);
         x = tmp;
     }
-    if (x)
-        st = check_finite(ctx, x, rows, cols, 0);
+    if (x && (st = check_finite(ctx, x, rows, cols, 0)) != LQ_OK)
+        prefix_error(fn, src->name);
     if (st == LQ_OK && imatrix) {
         for (int64_t c = 0; c < cols; c++) {
             if (!isfinite(imatrix[c]) || imatrix[c] < 0) {
@@ -191,8 +191,6 @@ lq_status lq__quantize_with(const char *fn, lq_ctx *ctx, const lq_tensor *src,
                 break;
             }
         }
-    } else if (st != LQ_OK) {
-        prefix_error(fn, src->name);
     }
     lq_tensor *q = NULL;
     if (st == LQ_OK)

@@ -365,8 +365,9 @@ static inline __m128 q4_0_block(const lq__blk_q4_0 *w, const lq__blk_q8_0 *a, __
 /* A dot product over 32-element blocks, two blocks per step into two
  * accumulators (one would wait on the FMA latency every block). block adds
  * d_w d_a (block sum) to acc and, for q5_1, m_w s_a to lane 0 of *m: a
- * chain of its own, apart from acc's (q4_1's goes into acc, see q4_1_block). W: the accumulators' width in bits
- * (256, or 128 for blocks computed in 128-bit halves). */
+ * chain of its own, apart from acc's (q4_1's goes into acc, see q4_1_block).
+ * W: the accumulators' width in bits (256, or 128 for blocks computed in
+ * 128-bit halves). */
 #define BLOCK_DOT_W(name, wtype, atype, block, W)                                   \
     static float name(int64_t n, const void *vw, const void *va)              \
     {                                                                         \
