@@ -276,6 +276,9 @@ static void qkv_rows(void *arg, int64_t i0, int64_t i1)
     }
 }
 
+static lq_status ffn_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations *a, int64_t n,
+                             const lq__tap *watch);
+
 static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations *a, int64_t n,
                                int64_t pos, const lq__tap *watch)
 {
@@ -287,8 +290,8 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
 
     if ((st = residual(ctx, hp, a->x, NULL, y->attn_norm, a->h, n, il)))
         return st;
-    const lq__linear *qkv[] = {&y->q, &y->k, &y->v}, *gate_up[] = {&y->gate, &y->up};
-    float *qkv_out[] = {a->q, a->k, a->v}, *gate_up_out[] = {a->gate, a->up};
+    const lq__linear *qkv[] = {&y->q, &y->k, &y->v};
+    float *qkv_out[] = {a->q, a->k, a->v};
     if ((st = tap(watch, il, LQ__SITE_ATTN, a->h, n)) || ends(watch, LQ__SITE_ATTN) ||
         (st = lq__linear_forward_shared(ctx, qkv, 3, a->h, n, qkv_out)))
         return st;
@@ -308,9 +311,23 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
         (st = tap(watch, il, LQ__SITE_ATTN_OUT, a->att, n)) || ends(watch, LQ__SITE_ATTN_OUT) ||
         (st = lq__linear_forward(ctx, &y->o, a->att, n, a->proj)))
         return st;
+    if ((st = residual(ctx, hp, a->x, a->proj, y->ffn_norm, a->h, n, il)))
+        return st;
+    return ffn_forward(ctx, m, il, a, n, watch);
+}
+
+/* The layer's FFN from its input, normed in a->h, on: its output is added to
+ * a->x. */
+static lq_status ffn_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations *a, int64_t n,
+                             const lq__tap *watch)
+{
+    const lq__hparams *hp = &m->hp;
+    const lq__layer *y = &m->layers[il];
+    const lq__linear *gate_up[] = {&y->gate, &y->up};
+    float *gate_up_out[] = {a->gate, a->up};
     rows_job ffn = {.hp = hp, .gate = a->gate, .up = a->up};
-    if ((st = residual(ctx, hp, a->x, a->proj, y->ffn_norm, a->h, n, il)) ||
-        (st = tap(watch, il, LQ__SITE_FFN, a->h, n)) || ends(watch, LQ__SITE_FFN) ||
+    lq_status st;
+    if ((st = tap(watch, il, LQ__SITE_FFN, a->h, n)) || ends(watch, LQ__SITE_FFN) ||
         (st = lq__linear_forward_shared(ctx, gate_up, 2, a->h, n, gate_up_out)) ||
         (st = lq__parallel_for(ctx, "forward", n, rows_grain(hp->n_ff), swiglu_rows, &ffn)) ||
         (st = tap(watch, il, LQ__SITE_FFN_DOWN, a->gate, n)) || ends(watch, LQ__SITE_FFN_DOWN) ||
@@ -344,6 +361,10 @@ lq_status lq__model_layer(lq_ctx *ctx, lq_model *m, int64_t il, float *x, int64_
         return alloc_failed(n);
     m->n_past = 0; /* the other layers' cache no longer goes with this one's */
     size_t bytes = (size_t)(n * m->hp.n_embd) * sizeof *x;
+    if (t && t->first == LQ__SITE_FFN) { /* x is the FFN's input: attention is skipped */
+        memcpy(a.h, x, bytes);
+        return ffn_forward(ctx, m, il, &a, n, t);
+    }
     memcpy(a.x, x, bytes);
     rope_table(m, n, 0, a.rope_cs);
     lq_status st = layer_forward(ctx, m, il, &a, n, 0, t);

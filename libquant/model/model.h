@@ -144,11 +144,14 @@ static inline int lq__layer_site(int part)
 
 /* Sees the n input rows of the weights at `site` of layer `layer`. The
  * layer's pass stops once it has shown site `last` (LQ__SITE_COUNT: it
- * runs whole), for a caller that wants the inputs only. */
+ * runs whole), for a caller that wants the inputs only. With `first`
+ * LQ__SITE_FFN (else 0) the pass starts at the FFN: x is its normed input as
+ * the tap was shown it at that site, and the pass must stop before the
+ * layer's end (the residual stream is not there to add to). */
 typedef struct lq__tap {
     lq_status (*fn)(void *user, int64_t layer, int site, const float *x, int64_t n);
     void *user;
-    int last;
+    int first, last;
 } lq__tap;
 
 /* x[n][n_embd] = the embedding rows of n tokens. */
