@@ -57,6 +57,15 @@ static void release_site(const walk *w, int64_t layer, int site)
                                  0, UINT64_MAX);
 }
 
+/* The pass is done with bytes [off, off + len) of the source's weight t: its
+ * file pages leave (lq__tap.done, in the second half-pass). */
+static void release_bytes(void *user, const lq_tensor *t, uint64_t off, uint64_t len)
+{
+    const walk *w = user;
+    lq__gguf_map_release(w->source->src, lq_gguf_find_tensor(w->source->src, lq_tensor_name(t)),
+                         off, len);
+}
+
 static lq_status add_rows(void *user, int64_t layer, int site, const float *x, int64_t n)
 {
     walk *w = user;
@@ -152,7 +161,11 @@ static void release_scratch(lq_model *m)
 static lq_status source_pass(walk *w, int64_t il, int first, int last)
 {
     bool same = w->source == w->follow, at_ffn = w->halves && first == LQ__SITE_FFN_DOWN;
-    lq__tap tap = {.fn = add_rows, .user = w, .first = at_ffn ? LQ__SITE_FFN : 0, .last = last};
+    /* from a mapped file, gate and up a piece at a time with their pages
+     * released after each: 176 -> XXX MB on the calib_mem model (forward.c) */
+    bool mapped = !lq__model_lazy_source(w->source->src);
+    lq__tap tap = {.fn = add_rows, .done = at_ffn && mapped ? release_bytes : NULL, .user = w,
+                   .first = at_ffn ? LQ__SITE_FFN : 0, .last = last};
     lq_status st = LQ_OK;
     w->first_site = first;
     for (int64_t k = 0; st == LQ_OK && k < w->n_windows; k++) {

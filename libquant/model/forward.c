@@ -8,6 +8,7 @@
 #include "../core/ctx.h"
 #include "../core/error.h"
 #include "../core/pool.h"
+#include "../core/tensor.h"
 #include "../kernels/matmul.h"
 #include "../kernels/vexp.h"
 #include "attention.h"
@@ -279,6 +280,12 @@ static void qkv_rows(void *arg, int64_t i0, int64_t i1)
 static lq_status ffn_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations *a, int64_t n,
                              const lq__tap *watch);
 
+static lq_status alloc_failed(int64_t n)
+{
+    return lq__fail(LQ_ERR_NOMEM, "lq_model_eval: cannot allocate activations for %lld tokens",
+                    (long long)n);
+}
+
 static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations *a, int64_t n,
                                int64_t pos, const lq__tap *watch)
 {
@@ -316,6 +323,74 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
     return ffn_forward(ctx, m, il, a, n, watch);
 }
 
+/* The rows gate_up_pieces' pieces start at multiples of and hold more of,
+ * or 0 when it cannot run these weights: a piece must give the same outputs
+ * as the whole (lq__matmul_split_rows: 16 rows on the tile and dot paths,
+ * a gemm chunk of 8 MiB of F32 on the gemm path, which decodes F16 and
+ * BF16), hold whole rows of ggml blocks (a run of rows is a run of bytes) and
+ * be smaller than the weight; and the tap must free the bytes read. */
+static int64_t piece_rows(const lq_ctx *ctx, const lq__tap *watch, const lq__linear *const *l,
+                          int64_t n)
+{
+    int64_t rows = 0;
+    for (int j = 0; watch && watch->done && j < 2; j++) {
+        if (l[j]->method != LQ_METHOD_RTN || l[j]->act_flags != LQ_MATMUL_ACT_8BIT ||
+            l[j]->rows != l[0]->rows || l[j]->t->nbytes % (size_t)l[j]->rows)
+            return 0;
+        int64_t r = lq__matmul_split_rows(ctx, l[j]->t, n, l[j]->act_flags);
+        if (r == 0 || (rows && r != rows))
+            return 0;
+        rows = r;
+    }
+    return rows < l[0]->rows / 3 ? rows : 0;
+}
+
+/* y[j] = x l[j]^T for gate and up as lq__linear_forward_shared computes it,
+ * a piece of their rows at a time, the tap told after each piece that its
+ * bytes are read. For a calibration walk's second half-pass from a mapped
+ * file, so that only a piece of gate and up is resident beside ffn_down's
+ * Hessian (the whole of them, 46 MB of F16 on the calib_mem model, set its
+ * peak). The same outputs (by_pieces). */
+static lq_status gate_up_pieces(lq_ctx *ctx, const lq__tap *watch, const lq__linear *const *l,
+                                const float *x, int64_t n, int64_t step, float *const *y)
+{
+    int64_t rows = l[0]->rows;
+    /* pieces of 2 steps; the last takes the rest when a piece after it
+     * would not hold more than a step */
+    float *part = lq__malloc((size_t)(2 * n * (3 * step)) * sizeof *part);
+    if (!part)
+        return alloc_failed(n);
+    lq_status st = LQ_OK;
+    for (int64_t r0 = 0, len; st == LQ_OK && r0 < rows; r0 += len) {
+        len = rows - r0 - 2 * step <= step ? rows - r0 : 2 * step;
+        lq_tensor t[2];
+        lq__linear piece[2];
+        const lq__linear *pl[2] = {&piece[0], &piece[1]};
+        float *py[2] = {part, part + n * len};
+        size_t row_bytes[2];
+        for (int j = 0; j < 2; j++) {
+            row_bytes[j] = l[j]->t->nbytes / (size_t)l[j]->rows;
+            t[j] = *l[j]->t;
+            t[j].shape[0] = len;
+            t[j].data += (size_t)r0 * row_bytes[j];
+            t[j].nbytes = (size_t)len * row_bytes[j];
+            t[j].owned = false;
+            piece[j] = *l[j];
+            piece[j].t = &t[j];
+            piece[j].rows = len;
+        }
+        st = lq__linear_forward_shared(ctx, pl, 2, x, n, py);
+        for (int j = 0; st == LQ_OK && j < 2; j++) {
+            for (int64_t i = 0; i < n; i++)
+                memcpy(y[j] + i * rows + r0, py[j] + i * len, (size_t)len * sizeof(float));
+            watch->done(watch->user, l[j]->t, (uint64_t)r0 * row_bytes[j],
+                        (uint64_t)len * row_bytes[j]);
+        }
+    }
+    lq__free(part);
+    return st;
+}
+
 /* The layer's FFN from its input, normed in a->h, on: its output is added to
  * a->x. */
 static lq_status ffn_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations *a, int64_t n,
@@ -326,9 +401,11 @@ static lq_status ffn_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations *
     const lq__linear *gate_up[] = {&y->gate, &y->up};
     float *gate_up_out[] = {a->gate, a->up};
     rows_job ffn = {.hp = hp, .gate = a->gate, .up = a->up};
+    int64_t piece = piece_rows(ctx, watch, gate_up, n);
     lq_status st;
     if ((st = tap(watch, il, LQ__SITE_FFN, a->h, n)) || ends(watch, LQ__SITE_FFN) ||
-        (st = lq__linear_forward_shared(ctx, gate_up, 2, a->h, n, gate_up_out)) ||
+        (st = piece ? gate_up_pieces(ctx, watch, gate_up, a->h, n, piece, gate_up_out)
+                  : lq__linear_forward_shared(ctx, gate_up, 2, a->h, n, gate_up_out)) ||
         (st = lq__parallel_for(ctx, "forward", n, rows_grain(hp->n_ff), swiglu_rows, &ffn)) ||
         (st = tap(watch, il, LQ__SITE_FFN_DOWN, a->gate, n)) || ends(watch, LQ__SITE_FFN_DOWN) ||
         (st = lq__linear_forward(ctx, &y->down, a->gate, n, a->proj)))
@@ -345,12 +422,6 @@ void lq__model_embed(const lq_model *m, const int32_t *tokens, int64_t n, float 
 void lq__model_head_input(const lq_model *m, const float *x, int64_t n, float *h)
 {
     rms_norm(x, m->output_norm, n, m->hp.n_embd, m->hp.norm_eps, h);
-}
-
-static lq_status alloc_failed(int64_t n)
-{
-    return lq__fail(LQ_ERR_NOMEM, "lq_model_eval: cannot allocate activations for %lld tokens",
-                    (long long)n);
 }
 
 lq_status lq__model_layer(lq_ctx *ctx, lq_model *m, int64_t il, float *x, int64_t n,

@@ -147,9 +147,13 @@ static inline int lq__layer_site(int part)
  * runs whole), for a caller that wants the inputs only. With `first`
  * LQ__SITE_FFN (else 0) the pass starts at the FFN: x is its normed input as
  * the tap was shown it at that site, and the pass must stop before the
- * layer's end (the residual stream is not there to add to). */
+ * layer's end (the residual stream is not there to add to). With `done`
+ * (may be NULL) the FFN's gate and up products run a piece of their rows at
+ * a time where that gives the same outputs, and `done` is told after each
+ * piece that the pass is done with bytes [off, off + len) of weight w. */
 typedef struct lq__tap {
     lq_status (*fn)(void *user, int64_t layer, int site, const float *x, int64_t n);
+    void (*done)(void *user, const lq_tensor *w, uint64_t off, uint64_t len);
     void *user;
     int first, last;
 } lq__tap;
