@@ -162,7 +162,8 @@ static lq_status source_pass(walk *w, int64_t il, int first, int last)
 {
     bool same = w->source == w->follow, at_ffn = w->halves && first == LQ__SITE_FFN_DOWN;
     /* from a mapped file, gate and up a piece at a time with their pages
-     * released after each: 176 -> XXX MB on the calib_mem model (forward.c) */
+     * released after each: with its smaller scratch 176 -> 145 MB on the
+     * calib_mem model's F16 GGUF (forward.c) */
     bool mapped = !lq__model_lazy_source(w->source->src);
     lq__tap tap = {.fn = add_rows, .done = at_ffn && mapped ? release_bytes : NULL, .user = w,
                    .first = at_ffn ? LQ__SITE_FFN : 0, .last = last};
@@ -187,9 +188,9 @@ static lq_status source_pass(walk *w, int64_t il, int first, int last)
 
 /* Make (fetch) or free the source's weights of layer il that read sites
  * [first, last]: a source whose weights are made on use (a folder) then
- * holds only those its pass runs (41 MB of F32 attention weights in the
- * first half on the calib_mem model, gate and up's 92 MB in the second,
- * instead of the layer's 180 MB through both). */
+ * holds only those its pass runs: attention's in the first half (41 MB as
+ * F32 on the calib_mem model) instead of the layer's 180 MB through both
+ * (the second makes gate and up itself). */
 static lq_status source_weights(walk *w, int64_t il, int first, int last, bool fetch)
 {
     lq__linear *l[LQ__LAYER_WEIGHTS];
@@ -238,10 +239,12 @@ static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *use
         if (st == LQ_OK)
             st = source_pass(w, il, LQ__SITE_ATTN, LQ__SITE_FFN);
         source_weights(w, il, LQ__SITE_ATTN, LQ__SITE_ATTN_OUT, false);
+        release_scratch(w->source); /* the second pass needs less (forward.c) */
         if (st == LQ_OK)
             st = park(w, LQ__SITE_ATTN, LQ__SITE_FFN);
-        if (st == LQ_OK)
-            st = source_weights(w, il, LQ__SITE_FFN, LQ__SITE_FFN, true);
+        /* gate and up are not made here: the pass makes them a piece at a
+         * time where it can (forward.c; 213 -> 165 MB from the calib_mem
+         * model's folder), else whole */
         if (st == LQ_OK)
             st = new_sets(w, LQ__SITE_FFN_DOWN, LQ__SITE_FFN_DOWN);
         if (st == LQ_OK)
