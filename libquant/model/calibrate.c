@@ -223,11 +223,10 @@ static lq_status source_weights(walk *w, int64_t il, int first, int last, bool f
  * floats, in a file beside the states when they are in one) and the second
  * starts there: it needs neither attention's weights (resident or made)
  * nor its work, and the two together cost about one whole pass. Other
- * bounds were
- * dearer: parking every set after each window writes and reads them all once
- * per window (128 windows per layer by default), and keeping the
- * inputs of ffn_down for later holds tokens x FFN floats (2048 tokens x 128
- * samples x 14336 x 4 bytes = 15 GB on Llama-3-8B). */
+ * bounds were dearer: parking every set after each window writes and reads
+ * them all once per window (128 windows per layer by default), and keeping
+ * the inputs of ffn_down for later holds tokens x FFN floats (2048 tokens x
+ * 128 samples x 14336 x 4 bytes = 15 GB on Llama-3-8B). */
 static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *user)
 {
     bool same = w->source == w->follow;

@@ -348,6 +348,12 @@ static int64_t piece_rows(const lq_ctx *ctx, const lq__tap *watch, const lq__lin
             return 0;
         rows = r;
     }
+    /* a multiple of that with about 2 MiB of the weight or more (the gemm
+     * chunk's 1024 rows of F16 on the calib_mem model; 16 rows of q8_0 would
+     * run a product per 34 kB) */
+    int64_t times = rows ? ((int64_t)2 << 20) / (int64_t)(l[0]->t->nbytes / (size_t)l[0]->rows) / rows
+                         : 0;
+    rows *= times > 1 ? times : 1;
     return rows < l[0]->rows / 3 ? rows : 0;
 }
 
