@@ -75,12 +75,14 @@ void lq__hf_model_clear(lq__hf_model *m);
  * layer's tensors: named), LQ_ERR_NOMEM. */
 lq_status lq__hf_model_tensors(const char *fn, lq__hf_model *m, int outtype, unsigned flags);
 
-/* The bytes of m->out[i] as the converter writes them, into dst.
+/* The bytes of rows [r0, r1) of m->out[i] as the converter writes them, into
+ * dst (a vector is one row, read whole).
  * Errors: LQ_ERR_NOMEM (the message names the tensor; the caller puts its
  * function's name before it); for FP8 and quantized layers also
  * LQ_ERR_FORMAT (data the open could not check without decoding, named).
  * Thread-safe: reads m only. */
-lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst);
+lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, int64_t r0, int64_t r1,
+                             void *dst);
 
 /* The checkpoint row of GGUF row r of a Q or K weight (or bias) of `rows`
  * rows reordered within `heads` heads (lq__hf_out.heads; 0: r itself). */

@@ -10,9 +10,9 @@
 #include "../io/gguf_source.h"
 #include "model.h"
 
-static lq_status read_tensor(void *user, int64_t index, void *dst)
+static lq_status read_tensor(void *user, int64_t index, int64_t r0, int64_t r1, void *dst)
 {
-    return lq__hf_tensor_read(user, index, dst);
+    return lq__hf_tensor_read(user, index, r0, r1, dst);
 }
 
 static void free_model(void *user)

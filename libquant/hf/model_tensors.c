@@ -471,9 +471,14 @@ static lq_status read_quant(const lq__hf_model *m, const lq__hf_out *o, void *wh
     return lq__hf_qscheme_decode(m->qscheme, m->st, prefix, &o->layer, whole);
 }
 
-lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst)
+lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, int64_t r0, int64_t r1,
+                             void *dst)
 {
     const lq__hf_out *o = &m->out[i];
+    if (o->ndim < 2) { /* one row as a GGUF tensor: read whole */
+        r0 = 0;
+        r1 = o->rows;
+    }
     if (o->src < 0) {
         rope_freqs(&m->cfg, dst);
         return LQ_OK;
@@ -494,7 +499,7 @@ lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst)
     size_t out_row_bytes = (size_t)(o->cols / enc->block_elems * enc->block_bytes);
     /* an FP8 weight or a quantized layer is decoded whole (scales cover
      * blocks of rows; codes are packed across rows), then taken row by row:
-     * as F32, or as the blocks of its exact type */
+     * as F32, or as the blocks of its exact type (also for a piece of rows) */
     bool whole_first = !dt;
     bool blocks = o->quant && o->layer.exact >= 0 && o->type == (lq_type)o->layer.exact;
     size_t in_row = blocks ? out_row_bytes
@@ -512,9 +517,9 @@ lq_status lq__hf_tensor_read(const lq__hf_model *m, int64_t i, void *dst)
         st = lq__hf_fp8_decode(quant_config(m), m->st, o->src, whole);
     if (whole_first)
         raw = whole;
-    for (int64_t r = 0; st == LQ_OK && r < o->rows; r++) {
+    for (int64_t r = r0; st == LQ_OK && r < r1; r++) {
         const uint8_t *s = (const uint8_t *)raw + (size_t)src_row(o, r) * in_row;
-        uint8_t *d = (uint8_t *)dst + (size_t)r * out_row_bytes;
+        uint8_t *d = (uint8_t *)dst + (size_t)(r - r0) * out_row_bytes;
         if (blocks)
             memcpy(d, s, in_row); /* a row's blocks stay whole under the Q/K row order */
         else if (whole_first)

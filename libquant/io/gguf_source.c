@@ -68,6 +68,15 @@ static bool sourced(const lq_gguf *g, int64_t i)
     return g->src && i < g->src->n;
 }
 
+/* The rows of tensor t: every dimension but ne[0]. */
+static int64_t rows_of(const lq__gguf_tensor *t)
+{
+    int64_t rows = 1;
+    for (int d = 1; d < t->ndim; d++)
+        rows *= t->ne[d];
+    return rows;
+}
+
 lq_status lq__gguf_tensor_bytes(const char *fn, const lq_gguf *g, int64_t i,
                                 const uint8_t **data)
 {
@@ -82,7 +91,7 @@ lq_status lq__gguf_tensor_bytes(const char *fn, const lq_gguf *g, int64_t i,
         if (t->nbytes > SIZE_MAX || !(t->owned = lq__malloc((size_t)t->nbytes)))
             st = lq__fail(LQ_ERR_NOMEM, "%s: tensor '%s': cannot hold its %llu bytes", fn,
                           t->name, (unsigned long long)t->nbytes);
-        else if ((st = g->src->ops.read(g->src->user, i, t->owned)) != LQ_OK) {
+        else if ((st = g->src->ops.read(g->src->user, i, 0, rows_of(t), t->owned)) != LQ_OK) {
             lq__error_prefix(fn);
             lq__free(t->owned);
             t->owned = NULL;
@@ -94,26 +103,38 @@ lq_status lq__gguf_tensor_bytes(const char *fn, const lq_gguf *g, int64_t i,
     return st;
 }
 
-lq_status lq__gguf_tensor_read(const char *fn, const lq_gguf *g, int64_t i, void *dst)
+lq_status lq__gguf_tensor_read_rows(const char *fn, const lq_gguf *g, int64_t i, int64_t r0,
+                                    int64_t r1, void *dst)
 {
     const lq__gguf_tensor *t = &g->t[i];
-    if (!t->nbytes)
+    int64_t rows = rows_of(t);
+    if (r0 < 0 || r1 < r0 || r1 > rows)
+        return lq__fail(LQ_ERR_INTERNAL, "%s: rows %lld..%lld of tensor '%s' of %lld", fn,
+                        (long long)r0, (long long)r1, t->name, (long long)rows);
+    uint64_t row_bytes = rows ? t->nbytes / (uint64_t)rows : 0;
+    size_t off = (size_t)((uint64_t)r0 * row_bytes), len = (size_t)((uint64_t)(r1 - r0) * row_bytes);
+    if (!len)
         return LQ_OK;
     if (sourced(g, i)) {
         pthread_mutex_lock(&g->src->lock);
         bool held = t->owned != NULL;
         if (held)
-            memcpy(dst, t->owned, (size_t)t->nbytes);
+            memcpy(dst, t->owned + off, len);
         pthread_mutex_unlock(&g->src->lock);
-        lq_status st = held ? LQ_OK : g->src->ops.read(g->src->user, i, dst);
+        lq_status st = held ? LQ_OK : g->src->ops.read(g->src->user, i, r0, r1, dst);
         if (st != LQ_OK)
             lq__error_prefix(fn);
         return st;
     }
     if (!t->data)
         return lq__fail(LQ_ERR_STATE, "%s: tensor '%s' was declared without bytes", fn, t->name);
-    memcpy(dst, t->data, (size_t)t->nbytes);
+    memcpy(dst, t->data + off, len);
     return LQ_OK;
+}
+
+lq_status lq__gguf_tensor_read(const char *fn, const lq_gguf *g, int64_t i, void *dst)
+{
+    return lq__gguf_tensor_read_rows(fn, g, i, 0, rows_of(&g->t[i]), dst);
 }
 
 bool lq__gguf_source_release(const lq_gguf *g, int64_t i)

@@ -8,13 +8,14 @@
 
 #include <lq/lq_io.h>
 
-/* What produces the bytes. read fills dst with exactly the nbytes of tensor
- * `index` (as declared); it may be called from several threads at once for
- * different or equal indexes, and must only read `user`. Its messages name
- * the tensor; the calls here put the public function's name before them.
- * free releases `user` (may be NULL). */
+/* What produces the bytes. read fills dst with exactly the bytes of rows
+ * [r0, r1) of tensor `index` (as declared; its rows are all dimensions but
+ * the row length ne[0]: one for a vector); it may be called from several
+ * threads at once for different or equal indexes, and must only read
+ * `user`. Its messages name the tensor; the calls here put the public
+ * function's name before them. free releases `user` (may be NULL). */
 typedef struct lq__gguf_source_ops {
-    lq_status (*read)(void *user, int64_t index, void *dst);
+    lq_status (*read)(void *user, int64_t index, int64_t r0, int64_t r1, void *dst);
     void (*free)(void *user);
 } lq__gguf_source_ops;
 
@@ -37,6 +38,12 @@ lq_status lq__gguf_tensor_bytes(const char *fn, const lq_gguf *g, int64_t i,
  * the source's read, or a copy of bytes g holds. LQ_ERR_STATE for a declared
  * tensor of a handle without source. */
 lq_status lq__gguf_tensor_read(const char *fn, const lq_gguf *g, int64_t i, void *dst);
+
+/* The same for rows [r0, r1) of tensor i, into dst (their bytes): a piece of
+ * a weight made without making the rest (a calibration walk's FFN product,
+ * model/forward.c). */
+lq_status lq__gguf_tensor_read_rows(const char *fn, const lq_gguf *g, int64_t i, int64_t r0,
+                                    int64_t r1, void *dst);
 
 /* Drop the bytes of tensor i that the source made (pointers from
  * lq_gguf_tensor_raw / lq_gguf_get_tensor for it become invalid); false,

@@ -275,15 +275,20 @@ static void gemm_x_rows(void *arg, int64_t i0, int64_t i1)
                 (int)p->n);
 }
 
+/* The gemm path's chunks of W: about 32 MiB of f32 weights, a multiple of
+ * 16 rows: every chunk's sgemm packs all of X again, which with 8 MiB chunks
+ * cost nf4 0.76x sgemm at m = 512 on 4096 x 14336 (0.87x with 32 MiB); under
+ * a memory limit 8 MiB, since there is one buffer per thread (2 x 33.5 MB of
+ * a calibration walk's peak on the calib_mem model) */
+static int64_t gemm_chunk_rows(const lq_ctx *ctx, int64_t k)
+{
+    int64_t rows = ((int64_t)1 << (ctx && ctx->small_buffers ? 21 : 23)) / k / 16 * 16;
+    return rows < 16 ? 16 : rows;
+}
+
 static lq_status gemm_path(const lq_ctx *ctx, mm *p)
 {
-    /* chunks of about 32 MiB of f32 weights, a multiple of 16 rows: every
-     * chunk's sgemm packs all of X again, which with 8 MiB chunks cost nf4
-     * 0.76x sgemm at m = 512 on 4096 x 14336 (0.87x with 32 MiB); under a
-     * memory limit 8 MiB, since there is one buffer per thread (2 x 33.5 MB
-     * of a calibration walk's peak on the calib_mem model) */
-    int64_t rows = ((int64_t)1 << (ctx && ctx->small_buffers ? 21 : 23)) / p->k / 16 * 16;
-    rows = rows < 16 ? 16 : rows;
+    int64_t rows = gemm_chunk_rows(ctx, p->k);
     int64_t chunks = (p->n + rows - 1) / rows, threads = lq__ctx_threads(ctx);
     bool decode = p->view.qp->type != LQ_TYPE_F32;
     size_t tile_bytes;
@@ -370,6 +375,19 @@ static lq_status view_of(const char *fn, const lq_tensor *w, lq__qparams *qp, lq
         st = lq__fail(LQ_ERR_INTERNAL, "%s: tensor '%s' holds %zu bytes, its layout %zu", fn, w->name,
                       w->nbytes, v->layout.total);
     return st;
+}
+
+int64_t lq__matmul_split_rows(const lq_ctx *ctx, const lq_tensor *w, int64_t m, unsigned flags)
+{
+    lq__qparams qp;
+    mm p = {.kern = lq__kernels_get(), .m = m, .n = w->shape[0], .k = w->shape[1]};
+    if (m < 1 || p.n < 1 || p.k < 1 || view_of("lq_matmul", w, &qp, &p.view) != LQ_OK)
+        return 0;
+    plan(&p, flags);
+    /* the tile and dot paths compute each output alike in any chunk; the
+     * gemm path's sgemm calls stay the same when a run starts at one of
+     * its chunks and spans two or more (one chunk takes the other split) */
+    return p.act_type == LQ_TYPE_F32 && m >= LQ__MATMUL_GEMM_ROWS ? gemm_chunk_rows(ctx, p.k) : 16;
 }
 
 int lq__matmul_quantizes_activations(const lq_tensor *w, int64_t m, unsigned flags)

@@ -45,6 +45,12 @@ lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tens
 lq_status lq__matmul_shared(const lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *const *w,
                             int count, float *const *y, unsigned flags);
 
+/* Products of runs of W's rows, each starting at a multiple of the rows
+ * returned and holding more than that many (or all of W), give the outputs
+ * of lq_matmul_v2 of the whole W with m rows of X, these flags and ctx (0:
+ * W's layout does not allow it). */
+int64_t lq__matmul_split_rows(const lq_ctx *ctx, const lq_tensor *w, int64_t m, unsigned flags);
+
 /* 1 when lq_matmul_v2 with m rows and these flags quantizes X to 8 bits
  * (the integer paths), 0 when it works in f32; for tests and benchmarks. */
 int lq__matmul_quantizes_activations(const lq_tensor *w, int64_t m, unsigned flags);

@@ -34,7 +34,12 @@ typedef struct {
     bool no_sample;        /* LQ__CALIB_NO_SAMPLE */
     int hessians;          /* LQ__CALIB_PARK under a memory limit: the sets' file, else -1 */
     int first_site;        /* the sites add_rows takes: from this one to the tap's last */
+    bool halves;           /* the source's layer in two passes (one_layer) */
     lq__states states;     /* n_tokens rows of n_embd: the hidden state entering the layer */
+    /* in halves: n_tokens rows of n_embd, the FFN's normed input, kept by the
+     * first pass (from `row` on, the window's first) for the second */
+    lq__states ffn_in;
+    int64_t row;
     float *scratch;        /* one window of states, run through `source` when it is not `follow` */
     lq_calib *sets[LQ__SITE_COUNT];
 } walk;
@@ -52,6 +57,15 @@ static void release_site(const walk *w, int64_t layer, int site)
                                  0, UINT64_MAX);
 }
 
+/* The pass is done with bytes [off, off + len) of the source's weight t: its
+ * file pages leave (lq__tap.done, in the second half-pass). */
+static void release_bytes(void *user, const lq_tensor *t, uint64_t off, uint64_t len)
+{
+    const walk *w = user;
+    lq__gguf_map_release(w->source->src, lq_gguf_find_tensor(w->source->src, lq_tensor_name(t)),
+                         off, len);
+}
+
 static lq_status add_rows(void *user, int64_t layer, int site, const float *x, int64_t n)
 {
     walk *w = user;
@@ -60,8 +74,18 @@ static lq_status add_rows(void *user, int64_t layer, int site, const float *x, i
      * next window), so that a mapped source holds about one site's weights
      * instead of the layer's (ffn_down's pass read 74 MB of F16 pages on the
      * calib_mem model, gate and up alone are 46) */
-    if (w->hessians >= 0 && w->source != w->follow && site > 0)
+    if (w->halves && site > 0)
         release_site(w, layer, site - 1);
+    if (w->halves && site == LQ__SITE_FFN && w->first_site < site) { /* the first pass */
+        float *keep;
+        lq_status st = lq__states_get(&w->ffn_in, w->row, n, &keep);
+        if (st == LQ_OK) {
+            memcpy(keep, x, (size_t)(n * w->n_embd) * sizeof *x);
+            st = lq__states_put(&w->ffn_in, w->row, n);
+        }
+        if (st != LQ_OK)
+            return st;
+    }
     return site < w->first_site ? LQ_OK : lq_calib_add(w->sets[site], x, n);
 }
 
@@ -111,12 +135,14 @@ static lq_status new_sets(walk *w, int first, int last)
     return LQ_OK;
 }
 
-/* Window k's rows of the states, at *x: their first row and count. */
-static lq_status window_rows(walk *w, int64_t k, int64_t *first, int64_t *len, float **x)
+/* Window k's rows of s (the states or ffn_in), at *x: their first row and
+ * count. */
+static lq_status window_rows(walk *w, lq__states *s, int64_t k, int64_t *first, int64_t *len,
+                             float **x)
 {
     *first = k * w->window;
     *len = w->n_tokens - *first < w->window ? w->n_tokens - *first : w->window;
-    return lq__states_get(&w->states, *first, *len, x);
+    return lq__states_get(s, *first, *len, x);
 }
 
 /* Free m's activation buffer, which the forward pass grows again when it
@@ -129,17 +155,25 @@ static void release_scratch(lq_model *m)
 }
 
 /* Sites [first, last] of layer il into the sets over every window; the
- * pass stops at `last` (LQ__SITE_COUNT: the whole layer). */
+ * pass stops at `last` (LQ__SITE_COUNT: the whole layer). In halves, the
+ * second pass (first ffn_down) starts at the FFN, on the inputs the first
+ * kept. */
 static lq_status source_pass(walk *w, int64_t il, int first, int last)
 {
-    lq__tap tap = {.fn = add_rows, .user = w, .last = last};
-    bool same = w->source == w->follow;
+    bool same = w->source == w->follow, at_ffn = w->halves && first == LQ__SITE_FFN_DOWN;
+    /* from a mapped file, gate and up a piece at a time with their pages
+     * released after each: with its smaller scratch 176 -> 145 MB on the
+     * calib_mem model's F16 GGUF (forward.c) */
+    bool mapped = !lq__model_lazy_source(w->source->src);
+    lq__tap tap = {.fn = add_rows, .done = at_ffn && mapped ? release_bytes : NULL, .user = w,
+                   .first = at_ffn ? LQ__SITE_FFN : 0, .last = last};
     lq_status st = LQ_OK;
     w->first_site = first;
     for (int64_t k = 0; st == LQ_OK && k < w->n_windows; k++) {
         int64_t row, len;
         float *x;
-        st = window_rows(w, k, &row, &len, &x);
+        st = window_rows(w, at_ffn ? &w->ffn_in : &w->states, k, &row, &len, &x);
+        w->row = row;
         if (st == LQ_OK && !same) {
             memcpy(w->scratch, x, (size_t)(len * w->n_embd) * sizeof *x);
             x = w->scratch;
@@ -148,6 +182,27 @@ static lq_status source_pass(walk *w, int64_t il, int first, int last)
             st = lq__model_layer(&w->quiet, w->source, il, x, len, &tap);
         if (st == LQ_OK && same) /* the states moved on in place */
             st = lq__states_put(&w->states, row, len);
+    }
+    return st;
+}
+
+/* Make (fetch) or free the source's weights of layer il that read sites
+ * [first, last]: a source whose weights are made on use (a folder) then
+ * holds only those its pass runs: attention's in the first half (41 MB as
+ * F32 on the calib_mem model) instead of the layer's 180 MB through both
+ * (the second makes gate and up itself). */
+static lq_status source_weights(walk *w, int64_t il, int first, int last, bool fetch)
+{
+    lq__linear *l[LQ__LAYER_WEIGHTS];
+    lq__layer_linears(&w->source->layers[il], l);
+    lq_status st = LQ_OK;
+    for (int p = 0; st == LQ_OK && p < LQ__LAYER_WEIGHTS; p++) {
+        if (lq__layer_site(p) < first || lq__layer_site(p) > last)
+            continue;
+        if (fetch)
+            st = lq__model_fetch(w->fn, w->source, l[p]->t);
+        else
+            lq__model_drop(w->source, l[p]->t);
     }
     return st;
 }
@@ -164,28 +219,39 @@ static lq_status source_pass(walk *w, int64_t il, int first, int last)
  * model, 3 x 2048^2 = 50 MB for the three others; 822 and 201 MB on
  * Llama-3-8B), instead of all four. The first pass stops at the FFN's input
  * and the second at ffn_down's: their outputs are not needed (the follower
- * moves the states on), so the two together compute the layer once plus its
- * attention again, about what one whole pass costs. Other bounds were
- * dearer: parking every set after each window writes and reads them all once
- * per window (128 windows per layer by default), and keeping the
- * inputs of ffn_down for later holds tokens x FFN floats (2048 tokens x 128
- * samples x 14336 x 4 bytes = 15 GB on Llama-3-8B). */
+ * moves the states on). The first keeps the FFN's input (tokens x n_embd
+ * floats, in a file beside the states when they are in one) and the second
+ * starts there: it needs neither attention's weights (resident or made)
+ * nor its work, and the two together cost about one whole pass. Other
+ * bounds were dearer: parking every set after each window writes and reads
+ * them all once per window (128 windows per layer by default), and keeping
+ * the inputs of ffn_down for later holds tokens x FFN floats (2048 tokens x
+ * 128 samples x 14336 x 4 bytes = 15 GB on Llama-3-8B). */
 static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *user)
 {
-    bool same = w->source == w->follow, halves = w->hessians >= 0 && !same;
-    lq_status st = lq__model_fetch_layer(w->fn, w->source, il);
-    if (st == LQ_OK && halves) {
-        st = new_sets(w, LQ__SITE_ATTN, LQ__SITE_FFN);
+    bool same = w->source == w->follow;
+    lq_status st = LQ_OK;
+    if (w->halves) {
+        st = source_weights(w, il, LQ__SITE_ATTN, LQ__SITE_ATTN_OUT, true);
+        if (st == LQ_OK)
+            st = new_sets(w, LQ__SITE_ATTN, LQ__SITE_FFN);
         if (st == LQ_OK)
             st = source_pass(w, il, LQ__SITE_ATTN, LQ__SITE_FFN);
+        source_weights(w, il, LQ__SITE_ATTN, LQ__SITE_ATTN_OUT, false);
+        release_scratch(w->source); /* the second pass needs less (forward.c) */
         if (st == LQ_OK)
             st = park(w, LQ__SITE_ATTN, LQ__SITE_FFN);
+        /* gate and up are not made here: the pass makes them a piece at a
+         * time where it can (forward.c; 213 -> 165 MB from the calib_mem
+         * model's folder), else whole */
         if (st == LQ_OK)
             st = new_sets(w, LQ__SITE_FFN_DOWN, LQ__SITE_FFN_DOWN);
         if (st == LQ_OK)
             st = source_pass(w, il, LQ__SITE_FFN_DOWN, LQ__SITE_FFN_DOWN);
-    } else if (st == LQ_OK) {
-        st = new_sets(w, 0, LQ__SITE_COUNT - 1);
+    } else {
+        st = lq__model_fetch_layer(w->fn, w->source, il);
+        if (st == LQ_OK)
+            st = new_sets(w, 0, LQ__SITE_COUNT - 1);
         if (st == LQ_OK)
             st = source_pass(w, il, 0, LQ__SITE_COUNT);
     }
@@ -203,7 +269,7 @@ static lq_status one_layer(walk *w, int64_t il, lq__calib_visit visit, void *use
     for (int64_t k = 0; st == LQ_OK && !same && k < w->n_windows; k++) {
         int64_t first, len;
         float *x;
-        st = window_rows(w, k, &first, &len, &x);
+        st = window_rows(w, &w->states, k, &first, &len, &x);
         if (st == LQ_OK)
             st = lq__model_layer(&w->quiet, w->follow, il, x, len, NULL);
         if (st == LQ_OK)
@@ -226,7 +292,7 @@ static lq_status head_input(walk *w, lq__calib_visit visit, void *user)
     for (int64_t k = 0; st == LQ_OK && k < w->n_windows; k++) {
         int64_t first, len;
         float *x;
-        st = window_rows(w, k, &first, &len, &x);
+        st = window_rows(w, &w->states, k, &first, &len, &x);
         if (st == LQ_OK) {
             lq__model_head_input(w->source, x, len, w->scratch);
             st = lq_calib_add(w->sets[0], w->scratch, len);
@@ -265,8 +331,10 @@ lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_
               .user = ctx,
               .source = source, .follow = follow, .n_tokens = n_tokens, .window = window,
               .n_embd = hp->n_embd, .sums_only = flags & LQ__CALIB_SUMS_ONLY,
-              .no_sample = flags & LQ__CALIB_NO_SAMPLE, .hessians = -1};
+              .no_sample = flags & LQ__CALIB_NO_SAMPLE, .hessians = -1,
+              .ffn_in = {.fd = -1}};
     bool parked = (flags & LQ__CALIB_PARK) && source->max_memory > 0 && !w.sums_only;
+    w.halves = parked && source != follow;
     w.n_windows = (n_tokens + window - 1) / window;
     lq_status st = lq__states_init(&w.states, fn, n_tokens, hp->n_embd, window,
                                    source->max_memory);
@@ -277,9 +345,15 @@ lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_
         st = lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
     if (st == LQ_OK && parked)
         st = lq__temp_file(fn, "the calibration sets' Hessians", &w.hessians);
+    /* as many rows as the states, so in a file when they are */
+    if (st == LQ_OK && w.halves)
+        st = lq__states_init(&w.ffn_in, fn, n_tokens, hp->n_embd, window, source->max_memory);
     if (st != LQ_OK) {
+        lq__states_free(&w.ffn_in);
         lq__states_free(&w.states);
         lq__free(w.scratch);
+        if (w.hessians >= 0)
+            close(w.hessians);
         return st;
     }
     int32_t bos = source->vocab.add_bos ? source->vocab.bos : -1;
@@ -287,7 +361,7 @@ lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_
     for (int64_t k = 0; st == LQ_OK && k < w.n_windows; k++) {
         int64_t first, len;
         float *x;
-        st = window_rows(&w, k, &first, &len, &x);
+        st = window_rows(&w, &w.states, k, &first, &len, &x);
         if (st != LQ_OK)
             break;
         lq__model_embed(follow, tokens + first, len, x);
@@ -304,6 +378,7 @@ lq_status lq__calibrate(const lq_ctx *ctx, const char *fn, lq_model *source, lq_
     if (st == LQ_OK && head && (st = head_input(&w, visit, user)) == LQ_OK)
         st = report(&w, 1.0);
     lq__states_free(&w.states);
+    lq__states_free(&w.ffn_in);
     lq__free(w.scratch);
     if (w.hessians >= 0)
         close(w.hessians);

@@ -8,6 +8,7 @@
 #include "../core/ctx.h"
 #include "../core/error.h"
 #include "../core/pool.h"
+#include "../core/tensor.h"
 #include "../kernels/matmul.h"
 #include "../kernels/vexp.h"
 #include "attention.h"
@@ -23,15 +24,19 @@ typedef struct {
 
 /* Carve the activations out of the model's scratch, grown when this call needs
  * more than an earlier one did (so a run of windows or of decoded tokens
- * allocates once). */
-static lq_status activations_alloc(lq_model *m, activations *a, int64_t n, int64_t t)
+ * allocates once). Without `attention` (a pass from the FFN on) its
+ * activations get no room: 11 MB less beside ffn_down's Hessian on the
+ * calib_mem model, whose walk frees the scratch between its passes. */
+static lq_status activations_alloc(lq_model *m, activations *a, int64_t n, int64_t t,
+                                   bool attention)
 {
     const lq__hparams *hp = &m->hp;
     int64_t e = hp->n_embd, qd = hp->n_head * hp->head_dim, kvd = hp->n_head_kv * hp->head_dim;
     int64_t cached = m->kv.type == LQ_KV_F32 ? 0 : t * kvd; /* attention reads f32 in place */
-    int64_t sizes[] = {n * e, n * e, n * qd, n * kvd, n * kvd, n * qd, n * e, n * hp->n_ff,
-                       n * hp->n_ff, cached, cached, lq__attention_scratch(hp, n, t),
-                       n * hp->n_rot};
+    int64_t at = attention ? n : 0;
+    int64_t sizes[] = {n * e, n * e, at * qd, at * kvd, at * kvd, at * qd, n * e, n * hp->n_ff,
+                       n * hp->n_ff, attention ? cached : 0, attention ? cached : 0,
+                       attention ? lq__attention_scratch(hp, n, t) : 0, at * hp->n_rot};
     float **slots[] = {&a->x, &a->h, &a->q, &a->k, &a->v, &a->att, &a->proj, &a->gate,
                        &a->up, &a->keys, &a->vals, &a->scores, &a->rope_cs};
     size_t total = 0;
@@ -276,6 +281,15 @@ static void qkv_rows(void *arg, int64_t i0, int64_t i1)
     }
 }
 
+static lq_status ffn_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations *a, int64_t n,
+                             const lq__tap *watch);
+
+static lq_status alloc_failed(int64_t n)
+{
+    return lq__fail(LQ_ERR_NOMEM, "lq_model_eval: cannot allocate activations for %lld tokens",
+                    (long long)n);
+}
+
 static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations *a, int64_t n,
                                int64_t pos, const lq__tap *watch)
 {
@@ -287,8 +301,8 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
 
     if ((st = residual(ctx, hp, a->x, NULL, y->attn_norm, a->h, n, il)))
         return st;
-    const lq__linear *qkv[] = {&y->q, &y->k, &y->v}, *gate_up[] = {&y->gate, &y->up};
-    float *qkv_out[] = {a->q, a->k, a->v}, *gate_up_out[] = {a->gate, a->up};
+    const lq__linear *qkv[] = {&y->q, &y->k, &y->v};
+    float *qkv_out[] = {a->q, a->k, a->v};
     if ((st = tap(watch, il, LQ__SITE_ATTN, a->h, n)) || ends(watch, LQ__SITE_ATTN) ||
         (st = lq__linear_forward_shared(ctx, qkv, 3, a->h, n, qkv_out)))
         return st;
@@ -308,10 +322,133 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
         (st = tap(watch, il, LQ__SITE_ATTN_OUT, a->att, n)) || ends(watch, LQ__SITE_ATTN_OUT) ||
         (st = lq__linear_forward(ctx, &y->o, a->att, n, a->proj)))
         return st;
+    if ((st = residual(ctx, hp, a->x, a->proj, y->ffn_norm, a->h, n, il)))
+        return st;
+    return ffn_forward(ctx, m, il, a, n, watch);
+}
+
+/* The rows gate_up_pieces' pieces start at multiples of and hold more of,
+ * or 0 when it cannot run these weights: a piece must give the same outputs
+ * as the whole (lq__matmul_split_rows: 16 rows on the tile and dot paths,
+ * a gemm chunk of 8 MiB of F32 on the gemm path, which decodes F16 and
+ * BF16), hold whole rows of ggml blocks (a run of rows is a run of bytes) and
+ * be smaller than the weight; and there must be bytes to free: the tap's
+ * (`done`) or a weight's that were left to be made here (calibrate.c). */
+static int64_t piece_rows(const lq_ctx *ctx, const lq__tap *watch, const lq__linear *const *l,
+                          int64_t n)
+{
+    int64_t rows = 0;
+    bool frees = watch && (watch->done || !l[0]->t->data || !l[1]->t->data);
+    for (int j = 0; frees && j < 2; j++) {
+        if (l[j]->method != LQ_METHOD_RTN || l[j]->act_flags != LQ_MATMUL_ACT_8BIT ||
+            l[j]->rows != l[0]->rows || l[j]->t->nbytes % (size_t)l[j]->rows)
+            return 0;
+        int64_t r = lq__matmul_split_rows(ctx, l[j]->t, n, l[j]->act_flags);
+        if (r == 0 || (rows && r != rows))
+            return 0;
+        rows = r;
+    }
+    /* a multiple of that with about 2 MiB of the weight or more (the gemm
+     * chunk's 1024 rows of F16 on the calib_mem model; 16 rows of q8_0 would
+     * run a product per 34 kB) */
+    int64_t times = rows ? ((int64_t)2 << 20) / (int64_t)(l[0]->t->nbytes / (size_t)l[0]->rows) / rows
+                         : 0;
+    rows *= times > 1 ? times : 1;
+    return rows < l[0]->rows / 3 ? rows : 0;
+}
+
+/* The piece of gate_up_pieces at `rest` rows from the end: 2 steps, or the
+ * rest when a piece after them would not hold more than a step. */
+static int64_t piece_len(int64_t rest, int64_t step)
+{
+    return rest - 2 * step <= step ? rest : 2 * step;
+}
+
+/* y[j] = x l[j]^T for gate and up as lq__linear_forward_shared computes it,
+ * a piece of their rows at a time: a weight without bytes made a piece at a
+ * time, the tap told after each piece that its bytes are read. For a
+ * calibration walk's second half-pass, so that only a piece of gate and up
+ * is resident beside ffn_down's Hessian (the whole of them, 46 MB of F16
+ * pages from a GGUF, 92 MB made as F32 from a folder on the calib_mem model,
+ * set its peak). The same outputs (piece_rows). */
+static lq_status gate_up_pieces(lq_ctx *ctx, const lq_model *m, const lq__tap *watch,
+                                const lq__linear *const *l, const float *x, int64_t n,
+                                int64_t step, float *const *y)
+{
+    int64_t rows = l[0]->rows;
+    int64_t most = 0; /* the longest piece: the buffers hold it */
+    for (int64_t r0 = 0; r0 < rows; r0 += piece_len(rows - r0, step))
+        most = piece_len(rows - r0, step) > most ? piece_len(rows - r0, step) : most;
+    float *part = lq__malloc((size_t)(2 * n * most) * sizeof *part);
+    uint8_t *made[2] = {NULL, NULL};
+    bool ok = part != NULL;
+    for (int j = 0; j < 2; j++)
+        if (!l[j]->t->data)
+            ok = ok && (made[j] = lq__malloc((size_t)most * (l[j]->t->nbytes / (size_t)rows)));
+    if (!ok) {
+        lq__free(part);
+        lq__free(made[0]);
+        lq__free(made[1]);
+        return alloc_failed(n);
+    }
+    lq_status st = LQ_OK;
+    for (int64_t r0 = 0, len; st == LQ_OK && r0 < rows; r0 += len) {
+        len = piece_len(rows - r0, step);
+        lq_tensor t[2];
+        lq__linear piece[2];
+        const lq__linear *pl[2] = {&piece[0], &piece[1]};
+        float *py[2] = {part, part + n * len};
+        size_t row_bytes[2];
+        for (int j = 0; j < 2; j++) {
+            row_bytes[j] = l[j]->t->nbytes / (size_t)l[j]->rows;
+            t[j] = *l[j]->t;
+            t[j].shape[0] = len;
+            t[j].data = made[j] ? made[j] : t[j].data + (size_t)r0 * row_bytes[j];
+            if (made[j] && st == LQ_OK)
+                st = lq__model_fetch_rows("lq_model_eval", m, l[j]->t, r0, r0 + len, made[j]);
+            t[j].nbytes = (size_t)len * row_bytes[j];
+            t[j].owned = false;
+            piece[j] = *l[j];
+            piece[j].t = &t[j];
+            piece[j].rows = len;
+        }
+        if (st == LQ_OK)
+            st = lq__linear_forward_shared(ctx, pl, 2, x, n, py);
+        for (int j = 0; st == LQ_OK && j < 2; j++) {
+            for (int64_t i = 0; i < n; i++)
+                memcpy(y[j] + i * rows + r0, py[j] + i * len, (size_t)len * sizeof(float));
+            if (watch->done && !made[j])
+                watch->done(watch->user, l[j]->t, (uint64_t)r0 * row_bytes[j],
+                            (uint64_t)len * row_bytes[j]);
+        }
+    }
+    lq__free(part);
+    lq__free(made[0]);
+    lq__free(made[1]);
+    return st;
+}
+
+/* The layer's FFN from its input, normed in a->h, on: its output is added to
+ * a->x. */
+static lq_status ffn_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations *a, int64_t n,
+                             const lq__tap *watch)
+{
+    const lq__hparams *hp = &m->hp;
+    const lq__layer *y = &m->layers[il];
+    const lq__linear *gate_up[] = {&y->gate, &y->up};
+    float *gate_up_out[] = {a->gate, a->up};
     rows_job ffn = {.hp = hp, .gate = a->gate, .up = a->up};
-    if ((st = residual(ctx, hp, a->x, a->proj, y->ffn_norm, a->h, n, il)) ||
-        (st = tap(watch, il, LQ__SITE_FFN, a->h, n)) || ends(watch, LQ__SITE_FFN) ||
-        (st = lq__linear_forward_shared(ctx, gate_up, 2, a->h, n, gate_up_out)) ||
+    int64_t piece = piece_rows(ctx, watch, gate_up, n);
+    lq_status st = LQ_OK;
+    /* weights left to be made here that cannot go by pieces are made whole
+     * (the caller frees them) */
+    for (int j = 0; !piece && st == LQ_OK && j < 2; j++)
+        st = lq__model_fetch("lq_model_eval", m, gate_up[j]->t);
+    if (st != LQ_OK)
+        return st;
+    if ((st = tap(watch, il, LQ__SITE_FFN, a->h, n)) || ends(watch, LQ__SITE_FFN) ||
+        (st = piece ? gate_up_pieces(ctx, m, watch, gate_up, a->h, n, piece, gate_up_out)
+                  : lq__linear_forward_shared(ctx, gate_up, 2, a->h, n, gate_up_out)) ||
         (st = lq__parallel_for(ctx, "forward", n, rows_grain(hp->n_ff), swiglu_rows, &ffn)) ||
         (st = tap(watch, il, LQ__SITE_FFN_DOWN, a->gate, n)) || ends(watch, LQ__SITE_FFN_DOWN) ||
         (st = lq__linear_forward(ctx, &y->down, a->gate, n, a->proj)))
@@ -330,20 +467,19 @@ void lq__model_head_input(const lq_model *m, const float *x, int64_t n, float *h
     rms_norm(x, m->output_norm, n, m->hp.n_embd, m->hp.norm_eps, h);
 }
 
-static lq_status alloc_failed(int64_t n)
-{
-    return lq__fail(LQ_ERR_NOMEM, "lq_model_eval: cannot allocate activations for %lld tokens",
-                    (long long)n);
-}
-
 lq_status lq__model_layer(lq_ctx *ctx, lq_model *m, int64_t il, float *x, int64_t n,
                           const lq__tap *t)
 {
     activations a;
-    if (activations_alloc(m, &a, n, n) != LQ_OK)
+    bool at_ffn = t && t->first == LQ__SITE_FFN;
+    if (activations_alloc(m, &a, n, n, !at_ffn) != LQ_OK)
         return alloc_failed(n);
     m->n_past = 0; /* the other layers' cache no longer goes with this one's */
     size_t bytes = (size_t)(n * m->hp.n_embd) * sizeof *x;
+    if (at_ffn) { /* x is the FFN's input: attention is skipped */
+        memcpy(a.h, x, bytes);
+        return ffn_forward(ctx, m, il, &a, n, t);
+    }
     memcpy(a.x, x, bytes);
     rope_table(m, n, 0, a.rope_cs);
     lq_status st = layer_forward(ctx, m, il, &a, n, 0, t);
@@ -357,7 +493,7 @@ static lq_status forward(lq_ctx *ctx, lq_model *m, const int32_t *tokens, int64_
 {
     const lq__hparams *hp = &m->hp;
     activations a;
-    if (activations_alloc(m, &a, n, pos + n) != LQ_OK)
+    if (activations_alloc(m, &a, n, pos + n, true) != LQ_OK)
         return alloc_failed(n);
     m->n_past = pos; /* positions at and above pos are rewritten now */
     lq__model_embed(m, tokens, n, a.x);

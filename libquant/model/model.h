@@ -85,6 +85,11 @@ bool lq__model_lazy_source(const lq_gguf *g);
 lq_status lq__model_lazy_view(const char *fn, const lq_gguf *g, int64_t i, lq_tensor **out);
 lq_status lq__model_fetch(const char *fn, lq_model *m, const lq_tensor *t);
 void lq__model_drop(lq_model *m, const lq_tensor *t);
+/* Rows [r0, r1) of 2-D weight t into dst (their bytes): from its bytes, or
+ * when it has none without making the rest (from the file of spilled
+ * weights or the handle's source). Errors: LQ_ERR_IO, LQ_ERR_NOMEM. */
+lq_status lq__model_fetch_rows(const char *fn, const lq_model *m, const lq_tensor *t, int64_t r0,
+                               int64_t r1, uint8_t *dst);
 void lq__model_keep(lq_model *m, const lq_tensor *t);
 /* Keep the bytes of the model's own weights in an unlinked temporary file
  * from now on (lq_model_quantize under a memory limit): lq__model_spill
@@ -144,11 +149,20 @@ static inline int lq__layer_site(int part)
 
 /* Sees the n input rows of the weights at `site` of layer `layer`. The
  * layer's pass stops once it has shown site `last` (LQ__SITE_COUNT: it
- * runs whole), for a caller that wants the inputs only. */
+ * runs whole), for a caller that wants the inputs only. With `first`
+ * LQ__SITE_FFN (else 0) the pass starts at the FFN: x is its normed input as
+ * the tap was shown it at that site, and the pass must stop before the
+ * layer's end (the residual stream is not there to add to); gate and up
+ * may then be weights without bytes, made on use. With `done` (may be NULL),
+ * or such weights, their products run a piece of rows at a time where that
+ * gives the same outputs (the weights made a piece at a time), and `done`
+ * is told after each piece that the pass is done with bytes [off, off +
+ * len) of weight w (one with bytes). */
 typedef struct lq__tap {
     lq_status (*fn)(void *user, int64_t layer, int site, const float *x, int64_t n);
+    void (*done)(void *user, const lq_tensor *w, uint64_t off, uint64_t len);
     void *user;
-    int last;
+    int first, last;
 } lq__tap;
 
 /* x[n][n_embd] = the embedding rows of n tokens. */

@@ -83,6 +83,23 @@ static lq_status fetch_at(const char *fn, lq_model *m, int64_t k)
     return LQ_OK;
 }
 
+lq_status lq__model_fetch_rows(const char *fn, const lq_model *m, const lq_tensor *t, int64_t r0,
+                               int64_t r1, uint8_t *dst)
+{
+    size_t row_bytes = t->nbytes / (size_t)t->shape[0], off = (size_t)r0 * row_bytes;
+    size_t len = (size_t)(r1 - r0) * row_bytes;
+    if (t->data) {
+        memcpy(dst, t->data + off, len);
+        return LQ_OK;
+    }
+    int64_t k = model_index(m, t);
+    if (k >= 0 && m->spill_at && m->spill_at[k] >= 0)
+        return lq__temp_io(fn, "the quantized weights", m->spill_fd, dst, len,
+                           (uint64_t)m->spill_at[k] + off, false);
+    return lq__gguf_tensor_read_rows(fn, m->src, lq_gguf_find_tensor(m->src, t->name), r0, r1,
+                                     dst);
+}
+
 lq_status lq__model_fetch(const char *fn, lq_model *m, const lq_tensor *t)
 {
     int64_t k = m->lazy && t ? model_index(m, t) : -1;

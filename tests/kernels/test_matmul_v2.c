@@ -13,6 +13,7 @@
 #include "../harness.h"
 #include "kernel_test.h"
 #include "libquant/core/ctx.h"
+#include "libquant/core/tensor.h"
 #include "libquant/core/type_list.h"
 #include "libquant/kernels/matmul.h"
 
@@ -228,6 +229,53 @@ static void small_buffers_same_bits(void)
     free(wf), free(x), free(want), free(got);
 }
 
+/* lq__matmul_split_rows: products of runs of W's rows that start at
+ * multiples of the rows it gives and hold more (here two of them, the last
+ * run the rest) give the whole product's bits, on the gemm path under
+ * small_buffers (f16 at M = 256: runs of two 1024-row chunks and one of
+ * 1552), the tile path (q8_0 at M = 40) and the dot path (q4_K at M = 3). */
+static void split_rows_same_bits(void)
+{
+    enum { K = 2048, MAXM = 256, MAXN = 3600 };
+    static const struct { const char *scheme; int64_t n, m; } cases[] = {
+        {"f16", 3600, 256}, {"q8_0", 200, 40}, {"q4_K", 200, 3}};
+    lqt_rng rng = {38};
+    float *wf = malloc(sizeof(float) * MAXN * K), *x = malloc(sizeof(float) * MAXM * K);
+    float *want = malloc(sizeof(float) * MAXM * MAXN), *got = malloc(sizeof(float) * MAXM * MAXN);
+    float *part = malloc(sizeof(float) * MAXM * MAXN);
+    lq_ctx *small = NULL;
+    CHECK_OK(lq_ctx_create(&small));
+    if (small)
+        small->small_buffers = true;
+    kt_fill_floats(x, MAXM * K, KT_NORMAL, &rng);
+    for (size_t c = 0; small && c < sizeof cases / sizeof *cases; c++) {
+        int64_t n = cases[c].n, m = cases[c].m;
+        lq_tensor *q = quantized(cases[c].scheme, n, K, &rng, wf);
+        if (!q)
+            continue;
+        int64_t step = lq__matmul_split_rows(small, q, m, LQ_MATMUL_ACT_8BIT), runs = 0;
+        CHECKF(step > 0 && step < n / 3, "%s: %lld rows", cases[c].scheme, (long long)step);
+        CHECK_OK(lq_matmul_v2(small, x, m, q, LQ_MATMUL_ACT_8BIT, want));
+        size_t row_bytes = q->nbytes / (size_t)n;
+        for (int64_t r0 = 0, len; step > 0 && r0 < n; r0 += len, runs++) {
+            len = n - r0 - 2 * step <= step ? n - r0 : 2 * step;
+            lq_tensor piece = *q;
+            piece.shape[0] = len;
+            piece.data += (size_t)r0 * row_bytes;
+            piece.nbytes = (size_t)len * row_bytes;
+            piece.owned = false;
+            CHECK_OK(lq_matmul_v2(small, x, m, &piece, LQ_MATMUL_ACT_8BIT, part));
+            for (int64_t i = 0; i < m; i++)
+                memcpy(got + i * n + r0, part + i * len, sizeof(float) * (size_t)len);
+        }
+        CHECKF(runs >= 2 && memcmp(want, got, sizeof(float) * (size_t)(m * n)) == 0,
+               "%s: %lld runs", cases[c].scheme, (long long)runs);
+        lq_tensor_free(q);
+    }
+    lq_ctx_free(small);
+    free(wf), free(x), free(want), free(got), free(part);
+}
+
 /* The flags: unknown bits and both at once refused; 0 is lq_matmul; F32
  * never quantizes; types without integer dots ignore 8BIT. */
 /* The tile path with weights of one format sharing X (one job over all
@@ -381,10 +429,10 @@ int main(void)
     if (kt_skip_unavailable_level(lq__kernels_get()))
         return 0;
     lqt_case_fn cases[] = {matmul_8bit_matches_dot_path, shared_x_same_bits, many_chunks_same_bits,
-                           small_buffers_same_bits, tile_shared_same_bits, first_nonfinite,
-                           nonfinite_x, flags};
+                           small_buffers_same_bits, split_rows_same_bits, tile_shared_same_bits,
+                           first_nonfinite, nonfinite_x, flags};
     return lqt_run("matmul_8bit_matches_dot_path, shared_x_same_bits, many_chunks_same_bits, "
-                   "small_buffers_same_bits, tile_shared_same_bits, first_nonfinite, "
-                   "nonfinite_x, flags", cases,
+                   "small_buffers_same_bits, split_rows_same_bits, tile_shared_same_bits, "
+                   "first_nonfinite, nonfinite_x, flags", cases,
                    (int)(sizeof cases / sizeof *cases));
 }
