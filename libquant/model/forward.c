@@ -327,6 +327,17 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
     return ffn_forward(ctx, m, il, a, n, watch);
 }
 
+/* The least bytes of the weight a piece of gate_up_pieces holds: 2 MiB (the
+ * gemm chunk's 1024 rows of F16 on the calib_mem model; 16 rows of q8_0
+ * would run a product per 34 kB), or a test's (lq__forward_piece_bytes). */
+#define PIECE_BYTES ((size_t)2 << 20)
+static _Atomic size_t piece_bytes = PIECE_BYTES;
+
+void lq__forward_piece_bytes(size_t bytes)
+{
+    piece_bytes = bytes ? bytes : PIECE_BYTES;
+}
+
 /* The rows gate_up_pieces' pieces start at multiples of and hold more of,
  * or 0 when it cannot run these weights: a piece must give the same outputs
  * as the whole (lq__matmul_split_rows: 16 rows on the tile and dot paths,
@@ -348,10 +359,8 @@ static int64_t piece_rows(const lq_ctx *ctx, const lq__tap *watch, const lq__lin
             return 0;
         rows = r;
     }
-    /* a multiple of that with about 2 MiB of the weight or more (the gemm
-     * chunk's 1024 rows of F16 on the calib_mem model; 16 rows of q8_0 would
-     * run a product per 34 kB) */
-    int64_t times = rows ? ((int64_t)2 << 20) / (int64_t)(l[0]->t->nbytes / (size_t)l[0]->rows) / rows
+    /* a multiple of that with piece_bytes of the weight or more */
+    int64_t times = rows ? (int64_t)(piece_bytes / (l[0]->t->nbytes / (size_t)l[0]->rows)) / rows
                          : 0;
     rows *= times > 1 ? times : 1;
     return rows < l[0]->rows / 3 ? rows : 0;

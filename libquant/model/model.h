@@ -175,6 +175,11 @@ void lq__model_embed(const lq_model *m, const int32_t *tokens, int64_t n, float 
 lq_status lq__model_layer(lq_ctx *ctx, lq_model *m, int64_t il, float *x, int64_t n,
                           const lq__tap *t);
 
+/* Test hook: a calibration walk's second half-pass runs gate and up in
+ * pieces of at least `bytes` of the weight (forward.c) instead of 2 MiB, so
+ * that the tests' small fixtures take that path; 0 restores 2 MiB. */
+void lq__forward_piece_bytes(size_t bytes);
+
 /* h[n][n_embd] = the output head's input: x after the final RMSNorm. */
 void lq__model_head_input(const lq_model *m, const float *x, int64_t n, float *h);
 
