@@ -5,6 +5,7 @@
 
 #include "alloc.h"
 #include "error.h"
+#include "pages.h"
 #include "tensor.h"
 #include "type_info.h"
 
@@ -131,6 +132,16 @@ lq_status lq_tensor_wrap(lq_type type, int ndim, const int64_t *shape, const voi
     (*out)->nbytes = bytes;
     (*out)->owned = false;
     return LQ_OK;
+}
+
+void lq__tensor_release_rows(const lq_tensor *t, int64_t r0, int64_t r1)
+{
+    size_t elem = (size_t)lq__type(t->type)->elem_bytes; /* 0 for quantized types */
+    if (!t->mapped || t->mapped != t->data || !elem || r0 < 0 || r1 <= r0 ||
+        r1 > lq__tensor_rows(t))
+        return;
+    size_t row = (size_t)lq__tensor_cols(t) * elem;
+    lq__pages_advise(t->data + (size_t)r0 * row, (uint64_t)(r1 - r0) * row, LQ__MAP_DROP);
 }
 
 void lq_tensor_free(lq_tensor *t)

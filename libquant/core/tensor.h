@@ -16,6 +16,11 @@ struct lq_tensor {
     uint8_t *data;
     size_t nbytes;
     bool owned;
+    /* data as a reader set it when it points into a read-only private file
+     * map (io/gguf.c, io/safetensors.c), else NULL: only such pages may be
+     * dropped (lq__tensor_release_rows). A tensor whose data is later pointed
+     * elsewhere no longer matches it, and is left alone. */
+    const uint8_t *mapped;
     struct lq_scheme *scheme; /* quantized tensors: a private copy; NULL otherwise */
 };
 
@@ -43,5 +48,14 @@ lq_status lq__check_shape(const char *fn, int ndim, const int64_t *shape, int64_
 lq_status lq__tensor_alloc(const char *fn, lq_type type, int ndim, const int64_t *shape,
                            const char *name, size_t nbytes, const struct lq_scheme *scheme,
                            lq_tensor **out);
+
+/* Take the pages of rows [r0, r1) of a plain-typed t out of this process's
+ * memory when t is a view into a read-only file map, so that a method reading
+ * a large weight a chunk at a time does not keep every chunk it has read:
+ * the pages come back from the page cache or the file if read again, so the
+ * contents never change. Any other tensor, among them every one whose memory
+ * is its own or its caller's, is left alone (dropping anonymous pages would
+ * zero them). */
+void lq__tensor_release_rows(const lq_tensor *t, int64_t r0, int64_t r1);
 
 #endif

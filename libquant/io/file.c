@@ -126,16 +126,10 @@ void lq__map_close(lq__map *m)
 void lq__map_advise(const lq__map *m, const void *p, uint64_t len, int advice)
 {
     const uint8_t *b = p;
-    long page = sysconf(_SC_PAGESIZE);
-    if (!m->data || !b || len == 0 || page <= 0 || b < m->data ||
-        (uint64_t)(b - m->data) > m->size || len > m->size - (uint64_t)(b - m->data))
+    if (!m->data || !b || len == 0 || b < m->data || (uint64_t)(b - m->data) > m->size ||
+        len > m->size - (uint64_t)(b - m->data))
         return;
-    uintptr_t base = (uintptr_t)m->data; /* mmap returns page-aligned addresses */
-    uintptr_t lo = (uintptr_t)b, hi = lo + (uintptr_t)len;
-    lo -= (lo - base) % (uintptr_t)page;
-    /* the map covers its last page whole, so rounding up stays inside it */
-    hi = hi + ((uintptr_t)page - (hi - base) % (uintptr_t)page) % (uintptr_t)page;
-    (void)madvise((void *)lo, hi - lo, advice == LQ__MAP_DROP ? MADV_DONTNEED : MADV_WILLNEED);
+    lq__pages_advise(b, len, advice);
 }
 
 /* Test hook: when above 0, the write call that brings it to 0 fails with

@@ -15,6 +15,8 @@
 
 #include <lq/lq_core.h>
 
+#include "../core/pages.h"
+
 typedef struct lq__map {
     const uint8_t *data;
     size_t size;
@@ -25,15 +27,10 @@ typedef struct lq__map {
 lq_status lq__map_open(const char *fn, const char *path, lq__map *out);
 void lq__map_close(lq__map *m);
 
-/* Residency advice for bytes [p, p + len) of map m, widened to whole pages
- * (a page shared with a neighbour is only read again if needed) and kept
- * inside the map: LQ__MAP_DROP takes the pages out of this process's memory
- * (they come back from the page cache or the file when read again: a
- * whole-model pass calls it on what it has consumed, so that the input does
- * not stay resident and count against a memory limit), LQ__MAP_WILLNEED
- * starts reading them ahead into the page cache. Contents never change; a
- * range outside m, or a failed advice, changes nothing. */
-enum { LQ__MAP_DROP = 0, LQ__MAP_WILLNEED = 1 };
+/* Residency advice for bytes [p, p + len) of map m (lq__pages_advise):
+ * a whole-model pass drops what it has consumed, so that the input does not
+ * stay resident and count against a memory limit, and reads ahead what it
+ * will read next. Contents never change; a range outside m changes nothing. */
 void lq__map_advise(const lq__map *m, const void *p, uint64_t len, int advice);
 
 typedef struct lq__out {

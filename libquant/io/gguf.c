@@ -234,10 +234,12 @@ lq_status lq_gguf_get_tensor(const lq_gguf *g, int64_t index, lq_tensor **out)
                         fn, t->name, lq__ggml_lookup(t->ggml_type)->name);
     if ((uint64_t)t->nbytes > SIZE_MAX)
         return lq__fail(LQ_ERR_NOMEM, "%s: tensor '%s' does not fit in memory", fn, t->name);
-    if (!lq_type_is_quantized(type))
+    if (!lq_type_is_quantized(type)) {
         st = lq_tensor_wrap(type, t->ndim, shape, bytes, (size_t)t->nbytes, LQ_BORROW, t->name,
                             out);
-    else {
+        if (st == LQ_OK && lq__gguf_in_map(g, bytes, t->nbytes))
+            (*out)->mapped = (*out)->data;
+    } else {
         struct lq_scheme scheme;
         st = lq__scheme_default(type, &scheme);
         if (st == LQ_OK)

@@ -119,5 +119,8 @@ lq_status lq__gguf_split_pad_header(const char *fn, lq__buf *header);
 void lq__gguf_map_release(const lq_gguf *g, int64_t index, uint64_t off, uint64_t len);
 void lq__gguf_tensor_release(const lq_gguf *g, int64_t index);
 void lq__gguf_tensor_prefetch(const lq_gguf *g, int64_t index);
+/* Are bytes [p, p + n) inside one of g's read-only file maps? (Then a
+ * tensor viewing them may have its pages dropped: lq_tensor.mapped.) */
+bool lq__gguf_in_map(const lq_gguf *g, const void *p, uint64_t n);
 
 #endif

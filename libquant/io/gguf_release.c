@@ -21,6 +21,11 @@ static const lq__map *map_holding(const lq_gguf *g, const uint8_t *p, uint64_t n
     return NULL;
 }
 
+bool lq__gguf_in_map(const lq_gguf *g, const void *p, uint64_t n)
+{
+    return map_holding(g, p, n) != NULL;
+}
+
 /* `advice` (LQ__MAP_DROP / LQ__MAP_WILLNEED) on bytes [off, off + len) of
  * tensor `index`, when they are in one of g's file maps. */
 static void advise(const lq_gguf *g, int64_t index, uint64_t off, uint64_t len, int advice)

@@ -297,6 +297,8 @@ lq_status lq_safetensors_get_tensor(const lq_safetensors *st, int64_t index, lq_
                        out);
     if (s != LQ_OK)
         lq__error_prefix(fn);
+    else if (t->shard >= 0 && !t->owned) /* a view into its shard's read-only map */
+        (*out)->mapped = (*out)->data;
     return s;
 }
 

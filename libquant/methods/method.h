@@ -35,7 +35,9 @@ typedef struct lq__method {
 /* Rows [r0, r1) of the job's source widened to f32 into dst ((r1 - r0) x
  * cols floats), checked finite: the first non-finite value fails with the
  * message lq_quantize gives for it (its row in the whole tensor and its
- * column). Errors: LQ_ERR_NONFINITE, and those of decoding. */
+ * column). A source viewing a read-only file map then has those rows' pages
+ * dropped from memory (lq__tensor_release_rows): they are read again from the
+ * page cache if needed. Errors: LQ_ERR_NONFINITE, and those of decoding. */
 lq_status lq__method_rows(const lq__method_job *job, int64_t r0, int64_t r1, float *dst);
 
 /* The implementation of a method, or NULL when this build has none. */

@@ -92,6 +92,11 @@ lq_status lq__method_rows(const lq__method_job *job, int64_t r0, int64_t r1, flo
     /* without ctx's progress: the method reports its own */
     lq_ctx quiet = {.threads = lq__ctx_threads(job->q.ctx)};
     lq_status st = lq__decode_rows_f32(&quiet, job->fn, job->src, r0, r1, dst);
+    /* read: a source in a file map gives its pages back now rather than when
+     * the whole weight is done (70 B's ffn_down: 470 MB of F16 pages beside
+     * GPTQ's 1.64 GB Hessian factor); a second read of the rows (a per-tensor
+     * grid's pass) maps them again */
+    lq__tensor_release_rows(job->src, r0, r1);
     return st == LQ_OK ? check_finite(&quiet, dst, r1 - r0, job->q.cols, r0) : st;
 }
 

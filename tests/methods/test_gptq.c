@@ -4,10 +4,14 @@
  * columns, the damping retry, and the ggml block types. */
 #include <unistd.h>
 
+#include <lq/lq_io.h>
+
 #include "libquant/calib/calib.h"
 #include "libquant/calib/panels.h"
 #include "libquant/core/ctx.h"
+#include "libquant/core/half.h"
 #include "libquant/core/tempfile.h"
+#include "../io/io_util.h"
 #include "chol_ref.h"
 #include "synth.h"
 
@@ -642,6 +646,113 @@ static void threads_agree(void)
     lq_scheme_free(s);
 }
 
+/* KiB of this process's memory resident in the mapping that holds p
+ * (/proc/self/smaps: exact per mapping, unlike the process's total), or -1. */
+static long mapping_rss_kib(const void *p)
+{
+    FILE *f = fopen("/proc/self/smaps", "r");
+    char line[512];
+    long kib = -1;
+    int in = 0;
+    while (f && fgets(line, sizeof line, f)) {
+        unsigned long lo, hi;
+        if (sscanf(line, "%lx-%lx ", &lo, &hi) == 2 && strchr(line, '-') < strchr(line, ' '))
+            in = (uintptr_t)p >= lo && (uintptr_t)p < hi;
+        else if (in && sscanf(line, "Rss: %ld kB", &kib) == 1)
+            break;
+    }
+    if (f)
+        fclose(f);
+    return kib;
+}
+
+/* GPTQ reads an F16 weight a chunk of rows at a time (lq__method_rows), and
+ * a weight viewing a GGUF's or a safetensors file's read-only map gives each
+ * chunk's pages back once read: the map holds next to none of it afterwards,
+ * and the result is the same as from the weight in memory, also for a
+ * per-tensor grid, whose first pass reads every row before the chunks read
+ * them again. A weight in
+ * its own memory or in the caller's (borrowed) must keep its contents:
+ * dropping anonymous pages would zero them. */
+static void mapped_rows_released_others_kept(void)
+{
+    enum { ROWS = 8192 }; /* 8 MiB: 16 reads of 512 rows (GPTQ_READ_FLOATS / IN_MAX) */
+    const size_t bytes = sizeof(uint16_t) * ROWS * IN_MAX;
+    int64_t shape[2] = {ROWS, IN_MAX};
+    lq_tensor *own = NULL, *borrowed = NULL;
+    CHECK_OK(lq_tensor_create(LQ_TYPE_F16, 2, shape, "w", &own));
+    uint16_t *h = own ? lq_tensor_data_mut(own) : NULL, *copy = malloc(bytes),
+             *caller = malloc(bytes);
+    if (!h || !copy || !caller) {
+        CHECK(h && copy && caller);
+        lq_tensor_free(own);
+        free(copy), free(caller);
+        return;
+    }
+    lqt_rng r = {97};
+    for (int64_t i = 0; i < (int64_t)ROWS * IN_MAX; i++)
+        h[i] = lq__f32_to_f16(0.02f * (float)lqt_normal(&r));
+    memcpy(copy, h, bytes);
+    memcpy(caller, h, bytes);
+    CHECK_OK(lq_tensor_wrap(LQ_TYPE_F16, 2, shape, caller, bytes, LQ_BORROW, "w", &borrowed));
+    char *dir = iot_mkdtemp();
+    lq_gguf *w = NULL, *g = NULL;
+    lq_safetensors *sw = NULL, *sr = NULL;
+    lq_tensor *mapped[2] = {NULL, NULL}; /* from a GGUF, from a safetensors file */
+    CHECK_OK(lq_gguf_create(&w));
+    CHECK_OK(lq_gguf_add_tensor(w, own, LQ_BORROW));
+    CHECK_OK(lq_gguf_save(NULL, w, iot_path(dir, "w.gguf")));
+    CHECK_OK(lq_gguf_open(iot_path(dir, "w.gguf"), &g));
+    CHECK_OK(lq_gguf_get_tensor(g, 0, &mapped[0]));
+    CHECK_OK(lq_safetensors_create(&sw));
+    CHECK_OK(lq_safetensors_add_tensor(sw, own, LQ_BORROW));
+    CHECK_OK(lq_safetensors_save(NULL, sw, iot_path(dir, "w.safetensors"), 0));
+    CHECK_OK(lq_safetensors_open(iot_path(dir, "w.safetensors"), &sr));
+    CHECK_OK(lq_safetensors_get_tensor(sr, 0, &mapped[1]));
+    const char *schemes[] = {"gptq:q4_k", "gptq:int8:tensor"};
+    for (size_t k = 0; k < sizeof schemes / sizeof *schemes; k++) {
+        lq_scheme *s = lqt_scheme(schemes[k]);
+        lq_tensor *a = NULL, *b = NULL;
+        CHECK_OK(lq_quantize(NULL, own, s, C, NULL, &a));
+        CHECK_OK(lq_quantize(NULL, borrowed, s, C, NULL, &b));
+        CHECK(a && b && lq_tensor_nbytes(a) == lq_tensor_nbytes(b) &&
+              memcmp(lq_tensor_data(a), lq_tensor_data(b), lq_tensor_nbytes(a)) == 0);
+        CHECK(memcmp(h, copy, bytes) == 0 && memcmp(caller, copy, bytes) == 0);
+        for (int f = 0; a && f < 2 && mapped[f]; f++) {
+            const unsigned char *m = lq_tensor_data(mapped[f]);
+            unsigned sum = 0;
+            for (size_t i = 0; i < bytes; i++) /* every page of it resident */
+                sum += ((const volatile unsigned char *)m)[i];
+            long before = mapping_rss_kib(m);
+            lq_tensor *c = NULL;
+            CHECK_OK(lq_quantize(NULL, mapped[f], s, C, NULL, &c));
+            long after = mapping_rss_kib(m);
+            /* 8 MiB resident before, all of it still after without the
+             * release; with it, what a fault maps around the page it needs:
+             * the page cache's whole folio (ext4's large folios: 512 KiB of a
+             * read already released came back with the next read's first
+             * fault, up to 2 MiB in a folio), and the file's header page */
+            CHECKF(sum && before >= 8192 && after >= 0 && after < 4096,
+                   "%s, %s: %ld KiB of the map resident before, %ld after", schemes[k],
+                   f ? "safetensors" : "gguf", before, after);
+            CHECK(c && lq_tensor_nbytes(c) == lq_tensor_nbytes(a) &&
+                  memcmp(lq_tensor_data(a), lq_tensor_data(c), lq_tensor_nbytes(a)) == 0 &&
+                  memcmp(m, copy, bytes) == 0);
+            lq_tensor_free(c);
+        }
+        lq_tensor_free(a), lq_tensor_free(b);
+        lq_scheme_free(s);
+    }
+    lq_tensor_free(mapped[0]), lq_tensor_free(mapped[1]);
+    lq_gguf_free(g);
+    lq_gguf_free(w);
+    lq_safetensors_free(sr);
+    lq_safetensors_free(sw);
+    iot_rmdir(dir);
+    lq_tensor_free(own), lq_tensor_free(borrowed);
+    free(copy), free(caller);
+}
+
 static void teardown(void)
 {
     lq_calib_free(C);
@@ -670,5 +781,6 @@ static void panels_crossed(void)
 LQT_MAIN(setup, same_as_straightforward_gptq, better_than_rtn, better_than_imatrix_rtn,
          act_order_and_g_idx, dead_columns,
          damping_retry, calibration_is_checked, shared_factor, tall_weight_in_chunks,
-         tall_int_weight_in_chunks, nonfinite_in_a_later_chunk, threads_agree,
+         tall_int_weight_in_chunks, nonfinite_in_a_later_chunk, mapped_rows_released_others_kept,
+         threads_agree,
          panels_crossed, teardown)
