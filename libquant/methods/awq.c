@@ -118,33 +118,57 @@ int lq__awq_skips_clip(const char *name)
 
 /* ---- scale search --------------------------------------------------------- */
 
-/* w_mean [m->cols]: per input column, the mean over all rows of the n
+lq_status lq__awq_rows(const lq_ctx *ctx, const lq__awq_weights *ws, int i, int64_t r0, int64_t m,
+                       const float **rows)
+{
+    const lq_tensor *w = ws->w[i];
+    const int64_t cols = lq_tensor_dim(w, 1);
+    if (lq_tensor_type(w) == LQ_TYPE_F32) {
+        *rows = (const float *)lq_tensor_data(w) + r0 * cols;
+        return LQ_OK;
+    }
+    *rows = ws->buf;
+    lq_ctx quiet = {.threads = ctx ? ctx->threads : 0}; /* the search reports progress */
+    lq_status st = lq__decode_rows_f32(&quiet, "awq", w, r0, r0 + m, ws->buf);
+    if (st == LQ_OK && ws->read)
+        ws->read(ws->read_arg, i, r0, m);
+    return st;
+}
+
+/* w_mean [m->cols]: per input column, the mean over all rows of the
  * weights of |w| / (max |w| of its group of m->group columns + 1e-6). */
-static lq_status weight_means(const lq__linear_map *m, const float *const *w, const int64_t *rows,
-                              int n, float *w_mean)
+static lq_status weight_means(const lq_ctx *ctx, const lq__linear_map *m,
+                              const lq__awq_weights *ws, float *w_mean)
 {
     const int64_t cols = m->cols, len = m->group > 0 && !m->per_tensor ? m->group : cols;
     double *acc = lq__calloc((size_t)cols, sizeof *acc);
     if (!acc)
         return lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
     int64_t total = 0;
-    for (int i = 0; i < n; i++) {
-        for (int64_t r = 0; r < rows[i]; r++) {
-            const float *x = w[i] + r * cols;
-            for (int64_t c0 = 0; c0 < cols; c0 += len) {
-                float amax = 0.0f;
-                for (int64_t k = 0; k < len; k++)
-                    amax = fmaxf(amax, fabsf(x[c0 + k]));
-                for (int64_t k = 0; k < len; k++)
-                    acc[c0 + k] += fabsf(x[c0 + k]) / (amax + 1e-6f);
+    lq_status st = LQ_OK;
+    for (int i = 0; st == LQ_OK && i < ws->n; i++) {
+        const int64_t rows = lq_tensor_dim(ws->w[i], 0);
+        for (int64_t r0 = 0; st == LQ_OK && r0 < rows; r0 += ws->chunk) {
+            const int64_t n = rows - r0 < ws->chunk ? rows - r0 : ws->chunk;
+            const float *w = NULL;
+            st = lq__awq_rows(ctx, ws, i, r0, n, &w);
+            for (int64_t r = 0; st == LQ_OK && r < n; r++) {
+                const float *x = w + r * cols;
+                for (int64_t c0 = 0; c0 < cols; c0 += len) {
+                    float amax = 0.0f;
+                    for (int64_t k = 0; k < len; k++)
+                        amax = fmaxf(amax, fabsf(x[c0 + k]));
+                    for (int64_t k = 0; k < len; k++)
+                        acc[c0 + k] += fabsf(x[c0 + k]) / (amax + 1e-6f);
+                }
             }
         }
-        total += rows[i];
+        total += rows;
     }
-    for (int64_t j = 0; j < cols; j++)
+    for (int64_t j = 0; st == LQ_OK && j < cols; j++)
         w_mean[j] = (float)(acc[j] / (double)total);
     lq__free(acc);
-    return LQ_OK;
+    return st;
 }
 
 /* Candidate k of the grid into s [cols]. */
@@ -216,8 +240,8 @@ static lq_status candidate_delta(const lq_ctx *ctx, const lq__linear_map *m, con
 }
 
 lq_status lq__awq_grid(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
-                       const float *const *w, const int64_t *rows, int n, int with_identity,
-                       lq__awq_score_fn score, void *arg, float *best)
+                       const lq__awq_weights *ws, int with_identity, lq__awq_score_fn score,
+                       void *arg, float *best)
 {
     const int64_t cols = m->cols;
     float *x_mean = lq__malloc((size_t)cols * sizeof *x_mean);
@@ -226,7 +250,7 @@ lq_status lq__awq_grid(const lq_ctx *ctx, const lq__linear_map *m, const lq_cali
     lq_status st = x_mean && w_mean && s ? LQ_OK : lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
     if (st == LQ_OK) {
         lq__calib_mean_abs(c, x_mean);
-        st = weight_means(m, w, rows, n, w_mean);
+        st = weight_means(ctx, m, ws, w_mean);
     }
     const int first = with_identity ? -1 : 0;
     double best_err = INFINITY;
@@ -259,23 +283,24 @@ typedef struct {
     const lq_ctx *ctx;
     const lq__linear_map *m;
     const lq_calib *c;
-    const float *const *w;
-    const int64_t *rows;
-    int n;
-    int64_t chunk; /* rows scored at a time (lq__hessian_chunk_rows: the same sum) */
-    float *ws, *d;
+    const lq__awq_weights *ws;
+    float *ws_s, *d; /* W diag(s) (per-tensor grids), the error: a chunk each */
 } int_score;
 
 static lq_status score_int(void *arg, const float *s, double *err)
 {
     const int_score *a = arg;
-    const int64_t cols = a->m->cols;
+    const int64_t chunk = a->ws->chunk;
     lq_status st = LQ_OK;
-    for (int i = 0; st == LQ_OK && i < a->n; i++) {
+    for (int i = 0; st == LQ_OK && i < a->ws->n; i++) {
+        const int64_t rows = lq_tensor_dim(a->ws->w[i], 0);
         double e = 0;
-        for (int64_t r0 = 0; st == LQ_OK && r0 < a->rows[i]; r0 += a->chunk) {
-            const int64_t m = a->rows[i] - r0 < a->chunk ? a->rows[i] - r0 : a->chunk;
-            st = candidate_delta(a->ctx, a->m, a->w[i] + r0 * cols, m, s, a->ws, a->d);
+        for (int64_t r0 = 0; st == LQ_OK && r0 < rows; r0 += chunk) {
+            const int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
+            const float *w = NULL;
+            st = lq__awq_rows(a->ctx, a->ws, i, r0, m, &w);
+            if (st == LQ_OK)
+                st = candidate_delta(a->ctx, a->m, w, m, s, a->ws_s, a->d);
             if (st == LQ_OK)
                 st = lq__hessian_error_add(a->ctx, a->c, a->d, m, &e);
         }
@@ -284,62 +309,71 @@ static lq_status score_int(void *arg, const float *s, double *err)
     return st;
 }
 
-lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
-                         const float *const *w, const int64_t *rows, int n, float *best)
+static lq_status search_int(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
+                            const lq_tensor *const *w, int n, lq__awq_read_fn read,
+                            void *read_arg, float *best)
 {
     const int64_t cols = m->cols;
     int64_t maxrows = 0;
     for (int i = 0; i < n; i++)
-        maxrows = rows[i] > maxrows ? rows[i] : maxrows;
+        maxrows = lq_tensor_dim(w[i], 0) > maxrows ? lq_tensor_dim(w[i], 0) : maxrows;
     /* a per-tensor grid is made over all rows at once */
     const int64_t chunk = m->per_tensor ? maxrows : lq__hessian_chunk_rows(ctx, c, maxrows);
-    int_score a = {ctx, m, c, w, rows, n, chunk,
-                   m->per_tensor ? lq__malloc((size_t)(maxrows * cols) * sizeof *a.ws) : NULL,
-                   lq__malloc((size_t)(chunk * cols) * sizeof *a.d)};
-    lq_status st = (a.ws || !m->per_tensor) && a.d
-                       ? lq__awq_grid(ctx, m, c, w, rows, n, 0, score_int, &a, best)
+    const size_t floats = (size_t)(chunk * cols);
+    lq__awq_weights ws = {w, n, chunk, lq__malloc(floats * sizeof(float)), read, read_arg};
+    int_score a = {ctx, m, c, &ws, m->per_tensor ? lq__malloc(floats * sizeof *a.ws_s) : NULL,
+                   lq__malloc(floats * sizeof *a.d)};
+    lq_status st = ws.buf && (a.ws_s || !m->per_tensor) && a.d
+                       ? lq__awq_grid(ctx, m, c, &ws, 0, score_int, &a, best)
                        : lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
-    lq__free(a.ws);
+    lq__free(ws.buf);
+    lq__free(a.ws_s);
     lq__free(a.d);
     return st;
 }
 
-lq_status lq_awq_search(lq_ctx *ctx, const lq_scheme *scheme, const lq_calib *calib,
-                        const lq_tensor *const *w, int n, float *scales)
+lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
+                         const lq_tensor *const *w, int n, float *best)
+{
+    return search_int(ctx, m, c, w, n, NULL, NULL, best);
+}
+
+lq_status lq__awq_search_scheme(const lq_ctx *ctx, const lq_scheme *scheme, const lq_calib *calib,
+                                const lq_tensor *const *w, int n, lq__awq_read_fn read,
+                                void *read_arg, float *scales)
 {
     static const char fn[] = "lq_awq_search";
     if (!scheme || !calib || !w || !scales || n < 1)
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument or no weights", fn);
     if (scheme->method != LQ_METHOD_AWQ)
         return lq__fail(LQ_ERR_INVALID, "%s: '%s' is not an awq scheme", fn, scheme->text);
-    float **wf = lq__calloc((size_t)n, sizeof *wf);
-    int64_t *rows = lq__calloc((size_t)n, sizeof *rows);
-    lq_status st = wf && rows ? LQ_OK : lq__fail(LQ_ERR_NOMEM, "%s: out of memory", fn);
+    lq_status st = LQ_OK;
     for (int i = 0; st == LQ_OK && i < n; i++) {
         if (!w[i])
             st = lq__fail(LQ_ERR_INVALID, "%s: weight %d is NULL", fn, i);
         else if (w[i]->ndim != 2)
             st = lq__fail(LQ_ERR_SHAPE, "%s: weight %d is not 2-D", fn, i);
-        else if ((st = lq__calib_check(fn, calib, w[i]->shape[1])) == LQ_OK)
-            st = lq__to_f32(ctx, fn, w[i], &wf[i]);
-        if (st == LQ_OK)
-            rows[i] = w[i]->shape[0];
+        else
+            st = lq__calib_check(fn, calib, w[i]->shape[1]);
     }
+    /* the weights are read a chunk of rows at a time (lq__awq_weights) */
     lq__linear_map m;
     lq__layout layout;
     if (st == LQ_OK)
         st = lq__codec_layout(fn, &scheme->qp, 1, calib->n, &layout);
     if (st == LQ_OK) {
         lq__linear_map_init(&m, &scheme->qp, 1, calib->n, &layout);
-        st = lq__awq_search(ctx, &m, calib, (const float *const *)wf, rows, n, scales);
+        st = search_int(ctx, &m, calib, w, n, read, read_arg, scales);
         if (st != LQ_OK && st != LQ_ERR_CANCELLED)
             lq__error_prefix(fn);
     }
-    for (int i = 0; wf && i < n; i++)
-        lq__free(wf[i]);
-    lq__free(wf);
-    lq__free(rows);
     return st;
+}
+
+lq_status lq_awq_search(lq_ctx *ctx, const lq_scheme *scheme, const lq_calib *calib,
+                        const lq_tensor *const *w, int n, float *scales)
+{
+    return lq__awq_search_scheme(ctx, scheme, calib, w, n, NULL, NULL, scales);
 }
 
 /* ---- clipping search and the method --------------------------------------- */

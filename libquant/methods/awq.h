@@ -13,25 +13,56 @@
 /* Points of the duo-scaling ratio grid r = 0, 1/20, ... 19/20. */
 #define LQ__AWQ_GRID 20
 
+/* Told that rows [r0, r0 + m) of weight i were read (into f32): a caller
+ * whose weights are a file's pages lets them go, so that a search keeps a
+ * chunk of them resident instead of all (23 MB of ffn_down's search on the
+ * calib_mem model). */
+typedef void (*lq__awq_read_fn)(void *arg, int i, int64_t r0, int64_t m);
+
+/* The weights a search reads: n tensors w[i] [rows_i, cols] of any type
+ * (f32 ones are read in place), a chunk of `chunk` rows at a time decoded
+ * into buf [chunk * cols], so that a search holds a chunk of each weight in
+ * f32 instead of whole copies (a Hessian-scored sum over rows chunked on
+ * its summation blocks is the same sum: lq__hessian_chunk_rows). */
+typedef struct {
+    const lq_tensor *const *w;
+    int n;
+    int64_t chunk;
+    float *buf;
+    lq__awq_read_fn read; /* may be NULL */
+    void *read_arg;
+} lq__awq_weights;
+
+/* Rows [r0, r0 + m) of weight i of ws as f32, into *rows (ws->buf, or
+ * the f32 tensor's own data). */
+lq_status lq__awq_rows(const lq_ctx *ctx, const lq__awq_weights *ws, int i, int64_t r0, int64_t m,
+                       const float **rows);
+
 /* The error that candidate scales s [cols] give the weights a search
  * scores, into *err. */
 typedef lq_status (*lq__awq_score_fn)(void *arg, const float *s, double *err);
 
-/* AWQ's grid search over the n weights w[i] [rows[i], m->cols] sharing the
- * input of c: each duo-scaling candidate s = x_mean^r / w_mean^(1-r), r = 0,
+/* AWQ's grid search over the weights ws sharing the input of c: each
+ * duo-scaling candidate s = x_mean^r / w_mean^(1-r), r = 0,
  * 1/20, ... 19/20, normalised by sqrt(max s min s) (inf/nan -> 1), with
  * x_mean the input's mean |x| and w_mean per column the mean over all rows
  * of |w| / (max |w| of its group of m->group columns + 1e-6) — and, before
  * them when with_identity, s = 1 — is scored by score(arg, s, &err); the
  * least error's scales go into best[m->cols]. Reports progress as "awq". */
 lq_status lq__awq_grid(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
-                       const float *const *w, const int64_t *rows, int n, int with_identity,
-                       lq__awq_score_fn score, void *arg, float *best);
+                       const lq__awq_weights *ws, int with_identity, lq__awq_score_fn score,
+                       void *arg, float *best);
 
-/* The best of the LQ__AWQ_GRID duo-scaling candidates for n weights sharing the input
- * described by c (f32, [rows[i], m->cols] each), into best[m->cols]. */
+/* The best of the LQ__AWQ_GRID duo-scaling candidates for the n weights w
+ * (any type, [rows_i, m->cols] each) sharing the input described by c,
+ * into best[m->cols]. */
 lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
-                         const float *const *w, const int64_t *rows, int n, float *best);
+                         const lq_tensor *const *w, int n, float *best);
+
+/* lq_awq_search, with read (may be NULL) told of each chunk of rows read. */
+lq_status lq__awq_search_scheme(const lq_ctx *ctx, const lq_scheme *scheme, const lq_calib *calib,
+                                const lq_tensor *const *w, int n, lq__awq_read_fn read,
+                                void *read_arg, float *scales);
 
 /* Clip each (row, group) of w [rows, m->cols] in place to the best of the 10
  * shrunk absmax values. */
@@ -45,15 +76,16 @@ lq_status lq__awq_store(const lq__linear_map *m, const float *w, uint8_t *dst);
 int lq__awq_skips_clip(const char *name);
 
 /* AWQ's scale search for weights written in ggml block types (awq_ggml.c):
- * the n f32 weights w[i] [rows[i], c's features] sharing the input of c,
+ * the n weights w[i] (any type, [rows_i, c's features]) sharing the input of c,
  * each to be stored as types[i] with importance weights imatrix[i] (one
  * per column of the unscaled weight, or NULL), get the candidate of the
  * grid whose Q(W diag(s)) diag(s)^-1 - W has the least output error, each
  * weight rounded by its own type's quantizer (a type without a ggml row
  * quantizer, kept as it is, adds no error); s = 1 is a candidate too, so
- * the result never loses to rounding to nearest on c. Into best[features]. */
-lq_status lq__awq_search_ggml(const lq_ctx *ctx, const lq_calib *c, const float *const *w,
-                              const int64_t *rows, const lq_type *types,
+ * the result never loses to rounding to nearest on c. Into best[features];
+ * read (may be NULL) is told of each chunk of rows read. */
+lq_status lq__awq_search_ggml(const lq_ctx *ctx, const lq_calib *c, const lq_tensor *const *w,
+                              lq__awq_read_fn read, void *read_arg, const lq_type *types,
                               const float *const *imatrix, int n, float *best);
 
 #endif

@@ -63,34 +63,34 @@ static void delta_rows(void *arg, int64_t r0, int64_t r1)
     }
 }
 
-/* The output error of weight w [rows, cols] in type t under scales s;
- * 0 when t has no row quantizer (kept as it is). Scored in chunks of
- * `chunk` rows (lq__hessian_chunk_rows: the same sum), which blocks and d
- * hold. */
-static lq_status weight_error(const lq_ctx *ctx, const lq_calib *c, const float *w, int64_t rows,
-                              int64_t chunk, lq_type t, const float *im, const float *s,
-                              float *im_s, uint8_t *blocks, float *d, double *err)
+/* The output error of weight i of ws in type t under scales s; 0 when t
+ * has no row quantizer (kept as it is). Scored a chunk of ws->chunk rows at
+ * a time, which blocks and d hold. */
+static lq_status weight_error(const lq_ctx *ctx, const lq_calib *c, const lq__awq_weights *ws,
+                              int i, lq_type t, const float *im, const float *s, float *im_s,
+                              uint8_t *blocks, float *d, double *err)
 {
     *err = 0;
     const lq__codec *codec = lq__codec_for(t);
     const lq__type_info *ti = lq__type(t);
     if (!codec || !codec->quantize_row || !ti || !(ti->flags & LQ__T_GGML))
         return LQ_OK;
-    const int64_t cols = c->n;
+    const int64_t cols = c->n, rows = lq_tensor_dim(ws->w[i], 0);
     if (cols % ti->block_elems != 0)
         return lq__fail(LQ_ERR_SHAPE, "awq: %s needs rows whose length is a multiple of %d, "
                         "got %lld", ti->name, ti->block_elems, (long long)cols);
     if (im)
         for (int64_t k = 0; k < cols; k++)
             im_s[k] = im[k] / (s[k] * s[k]);
-    delta_job j = {codec, w, s, im ? im_s : NULL, cols,
+    delta_job j = {codec, NULL, s, im ? im_s : NULL, cols,
                    (size_t)(cols / ti->block_elems) * (size_t)ti->block_bytes, blocks, d};
     lq_ctx quiet = {.threads = ctx ? ctx->threads : 0}; /* the search reports progress */
     lq_status st = LQ_OK;
-    for (int64_t r0 = 0; st == LQ_OK && r0 < rows; r0 += chunk) {
-        const int64_t m = rows - r0 < chunk ? rows - r0 : chunk;
-        j.w = w + r0 * cols;
-        st = lq__parallel_for(&quiet, "awq", m, lq__grain_for(cols, 1 << 14), delta_rows, &j);
+    for (int64_t r0 = 0; st == LQ_OK && r0 < rows; r0 += ws->chunk) {
+        const int64_t m = rows - r0 < ws->chunk ? rows - r0 : ws->chunk;
+        st = lq__awq_rows(ctx, ws, i, r0, m, &j.w);
+        if (st == LQ_OK)
+            st = lq__parallel_for(&quiet, "awq", m, lq__grain_for(cols, 1 << 14), delta_rows, &j);
         if (st == LQ_OK)
             st = lq__hessian_error_add(ctx, c, d, m, err);
     }
@@ -101,12 +101,9 @@ static lq_status weight_error(const lq_ctx *ctx, const lq_calib *c, const float 
 typedef struct {
     const lq_ctx *ctx;
     const lq_calib *c;
-    const float *const *w;
-    const int64_t *rows;
+    const lq__awq_weights *ws;
     const lq_type *types;
     const float *const *imatrix;
-    int n;
-    int64_t chunk; /* rows scored at a time */
     float *im_s, *d;
     uint8_t *blocks;
 } ggml_score;
@@ -115,33 +112,34 @@ static lq_status score_ggml(void *arg, const float *s, double *err)
 {
     const ggml_score *a = arg;
     lq_status st = LQ_OK;
-    for (int i = 0; st == LQ_OK && i < a->n; i++) {
+    for (int i = 0; st == LQ_OK && i < a->ws->n; i++) {
         double e = 0;
-        st = weight_error(a->ctx, a->c, a->w[i], a->rows[i], a->chunk, a->types[i],
-                          a->imatrix[i], s, a->im_s, a->blocks, a->d, &e);
+        st = weight_error(a->ctx, a->c, a->ws, i, a->types[i], a->imatrix[i], s, a->im_s,
+                          a->blocks, a->d, &e);
         *err += e;
     }
     return st;
 }
 
-lq_status lq__awq_search_ggml(const lq_ctx *ctx, const lq_calib *c, const float *const *w,
-                              const int64_t *rows, const lq_type *types,
+lq_status lq__awq_search_ggml(const lq_ctx *ctx, const lq_calib *c, const lq_tensor *const *w,
+                              lq__awq_read_fn read, void *read_arg, const lq_type *types,
                               const float *const *imatrix, int n, float *best)
 {
     const int64_t cols = c->n;
     int64_t maxrows = 0;
     for (int i = 0; i < n; i++)
-        maxrows = rows[i] > maxrows ? rows[i] : maxrows;
+        maxrows = lq_tensor_dim(w[i], 0) > maxrows ? lq_tensor_dim(w[i], 0) : maxrows;
     /* a row of f32 is at least as large as the same row in any block type */
     const int64_t chunk = lq__hessian_chunk_rows(ctx, c, maxrows);
-    ggml_score a = {ctx, c, w, rows, types, imatrix, n, chunk,
-                    lq__malloc((size_t)cols * sizeof *a.im_s),
-                    lq__malloc((size_t)(chunk * cols) * sizeof *a.d),
-                    lq__malloc((size_t)(chunk * cols) * sizeof(float))};
+    const size_t floats = (size_t)(chunk * cols);
+    lq__awq_weights ws = {w, n, chunk, lq__malloc(floats * sizeof(float)), read, read_arg};
+    ggml_score a = {ctx, c, &ws, types, imatrix, lq__malloc((size_t)cols * sizeof *a.im_s),
+                    lq__malloc(floats * sizeof *a.d), lq__malloc(floats * sizeof(float))};
     const lq__linear_map m = {.cols = cols, .group = cols % WMEAN_GROUP ? cols : WMEAN_GROUP};
-    lq_status st = a.im_s && a.d && a.blocks
-                       ? lq__awq_grid(ctx, &m, c, w, rows, n, 1, score_ggml, &a, best)
+    lq_status st = ws.buf && a.im_s && a.d && a.blocks
+                       ? lq__awq_grid(ctx, &m, c, &ws, 1, score_ggml, &a, best)
                        : lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
+    lq__free(ws.buf);
     lq__free(a.im_s);
     lq__free(a.d);
     lq__free(a.blocks);

@@ -97,7 +97,9 @@ int64_t lq__hessian_chunk_rows(const lq_ctx *ctx, const lq_calib *c, int64_t row
 {
     if (!ctx || !ctx->small_buffers)
         return rows;
-    /* a few blocks per thread, so that each call still spreads over them */
-    int64_t chunk = row_block(c->n) * 2 * lq__ctx_threads(ctx);
+    /* a block per thread, so that each call still spreads over them (two
+     * per thread held AWQ's three chunk buffers at 50 MB on ffn_down of the
+     * calib_mem model, 25 MB now) */
+    int64_t chunk = row_block(c->n) * lq__ctx_threads(ctx);
     return chunk < rows ? chunk : rows;
 }

@@ -26,7 +26,7 @@ lq_status lq__hessian_error_add(const lq_ctx *ctx, const lq_calib *c, const floa
 
 /* Rows of a weight to score at a time: all `rows`, or under ctx's
  * small_buffers (a memory limit) a multiple of the blocks the error is
- * summed in, a few per thread, so that the buffers of a candidate's error
+ * summed in, one per thread, so that the buffers of a candidate's error
  * hold a chunk instead of the whole weight. */
 int64_t lq__hessian_chunk_rows(const lq_ctx *ctx, const lq_calib *c, int64_t rows);
 

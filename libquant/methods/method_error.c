@@ -83,10 +83,14 @@ static lq_status awq_weights(const report *r, float *what)
     float *inv = lq__malloc((size_t)r->cols * sizeof *inv);
     float *ws = lq__malloc((size_t)(r->rows * r->cols) * sizeof *ws);
     lq_calib *cs = lq__calib_clone(r->calib);
+    lq_tensor *w = NULL;
     if (!s || !inv || !ws || !cs)
         st = lq__fail(LQ_ERR_NOMEM, "awq: out of memory");
     if (st == LQ_OK)
-        st = lq__awq_search(r->ctx, &m, r->calib, &r->w, &r->rows, 1, s);
+        st = wrap(r, r->w, &w);
+    if (st == LQ_OK)
+        st = lq__awq_search(r->ctx, &m, r->calib, (const lq_tensor *const *)&w, 1, s);
+    lq_tensor_free(w);
     for (int64_t j = 0; st == LQ_OK && j < r->cols; j++)
         inv[j] = 1.0f / s[j];
     for (int64_t i = 0; st == LQ_OK && i < r->rows * r->cols; i++)

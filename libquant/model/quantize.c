@@ -361,14 +361,14 @@ static lq_status start_copy(job *j, int64_t il, layer_copy *c)
     return st;
 }
 
-/* The f32 copy of part p, made if not made yet. Copies are made when a group
- * first needs them, not all seven at the layer's start (205 MB on the
- * calib_mem model, held until the layer was quantized), and the file's pages
- * of the weight leave memory once copied: from here on the copy is read. A
- * copy dropped after its own group (calibrated_layer) is made again with
- * that group's scales applied to its columns by the same products; a part is
- * a group's prev only in the last group that touches it (groups[]), so no
- * rows were scaled yet. */
+/* The f32 copy of part p, made if not made yet: only right before it is
+ * rescaled as a group's prev or quantized (the searches read the file's
+ * weights a chunk of rows at a time, lq__awq_weights), not all seven at the
+ * layer's start (205 MB on the calib_mem model, held until the layer was
+ * quantized); the file's pages of the weight leave memory once copied. The
+ * scales of the groups before (its columns') are applied by the same
+ * products as when they were found; a part is a group's prev only in the
+ * last group that touches it (groups[]), so no rows were scaled yet. */
 static lq_status copy_weight(job *j, int64_t il, layer_copy *c, int p)
 {
     if (c->w[p])
@@ -419,68 +419,107 @@ static int last_group(int p)
     return last;
 }
 
+/* The weights a group's search reads, for release_rows. */
+typedef struct {
+    const lq_gguf *src;
+    const lq_tensor *const *w;
+} search_source;
+
+/* lq__awq_read_fn under a memory limit: the file's pages of the rows a
+ * search has read leave memory (the next candidate reads them again from
+ * the page cache), so that a chunk of them is resident instead of the
+ * group's weights whole (23 MB for down, 46 MB for gate and up on the
+ * calib_mem model). */
+static void release_rows(void *arg, int i, int64_t r0, int64_t m)
+{
+    const search_source *ss = arg;
+    const lq_tensor *t = ss->w[i];
+    const uint64_t row = lq_tensor_nbytes(t) / (uint64_t)lq_tensor_dim(t, 0);
+    lq__gguf_map_release(ss->src, lq_gguf_find_tensor(ss->src, lq_tensor_name(t)),
+                         (uint64_t)r0 * row, (uint64_t)m * row);
+}
+
 /* AWQ's search in a mixture: each weight of the group scored in the type
  * the mixture gives it, with the importance weights it is quantized with. */
-static lq_status search_mixture(job *j, int64_t il, const scale_group *g, lq_tensor *const *next,
+static lq_status search_mixture(job *j, int64_t il, const scale_group *g,
+                                const lq_tensor *const *next, search_source *ss,
                                 const lq_calib *calib, float *s)
 {
-    const float *w[3];
-    int64_t rows[3];
     lq_type types[3];
     float *im[3] = {NULL, NULL, NULL};
     lq_status st = LQ_OK;
     for (int i = 0; st == LQ_OK && i < g->n_next; i++) {
         const slot *sl = layer_slot(j, il, g->next[i]);
-        w[i] = lq_tensor_data(next[i]);
-        rows[i] = lq_tensor_dim(next[i], 0);
         types[i] = sl->mix;
         st = importance(j, lq_tensor_name(sl->l->t), sl->l->cols, &im[i]);
     }
     if (st == LQ_OK)
-        st = lq__awq_search_ggml(&j->quiet, calib, w, rows, types, (const float *const *)im,
-                                 g->n_next, s);
+        st = lq__awq_search_ggml(&j->quiet, calib, next, ss ? release_rows : NULL, ss, types,
+                                 (const float *const *)im, g->n_next, s);
     for (int i = 0; i < g->n_next; i++)
         lq__free(im[i]);
     return st;
 }
 
-static lq_status move_scales(job *j, int64_t il, layer_copy *c, const scale_group *g,
-                             lq_calib *calib)
+/* The group's scales, searched on its weights as the file holds them (read
+ * a chunk of rows at a time: no f32 copies beside the set; on the
+ * calib_mem model ffn_down's search held down and, after it, up as f32
+ * beside ffn_down's set, 293 MB at its peak), into c->in_scale[g->site] (s
+ * and 1 / s); the set's channels are divided by them. */
+static lq_status search_scales(job *j, int64_t il, layer_copy *c, const scale_group *g,
+                               lq_calib *calib)
 {
     int64_t n = lq_calib_features(calib);
     if (g->prev >= 0 && lq_tensor_dim(layer_slot(j, il, g->prev)->l->t, 0) != n)
         return LQ_OK; /* grouped-query attention: v has fewer outputs than o has inputs */
-    lq_tensor *next[3];
+    const lq_tensor *next[3] = {NULL, NULL, NULL};
     lq_status st = LQ_OK;
     for (int i = 0; st == LQ_OK && i < g->n_next; i++) {
-        st = copy_weight(j, il, c, g->next[i]);
-        next[i] = c->w[g->next[i]];
+        next[i] = layer_slot(j, il, g->next[i])->l->t;
+        st = lq__model_fetch(j->fn, j->q, next[i]); /* made on use */
     }
     float *s = st == LQ_OK ? lq__calloc((size_t)n * 2, sizeof *s) : NULL;
     if (st == LQ_OK && !s)
         st = lq__fail(LQ_ERR_NOMEM, "%s: out of memory", j->fn);
+    search_source src = {j->q->src, next}, *ss = j->quiet.small_buffers ? &src : NULL;
     if (st == LQ_OK)
         st = j->method != LQ_METHOD_AWQ
-                 ? lq_smoothquant_scales(j->scheme, calib, (const lq_tensor *const *)next,
-                                         g->n_next, s)
-             : j->mixture ? search_mixture(j, il, g, next, calib, s)
-                          : lq_awq_search(&j->quiet, j->scheme, calib,
-                                          (const lq_tensor *const *)next, g->n_next, s);
-    /* prev's copy is made after the search, not held beside its buffers */
-    if (st == LQ_OK && g->prev >= 0)
-        st = copy_weight(j, il, c, g->prev);
-    lq_tensor *prev = g->prev >= 0 ? c->w[g->prev] : g->prev == -1 ? c->attn_norm : c->ffn_norm;
-    if (st == LQ_OK)
-        st = lq_scales_apply(s, n, prev, g->prev == V ? c->v_bias : NULL, next, g->n_next);
+                 ? lq_smoothquant_scales(j->scheme, calib, next, g->n_next, s)
+             : j->mixture ? search_mixture(j, il, g, next, ss, calib, s)
+                          : lq__awq_search_scheme(&j->quiet, j->scheme, calib, next, g->n_next,
+                                                  ss ? release_rows : NULL, ss, s);
+    /* the weights are read again (copy_weight) when rescaled or quantized */
+    for (int i = 0; i < g->n_next && next[i]; i++) {
+        lq__model_drop(j->q, next[i]);
+        lq__gguf_map_release(j->q->src, lq_gguf_find_tensor(j->q->src, lq_tensor_name(next[i])),
+                             0, UINT64_MAX);
+    }
     for (int64_t i = 0; st == LQ_OK && i < n; i++)
         s[n + i] = 1.0f / s[i];
     if (st == LQ_OK)
         st = lq_calib_scale_channels(calib, s + n);
-    if (st == LQ_OK) { /* kept for the importance weights of the scaled weights */
+    if (st == LQ_OK) { /* kept for the copies and the importance weights of the scaled weights */
         c->in_scale[g->site] = s;
         s = NULL;
     }
     lq__free(s);
+    return st;
+}
+
+/* The group's scales (if it found any) into the operation before it: a
+ * norm, or the rows of prev (and v's bias). The group's own weights take
+ * them into their columns when they are copied (copy_weight). */
+static lq_status scale_prev(job *j, int64_t il, layer_copy *c, const scale_group *g,
+                            const lq_calib *calib)
+{
+    const float *s = c->in_scale[g->site];
+    if (!s)
+        return LQ_OK;
+    lq_status st = g->prev >= 0 ? copy_weight(j, il, c, g->prev) : LQ_OK;
+    lq_tensor *prev = g->prev >= 0 ? c->w[g->prev] : g->prev == -1 ? c->attn_norm : c->ffn_norm;
+    if (st == LQ_OK)
+        st = lq_scales_apply(s, lq_calib_features(calib), prev, g->prev == V ? c->v_bias : NULL,
+                             NULL, 0);
     return st;
 }
 
@@ -563,34 +602,40 @@ static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
         }
         return st;
     }
-    /* Each weight is copied when its group first needs it and quantized (its
-     * copy freed) right after the last group that rescales it: q and k after
-     * attn, v and o after attn_out, gate after ffn, up and down after
-     * ffn_down — still in part order, the order the weights are reported
-     * and spilled in. Copying all seven at the layer's start held 205 MB of
-     * f32 weights through the whole layer on the calib_mem model. Under a
-     * memory limit the sets come parked (LQ__CALIB_PARK): each is loaded
-     * for a use and parked again after it (without a file both do nothing),
-     * so that one Hessian is in memory at a time instead of four (111 MB
-     * there). */
+    /* Each group's search reads its weights from the file, a chunk of rows
+     * at a time; then its prev is rescaled, and the weights it is the last
+     * group of (q and k after attn, v and o after attn_out, gate after ffn,
+     * up and down after ffn_down — still in part order, the order the
+     * weights are reported and spilled in) are copied, rescaled, quantized
+     * and freed one at a time. Under a memory limit the sets come parked
+     * (LQ__CALIB_PARK): each is loaded for the search and for a
+     * quantization that reads it (not a mixture's: its types round each
+     * weight alone), and parked again after it (without a file both do
+     * nothing), so that one Hessian is in memory at a time instead of four
+     * (111 MB on the calib_mem model) and not beside the f32 copies: down's
+     * set (63 MB there) was in memory beside down and up as f32. */
     layer_copy c;
     lq_status st = start_copy(j, il, &c);
+    const lq__method *m = lq__method_for(j->method);
+    const bool reads_set = !j->mixture && m && m->needs_calib;
     const int n_groups = (int)(sizeof groups / sizeof *groups);
     for (int g = 0; st == LQ_OK && g < n_groups; g++) {
         const scale_group *gr = &groups[g];
         if (j->method == LQ_METHOD_AWQ || gr->prev < 0) {
             st = lq__calib_unpark(sets[gr->site]);
             if (st == LQ_OK)
-                st = move_scales(j, il, &c, gr, sets[gr->site]);
+                st = search_scales(j, il, &c, gr, sets[gr->site]);
             if (st == LQ_OK)
                 st = lq__calib_park(sets[gr->site]);
+            if (st == LQ_OK)
+                st = scale_prev(j, il, &c, gr, sets[gr->site]);
         }
         for (int p = 0; st == LQ_OK && p < PARTS; p++) {
             if (last_group(p) != g)
                 continue;
             lq_calib *set = sets[lq__layer_site(p)];
-            st = copy_weight(j, il, &c, p); /* (made again, or in no group SmoothQuant runs) */
-            if (st == LQ_OK)
+            st = copy_weight(j, il, &c, p);
+            if (st == LQ_OK && reads_set)
                 st = lq__calib_unpark(set);
             if (st == LQ_OK)
                 st = quantize_slot(j, layer_slot(j, il, p), c.w[p], set,
@@ -599,15 +644,6 @@ static lq_status calibrated_layer(void *user, int64_t il, lq_calib *const *sets)
                 st = lq__calib_park(set);
             lq_tensor_free(c.w[p]);
             c.w[p] = NULL;
-        }
-        /* under a memory limit the copies that wait for a later group are
-         * dropped and made again when it needs them: up was held through
-         * ffn_down's search (46 MB on the calib_mem model) */
-        for (int p = 0; j->quiet.small_buffers && p < PARTS; p++) {
-            if (last_group(p) > g) {
-                lq_tensor_free(c.w[p]);
-                c.w[p] = NULL;
-            }
         }
     }
     if (st == LQ_OK && j->mixture) /* written by lq_model_save_gguf */

@@ -71,10 +71,12 @@ static void below_rtn(void)
         one[j] = 1.0f;
     for (size_t i = 0; i < sizeof types / sizeof *types; i++) {
         for (int with_im = 0; with_im < 2; with_im++) {
-            const float *w[1] = {L.w}, *im[1] = {with_im ? imatrix : NULL};
-            int64_t rows[1] = {OUT};
+            const float *im[1] = {with_im ? imatrix : NULL};
+            lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w");
             lq_type t[1] = {types[i]};
-            CHECK_OK(lq__awq_search_ggml(NULL, C, w, rows, t, im, 1, s));
+            CHECK_OK(lq__awq_search_ggml(NULL, C, (const lq_tensor *const *)&w, NULL, NULL, t, im,
+                                         1, s));
+            lq_tensor_free(w);
             float *awq = effective(types[i], s, im[0]), *rtn = effective(types[i], one, im[0]);
             double ea = lqt_output_error(L.x, TOKENS, IN, L.w, awq, OUT);
             double er = lqt_output_error(L.x, TOKENS, IN, L.w, rtn, OUT);
@@ -93,11 +95,12 @@ static void below_rtn(void)
  * the block does not divide is refused with a message. */
 static void kept_and_refused(void)
 {
-    const float *w[1] = {L.w}, *im[1] = {NULL};
-    int64_t rows[1] = {OUT};
+    const float *im[1] = {NULL};
+    lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w");
+    const lq_tensor *const *ws = (const lq_tensor *const *)&w;
     lq_type t[1] = {LQ_TYPE_F32};
     float s[IN];
-    CHECK_OK(lq__awq_search_ggml(NULL, C, w, rows, t, im, 1, s));
+    CHECK_OK(lq__awq_search_ggml(NULL, C, ws, NULL, NULL, t, im, 1, s));
     int ones = 1;
     for (int j = 0; j < IN; j++)
         ones &= s[j] == 1.0f;
@@ -109,8 +112,9 @@ static void kept_and_refused(void)
         memcpy(x + k * (IN - 32), L.x + k * IN, sizeof(float) * (IN - 32));
     CHECK_OK(lq_calib_add(odd, x, TOKENS));
     t[0] = LQ_TYPE_Q4_K;
-    CHECK_STATUS(lq__awq_search_ggml(NULL, odd, w, rows, t, im, 1, s), LQ_ERR_SHAPE);
+    CHECK_STATUS(lq__awq_search_ggml(NULL, odd, ws, NULL, NULL, t, im, 1, s), LQ_ERR_SHAPE);
     CHECK(strstr(lq_last_error(), "multiple of 256") != NULL);
+    lq_tensor_free(w);
     free(x);
     lq_calib_free(odd);
 }
@@ -119,7 +123,7 @@ static void kept_and_refused(void)
  * weight's rows in chunks (lq__hessian_chunk_rows); the error's sum must keep
  * its order, so the errors and the scales found are the same bits as in one
  * pass. A narrow layer (32 inputs: 32768 rows per block of the error's sum,
- * 65536 per chunk on one thread) with 150000 rows gives three chunks, the
+ * and per chunk on one thread) with 150000 rows gives five chunks, the
  * last one short, at little cost. */
 static void chunked_same_bits(void)
 {
@@ -151,20 +155,39 @@ static void chunked_same_bits(void)
     CHECKF(same == 16, "%d of 16 errors the same bits", same);
     free(grown);
 
-    const float *w[2] = {n.w, n.w + NARROW}, *im[2] = {NULL, NULL};
-    int64_t rows[2] = {TALL, TALL - 1};
+    const float *im[2] = {NULL, NULL};
+    lq_tensor *w[2] = {lqt_wrap(n.w, TALL, NARROW, "w"),
+                       lqt_wrap(n.w + NARROW, TALL - 1, NARROW, "w1")};
+    const lq_tensor *const *ws = (const lq_tensor *const *)w;
     lq_type t[2] = {LQ_TYPE_Q8_0, LQ_TYPE_Q4_0};
     float a[NARROW], b[NARROW];
-    CHECK_OK(lq__awq_search_ggml(&whole, c, w, rows, t, im, 2, a));
-    CHECK_OK(lq__awq_search_ggml(&small, c, w, rows, t, im, 2, b));
+    CHECK_OK(lq__awq_search_ggml(&whole, c, ws, NULL, NULL, t, im, 2, a));
+    CHECK_OK(lq__awq_search_ggml(&small, c, ws, NULL, NULL, t, im, 2, b));
     CHECK(memcmp(a, b, sizeof a) == 0);
-    lq_tensor *wt = lqt_wrap(n.w, TALL, NARROW, "w");
     lq_scheme *sc = lqt_scheme("awq:int4:g32");
-    CHECK_OK(lq_awq_search(&whole, sc, c, (const lq_tensor *const *)&wt, 1, a));
-    CHECK_OK(lq_awq_search(&small, sc, c, (const lq_tensor *const *)&wt, 1, b));
+    CHECK_OK(lq_awq_search(&whole, sc, c, ws, 1, a));
+    CHECK_OK(lq_awq_search(&small, sc, c, ws, 1, b));
     CHECK(memcmp(a, b, sizeof a) == 0);
+    /* an f16 weight is read a chunk of rows at a time, each widened (exact):
+     * the same scales as from its whole f32 copy */
+    lq_scheme *f16 = lqt_scheme("f16");
+    lq_tensor *h = NULL, *hf = NULL;
+    CHECK_OK(lq_quantize(&whole, w[0], f16, NULL, NULL, &h));
+    CHECK_OK(lq_dequantize(&whole, h, LQ_TYPE_F32, &hf));
+    CHECK_OK(lq__awq_search_ggml(&small, c, (const lq_tensor *const *)&h, NULL, NULL, t, im, 1,
+                                 a));
+    CHECK_OK(lq__awq_search_ggml(&whole, c, (const lq_tensor *const *)&hf, NULL, NULL, t, im, 1,
+                                 b));
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    CHECK_OK(lq_awq_search(&small, sc, c, (const lq_tensor *const *)&h, 1, a));
+    CHECK_OK(lq_awq_search(&whole, sc, c, (const lq_tensor *const *)&hf, 1, b));
+    CHECK(memcmp(a, b, sizeof a) == 0);
+    lq_tensor_free(h);
+    lq_tensor_free(hf);
+    lq_scheme_free(f16);
     lq_scheme_free(sc);
-    lq_tensor_free(wt);
+    lq_tensor_free(w[0]);
+    lq_tensor_free(w[1]);
     lq_calib_free(c);
     lqt_layer_free(&n);
 }
