@@ -130,8 +130,8 @@ lq_status lq__awq_rows(const lq_ctx *ctx, const lq__awq_weights *ws, int i, int6
     *rows = ws->buf;
     lq_ctx quiet = {.threads = ctx ? ctx->threads : 0}; /* the search reports progress */
     lq_status st = lq__decode_rows_f32(&quiet, "awq", w, r0, r0 + m, ws->buf);
-    if (st == LQ_OK && ws->read)
-        ws->read(ws->read_arg, i, r0, m);
+    if (ctx && ctx->small_buffers)
+        lq__tensor_release_rows(w, r0, r0 + m);
     return st;
 }
 
@@ -309,9 +309,8 @@ static lq_status score_int(void *arg, const float *s, double *err)
     return st;
 }
 
-static lq_status search_int(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
-                            const lq_tensor *const *w, int n, lq__awq_read_fn read,
-                            void *read_arg, float *best)
+lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
+                         const lq_tensor *const *w, int n, float *best)
 {
     const int64_t cols = m->cols;
     int64_t maxrows = 0;
@@ -320,7 +319,7 @@ static lq_status search_int(const lq_ctx *ctx, const lq__linear_map *m, const lq
     /* a per-tensor grid is made over all rows at once */
     const int64_t chunk = m->per_tensor ? maxrows : lq__hessian_chunk_rows(ctx, c, maxrows);
     const size_t floats = (size_t)(chunk * cols);
-    lq__awq_weights ws = {w, n, chunk, lq__malloc(floats * sizeof(float)), read, read_arg};
+    lq__awq_weights ws = {w, n, chunk, lq__malloc(floats * sizeof(float))};
     int_score a = {ctx, m, c, &ws, m->per_tensor ? lq__malloc(floats * sizeof *a.ws_s) : NULL,
                    lq__malloc(floats * sizeof *a.d)};
     lq_status st = ws.buf && (a.ws_s || !m->per_tensor) && a.d
@@ -332,15 +331,8 @@ static lq_status search_int(const lq_ctx *ctx, const lq__linear_map *m, const lq
     return st;
 }
 
-lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
-                         const lq_tensor *const *w, int n, float *best)
-{
-    return search_int(ctx, m, c, w, n, NULL, NULL, best);
-}
-
-lq_status lq__awq_search_scheme(const lq_ctx *ctx, const lq_scheme *scheme, const lq_calib *calib,
-                                const lq_tensor *const *w, int n, lq__awq_read_fn read,
-                                void *read_arg, float *scales)
+lq_status lq_awq_search(lq_ctx *ctx, const lq_scheme *scheme, const lq_calib *calib,
+                        const lq_tensor *const *w, int n, float *scales)
 {
     static const char fn[] = "lq_awq_search";
     if (!scheme || !calib || !w || !scales || n < 1)
@@ -363,17 +355,11 @@ lq_status lq__awq_search_scheme(const lq_ctx *ctx, const lq_scheme *scheme, cons
         st = lq__codec_layout(fn, &scheme->qp, 1, calib->n, &layout);
     if (st == LQ_OK) {
         lq__linear_map_init(&m, &scheme->qp, 1, calib->n, &layout);
-        st = search_int(ctx, &m, calib, w, n, read, read_arg, scales);
+        st = lq__awq_search(ctx, &m, calib, w, n, scales);
         if (st != LQ_OK && st != LQ_ERR_CANCELLED)
             lq__error_prefix(fn);
     }
     return st;
-}
-
-lq_status lq_awq_search(lq_ctx *ctx, const lq_scheme *scheme, const lq_calib *calib,
-                        const lq_tensor *const *w, int n, float *scales)
-{
-    return lq__awq_search_scheme(ctx, scheme, calib, w, n, NULL, NULL, scales);
 }
 
 /* ---- clipping search and the method --------------------------------------- */

@@ -13,24 +13,20 @@
 /* Points of the duo-scaling ratio grid r = 0, 1/20, ... 19/20. */
 #define LQ__AWQ_GRID 20
 
-/* Told that rows [r0, r0 + m) of weight i were read (into f32): a caller
- * whose weights are a file's pages lets them go, so that a search keeps a
- * chunk of them resident instead of all (23 MB of ffn_down's search on the
- * calib_mem model). */
-typedef void (*lq__awq_read_fn)(void *arg, int i, int64_t r0, int64_t m);
-
 /* The weights a search reads: n tensors w[i] [rows_i, cols] of any type
  * (f32 ones are read in place), a chunk of `chunk` rows at a time decoded
  * into buf [chunk * cols], so that a search holds a chunk of each weight in
  * f32 instead of whole copies (a Hessian-scored sum over rows chunked on
- * its summation blocks is the same sum: lq__hessian_chunk_rows). */
+ * its summation blocks is the same sum: lq__hessian_chunk_rows). Under a
+ * memory limit (ctx->small_buffers) the pages of rows decoded from a file
+ * map leave memory once read (lq__tensor_release_rows), so that a search
+ * keeps a chunk of them resident instead of all (23 MB of ffn_down's search
+ * on the calib_mem model): the next candidate reads them from the page cache. */
 typedef struct {
     const lq_tensor *const *w;
     int n;
     int64_t chunk;
     float *buf;
-    lq__awq_read_fn read; /* may be NULL */
-    void *read_arg;
 } lq__awq_weights;
 
 /* Rows [r0, r0 + m) of weight i of ws as f32, into *rows (ws->buf, or
@@ -59,10 +55,6 @@ lq_status lq__awq_grid(const lq_ctx *ctx, const lq__linear_map *m, const lq_cali
 lq_status lq__awq_search(const lq_ctx *ctx, const lq__linear_map *m, const lq_calib *c,
                          const lq_tensor *const *w, int n, float *best);
 
-/* lq_awq_search, with read (may be NULL) told of each chunk of rows read. */
-lq_status lq__awq_search_scheme(const lq_ctx *ctx, const lq_scheme *scheme, const lq_calib *calib,
-                                const lq_tensor *const *w, int n, lq__awq_read_fn read,
-                                void *read_arg, float *scales);
 
 /* Clip each (row, group) of w [rows, m->cols] in place to the best of the 10
  * shrunk absmax values. */
@@ -82,10 +74,9 @@ int lq__awq_skips_clip(const char *name);
  * grid whose Q(W diag(s)) diag(s)^-1 - W has the least output error, each
  * weight rounded by its own type's quantizer (a type without a ggml row
  * quantizer, kept as it is, adds no error); s = 1 is a candidate too, so
- * the result never loses to rounding to nearest on c. Into best[features];
- * read (may be NULL) is told of each chunk of rows read. */
+ * the result never loses to rounding to nearest on c. Into best[features]. */
 lq_status lq__awq_search_ggml(const lq_ctx *ctx, const lq_calib *c, const lq_tensor *const *w,
-                              lq__awq_read_fn read, void *read_arg, const lq_type *types,
-                              const float *const *imatrix, int n, float *best);
+                              const lq_type *types, const float *const *imatrix, int n,
+                              float *best);
 
 #endif

@@ -122,8 +122,8 @@ static lq_status score_ggml(void *arg, const float *s, double *err)
 }
 
 lq_status lq__awq_search_ggml(const lq_ctx *ctx, const lq_calib *c, const lq_tensor *const *w,
-                              lq__awq_read_fn read, void *read_arg, const lq_type *types,
-                              const float *const *imatrix, int n, float *best)
+                              const lq_type *types, const float *const *imatrix, int n,
+                              float *best)
 {
     const int64_t cols = c->n;
     int64_t maxrows = 0;
@@ -132,7 +132,7 @@ lq_status lq__awq_search_ggml(const lq_ctx *ctx, const lq_calib *c, const lq_ten
     /* a row of f32 is at least as large as the same row in any block type */
     const int64_t chunk = lq__hessian_chunk_rows(ctx, c, maxrows);
     const size_t floats = (size_t)(chunk * cols);
-    lq__awq_weights ws = {w, n, chunk, lq__malloc(floats * sizeof(float)), read, read_arg};
+    lq__awq_weights ws = {w, n, chunk, lq__malloc(floats * sizeof(float))};
     ggml_score a = {ctx, c, &ws, types, imatrix, lq__malloc((size_t)cols * sizeof *a.im_s),
                     lq__malloc(floats * sizeof *a.d), lq__malloc(floats * sizeof(float))};
     const lq__linear_map m = {.cols = cols, .group = cols % WMEAN_GROUP ? cols : WMEAN_GROUP};

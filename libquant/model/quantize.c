@@ -419,31 +419,10 @@ static int last_group(int p)
     return last;
 }
 
-/* The weights a group's search reads, for release_rows. */
-typedef struct {
-    const lq_gguf *src;
-    const lq_tensor *const *w;
-} search_source;
-
-/* lq__awq_read_fn under a memory limit: the file's pages of the rows a
- * search has read leave memory (the next candidate reads them again from
- * the page cache), so that a chunk of them is resident instead of the
- * group's weights whole (23 MB for down, 46 MB for gate and up on the
- * calib_mem model). */
-static void release_rows(void *arg, int i, int64_t r0, int64_t m)
-{
-    const search_source *ss = arg;
-    const lq_tensor *t = ss->w[i];
-    const uint64_t row = lq_tensor_nbytes(t) / (uint64_t)lq_tensor_dim(t, 0);
-    lq__gguf_map_release(ss->src, lq_gguf_find_tensor(ss->src, lq_tensor_name(t)),
-                         (uint64_t)r0 * row, (uint64_t)m * row);
-}
-
 /* AWQ's search in a mixture: each weight of the group scored in the type
  * the mixture gives it, with the importance weights it is quantized with. */
 static lq_status search_mixture(job *j, int64_t il, const scale_group *g,
-                                const lq_tensor *const *next, search_source *ss,
-                                const lq_calib *calib, float *s)
+                                const lq_tensor *const *next, const lq_calib *calib, float *s)
 {
     lq_type types[3];
     float *im[3] = {NULL, NULL, NULL};
@@ -454,8 +433,8 @@ static lq_status search_mixture(job *j, int64_t il, const scale_group *g,
         st = importance(j, lq_tensor_name(sl->l->t), sl->l->cols, &im[i]);
     }
     if (st == LQ_OK)
-        st = lq__awq_search_ggml(&j->quiet, calib, next, ss ? release_rows : NULL, ss, types,
-                                 (const float *const *)im, g->n_next, s);
+        st = lq__awq_search_ggml(&j->quiet, calib, next, types, (const float *const *)im,
+                                 g->n_next, s);
     for (int i = 0; i < g->n_next; i++)
         lq__free(im[i]);
     return st;
@@ -481,13 +460,11 @@ static lq_status search_scales(job *j, int64_t il, layer_copy *c, const scale_gr
     float *s = st == LQ_OK ? lq__calloc((size_t)n * 2, sizeof *s) : NULL;
     if (st == LQ_OK && !s)
         st = lq__fail(LQ_ERR_NOMEM, "%s: out of memory", j->fn);
-    search_source src = {j->q->src, next}, *ss = j->quiet.small_buffers ? &src : NULL;
     if (st == LQ_OK)
         st = j->method != LQ_METHOD_AWQ
                  ? lq_smoothquant_scales(j->scheme, calib, next, g->n_next, s)
-             : j->mixture ? search_mixture(j, il, g, next, ss, calib, s)
-                          : lq__awq_search_scheme(&j->quiet, j->scheme, calib, next, g->n_next,
-                                                  ss ? release_rows : NULL, ss, s);
+             : j->mixture ? search_mixture(j, il, g, next, calib, s)
+                          : lq_awq_search(&j->quiet, j->scheme, calib, next, g->n_next, s);
     /* the weights are read again (copy_weight) when rescaled or quantized */
     for (int i = 0; i < g->n_next && next[i]; i++) {
         lq__model_drop(j->q, next[i]);

@@ -74,7 +74,7 @@ static void below_rtn(void)
             const float *im[1] = {with_im ? imatrix : NULL};
             lq_tensor *w = lqt_wrap(L.w, OUT, IN, "w");
             lq_type t[1] = {types[i]};
-            CHECK_OK(lq__awq_search_ggml(NULL, C, (const lq_tensor *const *)&w, NULL, NULL, t, im,
+            CHECK_OK(lq__awq_search_ggml(NULL, C, (const lq_tensor *const *)&w, t, im,
                                          1, s));
             lq_tensor_free(w);
             float *awq = effective(types[i], s, im[0]), *rtn = effective(types[i], one, im[0]);
@@ -100,7 +100,7 @@ static void kept_and_refused(void)
     const lq_tensor *const *ws = (const lq_tensor *const *)&w;
     lq_type t[1] = {LQ_TYPE_F32};
     float s[IN];
-    CHECK_OK(lq__awq_search_ggml(NULL, C, ws, NULL, NULL, t, im, 1, s));
+    CHECK_OK(lq__awq_search_ggml(NULL, C, ws, t, im, 1, s));
     int ones = 1;
     for (int j = 0; j < IN; j++)
         ones &= s[j] == 1.0f;
@@ -112,7 +112,7 @@ static void kept_and_refused(void)
         memcpy(x + k * (IN - 32), L.x + k * IN, sizeof(float) * (IN - 32));
     CHECK_OK(lq_calib_add(odd, x, TOKENS));
     t[0] = LQ_TYPE_Q4_K;
-    CHECK_STATUS(lq__awq_search_ggml(NULL, odd, ws, NULL, NULL, t, im, 1, s), LQ_ERR_SHAPE);
+    CHECK_STATUS(lq__awq_search_ggml(NULL, odd, ws, t, im, 1, s), LQ_ERR_SHAPE);
     CHECK(strstr(lq_last_error(), "multiple of 256") != NULL);
     lq_tensor_free(w);
     free(x);
@@ -161,8 +161,8 @@ static void chunked_same_bits(void)
     const lq_tensor *const *ws = (const lq_tensor *const *)w;
     lq_type t[2] = {LQ_TYPE_Q8_0, LQ_TYPE_Q4_0};
     float a[NARROW], b[NARROW];
-    CHECK_OK(lq__awq_search_ggml(&whole, c, ws, NULL, NULL, t, im, 2, a));
-    CHECK_OK(lq__awq_search_ggml(&small, c, ws, NULL, NULL, t, im, 2, b));
+    CHECK_OK(lq__awq_search_ggml(&whole, c, ws, t, im, 2, a));
+    CHECK_OK(lq__awq_search_ggml(&small, c, ws, t, im, 2, b));
     CHECK(memcmp(a, b, sizeof a) == 0);
     lq_scheme *sc = lqt_scheme("awq:int4:g32");
     CHECK_OK(lq_awq_search(&whole, sc, c, ws, 1, a));
@@ -174,9 +174,9 @@ static void chunked_same_bits(void)
     lq_tensor *h = NULL, *hf = NULL;
     CHECK_OK(lq_quantize(&whole, w[0], f16, NULL, NULL, &h));
     CHECK_OK(lq_dequantize(&whole, h, LQ_TYPE_F32, &hf));
-    CHECK_OK(lq__awq_search_ggml(&small, c, (const lq_tensor *const *)&h, NULL, NULL, t, im, 1,
+    CHECK_OK(lq__awq_search_ggml(&small, c, (const lq_tensor *const *)&h, t, im, 1,
                                  a));
-    CHECK_OK(lq__awq_search_ggml(&whole, c, (const lq_tensor *const *)&hf, NULL, NULL, t, im, 1,
+    CHECK_OK(lq__awq_search_ggml(&whole, c, (const lq_tensor *const *)&hf, t, im, 1,
                                  b));
     CHECK(memcmp(a, b, sizeof a) == 0);
     CHECK_OK(lq_awq_search(&small, sc, c, (const lq_tensor *const *)&h, 1, a));
