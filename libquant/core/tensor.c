@@ -134,13 +134,25 @@ lq_status lq_tensor_wrap(lq_type type, int ndim, const int64_t *shape, const voi
     return LQ_OK;
 }
 
+/* The bytes of one row of t, or 0 when rows are not runs of whole bytes
+ * of their own (a ggml row that is not whole blocks, lq's own codes). */
+static size_t row_bytes(const lq_tensor *t)
+{
+    const lq__type_info *ti = lq__type(t->type);
+    int64_t cols = lq__tensor_cols(t);
+    if (ti->elem_bytes)
+        return (size_t)cols * (size_t)ti->elem_bytes;
+    if ((ti->flags & LQ__T_GGML) && cols % ti->block_elems == 0)
+        return (size_t)(cols / ti->block_elems) * (size_t)ti->block_bytes;
+    return 0;
+}
+
 void lq__tensor_release_rows(const lq_tensor *t, int64_t r0, int64_t r1)
 {
-    size_t elem = (size_t)lq__type(t->type)->elem_bytes; /* 0 for quantized types */
-    if (!t->mapped || t->mapped != t->data || !elem || r0 < 0 || r1 <= r0 ||
+    size_t row = row_bytes(t);
+    if (!t->mapped || t->mapped != t->data || !row || r0 < 0 || r1 <= r0 ||
         r1 > lq__tensor_rows(t))
         return;
-    size_t row = (size_t)lq__tensor_cols(t) * elem;
     lq__pages_advise(t->data + (size_t)r0 * row, (uint64_t)(r1 - r0) * row, LQ__MAP_DROP);
 }
 

@@ -49,7 +49,7 @@ lq_status lq__tensor_alloc(const char *fn, lq_type type, int ndim, const int64_t
                            const char *name, size_t nbytes, const struct lq_scheme *scheme,
                            lq_tensor **out);
 
-/* Take the pages of rows [r0, r1) of a plain-typed t out of this process's
+/* Take the pages of rows [r0, r1) of t (a plain or ggml block type) out of this process's
  * memory when t is a view into a read-only file map, so that a method reading
  * a large weight a chunk at a time does not keep every chunk it has read:
  * the pages come back from the page cache or the file if read again, so the

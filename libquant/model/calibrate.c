@@ -9,9 +9,9 @@
 #include "../core/ctx.h"
 #include "../core/error.h"
 #include "../core/tempfile.h"
+#include "../core/tensor.h"
 #include "../calib/calib.h"
 #include "../calib/imatrix.h"
-#include "../io/gguf_internal.h"
 #include "calibrate.h"
 #include "states.h"
 
@@ -52,18 +52,7 @@ static void release_site(const walk *w, int64_t layer, int site)
     lq__layer_linears(&w->source->layers[layer], l);
     for (int p = 0; p < LQ__LAYER_WEIGHTS; p++)
         if (lq__layer_site(p) == site)
-            lq__gguf_map_release(w->source->src,
-                                 lq_gguf_find_tensor(w->source->src, lq_tensor_name(l[p]->t)),
-                                 0, UINT64_MAX);
-}
-
-/* The pass is done with bytes [off, off + len) of the source's weight t: its
- * file pages leave (lq__tap.done, in the second half-pass). */
-static void release_bytes(void *user, const lq_tensor *t, uint64_t off, uint64_t len)
-{
-    const walk *w = user;
-    lq__gguf_map_release(w->source->src, lq_gguf_find_tensor(w->source->src, lq_tensor_name(t)),
-                         off, len);
+            lq__tensor_release_rows(l[p]->t, 0, lq__tensor_rows(l[p]->t));
 }
 
 static lq_status add_rows(void *user, int64_t layer, int site, const float *x, int64_t n)
@@ -165,7 +154,7 @@ static lq_status source_pass(walk *w, int64_t il, int first, int last)
      * released after each: with its smaller scratch 176 -> 145 MB on the
      * calib_mem model's F16 GGUF (forward.c) */
     bool mapped = !lq__model_lazy_source(w->source->src);
-    lq__tap tap = {.fn = add_rows, .done = at_ffn && mapped ? release_bytes : NULL, .user = w,
+    lq__tap tap = {.fn = add_rows, .release = at_ffn && mapped, .user = w,
                    .first = at_ffn ? LQ__SITE_FFN : 0, .last = last};
     lq_status st = LQ_OK;
     w->first_site = first;

@@ -344,12 +344,12 @@ void lq__forward_piece_bytes(size_t bytes)
  * a gemm chunk of 8 MiB of F32 on the gemm path, which decodes F16 and
  * BF16), hold whole rows of ggml blocks (a run of rows is a run of bytes) and
  * be smaller than the weight; and there must be bytes to free: the tap's
- * (`done`) or a weight's that were left to be made here (calibrate.c). */
+ * (`release`) or a weight's that were left to be made here (calibrate.c). */
 static int64_t piece_rows(const lq_ctx *ctx, const lq__tap *watch, const lq__linear *const *l,
                           int64_t n)
 {
     int64_t rows = 0;
-    bool frees = watch && (watch->done || !l[0]->t->data || !l[1]->t->data);
+    bool frees = watch && (watch->release || !l[0]->t->data || !l[1]->t->data);
     for (int j = 0; frees && j < 2; j++) {
         if (l[j]->method != LQ_METHOD_RTN || l[j]->act_flags != LQ_MATMUL_ACT_8BIT ||
             l[j]->rows != l[0]->rows || l[j]->t->nbytes % (size_t)l[j]->rows)
@@ -375,7 +375,7 @@ static int64_t piece_len(int64_t rest, int64_t step)
 
 /* y[j] = x l[j]^T for gate and up as lq__linear_forward_shared computes it,
  * a piece of their rows at a time: a weight without bytes made a piece at a
- * time, the tap told after each piece that its bytes are read. For a
+ * time, a mapped one's pages released after each piece (`release`). For a
  * calibration walk's second half-pass, so that only a piece of gate and up
  * is resident beside ffn_down's Hessian (the whole of them, 46 MB of F16
  * pages from a GGUF, 92 MB made as F32 from a folder on the calib_mem model,
@@ -426,9 +426,8 @@ static lq_status gate_up_pieces(lq_ctx *ctx, const lq_model *m, const lq__tap *w
         for (int j = 0; st == LQ_OK && j < 2; j++) {
             for (int64_t i = 0; i < n; i++)
                 memcpy(y[j] + i * rows + r0, py[j] + i * len, (size_t)len * sizeof(float));
-            if (watch->done && !made[j])
-                watch->done(watch->user, l[j]->t, (uint64_t)r0 * row_bytes[j],
-                            (uint64_t)len * row_bytes[j]);
+            if (watch->release && !made[j])
+                lq__tensor_release_rows(l[j]->t, r0, r0 + len);
         }
     }
     lq__free(part);

@@ -153,14 +153,14 @@ static inline int lq__layer_site(int part)
  * LQ__SITE_FFN (else 0) the pass starts at the FFN: x is its normed input as
  * the tap was shown it at that site, and the pass must stop before the
  * layer's end (the residual stream is not there to add to); gate and up
- * may then be weights without bytes, made on use. With `done` (may be NULL),
- * or such weights, their products run a piece of rows at a time where that
- * gives the same outputs (the weights made a piece at a time), and `done`
- * is told after each piece that the pass is done with bytes [off, off +
- * len) of weight w (one with bytes). */
+ * may then be weights without bytes, made on use. With `release`, or such
+ * weights, their products run a piece of rows at a time where that gives
+ * the same outputs (the weights made a piece at a time), and with `release`
+ * each piece's file pages leave memory after it (lq__tensor_release_rows: a
+ * no-op unless the weight is a view into a file map). */
 typedef struct lq__tap {
     lq_status (*fn)(void *user, int64_t layer, int site, const float *x, int64_t n);
-    void (*done)(void *user, const lq_tensor *w, uint64_t off, uint64_t len);
+    bool release;
     void *user;
     int first, last;
 } lq__tap;

@@ -8,6 +8,7 @@
 #include "../core/ftype_list.h"
 #include "budget_table.h"
 #include "commands.h"
+#include "memory_budget.h"
 #include "model_file.h"
 #include "quantize_calibrated.h"
 #include "split_options.h"
@@ -250,13 +251,13 @@ int lq_cmd_quantize(int argc, char **argv)
     int64_t threads = 0;
     int rc = 0;
     split_options split = {0};
-    calibrated_options cal = {0};
+    calibrated_options cal = {.max_memory = MEMORY_BUDGET_AUTO};
     for (int i = 1; i < first && rc == 0; i++)
         rc = apply_option(o, first, argv, &i, &threads, &split, &cal);
     if (rc == 0 && cal.method && split.set)
         rc = lq_tool_usage_error(cmd, "--method does not take split options");
     if (rc == 0 && !cal.method && (cal.n_files || cal.samples || cal.seqlen || cal.seed ||
-                                    cal.max_memory))
+                                    cal.max_memory != MEMORY_BUDGET_AUTO))
         rc = lq_tool_usage_error(cmd, "the calibration options need --method");
     lq_ctx *ctx = NULL;
     lq_tool_progress bar;

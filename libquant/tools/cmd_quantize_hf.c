@@ -9,6 +9,7 @@
 
 #include "calib_tokens.h"
 #include "commands.h"
+#include "memory_budget.h"
 #include "tool.h"
 
 /* One row per --format: the layout and the reference tools' defaults. */
@@ -61,8 +62,8 @@ static const char usage[] =
     "--max-shard-size bytes (default 5000000000, as save_pretrained). --max-memory\n"
     "BYTES keeps the calibration states (4 x samples x seqlen x hidden size bytes)\n"
     "in a temporary file, read one window at a time, when they would take more,\n"
-    "and the quantized weights there until written (the same result; default:\n"
-    "no limit).\n";
+    "and the quantized weights there until written (the same result).\n"
+    MEMORY_BUDGET_USAGE;
 
 typedef struct {
     const char *model, *out;
@@ -72,7 +73,8 @@ typedef struct {
     int n_calib;
     int64_t samples, seqlen, threads;
     uint64_t seed, max_shard;
-    int64_t max_memory; /* bytes of calibration states in memory, 0: no limit */
+    int64_t max_memory; /* bytes of calibration states in memory, 0: no limit,
+                        * MEMORY_BUDGET_AUTO when not given */
     int force;
 } args;
 
@@ -82,7 +84,8 @@ static int parse(int argc, char **argv, args *a)
     static const char *const valued[] = {"--format", "--scheme", "--calib", "--calib-samples",
                                          "--calib-seqlen", "--seed", "--threads",
                                          "--max-shard-size", "--max-memory", NULL};
-    *a = (args){.samples = CALIB_DEFAULT_SAMPLES, .seqlen = CALIB_DEFAULT_SEQLEN};
+    *a = (args){.samples = CALIB_DEFAULT_SAMPLES, .seqlen = CALIB_DEFAULT_SEQLEN,
+                .max_memory = MEMORY_BUDGET_AUTO};
     int first = lq_tool_options_first(&argc, argv, valued);
     a->calib = calloc((size_t)argc, sizeof *a->calib);
     if (!a->calib)
@@ -120,8 +123,8 @@ static int parse(int argc, char **argv, args *a)
                 return lq_tool_usage_error(cmd, "--max-shard-size wants bytes > 0, got '%s'", v);
             a->max_shard = (uint64_t)n;
         } else if ((v = lq_tool_option(first, argv, &i, "--max-memory", &missing))) {
-            if (!lq_tool_parse_i64(v, 1, INT64_MAX, &a->max_memory))
-                return lq_tool_usage_error(cmd, "--max-memory wants bytes > 0, got '%s'", v);
+            if (!memory_budget_parse(cmd, v, &a->max_memory))
+                return LQ_TOOL_USAGE;
         } else if (strcmp(argv[i], "--force") == 0) {
             a->force = 1;
         } else if (!missing) {
@@ -165,7 +168,7 @@ static int run(lq_ctx *ctx, const args *a, const lq_scheme *scheme)
     lq_status st = lq_model_load(ctx, a->model, 1, LQ_KV_F32, &base);
     if (st != LQ_OK)
         rc = lq_tool_lib_error(cmd, a->model, st);
-    if (rc == 0 && (st = lq_model_set_max_memory(base, a->max_memory)) != LQ_OK)
+    if (rc == 0 && (st = lq_model_set_max_memory(base, memory_budget_for(cmd, a->model, a->max_memory))) != LQ_OK)
         rc = lq_tool_lib_error(cmd, a->model, st);
     if (rc == 0 && a->format->calibrated) {
         calib_request r = {a->calib, a->n_calib, a->samples, a->seqlen, a->seed};

@@ -6,6 +6,7 @@
 #include <sys/stat.h>
 
 #include "calib_tokens.h"
+#include "memory_budget.h"
 #include "quantize_calibrated.h"
 #include "tool.h"
 
@@ -41,10 +42,8 @@ int calibrated_option(const char *cmd, int argc, char **argv, int *i, calibrated
             return -1;
         }
     } else if ((v = lq_tool_option(argc, argv, i, "--max-memory", &missing))) {
-        if (!lq_tool_parse_i64(v, 1, INT64_MAX, &o->max_memory)) {
-            lq_tool_usage_error(cmd, "--max-memory wants bytes > 0, got '%s'", v);
+        if (!memory_budget_parse(cmd, v, &o->max_memory))
             return -1;
-        }
     } else if (!missing) {
         return 0;
     }
@@ -105,7 +104,7 @@ int quantize_calibrated(lq_ctx *ctx, const char *in, const char *out, const char
     lq_status st = lq_model_load(ctx, in, 1, LQ_KV_F16, &base);
     if (st != LQ_OK)
         rc = lq_tool_lib_error(cmd, in, st);
-    if (rc == 0 && (st = lq_model_set_max_memory(base, o->max_memory)) != LQ_OK)
+    if (rc == 0 && (st = lq_model_set_max_memory(base, memory_budget_for(cmd, in, o->max_memory))) != LQ_OK)
         rc = lq_tool_lib_error(cmd, in, st);
     if (rc == 0 && calibrate)
         rc = calib_tokens(cmd, base, &req, &tokens, &seqlen);

@@ -11,6 +11,8 @@
 
 #include <lq/lq.h>
 
+#include "memory_budget.h"
+
 #define CALIBRATED_MAX_FILES 64
 
 typedef struct calibrated_options {
@@ -19,7 +21,8 @@ typedef struct calibrated_options {
     int n_files;
     int64_t samples, seqlen;     /* --calib-samples, --calib-seqlen (0: the defaults) */
     int64_t seed;                /* --seed */
-    int64_t max_memory;          /* --max-memory: bytes of calibration states in memory, 0 = any */
+    int64_t max_memory;          /* --max-memory: bytes of calibration states in memory, 0 = any,
+                                  * MEMORY_BUDGET_AUTO when not given */
 } calibrated_options;
 
 /* When argv[*i] is one of --method, --calib, --calib-samples, --calib-seqlen,
@@ -45,7 +48,8 @@ int calibrated_option(const char *cmd, int argc, char **argv, int *i, calibrated
     "--method rtn takes the same path without calibration (the bytes of the plain\n"   \
     "command). --max-memory BYTES keeps the calibration states\n"    \
     "(4 x samples x seqlen x width bytes) in a temporary file, read one window at a\n"  \
-    "time, when they would take more (the same result; default: no limit).\n"
+    "time, when they would take more (the same result).\n"                            \
+    MEMORY_BUDGET_USAGE
 
 /* Quantize `in` to the mixture `type` with o->method into the types the
  * plain path's options `opts` (its imatrix, size budget, --tensor-type, ...)

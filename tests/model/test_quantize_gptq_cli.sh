@@ -3,8 +3,8 @@
 # writes the plain command's bytes; --method gptq writes a file of the same
 # layout and size with other codes, the same for the same seed (--method
 # awq too, its scales folded into the norms; and with the calibration states
-# in a temporary file, --max-memory 1, which leaves nothing in TMPDIR); bad
-# arguments exit 2. TAP output. Usage: test_quantize_gptq_cli.sh PATH/TO/lq
+# in a temporary file, --max-memory 1, which leaves nothing in TMPDIR; and
+# with --max-memory 0, no limit); bad arguments exit 2. TAP output. Usage: test_quantize_gptq_cli.sh PATH/TO/lq
 lq="$1"
 root="${LQ_SOURCE_ROOT:-$(dirname "$0")/../..}"
 fixture="$root/tests/model/fixture/tiny-llama-f32.gguf"
@@ -76,7 +76,10 @@ run 2 "split options" "$fixture" "$tmp/x.gguf" Q4_K_M --method gptq "${calib[@]}
     --split-max-tensors 8
 run 2 "calibration options without --method" "$fixture" "$tmp/x.gguf" Q4_K_M "${calib[@]}"
 run 2 "unknown method" "$fixture" "$tmp/x.gguf" Q4_K_M --method awq2 "${calib[@]}"
-run 2 "--max-memory 0" "$fixture" "$tmp/x.gguf" Q4_K_M --method gptq "${calib[@]}" --max-memory 0
+run 2 "--max-memory -1" "$fixture" "$tmp/x.gguf" Q4_K_M --method gptq "${calib[@]}" --max-memory -1
+run 0 "--max-memory 0 (no limit)" "$fixture" "$tmp/g0.gguf" Q4_K_M --method gptq "${calib[@]}" \
+    --seed 7 --max-memory 0
+cmp -s "$tmp/g1.gguf" "$tmp/g0.gguf"; ok $? "--max-memory 0 gives the bytes of no option (a small model)"
 run 2 "--max-memory without --method" "$fixture" "$tmp/x.gguf" Q4_K_M --max-memory 1000
 echo "A few words." > "$tmp/short.txt"
 run 2 "text shorter than a window" "$fixture" "$tmp/x.gguf" Q4_K_M --method gptq \
