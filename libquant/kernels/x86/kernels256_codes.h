@@ -345,54 +345,6 @@ static float code4_dot(int64_t k, const lq__code_row *w, const float *a)
     return lq__hsum256(total);
 }
 
-/* fp4: codes 8..15 are codes 0..7 negated (kernels.h), so a block's values
- * are its 8 scaled magnitudes table[c & 7] * scale looked up by one 8-entry
- * vpermps, with bit 3 of the code put into the sign: the products of the
- * reference, table[c] * scale (-(m * s) is (-m) * s exactly), except code
- * 8's +0, which becomes -0 (a zero term either way). The codes reach 32-bit
- * lanes from a broadcast of 4 bytes and a variable shift, in code4_act's
- * order (lane i < 4: the high nibble of byte i, the even element; lane 4 + i:
- * its low nibble, the odd one), so the activations are arranged as nf4's.
- * The sign is one XOR with the lane shifted left by 28, which also flips
- * bits 28..30 by the code's low 3 bits: fp4_table stores entry i with i
- * already XORed into those bits, so they cancel. Per 32 codes 4 shuffles
- * (the permutes) and 20 operations, where code4_fma32 has 12 shuffles in 19;
- * with the plain sign (a shift, an AND and an XOR: 24 operations) this was
- * no faster than nf4's way. */
-static inline __m256 fp4_table(const float *table, float scale)
-{
-    const __m256i low3 = _mm256_setr_epi32(0, 1 << 28, 2 << 28, 3 << 28, 4 << 28, 5 << 28, 6 << 28, 7 << 28);
-    __m256 mag = _mm256_mul_ps(_mm256_loadu_ps(table), _mm256_set1_ps(scale));
-    return _mm256_xor_ps(mag, _mm256_castsi256_ps(low3));
-}
-
-static inline void fp4_fma32(const uint8_t *p, __m256 t, const float *a, __m256 acc[4])
-{
-    const __m256i shift = _mm256_setr_epi32(4, 12, 20, 28, 0, 8, 16, 24);
-    LQ__UNROLL
-    for (int u = 0; u < 4; u++) {
-        __m256i c = _mm256_srlv_epi32(_mm256_castps_si256(_mm256_broadcast_ss((const float *)(p + 4 * u))), shift);
-        __m256 v = _mm256_permutevar8x32_ps(t, c); /* by the low 3 bits */
-        v = _mm256_xor_ps(v, _mm256_castsi256_ps(_mm256_slli_epi32(c, 28)));
-        acc[u] = _mm256_fmadd_ps(v, _mm256_loadu_ps(a + 8 * u), acc[u]);
-    }
-}
-
-/* As code4_dot, with fp4_fma32. */
-static float fp4_dot(int64_t k, const lq__code_row *w, const float *a)
-{
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    const uint8_t *p = w->codes, *end = w->codes + k / 2;
-    for (const float *s = w->scales; p < end; s++) {
-        __m256 t = fp4_table(w->table, *s);
-        for (const uint8_t *block_end = p + w->block / 2; p < block_end; p += 16, a += 32) {
-            lq__prefetch(p, 16);
-            fp4_fma32(p, t, a, acc);
-        }
-    }
-    return lq__hsum256(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
-}
-
 /* ---- fp8 rows ------------------------------------------------------------------- */
 
 /* 16 fp8 codes as f16 bit patterns, codes 0..7 in h[0] and 8..15 in h[1].
@@ -511,8 +463,11 @@ static inline void fill_256_codes(lq__kernels *k)
     k->code_dequant[LQ__CODE_4BIT] = k->code_dequant[LQ__CODE_FP4] = code4_dequant;
     k->code_dequant[LQ__CODE_E4M3] = e4m3_dequant;
     k->code_dequant[LQ__CODE_E5M2] = e5m2_dequant;
-    k->code_dot[LQ__CODE_4BIT] = code4_dot;
-    k->code_dot[LQ__CODE_FP4] = fp4_dot;
+    /* fp4 takes nf4's kernel: its own, one 8-entry vpermps per 8 codes by the
+     * magnitude with bit 3 XORed into the sign (codes 8..15 are 0..7 negated),
+     * had 20 operations per 32 codes against the byte planes' 18 once these
+     * lost the per-block table, and lane-crossing permutes are slow on Zen 1 */
+    k->code_dot[LQ__CODE_4BIT] = k->code_dot[LQ__CODE_FP4] = code4_dot;
     k->code_act[LQ__CODE_4BIT] = k->code_act[LQ__CODE_FP4] = code4_act;
     k->code_dot[LQ__CODE_E4M3] = e4m3_dot;
     k->code_dot[LQ__CODE_E5M2] = e5m2_dot;
