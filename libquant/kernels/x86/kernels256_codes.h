@@ -327,7 +327,8 @@ static inline void code4_fma32(const uint8_t *p, const __m256i plane[4], const f
  * block and three times in the final 8-lane sum: block / 16 + k / block + 4
  * roundings, fewer than the reference's k + 1, on a sum whose terms' sizes
  * are those of |table[c] s a| (the kernel test's kt_sum_tol(k, 2) allows
- * twice the reference's bound). */
+ * twice the reference's bound). A non-finite scale still gives a non-finite
+ * product, though it may be an infinity where the reference's is NaN. */
 static float code4_dot(int64_t k, const lq__code_row *w, const float *a)
 {
     __m256i plane[4];
