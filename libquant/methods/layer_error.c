@@ -59,7 +59,7 @@ static void quad_blocks(void *arg, int64_t b0, int64_t b1)
  * mmap threshold) came from the workers' malloc arenas, which kept up to
  * 81 MB of them freed but resident after AWQ's ffn_down searches on the
  * calib_mem model, under every later step (AWQ --max-memory 1 peaked at
- * 225 MB in the next layer's calibration walk). */
+ * 229 MB in the next layer's calibration walk; 147 MB now). */
 static lq_status quadratic(const lq_ctx *ctx, const lq_calib *c, const float *a, const float *b,
                            int64_t rows, double *sum)
 {
