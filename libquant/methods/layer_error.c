@@ -6,6 +6,7 @@
 #include "../core/ctx.h"
 #include "../core/error.h"
 #include "../core/pool.h"
+#include "../kernels/slots.h"
 #include "layer_error.h"
 
 /* Rows per BLAS call: bounds each thread's temporaries to ~8 MB. */
@@ -20,19 +21,16 @@ typedef struct {
     const float *a, *b; /* b may be NULL */
     int64_t rows, rb;
     double *partial;    /* one sum per block of rb rows */
-    int nomem;
+    lq__slots buf;      /* d and t of a block, one pair per running block */
+    int64_t half;       /* floats from d to t: rb n rounded up to 64 bytes (both aligned) */
 } quad_job;
 
 static void quad_blocks(void *arg, int64_t b0, int64_t b1)
 {
     quad_job *j = arg;
     const int64_t n = j->c->n;
-    float *d = lq__malloc((size_t)(j->rb * n) * sizeof *d);
-    float *t = lq__malloc((size_t)(j->rb * n) * sizeof *t);
-    if (!d || !t) {
-        j->nomem = 1;
-        b1 = b0;
-    }
+    int slot;
+    float *d = lq__slot_take(&j->buf, &slot), *t = d + j->half;
     for (int64_t blk = b0; blk < b1; blk++) {
         int64_t r0 = blk * j->rb, m = j->rows - r0 < j->rb ? j->rows - r0 : j->rb;
         for (int64_t i = 0; i < m * n; i++)
@@ -50,26 +48,39 @@ static void quad_blocks(void *arg, int64_t b0, int64_t b1)
             }
         j->partial[blk] = sum;
     }
-    lq__free(d);
-    lq__free(t);
+    lq__slot_give(&j->buf, slot);
 }
 
 /* The blocks run on ctx's threads; their sums are added onto *sum in block
- * order, so the result does not depend on the thread count. */
+ * order, so the result does not depend on the thread count. The blocks'
+ * buffers are allocated here, on the calling thread, one d and t pair per
+ * thread in one piece: allocated by each block in the pool's workers, the
+ * pairs (4.19 MB each for 5632 features, just under the lq tool's 4 MiB
+ * mmap threshold) came from the workers' malloc arenas, which kept up to
+ * 81 MB of them freed but resident after AWQ's ffn_down searches on the
+ * calib_mem model, under every later step (AWQ --max-memory 1 peaked at
+ * 229 MB in the next layer's calibration walk; 147 MB now). */
 static lq_status quadratic(const lq_ctx *ctx, const lq_calib *c, const float *a, const float *b,
                            int64_t rows, double *sum)
 {
     const int64_t rb = row_block(c->n), blocks = (rows + rb - 1) / rb;
-    quad_job j = {c, a, b, rows, rb, lq__calloc((size_t)(blocks + 1), sizeof(double)), 0};
-    if (!j.partial)
-        return lq__fail(LQ_ERR_NOMEM, "output error: out of memory");
+    if (blocks == 0)
+        return LQ_OK;
     lq_ctx quiet = {.threads = ctx ? ctx->threads : 0}; /* the caller reports progress */
+    const int64_t threads = lq__ctx_threads(&quiet);
+    size_t pair;
+    quad_job j = {c, a, b, rows, rb, lq__calloc((size_t)(blocks + 1), sizeof(double)), {0},
+                  (rb * c->n + 15) / 16 * 16};
+    if (!j.partial || !lq__mul_size((size_t)(2 * j.half), sizeof(float), &pair) ||
+        !lq__slots_init(&j.buf, (int)(threads < blocks ? threads : blocks), pair)) {
+        lq__free(j.partial);
+        return lq__fail(LQ_ERR_NOMEM, "output error: out of memory");
+    }
     lq_status st = lq__parallel_for(&quiet, "error", blocks, 1, quad_blocks, &j);
-    if (st == LQ_OK && j.nomem)
-        st = lq__fail(LQ_ERR_NOMEM, "output error: out of memory");
     for (int64_t i = 0; i < blocks; i++)
         *sum += j.partial[i];
     lq__free(j.partial);
+    lq__slots_free(&j.buf);
     return st;
 }
 
