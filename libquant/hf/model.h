@@ -75,6 +75,18 @@ void lq__hf_model_clear(lq__hf_model *m);
  * layer's tensors: named), LQ_ERR_NOMEM. */
 lq_status lq__hf_model_tensors(const char *fn, lq__hf_model *m, int outtype, unsigned flags);
 
+/* A flag of lq__hf_model_tensors beside lq_hf.h's (refused from the public
+ * functions): every plain tensor takes the type it is stored in (F32, F16,
+ * BF16: a row of model_tensors.c's dtypes) where the outtype would go, and
+ * every decoded one (a quantized layer, FP8) F32, so that each weight is
+ * exactly its checkpoint's values in the fewest bytes; general.file_type
+ * stays the outtype's. */
+#define LQ__HF_STORED_TYPES (1u << 31)
+
+/* lq_hf_model_open(dir, LQ_TYPE_F32, out) with LQ__HF_STORED_TYPES (and its
+ * messages): how lq_model_load reads a folder. */
+lq_status lq__hf_model_open_stored(const char *dir, lq_gguf **out);
+
 /* The bytes of rows [r0, r1) of m->out[i] as the converter writes them, into
  * dst (a vector is one row, read whole).
  * Errors: LQ_ERR_NOMEM (the message names the tensor; the caller puts its

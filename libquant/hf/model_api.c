@@ -56,6 +56,15 @@ static lq_status open_model(const char *fn, const char *dir, int outtype, unsign
     return LQ_OK;
 }
 
+/* The flags a caller of the public functions may give. */
+static lq_status public_flags(const char *fn, unsigned flags)
+{
+    return flags & LQ__HF_STORED_TYPES
+               ? lq__fail(LQ_ERR_INVALID, "%s: flags %#x: only LQ_HF_EXACT_QUANT is defined", fn,
+                          flags)
+               : LQ_OK;
+}
+
 static lq_status model_open(const char *fn, const char *dir, int outtype, unsigned flags,
                             lq_gguf **out)
 {
@@ -64,7 +73,14 @@ static lq_status model_open(const char *fn, const char *dir, int outtype, unsign
     *out = NULL;
     if (!dir)
         return lq__fail(LQ_ERR_INVALID, "%s: dir is NULL", fn);
-    return open_model(fn, dir, outtype, flags, out);
+    lq_status st = public_flags(fn, flags);
+    return st == LQ_OK ? open_model(fn, dir, outtype, flags, out) : st;
+}
+
+lq_status lq__hf_model_open_stored(const char *dir, lq_gguf **out)
+{
+    *out = NULL;
+    return open_model("lq_hf_model_open", dir, LQ_TYPE_F32, LQ__HF_STORED_TYPES, out);
 }
 
 lq_status lq_hf_model_open(const char *dir, int outtype, lq_gguf **out)
@@ -83,7 +99,9 @@ static lq_status convert(const char *fn, lq_ctx *ctx, const char *dir, int outty
     if (!dir || !out_path)
         return lq__fail(LQ_ERR_INVALID, "%s: NULL argument", fn);
     lq_gguf *g;
-    lq_status st = open_model(fn, dir, outtype, flags, &g);
+    lq_status st = public_flags(fn, flags);
+    if (st == LQ_OK)
+        st = open_model(fn, dir, outtype, flags, &g);
     if (st == LQ_OK) {
         st = lq_gguf_save(ctx, g, out_path);
         lq_gguf_free(g);

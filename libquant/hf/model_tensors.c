@@ -125,14 +125,15 @@ typedef struct dtype_row {
     /* the output type the converter writes these bytes to unchanged: it keeps
      * F32 and F16 data as they are and widens the rest to F32 first */
     lq_type kept;
+    lq_type own; /* the type of these bytes (LQ__HF_STORED_TYPES) */
 } dtype_row;
 
 /* FP8 weights (F8_E4M3) have no row: they are decoded whole with the scale
  * stored beside them (fp8_weights.h), then converted as F32 rows. */
 static const dtype_row dtypes[] = {
-    {"F32", 4, dec_f32, LQ_TYPE_F32},
-    {"F16", 2, dec_f16, LQ_TYPE_F16},
-    {"BF16", 2, dec_bf16, (lq_type)-1},
+    {"F32", 4, dec_f32, LQ_TYPE_F32, LQ_TYPE_F32},
+    {"F16", 2, dec_f16, LQ_TYPE_F16, LQ_TYPE_F16},
+    {"BF16", 2, dec_bf16, (lq_type)-1, LQ_TYPE_BF16},
 };
 
 static bool is_fp8(const char *dtype) { return strcmp(dtype, "F8_E4M3") == 0; }
@@ -238,6 +239,16 @@ static lq_type type_of(const lq__hf_out *o, lq_type outtype)
     if (outtype == LQ_TYPE_Q8_0 && o->cols % 32)
         return LQ_TYPE_F16;
     return outtype;
+}
+
+/* LQ__HF_STORED_TYPES: a plain tensor's own type (F32, F16, BF16); F32 for
+ * the ones that are decoded (quantized layers, FP8) or made (rope_freqs). */
+static lq_type stored_type(const lq__hf_model *m, const lq__hf_out *o)
+{
+    const dtype_row *d = o->quant || o->src < 0
+                             ? NULL
+                             : dtype_find(lq_safetensors_tensor_dtype(m->st, o->src));
+    return d ? d->own : LQ_TYPE_F32;
 }
 
 static lq_status add_out(const char *fn, lq__hf_model *m, lq__hf_out *o)
@@ -383,7 +394,7 @@ lq_status lq__hf_model_tensors(const char *fn, lq__hf_model *m, int outtype, uns
     if (outtype != LQ_HF_OUTTYPE_AUTO && !is_outtype(outtype))
         return lq__fail(LQ_ERR_INVALID, "%s: outtype %d is none of LQ_TYPE_F32, LQ_TYPE_F16, "
                         "LQ_TYPE_BF16, LQ_TYPE_Q8_0, LQ_HF_OUTTYPE_AUTO", fn, outtype);
-    if (flags & ~(unsigned)LQ_HF_EXACT_QUANT)
+    if (flags & ~(unsigned)(LQ_HF_EXACT_QUANT | LQ__HF_STORED_TYPES))
         return lq__fail(LQ_ERR_INVALID, "%s: flags %#x: only LQ_HF_EXACT_QUANT is defined", fn,
                         flags);
     m->exact = flags & LQ_HF_EXACT_QUANT;
@@ -412,7 +423,7 @@ lq_status lq__hf_model_tensors(const char *fn, lq__hf_model *m, int outtype, uns
             continue; /* F32 */
         o->type = (m->exact || kept) && o->quant && o->layer.exact >= 0
                       ? (lq_type)o->layer.exact
-                      : type_of(o, m->outtype);
+                      : type_of(o, flags & LQ__HF_STORED_TYPES ? stored_type(m, o) : m->outtype);
     }
     return st;
 }

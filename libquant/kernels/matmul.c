@@ -357,8 +357,10 @@ static void plan(mm *p, unsigned flags)
     p->vec_dot = NULL;
     p->vec_dot_rows = NULL;
     /* row kernels with a dot product: the integer one when quantizing, or
-     * f16 / bf16's float one */
-    if (p->dec.kind == LQ__DECODE_ROW_KERNEL && p->kern->t[p->view.qp->type].act_type == p->act_type) {
+     * f16 / bf16's float one (not for LQ__MATMUL_F32_SUMS: their rows are
+     * then decoded for the f32 dot) */
+    if (p->dec.kind == LQ__DECODE_ROW_KERNEL && p->kern->t[p->view.qp->type].act_type == p->act_type &&
+        !(p->act_type == LQ_TYPE_F32 && (flags & LQ__MATMUL_F32_SUMS))) {
         p->vec_dot = p->kern->t[p->view.qp->type].vec_dot;
         p->vec_dot_rows = p->kern->t[p->view.qp->type].vec_dot_rows;
     }

@@ -29,6 +29,14 @@
  * finite. */
 #define LQ__MATMUL_CHECK_X (1u << 31)
 
+/* A flag of lq__matmul and lq__matmul_shared: F16 and BF16 rows are decoded
+ * and dotted by the f32 kernel instead of by their own dot kernels, which
+ * add in another order; the sums are then those of an F32 weight of the same
+ * values, bit for bit (the gemm path's already are). For the runner's
+ * weights of a Hugging Face folder, read in their stored type instead of as
+ * F32 (model/load.c). */
+#define LQ__MATMUL_F32_SUMS (1u << 30)
+
 /* y[m, n] = x[m, k] * w^T, as lq_matmul_v2; the caller checked the other
  * arguments. */
 lq_status lq__matmul(const lq_ctx *ctx, const float *x, int64_t m, const lq_tensor *w, float *y,

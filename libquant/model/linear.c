@@ -35,6 +35,13 @@ lq_status lq__linear_init(lq__linear *l, const lq_tensor *t, const char *fn)
     return lq__codec_layout(fn, &l->qp, l->rows, l->cols, &l->layout);
 }
 
+/* lq__matmul's flags for l's products (its arguments are the runner's, so
+ * lq_matmul_v2's checks but X's are known to hold). */
+static unsigned matmul_flags(const lq__linear *l)
+{
+    return l->act_flags | (l->f32_sums ? LQ__MATMUL_F32_SUMS : 0) | LQ__MATMUL_CHECK_X;
+}
+
 /* The file's per-tensor factor on the product y[n][rows] (ggml_mul's). */
 static void apply_scale(const lq__linear *l, int64_t n, float *y)
 {
@@ -50,7 +57,7 @@ lq_status lq__linear_forward(lq_ctx *ctx, const lq__linear *l, const float *x, i
     switch (l->method) {
     case LQ_METHOD_SMOOTHQUANT: st = lq_matmul_w8a8(ctx, x, n, l->t, y); break;
     case LQ_METHOD_LLM_INT8: st = lq_matmul_llm_int8(ctx, x, n, l->t, 0, y, NULL); break;
-    default: st = lq_matmul_v2(ctx, x, n, l->t, l->act_flags, y); break;
+    default: st = lq__matmul(ctx, x, n, l->t, y, matmul_flags(l)); break;
     }
     if (st == LQ_OK)
         apply_scale(l, n, y);
@@ -64,12 +71,12 @@ lq_status lq__linear_forward_shared(lq_ctx *ctx, const lq__linear *const *l, int
     const lq_tensor *w[LQ__MATMUL_SHARED_MAX];
     for (int j = 0; share && j < count; j++) {
         share = l[j]->method != LQ_METHOD_SMOOTHQUANT && l[j]->method != LQ_METHOD_LLM_INT8 &&
-                l[j]->act_flags == l[0]->act_flags && l[j]->cols == l[0]->cols;
+                l[j]->act_flags == l[0]->act_flags && l[j]->f32_sums == l[0]->f32_sums &&
+                l[j]->cols == l[0]->cols;
         w[j] = l[j]->t;
     }
     if (share) { /* X checked as lq_matmul_v2 checks it, on the pool where it can */
-        lq_status st = lq__matmul_shared(ctx, x, n, w, count, y,
-                                         l[0]->act_flags | LQ__MATMUL_CHECK_X);
+        lq_status st = lq__matmul_shared(ctx, x, n, w, count, y, matmul_flags(l[0]));
         for (int j = 0; st == LQ_OK && j < count; j++)
             apply_scale(l[j], n, y[j]);
         return st;

@@ -13,6 +13,7 @@
 #ifndef LQ_MODEL_LINEAR_H
 #define LQ_MODEL_LINEAR_H
 
+#include <stdbool.h>
 #include <stdint.h>
 
 #include <lq/lq_core.h>
@@ -28,6 +29,10 @@ typedef struct lq__linear {
     lq__layout layout;
     int method;         /* enum lq_method of a quantized weight, LQ_METHOD_RTN otherwise */
     unsigned act_flags; /* lq_matmul_v2 flags: 8-bit for the ggml types, else f32 */
+    /* multiplied with LQ__MATMUL_F32_SUMS (kernels/matmul.h): a weight of a
+     * Hugging Face folder, F16 or BF16 as stored, gives the sums of its F32
+     * values (model/load.c); false from lq__linear_init */
+    bool f32_sums;
     /* the file's per-tensor factor "<name>.scale" (the second scale of
      * llama.cpp's NVFP4 weights), applied to the product as ggml_mul does;
      * 1 when the file has none */

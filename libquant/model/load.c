@@ -13,6 +13,7 @@
 #include "../core/error.h"
 #include "../io/file.h"
 #include "../kernels/dequantize.h"
+#include "../hf/model.h"
 #include "../methods/mixture_plan.h"
 #include "model.h"
 
@@ -205,6 +206,16 @@ static bool ends_with(const char *s, const char *tail)
     return n >= t && strcmp(s + n - t, tail) == 0;
 }
 
+/* lq__linear_init, and for a weight made on use from a Hugging Face folder
+ * (F16 or BF16 as stored, lq_model_load) the product of its F32 values: the
+ * same numbers as when the folder was read as F32 (f32_sums). */
+static lq_status init_linear(const loader *L, lq__linear *l, const lq_tensor *t)
+{
+    lq_status st = lq__linear_init(l, t, L->fn);
+    l->f32_sums = L->m->lazy != NULL;
+    return st;
+}
+
 /* The weight `name` ("<x>.weight") with its optional per-tensor factor
  * "<x>.scale" (llama.cpp's NVFP4 scale2; its graph multiplies the product
  * by it, as lq__linear_forward does) and activation scale "<x>.input_scale"
@@ -215,7 +226,7 @@ static lq_status get_linear(loader *L, const char *name, int64_t rows, int64_t c
     const lq_tensor *t, *s = NULL;
     lq_status st = get_tensor(L, name, 2, rows, cols, 0, true, &t);
     if (st == LQ_OK)
-        st = lq__linear_init(l, t, L->fn);
+        st = init_linear(L, l, t);
     char sname[LQ_GGUF_MAX_NAME + 1];
     size_t stem = strlen(name) - strlen(".weight");
     if (st != LQ_OK || !ends_with(name, ".weight") || stem + 6 >= sizeof sname)
@@ -375,7 +386,7 @@ static lq_status read_weights(loader *L)
     if (st == LQ_OK)
         st = get_tensor(L, "output.weight", 2, hp->n_vocab, hp->n_embd, 1, true, &out);
     if (st == LQ_OK && out)
-        st = lq__linear_init(&m->output, out, L->fn);
+        st = init_linear(L, &m->output, out);
     if (st == LQ_OK && !out)
         m->output = m->embd; /* tied embeddings */
     return st;
@@ -454,8 +465,15 @@ lq_status lq_model_load(lq_ctx *ctx, const char *path, int64_t n_ctx, int kv_typ
         return lq__fail(LQ_ERR_INVALID, "%s: path is NULL", fn);
     lq_gguf *g = NULL;
     /* a Hugging Face model folder runs as its F32 conversion, each weight
-     * widened when it is first used (weights.c), not the folder up front */
-    lq_status st = lq__is_dir(path) ? lq_hf_model_open(path, LQ_TYPE_F32, &g) : lq_gguf_open(path, &g);
+     * made when it is first used (weights.c), not the folder up front, and
+     * in the type it is stored in where that is F16 or BF16 (quantized and
+     * FP8 layers are decoded to F32): half the bytes, the same products
+     * (f32_sums) and the same quantized weights (the methods widen them
+     * first), and a weight GPTQ reads a chunk of rows at a time is not held
+     * whole as F32 (ffn_down of the calib_mem model: 46 -> 23 MB; the GPTQ
+     * checkpoint run's peak, --max-memory 1: 165 -> 151 MB) */
+    lq_status st = lq__is_dir(path) ? lq__hf_model_open_stored(path, &g)
+                                    : lq_gguf_open(path, &g);
     if (st != LQ_OK) {
         lq__error_prefix(fn);
         return st;

@@ -7,7 +7,9 @@
  * the checkpoint written from them is the same. White-box (the model's
  * tensors). */
 #include <stdlib.h>
+#include <stdio.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <lq/lq_hf.h>
 
@@ -160,6 +162,81 @@ static void quantize_in_pieces(void)
     free(ids);
 }
 
+/* The logits of the first n oracle ids (malloc'd), n <= N_CTX. */
+static float *logits_of(lq_model *m, const int32_t *ids, int64_t n)
+{
+    float *out = malloc((size_t)n * LQT_HF_VOCAB * sizeof *out);
+    CHECK(out != NULL);
+    if (out)
+        CHECK_OK(lq_model_eval(NULL, m, ids, n, 0, 0, out));
+    return out;
+}
+
+/* A fixture folder's weights are made in the type they are stored in (BF16
+ * in llama3; NVFP4 layers kept as such and BF16 embeddings in
+ * llama3-nvfp4), never F32, and give the numbers of the folder converted to
+ * F32: the logits at 3 tokens (the row dot products) and at N_CTX (the gemm
+ * path), bit for bit, and the same GPTQ model. */
+static void stored_types_of(const char *folder_name)
+{
+    int64_t n_ids = 0;
+    int32_t *ids = lqt_hf_ids("llama3", &n_ids);
+    char work[] = "/tmp/lq-lazy-test-XXXXXX", f32[64];
+    CHECK(mkdtemp(work) != NULL);
+    snprintf(f32, sizeof f32, "%s/f32.gguf", work);
+    CHECK_OK(lq_hf_convert(NULL, lqt_hf_path(folder_name), LQ_TYPE_F32, f32));
+    lq_model *folder = NULL, *file = NULL, *qa = NULL, *qb = NULL;
+    CHECK_OK(lq_model_load(NULL, lqt_hf_path(folder_name), N_CTX, LQ_KV_F32, &folder));
+    CHECK_OK(lq_model_load(NULL, f32, N_CTX, LQ_KV_F32, &file));
+    lq_scheme *s = NULL;
+    CHECK_OK(lq_scheme_parse("gptq:q4_k_m", &s));
+    if (!folder || !file || !s || !ids || n_ids < N_CALIB) {
+        CHECK(0);
+    } else {
+        for (int64_t k = 0; k < folder->n_tensors; k++) {
+            const lq_tensor *t = folder->tensors[k];
+            if (lq_tensor_ndim(t) == 2)
+                CHECKF(lq_tensor_type(t) != LQ_TYPE_F32, "%s: '%s' is F32", folder_name,
+                       lq_tensor_name(t));
+        }
+        static const int64_t lens[] = {3, N_CTX};
+        for (size_t i = 0; i < sizeof lens / sizeof *lens; i++) {
+            float *a = logits_of(folder, ids, lens[i]), *b = logits_of(file, ids, lens[i]);
+            CHECKF(a && b && memcmp(a, b, (size_t)lens[i] * LQT_HF_VOCAB * sizeof *a) == 0,
+                   "%s: the logits of %lld tokens differ", folder_name, (long long)lens[i]);
+            free(a);
+            free(b);
+            lq_model_set_cache(folder, N_CTX, LQ_KV_F32);
+            lq_model_set_cache(file, N_CTX, LQ_KV_F32);
+        }
+        CHECK_OK(lq_model_quantize(NULL, folder, s, NULL, ids, N_CALIB, N_CTX, LQ_KV_F32, &qa));
+        CHECK_OK(lq_model_quantize(NULL, file, s, NULL, ids, N_CALIB, N_CTX, LQ_KV_F32, &qb));
+        if (qa)
+            CHECK_OK(lq__model_fetch_all("test", qa));
+        for (int64_t k = 0; qa && qb && k < qa->n_tensors; k++) {
+            const lq_tensor *x = qa->tensors[k], *y = qb->tensors[k];
+            CHECKF(lq_tensor_type(x) == lq_tensor_type(y) &&
+                   lq_tensor_nbytes(x) == lq_tensor_nbytes(y) &&
+                   memcmp(lq_tensor_data(x), lq_tensor_data(y), lq_tensor_nbytes(x)) == 0,
+                   "%s: '%s' differs", folder_name, lq_tensor_name(x));
+        }
+    }
+    lq_model_free(qa);
+    lq_model_free(qb);
+    lq_model_free(folder);
+    lq_model_free(file);
+    lq_scheme_free(s);
+    free(ids);
+    remove(f32);
+    rmdir(work);
+}
+
+static void stored_types(void)
+{
+    stored_types_of("models/llama3");
+    stored_types_of("models/llama3-nvfp4");
+}
+
 /* The file `name` of folder `dir` (malloc'd), with its length. */
 static char *read_in(const char *dir, const char *name, size_t *len)
 {
@@ -205,7 +282,7 @@ static void checkpoint_spilled(void)
     lq_scheme_free(s);
 }
 
-#define CASES made_on_eval, quantize_frees, quantize_in_pieces, checkpoint_spilled
+#define CASES made_on_eval, quantize_frees, quantize_in_pieces, checkpoint_spilled, stored_types
 
 int main(void)
 {
