@@ -265,22 +265,21 @@ static void code4_act(const float *x, void *vy, int64_t n)
         _mm256_storeu_ps(y + j, _mm256_permutevar8x32_ps(_mm256_loadu_ps(x + j), order));
 }
 
-/* A block's 16 values, table[c] * scale (the reference's product), as four
- * byte planes: plane q holds byte q of the 16 values (value c at byte c), in
- * both 128-bit lanes, so that a byte shuffle by codes gives byte q of their
- * values. Each half of the scaled table has its values' bytes gathered by
- * plane within 128-bit lanes (a 4 x 4 transpose); 64-bit unpacks and a
- * permute then join the four pieces of each plane. */
-static inline void code4_planes(const float *table, float scale, __m256i plane[4])
+/* The table's 16 values as four byte planes: plane q holds byte q of the 16
+ * values (value c at byte c), in both 128-bit lanes, so that a byte shuffle
+ * by codes gives byte q of their values. Each half of the table has its
+ * values' bytes gathered by plane within 128-bit lanes (a 4 x 4 transpose);
+ * 64-bit unpacks and a permute then join the four pieces of each plane.
+ * Built once per row: the block scales are applied to the blocks' sums
+ * (code4_dot says why that is within the reference's error). */
+static inline void code4_planes(const float *table, __m256i plane[4])
 {
     const __m256i by_plane =
         _mm256_broadcastsi128_si256(_mm_setr_epi8(0, 4, 8, 12, 1, 5, 9, 13, 2, 6, 10, 14, 3, 7, 11, 15));
     const __m256i first = _mm256_setr_epi32(0, 4, 2, 6, 0, 4, 2, 6), second = _mm256_setr_epi32(1, 5, 3, 7, 1, 5, 3, 7);
-    __m256 t[2];
-    code4_scaled_table(table, scale, t);
     /* lane L of g[h]: values 8h + 4L .. 8h + 4L + 3, plane q in 32-bit word q */
-    __m256i g0 = _mm256_shuffle_epi8(_mm256_castps_si256(t[0]), by_plane);
-    __m256i g1 = _mm256_shuffle_epi8(_mm256_castps_si256(t[1]), by_plane);
+    __m256i g0 = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)table), by_plane);
+    __m256i g1 = _mm256_shuffle_epi8(_mm256_loadu_si256((const __m256i *)(table + 8)), by_plane);
     /* words of lo: planes 0 and 1 in turn, of values 0-3, 8-11, 4-7, 12-15
      * (hi: planes 2 and 3); first / second pick each pair's first / second */
     __m256i lo = _mm256_unpacklo_epi64(g0, g1), hi = _mm256_unpackhi_epi64(g0, g1);
@@ -290,20 +289,21 @@ static inline void code4_planes(const float *table, float scale, __m256i plane[4
     plane[3] = _mm256_permutevar8x32_epi32(hi, second);
 }
 
-/* acc[0..3] plus the values of the 32 codes in the 16 bytes at p times
+/* acc[0..1] plus the table values of the 32 codes in the 16 bytes at p times
  * their activations a (in code4_act's order). One vector of 32 codes, the
  * high nibbles (even elements) in the low lane and the low nibbles (odd
- * ones) in the high lane, looked up in the four byte planes; byte, then
- * 16-bit unpacks put the four bytes of each value together. Unpacks work
- * within 128-bit lanes: vector u gets the values of bytes 4u..4u+3, their
- * even elements in the low lane and odd ones in the high lane, which is
- * elements 8u..8u+7 in code4_act's order. 12 shuffles for 32 codes, in
- * place of 8 lane-crossing permutes and 4 blends (two permutes of the
- * table's halves and a blend by the code's top bit, as code4_values8). */
-static inline void code4_fma32(const uint8_t *p, const __m256i plane[4], const float *a, __m256 acc[4])
+ * ones) in the high lane (a shift by 4 of the low lane only, then a mask),
+ * looked up in the four byte planes; byte, then 16-bit unpacks put the four
+ * bytes of each value together. Unpacks work within 128-bit lanes: vector u
+ * gets the values of bytes 4u..4u+3, their even elements in the low lane and
+ * odd ones in the high lane, which is elements 8u..8u+7 in code4_act's
+ * order. 12 in-lane shuffles for 32 codes, in place of 8 lane-crossing
+ * permutes and 4 blends (two permutes of the table's halves and a blend by
+ * the code's top bit, as code4_values8). */
+static inline void code4_fma32(const uint8_t *p, const __m256i plane[4], const float *a, __m256 acc[2])
 {
     __m256i v = _mm256_broadcastsi128_si256(_mm_loadu_si128((const __m128i *)p));
-    __m256i c = _mm256_and_si256(_mm256_blend_epi32(v, _mm256_srli_epi16(v, 4), 0x0F), _mm256_set1_epi8(0x0F));
+    __m256i c = _mm256_and_si256(_mm256_srlv_epi64(v, _mm256_setr_epi64x(4, 4, 0, 0)), _mm256_set1_epi8(0x0F));
     __m256i b0 = _mm256_shuffle_epi8(plane[0], c), b1 = _mm256_shuffle_epi8(plane[1], c);
     __m256i b2 = _mm256_shuffle_epi8(plane[2], c), b3 = _mm256_shuffle_epi8(plane[3], c);
     __m256i lo01 = _mm256_unpacklo_epi8(b0, b1), hi01 = _mm256_unpackhi_epi8(b0, b1);
@@ -312,72 +312,38 @@ static inline void code4_fma32(const uint8_t *p, const __m256i plane[4], const f
                     _mm256_unpacklo_epi16(hi01, hi23), _mm256_unpackhi_epi16(hi01, hi23)};
     LQ__UNROLL
     for (int u = 0; u < 4; u++)
-        acc[u] = _mm256_fmadd_ps(_mm256_castsi256_ps(f[u]), _mm256_loadu_ps(a + 8 * u), acc[u]);
+        acc[u % 2] = _mm256_fmadd_ps(_mm256_castsi256_ps(f[u]), _mm256_loadu_ps(a + 8 * u), acc[u % 2]);
 }
 
-/* Blocks are multiples of 32 elements: 32 per step into four accumulators,
- * pointers stepping through codes and activations. */
+/* Per block (a multiple of 32 elements): the sum of table value times
+ * activation, 32 per step into two accumulators, then times the block's
+ * scale into the row's total (one FMA). The reference multiplies each value
+ * by the scale first, (table[c] * s) * a; this takes the scale out of the
+ * block's sum, s * sum(table[c] * a), which saves the per-block scaled
+ * table (10 operations, 8 of them shuffles, per block) and a multiplication
+ * per element. The error stays within the reference's kind of bound: a
+ * term is rounded at most block / 16 times in its accumulator (FMAs), once
+ * where the two are added, once in the FMA with the scale, once per later
+ * block and three times in the final 8-lane sum: block / 16 + k / block + 4
+ * roundings, fewer than the reference's k + 1, on a sum whose terms' sizes
+ * are those of |table[c] s a| (the kernel test's kt_sum_tol(k, 2) allows
+ * twice the reference's bound). A non-finite scale still gives a non-finite
+ * product, though it may be an infinity where the reference's is NaN. */
 static float code4_dot(int64_t k, const lq__code_row *w, const float *a)
 {
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
+    __m256i plane[4];
+    code4_planes(w->table, plane);
+    __m256 total = _mm256_setzero_ps();
     const uint8_t *p = w->codes, *end = w->codes + k / 2;
     for (const float *s = w->scales; p < end; s++) {
-        __m256i plane[4];
-        code4_planes(w->table, *s, plane);
+        __m256 sum[2] = {_mm256_setzero_ps(), _mm256_setzero_ps()};
         for (const uint8_t *block_end = p + w->block / 2; p < block_end; p += 16, a += 32) {
             lq__prefetch(p, 16);
-            code4_fma32(p, plane, a, acc);
+            code4_fma32(p, plane, a, sum);
         }
+        total = _mm256_fmadd_ps(_mm256_add_ps(sum[0], sum[1]), _mm256_broadcast_ss(s), total);
     }
-    return lq__hsum256(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
-}
-
-/* fp4: codes 8..15 are codes 0..7 negated (kernels.h), so a block's values
- * are its 8 scaled magnitudes table[c & 7] * scale looked up by one 8-entry
- * vpermps, with bit 3 of the code put into the sign: the products of the
- * reference, table[c] * scale (-(m * s) is (-m) * s exactly), except code
- * 8's +0, which becomes -0 (a zero term either way). The codes reach 32-bit
- * lanes from a broadcast of 4 bytes and a variable shift, in code4_act's
- * order (lane i < 4: the high nibble of byte i, the even element; lane 4 + i:
- * its low nibble, the odd one), so the activations are arranged as nf4's.
- * The sign is one XOR with the lane shifted left by 28, which also flips
- * bits 28..30 by the code's low 3 bits: fp4_table stores entry i with i
- * already XORed into those bits, so they cancel. Per 32 codes 4 shuffles
- * (the permutes) and 20 operations, where code4_fma32 has 12 shuffles in 19;
- * with the plain sign (a shift, an AND and an XOR: 24 operations) this was
- * no faster than nf4's way. */
-static inline __m256 fp4_table(const float *table, float scale)
-{
-    const __m256i low3 = _mm256_setr_epi32(0, 1 << 28, 2 << 28, 3 << 28, 4 << 28, 5 << 28, 6 << 28, 7 << 28);
-    __m256 mag = _mm256_mul_ps(_mm256_loadu_ps(table), _mm256_set1_ps(scale));
-    return _mm256_xor_ps(mag, _mm256_castsi256_ps(low3));
-}
-
-static inline void fp4_fma32(const uint8_t *p, __m256 t, const float *a, __m256 acc[4])
-{
-    const __m256i shift = _mm256_setr_epi32(4, 12, 20, 28, 0, 8, 16, 24);
-    LQ__UNROLL
-    for (int u = 0; u < 4; u++) {
-        __m256i c = _mm256_srlv_epi32(_mm256_castps_si256(_mm256_broadcast_ss((const float *)(p + 4 * u))), shift);
-        __m256 v = _mm256_permutevar8x32_ps(t, c); /* by the low 3 bits */
-        v = _mm256_xor_ps(v, _mm256_castsi256_ps(_mm256_slli_epi32(c, 28)));
-        acc[u] = _mm256_fmadd_ps(v, _mm256_loadu_ps(a + 8 * u), acc[u]);
-    }
-}
-
-/* As code4_dot, with fp4_fma32. */
-static float fp4_dot(int64_t k, const lq__code_row *w, const float *a)
-{
-    __m256 acc[4] = {_mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps(), _mm256_setzero_ps()};
-    const uint8_t *p = w->codes, *end = w->codes + k / 2;
-    for (const float *s = w->scales; p < end; s++) {
-        __m256 t = fp4_table(w->table, *s);
-        for (const uint8_t *block_end = p + w->block / 2; p < block_end; p += 16, a += 32) {
-            lq__prefetch(p, 16);
-            fp4_fma32(p, t, a, acc);
-        }
-    }
-    return lq__hsum256(_mm256_add_ps(_mm256_add_ps(acc[0], acc[1]), _mm256_add_ps(acc[2], acc[3])));
+    return lq__hsum256(total);
 }
 
 /* ---- fp8 rows ------------------------------------------------------------------- */
@@ -498,8 +464,11 @@ static inline void fill_256_codes(lq__kernels *k)
     k->code_dequant[LQ__CODE_4BIT] = k->code_dequant[LQ__CODE_FP4] = code4_dequant;
     k->code_dequant[LQ__CODE_E4M3] = e4m3_dequant;
     k->code_dequant[LQ__CODE_E5M2] = e5m2_dequant;
-    k->code_dot[LQ__CODE_4BIT] = code4_dot;
-    k->code_dot[LQ__CODE_FP4] = fp4_dot;
+    /* fp4 takes nf4's kernel: its own, one 8-entry vpermps per 8 codes by the
+     * magnitude with bit 3 XORed into the sign (codes 8..15 are 0..7 negated),
+     * had 20 operations per 32 codes against the byte planes' 18 once these
+     * lost the per-block table, and lane-crossing permutes are slow on Zen 1 */
+    k->code_dot[LQ__CODE_4BIT] = k->code_dot[LQ__CODE_FP4] = code4_dot;
     k->code_act[LQ__CODE_4BIT] = k->code_act[LQ__CODE_FP4] = code4_act;
     k->code_dot[LQ__CODE_E4M3] = e4m3_dot;
     k->code_dot[LQ__CODE_E5M2] = e5m2_dot;
