@@ -28,7 +28,7 @@ void lq__row_decoder_init(lq__row_decoder *d, const lq__kernels *kern, const lq_
     } else if ((type == LQ_TYPE_NF4 || type == LQ_TYPE_FP4) && view->cols % view->qp->block == 0) {
         /* every row starts on a block (and a byte: blocks are even) */
         d->kind = LQ__DECODE_CODES;
-        d->code_kind = type == LQ_TYPE_FP4 ? LQ__CODE_FP4 : LQ__CODE_4BIT;
+        d->code_kind = LQ__CODE_4BIT;
         d->code_block = view->qp->block;
         d->code_table = lq__bnb4_code(type);
     } else {

@@ -127,11 +127,9 @@ static inline int lq__lin_slot(int bits)
 
 /* A piece of a row of a code-table type: element j decodes to
  * value(code j) * scales[j / block], one rounding, bit-identical to the codec.
- *   LQ__CODE_4BIT (nf4), LQ__CODE_FP4 (fp4): two codes per byte, the first
- *     element in the high nibble; value = table[code] (the type's 16
- *     values). FP4's codes 8..15 are the negations of codes 0..7 (code 8 is
- *     +0, as code 0), which its kernels may use; LQ__CODE_4BIT's take any
- *     table;
+ *   LQ__CODE_4BIT (nf4, fp4): two codes per byte, the first element in the
+ *     high nibble; value = table[code] (the type's 16 values: the kernels
+ *     take any table);
  *   LQ__CODE_E4M3, LQ__CODE_E5M2 (fp8): one code per byte, value = the fp8
  *     number (formats/fp8.h; E4M3 0x7f / 0xff is NaN, E5M2 has infinities).
  * The k elements the kernels take are whole blocks (k a multiple of block);
@@ -143,12 +141,12 @@ typedef struct lq__code_row {
     int64_t block;
 } lq__code_row;
 
-enum { LQ__CODE_4BIT, LQ__CODE_FP4, LQ__CODE_E4M3, LQ__CODE_E5M2, LQ__CODE_KINDS };
+enum { LQ__CODE_4BIT, LQ__CODE_E4M3, LQ__CODE_E5M2, LQ__CODE_KINDS };
 
 /* Whether a code kind has two 4-bit codes per byte and a table. */
 static inline int lq__code_4bit(int kind)
 {
-    return kind == LQ__CODE_4BIT || kind == LQ__CODE_FP4;
+    return kind == LQ__CODE_4BIT;
 }
 
 /* Decode k elements of a code row (bit-identical to the codec), and the dot

@@ -256,7 +256,7 @@ typedef struct qkv_job {
     lq_model *m;
     const lq__layer *y;
     activations *a;
-    int64_t il, pos;
+    int64_t slot, pos; /* the cache's layer and first position */
 } qkv_job;
 
 static void qkv_rows(void *arg, int64_t i0, int64_t i1)
@@ -276,8 +276,8 @@ static void qkv_rows(void *arg, int64_t i0, int64_t i1)
     rope(j->m, cs, q, n, hp->n_head);
     rope(j->m, cs, k, n, hp->n_head_kv);
     for (int64_t i = 0; i < n; i++) {
-        lq__kv_store(&j->m->kv, j->il, LQ__KV_K, j->pos + i0 + i, k + i * kvd);
-        lq__kv_store(&j->m->kv, j->il, LQ__KV_V, j->pos + i0 + i, v + i * kvd);
+        lq__kv_store(&j->m->kv, j->slot, LQ__KV_K, j->pos + i0 + i, k + i * kvd);
+        lq__kv_store(&j->m->kv, j->slot, LQ__KV_V, j->pos + i0 + i, v + i * kvd);
     }
 }
 
@@ -290,8 +290,14 @@ static lq_status alloc_failed(int64_t n)
                     (long long)n);
 }
 
-static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations *a, int64_t n,
-                               int64_t pos, const lq__tap *watch)
+/* Layer il over n tokens at positions pos.. of the cache's layer `slot`:
+ * il in a whole pass; 0 for a layer run alone (lq__model_layer), whose
+ * cache is discarded after it, so that a calibration walk writes one
+ * layer's cache pages, not every layer's as it goes (1 MiB a layer on the
+ * calib_mem model; 16 MiB a layer on a 70B model at 2048 tokens, 1.3 GB in
+ * all for its two models). */
+static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, int64_t slot, activations *a,
+                               int64_t n, int64_t pos, const lq__tap *watch)
 {
     const lq__hparams *hp = &m->hp;
     const lq__layer *y = &m->layers[il];
@@ -306,16 +312,16 @@ static lq_status layer_forward(lq_ctx *ctx, lq_model *m, int64_t il, activations
     if ((st = tap(watch, il, LQ__SITE_ATTN, a->h, n)) || ends(watch, LQ__SITE_ATTN) ||
         (st = lq__linear_forward_shared(ctx, qkv, 3, a->h, n, qkv_out)))
         return st;
-    qkv_job qj = {m, y, a, il, pos};
+    qkv_job qj = {m, y, a, slot, pos};
     if ((st = lq__parallel_for(ctx, "forward", n, rows_grain(qd + 2 * kvd), qkv_rows, &qj)))
         return st;
     /* attention reads every position back from the cache, in the cache's
      * precision: an f32 cache in place (a copy of it was 4 % of decoding at
      * 512 positions), the others decoded */
-    const float *keys = lq__kv_f32(&m->kv, il, LQ__KV_K), *vals = lq__kv_f32(&m->kv, il, LQ__KV_V);
+    const float *keys = lq__kv_f32(&m->kv, slot, LQ__KV_K), *vals = lq__kv_f32(&m->kv, slot, LQ__KV_V);
     if (!keys) {
-        lq__kv_load(&m->kv, il, LQ__KV_K, t, a->keys);
-        lq__kv_load(&m->kv, il, LQ__KV_V, t, a->vals);
+        lq__kv_load(&m->kv, slot, LQ__KV_K, t, a->keys);
+        lq__kv_load(&m->kv, slot, LQ__KV_V, t, a->vals);
         keys = a->keys, vals = a->vals;
     }
     if ((st = lq__attention(ctx, hp, a->q, keys, vals, n, pos, a->scores, a->att)) ||
@@ -490,7 +496,7 @@ lq_status lq__model_layer(lq_ctx *ctx, lq_model *m, int64_t il, float *x, int64_
     }
     memcpy(a.x, x, bytes);
     rope_table(m, n, 0, a.rope_cs);
-    lq_status st = layer_forward(ctx, m, il, &a, n, 0, t);
+    lq_status st = layer_forward(ctx, m, il, 0, &a, n, 0, t);
     if (st == LQ_OK && (!t || t->last == LQ__SITE_COUNT)) /* the layer ran whole */
         memcpy(x, a.x, bytes);
     return st;
@@ -508,7 +514,7 @@ static lq_status forward(lq_ctx *ctx, lq_model *m, const int32_t *tokens, int64_
     rope_table(m, n, pos, a.rope_cs);
     lq_status st = LQ_OK;
     for (int64_t il = 0; st == LQ_OK && il < hp->n_layer; il++)
-        st = layer_forward(ctx, m, il, &a, n, pos, NULL);
+        st = layer_forward(ctx, m, il, il, &a, n, pos, NULL);
     if (st == LQ_OK && logits_from < n) {
         int64_t rows = n - logits_from;
         lq__model_head_input(m, a.x + logits_from * hp->n_embd, rows, a.h);

@@ -11,9 +11,9 @@
 #include "../core/alloc.h"
 #include "../core/ctx.h"
 #include "../core/error.h"
+#include "../hf/model.h"
 #include "../io/file.h"
 #include "../kernels/dequantize.h"
-#include "../hf/model.h"
 #include "../methods/mixture_plan.h"
 #include "model.h"
 

@@ -168,8 +168,9 @@ typedef struct lq__tap {
 /* x[n][n_embd] = the embedding rows of n tokens. */
 void lq__model_embed(const lq_model *m, const int32_t *tokens, int64_t n, float *x);
 
-/* Run layer il alone over n tokens at positions 0 .. n-1 (its cache is
- * rewritten; the model's cache is left empty): x[n][n_embd] in and out. The
+/* Run layer il alone over n tokens at positions 0 .. n-1 (its keys and
+ * values go to the cache's first layer, whatever il; the model's cache is
+ * left empty): x[n][n_embd] in and out. The
  * tap (may be NULL) sees each input of the layer's weights; x is left as it
  * was when the tap stops the pass early. */
 lq_status lq__model_layer(lq_ctx *ctx, lq_model *m, int64_t il, float *x, int64_t n,

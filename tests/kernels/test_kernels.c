@@ -436,10 +436,9 @@ static void code_rows(void)
                     codes[i] = (uint8_t)lqt_next(&rng);
                 for (int64_t i = 0; i < k / block; i++)
                     scales[i] = i % 3 == 2 ? 0.0f : kt_scale(nb == 3 ? KT_EXTREME : KT_NORMAL, &rng);
-                /* nf4's kernels take any table: fp4's too */
-                const float *table = kind == LQ__CODE_FP4   ? lq__bnb4_code(LQ_TYPE_FP4)
-                                     : kind == LQ__CODE_4BIT ? lq__bnb4_code(bi % 2 ? LQ_TYPE_FP4 : LQ_TYPE_NF4)
-                                                             : NULL;
+                /* the 4-bit kernels take any table: nf4's and fp4's in turn */
+                const float *table = kind == LQ__CODE_4BIT ? lq__bnb4_code(bi % 2 ? LQ_TYPE_FP4 : LQ_TYPE_NF4)
+                                                           : NULL;
                 lq__code_row row = {codes, scales, table, block};
                 float *a = malloc((size_t)k * sizeof *a), *c = malloc((size_t)k * sizeof *c);
                 ref->code_dequant[kind](k, &row, a);

@@ -4,7 +4,7 @@
  * store on its own, lq_model_quantize under gptq (the states run through
  * the quantized model) and lq_model_imatrix (the states move on in place).
  * The quantized weights wait in the file too under a limit, and read back
- * the same. White-box for the store and the weights (lq__states,
+ * the same. A walk writes the cache of one layer only. White-box for the store and the weights (lq__states,
  * lq__model_weight, the model's spill). */
 #include <dirent.h>
 #include <sys/stat.h>
@@ -199,6 +199,36 @@ done:
     close_fixture(&f);
 }
 
+/* A walk runs each layer alone, its keys and values in the cache's first
+ * layer (forward.c): the other layers' cache memory is never written, so
+ * that it takes no pages (a 70B model's two caches at 2048 tokens would
+ * grow by 16 MiB a layer). White-box: the base's cache filled with a mark
+ * first. */
+static void walk_uses_one_cache_layer(void)
+{
+    fixture f;
+    if (!open_fixture(&f))
+        goto done;
+    lq__kv *kv = &f.base->kv;
+    size_t bytes = kv->bytes / (size_t)(2 * kv->n_layer); /* F16: codes only */
+    CHECK(kv->type == LQ_KV_F16 && kv->n_layer > 1);
+    for (int64_t i = 0; i < 2 * kv->n_layer; i++)
+        memset(kv->codes[i], 0xA5, bytes);
+    lq_model *q = gptq_with(&f, "gptq:int4:g32", 0, LQ_OK);
+    for (int64_t i = 0; i < 2 * kv->n_layer; i++) {
+        size_t marked = 0;
+        for (size_t b = 0; b < bytes; b++)
+            marked += kv->codes[i][b] == 0xA5;
+        /* layer 0's K and V hold the last window's rows (some codes may be
+         * 0xA5 by chance, not all); the others still hold the mark */
+        CHECKF(i < 2 ? marked < bytes : marked == bytes, "cache %lld: %zu of %zu bytes marked",
+               (long long)i, marked, bytes);
+    }
+    lq_model_free(q);
+done:
+    close_fixture(&f);
+}
+
 static void imatrix_spilled(void)
 {
     fixture f;
@@ -229,4 +259,4 @@ done:
     close_fixture(&f);
 }
 
-LQT_MAIN(store, quantize_spilled, quantize_in_pieces, imatrix_spilled)
+LQT_MAIN(store, quantize_spilled, quantize_in_pieces, walk_uses_one_cache_layer, imatrix_spilled)

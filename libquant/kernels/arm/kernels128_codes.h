@@ -297,10 +297,10 @@ static inline void fill_128_lin_packed(lq__kernels *k)
 /* ... and the code-row entries (float only: neon.c). */
 static inline void fill_128_code_rows(lq__kernels *k)
 {
-    k->code_dequant[LQ__CODE_4BIT] = k->code_dequant[LQ__CODE_FP4] = code4_dequant;
+    k->code_dequant[LQ__CODE_4BIT] = code4_dequant;
     k->code_dequant[LQ__CODE_E4M3] = e4m3_dequant;
     k->code_dequant[LQ__CODE_E5M2] = e5m2_dequant;
-    k->code_dot[LQ__CODE_4BIT] = k->code_dot[LQ__CODE_FP4] = code4_dot;
+    k->code_dot[LQ__CODE_4BIT] = code4_dot;
     k->code_dot[LQ__CODE_E4M3] = e4m3_dot;
     k->code_dot[LQ__CODE_E5M2] = e5m2_dot;
 }

@@ -41,10 +41,10 @@ CODE_KERNELS(e5m2)
 
 void lq__ref_fill_codes(lq__kernels *k)
 {
-    k->code_dequant[LQ__CODE_4BIT] = k->code_dequant[LQ__CODE_FP4] = code4_dequant;
+    k->code_dequant[LQ__CODE_4BIT] = code4_dequant;
     k->code_dequant[LQ__CODE_E4M3] = e4m3_dequant;
     k->code_dequant[LQ__CODE_E5M2] = e5m2_dequant;
-    k->code_dot[LQ__CODE_4BIT] = k->code_dot[LQ__CODE_FP4] = code4_dot;
+    k->code_dot[LQ__CODE_4BIT] = code4_dot;
     k->code_dot[LQ__CODE_E4M3] = e4m3_dot;
     k->code_dot[LQ__CODE_E5M2] = e5m2_dot;
 }

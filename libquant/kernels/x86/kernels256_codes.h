@@ -461,15 +461,15 @@ static inline void fill_256_narrow(lq__kernels *k)
  * own). */
 static inline void fill_256_codes(lq__kernels *k)
 {
-    k->code_dequant[LQ__CODE_4BIT] = k->code_dequant[LQ__CODE_FP4] = code4_dequant;
+    k->code_dequant[LQ__CODE_4BIT] = code4_dequant;
     k->code_dequant[LQ__CODE_E4M3] = e4m3_dequant;
     k->code_dequant[LQ__CODE_E5M2] = e5m2_dequant;
     /* fp4 takes nf4's kernel: its own, one 8-entry vpermps per 8 codes by the
      * magnitude with bit 3 XORed into the sign (codes 8..15 are 0..7 negated),
      * had 20 operations per 32 codes against the byte planes' 18 once these
      * lost the per-block table, and lane-crossing permutes are slow on Zen 1 */
-    k->code_dot[LQ__CODE_4BIT] = k->code_dot[LQ__CODE_FP4] = code4_dot;
-    k->code_act[LQ__CODE_4BIT] = k->code_act[LQ__CODE_FP4] = code4_act;
+    k->code_dot[LQ__CODE_4BIT] = code4_dot;
+    k->code_act[LQ__CODE_4BIT] = code4_act;
     k->code_dot[LQ__CODE_E4M3] = e4m3_dot;
     k->code_dot[LQ__CODE_E5M2] = e5m2_dot;
 }

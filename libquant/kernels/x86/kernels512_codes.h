@@ -439,12 +439,12 @@ static inline void fill_512_int2(lq__kernels *k)
 static inline void fill_512_codes(lq__kernels *k)
 {
     /* fp4 takes nf4's kernels: a 16-entry permute needs no sign trick */
-    k->code_dequant[LQ__CODE_4BIT] = k->code_dequant[LQ__CODE_FP4] = code4_dequant512;
+    k->code_dequant[LQ__CODE_4BIT] = code4_dequant512;
     k->code_dequant[LQ__CODE_E4M3] = e4m3_dequant512;
     k->code_dequant[LQ__CODE_E5M2] = e5m2_dequant512;
-    k->code_dot[LQ__CODE_4BIT] = k->code_dot[LQ__CODE_FP4] = code4_dot512;
-    k->code_act[LQ__CODE_4BIT] = k->code_act[LQ__CODE_FP4] = code4_act512;
-    k->code_dot_rows[LQ__CODE_4BIT] = k->code_dot_rows[LQ__CODE_FP4] = code4_dot512_rows;
+    k->code_dot[LQ__CODE_4BIT] = code4_dot512;
+    k->code_act[LQ__CODE_4BIT] = code4_act512;
+    k->code_dot_rows[LQ__CODE_4BIT] = code4_dot512_rows;
     k->code_dot[LQ__CODE_E4M3] = e4m3_dot512;
     k->code_dot[LQ__CODE_E5M2] = e5m2_dot512;
 }
